@@ -1,0 +1,280 @@
+/**
+ * Executes a compiled Dataform graph on the local warehouse, the way `dataform run` does on
+ * BigQuery: dependency order, independent actions concurrently (bounded), every statement
+ * translated from BigQuery SQL first. A failed action skips its dependents while independent
+ * branches go on; a table or incremental build runs in one transaction, so a failure leaves the
+ * previous version intact. It does not run Dataform unit tests (see `model-tests.ts`).
+ */
+import { Deferred, Effect, Schema, Semaphore } from "effect"
+import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
+import { duckdbRelation, quoteIdentifier, targetKey, targetLabel } from "./target.ts"
+import { translate, type TranslationError } from "./translate.ts"
+import { Warehouse, type Row, type WarehouseError } from "./warehouse.ts"
+
+export type ActionStatus = "succeeded" | "failed" | "skipped" | "disabled" | "planned"
+
+export interface ActionResult {
+  readonly key: string
+  readonly action: string
+  readonly kind: Action["kind"]
+  readonly fileName: string
+  readonly status: ActionStatus
+  readonly durationMs: number
+  /** Rows in the target after a table build; rows violating an assertion. */
+  readonly rows?: number
+  /** For incremental tables: whether the run rebuilt or merged. */
+  readonly mode?: "full" | "incremental"
+  readonly error?: string
+  /** A few violating rows of a failed assertion. */
+  readonly sample?: ReadonlyArray<Row>
+  /** The DuckDB statements run (or, in a dry run, that would run). */
+  readonly statements: ReadonlyArray<string>
+}
+
+export interface ExecuteOptions {
+  /** Keys of the actions to run; the rest of the graph is assumed to exist already. */
+  readonly selected: ReadonlySet<string>
+  readonly fullRefresh?: boolean
+  readonly dryRun?: boolean
+  readonly concurrency?: number
+  /** Called as each action starts and ends, for progress output. */
+  readonly onActionStart?: (action: Action) => void
+  readonly onActionEnd?: (result: ActionResult) => void
+}
+
+const ASSERTION_SAMPLE_ROWS = 5
+
+type ActionFailure = TranslationError | WarehouseError | ActionError
+
+/** An action that ran but did not do what it promised (assertion rows, missing output, bad shape). */
+export class ActionError extends Schema.TaggedError<ActionError>()("ActionError", {
+  reason: Schema.String,
+  sample: Schema.optionalKey(Schema.Array(Schema.Record(Schema.String, Schema.Json))),
+  rows: Schema.optionalKey(Schema.Number)
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+const translateOne = (sql: string, action: Action) =>
+  translate(sql, { fileName: action.fileName }).pipe(
+    Effect.flatMap((statements) =>
+      statements.length === 1
+        ? Effect.succeed(statements[0]!)
+        : Effect.fail(new ActionError({ reason: `${action.fileName}: expected one SELECT statement, found ${statements.length}` }))
+    )
+  )
+
+const translateAll = (sqls: ReadonlyArray<string>, action: Action) =>
+  Effect.forEach(sqls, (sql) => translate(sql, { fileName: action.fileName })).pipe(Effect.map((lists) => lists.flat()))
+
+interface Outcome {
+  readonly statements: ReadonlyArray<string>
+  readonly rows?: number
+  readonly mode?: "full" | "incremental"
+}
+
+const countRows = (relation: string) =>
+  Effect.gen(function* () {
+    const rows = yield* (yield* Warehouse).query(`SELECT COUNT(*) AS n FROM ${relation}`)
+    return Number(rows[0]?.["n"] ?? 0)
+  })
+
+/** Statements that build a table, view or incremental table; shared with the model tests. */
+export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
+  action: TableAction,
+  options: { readonly fullRefresh: boolean }
+) {
+  const warehouse = yield* Warehouse
+  const relation = duckdbRelation(action.target)
+  const schema = action.target.schema ?? "main"
+  const existing = yield* warehouse.relationType(schema, action.target.name)
+  const createSchema = `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`
+  // A relation that changes between view and table must be dropped first.
+  const dropOther =
+    existing === "view" && action.kind !== "view"
+      ? [`DROP VIEW ${relation}`]
+      : existing === "table" && action.kind === "view"
+        ? [`DROP TABLE ${relation}`]
+        : []
+  if (action.kind === "view") {
+    const query = yield* translateOne(action.query, action)
+    return { mode: "full" as const, statements: [createSchema, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`] }
+  }
+  const incremental =
+    action.kind === "incremental" && existing === "table" && (options.fullRefresh !== true || action.protected)
+  if (!incremental) {
+    const preOps = yield* translateAll(action.preOps, action)
+    const postOps = yield* translateAll(action.postOps, action)
+    const query = yield* translateOne(action.query, action)
+    return {
+      mode: "full" as const,
+      statements: [createSchema, ...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]
+    }
+  }
+  const preOps = yield* translateAll(action.incrementalPreOps, action)
+  const postOps = yield* translateAll(action.incrementalPostOps, action)
+  const query = yield* translateOne(action.incrementalQuery, action)
+  if (action.uniqueKey.length === 0) {
+    return { mode: "incremental" as const, statements: [...preOps, `INSERT INTO ${relation} BY NAME\n${query}`, ...postOps] }
+  }
+  // MERGE on uniqueKey: new rows replace the rows they match, the others are appended.
+  const staging = quoteIdentifier(`mdp_incremental_${action.target.name}`)
+  const keys = action.uniqueKey.map(quoteIdentifier).join(", ")
+  return {
+    mode: "incremental" as const,
+    statements: [
+      ...preOps,
+      `CREATE OR REPLACE TEMP TABLE ${staging} AS\n${query}`,
+      `DELETE FROM ${relation} WHERE (${keys}) IN (SELECT ${keys} FROM ${staging})`,
+      `INSERT INTO ${relation} BY NAME SELECT * FROM ${staging}`,
+      `DROP TABLE ${staging}`,
+      ...postOps
+    ]
+  }
+})
+
+const runTable = (action: TableAction, options: ExecuteOptions) =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const plan = yield* tableStatements(action, { fullRefresh: options.fullRefresh === true })
+    if (options.dryRun === true) return plan
+    yield* warehouse.run(plan.statements, { transaction: true })
+    if (action.kind === "view") return plan
+    return { ...plan, rows: yield* countRows(duckdbRelation(action.target)) }
+  })
+
+const runOperation = (action: OperationAction, options: ExecuteOptions) =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const schema = action.target.schema ?? "main"
+    const statements = [`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`, ...(yield* translateAll(action.queries, action))]
+    if (options.dryRun === true) return { statements }
+    yield* warehouse.run(statements, { transaction: true })
+    if (action.hasOutput && (yield* warehouse.relationType(schema, action.target.name)) === undefined) {
+      return yield* Effect.fail(
+        new ActionError({ reason: `${action.fileName}: the operation has hasOutput: true but did not create ${targetLabel(action.target)}` })
+      )
+    }
+    return { statements }
+  })
+
+const runAssertion = (action: AssertionAction, options: ExecuteOptions) =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const query = yield* translateOne(action.query, action)
+    const relation = duckdbRelation(action.target)
+    // Like Dataform, the assertion is kept as a view, so its rows can be inspected afterwards.
+    const statements = [
+      `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(action.target.schema ?? "main")}`,
+      `CREATE OR REPLACE VIEW ${relation} AS\n${query}`
+    ]
+    if (options.dryRun === true) return { statements }
+    yield* warehouse.run(statements, { transaction: true })
+    const rows = yield* countRows(relation)
+    if (rows > 0) {
+      const sample = yield* warehouse.query(`SELECT * FROM ${relation} LIMIT ${ASSERTION_SAMPLE_ROWS}`)
+      return yield* Effect.fail(
+        new ActionError({ reason: `assertion failed: ${rows} row(s) violate it (query ${relation} to see them all)`, sample, rows })
+      )
+    }
+    return { statements, rows }
+  })
+
+const checkDeclaration = (action: Action, options: ExecuteOptions) =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    if (options.dryRun === true) return { statements: [] }
+    const found = yield* warehouse.relationType(action.target.schema ?? "main", action.target.name)
+    if (found === undefined) {
+      return yield* Effect.fail(
+        new ActionError({
+          reason:
+            `declared source ${targetLabel(action.target)} does not exist in the warehouse` +
+            (action.fileName === "" ? "" : ` (declared in ${action.fileName})`) +
+            "; load it first (npm run ingest)"
+        })
+      )
+    }
+    return { statements: [] }
+  })
+
+const runAction = (action: Action, options: ExecuteOptions): Effect.Effect<Outcome, ActionFailure, Warehouse> => {
+  switch (action.kind) {
+    case "table":
+    case "view":
+    case "incremental":
+      return runTable(action, options)
+    case "operations":
+      return runOperation(action, options)
+    case "assertion":
+      return runAssertion(action, options)
+    case "declaration":
+      return checkDeclaration(action, options)
+  }
+}
+
+/** Runs the selected actions of the graph; never fails: failures are in the results. */
+export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: ProjectGraph, options: ExecuteOptions) {
+  const semaphore = yield* Semaphore.make(Math.max(1, options.concurrency ?? 4))
+  const selected = graph.actions.filter((action) => options.selected.has(action.key))
+  const done = new Map<string, Deferred.Deferred<ActionResult>>()
+  for (const action of selected) done.set(action.key, yield* Deferred.make<ActionResult>())
+
+  const finish = (action: Action, result: Omit<ActionResult, "key" | "action" | "kind" | "fileName">) =>
+    Effect.gen(function* () {
+      const full: ActionResult = { key: action.key, action: targetLabel(action.target), kind: action.kind, fileName: action.fileName, ...result }
+      options.onActionEnd?.(full)
+      yield* Deferred.succeed(done.get(action.key)!, full)
+      return full
+    })
+
+  const runOne = (action: Action) =>
+    Effect.gen(function* () {
+      const upstream: Array<ActionResult> = []
+      for (const dependency of action.dependencies) {
+        const deferred = done.get(targetKey(dependency))
+        if (deferred !== undefined) upstream.push(yield* Deferred.await(deferred))
+      }
+      const blocked = upstream.find((result) => result.status === "failed" || result.status === "skipped")
+      if (blocked !== undefined) {
+        return yield* finish(action, {
+          status: "skipped",
+          durationMs: 0,
+          error: `not run: ${blocked.action} ${blocked.status === "failed" ? "failed" : "was skipped"}`,
+          statements: []
+        })
+      }
+      if (action.disabled) return yield* finish(action, { status: "disabled", durationMs: 0, statements: [] })
+      return yield* Semaphore.withPermit(semaphore)(
+        Effect.gen(function* () {
+          options.onActionStart?.(action)
+          const started = Date.now()
+          const outcome = yield* Effect.result(runAction(action, options))
+          const durationMs = Date.now() - started
+          if (outcome._tag === "Success") {
+            const value = outcome.success
+            return yield* finish(action, {
+              status: options.dryRun === true ? "planned" : "succeeded",
+              durationMs,
+              statements: value.statements,
+              ...(value.rows === undefined ? {} : { rows: value.rows }),
+              ...(value.mode === undefined ? {} : { mode: value.mode })
+            })
+          }
+          const failure = outcome.failure
+          return yield* finish(action, {
+            status: "failed",
+            durationMs,
+            error: failure.message,
+            statements: failure._tag === "WarehouseError" && failure.sql !== "" ? [failure.sql] : [],
+            ...(failure._tag === "ActionError" && failure.sample !== undefined ? { sample: failure.sample } : {}),
+            ...(failure._tag === "ActionError" && failure.rows !== undefined ? { rows: failure.rows } : {})
+          })
+        })
+      )
+    })
+
+  return yield* Effect.forEach(selected, runOne, { concurrency: "unbounded" })
+})

@@ -1,0 +1,349 @@
+/**
+ * The compiled Dataform graph: the JSON `dataform compile --json` prints, decoded with Schema,
+ * normalised into one list of actions, validated (unknown dependencies, cycles) and selected
+ * (`--actions`, `--tags`, `--include-deps`, `--include-dependents`) the way `dataform run` does.
+ * It knows nothing of SQL dialects or warehouses.
+ */
+import { Effect, Schema } from "effect"
+import { Target, targetKey, targetLabel } from "./target.ts"
+
+const Strings = Schema.Array(Schema.String)
+const Targets = Schema.Array(Target)
+
+const ColumnDescriptor = Schema.Struct({
+  path: Strings,
+  description: Schema.optionalKey(Schema.String)
+})
+
+const ActionDescriptor = Schema.Struct({
+  description: Schema.optionalKey(Schema.String),
+  columns: Schema.optionalKey(Schema.Array(ColumnDescriptor))
+})
+
+const CompiledTable = Schema.Struct({
+  type: Schema.optionalKey(Schema.String),
+  enumType: Schema.optionalKey(Schema.String),
+  target: Target,
+  fileName: Schema.String,
+  query: Schema.optionalKey(Schema.String),
+  incrementalQuery: Schema.optionalKey(Schema.String),
+  preOps: Schema.optionalKey(Strings),
+  postOps: Schema.optionalKey(Strings),
+  incrementalPreOps: Schema.optionalKey(Strings),
+  incrementalPostOps: Schema.optionalKey(Strings),
+  disabled: Schema.optionalKey(Schema.Boolean),
+  protected: Schema.optionalKey(Schema.Boolean),
+  uniqueKey: Schema.optionalKey(Strings),
+  dependencyTargets: Schema.optionalKey(Targets),
+  tags: Schema.optionalKey(Strings),
+  actionDescriptor: Schema.optionalKey(ActionDescriptor)
+})
+
+const CompiledOperation = Schema.Struct({
+  target: Target,
+  fileName: Schema.String,
+  queries: Schema.optionalKey(Strings),
+  hasOutput: Schema.optionalKey(Schema.Boolean),
+  disabled: Schema.optionalKey(Schema.Boolean),
+  dependencyTargets: Schema.optionalKey(Targets),
+  tags: Schema.optionalKey(Strings)
+})
+
+const CompiledAssertion = Schema.Struct({
+  target: Target,
+  fileName: Schema.String,
+  query: Schema.String,
+  disabled: Schema.optionalKey(Schema.Boolean),
+  dependencyTargets: Schema.optionalKey(Targets),
+  tags: Schema.optionalKey(Strings),
+  parentAction: Schema.optionalKey(Target)
+})
+
+const CompiledDeclaration = Schema.Struct({
+  target: Target,
+  fileName: Schema.optionalKey(Schema.String)
+})
+
+const CompiledTest = Schema.Struct({
+  name: Schema.String,
+  fileName: Schema.String,
+  testQuery: Schema.optionalKey(Schema.String),
+  expectedOutputQuery: Schema.optionalKey(Schema.String)
+})
+
+const CompilationProblem = Schema.Struct({
+  fileName: Schema.optionalKey(Schema.String),
+  message: Schema.optionalKey(Schema.String),
+  actionName: Schema.optionalKey(Schema.String)
+})
+
+export const CompiledGraph = Schema.Struct({
+  tables: Schema.optionalKey(Schema.Array(CompiledTable)),
+  operations: Schema.optionalKey(Schema.Array(CompiledOperation)),
+  assertions: Schema.optionalKey(Schema.Array(CompiledAssertion)),
+  declarations: Schema.optionalKey(Schema.Array(CompiledDeclaration)),
+  tests: Schema.optionalKey(Schema.Array(CompiledTest)),
+  projectConfig: Schema.Struct({
+    defaultDatabase: Schema.optionalKey(Schema.String),
+    defaultSchema: Schema.optionalKey(Schema.String),
+    assertionSchema: Schema.optionalKey(Schema.String),
+    schemaSuffix: Schema.optionalKey(Schema.String),
+    tablePrefix: Schema.optionalKey(Schema.String),
+    vars: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
+  }),
+  graphErrors: Schema.optionalKey(
+    Schema.Struct({ compilationErrors: Schema.optionalKey(Schema.Array(CompilationProblem)) })
+  ),
+  dataformCoreVersion: Schema.optionalKey(Schema.String)
+})
+export type CompiledGraph = typeof CompiledGraph.Type
+
+export const decodeCompiledGraph = Schema.decodeUnknownEffect(CompiledGraph)
+
+export type ActionKind = "table" | "view" | "incremental" | "operations" | "assertion" | "declaration"
+
+interface ActionBase {
+  readonly key: string
+  readonly target: Target
+  readonly fileName: string
+  readonly dependencies: ReadonlyArray<Target>
+  readonly tags: ReadonlyArray<string>
+  readonly disabled: boolean
+}
+
+export interface TableAction extends ActionBase {
+  readonly kind: "table" | "view" | "incremental"
+  readonly query: string
+  readonly incrementalQuery: string
+  readonly preOps: ReadonlyArray<string>
+  readonly postOps: ReadonlyArray<string>
+  readonly incrementalPreOps: ReadonlyArray<string>
+  readonly incrementalPostOps: ReadonlyArray<string>
+  readonly protected: boolean
+  readonly uniqueKey: ReadonlyArray<string>
+  readonly description: string | undefined
+}
+
+export interface OperationAction extends ActionBase {
+  readonly kind: "operations"
+  readonly queries: ReadonlyArray<string>
+  readonly hasOutput: boolean
+}
+
+export interface AssertionAction extends ActionBase {
+  readonly kind: "assertion"
+  readonly query: string
+}
+
+export interface DeclarationAction extends ActionBase {
+  readonly kind: "declaration"
+}
+
+export type Action = TableAction | OperationAction | AssertionAction | DeclarationAction
+
+export interface UnitTest {
+  readonly name: string
+  readonly fileName: string
+  readonly testQuery: string
+  readonly expectedOutputQuery: string
+}
+
+export interface ProjectGraph {
+  readonly actions: ReadonlyArray<Action>
+  readonly tests: ReadonlyArray<UnitTest>
+  readonly compiled: CompiledGraph
+}
+
+/** A problem in the project itself; all of them are reported together and nothing runs. */
+export class GraphError extends Schema.TaggedError<GraphError>()("GraphError", {
+  problems: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `The Dataform project has ${this.problems.length} problem(s):\n${this.problems.map((p) => `  - ${p}`).join("\n")}`
+  }
+}
+
+const tableKind = (type: string | undefined, enumType: string | undefined): TableAction["kind"] => {
+  const kind = (type ?? enumType ?? "table").toLowerCase()
+  return kind === "view" || kind === "incremental" ? kind : "table"
+}
+
+/** Flattens the compiled graph into actions. */
+export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
+  const base = (
+    target: Target,
+    fileName: string | undefined,
+    dependencyTargets: ReadonlyArray<Target> | undefined,
+    tags: ReadonlyArray<string> | undefined,
+    disabled: boolean | undefined
+  ) => ({
+    key: targetKey(target),
+    target,
+    fileName: fileName ?? "",
+    dependencies: dependencyTargets ?? [],
+    tags: tags ?? [],
+    disabled: disabled ?? false
+  })
+  const actions: Array<Action> = []
+  for (const table of compiled.tables ?? []) {
+    actions.push({
+      ...base(table.target, table.fileName, table.dependencyTargets, table.tags, table.disabled),
+      kind: tableKind(table.type, table.enumType),
+      query: table.query ?? "",
+      incrementalQuery: table.incrementalQuery ?? table.query ?? "",
+      preOps: table.preOps ?? [],
+      postOps: table.postOps ?? [],
+      incrementalPreOps: table.incrementalPreOps ?? table.preOps ?? [],
+      incrementalPostOps: table.incrementalPostOps ?? table.postOps ?? [],
+      protected: table.protected ?? false,
+      uniqueKey: table.uniqueKey ?? [],
+      description: table.actionDescriptor?.description
+    })
+  }
+  for (const operation of compiled.operations ?? []) {
+    actions.push({
+      ...base(operation.target, operation.fileName, operation.dependencyTargets, operation.tags, operation.disabled),
+      kind: "operations",
+      queries: operation.queries ?? [],
+      hasOutput: operation.hasOutput ?? false
+    })
+  }
+  for (const assertion of compiled.assertions ?? []) {
+    actions.push({
+      ...base(assertion.target, assertion.fileName, assertion.dependencyTargets, assertion.tags, assertion.disabled),
+      kind: "assertion",
+      query: assertion.query
+    })
+  }
+  for (const declaration of compiled.declarations ?? []) {
+    actions.push({ ...base(declaration.target, declaration.fileName, [], [], false), kind: "declaration" })
+  }
+  const tests = (compiled.tests ?? []).map((test) => ({
+    name: test.name,
+    fileName: test.fileName,
+    testQuery: test.testQuery ?? "",
+    expectedOutputQuery: test.expectedOutputQuery ?? ""
+  }))
+  return { actions, tests, compiled }
+}
+
+/** Every problem that makes the graph unsafe to execute: compile errors, unknown dependencies, cycles. */
+export const graphProblems = (graph: ProjectGraph): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  for (const error of graph.compiled.graphErrors?.compilationErrors ?? []) {
+    problems.push(`${error.fileName ?? "<project>"}: ${(error.message ?? "compilation error").split("\n")[0]}`)
+  }
+  const byKey = new Map(graph.actions.map((action) => [action.key, action]))
+  for (const action of graph.actions) {
+    for (const dependency of action.dependencies) {
+      if (!byKey.has(targetKey(dependency))) {
+        problems.push(
+          `${action.fileName}: ${targetLabel(action.target)} depends on ${targetLabel(dependency)}, which no action or declaration defines`
+        )
+      }
+    }
+  }
+  for (const cycle of findCycles(graph.actions)) {
+    problems.push(`dependency cycle: ${cycle.map((key) => targetLabel(byKey.get(key)!.target)).join(" -> ")}`)
+  }
+  return problems
+}
+
+const findCycles = (actions: ReadonlyArray<Action>): ReadonlyArray<ReadonlyArray<string>> => {
+  const byKey = new Map(actions.map((action) => [action.key, action]))
+  const state = new Map<string, "visiting" | "done">()
+  const cycles: Array<Array<string>> = []
+  const stack: Array<string> = []
+  const visit = (key: string): void => {
+    const seen = state.get(key)
+    if (seen === "done") return
+    if (seen === "visiting") {
+      cycles.push([...stack.slice(stack.indexOf(key)), key])
+      return
+    }
+    state.set(key, "visiting")
+    stack.push(key)
+    for (const dependency of byKey.get(key)?.dependencies ?? []) {
+      if (byKey.has(targetKey(dependency))) visit(targetKey(dependency))
+    }
+    stack.pop()
+    state.set(key, "done")
+  }
+  for (const action of actions) visit(action.key)
+  return cycles
+}
+
+export const validateGraph = (graph: ProjectGraph): Effect.Effect<ProjectGraph, GraphError> => {
+  const problems = graphProblems(graph)
+  return problems.length === 0 ? Effect.succeed(graph) : Effect.fail(new GraphError({ problems }))
+}
+
+export interface Selection {
+  readonly actions?: ReadonlyArray<string>
+  readonly tags?: ReadonlyArray<string>
+  readonly includeDependencies?: boolean
+  readonly includeDependents?: boolean
+}
+
+/** An action is named by `name`, `schema.name` or `database.schema.name`. */
+const matchesName = (action: Action, name: string): boolean =>
+  name === action.target.name || name === targetLabel(action.target) || name === action.key
+
+/**
+ * The keys of the actions to run. With no `actions` and no `tags` everything is selected.
+ * Names that match nothing are problems, not silence.
+ */
+export const selectActions = (
+  graph: ProjectGraph,
+  selection: Selection
+): Effect.Effect<ReadonlySet<string>, GraphError> => {
+  const names = selection.actions ?? []
+  const tags = selection.tags ?? []
+  if (names.length === 0 && tags.length === 0) return Effect.succeed(new Set(graph.actions.map((a) => a.key)))
+  const problems: Array<string> = []
+  for (const name of names) {
+    if (!graph.actions.some((action) => matchesName(action, name))) problems.push(`no action is named "${name}"`)
+  }
+  for (const tag of tags) {
+    if (!graph.actions.some((action) => action.tags.includes(tag))) problems.push(`no action has the tag "${tag}"`)
+  }
+  if (problems.length > 0) return Effect.fail(new GraphError({ problems }))
+  const selected = new Set(
+    graph.actions
+      .filter((action) => names.some((name) => matchesName(action, name)) || action.tags.some((t) => tags.includes(t)))
+      .map((action) => action.key)
+  )
+  const byKey = new Map(graph.actions.map((action) => [action.key, action]))
+  if (selection.includeDependencies === true) {
+    const pending = [...selected]
+    while (pending.length > 0) {
+      for (const dependency of byKey.get(pending.pop()!)?.dependencies ?? []) {
+        const key = targetKey(dependency)
+        if (!selected.has(key)) {
+          selected.add(key)
+          pending.push(key)
+        }
+      }
+    }
+  }
+  if (selection.includeDependents === true) {
+    const dependents = new Map<string, Array<string>>()
+    for (const action of graph.actions) {
+      for (const dependency of action.dependencies) {
+        const list = dependents.get(targetKey(dependency)) ?? []
+        list.push(action.key)
+        dependents.set(targetKey(dependency), list)
+      }
+    }
+    const pending = [...selected]
+    while (pending.length > 0) {
+      for (const key of dependents.get(pending.pop()!) ?? []) {
+        if (!selected.has(key)) {
+          selected.add(key)
+          pending.push(key)
+        }
+      }
+    }
+  }
+  return Effect.succeed(selected)
+}

@@ -1,0 +1,80 @@
+/**
+ * `mdp transform` as a library call: compile the project with Dataform, refuse a graph with
+ * problems, select actions, execute them on the warehouse and write a run summary as JSON
+ * (`data/runs/<run id>.json`). The summary's `ok` is false when any action failed.
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import path from "node:path"
+import { DateTime, Effect } from "effect"
+import { compileProject, type CompileOptions } from "./compile.ts"
+import { executeGraph, type ActionResult } from "./execute.ts"
+import { selectActions, validateGraph, type Action, type Selection } from "./graph.ts"
+import { Warehouse } from "./warehouse.ts"
+
+export interface TransformOptions extends CompileOptions, Selection {
+  readonly fullRefresh?: boolean
+  readonly dryRun?: boolean
+  readonly concurrency?: number
+  /** Folder for the run summary JSON; none is written when absent. */
+  readonly runsDir?: string
+  readonly onActionStart?: (action: Action) => void
+  readonly onActionEnd?: (result: ActionResult) => void
+}
+
+export interface RunSummary {
+  readonly runId: string
+  readonly startedAt: string
+  readonly finishedAt: string
+  readonly durationMs: number
+  readonly projectDir: string
+  readonly warehouse: string
+  readonly dryRun: boolean
+  readonly fullRefresh: boolean
+  readonly ok: boolean
+  readonly counts: Readonly<Record<ActionResult["status"], number>>
+  readonly results: ReadonlyArray<ActionResult>
+  /** Where the summary was written, when it was. */
+  readonly summaryFile?: string
+}
+
+const runIdFrom = (startedAt: string): string =>
+  `${startedAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${Math.random().toString(36).slice(2, 8)}`
+
+export const transform = Effect.fn("Runner.transform")(function* (options: TransformOptions) {
+  const warehouse = yield* Warehouse
+  const started = yield* DateTime.now
+  const graph = yield* compileProject(options).pipe(Effect.flatMap(validateGraph))
+  const selected = yield* selectActions(graph, options)
+  const results = yield* executeGraph(graph, {
+    selected,
+    fullRefresh: options.fullRefresh ?? false,
+    dryRun: options.dryRun ?? false,
+    concurrency: options.concurrency ?? 4,
+    ...(options.onActionStart === undefined ? {} : { onActionStart: options.onActionStart }),
+    ...(options.onActionEnd === undefined ? {} : { onActionEnd: options.onActionEnd })
+  })
+  const finished = yield* DateTime.now
+  const counts = { succeeded: 0, failed: 0, skipped: 0, disabled: 0, planned: 0 }
+  for (const result of results) counts[result.status]++
+  const startedAt = DateTime.formatIso(started)
+  const summary: RunSummary = {
+    runId: runIdFrom(startedAt),
+    startedAt,
+    finishedAt: DateTime.formatIso(finished),
+    durationMs: DateTime.toEpochMillis(finished) - DateTime.toEpochMillis(started),
+    projectDir: path.resolve(options.projectDir),
+    warehouse: warehouse.location,
+    dryRun: options.dryRun ?? false,
+    fullRefresh: options.fullRefresh ?? false,
+    ok: counts.failed === 0 && counts.skipped === 0,
+    counts,
+    results
+  }
+  if (options.runsDir === undefined || summary.dryRun) return summary
+  const summaryFile = path.join(options.runsDir, `transform-${summary.runId}.json`)
+  yield* Effect.sync(() => {
+    mkdirSync(options.runsDir!, { recursive: true })
+    writeFileSync(summaryFile, `${JSON.stringify({ ...summary, summaryFile }, null, 2)}\n`)
+  })
+  return { ...summary, summaryFile }
+})

@@ -1,0 +1,170 @@
+/**
+ * The warehouse the local runner executes on: one interface (run statements, query rows, inspect
+ * relations) with an embedded DuckDB implementation over one database file. Rows come back as
+ * JSON-safe values: DATE as `YYYY-MM-DD`, integers and decimals as numbers (integers beyond 2^53
+ * as strings), lists and structs as JSON. BigQuery execution is Dataform's job, not this module's.
+ */
+import { mkdirSync } from "node:fs"
+import path from "node:path"
+import {
+  DuckDBInstance,
+  DuckDBTypeId,
+  JsonDuckDBValueConverter,
+  doubleFromDecimalValue,
+  type DuckDBConnection,
+  type DuckDBValueConverter,
+  type Json
+} from "@duckdb/node-api"
+import { Context, Effect, Layer, Schema } from "effect"
+import { quoteIdentifier } from "./target.ts"
+
+export type Row = Readonly<Record<string, Schema.Json>>
+
+export type RelationType = "table" | "view"
+
+export interface Relation {
+  readonly schema: string
+  readonly name: string
+  readonly type: RelationType
+}
+
+/** A warehouse statement failed; carries the SQL so the failing action can be read off the error. */
+export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {
+  reason: Schema.String,
+  sql: Schema.String,
+  cause: Schema.optionalKey(Schema.Defect())
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/** Capability: run SQL on the local warehouse. */
+export class Warehouse extends Context.Service<
+  Warehouse,
+  {
+    /** Runs the statements in order on one connection; with `transaction`, all or nothing. */
+    readonly run: (statements: ReadonlyArray<string>, options?: { readonly transaction?: boolean }) => Effect.Effect<void, WarehouseError>
+    readonly query: (sql: string) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
+    readonly relationType: (schema: string, name: string) => Effect.Effect<RelationType | undefined, WarehouseError>
+    readonly listRelations: () => Effect.Effect<ReadonlyArray<Relation>, WarehouseError>
+    readonly columns: (schema: string, name: string) => Effect.Effect<ReadonlyArray<string>, WarehouseError>
+    readonly createSchema: (schema: string) => Effect.Effect<void, WarehouseError>
+    /** Where the data lives, for messages. */
+    readonly location: string
+  }
+>()("mdp/Warehouse") {
+  /** DuckDB on a file (created with its folder when missing), or `:memory:`. */
+  static readonly layerDuckDB = (file: string): Layer.Layer<Warehouse, WarehouseError> =>
+    Layer.effect(Warehouse, makeDuckDBWarehouse(file))
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+
+const integerToJson = (value: unknown): Json => {
+  if (typeof value === "bigint") return value <= MAX_SAFE && value >= -MAX_SAFE ? Number(value) : value.toString()
+  return typeof value === "number" ? value : String(value)
+}
+
+/** JSON-safe values with numbers kept as numbers, which DuckDB's stock JSON converter renders as strings. */
+export const jsonValueConverter: DuckDBValueConverter<Json> = (value, type, converter) => {
+  if (value === null || value === undefined) return null
+  switch (type.typeId) {
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+      return integerToJson(value)
+    case DuckDBTypeId.DECIMAL:
+      return doubleFromDecimalValue(value)
+    default:
+      return JsonDuckDBValueConverter(value, type, converter)
+  }
+}
+
+const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+const friendlyReason = (file: string, cause: unknown): string => {
+  const text = describe(cause)
+  if (/lock/i.test(text)) {
+    return `The warehouse file ${file} is in use by another process (close the other mdp command or DuckDB session and try again)`
+  }
+  return text
+}
+
+const makeDuckDBWarehouse = (file: string) =>
+  Effect.gen(function* () {
+    if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+    const instance = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => DuckDBInstance.create(file),
+        catch: (cause) => new WarehouseError({ reason: friendlyReason(file, cause), sql: "", cause })
+      }),
+      (db) => Effect.sync(() => db.closeSync())
+    )
+
+    const withConnection = <A>(sql: string, use: (connection: DuckDBConnection) => Promise<A>) =>
+      Effect.acquireUseRelease(
+        Effect.tryPromise({
+          try: async () => {
+            const connection = await instance.connect()
+            // TIMESTAMP values are UTC, as in BigQuery.
+            await connection.run("SET TimeZone = 'UTC'")
+            return connection
+          },
+          catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
+        }),
+        (connection) =>
+          Effect.tryPromise({
+            try: () => use(connection),
+            catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
+          }),
+        (connection) => Effect.sync(() => connection.disconnectSync())
+      )
+
+    const run = (statements: ReadonlyArray<string>, options?: { readonly transaction?: boolean }) =>
+      Effect.suspend(() => {
+        let current = ""
+        return withConnection(statements.join(";\n"), async (connection) => {
+          const transactional = options?.transaction === true
+          if (transactional) await connection.run("BEGIN TRANSACTION")
+          try {
+            for (const statement of statements) {
+              current = statement
+              await connection.run(statement)
+            }
+            if (transactional) await connection.run("COMMIT")
+          } catch (error) {
+            if (transactional) await connection.run("ROLLBACK").catch(() => undefined)
+            throw error
+          }
+        }).pipe(Effect.mapError((error) => new WarehouseError({ reason: error.reason, sql: current || error.sql, cause: error.cause })))
+      })
+
+    const query = (sql: string) =>
+      withConnection(sql, async (connection) => {
+        const reader = await connection.runAndReadAll(sql)
+        return reader.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>
+      })
+
+    const listRelations = () =>
+      query(
+        "SELECT table_schema AS schema, table_name AS name, CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type " +
+          "FROM information_schema.tables WHERE table_catalog = current_database() ORDER BY 1, 2"
+      ).pipe(Effect.map((rows) => rows as unknown as ReadonlyArray<Relation>))
+
+    const relationType = (schema: string, name: string) =>
+      listRelations().pipe(
+        Effect.map((relations) => relations.find((r) => r.schema === schema && r.name === name)?.type)
+      )
+
+    const columns = (schema: string, name: string) =>
+      query(
+        `SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() ` +
+          `AND table_schema = '${schema.replaceAll("'", "''")}' AND table_name = '${name.replaceAll("'", "''")}' ORDER BY ordinal_position`
+      ).pipe(Effect.map((rows) => rows.map((row) => String(row["column_name"]))))
+
+    const createSchema = (schema: string) => run([`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`])
+
+    return Warehouse.of({ run, query, relationType, listRelations, columns, createSchema, location: file })
+  })

@@ -1,0 +1,239 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { afterAll } from "vitest"
+import type { ActionResult } from "../runner/execute.ts"
+import { transform, type TransformOptions } from "../runner/transform.ts"
+import { Warehouse } from "../runner/warehouse.ts"
+import { makeTempProject } from "./support/dataform-project.ts"
+
+/**
+ * The demo project: every action type the runner supports, over a raw table that the test
+ * loads before the run (as ingestion would).
+ */
+const demo = makeTempProject(
+  {
+    "definitions/sources/raw_orders.sqlx": `config { type: "declaration", schema: "raw", name: "orders" }`,
+    "definitions/staging/stg_orders.sqlx": `
+config { type: "view", schema: "staging", tags: ["staging"], description: "Orders, typed." }
+select order_id, customer, cast(amount as numeric) as amount, order_date
+from \${ref("orders")}
+where regexp_contains(customer, r'^[a-z]')`,
+    "definitions/marts/customer_totals.sqlx": `
+config {
+  type: "table", schema: "marts", tags: ["daily"],
+  description: "Totals per customer.",
+  columns: { customer: "Customer name", total: "Sum of amounts" },
+  assertions: { uniqueKey: ["customer"], nonNull: ["customer", "total"] }
+}
+pre_operations { create schema if not exists audit }
+select customer, sum(amount) as total, count(*) as orders
+from \${ref("stg_orders")}
+group by customer
+post_operations { create or replace table audit.customer_totals_built as select 1 as built }`,
+    "definitions/marts/orders_by_day.sqlx": `
+config { type: "incremental", schema: "marts", uniqueKey: ["order_date"], tags: ["daily"], description: "Orders per day." }
+select order_date, count(*) as orders, sum(amount) as amount
+from \${ref("stg_orders")}
+\${when(incremental(), \`where order_date >= (select max(order_date) from \${self()})\`)}
+group by order_date`,
+    "definitions/marts/order_log.sqlx": `
+config { type: "incremental", schema: "marts", description: "Append-only log." }
+select order_id, '\${dataform.projectConfig.vars.run_label}' as run_label from \${ref("stg_orders")}`,
+    "definitions/marts/frozen_orders.sqlx": `
+config { type: "incremental", schema: "marts", protected: true, description: "Never rebuilt." }
+select order_id from \${ref("stg_orders")}
+\${when(incremental(), \`where order_id > (select max(order_id) from \${self()})\`)}`,
+    "definitions/marts/disabled_table.sqlx": `config { type: "table", schema: "marts", disabled: true } select 1 as x`,
+    "definitions/ops/refresh_calendar.sqlx": `
+config { type: "operations", schema: "marts", name: "calendar", hasOutput: true }
+create or replace table \${self()} as
+select d as day from unnest(generate_date_array(date '2024-01-01', date '2024-01-03')) as d`,
+    "definitions/assertions/positive_amounts.sqlx": `
+config { type: "assertion", tags: ["daily"] }
+select * from \${ref("stg_orders")} where amount < 0`,
+    "definitions/tests/customer_totals_test.sqlx": `
+config { type: "test", dataset: { schema: "marts", name: "customer_totals" } }
+input "stg_orders" { select 'ann' as customer, numeric '2.5' as amount union all select 'ann', numeric '1.5' }
+select 'ann' as customer, numeric '4' as total, 2 as orders`
+  },
+  { run_label: "default" }
+)
+afterAll(() => demo.cleanup())
+
+const loadRawOrders = (rows: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    yield* warehouse.run([
+      "CREATE SCHEMA IF NOT EXISTS raw",
+      "CREATE OR REPLACE TABLE raw.orders (order_id INTEGER, customer VARCHAR, amount DOUBLE, order_date DATE)",
+      ...rows.map((row) => `INSERT INTO raw.orders VALUES ${row}`)
+    ])
+  })
+
+const run = (options: Partial<TransformOptions> = {}) => transform({ projectDir: demo.dir, concurrency: 2, ...options })
+
+const byAction = (results: ReadonlyArray<ActionResult>, name: string): ActionResult => {
+  const result = results.find((r) => r.action === name)
+  assert.isDefined(result, `no result for ${name}: ${results.map((r) => r.action).join(", ")}`)
+  return result!
+}
+
+const rows = (sql: string) =>
+  Effect.gen(function* () {
+    return yield* (yield* Warehouse).query(sql)
+  })
+
+describe("local Dataform runner", () => {
+  it.effect("runs every action type in dependency order and keeps incremental state", () =>
+    Effect.gen(function* () {
+      yield* loadRawOrders(["(1, 'ann', 2.5, '2024-01-01')", "(2, 'bob', 4, '2024-01-01')", "(3, 'ann', 1.5, '2024-01-02')", "(4, 'Zed', 9, '2024-01-02')"])
+      const first = yield* run()
+      assert.isTrue(first.ok, JSON.stringify(first.results.filter((r) => r.status !== "succeeded"), null, 2))
+      assert.strictEqual(byAction(first.results, "marts.disabled_table").status, "disabled")
+      assert.strictEqual(byAction(first.results, "marts.orders_by_day").mode, "full")
+      // REGEXP_CONTAINS is a partial match: 'Zed' (upper case) is filtered out, lower-case names kept.
+      assert.deepStrictEqual(yield* rows("SELECT customer, total, orders FROM marts.customer_totals ORDER BY customer"), [
+        { customer: "ann", total: 4, orders: 2 },
+        { customer: "bob", total: 4, orders: 1 }
+      ])
+      assert.deepStrictEqual(yield* rows("SELECT built FROM audit.customer_totals_built"), [{ built: 1 }])
+      assert.deepStrictEqual(yield* rows("SELECT day FROM marts.calendar ORDER BY day"), [
+        { day: "2024-01-01" }, { day: "2024-01-02" }, { day: "2024-01-03" }
+      ])
+      // Built-in assertions from the config ran as their own actions.
+      assert.isTrue(first.results.some((r) => r.kind === "assertion" && r.action.includes("uniqueKey") && r.status === "succeeded"))
+
+      // A late order for 2024-01-02 and a new day: the incremental run merges on order_date.
+      yield* loadRawOrders(["(1, 'ann', 2.5, '2024-01-01')", "(2, 'bob', 4, '2024-01-01')", "(3, 'ann', 1.5, '2024-01-02')", "(5, 'bob', 1, '2024-01-02')", "(6, 'cid', 3, '2024-01-03')"])
+      const second = yield* run({ vars: { run_label: "second" } })
+      assert.isTrue(second.ok)
+      assert.strictEqual(byAction(second.results, "marts.orders_by_day").mode, "incremental")
+      assert.deepStrictEqual(yield* rows("SELECT CAST(order_date AS VARCHAR) AS d, orders, amount FROM marts.orders_by_day ORDER BY 1"), [
+        { d: "2024-01-01", orders: 2, amount: 6.5 },
+        { d: "2024-01-02", orders: 2, amount: 2.5 },
+        { d: "2024-01-03", orders: 1, amount: 3 }
+      ])
+      // Without a uniqueKey an incremental table appends; --vars reached the compiled SQL.
+      assert.deepStrictEqual(yield* rows("SELECT run_label, COUNT(*) AS n FROM marts.order_log GROUP BY 1 ORDER BY 1"), [
+        { run_label: "default", n: 3 },
+        { run_label: "second", n: 5 }
+      ])
+
+      // --full-refresh rebuilds incremental tables, except protected ones.
+      const refreshed = yield* run({ fullRefresh: true, vars: { run_label: "refresh" } })
+      assert.isTrue(refreshed.ok)
+      assert.strictEqual(byAction(refreshed.results, "marts.order_log").mode, "full")
+      assert.deepStrictEqual(yield* rows("SELECT run_label, COUNT(*) AS n FROM marts.order_log GROUP BY 1"), [{ run_label: "refresh", n: 5 }])
+      assert.strictEqual(byAction(refreshed.results, "marts.frozen_orders").mode, "incremental")
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(demo.warehouseFile))))
+
+  it.effect("a failed assertion fails the run, shows violating rows, and independent branches go on", () =>
+    Effect.gen(function* () {
+      yield* loadRawOrders(["(1, 'ann', -2, '2024-01-01')", "(2, 'bob', 4, '2024-01-01')"])
+      const summary = yield* run()
+      assert.isFalse(summary.ok)
+      const assertion = byAction(summary.results, "analytics_assertions.positive_amounts")
+      assert.strictEqual(assertion.status, "failed")
+      assert.strictEqual(assertion.rows, 1)
+      assert.include(assertion.error, "1 row(s) violate it")
+      assert.deepStrictEqual(assertion.sample?.map((row) => row["customer"]), ["ann"])
+      assert.strictEqual(byAction(summary.results, "marts.customer_totals").status, "succeeded")
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("a missing declaration fails with its name and skips everything downstream", () =>
+    Effect.gen(function* () {
+      const summary = yield* run()
+      const declaration = byAction(summary.results, "raw.orders")
+      assert.strictEqual(declaration.status, "failed")
+      assert.include(declaration.error, "declared source raw.orders does not exist")
+      const staging = byAction(summary.results, "staging.stg_orders")
+      assert.strictEqual(staging.status, "skipped")
+      assert.include(staging.error, "raw.orders failed")
+      assert.strictEqual(byAction(summary.results, "marts.customer_totals").status, "skipped")
+      // The operation does not depend on raw data and still ran.
+      assert.strictEqual(byAction(summary.results, "marts.calendar").status, "succeeded")
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("selection by action, tag, dependencies and dependents", () =>
+    Effect.gen(function* () {
+      yield* loadRawOrders(["(1, 'ann', 2, '2024-01-01')"])
+      const names = (results: ReadonlyArray<ActionResult>) => results.map((r) => r.action).sort()
+      assert.deepStrictEqual(names((yield* run({ actions: ["stg_orders"] })).results), ["staging.stg_orders"])
+      assert.deepStrictEqual(names((yield* run({ actions: ["stg_orders"], includeDependencies: true })).results), ["raw.orders", "staging.stg_orders"])
+      const dependents = names((yield* run({ actions: ["staging.stg_orders"], includeDependents: true })).results)
+      assert.includeMembers(dependents, ["marts.customer_totals", "marts.orders_by_day", "analytics_assertions.positive_amounts"])
+      assert.notInclude(dependents, "marts.calendar")
+      const tagged = names((yield* run({ tags: ["daily"] })).results)
+      assert.includeMembers(tagged, ["marts.customer_totals", "marts.orders_by_day", "analytics_assertions.positive_amounts"])
+      assert.notInclude(tagged, "staging.stg_orders")
+      const unknown = yield* Effect.flip(run({ actions: ["nope"] }))
+      assert.include(unknown.message, `no action is named "nope"`)
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("--dry-run prints translated SQL and creates nothing", () =>
+    Effect.gen(function* () {
+      const summary = yield* run({ dryRun: true })
+      const table = byAction(summary.results, "marts.customer_totals")
+      assert.strictEqual(table.status, "planned")
+      assert.isTrue(table.statements.some((s) => s.startsWith(`CREATE OR REPLACE TABLE "marts"."customer_totals"`)))
+      assert.isTrue(byAction(summary.results, "staging.stg_orders").statements.some((s) => s.includes("REGEXP_MATCHES")))
+      const warehouse = yield* Warehouse
+      assert.deepStrictEqual(yield* warehouse.listRelations(), [])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+})
+
+describe("runner failure paths", () => {
+  it.effect("a table whose SQL fails keeps its previous version and names the file", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/numbers.sqlx": `config { type: "table" } select 1 as n`,
+        "definitions/downstream.sqlx": `config { type: "view" } select n from \${ref("numbers")}`
+      })
+      const options = { projectDir: project.dir }
+      assert.isTrue((yield* transform(options)).ok)
+      project.write("definitions/numbers.sqlx", `config { type: "table" } select 1 as n from not_a_table`)
+      const failed = yield* transform(options)
+      assert.isFalse(failed.ok)
+      const numbers = byAction(failed.results, "analytics.numbers")
+      assert.strictEqual(numbers.status, "failed")
+      assert.include(numbers.error, "not_a_table")
+      assert.strictEqual(byAction(failed.results, "analytics.downstream").status, "skipped")
+      assert.deepStrictEqual(yield* rows("SELECT n FROM analytics.numbers"), [{ n: 1 }])
+      project.cleanup()
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("an untranslatable construct fails the action with the file and construct named", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/fingerprints.sqlx": `config { type: "table" } select farm_fingerprint('a') as f`
+      })
+      const summary = yield* transform({ projectDir: project.dir })
+      const result = byAction(summary.results, "analytics.fingerprints")
+      assert.strictEqual(result.status, "failed")
+      assert.include(result.error, "definitions/fingerprints.sqlx: cannot run FARM_FINGERPRINT()")
+      project.cleanup()
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("a cycle and an unknown reference are reported together and nothing runs", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/a.sqlx": `config { type: "view" } select * from \${ref("b")}`,
+        "definitions/b.sqlx": `config { type: "view" } select * from \${ref("a")}`,
+        "definitions/c.sqlx": `config { type: "view" } select * from \${ref("missing_table")}`
+      })
+      const error = yield* Effect.flip(transform({ projectDir: project.dir }))
+      assert.strictEqual(error._tag, "GraphError")
+      assert.include(error.message, "cycle")
+      assert.include(error.message, "missing_table")
+      const warehouse = yield* Warehouse
+      assert.deepStrictEqual(yield* warehouse.listRelations(), [])
+      project.cleanup()
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("a directory that is not a Dataform project is a clear compile error", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(transform({ projectDir: "/tmp" }))
+      assert.strictEqual(error._tag, "CompileError")
+      assert.include(error.message, "no workflow_settings.yaml")
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+})
