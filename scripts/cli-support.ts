@@ -1,0 +1,95 @@
+/**
+ * What every `mdp` subcommand shares: the repository's default paths, argument parsing with
+ * helpful errors, and turning any failure into one sentence and a hint instead of a stack trace.
+ */
+import path from "node:path"
+import { parseArgs, type ParseArgsConfig } from "node:util"
+import { Cause, Effect, Exit, Schema } from "effect"
+
+export const repositoryRoot = path.resolve(import.meta.dirname, "..")
+
+export const defaults = {
+  projectDir: repositoryRoot,
+  warehouse: path.join(repositoryRoot, "data", "warehouse.duckdb"),
+  runsDir: path.join(repositoryRoot, "data", "runs"),
+  modelTestsDir: path.join(repositoryRoot, "test", "models")
+} as const
+
+/** A mistake in how the command was called; printed with a pointer to --help. */
+export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { reason: Schema.String }) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+export type Options = NonNullable<ParseArgsConfig["options"]>
+
+export const parse = <O extends Options>(args: ReadonlyArray<string>, options: O, allowPositionals = false) =>
+  Effect.try({
+    try: () => parseArgs({ args: [...args], options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals, strict: true }),
+    catch: (error) =>
+      new UsageError({ reason: error instanceof Error ? error.message.replace(/\. To specify a positional.*$/s, "") : String(error) })
+  })
+
+/** `a,b --x c` style lists: repeated flags and commas both work. */
+export const list = (value: string | ReadonlyArray<string> | boolean | undefined): ReadonlyArray<string> =>
+  value === undefined || typeof value === "boolean"
+    ? []
+    : (typeof value === "string" ? [value] : value).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "")
+
+/** `--vars a=1,b=2`. */
+export const parseVars = (value: string | undefined): Effect.Effect<Readonly<Record<string, string>> | undefined, UsageError> => {
+  if (value === undefined) return Effect.succeed(undefined)
+  const vars: Record<string, string> = {}
+  for (const pair of list(value)) {
+    const at = pair.indexOf("=")
+    if (at <= 0) return Effect.fail(new UsageError({ reason: `--vars takes key=value pairs separated by commas; "${pair}" has no "="` }))
+    vars[pair.slice(0, at)] = pair.slice(at + 1)
+  }
+  return Effect.succeed(vars)
+}
+
+export const positiveInteger = (value: string | undefined, flag: string, fallback: number): Effect.Effect<number, UsageError> => {
+  if (value === undefined) return Effect.succeed(fallback)
+  const parsed = Number(value)
+  return Number.isInteger(parsed) && parsed >= 1
+    ? Effect.succeed(parsed)
+    : Effect.fail(new UsageError({ reason: `${flag} takes a whole number of at least 1, not "${value}"` }))
+}
+
+const hints: Readonly<Record<string, string>> = {
+  UsageError: "Add --help to see the options.",
+  CompileError: "Check the SQLX file named above; `npm run compile` shows the compiled graph.",
+  GraphError: "Fix the listed files; nothing was run.",
+  TranslationError: "Rewrite the construct in BigQuery SQL that has a DuckDB equivalent (see docs/architecture.md).",
+  WarehouseError: "Check the SQL above; `npm run query -- \"<sql>\"` runs BigQuery SQL against the local warehouse.",
+  ModelTestSpecError: "Fix the YAML spec named above (see docs/architecture.md, model tests)."
+}
+
+const describeFailure = (cause: Cause.Cause<unknown>): { readonly message: string; readonly hint?: string } => {
+  const failure = Cause.squash(cause)
+  if (typeof failure === "object" && failure !== null && "_tag" in failure && typeof failure._tag === "string") {
+    const message = "message" in failure && typeof failure.message === "string" ? failure.message : failure._tag
+    const hint = hints[failure._tag]
+    return hint === undefined ? { message } : { message, hint }
+  }
+  return { message: failure instanceof Error ? failure.message : String(failure) }
+}
+
+/** Runs a command's program; returns the exit code. Expected failures print as one sentence and a hint. */
+export const runCommand = async (program: Effect.Effect<number, unknown>): Promise<number> => {
+  const exit = await Effect.runPromiseExit(program)
+  if (Exit.isSuccess(exit)) return exit.value
+  const { message, hint } = describeFailure(exit.cause)
+  process.stderr.write(`error: ${message}\n${hint === undefined ? "" : `hint: ${hint}\n`}`)
+  return 1
+}
+
+export const formatDuration = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`)
+
+/** A plain text table, for the terminal. */
+export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")
+}

@@ -1,0 +1,189 @@
+/** `mdp compile`, `mdp transform` and `mdp test`: the local Dataform runner from the command line. */
+import { Effect, Layer } from "effect"
+import { compileProject, type CompileOptions } from "../../runner/compile.ts"
+import type { ActionResult } from "../../runner/execute.ts"
+import { graphProblems } from "../../runner/graph.ts"
+import { readIncrementalSpecs, runDataformTests, runIncrementalCase, type ModelTestResult } from "../../runner/model-tests.ts"
+import { targetLabel } from "../../runner/target.ts"
+import { transform, type RunSummary } from "../../runner/transform.ts"
+import { Warehouse } from "../../runner/warehouse.ts"
+import { defaults, formatDuration, list, parse, parseVars, positiveInteger, table, type UsageError } from "../cli-support.ts"
+
+const projectOptions = {
+  "project-dir": { type: "string" },
+  vars: { type: "string" },
+  "schema-suffix": { type: "string" },
+  "table-prefix": { type: "string" },
+  "default-database": { type: "string" }
+} as const
+
+const projectHelp = `
+Project options:
+  --project-dir DIR         the Dataform project (default: this repository)
+  --vars k=v,k2=v2          override workflow_settings.yaml vars
+  --schema-suffix SUFFIX    append _SUFFIX to every dataset, as dataform run does
+  --table-prefix PREFIX     prefix every table name
+  --default-database NAME   override defaultProject`
+
+const compileOptions = (values: {
+  readonly "project-dir"?: string | undefined
+  readonly vars?: string | undefined
+  readonly "schema-suffix"?: string | undefined
+  readonly "table-prefix"?: string | undefined
+  readonly "default-database"?: string | undefined
+}): Effect.Effect<CompileOptions, UsageError> =>
+  Effect.map(parseVars(values.vars), (vars) => ({
+    projectDir: values["project-dir"] ?? defaults.projectDir,
+    ...(vars === undefined ? {} : { vars }),
+    ...(values["schema-suffix"] === undefined ? {} : { schemaSuffix: values["schema-suffix"] }),
+    ...(values["table-prefix"] === undefined ? {} : { tablePrefix: values["table-prefix"] }),
+    ...(values["default-database"] === undefined ? {} : { defaultDatabase: values["default-database"] })
+  }))
+
+export const compileHelp = `Usage: mdp compile [options]
+
+Compiles the Dataform project with the pinned @dataform/core and lists its actions and problems.
+  --json                    print the compiled graph as JSON
+${projectHelp}`
+
+export const compileCommand = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { values } = yield* parse(args, { ...projectOptions, json: { type: "boolean" } })
+    if (values.help === true) return yield* Effect.sync(() => (console.log(compileHelp), 0))
+    const graph = yield* compileProject(yield* compileOptions(values))
+    if (values.json === true) return yield* Effect.sync(() => (console.log(JSON.stringify(graph.compiled, null, 2)), 0))
+    const problems = graphProblems(graph)
+    console.log(
+      table(
+        ["kind", "action", "file"],
+        graph.actions.map((action) => [action.kind + (action.disabled ? " (disabled)" : ""), targetLabel(action.target), action.fileName])
+      )
+    )
+    console.log(`\n${graph.actions.length} actions, ${graph.tests.length} unit tests, @dataform/core ${graph.compiled.dataformCoreVersion ?? "?"}`)
+    if (problems.length > 0) {
+      console.error(`\n${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`)
+      return 1
+    }
+    return 0
+  })
+
+export const transformHelp = `Usage: mdp transform [options]
+
+Runs the Dataform project on the local DuckDB warehouse: every BigQuery statement is translated
+to DuckDB and the graph runs in dependency order, assertions included.
+
+Options:
+  --warehouse FILE          DuckDB file (default: data/warehouse.duckdb)
+  --actions a,b             run only these actions (name or schema.name)
+  --tags t1,t2              run only actions with these tags
+  --include-deps            also run the dependencies of the selected actions
+  --include-dependents      also run everything downstream of them
+  --full-refresh            rebuild incremental tables from scratch (protected ones excepted)
+  --dry-run                 print the translated SQL, run nothing
+  --concurrency N           actions run at once (default 4)
+  --json                    print the run summary as JSON instead of a table
+${projectHelp}
+
+A summary is written to data/runs/. The exit code is 1 when any action failed.`
+
+const statusMark: Readonly<Record<ActionResult["status"], string>> = {
+  succeeded: "ok",
+  failed: "FAILED",
+  skipped: "skipped",
+  disabled: "disabled",
+  planned: "planned"
+}
+
+export const printSummary = (summary: RunSummary): void => {
+  console.log(
+    "\n" +
+      table(
+        ["status", "action", "kind", "rows", "time"],
+        summary.results.map((r) => [statusMark[r.status], r.action, r.kind + (r.mode === "incremental" ? " (merge)" : ""), r.rows === undefined ? "" : String(r.rows), formatDuration(r.durationMs)])
+      )
+  )
+  for (const result of summary.results.filter((r) => r.status === "failed")) {
+    console.error(`\n${result.action} (${result.fileName}) failed:\n  ${result.error ?? ""}`)
+    if (result.sample !== undefined && result.sample.length > 0) {
+      console.error(`  sample of violating rows:\n${result.sample.map((row) => `    ${JSON.stringify(row)}`).join("\n")}`)
+    }
+  }
+  const { succeeded, failed, skipped, disabled } = summary.counts
+  console.log(
+    `\n${summary.ok ? "Transform succeeded" : "Transform FAILED"}: ${succeeded} succeeded, ${failed} failed, ${skipped} skipped, ${disabled} disabled in ${formatDuration(summary.durationMs)}.` +
+      `\nWarehouse: ${summary.warehouse}` +
+      (summary.summaryFile === undefined ? "" : `\nRun summary: ${summary.summaryFile}`)
+  )
+}
+
+export const transformCommand = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { values } = yield* parse(args, {
+      ...projectOptions,
+      warehouse: { type: "string" },
+      actions: { type: "string", multiple: true },
+      tags: { type: "string", multiple: true },
+      "include-deps": { type: "boolean" },
+      "include-dependents": { type: "boolean" },
+      "full-refresh": { type: "boolean" },
+      "dry-run": { type: "boolean" },
+      concurrency: { type: "string" },
+      json: { type: "boolean" }
+    })
+    if (values.help === true) return yield* Effect.sync(() => (console.log(transformHelp), 0))
+    const quiet = values.json === true
+    const dryRun = values["dry-run"] === true
+    const summary = yield* transform({
+      ...(yield* compileOptions(values)),
+      actions: list(values.actions),
+      tags: list(values.tags),
+      includeDependencies: values["include-deps"] === true,
+      includeDependents: values["include-dependents"] === true,
+      fullRefresh: values["full-refresh"] === true,
+      dryRun,
+      concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 4),
+      runsDir: defaults.runsDir,
+      onActionStart: (action) => {
+        if (!quiet && !dryRun) console.log(`  … ${targetLabel(action.target)} (${action.kind})`)
+      },
+      onActionEnd: (result) => {
+        if (quiet) return
+        if (dryRun) {
+          console.log(`-- ${result.action} (${result.kind}, ${result.fileName})\n${result.statements.map((s) => `${s};`).join("\n")}\n`)
+        } else if (result.status !== "skipped" && result.status !== "disabled") {
+          console.log(`  ${statusMark[result.status]} ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
+        }
+      }
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(values.warehouse ?? defaults.warehouse)))
+    if (quiet) console.log(JSON.stringify(summary, null, 2))
+    else printSummary(summary)
+    return summary.ok ? 0 : 1
+  })
+
+export const testHelp = `Usage: mdp test [options]
+
+Runs the model unit tests on scratch in-memory warehouses: Dataform's own type: "test" actions,
+and incremental-table tests (YAML specs in test/models/, which Dataform cannot run).
+  --specs DIR               folder of incremental test specs (default: test/models)
+${projectHelp}`
+
+export const testCommand = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { values } = yield* parse(args, { ...projectOptions, specs: { type: "string" } })
+    if (values.help === true) return yield* Effect.sync(() => (console.log(testHelp), 0))
+    const graph = yield* compileProject(yield* compileOptions(values))
+    const scratch = Warehouse.layerDuckDB(":memory:")
+    const results: Array<ModelTestResult> = [...(yield* runDataformTests(graph).pipe(Effect.provide(scratch)))]
+    for (const { file, spec } of yield* readIncrementalSpecs(values.specs ?? defaults.modelTestsDir)) {
+      for (const testCase of spec.cases) {
+        // A fresh warehouse per case, so cases cannot leak state into each other.
+        results.push(yield* runIncrementalCase(graph, file, spec, testCase).pipe(Effect.provide(Layer.fresh(scratch))))
+      }
+    }
+    for (const result of results) {
+      console.log(`${result.passed ? "  ok  " : "  FAIL"} ${result.name} (${result.fileName})${result.message === undefined ? "" : `\n        ${result.message}`}`)
+    }
+    const failed = results.filter((r) => !r.passed).length
+    console.log(`\n${results.length - failed} passed, ${failed} failed`)
+    return failed === 0 ? 0 : 1
+  })

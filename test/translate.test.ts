@@ -1,0 +1,103 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { translate } from "../runner/translate.ts"
+import { Warehouse, type Row } from "../runner/warehouse.ts"
+
+/**
+ * Conformance: each BigQuery snippet runs through the translator on DuckDB and must return the
+ * result the BigQuery documentation states for it (the comment names the documented behaviour).
+ */
+const cases: ReadonlyArray<readonly [string, string, Row]> = [
+  ["REGEXP_CONTAINS is a partial match", "SELECT REGEXP_CONTAINS('foobar', r'oba') AS v", { v: true }],
+  ["REGEXP_CONTAINS honours anchors", "SELECT REGEXP_CONTAINS('foobar', r'^oba') AS v", { v: false }],
+  ["REGEXP_REPLACE replaces every match", "SELECT REGEXP_REPLACE('a1b2c3', r'[0-9]', 'X') AS v", { v: "aXbXcX" }],
+  ["REGEXP_EXTRACT without a group returns the whole match", "SELECT REGEXP_EXTRACT('ab123c', r'[0-9]+') AS v", { v: "123" }],
+  ["REGEXP_EXTRACT with a group returns the group", "SELECT REGEXP_EXTRACT('id=42;', r'id=([0-9]+)') AS v", { v: "42" }],
+  ["SAFE_DIVIDE returns NULL on division by zero", "SELECT SAFE_DIVIDE(1, 0) AS v, SAFE_DIVIDE(1, 4) AS w", { v: null, w: 0.25 }],
+  ["SAFE_CAST returns NULL instead of an error", "SELECT SAFE_CAST('x' AS INT64) AS v", { v: null }],
+  ["SAFE. prefix returns NULL instead of an error", "SELECT SAFE.PARSE_DATE('%Y-%m-%d', 'nope') AS v", { v: null }],
+  ["DATE_TRUNC to MONTH returns a DATE", "SELECT DATE_TRUNC(DATE '2024-05-17', MONTH) AS v", { v: "2024-05-01" }],
+  ["DATE_TRUNC to WEEK starts weeks on Sunday", "SELECT DATE_TRUNC(DATE '2024-05-17', WEEK) AS v", { v: "2024-05-12" }],
+  ["DATE_TRUNC on a Sunday keeps the day", "SELECT DATE_TRUNC(DATE '2024-05-19', WEEK) AS v", { v: "2024-05-19" }],
+  ["DATE_TRUNC to ISOWEEK starts weeks on Monday", "SELECT DATE_TRUNC(DATE '2024-05-19', ISOWEEK) AS v", { v: "2024-05-13" }],
+  ["DATE_ADD returns a DATE and clamps the month end", "SELECT DATE_ADD(DATE '2024-01-31', INTERVAL 1 MONTH) AS v", { v: "2024-02-29" }],
+  ["DATE_SUB returns a DATE", "SELECT DATE_SUB(DATE '2024-03-01', INTERVAL 1 DAY) AS v", { v: "2024-02-29" }],
+  ["DATE_DIFF counts day boundaries", "SELECT DATE_DIFF(DATE '2024-03-01', DATE '2024-02-01', DAY) AS v", { v: 29 }],
+  ["EXTRACT(DAYOFWEEK) is 1 for Sunday", "SELECT EXTRACT(DAYOFWEEK FROM DATE '2024-05-19') AS v", { v: 1 }],
+  ["EXTRACT(DAYOFWEEK) is 7 for Saturday", "SELECT EXTRACT(DAYOFWEEK FROM DATE '2024-05-18') AS v", { v: 7 }],
+  ["FORMAT_DATE", "SELECT FORMAT_DATE('%Y-%m', DATE '2024-05-17') AS v", { v: "2024-05" }],
+  ["PARSE_DATE", "SELECT PARSE_DATE('%Y%m%d', '20240517') AS v", { v: "2024-05-17" }],
+  ["FORMAT is printf-style", "SELECT FORMAT('%d-%s', 7, 'a') AS v", { v: "7-a" }],
+  ["NUMERIC keeps nine decimal digits", "SELECT CAST('1.123456789' AS NUMERIC) AS v", { v: 1.123456789 }],
+  ["NUMERIC literal", "SELECT NUMERIC '2.5' * 2 AS v", { v: 5 }],
+  ["INT64 cast rounds half away from zero", "SELECT CAST(2.5 AS INT64) AS v, CAST(-2.5 AS INT64) AS w", { v: 3, w: -3 }],
+  ["FLOAT64 division", "SELECT 7 / 2 AS v, DIV(7, 2) AS w, MOD(-7, 2) AS m", { v: 3.5, w: 3, m: -1 }],
+  ["* EXCEPT drops columns", "SELECT * EXCEPT (a) FROM (SELECT 1 AS a, 2 AS b)", { b: 2 }],
+  ["* REPLACE replaces columns", "SELECT * REPLACE (3 AS a) FROM (SELECT 1 AS a, 2 AS b)", { a: 3, b: 2 }],
+  ["STRUCT fields", "SELECT s.b AS v FROM (SELECT STRUCT(1 AS a, 'x' AS b) AS s)", { v: "x" }],
+  ["STRUCT values come back as JSON objects", "SELECT STRUCT(1 AS a, 'x' AS b) AS s", { s: { a: 1, b: "x" } }],
+  ["ARRAY literals and OFFSET are zero-based", "SELECT [10, 20, 30][OFFSET(1)] AS v, [10, 20, 30][ORDINAL(1)] AS w", { v: 20, w: 10 }],
+  ["UNNEST", "SELECT SUM(x) AS v FROM UNNEST([1, 2, 3]) AS x", { v: 6 }],
+  ["ARRAY_AGG with LIMIT", "SELECT ARRAY_AGG(x ORDER BY x DESC LIMIT 2) AS v FROM UNNEST([1, 3, 2]) AS x", { v: [3, 2] }],
+  ["QUALIFY", "SELECT a FROM (SELECT 1 AS a, 1 AS b UNION ALL SELECT 2, 2) WHERE TRUE QUALIFY ROW_NUMBER() OVER (ORDER BY b DESC) = 1", { a: 2 }],
+  ["COUNTIF", "SELECT COUNTIF(x > 1) AS v FROM UNNEST([1, 2, 3]) AS x", { v: 2 }],
+  ["JSON_VALUE returns an unquoted string", `SELECT JSON_VALUE('{"a": "x"}', '$.a') AS v`, { v: "x" }],
+  ["JSON_EXTRACT_SCALAR", `SELECT JSON_EXTRACT_SCALAR('{"a": {"b": 5}}', '$.a.b') AS v`, { v: "5" }],
+  ["GENERATE_DATE_ARRAY", "SELECT GENERATE_DATE_ARRAY(DATE '2024-01-30', DATE '2024-02-01') AS v", { v: ["2024-01-30", "2024-01-31", "2024-02-01"] }],
+  ["IF, IFNULL, NULLIF", "SELECT IF(1 > 0, 'a', 'b') AS v, IFNULL(NULL, 1) AS w, NULLIF(1, 1) AS x", { v: "a", w: 1, x: null }],
+  ["GREATEST returns NULL if any argument is NULL", "SELECT GREATEST(1, NULL) AS v", { v: null }],
+  ["TO_HEX(MD5())", "SELECT TO_HEX(MD5('abc')) AS v", { v: "900150983cd24fb0d6963f7d28e17f72" }],
+  ["Dataform's backticked project.dataset.table", "SELECT COUNT(*) AS v FROM `any-project.conformance.numbers`", { v: 3 }],
+  ["Backticked dataset.table", "SELECT MAX(n) AS v FROM `conformance.numbers`", { v: 3 }]
+]
+
+const unsupported: ReadonlyArray<readonly [string, string]> = [
+  ["SELECT CAST(1 AS BIGNUMERIC) AS v", "BIGNUMERIC"],
+  ["SELECT FARM_FINGERPRINT('a') AS v", "FARM_FINGERPRINT()"],
+  ["DECLARE x INT64 DEFAULT 1", "BigQuery scripting (DECLARE)"],
+  ["SELECT x FROM UNNEST([1]) AS x WITH OFFSET AS o", "UNNEST … WITH OFFSET"],
+  ["SELECT ST_GEOGPOINT(1, 2) AS g", "ST_GEOGPOINT()"],
+  ["SELECT * FROM ML.PREDICT(MODEL `d.m`, TABLE `d.t`)", "ML.*"]
+]
+
+const ConformanceWarehouse = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    yield* warehouse.run(["CREATE SCHEMA conformance", "CREATE TABLE conformance.numbers AS SELECT * FROM range(1, 4) t(n)"])
+  })
+).pipe(Layer.provideMerge(Warehouse.layerDuckDB(":memory:")))
+
+describe("BigQuery to DuckDB conformance", () => {
+  it.layer(ConformanceWarehouse)((it) => {
+    for (const [behaviour, sql, expected] of cases) {
+      it.effect(behaviour, () =>
+        Effect.gen(function* () {
+          const warehouse = yield* Warehouse
+          const statements = yield* translate(sql, { fileName: "conformance.sqlx" })
+          const rows = yield* warehouse.query(statements.join(";\n"))
+          assert.deepStrictEqual(rows, [expected], `translated to: ${statements.join(";\n")}`)
+        }))
+    }
+  })
+
+  for (const [sql, construct] of unsupported) {
+    it.effect(`refuses ${construct} with the file named`, () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(translate(sql, { fileName: "definitions/x.sqlx" }))
+        assert.strictEqual(error.construct, construct)
+        assert.match(error.message, /^definitions\/x\.sqlx: cannot run /)
+      }))
+  }
+
+  it.effect("a syntax error says where it is", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(translate("SELECT FROM WHERE (", { fileName: "definitions/bad.sqlx" }))
+      assert.include(error.message, "definitions/bad.sqlx")
+    }))
+
+  it.effect("string literals and comments are never rewritten", () =>
+    Effect.gen(function* () {
+      const [statement] = yield* translate("SELECT 'REGEXP_CONTAINS(`a.b.c`)' AS v -- DATE_ADD(x)\n", { fileName: "x" })
+      assert.include(statement, "'REGEXP_CONTAINS(`a.b.c`)'")
+    }))
+})
