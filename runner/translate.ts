@@ -113,6 +113,10 @@ const safePrefixed = (sql: string): string => {
 const isStringLiteral = (text: string): boolean => /^'.*'$/s.test(text)
 const hasCaptureGroup = (pattern: string): boolean => /(^|[^\\])\((?!\?)/.test(pattern)
 
+function jsonArray(call: Call): string {
+  return `CAST(JSON_EXTRACT(${call.args[0]}, ${call.args[1] ?? "'$'"}) AS JSON[])`
+}
+
 /** Rewrites in DuckDB SQL, where polyglot's output runs but answers differently from BigQuery. */
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   // REGEXP_CONTAINS is a partial match in BigQuery.
@@ -143,7 +147,10 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const match = /^(.*)\s+LIMIT\s+(\d+)\s*$/is.exec(inner)
     return match === null ? undefined : `ARRAY_SLICE(ARRAY_AGG(${match[1]}), 1, ${match[2]})`
   },
-  [SAFE_MARKER]: (call) => `TRY(${call.args.join(", ")})`
+  [SAFE_MARKER]: (call) => `TRY(${call.args.join(", ")})`,
+  // DuckDB has no JSON_QUERY_ARRAY; extracting with a path and casting gives the list of elements.
+  JSON_QUERY_ARRAY: jsonArray,
+  JSON_EXTRACT_ARRAY: jsonArray
 }
 
 /** BigQuery NUMERIC is DECIMAL(38, 9); polyglot emits bare DECIMAL, which DuckDB reads as DECIMAL(18, 3). */

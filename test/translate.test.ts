@@ -43,6 +43,8 @@ const cases: ReadonlyArray<readonly [string, string, Row]> = [
   ["COUNTIF", "SELECT COUNTIF(x > 1) AS v FROM UNNEST([1, 2, 3]) AS x", { v: 2 }],
   ["JSON_VALUE returns an unquoted string", `SELECT JSON_VALUE('{"a": "x"}', '$.a') AS v`, { v: "x" }],
   ["JSON_EXTRACT_SCALAR", `SELECT JSON_EXTRACT_SCALAR('{"a": {"b": 5}}', '$.a.b') AS v`, { v: "5" }],
+  ["JSON_QUERY_ARRAY with UNNEST and an allow-list", `SELECT (SELECT SUM(CAST(JSON_VALUE(a, '$.value') AS FLOAT64)) FROM UNNEST(JSON_QUERY_ARRAY(j, '$.actions')) AS a WHERE JSON_VALUE(a, '$.action_type') IN UNNEST(['omni_purchase'])) AS v FROM (SELECT JSON '{"actions": [{"action_type": "omni_purchase", "value": "3"}, {"action_type": "link_click", "value": "10"}]}' AS j)`, { v: 3 }],
+  ["JSON_QUERY_ARRAY of a missing path is NULL", `SELECT JSON_QUERY_ARRAY(JSON '{"a": 1}', '$.b') IS NULL AS v`, { v: true }],
   ["GENERATE_DATE_ARRAY", "SELECT GENERATE_DATE_ARRAY(DATE '2024-01-30', DATE '2024-02-01') AS v", { v: ["2024-01-30", "2024-01-31", "2024-02-01"] }],
   ["IF, IFNULL, NULLIF", "SELECT IF(1 > 0, 'a', 'b') AS v, IFNULL(NULL, 1) AS w, NULLIF(1, 1) AS x", { v: "a", w: 1, x: null }],
   ["GREATEST returns NULL if any argument is NULL", "SELECT GREATEST(1, NULL) AS v", { v: null }],

@@ -1,0 +1,43 @@
+/** Errors of ingestion. Messages never carry secrets: connectors describe failures without URLs or tokens. */
+import { Schema } from "effect"
+
+export const SourceFailureReason = Schema.Literals(["rate_limited", "quota", "auth", "bad_response", "network", "server", "not_found"])
+export type SourceFailureReason = typeof SourceFailureReason.Type
+
+/** A source's API failed. Rate limits, 5xx and network failures are retryable; `retryAfterMs` honours the API's own hint. */
+export class SourceError extends Schema.TaggedError<SourceError>()("SourceError", {
+  source: Schema.String,
+  account: Schema.optionalKey(Schema.String),
+  reason: SourceFailureReason,
+  detail: Schema.String,
+  retryAfterMs: Schema.optionalKey(Schema.Number),
+  /** Set when a stream failed after emitting rows: restarting it would emit them twice. */
+  midStream: Schema.optionalKey(Schema.Boolean)
+}) {
+  get retryable(): boolean {
+    return this.midStream !== true && (this.reason === "rate_limited" || this.reason === "server" || this.reason === "network")
+  }
+  override get message(): string {
+    return `${this.source}${this.account === undefined ? "" : ` account ${this.account}`}: ${this.reason.replace("_", " ")}: ${this.detail}`
+  }
+}
+
+/** Settings that cannot be used; names the key. */
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  key: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `configuration ${this.key}: ${this.reason}`
+  }
+}
+
+/** The raw zone could not be read or written. */
+export class RawZoneError extends Schema.TaggedError<RawZoneError>()("RawZoneError", {
+  path: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `raw zone ${this.path}: ${this.reason}`
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The retry policy for source API calls: exponential back-off from 500 ms, jittered, each delay
+ * capped at one minute and never shorter than the API's own Retry-After hint; five retries at
+ * most, and only for retryable failures (rate limits, 5xx, network): any other failure ends the
+ * retries at once. One Schedule serves API calls (`Effect.retry`) and streams (`Stream.retry`).
+ */
+import { Duration, Effect, Schedule } from "effect"
+import type { SourceError } from "./errors.ts"
+
+export const MAX_RETRIES = 5
+const MAX_DELAY = Duration.minutes(1)
+
+export const retrySchedule = (base: Duration.Input = "500 millis") =>
+  Schedule.exponential(base, 2).pipe(
+    Schedule.jittered,
+    Schedule.setInputType<SourceError>(),
+    Schedule.modifyDelay(({ input, duration }) =>
+      input.retryable
+        ? Effect.succeed(Duration.max(Duration.min(duration, MAX_DELAY), Duration.millis(input.retryAfterMs ?? 0)))
+        : Effect.fail(input)
+    ),
+    Schedule.upTo({ times: MAX_RETRIES })
+  )
+
+/** Retries one API call according to the policy. */
+export const withRetries = <A, R>(call: Effect.Effect<A, SourceError, R>, base?: Duration.Input): Effect.Effect<A, SourceError, R> =>
+  Effect.retry(call, retrySchedule(base))
+
+/** Parses an HTTP Retry-After header (seconds or an HTTP date) into milliseconds. */
+export const retryAfterMs = (header: unknown, nowMs: number): number | undefined => {
+  if (typeof header !== "string" && typeof header !== "number") return undefined
+  const seconds = Number(header)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+  const date = Date.parse(String(header))
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs)
+}
+
+/** Google's durations ("30s", "1.5s") in milliseconds. */
+export const protoDurationMs = (value: unknown): number | undefined => {
+  if (typeof value !== "string") return undefined
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(value)
+  return match === null ? undefined : Number(match[1]) * 1000
+}
