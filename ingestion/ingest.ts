@@ -1,0 +1,231 @@
+/**
+ * One ingestion run: for every selected source and account, work out the date window (from the
+ * state's last complete date minus the source's look-back, or an explicit backfill window), stream
+ * the records into the raw zone with the ingestion metadata, quarantine malformed ones, flag thin
+ * days, then write the run manifest and advance the state of the accounts that succeeded. Accounts
+ * run concurrently (bounded); a failing account never loses the others' data.
+ */
+import { createHash } from "node:crypto"
+import { Clock, Effect, Schema, Stream } from "effect"
+import { addDays, dayInZone, eachDay, isIsoDate } from "./core/dates.ts"
+import { RAW_SCHEMA_VERSION, type AccountInfo, type DateWindow, type SourceRecord } from "./core/model.ts"
+import { SourceRegistry, type AdsSource } from "./core/source.ts"
+import { RawZone, type AccountOutcome, type RunManifest, type SourceState } from "./raw-zone.ts"
+
+export interface IngestOptions {
+  /** Platform names to ingest; all configured ones when empty. */
+  readonly sources?: ReadonlyArray<string>
+  /** A backfill window; otherwise each account's window comes from its state. */
+  readonly from?: string
+  readonly to?: string
+  /** Days fetched for an account seen for the first time. */
+  readonly initialDays?: number
+  readonly concurrency?: number
+  readonly onAccountStart?: (source: string, account: AccountInfo, window: DateWindow) => void
+  readonly onAccountEnd?: (outcome: AccountOutcome) => void
+}
+
+export interface IngestSummary extends RunManifest {
+  readonly manifestFile: string
+  readonly rows: number
+  readonly quarantined: number
+}
+
+/** The run was asked for something that cannot be done (unknown source, bad window). */
+export class IngestRequestError extends Schema.TaggedError<IngestRequestError>()("IngestRequestError", {
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+const MAX_QUARANTINED_PER_ACCOUNT = 100_000
+
+export const runIdAt = (epochMs: number): string =>
+  `${new Date(epochMs).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${Math.random().toString(36).slice(2, 8)}`
+
+/** Days with no rows, and days with under a third of the window's median row count. */
+export const volumeFlags = (window: DateWindow, rowsPerDay: ReadonlyMap<string, number>): ReadonlyArray<string> => {
+  const days = [...eachDay(window.start, window.end)]
+  const counts = days.map((day) => rowsPerDay.get(day) ?? 0).sort((a, b) => a - b)
+  const median = counts[Math.floor(counts.length / 2)] ?? 0
+  const flags: Array<string> = []
+  for (const day of days) {
+    const count = rowsPerDay.get(day) ?? 0
+    if (count === 0) flags.push(`${day}: no rows`)
+    else if (median >= 3 && count < median / 3) flags.push(`${day}: ${count} rows, far fewer than the usual ${median}`)
+  }
+  return flags
+}
+
+/** The window an account needs: from its last complete date minus the look-back, to yesterday in its zone. */
+export const windowFor = (
+  lastCompleteDate: string | undefined,
+  lookbackDays: number,
+  yesterday: string,
+  initialDays: number
+): DateWindow => ({
+  start: lastCompleteDate === undefined ? addDays(yesterday, -(initialDays - 1)) : addDays(lastCompleteDate, 1 - lookbackDays),
+  end: yesterday
+})
+
+const validateRequest = (options: IngestOptions, known: ReadonlyArray<string>) => {
+  for (const name of options.sources ?? []) {
+    if (!known.includes(name)) return new IngestRequestError({ reason: `unknown source "${name}"; configured sources: ${known.join(", ") || "none"}` })
+  }
+  for (const [flag, value] of [["--from", options.from], ["--to", options.to]] as const) {
+    if (value !== undefined && !isIsoDate(value)) return new IngestRequestError({ reason: `${flag} must be a date as YYYY-MM-DD, not "${value}"` })
+  }
+  if ((options.from === undefined) !== (options.to === undefined)) return new IngestRequestError({ reason: "--from and --to go together" })
+  if (options.from !== undefined && options.to !== undefined && options.from > options.to) {
+    return new IngestRequestError({ reason: `--from ${options.from} is after --to ${options.to}` })
+  }
+  return undefined
+}
+
+const envelope = (record: SourceRecord, meta: { readonly runId: string; readonly ingestedAt: string; readonly source: string; readonly window: DateWindow }): string => {
+  const payload = JSON.stringify(record.payload)
+  return JSON.stringify({
+    _run_id: meta.runId,
+    _ingested_at: meta.ingestedAt,
+    _source: meta.source,
+    _stream: "campaign_daily",
+    _account_id: record.accountId,
+    _window_start: meta.window.start,
+    _window_end: meta.window.end,
+    _record_hash: createHash("sha256").update(payload).digest("hex"),
+    _schema_version: RAW_SCHEMA_VERSION,
+    account_id: record.accountId,
+    campaign_id: record.campaignId,
+    date: record.date,
+    payload: record.payload
+  })
+}
+
+const ingestAccount = (
+  source: AdsSource,
+  account: AccountInfo,
+  state: SourceState,
+  run: { readonly runId: string; readonly ingestedAt: string; readonly nowMs: number },
+  options: IngestOptions
+) =>
+  Effect.gen(function* () {
+    const rawZone = yield* RawZone
+    const yesterday = addDays(dayInZone(run.nowMs, account.timeZone), -1)
+    const window: DateWindow =
+      options.from !== undefined && options.to !== undefined
+        ? { start: options.from, end: options.to < yesterday ? options.to : yesterday }
+        : windowFor(state[account.id]?.lastCompleteDate, source.lookbackDays, yesterday, options.initialDays ?? 90)
+    const base = { source: source.name, account: account.id, rows: 0, quarantined: 0, flags: [] as ReadonlyArray<string> }
+    if (window.start > window.end) {
+      return { ...base, status: "up_to_date" as const }
+    }
+    options.onAccountStart?.(source.name, account, window)
+    const ingestDate = new Date(run.nowMs).toISOString().slice(0, 10)
+    const folder = `source=${source.name}/stream=${source.stream}/ingest_date=${ingestDate}/run=${run.runId}`
+    const rowsPerDay = new Map<string, number>()
+    const quarantine: Array<string> = []
+    const meta = { runId: run.runId, ingestedAt: run.ingestedAt, source: source.name, window }
+
+    const lines = source.fetch(account, window).pipe(
+      Stream.map((record): string | undefined => {
+        if (record._tag === "RejectedRecord") {
+          quarantine.push(
+            JSON.stringify({ _run_id: run.runId, _ingested_at: run.ingestedAt, _source: source.name, _account_id: account.id, reason: record.reason, payload: record.payload })
+          )
+          return undefined
+        }
+        rowsPerDay.set(record.date, (rowsPerDay.get(record.date) ?? 0) + 1)
+        return envelope(record, meta)
+      }),
+      Stream.filter((line): line is string => line !== undefined),
+      Stream.mapEffect((line) =>
+        quarantine.length > MAX_QUARANTINED_PER_ACCOUNT
+          ? Effect.fail(new IngestRequestError({ reason: `more than ${MAX_QUARANTINED_PER_ACCOUNT} malformed records; the source's format has probably changed` }))
+          : Effect.succeed(line)
+      )
+    )
+    const written = yield* Effect.result(rawZone.writeLines(`${folder}/account=${account.id}.ndjson`, lines))
+    if (written._tag === "Failure") {
+      return { ...base, status: "failed" as const, windowStart: window.start, windowEnd: window.end, error: written.failure.message }
+    }
+    const quarantineFile =
+      quarantine.length === 0
+        ? undefined
+        : (yield* rawZone.writeLines(`_quarantine/${folder}/account=${account.id}.ndjson`, Stream.fromIterable(quarantine))).key
+    return {
+      ...base,
+      status: "succeeded" as const,
+      windowStart: window.start,
+      windowEnd: window.end,
+      rows: written.success.rows,
+      quarantined: quarantine.length,
+      flags: volumeFlags(window, rowsPerDay),
+      file: written.success.key,
+      sha256: written.success.sha256,
+      ...(quarantineFile === undefined ? {} : { quarantineFile })
+    }
+  }).pipe(
+    Effect.map((outcome): AccountOutcome => outcome),
+    Effect.catch((error) => Effect.succeed<AccountOutcome>({ source: source.name, account: account.id, status: "failed", rows: 0, quarantined: 0, flags: [], error: error.message })),
+    Effect.tap((outcome) => Effect.sync(() => options.onAccountEnd?.(outcome)))
+  )
+
+export const ingest = Effect.fn("Ingestion.ingest")(function* (options: IngestOptions) {
+  const registry = yield* SourceRegistry
+  const rawZone = yield* RawZone
+  const invalid = validateRequest(options, registry.sources.map((s) => s.name))
+  if (invalid !== undefined) return yield* invalid
+  yield* rawZone.removeIncomplete()
+  const nowMs = yield* Clock.currentTimeMillis
+  const run = { runId: runIdAt(nowMs), ingestedAt: new Date(nowMs).toISOString(), nowMs }
+  const selected = registry.sources.filter((s) => (options.sources ?? []).length === 0 || options.sources!.includes(s.name))
+  const outcomes: Array<AccountOutcome> = []
+  for (const source of selected) {
+    const state = yield* rawZone.readState(source.name)
+    const accounts = yield* Effect.result(source.accounts)
+    if (accounts._tag === "Failure") {
+      const outcome: AccountOutcome = { source: source.name, account: "*", status: "failed", rows: 0, quarantined: 0, flags: [], error: accounts.failure.message }
+      options.onAccountEnd?.(outcome)
+      outcomes.push(outcome)
+      continue
+    }
+    const results = yield* Effect.forEach(accounts.success, (account) => ingestAccount(source, account, state, run, options), {
+      concurrency: options.concurrency ?? 4
+    })
+    outcomes.push(...results)
+    const next: Record<string, SourceState[string]> = { ...state }
+    for (const outcome of results) {
+      const previous = state[outcome.account] ?? {}
+      const advanced =
+        outcome.status === "succeeded" && outcome.windowEnd !== undefined && (previous.lastCompleteDate === undefined || outcome.windowEnd > previous.lastCompleteDate)
+      next[outcome.account] = {
+        ...previous,
+        ...(advanced ? { lastCompleteDate: outcome.windowEnd! } : {}),
+        lastRunId: run.runId,
+        lastRunAt: run.ingestedAt,
+        lastStatus: outcome.status,
+        ...(outcome.error === undefined ? {} : { lastError: outcome.error })
+      }
+      if (outcome.error === undefined) delete (next[outcome.account] as { lastError?: string }).lastError
+    }
+    yield* rawZone.writeState(source.name, next)
+  }
+  const failed = outcomes.filter((o) => o.status === "failed").length
+  const finishedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+  const manifest: RunManifest = {
+    runId: run.runId,
+    startedAt: run.ingestedAt,
+    finishedAt,
+    status: failed === 0 ? "complete" : failed === outcomes.length ? "failed" : "partial",
+    accounts: outcomes
+  }
+  const manifestFile = yield* rawZone.writeManifest(manifest)
+  return {
+    ...manifest,
+    manifestFile,
+    rows: outcomes.reduce((sum, o) => sum + o.rows, 0),
+    quarantined: outcomes.reduce((sum, o) => sum + o.quarantined, 0)
+  } satisfies IngestSummary
+})

@@ -1,0 +1,204 @@
+/**
+ * The raw zone: append-only NDJSON files partitioned by source, stream and ingestion date, one
+ * manifest per run, and per-source state (last complete date per account). A file is written
+ * under a temporary name and renamed when complete, so a reader never sees half a file; a run's
+ * files count only once its manifest exists. This module has the local-folder backend; the Cloud
+ * Storage backend lives in `gcs-raw-zone.ts`.
+ */
+import { createHash } from "node:crypto"
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { open, type FileHandle } from "node:fs/promises"
+import path from "node:path"
+import { Context, Effect, Layer, Schema, Stream } from "effect"
+import { RawZoneError } from "./core/errors.ts"
+
+export const AccountOutcome = Schema.Struct({
+  source: Schema.String,
+  account: Schema.String,
+  status: Schema.Literals(["succeeded", "failed", "up_to_date"]),
+  windowStart: Schema.optionalKey(Schema.String),
+  windowEnd: Schema.optionalKey(Schema.String),
+  rows: Schema.Number,
+  quarantined: Schema.Number,
+  error: Schema.optionalKey(Schema.String),
+  /** Volume warnings: days with no rows, or far fewer than usual. */
+  flags: Schema.Array(Schema.String),
+  file: Schema.optionalKey(Schema.String),
+  quarantineFile: Schema.optionalKey(Schema.String),
+  sha256: Schema.optionalKey(Schema.String)
+})
+export type AccountOutcome = typeof AccountOutcome.Type
+
+export const RunManifest = Schema.Struct({
+  runId: Schema.String,
+  startedAt: Schema.String,
+  finishedAt: Schema.String,
+  status: Schema.Literals(["complete", "partial", "failed"]),
+  accounts: Schema.Array(AccountOutcome)
+})
+export type RunManifest = typeof RunManifest.Type
+
+export const AccountState = Schema.Struct({
+  lastCompleteDate: Schema.optionalKey(Schema.String),
+  lastRunId: Schema.optionalKey(Schema.String),
+  lastRunAt: Schema.optionalKey(Schema.String),
+  lastStatus: Schema.optionalKey(Schema.String),
+  lastError: Schema.optionalKey(Schema.String)
+})
+export const SourceState = Schema.Record(Schema.String, AccountState)
+export type SourceState = typeof SourceState.Type
+
+export interface WrittenFile {
+  readonly key: string
+  readonly rows: number
+  readonly bytes: number
+  readonly sha256: string
+}
+
+/** Capability: the append-only raw zone. Keys are `/`-separated paths relative to its root. */
+export class RawZone extends Context.Service<
+  RawZone,
+  {
+    /** Writes lines as one file, visible under `key` only once complete. */
+    readonly writeLines: <E, R>(key: string, lines: Stream.Stream<string, E, R>) => Effect.Effect<WrittenFile, E | RawZoneError, R>
+    readonly writeManifest: (manifest: RunManifest) => Effect.Effect<string, RawZoneError>
+    readonly manifests: () => Effect.Effect<ReadonlyArray<RunManifest>, RawZoneError>
+    readonly readState: (source: string) => Effect.Effect<SourceState, RawZoneError>
+    readonly writeState: (source: string, state: SourceState) => Effect.Effect<void, RawZoneError>
+    /** Removes files left by runs that were killed before finishing. */
+    readonly removeIncomplete: () => Effect.Effect<number, RawZoneError>
+    /** Where a key lives: a local path, or a gs:// URI. */
+    readonly locate: (key: string) => string
+    readonly root: string
+  }
+>()("mdp/RawZone") {
+  static readonly layerLocal = (root: string): Layer.Layer<RawZone> => Layer.succeed(RawZone, makeLocalRawZone(root))
+}
+
+const TEMP_MARKER = ".incomplete-"
+const MANIFESTS = "_manifests"
+const STATE = "_state"
+
+const fail = (file: string, cause: unknown) => new RawZoneError({ path: file, reason: cause instanceof Error ? cause.message : String(cause) })
+
+const writeAtomically = (file: string, content: string) =>
+  Effect.try({
+    try: () => {
+      mkdirSync(path.dirname(file), { recursive: true })
+      const temp = `${file}${TEMP_MARKER}${process.pid}`
+      writeFileSync(temp, content)
+      renameSync(temp, file)
+      return file
+    },
+    catch: (cause) => fail(file, cause)
+  })
+
+const walk = (folder: string): Array<string> => {
+  let entries: Array<string>
+  try {
+    entries = readdirSync(folder)
+  } catch {
+    return []
+  }
+  return entries.flatMap((entry) => {
+    const full = path.join(folder, entry)
+    return statSync(full).isDirectory() ? walk(full) : [full]
+  })
+}
+
+export const makeLocalRawZone = (root: string): RawZone["Service"] => {
+  const absolute = path.resolve(root)
+  const locate = (key: string) => path.join(absolute, ...key.split("/"))
+
+  const writeLines = <E, R>(key: string, lines: Stream.Stream<string, E, R>) => {
+    const file = locate(key)
+    const temp = `${file}${TEMP_MARKER}${process.pid}`
+    return Effect.acquireUseRelease(
+      Effect.tryPromise({
+        try: async () => {
+          mkdirSync(path.dirname(file), { recursive: true })
+          return open(temp, "w")
+        },
+        catch: (cause) => fail(file, cause)
+      }),
+      (handle: FileHandle) =>
+        Effect.gen(function* () {
+          const hash = createHash("sha256")
+          let rows = 0
+          let bytes = 0
+          yield* lines.pipe(
+            Stream.grouped(2000),
+            Stream.runForEach((batch) =>
+              Effect.tryPromise({
+                try: () => {
+                  const text = batch.join("\n") + "\n"
+                  hash.update(text)
+                  rows += batch.length
+                  bytes += Buffer.byteLength(text)
+                  return handle.write(text)
+                },
+                catch: (cause) => fail(file, cause)
+              })
+            )
+          )
+          yield* Effect.tryPromise({ try: () => handle.sync(), catch: (cause) => fail(file, cause) })
+          return { key, rows, bytes, sha256: hash.digest("hex") } satisfies WrittenFile
+        }),
+      (handle, exit) =>
+        Effect.promise(() => handle.close()).pipe(
+          Effect.andThen(
+            Effect.sync(() => {
+              // Complete: the file appears whole. Failed or interrupted: nothing appears.
+              if (exit._tag === "Success") renameSync(temp, file)
+              else rmSync(temp, { force: true })
+            })
+          ),
+          Effect.ignore
+        )
+    )
+  }
+
+  const manifestKey = (runId: string) => `${MANIFESTS}/run=${runId}.json`
+
+  const manifests = () =>
+    Effect.gen(function* () {
+      const files = walk(locate(MANIFESTS)).filter((file) => file.endsWith(".json"))
+      const result: Array<RunManifest> = []
+      for (const file of files.sort()) {
+        const raw = yield* Effect.try({ try: () => JSON.parse(readFileSync(file, "utf8")) as unknown, catch: (cause) => fail(file, cause) })
+        result.push(yield* Schema.decodeUnknownEffect(RunManifest)(raw).pipe(Effect.mapError((cause) => fail(file, cause))))
+      }
+      return result
+    })
+
+  const readState = (source: string) =>
+    Effect.gen(function* () {
+      const file = locate(`${STATE}/${source}.json`)
+      const raw = yield* Effect.try({
+        try: () => JSON.parse(readFileSync(file, "utf8")) as unknown,
+        catch: (cause) => fail(file, cause)
+      }).pipe(Effect.catchIf((error) => /ENOENT/.test(error.reason), () => Effect.succeed({})))
+      return yield* Schema.decodeUnknownEffect(SourceState)(raw).pipe(Effect.mapError((cause) => fail(file, cause)))
+    })
+
+  const removeIncomplete = () =>
+    Effect.try({
+      try: () => {
+        const leftovers = walk(absolute).filter((file) => file.includes(TEMP_MARKER))
+        for (const file of leftovers) rmSync(file, { force: true })
+        return leftovers.length
+      },
+      catch: (cause) => fail(absolute, cause)
+    })
+
+  return RawZone.of({
+    writeLines,
+    writeManifest: (manifest) => writeAtomically(locate(manifestKey(manifest.runId)), `${JSON.stringify(manifest, null, 2)}\n`),
+    manifests,
+    readState,
+    writeState: (source, state) => writeAtomically(locate(`${STATE}/${source}.json`), `${JSON.stringify(state, null, 2)}\n`).pipe(Effect.asVoid),
+    removeIncomplete,
+    locate,
+    root: absolute
+  })
+}

@@ -1,0 +1,194 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import { SourceError } from "../ingestion/core/errors.ts"
+import { rejected, type AccountInfo } from "../ingestion/core/model.ts"
+import { SourceRegistry, type AdsSource } from "../ingestion/core/source.ts"
+import { ingest, volumeFlags, windowFor } from "../ingestion/ingest.ts"
+import { loadRawZone } from "../ingestion/load.ts"
+import { RawZone } from "../ingestion/raw-zone.ts"
+import { mapGoogleAdsRow } from "../ingestion/sources/google_ads/mapping.ts"
+import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
+import { Warehouse } from "../runner/warehouse.ts"
+
+const NOW = Date.parse("2026-11-25T12:00:00Z")
+
+const tempDir = () => mkdtempSync(path.join(os.tmpdir(), "mdp-raw-"))
+
+const layers = (root: string, sources: ReadonlyArray<AdsSource>) =>
+  Layer.mergeAll(RawZone.layerLocal(root), SourceRegistry.layerFrom(sources), Warehouse.layerDuckDB(":memory:"))
+
+const filesUnder = (root: string): ReadonlyArray<string> =>
+  readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
+
+const count = (sql: string) =>
+  Effect.gen(function* () {
+    const rows = yield* (yield* Warehouse).query(sql)
+    return Number(rows[0]?.["n"])
+  })
+
+describe("ingestion into the raw zone", () => {
+  it.effect("the sample run writes every account with metadata, advances state and loads once", () => {
+    const root = tempDir()
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const summary = yield* ingest({ initialDays: 30 })
+      assert.strictEqual(summary.status, "complete")
+      assert.strictEqual(summary.accounts.length, 4)
+      assert.isAbove(summary.rows, 4 * 30 * 3)
+      // Days are complete up to yesterday in each account's own zone.
+      const state = yield* (yield* RawZone).readState("google_ads")
+      assert.strictEqual(state["1234567890"]?.lastCompleteDate, "2026-11-24")
+      const file = summary.accounts[0]!.file!
+      assert.match(file, /^source=google_ads\/stream=campaign_daily\/ingest_date=2026-11-25\/run=.+\/account=1234567890\.ndjson$/)
+      const firstLine = JSON.parse(readFileSync(path.join(root, file), "utf8").split("\n")[0]!) as Record<string, unknown>
+      assert.includeMembers(Object.keys(firstLine), ["_run_id", "_ingested_at", "_source", "_account_id", "_window_start", "_window_end", "_record_hash", "_schema_version", "payload"])
+      assert.strictEqual(firstLine["_window_start"], "2026-10-26")
+
+      const loaded = yield* loadRawZone(["google_ads", "meta_ads"])
+      assert.strictEqual(loaded.rows, summary.rows)
+      const again = yield* loadRawZone(["google_ads", "meta_ads"])
+      assert.strictEqual(again.rows, 0)
+      assert.strictEqual(again.skipped, 4)
+      assert.strictEqual(
+        (yield* count("SELECT COUNT(*) AS n FROM raw.google_ads__campaign_daily")) + (yield* count("SELECT COUNT(*) AS n FROM raw.meta_ads__campaign_daily")),
+        summary.rows
+      )
+    }).pipe(Effect.provide(layers(root, makeSampleSources({ seed: 7 }))), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
+  it.effect("the next run re-fetches the look-back window and the raw zone keeps both versions", () => {
+    const root = tempDir()
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      yield* ingest({ initialDays: 60 })
+      yield* TestClock.setTime(NOW + 86_400_000)
+      const next = yield* ingest({})
+      const google = next.accounts.find((a) => a.account === "1234567890")!
+      // Google Ads: 14 days of look-back before the last complete date, through the new yesterday.
+      assert.deepStrictEqual([google.windowStart, google.windowEnd], ["2026-11-11", "2026-11-25"])
+      const meta = next.accounts.find((a) => a.account === "3456789012")!
+      assert.deepStrictEqual([meta.windowStart, meta.windowEnd], ["2026-10-28", "2026-11-25"])
+      yield* loadRawZone(["google_ads", "meta_ads"])
+      const versions = yield* count(
+        "SELECT COUNT(*) AS n FROM raw.google_ads__campaign_daily WHERE account_id = '1234567890' AND date = DATE '2026-11-20'"
+      )
+      assert.isAbove(versions, 0)
+      const distinctRuns = yield* count(
+        "SELECT COUNT(DISTINCT _run_id) AS n FROM raw.google_ads__campaign_daily WHERE account_id = '1234567890' AND date = DATE '2026-11-20'"
+      )
+      assert.strictEqual(distinctRuns, 2)
+    }).pipe(Effect.provide(layers(root, makeSampleSources({ seed: 7 }))), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
+  it.effect("an account failing mid-stream leaves no partial file, keeps the others, and a re-run completes it", () => {
+    const root = tempDir()
+    const account: AccountInfo = { id: "flaky", name: "Flaky", currency: "EUR", timeZone: "UTC" }
+    let failing = true
+    const row = (campaignId: string, day: string) => ({
+      customer: { id: "1", currencyCode: "EUR", timeZone: "UTC" },
+      campaign: { id: campaignId, name: "C", status: "ENABLED" },
+      segments: { date: day },
+      metrics: { impressions: "10", clicks: "1", costMicros: "1000000" }
+    })
+    const flaky: AdsSource = {
+      name: "flaky_ads",
+      stream: "campaign_daily",
+      lookbackDays: 1,
+      accounts: Effect.succeed([account]),
+      fetch: (_account, window) =>
+        Stream.fromIterable([row("1", window.start), row("2", window.start)]).pipe(
+          Stream.map(mapGoogleAdsRow),
+          Stream.concat(failing ? Stream.fail(new SourceError({ source: "flaky_ads", account: "flaky", reason: "server", detail: "connection reset", midStream: true })) : Stream.empty)
+        )
+    }
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const first = yield* ingest({ initialDays: 3 })
+      assert.strictEqual(first.status, "partial")
+      const failed = first.accounts.find((a) => a.account === "flaky")!
+      assert.strictEqual(failed.status, "failed")
+      assert.include(failed.error, "connection reset")
+      assert.isFalse(filesUnder(root).some((file) => file.includes("flaky_ads") && !file.startsWith("_")), filesUnder(root).join("\n"))
+      assert.isTrue(first.accounts.filter((a) => a.source !== "flaky_ads").every((a) => a.status === "succeeded"))
+      assert.isUndefined((yield* (yield* RawZone).readState("flaky_ads"))["flaky"]?.lastCompleteDate)
+
+      failing = false
+      const second = yield* ingest({ sources: ["flaky_ads"], initialDays: 3 })
+      assert.strictEqual(second.status, "complete")
+      assert.deepStrictEqual([second.accounts[0]!.windowStart, second.accounts[0]!.windowEnd], ["2026-11-22", "2026-11-24"])
+      assert.strictEqual(second.accounts[0]!.rows, 2)
+    }).pipe(
+      Effect.provide(layers(root, [...makeSampleSources({ seed: 1 }), flaky])),
+      Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true })))
+    )
+  })
+
+  it.effect("malformed records are quarantined with their reason and counted, never dropped", () => {
+    const root = tempDir()
+    const account: AccountInfo = { id: "a1", name: "A", currency: "EUR", timeZone: "UTC" }
+    const source: AdsSource = {
+      name: "odd_ads",
+      stream: "campaign_daily",
+      lookbackDays: 1,
+      accounts: Effect.succeed([account]),
+      fetch: () => Stream.fromIterable([rejected("clicks (5) exceed impressions (1)", { id: 1 }), rejected("does not match the schema", "garbage")])
+    }
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const summary = yield* ingest({ initialDays: 1 })
+      assert.strictEqual(summary.quarantined, 2)
+      assert.strictEqual(summary.accounts[0]!.rows, 0)
+      assert.deepStrictEqual(summary.accounts[0]!.flags, ["2026-11-24: no rows"])
+      yield* loadRawZone(["odd_ads"])
+      const reasons = yield* (yield* Warehouse).query("SELECT reason FROM raw.quarantine ORDER BY reason")
+      assert.deepStrictEqual(reasons.map((r) => r["reason"]), ["clicks (5) exceed impressions (1)", "does not match the schema"])
+    }).pipe(Effect.provide(layers(root, [source])), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
+  it.effect("bad requests are refused with a sentence naming the problem", () => {
+    const root = tempDir()
+    return Effect.gen(function* () {
+      assert.include((yield* Effect.flip(ingest({ sources: ["tiktok_ads"] }))).message, `unknown source "tiktok_ads"`)
+      assert.include((yield* Effect.flip(ingest({ from: "2026-13-01", to: "2026-12-02" }))).message, "--from must be a date")
+      assert.include((yield* Effect.flip(ingest({ from: "2026-11-10", to: "2026-11-01" }))).message, "is after")
+    }).pipe(Effect.provide(layers(root, makeSampleSources({ seed: 1 }))), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+})
+
+describe("windows and volume", () => {
+  it("a new account gets the initial days; a known one its look-back", () => {
+    assert.deepStrictEqual(windowFor(undefined, 14, "2026-11-24", 90), { start: "2026-08-27", end: "2026-11-24" })
+    assert.deepStrictEqual(windowFor("2026-11-20", 28, "2026-11-24", 90), { start: "2026-10-24", end: "2026-11-24" })
+  })
+
+  it("flags days with no rows and days far below the usual volume", () => {
+    const counts = new Map([["2026-11-01", 30], ["2026-11-02", 31], ["2026-11-03", 4], ["2026-11-05", 29]])
+    assert.deepStrictEqual(volumeFlags({ start: "2026-11-01", end: "2026-11-05" }, counts), [
+      "2026-11-03: 4 rows, far fewer than the usual 29",
+      "2026-11-04: no rows"
+    ])
+  })
+
+  it.effect("the sample is deterministic for the same window and day", () =>
+    Effect.gen(function* () {
+      const [google] = makeSampleSources({ seed: 42 })
+      const account = { id: "1234567890", name: "", currency: "EUR", timeZone: "Europe/Paris" }
+      yield* TestClock.setTime(NOW)
+      const run = Stream.runCollect(google!.fetch(account, { start: "2026-10-01", end: "2026-10-07" })).pipe(Effect.map((chunk) => JSON.stringify([...chunk])))
+      const first = yield* run
+      assert.strictEqual(yield* run, first)
+      assert.isAbove(first.length, 1000)
+      // A later day: older days are unchanged, the last week's conversions have matured.
+      yield* TestClock.setTime(Date.parse("2026-10-09T12:00:00Z"))
+      const later = Stream.runCollect(google!.fetch(account, { start: "2026-10-01", end: "2026-10-07" })).pipe(Effect.map((chunk) => [...chunk]))
+      const before = yield* Stream.runCollect(google!.fetch(account, { start: "2026-10-01", end: "2026-10-01" })).pipe(Effect.map((chunk) => JSON.stringify([...chunk])))
+      assert.include(first, before.slice(1, -1))
+      assert.notStrictEqual(JSON.stringify(yield* later), first)
+    }))
+})
