@@ -63,7 +63,11 @@ const hints: Readonly<Record<string, string>> = {
   GraphError: "Fix the listed files; nothing was run.",
   TranslationError: "Rewrite the construct in BigQuery SQL that has a DuckDB equivalent (see docs/architecture.md).",
   WarehouseError: "Check the SQL above; `npm run query -- \"<sql>\"` runs BigQuery SQL against the local warehouse.",
-  ModelTestSpecError: "Fix the YAML spec named above (see docs/architecture.md, model tests)."
+  ModelTestSpecError: "Fix the YAML spec named above (see docs/architecture.md, model tests).",
+  ConfigError: "Compare with config/settings.example.yaml; secrets go in the environment (docs/pipelines.md).",
+  IngestRequestError: "Run \"mdp ingest --help\" for the options.",
+  RawZoneError: "Check that the raw zone folder is writable and not full.",
+  SourceError: "See docs/pipelines.md, \"When a source fails\"."
 }
 
 const describeFailure = (cause: Cause.Cause<unknown>): { readonly message: string; readonly hint?: string } => {

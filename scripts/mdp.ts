@@ -2,6 +2,7 @@
 /** `mdp`, the marketing data platform's command line. Each subcommand has its own --help. */
 import { Effect } from "effect"
 import { runCommand } from "./cli-support.ts"
+import { ingestCommand } from "./commands/ingest.ts"
 import { queryCommand } from "./commands/query.ts"
 import { compileCommand, testCommand, transformCommand } from "./commands/transform.ts"
 
@@ -11,7 +12,7 @@ Marketing data platform: ad platform statistics → raw zone → Dataform SQLX m
 
 Commands:
   pipeline    ingest, load, transform, assert and report in one go   (not built yet)
-  ingest      pull ad platform statistics into the raw zone           (not built yet)
+  ingest      pull ad platform statistics into the raw zone and warehouse
   transform   run the Dataform project on the local DuckDB warehouse
   test        run the model unit tests (Dataform tests and incremental-table tests)
   compile     compile the Dataform project and list its actions
@@ -36,7 +37,7 @@ const commands: Readonly<Record<string, (args: ReadonlyArray<string>) => Effect.
   test: testCommand,
   query: queryCommand,
   pipeline: notBuilt("pipeline"),
-  ingest: notBuilt("ingest"),
+  ingest: ingestCommand,
   status: notBuilt("status")
 }
 

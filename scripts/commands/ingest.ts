@@ -1,0 +1,130 @@
+/** `mdp ingest`: pull ad platform statistics into the raw zone and load them into the warehouse. */
+import path from "node:path"
+import { Effect, Layer } from "effect"
+import { readSettings, sourcesFrom, KNOWN_PLATFORMS, DEFAULT_SETTINGS_FILE, type Settings } from "../../ingestion/config.ts"
+import { SourceRegistry } from "../../ingestion/core/source.ts"
+import { ingest, type IngestSummary } from "../../ingestion/ingest.ts"
+import { loadRawZone, type LoadSummary } from "../../ingestion/load.ts"
+import { RawZone, type AccountOutcome } from "../../ingestion/raw-zone.ts"
+import { Warehouse } from "../../runner/warehouse.ts"
+import { UsageError, list, parse, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
+
+export const ingestHelp = `Usage: mdp ingest [options]
+
+Fetches campaign daily statistics into the raw zone (each account from its last complete day,
+re-fetching the source's look-back), then loads new raw files into the warehouse.
+With no config/settings.yaml the sample sources are used: no credentials, no network.
+
+Options:
+  --from YYYY-MM-DD --to YYYY-MM-DD   backfill this window instead (days up to yesterday)
+  --source NAME                        only this source (repeat or comma-separate): google_ads, meta_ads, microsoft_ads
+  --config FILE                        settings file (default: config/settings.yaml)
+  --warehouse FILE                     DuckDB file (default: from settings, else data/warehouse.duckdb)
+  --no-load                            write the raw zone only
+  --concurrency N                      accounts fetched at once (default 4)
+
+Exit code 1 when any account failed; the others' data is kept.`
+
+export interface IngestionSettings {
+  readonly settings: Settings
+  readonly configFile: string
+  readonly warehouseFile: string
+  readonly rawZoneRoot: string
+}
+
+export const resolveSettings = (configFlag: string | undefined, warehouseFlag: string | undefined) =>
+  Effect.gen(function* () {
+    const configFile = path.resolve(repositoryRoot, configFlag ?? DEFAULT_SETTINGS_FILE)
+    const settings = yield* readSettings(configFile, configFlag !== undefined)
+    if (settings.target === "gcp") {
+      return yield* new UsageError({ reason: "the gcp target is not built yet; use target: local" })
+    }
+    return {
+      settings,
+      configFile,
+      warehouseFile: path.resolve(repositoryRoot, warehouseFlag ?? settings.warehouse ?? "data/warehouse.duckdb"),
+      rawZoneRoot: path.resolve(repositoryRoot, settings.raw_zone ?? "data/raw")
+    } satisfies IngestionSettings
+  })
+
+const describeOutcome = (outcome: AccountOutcome): string => {
+  const where = `${outcome.source} ${outcome.account}`
+  if (outcome.status === "up_to_date") return `  = ${where}: up to date`
+  if (outcome.status === "failed") return `  FAILED ${where}: ${outcome.error ?? "unknown error"}`
+  const quarantine = outcome.quarantined > 0 ? `, ${outcome.quarantined} quarantined` : ""
+  return `  ok ${where}: ${outcome.rows} rows${quarantine} (${outcome.windowStart} → ${outcome.windowEnd})`
+}
+
+export interface IngestRunOptions {
+  readonly from?: string
+  readonly to?: string
+  readonly sources: ReadonlyArray<string>
+  readonly concurrency?: number
+  readonly load: boolean
+}
+
+/** Ingestion then loading, with progress lines; shared by `mdp ingest` and `mdp pipeline`. */
+export const runIngestion = (resolved: IngestionSettings, options: IngestRunOptions) =>
+  Effect.gen(function* () {
+    const sources = yield* sourcesFrom(resolved.settings, repositoryRoot)
+    const summary: IngestSummary = yield* ingest({
+      sources: options.sources,
+      ...(options.from === undefined ? {} : { from: options.from }),
+      ...(options.to === undefined ? {} : { to: options.to }),
+      initialDays: resolved.settings.initial_days ?? 90,
+      concurrency: options.concurrency ?? resolved.settings.concurrency ?? 4,
+      onAccountStart: (source, account, window) => console.log(`  … ${source} ${account.id} (${account.name}): ${window.start} → ${window.end}`),
+      onAccountEnd: (outcome) => {
+        console.log(describeOutcome(outcome))
+        for (const flag of outcome.flags.slice(0, 5)) console.log(`      volume: ${flag}`)
+        if (outcome.flags.length > 5) console.log(`      volume: … and ${outcome.flags.length - 5} more days flagged`)
+      }
+    }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), RawZone.layerLocal(resolved.rawZoneRoot))))
+    const loaded: LoadSummary | undefined = options.load
+      ? yield* loadRawZone([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)]).pipe(
+          Effect.provide(Layer.mergeAll(RawZone.layerLocal(resolved.rawZoneRoot), Warehouse.layerDuckDB(resolved.warehouseFile)))
+        )
+      : undefined
+    return { summary, loaded }
+  })
+
+export const printIngestSummary = (summary: IngestSummary, loaded: LoadSummary | undefined, resolved: IngestionSettings) => {
+  const failed = summary.accounts.filter((a) => a.status === "failed")
+  console.log(
+    "\n" +
+      table(
+        ["status", "source", "account", "rows", "quarantined", "window"],
+        summary.accounts.map((a) => [a.status, a.source, a.account, String(a.rows), String(a.quarantined), a.windowStart === undefined ? "" : `${a.windowStart} → ${a.windowEnd}`])
+      )
+  )
+  console.log(
+    `\nIngestion ${summary.status}: ${summary.rows} rows, ${summary.quarantined} quarantined, ${failed.length} account(s) failed.` +
+      `\nRaw zone: ${resolved.rawZoneRoot} (manifest ${path.relative(resolved.rawZoneRoot, summary.manifestFile)})` +
+      (loaded === undefined ? "" : `\nLoaded ${loaded.rows} rows from ${loaded.files} new file(s) into ${resolved.warehouseFile}`)
+  )
+  for (const account of failed) console.error(`\n${account.source} ${account.account} failed: ${account.error ?? ""}\n  see docs/pipelines.md, "When a source fails"`)
+}
+
+export const ingestCommand = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { values } = yield* parse(args, {
+      from: { type: "string" },
+      to: { type: "string" },
+      source: { type: "string", multiple: true },
+      config: { type: "string" },
+      warehouse: { type: "string" },
+      "no-load": { type: "boolean" },
+      concurrency: { type: "string" }
+    })
+    if (values.help === true) return yield* Effect.sync(() => (console.log(ingestHelp), 0))
+    const resolved = yield* resolveSettings(values.config, values.warehouse)
+    const { summary, loaded } = yield* runIngestion(resolved, {
+      ...(values.from === undefined ? {} : { from: values.from }),
+      ...(values.to === undefined ? {} : { to: values.to }),
+      sources: list(values.source),
+      ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 4) }),
+      load: values["no-load"] !== true
+    })
+    printIngestSummary(summary, loaded, resolved)
+    return summary.status === "complete" ? 0 : 1
+  })
