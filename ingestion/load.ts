@@ -70,6 +70,19 @@ export const ensureRawTables = (platforms: ReadonlyArray<string>) =>
     ])
   })
 
+/** Replaces `reference.fx_rates` with the rates shipped in the repository (sample rates, monthly). */
+export const loadReferenceRates = (csvFile: string) =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    yield* warehouse.run(
+      [
+        "CREATE SCHEMA IF NOT EXISTS reference",
+        `CREATE OR REPLACE TABLE reference.fx_rates AS SELECT * FROM read_csv('${csvFile.replaceAll("'", "''")}', header = true, columns = {'month': 'DATE', 'currency': 'VARCHAR', 'units_per_eur': 'DOUBLE'})`
+      ],
+      { transaction: true }
+    )
+  })
+
 export interface LoadSummary {
   readonly files: number
   readonly rows: number

@@ -5,7 +5,7 @@
  * branches go on; a table or incremental build runs in one transaction, so a failure leaves the
  * previous version intact. It does not run Dataform unit tests (see `model-tests.ts`).
  */
-import { Deferred, Effect, Schema, Semaphore } from "effect"
+import { Deferred, Effect, Schedule, Schema, Semaphore } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel } from "./target.ts"
 import { translate, type TranslationError } from "./translate.ts"
@@ -75,6 +75,18 @@ interface Outcome {
   readonly mode?: "full" | "incremental"
 }
 
+// DuckDB's concurrency is optimistic: two transactions touching the same catalog entry conflict,
+// and the loser is meant to try again.
+const runWithConflictRetry = (statements: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    yield* Effect.retry(warehouse.run(statements, { transaction: true }), {
+      while: (error) => /write-write conflict|Transaction conflict/i.test(error.reason),
+      schedule: Schedule.exponential("20 millis").pipe(Schedule.jittered),
+      times: 8
+    })
+  })
+
 const countRows = (relation: string) =>
   Effect.gen(function* () {
     const rows = yield* (yield* Warehouse).query(`SELECT COUNT(*) AS n FROM ${relation}`)
@@ -90,7 +102,6 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
   const relation = duckdbRelation(action.target)
   const schema = action.target.schema ?? "main"
   const existing = yield* warehouse.relationType(schema, action.target.name)
-  const createSchema = `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`
   // A relation that changes between view and table must be dropped first.
   const dropOther =
     existing === "view" && action.kind !== "view"
@@ -100,7 +111,7 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
         : []
   if (action.kind === "view") {
     const query = yield* translateOne(action.query, action)
-    return { mode: "full" as const, statements: [createSchema, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`] }
+    return { mode: "full" as const, statements: [...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`] }
   }
   const incremental =
     action.kind === "incremental" && existing === "table" && (options.fullRefresh !== true || action.protected)
@@ -110,7 +121,7 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
     const query = yield* translateOne(action.query, action)
     return {
       mode: "full" as const,
-      statements: [createSchema, ...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]
+      statements: [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]
     }
   }
   const preOps = yield* translateAll(action.incrementalPreOps, action)
@@ -137,10 +148,9 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
 
 const runTable = (action: TableAction, options: ExecuteOptions) =>
   Effect.gen(function* () {
-    const warehouse = yield* Warehouse
     const plan = yield* tableStatements(action, { fullRefresh: options.fullRefresh === true })
     if (options.dryRun === true) return plan
-    yield* warehouse.run(plan.statements, { transaction: true })
+    yield* runWithConflictRetry(plan.statements)
     if (action.kind === "view") return plan
     return { ...plan, rows: yield* countRows(duckdbRelation(action.target)) }
   })
@@ -149,9 +159,9 @@ const runOperation = (action: OperationAction, options: ExecuteOptions) =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
     const schema = action.target.schema ?? "main"
-    const statements = [`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`, ...(yield* translateAll(action.queries, action))]
+    const statements = yield* translateAll(action.queries, action)
     if (options.dryRun === true) return { statements }
-    yield* warehouse.run(statements, { transaction: true })
+    yield* runWithConflictRetry(statements)
     if (action.hasOutput && (yield* warehouse.relationType(schema, action.target.name)) === undefined) {
       return yield* Effect.fail(
         new ActionError({ reason: `${action.fileName}: the operation has hasOutput: true but did not create ${targetLabel(action.target)}` })
@@ -166,12 +176,9 @@ const runAssertion = (action: AssertionAction, options: ExecuteOptions) =>
     const query = yield* translateOne(action.query, action)
     const relation = duckdbRelation(action.target)
     // Like Dataform, the assertion is kept as a view, so its rows can be inspected afterwards.
-    const statements = [
-      `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(action.target.schema ?? "main")}`,
-      `CREATE OR REPLACE VIEW ${relation} AS\n${query}`
-    ]
+    const statements = [`CREATE OR REPLACE VIEW ${relation} AS\n${query}`]
     if (options.dryRun === true) return { statements }
-    yield* warehouse.run(statements, { transaction: true })
+    yield* runWithConflictRetry(statements)
     const rows = yield* countRows(relation)
     if (rows > 0) {
       const sample = yield* warehouse.query(`SELECT * FROM ${relation} LIMIT ${ASSERTION_SAMPLE_ROWS}`)
@@ -219,6 +226,11 @@ const runAction = (action: Action, options: ExecuteOptions): Effect.Effect<Outco
 export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: ProjectGraph, options: ExecuteOptions) {
   const semaphore = yield* Semaphore.make(Math.max(1, options.concurrency ?? 4))
   const selected = graph.actions.filter((action) => options.selected.has(action.key))
+  if (options.dryRun !== true) {
+    // Created once, up front: concurrent CREATE SCHEMA statements conflict in DuckDB.
+    const schemas = [...new Set(selected.filter((a) => a.kind !== "declaration" && !a.disabled).map((a) => a.target.schema ?? "main"))]
+    yield* (yield* Warehouse).run(schemas.map((schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`))
+  }
   const done = new Map<string, Deferred.Deferred<ActionResult>>()
   for (const action of selected) done.set(action.key, yield* Deferred.make<ActionResult>())
 

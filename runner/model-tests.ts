@@ -165,6 +165,7 @@ export const runIncrementalCase = Effect.fn("Runner.runIncrementalCase")(functio
       `CREATE OR REPLACE TABLE ${duckdbRelation(table.target)} AS ${existing.join(";\n")}`
     ])
   }
+  yield* warehouse.createSchema(table.target.schema ?? "main")
   const plan = yield* tableStatements(table, { fullRefresh: false })
   yield* warehouse.run(plan.statements, { transaction: true })
   const actual = yield* warehouse.query(`SELECT * FROM ${duckdbRelation(table.target)}`)

@@ -4,7 +4,7 @@ import { Effect, Layer } from "effect"
 import { readSettings, sourcesFrom, KNOWN_PLATFORMS, DEFAULT_SETTINGS_FILE, type Settings } from "../../ingestion/config.ts"
 import { SourceRegistry } from "../../ingestion/core/source.ts"
 import { ingest, type IngestSummary } from "../../ingestion/ingest.ts"
-import { loadRawZone, type LoadSummary } from "../../ingestion/load.ts"
+import { loadRawZone, loadReferenceRates, type LoadSummary } from "../../ingestion/load.ts"
 import { RawZone, type AccountOutcome } from "../../ingestion/raw-zone.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
 import { UsageError, list, parse, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
@@ -81,7 +81,8 @@ export const runIngestion = (resolved: IngestionSettings, options: IngestRunOpti
       }
     }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), RawZone.layerLocal(resolved.rawZoneRoot))))
     const loaded: LoadSummary | undefined = options.load
-      ? yield* loadRawZone([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)]).pipe(
+      ? yield* loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(
+          Effect.andThen(loadRawZone([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)])),
           Effect.provide(Layer.mergeAll(RawZone.layerLocal(resolved.rawZoneRoot), Warehouse.layerDuckDB(resolved.warehouseFile)))
         )
       : undefined
