@@ -1,0 +1,198 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { TestClock } from "effect/testing"
+import { KNOWN_PLATFORMS } from "../ingestion/config.ts"
+import { SourceRegistry } from "../ingestion/core/source.ts"
+import { ingest } from "../ingestion/ingest.ts"
+import { ensureRawTables, loadRawZone, loadReferenceRates } from "../ingestion/load.ts"
+import { RawZone } from "../ingestion/raw-zone.ts"
+import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
+import { compileProject } from "../runner/compile.ts"
+import type { ActionResult } from "../runner/execute.ts"
+import { readIncrementalSpecs, runIncrementalCase } from "../runner/model-tests.ts"
+import { transform } from "../runner/transform.ts"
+import { Warehouse, type Row } from "../runner/warehouse.ts"
+
+const repository = path.resolve(import.meta.dirname, "..")
+const ratesFile = path.join(repository, "ingestion", "reference", "fx_rates.csv")
+// The fixture's days are old; the freshness rule has its own test.
+const vars = { freshness_max_days: "100000" }
+
+const usdPerEur = (month: string): number => {
+  const line = readFileSync(ratesFile, "utf8").split("\n").find((l) => l.startsWith(`${month},USD,`))
+  return Number(line!.split(",")[2])
+}
+
+const rawRow = (platform: string, run: string, ingestedAt: string, accountId: string, campaignId: string, date: string, payload: unknown) =>
+  `INSERT INTO raw.${platform}__campaign_daily VALUES ('${run}', TIMESTAMPTZ '${ingestedAt}', '${platform}', 'campaign_daily', '${accountId}', DATE '${date}', DATE '${date}', 'hash', 1, '${accountId}', '${campaignId}', DATE '${date}', '${JSON.stringify(payload).replaceAll("'", "''")}')`
+
+const googlePayload = (date: string, currency: string, metrics: Record<string, unknown>) => ({
+  customer: { id: "111", descriptiveName: "Acme EU", currencyCode: currency, timeZone: "Europe/Paris" },
+  campaign: { id: "1", name: "Brand", status: "ENABLED", advertisingChannelType: "SEARCH" },
+  segments: { date },
+  metrics
+})
+
+const metaPayload = (date: string, fields: Record<string, unknown>) => ({
+  account_id: "222",
+  account_name: "Acme US",
+  account_currency: "USD",
+  campaign_id: "9",
+  campaign_name: "Prospecting",
+  date_start: date,
+  date_stop: date,
+  campaign_effective_status: "ACTIVE",
+  ...fields
+})
+
+const fixture = [
+  rawRow("google_ads", "r1", "2024-05-03 08:00:00+00", "111", "1", "2024-05-01", googlePayload("2024-05-01", "EUR", { impressions: "1000", clicks: "50", costMicros: "25000000", conversions: 2, conversionsValue: 100 })),
+  // Re-ingested two days later with matured conversions: the later ingestion wins.
+  rawRow("google_ads", "r2", "2024-05-05 08:00:00+00", "111", "1", "2024-05-01", googlePayload("2024-05-01", "EUR", { impressions: "1000", clicks: "50", costMicros: "25000000", conversions: 3, conversionsValue: 150 })),
+  // A day without delivery: proto3 omits every zero metric.
+  rawRow("google_ads", "r2", "2024-05-05 08:00:00+00", "111", "1", "2024-05-02", googlePayload("2024-05-02", "EUR", {})),
+  rawRow("meta_ads", "r3", "2024-05-03 09:00:00+00", "222", "9", "2024-05-01", metaPayload("2024-05-01", {
+    impressions: "2000", clicks: "55", inline_link_clicks: "40", spend: "30.00",
+    actions: [{ action_type: "link_click", value: "40" }, { action_type: "omni_purchase", value: "2" }, { action_type: "offsite_conversion.fb_pixel_purchase", value: "2" }],
+    action_values: [{ action_type: "omni_purchase", value: "90.00" }, { action_type: "offsite_conversion.fb_pixel_purchase", value: "90.00" }]
+  })),
+  rawRow("meta_ads", "r3", "2024-05-03 09:00:00+00", "222", "9", "2024-05-02", metaPayload("2024-05-02", { impressions: "500", clicks: "3", inline_link_clicks: "0", spend: "10.00" }))
+]
+
+const setUp = (extra: ReadonlyArray<string> = []) =>
+  Effect.gen(function* () {
+    yield* ensureRawTables(KNOWN_PLATFORMS)
+    yield* loadReferenceRates(ratesFile)
+    yield* (yield* Warehouse).run([...fixture, ...extra])
+  })
+
+const query = (sql: string) =>
+  Effect.gen(function* () {
+    return yield* (yield* Warehouse).query(sql)
+  })
+
+const close = (actual: unknown, expected: number | null, message: string) => {
+  if (expected === null) return assert.isNull(actual, message)
+  assert.closeTo(Number(actual), expected, 1e-9, message)
+}
+
+const failedActions = (results: ReadonlyArray<ActionResult>) => results.filter((r) => r.status === "failed").map((r) => r.action)
+
+describe("marketing models on the local runner", () => {
+  it.effect("KPIs match hand-computed values, with zero denominators and two currencies", () =>
+    Effect.gen(function* () {
+      yield* setUp()
+      const summary = yield* transform({ projectDir: repository, vars })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded"), null, 2))
+      const rows = yield* query("SELECT * FROM marts.campaign_performance_daily ORDER BY platform, date")
+      assert.strictEqual(rows.length, 4)
+      const [googleDay1, googleDay2, metaDay1, metaDay2] = rows as [Row, Row, Row, Row]
+
+      // Google, EUR account, the re-ingested version: 1000 impressions, 50 clicks, 25.00 spend, 3 conversions worth 150.
+      assert.deepInclude(googleDay1, { platform: "google_ads", currency: "EUR", impressions: 1000, clicks: 50, campaign_status: "active", reporting_currency: "EUR" })
+      close(googleDay1["spend"], 25, "spend")
+      close(googleDay1["conversions"], 3, "conversions: the later ingestion wins")
+      close(googleDay1["ctr"], 0.05, "ctr")
+      close(googleDay1["cpc"], 0.5, "cpc")
+      close(googleDay1["cpm"], 25, "cpm")
+      close(googleDay1["cpa"], 25 / 3, "cpa")
+      close(googleDay1["roas"], 6, "roas")
+      close(googleDay1["spend_reporting"], 25, "EUR to EUR")
+      // No delivery: zeros, and every ratio NULL.
+      assert.deepInclude(googleDay2, { impressions: 0, clicks: 0, spend: 0, ctr: null, cpc: null, cpm: null, cpa: null, roas: null })
+
+      // Meta, USD account: link clicks, and only the allow-listed purchase type (not also omni_purchase).
+      const rate = usdPerEur("2024-05-01")
+      assert.deepInclude(metaDay1, { platform: "meta_ads", currency: "USD", impressions: 2000, clicks: 40, reporting_currency: "EUR" })
+      close(metaDay1["conversions"], 2, "conversions from the allow-list only")
+      close(metaDay1["conversion_value"], 90, "conversion value from the allow-list only")
+      close(metaDay1["cpa"], 15, "cpa")
+      close(metaDay1["roas"], 3, "roas")
+      close(metaDay1["spend_reporting"], 30 / rate, "USD converted at May's rate")
+      close(metaDay1["conversion_value_reporting"], 90 / rate, "value converted too")
+      // Spend without clicks or conversions: cpc and cpa NULL, roas 0.
+      assert.deepInclude(metaDay2, { clicks: 0, conversions: 0, cpc: null, cpa: null })
+      close(metaDay2["roas"], 0, "roas with spend and no value")
+      close(metaDay2["cpm"], 20, "cpm")
+
+      // The platform mart computes ratios from sums, not averages of ratios.
+      const [metaTotal] = yield* query(
+        "SELECT SUM(impressions) AS i, SUM(spend_reporting) AS s FROM marts.platform_performance_daily WHERE platform = 'meta_ads'"
+      )
+      close(metaTotal!["i"], 2500, "impressions")
+      close(metaTotal!["s"], 40 / rate, "spend in EUR")
+      const campaigns = yield* query("SELECT platform, campaign_name, first_active_date, last_active_date, attribute_versions FROM marts.campaigns ORDER BY platform")
+      assert.deepStrictEqual(campaigns, [
+        { platform: "google_ads", campaign_name: "Brand", first_active_date: "2024-05-01", last_active_date: "2024-05-01", attribute_versions: 1 },
+        { platform: "meta_ads", campaign_name: "Prospecting", first_active_date: "2024-05-01", last_active_date: "2024-05-02", attribute_versions: 1 }
+      ])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("broken data fails the assertion that guards against it, and only that one", () =>
+    Effect.gen(function* () {
+      yield* setUp([
+        // More clicks than impressions, and a currency that is not an ISO code.
+        rawRow("google_ads", "r9", "2024-05-06 08:00:00+00", "111", "7", "2024-05-01", googlePayload("2024-05-01", "euro", { impressions: "10", clicks: "50", costMicros: "1000000" }))
+      ])
+      const summary = yield* transform({ projectDir: repository, vars })
+      assert.isFalse(summary.ok)
+      assert.sameMembers(failedActions(summary.results), [
+        // clicks <= impressions, and (without a rate for "euro") spend_reporting not null.
+        "mdp_assertions.marts_campaign_performance_daily_assertions_rowConditions",
+        "mdp_assertions.campaign_performance_daily_currencies",
+        "mdp_assertions.intermediate_int_campaign_daily_converted_assertions_rowConditions"
+      ])
+      const rowConditions = summary.results.find((r) => r.action === "mdp_assertions.marts_campaign_performance_daily_assertions_rowConditions")!
+      assert.include(JSON.stringify(rowConditions.sample), "clicks <= impressions")
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("a stale platform fails the freshness rule", () =>
+    Effect.gen(function* () {
+      yield* setUp()
+      const summary = yield* transform({ projectDir: repository, vars: { freshness_max_days: "3" } })
+      assert.deepStrictEqual(failedActions(summary.results), ["mdp_assertions.campaign_performance_daily_freshness"])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("the incremental-table specs in test/models pass", () =>
+    Effect.gen(function* () {
+      const graph = yield* compileProject({ projectDir: repository })
+      const specs = yield* readIncrementalSpecs(path.join(repository, "test", "models"))
+      assert.isNotEmpty(specs)
+      for (const { file, spec } of specs) {
+        for (const testCase of spec.cases) {
+          const result = yield* runIncrementalCase(graph, file, spec, testCase).pipe(Effect.provide(Layer.fresh(Warehouse.layerDuckDB(":memory:"))))
+          assert.isTrue(result.passed, `${result.name}: ${result.message ?? ""}`)
+        }
+      }
+    }))
+})
+
+describe("re-running the pipeline", () => {
+  it.effect("an overlapping window leaves campaign_performance_daily with the same rows and totals", () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "mdp-rerun-"))
+    const pipeline = Effect.gen(function* () {
+      yield* ingest({ initialDays: 45 })
+      yield* loadReferenceRates(ratesFile)
+      yield* loadRawZone(KNOWN_PLATFORMS)
+      const summary = yield* transform({ projectDir: repository })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded"), null, 2))
+      return yield* query("SELECT * FROM marts.campaign_performance_daily ORDER BY platform, account_id, campaign_id, date")
+    })
+    return Effect.gen(function* () {
+      // A fixed "now" near real time, so the freshness rule holds.
+      yield* TestClock.setTime(Date.now())
+      const first = yield* pipeline
+      const second = yield* pipeline
+      assert.isAbove(first.length, 100)
+      assert.deepStrictEqual(second, first)
+      const raw = yield* query("SELECT COUNT(DISTINCT _run_id) AS runs FROM raw.google_ads__campaign_daily")
+      assert.strictEqual(raw[0]!["runs"], 2, "the raw zone keeps both runs")
+    }).pipe(
+      Effect.provide(Layer.mergeAll(RawZone.layerLocal(root), SourceRegistry.layerFrom(makeSampleSources({ seed: 3 })), Warehouse.layerDuckDB(":memory:"))),
+      Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true })))
+    )
+  })
+})
