@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each runner test compiles a project with the Dataform CLI in a child process;
     // two workers match the two cores the CI machine has.
-    maxWorkers: 2
+    maxWorkers: 2,
+    globalSetup: ["test/setup/chromium.ts"]
   }
 })

@@ -3,6 +3,7 @@
 import { Effect } from "effect"
 import { runCommand } from "./cli-support.ts"
 import { ingestCommand } from "./commands/ingest.ts"
+import { pipelineCommand, reportCommand, statusCommand } from "./commands/pipeline.ts"
 import { queryCommand } from "./commands/query.ts"
 import { compileCommand, testCommand, transformCommand } from "./commands/transform.ts"
 
@@ -11,34 +12,26 @@ const help = `Usage: mdp <command> [options]
 Marketing data platform: ad platform statistics → raw zone → Dataform SQLX models → marts.
 
 Commands:
-  pipeline    ingest, load, transform, assert and report in one go   (not built yet)
+  pipeline    ingest, load, transform, assert and report in one go
   ingest      pull ad platform statistics into the raw zone and warehouse
   transform   run the Dataform project on the local DuckDB warehouse
   test        run the model unit tests (Dataform tests and incremental-table tests)
   compile     compile the Dataform project and list its actions
   query       run BigQuery SQL against the local warehouse
-  status      state of sources, runs and assertions                   (not built yet)
+  report      write the HTML report (data/report/index.html)
+  status      state of sources, runs and assertions
 
 Run "mdp <command> --help" for a command's options.`
-
-const notBuilt = (name: string) => (args: ReadonlyArray<string>) =>
-  Effect.sync(() => {
-    if (args.includes("--help") || args.includes("-h")) {
-      console.log(`Usage: mdp ${name}\n\nNot built yet: see the open issues.`)
-      return 0
-    }
-    console.error(`error: mdp ${name} is not built yet.\nhint: "mdp transform" and "mdp query" work today; see README.md.`)
-    return 1
-  })
 
 const commands: Readonly<Record<string, (args: ReadonlyArray<string>) => Effect.Effect<number, unknown>>> = {
   compile: compileCommand,
   transform: transformCommand,
   test: testCommand,
   query: queryCommand,
-  pipeline: notBuilt("pipeline"),
+  pipeline: pipelineCommand,
+  report: reportCommand,
   ingest: ingestCommand,
-  status: notBuilt("status")
+  status: statusCommand
 }
 
 const [name, ...args] = process.argv.slice(2)

@@ -1,0 +1,165 @@
+/** `mdp pipeline` (ingest → load → transform with assertions → report), `mdp report` and `mdp status`. */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import path from "node:path"
+import { Clock, Effect } from "effect"
+import { dataformVars } from "../../ingestion/config.ts"
+import { makeLocalRawZone } from "../../ingestion/raw-zone.ts"
+import { targetLabel } from "../../runner/target.ts"
+import { transform, type RunSummary } from "../../runner/transform.ts"
+import { Warehouse } from "../../runner/warehouse.ts"
+import { defaults, formatDuration, list, parse, repositoryRoot, table } from "../cli-support.ts"
+import { collectReportData, renderReport } from "../report/build.ts"
+import { printIngestSummary, resolveSettings, runIngestion } from "./ingest.ts"
+import { printSummary } from "./transform.ts"
+
+const reportFile = path.join(repositoryRoot, "data", "report", "index.html")
+
+/** The newest transform summary in data/runs, if any (dry runs write none). */
+export const latestTransformSummary = (): RunSummary | undefined => {
+  let files: Array<string>
+  try {
+    files = readdirSync(defaults.runsDir).filter((f) => f.startsWith("transform-") && f.endsWith(".json"))
+  } catch {
+    return undefined
+  }
+  const newest = files.sort().at(-1)
+  return newest === undefined ? undefined : (JSON.parse(readFileSync(path.join(defaults.runsDir, newest), "utf8")) as RunSummary)
+}
+
+const writeReport = (warehouseFile: string, summary: RunSummary | undefined) =>
+  Effect.gen(function* () {
+    const now = new Date(yield* Clock.currentTimeMillis).toISOString().replace("T", " ").slice(0, 16) + " UTC"
+    const data = yield* collectReportData(summary, now).pipe(Effect.provide(Warehouse.layerDuckDB(warehouseFile)))
+    yield* Effect.sync(() => {
+      mkdirSync(path.dirname(reportFile), { recursive: true })
+      writeFileSync(reportFile, renderReport(data))
+    })
+    return reportFile
+  })
+
+export const pipelineHelp = `Usage: mdp pipeline [options]
+
+The whole job: ingest (the sample sources unless config/settings.yaml says otherwise) → load the
+raw zone into the warehouse → run the Dataform models and their assertions → write the HTML report.
+Running it again on the same or an overlapping window leaves the marts identical where the data
+did not change.
+
+Options:
+  --from YYYY-MM-DD --to YYYY-MM-DD   backfill this window (default: each account from its last
+                                       complete day with its look-back; 90 days the first time)
+  --source NAME                        only this source (repeatable): google_ads, meta_ads, microsoft_ads
+  --full-refresh                       rebuild incremental marts from scratch
+  --warehouse FILE                     DuckDB file (default: data/warehouse.duckdb)
+  --config FILE                        settings file (default: config/settings.yaml)
+
+Prints where the warehouse and the report are. Exit code 1 when a step failed.`
+
+export const pipelineCommand = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { values } = yield* parse(args, {
+      from: { type: "string" },
+      to: { type: "string" },
+      source: { type: "string", multiple: true },
+      "full-refresh": { type: "boolean" },
+      warehouse: { type: "string" },
+      config: { type: "string" }
+    })
+    if (values.help === true) return yield* Effect.sync(() => (console.log(pipelineHelp), 0))
+    const resolved = yield* resolveSettings(values.config, values.warehouse)
+    const started = Date.now()
+    const steps: Array<[string, string, string]> = []
+
+    console.log("1/3 Ingest and load")
+    let stepStart = Date.now()
+    const { summary: ingestion, loaded } = yield* runIngestion(resolved, {
+      ...(values.from === undefined ? {} : { from: values.from }),
+      ...(values.to === undefined ? {} : { to: values.to }),
+      sources: list(values.source),
+      load: true
+    })
+    printIngestSummary(ingestion, loaded, resolved)
+    steps.push(["ingest + load", ingestion.status === "complete" ? "ok" : ingestion.status.toUpperCase(), formatDuration(Date.now() - stepStart)])
+
+    console.log("\n2/3 Transform and assert")
+    stepStart = Date.now()
+    const transformed = yield* transform({
+      projectDir: defaults.projectDir,
+      // A backfill must reach the incremental mart, whatever its usual reprocess window.
+      vars: { ...dataformVars(resolved.settings), ...(values.from === undefined ? {} : { reprocess_from: values.from }) },
+      fullRefresh: values["full-refresh"] === true,
+      runsDir: defaults.runsDir,
+      onActionStart: (action) => console.log(`  … ${targetLabel(action.target)}`),
+      onActionEnd: (result) => {
+        if (result.status === "succeeded") console.log(`  ok ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
+        if (result.status === "failed") console.log(`  FAILED ${result.action}`)
+      }
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(resolved.warehouseFile)))
+    printSummary(transformed)
+    steps.push(["transform + assertions", transformed.ok ? "ok" : "FAILED", formatDuration(Date.now() - stepStart)])
+
+    console.log("\n3/3 Report")
+    stepStart = Date.now()
+    const report = yield* writeReport(resolved.warehouseFile, transformed)
+    steps.push(["report", "ok", formatDuration(Date.now() - stepStart)])
+
+    const ok = ingestion.status === "complete" && transformed.ok
+    console.log(`\n${table(["step", "status", "time"], steps)}`)
+    console.log(
+      `\n${ok ? "Pipeline succeeded" : "Pipeline FAILED"} in ${formatDuration(Date.now() - started)}.` +
+        `\n  Report:    ${report}` +
+        `\n  Warehouse: ${resolved.warehouseFile}  (explore: npm run query -- "select * from marts.campaign_performance_daily limit 10")` +
+        `\n  Raw zone:  ${resolved.rawZoneRoot}`
+    )
+    return ok ? 0 : 1
+  })
+
+export const reportHelp = `Usage: mdp report [--warehouse FILE]
+
+Writes data/report/index.html from the marts in the warehouse and the latest transform run.`
+
+export const reportCommand = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { values } = yield* parse(args, { warehouse: { type: "string" } })
+    if (values.help === true) return yield* Effect.sync(() => (console.log(reportHelp), 0))
+    const file = yield* writeReport(values.warehouse ?? defaults.warehouse, latestTransformSummary())
+    console.log(`Report: ${file}`)
+    return 0
+  })
+
+export const statusHelp = `Usage: mdp status [--config FILE]
+
+Shows each source and account's last complete day, last run and failure, the latest ingestion
+runs, and the latest transform's assertion results.`
+
+export const statusCommand = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { values } = yield* parse(args, { config: { type: "string" } })
+    if (values.help === true) return yield* Effect.sync(() => (console.log(statusHelp), 0))
+    const resolved = yield* resolveSettings(values.config, undefined)
+    const rawZone = makeLocalRawZone(resolved.rawZoneRoot)
+    const manifests = yield* rawZone.manifests()
+    const platforms = [...new Set(manifests.flatMap((m) => m.accounts.map((a) => a.source)))].sort()
+    const rows: Array<Array<string>> = []
+    for (const platform of platforms) {
+      const state = yield* rawZone.readState(platform)
+      for (const [account, entry] of Object.entries(state)) {
+        rows.push([platform, account, entry.lastCompleteDate ?? "never", entry.lastRunAt?.slice(0, 16).replace("T", " ") ?? "", entry.lastStatus ?? "", entry.lastError ?? ""])
+      }
+    }
+    console.log(rows.length === 0 ? "No ingestion has run yet: npm run ingest" : table(["source", "account", "last complete day", "last run (UTC)", "status", "last error"], rows))
+    const recent = manifests.slice(-5)
+    if (recent.length > 0) {
+      console.log(`\nLatest ingestion runs:\n${table(["run", "status", "accounts", "rows"], recent.map((m) => [m.runId, m.status, String(m.accounts.length), String(m.accounts.reduce((s, a) => s + a.rows, 0))]))}`)
+    }
+    const latest = latestTransformSummary()
+    if (latest === undefined) {
+      console.log("\nNo transform has run yet: npm run transform")
+      return 0
+    }
+    const assertions = latest.results.filter((r) => r.kind === "assertion")
+    const failed = assertions.filter((r) => r.status !== "succeeded")
+    console.log(`\nLatest transform ${latest.runId} (${latest.finishedAt}): ${latest.ok ? "ok" : "FAILED"}; assertions: ${assertions.length - failed.length} passed, ${failed.length} failed or skipped`)
+    for (const result of failed) console.log(`  ${result.status} ${result.action}: ${result.error ?? ""}`)
+    const anyFailure = rows.some((row) => row[4] === "failed") || !latest.ok
+    return anyFailure ? 1 : 0
+  })
