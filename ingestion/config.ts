@@ -84,8 +84,7 @@ export type Settings = typeof Settings.Type
 
 export const DEFAULT_SETTINGS_FILE = "config/settings.yaml"
 
-/** Platforms with staging models; their raw tables always exist, so the models compile and run. */
-export const KNOWN_PLATFORMS = ["google_ads", "meta_ads", "microsoft_ads"] as const
+export { KNOWN_PLATFORMS } from "./core/platforms.ts"
 
 /** Reads the settings file; a missing default file means the embedded default. */
 export const readSettings = (file: string, required: boolean) =>

@@ -5,10 +5,10 @@
  * days, then write the run manifest and advance the state of the accounts that succeeded. Accounts
  * run concurrently (bounded); a failing account never loses the others' data.
  */
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { Clock, Effect, Schema, Stream } from "effect"
 import { addDays, dayInZone, eachDay, isIsoDate } from "./core/dates.ts"
-import { RAW_SCHEMA_VERSION, type AccountInfo, type DateWindow, type SourceRecord } from "./core/model.ts"
+import { RAW_SCHEMA_VERSION, type AccountInfo, type DateWindow, type FetchedRecord, type SourceRecord } from "./core/model.ts"
 import { SourceRegistry, type AdsSource } from "./core/source.ts"
 import { RawZone, type AccountOutcome, type RunManifest, type SourceState } from "./raw-zone.ts"
 
@@ -84,23 +84,22 @@ const validateRequest = (options: IngestOptions, known: ReadonlyArray<string>) =
   return undefined
 }
 
-const envelope = (record: SourceRecord, meta: { readonly runId: string; readonly ingestedAt: string; readonly source: string; readonly window: DateWindow }): string => {
-  const payload = JSON.stringify(record.payload)
-  return JSON.stringify({
+/** The NDJSON line: the envelope's constant part is serialised once per account, the payload once per record. */
+const envelopeWriter = (meta: { readonly runId: string; readonly ingestedAt: string; readonly source: string; readonly window: DateWindow }) => {
+  const constant = JSON.stringify({
     _run_id: meta.runId,
     _ingested_at: meta.ingestedAt,
     _source: meta.source,
     _stream: "campaign_daily",
-    _account_id: record.accountId,
     _window_start: meta.window.start,
     _window_end: meta.window.end,
-    _record_hash: createHash("sha256").update(payload).digest("hex"),
-    _schema_version: RAW_SCHEMA_VERSION,
-    account_id: record.accountId,
-    campaign_id: record.campaignId,
-    date: record.date,
-    payload: record.payload
-  })
+    _schema_version: RAW_SCHEMA_VERSION
+  }).slice(0, -1)
+  return (record: SourceRecord): string => {
+    const payload = JSON.stringify(record.payload)
+    const account = JSON.stringify(record.accountId)
+    return `${constant},"_account_id":${account},"_record_hash":"${hash("sha256", payload)}","account_id":${account},"campaign_id":${JSON.stringify(record.campaignId)},"date":"${record.date}","payload":${payload}}`
+  }
 }
 
 const ingestAccount = (
@@ -126,34 +125,51 @@ const ingestAccount = (
     const folder = `source=${source.name}/stream=${source.stream}/ingest_date=${ingestDate}/run=${run.runId}`
     const rowsPerDay = new Map<string, number>()
     const quarantine: Array<string> = []
-    const meta = { runId: run.runId, ingestedAt: run.ingestedAt, source: source.name, window }
+    let quarantined = 0
+    const envelope = envelopeWriter({ runId: run.runId, ingestedAt: run.ingestedAt, source: source.name, window })
 
-    const lines = source.fetch(account, window).pipe(
-      Stream.map((record): string | undefined => {
-        if (record._tag === "RejectedRecord") {
+    const toLine = (record: FetchedRecord): string | undefined => {
+      if (record._tag === "RejectedRecord") {
+        // Held in memory until the data file is complete; past the cap the account fails below.
+        if (++quarantined <= MAX_QUARANTINED_PER_ACCOUNT) {
           quarantine.push(
             JSON.stringify({ _run_id: run.runId, _ingested_at: run.ingestedAt, _source: source.name, _account_id: account.id, reason: record.reason, payload: record.payload })
           )
-          return undefined
         }
-        rowsPerDay.set(record.date, (rowsPerDay.get(record.date) ?? 0) + 1)
-        return envelope(record, meta)
-      }),
-      Stream.filter((line): line is string => line !== undefined),
-      Stream.mapEffect((line) =>
-        quarantine.length > MAX_QUARANTINED_PER_ACCOUNT
-          ? Effect.fail(new IngestRequestError({ reason: `more than ${MAX_QUARANTINED_PER_ACCOUNT} malformed records; the source's format has probably changed` }))
-          : Effect.succeed(line)
-      )
+        return undefined
+      }
+      rowsPerDay.set(record.date, (rowsPerDay.get(record.date) ?? 0) + 1)
+      return envelope(record)
+    }
+    // Records are turned into lines a chunk at a time: per-element stream stages cost more than the work.
+    const batches = source.fetch(account, window).pipe(
+      Stream.chunks,
+      Stream.map((records) => {
+        const lines: Array<string> = []
+        for (const record of records) {
+          const line = toLine(record)
+          if (line !== undefined) lines.push(line)
+        }
+        return lines
+      })
     )
-    const written = yield* Effect.result(rawZone.writeLines(`${folder}/account=${account.id}.ndjson`, lines))
+    const written = yield* Effect.result(rawZone.writeBatches(`${folder}/account=${account.id}.ndjson`, batches))
+    if (written._tag === "Success" && quarantined > MAX_QUARANTINED_PER_ACCOUNT) {
+      return {
+        ...base,
+        status: "failed" as const,
+        windowStart: window.start,
+        windowEnd: window.end,
+        error: `more than ${MAX_QUARANTINED_PER_ACCOUNT} malformed records (${quarantined}); the source's format has probably changed, so nothing of this run counts`
+      }
+    }
     if (written._tag === "Failure") {
       return { ...base, status: "failed" as const, windowStart: window.start, windowEnd: window.end, error: written.failure.message }
     }
     const quarantineFile =
       quarantine.length === 0
         ? undefined
-        : (yield* rawZone.writeLines(`_quarantine/${folder}/account=${account.id}.ndjson`, Stream.fromIterable(quarantine))).key
+        : (yield* rawZone.writeBatches(`_quarantine/${folder}/account=${account.id}.ndjson`, Stream.make(quarantine))).key
     return {
       ...base,
       status: "succeeded" as const,
@@ -163,7 +179,7 @@ const ingestAccount = (
       quarantined: quarantine.length,
       flags: volumeFlags(window, rowsPerDay),
       file: written.success.key,
-      sha256: written.success.sha256,
+      crc32: written.success.crc32,
       ...(quarantineFile === undefined ? {} : { quarantineFile })
     }
   }).pipe(

@@ -5,10 +5,10 @@
  * files count only once its manifest exists. This module has the local-folder backend; the Cloud
  * Storage backend lives in `gcs-raw-zone.ts`.
  */
-import { createHash } from "node:crypto"
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { open, type FileHandle } from "node:fs/promises"
 import path from "node:path"
+import { crc32 } from "node:zlib"
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import { RawZoneError } from "./core/errors.ts"
 
@@ -25,7 +25,7 @@ export const AccountOutcome = Schema.Struct({
   flags: Schema.Array(Schema.String),
   file: Schema.optionalKey(Schema.String),
   quarantineFile: Schema.optionalKey(Schema.String),
-  sha256: Schema.optionalKey(Schema.String)
+  crc32: Schema.optionalKey(Schema.String)
 })
 export type AccountOutcome = typeof AccountOutcome.Type
 
@@ -52,15 +52,16 @@ export interface WrittenFile {
   readonly key: string
   readonly rows: number
   readonly bytes: number
-  readonly sha256: string
+  /** CRC32 of the file's bytes, as hex: an integrity check, as Cloud Storage uses. */
+  readonly crc32: string
 }
 
 /** Capability: the append-only raw zone. Keys are `/`-separated paths relative to its root. */
 export class RawZone extends Context.Service<
   RawZone,
   {
-    /** Writes lines as one file, visible under `key` only once complete. */
-    readonly writeLines: <E, R>(key: string, lines: Stream.Stream<string, E, R>) => Effect.Effect<WrittenFile, E | RawZoneError, R>
+    /** Writes batches of lines as one file, visible under `key` only once complete. */
+    readonly writeBatches: <E, R>(key: string, batches: Stream.Stream<ReadonlyArray<string>, E, R>) => Effect.Effect<WrittenFile, E | RawZoneError, R>
     readonly writeManifest: (manifest: RunManifest) => Effect.Effect<string, RawZoneError>
     readonly manifests: () => Effect.Effect<ReadonlyArray<RunManifest>, RawZoneError>
     readonly readState: (source: string) => Effect.Effect<SourceState, RawZoneError>
@@ -110,7 +111,7 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
   const absolute = path.resolve(root)
   const locate = (key: string) => path.join(absolute, ...key.split("/"))
 
-  const writeLines = <E, R>(key: string, lines: Stream.Stream<string, E, R>) => {
+  const writeBatches = <E, R>(key: string, batches: Stream.Stream<ReadonlyArray<string>, E, R>) => {
     const file = locate(key)
     const temp = `${file}${TEMP_MARKER}${process.pid}`
     return Effect.acquireUseRelease(
@@ -123,26 +124,26 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
       }),
       (handle: FileHandle) =>
         Effect.gen(function* () {
-          const hash = createHash("sha256")
+          let checksum = 0
           let rows = 0
           let bytes = 0
-          yield* lines.pipe(
-            Stream.grouped(2000),
+          yield* batches.pipe(
+            Stream.filter((batch) => batch.length > 0),
             Stream.runForEach((batch) =>
               Effect.tryPromise({
                 try: () => {
-                  const text = batch.join("\n") + "\n"
-                  hash.update(text)
+                  const buffer = Buffer.from(batch.join("\n") + "\n")
+                  checksum = crc32(buffer, checksum)
                   rows += batch.length
-                  bytes += Buffer.byteLength(text)
-                  return handle.write(text)
+                  bytes += buffer.length
+                  return handle.write(buffer)
                 },
                 catch: (cause) => fail(file, cause)
               })
             )
           )
           yield* Effect.tryPromise({ try: () => handle.sync(), catch: (cause) => fail(file, cause) })
-          return { key, rows, bytes, sha256: hash.digest("hex") } satisfies WrittenFile
+          return { key, rows, bytes, crc32: checksum.toString(16).padStart(8, "0") } satisfies WrittenFile
         }),
       (handle, exit) =>
         Effect.promise(() => handle.close()).pipe(
@@ -192,7 +193,7 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
     })
 
   return RawZone.of({
-    writeLines,
+    writeBatches,
     writeManifest: (manifest) => writeAtomically(locate(manifestKey(manifest.runId)), `${JSON.stringify(manifest, null, 2)}\n`),
     manifests,
     readState,

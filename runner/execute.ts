@@ -5,6 +5,7 @@
  * branches go on; a table or incremental build runs in one transaction, so a failure leaves the
  * previous version intact. It does not run Dataform unit tests (see `model-tests.ts`).
  */
+import { availableParallelism } from "node:os"
 import { Deferred, Effect, Schedule, Schema, Semaphore } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel } from "./target.ts"
@@ -43,6 +44,9 @@ export interface ExecuteOptions {
 }
 
 const ASSERTION_SAMPLE_ROWS = 5
+
+/** DuckDB already spreads each query over every core; concurrent actions beyond half the cores only contend. */
+export const defaultConcurrency = (): number => Math.max(1, Math.floor(availableParallelism() / 2))
 
 type ActionFailure = TranslationError | WarehouseError | ActionError
 
@@ -224,7 +228,7 @@ const runAction = (action: Action, options: ExecuteOptions): Effect.Effect<Outco
 
 /** Runs the selected actions of the graph; never fails: failures are in the results. */
 export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: ProjectGraph, options: ExecuteOptions) {
-  const semaphore = yield* Semaphore.make(Math.max(1, options.concurrency ?? 4))
+  const semaphore = yield* Semaphore.make(Math.max(1, options.concurrency ?? defaultConcurrency()))
   const selected = graph.actions.filter((action) => options.selected.has(action.key))
   if (options.dryRun !== true) {
     // Created once, up front: concurrent CREATE SCHEMA statements conflict in DuckDB.

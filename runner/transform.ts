@@ -49,7 +49,7 @@ export const transform = Effect.fn("Runner.transform")(function* (options: Trans
     selected,
     fullRefresh: options.fullRefresh ?? false,
     dryRun: options.dryRun ?? false,
-    concurrency: options.concurrency ?? 4,
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.onActionStart === undefined ? {} : { onActionStart: options.onActionStart }),
     ...(options.onActionEnd === undefined ? {} : { onActionEnd: options.onActionEnd })
   })

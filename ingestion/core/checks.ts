@@ -17,9 +17,17 @@ export const consistencyProblem = (metrics: CheckedMetrics): string | undefined 
   return undefined
 }
 
+// Building a decoder is far costlier than running it: one per schema, reused for every record.
+const decoders = new WeakMap<object, (input: unknown) => Result.Result<unknown, Schema.SchemaError>>()
+
 /** Decodes a payload; the failure is a one-line reason naming the offending field. */
 export const decodeOrReject = <A, I>(schema: Schema.Codec<A, I>, payload: unknown): Result.Result<A, string> => {
-  const result = Schema.decodeUnknownResult(schema)(payload)
+  let decode = decoders.get(schema)
+  if (decode === undefined) {
+    decode = Schema.decodeUnknownResult(schema) as (input: unknown) => Result.Result<unknown, Schema.SchemaError>
+    decoders.set(schema, decode)
+  }
+  const result = decode(payload) as Result.Result<A, Schema.SchemaError>
   return Result.isSuccess(result)
     ? Result.succeed(result.success)
     : Result.fail(`does not match the schema: ${result.failure.message.replace(/\s+/g, " ").trim()}`)

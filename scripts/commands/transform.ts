@@ -80,7 +80,7 @@ Options:
   --include-dependents      also run everything downstream of them
   --full-refresh            rebuild incremental tables from scratch (protected ones excepted)
   --dry-run                 print the translated SQL, run nothing
-  --concurrency N           actions run at once (default 4)
+  --concurrency N           actions run at once (default: half the cores; DuckDB parallelises each query)
   --json                    print the run summary as JSON instead of a table
 ${projectHelp}
 
@@ -141,7 +141,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
       includeDependents: values["include-dependents"] === true,
       fullRefresh: values["full-refresh"] === true,
       dryRun,
-      concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 4),
+      ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 1) }),
       runsDir: defaults.runsDir,
       onActionStart: (action) => {
         if (!quiet && !dryRun) console.log(`  … ${targetLabel(action.target)} (${action.kind})`)

@@ -68,7 +68,8 @@ const makeSource = (platform: "google_ads" | "meta_ads", options: SampleOptions)
             if (sample === undefined) return Stream.empty
             // "As of" is the day the data is fetched: recent conversions are still maturing.
             const asOfDay = addDays(dayInZone(now, account.timeZone), 0)
-            return Stream.fromIterable(pagesOf(platform, rowsOf(platform, options, sample, window, asOfDay))).pipe(
+            // One page at a time: a chunk of pages would hold a whole window in memory.
+            return Stream.fromIterable(pagesOf(platform, rowsOf(platform, options, sample, window, asOfDay)), { chunkSize: 1 }).pipe(
               Stream.flatMap((page) => Stream.fromIterable(rowsFromPage(page))),
               Stream.map(map)
             )
