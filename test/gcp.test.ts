@@ -1,0 +1,130 @@
+import { BigQuery } from "@google-cloud/bigquery"
+import { Storage } from "@google-cloud/storage"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import { generateKeyPairSync } from "node:crypto"
+import nock from "nock"
+import { afterEach, beforeEach } from "vitest"
+import { ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
+import { makeGcsRawZone } from "../ingestion/gcp/gcs-raw-zone.ts"
+import type { RunManifest } from "../ingestion/raw-zone.ts"
+
+// A throwaway service account: the clients sign a JWT with it and exchange it at Google's token
+// endpoint, which is intercepted like everything else.
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } })
+const credentials = { client_email: "mdp-ingest@mdp-prod.iam.gserviceaccount.com", private_key: privateKey }
+const storage = () => new Storage({ projectId: "mdp-prod", credentials })
+const bigquery = () => new BigQuery({ projectId: "mdp-prod", credentials, location: "EU" })
+
+const gcs = () => nock("https://storage.googleapis.com")
+const bq = () => nock("https://bigquery.googleapis.com")
+
+beforeEach(() => {
+  nock.disableNetConnect()
+  nock("https://oauth2.googleapis.com").post("/token").times(20).reply(200, { access_token: "test-access-token", expires_in: 3600, token_type: "Bearer" })
+})
+afterEach(() => {
+  nock.cleanAll()
+  nock.enableNetConnect()
+})
+
+const manifest: RunManifest = {
+  runId: "20261125T070000Z-abc123",
+  startedAt: "2026-11-25T07:00:00.000Z",
+  finishedAt: "2026-11-25T07:01:00.000Z",
+  status: "complete",
+  accounts: [
+    {
+      source: "google_ads",
+      account: "1234567890",
+      status: "succeeded",
+      rows: 2,
+      quarantined: 0,
+      flags: [],
+      file: "source=google_ads/stream=campaign_daily/ingest_date=2026-11-25/run=20261125T070000Z-abc123/account=1234567890.ndjson"
+    }
+  ]
+}
+
+describe("Cloud Storage raw zone (real @google-cloud/storage, HTTP intercepted)", () => {
+  it.live("uploads a raw file in one request, under its key, only when complete", () =>
+    Effect.gen(function* () {
+      let uploadedName = ""
+      let uploadedBody = ""
+      gcs()
+        .post("/upload/storage/v1/b/mdp-raw/o", (body) => ((uploadedBody = typeof body === "string" ? body : JSON.stringify(body)), true))
+        .query((q) => ((uploadedName = String(q["name"])), q["uploadType"] === "multipart"))
+        .reply(200, { bucket: "mdp-raw", name: "prod/source=x/a.ndjson", size: "24" })
+      const zone = makeGcsRawZone(storage(), "mdp-raw", "prod")
+      const written = yield* zone.writeBatches("source=x/a.ndjson", Stream.make(['{"a":1}', '{"a":2}'], ['{"a":3}']))
+      assert.strictEqual(uploadedName, "prod/source=x/a.ndjson")
+      assert.include(uploadedBody, '{"a":1}\n{"a":2}\n{"a":3}\n')
+      assert.deepStrictEqual([written.rows, written.bytes], [3, 24])
+      assert.strictEqual(zone.locate("source=x/a.ndjson"), "gs://mdp-raw/prod/source=x/a.ndjson")
+    }))
+
+  it.live("reads state (absent means empty) and manifests back", () =>
+    Effect.gen(function* () {
+      gcs().get("/storage/v1/b/mdp-raw/o/_state%2Fgoogle_ads.json").query(true).reply(404, { error: { code: 404, message: "No such object" } })
+      gcs().get("/storage/v1/b/mdp-raw/o").query((q) => q["prefix"] === "_manifests/").reply(200, { items: [{ name: "_manifests/run=1.json", bucket: "mdp-raw" }] })
+      gcs().get("/storage/v1/b/mdp-raw/o/_manifests%2Frun%3D1.json").query(true).reply(200, JSON.stringify(manifest))
+      const zone = makeGcsRawZone(storage(), "mdp-raw")
+      assert.deepStrictEqual(yield* zone.readState("google_ads"), {})
+      const [read] = yield* zone.manifests()
+      assert.strictEqual(read?.runId, manifest.runId)
+    }))
+})
+
+describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP intercepted)", () => {
+  it.live("creates missing raw tables with explicit schemas, partitioned by date and clustered", () =>
+    Effect.gen(function* () {
+      const created: Array<Record<string, unknown>> = []
+      bq().get("/bigquery/v2/projects/mdp-prod/datasets/raw").query(true).reply(404, { error: { code: 404, message: "Not found: Dataset mdp-prod:raw" } })
+      bq().post("/bigquery/v2/projects/mdp-prod/datasets", (body) => body.location === "EU").query(true).reply(200, { datasetReference: { projectId: "mdp-prod", datasetId: "raw" } })
+      bq().get(/\/bigquery\/v2\/projects\/mdp-prod\/datasets\/raw\/tables\/.+/).query(true).times(2).reply(404, { error: { code: 404, message: "Not found" } })
+      bq()
+        .post("/bigquery/v2/projects/mdp-prod/datasets/raw/tables", (body) => (created.push(body), true))
+        .query(true)
+        .times(2)
+        .reply(200, { tableReference: { projectId: "mdp-prod", datasetId: "raw", tableId: "created" } })
+      yield* ensureBigQueryRawTables(bigquery(), { project: "mdp-prod", dataset: "raw", location: "EU" }, ["google_ads"])
+      const raw = created.find((t) => (t["tableReference"] as { tableId: string }).tableId === "google_ads__campaign_daily")!
+      assert.deepStrictEqual(raw["timePartitioning"], { type: "DAY", field: "date" })
+      assert.deepStrictEqual(raw["clustering"], { fields: ["account_id", "campaign_id"] })
+      const fields = (raw["schema"] as { fields: Array<{ name: string; type: string; mode: string; description: string }> }).fields
+      assert.deepInclude(fields, { name: "payload", type: "JSON", mode: "NULLABLE", description: "The row exactly as the platform's API returned it." })
+      assert.includeMembers(fields.map((f) => f.name), ["_run_id", "_ingested_at", "_record_hash", "account_id", "campaign_id", "date"])
+    }))
+
+  it.live("loads each raw file with an append job whose id makes the load idempotent, retrying a 5xx", () =>
+    Effect.gen(function* () {
+      gcs().get("/storage/v1/b/mdp-raw/o").query(true).reply(200, { items: [{ name: "_manifests/run=1.json", bucket: "mdp-raw" }] })
+      gcs().get("/storage/v1/b/mdp-raw/o/_manifests%2Frun%3D1.json").query(true).reply(200, JSON.stringify(manifest))
+      const jobId = loadJobId(manifest.runId, manifest.accounts[0]!.file!)
+      let request: Record<string, unknown> = {}
+      bq().post("/bigquery/v2/projects/mdp-prod/jobs").query(true).reply(503, { error: { code: 503, message: "Backend error" } })
+      bq()
+        .post("/bigquery/v2/projects/mdp-prod/jobs", (body) => ((request = body), true))
+        .query(true)
+        .reply(200, { jobReference: { projectId: "mdp-prod", location: "EU", jobId: loadJobId(manifest.runId, manifest.accounts[0]!.file!) }, status: { state: "DONE" } })
+      bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${jobId}`).query(true).times(3).reply(200, { jobReference: { jobId, projectId: "mdp-prod", location: "EU" }, status: { state: "DONE" } })
+      const zone = makeGcsRawZone(storage(), "mdp-raw")
+      const target = { project: "mdp-prod", dataset: "raw", location: "EU" }
+      const first = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target)
+      assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0 })
+      assert.deepStrictEqual(request["jobReference"], { projectId: "mdp-prod", jobId, location: "EU" })
+      const load = (request["configuration"] as { load: Record<string, unknown> }).load
+      assert.deepStrictEqual(load["sourceUris"], [`gs://mdp-raw/${manifest.accounts[0]!.file}`])
+      assert.strictEqual(load["sourceFormat"], "NEWLINE_DELIMITED_JSON")
+      assert.strictEqual(load["writeDisposition"], "WRITE_APPEND")
+      assert.strictEqual(load["createDisposition"], "CREATE_NEVER")
+      assert.deepStrictEqual(load["destinationTable"], { projectId: "mdp-prod", datasetId: "raw", tableId: "google_ads__campaign_daily" })
+
+      // The same run again: BigQuery answers that the job exists, and nothing is loaded twice.
+      gcs().get("/storage/v1/b/mdp-raw/o").query(true).reply(200, { items: [{ name: "_manifests/run=1.json", bucket: "mdp-raw" }] })
+      gcs().get("/storage/v1/b/mdp-raw/o/_manifests%2Frun%3D1.json").query(true).reply(200, JSON.stringify(manifest))
+      bq().post("/bigquery/v2/projects/mdp-prod/jobs").query(true).reply(409, { error: { code: 409, message: `Already Exists: Job mdp-prod:EU.${jobId}`, status: "ALREADY_EXISTS" } })
+      const second = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target)
+      assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
+    }))
+})
