@@ -1,4 +1,5 @@
 import { BigQuery } from "@google-cloud/bigquery"
+import { v1 } from "@google-cloud/dataform"
 import { Storage } from "@google-cloud/storage"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
@@ -8,6 +9,8 @@ import { afterEach, beforeEach } from "vitest"
 import { ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
 import { makeGcsRawZone } from "../ingestion/gcp/gcs-raw-zone.ts"
 import type { RunManifest } from "../ingestion/raw-zone.ts"
+import { estimateCosts, runWorkflow } from "../runner/gcp.ts"
+import { toProjectGraph } from "../runner/graph.ts"
 
 // A throwaway service account: the clients sign a JWT with it and exchange it at Google's token
 // endpoint, which is intercepted like everything else.
@@ -126,5 +129,78 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
       bq().post("/bigquery/v2/projects/mdp-prod/jobs").query(true).reply(409, { error: { code: 409, message: `Already Exists: Job mdp-prod:EU.${jobId}`, status: "ALREADY_EXISTS" } })
       const second = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target)
       assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
+    }))
+})
+
+describe("Dataform workflow trigger and cost guard (real @google-cloud/dataform and bigquery, HTTP intercepted)", () => {
+  const repository = "projects/mdp-prod/locations/europe-west1/repositories/marketing"
+  const dataform = () => new v1.DataformClient({ fallback: true, projectId: "mdp-prod", credentials })
+  const api = () => nock("https://dataform.googleapis.com")
+
+  it.live("compiles with the settings' vars, invokes the workflow and waits for its outcome", () =>
+    Effect.gen(function* () {
+      let compilationRequest: Record<string, unknown> = {}
+      let invocationRequest: Record<string, unknown> = {}
+      api().post(`/v1/${repository}/compilationResults`, (body) => ((compilationRequest = body), true)).query(true).reply(200, { name: `${repository}/compilationResults/c1` })
+      api().post(`/v1/${repository}/workflowInvocations`, (body) => ((invocationRequest = body), true)).query(true).reply(200, { name: `${repository}/workflowInvocations/w1`, state: 1 })
+      api().get(`/v1/${repository}/workflowInvocations/w1`).query(true).reply(200, { name: `${repository}/workflowInvocations/w1`, state: 1 })
+      api().get(`/v1/${repository}/workflowInvocations/w1`).query(true).reply(200, { name: `${repository}/workflowInvocations/w1`, state: 2 })
+      const outcome = yield* runWorkflow(dataform(), { repository, gitCommitish: "main", vars: { reporting_currency: "USD" }, schemaSuffix: "prod", tags: ["daily"], pollInterval: "10 millis" })
+      assert.strictEqual(outcome.state, "SUCCEEDED")
+      assert.deepStrictEqual(compilationRequest, { gitCommitish: "main", codeCompilationConfig: { vars: { reporting_currency: "USD" }, schemaSuffix: "prod" } })
+      assert.strictEqual(invocationRequest["compilationResult"], `${repository}/compilationResults/c1`)
+      assert.deepStrictEqual((invocationRequest["invocationConfig"] as Record<string, unknown>)["includedTags"], ["daily"])
+    }))
+
+  it.live("a failed workflow reports its failed actions", () =>
+    Effect.gen(function* () {
+      api().post(`/v1/${repository}/compilationResults`).query(true).reply(200, { name: `${repository}/compilationResults/c2` })
+      api().post(`/v1/${repository}/workflowInvocations`).query(true).reply(200, { name: `${repository}/workflowInvocations/w2`, state: 4 })
+      api()
+        .get(`/v1/${repository}/workflowInvocations/w2:query`)
+        .query(true)
+        .reply(200, { workflowInvocationActions: [{ target: { schema: "marts", name: "campaign_performance_daily" }, state: 6, failureReason: "Query error: Division by zero" }, { target: { schema: "staging", name: "stg_meta_ads__campaign_daily" }, state: 4 }] })
+      const outcome = yield* runWorkflow(dataform(), { repository, pollInterval: "10 millis" })
+      assert.strictEqual(outcome.state, "FAILED")
+      assert.deepStrictEqual(outcome.failedActions, ["marts.campaign_performance_daily: Query error: Division by zero"])
+    }))
+
+  it.live("compilation errors stop before any invocation", () =>
+    Effect.gen(function* () {
+      api().post(`/v1/${repository}/compilationResults`).query(true).reply(200, { name: `${repository}/compilationResults/c3`, compilationErrors: [{ path: "definitions/x.sqlx", message: "Unexpected token" }] })
+      const error = yield* Effect.flip(runWorkflow(dataform(), { repository }))
+      assert.include(error.message, "definitions/x.sqlx: Unexpected token")
+    }))
+
+  it.live("a failing call's error never carries the bearer token", () =>
+    Effect.gen(function* () {
+      // Nothing answers: the client's error echoes the whole request, Authorization header included.
+      const error = yield* Effect.flip(runWorkflow(dataform(), { repository }))
+      assert.notMatch(error.message, /Bearer\s+ey/)
+      assert.isAtMost(error.message.length, 400)
+    }))
+
+  it.live("the cost guard dry-runs each action's BigQuery query and reports its bytes", () =>
+    Effect.gen(function* () {
+      const queries: Array<Record<string, unknown>> = []
+      bq()
+        .post("/bigquery/v2/projects/mdp-prod/jobs", (body) => (queries.push(body), true))
+        .query(true)
+        .times(2)
+        .reply(200, { jobReference: { projectId: "mdp-prod", jobId: "dry", location: "EU" }, status: { state: "DONE" }, statistics: { totalBytesProcessed: "1048576" } })
+      const graph = toProjectGraph({
+        tables: [{ type: "table", target: { database: "mdp-prod", schema: "marts", name: "m" }, fileName: "definitions/m.sqlx", query: "select 1 as x" }],
+        assertions: [{ target: { database: "mdp-prod", schema: "mdp_assertions", name: "a" }, fileName: "definitions/a.sqlx", query: "select * from `mdp-prod.marts.m` where x < 0" }],
+        projectConfig: {}
+      })
+      const costs = yield* estimateCosts(bigquery(), graph, "EU")
+      assert.deepStrictEqual(costs, [
+        { action: "marts.m", kind: "table", bytes: 1048576 },
+        { action: "mdp_assertions.a", kind: "assertion", bytes: 1048576 }
+      ])
+      const configuration = queries[0]!["configuration"] as { dryRun: boolean; query: { query: string; useLegacySql: boolean } }
+      assert.isTrue(configuration.dryRun)
+      assert.strictEqual(configuration.query.query, "select 1 as x")
+      assert.isFalse(configuration.query.useLegacySql)
     }))
 })

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto"
 import type { BigQuery, TableField } from "@google-cloud/bigquery"
 import { Effect, Schema } from "effect"
+import { describeCause } from "../core/redact.ts"
 import type { RawColumn } from "../core/source.ts"
 import { quarantineColumns, rawColumns, rawTableName } from "../load.ts"
 import type { RawZone } from "../raw-zone.ts"
@@ -21,7 +22,7 @@ export class BigQueryLoadError extends Schema.TaggedError<BigQueryLoadError>()("
   }
 }
 
-const reasonOf = (cause: unknown): string => (cause instanceof Error ? cause.message.split("\n")[0]! : String(cause))
+const reasonOf = describeCause
 const codeOf = (cause: unknown): number | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "number" ? cause.code : undefined
 

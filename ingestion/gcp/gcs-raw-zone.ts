@@ -7,10 +7,10 @@ import type { Bucket, Storage } from "@google-cloud/storage"
 import { crc32 } from "node:zlib"
 import { Effect, Layer, Schema, Stream } from "effect"
 import { RawZoneError } from "../core/errors.ts"
+import { describeCause } from "../core/redact.ts"
 import { RawZone, RunManifest, SourceState, type WrittenFile } from "../raw-zone.ts"
 
-const fail = (key: string, cause: unknown) =>
-  new RawZoneError({ path: key, reason: cause instanceof Error ? cause.message.split("\n")[0]! : String(cause) })
+const fail = (key: string, cause: unknown) => new RawZoneError({ path: key, reason: describeCause(cause) })
 
 const isNotFound = (cause: unknown): boolean => typeof cause === "object" && cause !== null && "code" in cause && cause.code === 404
 

@@ -1,0 +1,138 @@
+/**
+ * The project on Google Cloud, where Dataform itself executes it: trigger a run (a compilation
+ * result from a git branch or workspace, then a workflow invocation) and wait for its outcome; and
+ * a cost guard that asks BigQuery, with dry-run jobs, how many bytes each action would process.
+ * Uses `@google-cloud/dataform` (REST transport) and `@google-cloud/bigquery`.
+ */
+import type { BigQuery } from "@google-cloud/bigquery"
+import type { v1 } from "@google-cloud/dataform"
+import { describeCause } from "../ingestion/core/redact.ts"
+
+type DataformClient = v1.DataformClient
+import { Duration, Effect, Schema } from "effect"
+import type { ProjectGraph } from "./graph.ts"
+import { targetLabel } from "./target.ts"
+
+/** A Google Cloud call of the runner failed, or the workflow did not succeed. */
+export class CloudRunError extends Schema.TaggedError<CloudRunError>()("CloudRunError", {
+  step: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `Dataform on Google Cloud, ${this.step}: ${this.reason}`
+  }
+}
+
+const reasonOf = describeCause
+
+export interface WorkflowRequest {
+  /** `projects/<p>/locations/<l>/repositories/<r>` */
+  readonly repository: string
+  /** A branch, tag or commit of the repository's git remote; or a workspace path instead. */
+  readonly gitCommitish?: string
+  readonly workspace?: string
+  readonly vars?: Readonly<Record<string, string>>
+  readonly schemaSuffix?: string
+  readonly tags?: ReadonlyArray<string>
+  readonly actions?: ReadonlyArray<string>
+  readonly fullRefresh?: boolean
+  readonly pollInterval?: Duration.Input
+  readonly onProgress?: (state: string) => void
+}
+
+export interface WorkflowOutcome {
+  readonly compilationResult: string
+  readonly invocation: string
+  readonly state: string
+  readonly failedActions: ReadonlyArray<string>
+}
+
+// The REST transport may hand enums back as numbers or as names.
+const invocationStates: Readonly<Record<string, string>> = { "0": "STATE_UNSPECIFIED", "1": "RUNNING", "2": "SUCCEEDED", "3": "CANCELLED", "4": "FAILED", "5": "CANCELING" }
+const actionStates: Readonly<Record<string, string>> = { "0": "PENDING", "1": "RUNNING", "2": "SKIPPED", "3": "DISABLED", "4": "SUCCEEDED", "5": "CANCELLED", "6": "FAILED" }
+const stateName = (value: unknown, names: Readonly<Record<string, string>>): string => names[String(value)] ?? String(value)
+
+export const runWorkflow = Effect.fn("Runner.runWorkflow")(function* (client: DataformClient, request: WorkflowRequest) {
+  const [compilation] = yield* Effect.tryPromise({
+    try: () =>
+      client.createCompilationResult({
+        parent: request.repository,
+        compilationResult: {
+          ...(request.workspace === undefined ? { gitCommitish: request.gitCommitish ?? "main" } : { workspace: request.workspace }),
+          codeCompilationConfig: {
+            vars: { ...(request.vars ?? {}) },
+            ...(request.schemaSuffix === undefined ? {} : { schemaSuffix: request.schemaSuffix })
+          }
+        }
+      }),
+    catch: (cause) => new CloudRunError({ step: "compilation", reason: reasonOf(cause) })
+  })
+  const errors = compilation.compilationErrors ?? []
+  if (errors.length > 0) {
+    return yield* new CloudRunError({ step: "compilation", reason: errors.map((e) => `${e.path ?? "?"}: ${e.message ?? ""}`).join("; ") })
+  }
+  const [created] = yield* Effect.tryPromise({
+    try: () =>
+      client.createWorkflowInvocation({
+        parent: request.repository,
+        workflowInvocation: {
+          compilationResult: compilation.name ?? "",
+          invocationConfig: {
+            ...(request.tags === undefined || request.tags.length === 0 ? {} : { includedTags: [...request.tags] }),
+            ...(request.actions === undefined || request.actions.length === 0
+              ? {}
+              : { includedTargets: request.actions.map((name) => ({ name })), transitiveDependenciesIncluded: true }),
+            fullyRefreshIncrementalTablesEnabled: request.fullRefresh === true
+          }
+        }
+      }),
+    catch: (cause) => new CloudRunError({ step: "workflow invocation", reason: reasonOf(cause) })
+  })
+  const name = created.name ?? ""
+  let state = stateName(created.state, invocationStates)
+  while (state === "RUNNING" || state === "CANCELING" || state === "STATE_UNSPECIFIED") {
+    request.onProgress?.(state)
+    yield* Effect.sleep(request.pollInterval ?? "10 seconds")
+    const [current] = yield* Effect.tryPromise({
+      try: () => client.getWorkflowInvocation({ name }),
+      catch: (cause) => new CloudRunError({ step: "waiting for the workflow", reason: reasonOf(cause) })
+    })
+    state = stateName(current.state, invocationStates)
+  }
+  const failedActions: Array<string> = []
+  if (state !== "SUCCEEDED") {
+    const [actions] = yield* Effect.tryPromise({
+      try: () => client.queryWorkflowInvocationActions({ name }, { autoPaginate: true }),
+      catch: (cause) => new CloudRunError({ step: "reading the failed actions", reason: reasonOf(cause) })
+    })
+    for (const action of actions) {
+      if (stateName(action.state, actionStates) === "FAILED") {
+        failedActions.push(`${action.target?.schema ?? ""}.${action.target?.name ?? ""}: ${action.failureReason ?? "failed"}`)
+      }
+    }
+  }
+  return { compilationResult: compilation.name ?? "", invocation: name, state, failedActions } satisfies WorkflowOutcome
+})
+
+export interface ActionCost {
+  readonly action: string
+  readonly kind: string
+  readonly bytes: number
+}
+
+/** BigQuery dry runs of every table, view, incremental (its full query) and assertion query. */
+export const estimateCosts = Effect.fn("Runner.estimateCosts")(function* (bigquery: BigQuery, graph: ProjectGraph, location: string) {
+  const costs: Array<ActionCost> = []
+  for (const action of graph.actions) {
+    if (action.disabled) continue
+    const query = action.kind === "table" || action.kind === "view" || action.kind === "incremental" || action.kind === "assertion" ? action.query : undefined
+    if (query === undefined) continue
+    const [job] = yield* Effect.tryPromise({
+      try: () => bigquery.createQueryJob({ query, dryRun: true, location, useLegacySql: false }),
+      catch: (cause) => new CloudRunError({ step: `dry run of ${targetLabel(action.target)} (${action.fileName})`, reason: reasonOf(cause) })
+    })
+    const statistics = (job.metadata as { statistics?: { totalBytesProcessed?: string } } | undefined)?.statistics
+    costs.push({ action: targetLabel(action.target), kind: action.kind, bytes: Number(statistics?.totalBytesProcessed ?? 0) })
+  }
+  return costs
+})
