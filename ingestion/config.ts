@@ -74,9 +74,12 @@ export const Settings = Schema.Struct({
       project: Schema.String,
       location: Schema.optionalKey(Schema.String),
       raw_bucket: Schema.String,
+      raw_prefix: Schema.optionalKey(Schema.String),
       raw_dataset: Schema.optionalKey(Schema.String),
-      dataform_repository: Schema.optionalKey(Schema.String),
-      dataform_workspace: Schema.optionalKey(Schema.String)
+      /** `projects/<p>/locations/<l>/repositories/<r>` */
+      dataform_repository: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^projects\/[^/]+\/locations\/[^/]+\/repositories\/[^/]+$/))),
+      git_commitish: Schema.optionalKey(Schema.String),
+      schema_suffix: Schema.optionalKey(Schema.String)
     })
   )
 })

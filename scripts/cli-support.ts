@@ -67,7 +67,9 @@ const hints: Readonly<Record<string, string>> = {
   ConfigError: "Compare with config/settings.example.yaml; secrets go in the environment (docs/pipelines.md).",
   IngestRequestError: "Run \"mdp ingest --help\" for the options.",
   RawZoneError: "Check that the raw zone folder is writable and not full.",
-  SourceError: "See docs/pipelines.md, \"When a source fails\"."
+  SourceError: "See docs/pipelines.md, \"When a source fails\".",
+  BigQueryLoadError: "Check the raw dataset and the service account's roles (docs/deployment.md).",
+  CloudRunError: "Check the Dataform repository and its release settings (docs/deployment.md)."
 }
 
 const describeFailure = (cause: Cause.Cause<unknown>): { readonly message: string; readonly hint?: string } => {

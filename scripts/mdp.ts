@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 /** `mdp`, the marketing data platform's command line. Each subcommand has its own --help. */
-import { Effect } from "effect"
+import type { Effect } from "effect"
 import { runCommand } from "./cli-support.ts"
-import { ingestCommand } from "./commands/ingest.ts"
-import { pipelineCommand, reportCommand, statusCommand } from "./commands/pipeline.ts"
-import { queryCommand } from "./commands/query.ts"
-import { compileCommand, testCommand, transformCommand } from "./commands/transform.ts"
+
+type Command = (args: ReadonlyArray<string>) => Effect.Effect<number, unknown>
+
+// Each command's module (and the SDKs it needs) loads only when that command runs.
+const commands: Readonly<Record<string, () => Promise<Command>>> = {
+  compile: () => import("./commands/transform.ts").then((m) => m.compileCommand),
+  transform: () => import("./commands/transform.ts").then((m) => m.transformCommand),
+  test: () => import("./commands/transform.ts").then((m) => m.testCommand),
+  query: () => import("./commands/query.ts").then((m) => m.queryCommand),
+  ingest: () => import("./commands/ingest.ts").then((m) => m.ingestCommand),
+  pipeline: () => import("./commands/pipeline.ts").then((m) => m.pipelineCommand),
+  report: () => import("./commands/pipeline.ts").then((m) => m.reportCommand),
+  status: () => import("./commands/pipeline.ts").then((m) => m.statusCommand)
+}
 
 const help = `Usage: mdp <command> [options]
 
@@ -23,17 +33,6 @@ Commands:
 
 Run "mdp <command> --help" for a command's options.`
 
-const commands: Readonly<Record<string, (args: ReadonlyArray<string>) => Effect.Effect<number, unknown>>> = {
-  compile: compileCommand,
-  transform: transformCommand,
-  test: testCommand,
-  query: queryCommand,
-  pipeline: pipelineCommand,
-  report: reportCommand,
-  ingest: ingestCommand,
-  status: statusCommand
-}
-
 const [name, ...args] = process.argv.slice(2)
 if (name === undefined || name === "--help" || name === "-h" || name === "help") {
   console.log(help)
@@ -44,6 +43,6 @@ if (name === undefined || name === "--help" || name === "-h" || name === "help")
     console.error(`error: "${name}" is not an mdp command.\nhint: run "mdp --help" to see the commands.`)
     process.exitCode = 1
   } else {
-    process.exitCode = await runCommand(command(args))
+    process.exitCode = await runCommand((await command())(args))
   }
 }

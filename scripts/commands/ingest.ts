@@ -6,6 +6,12 @@ import { SourceRegistry } from "../../ingestion/core/source.ts"
 import { ingest, type IngestSummary } from "../../ingestion/ingest.ts"
 import { loadRawZone, loadReferenceRates, type LoadSummary } from "../../ingestion/load.ts"
 import { RawZone, type AccountOutcome } from "../../ingestion/raw-zone.ts"
+import { BigQuery } from "@google-cloud/bigquery"
+import { Storage } from "@google-cloud/storage"
+import { ConfigError } from "../../ingestion/core/errors.ts"
+import { ensureBigQueryRawTables, loadRawZoneIntoBigQuery } from "../../ingestion/gcp/bigquery-load.ts"
+import { requireGoogleCredentials } from "../../ingestion/gcp/credentials.ts"
+import { layerGcs, makeGcsRawZone } from "../../ingestion/gcp/gcs-raw-zone.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
 import { UsageError, list, parse, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
 
@@ -20,32 +26,68 @@ Options:
   --source NAME                        only this source (repeat or comma-separate): google_ads, meta_ads, microsoft_ads
   --config FILE                        settings file (default: config/settings.yaml)
   --warehouse FILE                     DuckDB file (default: from settings, else data/warehouse.duckdb)
+  --target local|gcp                   local (DuckDB, data/raw) or gcp (Cloud Storage + BigQuery; default: settings)
   --no-load                            write the raw zone only
   --concurrency N                      accounts fetched at once (default 4)
 
 Exit code 1 when any account failed; the others' data is kept.`
+
+export interface GcpTarget {
+  readonly project: string
+  readonly location: string
+  readonly bucket: string
+  readonly prefix: string
+  readonly dataset: string
+  readonly repository: string | undefined
+  readonly gitCommitish: string
+  readonly schemaSuffix: string | undefined
+}
 
 export interface IngestionSettings {
   readonly settings: Settings
   readonly configFile: string
   readonly warehouseFile: string
   readonly rawZoneRoot: string
+  /** Set when the target is Google Cloud. */
+  readonly gcp: GcpTarget | undefined
 }
 
-export const resolveSettings = (configFlag: string | undefined, warehouseFlag: string | undefined) =>
+export const resolveSettings = (configFlag: string | undefined, warehouseFlag: string | undefined, targetFlag?: string) =>
   Effect.gen(function* () {
     const configFile = path.resolve(repositoryRoot, configFlag ?? DEFAULT_SETTINGS_FILE)
     const settings = yield* readSettings(configFile, configFlag !== undefined)
-    if (settings.target === "gcp") {
-      return yield* new UsageError({ reason: "the gcp target is not built yet; use target: local" })
+    if (targetFlag !== undefined && targetFlag !== "local" && targetFlag !== "gcp") {
+      return yield* new UsageError({ reason: `--target is local or gcp, not "${targetFlag}"` })
+    }
+    const target = targetFlag ?? settings.target ?? "local"
+    let gcp: GcpTarget | undefined
+    if (target === "gcp") {
+      if (settings.gcp === undefined) {
+        return yield* new ConfigError({ key: "gcp", reason: `the gcp target needs a gcp section (project, raw_bucket, …) in ${configFile}; see config/settings.example.yaml` })
+      }
+      yield* requireGoogleCredentials()
+      gcp = {
+        project: settings.gcp.project,
+        location: settings.gcp.location ?? "EU",
+        bucket: settings.gcp.raw_bucket,
+        prefix: settings.gcp.raw_prefix ?? "",
+        dataset: settings.gcp.raw_dataset ?? "raw",
+        repository: settings.gcp.dataform_repository,
+        gitCommitish: settings.gcp.git_commitish ?? "main",
+        schemaSuffix: settings.gcp.schema_suffix
+      }
     }
     return {
       settings,
       configFile,
       warehouseFile: path.resolve(repositoryRoot, warehouseFlag ?? settings.warehouse ?? "data/warehouse.duckdb"),
-      rawZoneRoot: path.resolve(repositoryRoot, settings.raw_zone ?? "data/raw")
+      rawZoneRoot: gcp === undefined ? path.resolve(repositoryRoot, settings.raw_zone ?? "data/raw") : `gs://${gcp.bucket}/${gcp.prefix}`,
+      gcp
     } satisfies IngestionSettings
   })
+
+const rawZoneLayer = (resolved: IngestionSettings) =>
+  resolved.gcp === undefined ? RawZone.layerLocal(resolved.rawZoneRoot) : layerGcs(new Storage({ projectId: resolved.gcp.project }), resolved.gcp.bucket, resolved.gcp.prefix)
 
 const describeOutcome = (outcome: AccountOutcome): string => {
   const where = `${outcome.source} ${outcome.account}`
@@ -79,13 +121,21 @@ export const runIngestion = (resolved: IngestionSettings, options: IngestRunOpti
         for (const flag of outcome.flags.slice(0, 5)) console.log(`      volume: ${flag}`)
         if (outcome.flags.length > 5) console.log(`      volume: … and ${outcome.flags.length - 5} more days flagged`)
       }
-    }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), RawZone.layerLocal(resolved.rawZoneRoot))))
-    const loaded: LoadSummary | undefined = options.load
-      ? yield* loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(
-          Effect.andThen(loadRawZone([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)])),
-          Effect.provide(Layer.mergeAll(RawZone.layerLocal(resolved.rawZoneRoot), Warehouse.layerDuckDB(resolved.warehouseFile)))
-        )
-      : undefined
+    }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), rawZoneLayer(resolved))))
+    const platforms = [...new Set([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)])]
+    if (!options.load) return { summary, loaded: undefined }
+    if (resolved.gcp !== undefined) {
+      const gcp = resolved.gcp
+      const bigquery = new BigQuery({ projectId: gcp.project, location: gcp.location })
+      const target = { project: gcp.project, dataset: gcp.dataset, location: gcp.location }
+      yield* ensureBigQueryRawTables(bigquery, target, platforms)
+      const result = yield* loadRawZoneIntoBigQuery(bigquery, makeGcsRawZone(new Storage({ projectId: gcp.project }), gcp.bucket, gcp.prefix), target)
+      return { summary, loaded: { files: result.loaded, rows: summary.rows, quarantined: summary.quarantined, skipped: result.alreadyLoaded } satisfies LoadSummary }
+    }
+    const loaded: LoadSummary = yield* loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(
+      Effect.andThen(loadRawZone(platforms)),
+      Effect.provide(Layer.mergeAll(RawZone.layerLocal(resolved.rawZoneRoot), Warehouse.layerDuckDB(resolved.warehouseFile)))
+    )
     return { summary, loaded }
   })
 
@@ -100,8 +150,12 @@ export const printIngestSummary = (summary: IngestSummary, loaded: LoadSummary |
   )
   console.log(
     `\nIngestion ${summary.status}: ${summary.rows} rows, ${summary.quarantined} quarantined, ${failed.length} account(s) failed.` +
-      `\nRaw zone: ${resolved.rawZoneRoot} (manifest ${path.relative(resolved.rawZoneRoot, summary.manifestFile)})` +
-      (loaded === undefined ? "" : `\nLoaded ${loaded.rows} rows from ${loaded.files} new file(s) into ${resolved.warehouseFile}`)
+      `\nRaw zone: ${resolved.rawZoneRoot} (manifest ${summary.manifestFile})` +
+      (loaded === undefined
+        ? ""
+        : resolved.gcp === undefined
+          ? `\nLoaded ${loaded.rows} rows from ${loaded.files} new file(s) into ${resolved.warehouseFile}`
+          : `\nLoaded ${loaded.files} new file(s) into BigQuery ${resolved.gcp.project}.${resolved.gcp.dataset} (${loaded.skipped} already loaded)`)
   )
   for (const account of failed) console.error(`\n${account.source} ${account.account} failed: ${account.error ?? ""}\n  see docs/pipelines.md, "When a source fails"`)
 }
@@ -114,11 +168,12 @@ export const ingestCommand = (args: ReadonlyArray<string>) =>
       source: { type: "string", multiple: true },
       config: { type: "string" },
       warehouse: { type: "string" },
+      target: { type: "string" },
       "no-load": { type: "boolean" },
       concurrency: { type: "string" }
     })
     if (values.help === true) return yield* Effect.sync(() => (console.log(ingestHelp), 0))
-    const resolved = yield* resolveSettings(values.config, values.warehouse)
+    const resolved = yield* resolveSettings(values.config, values.warehouse, values.target)
     const { summary, loaded } = yield* runIngestion(resolved, {
       ...(values.from === undefined ? {} : { from: values.from }),
       ...(values.to === undefined ? {} : { to: values.to }),

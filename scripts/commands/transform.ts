@@ -7,7 +7,13 @@ import { readIncrementalSpecs, runDataformTests, runIncrementalCase, type ModelT
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
-import { defaults, formatDuration, list, parse, parseVars, positiveInteger, table, type UsageError } from "../cli-support.ts"
+import { BigQuery } from "@google-cloud/bigquery"
+import { v1 } from "@google-cloud/dataform"
+import { dataformVars } from "../../ingestion/config.ts"
+import { ConfigError } from "../../ingestion/core/errors.ts"
+import { estimateCosts, runWorkflow } from "../../runner/gcp.ts"
+import { UsageError, defaults, formatDuration, list, parse, parseVars, positiveInteger, table } from "../cli-support.ts"
+import { resolveSettings } from "./ingest.ts"
 
 const projectOptions = {
   "project-dir": { type: "string" },
@@ -82,6 +88,10 @@ Options:
   --dry-run                 print the translated SQL, run nothing
   --concurrency N           actions run at once (default: half the cores; DuckDB parallelises each query)
   --json                    print the run summary as JSON instead of a table
+  --target local|gcp        local (default) runs on DuckDB; gcp triggers a Dataform workflow
+                            invocation on Google Cloud and waits for it (settings: gcp section);
+                            with --dry-run, BigQuery dry runs report the bytes each action would process
+  --config FILE             settings file for --target gcp (default: config/settings.yaml)
 ${projectHelp}
 
 A summary is written to data/runs/. The exit code is 1 when any action failed.`
@@ -116,10 +126,49 @@ export const printSummary = (summary: RunSummary): void => {
   )
 }
 
+const gigabytes = (bytes: number): string => `${(bytes / 1e9).toFixed(3)} GB`
+
+/** `--target gcp`: Dataform on Google Cloud runs the project; --dry-run asks BigQuery what it would cost. */
+const transformOnGoogleCloud = (
+  values: { readonly config?: string | undefined; readonly "dry-run"?: boolean | undefined; readonly "full-refresh"?: boolean | undefined },
+  compile: CompileOptions,
+  selection: { readonly tags: ReadonlyArray<string>; readonly actions: ReadonlyArray<string> }
+) =>
+  Effect.gen(function* () {
+    const resolved = yield* resolveSettings(values.config, undefined, "gcp")
+    const gcp = resolved.gcp!
+    const vars = { ...dataformVars(resolved.settings), ...(compile.vars ?? {}) }
+    if (values["dry-run"] === true) {
+      const graph = yield* compileProject({ ...compile, vars, defaultDatabase: gcp.project, ...(gcp.schemaSuffix === undefined ? {} : { schemaSuffix: gcp.schemaSuffix }) })
+      const costs = yield* estimateCosts(new BigQuery({ projectId: gcp.project, location: gcp.location }), graph, gcp.location)
+      console.log(table(["action", "kind", "would process"], costs.map((c) => [c.action, c.kind, gigabytes(c.bytes)])))
+      console.log(`\nTotal: ${gigabytes(costs.reduce((sum, c) => sum + c.bytes, 0))} for ${costs.length} queries (BigQuery dry runs; nothing was run).`)
+      return 0
+    }
+    if (gcp.repository === undefined) {
+      return yield* new ConfigError({ key: "gcp.dataform_repository", reason: "set it to projects/<project>/locations/<location>/repositories/<name> to run on Google Cloud" })
+    }
+    const outcome = yield* runWorkflow(new v1.DataformClient({ fallback: true, projectId: gcp.project }), {
+      repository: gcp.repository,
+      gitCommitish: gcp.gitCommitish,
+      vars,
+      ...(gcp.schemaSuffix === undefined ? {} : { schemaSuffix: gcp.schemaSuffix }),
+      tags: selection.tags,
+      actions: selection.actions,
+      fullRefresh: values["full-refresh"] === true,
+      onProgress: (state) => console.log(`  … workflow ${state.toLowerCase()}`)
+    })
+    console.log(`Workflow ${outcome.invocation}: ${outcome.state}`)
+    for (const failure of outcome.failedActions) console.error(`  FAILED ${failure}`)
+    return outcome.state === "SUCCEEDED" ? 0 : 1
+  })
+
 export const transformCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const { values } = yield* parse(args, {
       ...projectOptions,
+      target: { type: "string" },
+      config: { type: "string" },
       warehouse: { type: "string" },
       actions: { type: "string", multiple: true },
       tags: { type: "string", multiple: true },
@@ -131,6 +180,10 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
       json: { type: "boolean" }
     })
     if (values.help === true) return yield* Effect.sync(() => (console.log(transformHelp), 0))
+    if (values.target === "gcp") {
+      return yield* transformOnGoogleCloud(values, yield* compileOptions(values), { tags: list(values.tags), actions: list(values.actions) })
+    }
+    if (values.target !== undefined && values.target !== "local") return yield* new UsageError({ reason: `--target is local or gcp, not "${values.target}"` })
     const quiet = values.json === true
     const dryRun = values["dry-run"] === true
     const summary = yield* transform({
