@@ -40,15 +40,17 @@ const attributes = {
 };
 
 // Keeps the latest ingestion of each natural key: re-ingested windows never double count.
-function latestIngestion(relation) {
+// `newerThan` (an incremental run's filter) limits the scan to ingestions the table has not seen;
+// merging on the natural key then replaces the older versions.
+function latestIngestion(relation, newerThan) {
   return `select * from ${relation}
-  where true
+  where true ${newerThan || ""}
   qualify row_number() over (partition by account_id, campaign_id, date order by _ingested_at desc, _run_id desc) = 1`;
 }
 
 // Every ingestion run's view of a campaign's attributes: the raw zone is historised, so renames
 // and status changes can be dated. Within one run the latest day's values stand for the run.
-function observations(platform, relation) {
+function observations(platform, relation, newerThan) {
   const a = attributes[platform];
   return `select
     '${platform}' as platform,
@@ -58,7 +60,7 @@ function observations(platform, relation) {
     ${a.campaignStatus} as campaign_status,
     _ingested_at as observed_at
   from ${relation}
-  where true
+  where true ${newerThan || ""}
   qualify row_number() over (partition by account_id, campaign_id, _ingested_at order by date desc, _run_id desc) = 1`;
 }
 

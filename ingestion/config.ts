@@ -12,8 +12,6 @@ import { parse as parseYaml } from "yaml"
 import { isValidTimeZone } from "./core/dates.ts"
 import { ConfigError } from "./core/errors.ts"
 import type { AdsSource } from "./core/source.ts"
-import { googleAdsCredentials, makeGoogleAdsSource } from "./sources/google_ads/client.ts"
-import { makeMetaAdsSource, metaAdsCredentials } from "./sources/meta_ads/client.ts"
 import { makeMicrosoftAdsSource } from "./sources/microsoft_ads/source.ts"
 import { makeSampleSources } from "./sources/sample/source.ts"
 
@@ -133,7 +131,9 @@ export const sourcesFrom = (settings: Settings, baseDir: string) =>
       }
       sources.push(...makeSampleSources({ seed: sections.sample?.seed ?? 42, ...(sections.sample?.campaigns_per_account === undefined ? {} : { campaignsPerAccount: sections.sample.campaigns_per_account }) }))
     }
+    // The ad SDKs are large: they load only when a live source needs them.
     if (liveGoogle) {
+      const { googleAdsCredentials, makeGoogleAdsSource } = yield* Effect.promise(() => import("./sources/google_ads/client.ts"))
       const credentials = yield* googleAdsCredentials.pipe(Effect.mapError(missingSecret("google_ads")))
       sources.push(
         makeGoogleAdsSource(
@@ -143,6 +143,7 @@ export const sourcesFrom = (settings: Settings, baseDir: string) =>
       )
     }
     if (liveMeta) {
+      const { makeMetaAdsSource, metaAdsCredentials } = yield* Effect.promise(() => import("./sources/meta_ads/client.ts"))
       const credentials = yield* metaAdsCredentials.pipe(Effect.mapError(missingSecret("meta_ads")))
       sources.push(makeMetaAdsSource({ accountIds: meta.account_ids, lookbackDays: meta.lookback_days ?? 28, ...(meta.async_after_days === undefined ? {} : { asyncAfterDays: meta.async_after_days }) }, credentials))
     }

@@ -6,12 +6,8 @@ import { SourceRegistry } from "../../ingestion/core/source.ts"
 import { ingest, type IngestSummary } from "../../ingestion/ingest.ts"
 import { loadRawZone, loadReferenceRates, type LoadSummary } from "../../ingestion/load.ts"
 import { RawZone, type AccountOutcome } from "../../ingestion/raw-zone.ts"
-import { BigQuery } from "@google-cloud/bigquery"
-import { Storage } from "@google-cloud/storage"
 import { ConfigError } from "../../ingestion/core/errors.ts"
-import { ensureBigQueryRawTables, loadRawZoneIntoBigQuery } from "../../ingestion/gcp/bigquery-load.ts"
 import { requireGoogleCredentials } from "../../ingestion/gcp/credentials.ts"
-import { layerGcs, makeGcsRawZone } from "../../ingestion/gcp/gcs-raw-zone.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
 import { UsageError, list, parse, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
 
@@ -86,8 +82,21 @@ export const resolveSettings = (configFlag: string | undefined, warehouseFlag: s
     } satisfies IngestionSettings
   })
 
+// The Google Cloud clients load only for the gcp target.
+const gcpModules = () =>
+  Effect.promise(async () => ({
+    ...(await import("@google-cloud/bigquery")),
+    ...(await import("@google-cloud/storage")),
+    ...(await import("../../ingestion/gcp/bigquery-load.ts")),
+    ...(await import("../../ingestion/gcp/gcs-raw-zone.ts"))
+  }))
+
 const rawZoneLayer = (resolved: IngestionSettings) =>
-  resolved.gcp === undefined ? RawZone.layerLocal(resolved.rawZoneRoot) : layerGcs(new Storage({ projectId: resolved.gcp.project }), resolved.gcp.bucket, resolved.gcp.prefix)
+  Effect.gen(function* () {
+    if (resolved.gcp === undefined) return RawZone.layerLocal(resolved.rawZoneRoot)
+    const { Storage, layerGcs } = yield* gcpModules()
+    return layerGcs(new Storage({ projectId: resolved.gcp.project }), resolved.gcp.bucket, resolved.gcp.prefix)
+  })
 
 const describeOutcome = (outcome: AccountOutcome): string => {
   const where = `${outcome.source} ${outcome.account}`
@@ -121,11 +130,12 @@ export const runIngestion = (resolved: IngestionSettings, options: IngestRunOpti
         for (const flag of outcome.flags.slice(0, 5)) console.log(`      volume: ${flag}`)
         if (outcome.flags.length > 5) console.log(`      volume: … and ${outcome.flags.length - 5} more days flagged`)
       }
-    }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), rawZoneLayer(resolved))))
+    }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), yield* rawZoneLayer(resolved))))
     const platforms = [...new Set([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)])]
     if (!options.load) return { summary, loaded: undefined }
     if (resolved.gcp !== undefined) {
       const gcp = resolved.gcp
+      const { BigQuery, Storage, ensureBigQueryRawTables, loadRawZoneIntoBigQuery, makeGcsRawZone } = yield* gcpModules()
       const bigquery = new BigQuery({ projectId: gcp.project, location: gcp.location })
       const target = { project: gcp.project, dataset: gcp.dataset, location: gcp.location }
       yield* ensureBigQueryRawTables(bigquery, target, platforms)

@@ -7,11 +7,8 @@ import { readIncrementalSpecs, runDataformTests, runIncrementalCase, type ModelT
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
-import { BigQuery } from "@google-cloud/bigquery"
-import { v1 } from "@google-cloud/dataform"
 import { dataformVars } from "../../ingestion/config.ts"
 import { ConfigError } from "../../ingestion/core/errors.ts"
-import { estimateCosts, runWorkflow } from "../../runner/gcp.ts"
 import { UsageError, defaults, formatDuration, list, parse, parseVars, positiveInteger, table } from "../cli-support.ts"
 import { resolveSettings } from "./ingest.ts"
 
@@ -137,6 +134,12 @@ const transformOnGoogleCloud = (
   Effect.gen(function* () {
     const resolved = yield* resolveSettings(values.config, undefined, "gcp")
     const gcp = resolved.gcp!
+    // The Google Cloud clients load only for the gcp target.
+    const { BigQuery, v1, estimateCosts, runWorkflow } = yield* Effect.promise(async () => ({
+      ...(await import("@google-cloud/bigquery")),
+      ...(await import("@google-cloud/dataform")),
+      ...(await import("../../runner/gcp.ts"))
+    }))
     const vars = { ...dataformVars(resolved.settings), ...(compile.vars ?? {}) }
     if (values["dry-run"] === true) {
       const graph = yield* compileProject({ ...compile, vars, defaultDatabase: gcp.project, ...(gcp.schemaSuffix === undefined ? {} : { schemaSuffix: gcp.schemaSuffix }) })
