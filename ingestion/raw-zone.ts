@@ -76,6 +76,28 @@ export class RawZone extends Context.Service<
   static readonly layerLocal = (root: string): Layer.Layer<RawZone> => Layer.succeed(RawZone, makeLocalRawZone(root))
 }
 
+/**
+ * Batches of lines as NDJSON bytes, counted on the way (rows, bytes, running CRC32): what every
+ * backend writes, and what it reports once the file is complete.
+ */
+export const ndjsonChunks = <E, R>(key: string, batches: Stream.Stream<ReadonlyArray<string>, E, R>) => {
+  let checksum = 0
+  let rows = 0
+  let bytes = 0
+  const chunks = batches.pipe(
+    Stream.filter((batch) => batch.length > 0),
+    Stream.map((batch) => {
+      const buffer = Buffer.from(batch.join("\n") + "\n")
+      checksum = crc32(buffer, checksum)
+      rows += batch.length
+      bytes += buffer.length
+      return buffer
+    })
+  )
+  const written = (): WrittenFile => ({ key, rows, bytes, crc32: checksum.toString(16).padStart(8, "0") })
+  return { chunks, written }
+}
+
 const TEMP_MARKER = ".incomplete-"
 const MANIFESTS = "_manifests"
 const STATE = "_state"
@@ -124,26 +146,10 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
       }),
       (handle: FileHandle) =>
         Effect.gen(function* () {
-          let checksum = 0
-          let rows = 0
-          let bytes = 0
-          yield* batches.pipe(
-            Stream.filter((batch) => batch.length > 0),
-            Stream.runForEach((batch) =>
-              Effect.tryPromise({
-                try: () => {
-                  const buffer = Buffer.from(batch.join("\n") + "\n")
-                  checksum = crc32(buffer, checksum)
-                  rows += batch.length
-                  bytes += buffer.length
-                  return handle.write(buffer)
-                },
-                catch: (cause) => fail(file, cause)
-              })
-            )
-          )
+          const { chunks, written } = ndjsonChunks(key, batches)
+          yield* chunks.pipe(Stream.runForEach((buffer) => Effect.tryPromise({ try: () => handle.write(buffer), catch: (cause) => fail(file, cause) })))
           yield* Effect.tryPromise({ try: () => handle.sync(), catch: (cause) => fail(file, cause) })
-          return { key, rows, bytes, crc32: checksum.toString(16).padStart(8, "0") } satisfies WrittenFile
+          return written()
         }),
       (handle, exit) =>
         Effect.promise(() => handle.close()).pipe(

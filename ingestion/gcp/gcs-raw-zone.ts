@@ -4,11 +4,10 @@
  * completes, so a killed run leaves no partial object and nothing needs cleaning up.
  */
 import type { Bucket, Storage } from "@google-cloud/storage"
-import { crc32 } from "node:zlib"
 import { Effect, Layer, Schema, Stream } from "effect"
 import { RawZoneError } from "../core/errors.ts"
 import { describeCause } from "../core/redact.ts"
-import { RawZone, RunManifest, SourceState, type WrittenFile } from "../raw-zone.ts"
+import { RawZone, RunManifest, SourceState, ndjsonChunks } from "../raw-zone.ts"
 
 const fail = (key: string, cause: unknown) => new RawZoneError({ path: key, reason: describeCause(cause) })
 
@@ -24,17 +23,10 @@ export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""
       Effect.sync(() => bucket.file(objectName(key)).createWriteStream({ resumable: false, contentType: "application/x-ndjson", validation: false })),
       (upload) =>
         Effect.gen(function* () {
-          let checksum = 0
-          let rows = 0
-          let bytes = 0
-          yield* batches.pipe(
-            Stream.filter((batch) => batch.length > 0),
-            Stream.runForEach((batch) =>
+          const { chunks, written } = ndjsonChunks(key, batches)
+          yield* chunks.pipe(
+            Stream.runForEach((buffer) =>
               Effect.callback<void, RawZoneError>((resume) => {
-                const buffer = Buffer.from(batch.join("\n") + "\n")
-                checksum = crc32(buffer, checksum)
-                rows += batch.length
-                bytes += buffer.length
                 if (upload.write(buffer)) resume(Effect.void)
                 else upload.once("drain", () => resume(Effect.void))
               })
@@ -44,7 +36,7 @@ export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""
             upload.once("error", (cause) => resume(Effect.fail(fail(key, cause))))
             upload.end(() => resume(Effect.void))
           })
-          return { key, rows, bytes, crc32: checksum.toString(16).padStart(8, "0") } satisfies WrittenFile
+          return written()
         }),
       // Destroying an unfinished single-request upload abandons it: no object is created.
       (upload, exit) => Effect.sync(() => (exit._tag === "Failure" ? upload.destroy() : undefined))
