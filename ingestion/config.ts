@@ -77,6 +77,10 @@ export const Settings = Schema.Struct({
       /** `projects/<p>/locations/<l>/repositories/<r>` */
       dataform_repository: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^projects\/[^/]+\/locations\/[^/]+\/repositories\/[^/]+$/))),
       git_commitish: Schema.optionalKey(Schema.String),
+      /** How `transform --target gcp` runs the project: a Dataform workflow invocation (api) or the stock `dataform run` (cli). */
+      run_with: Schema.optionalKey(Schema.Literals(["api", "cli"])),
+      /** For run_with: cli, the file `dataform init-creds` writes. */
+      dataform_credentials: Schema.optionalKey(Schema.String),
       schema_suffix: Schema.optionalKey(Schema.String)
     })
   )

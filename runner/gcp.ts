@@ -4,6 +4,9 @@
  * a cost guard that asks BigQuery, with dry-run jobs, how many bytes each action would process.
  * Uses `@google-cloud/dataform` (REST transport) and `@google-cloud/bigquery`.
  */
+import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
+import { createRequire } from "node:module"
 import type { BigQuery } from "@google-cloud/bigquery"
 import type { v1 } from "@google-cloud/dataform"
 import { describeCause } from "../ingestion/core/redact.ts"
@@ -136,3 +139,44 @@ export const estimateCosts = Effect.fn("Runner.estimateCosts")(function* (bigque
   }
   return costs
 })
+
+export interface CliRunRequest {
+  readonly projectDir: string
+  /** The `.df-credentials.json` that `dataform init-creds` writes (project and location). */
+  readonly credentialsFile: string
+  readonly vars?: Readonly<Record<string, string>>
+  readonly schemaSuffix?: string
+  readonly defaultDatabase?: string
+  readonly tags?: ReadonlyArray<string>
+  readonly actions?: ReadonlyArray<string>
+  readonly fullRefresh?: boolean
+}
+
+/** Arguments of the stock `dataform run`, the alternative to a workflow invocation. */
+export const dataformRunArguments = (request: CliRunRequest): ReadonlyArray<string> => {
+  const args = ["run", request.projectDir, `--credentials=${request.credentialsFile}`]
+  const vars = Object.entries(request.vars ?? {})
+  if (vars.length > 0) args.push(`--vars=${vars.map(([key, value]) => `${key}=${value}`).join(",")}`)
+  if (request.schemaSuffix !== undefined) args.push(`--schema-suffix=${request.schemaSuffix}`)
+  if (request.defaultDatabase !== undefined) args.push(`--default-database=${request.defaultDatabase}`)
+  for (const tag of request.tags ?? []) args.push(`--tags=${tag}`)
+  for (const action of request.actions ?? []) args.push(`--actions=${action}`)
+  if ((request.actions ?? []).length > 0) args.push("--include-deps")
+  if (request.fullRefresh === true) args.push("--full-refresh")
+  return args
+}
+
+/** Runs the project on BigQuery with the stock Dataform CLI from this machine; its output streams through. */
+export const runWithDataformCli = (request: CliRunRequest) =>
+  Effect.gen(function* () {
+    if (!existsSync(request.credentialsFile)) {
+      return yield* new CloudRunError({ step: "dataform run", reason: `no credentials file at ${request.credentialsFile}; create it with \`npx dataform init-creds\`` })
+    }
+    const cli = createRequire(import.meta.url).resolve("@dataform/cli/bundle.js")
+    return yield* Effect.callback<number, CloudRunError>((resume) => {
+      const child = spawn(process.execPath, [cli, ...dataformRunArguments(request)], { stdio: "inherit" })
+      child.on("error", (cause) => resume(Effect.fail(new CloudRunError({ step: "dataform run", reason: describeCause(cause) }))))
+      child.on("exit", (code) => resume(Effect.succeed(code ?? 1)))
+      return Effect.sync(() => void child.kill())
+    })
+  })

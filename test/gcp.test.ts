@@ -9,7 +9,7 @@ import { afterEach, beforeEach } from "vitest"
 import { ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
 import { makeGcsRawZone } from "../ingestion/gcp/gcs-raw-zone.ts"
 import type { RunManifest } from "../ingestion/raw-zone.ts"
-import { estimateCosts, runWorkflow } from "../runner/gcp.ts"
+import { dataformRunArguments, estimateCosts, runWithDataformCli, runWorkflow } from "../runner/gcp.ts"
 import { toProjectGraph } from "../runner/graph.ts"
 
 // A throwaway service account: the clients sign a JWT with it and exchange it at Google's token
@@ -97,6 +97,8 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
       const fields = (raw["schema"] as { fields: Array<{ name: string; type: string; mode: string; description: string }> }).fields
       assert.deepInclude(fields, { name: "payload", type: "JSON", mode: "NULLABLE", description: "The row exactly as the platform's API returned it." })
       assert.includeMembers(fields.map((f) => f.name), ["_run_id", "_ingested_at", "_record_hash", "account_id", "campaign_id", "date"])
+      const quarantine = created.find((t) => (t["tableReference"] as { tableId: string }).tableId === "quarantine")!
+      assert.deepStrictEqual(quarantine["timePartitioning"], { type: "DAY", field: "_ingested_at", expirationMs: String(180 * 86_400_000) })
     }))
 
   it.live("loads each raw file with an append job whose id makes the load idempotent, retrying a 5xx", () =>
@@ -202,5 +204,20 @@ describe("Dataform workflow trigger and cost guard (real @google-cloud/dataform 
       assert.isTrue(configuration.dryRun)
       assert.strictEqual(configuration.query.query, "select 1 as x")
       assert.isFalse(configuration.query.useLegacySql)
+    }))
+})
+
+describe("running with the stock Dataform CLI instead", () => {
+  it("passes the settings on as dataform run's own flags", () => {
+    assert.deepStrictEqual(
+      dataformRunArguments({ projectDir: "/repo", credentialsFile: "/repo/.df-credentials.json", vars: { reporting_currency: "USD", environment: "prod" }, schemaSuffix: "prod", defaultDatabase: "mdp-prod", actions: ["campaign_performance_daily"], fullRefresh: true }),
+      ["run", "/repo", "--credentials=/repo/.df-credentials.json", "--vars=reporting_currency=USD,environment=prod", "--schema-suffix=prod", "--default-database=mdp-prod", "--actions=campaign_performance_daily", "--include-deps", "--full-refresh"]
+    )
+  })
+
+  it.effect("without its credentials file it says how to make one", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(runWithDataformCli({ projectDir: "/repo", credentialsFile: "/nonexistent/.df-credentials.json" }))
+      assert.include(error.message, "npx dataform init-creds")
     }))
 })

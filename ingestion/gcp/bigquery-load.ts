@@ -26,6 +26,8 @@ const reasonOf = describeCause
 const codeOf = (cause: unknown): number | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "number" ? cause.code : undefined
 
+export const QUARANTINE_RETENTION_DAYS = 180
+
 export const bigQuerySchema = (columns: ReadonlyArray<RawColumn>): Array<TableField> =>
   columns.map((column) => ({ name: column.name, type: column.type, mode: "NULLABLE", description: column.description }))
 
@@ -57,7 +59,8 @@ export const ensureBigQueryRawTables = (bigquery: BigQuery, target: BigQueryTarg
             schema: { fields: bigQuerySchema(table.columns) },
             ...(table.partitioned
               ? { timePartitioning: { type: "DAY", field: "date" }, clustering: { fields: ["account_id", "campaign_id"] } }
-              : { timePartitioning: { type: "DAY", field: "_ingested_at" } })
+              : // Quarantined records are for diagnosis, not history: partitions expire after 180 days.
+                { timePartitioning: { type: "DAY", field: "_ingested_at", expirationMs: String(QUARANTINE_RETENTION_DAYS * 86_400_000) } })
           }),
         catch: (cause) => new BigQueryLoadError({ step: `table creation ${table.name}`, reason: reasonOf(cause) })
       })

@@ -37,6 +37,8 @@ export interface GcpTarget {
   readonly repository: string | undefined
   readonly gitCommitish: string
   readonly schemaSuffix: string | undefined
+  readonly runWith: "api" | "cli"
+  readonly dataformCredentials: string
 }
 
 export interface IngestionSettings {
@@ -70,7 +72,9 @@ export const resolveSettings = (configFlag: string | undefined, warehouseFlag: s
         dataset: settings.gcp.raw_dataset ?? "raw",
         repository: settings.gcp.dataform_repository,
         gitCommitish: settings.gcp.git_commitish ?? "main",
-        schemaSuffix: settings.gcp.schema_suffix
+        schemaSuffix: settings.gcp.schema_suffix,
+        runWith: settings.gcp.run_with ?? "api",
+        dataformCredentials: path.resolve(repositoryRoot, settings.gcp.dataform_credentials ?? ".df-credentials.json")
       }
     }
     return {

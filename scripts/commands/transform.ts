@@ -85,8 +85,9 @@ Options:
   --dry-run                 print the translated SQL, run nothing
   --concurrency N           actions run at once (default: half the cores; DuckDB parallelises each query)
   --json                    print the run summary as JSON instead of a table
-  --target local|gcp        local (default) runs on DuckDB; gcp triggers a Dataform workflow
-                            invocation on Google Cloud and waits for it (settings: gcp section);
+  --target local|gcp        local (default) runs on DuckDB; gcp runs on BigQuery: a Dataform workflow
+                            invocation that mdp waits for, or the stock \`dataform run\` when the
+                            settings say gcp.run_with: cli;
                             with --dry-run, BigQuery dry runs report the bytes each action would process
   --config FILE             settings file for --target gcp (default: config/settings.yaml)
 ${projectHelp}
@@ -135,7 +136,7 @@ const transformOnGoogleCloud = (
     const resolved = yield* resolveSettings(values.config, undefined, "gcp")
     const gcp = resolved.gcp!
     // The Google Cloud clients load only for the gcp target.
-    const { BigQuery, v1, estimateCosts, runWorkflow } = yield* Effect.promise(async () => ({
+    const { BigQuery, v1, estimateCosts, runWorkflow, runWithDataformCli } = yield* Effect.promise(async () => ({
       ...(await import("@google-cloud/bigquery")),
       ...(await import("@google-cloud/dataform")),
       ...(await import("../../runner/gcp.ts"))
@@ -147,6 +148,19 @@ const transformOnGoogleCloud = (
       console.log(table(["action", "kind", "would process"], costs.map((c) => [c.action, c.kind, gigabytes(c.bytes)])))
       console.log(`\nTotal: ${gigabytes(costs.reduce((sum, c) => sum + c.bytes, 0))} for ${costs.length} queries (BigQuery dry runs; nothing was run).`)
       return 0
+    }
+    if (gcp.runWith === "cli") {
+      const code = yield* runWithDataformCli({
+        projectDir: compile.projectDir,
+        credentialsFile: gcp.dataformCredentials,
+        vars,
+        defaultDatabase: gcp.project,
+        ...(gcp.schemaSuffix === undefined ? {} : { schemaSuffix: gcp.schemaSuffix }),
+        tags: selection.tags,
+        actions: selection.actions,
+        fullRefresh: values["full-refresh"] === true
+      })
+      return code === 0 ? 0 : 1
     }
     if (gcp.repository === undefined) {
       return yield* new ConfigError({ key: "gcp.dataform_repository", reason: "set it to projects/<project>/locations/<location>/repositories/<name> to run on Google Cloud" })
