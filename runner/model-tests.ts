@@ -8,7 +8,7 @@
  *   scratch in-memory warehouse.
  * Rows are compared as multisets; column names must match.
  */
-import { readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import path from "node:path"
 import { Effect, Schema } from "effect"
 import { parse as parseYaml } from "yaml"
@@ -98,13 +98,7 @@ export type IncrementalSpec = typeof IncrementalSpec.Type
 /** Reads the `*.yaml` specs of a folder (none when the folder does not exist). */
 export const readIncrementalSpecs = (folder: string) =>
   Effect.gen(function* () {
-    const files = yield* Effect.sync(() => {
-      try {
-        return readdirSync(folder).filter((file) => file.endsWith(".yaml")).sort()
-      } catch {
-        return []
-      }
-    })
+    const files = yield* Effect.sync(() => (existsSync(folder) ? readdirSync(folder).filter((file) => file.endsWith(".yaml")).sort() : []))
     const specs: Array<{ readonly file: string; readonly spec: IncrementalSpec }> = []
     for (const file of files) {
       const full = path.join(folder, file)
