@@ -1,7 +1,7 @@
 /**
  * Raw zone → local warehouse. Every platform has one append-only raw table,
  * `raw.<platform>__campaign_daily`, with the envelope columns and the source payload as JSON;
- * quarantined records go to `raw.quarantine`. A file is loaded with DuckDB's own NDJSON reader
+ * quarantined records go to `raw.quarantine`. New files are loaded with DuckDB's own NDJSON reader
  * and recorded in `raw._loaded_files` in the same transaction, so loading a run twice adds
  * nothing. Only files listed in a run manifest are loaded: files of unfinished runs never are.
  * Production loads with BigQuery load jobs instead (`bigquery-loader.ts`).
@@ -53,8 +53,8 @@ const duckdbType: Readonly<Record<RawColumn["type"], string>> = {
 const createTable = (name: string, columns: ReadonlyArray<RawColumn>) =>
   `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(RAW_DATASET)}.${quoteIdentifier(name)} (${columns.map((c) => `${quoteIdentifier(c.name)} ${duckdbType[c.type]}`).join(", ")})`
 
-const readJson = (file: string, columns: ReadonlyArray<RawColumn>) =>
-  `read_json('${file.replaceAll("'", "''")}', format = 'newline_delimited', hive_partitioning = false, columns = {${columns.map((c) => `'${c.name}': '${duckdbType[c.type]}'`).join(", ")}})`
+const readJson = (files: ReadonlyArray<string>, columns: ReadonlyArray<RawColumn>) =>
+  `read_json([${files.map((file) => `'${file.replaceAll("'", "''")}'`).join(", ")}], format = 'newline_delimited', hive_partitioning = false, columns = {${columns.map((c) => `'${c.name}': '${duckdbType[c.type]}'`).join(", ")}})`
 
 const LEDGER = `${quoteIdentifier(RAW_DATASET)}."_loaded_files"`
 
@@ -97,10 +97,8 @@ export const loadRawZone = Effect.fn("Ingestion.loadRawZone")(function* (platfor
   const manifests = yield* rawZone.manifests()
   yield* ensureRawTables([...new Set([...known, ...manifests.flatMap((m) => m.accounts.map((a) => a.source))])])
   const loaded = new Set((yield* warehouse.query(`SELECT file_key FROM ${LEDGER}`)).map((row) => String(row["file_key"])))
-  let files = 0
-  let rows = 0
-  let quarantined = 0
   let skipped = 0
+  const pending: Array<{ readonly key: string; readonly runId: string; readonly table: string; readonly columns: ReadonlyArray<RawColumn>; readonly rows: number }> = []
   for (const manifest of manifests) {
     for (const outcome of manifest.accounts) {
       const work = [
@@ -108,23 +106,25 @@ export const loadRawZone = Effect.fn("Ingestion.loadRawZone")(function* (platfor
         ...(outcome.quarantineFile === undefined ? [] : [{ key: outcome.quarantineFile, table: "quarantine", columns: quarantineColumns, rows: outcome.quarantined }])
       ]
       for (const item of work) {
-        if (loaded.has(item.key)) {
-          skipped++
-          continue
-        }
-        yield* warehouse.run(
-          [
-            `INSERT INTO ${quoteIdentifier(RAW_DATASET)}.${quoteIdentifier(item.table)} BY NAME SELECT * FROM ${readJson(rawZone.locate(item.key), item.columns)}`,
-            `INSERT INTO ${LEDGER} VALUES ('${item.key.replaceAll("'", "''")}', '${manifest.runId}', '${item.table}', ${item.rows}, now())`
-          ],
-          { transaction: true }
-        )
-        loaded.add(item.key)
-        files++
-        if (item.table === "quarantine") quarantined += item.rows
-        else rows += item.rows
+        if (loaded.has(item.key)) skipped++
+        else pending.push({ ...item, runId: manifest.runId })
       }
     }
   }
+  // One statement per table over all its new files (DuckDB reads them in parallel), and the ledger
+  // rows, in one transaction: all of it is loaded, or none.
+  const tables = [...new Set(pending.map((item) => item.table))]
+  const statements = tables.flatMap((table) => {
+    const items = pending.filter((item) => item.table === table)
+    const files = items.map((item) => rawZone.locate(item.key))
+    return [
+      `INSERT INTO ${quoteIdentifier(RAW_DATASET)}.${quoteIdentifier(table)} BY NAME SELECT * FROM ${readJson(files, items[0]!.columns)}`,
+      `INSERT INTO ${LEDGER} VALUES ${items.map((item) => `('${item.key.replaceAll("'", "''")}', '${item.runId}', '${table}', ${item.rows}, now())`).join(", ")}`
+    ]
+  })
+  if (statements.length > 0) yield* warehouse.run(statements, { transaction: true })
+  const files = pending.length
+  const rows = pending.filter((item) => item.table !== "quarantine").reduce((sum, item) => sum + item.rows, 0)
+  const quarantined = pending.filter((item) => item.table === "quarantine").reduce((sum, item) => sum + item.rows, 0)
   return { files, rows, quarantined, skipped } satisfies LoadSummary
 })
