@@ -52,7 +52,9 @@ Options:
   --warehouse FILE                     DuckDB file (default: data/warehouse.duckdb)
   --config FILE                        settings file (default: config/settings.yaml)
 
-Prints where the warehouse and the report are. Exit code 1 when a step failed.`
+Prints where the warehouse and the report are. Exit code 1 when a step failed.
+Runs locally whatever the settings' target; on Google Cloud the steps are
+"mdp ingest --target gcp" then "mdp transform --target gcp" (docs/deployment.md).`
 
 export const pipelineCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
@@ -65,7 +67,8 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
       config: { type: "string" }
     })
     if (values.help === true) return yield* Effect.sync(() => (console.log(pipelineHelp), 0))
-    const resolved = yield* resolveSettings(values.config, values.warehouse)
+    // The pipeline is the local product; on Google Cloud, ingestion and Dataform are separate steps.
+    const resolved = yield* resolveSettings(values.config, values.warehouse, "local")
     const started = Date.now()
     const steps: Array<[string, string, string]> = []
 
@@ -129,13 +132,13 @@ export const reportCommand = (args: ReadonlyArray<string>) =>
 export const statusHelp = `Usage: mdp status [--config FILE]
 
 Shows each source and account's last complete day, last run and failure, the latest ingestion
-runs, and the latest transform's assertion results.`
+runs, and the latest transform's assertion results, for the local raw zone and warehouse.`
 
 export const statusCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const { values } = yield* parse(args, { config: { type: "string" } })
     if (values.help === true) return yield* Effect.sync(() => (console.log(statusHelp), 0))
-    const resolved = yield* resolveSettings(values.config, undefined)
+    const resolved = yield* resolveSettings(values.config, undefined, "local")
     const rawZone = makeLocalRawZone(resolved.rawZoneRoot)
     const manifests = yield* rawZone.manifests()
     const platforms = [...new Set(manifests.flatMap((m) => m.accounts.map((a) => a.source)))].sort()
