@@ -8,6 +8,7 @@
 import { GoogleAdsApi, errors as googleAdsErrors, type Customer } from "google-ads-api"
 import { Config, type Duration, Effect, Redacted, Schema, Stream } from "effect"
 import { SourceError, type SourceFailureReason } from "../../core/errors.ts"
+import { redactSecrets } from "../../core/redact.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import { protoDurationMs, retryAfterMs, retrySchedule, withRetries } from "../../core/retry.ts"
 import type { AdsSource } from "../../core/source.ts"
@@ -127,8 +128,11 @@ export const makeGoogleAdsSource = (settings: GoogleAdsSettings, credentials: Go
     customers.set(id, customer)
     return customer
   }
+  // Library messages can echo request details: the configured secrets never reach an error.
+  const secrets = [credentials.clientSecret, credentials.developerToken, credentials.refreshToken].map(Redacted.value).filter((v) => v !== "")
+  const scrub = (text: string) => secrets.reduce((clean, secret) => clean.replaceAll(secret, "[redacted]"), redactSecrets(text))
   const sourceError = (account: string, failure: Failure, midStream = false) =>
-    new SourceError({ source: GOOGLE_ADS, account, ...failure, ...(midStream ? { midStream } : {}) })
+    new SourceError({ source: GOOGLE_ADS, account, ...failure, detail: scrub(failure.detail), ...(midStream ? { midStream } : {}) })
 
   // The SDK mangles OAuth failures raised inside a stream; fetching the (cached) token first keeps them legible.
   const authenticate = (customerId: string) =>
