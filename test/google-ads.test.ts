@@ -92,4 +92,15 @@ describe("Google Ads source (real google-ads-api, HTTP intercepted)", () => {
       assert.strictEqual(error.reason, "auth")
       for (const secret of [...Object.values(secrets), "revoked-refresh-token"]) assert.notInclude(error.message, secret)
     }))
+
+  it.live("an API message that echoes a secret is scrubbed before it reaches the error", () =>
+    Effect.gen(function* () {
+      oauth()
+      ads()
+        .post("/v25/customers/1234567890/googleAds:searchStream")
+        .reply(400, JSON.stringify([{ error: { code: 400, message: `Developer token ${secrets.developerToken} is not approved.`, status: "INVALID_ARGUMENT" } }]))
+      const error = yield* Effect.flip(collect(source("another-refresh-token").fetch(account, window)))
+      assert.include(error.message, "is not approved")
+      assert.notInclude(error.message, secrets.developerToken)
+    }))
 })
