@@ -64,6 +64,17 @@ function observations(platform, relation, newerThan) {
   qualify row_number() over (partition by account_id, campaign_id, _ingested_at order by date desc, _run_id desc) = 1`;
 }
 
+// The Meta action types that count as conversions (var meta_conversion_action_types, separated by
+// "|" or ","; mdp passes "|" because `dataform --vars` splits on commas), as a SQL list literal: a
+// constant IN list, rather than splitting the var for every action of every row.
+function conversionActionTypes() {
+  const types = String(dataform.projectConfig.vars.meta_conversion_action_types || "")
+    .split(/[|,]/)
+    .map((type) => type.trim())
+    .filter((type) => type !== "");
+  return types.length === 0 ? "cast(null as string)" : types.map((type) => `'${type.replace(/'/g, "\\'")}'`).join(", ");
+}
+
 const stagingColumns = {
   date: "Day of the statistics, in the ad account's own time zone.",
   platform: "Ad platform: google_ads, meta_ads or microsoft_ads.",
@@ -92,4 +103,4 @@ const observationColumns = {
   observed_at: "When the ingestion run started."
 };
 
-module.exports = { platforms, campaignStatuses, attributes, latestIngestion, observations, stagingColumns, observationColumns };
+module.exports = { platforms, campaignStatuses, attributes, latestIngestion, observations, conversionActionTypes, stagingColumns, observationColumns };

@@ -168,5 +168,6 @@ export const sourcesFrom = (settings: Settings, baseDir: string) =>
 /** Dataform vars that the settings decide, passed to every compile. */
 export const dataformVars = (settings: Settings): Readonly<Record<string, string>> => ({
   ...(settings.models?.reporting_currency === undefined ? {} : { reporting_currency: settings.models.reporting_currency }),
-  ...(settings.models?.meta_conversion_action_types === undefined ? {} : { meta_conversion_action_types: settings.models.meta_conversion_action_types.join(",") })
+  // "|", not ",": `dataform compile --vars` splits its argument on commas.
+  ...(settings.models?.meta_conversion_action_types === undefined ? {} : { meta_conversion_action_types: settings.models.meta_conversion_action_types.join("|") })
 })

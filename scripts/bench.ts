@@ -159,6 +159,8 @@ const program = Effect.gen(function* () {
   yield* ingest({ concurrency: 4 }).pipe(Effect.provide(ingestion), atTime(NOW + 86_400_000))
   yield* loadRawZone(KNOWN_PLATFORMS).pipe(Effect.provide(Layer.mergeAll(RawZone.layerLocal(rawRoot), Warehouse.layerDuckDB(warehouseFile))))
   const incremental = yield* timed(executeGraph(graph, { selected: all })).pipe(Effect.provide(Warehouse.layerDuckDB(warehouseFile)))
+  const slowest = (results: ReadonlyArray<{ readonly action: string; readonly durationMs: number }>) =>
+    [...results].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5).map((r) => `${r.action} ${seconds(r.durationMs).toFixed(2)} s`)
 
   const result = {
     rows: ingested.value.rows,
@@ -178,6 +180,8 @@ const program = Effect.gen(function* () {
     translate_s: seconds(planned.ms),
     actions: graph.actions.length,
     failed_actions: failed.length,
+    slowest_full_actions: slowest(full.value),
+    slowest_incremental_actions: slowest(incremental.value),
     machine: { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}` },
     measured_at: new Date().toISOString()
   }
@@ -196,6 +200,8 @@ const program = Effect.gen(function* () {
           ["5. compile / translate", `${fmt(result.compile_s)} s / ${fmt(result.translate_s)} s (${result.actions} actions)`, ""]
         ]
       ) +
+      `\n\nSlowest actions, full refresh: ${result.slowest_full_actions.join("; ")}` +
+      `\nSlowest actions, incremental: ${result.slowest_incremental_actions.join("; ")}` +
       `\n\nMachine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memory_gb} GB, Node ${result.machine.node}`
   )
   const out = path.join(repositoryRoot, "data", "bench", `bench-${result.rows}-${result.measured_at.replace(/[:.]/g, "-")}.json`)

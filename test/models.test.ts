@@ -4,6 +4,7 @@ import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
+import { dataformVars } from "../ingestion/config.ts"
 import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { ingest } from "../ingestion/ingest.ts"
@@ -147,6 +148,18 @@ describe("marketing models on the local runner", () => {
       ])
       const rowConditions = summary.results.find((r) => r.action === "mdp_assertions.marts_campaign_performance_daily_assertions_rowConditions")!
       assert.include(JSON.stringify(rowConditions.sample), "clicks <= impressions")
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("a conversion allow-list of several types reaches the models from the settings", () =>
+    Effect.gen(function* () {
+      yield* setUp()
+      // Listing both purchase types counts Meta's one purchase twice: what the setting asks for.
+      const settingsVars = dataformVars({ models: { meta_conversion_action_types: ["offsite_conversion.fb_pixel_purchase", "omni_purchase"] } })
+      const summary = yield* transform({ projectDir: repository, vars: { ...vars, ...settingsVars } })
+      assert.isTrue(summary.ok)
+      const [meta] = yield* query("SELECT conversions, conversion_value FROM marts.campaign_performance_daily WHERE platform = 'meta_ads' AND date = DATE '2024-05-01'")
+      close(meta!["conversions"], 4, "both allow-listed types")
+      close(meta!["conversion_value"], 180, "both allow-listed values")
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
   it.effect("a stale platform fails the freshness rule", () =>
