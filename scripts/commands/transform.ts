@@ -7,13 +7,15 @@ import { readIncrementalSpecs, runDataformTests, runIncrementalCase, type ModelT
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
-import { dataformVars } from "../../ingestion/config.ts"
+import path from "node:path"
+import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings } from "../../ingestion/config.ts"
 import { ConfigError } from "../../ingestion/core/errors.ts"
-import { UsageError, defaults, formatDuration, list, parse, parseVars, positiveInteger, table } from "../cli-support.ts"
+import { UsageError, defaults, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
 import { resolveSettings } from "./ingest.ts"
 
 const projectOptions = {
   "project-dir": { type: "string" },
+  config: { type: "string" },
   vars: { type: "string" },
   "schema-suffix": { type: "string" },
   "table-prefix": { type: "string" },
@@ -23,25 +25,33 @@ const projectOptions = {
 const projectHelp = `
 Project options:
   --project-dir DIR         the Dataform project (default: this repository)
-  --vars k=v,k2=v2          override workflow_settings.yaml vars
+  --config FILE             settings file whose models section sets vars (default: config/settings.yaml)
+  --vars k=v,k2=v2          override workflow_settings.yaml vars (and the settings' ones)
   --schema-suffix SUFFIX    append _SUFFIX to every dataset, as dataform run does
   --table-prefix PREFIX     prefix every table name
   --default-database NAME   override defaultProject`
 
+/** Compile options: the settings' model vars (reporting currency, allow-list), then --vars over them. */
 const compileOptions = (values: {
   readonly "project-dir"?: string | undefined
+  readonly config?: string | undefined
   readonly vars?: string | undefined
   readonly "schema-suffix"?: string | undefined
   readonly "table-prefix"?: string | undefined
   readonly "default-database"?: string | undefined
-}): Effect.Effect<CompileOptions, UsageError> =>
-  Effect.map(parseVars(values.vars), (vars) => ({
-    projectDir: values["project-dir"] ?? defaults.projectDir,
-    ...(vars === undefined ? {} : { vars }),
-    ...(values["schema-suffix"] === undefined ? {} : { schemaSuffix: values["schema-suffix"] }),
-    ...(values["table-prefix"] === undefined ? {} : { tablePrefix: values["table-prefix"] }),
-    ...(values["default-database"] === undefined ? {} : { defaultDatabase: values["default-database"] })
-  }))
+}): Effect.Effect<CompileOptions, UsageError | ConfigError> =>
+  Effect.gen(function* () {
+    const configFile = path.resolve(repositoryRoot, values.config ?? DEFAULT_SETTINGS_FILE)
+    const settings = yield* readSettings(configFile, values.config !== undefined)
+    const vars = { ...dataformVars(settings), ...((yield* parseVars(values.vars)) ?? {}) }
+    return {
+      projectDir: values["project-dir"] ?? defaults.projectDir,
+      ...(Object.keys(vars).length === 0 ? {} : { vars }),
+      ...(values["schema-suffix"] === undefined ? {} : { schemaSuffix: values["schema-suffix"] }),
+      ...(values["table-prefix"] === undefined ? {} : { tablePrefix: values["table-prefix"] }),
+      ...(values["default-database"] === undefined ? {} : { defaultDatabase: values["default-database"] })
+    } satisfies CompileOptions
+  })
 
 export const compileHelp = `Usage: mdp compile [options]
 
@@ -85,11 +95,10 @@ Options:
   --dry-run                 print the translated SQL, run nothing
   --concurrency N           actions run at once (default: half the cores; DuckDB parallelises each query)
   --json                    print the run summary as JSON instead of a table
-  --target local|gcp        local (default) runs on DuckDB; gcp runs on BigQuery: a Dataform workflow
+  --target local|gcp        local runs on DuckDB (default, unless the settings say gcp); gcp runs on BigQuery: a Dataform workflow
                             invocation that mdp waits for, or the stock \`dataform run\` when the
                             settings say gcp.run_with: cli;
                             with --dry-run, BigQuery dry runs report the bytes each action would process
-  --config FILE             settings file for --target gcp (default: config/settings.yaml)
 ${projectHelp}
 
 A summary is written to data/runs/. The exit code is 1 when any action failed.`
@@ -141,7 +150,8 @@ const transformOnGoogleCloud = (
       ...(await import("@google-cloud/dataform")),
       ...(await import("../../runner/gcp.ts"))
     }))
-    const vars = { ...dataformVars(resolved.settings), ...(compile.vars ?? {}) }
+    // compile.vars already holds the settings' model vars with --vars over them.
+    const vars = compile.vars ?? {}
     if (values["dry-run"] === true) {
       const graph = yield* compileProject({ ...compile, vars, defaultDatabase: gcp.project, ...(gcp.schemaSuffix === undefined ? {} : { schemaSuffix: gcp.schemaSuffix }) })
       const costs = yield* estimateCosts(new BigQuery({ projectId: gcp.project, location: gcp.location }), graph, gcp.location)
@@ -185,7 +195,6 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
     const { values } = yield* parse(args, {
       ...projectOptions,
       target: { type: "string" },
-      config: { type: "string" },
       warehouse: { type: "string" },
       actions: { type: "string", multiple: true },
       tags: { type: "string", multiple: true },
@@ -197,10 +206,13 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
       json: { type: "boolean" }
     })
     if (values.help === true) return yield* Effect.sync(() => (console.log(transformHelp), 0))
-    if (values.target === "gcp") {
+    // Like ingest: --target, else the settings' target, else local.
+    const settings = yield* readSettings(path.resolve(repositoryRoot, values.config ?? DEFAULT_SETTINGS_FILE), values.config !== undefined)
+    const target = values.target ?? settings.target ?? "local"
+    if (target === "gcp") {
       return yield* transformOnGoogleCloud(values, yield* compileOptions(values), { tags: list(values.tags), actions: list(values.actions) })
     }
-    if (values.target !== undefined && values.target !== "local") return yield* new UsageError({ reason: `--target is local or gcp, not "${values.target}"` })
+    if (target !== "local") return yield* new UsageError({ reason: `--target is local or gcp, not "${target}"` })
     const quiet = values.json === true
     const dryRun = values["dry-run"] === true
     const summary = yield* transform({
