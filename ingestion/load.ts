@@ -4,7 +4,7 @@
  * quarantined records go to `raw.quarantine`. New files are loaded with DuckDB's own NDJSON reader
  * and recorded in `raw._loaded_files` in the same transaction, so loading a run twice adds
  * nothing. Only files listed in a run manifest are loaded: files of unfinished runs never are.
- * Production loads with BigQuery load jobs instead (`bigquery-loader.ts`).
+ * Production loads with BigQuery load jobs instead (`gcp/bigquery-load.ts`).
  */
 import { Effect } from "effect"
 import { quoteIdentifier } from "../runner/target.ts"
@@ -53,8 +53,12 @@ const duckdbType: Readonly<Record<RawColumn["type"], string>> = {
 const createTable = (name: string, columns: ReadonlyArray<RawColumn>) =>
   `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(RAW_DATASET)}.${quoteIdentifier(name)} (${columns.map((c) => `${quoteIdentifier(c.name)} ${duckdbType[c.type]}`).join(", ")})`
 
+/** DuckDB's `columns` argument for reading raw NDJSON with these columns. */
+export const duckdbColumns = (columns: ReadonlyArray<RawColumn>): string =>
+  `{${columns.map((c) => `'${c.name}': '${duckdbType[c.type]}'`).join(", ")}}`
+
 const readJson = (files: ReadonlyArray<string>, columns: ReadonlyArray<RawColumn>) =>
-  `read_json([${files.map((file) => `'${file.replaceAll("'", "''")}'`).join(", ")}], format = 'newline_delimited', hive_partitioning = false, columns = {${columns.map((c) => `'${c.name}': '${duckdbType[c.type]}'`).join(", ")}})`
+  `read_json([${files.map((file) => `'${file.replaceAll("'", "''")}'`).join(", ")}], format = 'newline_delimited', hive_partitioning = false, columns = ${duckdbColumns(columns)})`
 
 const LEDGER = `${quoteIdentifier(RAW_DATASET)}."_loaded_files"`
 

@@ -3,7 +3,7 @@
  * manifest per run, and per-source state (last complete date per account). A file is written
  * under a temporary name and renamed when complete, so a reader never sees half a file; a run's
  * files count only once its manifest exists. This module has the local-folder backend; the Cloud
- * Storage backend lives in `gcs-raw-zone.ts`.
+ * Storage backend lives in `gcp/gcs-raw-zone.ts`.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { open, type FileHandle } from "node:fs/promises"

@@ -1,7 +1,7 @@
 /**
  * `mdp transform` as a library call: compile the project with Dataform, refuse a graph with
  * problems, select actions, execute them on the warehouse and write a run summary as JSON
- * (`data/runs/<run id>.json`). The summary's `ok` is false when any action failed.
+ * (`data/runs/transform-<run id>.json`). The summary's `ok` is false when any action failed or was skipped.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"

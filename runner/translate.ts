@@ -24,11 +24,14 @@ export interface TranslationContext {
   readonly fileName: string
 }
 
-const unsupportedFunctionPrefixes: ReadonlyArray<readonly [RegExp, string]> = [
+const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
   [/^FARM_FINGERPRINT$/, "DuckDB has no FarmHash; hash() gives different values"],
-  [/^(ML|NET|KEYS|AEAD|HLL_COUNT|DETERMINISTIC_ENCRYPT|DETERMINISTIC_DECRYPT)$/, "this BigQuery function family has no DuckDB equivalent"],
+  [/^(DETERMINISTIC_ENCRYPT|DETERMINISTIC_DECRYPT)$/, "BigQuery encryption functions have no DuckDB equivalent"],
   [/^ST_[A-Z_]+$/, "BigQuery GEOGRAPHY functions are not available in the local warehouse"]
 ]
+
+/** Function families called as `FAMILY.FUNCTION(...)`. */
+const unsupportedFamilies = /^(ML|NET|KEYS|AEAD|HLL_COUNT)$/
 
 /** Constructs refused before translation: each would otherwise fail obscurely or answer wrongly. */
 const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; reason: string } | undefined => {
@@ -48,12 +51,12 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (word === "INSERT" && next === "ROW") {
       return { construct: "MERGE … INSERT ROW", reason: "list the inserted columns explicitly" }
     }
-    if (tokens[i]!.kind === "word" && (next === "(" || next === ".")) {
-      for (const [pattern, reason] of unsupportedFunctionPrefixes) {
-        if (pattern.test(word) && (next === "(" || /^(ML|NET|KEYS|AEAD|HLL_COUNT)$/.test(word))) {
-          return { construct: `${word}${next === "." ? ".*" : "()"}`, reason }
-        }
-      }
+    if (next === "." && unsupportedFamilies.test(word)) {
+      return { construct: `${word}.*`, reason: "this BigQuery function family has no DuckDB equivalent" }
+    }
+    if (next === "(") {
+      const refused = unsupportedFunctions.find(([pattern]) => pattern.test(word))
+      if (refused !== undefined) return { construct: `${word}()`, reason: refused[1] }
     }
   }
   return undefined

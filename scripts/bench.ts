@@ -13,7 +13,7 @@ import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { addDays } from "../ingestion/core/dates.ts"
 import { ingest } from "../ingestion/ingest.ts"
-import { loadRawZone, loadReferenceRates, rawColumns } from "../ingestion/load.ts"
+import { duckdbColumns, loadRawZone, loadReferenceRates, rawColumns } from "../ingestion/load.ts"
 import { RawZone, makeLocalRawZone } from "../ingestion/raw-zone.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { compileProject } from "../runner/compile.ts"
@@ -117,7 +117,7 @@ const program = Effect.gen(function* () {
   )
   const files = ingested.value.accounts.filter((a) => a.file !== undefined).map((a) => makeLocalRawZone(rawRoot).locate(a.file!))
   const nativeFile = path.join(work, "native.duckdb")
-  const columns = `{${rawColumns.map((c) => `'${c.name}': '${{ STRING: "VARCHAR", DATE: "DATE", TIMESTAMP: "TIMESTAMPTZ", INT64: "BIGINT", JSON: "JSON" }[c.type]}'`).join(", ")}}`
+  const columns = duckdbColumns(rawColumns)
   const nativeMs = yield* Effect.promise(() =>
     runDirectly(nativeFile, [
       `CREATE TABLE native AS SELECT * FROM read_json([${files.map((f) => `'${f}'`).join(", ")}], format = 'newline_delimited', hive_partitioning = false, columns = ${columns})`

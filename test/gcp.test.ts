@@ -50,7 +50,7 @@ const manifest: RunManifest = {
 }
 
 describe("Cloud Storage raw zone (real @google-cloud/storage, HTTP intercepted)", () => {
-  it.live("uploads a raw file in one request, under its key, only when complete", () =>
+  it.live("uploads a raw file in one multipart request under its key, and counts rows and bytes", () =>
     Effect.gen(function* () {
       let uploadedName = ""
       let uploadedBody = ""

@@ -8,7 +8,7 @@ import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
 import path from "node:path"
-import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings } from "../../ingestion/config.ts"
+import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from "../../ingestion/config.ts"
 import { ConfigError } from "../../ingestion/core/errors.ts"
 import { UsageError, defaults, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
 import { resolveSettings } from "./ingest.ts"
@@ -31,18 +31,21 @@ Project options:
   --table-prefix PREFIX     prefix every table name
   --default-database NAME   override defaultProject`
 
+const projectSettings = (values: { readonly config?: string | undefined }) =>
+  readSettings(path.resolve(repositoryRoot, values.config ?? DEFAULT_SETTINGS_FILE), values.config !== undefined)
+
 /** Compile options: the settings' model vars (reporting currency, allow-list), then --vars over them. */
-const compileOptions = (values: {
-  readonly "project-dir"?: string | undefined
-  readonly config?: string | undefined
-  readonly vars?: string | undefined
-  readonly "schema-suffix"?: string | undefined
-  readonly "table-prefix"?: string | undefined
-  readonly "default-database"?: string | undefined
-}): Effect.Effect<CompileOptions, UsageError | ConfigError> =>
+const compileOptions = (
+  values: {
+    readonly "project-dir"?: string | undefined
+    readonly vars?: string | undefined
+    readonly "schema-suffix"?: string | undefined
+    readonly "table-prefix"?: string | undefined
+    readonly "default-database"?: string | undefined
+  },
+  settings: Settings
+): Effect.Effect<CompileOptions, UsageError> =>
   Effect.gen(function* () {
-    const configFile = path.resolve(repositoryRoot, values.config ?? DEFAULT_SETTINGS_FILE)
-    const settings = yield* readSettings(configFile, values.config !== undefined)
     const vars = { ...dataformVars(settings), ...((yield* parseVars(values.vars)) ?? {}) }
     return {
       projectDir: values["project-dir"] ?? defaults.projectDir,
@@ -63,7 +66,7 @@ export const compileCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const { values } = yield* parse(args, { ...projectOptions, json: { type: "boolean" } })
     if (values.help === true) return yield* Effect.sync(() => (console.log(compileHelp), 0))
-    const graph = yield* compileProject(yield* compileOptions(values))
+    const graph = yield* compileProject(yield* compileOptions(values, yield* projectSettings(values)))
     if (values.json === true) return yield* Effect.sync(() => (console.log(JSON.stringify(graph.compiled, null, 2)), 0))
     const problems = graphProblems(graph)
     console.log(
@@ -207,16 +210,16 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
     })
     if (values.help === true) return yield* Effect.sync(() => (console.log(transformHelp), 0))
     // Like ingest: --target, else the settings' target, else local.
-    const settings = yield* readSettings(path.resolve(repositoryRoot, values.config ?? DEFAULT_SETTINGS_FILE), values.config !== undefined)
+    const settings = yield* projectSettings(values)
     const target = values.target ?? settings.target ?? "local"
     if (target === "gcp") {
-      return yield* transformOnGoogleCloud(values, yield* compileOptions(values), { tags: list(values.tags), actions: list(values.actions) })
+      return yield* transformOnGoogleCloud(values, yield* compileOptions(values, settings), { tags: list(values.tags), actions: list(values.actions) })
     }
     if (target !== "local") return yield* new UsageError({ reason: `--target is local or gcp, not "${target}"` })
     const quiet = values.json === true
     const dryRun = values["dry-run"] === true
     const summary = yield* transform({
-      ...(yield* compileOptions(values)),
+      ...(yield* compileOptions(values, settings)),
       actions: list(values.actions),
       tags: list(values.tags),
       includeDependencies: values["include-deps"] === true,
@@ -253,7 +256,7 @@ export const testCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const { values } = yield* parse(args, { ...projectOptions, specs: { type: "string" } })
     if (values.help === true) return yield* Effect.sync(() => (console.log(testHelp), 0))
-    const graph = yield* compileProject(yield* compileOptions(values))
+    const graph = yield* compileProject(yield* compileOptions(values, yield* projectSettings(values)))
     const scratch = Warehouse.layerDuckDB(":memory:")
     const results: Array<ModelTestResult> = [...(yield* runDataformTests(graph).pipe(Effect.provide(scratch)))]
     for (const { file, spec } of yield* readIncrementalSpecs(values.specs ?? defaults.modelTestsDir)) {

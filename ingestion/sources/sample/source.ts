@@ -4,7 +4,7 @@
  * insights pages of 500) and mapped by the very functions that map live responses. No network.
  */
 import { Clock, Effect, Stream } from "effect"
-import { addDays, dayInZone, eachDay } from "../../core/dates.ts"
+import { dayInZone, eachDay } from "../../core/dates.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import type { AdsSource } from "../../core/source.ts"
 import { mapGoogleAdsRow } from "../google_ads/mapping.ts"
@@ -67,7 +67,7 @@ const makeSource = (platform: "google_ads" | "meta_ads", options: SampleOptions)
             const sample = accounts.find((a) => a.id === account.id)
             if (sample === undefined) return Stream.empty
             // "As of" is the day the data is fetched: recent conversions are still maturing.
-            const asOfDay = addDays(dayInZone(now, account.timeZone), 0)
+            const asOfDay = dayInZone(now, account.timeZone)
             // One page at a time: a chunk of pages would hold a whole window in memory.
             return Stream.fromIterable(pagesOf(platform, rowsOf(platform, options, sample, window, asOfDay)), { chunkSize: 1 }).pipe(
               Stream.flatMap((page) => Stream.fromIterable(rowsFromPage(page))),
