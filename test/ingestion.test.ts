@@ -9,7 +9,7 @@ import { rejected, type AccountInfo } from "../ingestion/core/model.ts"
 import { SourceRegistry, type AdsSource } from "../ingestion/core/source.ts"
 import { ingest, volumeFlags, windowFor } from "../ingestion/ingest.ts"
 import { loadRawZone } from "../ingestion/load.ts"
-import { RawZone } from "../ingestion/raw-zone.ts"
+import { RawZone, encodeLines } from "../ingestion/raw-zone.ts"
 import { mapGoogleAdsRow } from "../ingestion/sources/google_ads/mapping.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { Warehouse } from "../runner/warehouse.ts"
@@ -191,4 +191,48 @@ describe("windows and volume", () => {
       assert.include(first, before.slice(1, -1))
       assert.notStrictEqual(JSON.stringify(yield* later), first)
     }))
+})
+
+describe("hot path of ingestion", () => {
+  it("the compiled decoders reject exactly what the schema rejects, naming the field", () => {
+    const good = {
+      customer: { resourceName: "customers/1", id: "1", currencyCode: "EUR", timeZone: "Europe/Paris" },
+      campaign: { resourceName: "customers/1/campaigns/2", id: "2", name: "Brand", status: "ENABLED" },
+      segments: { date: "2026-11-01" },
+      metrics: { impressions: "10", clicks: "2", costMicros: "1500000", conversions: 1.5 }
+    }
+    const cases: ReadonlyArray<readonly [string, unknown, string | undefined]> = [
+      ["valid", good, undefined],
+      ["int64 as a JSON number", { ...good, customer: { ...good.customer, id: 1 } }, undefined],
+      ["zero metrics left out", { ...good, metrics: {} }, undefined],
+      ["bad date", { ...good, segments: { date: "2026-11-1" } }, `["segments"]["date"]`],
+      ["int64 not digits", { ...good, metrics: { ...good.metrics, costMicros: "1.5e6" } }, `["metrics"]["costMicros"]`],
+      ["missing campaign name", { ...good, campaign: { id: "2", status: "ENABLED" } }, `["campaign"]["name"]`],
+      ["conversions as a string", { ...good, metrics: { ...good.metrics, conversions: "1.5" } }, `["metrics"]["conversions"]`],
+      ["not an object", "garbage", "does not match the schema"]
+    ]
+    for (const [name, row, expected] of cases) {
+      const record = mapGoogleAdsRow(row)
+      if (expected === undefined) assert.strictEqual(record._tag, "SourceRecord", name)
+      else {
+        assert.strictEqual(record._tag, "RejectedRecord", name)
+        assert.include(record._tag === "RejectedRecord" ? record.reason : "", expected, name)
+      }
+    }
+  })
+
+  it("lines are encoded as UTF-8 NDJSON, whatever their characters", () => {
+    const cases: ReadonlyArray<ReadonlyArray<string>> = [
+      [],
+      [""],
+      ['{"a":1}', '{"b":"x"}'],
+      ['{"name":"Été – soldes"}', '{"name":"🎉 promo 日本"}', "a".repeat(5000)],
+      ["é".repeat(3000)],
+      Array.from({ length: 1000 }, (_, i) => (i % 7 === 0 ? `{"n":"ü${i}"}` : `{"n":${i}}`))
+    ]
+    for (const lines of cases) {
+      const expected = lines.length === 0 ? Buffer.alloc(0) : Buffer.from(lines.join("\n") + "\n")
+      assert.isTrue(encodeLines(lines).equals(expected), `${lines.length} lines`)
+    }
+  })
 })
