@@ -26,7 +26,9 @@ import { UsageError, parse, repositoryRoot, runCommand, table } from "./cli-supp
 const help = `Usage: npm run bench -- --rows N [--keep]
 
 Generates N rows of sample campaign daily statistics and measures, in one run:
-  1. ingestion throughput through validation into the raw zone, and peak memory (RSS)
+  1. ingestion throughput through validation into the raw zone (the time spent generating the
+     sample, which stands in for the ad platforms' servers, is measured and shown apart), and
+     peak memory (RSS)
   2. loading the raw zone into DuckDB, against DuckDB's own read of the same files
   3. running the whole graph, against the same translated SQL run directly in DuckDB
   4. an incremental run adding one day (with the look-back), against the full refresh
@@ -92,7 +94,9 @@ const program = Effect.gen(function* () {
   const warehouseFile = path.join(work, "warehouse.duckdb")
   const directFile = path.join(work, "direct.duckdb")
   mkdirSync(work, { recursive: true })
-  const sources = makeSampleSources({ seed: 42, campaignsPerAccount })
+  // Generating the sample stands in for the ad platforms' servers: timed apart from ingestion.
+  const generation = { ms: 0 }
+  const sources = makeSampleSources({ seed: 42, campaignsPerAccount, meter: generation })
   const to = addDays(new Date(NOW).toISOString().slice(0, 10), -2)
   const from = addDays(to, -(days - 1))
   console.log(`Benchmark: about ${rows.toLocaleString("en")} rows (${ACCOUNTS} accounts × ${campaignsPerAccount} campaigns × ${days} days), work folder ${work}`)
@@ -105,10 +109,13 @@ const program = Effect.gen(function* () {
       yield* TestClock.setTime(epochMs)
       return yield* effect
     }).pipe(Effect.provide(TestClock.layer()))
+  const cpuBefore = process.cpuUsage()
   const ingested = yield* timed(ingest({ from, to, concurrency: 4 })).pipe(Effect.provide(ingestion), atTime(NOW))
+  const cpu = process.cpuUsage(cpuBefore)
   // Taken before DuckDB loads anything: this is the ingestion's peak (the JS heap is capped, see package.json).
   const peakRssMb = process.resourceUsage().maxRSS / 1024
-  const ingestRowsPerS = ingested.value.rows / seconds(ingested.ms)
+  const generatedMs = generation.ms
+  const ingestRowsPerS = ingested.value.rows / seconds(ingested.ms - generatedMs)
 
   // 2. Loading, against DuckDB reading the same files natively into a table.
   console.log("2/5 loading…")
@@ -166,7 +173,10 @@ const program = Effect.gen(function* () {
     rows: ingested.value.rows,
     requested_rows: rows,
     ingest_rows_per_s: Math.round(ingestRowsPerS),
-    ingest_seconds: seconds(ingested.ms),
+    ingest_seconds: seconds(ingested.ms - generatedMs),
+    ingest_rows_per_s_with_generation: Math.round(ingested.value.rows / seconds(ingested.ms)),
+    generation_seconds: seconds(generatedMs),
+    ingest_cpu_seconds: (cpu.user + cpu.system) / 1e6,
     ingest_peak_rss_mb: Math.round(peakRssMb),
     load_seconds: seconds(loaded.ms),
     native_read_seconds: seconds(nativeMs),
@@ -193,6 +203,11 @@ const program = Effect.gen(function* () {
         [
           ["rows ingested", result.rows.toLocaleString("en"), ""],
           ["1. ingestion throughput", `${result.ingest_rows_per_s.toLocaleString("en")} rows/s (${fmt(result.ingest_seconds)} s)`, "≥ 200,000 rows/s on one core"],
+          [
+            "   with sample generation",
+            `${result.ingest_rows_per_s_with_generation.toLocaleString("en")} rows/s (+ ${fmt(result.generation_seconds)} s generating; ${fmt(result.ingest_cpu_seconds)} s CPU in all)`,
+            ""
+          ],
           ["1. ingestion peak RSS", `${result.ingest_peak_rss_mb} MB`, "< 512 MB whatever N"],
           ["2. load vs DuckDB native read", `${fmt(result.load_vs_native_ratio)}× (${fmt(result.load_seconds)} s vs ${fmt(result.native_read_seconds)} s)`, "→ 1.0"],
           ["3. transform vs direct DuckDB", `${fmt(result.transform_vs_direct_ratio)}× (${fmt(result.transform_seconds)} s vs ${fmt(result.direct_seconds)} s)`, "≤ 1.1×"],

@@ -11,8 +11,14 @@ import { mapGoogleAdsRow } from "../google_ads/mapping.ts"
 import { mapMetaInsightsRow } from "../meta_ads/mapping.ts"
 import { dailyStats, googleAdsRow, metaInsightsRow, sampleAccounts, sampleCampaigns, type SampleAccount } from "./generator.ts"
 
+/** Time spent generating pages: the benchmark separates the stand-in API's work from ingestion's. */
+export interface GenerationMeter {
+  ms: number
+}
+
 export interface SampleOptions {
   readonly seed: number
+  readonly meter?: GenerationMeter
   readonly campaignsPerAccount?: number
   readonly lookbackDays?: { readonly google_ads: number; readonly meta_ads: number }
 }
@@ -46,6 +52,16 @@ function* pagesOf(platform: "google_ads" | "meta_ads", rows: Iterable<unknown>) 
   if (page.length > 0) yield platform === "google_ads" ? { results: page, requestId: `sample-${number}` } : { data: page, paging: { cursors: { after: "end" } } }
 }
 
+function* metered<A>(pages: Iterator<A>, meter: GenerationMeter | undefined) {
+  while (true) {
+    const started = meter === undefined ? 0 : performance.now()
+    const next = pages.next()
+    if (meter !== undefined) meter.ms += performance.now() - started
+    if (next.done === true) return
+    yield next.value
+  }
+}
+
 const rowsFromPage = (page: unknown): ReadonlyArray<unknown> => {
   if (typeof page !== "object" || page === null) return []
   const rows = "results" in page ? page.results : "data" in page ? page.data : []
@@ -69,7 +85,7 @@ const makeSource = (platform: "google_ads" | "meta_ads", options: SampleOptions)
             // "As of" is the day the data is fetched: recent conversions are still maturing.
             const asOfDay = dayInZone(now, account.timeZone)
             // One page at a time: a chunk of pages would hold a whole window in memory.
-            return Stream.fromIterable(pagesOf(platform, rowsOf(platform, options, sample, window, asOfDay)), { chunkSize: 1 }).pipe(
+            return Stream.fromIterable(metered(pagesOf(platform, rowsOf(platform, options, sample, window, asOfDay)), options.meter), { chunkSize: 1 }).pipe(
               Stream.flatMap((page) => Stream.fromIterable(rowsFromPage(page))),
               Stream.map(map)
             )
