@@ -48,6 +48,21 @@ function latestIngestion(relation, newerThan) {
   qualify row_number() over (partition by account_id, campaign_id, date order by _ingested_at desc, _run_id desc) = 1`;
 }
 
+// An incremental run's input: the newest version of each natural key among the ingestions the
+// table has not seen, minus re-fetched rows whose payload is unchanged (the same record hash as
+// the staged version). Each run re-fetches weeks of settled days; parsing their JSON again was
+// most of an incremental run's work. An unchanged row keeps the ingestion that first supplied it.
+function newVersions(relation, self) {
+  return `select latest.* from (
+    ${latestIngestion(relation, `and _ingested_at > coalesce((select max(ingested_at) from ${self}), timestamp "1970-01-01")`)}
+  ) as latest
+  left join ${self} as staged
+    on staged.account_id = latest.account_id
+    and staged.campaign_id = latest.campaign_id
+    and staged.date = latest.date
+  where staged.record_hash is null or staged.record_hash != latest._record_hash`;
+}
+
 // Every ingestion run's view of a campaign's attributes: the raw zone is historised, so renames
 // and status changes can be dated. Within one run the latest day's values stand for the run.
 function observations(platform, relation, newerThan) {
@@ -90,8 +105,9 @@ const stagingColumns = {
   spend: "Cost in the account currency.",
   conversions: "Conversions as the platform counts them (Meta: the configured action types).",
   conversion_value: "Value of those conversions in the account currency.",
-  ingested_at: "When the ingestion run that supplied this row started.",
-  run_id: "That ingestion run."
+  ingested_at: "When the ingestion run that first supplied this version of the row started (a re-fetch with an unchanged payload keeps it).",
+  run_id: "That ingestion run.",
+  record_hash: "SHA-256 of the raw payload this row was staged from."
 };
 
 const observationColumns = {
@@ -103,4 +119,4 @@ const observationColumns = {
   observed_at: "When the ingestion run started."
 };
 
-module.exports = { platforms, campaignStatuses, attributes, latestIngestion, observations, conversionActionTypes, stagingColumns, observationColumns };
+module.exports = { platforms, campaignStatuses, attributes, latestIngestion, newVersions, observations, conversionActionTypes, stagingColumns, observationColumns };

@@ -141,13 +141,13 @@ describe("marketing models on the local runner", () => {
       const summary = yield* transform({ projectDir: repository, vars })
       assert.isFalse(summary.ok)
       assert.sameMembers(failedActions(summary.results), [
-        // clicks <= impressions, and (without a rate for "euro") spend_reporting not null.
+        // clicks <= impressions, and (without a rate for "euro") the converted money not null.
         "mdp_assertions.marts_campaign_performance_daily_assertions_rowConditions",
-        "mdp_assertions.campaign_performance_daily_currencies",
-        "mdp_assertions.intermediate_int_campaign_daily_converted_assertions_rowConditions"
+        "mdp_assertions.campaign_performance_daily_currencies"
       ])
       const rowConditions = summary.results.find((r) => r.action === "mdp_assertions.marts_campaign_performance_daily_assertions_rowConditions")!
       assert.include(JSON.stringify(rowConditions.sample), "clicks <= impressions")
+      assert.include(JSON.stringify(rowConditions.sample), "spend_reporting IS NOT NULL")
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
   it.effect("a conversion allow-list of several types reaches the models from the settings", () =>
