@@ -10,7 +10,7 @@ import { Deferred, Effect, Schedule, Schema, Semaphore } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel } from "./target.ts"
 import { translate, type TranslationError } from "./translate.ts"
-import { Warehouse, type Row, type WarehouseError } from "./warehouse.ts"
+import { Warehouse, WarehouseError, type Row } from "./warehouse.ts"
 
 export type ActionStatus = "succeeded" | "failed" | "skipped" | "disabled" | "planned"
 
@@ -154,7 +154,17 @@ const runTable = (action: TableAction, options: ExecuteOptions) =>
   Effect.gen(function* () {
     const plan = yield* tableStatements(action, { fullRefresh: options.fullRefresh === true })
     if (options.dryRun === true) return plan
-    yield* runWithConflictRetry(plan.statements)
+    yield* runWithConflictRetry(plan.statements).pipe(
+      Effect.mapError((error) =>
+        // An incremental table built by an older version of its model lacks the columns added since.
+        plan.mode === "incremental" && /does not have a column (named|with name)|Referenced column .* not found|has no column/i.test(error.reason)
+          ? new WarehouseError({
+              reason: `${error.reason}\nThe table ${targetLabel(action.target)} was built by an older version of its model; rebuild it once: mdp transform --actions ${action.target.name} --full-refresh --include-dependents`,
+              sql: error.sql
+            })
+          : error
+      )
+    )
     if (action.kind === "view") return plan
     return { ...plan, rows: yield* countRows(duckdbRelation(action.target)) }
   })

@@ -202,6 +202,31 @@ describe("runner failure paths", () => {
       project.cleanup()
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("an incremental table built by an older model that now reads a new column says to rebuild it", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/events.sqlx": `config { type: "incremental", uniqueKey: ["id"] } select 1 as id, 'a' as label`
+      })
+      const options = { projectDir: project.dir }
+      assert.isTrue((yield* transform(options)).ok)
+      // The model now has a column the existing table lacks, and reads it from itself.
+      project.write(
+        "definitions/events.sqlx",
+        `config { type: "incremental", uniqueKey: ["id"] }
+select 2 as id, 'b' as label, 'h2' as hash
+\${when(incremental(), \`where 'h2' not in (select hash from \${self()})\`)}`
+      )
+      const failed = yield* transform(options)
+      const events = byAction(failed.results, "analytics.events")
+      assert.strictEqual(events.status, "failed")
+      assert.include(events.error, "--full-refresh")
+      assert.include(events.error, "analytics.events")
+      const rebuilt = yield* transform({ ...options, fullRefresh: true })
+      assert.isTrue(rebuilt.ok)
+      assert.deepStrictEqual(yield* rows("SELECT id, hash FROM analytics.events"), [{ id: 2, hash: "h2" }])
+      project.cleanup()
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
   it.effect("an untranslatable construct fails the action with the file and construct named", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
