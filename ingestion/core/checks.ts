@@ -2,7 +2,7 @@
  * Record-level checks at ingestion: the payload decodes against the source's schema, and its
  * metrics are consistent (clicks ≤ impressions, spend ≥ 0, an ISO currency). A record failing
  * either is quarantined with the reason. Volume checks (a day with no or few rows) are per run,
- * in `volume.ts`.
+ * in `ingest.ts` (`volumeFlags`).
  */
 import { Result, Schema } from "effect"
 import { SchemaJITCompiler } from "effect/schema"
