@@ -8,9 +8,9 @@
 import { hash } from "node:crypto"
 import { Clock, Effect, Schema, Stream } from "effect"
 import { addDays, dayInZone, eachDay, isIsoDate } from "./core/dates.ts"
-import { RAW_SCHEMA_VERSION, type AccountInfo, type DateWindow, type FetchedRecord, type SourceRecord } from "./core/model.ts"
+import { RAW_SCHEMA_VERSION, type AccountInfo, type DateWindow, type RejectedRecord, type SourceRecord } from "./core/model.ts"
 import { SourceRegistry, type AdsSource } from "./core/source.ts"
-import { RawZone, type AccountOutcome, type RunManifest, type SourceState } from "./raw-zone.ts"
+import { NdjsonBuilder, RawZone, ndjsonLines, type AccountOutcome, type NdjsonBatch, type RunManifest, type SourceState } from "./raw-zone.ts"
 
 export interface IngestOptions {
   /** Platform names to ingest; all configured ones when empty. */
@@ -84,8 +84,13 @@ const validateRequest = (options: IngestOptions, known: ReadonlyArray<string>) =
   return undefined
 }
 
-/** The NDJSON line: the envelope's constant part is serialised once per account, the payload once per record. */
-const envelopeWriter = (meta: { readonly runId: string; readonly ingestedAt: string; readonly source: string; readonly window: DateWindow }) => {
+/**
+ * Envelope lines for one account's run. The envelope's constant part is serialised once, the
+ * payload once per record and written straight into the batch's buffer, where its bytes are
+ * hashed: `_record_hash` is the SHA-256 of exactly the payload bytes in the file, and it follows
+ * the payload because it can only be computed once those are written.
+ */
+const envelopeEncoder = (meta: { readonly runId: string; readonly ingestedAt: string; readonly source: string; readonly window: DateWindow }) => {
   const constant = JSON.stringify({
     _run_id: meta.runId,
     _ingested_at: meta.ingestedAt,
@@ -95,10 +100,33 @@ const envelopeWriter = (meta: { readonly runId: string; readonly ingestedAt: str
     _window_end: meta.window.end,
     _schema_version: RAW_SCHEMA_VERSION
   }).slice(0, -1)
-  return (record: SourceRecord): string => {
-    const payload = JSON.stringify(record.payload)
-    const account = JSON.stringify(record.accountId)
-    return `${constant},"_account_id":${account},"_record_hash":"${hash("sha256", payload)}","account_id":${account},"campaign_id":${JSON.stringify(record.campaignId)},"date":"${record.date}","payload":${payload}}`
+  // Sizes the next batch's buffer from the last one, so that it rarely has to grow; a buffer the
+  // writer has released is reused when large enough.
+  let bytesPerRow = 1024
+  let released: Buffer | undefined
+  const release = (buffer: Buffer) => {
+    released = buffer
+  }
+  return {
+    start: (records: number): NdjsonBuilder => {
+      const capacity = Math.ceil(records * bytesPerRow * 1.25)
+      const reusable = released !== undefined && released.length >= capacity ? released : undefined
+      released = undefined
+      return new NdjsonBuilder(reusable ?? capacity)
+    },
+    write: (batch: NdjsonBuilder, record: SourceRecord): void => {
+      const account = JSON.stringify(record.accountId)
+      batch.text(`${constant},"_account_id":${account},"account_id":${account},"campaign_id":${JSON.stringify(record.campaignId)},"date":"${record.date}","payload":`)
+      const payloadStart = batch.position
+      batch.text(JSON.stringify(record.payload))
+      batch.ascii(`,"_record_hash":"${hash("sha256", batch.bytesSince(payloadStart), "hex")}"}`)
+      batch.endLine()
+    },
+    finish: (batch: NdjsonBuilder): NdjsonBatch => {
+      const result = batch.finish(release)
+      if (result.rows > 0) bytesPerRow = result.bytes.length / result.rows
+      return result
+    }
   }
 }
 
@@ -126,31 +154,30 @@ const ingestAccount = (
     const rowsPerDay = new Map<string, number>()
     const quarantine: Array<string> = []
     let quarantined = 0
-    const envelope = envelopeWriter({ runId: run.runId, ingestedAt: run.ingestedAt, source: source.name, window })
+    const envelope = envelopeEncoder({ runId: run.runId, ingestedAt: run.ingestedAt, source: source.name, window })
 
-    const toLine = (record: FetchedRecord): string | undefined => {
-      if (record._tag === "RejectedRecord") {
-        // Held in memory until the data file is complete; past the cap the account fails below.
-        if (++quarantined <= MAX_QUARANTINED_PER_ACCOUNT) {
-          quarantine.push(
-            JSON.stringify({ _run_id: run.runId, _ingested_at: run.ingestedAt, _source: source.name, _account_id: account.id, reason: record.reason, payload: record.payload })
-          )
-        }
-        return undefined
+    const holdRejected = (record: RejectedRecord): void => {
+      // Held in memory until the data file is complete; past the cap the account fails below.
+      if (++quarantined <= MAX_QUARANTINED_PER_ACCOUNT) {
+        quarantine.push(
+          JSON.stringify({ _run_id: run.runId, _ingested_at: run.ingestedAt, _source: source.name, _account_id: account.id, reason: record.reason, payload: record.payload })
+        )
       }
-      rowsPerDay.set(record.date, (rowsPerDay.get(record.date) ?? 0) + 1)
-      return envelope(record)
     }
-    // Records are turned into lines a chunk at a time: per-element stream stages cost more than the work.
+    // Records are encoded a chunk at a time: per-element stream stages cost more than the work.
     const batches = source.fetch(account, window).pipe(
       Stream.chunks,
       Stream.map((records) => {
-        const lines: Array<string> = []
+        const batch = envelope.start(records.length)
         for (const record of records) {
-          const line = toLine(record)
-          if (line !== undefined) lines.push(line)
+          if (record._tag === "RejectedRecord") {
+            holdRejected(record)
+            continue
+          }
+          rowsPerDay.set(record.date, (rowsPerDay.get(record.date) ?? 0) + 1)
+          envelope.write(batch, record)
         }
-        return lines
+        return envelope.finish(batch)
       })
     )
     const written = yield* Effect.result(rawZone.writeBatches(`${folder}/account=${account.id}.ndjson`, batches))
@@ -169,7 +196,7 @@ const ingestAccount = (
     const quarantineFile =
       quarantine.length === 0
         ? undefined
-        : (yield* rawZone.writeBatches(`_quarantine/${folder}/account=${account.id}.ndjson`, Stream.make(quarantine))).key
+        : (yield* rawZone.writeBatches(`_quarantine/${folder}/account=${account.id}.ndjson`, Stream.make(ndjsonLines(quarantine)))).key
     return {
       ...base,
       status: "succeeded" as const,

@@ -8,7 +8,7 @@ import nock from "nock"
 import { afterEach, beforeEach } from "vitest"
 import { ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
 import { makeGcsRawZone } from "../ingestion/gcp/gcs-raw-zone.ts"
-import type { RunManifest } from "../ingestion/raw-zone.ts"
+import { ndjsonLines, type RunManifest } from "../ingestion/raw-zone.ts"
 import { dataformRunArguments, estimateCosts, runWithDataformCli, runWorkflow } from "../runner/gcp.ts"
 import { toProjectGraph } from "../runner/graph.ts"
 
@@ -59,7 +59,7 @@ describe("Cloud Storage raw zone (real @google-cloud/storage, HTTP intercepted)"
         .query((q) => ((uploadedName = String(q["name"])), q["uploadType"] === "multipart"))
         .reply(200, { bucket: "mdp-raw", name: "prod/source=x/a.ndjson", size: "24" })
       const zone = makeGcsRawZone(storage(), "mdp-raw", "prod")
-      const written = yield* zone.writeBatches("source=x/a.ndjson", Stream.make(['{"a":1}', '{"a":2}'], ['{"a":3}']))
+      const written = yield* zone.writeBatches("source=x/a.ndjson", Stream.make(ndjsonLines(['{"a":1}', '{"a":2}']), ndjsonLines(['{"a":3}'])))
       assert.strictEqual(uploadedName, "prod/source=x/a.ndjson")
       assert.include(uploadedBody, '{"a":1}\n{"a":2}\n{"a":3}\n')
       assert.deepStrictEqual([written.rows, written.bytes], [3, 24])

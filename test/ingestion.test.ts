@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
+import { crc32 } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
@@ -148,6 +150,48 @@ describe("ingestion into the raw zone", () => {
       yield* loadRawZone(["odd_ads"])
       const reasons = yield* (yield* Warehouse).query("SELECT reason FROM raw.quarantine ORDER BY reason")
       assert.deepStrictEqual(reasons.map((r) => r["reason"]), ["clicks (5) exceed impressions (1)", "does not match the schema"])
+    }).pipe(Effect.provide(layers(root, [source])), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
+  it.effect("each line's _record_hash is the SHA-256 of exactly its payload bytes, whatever the text and size", () => {
+    const root = tempDir()
+    const account: AccountInfo = { id: "é1", name: "Ünïcode", currency: "EUR", timeZone: "UTC" }
+    const names = ["Été – soldes", "🎉 promo 日本", "plain", "x".repeat(6000), 'quote " and \\ backslash']
+    const rows = names.flatMap((name, index) =>
+      Array.from({ length: 400 }, (_, n) => ({
+        customer: { id: "1", currencyCode: "EUR", timeZone: "UTC" },
+        campaign: { id: String(index * 1000 + n), name, status: "ENABLED" },
+        segments: { date: "2026-11-24" },
+        metrics: { impressions: "10", clicks: "1", costMicros: "1000000" }
+      }))
+    )
+    const source: AdsSource = {
+      name: "wide_ads",
+      stream: "campaign_daily",
+      lookbackDays: 1,
+      accounts: Effect.succeed([account]),
+      // One chunk mixing kept and rejected records; the 6 KB names outgrow the buffer's first estimate.
+      fetch: () => Stream.fromIterable([...rows.map(mapGoogleAdsRow), rejected("clicks (5) exceed impressions (1)", { id: 1 })]).pipe(Stream.rechunk(1000))
+    }
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const summary = yield* ingest({ initialDays: 1 })
+      assert.deepStrictEqual([summary.rows, summary.quarantined], [rows.length, 1])
+      const bytes = readFileSync(path.join(root, summary.accounts[0]!.file!))
+      const lines = bytes.toString("utf8").split("\n")
+      assert.strictEqual(lines.pop(), "")
+      assert.strictEqual(lines.length, rows.length)
+      const seenNames = new Set<string>()
+      for (const line of lines) {
+        const parsed = JSON.parse(line) as { _record_hash: string; _account_id: string; payload: { campaign: { name: string } } }
+        const payloadText = line.slice(line.indexOf(',"payload":') + ',"payload":'.length, line.lastIndexOf(',"_record_hash":'))
+        assert.strictEqual(payloadText, JSON.stringify(parsed.payload))
+        assert.strictEqual(parsed._record_hash, createHash("sha256").update(Buffer.from(payloadText, "utf8")).digest("hex"))
+        assert.strictEqual(parsed._account_id, "1")
+        seenNames.add(parsed.payload.campaign.name)
+      }
+      assert.deepStrictEqual([...seenNames].sort(), [...names].sort())
+      assert.strictEqual(summary.accounts[0]!.crc32, crc32(bytes).toString(16).padStart(8, "0"))
     }).pipe(Effect.provide(layers(root, [source])), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
   })
 

@@ -7,7 +7,7 @@ import type { Bucket, Storage } from "@google-cloud/storage"
 import { Effect, Layer, Schema, Stream } from "effect"
 import { RawZoneError } from "../core/errors.ts"
 import { describeCause } from "../core/redact.ts"
-import { RawZone, RunManifest, SourceState, ndjsonChunks } from "../raw-zone.ts"
+import { RawZone, RunManifest, SourceState, ndjsonChunks, type NdjsonBatch } from "../raw-zone.ts"
 
 const fail = (key: string, cause: unknown) => new RawZoneError({ path: key, reason: describeCause(cause) })
 
@@ -18,16 +18,17 @@ export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""
   const objectName = (key: string) => (prefix === "" ? key : `${prefix.replace(/\/$/, "")}/${key}`)
   const locate = (key: string) => `gs://${bucketName}/${objectName(key)}`
 
-  const writeBatches = <E, R>(key: string, batches: Stream.Stream<ReadonlyArray<string>, E, R>) =>
+  const writeBatches = <E, R>(key: string, batches: Stream.Stream<NdjsonBatch, E, R>) =>
     Effect.acquireUseRelease(
       Effect.sync(() => bucket.file(objectName(key)).createWriteStream({ resumable: false, contentType: "application/x-ndjson", validation: false })),
       (upload) =>
         Effect.gen(function* () {
           const { chunks, written } = ndjsonChunks(key, batches)
           yield* chunks.pipe(
-            Stream.runForEach((buffer) =>
+            // Batches are never released: the upload stream may keep a reference to the bytes.
+            Stream.runForEach((batch) =>
               Effect.callback<void, RawZoneError>((resume) => {
-                if (upload.write(buffer)) resume(Effect.void)
+                if (upload.write(batch.bytes)) resume(Effect.void)
                 else upload.once("drain", () => resume(Effect.void))
               })
             )
