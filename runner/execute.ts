@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os"
 import { Deferred, Effect, Schedule, Schema, Semaphore } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel } from "./target.ts"
-import { translate, type TranslationError } from "./translate.ts"
+import { declaredVariables, translate, type TranslationError } from "./translate.ts"
 import { Warehouse, WarehouseError, type Row } from "./warehouse.ts"
 
 export type ActionStatus = "succeeded" | "failed" | "skipped" | "disabled" | "planned"
@@ -61,8 +61,8 @@ export class ActionError extends Schema.TaggedError<ActionError>()("ActionError"
   }
 }
 
-const translateOne = (sql: string, action: Action) =>
-  translate(sql, { fileName: action.fileName }).pipe(
+const translateOne = (sql: string, action: Action, variables: ReadonlyArray<string> = []) =>
+  translate(sql, { fileName: action.fileName, variables }).pipe(
     Effect.flatMap((statements) =>
       statements.length === 1
         ? Effect.succeed(statements[0]!)
@@ -70,8 +70,11 @@ const translateOne = (sql: string, action: Action) =>
     )
   )
 
-const translateAll = (sqls: ReadonlyArray<string>, action: Action) =>
-  Effect.forEach(sqls, (sql) => translate(sql, { fileName: action.fileName })).pipe(Effect.map((lists) => lists.flat()))
+/** An action's statements, one script as in BigQuery: a variable declared by one is seen by those after it. */
+const translateAll = (sqls: ReadonlyArray<string>, action: Action, variables: ReadonlyArray<string> = []) =>
+  Effect.forEach(sqls, (sql, index) =>
+    translate(sql, { fileName: action.fileName, variables: [...variables, ...declaredVariables(sqls.slice(0, index))] })
+  ).pipe(Effect.map((lists) => lists.flat()))
 
 interface Outcome {
   readonly statements: ReadonlyArray<string>
@@ -97,6 +100,25 @@ const countRows = (relation: string) =>
     return Number(rows[0]?.["n"] ?? 0)
   })
 
+/**
+ * In BigQuery a column shadows a script variable of the same name, and the translation reads every
+ * bare use of the name as the variable: refused when a relation the action reads has such a column.
+ */
+const checkVariablesNotShadowed = (action: TableAction, variables: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    if (variables.length === 0) return
+    const warehouse = yield* Warehouse
+    for (const dependency of action.dependencies) {
+      const columns = yield* warehouse.columns(dependency.schema ?? "main", dependency.name)
+      const shadowed = columns.find((column) => variables.includes(column.toLowerCase()))
+      if (shadowed !== undefined) {
+        return yield* new ActionError({
+          reason: `${action.fileName}: the script variable ${shadowed} has the name of a column of ${targetLabel(dependency)}; BigQuery would read the column there, so rename the variable`
+        })
+      }
+    }
+  })
+
 /** Statements that build a table, view or incremental table; shared with the model tests. */
 export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
   action: TableAction,
@@ -120,17 +142,21 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
   const incremental =
     action.kind === "incremental" && existing === "table" && (options.fullRefresh !== true || action.protected)
   if (!incremental) {
+    const variables = declaredVariables(action.preOps)
+    yield* checkVariablesNotShadowed(action, variables)
     const preOps = yield* translateAll(action.preOps, action)
-    const postOps = yield* translateAll(action.postOps, action)
-    const query = yield* translateOne(action.query, action)
+    const postOps = yield* translateAll(action.postOps, action, variables)
+    const query = yield* translateOne(action.query, action, variables)
     return {
       mode: "full" as const,
       statements: [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]
     }
   }
+  const variables = declaredVariables(action.incrementalPreOps)
+  yield* checkVariablesNotShadowed(action, variables)
   const preOps = yield* translateAll(action.incrementalPreOps, action)
-  const postOps = yield* translateAll(action.incrementalPostOps, action)
-  const query = yield* translateOne(action.incrementalQuery, action)
+  const postOps = yield* translateAll(action.incrementalPostOps, action, variables)
+  const query = yield* translateOne(action.incrementalQuery, action, variables)
   if (action.uniqueKey.length === 0) {
     return { mode: "incremental" as const, statements: [...preOps, `INSERT INTO ${relation} BY NAME\n${query}`, ...postOps] }
   }

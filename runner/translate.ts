@@ -2,8 +2,10 @@
  * BigQuery SQL → DuckDB SQL. `@polyglot-sql/sdk` does the translation; this module repairs the
  * places where its output runs on DuckDB but answers differently from BigQuery (each repair is
  * pinned by a conformance test stating BigQuery's documented result), and refuses, with the file
- * and construct named, what has no faithful DuckDB equivalent. It does not support BigQuery
- * scripting (DECLARE/SET/IF), BIGNUMERIC, UNNEST … WITH OFFSET, or BigQuery ML/GIS/AEAD functions.
+ * and construct named, what has no faithful DuckDB equivalent. Of BigQuery scripting it supports
+ * script variables (DECLARE, and SET of a declared variable), which Dataform's documented
+ * incremental checkpoint declares in pre_operations; not IF/LOOP/WHILE/EXECUTE IMMEDIATE. Nor
+ * BIGNUMERIC, UNNEST … WITH OFFSET, or BigQuery ML/GIS/AEAD functions.
  */
 import { Dialect, transpile } from "@polyglot-sql/sdk"
 import { Effect, Schema } from "effect"
@@ -22,6 +24,12 @@ export class TranslationError extends Schema.TaggedError<TranslationError>()("Tr
 
 export interface TranslationContext {
   readonly fileName: string
+  /**
+   * Script variables declared by earlier statements of the same action (its pre_operations).
+   * BigQuery runs an action's statements as one script; the runner runs them on one connection,
+   * where a declared variable is a DuckDB variable and a bare reference reads `getvariable(…)`.
+   */
+  readonly variables?: ReadonlyArray<string>
 }
 
 const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
@@ -42,7 +50,7 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (word === "BIGNUMERIC" || word === "BIGDECIMAL") {
       return { construct: word, reason: "DuckDB decimals stop at 38 digits; use NUMERIC or FLOAT64" }
     }
-    if (statementStart && (word === "DECLARE" || word === "IF" || word === "LOOP" || word === "WHILE" || word === "EXECUTE")) {
+    if (statementStart && (word === "IF" || word === "LOOP" || word === "WHILE" || word === "EXECUTE")) {
       return { construct: `BigQuery scripting (${word})`, reason: "scripts are not supported; write plain statements" }
     }
     if (word === "WITH" && next === "OFFSET") {
@@ -168,8 +176,143 @@ const widenBareDecimals = (sql: string): string => {
     .join("")
 }
 
+/** Statements of a text, split at top-level semicolons (strings and comments respected). */
+const splitStatements = (sql: string): ReadonlyArray<ReadonlyArray<Token>> => {
+  const statements: Array<Array<Token>> = [[]]
+  let depth = 0
+  for (const token of tokenize(sql, "bigquery")) {
+    if (token.kind === "punct" && (token.text === "(" || token.text === "[")) depth++
+    if (token.kind === "punct" && (token.text === ")" || token.text === "]")) depth--
+    if (token.kind === "punct" && token.text === ";" && depth === 0) statements.push([])
+    else statements[statements.length - 1]!.push(token)
+  }
+  return statements.filter((tokens) => tokens.some((token) => token.kind !== "space" && token.kind !== "comment"))
+}
+
+const firstWord = (tokens: ReadonlyArray<Token>): string => tokens.find((token) => token.kind !== "space" && token.kind !== "comment")?.text.toUpperCase() ?? ""
+
+const unquoted = (token: Token): string => (token.kind === "quoted" ? token.text.slice(1, -1) : token.text).toLowerCase()
+
+/** `DECLARE a[, b] [type] [DEFAULT expression]`: the names, the type text and the expression text. */
+const parseDeclaration = (tokens: ReadonlyArray<Token>) => {
+  const significant = tokens.filter((token) => token.kind !== "space" && token.kind !== "comment")
+  const names: Array<string> = []
+  let i = 1
+  while (i < significant.length && (significant[i]!.kind === "word" || significant[i]!.kind === "quoted")) {
+    names.push(unquoted(significant[i]!))
+    if (significant[i + 1]?.text !== ",") {
+      i++
+      break
+    }
+    i += 2
+  }
+  const defaultAt = significant.findIndex((token, index) => index >= i && token.kind === "word" && token.text.toUpperCase() === "DEFAULT")
+  const typeTokens = significant.slice(i, defaultAt === -1 ? significant.length : defaultAt)
+  const type = typeTokens.map((token) => token.text).join(" ").replace(/\s*([<>(),])\s*/g, "$1")
+  // The expression keeps its own spacing and comments: everything after DEFAULT.
+  const expression = defaultAt === -1 ? undefined : render(tokens.slice(tokens.indexOf(significant[defaultAt]!) + 1)).trim()
+  return { names, type: type === "" ? undefined : type, expression }
+}
+
+/** Names declared by DECLARE statements in the texts, lower-cased (BigQuery variables ignore case). */
+export const declaredVariables = (sqls: ReadonlyArray<string>): ReadonlyArray<string> =>
+  sqls.flatMap((sql) => splitStatements(sql).filter((tokens) => firstWord(tokens) === "DECLARE").flatMap((tokens) => parseDeclaration(tokens).names))
+
+/**
+ * Bare references to declared variables become `getvariable('name')`. A name used as a column
+ * alias is refused: in BigQuery a column shadows a variable of the same name, and which one a bare
+ * name means cannot be told from the text alone.
+ */
+const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: string): Effect.Effect<string, TranslationError> =>
+  Effect.gen(function* () {
+    if (variables.size === 0) return sql
+    const tokens = tokenize(sql, "bigquery")
+    const significantBefore = (index: number) => {
+      for (let j = index - 1; j >= 0; j--) if (tokens[j]!.kind !== "space" && tokens[j]!.kind !== "comment") return tokens[j]
+      return undefined
+    }
+    const significantAfter = (index: number) => tokens.slice(index + 1).find((token) => token.kind !== "space" && token.kind !== "comment")
+    const out: Array<string> = []
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!
+      const name = token.kind === "word" ? token.text.toLowerCase() : ""
+      if (!variables.has(name)) {
+        out.push(token.text)
+        continue
+      }
+      const before = significantBefore(i)
+      const after = significantAfter(i)
+      if (before?.text.toUpperCase() === "AS") {
+        return yield* new TranslationError({
+          fileName,
+          construct: `the name ${token.text}`,
+          reason: "it is both a script variable and a column alias; BigQuery would read the column, so rename one"
+        })
+      }
+      const isMember = before?.text === "." || after?.text === "."
+      const isCall = after?.text === "("
+      out.push(isMember || isCall ? token.text : `getvariable('${name}')`)
+    }
+    return out.join("")
+  })
+
+/** A DECLARE or SET of script variables as DuckDB `SET VARIABLE` statements. */
+const translateAssignment = (tokens: ReadonlyArray<Token>, context: TranslationContext, declared: ReadonlySet<string>) =>
+  Effect.gen(function* () {
+    const keyword = firstWord(tokens)
+    const refuse = (reason: string) => new TranslationError({ fileName: context.fileName, construct: `BigQuery scripting (${keyword})`, reason })
+    let names: ReadonlyArray<string>
+    let value: string
+    if (keyword === "DECLARE") {
+      const declaration = parseDeclaration(tokens)
+      if (declaration.names.length === 0) return yield* refuse("DECLARE names no variable")
+      if (declaration.type === undefined && declaration.expression === undefined) return yield* refuse("DECLARE needs a type or a DEFAULT")
+      if (declaration.expression === "") return yield* refuse("DEFAULT needs an expression")
+      names = declaration.names
+      const expression = declaration.expression ?? "NULL"
+      value = declaration.type === undefined ? expression : `CAST(${expression} AS ${declaration.type})`
+    } else {
+      // SET name = expression
+      const significant = tokens.filter((token) => token.kind !== "space" && token.kind !== "comment")
+      const equals = significant.findIndex((token) => token.text === "=")
+      if (equals !== 2) return yield* refuse("only SET variable = expression is supported")
+      names = [unquoted(significant[1]!)]
+      value = render(tokens.slice(tokens.indexOf(significant[equals]!) + 1)).trim()
+    }
+    for (const name of names) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) return yield* refuse(`"${name}" is not a plain variable name`)
+    }
+    const select = yield* translateStatements(`SELECT ${yield* readVariables(value, declared, context.fileName)}`, context)
+    if (select.length !== 1) return yield* refuse("the value must be one expression")
+    // Evaluated once, as BigQuery does, then copied to the other names.
+    const [first, ...others] = names
+    return [`SET VARIABLE ${first} = (${select[0]})`, ...others.map((name) => `SET VARIABLE ${name} = getvariable('${first}')`)]
+  })
+
 /** Translates one BigQuery SQL text (one or more statements) into DuckDB SQL statements. */
 export const translate = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
+  Effect.gen(function* () {
+    const statements = splitStatements(sql)
+    const inScope = new Set(context.variables ?? [])
+    const scripted = statements.some((tokens) => firstWord(tokens) === "DECLARE" || (firstWord(tokens) === "SET" && inScope.size > 0))
+    if (!scripted) return yield* translateStatements(yield* readVariables(sql, inScope, context.fileName), context)
+    const out: Array<string> = []
+    for (const tokens of statements) {
+      const keyword = firstWord(tokens)
+      const assigns = keyword === "DECLARE" || (keyword === "SET" && inScope.has(unquoted(tokens.filter((t) => t.kind !== "space" && t.kind !== "comment")[1] ?? { kind: "word", text: "" })))
+      if (assigns) {
+        out.push(...(yield* translateAssignment(tokens, context, inScope)))
+        if (keyword === "DECLARE") for (const name of parseDeclaration(tokens).names) inScope.add(name)
+      } else {
+        out.push(...(yield* translateStatements(yield* readVariables(render(tokens), inScope, context.fileName), context)))
+      }
+    }
+    return out
+  })
+
+/** Plain statements (no script variables) through polyglot and the repairs around it. */
+
+const translateStatements = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     const unsupported = findUnsupported(significantTokens(sql, "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
@@ -27,8 +28,9 @@ const usdPerEur = (month: string): number => {
   return Number(line!.split(",")[2])
 }
 
+// As ingestion writes them: the record hash is the SHA-256 of the payload's JSON.
 const rawRow = (platform: string, run: string, ingestedAt: string, accountId: string, campaignId: string, date: string, payload: unknown) =>
-  `INSERT INTO raw.${platform}__campaign_daily VALUES ('${run}', TIMESTAMPTZ '${ingestedAt}', '${platform}', 'campaign_daily', '${accountId}', DATE '${date}', DATE '${date}', 'hash', 1, '${accountId}', '${campaignId}', DATE '${date}', '${JSON.stringify(payload).replaceAll("'", "''")}')`
+  `INSERT INTO raw.${platform}__campaign_daily VALUES ('${run}', TIMESTAMPTZ '${ingestedAt}', '${platform}', 'campaign_daily', '${accountId}', DATE '${date}', DATE '${date}', '${createHash("sha256").update(JSON.stringify(payload)).digest("hex")}', 1, '${accountId}', '${campaignId}', DATE '${date}', '${JSON.stringify(payload).replaceAll("'", "''")}')`
 
 const googlePayload = (date: string, currency: string, metrics: Record<string, unknown>) => ({
   customer: { id: "111", descriptiveName: "Acme EU", currencyCode: currency, timeZone: "Europe/Paris" },
@@ -167,6 +169,30 @@ describe("marketing models on the local runner", () => {
       yield* setUp()
       const summary = yield* transform({ projectDir: repository, vars: { freshness_max_days: "3" } })
       assert.deepStrictEqual(failedActions(summary.results), ["mdp_assertions.campaign_performance_daily_freshness"])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("an incremental run re-processes reprocess_days before the mart's last day, a backfill from reprocess_from", () =>
+    Effect.gen(function* () {
+      // The mart ends on 2024-07-15, so an incremental run re-processes from 2024-06-17 on.
+      yield* setUp([rawRow("google_ads", "r4", "2024-07-16 08:00:00+00", "111", "1", "2024-07-15", googlePayload("2024-07-15", "EUR", { impressions: "10" }))])
+      assert.isTrue((yield* transform({ projectDir: repository, vars })).ok)
+      // A late revision of 2024-05-01 (7 conversions instead of 3) reaches the raw zone.
+      yield* (yield* Warehouse).run([
+        rawRow("google_ads", "r5", "2024-07-17 08:00:00+00", "111", "1", "2024-05-01", googlePayload("2024-05-01", "EUR", { impressions: "1000", clicks: "50", costMicros: "25000000", conversions: 7, conversionsValue: 150 }))
+      ])
+      const conversionsOnMay1 = () =>
+        query("SELECT conversions FROM marts.campaign_performance_daily WHERE platform = 'google_ads' AND date = DATE '2024-05-01'").pipe(
+          Effect.map((rows) => Number(rows[0]!["conversions"]))
+        )
+      const incremental = yield* transform({ projectDir: repository, vars })
+      assert.isTrue(incremental.ok, JSON.stringify(incremental.results.filter((r) => r.status !== "succeeded"), null, 2))
+      assert.strictEqual(incremental.results.find((r) => r.action === "marts.campaign_performance_daily")?.mode, "incremental")
+      assert.strictEqual(yield* conversionsOnMay1(), 3, "outside the window: left as it was")
+      const backfill = yield* transform({ projectDir: repository, vars: { ...vars, reprocess_from: "2024-04-30" } })
+      assert.isTrue(backfill.ok)
+      assert.strictEqual(yield* conversionsOnMay1(), 7, "inside the backfill's window: re-processed")
+      const platformDay = yield* query("SELECT conversions FROM marts.platform_performance_daily WHERE platform = 'google_ads' AND date = DATE '2024-05-01'")
+      assert.strictEqual(Number(platformDay[0]!["conversions"]), 7, "the platform mart follows")
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
   it.effect("the incremental-table specs in test/models pass", () =>

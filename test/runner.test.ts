@@ -227,6 +227,40 @@ select 2 as id, 'b' as label, 'h2' as hash
       project.cleanup()
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("pre_operations declare a checkpoint the incremental query reads; a column of the same name is refused", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/source_days.sqlx": `config { type: "table" } select day, 10 * day as value from unnest([1, 2, 3]) as day`,
+        "definitions/rollup.sqlx": `config { type: "incremental", uniqueKey: ["day"] }
+pre_operations {
+  \${when(incremental(), \`declare checkpoint int64 default (select max(day) - 1 from \${self()})\`)}
+}
+select day, value from \${ref("source_days")}
+\${when(incremental(), \`where day >= checkpoint\`)}`
+      })
+      const options = { projectDir: project.dir }
+      assert.isTrue((yield* transform(options)).ok)
+      // Day 1 falls before the checkpoint (max 3 - 1 = 2): its change must not reach the rollup.
+      project.write("definitions/source_days.sqlx", `config { type: "table" } select day, 100 * day as value from unnest([1, 2, 3, 4]) as day`)
+      const incremental = yield* transform(options)
+      assert.isTrue(incremental.ok, JSON.stringify(incremental.results.filter((r) => r.status === "failed")))
+      const rollup = byAction(incremental.results, "analytics.rollup")
+      assert.strictEqual(rollup.mode, "incremental")
+      assert.isTrue(rollup.statements.some((statement) => /^SET VARIABLE checkpoint = /.test(statement)), rollup.statements.join("\n"))
+      assert.deepStrictEqual(yield* rows("SELECT day, value FROM analytics.rollup ORDER BY day"), [
+        { day: 1, value: 10 },
+        { day: 2, value: 200 },
+        { day: 3, value: 300 },
+        { day: 4, value: 400 }
+      ])
+      // In BigQuery a column named like the variable would be read instead of it.
+      project.write("definitions/source_days.sqlx", `config { type: "table" } select day, day as checkpoint, day as value from unnest([1]) as day`)
+      const shadowed = byAction((yield* transform(options)).results, "analytics.rollup")
+      assert.strictEqual(shadowed.status, "failed")
+      assert.include(shadowed.error, "the script variable checkpoint has the name of a column of analytics.source_days")
+      project.cleanup()
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
   it.effect("an untranslatable construct fails the action with the file and construct named", () =>
     Effect.gen(function* () {
       const project = makeTempProject({

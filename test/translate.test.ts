@@ -50,13 +50,25 @@ const cases: ReadonlyArray<readonly [string, string, Row]> = [
   ["GREATEST returns NULL if any argument is NULL", "SELECT GREATEST(1, NULL) AS v", { v: null }],
   ["TO_HEX(MD5())", "SELECT TO_HEX(MD5('abc')) AS v", { v: "900150983cd24fb0d6963f7d28e17f72" }],
   ["Dataform's backticked project.dataset.table", "SELECT COUNT(*) AS v FROM `any-project.conformance.numbers`", { v: 3 }],
-  ["Backticked dataset.table", "SELECT MAX(n) AS v FROM `conformance.numbers`", { v: 3 }]
+  ["Backticked dataset.table", "SELECT MAX(n) AS v FROM `conformance.numbers`", { v: 3 }],
+  // Script variables: Dataform's incremental checkpoint declares one in pre_operations.
+  [
+    "DECLARE … DEFAULT (subquery), then the variable in a filter",
+    "DECLARE threshold INT64 DEFAULT (SELECT MAX(n) - 1 FROM conformance.numbers); SELECT COUNT(*) AS v FROM conformance.numbers WHERE n >= threshold",
+    { v: 2 }
+  ],
+  ["DECLARE without DEFAULT is NULL of its type", "DECLARE a, b INT64; SELECT a IS NULL AND b IS NULL AS v", { v: true }],
+  ["DECLARE gives every name the default; SET; names ignore case", "DECLARE a, b INT64 DEFAULT 2; SET B = b + 1; SELECT A * 10 + b AS v", { v: 23 }],
+  ["A DATE variable in date arithmetic", "DECLARE start DATE DEFAULT DATE '2024-02-28'; SELECT DATE_ADD(start, INTERVAL 1 DAY) AS v", { v: "2024-02-29" }],
+  ["A variable's name in a string or as a struct field is not the variable", "DECLARE b STRING DEFAULT 'x'; SELECT 'b' AS v, STRUCT(1 AS a, 2 AS c).c + LENGTH(b) AS w", { v: "b", w: 3 }]
 ]
 
 const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SELECT CAST(1 AS BIGNUMERIC) AS v", "BIGNUMERIC"],
   ["SELECT FARM_FINGERPRINT('a') AS v", "FARM_FINGERPRINT()"],
-  ["DECLARE x INT64 DEFAULT 1", "BigQuery scripting (DECLARE)"],
+  ["IF TRUE THEN SELECT 1; END IF", "BigQuery scripting (IF)"],
+  ["DECLARE start DATE DEFAULT CURRENT_DATE(); SELECT 1 AS start", "the name start"],
+  ["DECLARE x DEFAULT", "BigQuery scripting (DECLARE)"],
   ["SELECT x FROM UNNEST([1]) AS x WITH OFFSET AS o", "UNNEST … WITH OFFSET"],
   ["SELECT ST_GEOGPOINT(1, 2) AS g", "ST_GEOGPOINT()"],
   ["SELECT * FROM ML.PREDICT(MODEL `d.m`, TABLE `d.t`)", "ML.*"]
@@ -90,6 +102,16 @@ describe("BigQuery to DuckDB conformance", () => {
         assert.match(error.message, /^definitions\/x\.sqlx: cannot run /)
       }))
   }
+
+  it.effect("a variable declared by an earlier statement of the action is read by the later ones", () =>
+    Effect.gen(function* () {
+      const [statement] = yield* translate("SELECT * FROM t WHERE date >= reprocess_start AND t.reprocess_start IS NULL", {
+        fileName: "x",
+        variables: ["reprocess_start"]
+      })
+      assert.match(statement, /date >= getvariable\('reprocess_start'\)/i)
+      assert.include(statement, "t.reprocess_start IS NULL")
+    }))
 
   it.effect("a syntax error says where it is", () =>
     Effect.gen(function* () {
