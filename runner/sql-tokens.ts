@@ -93,7 +93,8 @@ export const tokenize = (sql: string, dialect: Dialect): ReadonlyArray<Token> =>
 
 export const render = (tokens: ReadonlyArray<Token>): string => tokens.map((token) => token.text).join("")
 
-const isSignificant = (token: Token): boolean => token.kind !== "space" && token.kind !== "comment"
+/** Not whitespace nor a comment. */
+export const isSignificant = (token: Token): boolean => token.kind !== "space" && token.kind !== "comment"
 
 const nextSignificant = (tokens: ReadonlyArray<Token>, from: number): number => {
   let i = from

@@ -9,7 +9,7 @@
  */
 import { Dialect, transpile } from "@polyglot-sql/sdk"
 import { Effect, Schema } from "effect"
-import { rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
+import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 
 /** A statement that cannot be translated faithfully; names the file and the construct. */
 export class TranslationError extends Schema.TaggedError<TranslationError>()("TranslationError", {
@@ -186,16 +186,16 @@ const splitStatements = (sql: string): ReadonlyArray<ReadonlyArray<Token>> => {
     if (token.kind === "punct" && token.text === ";" && depth === 0) statements.push([])
     else statements[statements.length - 1]!.push(token)
   }
-  return statements.filter((tokens) => tokens.some((token) => token.kind !== "space" && token.kind !== "comment"))
+  return statements.filter((tokens) => tokens.some(isSignificant))
 }
 
-const firstWord = (tokens: ReadonlyArray<Token>): string => tokens.find((token) => token.kind !== "space" && token.kind !== "comment")?.text.toUpperCase() ?? ""
+const firstWord = (tokens: ReadonlyArray<Token>): string => tokens.find(isSignificant)?.text.toUpperCase() ?? ""
 
 const unquoted = (token: Token): string => (token.kind === "quoted" ? token.text.slice(1, -1) : token.text).toLowerCase()
 
 /** `DECLARE a[, b] [type] [DEFAULT expression]`: the names, the type text and the expression text. */
 const parseDeclaration = (tokens: ReadonlyArray<Token>) => {
-  const significant = tokens.filter((token) => token.kind !== "space" && token.kind !== "comment")
+  const significant = tokens.filter(isSignificant)
   const names: Array<string> = []
   let i = 1
   while (i < significant.length && (significant[i]!.kind === "word" || significant[i]!.kind === "quoted")) {
@@ -227,11 +227,8 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
   Effect.gen(function* () {
     if (variables.size === 0) return sql
     const tokens = tokenize(sql, "bigquery")
-    const significantBefore = (index: number) => {
-      for (let j = index - 1; j >= 0; j--) if (tokens[j]!.kind !== "space" && tokens[j]!.kind !== "comment") return tokens[j]
-      return undefined
-    }
-    const significantAfter = (index: number) => tokens.slice(index + 1).find((token) => token.kind !== "space" && token.kind !== "comment")
+    const significantBefore = (index: number) => tokens.slice(0, index).findLast(isSignificant)
+    const significantAfter = (index: number) => tokens.slice(index + 1).find(isSignificant)
     const out: Array<string> = []
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i]!
@@ -273,7 +270,7 @@ const translateAssignment = (tokens: ReadonlyArray<Token>, context: TranslationC
       value = declaration.type === undefined ? expression : `CAST(${expression} AS ${declaration.type})`
     } else {
       // SET name = expression
-      const significant = tokens.filter((token) => token.kind !== "space" && token.kind !== "comment")
+      const significant = tokens.filter(isSignificant)
       const equals = significant.findIndex((token) => token.text === "=")
       if (equals !== 2) return yield* refuse("only SET variable = expression is supported")
       names = [unquoted(significant[1]!)]
@@ -294,13 +291,16 @@ export const translate = (sql: string, context: TranslationContext): Effect.Effe
   Effect.gen(function* () {
     const statements = splitStatements(sql)
     const inScope = new Set(context.variables ?? [])
-    const scripted = statements.some((tokens) => firstWord(tokens) === "DECLARE" || (firstWord(tokens) === "SET" && inScope.size > 0))
-    if (!scripted) return yield* translateStatements(yield* readVariables(sql, inScope, context.fileName), context)
+    // DECLARE, or SET of a variable in scope (any other SET is DuckDB's or BigQuery's own setting).
+    const assigns = (tokens: ReadonlyArray<Token>): boolean => {
+      const [keyword, name] = tokens.filter(isSignificant)
+      return keyword?.text.toUpperCase() === "DECLARE" || (keyword?.text.toUpperCase() === "SET" && name !== undefined && inScope.has(unquoted(name)))
+    }
+    if (!statements.some(assigns)) return yield* translateStatements(yield* readVariables(sql, inScope, context.fileName), context)
     const out: Array<string> = []
     for (const tokens of statements) {
       const keyword = firstWord(tokens)
-      const assigns = keyword === "DECLARE" || (keyword === "SET" && inScope.has(unquoted(tokens.filter((t) => t.kind !== "space" && t.kind !== "comment")[1] ?? { kind: "word", text: "" })))
-      if (assigns) {
+      if (assigns(tokens)) {
         out.push(...(yield* translateAssignment(tokens, context, inScope)))
         if (keyword === "DECLARE") for (const name of parseDeclaration(tokens).names) inScope.add(name)
       } else {
@@ -311,7 +311,6 @@ export const translate = (sql: string, context: TranslationContext): Effect.Effe
   })
 
 /** Plain statements (no script variables) through polyglot and the repairs around it. */
-
 const translateStatements = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     const unsupported = findUnsupported(significantTokens(sql, "bigquery"))
