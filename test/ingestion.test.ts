@@ -34,6 +34,23 @@ const count = (sql: string) =>
     return Number(rows[0]?.["n"])
   })
 
+/** A Google Ads REST row as searchStream returns it. */
+const googleAdsRow = (campaignId: string, day: string, name = "C") => ({
+  customer: { id: "1", currencyCode: "EUR", timeZone: "UTC" },
+  campaign: { id: campaignId, name, status: "ENABLED" },
+  segments: { date: day },
+  metrics: { impressions: "10", clicks: "1", costMicros: "1000000" }
+})
+
+/** A source with one account, one lookback day and the given records. */
+const singleAccountSource = (name: string, account: AccountInfo, fetch: AdsSource["fetch"]): AdsSource => ({
+  name,
+  stream: "campaign_daily",
+  lookbackDays: 1,
+  accounts: Effect.succeed([account]),
+  fetch
+})
+
 describe("ingestion into the raw zone", () => {
   it.effect("the sample run writes every account with metadata, advances state and loads once", () => {
     const root = tempDir()
@@ -92,23 +109,12 @@ describe("ingestion into the raw zone", () => {
     const root = tempDir()
     const account: AccountInfo = { id: "flaky", name: "Flaky", currency: "EUR", timeZone: "UTC" }
     let failing = true
-    const row = (campaignId: string, day: string) => ({
-      customer: { id: "1", currencyCode: "EUR", timeZone: "UTC" },
-      campaign: { id: campaignId, name: "C", status: "ENABLED" },
-      segments: { date: day },
-      metrics: { impressions: "10", clicks: "1", costMicros: "1000000" }
-    })
-    const flaky: AdsSource = {
-      name: "flaky_ads",
-      stream: "campaign_daily",
-      lookbackDays: 1,
-      accounts: Effect.succeed([account]),
-      fetch: (_account, window) =>
-        Stream.fromIterable([row("1", window.start), row("2", window.start)]).pipe(
-          Stream.map(mapGoogleAdsRow),
-          Stream.concat(failing ? Stream.fail(new SourceError({ source: "flaky_ads", account: "flaky", reason: "server", detail: "connection reset", midStream: true })) : Stream.empty)
-        )
-    }
+    const flaky = singleAccountSource("flaky_ads", account, (_account, window) =>
+      Stream.fromIterable([googleAdsRow("1", window.start), googleAdsRow("2", window.start)]).pipe(
+        Stream.map(mapGoogleAdsRow),
+        Stream.concat(failing ? Stream.fail(new SourceError({ source: "flaky_ads", account: "flaky", reason: "server", detail: "connection reset", midStream: true })) : Stream.empty)
+      )
+    )
     return Effect.gen(function* () {
       yield* TestClock.setTime(NOW)
       const first = yield* ingest({ initialDays: 3 })
@@ -134,13 +140,9 @@ describe("ingestion into the raw zone", () => {
   it.effect("malformed records are quarantined with their reason and counted, never dropped", () => {
     const root = tempDir()
     const account: AccountInfo = { id: "a1", name: "A", currency: "EUR", timeZone: "UTC" }
-    const source: AdsSource = {
-      name: "odd_ads",
-      stream: "campaign_daily",
-      lookbackDays: 1,
-      accounts: Effect.succeed([account]),
-      fetch: () => Stream.fromIterable([rejected("clicks (5) exceed impressions (1)", { id: 1 }), rejected("does not match the schema", "garbage")])
-    }
+    const source = singleAccountSource("odd_ads", account, () =>
+      Stream.fromIterable([rejected("clicks (5) exceed impressions (1)", { id: 1 }), rejected("does not match the schema", "garbage")])
+    )
     return Effect.gen(function* () {
       yield* TestClock.setTime(NOW)
       const summary = yield* ingest({ initialDays: 1 })
@@ -157,22 +159,11 @@ describe("ingestion into the raw zone", () => {
     const root = tempDir()
     const account: AccountInfo = { id: "é1", name: "Ünïcode", currency: "EUR", timeZone: "UTC" }
     const names = ["Été – soldes", "🎉 promo 日本", "plain", "x".repeat(6000), 'quote " and \\ backslash']
-    const rows = names.flatMap((name, index) =>
-      Array.from({ length: 400 }, (_, n) => ({
-        customer: { id: "1", currencyCode: "EUR", timeZone: "UTC" },
-        campaign: { id: String(index * 1000 + n), name, status: "ENABLED" },
-        segments: { date: "2026-11-24" },
-        metrics: { impressions: "10", clicks: "1", costMicros: "1000000" }
-      }))
+    const rows = names.flatMap((name, index) => Array.from({ length: 400 }, (_, n) => googleAdsRow(String(index * 1000 + n), "2026-11-24", name)))
+    // Chunks mixing kept and rejected records; the 6 KB names outgrow the buffer's first estimate.
+    const source = singleAccountSource("wide_ads", account, () =>
+      Stream.fromIterable([...rows.map(mapGoogleAdsRow), rejected("clicks (5) exceed impressions (1)", { id: 1 })]).pipe(Stream.rechunk(1000))
     )
-    const source: AdsSource = {
-      name: "wide_ads",
-      stream: "campaign_daily",
-      lookbackDays: 1,
-      accounts: Effect.succeed([account]),
-      // One chunk mixing kept and rejected records; the 6 KB names outgrow the buffer's first estimate.
-      fetch: () => Stream.fromIterable([...rows.map(mapGoogleAdsRow), rejected("clicks (5) exceed impressions (1)", { id: 1 })]).pipe(Stream.rechunk(1000))
-    }
     return Effect.gen(function* () {
       yield* TestClock.setTime(NOW)
       const summary = yield* ingest({ initialDays: 1 })
