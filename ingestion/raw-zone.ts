@@ -146,7 +146,7 @@ export class NdjsonBuilder {
   }
 }
 
-/** Lines as one NDJSON batch. */
+/** Lines as one NDJSON batch: the same bytes as `Buffer.from(lines.join("\n") + "\n")`. */
 export const ndjsonLines = (lines: ReadonlyArray<string>): NdjsonBatch => {
   let capacity = lines.length
   for (const line of lines) capacity += line.length
@@ -157,9 +157,6 @@ export const ndjsonLines = (lines: ReadonlyArray<string>): NdjsonBatch => {
   }
   return builder.finish()
 }
-
-/** Lines as NDJSON bytes (the same bytes as `Buffer.from(lines.join("\n") + "\n")`). */
-export const encodeLines = (lines: ReadonlyArray<string>): Buffer => ndjsonLines(lines).bytes
 
 /**
  * NDJSON batches counted on the way (rows, bytes, running CRC32): what every backend writes, and

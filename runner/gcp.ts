@@ -26,7 +26,6 @@ export class CloudRunError extends Schema.TaggedError<CloudRunError>()("CloudRun
   }
 }
 
-const reasonOf = describeCause
 
 export interface WorkflowRequest {
   /** `projects/<p>/locations/<l>/repositories/<r>` */
@@ -68,7 +67,7 @@ export const runWorkflow = Effect.fn("Runner.runWorkflow")(function* (client: Da
           }
         }
       }),
-    catch: (cause) => new CloudRunError({ step: "compilation", reason: reasonOf(cause) })
+    catch: (cause) => new CloudRunError({ step: "compilation", reason: describeCause(cause) })
   })
   const errors = compilation.compilationErrors ?? []
   if (errors.length > 0) {
@@ -89,7 +88,7 @@ export const runWorkflow = Effect.fn("Runner.runWorkflow")(function* (client: Da
           }
         }
       }),
-    catch: (cause) => new CloudRunError({ step: "workflow invocation", reason: reasonOf(cause) })
+    catch: (cause) => new CloudRunError({ step: "workflow invocation", reason: describeCause(cause) })
   })
   const name = created.name ?? ""
   let state = stateName(created.state, invocationStates)
@@ -98,7 +97,7 @@ export const runWorkflow = Effect.fn("Runner.runWorkflow")(function* (client: Da
     yield* Effect.sleep(request.pollInterval ?? "10 seconds")
     const [current] = yield* Effect.tryPromise({
       try: () => client.getWorkflowInvocation({ name }),
-      catch: (cause) => new CloudRunError({ step: "waiting for the workflow", reason: reasonOf(cause) })
+      catch: (cause) => new CloudRunError({ step: "waiting for the workflow", reason: describeCause(cause) })
     })
     state = stateName(current.state, invocationStates)
   }
@@ -106,7 +105,7 @@ export const runWorkflow = Effect.fn("Runner.runWorkflow")(function* (client: Da
   if (state !== "SUCCEEDED") {
     const [actions] = yield* Effect.tryPromise({
       try: () => client.queryWorkflowInvocationActions({ name }, { autoPaginate: true }),
-      catch: (cause) => new CloudRunError({ step: "reading the failed actions", reason: reasonOf(cause) })
+      catch: (cause) => new CloudRunError({ step: "reading the failed actions", reason: describeCause(cause) })
     })
     for (const action of actions) {
       if (stateName(action.state, actionStates) === "FAILED") {
@@ -132,7 +131,7 @@ export const estimateCosts = Effect.fn("Runner.estimateCosts")(function* (bigque
     if (query === undefined) continue
     const [job] = yield* Effect.tryPromise({
       try: () => bigquery.createQueryJob({ query, dryRun: true, location, useLegacySql: false }),
-      catch: (cause) => new CloudRunError({ step: `dry run of ${targetLabel(action.target)} (${action.fileName})`, reason: reasonOf(cause) })
+      catch: (cause) => new CloudRunError({ step: `dry run of ${targetLabel(action.target)} (${action.fileName})`, reason: describeCause(cause) })
     })
     const statistics = (job.metadata as { statistics?: { totalBytesProcessed?: string } } | undefined)?.statistics
     costs.push({ action: targetLabel(action.target), kind: action.kind, bytes: Number(statistics?.totalBytesProcessed ?? 0) })

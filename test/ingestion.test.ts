@@ -11,7 +11,7 @@ import { rejected, type AccountInfo } from "../ingestion/core/model.ts"
 import { SourceRegistry, type AdsSource } from "../ingestion/core/source.ts"
 import { ingest, volumeFlags, windowFor } from "../ingestion/ingest.ts"
 import { loadRawZone } from "../ingestion/load.ts"
-import { RawZone, encodeLines } from "../ingestion/raw-zone.ts"
+import { RawZone, ndjsonLines } from "../ingestion/raw-zone.ts"
 import { mapGoogleAdsRow } from "../ingestion/sources/google_ads/mapping.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { Warehouse } from "../runner/warehouse.ts"
@@ -267,7 +267,7 @@ describe("hot path of ingestion", () => {
     ]
     for (const lines of cases) {
       const expected = lines.length === 0 ? Buffer.alloc(0) : Buffer.from(lines.join("\n") + "\n")
-      assert.isTrue(encodeLines(lines).equals(expected), `${lines.length} lines`)
+      assert.isTrue(ndjsonLines(lines).bytes.equals(expected), `${lines.length} lines`)
     }
   })
 })

@@ -22,7 +22,6 @@ export class BigQueryLoadError extends Schema.TaggedError<BigQueryLoadError>()("
   }
 }
 
-const reasonOf = describeCause
 const codeOf = (cause: unknown): number | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "number" ? cause.code : undefined
 
@@ -41,9 +40,9 @@ export interface BigQueryTarget {
 export const ensureBigQueryRawTables = (bigquery: BigQuery, target: BigQueryTarget, platforms: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const dataset = bigquery.dataset(target.dataset, { projectId: target.project })
-    const [datasetExists] = yield* Effect.tryPromise({ try: () => dataset.exists(), catch: (cause) => new BigQueryLoadError({ step: "dataset lookup", reason: reasonOf(cause) }) })
+    const [datasetExists] = yield* Effect.tryPromise({ try: () => dataset.exists(), catch: (cause) => new BigQueryLoadError({ step: "dataset lookup", reason: describeCause(cause) }) })
     if (!datasetExists) {
-      yield* Effect.tryPromise({ try: () => dataset.create({ location: target.location }), catch: (cause) => new BigQueryLoadError({ step: "dataset creation", reason: reasonOf(cause) }) })
+      yield* Effect.tryPromise({ try: () => dataset.create({ location: target.location }), catch: (cause) => new BigQueryLoadError({ step: "dataset creation", reason: describeCause(cause) }) })
     }
     const tables = [
       ...platforms.map((platform) => ({ name: rawTableName(platform), columns: rawColumns, partitioned: true })),
@@ -51,7 +50,7 @@ export const ensureBigQueryRawTables = (bigquery: BigQuery, target: BigQueryTarg
     ]
     for (const table of tables) {
       const handle = dataset.table(table.name)
-      const [exists] = yield* Effect.tryPromise({ try: () => handle.exists(), catch: (cause) => new BigQueryLoadError({ step: `table lookup ${table.name}`, reason: reasonOf(cause) }) })
+      const [exists] = yield* Effect.tryPromise({ try: () => handle.exists(), catch: (cause) => new BigQueryLoadError({ step: `table lookup ${table.name}`, reason: describeCause(cause) }) })
       if (exists) continue
       yield* Effect.tryPromise({
         try: () =>
@@ -62,7 +61,7 @@ export const ensureBigQueryRawTables = (bigquery: BigQuery, target: BigQueryTarg
               : // Quarantined records are for diagnosis, not history: partitions expire after 180 days.
                 { timePartitioning: { type: "DAY", field: "_ingested_at", expirationMs: String(QUARANTINE_RETENTION_DAYS * 86_400_000) } })
           }),
-        catch: (cause) => new BigQueryLoadError({ step: `table creation ${table.name}`, reason: reasonOf(cause) })
+        catch: (cause) => new BigQueryLoadError({ step: `table creation ${table.name}`, reason: describeCause(cause) })
       })
     }
   })
@@ -108,14 +107,14 @@ export const loadRawZoneIntoBigQuery = Effect.fn("Ingestion.loadRawZoneIntoBigQu
                 }
               }
             }),
-          catch: (cause) => (codeOf(cause) === 409 ? ("already loaded" as const) : new BigQueryLoadError({ step: `load job ${jobId}`, reason: reasonOf(cause) }))
+          catch: (cause) => (codeOf(cause) === 409 ? ("already loaded" as const) : new BigQueryLoadError({ step: `load job ${jobId}`, reason: describeCause(cause) }))
         }).pipe(Effect.catch((error) => (error === "already loaded" ? Effect.succeed(undefined) : Effect.fail(error))))
         if (created === undefined) {
           alreadyLoaded++
           continue
         }
         const [job] = created
-        const [metadata] = yield* Effect.tryPromise({ try: () => job.promise().then(() => job.getMetadata()), catch: (cause) => new BigQueryLoadError({ step: `load job ${jobId}`, reason: reasonOf(cause) }) })
+        const [metadata] = yield* Effect.tryPromise({ try: () => job.promise().then(() => job.getMetadata()), catch: (cause) => new BigQueryLoadError({ step: `load job ${jobId}`, reason: describeCause(cause) }) })
         const errorResult = (metadata as { status?: { errorResult?: { message?: string } } }).status?.errorResult
         if (errorResult !== undefined) return yield* new BigQueryLoadError({ step: `load job ${jobId}`, reason: errorResult.message ?? "failed" })
         loaded++
