@@ -225,6 +225,7 @@ export const ingest = Effect.fn("Ingestion.ingest")(function* (options: IngestOp
   const run = { runId: runIdAt(nowMs), ingestedAt: new Date(nowMs).toISOString(), nowMs }
   const selected = registry.sources.filter((s) => (options.sources ?? []).length === 0 || options.sources!.includes(s.name))
   const outcomes: Array<AccountOutcome> = []
+  const planned: Array<{ readonly source: AdsSource; readonly state: SourceState; readonly accounts: ReadonlyArray<AccountInfo> }> = []
   for (const source of selected) {
     const state = yield* rawZone.readState(source.name)
     const accounts = yield* Effect.result(source.accounts)
@@ -234,12 +235,31 @@ export const ingest = Effect.fn("Ingestion.ingest")(function* (options: IngestOp
       outcomes.push(outcome)
       continue
     }
-    const results = yield* Effect.forEach(accounts.success, (account) => ingestAccount(source, account, state, run, options), {
-      concurrency: options.concurrency ?? 4
-    })
-    outcomes.push(...results)
+    planned.push({ source, state, accounts: accounts.success })
+  }
+  // One pool for every source's accounts: the platforms are independent, and while one account
+  // waits on its server (or its file being flushed to disk) another one's records get encoded.
+  const jobs = planned.flatMap((plan) => plan.accounts.map((account) => ({ plan, account })))
+  const results = yield* Effect.forEach(jobs, ({ plan, account }) => ingestAccount(plan.source, account, plan.state, run, options), {
+    concurrency: options.concurrency ?? 4
+  })
+  outcomes.push(...results)
+  const failed = outcomes.filter((o) => o.status === "failed").length
+  const finishedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+  const manifest: RunManifest = {
+    runId: run.runId,
+    startedAt: run.ingestedAt,
+    finishedAt,
+    status: failed === 0 ? "complete" : failed === outcomes.length ? "failed" : "partial",
+    accounts: outcomes
+  }
+  // The manifest first: the run's files count from here on. Killed before the states are written,
+  // the next run fetches the same window again (loading is idempotent); the other way round, a
+  // state could skip days whose files never count.
+  const manifestFile = yield* rawZone.writeManifest(manifest)
+  for (const { source, state } of planned) {
     const next: Record<string, SourceState[string]> = { ...state }
-    for (const outcome of results) {
+    for (const outcome of results.filter((o) => o.source === source.name)) {
       const previous = state[outcome.account] ?? {}
       const advanced =
         outcome.status === "succeeded" && outcome.windowEnd !== undefined && (previous.lastCompleteDate === undefined || outcome.windowEnd > previous.lastCompleteDate)
@@ -255,16 +275,6 @@ export const ingest = Effect.fn("Ingestion.ingest")(function* (options: IngestOp
     }
     yield* rawZone.writeState(source.name, next)
   }
-  const failed = outcomes.filter((o) => o.status === "failed").length
-  const finishedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
-  const manifest: RunManifest = {
-    runId: run.runId,
-    startedAt: run.ingestedAt,
-    finishedAt,
-    status: failed === 0 ? "complete" : failed === outcomes.length ? "failed" : "partial",
-    accounts: outcomes
-  }
-  const manifestFile = yield* rawZone.writeManifest(manifest)
   return {
     ...manifest,
     manifestFile,

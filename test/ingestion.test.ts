@@ -6,12 +6,12 @@ import { crc32 } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { SourceError } from "../ingestion/core/errors.ts"
+import { RawZoneError, SourceError } from "../ingestion/core/errors.ts"
 import { rejected, type AccountInfo } from "../ingestion/core/model.ts"
 import { SourceRegistry, type AdsSource } from "../ingestion/core/source.ts"
 import { ingest, volumeFlags, windowFor } from "../ingestion/ingest.ts"
 import { loadRawZone } from "../ingestion/load.ts"
-import { RawZone, ndjsonLines } from "../ingestion/raw-zone.ts"
+import { RawZone, makeLocalRawZone, ndjsonLines } from "../ingestion/raw-zone.ts"
 import { mapGoogleAdsRow } from "../ingestion/sources/google_ads/mapping.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { Warehouse } from "../runner/warehouse.ts"
@@ -133,6 +133,43 @@ describe("ingestion into the raw zone", () => {
       assert.strictEqual(second.accounts[0]!.rows, 2)
     }).pipe(
       Effect.provide(layers(root, [...makeSampleSources({ seed: 1 }), flaky])),
+      Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true })))
+    )
+  })
+
+  it.effect("a run whose manifest cannot be written advances no state, so the next run fetches the same window", () => {
+    const root = tempDir()
+    const local = makeLocalRawZone(root)
+    let diskFull = true
+    const zone = Layer.succeed(
+      RawZone,
+      RawZone.of({
+        ...local,
+        writeManifest: (manifest) =>
+          diskFull ? Effect.fail(new RawZoneError({ path: `_manifests/run=${manifest.runId}.json`, reason: "ENOSPC: no space left on device" })) : local.writeManifest(manifest)
+      })
+    )
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const failure = yield* Effect.flip(ingest({ initialDays: 30 }))
+      assert.include(failure.message, "ENOSPC")
+      // The data files exist, but without a manifest they never count: no state may claim them.
+      assert.deepStrictEqual(yield* local.readState("google_ads"), {})
+      assert.deepStrictEqual(yield* local.readState("meta_ads"), {})
+
+      diskFull = false
+      const retried = yield* ingest({ initialDays: 30 })
+      assert.strictEqual(retried.status, "complete")
+      // Still the first fetch's 30 days, not a look-back from a state that was never earned.
+      assert.deepStrictEqual(new Set(retried.accounts.map((a) => `${a.windowStart} → ${a.windowEnd}`)), new Set(["2026-10-26 → 2026-11-24"]))
+      const loaded = yield* loadRawZone(["google_ads", "meta_ads"])
+      assert.strictEqual(
+        yield* count("SELECT COUNT(*) AS n FROM raw.google_ads__campaign_daily"),
+        retried.accounts.filter((a) => a.source === "google_ads").reduce((sum, a) => sum + a.rows, 0),
+        JSON.stringify(loaded)
+      )
+    }).pipe(
+      Effect.provide(Layer.mergeAll(zone, SourceRegistry.layerFrom(makeSampleSources({ seed: 3 })), Warehouse.layerDuckDB(":memory:"))),
       Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true })))
     )
   })
