@@ -104,6 +104,8 @@ const envelopeEncoder = (meta: { readonly runId: string; readonly ingestedAt: st
   // writer has released is reused when large enough.
   let bytesPerRow = 1024
   let released: Buffer | undefined
+  let prefixAccount: string | undefined
+  let prefix = Buffer.alloc(0)
   const release = (buffer: Buffer) => {
     released = buffer
   }
@@ -115,8 +117,14 @@ const envelopeEncoder = (meta: { readonly runId: string; readonly ingestedAt: st
       return new NdjsonBuilder(reusable ?? capacity)
     },
     write: (batch: NdjsonBuilder, record: SourceRecord): void => {
-      const account = JSON.stringify(record.accountId)
-      batch.text(`${constant},"_account_id":${account},"account_id":${account},"campaign_id":${JSON.stringify(record.campaignId)},"date":"${record.date}","payload":`)
+      // Everything up to the campaign is the same for all of an account's rows: encoded once.
+      if (record.accountId !== prefixAccount) {
+        const account = JSON.stringify(record.accountId)
+        prefix = Buffer.from(`${constant},"_account_id":${account},"account_id":${account},"campaign_id":`)
+        prefixAccount = record.accountId
+      }
+      batch.raw(prefix)
+      batch.text(`${JSON.stringify(record.campaignId)},"date":"${record.date}","payload":`)
       const payloadStart = batch.position
       batch.text(JSON.stringify(record.payload))
       batch.ascii(`,"_record_hash":"${hash("sha256", batch.bytesSince(payloadStart), "hex")}"}`)

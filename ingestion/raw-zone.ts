@@ -128,6 +128,13 @@ export class NdjsonBuilder {
     this.offset += this.buffer.write(value, this.offset, "latin1")
   }
 
+  /** Bytes already encoded, copied as they are. */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length)
+    this.buffer.set(bytes, this.offset)
+    this.offset += bytes.length
+  }
+
   /** The bytes written since `start`; valid until the next write. */
   bytesSince(start: number): Buffer {
     return this.buffer.subarray(start, this.offset)
