@@ -188,6 +188,7 @@ export const ndjsonChunks = <E, R>(key: string, batches: Stream.Stream<NdjsonBat
 }
 
 const TEMP_MARKER = ".incomplete-"
+const FLUSH_EVERY_BYTES = 64 * 1024 * 1024
 const MANIFESTS = "_manifests"
 const STATE = "_state"
 
@@ -236,15 +237,31 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
       (handle: FileHandle) =>
         Effect.gen(function* () {
           const { chunks, written } = ndjsonChunks(key, batches)
+          // Flushed to disk as the file grows, in the background, rather than all at the end,
+          // where nothing else overlaps it (a second of idle time per account at 3M rows).
+          let unflushed = 0
+          let flushed: Promise<void> = Promise.resolve()
           yield* chunks.pipe(
             Stream.runForEach((batch) =>
-              Effect.tryPromise({ try: () => handle.write(batch.bytes), catch: (cause) => fail(file, cause) }).pipe(
+              Effect.tryPromise({
+                try: async () => {
+                  await handle.write(batch.bytes)
+                  unflushed += batch.bytes.length
+                  if (unflushed >= FLUSH_EVERY_BYTES) {
+                    unflushed = 0
+                    flushed = flushed.then(() => handle.datasync())
+                    // Its failure is reported by the final sync below, not as an unhandled rejection.
+                    flushed.catch(() => undefined)
+                  }
+                },
+                catch: (cause) => fail(file, cause)
+              }).pipe(
                 // The file handle has copied the bytes out once the write resolves.
                 Effect.tap(() => Effect.sync(() => batch.release?.()))
               )
             )
           )
-          yield* Effect.tryPromise({ try: () => handle.sync(), catch: (cause) => fail(file, cause) })
+          yield* Effect.tryPromise({ try: () => flushed.then(() => handle.sync()), catch: (cause) => fail(file, cause) })
           return written()
         }),
       (handle, exit) =>

@@ -196,7 +196,13 @@ describe("ingestion into the raw zone", () => {
     const root = tempDir()
     const account: AccountInfo = { id: "é1", name: "Ünïcode", currency: "EUR", timeZone: "UTC" }
     const names = ["Été – soldes", "🎉 promo 日本", "plain", "x".repeat(6000), 'quote " and \\ backslash']
-    const rows = names.flatMap((name, index) => Array.from({ length: 400 }, (_, n) => googleAdsRow(String(index * 1000 + n), "2026-11-24", name)))
+    // Alternating customer ids: the envelope's per-account part must follow each record's own.
+    const rows = names.flatMap((name, index) =>
+      Array.from({ length: 400 }, (_, n) => {
+        const row = googleAdsRow(String(index * 1000 + n), "2026-11-24", name)
+        return { ...row, customer: { ...row.customer, id: String(1 + (n % 2)) } }
+      })
+    )
     // Chunks mixing kept and rejected records; the 6 KB names outgrow the buffer's first estimate.
     const source = singleAccountSource("wide_ads", account, () =>
       Stream.fromIterable([...rows.map(mapGoogleAdsRow), rejected("clicks (5) exceed impressions (1)", { id: 1 })]).pipe(Stream.rechunk(1000))
@@ -211,16 +217,36 @@ describe("ingestion into the raw zone", () => {
       assert.strictEqual(lines.length, rows.length)
       const seenNames = new Set<string>()
       for (const line of lines) {
-        const parsed = JSON.parse(line) as { _record_hash: string; _account_id: string; payload: { campaign: { name: string } } }
+        const parsed = JSON.parse(line) as { _record_hash: string; _account_id: string; account_id: string; payload: { customer: { id: string }; campaign: { name: string } } }
         const payloadText = line.slice(line.indexOf(',"payload":') + ',"payload":'.length, line.lastIndexOf(',"_record_hash":'))
         assert.strictEqual(payloadText, JSON.stringify(parsed.payload))
         assert.strictEqual(parsed._record_hash, createHash("sha256").update(Buffer.from(payloadText, "utf8")).digest("hex"))
-        assert.strictEqual(parsed._account_id, "1")
+        assert.deepStrictEqual([parsed._account_id, parsed.account_id], [parsed.payload.customer.id, parsed.payload.customer.id])
         seenNames.add(parsed.payload.campaign.name)
       }
       assert.deepStrictEqual([...seenNames].sort(), [...names].sort())
       assert.strictEqual(summary.accounts[0]!.crc32, crc32(bytes).toString(16).padStart(8, "0"))
     }).pipe(Effect.provide(layers(root, [source])), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
+  it.effect("a file larger than the flush interval is written whole, flushed to disk along the way", () => {
+    const root = tempDir()
+    const zone = makeLocalRawZone(root)
+    // 70 batches of 1 MiB, each line naming its batch: past the 64 MiB background flush.
+    const line = (n: number) => `{"batch":${n},"fill":"${"x".repeat(1000)}"}\n`
+    const batch = (n: number) => {
+      const text = line(n).repeat(Math.floor((1 << 20) / line(n).length))
+      return { bytes: Buffer.from(text), rows: text.split("\n").length - 1 }
+    }
+    return Effect.gen(function* () {
+      const written = yield* zone.writeBatches("big/file.ndjson", Stream.range(1, 70).pipe(Stream.map(batch)))
+      const bytes = readFileSync(zone.locate("big/file.ndjson"))
+      assert.isAbove(bytes.length, 64 * 1024 * 1024)
+      assert.deepStrictEqual([written.bytes, written.crc32], [bytes.length, crc32(bytes).toString(16).padStart(8, "0")])
+      const expected = Buffer.concat(Array.from({ length: 70 }, (_, i) => batch(i + 1).bytes))
+      assert.isTrue(bytes.equals(expected))
+      assert.deepStrictEqual(filesUnder(root), [path.join("big", "file.ndjson")])
+    }).pipe(Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
   })
 
   it.effect("bad requests are refused with a sentence naming the problem", () => {
