@@ -2,8 +2,8 @@
  * One ingestion run: for every selected source and account, work out the date window (from the
  * state's last complete date minus the source's look-back, or an explicit backfill window), stream
  * the records into the raw zone with the ingestion metadata, quarantine malformed ones, flag thin
- * days, then write the run manifest and advance the state of the accounts that succeeded. Accounts
- * run concurrently (bounded); a failing account never loses the others' data.
+ * days, then write the run manifest and advance the state of the accounts that succeeded. The
+ * accounts of all sources share one bounded pool; a failing account never loses the others' data.
  */
 import { hash } from "node:crypto"
 import { Clock, Effect, Schema, Stream } from "effect"
