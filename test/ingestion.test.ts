@@ -4,8 +4,9 @@ import os from "node:os"
 import path from "node:path"
 import { crc32 } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer, Result, Schema, SchemaTransformation, Stream } from "effect"
 import { TestClock } from "effect/testing"
+import { decodeOrReject } from "../ingestion/core/checks.ts"
 import { RawZoneError, SourceError } from "../ingestion/core/errors.ts"
 import { rejected, type AccountInfo } from "../ingestion/core/model.ts"
 import { SourceRegistry, type AdsSource } from "../ingestion/core/source.ts"
@@ -13,6 +14,7 @@ import { ingest, volumeFlags, windowFor } from "../ingestion/ingest.ts"
 import { loadRawZone } from "../ingestion/load.ts"
 import { RawZone, makeLocalRawZone, ndjsonLines } from "../ingestion/raw-zone.ts"
 import { mapGoogleAdsRow } from "../ingestion/sources/google_ads/mapping.ts"
+import { GoogleAdsCampaignRow } from "../ingestion/sources/google_ads/schema.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { Warehouse } from "../runner/warehouse.ts"
 
@@ -317,6 +319,19 @@ describe("hot path of ingestion", () => {
         assert.include(record._tag === "RejectedRecord" ? record.reason : "", expected, name)
       }
     }
+  })
+
+  it("a schema that only checks answers with the payload itself; one that transforms still decodes", () => {
+    const row = googleAdsRow("7", "2026-11-01")
+    const checked = decodeOrReject(GoogleAdsCampaignRow, row)
+    assert.isTrue(Result.isSuccess(checked) && checked.success === row, "a valid row is not copied")
+    // Its type side accepts the input as it is, so only the decode gives the right value.
+    const Lowercased = Schema.Struct({
+      code: Schema.String.pipe(Schema.decodeTo(Schema.String, SchemaTransformation.transform({ decode: (s) => s.toLowerCase(), encode: (s) => s })))
+    })
+    assert.deepStrictEqual(decodeOrReject(Lowercased, { code: "EUR" }), Result.succeed({ code: "eur" }))
+    const rejectedRow = decodeOrReject(GoogleAdsCampaignRow, { ...row, segments: { date: "1 Nov" } })
+    assert.isTrue(Result.isFailure(rejectedRow) && rejectedRow.failure.includes(`["segments"]["date"]`))
   })
 
   it("lines are encoded as UTF-8 NDJSON, whatever their characters", () => {

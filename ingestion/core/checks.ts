@@ -4,7 +4,7 @@
  * either is quarantined with the reason. Volume checks (a day with no or few rows) are per run,
  * in `ingest.ts` (`volumeFlags`).
  */
-import { Result, Schema } from "effect"
+import { Result, Schema, SchemaAST } from "effect"
 import { SchemaJITCompiler } from "effect/schema"
 import { rejected, type CheckedMetrics, type FetchedRecord } from "./model.ts"
 
@@ -21,16 +21,34 @@ export const consistencyProblem = (metrics: CheckedMetrics): string | undefined 
 // Building a decoder is far costlier than running it: one per schema, reused for every record.
 // Effect's JIT compiler turns it into straight-line checks (3–4× faster on these rows); a record
 // that fails them is decoded again by the interpreter, which writes the detailed reason.
-const decoders = new WeakMap<object, (input: unknown) => Result.Result<unknown, Schema.SchemaError>>()
+// A schema that only checks (no transformation or default anywhere, as the ad platforms' row
+// schemas) decodes a valid payload to an equal copy of it: there the compiled type guard answers
+// and the payload itself is the value, which spares a copy of every valid row (8 % of ingestion).
+interface Decoder {
+  readonly guard: ((input: unknown) => boolean) | undefined
+  readonly decode: (input: unknown) => Result.Result<unknown, Schema.SchemaError>
+}
+const decoders = new WeakMap<object, Decoder>()
+
+const onlyChecks = (ast: SchemaAST.AST): boolean => SchemaAST.toType(ast) === ast && SchemaAST.toEncoded(ast) === ast
+
+const decoderOf = <A, I>(schema: Schema.Codec<A, I>): Decoder => {
+  let decoder = decoders.get(schema)
+  if (decoder === undefined) {
+    SchemaJITCompiler.enable(schema.ast)
+    decoder = {
+      guard: onlyChecks(schema.ast) ? Schema.is(schema) : undefined,
+      decode: Schema.decodeUnknownResult(schema) as Decoder["decode"]
+    }
+    decoders.set(schema, decoder)
+  }
+  return decoder
+}
 
 /** Decodes a payload; the failure is a one-line reason naming the offending field. */
 export const decodeOrReject = <A, I>(schema: Schema.Codec<A, I>, payload: unknown): Result.Result<A, string> => {
-  let decode = decoders.get(schema)
-  if (decode === undefined) {
-    SchemaJITCompiler.enable(schema.ast)
-    decode = Schema.decodeUnknownResult(schema) as (input: unknown) => Result.Result<unknown, Schema.SchemaError>
-    decoders.set(schema, decode)
-  }
+  const { guard, decode } = decoderOf(schema)
+  if (guard?.(payload) === true) return Result.succeed(payload as A)
   const result = decode(payload) as Result.Result<A, Schema.SchemaError>
   return Result.isSuccess(result)
     ? Result.succeed(result.success)
