@@ -134,6 +134,19 @@ describe("marketing models on the local runner", () => {
       ])
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("a campaign takes its account's name and currency from its latest day", () =>
+    Effect.gen(function* () {
+      yield* setUp([
+        rawRow("meta_ads", "r4", "2024-05-04 09:00:00+00", "222", "9", "2024-05-03", metaPayload("2024-05-03", { account_name: "Acme United States", impressions: "10", inline_link_clicks: "1", spend: "1.00" }))
+      ])
+      const summary = yield* transform({ projectDir: repository, vars })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded"), null, 2))
+      assert.deepStrictEqual(yield* query("SELECT platform, account_name, currency FROM marts.campaigns ORDER BY platform"), [
+        { platform: "google_ads", account_name: "Acme EU", currency: "EUR" },
+        { platform: "meta_ads", account_name: "Acme United States", currency: "USD" }
+      ])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
   it.effect("broken data fails the assertion that guards against it, and only that one", () =>
     Effect.gen(function* () {
       yield* setUp([
