@@ -162,19 +162,29 @@ const program = Effect.gen(function* () {
     return 0
   }
 
-  // 2. Loading, against DuckDB reading the same files natively into a table.
+  // 2. Loading, against DuckDB reading the same files natively into a table. Best of two each,
+  // in turns (loader, native, loader, native), each into a fresh file, for the same reason as 3.
   console.log("2/5 loading…")
-  const loaded = yield* timed(loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(Effect.andThen(loadRawZone(KNOWN_PLATFORMS)))).pipe(
-    Effect.provide(Layer.mergeAll(RawZone.layerLocal(rawRoot), Warehouse.layerDuckDB(warehouseFile)))
-  )
+  const load = (file: string) =>
+    timed(loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(Effect.andThen(loadRawZone(KNOWN_PLATFORMS)))).pipe(
+      Effect.provide(Layer.mergeAll(RawZone.layerLocal(rawRoot), Warehouse.layerDuckDB(file)))
+    )
   const files = ingested.value.accounts.filter((a) => a.file !== undefined).map((a) => makeLocalRawZone(rawRoot).locate(a.file!))
-  const nativeFile = path.join(work, "native.duckdb")
   const columns = duckdbColumns(rawColumns)
-  const nativeMs = yield* Effect.promise(() =>
-    runDirectly(nativeFile, [
-      `CREATE TABLE native AS SELECT * FROM read_json([${files.map((f) => `'${f}'`).join(", ")}], format = 'newline_delimited', hive_partitioning = false, columns = ${columns})`
-    ])
-  )
+  const nativeRead = (file: string) =>
+    Effect.promise(() =>
+      runDirectly(file, [
+        `CREATE TABLE native AS SELECT * FROM read_json([${files.map((f) => `'${f}'`).join(", ")}], format = 'newline_delimited', hive_partitioning = false, columns = ${columns})`
+      ])
+    )
+  const loaded = yield* load(warehouseFile)
+  const firstNativeMs = yield* nativeRead(path.join(work, "native.duckdb"))
+  const secondLoadFile = path.join(work, "load-2.duckdb")
+  const secondLoad = yield* load(secondLoadFile)
+  const secondNativeMs = yield* nativeRead(path.join(work, "native-2.duckdb"))
+  for (const file of ["native.duckdb", "native-2.duckdb", "load-2.duckdb"]) rmSync(path.join(work, file), { force: true })
+  const loadMs = Math.min(loaded.ms, secondLoad.ms)
+  const nativeMs = Math.min(firstNativeMs, secondNativeMs)
 
   // 5 (first, since 3 and 4 need the graph). Compile, and translate every statement (a dry run).
   console.log("3/5 compile and translate…")
@@ -219,9 +229,9 @@ const program = Effect.gen(function* () {
 
   const result = {
     ...ingestionFigures,
-    load_seconds: seconds(loaded.ms),
+    load_seconds: seconds(loadMs),
     native_read_seconds: seconds(nativeMs),
-    load_vs_native_ratio: loaded.ms / nativeMs,
+    load_vs_native_ratio: loadMs / nativeMs,
     transform_seconds: seconds(full.ms),
     direct_seconds: seconds(directMs),
     transform_vs_direct_ratio: full.ms / directMs,
