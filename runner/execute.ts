@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os"
 import { Deferred, Effect, Schedule, Schema, Semaphore } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel } from "./target.ts"
-import { declaredVariables, translate, type TranslationError } from "./translate.ts"
+import { checkDeclarations, declaredVariables, translate, type TranslationError } from "./translate.ts"
 import { Warehouse, WarehouseError, type Row } from "./warehouse.ts"
 
 export type ActionStatus = "succeeded" | "failed" | "skipped" | "disabled" | "planned"
@@ -142,6 +142,7 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
   const incremental =
     action.kind === "incremental" && existing === "table" && (options.fullRefresh !== true || action.protected)
   if (!incremental) {
+    yield* checkDeclarations([...action.preOps, action.query, ...action.postOps], action.fileName)
     const variables = declaredVariables(action.preOps)
     yield* checkVariablesNotShadowed(action, variables)
     const preOps = yield* translateAll(action.preOps, action)
@@ -152,6 +153,7 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
       statements: [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]
     }
   }
+  yield* checkDeclarations([...action.incrementalPreOps, action.incrementalQuery, ...action.incrementalPostOps], action.fileName)
   const variables = declaredVariables(action.incrementalPreOps)
   yield* checkVariablesNotShadowed(action, variables)
   const preOps = yield* translateAll(action.incrementalPreOps, action)
@@ -199,6 +201,7 @@ const runOperation = (action: OperationAction, options: ExecuteOptions) =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
     const schema = action.target.schema ?? "main"
+    yield* checkDeclarations(action.queries, action.fileName)
     const statements = yield* translateAll(action.queries, action)
     if (options.dryRun === true) return { statements }
     yield* runWithConflictRetry(statements)

@@ -4,8 +4,9 @@
  * pinned by a conformance test stating BigQuery's documented result), and refuses, with the file
  * and construct named, what has no faithful DuckDB equivalent. Of BigQuery scripting it supports
  * script variables (DECLARE, and SET of a declared variable), which Dataform's documented
- * incremental checkpoint declares in pre_operations; not IF/LOOP/WHILE/EXECUTE IMMEDIATE. Nor
- * BIGNUMERIC, UNNEST … WITH OFFSET, or BigQuery ML/GIS/AEAD functions.
+ * incremental checkpoint declares in pre_operations, and refuses their misuse as BigQuery would
+ * (a DECLARE after another statement, or a SET before its DECLARE); not IF/LOOP/WHILE/EXECUTE
+ * IMMEDIATE. Nor BIGNUMERIC, UNNEST … WITH OFFSET, or BigQuery ML/GIS/AEAD functions.
  */
 import { Dialect, transpile } from "@polyglot-sql/sdk"
 import { Effect, Schema } from "effect"
@@ -257,7 +258,7 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
 const translateAssignment = (tokens: ReadonlyArray<Token>, context: TranslationContext, declared: ReadonlySet<string>) =>
   Effect.gen(function* () {
     const keyword = firstWord(tokens)
-    const refuse = (reason: string) => new TranslationError({ fileName: context.fileName, construct: `BigQuery scripting (${keyword})`, reason })
+    const refuse = (reason: string) => scriptingError(context.fileName, keyword, reason)
     let names: ReadonlyArray<string>
     let value: string
     if (keyword === "DECLARE") {
@@ -286,12 +287,56 @@ const translateAssignment = (tokens: ReadonlyArray<Token>, context: TranslationC
     return [`SET VARIABLE ${first} = (${select[0]})`, ...others.map((name) => `SET VARIABLE ${name} = getvariable('${first}')`)]
   })
 
+const scriptingError = (fileName: string, keyword: string, reason: string) =>
+  new TranslationError({ fileName, construct: `BigQuery scripting (${keyword})`, reason })
+
+/**
+ * BigQuery takes DECLARE only at the start of a script, before any other statement, and a name
+ * once; Dataform runs an action's pre_operations, its statement and its post_operations as one
+ * script. DuckDB would take either, so the mistake would first show in production.
+ */
+export const checkDeclarations = (script: ReadonlyArray<string>, fileName: string): Effect.Effect<void, TranslationError> =>
+  Effect.gen(function* () {
+    const declared = new Set<string>()
+    let afterOtherStatement = false
+    for (const tokens of script.flatMap(splitStatements)) {
+      if (firstWord(tokens) !== "DECLARE") {
+        afterOtherStatement = true
+        continue
+      }
+      if (afterOtherStatement) {
+        return yield* scriptingError(
+          fileName,
+          "DECLARE",
+          "BigQuery takes DECLARE only before any other statement of the script, which is the action's pre_operations, its query and its post_operations together: move it to the top of pre_operations"
+        )
+      }
+      for (const name of parseDeclaration(tokens).names) {
+        if (declared.has(name)) return yield* scriptingError(fileName, "DECLARE", `${name} is declared twice, which BigQuery refuses`)
+        declared.add(name)
+      }
+    }
+  })
+
 /** Translates one BigQuery SQL text (one or more statements) into DuckDB SQL statements. */
 export const translate = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     const statements = splitStatements(sql)
+    // BigQuery's SET assigns a script variable declared before it, or a @@system variable;
+    // DuckDB would take any other name as one of its own settings.
+    const declaredSoFar = new Set(context.variables ?? [])
+    for (const tokens of statements) {
+      const [keyword, target] = tokens.filter(isSignificant)
+      const word = keyword?.text.toUpperCase()
+      if (word === "DECLARE") for (const name of parseDeclaration(tokens).names) declaredSoFar.add(name)
+      if (word !== "SET" || target === undefined || target.text === "@") continue
+      if (target.kind !== "word" && target.kind !== "quoted") return yield* scriptingError(context.fileName, "SET", "only SET variable = expression is supported")
+      if (!declaredSoFar.has(unquoted(target))) {
+        return yield* scriptingError(context.fileName, "SET", `${unquoted(target)} is not declared before it; BigQuery would fail`)
+      }
+    }
     const inScope = new Set(context.variables ?? [])
-    // DECLARE, or SET of a variable in scope (any other SET is DuckDB's or BigQuery's own setting).
+    // DECLARE, or SET of a variable in scope (any other SET is of a BigQuery @@system variable).
     const assigns = (tokens: ReadonlyArray<Token>): boolean => {
       const [keyword, name] = tokens.filter(isSignificant)
       return keyword?.text.toUpperCase() === "DECLARE" || (keyword?.text.toUpperCase() === "SET" && name !== undefined && inScope.has(unquoted(name)))

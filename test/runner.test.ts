@@ -261,6 +261,25 @@ select day, value from \${ref("source_days")}
       project.cleanup()
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("a DECLARE that BigQuery would refuse (after another statement of the action) fails the action here too", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/late.sqlx": `config { type: "table" }
+select 1 as n
+post_operations {
+  declare total int64 default (select count(*) from \${self()})
+}`
+      })
+      const summary = yield* transform({ projectDir: project.dir })
+      const late = byAction(summary.results, "analytics.late")
+      assert.strictEqual(late.status, "failed")
+      assert.include(late.error, "definitions/late.sqlx")
+      assert.include(late.error, "top of pre_operations")
+      // Refused before running: nothing was built.
+      assert.deepStrictEqual(yield* rows("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'late'"), [{ n: 0 }])
+      project.cleanup()
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
   it.effect("an untranslatable construct fails the action with the file and construct named", () =>
     Effect.gen(function* () {
       const project = makeTempProject({

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { translate } from "../runner/translate.ts"
+import { checkDeclarations, translate } from "../runner/translate.ts"
 import { Warehouse, type Row } from "../runner/warehouse.ts"
 
 /**
@@ -69,6 +69,10 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["IF TRUE THEN SELECT 1; END IF", "BigQuery scripting (IF)"],
   ["DECLARE start DATE DEFAULT CURRENT_DATE(); SELECT 1 AS start", "the name start"],
   ["DECLARE x DEFAULT", "BigQuery scripting (DECLARE)"],
+  // BigQuery fails a SET of a name no DECLARE before it declares; DuckDB would take it as a setting.
+  ["SET threads = 1", "BigQuery scripting (SET)"],
+  ["SET a = 1; DECLARE a INT64", "BigQuery scripting (SET)"],
+  ["SET (a, b) = (1, 2)", "BigQuery scripting (SET)"],
   ["SELECT x FROM UNNEST([1]) AS x WITH OFFSET AS o", "UNNEST … WITH OFFSET"],
   ["SELECT ST_GEOGPOINT(1, 2) AS g", "ST_GEOGPOINT()"],
   ["SELECT * FROM ML.PREDICT(MODEL `d.m`, TABLE `d.t`)", "ML.*"]
@@ -95,7 +99,7 @@ describe("BigQuery to DuckDB conformance", () => {
   })
 
   for (const [sql, construct] of unsupported) {
-    it.effect(`refuses ${construct} with the file named`, () =>
+    it.effect(`refuses ${construct} with the file named: ${sql}`, () =>
       Effect.gen(function* () {
         const error = yield* Effect.flip(translate(sql, { fileName: "definitions/x.sqlx" }))
         assert.strictEqual(error.construct, construct)
@@ -111,6 +115,17 @@ describe("BigQuery to DuckDB conformance", () => {
       })
       assert.match(statement, /date >= getvariable\('reprocess_start'\)/i)
       assert.include(statement, "t.reprocess_start IS NULL")
+    }))
+
+  it.effect("DECLARE is taken only at the start of the action's script, and each name once", () =>
+    Effect.gen(function* () {
+      yield* checkDeclarations(["DECLARE a INT64", "declare b default a; SELECT a", "SELECT b"], "definitions/x.sqlx")
+      const late = yield* Effect.flip(checkDeclarations(["DECLARE a INT64", "SELECT a", "DECLARE b INT64"], "definitions/x.sqlx"))
+      assert.strictEqual(late.construct, "BigQuery scripting (DECLARE)")
+      assert.include(late.message, "definitions/x.sqlx")
+      assert.include(late.reason, "top of pre_operations")
+      const twice = yield* Effect.flip(checkDeclarations(["DECLARE a INT64; DECLARE A STRING"], "definitions/x.sqlx"))
+      assert.include(twice.reason, "a is declared twice")
     }))
 
   it.effect("a syntax error says where it is", () =>
