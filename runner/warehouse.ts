@@ -153,15 +153,19 @@ const makeDuckDBWarehouse = (file: string) =>
           "FROM information_schema.tables WHERE table_catalog = current_database() ORDER BY 1, 2"
       ).pipe(Effect.map((rows) => rows as unknown as ReadonlyArray<Relation>))
 
+    const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
+
+    // Asked before every action: one relation looked up, not the whole catalogue listed.
     const relationType = (schema: string, name: string) =>
-      listRelations().pipe(
-        Effect.map((relations) => relations.find((r) => r.schema === schema && r.name === name)?.type)
-      )
+      query(
+        "SELECT CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.tables " +
+          `WHERE table_catalog = current_database() AND table_schema = ${literal(schema)} AND table_name = ${literal(name)}`
+      ).pipe(Effect.map((rows) => rows[0]?.["type"] as RelationType | undefined))
 
     const columns = (schema: string, name: string) =>
       query(
         `SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() ` +
-          `AND table_schema = '${schema.replaceAll("'", "''")}' AND table_name = '${name.replaceAll("'", "''")}' ORDER BY ordinal_position`
+          `AND table_schema = ${literal(schema)} AND table_name = ${literal(name)} ORDER BY ordinal_position`
       ).pipe(Effect.map((rows) => rows.map((row) => String(row["column_name"]))))
 
     const createSchema = (schema: string) => run([`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`])
