@@ -44,6 +44,9 @@ const ACCOUNTS = 4
 const DELIVERY = 0.93
 
 const seconds = (ms: number) => ms / 1000
+// Each measurement as it is taken: a 10M-row run lasts about half an hour.
+const progress = (text: string) => console.log(`    ${text}`)
+const fmt = (n: number, digits = 2) => n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const started = performance.now()
@@ -142,7 +145,15 @@ const program = Effect.gen(function* () {
   const referenceBefore = referenceWorkloadMicros()
   const cpuBefore = process.cpuUsage()
   const mainThreadBefore = process.threadCpuUsage()
-  const ingested = yield* timed(ingest({ from, to, concurrency: 4 })).pipe(Effect.provide(ingestion), atTime(NOW))
+  const ingested = yield* timed(
+    ingest({
+      from,
+      to,
+      concurrency: 4,
+      onAccountEnd: (outcome) =>
+        progress(`${outcome.source} ${outcome.account}: ${outcome.rows.toLocaleString("en")} rows${outcome.status === "succeeded" ? "" : ` (${outcome.status}: ${outcome.error ?? ""})`}`)
+    })
+  ).pipe(Effect.provide(ingestion), atTime(NOW))
   const cpu = process.cpuUsage(cpuBefore)
   const mainThread = process.threadCpuUsage(mainThreadBefore)
   // Taken before DuckDB loads anything: this is the ingestion's peak (the JS heap is capped, see package.json).
@@ -164,8 +175,8 @@ const program = Effect.gen(function* () {
     reference_workload_us_before: referenceBefore,
     reference_workload_us_after: referenceAfter
   }
+  progress(`${ingestionFigures.ingest_rows_per_s.toLocaleString("en")} rows/s, generation excluded (${fmt(ingestionFigures.generation_seconds)} s of it)`)
   const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}` }
-  const fmt = (n: number, digits = 2) => n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits })
   const ingestionRows = [
     ["rows ingested", ingestionFigures.rows.toLocaleString("en"), ""],
     ["1. ingestion throughput", `${ingestionFigures.ingest_rows_per_s.toLocaleString("en")} rows/s (${fmt(ingestionFigures.ingest_seconds)} s)`, "≥ 200,000 rows/s on one core"],
@@ -215,10 +226,14 @@ const program = Effect.gen(function* () {
       ])
     )
   const loaded = yield* load(warehouseFile)
+  progress(`loader ${fmt(seconds(loaded.ms))} s`)
   const firstNativeMs = yield* nativeRead(path.join(work, "native.duckdb"))
+  progress(`DuckDB's native read ${fmt(seconds(firstNativeMs))} s`)
   const secondLoadFile = path.join(work, "load-2.duckdb")
   const secondLoad = yield* load(secondLoadFile)
+  progress(`loader, again ${fmt(seconds(secondLoad.ms))} s`)
   const secondNativeMs = yield* nativeRead(path.join(work, "native-2.duckdb"))
+  progress(`DuckDB's native read, again ${fmt(seconds(secondNativeMs))} s`)
   for (const file of ["native.duckdb", "native-2.duckdb", "load-2.duckdb"]) rmSync(path.join(work, file), { force: true })
   const loadMs = Math.min(loaded.ms, secondLoad.ms)
   const nativeMs = Math.min(firstNativeMs, secondNativeMs)
@@ -230,6 +245,7 @@ const program = Effect.gen(function* () {
   const all = new Set(graph.actions.map((a) => a.key))
   copyFileSync(warehouseFile, directFile)
   const planned = yield* timed(executeGraph(graph, { selected: all, dryRun: true })).pipe(Effect.provide(Warehouse.layerDuckDB(warehouseFile)))
+  progress(`compile ${fmt(seconds(compiled.ms))} s, translate ${fmt(seconds(planned.ms))} s`)
 
   // 3. The whole graph through the runner (execution; compile is figure 5), against the same SQL run directly.
   console.log("4/5 full transform, and the same SQL directly in DuckDB…")
@@ -239,6 +255,7 @@ const program = Effect.gen(function* () {
   const directCopy = path.join(work, "direct-2.duckdb")
   copyFileSync(directFile, directCopy)
   const firstFull = yield* fullRun
+  progress(`runner ${fmt(seconds(firstFull.ms))} s`)
   const plannedByKey = new Map(planned.value.map((r) => [r.key, r]))
   const schemas = [...new Set(graph.actions.filter((a) => a.kind !== "declaration").map((a) => a.target.schema ?? "main"))]
   const directStatements = [
@@ -249,8 +266,11 @@ const program = Effect.gen(function* () {
     ])
   ]
   const firstDirectMs = yield* Effect.promise(() => runDirectly(directFile, directStatements))
+  progress(`direct ${fmt(seconds(firstDirectMs))} s`)
   const secondFull = yield* fullRun
+  progress(`runner, again ${fmt(seconds(secondFull.ms))} s`)
   const secondDirectMs = yield* Effect.promise(() => runDirectly(directCopy, directStatements))
+  progress(`direct, again ${fmt(seconds(secondDirectMs))} s`)
   const full = secondFull.ms < firstFull.ms ? secondFull : firstFull
   const directMs = Math.min(firstDirectMs, secondDirectMs)
   const failed = [...firstFull.value, ...secondFull.value].filter((r) => r.status !== "succeeded")
@@ -261,6 +281,7 @@ const program = Effect.gen(function* () {
   yield* ingest({ concurrency: 4 }).pipe(Effect.provide(ingestion), atTime(NOW + 86_400_000))
   yield* loadRawZone(KNOWN_PLATFORMS).pipe(Effect.provide(Layer.mergeAll(RawZone.layerLocal(rawRoot), Warehouse.layerDuckDB(warehouseFile))))
   const incremental = yield* timed(executeGraph(graph, { selected: all })).pipe(Effect.provide(Warehouse.layerDuckDB(warehouseFile)))
+  progress(`incremental run ${fmt(seconds(incremental.ms))} s`)
   const slowest = (results: ReadonlyArray<{ readonly action: string; readonly durationMs: number }>) =>
     [...results].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5).map((r) => `${r.action} ${seconds(r.durationMs).toFixed(2)} s`)
 
