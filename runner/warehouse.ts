@@ -97,7 +97,20 @@ const makeDuckDBWarehouse = (file: string) =>
     if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
     const instance = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => DuckDBInstance.create(file),
+        try: async () => {
+          const db = await DuckDBInstance.create(file)
+          // TIMESTAMP values are UTC, as in BigQuery: set once for every connection to come (the
+          // setting belongs to the ICU extension, which cannot be loaded while the instance is created).
+          try {
+            const connection = await db.connect()
+            await connection.run("SET GLOBAL TimeZone = 'UTC'")
+            connection.disconnectSync()
+            return db
+          } catch (error) {
+            db.closeSync()
+            throw error
+          }
+        },
         catch: (cause) => new WarehouseError({ reason: friendlyReason(file, cause), sql: "", cause })
       }),
       (db) => Effect.sync(() => db.closeSync())
@@ -106,12 +119,7 @@ const makeDuckDBWarehouse = (file: string) =>
     const withConnection = <A>(sql: string, use: (connection: DuckDBConnection) => Promise<A>) =>
       Effect.acquireUseRelease(
         Effect.tryPromise({
-          try: async () => {
-            const connection = await instance.connect()
-            // TIMESTAMP values are UTC, as in BigQuery.
-            await connection.run("SET TimeZone = 'UTC'")
-            return connection
-          },
+          try: () => instance.connect(),
           catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
         }),
         (connection) =>

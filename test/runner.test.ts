@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
@@ -261,6 +263,23 @@ select day, value from \${ref("source_days")}
       project.cleanup()
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("a table an operation dropped earlier in the run is built afresh, not merged into", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/events.sqlx": `config { type: "incremental", uniqueKey: ["id"] } select 1 as id`
+      })
+      const options = { projectDir: project.dir }
+      assert.isTrue((yield* transform(options)).ok)
+      // The runner knows events as a table from the start of the run; the operation drops it first.
+      project.write("definitions/reset.sqlx", `config { type: "operations" } drop table if exists analytics.events`)
+      project.write("definitions/events.sqlx", `config { type: "incremental", uniqueKey: ["id"], dependencies: ["reset"] } select 2 as id`)
+      const summary = yield* transform(options)
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status === "failed")))
+      assert.strictEqual(byAction(summary.results, "analytics.events").mode, "full")
+      assert.deepStrictEqual(yield* rows("SELECT id FROM analytics.events"), [{ id: 2 }])
+      project.cleanup()
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
   it.effect("a DECLARE that BigQuery would refuse (after another statement of the action) fails the action here too", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
@@ -314,4 +333,19 @@ post_operations {
       assert.strictEqual(error._tag, "CompileError")
       assert.include(error.message, "no workflow_settings.yaml")
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+})
+
+describe("local warehouse", () => {
+  it("shows timestamps in UTC, as BigQuery does, whatever the machine's time zone", () => {
+    // In a child process: DuckDB takes its default zone from the environment when it starts.
+    const warehouseModule = fileURLToPath(new URL("../runner/warehouse.ts", import.meta.url))
+    const script = `
+      import { Effect } from "effect"
+      import { Warehouse } from ${JSON.stringify(warehouseModule)}
+      const rows = await Effect.runPromise(Warehouse.use((w) => w.query("SELECT CAST(TIMESTAMPTZ '2024-01-01 23:30:00+02' AS VARCHAR) AS t")).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+      console.log(JSON.stringify(rows))`
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, TZ: "America/New_York" }, encoding: "utf8" })
+    assert.strictEqual(child.status, 0, child.stderr)
+    assert.deepStrictEqual(JSON.parse(child.stdout), [{ t: "2024-01-01 21:30:00+00" }])
+  })
 })
