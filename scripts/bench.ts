@@ -29,7 +29,9 @@ const help = `Usage: npm run bench -- --rows N [--keep] [--ingestion-only]
 Generates N rows of sample campaign daily statistics and measures, in one run:
   1. ingestion throughput through validation into the raw zone (the time spent generating the
      sample, which stands in for the ad platforms' servers, is measured and shown apart), the
-     main thread's CPU time per row, and peak memory (RSS)
+     main thread's CPU time per row, and peak memory (RSS); beside it, a machine speed check
+     (one row serialised and hashed, before and after) shows where in a shared machine's drift
+     the run fell
   2. loading the raw zone into DuckDB, against DuckDB's own read of the same files
   3. running the whole graph, against the same translated SQL run directly in DuckDB
   4. an incremental run adding one day (with the look-back), against the full refresh
