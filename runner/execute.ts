@@ -155,8 +155,13 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
         ? [`DROP TABLE ${relation}`]
         : []
   if (action.kind === "view") {
+    // Dataform runs a view's pre- and post-operations around it too, in the same script.
+    yield* checkDeclarations([...action.preOps, action.query, ...action.postOps], action.fileName)
+    const preOps = yield* translateAll(action.preOps, action)
+    const postOps = yield* translateAll(action.postOps, action, declaredVariables(action.preOps))
+    // The view's query is stored and read later, outside the script: no variables in it.
     const query = yield* translateOne(action.query, action)
-    return { mode: "full" as const, statements: [...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`] }
+    return { mode: "full" as const, statements: [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps] }
   }
   const incremental =
     action.kind === "incremental" && existing === "table" && (options.fullRefresh !== true || action.protected)

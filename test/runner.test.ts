@@ -280,6 +280,25 @@ select day, value from \${ref("source_days")}
       project.cleanup()
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("a view's pre- and post-operations run around it, as Dataform runs them", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/numbers_view.sqlx": `config { type: "view" }
+pre_operations {
+  create or replace table analytics.view_log as select 'pre' as step
+}
+select 1 as n
+post_operations {
+  insert into analytics.view_log select 'post'
+}`
+      })
+      const summary = yield* transform({ projectDir: project.dir })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status === "failed")))
+      assert.deepStrictEqual(yield* rows("SELECT step FROM analytics.view_log ORDER BY step DESC"), [{ step: "pre" }, { step: "post" }])
+      assert.deepStrictEqual(yield* rows("SELECT n FROM analytics.numbers_view"), [{ n: 1 }])
+      project.cleanup()
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
   it.effect("a DECLARE that BigQuery would refuse (after another statement of the action) fails the action here too", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
