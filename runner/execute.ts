@@ -154,35 +154,30 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
       : existing === "table" && action.kind === "view"
         ? [`DROP TABLE ${relation}`]
         : []
-  if (action.kind === "view") {
-    // Dataform runs a view's pre- and post-operations around it too, in the same script.
-    yield* checkDeclarations([...action.preOps, action.query, ...action.postOps], action.fileName)
-    const preOps = yield* translateAll(action.preOps, action)
-    const postOps = yield* translateAll(action.postOps, action, declaredVariables(action.preOps))
-    // The view's query is stored and read later, outside the script: no variables in it.
-    const query = yield* translateOne(action.query, action)
-    return { mode: "full" as const, statements: [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps] }
-  }
   const incremental =
     action.kind === "incremental" && existing === "table" && (options.fullRefresh !== true || action.protected)
+  // Dataform runs the pre-operations, the statement and the post-operations as one script, for
+  // views too.
+  const script = incremental
+    ? { preOps: action.incrementalPreOps, query: action.incrementalQuery, postOps: action.incrementalPostOps }
+    : { preOps: action.preOps, query: action.query, postOps: action.postOps }
+  yield* checkDeclarations([...script.preOps, script.query, ...script.postOps], action.fileName)
+  const variables = declaredVariables(script.preOps)
+  const preOps = yield* translateAll(script.preOps, action)
+  const postOps = yield* translateAll(script.postOps, action, variables)
+  if (action.kind === "view") {
+    // The view's query is stored and read later, outside the script: no variables in it.
+    const query = yield* translateOne(script.query, action)
+    return { mode: "full" as const, statements: [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps] }
+  }
+  yield* checkVariablesNotShadowed(action, variables)
+  const query = yield* translateOne(script.query, action, variables)
   if (!incremental) {
-    yield* checkDeclarations([...action.preOps, action.query, ...action.postOps], action.fileName)
-    const variables = declaredVariables(action.preOps)
-    yield* checkVariablesNotShadowed(action, variables)
-    const preOps = yield* translateAll(action.preOps, action)
-    const postOps = yield* translateAll(action.postOps, action, variables)
-    const query = yield* translateOne(action.query, action, variables)
     return {
       mode: "full" as const,
       statements: [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]
     }
   }
-  yield* checkDeclarations([...action.incrementalPreOps, action.incrementalQuery, ...action.incrementalPostOps], action.fileName)
-  const variables = declaredVariables(action.incrementalPreOps)
-  yield* checkVariablesNotShadowed(action, variables)
-  const preOps = yield* translateAll(action.incrementalPreOps, action)
-  const postOps = yield* translateAll(action.incrementalPostOps, action, variables)
-  const query = yield* translateOne(action.incrementalQuery, action, variables)
   if (action.uniqueKey.length === 0) {
     return { mode: "incremental" as const, statements: [...preOps, `INSERT INTO ${relation} BY NAME\n${query}`, ...postOps] }
   }
