@@ -322,35 +322,29 @@ export const checkDeclarations = (script: ReadonlyArray<string>, fileName: strin
 export const translate = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     const statements = splitStatements(sql)
-    // BigQuery's SET assigns a script variable declared before it, or a @@system variable;
-    // DuckDB would take any other name as one of its own settings.
-    const declaredSoFar = new Set(context.variables ?? [])
-    for (const tokens of statements) {
+    const inScope = new Set(context.variables ?? [])
+    // DECLARE, or SET of a name (a SET of a @@system variable is an ordinary statement).
+    const isScripting = (tokens: ReadonlyArray<Token>): boolean => {
       const [keyword, target] = tokens.filter(isSignificant)
       const word = keyword?.text.toUpperCase()
-      if (word === "DECLARE") for (const name of parseDeclaration(tokens).names) declaredSoFar.add(name)
-      if (word !== "SET" || target === undefined || target.text === "@") continue
-      if (target.kind !== "word" && target.kind !== "quoted") return yield* scriptingError(context.fileName, "SET", "only SET variable = expression is supported")
-      if (!declaredSoFar.has(unquoted(target))) {
-        return yield* scriptingError(context.fileName, "SET", `${unquoted(target)} is not declared before it; BigQuery would fail`)
-      }
+      return word === "DECLARE" || (word === "SET" && target !== undefined && target.text !== "@")
     }
-    const inScope = new Set(context.variables ?? [])
-    // DECLARE, or SET of a variable in scope (any other SET is of a BigQuery @@system variable).
-    const assigns = (tokens: ReadonlyArray<Token>): boolean => {
-      const [keyword, name] = tokens.filter(isSignificant)
-      return keyword?.text.toUpperCase() === "DECLARE" || (keyword?.text.toUpperCase() === "SET" && name !== undefined && inScope.has(unquoted(name)))
-    }
-    if (!statements.some(assigns)) return yield* translateStatements(yield* readVariables(sql, inScope, context.fileName), context)
+    if (!statements.some(isScripting)) return yield* translateStatements(yield* readVariables(sql, inScope, context.fileName), context)
     const out: Array<string> = []
     for (const tokens of statements) {
-      const keyword = firstWord(tokens)
-      if (assigns(tokens)) {
-        out.push(...(yield* translateAssignment(tokens, context, inScope)))
-        if (keyword === "DECLARE") for (const name of parseDeclaration(tokens).names) inScope.add(name)
-      } else {
+      if (!isScripting(tokens)) {
         out.push(...(yield* translateStatements(yield* readVariables(render(tokens), inScope, context.fileName), context)))
+        continue
       }
+      const keyword = firstWord(tokens)
+      const target = tokens.filter(isSignificant)[1]!
+      // BigQuery's SET assigns a variable declared before it; DuckDB would take any other name as
+      // one of its own settings.
+      if (keyword === "SET" && (target.kind === "word" || target.kind === "quoted") && !inScope.has(unquoted(target))) {
+        return yield* scriptingError(context.fileName, "SET", `${unquoted(target)} is not declared before it; BigQuery would fail`)
+      }
+      out.push(...(yield* translateAssignment(tokens, context, inScope)))
+      if (keyword === "DECLARE") for (const name of parseDeclaration(tokens).names) inScope.add(name)
     }
     return out
   })
