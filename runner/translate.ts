@@ -8,6 +8,8 @@
  * (a DECLARE after another statement, or a SET before its DECLARE); not IF/LOOP/WHILE/EXECUTE
  * IMMEDIATE. Nor BIGNUMERIC, UNNEST … WITH OFFSET, or BigQuery ML/GIS/AEAD functions.
  */
+// First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
+import "./wasm-tiering.ts"
 import { Dialect, transpile } from "@polyglot-sql/sdk"
 import { Effect, Schema } from "effect"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
