@@ -297,6 +297,17 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
     yield* (yield* Warehouse).run(schemas.map((schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`))
   }
   const catalogue = yield* runCatalogue
+  if (options.dryRun !== true) {
+    // Translating is JavaScript, executing is DuckDB's threads: planned in the background while
+    // the first actions run, each action finds its statements translated (translate remembers
+    // them) instead of waiting a few milliseconds for polyglot. A plan that fails here is made
+    // again, and its error reported, when the action runs.
+    yield* Effect.forkChild(
+      Effect.forEach(selected.filter((action) => !action.disabled && action.kind !== "declaration"), (action) => Effect.ignore(runAction(action, { ...options, dryRun: true }, catalogue)).pipe(Effect.andThen(Effect.yieldNow)), {
+        discard: true
+      })
+    )
+  }
   const done = new Map<string, Deferred.Deferred<ActionResult>>()
   for (const action of selected) done.set(action.key, yield* Deferred.make<ActionResult>())
 

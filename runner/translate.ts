@@ -320,8 +320,29 @@ export const checkDeclarations = (script: ReadonlyArray<string>, fileName: strin
     }
   })
 
+// A translation depends on the SQL and the variables in scope only, and a run plans its actions
+// ahead of executing them (execute.ts): the second request for the same text is a lookup. Failures
+// are not kept, since their message names the file. Bounded, for processes that translate a lot.
+const translated = new Map<string, ReadonlyArray<string>>()
+const TRANSLATED_KEPT = 1024
+
 /** Translates one BigQuery SQL text (one or more statements) into DuckDB SQL statements. */
 export const translate = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
+  Effect.suspend(() => {
+    const key = `${(context.variables ?? []).join("\u0000")}\u0001${sql}`
+    const known = translated.get(key)
+    if (known !== undefined) return Effect.succeed(known)
+    return translateUncached(sql, context).pipe(
+      Effect.tap((statements) =>
+        Effect.sync(() => {
+          if (translated.size >= TRANSLATED_KEPT) translated.clear()
+          translated.set(key, statements)
+        })
+      )
+    )
+  })
+
+const translateUncached = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     const statements = splitStatements(sql)
     const inScope = new Set(context.variables ?? [])

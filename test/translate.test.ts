@@ -134,6 +134,20 @@ describe("BigQuery to DuckDB conformance", () => {
       assert.include(error.message, "definitions/bad.sqlx")
     }))
 
+  it.effect("a remembered translation answers only for the same variables, and an error always names its own file", () =>
+    Effect.gen(function* () {
+      const sql = "SELECT * FROM t WHERE day >= since"
+      const [plain] = yield* translate(sql, { fileName: "a.sqlx" })
+      const [scripted] = yield* translate(sql, { fileName: "a.sqlx", variables: ["since"] })
+      assert.notInclude(plain, "getvariable")
+      assert.match(scripted, /getvariable\('since'\)/i)
+      assert.deepStrictEqual(yield* translate(sql, { fileName: "b.sqlx" }), [plain])
+      const first = yield* Effect.flip(translate("SELECT FROM WHERE (", { fileName: "definitions/first.sqlx" }))
+      const second = yield* Effect.flip(translate("SELECT FROM WHERE (", { fileName: "definitions/second.sqlx" }))
+      assert.include(first.message, "definitions/first.sqlx")
+      assert.include(second.message, "definitions/second.sqlx")
+    }))
+
   it.effect("string literals and comments are never rewritten", () =>
     Effect.gen(function* () {
       const [statement] = yield* translate("SELECT 'REGEXP_CONTAINS(`a.b.c`)' AS v -- DATE_ADD(x)\n", { fileName: "x" })
