@@ -139,6 +139,18 @@ const runCatalogue = Effect.gen(function* () {
   return { lookup, refresh }
 })
 
+/**
+ * Dataform runs the pre-operations, the statement and the post-operations as one script, for views
+ * too; an incremental table that exists (and is not being rebuilt) runs its incremental variant.
+ */
+const scriptOf = (action: TableAction, existing: RelationType | undefined, fullRefresh: boolean) => {
+  const incremental = action.kind === "incremental" && existing === "table" && (!fullRefresh || action.protected)
+  const script = incremental
+    ? { preOps: action.incrementalPreOps, query: action.incrementalQuery, postOps: action.incrementalPostOps }
+    : { preOps: action.preOps, query: action.query, postOps: action.postOps }
+  return { incremental, script }
+}
+
 /** Statements that build a table, view or incremental table; shared with the model tests. */
 export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
   action: TableAction,
@@ -154,13 +166,7 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
       : existing === "table" && action.kind === "view"
         ? [`DROP TABLE ${relation}`]
         : []
-  const incremental =
-    action.kind === "incremental" && existing === "table" && (options.fullRefresh !== true || action.protected)
-  // Dataform runs the pre-operations, the statement and the post-operations as one script, for
-  // views too.
-  const script = incremental
-    ? { preOps: action.incrementalPreOps, query: action.incrementalQuery, postOps: action.incrementalPostOps }
-    : { preOps: action.preOps, query: action.query, postOps: action.postOps }
+  const { incremental, script } = scriptOf(action, existing, options.fullRefresh)
   yield* checkDeclarations([...script.preOps, script.query, ...script.postOps], action.fileName)
   const variables = declaredVariables(script.preOps)
   const preOps = yield* translateAll(script.preOps, action)
@@ -268,6 +274,35 @@ const checkDeclaration = (action: Action, options: ExecuteOptions, lookup: Relat
     return { statements: [] }
   })
 
+/**
+ * Translates what an action's run will ask to translate (translate remembers it), without
+ * touching the warehouse: this runs in the background of a run, beside the actions executing.
+ */
+const translateAhead = (action: Action, options: ExecuteOptions, lookup: RelationLookup) =>
+  Effect.gen(function* () {
+    switch (action.kind) {
+      case "table":
+      case "view":
+      case "incremental": {
+        const existing = yield* lookup(action.target.schema ?? "main", action.target.name)
+        const { script } = scriptOf(action, existing, options.fullRefresh === true)
+        const variables = declaredVariables(script.preOps)
+        yield* translateAll(script.preOps, action)
+        yield* translateAll(script.postOps, action, variables)
+        yield* translateOne(script.query, action, action.kind === "view" ? [] : variables)
+        return
+      }
+      case "operations":
+        yield* translateAll(action.queries, action)
+        return
+      case "assertion":
+        yield* translateOne(action.query, action)
+        return
+      case "declaration":
+        return
+    }
+  })
+
 const runAction = (
   action: Action,
   options: ExecuteOptions,
@@ -298,14 +333,13 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
   }
   const catalogue = yield* runCatalogue
   if (options.dryRun !== true) {
-    // Translating is JavaScript, executing is DuckDB's threads: planned in the background while
-    // the first actions run, each action finds its statements translated (translate remembers
-    // them) instead of waiting a few milliseconds for polyglot. A plan that fails here is made
-    // again, and its error reported, when the action runs.
+    // Translating is JavaScript, executing is DuckDB's threads: translated in the background while
+    // the first actions run, each action finds its statements ready instead of waiting a few
+    // milliseconds for polyglot. A translation that fails here fails again, and is reported, when
+    // the action runs.
+    const ahead = selected.filter((action) => !action.disabled)
     yield* Effect.forkChild(
-      Effect.forEach(selected.filter((action) => !action.disabled && action.kind !== "declaration"), (action) => Effect.ignore(runAction(action, { ...options, dryRun: true }, catalogue)).pipe(Effect.andThen(Effect.yieldNow)), {
-        discard: true
-      })
+      Effect.forEach(ahead, (action) => Effect.ignore(translateAhead(action, options, catalogue.lookup)).pipe(Effect.andThen(Effect.yieldNow)), { discard: true })
     )
   }
   const done = new Map<string, Deferred.Deferred<ActionResult>>()
