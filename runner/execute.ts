@@ -6,7 +6,7 @@
  * previous version intact. It does not run Dataform unit tests (see `model-tests.ts`).
  */
 import { availableParallelism } from "node:os"
-import { Deferred, Effect, Schedule, Schema, Semaphore } from "effect"
+import { Deferred, Effect, Fiber, Schedule, Schema, Semaphore } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel } from "./target.ts"
 import { checkDeclarations, declaredVariables, translate, type TranslationError } from "./translate.ts"
@@ -332,13 +332,14 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
     yield* (yield* Warehouse).run(schemas.map((schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`))
   }
   const catalogue = yield* runCatalogue
+  let translatingAhead: Fiber.Fiber<void> | undefined
   if (options.dryRun !== true) {
     // Translating is JavaScript, executing is DuckDB's threads: translated in the background while
     // the first actions run, each action finds its statements ready instead of waiting a few
     // milliseconds for polyglot. A translation that fails here fails again, and is reported, when
     // the action runs.
     const ahead = selected.filter((action) => !action.disabled)
-    yield* Effect.forkChild(
+    translatingAhead = yield* Effect.forkChild(
       Effect.forEach(ahead, (action) => Effect.ignore(translateAhead(action, options, catalogue.lookup)).pipe(Effect.andThen(Effect.yieldNow)), { discard: true })
     )
   }
@@ -399,5 +400,8 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
       )
     })
 
-  return yield* Effect.forEach(selected, runOne, { concurrency: "unbounded" })
+  const results = yield* Effect.forEach(selected, runOne, { concurrency: "unbounded" })
+  // A run that ended early (a failure upstream of everything) need not translate the rest.
+  if (translatingAhead !== undefined) yield* Fiber.interrupt(translatingAhead)
+  return results
 })
