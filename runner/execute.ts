@@ -151,6 +151,17 @@ const scriptOf = (action: TableAction, existing: RelationType | undefined, fullR
   return { incremental, script }
 }
 
+/** A table's, view's or incremental's script translated: its pre-operations declare the variables the rest reads. */
+const translateScript = (action: TableAction, script: ReturnType<typeof scriptOf>["script"]) =>
+  Effect.gen(function* () {
+    const variables = declaredVariables(script.preOps)
+    const preOps = yield* translateAll(script.preOps, action)
+    const postOps = yield* translateAll(script.postOps, action, variables)
+    // A view's query is stored and read later, outside the script: no variables in it.
+    const query = yield* translateOne(script.query, action, action.kind === "view" ? [] : variables)
+    return { variables, preOps, postOps, query }
+  })
+
 /** Statements that build a table, view or incremental table; shared with the model tests. */
 export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
   action: TableAction,
@@ -168,16 +179,11 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
         : []
   const { incremental, script } = scriptOf(action, existing, options.fullRefresh)
   yield* checkDeclarations([...script.preOps, script.query, ...script.postOps], action.fileName)
-  const variables = declaredVariables(script.preOps)
-  const preOps = yield* translateAll(script.preOps, action)
-  const postOps = yield* translateAll(script.postOps, action, variables)
+  const { variables, preOps, postOps, query } = yield* translateScript(action, script)
   if (action.kind === "view") {
-    // The view's query is stored and read later, outside the script: no variables in it.
-    const query = yield* translateOne(script.query, action)
     return { mode: "full" as const, statements: [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps] }
   }
   yield* checkVariablesNotShadowed(action, variables)
-  const query = yield* translateOne(script.query, action, variables)
   if (!incremental) {
     return {
       mode: "full" as const,
@@ -285,11 +291,7 @@ const translateAhead = (action: Action, options: ExecuteOptions, lookup: Relatio
       case "view":
       case "incremental": {
         const existing = yield* lookup(action.target.schema ?? "main", action.target.name)
-        const { script } = scriptOf(action, existing, options.fullRefresh === true)
-        const variables = declaredVariables(script.preOps)
-        yield* translateAll(script.preOps, action)
-        yield* translateAll(script.postOps, action, variables)
-        yield* translateOne(script.query, action, action.kind === "view" ? [] : variables)
+        yield* translateScript(action, scriptOf(action, existing, options.fullRefresh === true).script)
         return
       }
       case "operations":
