@@ -42,6 +42,15 @@ export class IngestRequestError extends Schema.TaggedError<IngestRequestError>()
 
 const MAX_QUARANTINED_PER_ACCOUNT = 100_000
 
+/**
+ * Records encoded and written together, whatever chunks a source emits. The live Google Ads client
+ * and CSV files emit one record at a time, which made a file write per row (50,000 rows through
+ * google-ads-api, HTTP intercepted, took twice as long); the sample's pages hold 10,000 rows, and
+ * a batch that large lives long enough for V8 to move it to the old generation (batches of 1,000
+ * measured about a tenth faster, `docs/performance.md`).
+ */
+export const BATCH_ROWS = 1000
+
 export const runIdAt = (epochMs: number): string =>
   `${new Date(epochMs).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${Math.random().toString(36).slice(2, 8)}`
 
@@ -184,9 +193,9 @@ const ingestAccount = (
         )
       }
     }
-    // Records are encoded a chunk at a time: per-element stream stages cost more than the work.
+    // Records are encoded a batch at a time: per-element stream stages cost more than the work.
     const batches = source.fetch(account, window).pipe(
-      Stream.chunks,
+      Stream.grouped(BATCH_ROWS),
       Stream.map((records) => {
         const batch = envelope.start(records.length)
         for (const record of records) {

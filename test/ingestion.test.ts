@@ -10,7 +10,7 @@ import { decodeOrReject } from "../ingestion/core/checks.ts"
 import { RawZoneError, SourceError } from "../ingestion/core/errors.ts"
 import { rejected, type AccountInfo } from "../ingestion/core/model.ts"
 import { SourceRegistry, type AdsSource } from "../ingestion/core/source.ts"
-import { ingest, volumeFlags, windowFor } from "../ingestion/ingest.ts"
+import { BATCH_ROWS, ingest, volumeFlags, windowFor } from "../ingestion/ingest.ts"
 import { loadRawZone } from "../ingestion/load.ts"
 import { RawZone, makeLocalRawZone, ndjsonLines } from "../ingestion/raw-zone.ts"
 import { mapGoogleAdsRow } from "../ingestion/sources/google_ads/mapping.ts"
@@ -229,6 +229,37 @@ describe("ingestion into the raw zone", () => {
       assert.deepStrictEqual([...seenNames].sort(), [...names].sort())
       assert.strictEqual(summary.accounts[0]!.crc32, crc32(bytes).toString(16).padStart(8, "0"))
     }).pipe(Effect.provide(layers(root, [source])), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
+  it.effect("records are written in batches of a bounded size, whether the source emits them one by one or in large pages", () => {
+    const root = tempDir()
+    const local = makeLocalRawZone(root)
+    const batchRows: Record<string, Array<number>> = {}
+    // The local zone, noting the rows of each batch it is handed.
+    const zone = Layer.succeed(
+      RawZone,
+      RawZone.of({
+        ...local,
+        writeBatches: (key, batches) =>
+          local.writeBatches(key, batches.pipe(Stream.tap((batch) => Effect.sync(() => void (batchRows[key.split("/")[0]!] ??= []).push(batch.rows)))))
+      })
+    )
+    const account: AccountInfo = { id: "1", name: "A", currency: "EUR", timeZone: "UTC" }
+    const records = Array.from({ length: BATCH_ROWS * 2.5 }, (_, n) => mapGoogleAdsRow(googleAdsRow(String(n), "2026-11-24")))
+    // As the live Google Ads client emits rows (one per chunk), and as one large page.
+    const oneByOne = singleAccountSource("single_ads", account, () => Stream.fromIterable(records, { chunkSize: 1 }))
+    const onePage = singleAccountSource("paged_ads", account, () => Stream.fromIterable(records))
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const summary = yield* ingest({ initialDays: 1 })
+      assert.deepStrictEqual(summary.accounts.map((a) => [a.source, a.rows]), [["single_ads", records.length], ["paged_ads", records.length]])
+      assert.deepStrictEqual(batchRows, { "source=single_ads": [BATCH_ROWS, BATCH_ROWS, BATCH_ROWS / 2], "source=paged_ads": [BATCH_ROWS, BATCH_ROWS, BATCH_ROWS / 2] })
+      const lines = readFileSync(path.join(root, summary.accounts[0]!.file!), "utf8").split("\n").filter((line) => line !== "")
+      assert.deepStrictEqual(lines.map((line) => (JSON.parse(line) as { campaign_id: string }).campaign_id), records.map((_, n) => String(n)))
+    }).pipe(
+      Effect.provide(Layer.mergeAll(zone, SourceRegistry.layerFrom([oneByOne, onePage]), Warehouse.layerDuckDB(":memory:"))),
+      Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true })))
+    )
   })
 
   it.effect("a file larger than the flush interval is written whole, flushed to disk along the way", () => {
