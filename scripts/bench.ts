@@ -164,6 +164,7 @@ const program = Effect.gen(function* () {
   // Taken before DuckDB loads anything: this is the ingestion's peak (the JS heap is capped, see package.json).
   const peakRssMb = process.resourceUsage().maxRSS / 1024
   const generatedMs = generation.ms
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6
   const referenceAfter = referenceWorkloadMicros()
   const ingestRowsPerS = ingested.value.rows / seconds(ingested.ms - generatedMs)
   const ingestionFigures = {
@@ -173,13 +174,13 @@ const program = Effect.gen(function* () {
     ingest_seconds: seconds(ingested.ms - generatedMs),
     ingest_rows_per_s_with_generation: Math.round(ingested.value.rows / seconds(ingested.ms)),
     generation_seconds: seconds(generatedMs),
-    ingest_cpu_seconds: (cpu.user + cpu.system) / 1e6,
+    ingest_cpu_seconds: cpuSeconds,
     // The generator runs on the main thread: its wall time is its CPU time there, taken off both.
     ingest_main_thread_cpu_seconds: (mainThread.user + mainThread.system) / 1e6 - seconds(generatedMs),
     // All threads' CPU time (the collector's and the file writes' too): the work one core would
     // have to do, so the rate one core would reach. Measured, held to one vCPU, within a few
     // percent of the rate this gives (docs/performance.md).
-    ingest_rows_per_cpu_s: Math.round(ingested.value.rows / ((cpu.user + cpu.system) / 1e6 - seconds(generatedMs))),
+    ingest_rows_per_cpu_s: Math.round(ingested.value.rows / (cpuSeconds - seconds(generatedMs))),
     ingest_peak_rss_mb: Math.round(peakRssMb),
     reference_workload_us_before: referenceBefore,
     reference_workload_us_after: referenceAfter
