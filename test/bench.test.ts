@@ -8,8 +8,15 @@ import { promisify } from "node:util"
 import { afterAll, assert, describe, it } from "vitest"
 
 const bench = path.resolve(import.meta.dirname, "..", "scripts", "bench.ts")
+const benchLive = path.resolve(import.meta.dirname, "..", "scripts", "bench-live.ts")
 const out = mkdtempSync(path.join(os.tmpdir(), "mdp-bench-"))
-afterAll(() => rmSync(out, { recursive: true, force: true }))
+const outLive = mkdtempSync(path.join(os.tmpdir(), "mdp-bench-live-"))
+afterAll(() => {
+  rmSync(out, { recursive: true, force: true })
+  rmSync(outLive, { recursive: true, force: true })
+})
+const positiveNumber = (result: Record<string, unknown>, key: string) =>
+  assert.isTrue(typeof result[key] === "number" && Number.isFinite(result[key]) && result[key] > 0, `${key}: ${String(result[key])}`)
 
 describe("npm run bench (smoke check at 1,000 rows)", () => {
   it("measures every figure, prints them beside their targets and saves them as JSON in --out", async () => {
@@ -23,11 +30,26 @@ describe("npm run bench (smoke check at 1,000 rows)", () => {
     assert.match(saved[0]!, /^bench-\d+-.+\.json$/)
     const result = JSON.parse(readFileSync(path.join(out, saved[0]!), "utf8")) as Record<string, unknown>
     const ratios = ["load_vs_native_ratio", "transform_vs_direct_ratio", "incremental_vs_full_ratio"]
-    for (const key of ["rows", "ingest_rows_per_s", "ingest_rows_per_cpu_s", "ingest_peak_rss_mb", "compile_s", ...ratios]) {
-      assert.isTrue(typeof result[key] === "number" && Number.isFinite(result[key]) && result[key] > 0, `${key}: ${String(result[key])}`)
-    }
+    for (const key of ["rows", "ingest_rows_per_s", "ingest_rows_per_cpu_s", "ingest_peak_rss_mb", "compile_s", ...ratios]) positiveNumber(result, key)
     assert.isAtLeast(result["rows"] as number, 900)
     assert.strictEqual(result["failed_actions"], 0)
     assert.containsAllKeys(result["machine"], ["cpu", "cores", "memory_gb", "node"])
+  })
+})
+
+describe("npm run bench:live (smoke check at 2,000 rows, two accounts)", () => {
+  it("ingests through the real google-ads-api with Google answered in-process, and saves the figures", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [benchLive, "--rows", "2000", "--accounts", "2", "--out", outLive], { maxBuffer: 16 * 1024 * 1024 })
+    for (const line of ["ingestion through google-ads-api", "on one core", "loading the client", "peak memory (RSS)"]) assert.include(stdout, line)
+    const saved = readdirSync(outLive)
+    assert.strictEqual(saved.length, 1, saved.join(", "))
+    assert.match(saved[0]!, /^bench-live-google_ads-2000-.+\.json$/)
+    const result = JSON.parse(readFileSync(path.join(outLive, saved[0]!), "utf8")) as Record<string, unknown>
+    for (const key of ["ingest_rows_per_s", "ingest_rows_per_cpu_s", "main_thread_us_per_row", "client_load_heap_mb", "ingest_peak_rss_mb"]) positiveNumber(result, key)
+    // Both accounts' searchStream answers were parsed, mapped and written: none failed, none was empty.
+    assert.strictEqual(result["failed_accounts"], 0)
+    assert.strictEqual(result["accounts"], 2)
+    assert.isAtLeast(result["rows"] as number, 1800)
+    assert.isAtMost(result["rows"] as number, 2200)
   })
 })
