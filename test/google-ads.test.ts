@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs"
 import path from "node:path"
+import { Readable } from "node:stream"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
 import nock from "nock"
@@ -102,5 +103,46 @@ describe("Google Ads source (real google-ads-api, HTTP intercepted)", () => {
       const error = yield* Effect.flip(collect(source("another-refresh-token").fetch(account, window)))
       assert.include(error.message, "is not approved")
       assert.notInclude(error.message, secrets.developerToken)
+    }))
+
+  // A searchStream answer that delivers one whole batch of `rows` rows, then loses the connection.
+  const brokenAfter = (rows: number) => () => {
+    const [row] = (JSON.parse(fixture("search-stream-page.json")) as Array<{ results: Array<{ campaign: { id: string } }> }>)[0]!.results
+    const results = Array.from({ length: rows }, (_, i) => ({ ...row!, campaign: { ...row!.campaign, id: String(1000 + i) } }))
+    const body = new Readable({ read() {} })
+    body.push(`[${JSON.stringify({ results, requestId: "first" })},`)
+    setTimeout(() => body.destroy(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })), 20)
+    return body
+  }
+
+  it.live("a connection lost after rows were handed on fails the account without a retry (searchStream cannot resume)", () =>
+    Effect.gen(function* () {
+      oauth()
+      const scope = ads()
+        .post("/v25/customers/1234567890/googleAds:searchStream")
+        .reply(200, brokenAfter(2500))
+        .post("/v25/customers/1234567890/googleAds:searchStream")
+        .reply(200, fixture("search-stream-page.json"))
+      let handedOn = 0
+      const error = yield* Effect.flip(Stream.runForEach(source().fetch(account, window), () => Effect.sync(() => void handedOn++)))
+      assert.strictEqual(error.midStream, true)
+      assert.isFalse(error.retryable)
+      assert.isAtLeast(handedOn, 1000)
+      assert.isFalse(scope.isDone(), "the stream was not started again")
+    }))
+
+  it.live("a connection lost before any row was handed on is retried from the start, without duplicates", () =>
+    Effect.gen(function* () {
+      oauth()
+      const scope = ads()
+        .post("/v25/customers/1234567890/googleAds:searchStream")
+        .reply(200, brokenAfter(3))
+        .post("/v25/customers/1234567890/googleAds:searchStream")
+        .reply(200, fixture("search-stream-page.json"))
+      const records = yield* collect(source().fetch(account, window))
+      assert.isTrue(scope.isDone())
+      // Only the second answer's five records: the first answer's three rows never left the source.
+      assert.strictEqual(records.length, 5)
+      assert.notInclude(records.map((r) => (r._tag === "SourceRecord" ? r.campaignId : "")), "1000")
     }))
 })

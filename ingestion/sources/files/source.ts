@@ -12,7 +12,7 @@ import { Effect, Result, Schema, Stream } from "effect"
 import { checkedRecord, decodeOrReject } from "../../core/checks.ts"
 import { SourceError } from "../../core/errors.ts"
 import { rejected, type AccountInfo, type CheckedMetrics, type DateWindow, type FetchedRecord } from "../../core/model.ts"
-import type { AdsSource } from "../../core/source.ts"
+import { fromAsyncIterableInBatches, type AdsSource } from "../../core/source.ts"
 
 export interface FileSourceDefinition<A> {
   /** The platform, as it appears in the marts. */
@@ -52,7 +52,7 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
 
   const rowsOfFile = (file: string): Stream.Stream<Readonly<Record<string, unknown>>, SourceError> =>
     settings.format === "csv"
-      ? Stream.fromAsyncIterable(createReadStream(file).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, trim: true })), (error) =>
+      ? fromAsyncIterableInBatches(createReadStream(file).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, trim: true })), (error) =>
           fileError(`${path.basename(file)}: ${error instanceof Error ? error.message : String(error)}`)
         )
       : Stream.fromAsyncIterable(createReadStream(file, "utf8"), (error) => fileError(String(error))).pipe(

@@ -1,9 +1,11 @@
 /**
  * The live Google Ads source, through `google-ads-api` (REST `googleAds:searchStream`, parsed as it
- * streams, so memory stays bounded). Several customer accounts, optionally under a manager account
+ * streams; memory is bounded by the SDK's read-ahead of parsed batches, which is large:
+ * `docs/performance.md`). Several customer accounts, optionally under a manager account
  * (`login_customer_id`). Credentials come from the environment as redacted values and never appear
- * in errors. A stream that fails before its first row is retried; one that fails mid-way is not
- * (searchStream cannot resume) and fails the account.
+ * in errors. Rows are taken from the SDK 1,000 at a time: a stream that fails before its first
+ * ones are handed on is retried; one that fails after is not (searchStream cannot resume) and
+ * fails the account.
  */
 import { GoogleAdsApi, errors as googleAdsErrors, type Customer } from "google-ads-api"
 import { Config, type Duration, Effect, Redacted, Schema, Stream } from "effect"
@@ -11,7 +13,7 @@ import { SourceError, type SourceFailureReason } from "../../core/errors.ts"
 import { redactSecrets } from "../../core/redact.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import { protoDurationMs, retryAfterMs, retrySchedule, withRetries } from "../../core/retry.ts"
-import type { AdsSource } from "../../core/source.ts"
+import { fromAsyncIterableInBatches, type AdsSource } from "../../core/source.ts"
 import { mapGoogleAdsRow } from "./mapping.ts"
 import { accountQuery, campaignDailyQuery, GoogleAdsCampaignRow } from "./schema.ts"
 
@@ -169,12 +171,11 @@ export const makeGoogleAdsSource = (settings: GoogleAdsSettings, credentials: Go
     )
 
   const fetch = (account: AccountInfo, window: DateWindow) =>
-    Stream.fromEffectDrain(authenticate(account.id)).pipe(Stream.concat(Stream.suspend(() => {
-      let emitted = 0
-      return Stream.fromAsyncIterable(customerFor(account.id).queryStream<unknown>(campaignDailyQuery(window.start, window.end)), (error) =>
-        sourceError(account.id, classifyGoogleAdsError(error, Date.now()), emitted > 0)
-      ).pipe(Stream.tap(() => Effect.sync(() => void emitted++)))
-    }).pipe(Stream.retry(retrySchedule(settings.retryBase)))), Stream.map(mapGoogleAdsRow))
+    Stream.fromEffectDrain(authenticate(account.id)).pipe(Stream.concat(Stream.suspend(() =>
+      fromAsyncIterableInBatches(customerFor(account.id).queryStream<unknown>(campaignDailyQuery(window.start, window.end)), (error, handedOn) =>
+        sourceError(account.id, classifyGoogleAdsError(error, Date.now()), handedOn > 0)
+      )
+    ).pipe(Stream.retry(retrySchedule(settings.retryBase)))), Stream.map(mapGoogleAdsRow))
 
   return {
     name: GOOGLE_ADS,
