@@ -105,24 +105,28 @@ describe("Google Ads source (real google-ads-api, HTTP intercepted)", () => {
       assert.notInclude(error.message, secrets.developerToken)
     }))
 
-  // A searchStream answer that delivers one whole batch of `rows` rows, then loses the connection.
-  const brokenAfter = (rows: number) => () => {
+  // searchStream answers one whole batch of `rows` rows and loses the connection; a second call
+  // would get the whole fixture.
+  const brokenThenWhole = (rows: number) => {
+    oauth()
     const [row] = (JSON.parse(fixture("search-stream-page.json")) as Array<{ results: Array<{ campaign: { id: string } }> }>)[0]!.results
     const results = Array.from({ length: rows }, (_, i) => ({ ...row!, campaign: { ...row!.campaign, id: String(1000 + i) } }))
-    const body = new Readable({ read() {} })
-    body.push(`[${JSON.stringify({ results, requestId: "first" })},`)
-    setTimeout(() => body.destroy(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })), 20)
-    return body
+    const broken = () => {
+      const body = new Readable({ read() {} })
+      body.push(`[${JSON.stringify({ results, requestId: "first" })},`)
+      setTimeout(() => body.destroy(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })), 20)
+      return body
+    }
+    return ads()
+      .post("/v25/customers/1234567890/googleAds:searchStream")
+      .reply(200, broken)
+      .post("/v25/customers/1234567890/googleAds:searchStream")
+      .reply(200, fixture("search-stream-page.json"))
   }
 
   it.live("a connection lost after rows were handed on fails the account without a retry (searchStream cannot resume)", () =>
     Effect.gen(function* () {
-      oauth()
-      const scope = ads()
-        .post("/v25/customers/1234567890/googleAds:searchStream")
-        .reply(200, brokenAfter(2500))
-        .post("/v25/customers/1234567890/googleAds:searchStream")
-        .reply(200, fixture("search-stream-page.json"))
+      const scope = brokenThenWhole(2500)
       let handedOn = 0
       const error = yield* Effect.flip(Stream.runForEach(source().fetch(account, window), () => Effect.sync(() => void handedOn++)))
       assert.strictEqual(error.midStream, true)
@@ -133,12 +137,7 @@ describe("Google Ads source (real google-ads-api, HTTP intercepted)", () => {
 
   it.live("a connection lost before any row was handed on is retried from the start, without duplicates", () =>
     Effect.gen(function* () {
-      oauth()
-      const scope = ads()
-        .post("/v25/customers/1234567890/googleAds:searchStream")
-        .reply(200, brokenAfter(3))
-        .post("/v25/customers/1234567890/googleAds:searchStream")
-        .reply(200, fixture("search-stream-page.json"))
+      const scope = brokenThenWhole(3)
       const records = yield* collect(source().fetch(account, window))
       assert.isTrue(scope.isDone())
       // Only the second answer's five records: the first answer's three rows never left the source.
