@@ -44,7 +44,10 @@ describe("Meta Ads source (real facebook-nodejs-business-sdk, HTTP intercepted)"
         ["2385001", "2024-05-02", 190, 140.1]
       ])
       assert.strictEqual(good(records)[1]!.payload["campaign_effective_status"], "PAUSED")
-      // Actions stay in the payload as the API sent them; staging applies the allow-list.
+      // The payload is the row as the API sent it (actions included: staging applies the
+      // allow-list), with the campaign's status added.
+      const [sent] = (JSON.parse(fixture("insights-page-1.json")) as { data: ReadonlyArray<Record<string, unknown>> }).data
+      assert.deepStrictEqual(good(records)[0]!.payload, { ...sent, campaign_effective_status: "ACTIVE" })
       assert.deepStrictEqual((good(records)[0]!.payload["actions"] as ReadonlyArray<unknown>).length, 3)
       const rejected = records.filter((r) => r._tag === "RejectedRecord")
       assert.strictEqual(rejected.length, 1)

@@ -1,6 +1,7 @@
 /**
  * The live Meta Ads source, through `facebook-nodejs-business-sdk` (Graph API over HTTPS): campaign
- * insights per day, paged with the SDK's cursor; windows longer than `asyncAfterDays` run as an
+ * insights per day, paged through the SDK's `api.call` as the API sends them (the rows stay plain
+ * JSON, not SDK objects); windows longer than `asyncAfterDays` run as an
  * async report job that is polled to completion. Throttling errors (codes 4, 17, 32, 613, 80000–80014)
  * are retried, waiting as long as the usage headers say; when usage nears its limit the next page
  * waits. The SDK's crash reporter, which would send errors to Meta, is off. The access token never
@@ -105,13 +106,12 @@ export const classifyMetaError = (error: unknown, accessToken: string, nowMs: nu
   return { reason: "bad_response", detail: scrub(error instanceof Error ? error.message : String(error)) }
 }
 
-interface Page {
-  readonly rows: ReadonlyArray<unknown>
-  readonly cursor: { readonly hasNext: () => boolean; readonly next: () => Promise<unknown>; readonly headers?: unknown } & ArrayLike<unknown>
+/** A Graph API list page as sent: its rows, its `paging` (the next page's URL), and, since the API is set to show them, the response headers. */
+interface GraphPage {
+  readonly data?: ReadonlyArray<unknown>
+  readonly paging?: { readonly next?: string }
+  readonly headers?: unknown
 }
-
-const rowsOf = (cursor: ArrayLike<unknown>): ReadonlyArray<unknown> =>
-  Array.from(cursor, (item) => (isRecord(item) && typeof item["exportAllData"] === "function" ? (item as { exportAllData: () => unknown }).exportAllData() : item))
 
 export const makeMetaAdsSource = (settings: MetaAdsSettings, credentials: { readonly accessToken: Redacted.Redacted<string> }): AdsSource => {
   const token = Redacted.value(credentials.accessToken)
@@ -119,7 +119,8 @@ export const makeMetaAdsSource = (settings: MetaAdsSettings, credentials: { read
   // AdReportRun ignores the api it is given and uses the default one.
   FacebookAdsApi.setDefaultApi(api)
   const pageSize = settings.pageSize ?? 500
-  const accountNode = (id: string) => new AdAccount(`act_${id.replace(/^act_/, "")}`, {}, null, api)
+  const adAccountId = (id: string) => `act_${id.replace(/^act_/, "")}`
+  const accountNode = (id: string) => new AdAccount(adAccountId(id), {}, null, api)
 
   const call = <A>(account: string, run: () => Promise<A>) =>
     withRetries(
@@ -135,23 +136,31 @@ export const makeMetaAdsSource = (settings: MetaAdsSettings, credentials: { read
       Effect.mapError((error) => new SourceError({ source: META_ADS, account, reason: "bad_response", detail: error.message }))
     )
 
-  /** Pages through a cursor, waiting between pages when the usage headers ask for it. */
-  const pages = (account: string, first: () => Promise<unknown>) =>
-    Stream.paginate<Page["cursor"] | null, unknown, SourceError>(null, (previous) =>
+  /**
+   * Pages through an edge (`path`, e.g. `act_1/insights`) as the Graph API sends it, following each
+   * page's `next` URL, and waiting between pages when the usage headers ask for it. Through the
+   * SDK's `api.call` rather than its cursor: the cursor builds an SDK object per row, defining a
+   * getter and setter for each of the class's fields (over 100 for insights), which cost about
+   * 150 µs a row (`docs/performance.md`).
+   */
+  const pages = (account: string, path: ReadonlyArray<string>, params: Readonly<Record<string, unknown>>) =>
+    Stream.paginate<GraphPage | null, unknown, SourceError>(null, (previous) =>
       Effect.gen(function* () {
+        const next = previous?.paging?.next
         if (previous !== null) {
           const delay = throttleDelayMs(previous.headers)
           if (delay > 0) yield* Effect.sleep(Duration.millis(delay))
         }
-        // The SDK's cursor is an Array subclass that loads the next page in place.
-        const cursor = (yield* call(account, () => (previous === null ? first() : previous.next()))) as Page["cursor"]
-        return [rowsOf(cursor), cursor.hasNext() ? Option.some<Page["cursor"] | null>(cursor) : Option.none()] as const
+        // `call` adds the access token to a first request's own copy of the parameters; a `next`
+        // URL already carries it.
+        const page = yield* call(account, () => (next === undefined ? api.call<GraphPage>("GET", [...path], { ...params }) : api.call<GraphPage>("GET", next)))
+        return [page.data ?? [], typeof page.paging?.next === "string" ? Option.some<GraphPage | null>(page) : Option.none()] as const
       })
     )
 
   const campaignStatuses = (account: string) =>
     Stream.runFold(
-      pages(account, () => Promise.resolve(accountNode(account).getCampaigns(["id", "name", "effective_status"], { limit: pageSize }))),
+      pages(account, [adAccountId(account), "campaigns"], { fields: "id,name,effective_status", limit: pageSize }),
       () => new Map<string, string>(),
       (statuses, row) => {
         const decoded = Schema.decodeUnknownOption(CampaignFields)(row)
@@ -191,9 +200,10 @@ export const makeMetaAdsSource = (settings: MetaAdsSettings, credentials: { read
         }
         const long = daysBetween(window.start, window.end) + 1 > (settings.asyncAfterDays ?? 31)
         const runId = long ? yield* reportRun(account.id, params) : undefined
-        const rows = pages(account.id, () =>
-          Promise.resolve(runId === undefined ? accountNode(account.id).getInsights([...insightsFields], params) : reportRunNode(runId).getInsights([], { limit: pageSize }))
-        )
+        const rows =
+          runId === undefined
+            ? pages(account.id, [adAccountId(account.id), "insights"], { ...params, fields: insightsFields.join(",") })
+            : pages(account.id, [runId, "insights"], { limit: pageSize })
         return rows.pipe(
           Stream.map((row) => {
             const status = isRecord(row) ? statuses.get(String(row["campaign_id"])) : undefined
