@@ -1,16 +1,18 @@
 /**
- * `npm run bench:live`: ingestion through the live Google Ads client (google-ads-api, REST
- * `googleAds:searchStream`), with Google's servers answered inside this process. The sample bench
- * measures our own pipeline on rows handed over in the SDK's shape; this one measures the path an
- * agency's `npm run ingest` takes, SDK and its JSON parsing included, and the memory it needs.
+ * `npm run bench:live`: ingestion through a live source's real client (google-ads-api and REST
+ * `googleAds:searchStream`, or facebook-nodejs-business-sdk and the Graph API's async insights
+ * reports), with the platform's servers answered inside this process. The sample bench measures
+ * our own pipeline on rows handed over in the SDK's shape; this one measures the path an agency's
+ * `npm run ingest` takes, SDK and its parsing included, and the memory it needs.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:http"
+import { createServer, type ServerResponse } from "node:http"
+import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
 import os from "node:os"
 import path from "node:path"
 import { Readable } from "node:stream"
-import axios from "axios"
+import axios, { type AxiosInstance } from "axios"
 import { Effect, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import nock from "nock"
@@ -18,16 +20,18 @@ import { addDays, eachDay } from "../ingestion/core/dates.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
-import { dailyStats, googleAdsRow, sampleAccounts, sampleCampaigns, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
+import type { AdsSource } from "../ingestion/core/source.ts"
+import { dailyStats, googleAdsRow, metaInsightsRow, sampleAccounts, sampleCampaigns, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
 import { UsageError, parse, repositoryRoot, runCommand, table } from "./cli-support.ts"
 
-const help = `Usage: npm run bench:live -- [--rows N] [--accounts K] [--out DIR]
+const help = `Usage: npm run bench:live -- [--source google_ads|meta_ads] [--rows N] [--accounts K] [--out DIR]
 
-Ingests about N rows (default 100,000) of campaign daily statistics from K Google Ads accounts
-(default 1, fetched at once) through the real google-ads-api client into a local raw zone. No
-network and no credentials: a server on 127.0.0.1 answers in Google's place (the client's calls
-are redirected to it), with the sample's rows in searchStream's documented response shape,
-generated as they are sent.
+Ingests about N rows (default 100,000) of campaign daily statistics from K accounts (default 1,
+fetched at once) of one source (default google_ads) through its real client into a local raw
+zone: google-ads-api (REST searchStream) or facebook-nodejs-business-sdk (an async insights
+report, paged 500 rows at a time). No network and no credentials: a server on 127.0.0.1 answers
+in the platform's place (the client's calls are redirected to it), with the sample's rows in the
+API's documented response shape, generated as they are sent.
 
 Prints rows/s (wall, and per CPU second of all threads, the stand-in server's generation taken
 off), the memory that loading the client costs before any row, and peak memory (RSS). Runs with
@@ -35,6 +39,7 @@ Node's default heap limit, as \`npm run ingest\` does. The result is saved as JS
 or in --out DIR.`
 
 const NOW = Date.parse("2026-11-25T12:00:00Z")
+const AS_OF_DAY = new Date(NOW).toISOString().slice(0, 10)
 const GOOGLE_BATCH = 10_000
 const PIECE_BYTES = 64 * 1024
 // Share of campaign-days with delivery in the sample (paused campaigns stop delivering).
@@ -51,7 +56,7 @@ const generation = { ms: 0 }
  * A searchStream response body: a JSON array of batches of up to 10,000 rows, as Google sends.
  * Generated batch by batch as the client reads, so the server side never holds the whole answer.
  */
-function* searchStreamBody(account: SampleAccount, campaignsPerAccount: number, from: string, to: string, asOfDay: string) {
+function* searchStreamBody(account: SampleAccount, campaignsPerAccount: number, from: string, to: string) {
   const campaigns = sampleCampaigns(42, account, "google_ads", campaignsPerAccount)
   const fieldMask =
     "customer.resourceName,customer.id,customer.descriptiveName,customer.currencyCode,customer.timeZone,campaign.resourceName,campaign.id,campaign.name,campaign.status,campaign.advertisingChannelType,segments.date,metrics.impressions,metrics.clicks,metrics.costMicros,metrics.conversions,metrics.conversionsValue"
@@ -67,9 +72,9 @@ function* searchStreamBody(account: SampleAccount, campaignsPerAccount: number, 
   let started = performance.now()
   for (const day of eachDay(from, to)) {
     for (const campaign of campaigns) {
-      const stats = dailyStats(42, account, campaign, day, asOfDay)
+      const stats = dailyStats(42, account, campaign, day, AS_OF_DAY)
       if (stats === undefined) continue
-      results.push(googleAdsRow(account, campaign, day, stats, asOfDay))
+      results.push(googleAdsRow(account, campaign, day, stats, AS_OF_DAY))
       if (results.length === GOOGLE_BATCH) {
         const bytes = encode()
         generation.ms += performance.now() - started
@@ -84,8 +89,33 @@ function* searchStreamBody(account: SampleAccount, campaignsPerAccount: number, 
   yield Buffer.from("]")
 }
 
+/** An insights report's rows, in the order the Graph API pages them, made as they are asked for. */
+function* insightsRows(account: SampleAccount, campaignsPerAccount: number, from: string, to: string) {
+  const campaigns = sampleCampaigns(42, account, "meta_ads", campaignsPerAccount)
+  for (const day of eachDay(from, to)) {
+    for (const campaign of campaigns) {
+      const stats = dailyStats(42, account, campaign, day, AS_OF_DAY)
+      if (stats !== undefined) yield metaInsightsRow(account, campaign, day, stats, AS_OF_DAY)
+    }
+  }
+}
+
+const META_PAGE = 500
+
+/** A Graph API list page, with the `next` URL the SDK's cursor follows (redirected like every call). */
+const graphPage = (data: ReadonlyArray<unknown>, path: string, after: number, more: boolean) => ({
+  data,
+  paging: {
+    cursors: { before: String(after), after: String(after + 1) },
+    ...(more ? { next: `https://graph.facebook.com${path}?access_token=bench-access-token&limit=${META_PAGE}&after=${after + 1}` } : {})
+  }
+})
+
+const sendJson = (response: ServerResponse, status: number, body: unknown) =>
+  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body))
+
 const program = Effect.gen(function* () {
-  const { values } = yield* parse(process.argv.slice(2), { rows: { type: "string" }, accounts: { type: "string" }, out: { type: "string" } })
+  const { values } = yield* parse(process.argv.slice(2), { source: { type: "string" }, rows: { type: "string" }, accounts: { type: "string" }, out: { type: "string" } })
   if (values.help === true) {
     console.log(help)
     return 0
@@ -96,9 +126,11 @@ const program = Effect.gen(function* () {
   if (!Number.isInteger(accountCount) || accountCount < 1 || accountCount > 9) {
     return yield* new UsageError({ reason: `--accounts takes a whole number from 1 to 9, not "${values.accounts}"` })
   }
+  const platform = values.source ?? "google_ads"
+  if (platform !== "google_ads" && platform !== "meta_ads") return yield* new UsageError({ reason: `--source takes google_ads or meta_ads, not "${platform}"` })
   const campaignsPerAccount = Math.max(1, Math.round(rows / (accountCount * DAYS * DELIVERY)))
   const accounts: ReadonlyArray<SampleAccount> = Array.from({ length: accountCount }, (_, i) => ({
-    ...sampleAccounts.google_ads[i % 2]!,
+    ...sampleAccounts[platform][i % 2]!,
     index: i + 1,
     id: String(1_000_000_001 + i)
   }))
@@ -107,54 +139,108 @@ const program = Effect.gen(function* () {
   const outDir = path.resolve(values.out ?? path.join(repositoryRoot, "data", "bench"))
   const work = path.join(outDir, `work-live-${Date.now()}`)
   mkdirSync(work, { recursive: true })
-  console.log(`Live Google Ads bench: about ${rows.toLocaleString("en")} rows (${accountCount} account(s) × ${campaignsPerAccount} campaigns × ${DAYS} days), work folder ${work}`)
+  console.log(`Live ${platform} bench: about ${rows.toLocaleString("en")} rows (${accountCount} account(s) × ${campaignsPerAccount} campaigns × ${DAYS} days), work folder ${work}`)
 
   const before = process.memoryUsage()
-  // As `npm run ingest` does: the client is loaded only when a Google Ads source is configured.
-  const { makeGoogleAdsSource } = yield* Effect.promise(() => import("../ingestion/sources/google_ads/client.ts"))
+  // As `npm run ingest` does: a client is loaded only when its source is configured.
+  const makeSource: () => AdsSource =
+    platform === "google_ads"
+      ? yield* Effect.promise(async () => {
+          const { makeGoogleAdsSource } = await import("../ingestion/sources/google_ads/client.ts")
+          return () =>
+            makeGoogleAdsSource(
+              { customerIds: accounts.map((a) => a.id), lookbackDays: 14 },
+              { clientId: "bench-client", clientSecret: Redacted.make("bench-client-secret"), developerToken: Redacted.make("bench-developer-token"), refreshToken: Redacted.make("bench-refresh-token") }
+            )
+        })
+      : yield* Effect.promise(async () => {
+          const { makeMetaAdsSource } = await import("../ingestion/sources/meta_ads/client.ts")
+          return () => makeMetaAdsSource({ accountIds: accounts.map((a) => a.id), lookbackDays: 28, pollInterval: "10 millis" }, { accessToken: Redacted.make("bench-access-token") })
+        })
   const loaded = process.memoryUsage()
 
-  // Google's API answered by a server on 127.0.0.1: a real socket and its backpressure, as in
-  // production (nock, which the tests use, hands a body over without one). Only the OAuth token
-  // is intercepted by nock.
-  let searchStreamRequests = 0
+  // The platform's API answered by a server on 127.0.0.1: a real socket and its backpressure, as
+  // in production (nock, which the tests use, hands a body over without one).
+  let requestsServed = 0
+  const reports = new Map<string, { readonly rows: Iterator<unknown>; page: number }>()
+  const answerGoogleAds = (url: URL, body: string, response: ServerResponse) => {
+    const account = accounts.find((a) => url.pathname.endsWith(`/customers/${a.id}/googleAds:searchStream`))
+    if (account === undefined) return sendJson(response, 404, { error: { code: 404, message: `no such customer: ${url.pathname}` } })
+    const { query } = JSON.parse(body) as { readonly query?: string }
+    if (/FROM customer\b/.test(query ?? "")) {
+      const customer = { resourceName: `customers/${account.id}`, id: account.id, descriptiveName: account.name, currencyCode: account.currency, timeZone: account.timeZone }
+      return sendJson(response, 200, [{ results: [{ customer }], fieldMask: "customer.id", requestId: "bench-account" }])
+    }
+    response.writeHead(200, { "content-type": "application/json" })
+    Readable.from(searchStreamBody(account, campaignsPerAccount, from, to)).pipe(response)
+  }
+  // The Graph API calls the Meta client makes: the account, its campaigns, an async insights
+  // report (created, polled once, then paged).
+  const answerMeta = (method: string | undefined, url: URL, response: ServerResponse) => {
+    const [, , node, edge] = url.pathname.split("/")
+    const after = Number(url.searchParams.get("after") ?? "0")
+    const account = accounts.find((a) => node === `act_${a.id}` || node === `9${a.id}`)
+    if (account === undefined) return sendJson(response, 404, { error: { message: `Unknown path ${url.pathname}`, type: "OAuthException", code: 803 } })
+    if (node === `act_${account.id}` && edge === undefined) {
+      return sendJson(response, 200, { id: node, name: account.name, currency: account.currency, timezone_name: account.timeZone })
+    }
+    if (edge === "campaigns") {
+      const campaigns = sampleCampaigns(42, account, "meta_ads", campaignsPerAccount)
+      const page = campaigns.slice(after * META_PAGE, (after + 1) * META_PAGE).map((c) => ({ id: c.id, name: c.name, effective_status: "ACTIVE" }))
+      return sendJson(response, 200, graphPage(page, url.pathname, after, (after + 1) * META_PAGE < campaigns.length))
+    }
+    if (edge === "insights" && method === "POST") {
+      reports.set(`9${account.id}`, { rows: insightsRows(account, campaignsPerAccount, from, to), page: 0 })
+      return sendJson(response, 200, { report_run_id: `9${account.id}` })
+    }
+    const report = reports.get(node ?? "")
+    if (report === undefined) return sendJson(response, 404, { error: { message: `No report ${node}`, type: "GraphMethodException", code: 100 } })
+    if (edge === undefined) return sendJson(response, 200, { id: node, async_status: "Job Completed", async_percent_completion: 100 })
+    if (after !== report.page) return sendJson(response, 400, { error: { message: `page ${after} asked, ${report.page} next`, type: "GraphMethodException", code: 100 } })
+    const started = performance.now()
+    const page: Array<unknown> = []
+    while (page.length < META_PAGE) {
+      const next = report.rows.next()
+      if (next.done === true) break
+      page.push(next.value)
+    }
+    report.page++
+    const text = JSON.stringify(graphPage(page, url.pathname, after, page.length === META_PAGE))
+    generation.ms += performance.now() - started
+    response.writeHead(200, { "content-type": "application/json" }).end(text)
+  }
   const server = createServer((request, response) => {
     const chunks: Array<Buffer> = []
     request.on("data", (chunk: Buffer) => chunks.push(chunk))
     request.on("end", () => {
-      const account = accounts.find((a) => request.url?.includes(`/customers/${a.id}/googleAds:searchStream`) === true)
-      if (account === undefined) {
-        response.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: 404, message: `no such customer: ${request.url}` } }))
-        return
-      }
-      searchStreamRequests++
-      const { query } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { readonly query?: string }
-      response.writeHead(200, { "content-type": "application/json" })
-      if (/FROM customer\b/.test(query ?? "")) {
-        const customer = { resourceName: `customers/${account.id}`, id: account.id, descriptiveName: account.name, currencyCode: account.currency, timeZone: account.timeZone }
-        response.end(JSON.stringify([{ results: [{ customer }], fieldMask: "customer.id", requestId: "bench-account" }]))
-        return
-      }
-      Readable.from(searchStreamBody(account, campaignsPerAccount, from, to, new Date(NOW).toISOString().slice(0, 10))).pipe(response)
+      requestsServed++
+      const url = new URL(request.url ?? "/", "http://127.0.0.1")
+      if (platform === "google_ads") answerGoogleAds(url, Buffer.concat(chunks).toString("utf8"), response)
+      else answerMeta(request.method, url, response)
     })
   })
   yield* Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve)))
   const { port } = server.address() as AddressInfo
-  // google-ads-api sends its REST calls through the shared axios instance: they go to that server.
-  const redirect = axios.interceptors.request.use((config) => {
-    if (config.url !== undefined) config.url = config.url.replace(/^https:\/\/googleads\.googleapis\.com\//, `http://127.0.0.1:${port}/`)
-    return config
-  })
+  // Both SDKs send their REST calls through axios, google-ads-api through its ES module and the
+  // Meta SDK through its CommonJS one (two instances): the calls to the platform go to that server.
+  const host = platform === "google_ads" ? /^https:\/\/googleads\.googleapis\.com\// : /^https:\/\/graph\.facebook\.com\//
+  const instances: ReadonlyArray<AxiosInstance> = [axios, createRequire(import.meta.url)("axios") as AxiosInstance]
+  const redirects = instances.map((instance) =>
+    instance.interceptors.request.use((config) => {
+      // Both SDKs send absolute URLs.
+      if (config.url !== undefined) config.url = config.url.replace(host, `http://127.0.0.1:${port}/`)
+      return config
+    })
+  )
   nock.disableNetConnect()
   nock.enableNetConnect("127.0.0.1")
   nock("https://oauth2.googleapis.com").persist().post("/token").reply(200, { access_token: "ya29.bench", expires_in: 3599, token_type: "Bearer" })
   // A call the redirect missed fails at once, rather than waiting on a connection nock refuses.
-  nock("https://googleads.googleapis.com").persist().post(/.*/).reply(404, { error: { code: 404, message: "not redirected to the bench's local server", status: "NOT_FOUND" } })
-
-  const source = makeGoogleAdsSource(
-    { customerIds: accounts.map((a) => a.id), lookbackDays: 14 },
-    { clientId: "bench", clientSecret: Redacted.make("bench"), developerToken: Redacted.make("bench"), refreshToken: Redacted.make("bench") }
-  )
+  for (const origin of ["https://googleads.googleapis.com", "https://graph.facebook.com"]) {
+    const missed = { error: { code: 404, message: "not redirected to the bench's local server" } }
+    nock(origin).persist().get(/.*/).reply(404, missed).post(/.*/).reply(404, missed)
+  }
+  const source = makeSource()
   const cpuBefore = process.cpuUsage()
   const mainThreadBefore = process.threadCpuUsage()
   const started = performance.now()
@@ -174,7 +260,7 @@ const program = Effect.gen(function* () {
       Effect.sync(() => {
         nock.cleanAll()
         nock.enableNetConnect()
-        axios.interceptors.request.eject(redirect)
+        instances.forEach((instance, i) => instance.interceptors.request.eject(redirects[i]!))
         server.close()
         rmSync(work, { recursive: true, force: true })
       })
@@ -185,12 +271,13 @@ const program = Effect.gen(function* () {
   const mainThread = process.threadCpuUsage(mainThreadBefore)
   const peakRss = process.resourceUsage().maxRSS * 1024
 
-  if (searchStreamRequests < accountCount * 2) {
-    console.error(`The client's requests did not reach the local server (${searchStreamRequests} of at least ${accountCount * 2}): google-ads-api no longer sends them through the shared axios instance.`)
+  if (requestsServed < accountCount * 2) {
+    console.error(`The client's requests did not reach the local server (${requestsServed} of at least ${accountCount * 2}): the SDK no longer sends them through axios.`)
     return 1
   }
   const cpuSeconds = (cpu.user + cpu.system) / 1e6
   const result = {
+    source: platform,
     rows: summary.rows,
     accounts: accountCount,
     failed_accounts: summary.accounts.filter((a) => a.status === "failed").length,
@@ -216,7 +303,7 @@ const program = Effect.gen(function* () {
       table(
         ["figure", "measured"],
         [
-          [`ingestion through google-ads-api, on ${result.machine.cores} core(s)`, `${fmt(result.ingest_rows_per_s)} rows/s (${fmt(wallMs / 1000, 2)} s; generation ${fmt(result.generation_s, 2)} s apart)`],
+          [`ingestion through ${platform === "google_ads" ? "google-ads-api" : "facebook-nodejs-business-sdk"}, on ${result.machine.cores} core(s)`, `${fmt(result.ingest_rows_per_s)} rows/s (${fmt(wallMs / 1000, 2)} s; generation ${fmt(result.generation_s, 2)} s apart)`],
           ["   on one core (CPU, all threads)", `${fmt(result.ingest_rows_per_cpu_s)} rows per CPU second`],
           ["   main thread", `${fmt(result.main_thread_us_per_row, 2)} µs CPU per row`],
           ["loading the client", `+${fmt(result.client_load_heap_mb)} MB JS heap, +${fmt(result.client_load_rss_mb)} MB RSS (${fmt(result.rss_after_client_load_mb)} MB then)`],
@@ -226,7 +313,7 @@ const program = Effect.gen(function* () {
       `\n\nMachine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memory_gb} GB, Node ${result.machine.node}`
   )
   mkdirSync(outDir, { recursive: true })
-  const out = path.join(outDir, `bench-live-google_ads-${rows}-${result.measured_at.replace(/[:.]/g, "-")}.json`)
+  const out = path.join(outDir, `bench-live-${platform}-${rows}-${result.measured_at.replace(/[:.]/g, "-")}.json`)
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
   console.log(`Saved ${path.relative(process.cwd(), out)}`)
   return result.failed_accounts === 0 ? 0 : 1
