@@ -102,7 +102,7 @@ function* insightsRows(account: SampleAccount, campaignsPerAccount: number, from
 
 const META_PAGE = 500
 
-/** A Graph API list page, with the `next` URL the SDK's cursor follows (redirected like every call). */
+/** A Graph API list page, with the `next` URL the client follows (redirected like every call). */
 const graphPage = (data: ReadonlyArray<unknown>, path: string, after: number, more: boolean) => ({
   data,
   paging: {

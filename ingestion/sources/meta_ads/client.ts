@@ -141,7 +141,7 @@ export const makeMetaAdsSource = (settings: MetaAdsSettings, credentials: { read
    * page's `next` URL, and waiting between pages when the usage headers ask for it. Through the
    * SDK's `api.call` rather than its cursor: the cursor builds an SDK object per row, defining a
    * getter and setter for each of the class's fields (over 100 for insights), which cost about
-   * 150 µs a row (`docs/performance.md`).
+   * 145 µs of CPU a row (`docs/performance.md`).
    */
   const pages = (account: string, path: ReadonlyArray<string>, params: Readonly<Record<string, unknown>>) =>
     Stream.paginate<GraphPage | null, unknown, SourceError>(null, (previous) =>
