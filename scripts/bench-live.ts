@@ -16,13 +16,15 @@ import axios, { type AxiosInstance } from "axios"
 import { Effect, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import nock from "nock"
-import { addDays, eachDay } from "../ingestion/core/dates.ts"
+import { addDays } from "../ingestion/core/dates.ts"
+import type { DateWindow } from "../ingestion/core/model.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import type { AdsSource } from "../ingestion/core/source.ts"
-import { dailyStats, googleAdsRow, metaInsightsRow, sampleAccounts, sampleCampaigns, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
-import { UsageError, parse, repositoryRoot, runCommand, table } from "./cli-support.ts"
+import { SAMPLE_DELIVERY, sampleAccounts, sampleCampaigns, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
+import { sampleRows } from "../ingestion/sources/sample/source.ts"
+import { UsageError, benchMachine, parse, repositoryRoot, runCommand, table } from "./cli-support.ts"
 
 const help = `Usage: npm run bench:live -- [--source google_ads|meta_ads] [--rows N] [--accounts K] [--out DIR]
 
@@ -40,10 +42,9 @@ or in --out DIR.`
 
 const NOW = Date.parse("2026-11-25T12:00:00Z")
 const AS_OF_DAY = new Date(NOW).toISOString().slice(0, 10)
+const SEED = 42
 const GOOGLE_BATCH = 10_000
 const PIECE_BYTES = 64 * 1024
-// Share of campaign-days with delivery in the sample (paused campaigns stop delivering).
-const DELIVERY = 0.93
 const DAYS = 365
 
 const mb = (bytes: number) => bytes / 2 ** 20
@@ -56,48 +57,24 @@ const generation = { ms: 0 }
  * A searchStream response body: a JSON array of batches of up to 10,000 rows, as Google sends.
  * Generated batch by batch as the client reads, so the server side never holds the whole answer.
  */
-function* searchStreamBody(account: SampleAccount, campaignsPerAccount: number, from: string, to: string) {
-  const campaigns = sampleCampaigns(42, account, "google_ads", campaignsPerAccount)
+function* searchStreamBody(account: SampleAccount, campaignsPerAccount: number, window: DateWindow) {
   const fieldMask =
     "customer.resourceName,customer.id,customer.descriptiveName,customer.currencyCode,customer.timeZone,campaign.resourceName,campaign.id,campaign.name,campaign.status,campaign.advertisingChannelType,segments.date,metrics.impressions,metrics.clicks,metrics.costMicros,metrics.conversions,metrics.conversionsValue"
-  let results: Array<unknown> = []
-  let batches = 0
-  const encode = () => {
-    const text = `${batches === 0 ? "" : ","}${JSON.stringify({ results, fieldMask, requestId: `bench-${account.id}-${batches}` })}`
-    batches++
-    results = []
-    return Buffer.from(text)
-  }
+  const rows = sampleRows("google_ads", { seed: SEED, campaignsPerAccount }, account, window, AS_OF_DAY)
   yield Buffer.from("[")
-  let started = performance.now()
-  for (const day of eachDay(from, to)) {
-    for (const campaign of campaigns) {
-      const stats = dailyStats(42, account, campaign, day, AS_OF_DAY)
-      if (stats === undefined) continue
-      results.push(googleAdsRow(account, campaign, day, stats, AS_OF_DAY))
-      if (results.length === GOOGLE_BATCH) {
-        const bytes = encode()
-        generation.ms += performance.now() - started
-        for (let at = 0; at < bytes.length; at += PIECE_BYTES) yield bytes.subarray(at, at + PIECE_BYTES)
-        started = performance.now()
-      }
+  for (let batch = 0; ; batch++) {
+    const started = performance.now()
+    const results: Array<unknown> = []
+    for (let next = rows.next(); next.done !== true; next = rows.next()) {
+      results.push(next.value)
+      if (results.length === GOOGLE_BATCH) break
     }
+    const bytes = results.length === 0 ? undefined : Buffer.from(`${batch === 0 ? "" : ","}${JSON.stringify({ results, fieldMask, requestId: `bench-${account.id}-${batch}` })}`)
+    generation.ms += performance.now() - started
+    if (bytes === undefined) break
+    for (let at = 0; at < bytes.length; at += PIECE_BYTES) yield bytes.subarray(at, at + PIECE_BYTES)
   }
-  const last = results.length > 0 ? encode() : Buffer.alloc(0)
-  generation.ms += performance.now() - started
-  for (let at = 0; at < last.length; at += PIECE_BYTES) yield last.subarray(at, at + PIECE_BYTES)
   yield Buffer.from("]")
-}
-
-/** An insights report's rows, in the order the Graph API pages them, made as they are asked for. */
-function* insightsRows(account: SampleAccount, campaignsPerAccount: number, from: string, to: string) {
-  const campaigns = sampleCampaigns(42, account, "meta_ads", campaignsPerAccount)
-  for (const day of eachDay(from, to)) {
-    for (const campaign of campaigns) {
-      const stats = dailyStats(42, account, campaign, day, AS_OF_DAY)
-      if (stats !== undefined) yield metaInsightsRow(account, campaign, day, stats, AS_OF_DAY)
-    }
-  }
 }
 
 const META_PAGE = 500
@@ -128,7 +105,7 @@ const program = Effect.gen(function* () {
   }
   const platform = values.source ?? "google_ads"
   if (platform !== "google_ads" && platform !== "meta_ads") return yield* new UsageError({ reason: `--source takes google_ads or meta_ads, not "${platform}"` })
-  const campaignsPerAccount = Math.max(1, Math.round(rows / (accountCount * DAYS * DELIVERY)))
+  const campaignsPerAccount = Math.max(1, Math.round(rows / (accountCount * DAYS * SAMPLE_DELIVERY)))
   const accounts: ReadonlyArray<SampleAccount> = Array.from({ length: accountCount }, (_, i) => ({
     ...sampleAccounts[platform][i % 2]!,
     index: i + 1,
@@ -172,7 +149,7 @@ const program = Effect.gen(function* () {
       return sendJson(response, 200, [{ results: [{ customer }], fieldMask: "customer.id", requestId: "bench-account" }])
     }
     response.writeHead(200, { "content-type": "application/json" })
-    Readable.from(searchStreamBody(account, campaignsPerAccount, from, to)).pipe(response)
+    Readable.from(searchStreamBody(account, campaignsPerAccount, { start: from, end: to })).pipe(response)
   }
   // The Graph API calls the Meta client makes: the account, its campaigns, an async insights
   // report (created, polled once, then paged).
@@ -185,12 +162,12 @@ const program = Effect.gen(function* () {
       return sendJson(response, 200, { id: node, name: account.name, currency: account.currency, timezone_name: account.timeZone })
     }
     if (edge === "campaigns") {
-      const campaigns = sampleCampaigns(42, account, "meta_ads", campaignsPerAccount)
+      const campaigns = sampleCampaigns(SEED, account, "meta_ads", campaignsPerAccount)
       const page = campaigns.slice(after * META_PAGE, (after + 1) * META_PAGE).map((c) => ({ id: c.id, name: c.name, effective_status: "ACTIVE" }))
       return sendJson(response, 200, graphPage(page, url.pathname, after, (after + 1) * META_PAGE < campaigns.length))
     }
     if (edge === "insights" && method === "POST") {
-      reports.set(`9${account.id}`, { rows: insightsRows(account, campaignsPerAccount, from, to), page: 0 })
+      reports.set(`9${account.id}`, { rows: sampleRows("meta_ads", { seed: SEED, campaignsPerAccount }, account, { start: from, end: to }, AS_OF_DAY), page: 0 })
       return sendJson(response, 200, { report_run_id: `9${account.id}` })
     }
     const report = reports.get(node ?? "")
@@ -276,6 +253,8 @@ const program = Effect.gen(function* () {
     return 1
   }
   const cpuSeconds = (cpu.user + cpu.system) / 1e6
+  // Fewer than the machine's when the process is held to some of them (taskset).
+  const usableCores = os.availableParallelism()
   const result = {
     source: platform,
     rows: summary.rows,
@@ -289,13 +268,7 @@ const program = Effect.gen(function* () {
     client_load_rss_mb: mb(loaded.rss - before.rss),
     rss_after_client_load_mb: mb(loaded.rss),
     ingest_peak_rss_mb: mb(peakRss),
-    machine: {
-      cpu: os.cpus()[0]?.model ?? "unknown",
-      cores: os.availableParallelism(),
-      memory_gb: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      platform: `${os.platform()} ${os.arch()}`
-    },
+    machine: benchMachine(),
     measured_at: new Date().toISOString()
   }
   console.log(
@@ -303,7 +276,7 @@ const program = Effect.gen(function* () {
       table(
         ["figure", "measured"],
         [
-          [`ingestion through ${platform === "google_ads" ? "google-ads-api" : "facebook-nodejs-business-sdk"}, on ${result.machine.cores} core(s)`, `${fmt(result.ingest_rows_per_s)} rows/s (${fmt(wallMs / 1000, 2)} s; generation ${fmt(result.generation_s, 2)} s apart)`],
+          [`ingestion through ${platform === "google_ads" ? "google-ads-api" : "facebook-nodejs-business-sdk"}, on ${usableCores === 1 ? "1 core" : `${usableCores} cores`}`, `${fmt(result.ingest_rows_per_s)} rows/s (${fmt(wallMs / 1000, 2)} s; generation ${fmt(result.generation_s, 2)} s apart)`],
           ["   on one core (CPU, all threads)", `${fmt(result.ingest_rows_per_cpu_s)} rows per CPU second`],
           ["   main thread", `${fmt(result.main_thread_us_per_row, 2)} µs CPU per row`],
           ["loading the client", `+${fmt(result.client_load_heap_mb)} MB JS heap, +${fmt(result.client_load_rss_mb)} MB RSS (${fmt(result.rss_after_client_load_mb)} MB then)`],

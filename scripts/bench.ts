@@ -16,13 +16,14 @@ import { addDays } from "../ingestion/core/dates.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { duckdbColumns, loadRawZone, loadReferenceRates, rawColumns } from "../ingestion/load.ts"
 import { RawZone, makeLocalRawZone } from "../ingestion/raw-zone.ts"
+import { SAMPLE_DELIVERY } from "../ingestion/sources/sample/generator.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { compileProject } from "../runner/compile.ts"
 import { executeGraph } from "../runner/execute.ts"
 import { validateGraph, type Action, type ProjectGraph } from "../runner/graph.ts"
 import { duckdbRelation, quoteIdentifier, targetKey } from "../runner/target.ts"
 import { Warehouse } from "../runner/warehouse.ts"
-import { UsageError, parse, repositoryRoot, runCommand, table } from "./cli-support.ts"
+import { UsageError, benchMachine, parse, repositoryRoot, runCommand, table } from "./cli-support.ts"
 
 const help = `Usage: npm run bench -- --rows N [--keep] [--ingestion-only] [--out DIR]
 
@@ -44,8 +45,6 @@ bench-ingestion-N-….json, for comparing ingestion changes back to back).`
 
 const NOW = Date.parse("2026-11-25T12:00:00Z")
 const ACCOUNTS = 4
-// Share of campaign-days with delivery in the sample (paused campaigns stop delivering).
-const DELIVERY = 0.93
 
 const seconds = (ms: number) => ms / 1000
 // Each measurement as it is taken: a 10M-row run lasts about half an hour.
@@ -125,7 +124,7 @@ const program = Effect.gen(function* () {
   if (!Number.isInteger(rows) || rows < 1000) return yield* new UsageError({ reason: `--rows takes a whole number of at least 1000, not "${values.rows}"` })
 
   const days = Math.min(365, Math.max(30, Math.round(rows / (ACCOUNTS * 50))))
-  const campaignsPerAccount = Math.max(1, Math.round(rows / (ACCOUNTS * days * DELIVERY)))
+  const campaignsPerAccount = Math.max(1, Math.round(rows / (ACCOUNTS * days * SAMPLE_DELIVERY)))
   const outDir = path.resolve(values.out ?? path.join(repositoryRoot, "data", "bench"))
   const work = path.join(outDir, `work-${Date.now()}`)
   const rawRoot = path.join(work, "raw")
@@ -186,7 +185,7 @@ const program = Effect.gen(function* () {
     reference_workload_us_after: referenceAfter
   }
   progress(`${ingestionFigures.ingest_rows_per_s.toLocaleString("en")} rows/s, generation excluded (${fmt(ingestionFigures.generation_seconds)} s of it)`)
-  const machine = { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}` }
+  const machine = benchMachine()
   // Fewer than the machine's when the process is held to some of them (taskset).
   const usableCores = os.availableParallelism()
   const ingestionRows = [

@@ -2,6 +2,7 @@
  * What every `mdp` subcommand shares: the repository's default paths, argument parsing with
  * helpful errors, and turning any failure into one sentence and a hint instead of a stack trace.
  */
+import os from "node:os"
 import path from "node:path"
 import { parseArgs, type ParseArgsConfig } from "node:util"
 import { Cause, Effect, Exit, Schema } from "effect"
@@ -99,3 +100,12 @@ export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<Readon
   const line = (cells: ReadonlyArray<string>) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")
 }
+
+/** The machine a benchmark ran on, as its JSON records it: all its cores, whatever the process may use. */
+export const benchMachine = () => ({
+  cpu: os.cpus()[0]?.model ?? "unknown",
+  cores: os.cpus().length,
+  memory_gb: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.arch()}`
+})

@@ -101,6 +101,9 @@ export interface SampleCampaign {
   readonly newName: string
 }
 
+/** Share of campaign-days with delivery over a year (paused campaigns stop delivering): sizes a sample to a row count. */
+export const SAMPLE_DELIVERY = 0.93
+
 export const sampleCampaigns = (seed: number, account: SampleAccount, platform: "google_ads" | "meta_ads", count: number): ReadonlyArray<SampleCampaign> =>
   Array.from({ length: count }, (_, index) => {
     const channels = platform === "google_ads" ? googleChannels : metaObjectives

@@ -26,7 +26,8 @@ export interface SampleOptions {
 const GOOGLE_BATCH = 10_000
 const META_PAGE = 500
 
-function* rowsOf(platform: "google_ads" | "meta_ads", options: SampleOptions, account: SampleAccount, window: DateWindow, asOfDay: string) {
+/** A window's rows for one account, day by day, in the API's row shape; also served by the live bench's stand-in servers. */
+export function* sampleRows(platform: "google_ads" | "meta_ads", options: SampleOptions, account: SampleAccount, window: DateWindow, asOfDay: string) {
   const campaigns = sampleCampaigns(options.seed, account, platform, options.campaignsPerAccount ?? 6)
   for (const day of eachDay(window.start, window.end)) {
     for (const campaign of campaigns) {
@@ -85,7 +86,7 @@ const makeSource = (platform: "google_ads" | "meta_ads", options: SampleOptions)
             // "As of" is the day the data is fetched: recent conversions are still maturing.
             const asOfDay = dayInZone(now, account.timeZone)
             // One page at a time: a chunk of pages would hold a whole window in memory.
-            return Stream.fromIterable(metered(pagesOf(platform, rowsOf(platform, options, sample, window, asOfDay)), options.meter), { chunkSize: 1 }).pipe(
+            return Stream.fromIterable(metered(pagesOf(platform, sampleRows(platform, options, sample, window, asOfDay)), options.meter), { chunkSize: 1 }).pipe(
               Stream.flatMap((page) => Stream.fromIterable(rowsFromPage(page))),
               Stream.map(map)
             )
