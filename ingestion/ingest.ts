@@ -44,8 +44,8 @@ const MAX_QUARANTINED_PER_ACCOUNT = 100_000
 
 /**
  * Records encoded and written together, whatever chunks a source emits. The live Google Ads client
- * and CSV files emit one record at a time, which made a file write per row (50,000 rows through
- * google-ads-api, HTTP intercepted, took twice as long); the sample's pages hold 10,000 rows, and
+ * and CSV files used to emit one record at a time, which made a file write per row (50,000 rows
+ * through google-ads-api, HTTP intercepted, took twice as long); the sample's pages hold 10,000 rows, and
  * a batch that large lives long enough for V8 to move it to the old generation (batches of 1,000
  * measured about a tenth faster, `docs/performance.md`).
  */

@@ -246,7 +246,7 @@ describe("ingestion into the raw zone", () => {
     )
     const account: AccountInfo = { id: "1", name: "A", currency: "EUR", timeZone: "UTC" }
     const records = Array.from({ length: BATCH_ROWS * 2.5 }, (_, n) => mapGoogleAdsRow(googleAdsRow(String(n), "2026-11-24")))
-    // As the live Google Ads client emits rows (one per chunk), and as one large page.
+    // One row per chunk (as async iterators give them) and one large page.
     const oneByOne = singleAccountSource("single_ads", account, () => Stream.fromIterable(records, { chunkSize: 1 }))
     const onePage = singleAccountSource("paged_ads", account, () => Stream.fromIterable(records))
     return Effect.gen(function* () {
