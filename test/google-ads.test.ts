@@ -6,14 +6,14 @@ import { Effect, Redacted, Stream } from "effect"
 import nock from "nock"
 import { afterEach, beforeEach } from "vitest"
 import type { FetchedRecord, SourceRecord } from "../ingestion/core/model.ts"
-import { makeGoogleAdsSource } from "../ingestion/sources/google_ads/client.ts"
+import { makeGoogleAdsSource, nextRequestDays } from "../ingestion/sources/google_ads/client.ts"
 
 const fixture = (name: string): string => readFileSync(path.join(import.meta.dirname, "fixtures", "google_ads", name), "utf8")
 
 const secrets = { clientSecret: "client-secret-XYZ", developerToken: "dev-token-XYZ", refreshToken: "refresh-token-XYZ" }
-const source = (refreshToken = secrets.refreshToken) =>
+const source = (refreshToken = secrets.refreshToken, rowsPerRequest?: number) =>
   makeGoogleAdsSource(
-    { customerIds: ["123-456-7890"], loginCustomerId: "999-000-1111", lookbackDays: 14, retryBase: "10 millis" },
+    { customerIds: ["123-456-7890"], loginCustomerId: "999-000-1111", lookbackDays: 14, retryBase: "10 millis", ...(rowsPerRequest === undefined ? {} : { rowsPerRequest }) },
     {
       clientId: "client-id",
       clientSecret: Redacted.make(secrets.clientSecret),
@@ -33,21 +33,51 @@ afterEach(() => {
   nock.enableNetConnect()
 })
 
+const SEARCH_STREAM = "/v25/customers/1234567890/googleAds:searchStream"
+interface Batch {
+  readonly results: ReadonlyArray<{ readonly segments: { readonly date: string }; readonly campaign: { readonly id: string } }>
+  readonly fieldMask: string
+  readonly requestId: string
+}
+const fixtureBatches = (): ReadonlyArray<Batch> => JSON.parse(fixture("search-stream-page.json")) as ReadonlyArray<Batch>
+const datesAsked = (body: unknown): readonly [string, string] => {
+  const match = /segments\.date BETWEEN '(\d{4}-\d{2}-\d{2})' AND '(\d{4}-\d{2}-\d{2})'/.exec(String((body as { query?: unknown }).query))
+  if (match === null) throw new Error(`no date range in ${JSON.stringify(body)}`)
+  return [match[1]!, match[2]!]
+}
+const asks = (from: string, to: string) => (body: unknown) => datesAsked(body).join("..") === `${from}..${to}`
+
+/**
+ * Answers every searchStream call as Google would: the batches' rows of the dates the query asks
+ * for (a batch with no results when there are none). Returns the date ranges asked, in order.
+ */
+const answerByDates = (batches: ReadonlyArray<Batch> = fixtureBatches(), scope = ads()): Array<string> => {
+  const asked: Array<string> = []
+  scope
+    .persist()
+    .post(SEARCH_STREAM)
+    .reply(async (request: Request) => {
+      const [from, to] = datesAsked(JSON.parse(await request.text()))
+      asked.push(`${from}..${to}`)
+      const answer = batches.map((batch) => ({ ...batch, results: batch.results.filter((row) => row.segments.date >= from && row.segments.date <= to) }))
+      const withRows = answer.filter((batch) => batch.results.length > 0)
+      return [200, withRows.length > 0 ? withRows : [{ fieldMask: answer[0]!.fieldMask, requestId: "empty" }]]
+    })
+  return asked
+}
+
 const window = { start: "2024-05-01", end: "2024-05-02" }
 const account = { id: "1234567890", name: "Acme EU", currency: "EUR", timeZone: "Europe/Paris" }
 const collect = <E>(stream: Stream.Stream<FetchedRecord, E>) => Stream.runCollect(stream).pipe(Effect.map((chunk) => [...chunk]))
 
 describe("Google Ads source (real google-ads-api, HTTP intercepted)", () => {
-  it.live("streams every batch of searchStream, maps rows and quarantines malformed ones", () =>
+  it.live("fetches the window with searchStream, maps rows and quarantines malformed ones", () =>
     Effect.gen(function* () {
       oauth()
-      let requestBody: unknown
       // The SDK must send the developer token and the manager account; otherwise nothing answers.
-      nock("https://googleads.googleapis.com", { reqheaders: { "developer-token": secrets.developerToken, "login-customer-id": "9990001111" } })
-        .post("/v25/customers/1234567890/googleAds:searchStream", (body) => ((requestBody = body), true))
-        .reply(200, fixture("search-stream-page.json"))
+      const asked = answerByDates(fixtureBatches(), nock("https://googleads.googleapis.com", { reqheaders: { "developer-token": secrets.developerToken, "login-customer-id": "9990001111" } }))
       const records = yield* collect(source().fetch(account, window))
-      assert.include(String((requestBody as { query: string }).query), "WHERE segments.date BETWEEN '2024-05-01' AND '2024-05-02'")
+      assert.deepStrictEqual(asked, ["2024-05-01..2024-05-01", "2024-05-02..2024-05-02"])
       const good = records.filter((r): r is SourceRecord => r._tag === "SourceRecord")
       assert.strictEqual(records.length, 5, JSON.stringify(records.filter((r) => r._tag === "RejectedRecord"), null, 1))
       assert.deepStrictEqual(good.map((r) => [r.campaignId, r.date, r.metrics.spend, r.metrics.clicks]), [
@@ -63,17 +93,50 @@ describe("Google Ads source (real google-ads-api, HTTP intercepted)", () => {
       assert.include(quarantined.map((r) => (r._tag === "RejectedRecord" ? r.reason : "")).join("\n"), "name")
     }))
 
+  it.live("asks for as many days at a time as fit the row target, each day exactly once", () =>
+    Effect.gen(function* () {
+      oauth()
+      // Three campaigns a day for 30 days, against a target of 10 rows a request.
+      const [{ results: [row] }] = fixtureBatches() as [Batch]
+      const days = Array.from({ length: 30 }, (_, i) => `2024-06-${String(i + 1).padStart(2, "0")}`)
+      const results = days.flatMap((date) => ["1", "2", "3"].map((id) => ({ ...row!, campaign: { ...row!.campaign, id }, segments: { date } })))
+      const asked = answerByDates([{ results, fieldMask: "segments.date", requestId: "june" }])
+      const records = yield* collect(source(undefined, 10).fetch(account, { start: "2024-06-01", end: "2024-06-30" }))
+      // One day first; then the 3 rows a day it showed allow three days a request.
+      assert.deepStrictEqual(asked, [
+        "2024-06-01..2024-06-01",
+        "2024-06-02..2024-06-04",
+        "2024-06-05..2024-06-07",
+        "2024-06-08..2024-06-10",
+        "2024-06-11..2024-06-13",
+        "2024-06-14..2024-06-16",
+        "2024-06-17..2024-06-19",
+        "2024-06-20..2024-06-22",
+        "2024-06-23..2024-06-25",
+        "2024-06-26..2024-06-28",
+        "2024-06-29..2024-06-30"
+      ])
+      const keys = records.map((r) => (r._tag === "SourceRecord" ? `${r.campaignId} ${r.date}` : r.reason))
+      assert.strictEqual(keys.length, 90)
+      assert.strictEqual(new Set(keys).size, 90)
+    }))
+
+  it("a request grows at most fourfold, and a day busier than the target is still asked for alone", () => {
+    assert.strictEqual(nextRequestDays(1, 0, 10_000), 4)
+    assert.strictEqual(nextRequestDays(4, 0, 10_000), 16)
+    assert.strictEqual(nextRequestDays(16, 100, 10_000), 64)
+    assert.strictEqual(nextRequestDays(64, 2_000, 10_000), 5)
+    assert.strictEqual(nextRequestDays(5, 50_000, 10_000), 1)
+  })
+
   it.live("a quota error is retried after Google's retry delay, then succeeds", () =>
     Effect.gen(function* () {
       oauth()
-      const scope = ads()
-        .post("/v25/customers/1234567890/googleAds:searchStream")
-        .reply(429, fixture("quota-exhausted.json"))
-        .post("/v25/customers/1234567890/googleAds:searchStream")
-        .reply(200, fixture("search-stream-page.json"))
+      const quota = ads().post(SEARCH_STREAM).reply(429, fixture("quota-exhausted.json"))
+      answerByDates()
       const started = Date.now()
       const records = yield* collect(source().fetch(account, window))
-      assert.isTrue(scope.isDone())
+      assert.isTrue(quota.isDone())
       assert.strictEqual(records.length, 5)
       // retryDelay "1s" is honoured although the back-off would have waited 10 ms.
       assert.isAtLeast(Date.now() - started, 900)
@@ -105,43 +168,45 @@ describe("Google Ads source (real google-ads-api, HTTP intercepted)", () => {
       assert.notInclude(error.message, secrets.developerToken)
     }))
 
-  // searchStream answers one whole batch of `rows` rows and loses the connection; a second call
-  // would get the whole fixture.
-  const brokenThenWhole = (rows: number) => {
-    oauth()
-    const [row] = (JSON.parse(fixture("search-stream-page.json")) as Array<{ results: Array<{ campaign: { id: string } }> }>)[0]!.results
-    const results = Array.from({ length: rows }, (_, i) => ({ ...row!, campaign: { ...row!.campaign, id: String(1000 + i) } }))
+  // searchStream answers one whole batch of `rows` rows for the second day, then loses the connection.
+  const brokenSecondDay = (rows: number) => {
+    const [{ results: [row] }] = fixtureBatches() as [Batch]
+    const results = Array.from({ length: rows }, (_, i) => ({ ...row!, campaign: { ...row!.campaign, id: String(1000 + i) }, segments: { date: "2024-05-02" } }))
     const broken = () => {
       const body = new Readable({ read() {} })
       body.push(`[${JSON.stringify({ results, requestId: "first" })},`)
       setTimeout(() => body.destroy(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })), 20)
       return body
     }
-    return ads()
-      .post("/v25/customers/1234567890/googleAds:searchStream")
-      .reply(200, broken)
-      .post("/v25/customers/1234567890/googleAds:searchStream")
-      .reply(200, fixture("search-stream-page.json"))
+    return ads().post(SEARCH_STREAM, asks("2024-05-02", "2024-05-02")).reply(200, broken)
   }
 
-  it.live("a connection lost after rows were handed on fails the account without a retry (searchStream cannot resume)", () =>
+  it.live("a connection lost mid-answer is retried for that request alone, without duplicates", () =>
     Effect.gen(function* () {
-      const scope = brokenThenWhole(2500)
-      let handedOn = 0
-      const error = yield* Effect.flip(Stream.runForEach(source().fetch(account, window), () => Effect.sync(() => void handedOn++)))
-      assert.strictEqual(error.midStream, true)
-      assert.isFalse(error.retryable)
-      assert.isAtLeast(handedOn, 1000)
-      assert.isFalse(scope.isDone(), "the stream was not started again")
-    }))
-
-  it.live("a connection lost before any row was handed on is retried from the start, without duplicates", () =>
-    Effect.gen(function* () {
-      const scope = brokenThenWhole(3)
+      oauth()
+      const broken = brokenSecondDay(2500)
+      const asked = answerByDates()
       const records = yield* collect(source().fetch(account, window))
-      assert.isTrue(scope.isDone())
-      // Only the second answer's five records: the first answer's three rows never left the source.
+      assert.isTrue(broken.isDone())
+      assert.deepStrictEqual(asked, ["2024-05-01..2024-05-01", "2024-05-02..2024-05-02"])
+      // The fixture's five records only: none of the lost answer's 2,500 rows was handed on.
       assert.strictEqual(records.length, 5)
       assert.notInclude(records.map((r) => (r._tag === "SourceRecord" ? r.campaignId : "")), "1000")
+    }))
+
+  it.live("a request that fails for good fails the account after the days already fetched, and is not repeated", () =>
+    Effect.gen(function* () {
+      oauth()
+      const refused = ads()
+        .post(SEARCH_STREAM, asks("2024-05-02", "2024-05-02"))
+        .reply(400, JSON.stringify([{ error: { code: 400, message: "Request contains an invalid argument.", status: "INVALID_ARGUMENT" } }]))
+      const asked = answerByDates()
+      let handedOn = 0
+      const error = yield* Effect.flip(Stream.runForEach(source().fetch(account, window), () => Effect.sync(() => void handedOn++)))
+      assert.isTrue(refused.isDone())
+      assert.strictEqual(error.reason, "bad_response")
+      assert.isFalse(error.retryable)
+      assert.strictEqual(handedOn, 2)
+      assert.deepStrictEqual(asked, ["2024-05-01..2024-05-01"])
     }))
 })

@@ -114,7 +114,7 @@ describe("ingestion into the raw zone", () => {
     const flaky = singleAccountSource("flaky_ads", account, (_account, window) =>
       Stream.fromIterable([googleAdsRow("1", window.start), googleAdsRow("2", window.start)]).pipe(
         Stream.map(mapGoogleAdsRow),
-        Stream.concat(failing ? Stream.fail(new SourceError({ source: "flaky_ads", account: "flaky", reason: "server", detail: "connection reset", midStream: true })) : Stream.empty)
+        Stream.concat(failing ? Stream.fail(new SourceError({ source: "flaky_ads", account: "flaky", reason: "server", detail: "connection reset" })) : Stream.empty)
       )
     )
     return Effect.gen(function* () {

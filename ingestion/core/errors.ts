@@ -10,12 +10,10 @@ export class SourceError extends Schema.TaggedError<SourceError>()("SourceError"
   account: Schema.optionalKey(Schema.String),
   reason: SourceFailureReason,
   detail: Schema.String,
-  retryAfterMs: Schema.optionalKey(Schema.Number),
-  /** Set when a stream failed after emitting rows: restarting it would emit them twice. */
-  midStream: Schema.optionalKey(Schema.Boolean)
+  retryAfterMs: Schema.optionalKey(Schema.Number)
 }) {
   get retryable(): boolean {
-    return this.midStream !== true && (this.reason === "rate_limited" || this.reason === "server" || this.reason === "network")
+    return this.reason === "rate_limited" || this.reason === "server" || this.reason === "network"
   }
   override get message(): string {
     return `${this.source}${this.account === undefined ? "" : ` account ${this.account}`}: ${this.reason.replace("_", " ")}: ${this.detail}`

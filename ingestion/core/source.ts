@@ -33,32 +33,22 @@ export class SourceRegistry extends Context.Service<SourceRegistry, { readonly s
 }
 
 /**
- * An SDK's async iterable of rows as a stream, taken from it up to `size` rows at a time: each
- * stream pull costs several promise and fiber steps, and `Stream.fromAsyncIterable` pulls one row
- * at a time. Through google-ads-api, held to one vCPU, this did 10–30 % more rows per CPU second
- * (`docs/performance.md`). `onError` learns how many rows had already been handed on: a stream
- * that cannot resume may be retried only while that is 0.
+ * An async iterable of rows (a CSV parser's) as a stream, taken from it up to `size` rows at a
+ * time: each stream pull costs several promise and fiber steps, and `Stream.fromAsyncIterable`
+ * pulls one row at a time. Through google-ads-api's streaming parser, held to one vCPU, this did
+ * 10–30 % more rows per CPU second (`docs/performance.md`).
  */
-export const fromAsyncIterableInBatches = <A, E>(
-  rows: AsyncIterable<A>,
-  onError: (error: unknown, handedOn: number) => E,
-  size = 1000
-): Stream.Stream<A, E> => {
-  let handedOn = 0
+export const fromAsyncIterableInBatches = <A, E>(rows: AsyncIterable<A>, onError: (error: unknown) => E, size = 1000): Stream.Stream<A, E> => {
   async function* batches(): AsyncGenerator<readonly [A, ...Array<A>]> {
     let batch: Array<A> = []
     for await (const row of rows) {
       batch.push(row)
       if (batch.length === size) {
-        handedOn += batch.length
         yield batch as unknown as readonly [A, ...Array<A>]
         batch = []
       }
     }
-    if (batch.length > 0) {
-      handedOn += batch.length
-      yield batch as unknown as readonly [A, ...Array<A>]
-    }
+    if (batch.length > 0) yield batch as unknown as readonly [A, ...Array<A>]
   }
-  return Stream.fromChannel(Channel.fromAsyncIterable(batches(), (error) => onError(error, handedOn)))
+  return Stream.fromChannel(Channel.fromAsyncIterable(batches(), onError))
 }
