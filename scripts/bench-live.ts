@@ -148,7 +148,7 @@ const program = Effect.gen(function* () {
       const customer = { resourceName: `customers/${account.id}`, id: account.id, descriptiveName: account.name, currencyCode: account.currency, timeZone: account.timeZone }
       return sendJson(response, 200, [{ results: [{ customer }], fieldMask: "customer.id", requestId: "bench-account" }])
     }
-    // The dates the query asks for: the client may split the window into several requests.
+    // The client asks for a few days per request: answer the days the query names.
     const dates = /segments\.date BETWEEN '(\d{4}-\d{2}-\d{2})' AND '(\d{4}-\d{2}-\d{2})'/.exec(query ?? "")
     if (dates === null) return sendJson(response, 400, { error: { code: 400, message: `no date range in the query: ${query ?? ""}` } })
     response.writeHead(200, { "content-type": "application/json" })

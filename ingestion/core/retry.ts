@@ -2,7 +2,8 @@
  * The retry policy for source API calls: exponential back-off from 500 ms, jittered, each delay
  * capped at one minute and never shorter than the API's own Retry-After hint; five retries at
  * most, and only for retryable failures (rate limits, 5xx, network): any other failure ends the
- * retries at once. One Schedule serves API calls (`Effect.retry`) and streams (`Stream.retry`).
+ * retries at once. Every source retries its API calls with it, each call one whose result has not
+ * been handed on, so a retry never emits rows twice.
  */
 import { Duration, Effect, Schedule } from "effect"
 import type { SourceError } from "./errors.ts"
@@ -10,7 +11,7 @@ import type { SourceError } from "./errors.ts"
 export const MAX_RETRIES = 5
 const MAX_DELAY = Duration.minutes(1)
 
-export const retrySchedule = (base: Duration.Input = "500 millis") =>
+const retrySchedule = (base: Duration.Input = "500 millis") =>
   Schedule.exponential(base, 2).pipe(
     Schedule.jittered,
     Schedule.setInputType<SourceError>(),
