@@ -6,7 +6,8 @@
  * accounts of all sources share one bounded pool; a failing account never loses the others' data.
  */
 import { hash } from "node:crypto"
-import { Clock, Effect, Schema, Stream } from "effect"
+import { Cause, Clock, Effect, Exit, Option, Queue, Schema, Stream } from "effect"
+import type { SourceError } from "./core/errors.ts"
 import { addDays, dayInZone, eachDay, isIsoDate } from "./core/dates.ts"
 import { RAW_SCHEMA_VERSION, type AccountInfo, type DateWindow, type RejectedRecord, type SourceRecord } from "./core/model.ts"
 import { SourceRegistry, type AdsSource } from "./core/source.ts"
@@ -41,6 +42,16 @@ export class IngestRequestError extends Schema.TaggedError<IngestRequestError>()
 }
 
 const MAX_QUARANTINED_PER_ACCOUNT = 100_000
+
+/** An account's run rejected more records than it may quarantine: the source's format has probably changed. */
+export class TooManyMalformedError extends Schema.TaggedError<TooManyMalformedError>()("TooManyMalformedError", {
+  limit: Schema.Number,
+  firstReason: Schema.String
+}) {
+  override get message(): string {
+    return `more than ${this.limit} malformed records (the first: ${this.firstReason}); the source's format has probably changed, so nothing of this run counts`
+  }
+}
 
 /**
  * Records encoded and written together, whatever chunks a source emits. The live Google Ads client
@@ -181,66 +192,71 @@ const ingestAccount = (
     const ingestDate = new Date(run.nowMs).toISOString().slice(0, 10)
     const folder = `source=${source.name}/stream=${source.stream}/ingest_date=${ingestDate}/run=${run.runId}`
     const rowsPerDay = new Map<string, number>()
-    const quarantine: Array<string> = []
     let quarantined = 0
+    // Named in the error if the run has to stop: its records are not kept then.
+    let firstReason = ""
     const envelope = envelopeEncoder({ runId: run.runId, ingestedAt: run.ingestedAt, source: source.name, window })
+    const quarantineLine = (record: RejectedRecord): string =>
+      JSON.stringify({ _run_id: run.runId, _ingested_at: run.ingestedAt, _source: source.name, _account_id: account.id, reason: record.reason, payload: record.payload })
 
-    const holdRejected = (record: RejectedRecord): void => {
-      // Held in memory until the data file is complete; past the cap the account fails below.
-      if (++quarantined <= MAX_QUARANTINED_PER_ACCOUNT) {
-        quarantine.push(
-          JSON.stringify({ _run_id: run.runId, _ingested_at: run.ingestedAt, _source: source.name, _account_id: account.id, reason: record.reason, payload: record.payload })
-        )
-      }
-    }
+    // Rejected records go to their own file as they come, written beside the data file: holding
+    // them until the data file was complete held up to the cap's worth of lines in memory.
+    const rejectedBatches = yield* Queue.bounded<NdjsonBatch, Cause.Done | SourceError | TooManyMalformedError>(2)
     // Records are encoded a batch at a time: per-element stream stages cost more than the work.
     const batches = source.fetch(account, window).pipe(
       Stream.grouped(BATCH_ROWS),
-      Stream.map((records) => {
+      Stream.mapEffect((records) => {
         const batch = envelope.start(records.length)
+        const rejectedLines: Array<string> = []
         for (const record of records) {
           if (record._tag === "RejectedRecord") {
-            holdRejected(record)
+            if (firstReason === "") firstReason = record.reason
+            rejectedLines.push(quarantineLine(record))
             continue
           }
           rowsPerDay.set(record.date, (rowsPerDay.get(record.date) ?? 0) + 1)
           envelope.write(batch, record)
         }
-        return envelope.finish(batch)
-      })
+        const encoded = envelope.finish(batch)
+        if (rejectedLines.length === 0) return Effect.succeed(encoded)
+        quarantined += rejectedLines.length
+        if (quarantined > MAX_QUARANTINED_PER_ACCOUNT) return Effect.fail(new TooManyMalformedError({ limit: MAX_QUARANTINED_PER_ACCOUNT, firstReason }))
+        return Queue.offer(rejectedBatches, ndjsonLines(rejectedLines)).pipe(Effect.as(encoded))
+      }),
+      // A failed fetch fails the quarantine file too, so that neither appears.
+      Stream.onExit((exit) => (Exit.isSuccess(exit) ? Queue.end(rejectedBatches) : Queue.failCause(rejectedBatches, exit.cause)))
     )
-    const written = yield* Effect.result(rawZone.writeBatches(`${folder}/account=${account.id}.ndjson`, batches))
-    if (written._tag === "Success" && quarantined > MAX_QUARANTINED_PER_ACCOUNT) {
-      return {
-        ...base,
-        status: "failed" as const,
-        windowStart: window.start,
-        windowEnd: window.end,
-        error: `more than ${MAX_QUARANTINED_PER_ACCOUNT} malformed records (${quarantined}); the source's format has probably changed, so nothing of this run counts`
-      }
-    }
+    // No file when nothing was rejected.
+    const writeQuarantine = Queue.take(rejectedBatches).pipe(
+      Effect.map(Option.some),
+      Effect.catchIf(Cause.isDone, () => Effect.succeed(Option.none())),
+      Effect.flatMap((first) =>
+        Option.isNone(first)
+          ? Effect.succeed(undefined)
+          : rawZone.writeBatches(`_quarantine/${folder}/account=${account.id}.ndjson`, Stream.make(first.value).pipe(Stream.concat(Stream.fromQueue(rejectedBatches))))
+      )
+    )
+    const written = yield* Effect.result(
+      Effect.all([rawZone.writeBatches(`${folder}/account=${account.id}.ndjson`, batches), writeQuarantine], { concurrency: 2 })
+    )
     if (written._tag === "Failure") {
       return { ...base, status: "failed" as const, windowStart: window.start, windowEnd: window.end, error: written.failure.message }
     }
-    const quarantineFile =
-      quarantine.length === 0
-        ? undefined
-        : (yield* rawZone.writeBatches(`_quarantine/${folder}/account=${account.id}.ndjson`, Stream.make(ndjsonLines(quarantine)))).key
+    const [file, quarantineFile] = written.success
     return {
       ...base,
       status: "succeeded" as const,
       windowStart: window.start,
       windowEnd: window.end,
-      rows: written.success.rows,
-      quarantined: quarantine.length,
+      rows: file.rows,
+      quarantined,
       flags: volumeFlags(window, rowsPerDay),
-      file: written.success.key,
-      crc32: written.success.crc32,
-      ...(quarantineFile === undefined ? {} : { quarantineFile })
+      file: file.key,
+      crc32: file.crc32,
+      ...(quarantineFile === undefined ? {} : { quarantineFile: quarantineFile.key })
     }
   }).pipe(
     Effect.map((outcome): AccountOutcome => outcome),
-    Effect.catch((error) => Effect.succeed<AccountOutcome>({ source: source.name, account: account.id, status: "failed", rows: 0, quarantined: 0, flags: [], error: error.message })),
     Effect.tap((outcome) => Effect.sync(() => options.onAccountEnd?.(outcome)))
   )
 

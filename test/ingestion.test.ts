@@ -114,6 +114,7 @@ describe("ingestion into the raw zone", () => {
     const flaky = singleAccountSource("flaky_ads", account, (_account, window) =>
       Stream.fromIterable([googleAdsRow("1", window.start), googleAdsRow("2", window.start)]).pipe(
         Stream.map(mapGoogleAdsRow),
+        Stream.concat(failing ? Stream.make(rejected("does not match the schema", "garbage")) : Stream.empty),
         Stream.concat(failing ? Stream.fail(new SourceError({ source: "flaky_ads", account: "flaky", reason: "server", detail: "connection reset" })) : Stream.empty)
       )
     )
@@ -124,7 +125,8 @@ describe("ingestion into the raw zone", () => {
       const failed = first.accounts.find((a) => a.account === "flaky")!
       assert.strictEqual(failed.status, "failed")
       assert.include(failed.error, "connection reset")
-      assert.isFalse(filesUnder(root).some((file) => file.includes("flaky_ads") && !file.startsWith("_")), filesUnder(root).join("\n"))
+      // Neither the data file nor the quarantine file of the rejected record.
+      assert.isFalse(filesUnder(root).some((file) => file.includes("source=flaky_ads")), filesUnder(root).join("\n"))
       assert.isTrue(first.accounts.filter((a) => a.source !== "flaky_ads").every((a) => a.status === "succeeded"))
       assert.isUndefined((yield* (yield* RawZone).readState("flaky_ads"))["flaky"]?.lastCompleteDate)
 
@@ -191,6 +193,66 @@ describe("ingestion into the raw zone", () => {
       yield* loadRawZone(["odd_ads"])
       const reasons = yield* (yield* Warehouse).query("SELECT reason FROM raw.quarantine ORDER BY reason")
       assert.deepStrictEqual(reasons.map((r) => r["reason"]), ["clicks (5) exceed impressions (1)", "does not match the schema"])
+    }).pipe(Effect.provide(layers(root, [source])), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
+  it.live("rejected records reach their file while the source is still fetching", () => {
+    const root = tempDir()
+    const account: AccountInfo = { id: "a1", name: "A", currency: "EUR", timeZone: "UTC" }
+    let quarantineOnDisk = false
+    const quarantineBytes = () =>
+      filesUnder(root)
+        .filter((file) => file.startsWith("_quarantine"))
+        .reduce((total, file) => total + readFileSync(path.join(root, file)).length, 0)
+    const source = singleAccountSource("odd_ads", account, (_account, window) =>
+      Stream.fromIterable(Array.from({ length: BATCH_ROWS }, (_, i) => rejected("does not match the schema", { id: i }))).pipe(
+        Stream.concat(Stream.fromIterable(Array.from({ length: 3 * BATCH_ROWS }, (_, i) => mapGoogleAdsRow(googleAdsRow(String(i), window.start))))),
+        // Before the last records, wait (up to two seconds) for the rejected ones to be on disk.
+        Stream.concat(
+          Stream.fromEffectDrain(
+            Effect.gen(function* () {
+              for (let waited = 0; waited < 2000 && !quarantineOnDisk; waited += 20) {
+                yield* Effect.sleep("20 millis")
+                quarantineOnDisk = quarantineBytes() > 0
+              }
+            })
+          )
+        ),
+        Stream.concat(Stream.make(rejected("clicks (5) exceed impressions (1)", { id: "last" })))
+      )
+    )
+    return Effect.gen(function* () {
+      const summary = yield* ingest({ initialDays: 1 })
+      assert.isTrue(quarantineOnDisk, "the first rejected records were written before the source finished")
+      assert.deepStrictEqual([summary.accounts[0]!.status, summary.rows, summary.quarantined], ["succeeded", 3 * BATCH_ROWS, BATCH_ROWS + 1])
+      const lines = readFileSync(path.join(root, summary.accounts[0]!.quarantineFile!), "utf8").trimEnd().split("\n")
+      assert.strictEqual(lines.length, BATCH_ROWS + 1)
+      assert.deepStrictEqual(JSON.parse(lines.at(-1)!).payload, { id: "last" })
+    }).pipe(Effect.provide(layers(root, [source])), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
+  it.effect("more malformed records than an account may quarantine stop its run at once and leave no file", () => {
+    const root = tempDir()
+    const account: AccountInfo = { id: "a1", name: "A", currency: "EUR", timeZone: "UTC" }
+    let pulled = 0
+    const source = singleAccountSource("broken_ads", account, () =>
+      Stream.fromIterable(Array.from({ length: 300_000 }, (_, i) => i)).pipe(
+        Stream.rechunk(1000),
+        Stream.map((i) => {
+          pulled++
+          return rejected("does not match the schema", { id: i })
+        })
+      )
+    )
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const summary = yield* ingest({ initialDays: 1 })
+      const outcome = summary.accounts[0]!
+      assert.strictEqual(outcome.status, "failed")
+      assert.include(outcome.error, "more than 100000 malformed records (the first: does not match the schema)")
+      assert.isBelow(pulled, 300_000, "the source was not read to its end")
+      assert.isFalse(filesUnder(root).some((file) => file.includes("source=broken_ads")), filesUnder(root).join("\n"))
+      assert.isUndefined((yield* (yield* RawZone).readState("broken_ads"))["a1"]?.lastCompleteDate)
     }).pipe(Effect.provide(layers(root, [source])), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
   })
 
