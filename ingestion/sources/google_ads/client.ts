@@ -5,8 +5,8 @@
  *
  * A window is fetched in requests of a few days each (`nextRequestDays`), each answered whole and
  * parsed by the SDK with `JSON.parse`: memory is bounded by a request, and a request that fails is
- * retried whole, since none of its rows has been handed on. The SDK's streaming parser
- * (`queryStream`) was 2.4× slower per row and read ahead up to 16 batches of 10,000 rows
+ * retried whole, since none of its rows has been handed on. Through the SDK's streaming parser
+ * (`queryStream`) a row took 2.6× the CPU, and it read ahead up to 16 batches of 10,000 rows
  * (`docs/performance.md`).
  */
 import { GoogleAdsApi, errors as googleAdsErrors, type Customer } from "google-ads-api"
@@ -114,8 +114,9 @@ export const classifyGoogleAdsError = (error: unknown, nowMs: number): Failure =
 
 /**
  * How many days the next request asks for: as many as fit in `rowsPerRequest` at the highest rate
- * per day a request has shown so far, at least one, and at most four times the last request's days, so that an account
- * whose first days were quiet cannot ask for a year at once. The first request asks for one day.
+ * per day a request has shown so far, at least one, and at most four times the last request's
+ * days, so that an account whose first days were quiet cannot ask for a year at once. The first
+ * request asks for one day.
  */
 export const nextRequestDays = (lastDays: number, busiestRowsPerDay: number, rowsPerRequest: number): number =>
   Math.max(1, Math.min(4 * lastDays, Math.floor(rowsPerRequest / Math.max(busiestRowsPerDay, 1))))
@@ -148,7 +149,7 @@ export const makeGoogleAdsSource = (settings: GoogleAdsSettings, credentials: Go
   const scrub = (text: string) => secrets.reduce((clean, secret) => clean.replaceAll(secret, "[redacted]"), redactSecrets(text))
   const sourceError = (account: string, failure: Failure) => new SourceError({ source: GOOGLE_ADS, account, ...failure, detail: scrub(failure.detail) })
 
-  // The SDK mangles OAuth failures raised inside a stream; fetching the (cached) token first keeps them legible.
+  // The SDK mangles OAuth failures raised inside its searchStream calls; fetching the (cached) token first keeps them legible.
   const authenticate = (customerId: string) =>
     withRetries(
       Effect.tryPromise({
