@@ -153,8 +153,10 @@ describe("Google Ads source (real google-ads-api, HTTP intercepted)", () => {
     Effect.gen(function* () {
       nock("https://oauth2.googleapis.com").post("/token").reply(400, { error: "invalid_grant", error_description: "Token has been expired or revoked." })
       const error = yield* Effect.flip(collect(source("revoked-refresh-token").fetch(account, window)))
-      assert.strictEqual(error.reason, "auth")
+      assert.strictEqual(error.message, "google_ads account 1234567890: auth: invalid_grant")
       for (const secret of [...Object.values(secrets), "revoked-refresh-token"]) assert.notInclude(error.message, secret)
+      nock("https://oauth2.googleapis.com").post("/token").reply(400, { error: "invalid_grant", error_description: "Token has been expired or revoked." })
+      assert.strictEqual((yield* Effect.flip(source("revoked-refresh-token").accounts)).message, "google_ads account 1234567890: auth: invalid_grant")
     }))
 
   it.live("an API message that echoes a secret is scrubbed before it reaches the error", () =>

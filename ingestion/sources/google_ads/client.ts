@@ -149,70 +149,50 @@ export const makeGoogleAdsSource = (settings: GoogleAdsSettings, credentials: Go
   const scrub = (text: string) => secrets.reduce((clean, secret) => clean.replaceAll(secret, "[redacted]"), redactSecrets(text))
   const sourceError = (account: string, failure: Failure) => new SourceError({ source: GOOGLE_ADS, account, ...failure, detail: scrub(failure.detail) })
 
-  // The SDK mangles OAuth failures raised inside its searchStream calls; fetching the (cached) token first keeps them legible.
-  const authenticate = (customerId: string) =>
+  // Every call is a searchStream request, answered whole: nothing of it is handed on before it
+  // succeeds, so it can be retried whole.
+  const query = (customerId: string, gaql: string) =>
     withRetries(
       Effect.tryPromise({
-        try: () => customerFor(customerId).getAccessToken(),
+        try: () => customerFor(customerId).query<ReadonlyArray<unknown>>(gaql),
         catch: (error) => sourceError(customerId, classifyGoogleAdsError(error, Date.now()))
       }),
       settings.retryBase
     )
 
-  const accountInfo = (customerId: string) =>
-    authenticate(customerId).pipe(
-      Effect.andThen(
-        withRetries(
-          Effect.tryPromise({
-            try: () => customerFor(customerId).query(accountQuery),
-            catch: (error) => sourceError(customerId, classifyGoogleAdsError(error, Date.now()))
-          }),
-          settings.retryBase
-        )
-      ),
+  const accountInfo = (configuredId: string) => {
+    const customerId = digitsOnly(configuredId)
+    return query(customerId, accountQuery).pipe(
       Effect.flatMap((rows: unknown) =>
         Schema.decodeUnknownEffect(CustomerRows)(rows).pipe(
           Effect.mapError(() => sourceError(customerId, { reason: "not_found", detail: "the customer query returned no account" })),
           Effect.map(([{ customer }]): AccountInfo => ({
-            id: digitsOnly(customerId),
-            name: customer.descriptiveName ?? digitsOnly(customerId),
+            id: customerId,
+            name: customer.descriptiveName ?? customerId,
             currency: customer.currencyCode,
             timeZone: customer.timeZone
           }))
         )
       )
     )
-
-  const fetchDays = (customerId: string, start: string, end: string) =>
-    withRetries(
-      Effect.tryPromise({
-        try: () => customerFor(customerId).query<ReadonlyArray<unknown>>(campaignDailyQuery(start, end)),
-        catch: (error) => sourceError(customerId, classifyGoogleAdsError(error, Date.now()))
-      }),
-      settings.retryBase
-    )
+  }
 
   const fetch = (account: AccountInfo, window: DateWindow) =>
-    Stream.fromEffectDrain(authenticate(account.id)).pipe(
-      Stream.concat(
-        Stream.paginate({ start: window.start, days: 1, busiestRowsPerDay: 0 }, (request) => {
-          const last = addDays(request.start, request.days - 1)
-          const end = last < window.end ? last : window.end
-          return fetchDays(account.id, request.start, end).pipe(
-            Effect.map((rows) => {
-              const days = daysBetween(request.start, end) + 1
-              const busiestRowsPerDay = Math.max(request.busiestRowsPerDay, rows.length / days)
-              const next =
-                end === window.end
-                  ? Option.none()
-                  : Option.some({ start: addDays(end, 1), days: nextRequestDays(days, busiestRowsPerDay, settings.rowsPerRequest ?? 10_000), busiestRowsPerDay })
-              return [rows, next] as const
-            })
-          )
+    Stream.paginate({ start: window.start, days: 1, busiestRowsPerDay: 0 }, (request) => {
+      const last = addDays(request.start, request.days - 1)
+      const end = last < window.end ? last : window.end
+      return query(account.id, campaignDailyQuery(request.start, end)).pipe(
+        Effect.map((rows) => {
+          const days = daysBetween(request.start, end) + 1
+          const busiestRowsPerDay = Math.max(request.busiestRowsPerDay, rows.length / days)
+          const next =
+            end === window.end
+              ? Option.none()
+              : Option.some({ start: addDays(end, 1), days: nextRequestDays(days, busiestRowsPerDay, settings.rowsPerRequest ?? 10_000), busiestRowsPerDay })
+          return [rows, next] as const
         })
-      ),
-      Stream.map(mapGoogleAdsRow)
-    )
+      )
+    }).pipe(Stream.map(mapGoogleAdsRow))
 
   return {
     name: GOOGLE_ADS,
