@@ -1,29 +1,26 @@
 /**
  * `npm run bench:live`: ingestion through a live source's real client (google-ads-api and REST
  * `googleAds:searchStream`, or facebook-nodejs-business-sdk and the Graph API's async insights
- * reports), with the platform's servers answered inside this process. The sample bench measures
+ * reports), with the platform's servers answered by a local process. The sample bench measures
  * our own pipeline on rows handed over in the SDK's shape; this one measures the path an agency's
  * `npm run ingest` takes, SDK and its parsing included, and the memory it needs.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
-import { createServer, type ServerResponse } from "node:http"
+import { fork, type ChildProcess } from "node:child_process"
 import { createRequire } from "node:module"
-import type { AddressInfo } from "node:net"
 import os from "node:os"
 import path from "node:path"
-import { Readable } from "node:stream"
 import axios, { type AxiosInstance } from "axios"
 import { Effect, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import nock from "nock"
 import { addDays } from "../ingestion/core/dates.ts"
-import type { DateWindow } from "../ingestion/core/model.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import type { AdsSource } from "../ingestion/core/source.ts"
-import { SAMPLE_DELIVERY, sampleAccounts, sampleCampaigns, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
-import { sampleRows } from "../ingestion/sources/sample/source.ts"
+import { SAMPLE_DELIVERY, sampleAccounts, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
+import type { PlatformConfig, PlatformMessage } from "./bench-live-platform.ts"
 import { UsageError, benchMachine, parse, repositoryRoot, runCommand, table } from "./cli-support.ts"
 
 const help = `Usage: npm run bench:live -- [--source google_ads|meta_ads] [--rows N] [--accounts K] [--out DIR]
@@ -31,65 +28,36 @@ const help = `Usage: npm run bench:live -- [--source google_ads|meta_ads] [--row
 Ingests about N rows (default 100,000) of campaign daily statistics from K accounts (default 1,
 fetched at once) of one source (default google_ads) through its real client into a local raw
 zone: google-ads-api (REST searchStream) or facebook-nodejs-business-sdk (an async insights
-report, paged 500 rows at a time). No network and no credentials: a server on 127.0.0.1 answers
-in the platform's place (the client's calls are redirected to it), with the sample's rows in the
-API's documented response shape, generated as they are sent.
+report, paged 500 rows at a time). No network and no credentials: a server on 127.0.0.1, in a
+process of its own, answers in the platform's place (the client's calls are redirected to it),
+with the sample's rows in the API's documented response shape, generated as they are sent.
 
-Prints rows/s (wall, and per CPU second of all threads, the stand-in server's generation taken
-off), the memory that loading the client costs before any row, and peak memory (RSS). Runs with
-Node's default heap limit, as \`npm run ingest\` does. The result is saved as JSON in data/bench/
-or in --out DIR.`
+Prints rows/s (wall, end to end, and per CPU second of all the ingesting process's threads), the
+memory that loading the client costs before any row, and the ingesting process's peak memory
+(RSS). Runs with Node's default heap limit, as \`npm run ingest\` does. The result is saved as
+JSON in data/bench/ or in --out DIR.`
 
 const NOW = Date.parse("2026-11-25T12:00:00Z")
 const AS_OF_DAY = new Date(NOW).toISOString().slice(0, 10)
 const SEED = 42
-const GOOGLE_BATCH = 10_000
-const PIECE_BYTES = 64 * 1024
 const DAYS = 365
 
 const mb = (bytes: number) => bytes / 2 ** 20
 const fmt = (n: number, digits = 0) => n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
-/** The stand-in server's work, timed apart from ingestion, as in the sample bench. */
-const generation = { ms: 0 }
-
-/**
- * A searchStream response body: a JSON array of batches of up to 10,000 rows, as Google sends.
- * Generated batch by batch as the client reads, so the server side never holds the whole answer.
- */
-function* searchStreamBody(account: SampleAccount, campaignsPerAccount: number, window: DateWindow) {
-  const fieldMask =
-    "customer.resourceName,customer.id,customer.descriptiveName,customer.currencyCode,customer.timeZone,campaign.resourceName,campaign.id,campaign.name,campaign.status,campaign.advertisingChannelType,segments.date,metrics.impressions,metrics.clicks,metrics.costMicros,metrics.conversions,metrics.conversionsValue"
-  const rows = sampleRows("google_ads", { seed: SEED, campaignsPerAccount }, account, window, AS_OF_DAY)
-  yield Buffer.from("[")
-  for (let batch = 0; ; batch++) {
-    const started = performance.now()
-    const results: Array<unknown> = []
-    for (let next = rows.next(); next.done !== true; next = rows.next()) {
-      results.push(next.value)
-      if (results.length === GOOGLE_BATCH) break
+/** The stand-in platform's next message of one kind; fails if it exits first. */
+const platformAnswer = <K extends "port" | "requestsServed">(platform: ChildProcess, kind: K) =>
+  Effect.callback<Extract<PlatformMessage, Record<K, number>>, Error>((resume) => {
+    const onMessage = (message: PlatformMessage) => {
+      if (!(kind in message)) return
+      platform.off("exit", onExit)
+      platform.off("message", onMessage)
+      resume(Effect.succeed(message as Extract<PlatformMessage, Record<K, number>>))
     }
-    const bytes = results.length === 0 ? undefined : Buffer.from(`${batch === 0 ? "" : ","}${JSON.stringify({ results, fieldMask, requestId: `bench-${account.id}-${batch}` })}`)
-    generation.ms += performance.now() - started
-    if (bytes === undefined) break
-    for (let at = 0; at < bytes.length; at += PIECE_BYTES) yield bytes.subarray(at, at + PIECE_BYTES)
-  }
-  yield Buffer.from("]")
-}
-
-const META_PAGE = 500
-
-/** A Graph API list page, with the `next` URL the client follows (redirected like every call). */
-const graphPage = (data: ReadonlyArray<unknown>, path: string, after: number, more: boolean) => ({
-  data,
-  paging: {
-    cursors: { before: String(after), after: String(after + 1) },
-    ...(more ? { next: `https://graph.facebook.com${path}?access_token=bench-access-token&limit=${META_PAGE}&after=${after + 1}` } : {})
-  }
-})
-
-const sendJson = (response: ServerResponse, status: number, body: unknown) =>
-  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body))
+    const onExit = (code: number | null) => resume(Effect.fail(new Error(`the stand-in platform stopped (exit code ${code}) before it answered`)))
+    platform.on("message", onMessage)
+    platform.once("exit", onExit)
+  })
 
 const program = Effect.gen(function* () {
   const { values } = yield* parse(process.argv.slice(2), { source: { type: "string" }, rows: { type: "string" }, accounts: { type: "string" }, out: { type: "string" } })
@@ -136,71 +104,15 @@ const program = Effect.gen(function* () {
         })
   const loaded = process.memoryUsage()
 
-  // The platform's API answered by a server on 127.0.0.1: a real socket and its backpressure, as
-  // in production (nock, which the tests use, hands a body over without one).
-  let requestsServed = 0
-  const reports = new Map<string, { readonly rows: Iterator<unknown>; page: number }>()
-  const answerGoogleAds = (url: URL, body: string, response: ServerResponse) => {
-    const account = accounts.find((a) => url.pathname.endsWith(`/customers/${a.id}/googleAds:searchStream`))
-    if (account === undefined) return sendJson(response, 404, { error: { code: 404, message: `no such customer: ${url.pathname}` } })
-    const { query } = JSON.parse(body) as { readonly query?: string }
-    if (/FROM customer\b/.test(query ?? "")) {
-      const customer = { resourceName: `customers/${account.id}`, id: account.id, descriptiveName: account.name, currencyCode: account.currency, timeZone: account.timeZone }
-      return sendJson(response, 200, [{ results: [{ customer }], fieldMask: "customer.id", requestId: "bench-account" }])
-    }
-    // The client asks for a few days per request: answer the days the query names.
-    const dates = /segments\.date BETWEEN '(\d{4}-\d{2}-\d{2})' AND '(\d{4}-\d{2}-\d{2})'/.exec(query ?? "")
-    if (dates === null) return sendJson(response, 400, { error: { code: 400, message: `no date range in the query: ${query ?? ""}` } })
-    response.writeHead(200, { "content-type": "application/json" })
-    Readable.from(searchStreamBody(account, campaignsPerAccount, { start: dates[1]!, end: dates[2]! })).pipe(response)
-  }
-  // The Graph API calls the Meta client makes: the account, its campaigns, an async insights
-  // report (created, polled once, then paged).
-  const answerMeta = (method: string | undefined, url: URL, response: ServerResponse) => {
-    const [, , node, edge] = url.pathname.split("/")
-    const after = Number(url.searchParams.get("after") ?? "0")
-    const account = accounts.find((a) => node === `act_${a.id}` || node === `9${a.id}`)
-    if (account === undefined) return sendJson(response, 404, { error: { message: `Unknown path ${url.pathname}`, type: "OAuthException", code: 803 } })
-    if (node === `act_${account.id}` && edge === undefined) {
-      return sendJson(response, 200, { id: node, name: account.name, currency: account.currency, timezone_name: account.timeZone })
-    }
-    if (edge === "campaigns") {
-      const campaigns = sampleCampaigns(SEED, account, "meta_ads", campaignsPerAccount)
-      const page = campaigns.slice(after * META_PAGE, (after + 1) * META_PAGE).map((c) => ({ id: c.id, name: c.name, effective_status: "ACTIVE" }))
-      return sendJson(response, 200, graphPage(page, url.pathname, after, (after + 1) * META_PAGE < campaigns.length))
-    }
-    if (edge === "insights" && method === "POST") {
-      reports.set(`9${account.id}`, { rows: sampleRows("meta_ads", { seed: SEED, campaignsPerAccount }, account, { start: from, end: to }, AS_OF_DAY), page: 0 })
-      return sendJson(response, 200, { report_run_id: `9${account.id}` })
-    }
-    const report = reports.get(node ?? "")
-    if (report === undefined) return sendJson(response, 404, { error: { message: `No report ${node}`, type: "GraphMethodException", code: 100 } })
-    if (edge === undefined) return sendJson(response, 200, { id: node, async_status: "Job Completed", async_percent_completion: 100 })
-    if (after !== report.page) return sendJson(response, 400, { error: { message: `page ${after} asked, ${report.page} next`, type: "GraphMethodException", code: 100 } })
-    const started = performance.now()
-    const page: Array<unknown> = []
-    while (page.length < META_PAGE) {
-      const next = report.rows.next()
-      if (next.done === true) break
-      page.push(next.value)
-    }
-    report.page++
-    const text = JSON.stringify(graphPage(page, url.pathname, after, page.length === META_PAGE))
-    generation.ms += performance.now() - started
-    response.writeHead(200, { "content-type": "application/json" }).end(text)
-  }
-  const server = createServer((request, response) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => {
-      requestsServed++
-      const url = new URL(request.url ?? "/", "http://127.0.0.1")
-      if (platform === "google_ads") answerGoogleAds(url, Buffer.concat(chunks).toString("utf8"), response)
-      else answerMeta(request.method, url, response)
-    })
-  })
-  yield* Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve)))
-  const { port } = server.address() as AddressInfo
+  // The platform's API answered by a server on 127.0.0.1, in a process of its own: a real socket
+  // and its backpressure, as in production (nock, which the tests use, hands a body over without
+  // one), and neither its work nor its memory counted as the client's.
+  const config: PlatformConfig = { platform, accounts, campaignsPerAccount, window: { start: from, end: to }, asOfDay: AS_OF_DAY, seed: SEED }
+  const standIn = yield* Effect.acquireRelease(
+    Effect.sync(() => fork(path.join(import.meta.dirname, "bench-live-platform.ts"), [JSON.stringify(config)], { stdio: ["ignore", "inherit", "inherit", "ipc"] })),
+    (child) => Effect.sync(() => child.kill())
+  )
+  const { port } = yield* platformAnswer(standIn, "port")
   // Both SDKs send their REST calls through axios, google-ads-api through its ES module and the
   // Meta SDK through its CommonJS one (two instances): the calls to the platform go to that server.
   const host = platform === "google_ads" ? /^https:\/\/googleads\.googleapis\.com\// : /^https:\/\/graph\.facebook\.com\//
@@ -241,7 +153,6 @@ const program = Effect.gen(function* () {
         nock.cleanAll()
         nock.enableNetConnect()
         instances.forEach((instance, i) => instance.interceptors.request.eject(redirects[i]!))
-        server.close()
         rmSync(work, { recursive: true, force: true })
       })
     )
@@ -250,6 +161,8 @@ const program = Effect.gen(function* () {
   const cpu = process.cpuUsage(cpuBefore)
   const mainThread = process.threadCpuUsage(mainThreadBefore)
   const peakRss = process.resourceUsage().maxRSS * 1024
+  standIn.send("report")
+  const { requestsServed, cpuSeconds: platformCpuSeconds } = yield* platformAnswer(standIn, "requestsServed")
 
   if (requestsServed < accountCount * 2) {
     console.error(`The client's requests did not reach the local server (${requestsServed} of at least ${accountCount * 2}): the SDK no longer sends them through axios.`)
@@ -263,10 +176,10 @@ const program = Effect.gen(function* () {
     rows: summary.rows,
     accounts: accountCount,
     failed_accounts: summary.accounts.filter((a) => a.status === "failed").length,
-    ingest_rows_per_s: summary.rows / ((wallMs - generation.ms) / 1000),
-    ingest_rows_per_cpu_s: summary.rows / (cpuSeconds - generation.ms / 1000),
-    main_thread_us_per_row: (mainThread.user + mainThread.system - generation.ms * 1000) / summary.rows,
-    generation_s: generation.ms / 1000,
+    ingest_rows_per_s: summary.rows / (wallMs / 1000),
+    ingest_rows_per_cpu_s: summary.rows / cpuSeconds,
+    main_thread_us_per_row: (mainThread.user + mainThread.system) / summary.rows,
+    platform_cpu_s: platformCpuSeconds,
     client_load_heap_mb: mb(loaded.heapUsed - before.heapUsed),
     client_load_rss_mb: mb(loaded.rss - before.rss),
     rss_after_client_load_mb: mb(loaded.rss),
@@ -279,8 +192,8 @@ const program = Effect.gen(function* () {
       table(
         ["figure", "measured"],
         [
-          [`ingestion through ${platform === "google_ads" ? "google-ads-api" : "facebook-nodejs-business-sdk"}, on ${usableCores === 1 ? "1 core" : `${usableCores} cores`}`, `${fmt(result.ingest_rows_per_s)} rows/s (${fmt(wallMs / 1000, 2)} s; generation ${fmt(result.generation_s, 2)} s apart)`],
-          ["   on one core (CPU, all threads)", `${fmt(result.ingest_rows_per_cpu_s)} rows per CPU second`],
+          [`ingestion through ${platform === "google_ads" ? "google-ads-api" : "facebook-nodejs-business-sdk"}, on ${usableCores === 1 ? "1 core" : `${usableCores} cores`}`, `${fmt(result.ingest_rows_per_s)} rows/s (${fmt(wallMs / 1000, 2)} s; the stand-in platform answered in ${fmt(platformCpuSeconds, 2)} s of CPU)`],
+          ["   on one core (the ingesting process's CPU, all threads)", `${fmt(result.ingest_rows_per_cpu_s)} rows per CPU second`],
           ["   main thread", `${fmt(result.main_thread_us_per_row, 2)} µs CPU per row`],
           ["loading the client", `+${fmt(result.client_load_heap_mb)} MB JS heap, +${fmt(result.client_load_rss_mb)} MB RSS (${fmt(result.rss_after_client_load_mb)} MB then)`],
           ["peak memory (RSS)", `${fmt(result.ingest_peak_rss_mb)} MB`]
@@ -295,4 +208,4 @@ const program = Effect.gen(function* () {
   return result.failed_accounts === 0 ? 0 : 1
 })
 
-process.exitCode = await runCommand(program)
+process.exitCode = await runCommand(Effect.scoped(program))
