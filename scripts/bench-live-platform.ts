@@ -140,4 +140,8 @@ const serve = (config: PlatformConfig) => {
   process.on("disconnect", () => process.exit(0))
 }
 
-serve(JSON.parse(process.argv[2] ?? "{}") as PlatformConfig)
+if (process.send === undefined || process.argv[2] === undefined) {
+  console.error("bench-live-platform.ts is started by npm run bench:live, not on its own.")
+  process.exit(2)
+}
+serve(JSON.parse(process.argv[2]) as PlatformConfig)
