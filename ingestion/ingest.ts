@@ -7,7 +7,7 @@
  */
 import { hash } from "node:crypto"
 import { Cause, Clock, Effect, Exit, Option, Queue, Schema, Stream } from "effect"
-import type { SourceError } from "./core/errors.ts"
+import type { RawZoneError, SourceError } from "./core/errors.ts"
 import { addDays, dayInZone, eachDay, isIsoDate } from "./core/dates.ts"
 import { RAW_SCHEMA_VERSION, type AccountInfo, type DateWindow, type RejectedRecord, type SourceRecord } from "./core/model.ts"
 import { SourceRegistry, type AdsSource } from "./core/source.ts"
@@ -201,7 +201,7 @@ const ingestAccount = (
 
     // Rejected records go to their own file as they come, written beside the data file: holding
     // them until the data file was complete held up to the cap's worth of lines in memory.
-    const rejectedBatches = yield* Queue.bounded<NdjsonBatch, Cause.Done | SourceError | TooManyMalformedError>(2)
+    const rejectedBatches = yield* Queue.bounded<NdjsonBatch, Cause.Done | SourceError | TooManyMalformedError | RawZoneError>(2)
     // Records are encoded a batch at a time: per-element stream stages cost more than the work.
     const batches = source.fetch(account, window).pipe(
       Stream.grouped(BATCH_ROWS),
@@ -222,10 +222,13 @@ const ingestAccount = (
         quarantined += rejectedLines.length
         if (quarantined > MAX_QUARANTINED_PER_ACCOUNT) return Effect.fail(new TooManyMalformedError({ limit: MAX_QUARANTINED_PER_ACCOUNT, firstReason }))
         return Queue.offer(rejectedBatches, ndjsonLines(rejectedLines)).pipe(Effect.as(encoded))
-      }),
-      // A failed fetch fails the quarantine file too, so that neither appears.
-      Stream.onExit((exit) => (Exit.isSuccess(exit) ? Queue.end(rejectedBatches) : Queue.failCause(rejectedBatches, exit.cause)))
+      })
     )
+    // The quarantine file is completed only once the data file is: if that fails, for whatever
+    // reason, the quarantine fails with it and neither appears.
+    const writeData = rawZone
+      .writeBatches(`${folder}/account=${account.id}.ndjson`, batches)
+      .pipe(Effect.onExit((exit) => (Exit.isSuccess(exit) ? Queue.end(rejectedBatches) : Queue.failCause(rejectedBatches, exit.cause))))
     // No file when nothing was rejected.
     const writeQuarantine = Queue.take(rejectedBatches).pipe(
       Effect.map(Option.some),
@@ -237,7 +240,7 @@ const ingestAccount = (
       )
     )
     const written = yield* Effect.result(
-      Effect.all([rawZone.writeBatches(`${folder}/account=${account.id}.ndjson`, batches), writeQuarantine], { concurrency: 2 })
+      Effect.all([writeData, writeQuarantine], { concurrency: 2 })
     )
     if (written._tag === "Failure") {
       return { ...base, status: "failed" as const, windowStart: window.start, windowEnd: window.end, error: written.failure.message }

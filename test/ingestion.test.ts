@@ -178,6 +178,46 @@ describe("ingestion into the raw zone", () => {
     )
   })
 
+  it.live("a data file that cannot be written fails its account, quarantine included, and the run goes on", () => {
+    const root = tempDir()
+    const local = makeLocalRawZone(root)
+    const account: AccountInfo = { id: "a1", name: "A", currency: "EUR", timeZone: "UTC" }
+    // Rejected records first, so that the quarantine file is being written when the data file fails.
+    const source = singleAccountSource("odd_ads", account, (_account, window) =>
+      Stream.fromIterable([rejected("does not match the schema", "garbage"), ...Array.from({ length: 3 * BATCH_ROWS }, (_, i) => mapGoogleAdsRow(googleAdsRow(String(i), window.start)))]).pipe(
+        Stream.rechunk(BATCH_ROWS)
+      )
+    )
+    const zone = Layer.succeed(
+      RawZone,
+      RawZone.of({
+        ...local,
+        writeBatches: (key, batches) =>
+          key.startsWith("_quarantine/") || !key.includes("source=odd_ads")
+            ? local.writeBatches(key, batches)
+            : // Fails once every record has been read, after a while: time for the quarantine file to finish, were it allowed to.
+              local.writeBatches(
+                key,
+                batches.pipe(
+                  Stream.concat(Stream.fromEffectDrain(Effect.sleep("200 millis"))),
+                  Stream.concat(Stream.fail(new RawZoneError({ path: key, reason: "ENOSPC: no space left on device" })))
+                )
+              )
+      })
+    )
+    return Effect.gen(function* () {
+      const summary = yield* ingest({ initialDays: 1 })
+      const outcome = summary.accounts.find((a) => a.source === "odd_ads")!
+      assert.strictEqual(outcome.status, "failed")
+      assert.include(outcome.error, "ENOSPC")
+      assert.isFalse(filesUnder(root).some((file) => file.includes("source=odd_ads")), filesUnder(root).join("\n"))
+      assert.isTrue(summary.accounts.filter((a) => a.source !== "odd_ads").every((a) => a.status === "succeeded"))
+    }).pipe(
+      Effect.provide(Layer.mergeAll(zone, SourceRegistry.layerFrom([...makeSampleSources({ seed: 3 }), source]), Warehouse.layerDuckDB(":memory:"))),
+      Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true })))
+    )
+  })
+
   it.effect("malformed records are quarantined with their reason and counted, never dropped", () => {
     const root = tempDir()
     const account: AccountInfo = { id: "a1", name: "A", currency: "EUR", timeZone: "UTC" }
