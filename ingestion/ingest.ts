@@ -239,9 +239,7 @@ const ingestAccount = (
           : rawZone.writeBatches(`_quarantine/${folder}/account=${account.id}.ndjson`, Stream.make(first.value).pipe(Stream.concat(Stream.fromQueue(rejectedBatches))))
       )
     )
-    const written = yield* Effect.result(
-      Effect.all([writeData, writeQuarantine], { concurrency: 2 })
-    )
+    const written = yield* Effect.result(Effect.all([writeData, writeQuarantine], { concurrency: 2 }))
     if (written._tag === "Failure") {
       return { ...base, status: "failed" as const, windowStart: window.start, windowEnd: window.end, error: written.failure.message }
     }
