@@ -28,7 +28,8 @@ const GoogleAdsSettings = Schema.Struct({
   enabled: Schema.optionalKey(Schema.Boolean),
   customer_ids: Schema.Array(Schema.String.check(Schema.isPattern(/^\d{3}-?\d{3}-?\d{4}$/))),
   login_customer_id: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^\d{3}-?\d{3}-?\d{4}$/))),
-  lookback_days: Schema.optionalKey(PositiveInt)
+  lookback_days: Schema.optionalKey(PositiveInt),
+  rows_per_request: Schema.optionalKey(PositiveInt)
 })
 
 const MetaAdsSettings = Schema.Struct({
@@ -141,7 +142,12 @@ export const sourcesFrom = (settings: Settings, baseDir: string) =>
       const credentials = yield* googleAdsCredentials.pipe(Effect.mapError(missingSecret("google_ads")))
       sources.push(
         makeGoogleAdsSource(
-          { customerIds: google.customer_ids, lookbackDays: google.lookback_days ?? 14, ...(google.login_customer_id === undefined ? {} : { loginCustomerId: google.login_customer_id }) },
+          {
+            customerIds: google.customer_ids,
+            lookbackDays: google.lookback_days ?? 14,
+            ...(google.login_customer_id === undefined ? {} : { loginCustomerId: google.login_customer_id }),
+            ...(google.rows_per_request === undefined ? {} : { rowsPerRequest: google.rows_per_request })
+          },
           credentials
         )
       )

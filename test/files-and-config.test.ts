@@ -50,6 +50,12 @@ describe("settings", () => {
       const bad = withFile("sources:\n  google_ads:\n    customer_ids: ['12-34']\n")
       assert.include((yield* Effect.flip(readSettings(bad.file, true))).message, "customer_ids")
       bad.cleanup()
+      const noRows = withFile("sources:\n  google_ads:\n    customer_ids: ['123-456-7890']\n    rows_per_request: 0\n")
+      assert.include((yield* Effect.flip(readSettings(noRows.file, true))).message, "rows_per_request")
+      noRows.cleanup()
+      const rows = withFile("sources:\n  google_ads:\n    customer_ids: ['123-456-7890']\n    rows_per_request: 50000\n")
+      assert.strictEqual((yield* readSettings(rows.file, true)).sources?.google_ads?.rows_per_request, 50000)
+      rows.cleanup()
     }))
 
   it.effect("a live source without its secrets fails at start naming the variable, and never prints a secret", () =>
