@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Stream } from "effect"
 import { readSettings, sourcesFrom } from "../ingestion/config.ts"
 import type { SourceRecord } from "../ingestion/core/model.ts"
-import { makeMicrosoftAdsSource } from "../ingestion/sources/microsoft_ads/source.ts"
+import { makeFileSource } from "../ingestion/sources/files/source.ts"
+import { makeMicrosoftAdsSource, microsoftAdsDefinition } from "../ingestion/sources/microsoft_ads/source.ts"
 
 const folder = path.join(import.meta.dirname, "fixtures", "microsoft_ads")
 const source = makeMicrosoftAdsSource({ folder, format: "csv", timeZone: "UTC", lookbackDays: 7 })
@@ -26,6 +27,25 @@ describe("file export source (Microsoft Advertising)", () => {
       assert.strictEqual(second.filter((r) => r._tag === "SourceRecord").length, 1)
       assert.include(second.flatMap((r) => (r._tag === "RejectedRecord" ? [r.reason] : [])).join(), "TimePeriod")
     }))
+
+  it.effect("reads the export once to list the accounts and once per account, again only when a file changes", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-exports-"))
+    const file = path.join(dir, "report.csv")
+    writeFileSync(file, readFileSync(path.join(folder, "campaign_performance_2024-05.csv")))
+    let mapped = 0
+    const counting = makeFileSource({ ...microsoftAdsDefinition, toRecord: (row) => (mapped++, microsoftAdsDefinition.toRecord(row)) }, { folder: dir, format: "csv", timeZone: "UTC", lookbackDays: 7 })
+    return Effect.gen(function* () {
+      const accounts = yield* counting.accounts
+      const perPass = mapped
+      assert.isAbove(perPass, 0)
+      yield* Stream.runDrain(counting.fetch(accounts[0]!, { start: "2024-05-01", end: "2024-05-31" }))
+      yield* Stream.runDrain(counting.fetch(accounts[1]!, { start: "2024-05-01", end: "2024-05-31" }))
+      // The listing's pass, then each account's own rows: no second listing.
+      assert.strictEqual(mapped, perPass + perPass)
+      appendFileSync(file, '"150003","Acme New","830001","New","Active","2024-05-03","10","1","1.00","0","0.00","GBP"\n')
+      assert.deepStrictEqual((yield* counting.accounts).map((a) => a.id), ["150001", "150002", "150003"])
+    }).pipe(Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true }))))
+  })
 })
 
 describe("settings", () => {

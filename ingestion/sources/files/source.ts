@@ -5,7 +5,7 @@
  * streams rows file by file, and keeps those of the requested account and window. Rows without a
  * readable account are quarantined in the first account's run, so they are counted once.
  */
-import { createReadStream, readdirSync } from "node:fs"
+import { createReadStream, readdirSync, statSync } from "node:fs"
 import path from "node:path"
 import { parse as parseCsv } from "csv-parse"
 import { Effect, Result, Schema, Stream } from "effect"
@@ -68,7 +68,7 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
 
   const allRows = () => Stream.fromIterable(listFiles(settings.folder, settings.format)).pipe(Stream.flatMap(rowsOfFile))
 
-  const accounts = Stream.runFold(allRows(), () => new Map<string, AccountInfo>(), (found, row) => {
+  const scanAccounts = Stream.runFold(allRows(), () => new Map<string, AccountInfo>(), (found, row) => {
     const decoded = decodeOrReject(definition.schema, row)
     if (Result.isSuccess(decoded)) {
       const { account } = definition.toRecord(decoded.success)
@@ -76,6 +76,24 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
     }
     return found
   }).pipe(Effect.map((found) => [...found.values()].sort((a, b) => a.id.localeCompare(b.id))))
+
+  // Finding the accounts reads every file; each account's fetch needs them again (which one is
+  // first). Remembered while the folder's files stay the same, so a run reads the exports once
+  // for the list and once per account, not twice per account more.
+  let scanned: { readonly files: string; readonly accounts: ReadonlyArray<AccountInfo> } | undefined
+  const filesNow = () =>
+    listFiles(settings.folder, settings.format)
+      .map((file) => {
+        const stat = statSync(file)
+        return `${file} ${stat.size} ${stat.mtimeMs}`
+      })
+      .join("\n")
+  const accounts = Effect.suspend(() => {
+    const files = filesNow()
+    return scanned?.files === files
+      ? Effect.succeed(scanned.accounts)
+      : scanAccounts.pipe(Effect.tap((found) => Effect.sync(() => void (scanned = { files, accounts: found }))))
+  })
 
   const fetch = (account: AccountInfo, window: DateWindow) =>
     Stream.unwrap(
