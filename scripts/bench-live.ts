@@ -15,10 +15,9 @@ import { Effect, Layer, Redacted } from "effect"
 import { TestClock } from "effect/testing"
 import nock from "nock"
 import { addDays } from "../ingestion/core/dates.ts"
-import { SourceRegistry } from "../ingestion/core/source.ts"
+import { SourceRegistry, type AdsSource } from "../ingestion/core/source.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
-import type { AdsSource } from "../ingestion/core/source.ts"
 import { SAMPLE_DELIVERY, sampleAccounts, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
 import type { PlatformConfig, PlatformMessage } from "./bench-live-platform.ts"
 import { UsageError, benchMachine, parse, repositoryRoot, runCommand, table } from "./cli-support.ts"
@@ -27,8 +26,8 @@ const help = `Usage: npm run bench:live -- [--source google_ads|meta_ads] [--row
 
 Ingests about N rows (default 100,000) of campaign daily statistics from K accounts (default 1,
 fetched at once) of one source (default google_ads) through its real client into a local raw
-zone: google-ads-api (REST searchStream) or facebook-nodejs-business-sdk (an async insights
-report, paged 500 rows at a time). No network and no credentials: a server on 127.0.0.1, in a
+zone: google-ads-api (REST searchStream, a few days per request) or facebook-nodejs-business-sdk
+(an async insights report, paged 500 rows at a time). No network and no credentials: a server on 127.0.0.1, in a
 process of its own, answers in the platform's place (the client's calls are redirected to it),
 with the sample's rows in the API's documented response shape, generated as they are sent.
 
@@ -201,7 +200,6 @@ const program = Effect.gen(function* () {
       ) +
       `\n\nMachine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memory_gb} GB, Node ${result.machine.node}`
   )
-  mkdirSync(outDir, { recursive: true })
   const out = path.join(outDir, `bench-live-${platform}-${rows}-${result.measured_at.replace(/[:.]/g, "-")}.json`)
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
   console.log(`Saved ${path.relative(process.cwd(), out)}`)

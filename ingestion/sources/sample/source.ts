@@ -26,7 +26,7 @@ export interface SampleOptions {
 const GOOGLE_BATCH = 10_000
 const META_PAGE = 500
 
-/** A window's rows for one account, day by day, in the API's row shape; also served by the live bench's stand-in servers. */
+/** A window's rows for one account, day by day, in the API's row shape; also served by the live bench's stand-in platform. */
 export function* sampleRows(platform: "google_ads" | "meta_ads", options: SampleOptions, account: SampleAccount, window: DateWindow, asOfDay: string) {
   const campaigns = sampleCampaigns(options.seed, account, platform, options.campaignsPerAccount ?? 6)
   for (const day of eachDay(window.start, window.end)) {
