@@ -10,7 +10,7 @@ import { Cause, Clock, Effect, Exit, Option, Queue, Schema, Stream } from "effec
 import type { RawZoneError, SourceError } from "./core/errors.ts"
 import { addDays, dayInZone, eachDay, isIsoDate } from "./core/dates.ts"
 import { RAW_SCHEMA_VERSION, type AccountInfo, type DateWindow, type RejectedRecord, type SourceRecord } from "./core/model.ts"
-import { SourceRegistry, type AdsSource } from "./core/source.ts"
+import { BATCH_ROWS, SourceRegistry, type AdsSource } from "./core/source.ts"
 import { NdjsonBuilder, RawZone, ndjsonLines, type AccountOutcome, type NdjsonBatch, type RunManifest, type SourceState } from "./raw-zone.ts"
 
 export interface IngestOptions {
@@ -52,15 +52,6 @@ export class TooManyMalformedError extends Schema.TaggedError<TooManyMalformedEr
     return `more than ${this.limit} malformed records (the first: ${this.firstReason}); the source's format has probably changed, so nothing of this run counts`
   }
 }
-
-/**
- * Records encoded and written together, whatever chunks a source emits. The live Google Ads client
- * and CSV files used to emit one record at a time, which made a file write per row (50,000 rows
- * through google-ads-api, HTTP intercepted, took twice as long); the sample's pages hold 10,000 rows, and
- * a batch that large lives long enough for V8 to move it to the old generation (batches of 1,000
- * measured about a tenth faster, `docs/performance.md`).
- */
-export const BATCH_ROWS = 1000
 
 export const runIdAt = (epochMs: number): string =>
   `${new Date(epochMs).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${Math.random().toString(36).slice(2, 8)}`

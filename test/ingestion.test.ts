@@ -4,13 +4,13 @@ import os from "node:os"
 import path from "node:path"
 import { crc32 } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Result, Schema, SchemaTransformation, Stream } from "effect"
+import { Effect, Layer, Option, Result, Schema, SchemaTransformation, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { decodeOrReject } from "../ingestion/core/checks.ts"
 import { RawZoneError, SourceError } from "../ingestion/core/errors.ts"
 import { rejected, type AccountInfo } from "../ingestion/core/model.ts"
-import { SourceRegistry, type AdsSource } from "../ingestion/core/source.ts"
-import { BATCH_ROWS, ingest, volumeFlags, windowFor } from "../ingestion/ingest.ts"
+import { BATCH_ROWS, pagedRows, SourceRegistry, type AdsSource } from "../ingestion/core/source.ts"
+import { ingest, volumeFlags, windowFor } from "../ingestion/ingest.ts"
 import { loadRawZone } from "../ingestion/load.ts"
 import { RawZone, makeLocalRawZone, ndjsonLines } from "../ingestion/raw-zone.ts"
 import { mapGoogleAdsRow } from "../ingestion/sources/google_ads/mapping.ts"
@@ -481,4 +481,44 @@ describe("hot path of ingestion", () => {
       assert.isTrue(ndjsonLines(lines).bytes.equals(expected), `${lines.length} lines`)
     }
   })
+})
+
+describe("rows fetched in pages", () => {
+  it.effect("hand each page on in chunks taken out of it, and fetch the next page only once it is used up", () => {
+    const pages = [Array.from({ length: 2500 }, (_, i) => i), [], Array.from({ length: 700 }, (_, i) => 2500 + i)]
+    const fetched: Array<number> = []
+    return Effect.gen(function* () {
+      const rows = pagedRows(0, (n: number) =>
+        Effect.sync(() => {
+          fetched.push(n)
+          return [pages[n]!, n + 1 < pages.length ? Option.some(n + 1) : Option.none()] as const
+        })
+      )
+      const chunks: Array<ReadonlyArray<number>> = []
+      yield* Stream.runForEachArray(rows, (chunk) =>
+        Effect.sync(() => {
+          chunks.push(chunk)
+          // Rows handed on are no longer held by their page; the next page is not fetched early.
+          if (chunks.length === 1) assert.deepStrictEqual([pages[0]!.length, fetched], [1500, [0]])
+        })
+      )
+      assert.deepStrictEqual(
+        chunks.map((chunk) => chunk.length),
+        [1000, 1000, 500, 700]
+      )
+      assert.deepStrictEqual(chunks.flat(), Array.from({ length: 3200 }, (_, i) => i))
+      assert.deepStrictEqual(fetched, [0, 1, 2])
+    })
+  })
+
+  it.effect("a page that cannot be fetched fails the stream after the rows already handed on", () =>
+    Effect.gen(function* () {
+      const rows = pagedRows(0, (n: number) =>
+        n === 0 ? Effect.succeed([[1, 2, 3], Option.some(1)] as const) : Effect.fail(new SourceError({ source: "paged_ads", account: "a1", reason: "server", detail: "HTTP 500" }))
+      )
+      const seen: Array<number> = []
+      const failure = yield* Effect.flip(Stream.runForEach(rows, (row) => Effect.sync(() => seen.push(row))))
+      assert.deepStrictEqual([seen, failure.detail], [[1, 2, 3], "HTTP 500"])
+    })
+  )
 })

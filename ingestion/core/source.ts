@@ -3,7 +3,7 @@
  * streams records of one stream (campaign daily statistics), validated and mapped, with bad rows
  * as `RejectedRecord`s. `SourceRegistry` is the service holding the configured sources.
  */
-import { Channel, Context, Effect, Layer, Stream } from "effect"
+import { Cause, Channel, Context, Effect, Layer, Option, Stream } from "effect"
 import type { AccountInfo, DateWindow, FetchedRecord } from "./model.ts"
 import type { SourceError } from "./errors.ts"
 
@@ -24,6 +24,15 @@ export interface AdsSource {
   readonly fetch: (account: AccountInfo, window: DateWindow) => Stream.Stream<FetchedRecord, SourceError>
 }
 
+/**
+ * Rows handled together: ingestion encodes and writes records in batches of this size, whatever
+ * chunks a source emits, and paged sources hand rows on in chunks of it, which pass through that
+ * grouping as they are. A write per record was twice as slow through google-ads-api, and batches
+ * of 10,000 lived long enough for V8 to move them to the old generation (1,000 measured about a
+ * tenth faster, `docs/performance.md`).
+ */
+export const BATCH_ROWS = 1000
+
 /** The sources this run may ingest from. */
 export class SourceRegistry extends Context.Service<SourceRegistry, { readonly sources: ReadonlyArray<AdsSource> }>()(
   "mdp/SourceRegistry"
@@ -38,7 +47,7 @@ export class SourceRegistry extends Context.Service<SourceRegistry, { readonly s
  * pulls one row at a time. Held to one vCPU, a 300,000-row CSV export ingested with about 29 %
  * more rows per CPU second (`docs/performance.md`).
  */
-export const fromAsyncIterableInBatches = <A, E>(rows: AsyncIterable<A>, onError: (error: unknown) => E, size = 1000): Stream.Stream<A, E> => {
+export const fromAsyncIterableInBatches = <A, E>(rows: AsyncIterable<A>, onError: (error: unknown) => E, size = BATCH_ROWS): Stream.Stream<A, E> => {
   async function* batches(): AsyncGenerator<readonly [A, ...Array<A>]> {
     let batch: Array<A> = []
     for await (const row of rows) {
@@ -52,3 +61,33 @@ export const fromAsyncIterableInBatches = <A, E>(rows: AsyncIterable<A>, onError
   }
   return Stream.fromChannel(Channel.fromAsyncIterable(batches(), onError))
 }
+
+/**
+ * Rows that arrive a page at a time (an API's answers, one after another): `fetchPage` answers a
+ * page and the state to fetch the next one from, if any. Each page's rows are handed on in chunks
+ * of at most `size`, taken out of the page, so that rows already written can be collected while
+ * the rest wait; only the state is kept between pages. A page kept whole until the next one (by a
+ * suspended generator, or `Stream.paginate`'s state) stayed reachable while its account waited on
+ * a file write, and the young collector copied most rows at least once (`docs/performance.md`).
+ */
+export const pagedRows = <A, S, E>(
+  first: S,
+  fetchPage: (state: S) => Effect.Effect<readonly [Array<A>, Option.Option<S>], E>,
+  size = BATCH_ROWS
+): Stream.Stream<A, E> =>
+  Stream.fromPull(
+    Effect.sync(() => {
+      let next: Option.Option<S> = Option.some(first)
+      let page: Array<A> = []
+      const pull: Effect.Effect<readonly [A, ...Array<A>], E | Cause.Done> = Effect.suspend(() => {
+        if (page.length > 0) return Effect.succeed(page.splice(0, size) as unknown as readonly [A, ...Array<A>])
+        if (Option.isNone(next)) return Cause.done()
+        return Effect.flatMap(fetchPage(next.value), ([rows, following]) => {
+          page = rows
+          next = following
+          return pull
+        })
+      })
+      return pull
+    })
+  )

@@ -16,9 +16,9 @@ import { SourceError, type SourceFailureReason } from "../../core/errors.ts"
 import { redactSecrets } from "../../core/redact.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import { protoDurationMs, retryAfterMs, withRetries } from "../../core/retry.ts"
-import type { AdsSource } from "../../core/source.ts"
+import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapGoogleAdsRow } from "./mapping.ts"
-import { accountQuery, campaignDailyQuery, GoogleAdsCampaignRow } from "./schema.ts"
+import { accountQuery, campaignDailyQuery, DEFAULT_ROWS_PER_REQUEST, GoogleAdsCampaignRow } from "./schema.ts"
 
 const CustomerRows = Schema.Tuple([Schema.Struct({ customer: GoogleAdsCampaignRow.fields.customer })])
 
@@ -45,7 +45,7 @@ export interface GoogleAdsSettings {
   readonly lookbackDays: number
   /** First retry delay; tests shorten it. */
   readonly retryBase?: Duration.Input
-  /** Rows a request should hold at most, as far as the days already fetched tell (default 10,000). */
+  /** Rows a request should hold at most, as far as the days already fetched tell (`DEFAULT_ROWS_PER_REQUEST`). */
   readonly rowsPerRequest?: number
 }
 
@@ -150,11 +150,11 @@ export const makeGoogleAdsSource = (settings: GoogleAdsSettings, credentials: Go
   const sourceError = (account: string, failure: Failure) => new SourceError({ source: GOOGLE_ADS, account, ...failure, detail: scrub(failure.detail) })
 
   // Every call is a searchStream request, answered whole: nothing of it is handed on before it
-  // succeeds, so it can be retried whole.
+  // succeeds, so it can be retried whole. The answer is a fresh array, ours to take rows out of.
   const query = (customerId: string, gaql: string) =>
     withRetries(
       Effect.tryPromise({
-        try: () => customerFor(customerId).query<ReadonlyArray<unknown>>(gaql),
+        try: () => customerFor(customerId).query<Array<unknown>>(gaql),
         catch: (error) => sourceError(customerId, classifyGoogleAdsError(error, Date.now()))
       }),
       settings.retryBase
@@ -178,7 +178,7 @@ export const makeGoogleAdsSource = (settings: GoogleAdsSettings, credentials: Go
   }
 
   const fetch = (account: AccountInfo, window: DateWindow) =>
-    Stream.paginate({ start: window.start, days: 1, busiestRowsPerDay: 0 }, (request) => {
+    pagedRows({ start: window.start, days: 1, busiestRowsPerDay: 0 }, (request) => {
       const last = addDays(request.start, request.days - 1)
       const end = last < window.end ? last : window.end
       return query(account.id, campaignDailyQuery(request.start, end)).pipe(
@@ -188,7 +188,7 @@ export const makeGoogleAdsSource = (settings: GoogleAdsSettings, credentials: Go
           const next =
             end === window.end
               ? Option.none()
-              : Option.some({ start: addDays(end, 1), days: nextRequestDays(days, busiestRowsPerDay, settings.rowsPerRequest ?? 10_000), busiestRowsPerDay })
+              : Option.some({ start: addDays(end, 1), days: nextRequestDays(days, busiestRowsPerDay, settings.rowsPerRequest ?? DEFAULT_ROWS_PER_REQUEST), busiestRowsPerDay })
           return [rows, next] as const
         })
       )

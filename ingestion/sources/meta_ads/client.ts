@@ -13,7 +13,7 @@ import { daysBetween } from "../../core/dates.ts"
 import { SourceError, type SourceFailureReason } from "../../core/errors.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import { retryAfterMs, withRetries } from "../../core/retry.ts"
-import type { AdsSource } from "../../core/source.ts"
+import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapMetaInsightsRow } from "./mapping.ts"
 import { AdAccountFields, CampaignFields, insightsFields, ReportRunStatus } from "./schema.ts"
 
@@ -108,7 +108,8 @@ export const classifyMetaError = (error: unknown, accessToken: string, nowMs: nu
 
 /** A Graph API list page as sent: its rows, its `paging` (the next page's URL), and, since the API is set to show them, the response headers. */
 interface GraphPage {
-  readonly data?: ReadonlyArray<unknown>
+  /** Parsed from the response: a fresh array, which the stream takes rows out of. */
+  readonly data?: Array<unknown>
   readonly paging?: { readonly next?: string }
   readonly headers?: unknown
 }
@@ -144,17 +145,18 @@ export const makeMetaAdsSource = (settings: MetaAdsSettings, credentials: { read
    * 145 µs of CPU a row (`docs/performance.md`).
    */
   const pages = (account: string, path: ReadonlyArray<string>, params: Readonly<Record<string, unknown>>) =>
-    Stream.paginate<GraphPage | null, unknown, SourceError>(null, (previous) =>
+    // Only the next URL and the usage headers are kept between pages, not the last page's rows.
+    pagedRows<unknown, { readonly next: string; readonly headers: unknown } | null, SourceError>(null, (previous) =>
       Effect.gen(function* () {
-        const next = previous?.paging?.next
         if (previous !== null) {
           const delay = throttleDelayMs(previous.headers)
           if (delay > 0) yield* Effect.sleep(Duration.millis(delay))
         }
         // `call` adds the access token to a first request's own copy of the parameters; a `next`
         // URL already carries it.
-        const page = yield* call(account, () => (next === undefined ? api.call<GraphPage>("GET", [...path], { ...params }) : api.call<GraphPage>("GET", next)))
-        return [page.data ?? [], typeof page.paging?.next === "string" ? Option.some<GraphPage | null>(page) : Option.none()] as const
+        const page = yield* call(account, () => (previous === null ? api.call<GraphPage>("GET", [...path], { ...params }) : api.call<GraphPage>("GET", previous.next)))
+        const next = page.paging?.next
+        return [page.data ?? [], typeof next === "string" ? Option.some({ next, headers: page.headers }) : Option.none()] as const
       })
     )
 

@@ -1,13 +1,15 @@
 /**
  * The sample sources (the embedded default): `google_ads` and `meta_ads` accounts whose data comes
- * from the generator, paged in each API's response shape (searchStream batches of 10,000 rows,
- * insights pages of 500) and mapped by the very functions that map live responses. No network.
+ * from the generator, in pages as large as the live clients' (a Google Ads request of the default
+ * `rows_per_request`, a Meta insights page of 500 rows) and mapped by the very functions that map
+ * live responses. No network.
  */
-import { Clock, Effect, Stream } from "effect"
+import { Clock, Effect, Option, Stream } from "effect"
 import { dayInZone, eachDay } from "../../core/dates.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
-import type { AdsSource } from "../../core/source.ts"
+import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapGoogleAdsRow } from "../google_ads/mapping.ts"
+import { DEFAULT_ROWS_PER_REQUEST } from "../google_ads/schema.ts"
 import { mapMetaInsightsRow } from "../meta_ads/mapping.ts"
 import { dailyStats, googleAdsRow, metaInsightsRow, sampleAccounts, sampleCampaigns, type SampleAccount } from "./generator.ts"
 
@@ -23,7 +25,6 @@ export interface SampleOptions {
   readonly lookbackDays?: { readonly google_ads: number; readonly meta_ads: number }
 }
 
-const GOOGLE_BATCH = 10_000
 const META_PAGE = 500
 
 /** A window's rows for one account, day by day, in the API's row shape; also served by the live bench's stand-in platform. */
@@ -38,35 +39,17 @@ export function* sampleRows(platform: "google_ads" | "meta_ads", options: Sample
   }
 }
 
-/** Groups rows into the API's pages: `[{ results }]` batches for Google, `{ data, paging }` for Meta. */
-function* pagesOf(platform: "google_ads" | "meta_ads", rows: Iterable<unknown>) {
-  const size = platform === "google_ads" ? GOOGLE_BATCH : META_PAGE
-  let page: Array<unknown> = []
-  let number = 0
-  for (const row of rows) {
-    page.push(row)
-    if (page.length === size) {
-      yield platform === "google_ads" ? { results: page, requestId: `sample-${number++}` } : { data: page, paging: { cursors: { after: `page-${++number}` }, next: `sample://next/${number}` } }
-      page = []
-    }
+/** The next page of rows, as many as a page of the API holds; fewer at the end. */
+const nextPage = (rows: Iterator<unknown>, size: number, meter: GenerationMeter | undefined): Array<unknown> => {
+  const started = meter === undefined ? 0 : performance.now()
+  const page: Array<unknown> = []
+  while (page.length < size) {
+    const row = rows.next()
+    if (row.done === true) break
+    page.push(row.value)
   }
-  if (page.length > 0) yield platform === "google_ads" ? { results: page, requestId: `sample-${number}` } : { data: page, paging: { cursors: { after: "end" } } }
-}
-
-function* metered<A>(pages: Iterator<A>, meter: GenerationMeter | undefined) {
-  while (true) {
-    const started = meter === undefined ? 0 : performance.now()
-    const next = pages.next()
-    if (meter !== undefined) meter.ms += performance.now() - started
-    if (next.done === true) return
-    yield next.value
-  }
-}
-
-const rowsFromPage = (page: unknown): ReadonlyArray<unknown> => {
-  if (typeof page !== "object" || page === null) return []
-  const rows = "results" in page ? page.results : "data" in page ? page.data : []
-  return Array.isArray(rows) ? rows : []
+  if (meter !== undefined) meter.ms += performance.now() - started
+  return page
 }
 
 const makeSource = (platform: "google_ads" | "meta_ads", options: SampleOptions): AdsSource => {
@@ -85,11 +68,14 @@ const makeSource = (platform: "google_ads" | "meta_ads", options: SampleOptions)
             if (sample === undefined) return Stream.empty
             // "As of" is the day the data is fetched: recent conversions are still maturing.
             const asOfDay = dayInZone(now, account.timeZone)
-            // One page at a time: a chunk of pages would hold a whole window in memory.
-            return Stream.fromIterable(metered(pagesOf(platform, sampleRows(platform, options, sample, window, asOfDay)), options.meter), { chunkSize: 1 }).pipe(
-              Stream.flatMap((page) => Stream.fromIterable(rowsFromPage(page))),
-              Stream.map(map)
-            )
+            const rows = sampleRows(platform, options, sample, window, asOfDay)
+            const size = platform === "google_ads" ? DEFAULT_ROWS_PER_REQUEST : META_PAGE
+            return pagedRows(undefined, () =>
+              Effect.sync(() => {
+                const page = nextPage(rows, size, options.meter)
+                return [page, page.length < size ? Option.none() : Option.some(undefined)] as const
+              })
+            ).pipe(Stream.map(map))
           })
         )
       )
