@@ -223,29 +223,40 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
   const absolute = path.resolve(root)
   const locate = (key: string) => path.join(absolute, ...key.split("/"))
 
-  const writeBatches = <E, R>(key: string, batches: Stream.Stream<NdjsonBatch, E, R>) => {
-    const file = locate(key)
-    const temp = `${file}${TEMP_MARKER}${process.pid}`
-    return Effect.acquireUseRelease(
-      Effect.tryPromise({
-        try: async () => {
-          mkdirSync(path.dirname(file), { recursive: true })
-          return open(temp, "w")
-        },
-        catch: (cause) => fail(file, cause)
-      }),
-      (handle: FileHandle) =>
-        Effect.gen(function* () {
-          const { chunks, written } = ndjsonChunks(key, batches)
-          // Flushed to disk as the file grows, in the background, rather than all at the end,
-          // where nothing else overlaps it (a second of idle time per account at 3M rows).
-          let unflushed = 0
-          let flushed: Promise<void> = Promise.resolve()
-          yield* chunks.pipe(
-            Stream.runForEach((batch) =>
-              Effect.tryPromise({
-                try: async () => {
-                  await handle.write(batch.bytes)
+  const writeBatches = <E, R>(key: string, batches: Stream.Stream<NdjsonBatch, E, R>) =>
+    Effect.suspend(() => {
+      const file = locate(key)
+      const temp = `${file}${TEMP_MARKER}${process.pid}`
+      // One write in flight while the next batch is encoded, as an upload stream buffers: waiting
+      // for each write let the other accounts run in between, so every batch's rows stayed
+      // reachable through four accounts' work and the young collector copied them.
+      let pending: Promise<void> | undefined
+      let failure: unknown
+      // The write in flight has ended, and did not fail.
+      const settled = Effect.suspend(() => (pending === undefined ? Effect.void : Effect.promise(() => pending!))).pipe(
+        Effect.andThen(() => (failure === undefined ? Effect.void : Effect.fail(fail(file, failure))))
+      )
+      return Effect.acquireUseRelease(
+        Effect.tryPromise({
+          try: async () => {
+            mkdirSync(path.dirname(file), { recursive: true })
+            return open(temp, "w")
+          },
+          catch: (cause) => fail(file, cause)
+        }),
+        (handle: FileHandle) =>
+          Effect.gen(function* () {
+            const { chunks, written } = ndjsonChunks(key, batches)
+            // Flushed to disk as the file grows, in the background, rather than all at the end,
+            // where nothing else overlaps it (a second of idle time per account at 3M rows).
+            let unflushed = 0
+            let flushed: Promise<void> = Promise.resolve()
+            const startWrite = (batch: NdjsonBatch) => {
+              pending = handle.write(batch.bytes).then(
+                () => {
+                  pending = undefined
+                  // The file handle has copied the bytes out once the write resolves.
+                  batch.release?.()
                   unflushed += batch.bytes.length
                   if (unflushed >= FLUSH_EVERY_BYTES) {
                     unflushed = 0
@@ -254,29 +265,32 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
                     flushed.catch(() => undefined)
                   }
                 },
-                catch: (cause) => fail(file, cause)
-              }).pipe(
-                // The file handle has copied the bytes out once the write resolves.
-                Effect.tap(() => Effect.sync(() => batch.release?.()))
+                (cause: unknown) => {
+                  pending = undefined
+                  failure = cause
+                }
               )
-            )
+            }
+            yield* chunks.pipe(Stream.runForEach((batch) => settled.pipe(Effect.andThen(Effect.sync(() => startWrite(batch))))))
+            yield* settled
+            yield* Effect.tryPromise({ try: () => flushed.then(() => handle.sync()), catch: (cause) => fail(file, cause) })
+            return written()
+          }),
+        (handle, exit) =>
+          // A write still in flight (the stream failed meanwhile) ends before the file is closed.
+          Effect.promise(() => pending ?? Promise.resolve()).pipe(
+            Effect.andThen(Effect.promise(() => handle.close())),
+            Effect.andThen(
+              Effect.sync(() => {
+                // Complete: the file appears whole. Failed or interrupted: nothing appears.
+                if (exit._tag === "Success") renameSync(temp, file)
+                else rmSync(temp, { force: true })
+              })
+            ),
+            Effect.ignore
           )
-          yield* Effect.tryPromise({ try: () => flushed.then(() => handle.sync()), catch: (cause) => fail(file, cause) })
-          return written()
-        }),
-      (handle, exit) =>
-        Effect.promise(() => handle.close()).pipe(
-          Effect.andThen(
-            Effect.sync(() => {
-              // Complete: the file appears whole. Failed or interrupted: nothing appears.
-              if (exit._tag === "Success") renameSync(temp, file)
-              else rmSync(temp, { force: true })
-            })
-          ),
-          Effect.ignore
-        )
-    )
-  }
+      )
+    })
 
   const manifestKey = (runId: string) => `${MANIFESTS}/run=${runId}.json`
 

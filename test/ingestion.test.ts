@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { crc32 } from "node:zlib"
@@ -382,6 +382,26 @@ describe("ingestion into the raw zone", () => {
       assert.isTrue(bytes.equals(expected))
       assert.deepStrictEqual(filesUnder(root), [path.join("big", "file.ndjson")])
     }).pipe(Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
+  it.live("a disk that fills up fails the file, whichever write fails, and neither it nor its temporary file stays", () => {
+    const root = tempDir()
+    const zone = makeLocalRawZone(root)
+    const batch = { bytes: Buffer.from('{"a":1}\n'.repeat(1000)), rows: 1000 }
+    // The last write, or one followed by others while it is in flight.
+    const writeTo = (key: string, batches: number) =>
+      Effect.gen(function* () {
+        const file = zone.locate(key)
+        mkdirSync(path.dirname(file), { recursive: true })
+        // The temporary file the writer opens is /dev/full: every write fails with ENOSPC.
+        symlinkSync("/dev/full", `${file}.incomplete-${process.pid}`)
+        const failure = yield* Effect.flip(zone.writeBatches(key, Stream.range(1, batches).pipe(Stream.map(() => batch))))
+        assert.include(failure.message, "ENOSPC")
+        assert.deepStrictEqual(readdirSync(path.dirname(file)), [])
+      })
+    return Effect.all([writeTo("one/file.ndjson", 1), writeTo("five/file.ndjson", 5)]).pipe(
+      Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true })))
+    )
   })
 
   it.effect("bad requests are refused with a sentence naming the problem", () => {
