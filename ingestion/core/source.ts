@@ -68,7 +68,7 @@ export const fromAsyncIterableInBatches = <A, E>(rows: AsyncIterable<A>, onError
  * of at most `size`, taken out of the page, so that rows already written can be collected while
  * the rest wait; only the state is kept between pages. A page kept whole until the next one (by a
  * suspended generator, or `Stream.paginate`'s state) stayed reachable while its account waited on
- * a file write, and the young collector copied most rows at least once (`docs/performance.md`).
+ * a file write or a request, so more rows outlived young collections (`docs/performance.md`).
  */
 export const pagedRows = <A, S, E>(
   first: S,
