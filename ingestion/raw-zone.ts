@@ -228,8 +228,8 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
       const file = locate(key)
       const temp = `${file}${TEMP_MARKER}${process.pid}`
       // One write in flight while the next batch is encoded, as an upload stream buffers: waiting
-      // for each write let the other accounts run in between, so every batch's rows stayed
-      // reachable through four accounts' work and the young collector copied them.
+      // for each write let the other accounts run in between, so the rest of a page's rows stayed
+      // reachable through their work and more of them outlived young collections.
       let pending: Promise<void> | undefined
       let failure: unknown
       // The write in flight has ended, and did not fail.
