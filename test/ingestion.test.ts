@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { crc32 } from "node:zlib"
@@ -384,7 +384,8 @@ describe("ingestion into the raw zone", () => {
     }).pipe(Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
   })
 
-  it.live("a disk that fills up fails the file, whichever write fails, and neither it nor its temporary file stays", () => {
+  // Linux's /dev/full stands in for a full disk; elsewhere the test cannot be set up.
+  it.live.runIf(existsSync("/dev/full"))("a disk that fills up fails the file, whichever write fails, and neither it nor its temporary file stays", () => {
     const root = tempDir()
     const zone = makeLocalRawZone(root)
     const batch = { bytes: Buffer.from('{"a":1}\n'.repeat(1000)), rows: 1000 }
