@@ -117,21 +117,21 @@ const envelopeEncoder = (meta: { readonly runId: string; readonly ingestedAt: st
     _window_end: meta.window.end,
     _schema_version: RAW_SCHEMA_VERSION
   }).slice(0, -1)
-  // Sizes the next batch's buffer from the last one, so that it rarely has to grow. Buffers the
-  // writer has released are kept for the next batches: with a write in flight while a batch is
-  // encoded, and releases that come late, a single spare made a new buffer for a third of them.
+  // Sizes the next batch's buffer from the last one, so that it rarely has to grow; a buffer the
+  // writer has released (the local raw zone, once it has written it) is reused when large enough.
   let bytesPerRow = 1024
-  const spares: Array<Buffer> = []
+  let released: Buffer | undefined
   let prefixAccount: string | undefined
   let prefix = Buffer.alloc(0)
   const release = (buffer: Buffer) => {
-    if (spares.length < 4) spares.push(buffer)
+    released = buffer
   }
   return {
     start: (records: number): NdjsonBuilder => {
       const capacity = Math.ceil(records * bytesPerRow * 1.25)
-      const spare = spares.pop()
-      return new NdjsonBuilder(spare !== undefined && spare.length >= capacity ? spare : capacity)
+      const reusable = released !== undefined && released.length >= capacity ? released : undefined
+      released = undefined
+      return new NdjsonBuilder(reusable ?? capacity)
     },
     write: (batch: NdjsonBuilder, record: SourceRecord): void => {
       // Everything up to the campaign is the same for all of an account's rows: encoded once.

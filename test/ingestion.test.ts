@@ -385,11 +385,11 @@ describe("ingestion into the raw zone", () => {
   })
 
   // Linux's /dev/full stands in for a full disk; elsewhere the test cannot be set up.
-  it.live.runIf(existsSync("/dev/full"))("a disk that fills up fails the file, whichever write fails, and neither it nor its temporary file stays", () => {
+  it.live.runIf(existsSync("/dev/full"))("a disk that fills up fails the file, and neither it nor its temporary file stays", () => {
     const root = tempDir()
     const zone = makeLocalRawZone(root)
     const batch = { bytes: Buffer.from('{"a":1}\n'.repeat(1000)), rows: 1000 }
-    // The last write, or one followed by others while it is in flight.
+    // The only batch, or the first of several: nothing after it is written.
     const writeTo = (key: string, batches: number) =>
       Effect.gen(function* () {
         const file = zone.locate(key)
