@@ -223,63 +223,62 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
   const absolute = path.resolve(root)
   const locate = (key: string) => path.join(absolute, ...key.split("/"))
 
-  const writeBatches = <E, R>(key: string, batches: Stream.Stream<NdjsonBatch, E, R>) =>
-    Effect.suspend(() => {
-      const file = locate(key)
-      const temp = `${file}${TEMP_MARKER}${process.pid}`
-      return Effect.acquireUseRelease(
-        Effect.tryPromise({
-          try: async () => {
-            mkdirSync(path.dirname(file), { recursive: true })
-            return open(temp, "w")
-          },
-          catch: (cause) => fail(file, cause)
+  const writeBatches = <E, R>(key: string, batches: Stream.Stream<NdjsonBatch, E, R>) => {
+    const file = locate(key)
+    const temp = `${file}${TEMP_MARKER}${process.pid}`
+    return Effect.acquireUseRelease(
+      Effect.tryPromise({
+        try: async () => {
+          mkdirSync(path.dirname(file), { recursive: true })
+          return open(temp, "w")
+        },
+        catch: (cause) => fail(file, cause)
+      }),
+      (handle: FileHandle) =>
+        Effect.gen(function* () {
+          const { chunks, written } = ndjsonChunks(key, batches)
+          // Flushed to disk as the file grows, in the background, rather than all at the end,
+          // where nothing else overlaps it (a second of idle time per account at 3M rows).
+          let unflushed = 0
+          let flushed: Promise<void> = Promise.resolve()
+          // Each batch is written synchronously, into the page cache, as soon as it is encoded.
+          // Awaiting an asynchronous write let the other accounts run once a batch, so the rest
+          // of each page's rows lived through their work: more than twice the bytes survived
+          // young collections, and V8 made 16–17 full collections a million rows instead of 7
+          // (`docs/performance.md`). The bytes are also still in the CPU's cache.
+          const write = (batch: NdjsonBatch) =>
+            Effect.try({
+              try: () => {
+                let offset = 0
+                while (offset < batch.bytes.length) offset += writeSync(handle.fd, batch.bytes, offset)
+                batch.release?.()
+                unflushed += batch.bytes.length
+                if (unflushed >= FLUSH_EVERY_BYTES) {
+                  unflushed = 0
+                  flushed = flushed.then(() => handle.datasync())
+                  // Its failure is reported by the final sync below, not as an unhandled rejection.
+                  flushed.catch(() => undefined)
+                }
+              },
+              catch: (cause) => fail(file, cause)
+            })
+          yield* chunks.pipe(Stream.runForEach(write))
+          yield* Effect.tryPromise({ try: () => flushed.then(() => handle.sync()), catch: (cause) => fail(file, cause) })
+          return written()
         }),
-        (handle: FileHandle) =>
-          Effect.gen(function* () {
-            const { chunks, written } = ndjsonChunks(key, batches)
-            // Flushed to disk as the file grows, in the background, rather than all at the end,
-            // where nothing else overlaps it (a second of idle time per account at 3M rows).
-            let unflushed = 0
-            let flushed: Promise<void> = Promise.resolve()
-            // Each batch is written synchronously, into the page cache, as soon as it is encoded.
-            // Awaiting an asynchronous write let the other accounts run once a batch, so the rest
-            // of each page's rows lived through their work: more than twice the bytes survived
-            // young collections, and V8 made 16–17 full collections a million rows instead of 7
-            // (`docs/performance.md`). The bytes are also still in the CPU's cache.
-            const write = (batch: NdjsonBatch) =>
-              Effect.try({
-                try: () => {
-                  let offset = 0
-                  while (offset < batch.bytes.length) offset += writeSync(handle.fd, batch.bytes, offset)
-                  batch.release?.()
-                  unflushed += batch.bytes.length
-                  if (unflushed >= FLUSH_EVERY_BYTES) {
-                    unflushed = 0
-                    flushed = flushed.then(() => handle.datasync())
-                    // Its failure is reported by the final sync below, not as an unhandled rejection.
-                    flushed.catch(() => undefined)
-                  }
-                },
-                catch: (cause) => fail(file, cause)
-              })
-            yield* chunks.pipe(Stream.runForEach(write))
-            yield* Effect.tryPromise({ try: () => flushed.then(() => handle.sync()), catch: (cause) => fail(file, cause) })
-            return written()
-          }),
-        (handle, exit) =>
-          Effect.promise(() => handle.close()).pipe(
-            Effect.andThen(
-              Effect.sync(() => {
-                // Complete: the file appears whole. Failed or interrupted: nothing appears.
-                if (exit._tag === "Success") renameSync(temp, file)
-                else rmSync(temp, { force: true })
-              })
-            ),
-            Effect.ignore
-          )
-      )
-    })
+      (handle, exit) =>
+        Effect.promise(() => handle.close()).pipe(
+          Effect.andThen(
+            Effect.sync(() => {
+              // Complete: the file appears whole. Failed or interrupted: nothing appears.
+              if (exit._tag === "Success") renameSync(temp, file)
+              else rmSync(temp, { force: true })
+            })
+          ),
+          Effect.ignore
+        )
+    )
+  }
 
   const manifestKey = (runId: string) => `${MANIFESTS}/run=${runId}.json`
 
