@@ -164,7 +164,9 @@ export const sourcesFrom = (settings: Settings, baseDir: string) =>
           folder: path.resolve(baseDir, microsoft.folder),
           format: microsoft.format ?? "csv",
           timeZone: microsoft.time_zone ?? "UTC",
-          lookbackDays: microsoft.lookback_days ?? 7
+          lookbackDays: microsoft.lookback_days ?? 7,
+          // Beside the project's other local state rather than in /tmp, which can be memory.
+          spillFolder: path.resolve(baseDir, "data", "tmp")
         })
       )
     }

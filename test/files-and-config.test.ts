@@ -1,4 +1,5 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -28,23 +29,85 @@ describe("file export source (Microsoft Advertising)", () => {
       assert.include(second.flatMap((r) => (r._tag === "RejectedRecord" ? [r.reason] : [])).join(), "TimePeriod")
     }))
 
-  it.effect("reads the export once to list the accounts and once per account, again only when a file changes", () => {
+  it.effect("parses the export once: each account reads back only its own rows, and a changed file is listed again", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-exports-"))
+    const spillFolder = mkdtempSync(path.join(os.tmpdir(), "mdp-spill-"))
     const file = path.join(dir, "report.csv")
     writeFileSync(file, readFileSync(path.join(folder, "campaign_performance_2024-05.csv")))
+    const rowsInFile = readFileSync(file, "utf8").trim().split("\n").length - 1
     let mapped = 0
-    const counting = makeFileSource({ ...microsoftAdsDefinition, toRecord: (row) => (mapped++, microsoftAdsDefinition.toRecord(row)) }, { folder: dir, format: "csv", timeZone: "UTC", lookbackDays: 7 })
+    let rowsLookedAt = 0
+    const counting = makeFileSource(
+      {
+        ...microsoftAdsDefinition,
+        accountIdOf: (row) => (rowsLookedAt++, microsoftAdsDefinition.accountIdOf(row)),
+        toRecord: (row) => (mapped++, microsoftAdsDefinition.toRecord(row))
+      },
+      { folder: dir, format: "csv", timeZone: "UTC", lookbackDays: 7, spillFolder }
+    )
     return Effect.gen(function* () {
       const accounts = yield* counting.accounts
+      assert.strictEqual(rowsLookedAt, rowsInFile)
       const perPass = mapped
       assert.isAbove(perPass, 0)
       yield* Stream.runDrain(counting.fetch(accounts[0]!, { start: "2024-05-01", end: "2024-05-31" }))
       yield* Stream.runDrain(counting.fetch(accounts[1]!, { start: "2024-05-01", end: "2024-05-31" }))
-      // The listing's pass, then each account's own rows: no second listing.
+      // Every row belongs to one account or names none (read by the first account): the two
+      // fetches together look at each row once more, where each used to parse the whole export.
+      assert.strictEqual(rowsLookedAt, 2 * rowsInFile)
       assert.strictEqual(mapped, perPass + perPass)
+      // The rows set aside are in a folder of this process's own.
+      assert.deepStrictEqual(readdirSync(spillFolder).map((entry) => entry.startsWith(`mdp-export-rows-${process.pid}-`)), [true])
       appendFileSync(file, '"150003","Acme New","830001","New","Active","2024-05-03","10","1","1.00","0","0.00","GBP"\n')
       assert.deepStrictEqual((yield* counting.accounts).map((a) => a.id), ["150001", "150002", "150003"])
-    }).pipe(Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true }))))
+      const added = [...(yield* Stream.runCollect(counting.fetch({ id: "150003", name: "Acme New", currency: "GBP", timeZone: "UTC" }, { start: "2024-05-01", end: "2024-05-31" })))]
+      assert.deepStrictEqual(added.map((r) => (r._tag === "SourceRecord" ? r.campaignId : r.reason)), ["830001"])
+    }).pipe(Effect.ensuring(Effect.sync(() => [dir, spillFolder].forEach((d) => rmSync(d, { recursive: true, force: true })))))
+  })
+
+  it.effect("an export that cannot be parsed fails the listing, naming the file, and leaves nothing set aside", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-exports-"))
+    const spillFolder = mkdtempSync(path.join(os.tmpdir(), "mdp-spill-"))
+    const good = readFileSync(path.join(folder, "campaign_performance_2024-05.csv"), "utf8")
+    writeFileSync(path.join(dir, "broken.csv"), `${good}"150001","Acme Bing","810001"\n`)
+    const broken = makeMicrosoftAdsSource({ folder: dir, format: "csv", timeZone: "UTC", lookbackDays: 7, spillFolder })
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(broken.accounts)
+      assert.strictEqual(error._tag, "SourceError")
+      assert.include(error.message, "broken.csv")
+      assert.deepStrictEqual(readdirSync(spillFolder), [])
+      // A folder that cannot be made: its parent is a file.
+      const notAFolder = path.join(dir, "broken.csv", "rows")
+      const nowhere = makeMicrosoftAdsSource({ folder, format: "csv", timeZone: "UTC", lookbackDays: 7, spillFolder: notAFolder })
+      assert.include((yield* Effect.flip(nowhere.accounts)).message, `could not set the export's rows aside in ${notAFolder}`)
+    }).pipe(Effect.ensuring(Effect.sync(() => [dir, spillFolder].forEach((d) => rmSync(d, { recursive: true, force: true })))))
+  })
+
+  it("rows set aside are removed when the process exits, and a killed process's by the next listing", () => {
+    const spillFolder = mkdtempSync(path.join(os.tmpdir(), "mdp-spill-"))
+    try {
+      // No process has this id (above Linux's largest): its folder is what a killed run leaves.
+      const abandoned = path.join(spillFolder, "mdp-export-rows-99999999-abcdef")
+      mkdirSync(abandoned)
+      writeFileSync(path.join(abandoned, "0.ndjson"), "{}\n")
+      const script = [
+        `import { Effect, Stream } from "effect"`,
+        `import { makeMicrosoftAdsSource } from ${JSON.stringify(path.resolve(import.meta.dirname, "../ingestion/sources/microsoft_ads/source.ts"))}`,
+        `import { readdirSync } from "node:fs"`,
+        `const source = makeMicrosoftAdsSource({ folder: ${JSON.stringify(folder)}, format: "csv", timeZone: "UTC", lookbackDays: 7, spillFolder: ${JSON.stringify(spillFolder)} })`,
+        `const accounts = await Effect.runPromise(source.accounts)`,
+        `const records = await Effect.runPromise(Stream.runCollect(source.fetch(accounts[0], { start: "2024-05-01", end: "2024-05-31" })))`,
+        `console.log(JSON.stringify({ records: [...records].length, during: readdirSync(${JSON.stringify(spillFolder)}) }))`
+      ].join("\n")
+      const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: path.resolve(import.meta.dirname, ".."), encoding: "utf8" })
+      const { records, during } = JSON.parse(output) as { records: number; during: Array<string> }
+      assert.isAbove(records, 0)
+      assert.strictEqual(during.length, 1)
+      assert.notInclude(during, "mdp-export-rows-99999999-abcdef")
+      assert.deepStrictEqual(readdirSync(spillFolder), [])
+    } finally {
+      rmSync(spillFolder, { recursive: true, force: true })
+    }
   })
 })
 

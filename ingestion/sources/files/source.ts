@@ -4,11 +4,16 @@
  * to the natural key and checked metrics (see `microsoft_ads/`); this module reads the folder,
  * streams rows file by file, and keeps those of the requested account and window. Rows without a
  * readable account are quarantined in the first account's run, so they are counted once.
+ *
+ * An export usually holds every account of a manager. Listing the accounts parses it once and
+ * sets each account's rows aside, as NDJSON in a temporary folder, so that each account's fetch
+ * reads back only its own rows instead of parsing the whole export again.
  */
-import { createReadStream, readdirSync, statSync } from "node:fs"
+import { appendFileSync, createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs"
+import os from "node:os"
 import path from "node:path"
 import { parse as parseCsv } from "csv-parse"
-import { Effect, Result, Schema, Stream } from "effect"
+import { Array as Arr, Effect, Result, Schema, Stream } from "effect"
 import { checkedRecord, decodeOrReject } from "../../core/checks.ts"
 import { SourceError } from "../../core/errors.ts"
 import { rejected, type AccountInfo, type CheckedMetrics, type DateWindow, type FetchedRecord } from "../../core/model.ts"
@@ -34,6 +39,11 @@ export interface FileSourceSettings {
   /** The zone the export's days are in. */
   readonly timeZone: string
   readonly lookbackDays: number
+  /**
+   * Where the rows set aside per account go, in a folder of their own inside it (created if
+   * missing); the system's temporary folder unless set. They take about the exports' size.
+   */
+  readonly spillFolder?: string
 }
 
 const listFiles = (folder: string, format: "csv" | "ndjson"): ReadonlyArray<string> => {
@@ -46,6 +56,55 @@ const listFiles = (folder: string, format: "csv" | "ndjson"): ReadonlyArray<stri
     return []
   }
 }
+
+// Rows set aside live in folders named after the process: removed when it exits, and by the next
+// listing of any process if it was killed.
+const SPILL_PREFIX = "mdp-export-rows-"
+const spillFolders = new Set<string>()
+let removeAtExit = false
+
+const removeSpillFolder = (folder: string): void => {
+  rmSync(folder, { recursive: true, force: true })
+  spillFolders.delete(folder)
+}
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+const newSpillFolder = (parent: string): string => {
+  mkdirSync(parent, { recursive: true })
+  for (const entry of readdirSync(parent)) {
+    const pid = entry.startsWith(SPILL_PREFIX) ? Number.parseInt(entry.slice(SPILL_PREFIX.length), 10) : Number.NaN
+    if (Number.isInteger(pid) && pid !== process.pid && !isRunning(pid)) rmSync(path.join(parent, entry), { recursive: true, force: true })
+  }
+  const folder = mkdtempSync(path.join(parent, `${SPILL_PREFIX}${process.pid}-`))
+  spillFolders.add(folder)
+  if (!removeAtExit) {
+    removeAtExit = true
+    process.once("exit", () => {
+      for (const leftover of [...spillFolders]) removeSpillFolder(leftover)
+    })
+  }
+  return folder
+}
+
+/** One listing's result: the accounts found, and the file holding each one's rows. */
+interface SetAside {
+  readonly signature: string
+  readonly accounts: ReadonlyArray<AccountInfo>
+  /** NDJSON of each account's rows, by the account the row names; `""` holds rows that name none. */
+  readonly files: ReadonlyMap<string, string>
+}
+
+// Rows wait in memory until they make a few megabytes, then go to their accounts' files all at
+// once: memory stays bounded whatever the number of accounts, and no file is kept open.
+const APPEND_EVERY_CHARS = 4 << 20
 
 export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings: FileSourceSettings): AdsSource => {
   const fileError = (detail: string) => new SourceError({ source: definition.name, reason: "bad_response", detail })
@@ -68,19 +127,60 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
 
   const allRows = () => Stream.fromIterable(listFiles(settings.folder, settings.format)).pipe(Stream.flatMap(rowsOfFile))
 
-  const scanAccounts = Stream.runFold(allRows(), () => new Map<string, AccountInfo>(), (found, row) => {
-    const decoded = decodeOrReject(definition.schema, row)
-    if (Result.isSuccess(decoded)) {
-      const { account } = definition.toRecord(decoded.success)
-      if (!found.has(account.id)) found.set(account.id, { ...account, timeZone: settings.timeZone })
-    }
-    return found
-  }).pipe(Effect.map((found) => [...found.values()].sort((a, b) => a.id.localeCompare(b.id))))
+  const setAsideError = (folder: string, cause: unknown) =>
+    fileError(`could not set the export's rows aside in ${folder}: ${cause instanceof Error ? cause.message : String(cause)}`)
 
-  // Finding the accounts reads every file; each account's fetch needs them again (which one is
-  // first). Remembered while the folder's files stay the same, so a run reads the exports once
-  // for the list and once per account, not twice per account more.
-  let scanned: { readonly files: string; readonly accounts: ReadonlyArray<AccountInfo> } | undefined
+  // One pass over every file: finds the accounts, and appends each row to its account's file.
+  const setAside = (signature: string, spillFolder: string) =>
+    Effect.gen(function* () {
+      const found = new Map<string, AccountInfo>()
+      const files = new Map<string, string>()
+      const pending = new Map<string, Array<string>>()
+      let pendingChars = 0
+      const appendPending = () => {
+        for (const [key, lines] of pending) {
+          if (lines.length === 0) continue
+          appendFileSync(files.get(key)!, `${lines.join("\n")}\n`)
+          lines.length = 0
+        }
+        pendingChars = 0
+      }
+      yield* allRows().pipe(
+        Stream.runForEachArray((rows) =>
+          Effect.try({
+            try: () => {
+              for (const row of rows) {
+                const key = definition.accountIdOf(row) ?? ""
+                let lines = pending.get(key)
+                if (lines === undefined) {
+                  files.set(key, path.join(spillFolder, `${files.size}.ndjson`))
+                  lines = []
+                  pending.set(key, lines)
+                }
+                const line = JSON.stringify(row)
+                lines.push(line)
+                pendingChars += line.length + 1
+                if (pendingChars >= APPEND_EVERY_CHARS) appendPending()
+                const decoded = decodeOrReject(definition.schema, row)
+                if (Result.isSuccess(decoded)) {
+                  const { account } = definition.toRecord(decoded.success)
+                  if (!found.has(account.id)) found.set(account.id, { ...account, timeZone: settings.timeZone })
+                }
+              }
+            },
+            catch: (cause) => setAsideError(spillFolder, cause)
+          })
+        )
+      )
+      yield* Effect.try({ try: appendPending, catch: (cause) => setAsideError(spillFolder, cause) })
+      const accounts = [...found.values()].sort((a, b) => a.id.localeCompare(b.id))
+      return { signature, accounts, files } satisfies SetAside
+    }).pipe(Effect.onError(() => Effect.sync(() => removeSpillFolder(spillFolder))))
+
+  // Remembered while the folder's files keep their names, sizes and modification times. A
+  // listing replaced by a newer one keeps its files until the process exits, in case an account
+  // of the older one is still reading them.
+  let current: SetAside | undefined
   const filesNow = () =>
     listFiles(settings.folder, settings.format)
       .map((file) => {
@@ -88,18 +188,35 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
         return `${file} ${stat.size} ${stat.mtimeMs}`
       })
       .join("\n")
-  const accounts = Effect.suspend(() => {
-    const files = filesNow()
-    return scanned?.files === files
-      ? Effect.succeed(scanned.accounts)
-      : scanAccounts.pipe(Effect.tap((found) => Effect.sync(() => void (scanned = { files, accounts: found }))))
+  const listing = Effect.suspend(() => {
+    const signature = filesNow()
+    if (current?.signature === signature) return Effect.succeed(current)
+    const parent = settings.spillFolder ?? os.tmpdir()
+    return Effect.try({ try: () => newSpillFolder(parent), catch: (cause) => setAsideError(parent, cause) }).pipe(
+      Effect.flatMap((spillFolder) => setAside(signature, spillFolder)),
+      Effect.tap((done) => Effect.sync(() => void (current = done)))
+    )
   })
+  const accounts = Effect.map(listing, (done) => done.accounts)
+
+  const setAsideRows = (file: string): Stream.Stream<Readonly<Record<string, unknown>>, SourceError> =>
+    Stream.fromAsyncIterable(createReadStream(file, "utf8"), (error) => setAsideError(path.dirname(file), error)).pipe(
+      Stream.splitLines,
+      Stream.mapArrayEffect((lines) =>
+        Effect.try({
+          try: () => Arr.map(lines, (line) => JSON.parse(line) as Readonly<Record<string, unknown>>),
+          catch: (cause) => setAsideError(path.dirname(file), cause)
+        })
+      )
+    )
 
   const fetch = (account: AccountInfo, window: DateWindow) =>
     Stream.unwrap(
-      Effect.map(accounts, (all) => {
-        const first = all[0]?.id === account.id
-        return allRows().pipe(
+      Effect.map(listing, (done) => {
+        const first = done.accounts[0]?.id === account.id
+        const own = [done.files.get(account.id), first ? done.files.get("") : undefined].filter((file): file is string => file !== undefined)
+        return Stream.fromIterable(own).pipe(
+          Stream.flatMap(setAsideRows),
           Stream.map((row): FetchedRecord | undefined => {
             const claimed = definition.accountIdOf(row)
             if (claimed === undefined || claimed === "") return first ? rejected("the row names no account", row) : undefined
