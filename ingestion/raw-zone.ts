@@ -155,9 +155,15 @@ export class NdjsonBuilder {
 
 /** Lines as one NDJSON batch: the same bytes as `Buffer.from(lines.join("\n") + "\n")`. */
 export const ndjsonLines = (lines: ReadonlyArray<string>): NdjsonBatch => {
+  // Room for ASCII text, plus the slack `text` asks for (three bytes a unit) for the longest
+  // line: without it the last lines made the buffer double and be copied.
   let capacity = lines.length
-  for (const line of lines) capacity += line.length
-  const builder = new NdjsonBuilder(capacity)
+  let longest = 0
+  for (const line of lines) {
+    capacity += line.length
+    if (line.length > longest) longest = line.length
+  }
+  const builder = new NdjsonBuilder(capacity + 2 * longest)
   for (const line of lines) {
     builder.text(line)
     builder.endLine()

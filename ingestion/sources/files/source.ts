@@ -18,6 +18,7 @@ import { checkedRecord, decodeOrReject } from "../../core/checks.ts"
 import { SourceError } from "../../core/errors.ts"
 import { rejected, type AccountInfo, type CheckedMetrics, type DateWindow, type FetchedRecord } from "../../core/model.ts"
 import { fromAsyncIterableInBatches, type AdsSource } from "../../core/source.ts"
+import { ndjsonLines } from "../../raw-zone.ts"
 
 export interface FileSourceDefinition<A> {
   /** The platform, as it appears in the marts. */
@@ -102,9 +103,10 @@ interface SetAside {
   readonly files: ReadonlyMap<string, string>
 }
 
-// Rows wait in memory until they make a few megabytes, then go to their accounts' files all at
-// once: memory stays bounded whatever the number of accounts, and no file is kept open.
-const APPEND_EVERY_CHARS = 4 << 20
+// Rows wait in memory until they make a megabyte, then go to their accounts' files all at once:
+// memory stays bounded whatever the number of accounts, and no file is kept open. Waiting for
+// 4 MB let the rows' strings outlive young collections: about 75 MB more RSS, and slower.
+const APPEND_EVERY_CHARS = 1 << 20
 
 export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings: FileSourceSettings): AdsSource => {
   const fileError = (detail: string) => new SourceError({ source: definition.name, reason: "bad_response", detail })
@@ -140,7 +142,7 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
       const appendPending = () => {
         for (const [key, lines] of pending) {
           if (lines.length === 0) continue
-          appendFileSync(files.get(key)!, `${lines.join("\n")}\n`)
+          appendFileSync(files.get(key)!, ndjsonLines(lines).bytes)
           lines.length = 0
         }
         pendingChars = 0
