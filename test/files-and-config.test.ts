@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process"
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Stream } from "effect"
 import { readSettings, sourcesFrom } from "../ingestion/config.ts"
 import type { SourceRecord } from "../ingestion/core/model.ts"
@@ -10,9 +10,13 @@ import { makeFileSource } from "../ingestion/sources/files/source.ts"
 import { makeMicrosoftAdsSource, microsoftAdsDefinition } from "../ingestion/sources/microsoft_ads/source.ts"
 
 const folder = path.join(import.meta.dirname, "fixtures", "microsoft_ads")
-const source = makeMicrosoftAdsSource({ folder, format: "csv", timeZone: "UTC", lookbackDays: 7 })
+// The test runner may end its workers without an exit event: rows set aside go where this file removes them.
+const spillRoot = mkdtempSync(path.join(os.tmpdir(), "mdp-spill-"))
+const source = makeMicrosoftAdsSource({ folder, format: "csv", timeZone: "UTC", lookbackDays: 7, spillFolder: spillRoot })
 
 describe("file export source (Microsoft Advertising)", () => {
+  afterAll(() => rmSync(spillRoot, { recursive: true, force: true }))
+
   it.effect("finds accounts in the export and streams one account's window, quarantining bad rows", () =>
     Effect.gen(function* () {
       const accounts = yield* source.accounts
