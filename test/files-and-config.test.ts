@@ -69,6 +69,21 @@ describe("file export source (Microsoft Advertising)", () => {
     }).pipe(Effect.ensuring(Effect.sync(() => [dir, spillFolder].forEach((d) => rmSync(d, { recursive: true, force: true })))))
   })
 
+  it.effect("an account whose every row is malformed is listed by its id, and its rows are quarantined with their reasons", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-exports-"))
+    const good = readFileSync(path.join(folder, "campaign_performance_2024-05.csv"), "utf8")
+    writeFileSync(path.join(dir, "report.csv"), `${good}"150009","Acme Broken","890001","X","Active","2024-05-01","many","1","1.00","0","0.00","EUR"\n`)
+    const withBroken = makeMicrosoftAdsSource({ folder: dir, format: "csv", timeZone: "UTC", lookbackDays: 7, spillFolder: spillRoot })
+    return Effect.gen(function* () {
+      const accounts = yield* withBroken.accounts
+      const broken = accounts.find((a) => a.id === "150009")
+      assert.deepStrictEqual(broken, { id: "150009", name: "150009", currency: "", timeZone: "UTC" })
+      const records = [...(yield* Stream.runCollect(withBroken.fetch(broken!, { start: "2024-05-01", end: "2024-05-31" })))]
+      assert.deepStrictEqual(records.map((r) => r._tag), ["RejectedRecord"])
+      assert.include(records.map((r) => (r._tag === "RejectedRecord" ? r.reason : "")).join(), "Impressions")
+    }).pipe(Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true }))))
+  })
+
   it.effect("an export that cannot be parsed fails the listing, naming the file, and leaves nothing set aside", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-exports-"))
     const spillFolder = mkdtempSync(path.join(os.tmpdir(), "mdp-spill-"))

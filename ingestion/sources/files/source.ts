@@ -175,6 +175,9 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
         )
       )
       yield* Effect.try({ try: appendPending, catch: (cause) => setAsideError(spillFolder, cause) })
+      // An account none of whose rows is valid is listed by its id alone, so that its rows are
+      // quarantined with their reasons instead of never being read.
+      for (const key of files.keys()) if (key !== "" && !found.has(key)) found.set(key, { id: key, name: key, currency: "", timeZone: settings.timeZone })
       const accounts = [...found.values()].sort((a, b) => a.id.localeCompare(b.id))
       return { signature, accounts, files } satisfies SetAside
     }).pipe(Effect.onError(() => Effect.sync(() => removeSpillFolder(spillFolder))))
