@@ -9,11 +9,12 @@ import { afterAll, assert, describe, it } from "vitest"
 
 const bench = path.resolve(import.meta.dirname, "..", "scripts", "bench.ts")
 const benchLive = path.resolve(import.meta.dirname, "..", "scripts", "bench-live.ts")
+const benchFiles = path.resolve(import.meta.dirname, "..", "scripts", "bench-files.ts")
 const out = mkdtempSync(path.join(os.tmpdir(), "mdp-bench-"))
 const outLive = mkdtempSync(path.join(os.tmpdir(), "mdp-bench-live-"))
+const outFiles = mkdtempSync(path.join(os.tmpdir(), "mdp-bench-files-"))
 afterAll(() => {
-  rmSync(out, { recursive: true, force: true })
-  rmSync(outLive, { recursive: true, force: true })
+  for (const folder of [out, outLive, outFiles]) rmSync(folder, { recursive: true, force: true })
 })
 const positiveNumber = (result: Record<string, unknown>, key: string) =>
   assert.isTrue(typeof result[key] === "number" && Number.isFinite(result[key]) && result[key] > 0, `${key}: ${String(result[key])}`)
@@ -59,5 +60,21 @@ describe("npm run bench:live (smoke check at 2,000 rows, two accounts)", () => {
     assert.strictEqual(result["accounts"], 2)
     assert.isAtLeast(result["rows"] as number, 1800)
     assert.isAtMost(result["rows"] as number, 2200)
+  })
+})
+
+describe("npm run bench:files (smoke check at 2,000 rows, three accounts in one export)", () => {
+  it.each(["csv", "ndjson"])("generates a %s export, ingests it through the file connector and saves the figures", async (format) => {
+    const { stdout } = await promisify(execFile)(process.execPath, [benchFiles, "--rows", "2000", "--accounts", "3", "--format", format, "--out", outFiles], { maxBuffer: 16 * 1024 * 1024 })
+    for (const line of ["ingestion of the export", "on one core", "peak memory (RSS)"]) assert.include(stdout, line)
+    // The work folder (export, rows set aside, raw zone) is removed; only the result stays.
+    const saved = readdirSync(outFiles).filter((name) => name.startsWith(`bench-files-${format}-`))
+    assert.strictEqual(saved.length, 1, readdirSync(outFiles).join(", "))
+    assert.isFalse(readdirSync(outFiles).some((name) => name.startsWith("work-")))
+    const result = JSON.parse(readFileSync(path.join(outFiles, saved[0]!), "utf8")) as Record<string, unknown>
+    for (const key of ["ingest_rows_per_s", "ingest_rows_per_cpu_s", "ingest_peak_rss_mb"]) positiveNumber(result, key)
+    assert.deepStrictEqual([result["format"], result["accounts"], result["failed_accounts"], result["quarantined"]], [format, 3, 0, 0])
+    assert.isAtLeast(result["rows"] as number, 1800)
+    assert.isAtMost(result["rows"] as number, 2300)
   })
 })
