@@ -4,8 +4,7 @@
  * sample's campaigns and days, and its generation is not timed; then `ingest` lists the accounts
  * and fetches each one, as `npm run ingest` does with a folder of exports.
  */
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs"
-import os from "node:os"
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs"
 import path from "node:path"
 import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
@@ -15,7 +14,7 @@ import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { makeMicrosoftAdsSource } from "../ingestion/sources/microsoft_ads/source.ts"
 import { SAMPLE_DELIVERY, dailyStats, sampleAccounts, sampleCampaigns, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
-import { UsageError, benchMachine, parse, positiveInteger, repositoryRoot, runCommand, table } from "./cli-support.ts"
+import { UsageError, benchMachine, parse, positiveInteger, reportBench, repositoryRoot, runCommand, usableCores } from "./cli-support.ts"
 
 const help = `Usage: npm run bench:files -- [--rows N] [--accounts K] [--format csv|ndjson] [--out DIR]
 
@@ -103,7 +102,6 @@ const program = Effect.gen(function* () {
     }).pipe(Effect.provide(Layer.mergeAll(RawZone.layerLocal(path.join(work, "raw")), SourceRegistry.layerFrom([source]))), Effect.provide(TestClock.layer()))
     const wallMs = performance.now() - started
     const cpu = process.cpuUsage(cpuBefore)
-    const usableCores = os.availableParallelism()
     const result = {
       source: "microsoft_ads",
       format,
@@ -117,21 +115,15 @@ const program = Effect.gen(function* () {
       machine: benchMachine(),
       measured_at: new Date().toISOString()
     }
-    console.log(
-      "\n" +
-        table(
-          ["figure", "measured"],
-          [
-            [`ingestion of the export, on ${usableCores === 1 ? "1 core" : `${usableCores} cores`}`, `${fmt(result.ingest_rows_per_s)} rows/s (${fmt(wallMs / 1000, 2)} s)`],
-            ["   on one core (CPU, all threads)", `${fmt(result.ingest_rows_per_cpu_s)} rows per CPU second`],
-            ["peak memory (RSS)", `${fmt(result.ingest_peak_rss_mb)} MB`]
-          ]
-        ) +
-        `\n\nMachine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memory_gb} GB, Node ${result.machine.node}`
+    reportBench(
+      [
+        [`ingestion of the export, on ${usableCores()}`, `${fmt(result.ingest_rows_per_s)} rows/s (${fmt(wallMs / 1000, 2)} s)`],
+        ["   on one core (CPU, all threads)", `${fmt(result.ingest_rows_per_cpu_s)} rows per CPU second`],
+        ["peak memory (RSS)", `${fmt(result.ingest_peak_rss_mb)} MB`]
+      ],
+      result,
+      path.join(outDir, `bench-files-${format}-${rows}-${accountCount}-${result.measured_at.replace(/[:.]/g, "-")}.json`)
     )
-    const out = path.join(outDir, `bench-files-${format}-${rows}-${accountCount}-${result.measured_at.replace(/[:.]/g, "-")}.json`)
-    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
-    console.log(`Saved ${path.relative(process.cwd(), out)}`)
     return result.failed_accounts === 0 ? 0 : 1
   }).pipe(Effect.ensuring(Effect.sync(() => rmSync(work, { recursive: true, force: true }))))
 })

@@ -5,10 +5,9 @@
  * our own pipeline on rows handed over in the SDK's shape; this one measures the path an agency's
  * `npm run ingest` takes, SDK and its parsing included, and the memory it needs.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, rmSync } from "node:fs"
 import { fork, type ChildProcess } from "node:child_process"
 import { createRequire } from "node:module"
-import os from "node:os"
 import path from "node:path"
 import axios, { type AxiosInstance } from "axios"
 import { Effect, Layer, Redacted } from "effect"
@@ -20,7 +19,7 @@ import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { SAMPLE_DELIVERY, sampleAccounts, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
 import type { PlatformConfig, PlatformMessage } from "./bench-live-platform.ts"
-import { UsageError, benchMachine, parse, repositoryRoot, runCommand, table } from "./cli-support.ts"
+import { UsageError, benchMachine, parse, reportBench, repositoryRoot, runCommand, usableCores } from "./cli-support.ts"
 
 const help = `Usage: npm run bench:live -- [--source google_ads|meta_ads] [--rows N] [--accounts K] [--out DIR]
 
@@ -168,8 +167,6 @@ const program = Effect.gen(function* () {
     return 1
   }
   const cpuSeconds = (cpu.user + cpu.system) / 1e6
-  // Fewer than the machine's when the process is held to some of them (taskset).
-  const usableCores = os.availableParallelism()
   const result = {
     source: platform,
     rows: summary.rows,
@@ -186,23 +183,17 @@ const program = Effect.gen(function* () {
     machine: benchMachine(),
     measured_at: new Date().toISOString()
   }
-  console.log(
-    "\n" +
-      table(
-        ["figure", "measured"],
-        [
-          [`ingestion through ${platform === "google_ads" ? "google-ads-api" : "facebook-nodejs-business-sdk"}, on ${usableCores === 1 ? "1 core" : `${usableCores} cores`}`, `${fmt(result.ingest_rows_per_s)} rows/s (${fmt(wallMs / 1000, 2)} s; the stand-in platform answered in ${fmt(platformCpuSeconds, 2)} s of CPU)`],
-          ["   on one core (the ingesting process's CPU, all threads)", `${fmt(result.ingest_rows_per_cpu_s)} rows per CPU second`],
-          ["   main thread", `${fmt(result.main_thread_us_per_row, 2)} µs CPU per row`],
-          ["loading the client", `+${fmt(result.client_load_heap_mb)} MB JS heap, +${fmt(result.client_load_rss_mb)} MB RSS (${fmt(result.rss_after_client_load_mb)} MB then)`],
-          ["peak memory (RSS)", `${fmt(result.ingest_peak_rss_mb)} MB`]
-        ]
-      ) +
-      `\n\nMachine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memory_gb} GB, Node ${result.machine.node}`
+  reportBench(
+    [
+      [`ingestion through ${platform === "google_ads" ? "google-ads-api" : "facebook-nodejs-business-sdk"}, on ${usableCores()}`, `${fmt(result.ingest_rows_per_s)} rows/s (${fmt(wallMs / 1000, 2)} s; the stand-in platform answered in ${fmt(platformCpuSeconds, 2)} s of CPU)`],
+      ["   on one core (the ingesting process's CPU, all threads)", `${fmt(result.ingest_rows_per_cpu_s)} rows per CPU second`],
+      ["   main thread", `${fmt(result.main_thread_us_per_row, 2)} µs CPU per row`],
+      ["loading the client", `+${fmt(result.client_load_heap_mb)} MB JS heap, +${fmt(result.client_load_rss_mb)} MB RSS (${fmt(result.rss_after_client_load_mb)} MB then)`],
+      ["peak memory (RSS)", `${fmt(result.ingest_peak_rss_mb)} MB`]
+    ],
+    result,
+    path.join(outDir, `bench-live-${platform}-${rows}-${result.measured_at.replace(/[:.]/g, "-")}.json`)
   )
-  const out = path.join(outDir, `bench-live-${platform}-${rows}-${result.measured_at.replace(/[:.]/g, "-")}.json`)
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
-  console.log(`Saved ${path.relative(process.cwd(), out)}`)
   return result.failed_accounts === 0 ? 0 : 1
 })
 

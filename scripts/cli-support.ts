@@ -2,6 +2,7 @@
  * What every `mdp` subcommand shares: the repository's default paths, argument parsing with
  * helpful errors, and turning any failure into one sentence and a hint instead of a stack trace.
  */
+import { writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { parseArgs, type ParseArgsConfig } from "node:util"
@@ -109,3 +110,17 @@ export const benchMachine = () => ({
   node: process.version,
   platform: `${os.platform()} ${os.arch()}`
 })
+
+/** The cores this process may use (fewer than the machine's when held to some with `taskset`), for a figure's label. */
+export const usableCores = (): string => {
+  const cores = os.availableParallelism()
+  return cores === 1 ? "1 core" : `${cores} cores`
+}
+
+/** A benchmark's figures as a table with the machine under it; its result saved as JSON in `file`. */
+export const reportBench = (figures: ReadonlyArray<ReadonlyArray<string>>, result: { readonly machine: ReturnType<typeof benchMachine> }, file: string): void => {
+  const { machine } = result
+  console.log(`\n${table(["figure", "measured"], figures)}\n\nMachine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, Node ${machine.node}`)
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
+  console.log(`Saved ${path.relative(process.cwd(), file)}`)
+}
