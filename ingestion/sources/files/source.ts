@@ -223,9 +223,9 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
         return Stream.fromIterable(own).pipe(
           Stream.flatMap(setAsideRows),
           Stream.map((row): FetchedRecord | undefined => {
+            // The account's own rows, then (for the first account only) those that name none.
             const claimed = definition.accountIdOf(row)
-            if (claimed === undefined || claimed === "") return first ? rejected("the row names no account", row) : undefined
-            if (claimed !== account.id) return undefined
+            if (claimed === undefined || claimed === "") return rejected("the row names no account", row)
             const decoded = decodeOrReject(definition.schema, row)
             if (Result.isFailure(decoded)) return rejected(decoded.failure, row)
             const mapped = definition.toRecord(decoded.success)
