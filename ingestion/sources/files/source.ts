@@ -24,7 +24,10 @@ export interface FileSourceDefinition<A> {
   /** The platform, as it appears in the marts. */
   readonly name: string
   readonly schema: Schema.Codec<A, unknown>
-  /** The account a raw row claims to belong to, read before validation. */
+  /**
+   * The account a raw row claims to belong to, read before validation: for a valid row, the id
+   * `toRecord` gives it (rows are set aside, and fetched, by this id).
+   */
   readonly accountIdOf: (row: Readonly<Record<string, unknown>>) => string | undefined
   readonly toRecord: (row: A) => {
     readonly account: { readonly id: string; readonly name: string; readonly currency: string }
@@ -163,6 +166,8 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
                 lines.push(line)
                 pendingChars += line.length + 1
                 if (pendingChars >= APPEND_EVERY_CHARS) appendPending()
+                // The account's first valid row names it; its fetch validates every row anyway.
+                if (found.has(key)) continue
                 const decoded = decodeOrReject(definition.schema, row)
                 if (Result.isSuccess(decoded)) {
                   const { account } = definition.toRecord(decoded.success)
