@@ -75,10 +75,14 @@ describe("file export source (Microsoft Advertising)", () => {
   it.effect("an account whose every row is malformed is listed by its id, and its rows are quarantined with their reasons", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-exports-"))
     const good = readFileSync(path.join(folder, "campaign_performance_2024-05.csv"), "utf8")
-    writeFileSync(path.join(dir, "report.csv"), `${good}"150009","Acme Broken","890001","X","Active","2024-05-01","many","1","1.00","0","0.00","EUR"\n`)
+    const broken = `"150009","Acme Broken","890001","X","Active","2024-05-01","many","1","1.00","0","0.00","EUR"`
+    // An account whose first row is malformed is still named by its first valid one.
+    const lateGood = [`"150008","Acme Late","880001","Y","Active","2024-05-01","ten","1","1.00","0","0.00","GBP"`, `"150008","Acme Late","880001","Y","Active","2024-05-02","10","1","1.00","0","0.00","GBP"`]
+    writeFileSync(path.join(dir, "report.csv"), `${good}${[broken, ...lateGood].join("\n")}\n`)
     const withBroken = makeMicrosoftAdsSource({ folder: dir, format: "csv", timeZone: "UTC", lookbackDays: 7, spillFolder: spillRoot })
     return Effect.gen(function* () {
       const accounts = yield* withBroken.accounts
+      assert.deepStrictEqual(accounts.find((a) => a.id === "150008"), { id: "150008", name: "Acme Late", currency: "GBP", timeZone: "UTC" })
       const broken = accounts.find((a) => a.id === "150009")
       assert.deepStrictEqual(broken, { id: "150009", name: "150009", currency: "", timeZone: "UTC" })
       const records = [...(yield* Stream.runCollect(withBroken.fetch(broken!, { start: "2024-05-01", end: "2024-05-31" })))]
