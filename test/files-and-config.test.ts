@@ -72,13 +72,13 @@ describe("file export source (Microsoft Advertising)", () => {
     }).pipe(Effect.ensuring(Effect.sync(() => [dir, spillFolder].forEach((d) => rmSync(d, { recursive: true, force: true })))))
   })
 
-  it.effect("an account whose every row is malformed is listed by its id, and its rows are quarantined with their reasons", () => {
+  it.effect("an account whose every row is malformed is listed by its id, its rows quarantined with their reasons; one whose first row is, by its first valid row", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-exports-"))
     const good = readFileSync(path.join(folder, "campaign_performance_2024-05.csv"), "utf8")
-    const broken = `"150009","Acme Broken","890001","X","Active","2024-05-01","many","1","1.00","0","0.00","EUR"`
+    const brokenRow = `"150009","Acme Broken","890001","X","Active","2024-05-01","many","1","1.00","0","0.00","EUR"`
     // An account whose first row is malformed is still named by its first valid one.
     const lateGood = [`"150008","Acme Late","880001","Y","Active","2024-05-01","ten","1","1.00","0","0.00","GBP"`, `"150008","Acme Late","880001","Y","Active","2024-05-02","10","1","1.00","0","0.00","GBP"`]
-    writeFileSync(path.join(dir, "report.csv"), `${good}${[broken, ...lateGood].join("\n")}\n`)
+    writeFileSync(path.join(dir, "report.csv"), `${good}${[brokenRow, ...lateGood].join("\n")}\n`)
     const withBroken = makeMicrosoftAdsSource({ folder: dir, format: "csv", timeZone: "UTC", lookbackDays: 7, spillFolder: spillRoot })
     return Effect.gen(function* () {
       const accounts = yield* withBroken.accounts
