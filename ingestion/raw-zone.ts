@@ -122,12 +122,6 @@ export class NdjsonBuilder {
     this.offset += this.buffer.write(value, this.offset, "utf8")
   }
 
-  /** Text the caller knows to be ASCII (hex digests, JSON punctuation): copied byte for byte. */
-  ascii(value: string): void {
-    this.ensure(value.length)
-    this.offset += this.buffer.write(value, this.offset, "latin1")
-  }
-
   /** Bytes already encoded, copied as they are. */
   raw(bytes: Uint8Array): void {
     this.ensure(bytes.length)
@@ -135,9 +129,23 @@ export class NdjsonBuilder {
     this.offset += bytes.length
   }
 
-  /** The bytes written since `start`; valid until the next write. */
-  bytesSince(start: number): Buffer {
-    return this.buffer.subarray(start, this.offset)
+  /** The bytes between two positions already written; valid until the next write. */
+  bytesBetween(start: number, end: number): Buffer {
+    return this.buffer.subarray(start, end)
+  }
+
+  /** Room for ASCII text to be written later with `asciiAt`: its position. Holds "0"s meanwhile. */
+  reserve(length: number): number {
+    this.ensure(length)
+    const position = this.offset
+    this.buffer.fill(48, position, position + length)
+    this.offset += length
+    return position
+  }
+
+  /** ASCII text into room `reserve` made, exactly as long as it. */
+  asciiAt(position: number, value: string): void {
+    this.buffer.write(value, position, value.length, "latin1")
   }
 
   endLine(): void {
