@@ -1,14 +1,17 @@
 import { BigQuery } from "@google-cloud/bigquery"
 import { v1 } from "@google-cloud/dataform"
-import { Storage } from "@google-cloud/storage"
+import { CRC32C, Storage } from "@google-cloud/storage"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
-import { generateKeyPairSync } from "node:crypto"
+import { Effect, Layer, Stream } from "effect"
+import { createHash, generateKeyPairSync } from "node:crypto"
 import nock from "nock"
 import { afterEach, beforeEach } from "vitest"
 import { ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
-import { makeGcsRawZone } from "../ingestion/gcp/gcs-raw-zone.ts"
+import { SourceRegistry } from "../ingestion/core/source.ts"
+import { layerGcs, makeGcsRawZone } from "../ingestion/gcp/gcs-raw-zone.ts"
+import { ingest } from "../ingestion/ingest.ts"
 import { ndjsonLines, type RunManifest } from "../ingestion/raw-zone.ts"
+import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { dataformRunArguments, estimateCosts, runWithDataformCli, runWorkflow } from "../runner/gcp.ts"
 import { toProjectGraph } from "../runner/graph.ts"
 
@@ -49,21 +52,108 @@ const manifest: RunManifest = {
   ]
 }
 
+/** The media part of a multipart upload (the JSON API's `uploadType=multipart`): metadata first, then the object's bytes. */
+const uploadedMedia = async (request: Request): Promise<Buffer> => {
+  const body = Buffer.from(await request.arrayBuffer())
+  const boundary = /boundary=("?)([^";]+)\1/.exec(request.headers.get("content-type") ?? "")?.[2]
+  if (boundary === undefined) throw new Error("not a multipart upload")
+  const parts: Array<Buffer> = []
+  let from = body.indexOf(`--${boundary}`)
+  while (from !== -1) {
+    const next = body.indexOf(`\r\n--${boundary}`, from + 1)
+    if (next === -1) break
+    const part = body.subarray(from, next)
+    parts.push(part.subarray(part.indexOf("\r\n\r\n") + 4))
+    from = next + 2
+  }
+  return parts[1]!
+}
+
+/** The object resource Cloud Storage answers an upload with, its digests those of `bytes` (base64, big-endian). */
+const objectResource = (name: string, bytes: Buffer) => {
+  const crc32c = new CRC32C()
+  crc32c.update(bytes)
+  return { bucket: "mdp-raw", name, size: String(bytes.length), md5Hash: createHash("md5").update(bytes).digest("base64"), crc32c: crc32c.toString() }
+}
+
+/** Answers uploads as Cloud Storage does, keeping what each stored: object name → bytes. */
+const storeUploads = (stored: Map<string, Buffer>, accept: (name: string) => boolean = () => true) =>
+  gcs()
+    .post("/upload/storage/v1/b/mdp-raw/o")
+    .query((q) => q["uploadType"] === "multipart" && accept(String(q["name"])))
+    .times(20)
+    .reply(200, async (request: Request) => {
+      const name = new URL(request.url).searchParams.get("name") ?? ""
+      const bytes = await uploadedMedia(request)
+      stored.set(name, bytes)
+      return objectResource(name, bytes)
+    })
+
 describe("Cloud Storage raw zone (real @google-cloud/storage, HTTP intercepted)", () => {
   it.live("uploads a raw file in one multipart request under its key, and counts rows and bytes", () =>
     Effect.gen(function* () {
-      let uploadedName = ""
-      let uploadedBody = ""
-      gcs()
-        .post("/upload/storage/v1/b/mdp-raw/o", (body) => ((uploadedBody = typeof body === "string" ? body : JSON.stringify(body)), true))
-        .query((q) => ((uploadedName = String(q["name"])), q["uploadType"] === "multipart"))
-        .reply(200, { bucket: "mdp-raw", name: "prod/source=x/a.ndjson", size: "24" })
+      const stored = new Map<string, Buffer>()
+      storeUploads(stored)
       const zone = makeGcsRawZone(storage(), "mdp-raw", "prod")
       const written = yield* zone.writeBatches("source=x/a.ndjson", Stream.make(ndjsonLines(['{"a":1}', '{"a":2}']), ndjsonLines(['{"a":3}'])))
-      assert.strictEqual(uploadedName, "prod/source=x/a.ndjson")
-      assert.include(uploadedBody, '{"a":1}\n{"a":2}\n{"a":3}\n')
+      assert.deepStrictEqual([...stored.keys()], ["prod/source=x/a.ndjson"])
+      assert.strictEqual(stored.get("prod/source=x/a.ndjson")?.toString("utf8"), '{"a":1}\n{"a":2}\n{"a":3}\n')
       assert.deepStrictEqual([written.rows, written.bytes], [3, 24])
       assert.strictEqual(zone.locate("source=x/a.ndjson"), "gs://mdp-raw/prod/source=x/a.ndjson")
+    }))
+
+  it.live("an object stored with other bytes than were sent is deleted, and the write fails", () =>
+    Effect.gen(function* () {
+      gcs()
+        .post("/upload/storage/v1/b/mdp-raw/o")
+        .query(true)
+        .reply(200, async (request: Request) => {
+          const bytes = await uploadedMedia(request)
+          // One byte changed on the way: what the server reports is the digest of what it stored.
+          return objectResource("source=x/a.ndjson", Buffer.concat([bytes.subarray(0, -1), Buffer.from("!")]))
+        })
+      const deleted = gcs().delete("/storage/v1/b/mdp-raw/o/source%3Dx%2Fa.ndjson").query(true).reply(204)
+      const failure = yield* Effect.flip(makeGcsRawZone(storage(), "mdp-raw").writeBatches("source=x/a.ndjson", Stream.make(ndjsonLines(['{"a":1}']))))
+      assert.strictEqual(failure._tag, "RawZoneError")
+      assert.include(failure.message, "MD5 differs from those sent; the object was deleted")
+      assert.isTrue(deleted.isDone())
+    }))
+
+  it.live("a refused upload fails the write with the service's reason", () =>
+    Effect.gen(function* () {
+      gcs().post("/upload/storage/v1/b/mdp-raw/o").query(true).reply(403, { error: { code: 403, message: "mdp-ingest does not have storage.objects.create access" } })
+      const failure = yield* Effect.flip(makeGcsRawZone(storage(), "mdp-raw").writeBatches("source=x/a.ndjson", Stream.make(ndjsonLines(['{"a":1}']))))
+      assert.include(failure.message, "does not have storage.objects.create access")
+    }))
+
+  it.live("an ingest run whose upload is refused names no file for that account and keeps its days to fetch again", () =>
+    Effect.gen(function* () {
+      gcs().get("/storage/v1/b/mdp-raw/o/_state%2Fgoogle_ads.json").query(true).reply(404, { error: { code: 404, message: "No such object" } })
+      gcs()
+        .post("/upload/storage/v1/b/mdp-raw/o")
+        .query((q) => String(q["name"]).endsWith("account=1234567890.ndjson"))
+        .reply(403, { error: { code: 403, message: "mdp-ingest does not have storage.objects.create access" } })
+      const stored = new Map<string, Buffer>()
+      storeUploads(stored, (name) => !name.endsWith("account=1234567890.ndjson"))
+      const summary = yield* ingest({ sources: ["google_ads"], initialDays: 3 }).pipe(
+        Effect.provide(Layer.mergeAll(layerGcs(storage(), "mdp-raw"), SourceRegistry.layerFrom(makeSampleSources({ seed: 1 }))))
+      )
+      assert.strictEqual(summary.status, "partial")
+      const refused = summary.accounts.find((a) => a.account === "1234567890")!
+      assert.strictEqual(refused.status, "failed")
+      assert.include(refused.error, "storage.objects.create")
+      // Manifest and state went through the same client (its default CRC32C check on each).
+      const json = (prefix: string): unknown => JSON.parse([...stored].find(([name]) => name.startsWith(prefix))![1].toString("utf8"))
+      const written = json("_manifests/") as RunManifest
+      assert.deepStrictEqual(
+        written.accounts.map((a) => [a.account, a.status, a.file === undefined ? "no file" : "file"]),
+        [["1234567890", "failed", "no file"], ["2345678901", "succeeded", "file"]]
+      )
+      assert.isTrue(stored.has(written.accounts[1]!.file!))
+      assert.isAbove(stored.get(written.accounts[1]!.file!)!.length, 0)
+      const state = json("_state/google_ads.json") as Record<string, { lastCompleteDate?: string; lastStatus: string }>
+      assert.deepStrictEqual([state["1234567890"]?.lastCompleteDate, state["1234567890"]?.lastStatus], [undefined, "failed"])
+      assert.isDefined(state["2345678901"]?.lastCompleteDate)
     }))
 
   it.live("reads state (absent means empty) and manifests back", () =>

@@ -11,6 +11,16 @@ import { RawZone, RunManifest, SourceState, ndjsonChunks, type NdjsonBatch } fro
 
 const fail = (key: string, cause: unknown) => new RawZoneError({ path: key, reason: describeCause(cause) })
 
+// The client's integrity errors explain themselves over several lines, and the first alone does
+// not say whether the object is gone.
+const uploadFailure = (key: string, cause: unknown) => {
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
+  const mismatch = "Cloud Storage stored bytes whose MD5 differs from those sent"
+  if (code === "FILE_NO_UPLOAD") return new RawZoneError({ path: key, reason: `${mismatch}; the object was deleted` })
+  if (code === "FILE_NO_UPLOAD_DELETE") return new RawZoneError({ path: key, reason: `${mismatch}, and deleting the object failed (no manifest names it)` })
+  return fail(key, cause)
+}
+
 const isNotFound = (cause: unknown): boolean => typeof cause === "object" && cause !== null && "code" in cause && cause.code === 404
 
 export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""): RawZone["Service"] => {
@@ -18,25 +28,33 @@ export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""
   const objectName = (key: string) => (prefix === "" ? key : `${prefix.replace(/\/$/, "")}/${key}`)
   const locate = (key: string) => `gs://${bucketName}/${objectName(key)}`
 
+  // The client checks the object Cloud Storage reports against a digest of the bytes it sent, and
+  // deletes it if they differ. MD5, not the client's default CRC32C: that one is computed in
+  // JavaScript at about 120 MB/s (7–9 µs for a raw row of 0.9–1.1 KB), MD5 by Node's crypto at
+  // about 730 MB/s.
   const writeBatches = <E, R>(key: string, batches: Stream.Stream<NdjsonBatch, E, R>) =>
     Effect.acquireUseRelease(
-      Effect.sync(() => bucket.file(objectName(key)).createWriteStream({ resumable: false, contentType: "application/x-ndjson", validation: false })),
+      Effect.sync(() => {
+        const upload = bucket.file(objectName(key)).createWriteStream({ resumable: false, contentType: "application/x-ndjson", validation: "md5" })
+        // Failures reach the callbacks below; without a listener of its own a second 'error'
+        // event would be unhandled.
+        upload.on("error", () => undefined)
+        return upload
+      }),
       (upload) =>
         Effect.gen(function* () {
+          // A write's or the end's callback is told of a failed upload; `errored` holds the cause
+          // when the callback only hears that the stream was destroyed.
+          const outcome = (resume: (effect: Effect.Effect<void, RawZoneError>) => void) => (error?: Error | null) =>
+            resume(error === undefined || error === null ? Effect.void : Effect.fail(uploadFailure(key, upload.errored ?? error)))
           const { chunks, written } = ndjsonChunks(key, batches)
           yield* chunks.pipe(
             // Batches are never released: the upload stream may keep a reference to the bytes.
-            Stream.runForEach((batch) =>
-              Effect.callback<void, RawZoneError>((resume) => {
-                if (upload.write(batch.bytes)) resume(Effect.void)
-                else upload.once("drain", () => resume(Effect.void))
-              })
-            )
+            // Each write waits until the upload has taken its batch, which is its backpressure.
+            Stream.runForEach((batch) => Effect.callback<void, RawZoneError>((resume) => void upload.write(batch.bytes, outcome(resume))))
           )
-          yield* Effect.callback<void, RawZoneError>((resume) => {
-            upload.once("error", (cause) => resume(Effect.fail(fail(key, cause))))
-            upload.end(() => resume(Effect.void))
-          })
+          // Called once the object is stored and its digest checked, or with why it was not.
+          yield* Effect.callback<void, RawZoneError>((resume) => void upload.end(outcome(resume)))
           return written()
         }),
       // Destroying an unfinished single-request upload abandons it: no object is created.
