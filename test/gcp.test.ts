@@ -6,7 +6,7 @@ import { Effect, Layer, Stream } from "effect"
 import { createHash, generateKeyPairSync } from "node:crypto"
 import nock from "nock"
 import { afterEach, beforeEach } from "vitest"
-import { ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
+import { MAX_LOAD_ATTEMPTS, ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { layerGcs, makeGcsRawZone } from "../ingestion/gcp/gcs-raw-zone.ts"
 import { ingest } from "../ingestion/ingest.ts"
@@ -221,6 +221,78 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
       bq().post("/bigquery/v2/projects/mdp-prod/jobs").query(true).reply(409, { error: { code: 409, message: `Already Exists: Job mdp-prod:EU.${jobId}`, status: "ALREADY_EXISTS" } })
       const second = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target)
       assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
+    }))
+
+  const listManifest = () => {
+    gcs().get("/storage/v1/b/mdp-raw/o").query(true).reply(200, { items: [{ name: "_manifests/run=1.json", bucket: "mdp-raw" }] })
+    gcs().get("/storage/v1/b/mdp-raw/o/_manifests%2Frun%3D1.json").query(true).reply(200, JSON.stringify(manifest))
+  }
+  const jobResource = (jobId: string, status: Record<string, unknown>) => ({ jobReference: { projectId: "mdp-prod", location: "EU", jobId }, status })
+  const rateLimited = { state: "DONE", errorResult: { reason: "rateLimitExceeded", message: "Exceeded rate limits: too many table update operations for this table" } }
+  /** `times` job insertions, each answered by `answer` for the job id it asks for; the ids asked for, in order. */
+  const insertJobs = (times: number, answer: (jobId: string) => [number, unknown]) => {
+    const asked: Array<string> = []
+    bq()
+      .post("/bigquery/v2/projects/mdp-prod/jobs")
+      .query(true)
+      .times(times)
+      .reply(async (request: Request) => {
+        const jobId = ((await request.json()) as { jobReference: { jobId: string } }).jobReference.jobId
+        asked.push(jobId)
+        return answer(jobId)
+      })
+    return asked
+  }
+  const exists = (jobId: string): [number, unknown] => [409, { error: { code: 409, message: `Already Exists: Job mdp-prod:EU.${jobId}`, status: "ALREADY_EXISTS" } }]
+
+  it.live("a file whose load job failed is loaded under the next job id, and only once", () =>
+    Effect.gen(function* () {
+      const base = loadJobId(manifest.runId, manifest.accounts[0]!.file!)
+      const zone = makeGcsRawZone(storage(), "mdp-raw")
+      const target = { project: "mdp-prod", dataset: "raw", location: "EU" }
+      // An earlier run's job for the file failed: its id is taken.
+      bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}`).query(true).times(4).reply(200, jobResource(base, rateLimited))
+      listManifest()
+      const firstAsked = insertJobs(2, (jobId) => (jobId === base ? exists(jobId) : [200, jobResource(jobId, { state: "RUNNING" })]))
+      bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}_2`).query(true).reply(200, jobResource(`${base}_2`, { state: "RUNNING" }))
+      bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}_2`).query(true).times(3).reply(200, jobResource(`${base}_2`, { state: "DONE" }))
+      const first = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target)
+      assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0 })
+      assert.deepStrictEqual(firstAsked, [base, `${base}_2`])
+
+      // Once more: both ids exist, the second succeeded, so nothing is loaded again.
+      listManifest()
+      const secondAsked = insertJobs(2, exists)
+      const second = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target)
+      assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
+      assert.deepStrictEqual(secondAsked, [base, `${base}_2`])
+    }))
+
+  it.live("a file whose every load job failed stops the load, naming the last reason", () =>
+    Effect.gen(function* () {
+      listManifest()
+      const asked = insertJobs(MAX_LOAD_ATTEMPTS, exists)
+      bq()
+        .get(/^\/bigquery\/v2\/projects\/mdp-prod\/jobs\/mdp_load_/)
+        .query(true)
+        .times(2 * MAX_LOAD_ATTEMPTS)
+        .reply(200, async (request: Request) => jobResource(new URL(request.url).pathname.split("/").at(-1)!, rateLimited))
+      const failure = yield* Effect.flip(loadRawZoneIntoBigQuery(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), { project: "mdp-prod", dataset: "raw", location: "EU" }))
+      assert.include(failure.message, `all ${MAX_LOAD_ATTEMPTS} load jobs failed, the last: Exceeded rate limits`)
+      assert.strictEqual(asked.length, MAX_LOAD_ATTEMPTS)
+    }))
+
+  it.live("a load job that fails stops the load with BigQuery's reason", () =>
+    Effect.gen(function* () {
+      const base = loadJobId(manifest.runId, manifest.accounts[0]!.file!)
+      listManifest()
+      const asked = insertJobs(1, (jobId) => [200, jobResource(jobId, { state: "RUNNING" })])
+      bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}`).query(true).times(2).reply(200, jobResource(base, rateLimited))
+      const failure = yield* Effect.flip(loadRawZoneIntoBigQuery(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), { project: "mdp-prod", dataset: "raw", location: "EU" }))
+      assert.strictEqual(failure._tag, "BigQueryLoadError")
+      assert.include(failure.message, `load job ${base}: Exceeded rate limits`)
+      // The next run loads the file under the next id; this one makes no other job.
+      assert.deepStrictEqual(asked, [base])
     }))
 })
 

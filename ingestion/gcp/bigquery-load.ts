@@ -2,10 +2,11 @@
  * Raw zone (Cloud Storage) → BigQuery raw tables. Tables are created with explicit schemas,
  * partitioned by `date` and clustered by account and campaign. Each raw file is loaded by one
  * load job whose id is derived from the run and the file: BigQuery refuses a second job with the
- * same id, so a run already loaded is never loaded again. Append-only, like the local loader.
+ * same id, so a run already loaded is never loaded again, and a file whose job failed is loaded
+ * under the next id of its sequence. Append-only, like the local loader.
  */
 import { createHash } from "node:crypto"
-import type { BigQuery, TableField } from "@google-cloud/bigquery"
+import type { BigQuery, Job, TableField } from "@google-cloud/bigquery"
 import { Effect, Schema } from "effect"
 import { describeCause } from "../core/redact.ts"
 import type { RawColumn } from "../core/source.ts"
@@ -70,10 +71,74 @@ export const ensureBigQueryRawTables = (bigquery: BigQuery, target: BigQueryTarg
 export const loadJobId = (runId: string, key: string): string =>
   `mdp_load_${runId.replace(/[^A-Za-z0-9_-]/g, "_")}_${createHash("sha256").update(key).digest("hex").slice(0, 16)}`
 
+/**
+ * A failed job keeps its id, and BigQuery refuses another under it: the file's next load goes
+ * under the next id of its sequence (`…_2`, `…_3`). Ids are tried in order, so a job that
+ * succeeded is always found before a new one is made.
+ */
+export const MAX_LOAD_ATTEMPTS = 10
+const attemptJobId = (base: string, attempt: number) => (attempt === 1 ? base : `${base}_${attempt}`)
+
+/** Waits for a job to finish: undefined once it has succeeded, BigQuery's reason if it failed. */
+const jobFailure = (job: Job, jobId: string) =>
+  Effect.tryPromise({
+    try: () =>
+      job.promise().then(
+        () => undefined,
+        // `promise` rejects when the job failed and when asking for its status did: the status says which.
+        async (cause: unknown) => {
+          const [metadata] = await job.getMetadata()
+          const failed = (metadata as { status?: { errorResult?: { message?: string } } }).status?.errorResult
+          if (failed === undefined) throw cause
+          return failed.message ?? "failed"
+        }
+      ),
+    catch: (cause) => new BigQueryLoadError({ step: `load job ${jobId}`, reason: describeCause(cause) })
+  })
+
 export interface BigQueryLoadSummary {
   readonly loaded: number
   readonly alreadyLoaded: number
 }
+
+type RawFile = { readonly key: string; readonly table: string; readonly columns: ReadonlyArray<RawColumn> }
+
+const loadFile = (bigquery: BigQuery, rawZone: RawZone["Service"], target: BigQueryTarget, runId: string, file: RawFile) =>
+  Effect.gen(function* () {
+    const base = loadJobId(runId, file.key)
+    let lastFailure = ""
+    for (let attempt = 1; attempt <= MAX_LOAD_ATTEMPTS; attempt++) {
+      const jobId = attemptJobId(base, attempt)
+      const created = yield* Effect.tryPromise({
+        try: () =>
+          bigquery.createJob({
+            jobId,
+            location: target.location,
+            configuration: {
+              load: {
+                sourceUris: [rawZone.locate(file.key)],
+                sourceFormat: "NEWLINE_DELIMITED_JSON",
+                destinationTable: { projectId: target.project, datasetId: target.dataset, tableId: file.table },
+                schema: { fields: bigQuerySchema(file.columns) },
+                writeDisposition: "WRITE_APPEND",
+                createDisposition: "CREATE_NEVER"
+              }
+            }
+          }),
+        catch: (cause) => (codeOf(cause) === 409 ? ("exists" as const) : new BigQueryLoadError({ step: `load job ${jobId}`, reason: describeCause(cause) }))
+      }).pipe(Effect.catch((error) => (error === "exists" ? Effect.succeed(undefined) : Effect.fail(error))))
+      // An existing job may still be running (a killed run's): its outcome decides, once known.
+      const failure = yield* jobFailure(created === undefined ? bigquery.job(jobId, { location: target.location }) : created[0], jobId)
+      if (failure === undefined) return created === undefined ? ("already loaded" as const) : ("loaded" as const)
+      // This run's own job failed: the load stops here, and the next one tries under the next id.
+      if (created !== undefined) return yield* new BigQueryLoadError({ step: `load job ${jobId}`, reason: `${failure} (the next load tries this file again)` })
+      lastFailure = failure
+    }
+    return yield* new BigQueryLoadError({
+      step: `load of ${rawZone.locate(file.key)}`,
+      reason: `all ${MAX_LOAD_ATTEMPTS} load jobs failed, the last: ${lastFailure}`
+    })
+  })
 
 export const loadRawZoneIntoBigQuery = Effect.fn("Ingestion.loadRawZoneIntoBigQuery")(function* (
   bigquery: BigQuery,
@@ -85,39 +150,13 @@ export const loadRawZoneIntoBigQuery = Effect.fn("Ingestion.loadRawZoneIntoBigQu
   let alreadyLoaded = 0
   for (const manifest of manifests) {
     for (const outcome of manifest.accounts) {
-      const files = [
+      const files: ReadonlyArray<RawFile> = [
         ...(outcome.file === undefined ? [] : [{ key: outcome.file, table: rawTableName(outcome.source), columns: rawColumns }]),
         ...(outcome.quarantineFile === undefined ? [] : [{ key: outcome.quarantineFile, table: "quarantine", columns: quarantineColumns }])
       ]
       for (const file of files) {
-        const jobId = loadJobId(manifest.runId, file.key)
-        const created = yield* Effect.tryPromise({
-          try: () =>
-            bigquery.createJob({
-              jobId,
-              location: target.location,
-              configuration: {
-                load: {
-                  sourceUris: [rawZone.locate(file.key)],
-                  sourceFormat: "NEWLINE_DELIMITED_JSON",
-                  destinationTable: { projectId: target.project, datasetId: target.dataset, tableId: file.table },
-                  schema: { fields: bigQuerySchema(file.columns) },
-                  writeDisposition: "WRITE_APPEND",
-                  createDisposition: "CREATE_NEVER"
-                }
-              }
-            }),
-          catch: (cause) => (codeOf(cause) === 409 ? ("already loaded" as const) : new BigQueryLoadError({ step: `load job ${jobId}`, reason: describeCause(cause) }))
-        }).pipe(Effect.catch((error) => (error === "already loaded" ? Effect.succeed(undefined) : Effect.fail(error))))
-        if (created === undefined) {
-          alreadyLoaded++
-          continue
-        }
-        const [job] = created
-        const [metadata] = yield* Effect.tryPromise({ try: () => job.promise().then(() => job.getMetadata()), catch: (cause) => new BigQueryLoadError({ step: `load job ${jobId}`, reason: describeCause(cause) }) })
-        const errorResult = (metadata as { status?: { errorResult?: { message?: string } } }).status?.errorResult
-        if (errorResult !== undefined) return yield* new BigQueryLoadError({ step: `load job ${jobId}`, reason: errorResult.message ?? "failed" })
-        loaded++
+        if ((yield* loadFile(bigquery, rawZone, target, manifest.runId, file)) === "loaded") loaded++
+        else alreadyLoaded++
       }
     }
   }
