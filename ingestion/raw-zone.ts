@@ -63,7 +63,8 @@ export class RawZone extends Context.Service<
     /** Writes NDJSON batches as one file, visible under `key` only once complete. */
     readonly writeBatches: <E, R>(key: string, batches: Stream.Stream<NdjsonBatch, E, R>) => Effect.Effect<WrittenFile, E | RawZoneError, R>
     readonly writeManifest: (manifest: RunManifest) => Effect.Effect<string, RawZoneError>
-    readonly manifests: () => Effect.Effect<ReadonlyArray<RunManifest>, RawZoneError>
+    /** Every run's manifest, oldest first; the runs in `except` are passed over unread. */
+    readonly manifests: (except?: ReadonlySet<string>) => Effect.Effect<ReadonlyArray<RunManifest>, RawZoneError>
     readonly readState: (source: string) => Effect.Effect<SourceState, RawZoneError>
     readonly writeState: (source: string, state: SourceState) => Effect.Effect<void, RawZoneError>
     /** Removes files left by runs that were killed before finishing. */
@@ -206,6 +207,9 @@ const FLUSH_EVERY_BYTES = 64 * 1024 * 1024
 const MANIFESTS = "_manifests"
 const STATE = "_state"
 
+/** The run id in a manifest's file or object name (`…/run=<id>.json`). */
+export const runIdOfManifest = (name: string): string => /run=([^/]+)\.json$/.exec(name)?.[1] ?? ""
+
 const fail = (file: string, cause: unknown) => new RawZoneError({ path: file, reason: cause instanceof Error ? cause.message : String(cause) })
 
 const writeAtomically = (file: string, content: string) =>
@@ -296,9 +300,9 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
 
   const manifestKey = (runId: string) => `${MANIFESTS}/run=${runId}.json`
 
-  const manifests = () =>
+  const manifests = (except?: ReadonlySet<string>) =>
     Effect.gen(function* () {
-      const files = walk(locate(MANIFESTS)).filter((file) => file.endsWith(".json"))
+      const files = walk(locate(MANIFESTS)).filter((file) => file.endsWith(".json") && except?.has(runIdOfManifest(file)) !== true)
       const result: Array<RunManifest> = []
       for (const file of files.sort()) {
         const raw = yield* Effect.try({ try: () => JSON.parse(readFileSync(file, "utf8")) as unknown, catch: (cause) => fail(file, cause) })

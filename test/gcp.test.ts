@@ -8,7 +8,7 @@ import nock from "nock"
 import { afterEach, beforeEach } from "vitest"
 import { MAX_LOAD_ATTEMPTS, ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
-import { layerGcs, makeGcsRawZone } from "../ingestion/gcp/gcs-raw-zone.ts"
+import { layerGcs, makeGcsLoadLedger, makeGcsRawZone } from "../ingestion/gcp/gcs-raw-zone.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { ndjsonLines, type RunManifest } from "../ingestion/raw-zone.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
@@ -191,42 +191,26 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
       assert.deepStrictEqual(quarantine["timePartitioning"], { type: "DAY", field: "_ingested_at", expirationMs: String(180 * 86_400_000) })
     }))
 
-  it.live("loads each raw file with an append job whose id makes the load idempotent, retrying a 5xx", () =>
-    Effect.gen(function* () {
-      gcs().get("/storage/v1/b/mdp-raw/o").query(true).reply(200, { items: [{ name: "_manifests/run=1.json", bucket: "mdp-raw" }] })
-      gcs().get("/storage/v1/b/mdp-raw/o/_manifests%2Frun%3D1.json").query(true).reply(200, JSON.stringify(manifest))
-      const jobId = loadJobId(manifest.runId, manifest.accounts[0]!.file!)
-      let request: Record<string, unknown> = {}
-      bq().post("/bigquery/v2/projects/mdp-prod/jobs").query(true).reply(503, { error: { code: 503, message: "Backend error" } })
-      bq()
-        .post("/bigquery/v2/projects/mdp-prod/jobs", (body) => ((request = body), true))
+  const target = { project: "mdp-prod", dataset: "raw", location: "EU" }
+  const ledger = () => makeGcsLoadLedger(storage(), "mdp-raw", "", "mdp-prod.raw")
+  const LEDGER_OBJECT = "_loaded/bigquery/mdp-prod.raw.json"
+  const manifestObject = (m: RunManifest) => `_manifests/run=${m.runId}.json`
+  /** The bucket's manifests, and its ledger holding `loadedRuns` (none when undefined): the run ids whose manifest was read. */
+  const rawZoneHolds = (manifests: ReadonlyArray<RunManifest>, loadedRuns?: ReadonlyArray<string>) => {
+    const ledgerRead = gcs().get(`/storage/v1/b/mdp-raw/o/${encodeURIComponent(LEDGER_OBJECT)}`).query(true)
+    if (loadedRuns === undefined) ledgerRead.reply(404, { error: { code: 404, message: "No such object" } })
+    else ledgerRead.reply(200, JSON.stringify({ runs: loadedRuns }))
+    gcs().get("/storage/v1/b/mdp-raw/o").query((q) => q["prefix"] === "_manifests/").reply(200, { items: manifests.map((m) => ({ name: manifestObject(m), bucket: "mdp-raw" })) })
+    const read: Array<string> = []
+    for (const m of manifests) {
+      gcs()
+        .get(`/storage/v1/b/mdp-raw/o/${encodeURIComponent(manifestObject(m))}`)
         .query(true)
-        .reply(200, { jobReference: { projectId: "mdp-prod", location: "EU", jobId: loadJobId(manifest.runId, manifest.accounts[0]!.file!) }, status: { state: "DONE" } })
-      bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${jobId}`).query(true).times(3).reply(200, { jobReference: { jobId, projectId: "mdp-prod", location: "EU" }, status: { state: "DONE" } })
-      const zone = makeGcsRawZone(storage(), "mdp-raw")
-      const target = { project: "mdp-prod", dataset: "raw", location: "EU" }
-      const first = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target)
-      assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0 })
-      assert.deepStrictEqual(request["jobReference"], { projectId: "mdp-prod", jobId, location: "EU" })
-      const load = (request["configuration"] as { load: Record<string, unknown> }).load
-      assert.deepStrictEqual(load["sourceUris"], [`gs://mdp-raw/${manifest.accounts[0]!.file}`])
-      assert.strictEqual(load["sourceFormat"], "NEWLINE_DELIMITED_JSON")
-      assert.strictEqual(load["writeDisposition"], "WRITE_APPEND")
-      assert.strictEqual(load["createDisposition"], "CREATE_NEVER")
-      assert.deepStrictEqual(load["destinationTable"], { projectId: "mdp-prod", datasetId: "raw", tableId: "google_ads__campaign_daily" })
-
-      // The same run again: BigQuery answers that the job exists, and nothing is loaded twice.
-      gcs().get("/storage/v1/b/mdp-raw/o").query(true).reply(200, { items: [{ name: "_manifests/run=1.json", bucket: "mdp-raw" }] })
-      gcs().get("/storage/v1/b/mdp-raw/o/_manifests%2Frun%3D1.json").query(true).reply(200, JSON.stringify(manifest))
-      bq().post("/bigquery/v2/projects/mdp-prod/jobs").query(true).reply(409, { error: { code: 409, message: `Already Exists: Job mdp-prod:EU.${jobId}`, status: "ALREADY_EXISTS" } })
-      const second = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target)
-      assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
-    }))
-
-  const listManifest = () => {
-    gcs().get("/storage/v1/b/mdp-raw/o").query(true).reply(200, { items: [{ name: "_manifests/run=1.json", bucket: "mdp-raw" }] })
-    gcs().get("/storage/v1/b/mdp-raw/o/_manifests%2Frun%3D1.json").query(true).reply(200, JSON.stringify(manifest))
+        .reply(200, () => (read.push(m.runId), JSON.stringify(m)))
+    }
+    return read
   }
+  const ledgerWritten = (stored: Map<string, Buffer>) => (JSON.parse(stored.get(LEDGER_OBJECT)?.toString("utf8") ?? "null") as { runs: Array<string> } | null)?.runs
   const jobResource = (jobId: string, status: Record<string, unknown>) => ({ jobReference: { projectId: "mdp-prod", location: "EU", jobId }, status })
   const rateLimited = { state: "DONE", errorResult: { reason: "rateLimitExceeded", message: "Exceeded rate limits: too many table update operations for this table" } }
   /** `times` job insertions, each answered by `answer` for the job id it asks for; the ids asked for, in order. */
@@ -245,54 +229,104 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
   }
   const exists = (jobId: string): [number, unknown] => [409, { error: { code: 409, message: `Already Exists: Job mdp-prod:EU.${jobId}`, status: "ALREADY_EXISTS" } }]
 
+  it.live("loads each raw file with an append job whose id makes the load idempotent, retrying a 5xx, and records the run", () =>
+    Effect.gen(function* () {
+      rawZoneHolds([manifest])
+      const stored = new Map<string, Buffer>()
+      storeUploads(stored)
+      const jobId = loadJobId(manifest.runId, manifest.accounts[0]!.file!)
+      let request: Record<string, unknown> = {}
+      bq().post("/bigquery/v2/projects/mdp-prod/jobs").query(true).reply(503, { error: { code: 503, message: "Backend error" } })
+      bq()
+        .post("/bigquery/v2/projects/mdp-prod/jobs", (body) => ((request = body), true))
+        .query(true)
+        .reply(200, jobResource(jobId, { state: "DONE" }))
+      bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${jobId}`).query(true).reply(200, jobResource(jobId, { state: "DONE" }))
+      const zone = makeGcsRawZone(storage(), "mdp-raw")
+      const first = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target, ledger())
+      assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0 })
+      assert.deepStrictEqual(request["jobReference"], { projectId: "mdp-prod", jobId, location: "EU" })
+      const load = (request["configuration"] as { load: Record<string, unknown> }).load
+      assert.deepStrictEqual(load["sourceUris"], [`gs://mdp-raw/${manifest.accounts[0]!.file}`])
+      assert.strictEqual(load["sourceFormat"], "NEWLINE_DELIMITED_JSON")
+      assert.strictEqual(load["writeDisposition"], "WRITE_APPEND")
+      assert.strictEqual(load["createDisposition"], "CREATE_NEVER")
+      assert.deepStrictEqual(load["destinationTable"], { projectId: "mdp-prod", datasetId: "raw", tableId: "google_ads__campaign_daily" })
+      assert.deepStrictEqual(ledgerWritten(stored), [manifest.runId])
+
+      // The same run with the ledger lost: BigQuery answers that the job exists, and it succeeded.
+      rawZoneHolds([manifest])
+      bq().post("/bigquery/v2/projects/mdp-prod/jobs").query(true).reply(...exists(jobId))
+      bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${jobId}`).query(true).reply(200, jobResource(jobId, { state: "DONE" }))
+      const second = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target, ledger())
+      assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
+
+      // With the run in the ledger, neither its manifest nor BigQuery is asked, and nothing is written.
+      stored.clear()
+      const read = rawZoneHolds([manifest], [manifest.runId])
+      const third = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target, ledger())
+      assert.deepStrictEqual(third, { loaded: 0, alreadyLoaded: 0 })
+      assert.deepStrictEqual([read, stored.size], [[], 0])
+    }))
+
   it.live("a file whose load job failed is loaded under the next job id, and only once", () =>
     Effect.gen(function* () {
       const base = loadJobId(manifest.runId, manifest.accounts[0]!.file!)
       const zone = makeGcsRawZone(storage(), "mdp-raw")
-      const target = { project: "mdp-prod", dataset: "raw", location: "EU" }
+      storeUploads(new Map())
       // An earlier run's job for the file failed: its id is taken.
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}`).query(true).times(4).reply(200, jobResource(base, rateLimited))
-      listManifest()
+      rawZoneHolds([manifest])
       const firstAsked = insertJobs(2, (jobId) => (jobId === base ? exists(jobId) : [200, jobResource(jobId, { state: "RUNNING" })]))
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}_2`).query(true).reply(200, jobResource(`${base}_2`, { state: "RUNNING" }))
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}_2`).query(true).times(3).reply(200, jobResource(`${base}_2`, { state: "DONE" }))
-      const first = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target)
+      const first = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target, ledger())
       assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0 })
       assert.deepStrictEqual(firstAsked, [base, `${base}_2`])
 
-      // Once more: both ids exist, the second succeeded, so nothing is loaded again.
-      listManifest()
+      // Once more, without the ledger: both ids exist, the second succeeded, so nothing is loaded again.
+      rawZoneHolds([manifest])
       const secondAsked = insertJobs(2, exists)
-      const second = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target)
+      const second = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target, ledger())
       assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
       assert.deepStrictEqual(secondAsked, [base, `${base}_2`])
     }))
 
   it.live("a file whose every load job failed stops the load, naming the last reason", () =>
     Effect.gen(function* () {
-      listManifest()
+      rawZoneHolds([manifest])
       const asked = insertJobs(MAX_LOAD_ATTEMPTS, exists)
       bq()
         .get(/^\/bigquery\/v2\/projects\/mdp-prod\/jobs\/mdp_load_/)
         .query(true)
         .times(2 * MAX_LOAD_ATTEMPTS)
         .reply(200, async (request: Request) => jobResource(new URL(request.url).pathname.split("/").at(-1)!, rateLimited))
-      const failure = yield* Effect.flip(loadRawZoneIntoBigQuery(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), { project: "mdp-prod", dataset: "raw", location: "EU" }))
+      const failure = yield* Effect.flip(loadRawZoneIntoBigQuery(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), target, ledger()))
       assert.include(failure.message, `all ${MAX_LOAD_ATTEMPTS} load jobs failed, the last: Exceeded rate limits`)
       assert.strictEqual(asked.length, MAX_LOAD_ATTEMPTS)
     }))
 
-  it.live("a load job that fails stops the load with BigQuery's reason", () =>
+  it.live("a load job that fails stops the load with BigQuery's reason; the runs loaded before it are recorded", () =>
     Effect.gen(function* () {
+      const earlier: RunManifest = {
+        ...manifest,
+        runId: "20261124T070000Z-xyz789",
+        accounts: [{ ...manifest.accounts[0]!, file: manifest.accounts[0]!.file!.replaceAll("20261125T070000Z-abc123", "20261124T070000Z-xyz789") }]
+      }
+      const earlierJob = loadJobId(earlier.runId, earlier.accounts[0]!.file!)
       const base = loadJobId(manifest.runId, manifest.accounts[0]!.file!)
-      listManifest()
-      const asked = insertJobs(1, (jobId) => [200, jobResource(jobId, { state: "RUNNING" })])
+      rawZoneHolds([earlier, manifest])
+      const stored = new Map<string, Buffer>()
+      storeUploads(stored)
+      const asked = insertJobs(2, (jobId) => [200, jobResource(jobId, { state: "RUNNING" })])
+      bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${earlierJob}`).query(true).reply(200, jobResource(earlierJob, { state: "DONE" }))
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}`).query(true).times(2).reply(200, jobResource(base, rateLimited))
-      const failure = yield* Effect.flip(loadRawZoneIntoBigQuery(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), { project: "mdp-prod", dataset: "raw", location: "EU" }))
+      const failure = yield* Effect.flip(loadRawZoneIntoBigQuery(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), target, ledger()))
       assert.strictEqual(failure._tag, "BigQueryLoadError")
       assert.include(failure.message, `load job ${base}: Exceeded rate limits`)
       // The next run loads the file under the next id; this one makes no other job.
-      assert.deepStrictEqual(asked, [base])
+      assert.deepStrictEqual(asked, [earlierJob, base])
+      assert.deepStrictEqual(ledgerWritten(stored), [earlier.runId])
     }))
 })
 

@@ -405,6 +405,17 @@ describe("ingestion into the raw zone", () => {
     )
   })
 
+  it.effect("manifests are read oldest first, passing over the runs named", () => {
+    const root = tempDir()
+    const zone = makeLocalRawZone(root)
+    const run = (runId: string) => ({ runId, startedAt: "2026-11-25T07:00:00.000Z", finishedAt: "2026-11-25T07:01:00.000Z", status: "complete" as const, accounts: [] })
+    return Effect.gen(function* () {
+      for (const runId of ["20261125T070000Z-bbbbbb", "20261124T070000Z-aaaaaa", "20261126T070000Z-cccccc"]) yield* zone.writeManifest(run(runId))
+      assert.deepStrictEqual((yield* zone.manifests()).map((m) => m.runId), ["20261124T070000Z-aaaaaa", "20261125T070000Z-bbbbbb", "20261126T070000Z-cccccc"])
+      assert.deepStrictEqual((yield* zone.manifests(new Set(["20261125T070000Z-bbbbbb"]))).map((m) => m.runId), ["20261124T070000Z-aaaaaa", "20261126T070000Z-cccccc"])
+    }).pipe(Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
   it.effect("bad requests are refused with a sentence naming the problem", () => {
     const root = tempDir()
     return Effect.gen(function* () {

@@ -7,7 +7,8 @@
  */
 import { createHash } from "node:crypto"
 import type { BigQuery, Job, TableField } from "@google-cloud/bigquery"
-import { Effect, Schema } from "effect"
+import { Effect, Exit, Schema } from "effect"
+import type { RawZoneError } from "../core/errors.ts"
 import { describeCause } from "../core/redact.ts"
 import type { RawColumn } from "../core/source.ts"
 import { quarantineColumns, rawColumns, rawTableName } from "../load.ts"
@@ -101,6 +102,20 @@ export interface BigQueryLoadSummary {
   readonly alreadyLoaded: number
 }
 
+/** The runs whose files are all loaded into one dataset. */
+export const LoadedRuns = Schema.Struct({ runs: Schema.Array(Schema.String) })
+export type LoadedRuns = typeof LoadedRuns.Type
+
+/**
+ * Where the loader keeps which runs are wholly loaded. Without it every load asked BigQuery about
+ * every file ever ingested (a job insertion refused with 409, then the job's status), one after
+ * another: thousands of requests a day after a year of daily runs.
+ */
+export interface LoadLedger {
+  readonly loadedRuns: Effect.Effect<ReadonlySet<string>, RawZoneError>
+  readonly record: (runs: ReadonlySet<string>) => Effect.Effect<void, RawZoneError>
+}
+
 type RawFile = { readonly key: string; readonly table: string; readonly columns: ReadonlyArray<RawColumn> }
 
 const loadFile = (bigquery: BigQuery, rawZone: RawZone["Service"], target: BigQueryTarget, runId: string, file: RawFile) =>
@@ -143,22 +158,34 @@ const loadFile = (bigquery: BigQuery, rawZone: RawZone["Service"], target: BigQu
 export const loadRawZoneIntoBigQuery = Effect.fn("Ingestion.loadRawZoneIntoBigQuery")(function* (
   bigquery: BigQuery,
   rawZone: RawZone["Service"],
-  target: BigQueryTarget
+  target: BigQueryTarget,
+  ledger: LoadLedger
 ) {
-  const manifests = yield* rawZone.manifests()
+  const before = yield* ledger.loadedRuns
+  const manifests = yield* rawZone.manifests(before)
+  const done = new Set(before)
   let loaded = 0
   let alreadyLoaded = 0
-  for (const manifest of manifests) {
-    for (const outcome of manifest.accounts) {
-      const files: ReadonlyArray<RawFile> = [
-        ...(outcome.file === undefined ? [] : [{ key: outcome.file, table: rawTableName(outcome.source), columns: rawColumns }]),
-        ...(outcome.quarantineFile === undefined ? [] : [{ key: outcome.quarantineFile, table: "quarantine", columns: quarantineColumns }])
-      ]
-      for (const file of files) {
-        if ((yield* loadFile(bigquery, rawZone, target, manifest.runId, file)) === "loaded") loaded++
-        else alreadyLoaded++
+  const loadAll = Effect.gen(function* () {
+    for (const manifest of manifests) {
+      for (const outcome of manifest.accounts) {
+        const files: ReadonlyArray<RawFile> = [
+          ...(outcome.file === undefined ? [] : [{ key: outcome.file, table: rawTableName(outcome.source), columns: rawColumns }]),
+          ...(outcome.quarantineFile === undefined ? [] : [{ key: outcome.quarantineFile, table: "quarantine", columns: quarantineColumns }])
+        ]
+        for (const file of files) {
+          if ((yield* loadFile(bigquery, rawZone, target, manifest.runId, file)) === "loaded") loaded++
+          else alreadyLoaded++
+        }
       }
+      done.add(manifest.runId)
     }
-  }
+  })
+  const outcome = yield* Effect.exit(loadAll)
+  // The runs loaded before a failure are recorded too; if recording fails after one, the load's
+  // own error is the one reported (the ledger only saves requests).
+  const recorded = done.size === before.size ? Exit.void : yield* Effect.exit(ledger.record(done))
+  yield* outcome
+  yield* recorded
   return { loaded, alreadyLoaded } satisfies BigQueryLoadSummary
 })

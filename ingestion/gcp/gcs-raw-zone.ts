@@ -7,7 +7,8 @@ import type { Bucket, Storage } from "@google-cloud/storage"
 import { Effect, Layer, Schema, Stream } from "effect"
 import { RawZoneError } from "../core/errors.ts"
 import { describeCause } from "../core/redact.ts"
-import { RawZone, RunManifest, SourceState, ndjsonChunks, type NdjsonBatch } from "../raw-zone.ts"
+import { RawZone, RunManifest, SourceState, ndjsonChunks, runIdOfManifest, type NdjsonBatch } from "../raw-zone.ts"
+import { LoadedRuns, type LoadLedger } from "./bigquery-load.ts"
 
 const fail = (key: string, cause: unknown) => new RawZoneError({ path: key, reason: describeCause(cause) })
 
@@ -23,10 +24,27 @@ const uploadFailure = (key: string, cause: unknown) => {
 
 const isNotFound = (cause: unknown): boolean => typeof cause === "object" && cause !== null && "code" in cause && cause.code === 404
 
-export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""): RawZone["Service"] => {
+/** The bucket's objects under the prefix, by key, with JSON documents read and written whole. */
+const bucketObjects = (storage: Storage, bucketName: string, prefix: string) => {
   const bucket: Bucket = storage.bucket(bucketName)
   const objectName = (key: string) => (prefix === "" ? key : `${prefix.replace(/\/$/, "")}/${key}`)
   const locate = (key: string) => `gs://${bucketName}/${objectName(key)}`
+  const save = (key: string, content: string) =>
+    Effect.tryPromise({
+      try: () => bucket.file(objectName(key)).save(content, { resumable: false, contentType: "application/json" }),
+      catch: (cause) => fail(key, cause)
+    })
+  // Undefined when there is no such object.
+  const readJson = (key: string) =>
+    Effect.tryPromise({
+      try: async () => JSON.parse((await bucket.file(objectName(key)).download())[0].toString("utf8")) as unknown,
+      catch: (cause) => (isNotFound(cause) ? undefined : fail(key, cause))
+    }).pipe(Effect.catch((error) => (error === undefined ? Effect.succeed(undefined) : Effect.fail(error))))
+  return { bucket, objectName, locate, save, readJson }
+}
+
+export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""): RawZone["Service"] => {
+  const { bucket, objectName, locate, save, readJson } = bucketObjects(storage, bucketName, prefix)
 
   // The client checks the object Cloud Storage reports against a digest of the bytes it sent, and
   // deletes it if they differ. MD5, not the client's default CRC32C: that one is computed in
@@ -61,23 +79,12 @@ export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""
       (upload, exit) => Effect.sync(() => (exit._tag === "Failure" ? upload.destroy() : undefined))
     )
 
-  const save = (key: string, content: string) =>
-    Effect.tryPromise({
-      try: () => bucket.file(objectName(key)).save(content, { resumable: false, contentType: "application/json" }),
-      catch: (cause) => fail(key, cause)
-    })
-
-  const readJson = (key: string) =>
-    Effect.tryPromise({
-      try: async () => JSON.parse((await bucket.file(objectName(key)).download())[0].toString("utf8")) as unknown,
-      catch: (cause) => (isNotFound(cause) ? undefined : fail(key, cause))
-    })
-
-  const manifests = () =>
+  const manifests = (except?: ReadonlySet<string>) =>
     Effect.gen(function* () {
       const [files] = yield* Effect.tryPromise({ try: () => bucket.getFiles({ prefix: objectName("_manifests/") }), catch: (cause) => fail("_manifests/", cause) })
       const result: Array<RunManifest> = []
-      for (const file of files.filter((f) => f.name.endsWith(".json")).sort((a, b) => a.name.localeCompare(b.name))) {
+      const wanted = files.filter((f) => f.name.endsWith(".json") && except?.has(runIdOfManifest(f.name)) !== true)
+      for (const file of wanted.sort((a, b) => a.name.localeCompare(b.name))) {
         const raw = yield* Effect.tryPromise({ try: async () => JSON.parse((await file.download())[0].toString("utf8")) as unknown, catch: (cause) => fail(file.name, cause) })
         result.push(yield* Schema.decodeUnknownEffect(RunManifest)(raw).pipe(Effect.mapError((cause) => fail(file.name, cause))))
       }
@@ -86,8 +93,7 @@ export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""
 
   const readState = (source: string) =>
     readJson(`_state/${source}.json`).pipe(
-      Effect.catch((error) => (error === undefined ? Effect.succeed({}) : Effect.fail(error))),
-      Effect.flatMap((raw) => Schema.decodeUnknownEffect(SourceState)(raw).pipe(Effect.mapError((cause) => fail(`_state/${source}.json`, cause))))
+      Effect.flatMap((raw) => Schema.decodeUnknownEffect(SourceState)(raw ?? {}).pipe(Effect.mapError((cause) => fail(`_state/${source}.json`, cause))))
     )
 
   return RawZone.of({
@@ -104,3 +110,19 @@ export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""
 
 export const layerGcs = (storage: Storage, bucket: string, prefix?: string): Layer.Layer<RawZone> =>
   Layer.succeed(RawZone, makeGcsRawZone(storage, bucket, prefix))
+
+/**
+ * The BigQuery loader's ledger, one JSON object per dataset beside the manifests: the runs whose
+ * files are all loaded there. A load passes over them without reading their manifests.
+ */
+export const makeGcsLoadLedger = (storage: Storage, bucketName: string, prefix: string, dataset: string): LoadLedger => {
+  const { save, readJson } = bucketObjects(storage, bucketName, prefix)
+  const key = `_loaded/bigquery/${dataset}.json`
+  return {
+    loadedRuns: readJson(key).pipe(
+      Effect.flatMap((raw) => Schema.decodeUnknownEffect(LoadedRuns)(raw ?? { runs: [] }).pipe(Effect.mapError((cause) => fail(key, cause)))),
+      Effect.map((ledger) => new Set(ledger.runs))
+    ),
+    record: (runs) => save(key, `${JSON.stringify({ runs: [...runs].sort() } satisfies LoadedRuns, null, 2)}\n`)
+  }
+}

@@ -139,11 +139,13 @@ export const runIngestion = (resolved: IngestionSettings, options: IngestRunOpti
     if (!options.load) return { summary, loaded: undefined }
     if (resolved.gcp !== undefined) {
       const gcp = resolved.gcp
-      const { BigQuery, Storage, ensureBigQueryRawTables, loadRawZoneIntoBigQuery, makeGcsRawZone } = yield* gcpModules()
+      const { BigQuery, Storage, ensureBigQueryRawTables, loadRawZoneIntoBigQuery, makeGcsLoadLedger, makeGcsRawZone } = yield* gcpModules()
       const bigquery = new BigQuery({ projectId: gcp.project, location: gcp.location })
+      const storage = new Storage({ projectId: gcp.project })
       const target = { project: gcp.project, dataset: gcp.dataset, location: gcp.location }
       yield* ensureBigQueryRawTables(bigquery, target, platforms)
-      const result = yield* loadRawZoneIntoBigQuery(bigquery, makeGcsRawZone(new Storage({ projectId: gcp.project }), gcp.bucket, gcp.prefix), target)
+      const ledger = makeGcsLoadLedger(storage, gcp.bucket, gcp.prefix ?? "", `${gcp.project}.${gcp.dataset}`)
+      const result = yield* loadRawZoneIntoBigQuery(bigquery, makeGcsRawZone(storage, gcp.bucket, gcp.prefix), target, ledger)
       return { summary, loaded: { files: result.loaded, rows: summary.rows, quarantined: summary.quarantined, skipped: result.alreadyLoaded } satisfies LoadSummary }
     }
     const loaded: LoadSummary = yield* loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(
