@@ -54,6 +54,16 @@ const invocationStates: Readonly<Record<string, string>> = { "0": "STATE_UNSPECI
 const actionStates: Readonly<Record<string, string>> = { "0": "PENDING", "1": "RUNNING", "2": "SKIPPED", "3": "DISABLED", "4": "SUCCEEDED", "5": "CANCELLED", "6": "FAILED" }
 const stateName = (value: unknown, names: Readonly<Record<string, string>>): string => names[String(value)] ?? String(value)
 
+/** Polls in a row that may fail for a passing reason before the wait gives up. */
+export const MAX_FAILED_POLLS = 5
+// HTTP statuses (the REST transport's) and gRPC codes (DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
+// INTERNAL, UNAVAILABLE) a later poll may not meet; or a network error (ECONNRESET, …).
+const PASSING_CODES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504, 4, 8, 13, 14])
+const isPassingFailure = (cause: unknown): boolean => {
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
+  return typeof code === "number" ? PASSING_CODES.has(code) : typeof code === "string" && /^E[A-Z]+$/.test(code)
+}
+
 export const runWorkflow = Effect.fn("Runner.runWorkflow")(function* (client: DataformClient, request: WorkflowRequest) {
   const [compilation] = yield* Effect.tryPromise({
     try: () =>
@@ -92,14 +102,18 @@ export const runWorkflow = Effect.fn("Runner.runWorkflow")(function* (client: Da
   })
   const name = created.name ?? ""
   let state = stateName(created.state, invocationStates)
+  let failedPolls = 0
   while (state === "RUNNING" || state === "CANCELING" || state === "STATE_UNSPECIFIED") {
     request.onProgress?.(state)
     yield* Effect.sleep(request.pollInterval ?? "10 seconds")
-    const [current] = yield* Effect.tryPromise({
-      try: () => client.getWorkflowInvocation({ name }),
-      catch: (cause) => new CloudRunError({ step: "waiting for the workflow", reason: describeCause(cause) })
-    })
-    state = stateName(current.state, invocationStates)
+    const polled = yield* Effect.result(Effect.tryPromise({ try: () => client.getWorkflowInvocation({ name }), catch: (cause) => cause }))
+    if (polled._tag === "Failure") {
+      // The workflow runs on whether a poll gets through or not: a passing failure only delays the next.
+      if (isPassingFailure(polled.failure) && ++failedPolls <= MAX_FAILED_POLLS) continue
+      return yield* new CloudRunError({ step: `waiting for ${name} (it may still be running)`, reason: describeCause(polled.failure) })
+    }
+    failedPolls = 0
+    state = stateName(polled.success[0].state, invocationStates)
   }
   const failedActions: Array<string> = []
   if (state !== "SUCCEEDED") {

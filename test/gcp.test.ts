@@ -12,7 +12,7 @@ import { layerGcs, makeGcsLoadLedger, makeGcsRawZone } from "../ingestion/gcp/gc
 import { ingest } from "../ingestion/ingest.ts"
 import { ndjsonLines, type RunManifest } from "../ingestion/raw-zone.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
-import { dataformRunArguments, estimateCosts, runWithDataformCli, runWorkflow } from "../runner/gcp.ts"
+import { MAX_FAILED_POLLS, dataformRunArguments, estimateCosts, runWithDataformCli, runWorkflow } from "../runner/gcp.ts"
 import { toProjectGraph } from "../runner/graph.ts"
 
 // A throwaway service account: the clients sign a JWT with it and exchange it at Google's token
@@ -348,6 +348,41 @@ describe("Dataform workflow trigger and cost guard (real @google-cloud/dataform 
       assert.deepStrictEqual(compilationRequest, { gitCommitish: "main", codeCompilationConfig: { vars: { reporting_currency: "USD" }, schemaSuffix: "prod" } })
       assert.strictEqual(invocationRequest["compilationResult"], `${repository}/compilationResults/c1`)
       assert.deepStrictEqual((invocationRequest["invocationConfig"] as Record<string, unknown>)["includedTags"], ["daily"])
+    }))
+
+  it.live("waiting goes on through passing failures of a poll, and stops at one that is not", () =>
+    Effect.gen(function* () {
+      const unavailable = { error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" } }
+      api().post(`/v1/${repository}/compilationResults`).query(true).times(2).reply(200, { name: `${repository}/compilationResults/c4` })
+      api().post(`/v1/${repository}/workflowInvocations`).query(true).reply(200, { name: `${repository}/workflowInvocations/w4`, state: 1 })
+      // As many failures in a row as are tolerated, a poll that gets through, and as many again.
+      const w4 = () => api().get(`/v1/${repository}/workflowInvocations/w4`).query(true)
+      const polls = [w4().times(MAX_FAILED_POLLS).reply(503, unavailable), w4().reply(200, { name: `${repository}/workflowInvocations/w4`, state: 1 })]
+      polls.push(w4().times(MAX_FAILED_POLLS).reply(503, unavailable), w4().reply(200, { name: `${repository}/workflowInvocations/w4`, state: 2 }))
+      const outcome = yield* runWorkflow(dataform(), { repository, pollInterval: "10 millis" })
+      assert.isTrue(polls.every((poll) => poll.isDone()))
+      assert.strictEqual(outcome.state, "SUCCEEDED")
+
+      api().post(`/v1/${repository}/workflowInvocations`).query(true).reply(200, { name: `${repository}/workflowInvocations/w5`, state: 1 })
+      api().get(`/v1/${repository}/workflowInvocations/w5`).query(true).reply(503, unavailable)
+      api().get(`/v1/${repository}/workflowInvocations/w5`).query(true).reply(403, { error: { code: 403, message: "Permission denied on the workflow invocation", status: "PERMISSION_DENIED" } })
+      const failure = yield* Effect.flip(runWorkflow(dataform(), { repository, pollInterval: "10 millis" }))
+      assert.include(failure.message, `waiting for ${repository}/workflowInvocations/w5 (it may still be running)`)
+      assert.include(failure.message, "Permission denied")
+    }))
+
+  it.live("waiting gives up after too many passing failures in a row", () =>
+    Effect.gen(function* () {
+      api().post(`/v1/${repository}/compilationResults`).query(true).reply(200, { name: `${repository}/compilationResults/c6` })
+      api().post(`/v1/${repository}/workflowInvocations`).query(true).reply(200, { name: `${repository}/workflowInvocations/w6`, state: 1 })
+      const polls = api()
+        .get(`/v1/${repository}/workflowInvocations/w6`)
+        .query(true)
+        .times(MAX_FAILED_POLLS + 1)
+        .reply(503, { error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" } })
+      const failure = yield* Effect.flip(runWorkflow(dataform(), { repository, pollInterval: "10 millis" }))
+      assert.isTrue(polls.isDone())
+      assert.include(failure.message, "currently unavailable")
     }))
 
   it.live("a failed workflow reports its failed actions", () =>
