@@ -281,19 +281,17 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
               catch: (cause) => fail(file, cause)
             })
           yield* chunks.pipe(Stream.runForEach(write))
-          yield* Effect.tryPromise({ try: () => flushed.then(() => handle.sync()), catch: (cause) => fail(file, cause) })
+          yield* Effect.tryPromise({ try: () => flushed.then(() => handle.sync()).then(() => handle.close()), catch: (cause) => fail(file, cause) })
+          // Complete: the file appears whole, or the write fails (a rename that failed in the
+          // release could not fail the write, and the manifest would have named a missing file).
+          yield* Effect.try({ try: () => renameSync(temp, file), catch: (cause) => fail(file, cause) })
           return written()
         }),
+      // Failed or interrupted: nothing appears. (Closing a closed handle does nothing.)
       (handle, exit) =>
-        Effect.promise(() => handle.close()).pipe(
-          Effect.andThen(
-            Effect.sync(() => {
-              // Complete: the file appears whole. Failed or interrupted: nothing appears.
-              if (exit._tag === "Success") renameSync(temp, file)
-              else rmSync(temp, { force: true })
-            })
-          ),
-          Effect.ignore
+        Effect.tryPromise(() => handle.close()).pipe(
+          Effect.ignore,
+          Effect.andThen(Effect.sync(() => (exit._tag === "Success" ? undefined : rmSync(temp, { force: true }))))
         )
     )
   }

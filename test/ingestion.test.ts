@@ -405,6 +405,19 @@ describe("ingestion into the raw zone", () => {
     )
   })
 
+  it.effect("a file that cannot take its name fails the write, and its temporary file goes", () => {
+    const root = tempDir()
+    const zone = makeLocalRawZone(root)
+    return Effect.gen(function* () {
+      // A folder where the file should appear: the rename to it fails.
+      mkdirSync(zone.locate("taken/file.ndjson"), { recursive: true })
+      const failure = yield* Effect.flip(zone.writeBatches("taken/file.ndjson", Stream.make(ndjsonLines(['{"a":1}']))))
+      assert.strictEqual(failure._tag, "RawZoneError")
+      assert.match(failure.message, /EISDIR|ENOTEMPTY|EEXIST/)
+      assert.deepStrictEqual(readdirSync(path.join(root, "taken")), ["file.ndjson"])
+    }).pipe(Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
   it.effect("manifests are read oldest first, passing over the runs named", () => {
     const root = tempDir()
     const zone = makeLocalRawZone(root)
