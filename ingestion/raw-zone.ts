@@ -217,7 +217,9 @@ const writeAtomically = (file: string, content: string) =>
     try: () => {
       mkdirSync(path.dirname(file), { recursive: true })
       const temp = `${file}${TEMP_MARKER}${process.pid}`
-      writeFileSync(temp, content)
+      // On disk before the rename, as the data files are: else a power cut could leave an empty
+      // manifest or state under the final name.
+      writeFileSync(temp, content, { flush: true })
       renameSync(temp, file)
       return file
     },
