@@ -4,6 +4,9 @@ import { CRC32C, Storage } from "@google-cloud/storage"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import { createHash, generateKeyPairSync } from "node:crypto"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
 import nock from "nock"
 import { afterEach, beforeEach } from "vitest"
 import { MAX_LOAD_ATTEMPTS, ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
@@ -14,6 +17,7 @@ import { ndjsonLines, type RunManifest } from "../ingestion/raw-zone.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { MAX_FAILED_POLLS, dataformRunArguments, estimateCosts, runWithDataformCli, runWorkflow } from "../runner/gcp.ts"
 import { toProjectGraph } from "../runner/graph.ts"
+import { resolveSettings, runIngestion } from "../scripts/commands/ingest.ts"
 
 // A throwaway service account: the clients sign a JWT with it and exchange it at Google's token
 // endpoint, which is intercepted like everything else.
@@ -451,4 +455,86 @@ describe("running with the stock Dataform CLI instead", () => {
       const error = yield* Effect.flip(runWithDataformCli({ projectDir: "/repo", credentialsFile: "/nonexistent/.df-credentials.json" }))
       assert.include(error.message, "npx dataform init-creds")
     }))
+})
+
+describe("mdp ingest --target gcp, end to end offline (real clients, HTTP intercepted)", () => {
+  it.live("writes the sample to Cloud Storage and loads BigQuery; the next run loads only its own files", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-gcp-"))
+    const previousCredentials = process.env["GOOGLE_APPLICATION_CREDENTIALS"]
+    return Effect.gen(function* () {
+      const config = path.join(dir, "settings.yaml")
+      writeFileSync(config, "target: gcp\ninitial_days: 3\ngcp:\n  project: mdp-prod\n  location: EU\n  raw_bucket: mdp-raw\n  raw_prefix: prod\n  raw_dataset: raw\n")
+      const keyFile = path.join(dir, "key.json")
+      writeFileSync(keyFile, JSON.stringify({ type: "service_account", project_id: "mdp-prod", ...credentials }))
+      process.env["GOOGLE_APPLICATION_CREDENTIALS"] = keyFile
+      const resolved = yield* resolveSettings(config, undefined)
+
+      // The bucket: uploads are kept by object name, and reads and listings served from them.
+      const stored = new Map<string, Buffer>()
+      storeUploads(stored).persist()
+      const read: Array<string> = []
+      gcs()
+        .get(/^\/storage\/v1\/b\/mdp-raw\/o\/.+/)
+        .query(true)
+        .reply((request: Request): [number, unknown] => {
+          const name = decodeURIComponent(new URL(request.url).pathname.split("/o/")[1]!)
+          read.push(name)
+          const bytes = stored.get(name)
+          return bytes === undefined ? [404, { error: { code: 404, message: "No such object" } }] : [200, bytes]
+        })
+        .persist()
+      gcs()
+        .get("/storage/v1/b/mdp-raw/o")
+        .query(true)
+        .reply((request: Request): [number, unknown] => {
+          const prefix = new URL(request.url).searchParams.get("prefix") ?? ""
+          return [200, { items: [...stored.keys()].filter((name) => name.startsWith(prefix)).map((name) => ({ name, bucket: "mdp-raw" })) }]
+        })
+        .persist()
+      // The dataset and its tables exist; every load job succeeds.
+      bq().get(/^\/bigquery\/v2\/projects\/mdp-prod\/datasets\/raw(\/tables\/.+)?$/).query(true).reply(200, { id: "mdp-prod:raw" }).persist()
+      const jobs: Array<string> = []
+      bq()
+        .post("/bigquery/v2/projects/mdp-prod/jobs")
+        .query(true)
+        .reply(async (request: Request): Promise<[number, unknown]> => {
+          const body = (await request.json()) as { jobReference: { jobId: string }; configuration: { load: { sourceUris: Array<string> } } }
+          jobs.push(body.configuration.load.sourceUris[0]!)
+          return [200, { jobReference: { ...body.jobReference, projectId: "mdp-prod", location: "EU" }, status: { state: "DONE" } }]
+        })
+        .persist()
+      bq()
+        .get(/^\/bigquery\/v2\/projects\/mdp-prod\/jobs\/.+/)
+        .query(true)
+        .reply((request: Request) => [200, { jobReference: { jobId: new URL(request.url).pathname.split("/").at(-1), projectId: "mdp-prod", location: "EU" }, status: { state: "DONE" } }])
+        .persist()
+
+      const first = yield* runIngestion(resolved, { sources: ["google_ads"], load: true })
+      assert.strictEqual(first.summary.status, "complete")
+      const firstFiles = first.summary.accounts.map((a) => `gs://mdp-raw/prod/${a.file}`)
+      assert.strictEqual(firstFiles.length, 2)
+      assert.deepStrictEqual(first.loaded, { files: 2, rows: first.summary.rows, quarantined: 0, skipped: 0 })
+      assert.sameMembers(jobs, firstFiles)
+      assert.isTrue(firstFiles.every((file) => stored.has(file.replace("gs://mdp-raw/", ""))))
+      const ledger = () => (JSON.parse(stored.get("prod/_loaded/bigquery/mdp-prod.raw.json")!.toString("utf8")) as { runs: Array<string> }).runs
+      assert.deepStrictEqual(ledger(), [first.summary.runId])
+
+      // The next run re-fetches the look-back into files of its own; the first run is not asked about.
+      jobs.length = 0
+      read.length = 0
+      const second = yield* runIngestion(resolved, { sources: ["google_ads"], load: true })
+      assert.deepStrictEqual(second.loaded?.files, 2)
+      assert.sameMembers(jobs, second.summary.accounts.map((a) => `gs://mdp-raw/prod/${a.file}`))
+      assert.notInclude(read, `prod/_manifests/run=${first.summary.runId}.json`)
+      assert.deepStrictEqual(ledger(), [first.summary.runId, second.summary.runId].sort())
+    }).pipe(
+      Effect.ensuring(
+        Effect.sync(() => {
+          if (previousCredentials === undefined) delete process.env["GOOGLE_APPLICATION_CREDENTIALS"]
+          else process.env["GOOGLE_APPLICATION_CREDENTIALS"] = previousCredentials
+          rmSync(dir, { recursive: true, force: true })
+        })
+      )
+    )
+  })
 })

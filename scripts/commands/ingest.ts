@@ -144,7 +144,7 @@ export const runIngestion = (resolved: IngestionSettings, options: IngestRunOpti
       const storage = new Storage({ projectId: gcp.project })
       const target = { project: gcp.project, dataset: gcp.dataset, location: gcp.location }
       yield* ensureBigQueryRawTables(bigquery, target, platforms)
-      const ledger = makeGcsLoadLedger(storage, gcp.bucket, gcp.prefix ?? "", `${gcp.project}.${gcp.dataset}`)
+      const ledger = makeGcsLoadLedger(storage, gcp.bucket, gcp.prefix, `${gcp.project}.${gcp.dataset}`)
       const result = yield* loadRawZoneIntoBigQuery(bigquery, makeGcsRawZone(storage, gcp.bucket, gcp.prefix), target, ledger)
       return { summary, loaded: { files: result.loaded, rows: summary.rows, quarantined: summary.quarantined, skipped: result.alreadyLoaded } satisfies LoadSummary }
     }
