@@ -284,8 +284,8 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
             })
           yield* chunks.pipe(Stream.runForEach(write))
           yield* Effect.tryPromise({ try: () => flushed.then(() => handle.sync()).then(() => handle.close()), catch: (cause) => fail(file, cause) })
-          // Complete: the file appears whole, or the write fails (a rename that failed in the
-          // release could not fail the write, and the manifest would have named a missing file).
+          // Complete: the file appears whole, or the write fails with a RawZoneError. (A rename that
+          // failed in the release was a defect that ended the whole run, not just this account.)
           yield* Effect.try({ try: () => renameSync(temp, file), catch: (cause) => fail(file, cause) })
           return written()
         }),
