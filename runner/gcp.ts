@@ -12,7 +12,7 @@ import type { v1 } from "@google-cloud/dataform"
 import { describeCause } from "../ingestion/core/redact.ts"
 
 type DataformClient = v1.DataformClient
-import { Duration, Effect, Schema } from "effect"
+import { Duration, Effect, Schedule, Schema } from "effect"
 import type { ProjectGraph } from "./graph.ts"
 import { targetLabel } from "./target.ts"
 
@@ -101,19 +101,18 @@ export const runWorkflow = Effect.fn("Runner.runWorkflow")(function* (client: Da
     catch: (cause) => new CloudRunError({ step: "workflow invocation", reason: describeCause(cause) })
   })
   const name = created.name ?? ""
+  const pollInterval = request.pollInterval ?? "10 seconds"
+  // The workflow runs on whether a poll gets through or not: a passing failure only delays the next.
+  const poll = Effect.tryPromise({ try: () => client.getWorkflowInvocation({ name }), catch: (cause) => cause }).pipe(
+    Effect.retry({ while: isPassingFailure, schedule: Schedule.spaced(pollInterval), times: MAX_FAILED_POLLS }),
+    Effect.mapError((cause) => new CloudRunError({ step: `waiting for ${name} (it may still be running)`, reason: describeCause(cause) }))
+  )
   let state = stateName(created.state, invocationStates)
-  let failedPolls = 0
   while (state === "RUNNING" || state === "CANCELING" || state === "STATE_UNSPECIFIED") {
     request.onProgress?.(state)
-    yield* Effect.sleep(request.pollInterval ?? "10 seconds")
-    const polled = yield* Effect.result(Effect.tryPromise({ try: () => client.getWorkflowInvocation({ name }), catch: (cause) => cause }))
-    if (polled._tag === "Failure") {
-      // The workflow runs on whether a poll gets through or not: a passing failure only delays the next.
-      if (isPassingFailure(polled.failure) && ++failedPolls <= MAX_FAILED_POLLS) continue
-      return yield* new CloudRunError({ step: `waiting for ${name} (it may still be running)`, reason: describeCause(polled.failure) })
-    }
-    failedPolls = 0
-    state = stateName(polled.success[0].state, invocationStates)
+    yield* Effect.sleep(pollInterval)
+    const [current] = yield* poll
+    state = stateName(current.state, invocationStates)
   }
   const failedActions: Array<string> = []
   if (state !== "SUCCEEDED") {
