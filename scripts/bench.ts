@@ -5,7 +5,6 @@
  */
 import { hash } from "node:crypto"
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
-import os from "node:os"
 import path from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect, Layer } from "effect"
@@ -23,7 +22,7 @@ import { executeGraph } from "../runner/execute.ts"
 import { validateGraph, type Action, type ProjectGraph } from "../runner/graph.ts"
 import { duckdbRelation, quoteIdentifier, targetKey } from "../runner/target.ts"
 import { Warehouse } from "../runner/warehouse.ts"
-import { UsageError, benchMachine, parse, repositoryRoot, runCommand, table } from "./cli-support.ts"
+import { UsageError, benchMachine, machineLine, parse, repositoryRoot, runCommand, table, usableCores } from "./cli-support.ts"
 
 const help = `Usage: npm run bench -- --rows N [--keep] [--ingestion-only] [--out DIR]
 
@@ -186,11 +185,9 @@ const program = Effect.gen(function* () {
   }
   progress(`${ingestionFigures.ingest_rows_per_s.toLocaleString("en")} rows/s, generation excluded (${fmt(ingestionFigures.generation_seconds)} s of it)`)
   const machine = benchMachine()
-  // Fewer than the machine's when the process is held to some of them (taskset).
-  const usableCores = os.availableParallelism()
   const ingestionRows = [
     ["rows ingested", ingestionFigures.rows.toLocaleString("en"), ""],
-    ["1. ingestion throughput", `${ingestionFigures.ingest_rows_per_s.toLocaleString("en")} rows/s (${fmt(ingestionFigures.ingest_seconds)} s, ${usableCores === 1 ? "1 core" : `${usableCores} cores`})`, ""],
+    ["1. ingestion throughput", `${ingestionFigures.ingest_rows_per_s.toLocaleString("en")} rows/s (${fmt(ingestionFigures.ingest_seconds)} s, ${usableCores()})`, ""],
     [
       "   on one core",
       `${ingestionFigures.ingest_rows_per_cpu_s.toLocaleString("en")} rows per CPU second, all threads (${fmt(1e6 / ingestionFigures.ingest_rows_per_cpu_s)} µs/row)`,
@@ -219,7 +216,7 @@ const program = Effect.gen(function* () {
     console.log(`Saved: ${out}`)
   }
   if (values["ingestion-only"] === true) {
-    console.log(`\n${table(["figure", "measured", "target"], ingestionRows)}\n\nMachine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, Node ${machine.node}`)
+    console.log(`\n${table(["figure", "measured", "target"], ingestionRows)}\n\n${machineLine(machine)}`)
     const result = { ...ingestionFigures, machine, measured_at: new Date().toISOString() }
     save("bench-ingestion", result)
     if (values.keep !== true) rmSync(work, { recursive: true, force: true })
@@ -334,7 +331,7 @@ const program = Effect.gen(function* () {
       ) +
       `\n\nSlowest actions, full refresh: ${result.slowest_full_actions.join("; ")}` +
       `\nSlowest actions, incremental: ${result.slowest_incremental_actions.join("; ")}` +
-      `\n\nMachine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.memory_gb} GB, Node ${result.machine.node}`
+      `\n\n${machineLine(result.machine)}`
   )
   save("bench", result)
   if (values.keep !== true) rmSync(work, { recursive: true, force: true })

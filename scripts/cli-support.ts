@@ -117,10 +117,13 @@ export const usableCores = (): string => {
   return cores === 1 ? "1 core" : `${cores} cores`
 }
 
+/** The line under a benchmark's table that names the machine it ran on. */
+export const machineLine = (machine: ReturnType<typeof benchMachine>): string =>
+  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, Node ${machine.node}`
+
 /** A benchmark's figures as a table with the machine under it; its result saved as JSON in `file`. */
 export const reportBench = (figures: ReadonlyArray<ReadonlyArray<string>>, result: { readonly machine: ReturnType<typeof benchMachine> }, file: string): void => {
-  const { machine } = result
-  console.log(`\n${table(["figure", "measured"], figures)}\n\nMachine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, Node ${machine.node}`)
+  console.log(`\n${table(["figure", "measured"], figures)}\n\n${machineLine(result.machine)}`)
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
   console.log(`Saved ${path.relative(process.cwd(), file)}`)
 }
