@@ -2,10 +2,12 @@
  * Compiles a Dataform project with the stock `@dataform/cli` (`dataform compile --json`), which
  * loads the project's own pinned `@dataform/core`: exactly what GCP Dataform compiles, with the
  * same `--vars`, schema suffix, table prefix and default database overrides as `dataform run`.
- * It does not install the project's packages; `npm install` does that.
+ * The compiled graph is cached by content hash (see `compileCacheKey`), so an unchanged project
+ * compiles once. It does not install the project's packages; `npm install` does that.
  */
 import { execFile } from "node:child_process"
-import { existsSync } from "node:fs"
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import path from "node:path"
 import { Effect, Schema } from "effect"
@@ -69,6 +71,87 @@ const runCli = (options: CompileOptions): Effect.Effect<string, CompileError> =>
     return Effect.sync(() => child.kill())
   })
 
+// What a compile can read: Dataform runs definitions/ and includes/ and whatever they require()
+// (any .js/.json/.sqlx/.sql/.yaml in the project). Local state (data/), dependencies and dot
+// folders are not sources; their churn (run summaries, warehouse files) must not miss the cache.
+const SOURCE_EXTENSIONS = new Set([".js", ".cjs", ".json", ".sqlx", ".sql", ".yaml", ".yml", ".ipynb"])
+const SKIPPED_FOLDERS = new Set(["node_modules", "data"])
+
+const projectSourceFiles = (projectDir: string): ReadonlyArray<string> => {
+  const files: Array<string> = []
+  const walk = (relative: string) => {
+    const entries = readdirSync(path.join(projectDir, relative), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const entry of entries) {
+      if (entry.name.startsWith(".")) continue
+      const child = relative === "" ? entry.name : `${relative}/${entry.name}`
+      if (entry.isDirectory()) {
+        if (!(relative === "" && SKIPPED_FOLDERS.has(entry.name))) walk(child)
+      } else if (entry.isFile() && (SOURCE_EXTENSIONS.has(path.extname(entry.name)) || child.startsWith("definitions/") || child.startsWith("includes/"))) {
+        files.push(child)
+      }
+    }
+  }
+  walk("")
+  return files
+}
+
+const packageVersion = (projectDir: string, name: string): string => {
+  try {
+    return (JSON.parse(readFileSync(path.join(projectDir, "node_modules", name, "package.json"), "utf8")) as { version?: string }).version ?? "?"
+  } catch {
+    return "?"
+  }
+}
+
+/**
+ * The compiled graph's cache key: the CLI and core versions, the compile options, and every
+ * source file's path and content. Paths are relative, so identical projects in different
+ * folders share an entry (the graph holds no absolute path).
+ */
+export const compileCacheKey = (projectDir: string, options: CompileOptions): string => {
+  const digest = createHash("sha256")
+  const cliVersion = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@dataform/cli/package.json"), "utf8")) as { version?: string }).version ?? "?"
+  digest.update(`cli ${cliVersion}\0core ${packageVersion(projectDir, "@dataform/core")}\0`)
+  digest.update(JSON.stringify(compileArguments({ ...options, projectDir: "." })))
+  for (const file of projectSourceFiles(projectDir)) {
+    digest.update(`\0${file}\0`)
+    digest.update(readFileSync(path.join(projectDir, file)))
+  }
+  return digest.digest("hex")
+}
+
+/** Where compiled graphs are kept: $MDP_COMPILE_CACHE, else the project's node_modules/.cache. */
+export const compileCacheFolder = (projectDir: string): string =>
+  process.env["MDP_COMPILE_CACHE"] || path.join(projectDir, "node_modules", ".cache", "mdp-compile")
+
+const CACHE_ENTRIES_KEPT = 64
+
+const readCached = (folder: string, key: string): string | undefined => {
+  try {
+    return readFileSync(path.join(folder, `${key}.json`), "utf8")
+  } catch {
+    return undefined
+  }
+}
+
+// Written to a temporary name and renamed, so a concurrent reader never sees half a graph; a
+// cache that cannot be written only costs the next compile.
+const writeCached = (folder: string, key: string, json: string): void => {
+  try {
+    mkdirSync(folder, { recursive: true })
+    const temporary = path.join(folder, `.${key}.${process.pid}.tmp`)
+    writeFileSync(temporary, json)
+    renameSync(temporary, path.join(folder, `${key}.json`))
+    const entries = readdirSync(folder).filter((name) => name.endsWith(".json"))
+    if (entries.length > CACHE_ENTRIES_KEPT) {
+      const byAge = entries.map((name) => ({ name, mtime: statSync(path.join(folder, name)).mtimeMs })).sort((a, b) => a.mtime - b.mtime)
+      for (const { name } of byAge.slice(0, entries.length - CACHE_ENTRIES_KEPT)) rmSync(path.join(folder, name), { force: true })
+    }
+  } catch {
+    // The cache is an optimisation; the compile itself succeeded.
+  }
+}
+
 export const compileProject = Effect.fn("Runner.compileProject")(function* (options: CompileOptions) {
   const projectDir = path.resolve(options.projectDir)
   if (!existsSync(path.join(projectDir, "workflow_settings.yaml")) && !existsSync(path.join(projectDir, "dataform.json"))) {
@@ -77,13 +160,31 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   if (!existsSync(path.join(projectDir, "node_modules", "@dataform", "core"))) {
     return yield* new CompileError({ projectDir, reason: "@dataform/core is not installed; run `npm install` first" })
   }
-  const json = yield* runCli({ ...options, projectDir })
-  const parsed = yield* Effect.try({
-    try: () => JSON.parse(json) as unknown,
-    catch: () => new CompileError({ projectDir, reason: "the compiler's output was not JSON" })
+  const key = yield* Effect.try({
+    try: () => compileCacheKey(projectDir, options),
+    catch: (cause) => new CompileError({ projectDir, reason: `could not read the project's files: ${String(cause)}` })
   })
-  const compiled = yield* decodeCompiledGraph(parsed).pipe(
-    Effect.mapError((error) => new CompileError({ projectDir, reason: `unexpected compiled graph: ${error.message}` }))
-  )
-  return toProjectGraph(compiled) satisfies ProjectGraph
+  const folder = compileCacheFolder(projectDir)
+  const cached = yield* Effect.sync(() => readCached(folder, key))
+  if (cached !== undefined) {
+    // An unreadable entry (a disk that filled mid-write elsewhere) is only a cache miss.
+    const graph = yield* decodeGraph(projectDir, cached).pipe(Effect.option)
+    if (graph._tag === "Some") return graph.value
+  }
+  const json = yield* runCli({ ...options, projectDir })
+  const graph = yield* decodeGraph(projectDir, json)
+  yield* Effect.sync(() => writeCached(folder, key, json))
+  return graph
 })
+
+const decodeGraph = (projectDir: string, json: string): Effect.Effect<ProjectGraph, CompileError> =>
+  Effect.gen(function* () {
+    const parsed = yield* Effect.try({
+      try: () => JSON.parse(json) as unknown,
+      catch: () => new CompileError({ projectDir, reason: "the compiler's output was not JSON" })
+    })
+    const compiled = yield* decodeCompiledGraph(parsed).pipe(
+      Effect.mapError((error) => new CompileError({ projectDir, reason: `unexpected compiled graph: ${error.message}` }))
+    )
+    return toProjectGraph(compiled) satisfies ProjectGraph
+  })
