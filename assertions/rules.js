@@ -31,12 +31,4 @@ from m full outer join s on ${on}
 where m.total is null or s.total is null or abs(m.total - s.total) > ${tolerance}`;
 }
 
-// Each group's newest day is at most maxDays old.
-function freshness({ relation, dateColumn, groupColumn, maxDays }) {
-  return `select ${groupColumn}, max(${dateColumn}) as newest_day, date_diff(current_date(), max(${dateColumn}), day) as days_old
-from ${relation}
-group by ${groupColumn}
-having date_diff(current_date(), max(${dateColumn}), day) > ${maxDays}`;
-}
-
-module.exports = { acceptedValues, currencyCodes, reconciliation, freshness };
+module.exports = { acceptedValues, currencyCodes, reconciliation };

@@ -10,6 +10,7 @@ import path from "node:path"
 import { Config, Effect, Schema } from "effect"
 import { parse as parseYaml } from "yaml"
 import { isValidTimeZone } from "./core/dates.ts"
+import { KNOWN_PLATFORMS } from "./core/platforms.ts"
 import { ConfigError } from "./core/errors.ts"
 import type { AdsSource } from "./core/source.ts"
 import { makeMicrosoftAdsSource } from "./sources/microsoft_ads/source.ts"
@@ -47,6 +48,24 @@ const FileExportSettings = Schema.Struct({
   lookback_days: Schema.optionalKey(PositiveInt)
 })
 
+const FreshnessThresholds = Schema.Struct({
+  /** Older than this many days is a warning (default 3). */
+  warn_after_days: Schema.optionalKey(PositiveInt),
+  /** Older than this many days fails the run (default: never). */
+  error_after_days: Schema.optionalKey(PositiveInt)
+})
+
+const FreshnessSettings = Schema.Struct({
+  ...FreshnessThresholds.fields,
+  platforms: Schema.optionalKey(
+    Schema.Struct({
+      google_ads: Schema.optionalKey(FreshnessThresholds),
+      meta_ads: Schema.optionalKey(FreshnessThresholds),
+      microsoft_ads: Schema.optionalKey(FreshnessThresholds)
+    } satisfies Record<(typeof KNOWN_PLATFORMS)[number], unknown>)
+  )
+})
+
 export const Settings = Schema.Struct({
   target: Schema.optionalKey(Schema.Literals(["local", "gcp"])),
   warehouse: Schema.optionalKey(Schema.String),
@@ -57,7 +76,9 @@ export const Settings = Schema.Struct({
     Schema.Struct({
       reporting_currency: Schema.optionalKey(Currency),
       /** Meta action types that count as conversions; summing all of them double counts. */
-      meta_conversion_action_types: Schema.optionalKey(Schema.Array(Schema.String))
+      meta_conversion_action_types: Schema.optionalKey(Schema.Array(Schema.String)),
+      /** How old each platform's newest day may be: a warning, then an error (dbt's warn_after/error_after). */
+      freshness: Schema.optionalKey(FreshnessSettings)
     })
   ),
   sources: Schema.optionalKey(
@@ -173,8 +194,20 @@ export const sourcesFrom = (settings: Settings, baseDir: string) =>
     return sources
   })
 
+const freshnessVars = (freshness: typeof FreshnessSettings.Type | undefined): Record<string, string> => {
+  const vars: Record<string, string> = {}
+  const put = (suffix: string, thresholds: typeof FreshnessThresholds.Type | undefined) => {
+    if (thresholds?.warn_after_days !== undefined) vars[`freshness_warn_after_days${suffix}`] = String(thresholds.warn_after_days)
+    if (thresholds?.error_after_days !== undefined) vars[`freshness_error_after_days${suffix}`] = String(thresholds.error_after_days)
+  }
+  put("", freshness)
+  for (const [platform, thresholds] of Object.entries(freshness?.platforms ?? {})) put(`__${platform}`, thresholds)
+  return vars
+}
+
 /** Dataform vars that the settings decide, passed to every compile. */
 export const dataformVars = (settings: Settings): Readonly<Record<string, string>> => ({
+  ...freshnessVars(settings.models?.freshness),
   ...(settings.models?.reporting_currency === undefined ? {} : { reporting_currency: settings.models.reporting_currency }),
   // "|", not ",": `dataform compile --vars` splits its argument on commas.
   ...(settings.models?.meta_conversion_action_types === undefined ? {} : { meta_conversion_action_types: settings.models.meta_conversion_action_types.join("|") })

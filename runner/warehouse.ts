@@ -56,7 +56,11 @@ export class Warehouse extends Context.Service<
 >()("mdp/Warehouse") {
   /** DuckDB on a file (created with its folder when missing), or `:memory:`. */
   static readonly layerDuckDB = (file: string): Layer.Layer<Warehouse, WarehouseError> =>
-    Layer.effect(Warehouse, makeDuckDBWarehouse(file))
+    Layer.effect(Warehouse, makeDuckDBWarehouse(file, false))
+
+  /** An existing DuckDB file opened read-only: for readers (status, report), never creating it. */
+  static readonly layerDuckDBReadOnly = (file: string): Layer.Layer<Warehouse, WarehouseError> =>
+    Layer.effect(Warehouse, makeDuckDBWarehouse(file, true))
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
@@ -92,13 +96,13 @@ const friendlyReason = (file: string, cause: unknown): string => {
   return text
 }
 
-const makeDuckDBWarehouse = (file: string) =>
+const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
   Effect.gen(function* () {
-    if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+    if (file !== ":memory:" && !readOnly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
     const instance = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
-          const db = await DuckDBInstance.create(file)
+          const db = await DuckDBInstance.create(file, readOnly ? { access_mode: "READ_ONLY" } : {})
           // TIMESTAMP values are UTC, as in BigQuery: set once for every connection to come (the
           // setting belongs to the ICU extension, which cannot be loaded while the instance is created).
           try {

@@ -14,7 +14,7 @@ import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { makeMicrosoftAdsSource } from "../ingestion/sources/microsoft_ads/source.ts"
 import { SAMPLE_DELIVERY, dailyStats, sampleAccounts, sampleCampaigns, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
-import { UsageError, benchMachine, parse, positiveInteger, reportBench, repositoryRoot, runCommand, usableCores } from "./cli-support.ts"
+import { UsageError, benchMachine, commandNowMs, parse, positiveInteger, reportBench, repositoryRoot, runCommand, usableCores } from "./cli-support.ts"
 
 const help = `Usage: npm run bench:files -- [--rows N] [--accounts K] [--format csv|ndjson] [--out DIR]
 
@@ -26,7 +26,8 @@ ingests it through the file connector into a local raw zone, 4 accounts at once,
 Prints rows/s (wall, and per CPU second of all the process's threads) and the process's peak
 memory (RSS). The result is saved as JSON in data/bench/ or in --out DIR.`
 
-const NOW = Date.parse("2026-11-25T12:00:00Z")
+// The command clock (MDP_NOW pins it), read once: the sample's dates follow it.
+const NOW = commandNowMs()
 const AS_OF_DAY = new Date(NOW).toISOString().slice(0, 10)
 const SEED = 42
 const DAYS = 365

@@ -19,7 +19,7 @@ import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { SAMPLE_DELIVERY, sampleAccounts, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
 import type { PlatformConfig, PlatformMessage } from "./bench-live-platform.ts"
-import { UsageError, benchMachine, parse, reportBench, repositoryRoot, runCommand, usableCores } from "./cli-support.ts"
+import { UsageError, benchMachine, commandNowMs, parse, reportBench, repositoryRoot, runCommand, usableCores } from "./cli-support.ts"
 
 const help = `Usage: npm run bench:live -- [--source google_ads|meta_ads] [--rows N] [--accounts K] [--out DIR]
 
@@ -35,7 +35,8 @@ memory that loading the client costs before any row, and the ingesting process's
 (RSS). Runs with Node's default heap limit, as \`npm run ingest\` does. The result is saved as
 JSON in data/bench/ or in --out DIR.`
 
-const NOW = Date.parse("2026-11-25T12:00:00Z")
+// The command clock (MDP_NOW pins it), read once: the sample's dates follow it.
+const NOW = commandNowMs()
 const AS_OF_DAY = new Date(NOW).toISOString().slice(0, 10)
 const SEED = 42
 const DAYS = 365

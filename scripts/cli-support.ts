@@ -6,16 +6,18 @@ import { writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { parseArgs, type ParseArgsConfig } from "node:util"
-import { Cause, Effect, Exit, Schema } from "effect"
+import { Cause, Clock, Effect, Exit, Schema } from "effect"
 
 export const repositoryRoot = path.resolve(import.meta.dirname, "..")
 
 export const defaults = {
   projectDir: repositoryRoot,
   warehouse: path.join(repositoryRoot, "data", "warehouse.duckdb"),
-  runsDir: path.join(repositoryRoot, "data", "runs"),
   modelTestsDir: path.join(repositoryRoot, "test", "models")
 } as const
+
+/** Transform run summaries live beside the warehouse they describe (data/runs by default). */
+export const runsDirFor = (warehouseFile: string): string => path.join(path.dirname(path.resolve(warehouseFile)), "runs")
 
 /** A mistake in how the command was called; printed with a pointer to --help. */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { reason: Schema.String }) {
@@ -84,9 +86,54 @@ const describeFailure = (cause: Cause.Cause<unknown>): { readonly message: strin
   return { message: failure instanceof Error ? failure.message : String(failure) }
 }
 
+/**
+ * The instant MDP_NOW names (`YYYY-MM-DD`, read as noon UTC, or an ISO timestamp), if set. Every
+ * date a command derives (default windows, the sample's data, freshness's as_of) comes from the
+ * Effect Clock, so this one variable runs the whole product as of another day.
+ */
+export const pinnedNow = (value: string | undefined = process.env["MDP_NOW"]): Effect.Effect<number | undefined, UsageError> => {
+  if (value === undefined || value.trim() === "") return Effect.succeed(undefined)
+  const text = /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? `${value.trim()}T12:00:00Z` : value.trim()
+  const ms = Date.parse(text)
+  return Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}/.test(text)
+    ? Effect.fail(new UsageError({ reason: `MDP_NOW must be a date (YYYY-MM-DD) or an ISO timestamp, not "${value}"` }))
+    : Effect.succeed(ms)
+}
+
+/** A clock that reads `startMs` now and runs on from there; sleeps and elapsed time stay real. */
+export const clockStartingAt = (base: Clock.Clock, startMs: number): Clock.Clock => {
+  const offset = startMs - base.currentTimeMillisUnsafe()
+  const offsetNanos = BigInt(Math.round(offset)) * 1_000_000n
+  return {
+    currentTimeMillisUnsafe: () => base.currentTimeMillisUnsafe() + offset,
+    currentTimeMillis: Effect.sync(() => base.currentTimeMillisUnsafe() + offset),
+    currentTimeNanosUnsafe: () => base.currentTimeNanosUnsafe() + offsetNanos,
+    currentTimeNanos: Effect.sync(() => base.currentTimeNanosUnsafe() + offsetNanos),
+    monotonicTimeNanosUnsafe: () => base.monotonicTimeNanosUnsafe(),
+    monotonicTimeNanos: base.monotonicTimeNanos,
+    sleep: (duration) => base.sleep(duration)
+  }
+}
+
+/** Runs `program` on the command clock: the system's, or MDP_NOW's. */
+export const onCommandClock = <A, E, R>(program: Effect.Effect<A, E, R>): Effect.Effect<A, E | UsageError, R> =>
+  Effect.gen(function* () {
+    const pinned = yield* pinnedNow()
+    if (pinned === undefined) return yield* program
+    const base = yield* Clock.Clock
+    return yield* program.pipe(Effect.provideService(Clock.Clock, clockStartingAt(base, pinned)))
+  })
+
+/** The command clock's reading, for a script's module-level constants (a bad MDP_NOW fails in runCommand). */
+export const commandNowMs = (): number =>
+  Effect.runSync(onCommandClock(Clock.currentTimeMillis).pipe(Effect.orElseSucceed(() => Date.now())))
+
+/** Today's date (UTC) on the Effect clock: what freshness is measured against (the as_of var). */
+export const clockDate: Effect.Effect<string> = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString().slice(0, 10))
+
 /** Runs a command's program; returns the exit code. Expected failures print as one sentence and a hint. */
 export const runCommand = async (program: Effect.Effect<number, unknown>): Promise<number> => {
-  const exit = await Effect.runPromiseExit(program)
+  const exit = await Effect.runPromiseExit(onCommandClock(program))
   if (Exit.isSuccess(exit)) return exit.value
   const { message, hint } = describeFailure(exit.cause)
   process.stderr.write(`error: ${message}\n${hint === undefined ? "" : `hint: ${hint}\n`}`)

@@ -5,6 +5,7 @@ import path from "node:path"
 import { promisify } from "node:util"
 import { DuckDBInstance } from "@duckdb/node-api"
 import { afterAll, assert, describe, it } from "vitest"
+import { daysBetween } from "../ingestion/core/dates.ts"
 
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
 const work = mkdtempSync(path.join(os.tmpdir(), "mdp-cli-"))
@@ -17,9 +18,9 @@ const cleanEnv = () => {
   return env
 }
 
-const run = async (args: ReadonlyArray<string>) => {
+const run = async (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}) => {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [mdp, ...args], { env: cleanEnv(), cwd: work })
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [mdp, ...args], { env: { ...cleanEnv(), ...env }, cwd: work, maxBuffer: 16 * 1024 * 1024 })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string }
@@ -84,5 +85,45 @@ describe("mdp command line", () => {
       connection.disconnectSync()
       holder.closeSync()
     }
+  }, 30_000)
+})
+
+describe("mdp on any date (MDP_NOW pins the command clock)", () => {
+  // Years after the sample's and the FX table's own dates: nothing may depend on today.
+  const now = "2031-02-28"
+  const localSettings = (name: string, extra = "") =>
+    settingsFile(`${name}.yaml`, `warehouse: ${path.join(work, name, "warehouse.duckdb")}\nraw_zone: ${path.join(work, name, "raw")}\n${extra}`)
+
+  it("the default pipeline fetches up to yesterday of the pinned day, and its data is fresh", async () => {
+    const result = await run(["pipeline", "--config", localSettings("today")], { MDP_NOW: now })
+    assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+    assert.include(result.stdout, "Pipeline succeeded")
+    for (const platform of ["google_ads", "meta_ads"]) assert.include(result.stdout, `${platform}: newest day 2031-02-27, 1 day before ${now}: fresh`)
+  }, 120_000)
+
+  it("a backfill of an old window succeeds and says how stale each platform is", async () => {
+    const result = await run(["pipeline", "--config", localSettings("backfill"), "--from", "2025-01-01", "--to", "2025-03-31"], { MDP_NOW: now })
+    assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+    const age = daysBetween("2025-03-31", now)
+    for (const platform of ["google_ads", "meta_ads"]) {
+      assert.include(result.stdout, `${platform}: newest day 2025-03-31, ${age} days before ${now}: warning: older than 3 days`)
+    }
+  }, 120_000)
+
+  it("a platform past its configured error threshold fails the run loudly; the others only warn", async () => {
+    const config = localSettings("stale", "models:\n  freshness:\n    warn_after_days: 2\n    platforms:\n      meta_ads: { error_after_days: 5 }\n")
+    const result = await run(["pipeline", "--config", config, "--from", "2031-02-10", "--to", "2031-02-20"], { MDP_NOW: now })
+    assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+    assert.include(result.stdout, "Pipeline FAILED")
+    assert.include(result.stdout, "FAILED mdp_assertions.campaign_performance_daily_freshness")
+    assert.include(result.stdout, `meta_ads: newest day 2031-02-20, 8 days before ${now}: ERROR: older than 5 days`)
+    assert.include(result.stdout, `google_ads: newest day 2031-02-20, 8 days before ${now}: warning: older than 2 days`)
+    const status = await run(["status", "--config", config], { MDP_NOW: now })
+    assert.strictEqual(status.code, 1)
+    assert.include(status.stdout, "meta_ads: newest day 2031-02-20, 8 days before 2031-02-28: ERROR: older than 5 days")
+  }, 120_000)
+
+  it("a malformed MDP_NOW is a usage error", async () => {
+    assertUserError(await run(["status"], { MDP_NOW: "next tuesday" }), /MDP_NOW must be a date/)
   }, 30_000)
 })

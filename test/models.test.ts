@@ -20,8 +20,8 @@ import { Warehouse, type Row } from "../runner/warehouse.ts"
 
 const repository = path.resolve(import.meta.dirname, "..")
 const ratesFile = path.join(repository, "ingestion", "reference", "fx_rates.csv")
-// The fixture's days are old; the freshness rule has its own test.
-const vars = { freshness_max_days: "100000" }
+// Freshness is measured against as_of, never today: a week after the fixture's last day.
+const vars = { as_of: "2024-05-09" }
 
 const usdPerEur = (month: string): number => {
   const line = readFileSync(ratesFile, "utf8").split("\n").find((l) => l.startsWith(`${month},USD,`))
@@ -177,11 +177,24 @@ describe("marketing models on the local runner", () => {
       close(meta!["conversion_value"], 180, "both allow-listed values")
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
-  it.effect("a stale platform fails the freshness rule", () =>
+  it.effect("stale data is a warning by default, and fails the run past a platform's error threshold", () =>
     Effect.gen(function* () {
       yield* setUp()
-      const summary = yield* transform({ projectDir: repository, vars: { freshness_max_days: "3" } })
-      assert.deepStrictEqual(failedActions(summary.results), ["mdp_assertions.campaign_performance_daily_freshness"])
+      const freshness = () => query("SELECT platform, newest_day, days_old, warn_after_days, error_after_days, status FROM marts.platform_freshness ORDER BY platform")
+      // Both platforms' newest day is 2024-05-02: 7 days before as_of, past the default warn_after_days of 3.
+      const warned = yield* transform({ projectDir: repository, vars })
+      assert.isTrue(warned.ok, JSON.stringify(failedActions(warned.results)))
+      assert.deepStrictEqual(yield* freshness(), [
+        { platform: "google_ads", newest_day: "2024-05-02", days_old: 7, warn_after_days: 3, error_after_days: null, status: "warn" },
+        { platform: "meta_ads", newest_day: "2024-05-02", days_old: 7, warn_after_days: 3, error_after_days: null, status: "warn" }
+      ])
+      const settingsVars = dataformVars({ models: { freshness: { warn_after_days: 10, error_after_days: 30, platforms: { meta_ads: { error_after_days: 6 } } } } })
+      const failed = yield* transform({ projectDir: repository, vars: { ...vars, ...settingsVars } })
+      assert.deepStrictEqual(failedActions(failed.results), ["mdp_assertions.campaign_performance_daily_freshness"])
+      assert.deepStrictEqual(yield* freshness(), [
+        { platform: "google_ads", newest_day: "2024-05-02", days_old: 7, warn_after_days: 10, error_after_days: 30, status: "ok" },
+        { platform: "meta_ads", newest_day: "2024-05-02", days_old: 7, warn_after_days: 10, error_after_days: 6, status: "error" }
+      ])
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
   it.effect("an incremental run re-processes reprocess_days before the mart's last day, a backfill from reprocess_from", () =>
@@ -229,17 +242,20 @@ describe("re-running the pipeline", () => {
       yield* ingest({ initialDays: 45 })
       yield* loadReferenceRates(ratesFile)
       yield* loadRawZone(KNOWN_PLATFORMS)
-      const summary = yield* transform({ projectDir: repository })
+      const summary = yield* transform({ projectDir: repository, vars: { as_of: "2031-02-28" } })
       assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded"), null, 2))
       return yield* query("SELECT * FROM marts.campaign_performance_daily ORDER BY platform, account_id, campaign_id, date")
     })
     return Effect.gen(function* () {
-      // A fixed "now" near real time, so the freshness rule holds.
-      yield* TestClock.setTime(Date.now())
+      // Years after the FX table's last month and the sample's usual dates: nothing depends on today.
+      yield* TestClock.setTime(Date.parse("2031-02-28T12:00:00Z"))
       const first = yield* pipeline
       const second = yield* pipeline
       assert.isAbove(first.length, 100)
       assert.deepStrictEqual(second, first)
+      // The first run's window ends yesterday of the pinned day; months past the FX table take its newest rate.
+      assert.strictEqual(first.map((row) => String(row["date"])).sort().at(-1), "2031-02-27")
+      assert.isTrue(first.every((row) => row["spend_reporting"] !== null), "every row converted")
       const raw = yield* query("SELECT COUNT(DISTINCT _run_id) AS runs FROM raw.google_ads__campaign_daily")
       assert.strictEqual(raw[0]!["runs"], 2, "the raw zone keeps both runs")
     }).pipe(

@@ -15,18 +15,21 @@ import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse } from "../runner/warehouse.ts"
 import { collectReportData, renderReport } from "../scripts/report/build.ts"
-import { CHROMIUM } from "./setup/chromium.ts"
+import { CHROMIUM } from "./support/chromium.ts"
 
 const repository = path.resolve(import.meta.dirname, "..")
 const work = mkdtempSync(path.join(os.tmpdir(), "mdp-report-"))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
+// A fixed day, never today.
+const AS_OF = "2030-06-15"
+
 const buildReport = Effect.gen(function* () {
-  yield* TestClock.setTime(Date.now())
+  yield* TestClock.setTime(Date.parse(`${AS_OF}T12:00:00Z`))
   yield* ingest({ initialDays: 60 })
   yield* loadReferenceRates(path.join(repository, "ingestion", "reference", "fx_rates.csv"))
   yield* loadRawZone(KNOWN_PLATFORMS)
-  const summary = yield* transform({ projectDir: repository })
+  const summary = yield* transform({ projectDir: repository, vars: { as_of: AS_OF } })
   const data = yield* collectReportData(summary, "test run")
   return renderReport(data)
 }).pipe(
@@ -35,7 +38,8 @@ const buildReport = Effect.gen(function* () {
 )
 
 describe("the HTML report", () => {
-  it.skipIf(!existsSync(CHROMIUM))("opens offline in headless Chromium with its KPI tiles and both charts drawn", async () => {
+  it("opens offline in headless Chromium with its KPI tiles, both charts and each platform's freshness", async (context) => {
+    context.skip(!existsSync(CHROMIUM), `${CHROMIUM} is not installed (.ci/run installs Debian's chromium; locally: apt-get install chromium)`)
     const file = path.join(work, "index.html")
     writeFileSync(file, await Effect.runPromise(buildReport))
     const browser = await chromium.launch({
@@ -74,6 +78,11 @@ describe("the HTML report", () => {
       assert.deepStrictEqual(tiles, ["Spend", "Conversions", "CPA", "ROAS"])
       assert.match(await page.locator(".tile .value").first().textContent() ?? "", /€[\d,]+/)
       assert.include(await page.locator("body").textContent() ?? "", "assertions passed")
+      const freshness = await page.locator("#freshness tr").evaluateAll((rows) => rows.map((row) => Array.from((row as HTMLTableRowElement).cells, (cell) => cell.textContent)))
+      assert.deepStrictEqual(freshness.slice(1).map((cells) => [cells[0], cells[1], cells[2], cells[4]]), [
+        ["google_ads", "2030-06-14", "1", "fresh"],
+        ["meta_ads", "2030-06-14", "1", "fresh"]
+      ])
       const screenshot = path.join(work, "report.png")
       await page.screenshot({ path: screenshot, fullPage: true })
       assert.isAbove(statSync(screenshot).size, 50_000)

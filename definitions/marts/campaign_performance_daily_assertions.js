@@ -22,10 +22,9 @@ assert("campaign_performance_daily_reconciles_with_staging", { tags, description
     tolerance: 0.005
   }));
 
-assert("campaign_performance_daily_freshness", { tags, description: "Each platform's newest day is recent." })
-  .query((ctx) => rules.freshness({
-    relation: ctx.ref(mart),
-    dateColumn: "date",
-    groupColumn: "platform",
-    maxDays: Number(dataform.projectConfig.vars.freshness_max_days || 3)
-  }));
+// Stale data is only a warning (marts.platform_freshness, shown by the report and `mdp status`)
+// until a platform is older than its error_after_days: then the run fails loudly.
+assert("campaign_performance_daily_freshness", { tags, description: "No platform's newest day is older than its freshness error threshold (vars freshness_error_after_days[__<platform>])." })
+  .query((ctx) => `select platform, newest_day, as_of, days_old, error_after_days
+from ${ctx.ref("platform_freshness")}
+where status = 'error'`);

@@ -1,29 +1,33 @@
 /** `mdp pipeline` (ingest → load → transform with assertions → report), `mdp report` and `mdp status`. */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
-import { Clock, Effect } from "effect"
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { Clock, Effect, type Layer } from "effect"
 import { dataformVars } from "../../ingestion/config.ts"
 import { makeLocalRawZone } from "../../ingestion/raw-zone.ts"
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
-import { Warehouse } from "../../runner/warehouse.ts"
-import { defaults, formatDuration, list, parse, repositoryRoot, table } from "../cli-support.ts"
-import { collectReportData, renderReport } from "../report/build.ts"
+import { Warehouse, type WarehouseError } from "../../runner/warehouse.ts"
+import { clockDate, defaults, formatDuration, runsDirFor, list, parse, repositoryRoot, table } from "../cli-support.ts"
+import { collectReportData, freshnessLines, readFreshness, renderReport } from "../report/build.ts"
 import { printIngestSummary, resolveSettings, runIngestion } from "./ingest.ts"
 import { printSummary } from "./transform.ts"
 
 const reportFile = path.join(repositoryRoot, "data", "report", "index.html")
 
-/** The newest transform summary in data/runs, if any (dry runs write none). */
-export const latestTransformSummary = (): RunSummary | undefined => {
-  let files: Array<string>
+/** The newest transform summary beside the warehouse, if any (dry runs write none). */
+export const latestTransformSummary = (warehouseFile: string): RunSummary | undefined => {
+  const folder = runsDirFor(warehouseFile)
+  let files: Array<{ readonly name: string; readonly mtime: number }>
   try {
-    files = readdirSync(defaults.runsDir).filter((f) => f.startsWith("transform-") && f.endsWith(".json"))
+    files = readdirSync(folder)
+      .filter((f) => f.startsWith("transform-") && f.endsWith(".json"))
+      .map((name) => ({ name, mtime: statSync(path.join(folder, name)).mtimeMs }))
   } catch {
     return undefined
   }
-  const newest = files.sort().at(-1)
-  return newest === undefined ? undefined : (JSON.parse(readFileSync(path.join(defaults.runsDir, newest), "utf8")) as RunSummary)
+  // Written last is newest; the name (its start time) breaks ties.
+  const newest = files.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : 1)).at(-1)
+  return newest === undefined ? undefined : (JSON.parse(readFileSync(path.join(folder, newest.name), "utf8")) as RunSummary)
 }
 
 const writeReport = (warehouseFile: string, summary: RunSummary | undefined) =>
@@ -36,6 +40,17 @@ const writeReport = (warehouseFile: string, summary: RunSummary | undefined) =>
     })
     return reportFile
   })
+
+/** Prints each platform's freshness, when the warehouse has the view (a failed first run may not); true when one is past its error threshold. */
+const printFreshness = (warehouse: Layer.Layer<Warehouse, WarehouseError>) =>
+  readFreshness.pipe(
+    Effect.provide(warehouse),
+    Effect.map((rows) => {
+      if (rows.length > 0) console.log(`\nFreshness (thresholds: settings' models.freshness):\n${freshnessLines(rows).map((line) => `  ${line}`).join("\n")}`)
+      return rows.some((row) => row["status"] === "error")
+    }),
+    Effect.catchTag("WarehouseError", () => Effect.succeed(false))
+  )
 
 export const pipelineHelp = `Usage: mdp pipeline [options]
 
@@ -88,9 +103,9 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
     const transformed = yield* transform({
       projectDir: defaults.projectDir,
       // A backfill must reach the incremental mart, whatever its usual reprocess window.
-      vars: { ...dataformVars(resolved.settings), ...(values.from === undefined ? {} : { reprocess_from: values.from }) },
+      vars: { as_of: yield* clockDate, ...dataformVars(resolved.settings), ...(values.from === undefined ? {} : { reprocess_from: values.from }) },
       fullRefresh: values["full-refresh"] === true,
-      runsDir: defaults.runsDir,
+      runsDir: runsDirFor(resolved.warehouseFile),
       onActionStart: (action) => console.log(`  … ${targetLabel(action.target)}`),
       onActionEnd: (result) => {
         if (result.status === "succeeded") console.log(`  ok ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
@@ -98,6 +113,7 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
       }
     }).pipe(Effect.provide(Warehouse.layerDuckDB(resolved.warehouseFile)))
     printSummary(transformed)
+    yield* printFreshness(Warehouse.layerDuckDB(resolved.warehouseFile))
     steps.push(["transform + assertions", transformed.ok ? "ok" : "FAILED", formatDuration(Date.now() - stepStart)])
 
     console.log("\n3/3 Report")
@@ -124,7 +140,8 @@ export const reportCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const { values } = yield* parse(args, { warehouse: { type: "string" } })
     if (values.help === true) return yield* Effect.sync(() => (console.log(reportHelp), 0))
-    const file = yield* writeReport(values.warehouse ?? defaults.warehouse, latestTransformSummary())
+    const warehouseFile = values.warehouse ?? defaults.warehouse
+    const file = yield* writeReport(warehouseFile, latestTransformSummary(warehouseFile))
     console.log(`Report: ${file}`)
     return 0
   })
@@ -132,7 +149,10 @@ export const reportCommand = (args: ReadonlyArray<string>) =>
 export const statusHelp = `Usage: mdp status [--config FILE]
 
 Shows each source and account's last complete day, last run and failure, the latest ingestion
-runs, and the latest transform's assertion results, for the local raw zone and warehouse.`
+runs, each platform's freshness (fresh, a warning past warn_after_days, an error past
+error_after_days: settings' models.freshness) and the latest transform's assertion results, for
+the local raw zone and warehouse. Exit code 1 when a source failed, the latest transform failed
+or a platform is past its freshness error threshold.`
 
 export const statusCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
@@ -154,15 +174,16 @@ export const statusCommand = (args: ReadonlyArray<string>) =>
     if (recent.length > 0) {
       console.log(`\nLatest ingestion runs:\n${table(["run", "status", "accounts", "rows"], recent.map((m) => [m.runId, m.status, String(m.accounts.length), String(m.accounts.reduce((s, a) => s + a.rows, 0))]))}`)
     }
-    const latest = latestTransformSummary()
+    const stale = existsSync(resolved.warehouseFile) && (yield* printFreshness(Warehouse.layerDuckDBReadOnly(resolved.warehouseFile)))
+    const latest = latestTransformSummary(resolved.warehouseFile)
     if (latest === undefined) {
       console.log("\nNo transform has run yet: npm run transform")
-      return 0
+      return stale ? 1 : 0
     }
     const assertions = latest.results.filter((r) => r.kind === "assertion")
     const failed = assertions.filter((r) => r.status !== "succeeded")
     console.log(`\nLatest transform ${latest.runId} (${latest.finishedAt}): ${latest.ok ? "ok" : "FAILED"}; assertions: ${assertions.length - failed.length} passed, ${failed.length} failed or skipped`)
     for (const result of failed) console.log(`  ${result.status} ${result.action}: ${result.error ?? ""}`)
-    const anyFailure = rows.some((row) => row[4] === "failed") || !latest.ok
+    const anyFailure = rows.some((row) => row[4] === "failed") || !latest.ok || stale
     return anyFailure ? 1 : 0
   })

@@ -10,7 +10,7 @@ import { Warehouse } from "../../runner/warehouse.ts"
 import path from "node:path"
 import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from "../../ingestion/config.ts"
 import { ConfigError } from "../../ingestion/core/errors.ts"
-import { UsageError, defaults, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
+import { UsageError, clockDate, defaults, runsDirFor, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
 import { resolveSettings } from "./ingest.ts"
 
 const projectOptions = {
@@ -34,7 +34,7 @@ Project options:
 const projectSettings = (values: { readonly config?: string | undefined }) =>
   readSettings(path.resolve(repositoryRoot, values.config ?? DEFAULT_SETTINGS_FILE), values.config !== undefined)
 
-/** Compile options: the settings' model vars (reporting currency, allow-list), then --vars over them. */
+/** Compile options: the clock's date as as_of, the settings' model vars, then --vars over them. */
 const compileOptions = (
   values: {
     readonly "project-dir"?: string | undefined
@@ -46,7 +46,7 @@ const compileOptions = (
   settings: Settings
 ): Effect.Effect<CompileOptions, UsageError> =>
   Effect.gen(function* () {
-    const vars = { ...dataformVars(settings), ...((yield* parseVars(values.vars)) ?? {}) }
+    const vars = { as_of: yield* clockDate, ...dataformVars(settings), ...((yield* parseVars(values.vars)) ?? {}) }
     return {
       projectDir: values["project-dir"] ?? defaults.projectDir,
       ...(Object.keys(vars).length === 0 ? {} : { vars }),
@@ -227,7 +227,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
       fullRefresh: values["full-refresh"] === true,
       dryRun,
       ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 1) }),
-      runsDir: defaults.runsDir,
+      runsDir: runsDirFor(values.warehouse ?? defaults.warehouse),
       onActionStart: (action) => {
         if (!quiet && !dryRun) console.log(`  … ${targetLabel(action.target)} (${action.kind})`)
       },

@@ -35,7 +35,7 @@ const queries = {
     where date > date_sub(last_day, interval ${PERIOD_DAYS} day)
     group by platform, account_name, campaign_name
     having sum(spend_reporting) >= ${MIN_SPEND_FOR_RANKING}`,
-  freshness: "select platform, max(date) as newest_day, count(distinct account_id) as accounts from marts.campaign_performance_daily group by platform order by platform",
+  freshness: "select platform, newest_day, accounts, as_of, days_old, warn_after_days, error_after_days, status from marts.platform_freshness order by platform",
   quarantine: "select _source as source, count(*) as records from raw.quarantine group by _source order by _source"
 } as const
 
@@ -43,6 +43,22 @@ const run = (sql: string) =>
   Effect.gen(function* () {
     const statements = yield* translate(sql, { fileName: "report" })
     return yield* (yield* Warehouse).query(statements.join(";\n"))
+  })
+
+/** Each platform's freshness (marts.platform_freshness): newest day, age, thresholds, ok/warn/error. */
+export const readFreshness = run(queries.freshness)
+
+/** One line per platform, for the terminal: how stale it is and against which threshold. */
+export const freshnessLines = (rows: ReadonlyArray<Row>): ReadonlyArray<string> =>
+  rows.map((row) => {
+    const age = `newest day ${String(row["newest_day"])}, ${String(row["days_old"])} day${row["days_old"] === 1 ? "" : "s"} before ${String(row["as_of"])}`
+    const verdict =
+      row["status"] === "error"
+        ? `ERROR: older than ${String(row["error_after_days"])} days`
+        : row["status"] === "warn"
+          ? `warning: older than ${String(row["warn_after_days"])} days${row["error_after_days"] === null ? "" : ` (an error after ${String(row["error_after_days"])})`}`
+          : "fresh"
+    return `${String(row["platform"])}: ${age}: ${verdict}`
   })
 
 export interface ReportData {
@@ -105,7 +121,7 @@ h2 { font-size: 15px; margin: 0 0 12px; }
 table { width: 100%; border-collapse: collapse; font-size: 13px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #eceef2; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.ok { color: #1b7f3b; font-weight: 600; } .bad { color: #b3261e; font-weight: 600; }
+.ok { color: #1b7f3b; font-weight: 600; } .warn { color: #8a5a00; font-weight: 600; } .bad { color: #b3261e; font-weight: 600; }
 .rankings { display: grid; grid-template-columns: 1fr 1fr; gap: 20px; }
 `
 
@@ -142,8 +158,14 @@ export const renderReport = (data: ReportData): string => {
       : `<table><tr><th>Campaign</th><th>Platform</th><th class="num">Spend</th><th class="num">ROAS</th></tr>${rows
           .map((r) => `<tr><td>${escapeHtml(String(r["campaign_name"] ?? ""))}<br><small>${escapeHtml(String(r["account_name"] ?? ""))}</small></td><td>${escapeHtml(String(r["platform"]))}</td><td class="num">${money(Number(r["spend"]))}</td><td class="num">${r["roas"] === null ? "–" : `${number(Number(r["roas"]), 2)}×`}</td></tr>`)
           .join("")}</table>`
+  const freshnessStatus = (r: Row) =>
+    r["status"] === "error"
+      ? `<span class="bad">error (over ${r["error_after_days"]} days)</span>`
+      : r["status"] === "warn"
+        ? `<span class="warn">stale (over ${r["warn_after_days"]} days)</span>`
+        : `<span class="ok">fresh</span>`
   const freshness = data.freshness
-    .map((r) => `<tr><td>${escapeHtml(String(r["platform"]))}</td><td>${escapeHtml(String(r["newest_day"]))}</td><td class="num">${r["accounts"]}</td></tr>`)
+    .map((r) => `<tr><td>${escapeHtml(String(r["platform"]))}</td><td>${escapeHtml(String(r["newest_day"]))}</td><td class="num">${r["days_old"]}</td><td class="num">${r["accounts"]}</td><td>${freshnessStatus(r)}</td></tr>`)
     .join("")
   const quarantine = data.quarantine.length === 0 ? "none" : data.quarantine.map((r) => `${escapeHtml(String(r["source"]))}: ${r["records"]}`).join(", ")
   const assertionStatus =
@@ -169,7 +191,7 @@ export const renderReport = (data: ReportData): string => {
   <section><h2>Bottom campaigns by ROAS</h2>${campaignTable(data.bottom)}</section>
 </div>
 <section><h2>Data quality</h2>
-  <table><tr><th>Platform</th><th>Newest day</th><th class="num">Accounts</th></tr>${freshness}</table>
+  <table id="freshness"><tr><th>Platform</th><th>Newest day</th><th class="num">Days old</th><th class="num">Accounts</th><th>Freshness</th></tr>${freshness}</table>
   <p>Assertions (${escapeHtml(data.assertions.runAt ?? "–")}): ${assertionStatus}</p>
   <p>Quarantined records: ${quarantine}</p>
 </section>
