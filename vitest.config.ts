@@ -1,13 +1,21 @@
 import { defineConfig } from "vitest/config"
 
+// Tests that compile a Dataform project, run the CLI or a benchmark; everything else is a unit
+// test (`npm run test:unit`, the edit–test loop).
+const integration = ["test/runner.test.ts", "test/models.test.ts", "test/model-tests.test.ts", "test/report.test.ts", "test/cli.test.ts", "test/bench.test.ts"]
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Each runner test compiles a project with the Dataform CLI in a child process;
-    // two workers match the two cores the CI machine has.
+    // DuckDB spreads each query over the cores itself; two workers match the CI machine's two.
     maxWorkers: 2,
-    globalSetup: ["test/setup/chromium.ts"]
+    globalSetup: ["test/support/global-setup.ts"],
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...integration, "test/bench/**"] } },
+      { extends: true, test: { name: "integration", include: integration } },
+      // The live-client and file-export benchmarks' smoke runs: `npm run test:bench`, not `npm test`.
+      { extends: true, test: { name: "bench", include: ["test/bench/**/*.test.ts"] } }
+    ]
   }
 })
