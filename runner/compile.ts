@@ -1,7 +1,9 @@
 /**
- * Compiles a Dataform project with the stock `@dataform/cli` (`dataform compile --json`), which
- * loads the project's own pinned `@dataform/core`: exactly what GCP Dataform compiles, with the
- * same `--vars`, schema suffix, table prefix and default database overrides as `dataform run`.
+ * Compiles a Dataform project with the stock `@dataform/cli`'s compiler, which loads the project's
+ * own pinned `@dataform/core`: exactly what GCP Dataform compiles, with the same `--vars`, schema
+ * suffix, table prefix and default database overrides as `dataform run`. The CLI's own compile
+ * worker runs warm in a child process (`compile-worker.ts`); a project that pins
+ * `dataformCoreVersion` or uses an `extension` goes through `dataform compile --json` itself.
  * The compiled graph is cached by content hash (see `compileCacheKey`), so an unchanged project
  * compiles once. It does not install the project's packages; `npm install` does that.
  */
@@ -11,6 +13,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from "node:module"
 import path from "node:path"
 import { Effect, Schema } from "effect"
+import { parse as parseYaml } from "yaml"
+import { compileInWorker } from "./compile-worker.ts"
 import { decodeCompiledGraph, toProjectGraph, type ProjectGraph } from "./graph.ts"
 
 export interface CompileOptions {
@@ -55,7 +59,8 @@ const extractJson = (stdout: string): string | undefined => {
 // ANSI colour codes from the CLI's own messages.
 const plain = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, "").trim()
 
-const runCli = (options: CompileOptions): Effect.Effect<string, CompileError> =>
+/** `dataform compile --json` in a child process: the graph's JSON, or the CLI's own message. */
+export const compileWithCli = (options: CompileOptions): Effect.Effect<string, CompileError> =>
   Effect.callback<string, CompileError>((resume) => {
     const child = execFile(
       process.execPath,
@@ -152,6 +157,19 @@ const writeCached = (folder: string, key: string, json: string): void => {
   }
 }
 
+// The CLI installs a pinned dataformCoreVersion in a temporary copy and wires an extension's
+// code itself; the warm worker does neither, so those projects compile through the CLI.
+const needsCli = (projectDir: string): Effect.Effect<boolean, CompileError> =>
+  Effect.try({
+    try: () => {
+      const file = path.join(projectDir, "workflow_settings.yaml")
+      if (!existsSync(file)) return false
+      const settings = parseYaml(readFileSync(file, "utf8")) as Record<string, unknown> | null
+      return settings !== null && typeof settings === "object" && (settings["dataformCoreVersion"] !== undefined || settings["extension"] !== undefined)
+    },
+    catch: (cause) => new CompileError({ projectDir, reason: `workflow_settings.yaml is not valid YAML: ${String(cause)}` })
+  })
+
 export const compileProject = Effect.fn("Runner.compileProject")(function* (options: CompileOptions) {
   const projectDir = path.resolve(options.projectDir)
   if (!existsSync(path.join(projectDir, "workflow_settings.yaml")) && !existsSync(path.join(projectDir, "dataform.json"))) {
@@ -171,7 +189,11 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
     const graph = yield* decodeGraph(projectDir, cached).pipe(Effect.option)
     if (graph._tag === "Some") return graph.value
   }
-  const json = yield* runCli({ ...options, projectDir })
+  const json = (process.env["MDP_COMPILE_WITH_CLI"] === "1" || (yield* needsCli(projectDir)))
+    ? yield* compileWithCli({ ...options, projectDir })
+    : yield* compileInWorker({ ...options, projectDir, timeoutMs: options.timeoutMs ?? 120_000 }).pipe(
+        Effect.mapError(({ reason }) => new CompileError({ projectDir, reason }))
+      )
   const graph = yield* decodeGraph(projectDir, json)
   yield* Effect.sync(() => writeCached(folder, key, json))
   return graph

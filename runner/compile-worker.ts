@@ -1,0 +1,169 @@
+/**
+ * Compiles a Dataform project in the stock CLI's own compile worker
+ * (`@dataform/cli/worker_bundle.js`, the child process `dataform compile` forks), kept warm and
+ * reused: the same sandbox, the project's own `@dataform/core`, the same request, but without
+ * starting the CLI and a new worker for every compile (about 2.5 s each). The worker answers in
+ * core's protobuf; it is decoded with core's own `.proto` files and printed as the CLI prints
+ * `--json` (protobufjs's JSON form), byte for byte (`test/compile.test.ts` compares the two).
+ * Not for projects that pin `dataformCoreVersion` or use an `extension` (the CLI installs or
+ * wires those itself): `compileProject` hands those to the CLI.
+ */
+import { fork, type ChildProcess } from "node:child_process"
+import { createRequire } from "node:module"
+import path from "node:path"
+import { Effect, Semaphore } from "effect"
+import protobuf from "protobufjs"
+
+const require = createRequire(import.meta.url)
+
+export interface WorkerRequest {
+  readonly projectDir: string
+  readonly vars?: Readonly<Record<string, string>>
+  readonly schemaSuffix?: string
+  readonly tablePrefix?: string
+  readonly defaultDatabase?: string
+  readonly timeoutMs: number
+}
+
+/** What went wrong, as the worker or the process around it said it. */
+export interface WorkerFailure {
+  readonly reason: string
+}
+
+// One decoder per @dataform/core folder: the protos travel with the core that wrote the answer.
+const decoders = new Map<string, { readonly response: protobuf.Type; readonly graph: protobuf.Type }>()
+
+const decoderFor = (projectDir: string) => {
+  const coreDir = path.join(projectDir, "node_modules", "@dataform", "core")
+  const known = decoders.get(coreDir)
+  if (known !== undefined) return known
+  const root = new protobuf.Root()
+  root.resolvePath = (_origin, target) => path.join(coreDir, target)
+  root.loadSync(["core.proto"])
+  const decoder = { response: root.lookupType("dataform.CoreExecutionResponse"), graph: root.lookupType("dataform.CompiledGraph") }
+  decoders.set(coreDir, decoder)
+  return decoder
+}
+
+/** The compiled graph as `dataform compile --json` prints it (without its final newline). */
+export const graphJson = (projectDir: string, base64: string): string => {
+  const { response, graph } = decoderFor(projectDir)
+  const decoded = response.decode(Buffer.from(base64, "base64")) as protobuf.Message & { compile?: { compiledGraph?: protobuf.Message } }
+  const compiled = decoded.compile?.compiledGraph ?? graph.create()
+  return JSON.stringify(graph.toObject(compiled, { longs: String, enums: String, bytes: String, json: true }), null, 4)
+}
+
+let worker: ChildProcess | undefined
+let booted: Promise<ChildProcess> | undefined
+// The worker compiles one request at a time and answers in order; one request in flight keeps
+// answers matched to their requests.
+const oneAtATime = Semaphore.makeUnsafe(1)
+
+const stopWorker = () => {
+  worker?.kill("SIGKILL")
+  worker = undefined
+  booted = undefined
+}
+
+// An idle worker must not keep the process alive: its handles are unreferenced between requests.
+const hold = (child: ChildProcess, held: boolean) => {
+  const channel = child.channel as { ref?: () => void; unref?: () => void } | null | undefined
+  if (held) {
+    child.ref()
+    channel?.ref?.()
+  } else {
+    child.unref()
+    channel?.unref?.()
+  }
+}
+
+const bootWorker = (): Promise<ChildProcess> => {
+  if (booted !== undefined) return booted
+  booted = new Promise<ChildProcess>((resolve, reject) => {
+    const child = fork(require.resolve("@dataform/cli/worker_bundle.js"), [], { stdio: ["ignore", "ignore", "ignore", "ipc"] })
+    worker = child
+    child.once("message", (message: { type?: string }) => (message?.type === "worker_booted" ? resolve(child) : reject(new Error("the compile worker did not start"))))
+    child.once("error", reject)
+    child.once("exit", () => {
+      if (worker === child) {
+        worker = undefined
+        booted = undefined
+      }
+      reject(new Error("the compile worker exited while starting"))
+    })
+  })
+  booted.catch(() => stopWorker())
+  return booted
+}
+
+const describeWorkerError = (message: unknown): string => {
+  if (typeof message === "object" && message !== null) {
+    const { message: text, stack } = message as { message?: unknown; stack?: unknown }
+    if (typeof text === "string" && text !== "") return text
+    if (typeof stack === "string") return stack
+  }
+  return String(message)
+}
+
+/** One compile in the warm worker: the graph's JSON, or why not. */
+export const compileInWorker = (request: WorkerRequest): Effect.Effect<string, WorkerFailure> =>
+  oneAtATime.withPermits(1)(
+    Effect.callback<string, WorkerFailure>((resume) => {
+      let settled = false
+      let child: ChildProcess | undefined
+      const finish = (outcome: Effect.Effect<string, WorkerFailure>) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        if (child !== undefined) {
+          child.off("message", onMessage)
+          child.off("exit", onExit)
+          // A worker keeps state from one compile to the next (as the CLI knows: it kills each
+          // after one answer). It serves one compile; the next one starts now, while this
+          // answer is used, so the next compile finds it booted.
+          if (worker === child) stopWorker()
+          void bootWorker().then((next) => hold(next, false), () => undefined)
+        }
+        resume(outcome)
+      }
+      const onMessage = (message: unknown) => {
+        if (typeof message === "object" && message !== null && (message as { type?: unknown }).type === "worker_booted") return
+        if (typeof message !== "string") return finish(Effect.fail({ reason: describeWorkerError(message) }))
+        try {
+          finish(Effect.succeed(graphJson(request.projectDir, message)))
+        } catch (error) {
+          finish(Effect.fail({ reason: `could not read the compiler's answer: ${describeWorkerError(error)}` }))
+        }
+      }
+      const onExit = () => finish(Effect.fail({ reason: "the compile worker stopped before answering" }))
+      const timer = setTimeout(() => {
+        stopWorker()
+        finish(Effect.fail({ reason: `compilation timed out after ${request.timeoutMs / 1000} s` }))
+      }, request.timeoutMs)
+      bootWorker().then(
+        (started) => {
+          if (settled) return
+          child = started
+          hold(child, true)
+          child.on("message", onMessage)
+          child.once("exit", onExit)
+          const projectConfigOverride = {
+            ...(request.vars === undefined || Object.keys(request.vars).length === 0 ? {} : { vars: request.vars }),
+            ...(request.schemaSuffix === undefined ? {} : { schemaSuffix: request.schemaSuffix }),
+            ...(request.tablePrefix === undefined ? {} : { tablePrefix: request.tablePrefix }),
+            ...(request.defaultDatabase === undefined ? {} : { defaultDatabase: request.defaultDatabase })
+          }
+          child.send({ projectDir: request.projectDir, projectConfigOverride })
+        },
+        (error: unknown) => finish(Effect.fail({ reason: describeWorkerError(error) }))
+      )
+      // An interrupted compile cannot be stopped inside the worker: the worker goes instead.
+      return Effect.sync(() => {
+        if (!settled) {
+          settled = true
+          clearTimeout(timer)
+          stopWorker()
+        }
+      })
+    })
+  )

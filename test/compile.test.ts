@@ -1,0 +1,96 @@
+// Compilation: the warm compile worker answers exactly what `dataform compile --json` prints, and
+// the compiled-graph cache is read, keyed by content and refreshed when a file changes.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { afterAll } from "vitest"
+import { compileCacheKey, compileProject, compileWithCli, type CompileOptions } from "../runner/compile.ts"
+import { compileInWorker } from "../runner/compile-worker.ts"
+import type { ProjectGraph } from "../runner/graph.ts"
+import { makeTempProject } from "./support/dataform-project.ts"
+
+const repository = path.resolve(import.meta.dirname, "..")
+const cacheFolder = mkdtempSync(path.join(os.tmpdir(), "mdp-compile-test-"))
+const project = makeTempProject({
+  "definitions/orders.sqlx": `config { type: "table", schema: "marts", description: "Orders." }
+select 1 as order_id, '\${dataform.projectConfig.vars.label}' as label`,
+  "definitions/broken.sqlx": `config { type: "view" } select * from \${ref("no_such_table")}`
+})
+afterAll(() => {
+  project.cleanup()
+  rmSync(cacheFolder, { recursive: true, force: true })
+})
+
+const ordersDescription = (graph: ProjectGraph) => {
+  const orders = graph.actions.find((a) => a.target.name === "orders")
+  return orders?.kind === "table" ? orders.description : undefined
+}
+
+const withCache = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const previous = process.env["MDP_COMPILE_CACHE"]
+      process.env["MDP_COMPILE_CACHE"] = cacheFolder
+      return previous
+    }),
+    () => effect,
+    (previous) => Effect.sync(() => (previous === undefined ? delete process.env["MDP_COMPILE_CACHE"] : (process.env["MDP_COMPILE_CACHE"] = previous)))
+  )
+
+describe("compiling with the CLI's own worker", () => {
+  const cases: ReadonlyArray<[string, CompileOptions]> = [
+    ["this repository, with vars, a schema suffix, a table prefix and a default database", { projectDir: repository, vars: { as_of: "2031-02-28", reporting_currency: "USD" }, schemaSuffix: "dev", tablePrefix: "t", defaultDatabase: "other-project" }],
+    ["a project with a graph error, right after another project in the same worker", { projectDir: project.dir, vars: { label: "first" } }],
+    ["the same project again with other vars (no state kept from the last compile)", { projectDir: project.dir, vars: { label: "second" } }]
+  ]
+  for (const [name, options] of cases) {
+    it.effect(`answers what dataform compile --json prints: ${name}`, () =>
+      Effect.gen(function* () {
+        const [fromWorker, fromCli] = [yield* compileInWorker({ ...options, timeoutMs: 60_000 }), yield* compileWithCli(options)]
+        assert.strictEqual(fromWorker, fromCli)
+      }), 120_000)
+  }
+
+  it.effect("the graph's errors and vars come through", () =>
+    Effect.gen(function* () {
+      const graph = JSON.parse(yield* compileInWorker({ projectDir: project.dir, vars: { label: "third" }, timeoutMs: 60_000 })) as {
+        graphErrors?: { compilationErrors?: ReadonlyArray<{ fileName: string; message: string }> }
+        tables: ReadonlyArray<{ query: string }>
+      }
+      assert.include(graph.tables.map((t) => t.query).join("\n"), "'third' as label")
+      assert.isTrue(graph.graphErrors?.compilationErrors?.some((e) => e.message.includes("no_such_table")), JSON.stringify(graph.graphErrors))
+    }), 120_000)
+})
+
+describe("the compiled-graph cache", () => {
+  it.effect("an unchanged project is read from the cache; a changed file or var compiles again", () =>
+    withCache(
+      Effect.gen(function* () {
+        const options = { projectDir: project.dir, vars: { label: "cached" } }
+        const key = compileCacheKey(project.dir, options)
+        const first = yield* compileProject(options)
+        assert.deepStrictEqual(readdirSync(cacheFolder), [`${key}.json`])
+        // What the cache holds is what the next compile returns: edit the entry and see it come back.
+        const entry = path.join(cacheFolder, `${key}.json`)
+        writeFileSync(entry, readFileSync(entry, "utf8").replace('"description": "Orders."', '"description": "From the cache."'))
+        const second = yield* compileProject(options)
+        assert.strictEqual(ordersDescription(second), "From the cache.")
+        assert.strictEqual(ordersDescription(first), "Orders.")
+        // A corrupt entry is only a miss.
+        writeFileSync(entry, "{ not json")
+        assert.strictEqual(ordersDescription(yield* compileProject(options)), "Orders.")
+        // Another var, another file's content: other keys.
+        assert.notStrictEqual(compileCacheKey(project.dir, { ...options, vars: { label: "other" } }), key)
+        project.write("definitions/orders.sqlx", `config { type: "table", schema: "marts", description: "Orders, edited." } select 2 as order_id`)
+        const edited = yield* compileProject(options)
+        assert.notStrictEqual(compileCacheKey(project.dir, options), key)
+        assert.strictEqual(ordersDescription(edited), "Orders, edited.")
+        // Local state does not miss the cache: data/ is not part of the key.
+        const before = compileCacheKey(project.dir, options)
+        project.write("data/runs/transform-1.json", "{}")
+        assert.strictEqual(compileCacheKey(project.dir, options), before)
+      })
+    ), 120_000)
+})
