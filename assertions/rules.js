@@ -15,20 +15,24 @@ from ${relation}
 where ${columns.map((column) => `not regexp_contains(coalesce(${column}, ''), r'^[A-Z]{3}$')`).join(" or ")}`;
 }
 
-// Totals of the mart equal those of its source for every key (full outer join: a key missing
-// on either side is a difference too).
-function reconciliation({ mart, source, keys, measure, tolerance }) {
+// Totals of the mart equal those of its source for every key and every measure (full outer
+// join: a key missing on either side is a difference too). A measure's tolerance is absolute.
+function reconciliation({ mart, source, keys, measures, tolerance }) {
   const on = keys.map((key) => `m.${key} = s.${key}`).join(" and ");
   const selectKeys = keys.map((key) => `coalesce(m.${key}, s.${key}) as ${key}`).join(", ");
+  const sums = measures.map((measure) => `sum(${measure}) as ${measure}`).join(", ");
+  const sides = measures.map((measure) => `m.${measure} as mart_${measure}, s.${measure} as source_${measure}`).join(",\n  ");
+  const differs = measures.map((measure) => `abs(m.${measure} - s.${measure}) > ${tolerance}`).join(" or ");
   return `with m as (
-  select ${keys.join(", ")}, sum(${measure}) as total from ${mart} group by ${keys.join(", ")}
+  select ${keys.join(", ")}, ${sums} from ${mart} group by ${keys.join(", ")}
 ),
 s as (
-  select ${keys.join(", ")}, sum(${measure}) as total from ${source} group by ${keys.join(", ")}
+  select ${keys.join(", ")}, ${sums} from ${source} group by ${keys.join(", ")}
 )
-select ${selectKeys}, m.total as mart_total, s.total as source_total
+select ${selectKeys},
+  ${sides}
 from m full outer join s on ${on}
-where m.total is null or s.total is null or abs(m.total - s.total) > ${tolerance}`;
+where m.${keys[0]} is null or s.${keys[0]} is null or ${differs}`;
 }
 
 module.exports = { acceptedValues, currencyCodes, reconciliation };

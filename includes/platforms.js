@@ -39,33 +39,37 @@ const attributes = {
   }
 };
 
-// Keeps the latest ingestion of each natural key: re-ingested windows never double count.
-// `newerThan` (an incremental run's filter) limits the scan to ingestions the table has not seen;
-// merging on the natural key then replaces the older versions.
-function latestIngestion(relation, newerThan) {
-  return `select * from ${relation}
-  where true ${newerThan || ""}
-  qualify row_number() over (partition by account_id, campaign_id, date order by _ingested_at desc, _run_id desc) = 1`;
-}
-
-// An incremental run's input: the newest version of each natural key among the ingestions the
-// table has not seen, minus re-fetched rows whose payload is unchanged (the same record hash as
-// the staged version). Each run re-fetches weeks of settled days; parsing their JSON again was
-// most of an incremental run's work. An unchanged row keeps the ingestion that first supplied it.
-function newVersions(relation, self) {
-  return `select latest.* from (
-    ${latestIngestion(relation, `and _ingested_at > coalesce((select max(ingested_at) from ${self}), timestamp "1970-01-01")`)}
-  ) as latest
-  left join ${self} as staged
-    on staged.account_id = latest.account_id
-    and staged.campaign_id = latest.campaign_id
-    and staged.date = latest.date
-  where staged.record_hash is null or staged.record_hash != latest._record_hash`;
+// A staging model's rows: its segments (rows of one key within the winning run, e.g. one per
+// device) summed per natural key. `segments` has the key, the attributes and metrics of each raw
+// row, and _ingested_at, _run_id, changed_at.
+function summedSegments(platform, segments) {
+  return `select
+    date,
+    '${platform}' as platform,
+    account_id,
+    max(account_name) as account_name,
+    campaign_id,
+    max(campaign_name) as campaign_name,
+    max(campaign_status) as campaign_status,
+    max(channel) as channel,
+    max(currency) as currency,
+    sum(impressions) as impressions,
+    sum(clicks) as clicks,
+    sum(spend) as spend,
+    sum(conversions) as conversions,
+    sum(conversion_value) as conversion_value,
+    count(*) as segments,
+    max(_ingested_at) as ingested_at,
+    max(_run_id) as run_id,
+    max(changed_at) as changed_at
+  from ${segments}
+  group by date, account_id, campaign_id`;
 }
 
 // Every ingestion run's view of a campaign's attributes: the raw zone is historised, so renames
 // and status changes can be dated. Within one run the latest day's values stand for the run.
-function observations(platform, relation, newerThan) {
+// `rows` are raw rows with their loads' changed_at (includes/changes.js pendingLoadRows).
+function observations(platform, rows) {
   const a = attributes[platform];
   return `select
     '${platform}' as platform,
@@ -73,9 +77,10 @@ function observations(platform, relation, newerThan) {
     campaign_id,
     ${a.campaignName} as campaign_name,
     ${a.campaignStatus} as campaign_status,
-    _ingested_at as observed_at
-  from ${relation}
-  where true ${newerThan || ""}
+    _ingested_at as observed_at,
+    changed_at
+  from (${rows})
+  where true
   qualify row_number() over (partition by account_id, campaign_id, _ingested_at order by date desc, _run_id desc) = 1`;
 }
 
@@ -105,9 +110,10 @@ const stagingColumns = {
   spend: "Cost in the account currency.",
   conversions: "Conversions as the platform counts them (Meta: the configured action types).",
   conversion_value: "Value of those conversions in the account currency.",
-  ingested_at: "When the ingestion run that first supplied this version of the row started (a re-fetch with an unchanged payload keeps it).",
+  segments: "Raw rows of the winning ingestion run summed into this row (several when the platform reports segments, such as devices).",
+  ingested_at: "When the ingestion run whose numbers this row holds started: the newest run that reported the key wins.",
   run_id: "That ingestion run.",
-  record_hash: "SHA-256 of the raw payload this row was staged from."
+  changed_at: "Start of the transform that last re-derived this row because its inputs changed (includes/changes.js); not a business date."
 };
 
 const observationColumns = {
@@ -116,7 +122,18 @@ const observationColumns = {
   campaign_id: "Campaign id on the platform.",
   campaign_name: "Campaign name as that ingestion run saw it.",
   campaign_status: "Normalised status as that ingestion run saw it.",
-  observed_at: "When the ingestion run started."
+  observed_at: "When the ingestion run started.",
+  changed_at: "Start of the transform that first saw that run (includes/changes.js)."
 };
 
-module.exports = { platforms, campaignStatuses, attributes, latestIngestion, newVersions, observations, conversionActionTypes, stagingColumns, observationColumns };
+const loadColumns = {
+  run_id: "Ingestion run found in the raw table.",
+  account_id: "Ad account that run fetched.",
+  ingested_at: "When the run started.",
+  first_date: "First day among the run's rows for the account.",
+  last_date: "Last day among them.",
+  raw_rows: "Raw rows of the run for the account.",
+  changed_at: "Start of the transform that first saw this load: what the staging models process in order."
+};
+
+module.exports = { platforms, campaignStatuses, attributes, summedSegments, observations, conversionActionTypes, stagingColumns, observationColumns, loadColumns };

@@ -45,6 +45,8 @@ export interface ExecuteOptions {
 
 const ASSERTION_SAMPLE_ROWS = 5
 
+const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
+
 /** DuckDB already spreads each query over every core; concurrent actions beyond half the cores only contend. */
 export const defaultConcurrency = (): number => Math.max(1, Math.floor(availableParallelism() / 2))
 
@@ -196,11 +198,17 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
   // MERGE on uniqueKey: new rows replace the rows they match, the others are appended.
   const staging = quoteIdentifier(`mdp_incremental_${action.target.name}`)
   const keys = action.uniqueKey.map(quoteIdentifier).join(", ")
+  const label = `${targetLabel(action.target)} (${action.fileName})`
   return {
     mode: "incremental" as const,
     statements: [
       ...preOps,
       `CREATE OR REPLACE TEMP TABLE ${staging} AS\n${query}`,
+      // BigQuery's MERGE never matches a NULL key, so such rows would be added again on every run:
+      // refused here, before anything changes.
+      `SELECT error(${sqlString(`MERGE into ${label}: `)} || count(*) || ${sqlString(` new row(s) have a NULL in the uniqueKey (${action.uniqueKey.join(", ")}); they would never match and be added again on every run`)}) FROM ${staging} WHERE ${action.uniqueKey.map((key) => `${quoteIdentifier(key)} IS NULL`).join(" OR ")} HAVING count(*) > 0`,
+      // As BigQuery's MERGE: an existing row may match at most one new row.
+      `SELECT error(${sqlString(`MERGE into ${label}: UPDATE/MERGE must match at most one source row for each target row; `)} || count(*) || ${sqlString(` existing key(s) match several new rows`)}) FROM (SELECT ${keys} FROM ${staging} GROUP BY ${keys} HAVING count(*) > 1) AS repeated JOIN ${relation} AS existing USING (${keys}) HAVING count(*) > 0`,
       `DELETE FROM ${relation} WHERE (${keys}) IN (SELECT ${keys} FROM ${staging})`,
       `INSERT INTO ${relation} BY NAME SELECT * FROM ${staging}`,
       `DROP TABLE ${staging}`,

@@ -13,12 +13,12 @@ assert("campaign_performance_daily_statuses", { tags, description: "Campaign sta
 assert("campaign_performance_daily_currencies", { tags, description: "Currencies are ISO 4217 codes." })
   .query((ctx) => rules.currencyCodes(ctx.ref(mart), ["currency", "reporting_currency"]));
 
-assert("campaign_performance_daily_reconciles_with_staging", { tags, description: "Spend per platform and day equals the staged spend." })
+assert("campaign_performance_daily_reconciles_with_staging", { tags, description: "Impressions, clicks, spend, conversions and conversion value per platform and day equal the staged (newest-run) statistics." })
   .query((ctx) => rules.reconciliation({
     mart: ctx.ref(mart),
     source: ctx.ref("int_campaign_daily_unioned"),
     keys: ["platform", "date"],
-    measure: "spend",
+    measures: ["impressions", "clicks", "spend", "conversions", "conversion_value"],
     tolerance: 0.005
   }));
 

@@ -102,8 +102,8 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
     stepStart = Date.now()
     const transformed = yield* transform({
       projectDir: defaults.projectDir,
-      // A backfill must reach the incremental mart, whatever its usual reprocess window.
-      vars: { as_of: yield* clockDate, ...dataformVars(resolved.settings), ...(values.from === undefined ? {} : { reprocess_from: values.from }) },
+      // No var for a backfill: the models re-process whatever the loads changed.
+      vars: { as_of: yield* clockDate, ...dataformVars(resolved.settings) },
       fullRefresh: values["full-refresh"] === true,
       runsDir: runsDirFor(resolved.warehouseFile),
       onActionStart: (action) => console.log(`  … ${targetLabel(action.target)}`),

@@ -1,0 +1,77 @@
+// Change-driven processing: the models re-process what arrived, not a window of dates.
+//
+// Every input is stamped with `changed_at`, the start of the transform that first saw it: each
+// platform's loads (stg_<platform>__loads: one row per ingestion run and account found in the raw
+// table, in whatever order runs were ingested or loaded) and each FX rate that is new or changed
+// (stg_reference__fx_rates). A staging model re-derives the (account, day) slices that its loads
+// newer than its own newest stamp touch, from every raw version of those slices; the marts
+// re-process the (platform, account, day) slices whose staging rows or FX rates carry a stamp newer
+// than their own. A transform that fails part-way leaves the stamps where they were, so the next
+// one picks the work up again. Stamps come from one writer's transforms, one after another, so
+// they only grow; ingestion and load times play no part.
+
+const epoch = `timestamp '1970-01-01 00:00:00+00'`;
+
+// The newest stamp a model has processed (before its first incremental run: none).
+function checkpoint(self) {
+  return `(select coalesce(max(changed_at), ${epoch}) from ${self})`;
+}
+
+// Each (run, account) in a raw table not seen before, stamped with this transform's start.
+function newLoads(raw, self) {
+  return `select
+    raw._run_id as run_id,
+    raw._account_id as account_id,
+    min(raw._ingested_at) as ingested_at,
+    min(raw.date) as first_date,
+    max(raw.date) as last_date,
+    count(*) as raw_rows,
+    current_timestamp() as changed_at
+  from ${raw} as raw
+  ${self === undefined ? "" : `where not exists (
+    select 1 from ${self} as seen
+    where seen.run_id = raw._run_id and seen.account_id = raw._account_id
+  )`}
+  group by raw._run_id, raw._account_id`;
+}
+
+// The raw rows a staging model derives from: for each natural key, every row of the newest
+// ingestion run that reported it (rows of one key within a run are segments, summed later), with
+// the stamp of the work. Incremental: only the (account, day) slices that loads newer than the
+// model's checkpoint touch, re-derived from every raw version of those slices, so a late load of
+// an old run can neither be missed nor overwrite a newer run's numbers.
+function newestVersions(raw, loads, self) {
+  const ranked = (from, stamp) => `select raw.*, ${stamp} as changed_at
+    from ${from}
+    where true
+    qualify dense_rank() over (
+      partition by raw.account_id, raw.campaign_id, raw.date
+      order by raw._ingested_at desc, raw._run_id desc
+    ) = 1`;
+  if (self === undefined) {
+    return ranked(`${raw} as raw`, `(select max(changed_at) from ${loads})`);
+  }
+  const pending = `${loads} as pending where pending.changed_at > ${checkpoint(self)}`;
+  const touched = `(
+      select distinct touched_raw.account_id, touched_raw.date
+      from ${raw} as touched_raw
+      join ${loads} as pending
+        on pending.run_id = touched_raw._run_id and pending.account_id = touched_raw._account_id
+      where pending.changed_at > ${checkpoint(self)}
+    ) as touched`;
+  return ranked(
+    `${raw} as raw join ${touched} on touched.account_id = raw.account_id and touched.date = raw.date`,
+    `(select max(pending.changed_at) from ${pending})`
+  );
+}
+
+// The raw rows of the loads a model has not processed yet (all of them on a first run), with
+// their loads' stamps: for models that keep one row per run, such as the observations.
+function pendingLoadRows(raw, loads, self) {
+  return `select raw.*, loads.changed_at
+  from ${raw} as raw
+  join ${loads} as loads on loads.run_id = raw._run_id and loads.account_id = raw._account_id
+  ${self === undefined ? "" : `where loads.changed_at > ${checkpoint(self)}`}`;
+}
+
+module.exports = { epoch, checkpoint, newLoads, newestVersions, pendingLoadRows };
