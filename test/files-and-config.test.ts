@@ -23,10 +23,10 @@ describe("file export source (Microsoft Advertising)", () => {
       assert.deepStrictEqual(accounts.map((a) => [a.id, a.currency]), [["150001", "EUR"], ["150002", "USD"]])
       const first = [...(yield* Stream.runCollect(source.fetch(accounts[0]!, { start: "2024-05-01", end: "2024-05-01" })))]
       const good = first.filter((r): r is SourceRecord => r._tag === "SourceRecord")
-      assert.deepStrictEqual(good.map((r) => [r.campaignId, r.date, r.metrics.spend]), [["810001", "2024-05-01", 61.2]])
+      // 810002 has more clicks than impressions: not a fault, so kept.
+      assert.deepStrictEqual(good.map((r) => [r.campaignId, r.date, r.metrics.spend]), [["810001", "2024-05-01", 61.2], ["810002", "2024-05-01", 20]])
       const reasons = first.flatMap((r) => (r._tag === "RejectedRecord" ? [r.reason] : []))
-      assert.strictEqual(reasons.length, 2)
-      assert.include(reasons.join("\n"), "clicks (900) exceed impressions (800)")
+      assert.strictEqual(reasons.length, 1)
       assert.include(reasons.join("\n"), "names no account")
       const second = [...(yield* Stream.runCollect(source.fetch(accounts[1]!, { start: "2024-05-01", end: "2024-05-31" })))]
       assert.strictEqual(second.filter((r) => r._tag === "SourceRecord").length, 1)

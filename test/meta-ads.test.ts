@@ -28,7 +28,8 @@ describe("Meta Ads source (real facebook-nodejs-business-sdk, HTTP intercepted)"
   it.live("pages through daily campaign insights, adds campaign status, quarantines malformed rows", () =>
     Effect.gen(function* () {
       let insightsQuery: Record<string, unknown> = {}
-      graph().get("/v24.0/act_1234/campaigns").query(true).reply(200, fixture("campaigns.json"), lowUsage)
+      let campaignsQuery: Record<string, unknown> = {}
+      graph().get("/v24.0/act_1234/campaigns").query((query) => ((campaignsQuery = query), true)).reply(200, fixture("campaigns.json"), lowUsage)
       graph()
         .get("/v24.0/act_1234/insights")
         .query((query) => ((insightsQuery = query), query["access_token"] === TOKEN && query["after"] === undefined))
@@ -38,6 +39,11 @@ describe("Meta Ads source (real facebook-nodejs-business-sdk, HTTP intercepted)"
       assert.strictEqual(insightsQuery["level"], "campaign")
       assert.strictEqual(insightsQuery["time_increment"], "1")
       assert.deepStrictEqual(JSON.parse(String(insightsQuery["time_range"])), { since: "2024-05-01", until: "2024-05-02" })
+      // Deleted and archived campaigns' spend and statuses are asked for too (Meta leaves them out by default).
+      assert.includeMembers(JSON.parse(String(campaignsQuery["effective_status"])) as Array<string>, ["DELETED", "ARCHIVED"])
+      assert.deepStrictEqual(JSON.parse(String(insightsQuery["filtering"])), [
+        { field: "campaign.effective_status", operator: "IN", value: ["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES"] }
+      ])
       assert.deepStrictEqual(good(records).map((r) => [r.campaignId, r.date, r.metrics.clicks, r.metrics.spend]), [
         ["2385001", "2024-05-01", 210, 154.32],
         ["2385002", "2024-05-01", 7, 12],

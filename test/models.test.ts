@@ -84,7 +84,7 @@ describe("marketing models on the local runner", () => {
       // No delivery: zeros, and every ratio NULL.
       assert.deepInclude(googleDay2, { impressions: 0, clicks: 0, spend: 0, ctr: null, cpc: null, cpm: null, cpa: null, roas: null })
 
-      // Meta, USD account: link clicks, and only the allow-listed purchase type (not also omni_purchase).
+      // Meta, USD account: link clicks, and only the allow-listed purchase type (not also the pixel one).
       const rate = usdPerEur("2024-05-01")
       assert.deepInclude(metaDay1, { platform: "meta_ads", currency: "USD", impressions: 2000, clicks: 40, reporting_currency: "EUR" })
       close(metaDay1["conversions"], 2, "conversions from the allow-list only")
@@ -141,6 +141,21 @@ describe("marketing models on the local runner", () => {
       const rowConditions = summary.results.find((r) => r.action === "mdp_assertions.marts_campaign_performance_daily_assertions_rowConditions")!
       assert.notInclude(JSON.stringify(rowConditions.sample), "clicks <= impressions")
       assert.include(JSON.stringify(rowConditions.sample), "spend_reporting IS NOT NULL")
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("by default a purchase Meta reports only as omni_purchase counts, as Ads Manager's Purchases column does", () =>
+    Effect.gen(function* () {
+      yield* setUp([
+        rawRow("meta_ads", "r5", "2024-05-05 09:00:00+00", "222", "9", "2024-05-03", metaPayload("2024-05-03", {
+          impressions: "300", spend: "4.00",
+          actions: [{ action_type: "omni_purchase", value: "5" }],
+          action_values: [{ action_type: "omni_purchase", value: "120.00" }]
+        }))
+      ])
+      assert.isTrue((yield* transform({ projectDir: repository, vars })).ok)
+      const [day] = yield* query("SELECT conversions, conversion_value FROM marts.campaign_performance_daily WHERE platform = 'meta_ads' AND date = DATE '2024-05-03'")
+      close(day!["conversions"], 5, "omni_purchase counted")
+      close(day!["conversion_value"], 120, "its value too")
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
   it.effect("a conversion allow-list of several types reaches the models from the settings", () =>

@@ -1,6 +1,8 @@
 /**
  * Record-level checks at ingestion: the payload decodes against the source's schema, and its
- * metrics are consistent (clicks ≤ impressions, spend ≥ 0, an ISO currency). A record failing
+ * metrics are consistent (no negative counts or spend, an ISO currency). More clicks than
+ * impressions is not a fault: Google documents it (clicks are counted on the day they happen, and
+ * some click types have no impression), so such rows are kept. A record failing
  * either is quarantined with the reason. Volume checks (a day with no or few rows) are per run,
  * in `ingest.ts` (`volumeFlags`).
  */
@@ -12,7 +14,6 @@ export const consistencyProblem = (metrics: CheckedMetrics): string | undefined 
   const { impressions, clicks, spend, currency } = metrics
   if (!Number.isFinite(impressions) || impressions < 0) return `impressions must be a non-negative number, got ${impressions}`
   if (!Number.isFinite(clicks) || clicks < 0) return `clicks must be a non-negative number, got ${clicks}`
-  if (clicks > impressions) return `clicks (${clicks}) exceed impressions (${impressions})`
   if (!Number.isFinite(spend) || spend < 0) return `spend must be a non-negative number, got ${spend}`
   if (!/^[A-Z]{3}$/.test(currency)) return `currency must be an ISO 4217 code, got ${JSON.stringify(currency)}`
   return undefined

@@ -2,7 +2,9 @@
  * The retry policy for source API calls: exponential back-off from 500 ms, jittered, each delay
  * capped at one minute and never shorter than the API's own Retry-After hint; five retries at
  * most, and only for retryable failures (rate limits, 5xx, network): any other failure ends the
- * retries at once. Every source retries its API calls with it, each call one whose result has not
+ * retries at once, and so does a hint longer than `MAX_HINTED_WAIT` (a daily quota spent: Google
+ * answers RESOURCE_EXHAUSTED with a retryDelay of hours), so that the account fails now with the
+ * platform's message and the next run fetches its window again. Every source retries its API calls with it, each call one whose result has not
  * been handed on, so a retry never emits rows twice.
  */
 import { Duration, Effect, Schedule } from "effect"
@@ -10,13 +12,15 @@ import type { SourceError } from "./errors.ts"
 
 export const MAX_RETRIES = 5
 const MAX_DELAY = Duration.minutes(1)
+/** The longest wait an API may ask for before a retry; a longer one fails the call at once. */
+export const MAX_HINTED_WAIT = Duration.minutes(5)
 
 const retrySchedule = (base: Duration.Input = "500 millis") =>
   Schedule.exponential(base, 2).pipe(
     Schedule.jittered,
     Schedule.setInputType<SourceError>(),
     Schedule.modifyDelay(({ input, duration }) =>
-      input.retryable
+      input.retryable && (input.retryAfterMs ?? 0) <= Duration.toMillis(MAX_HINTED_WAIT)
         ? Effect.succeed(Duration.max(Duration.min(duration, MAX_DELAY), Duration.millis(input.retryAfterMs ?? 0)))
         : Effect.fail(input)
     ),

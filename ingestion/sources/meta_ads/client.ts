@@ -38,6 +38,12 @@ interface Failure {
   readonly retryAfterMs?: number
 }
 
+/**
+ * Meta leaves deleted and archived campaigns out of insights and campaign lists unless a filter
+ * names them; their spend is real, so every status is asked for.
+ */
+const EVERY_CAMPAIGN_STATUS = ["ACTIVE", "PAUSED", "DELETED", "ARCHIVED", "IN_PROCESS", "WITH_ISSUES"]
+
 const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> => typeof value === "object" && value !== null
 
 const THROTTLING_CODES = new Set([4, 17, 32, 613])
@@ -162,7 +168,7 @@ export const makeMetaAdsSource = (settings: MetaAdsSettings, credentials: { read
 
   const campaignStatuses = (account: string) =>
     Stream.runFold(
-      pages(account, [adAccountId(account), "campaigns"], { fields: "id,name,effective_status", limit: pageSize }),
+      pages(account, [adAccountId(account), "campaigns"], { fields: "id,name,effective_status", effective_status: JSON.stringify(EVERY_CAMPAIGN_STATUS), limit: pageSize }),
       () => new Map<string, string>(),
       (statuses, row) => {
         const decoded = Schema.decodeUnknownOption(CampaignFields)(row)
@@ -198,6 +204,7 @@ export const makeMetaAdsSource = (settings: MetaAdsSettings, credentials: { read
           level: "campaign",
           time_increment: 1,
           time_range: { since: window.start, until: window.end },
+          filtering: [{ field: "campaign.effective_status", operator: "IN", value: EVERY_CAMPAIGN_STATUS }],
           limit: pageSize
         }
         const long = daysBetween(window.start, window.end) + 1 > (settings.asyncAfterDays ?? 31)
