@@ -72,6 +72,27 @@ describe("file export source (Microsoft Advertising)", () => {
     }).pipe(Effect.ensuring(Effect.sync(() => [dir, spillFolder].forEach((d) => rmSync(d, { recursive: true, force: true })))))
   })
 
+  it.effect("a later export restates an earlier one's rows for the same campaign and day; segments within one export are all kept", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-exports-"))
+    const header = `"AccountId","AccountName","CampaignId","CampaignName","CampaignStatus","TimePeriod","Impressions","Clicks","Spend","Conversions","Revenue","CurrencyCode"`
+    const row = (campaign: string, day: string, impressions: number, spend: string) => `"150001","Acme Bing","${campaign}","C${campaign}","Active","${day}","${impressions}","1","${spend}","0","0.00","EUR"`
+    // The first version: campaign 1 in two device segments on May 1, campaign 2 on May 1 and 2.
+    writeFileSync(path.join(dir, "report_2024-05-03T0800.csv"), [header, row("1", "2024-05-01", 100, "1.00"), row("1", "2024-05-01", 50, "0.50"), row("2", "2024-05-01", 70, "0.70"), row("2", "2024-05-02", 80, "0.80")].join("\n") + "\n")
+    // A restated version dropped beside it: campaign 1's May 1 in three segments, campaign 2's May 2 revised.
+    writeFileSync(path.join(dir, "report_2024-05-04T0800.csv"), [header, row("1", "2024-05-01", 60, "0.60"), row("1", "2024-05-01", 60, "0.60"), row("1", "2024-05-01", 60, "0.60"), row("2", "2024-05-02", 90, "0.90")].join("\n") + "\n")
+    const exports = makeMicrosoftAdsSource({ folder: dir, format: "csv", timeZone: "UTC", lookbackDays: 7, spillFolder: spillRoot })
+    return Effect.gen(function* () {
+      const [account] = yield* exports.accounts
+      const fetchAll = Stream.runCollect(exports.fetch(account!, { start: "2024-05-01", end: "2024-05-31" })).pipe(
+        Effect.map((chunk) => [...chunk].flatMap((r) => (r._tag === "SourceRecord" ? [`${r.campaignId} ${r.date} ${r.metrics.impressions}`] : [])))
+      )
+      const kept = yield* fetchAll
+      assert.deepStrictEqual(kept, ["2 2024-05-01 70", "1 2024-05-01 60", "1 2024-05-01 60", "1 2024-05-01 60", "2 2024-05-02 90"])
+      // The same files give the same answer every time.
+      assert.deepStrictEqual(yield* fetchAll, kept)
+    }).pipe(Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true }))))
+  })
+
   it.effect("an account whose every row is malformed is listed by its id, its rows quarantined with their reasons; one whose first row is, by its first valid row", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-exports-"))
     const good = readFileSync(path.join(folder, "campaign_performance_2024-05.csv"), "utf8")

@@ -8,6 +8,11 @@
  * An export usually holds every account of a manager. Listing the accounts parses it once and
  * sets each account's rows aside, as NDJSON in a temporary folder, so that each account's fetch
  * reads back only its own rows instead of parsing the whole export again.
+ *
+ * Files are read in name order, and a later file restates an earlier one: for each (account,
+ * campaign, day) only the rows of the last file that has it are kept (name exports so that a
+ * newer version sorts after, as a timestamp in the name does). Several rows of one key within a
+ * file are segments (a device or network column) and are all kept; staging sums them.
  */
 import { appendFileSync, createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs"
 import os from "node:os"
@@ -29,6 +34,8 @@ export interface FileSourceDefinition<A> {
    * `toRecord` gives it (rows are set aside, and fetched, by this id).
    */
   readonly accountIdOf: (row: Readonly<Record<string, unknown>>) => string | undefined
+  /** The (campaign, day) a raw row claims, read before validation: which rows a later file restates. */
+  readonly keyOf: (row: Readonly<Record<string, unknown>>) => string
   readonly toRecord: (row: A) => {
     readonly account: { readonly id: string; readonly name: string; readonly currency: string }
     readonly campaignId: string
@@ -104,7 +111,12 @@ interface SetAside {
   readonly accounts: ReadonlyArray<AccountInfo>
   /** NDJSON of each account's rows, by the account the row names; `""` holds rows that name none. */
   readonly files: ReadonlyMap<string, string>
+  /** For keys found in more than one export file: the last file's index, by account and key. */
+  readonly restated: ReadonlyMap<string, number>
 }
+
+// Each set-aside line starts with the index of the export file it came from.
+const taggedLine = (fileIndex: number, line: string): string => `${fileIndex}\t${line}`
 
 // Rows wait in memory until they make a megabyte, then go to their accounts' files all at once:
 // memory stays bounded whatever the number of accounts, and no file is kept open. Waiting for
@@ -130,7 +142,10 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
           })
         )
 
-  const allRows = () => Stream.fromIterable(listFiles(settings.folder, settings.format)).pipe(Stream.flatMap(rowsOfFile))
+  const allRows = () =>
+    Stream.fromIterable(listFiles(settings.folder, settings.format).map((file, index) => [file, index] as const)).pipe(
+      Stream.flatMap(([file, index]) => rowsOfFile(file).pipe(Stream.map((row) => [row, index] as const)))
+    )
 
   const setAsideError = (folder: string, cause: unknown) =>
     fileError(`could not set the export's rows aside in ${folder}: ${cause instanceof Error ? cause.message : String(cause)}`)
@@ -140,6 +155,11 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
     Effect.gen(function* () {
       const found = new Map<string, AccountInfo>()
       const files = new Map<string, string>()
+      // The last export file of each account's key, and the keys a later file restated: tracked
+      // only when there are several files (one key per row held in memory).
+      const severalFiles = listFiles(settings.folder, settings.format).length > 1
+      const lastFile = new Map<string, number>()
+      const restated = new Map<string, number>()
       const pending = new Map<string, Array<string>>()
       let pendingChars = 0
       const appendPending = () => {
@@ -154,15 +174,23 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
         Stream.runForEachArray((rows) =>
           Effect.try({
             try: () => {
-              for (const row of rows) {
+              for (const [row, fileIndex] of rows) {
                 const key = definition.accountIdOf(row) ?? ""
+                if (severalFiles) {
+                  const rowKey = `${key}\u0000${definition.keyOf(row)}`
+                  const previous = lastFile.get(rowKey)
+                  if (previous !== fileIndex) {
+                    lastFile.set(rowKey, fileIndex)
+                    if (previous !== undefined) restated.set(rowKey, fileIndex)
+                  }
+                }
                 let lines = pending.get(key)
                 if (lines === undefined) {
                   files.set(key, path.join(spillFolder, `${files.size}.ndjson`))
                   lines = []
                   pending.set(key, lines)
                 }
-                const line = JSON.stringify(row)
+                const line = taggedLine(fileIndex, JSON.stringify(row))
                 lines.push(line)
                 pendingChars += line.length + 1
                 if (pendingChars >= APPEND_EVERY_CHARS) appendPending()
@@ -184,7 +212,7 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
       // quarantined with their reasons instead of never being read.
       for (const key of files.keys()) if (key !== "" && !found.has(key)) found.set(key, { id: key, name: key, currency: "", timeZone: settings.timeZone })
       const accounts = [...found.values()].sort((a, b) => a.id.localeCompare(b.id))
-      return { signature, accounts, files } satisfies SetAside
+      return { signature, accounts, files, restated } satisfies SetAside
     }).pipe(Effect.onError(() => Effect.sync(() => removeSpillFolder(spillFolder))))
 
   // Remembered while the folder's files keep their names, sizes and modification times. A
@@ -209,12 +237,16 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
   })
   const accounts = Effect.map(listing, (done) => done.accounts)
 
-  const setAsideRows = (file: string): Stream.Stream<Readonly<Record<string, unknown>>, SourceError> =>
+  const setAsideRows = (file: string): Stream.Stream<readonly [Readonly<Record<string, unknown>>, number], SourceError> =>
     Stream.fromAsyncIterable(createReadStream(file, "utf8"), (error) => setAsideError(path.dirname(file), error)).pipe(
       Stream.splitLines,
       Stream.mapArrayEffect((lines) =>
         Effect.try({
-          try: () => Arr.map(lines, (line) => JSON.parse(line) as Readonly<Record<string, unknown>>),
+          try: () =>
+            Arr.map(lines, (line) => {
+              const tab = line.indexOf("\t")
+              return [JSON.parse(line.slice(tab + 1)) as Readonly<Record<string, unknown>>, Number(line.slice(0, tab))] as const
+            }),
           catch: (cause) => setAsideError(path.dirname(file), cause)
         })
       )
@@ -227,10 +259,13 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
         const own = [done.files.get(account.id), first ? done.files.get("") : undefined].filter((file): file is string => file !== undefined)
         return Stream.fromIterable(own).pipe(
           Stream.flatMap(setAsideRows),
-          Stream.map((row): FetchedRecord | undefined => {
+          Stream.map(([row, fileIndex]): FetchedRecord | undefined => {
             // The account's own rows, then (for the first account only) those that name none.
             const claimed = definition.accountIdOf(row)
             if (claimed === undefined || claimed === "") return rejected("the row names no account", row)
+            // A later export restated this key: its rows stand, this file's do not.
+            const latest = done.restated.get(`${claimed}\u0000${definition.keyOf(row)}`)
+            if (latest !== undefined && latest !== fileIndex) return undefined
             const decoded = decodeOrReject(definition.schema, row)
             if (Result.isFailure(decoded)) return rejected(decoded.failure, row)
             const mapped = definition.toRecord(decoded.success)

@@ -9,6 +9,7 @@ export const microsoftAdsDefinition: FileSourceDefinition<MicrosoftAdsReportRow>
   name: MICROSOFT_ADS,
   schema: MicrosoftAdsReportRow,
   accountIdOf: (row) => (typeof row["AccountId"] === "string" ? row["AccountId"] : undefined),
+  keyOf: (row) => `${String(row["CampaignId"])}\u0000${String(row["TimePeriod"])}`,
   toRecord: (row) => ({
     account: { id: row.AccountId, name: row.AccountName, currency: row.CurrencyCode },
     campaignId: row.CampaignId,
