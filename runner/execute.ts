@@ -47,6 +47,9 @@ const ASSERTION_SAMPLE_ROWS = 5
 
 const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
+// The condition of a translated `SELECT 1 FROM t WHERE <condition>`: a filter translated alone.
+const whereClause = (statement: string): string => statement.replace(/^[\s\S]*?\bWHERE\b/i, "").trim()
+
 /** DuckDB already spreads each query over every core; concurrent actions beyond half the cores only contend. */
 export const defaultConcurrency = (): number => Math.max(1, Math.floor(availableParallelism() / 2))
 
@@ -195,7 +198,13 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
   if (action.uniqueKey.length === 0) {
     return { mode: "incremental" as const, statements: [...preOps, `INSERT INTO ${relation} BY NAME\n${query}`, ...postOps] }
   }
-  // MERGE on uniqueKey: new rows replace the rows they match, the others are appended.
+  // MERGE on uniqueKey: new rows replace the rows they match, the others are appended. As on
+  // BigQuery, only target rows passing updatePartitionFilter can match: a filter that leaves out a
+  // changed row's partition adds a duplicate here too, for the key assertion to catch.
+  const partitionFilter =
+    action.updatePartitionFilter === undefined || action.updatePartitionFilter.trim() === ""
+      ? ""
+      : ` AND (${yield* translateOne(`SELECT 1 FROM t WHERE ${action.updatePartitionFilter}`, action, variables).pipe(Effect.map(whereClause))})`
   const staging = quoteIdentifier(`mdp_incremental_${action.target.name}`)
   const keys = action.uniqueKey.map(quoteIdentifier).join(", ")
   const label = `${targetLabel(action.target)} (${action.fileName})`
@@ -209,7 +218,7 @@ export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
       `SELECT error(${sqlString(`MERGE into ${label}: `)} || count(*) || ${sqlString(` new row(s) have a NULL in the uniqueKey (${action.uniqueKey.join(", ")}); they would never match and be added again on every run`)}) FROM ${staging} WHERE ${action.uniqueKey.map((key) => `${quoteIdentifier(key)} IS NULL`).join(" OR ")} HAVING count(*) > 0`,
       // As BigQuery's MERGE: an existing row may match at most one new row.
       `SELECT error(${sqlString(`MERGE into ${label}: UPDATE/MERGE must match at most one source row for each target row; `)} || count(*) || ${sqlString(` existing key(s) match several new rows`)}) FROM (SELECT ${keys} FROM ${staging} GROUP BY ${keys} HAVING count(*) > 1) AS repeated JOIN ${relation} AS existing USING (${keys}) HAVING count(*) > 0`,
-      `DELETE FROM ${relation} WHERE (${keys}) IN (SELECT ${keys} FROM ${staging})`,
+      `DELETE FROM ${relation} WHERE (${keys}) IN (SELECT ${keys} FROM ${staging})${partitionFilter}`,
       `INSERT INTO ${relation} BY NAME SELECT * FROM ${staging}`,
       `DROP TABLE ${staging}`,
       ...postOps

@@ -36,7 +36,8 @@ const CompiledTable = Schema.Struct({
   uniqueKey: Schema.optionalKey(Strings),
   dependencyTargets: Schema.optionalKey(Targets),
   tags: Schema.optionalKey(Strings),
-  actionDescriptor: Schema.optionalKey(ActionDescriptor)
+  actionDescriptor: Schema.optionalKey(ActionDescriptor),
+  bigquery: Schema.optionalKey(Schema.Struct({ updatePartitionFilter: Schema.optionalKey(Schema.String) }))
 })
 
 const CompiledOperation = Schema.Struct({
@@ -121,6 +122,8 @@ export interface TableAction extends ActionBase {
   readonly incrementalPostOps: ReadonlyArray<string>
   readonly protected: boolean
   readonly uniqueKey: ReadonlyArray<string>
+  /** BigQuery's MERGE matches only target rows passing it (`DATAFORM_DEST.<filter>`); others get new rows. */
+  readonly updatePartitionFilter: string | undefined
   readonly description: string | undefined
 }
 
@@ -197,6 +200,7 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
       incrementalPostOps: table.incrementalPostOps ?? table.postOps ?? [],
       protected: table.protected ?? false,
       uniqueKey: table.uniqueKey ?? [],
+      updatePartitionFilter: table.bigquery?.updatePartitionFilter,
       description: table.actionDescriptor?.description
     })
   }

@@ -270,6 +270,24 @@ describe("marketing models on the local runner", () => {
       assert.deepStrictEqual(yield* query("SELECT count(*) AS n FROM marts.campaign_performance_daily"), rowsBefore, "the mart is not inflated run after run")
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("each incremental mart's compiled SQL bounds what BigQuery reads: a partition filter on the merge and a checkpoint", () =>
+    Effect.gen(function* () {
+      const graph = yield* compileProject({ projectDir: repository })
+      for (const name of ["campaign_performance_daily", "platform_performance_daily"]) {
+        const table = graph.compiled.tables?.find((t) => t.target.name === name)
+        assert.strictEqual(table?.bigquery?.updatePartitionFilter, "date >= changed_from", name)
+        const preOps = (table?.incrementalPreOps ?? []).join("\n")
+        assert.match(preOps, /declare processed_until timestamp/, name)
+        assert.match(preOps, /declare changed_from date default \(\s*select min\(date\) from .* where changed_at > processed_until/, name)
+        assert.match(table?.incrementalQuery ?? "", /changed_at > processed_until/, name)
+      }
+      for (const platform of ["google_ads", "meta_ads", "microsoft_ads"]) {
+        const staging = graph.compiled.tables?.find((t) => t.target.name === `stg_${platform}__campaign_daily`)
+        // Only the slices that new loads touch: a join on (account, day) to the loads newer than the checkpoint.
+        assert.match(staging?.incrementalQuery ?? "", /pending\.changed_at > \(select coalesce\(max\(changed_at\)/, platform)
+      }
+    }))
+
   it.effect("the incremental-table specs in test/models pass", () =>
     Effect.gen(function* () {
       const graph = yield* compileProject({ projectDir: repository })

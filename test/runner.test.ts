@@ -280,6 +280,29 @@ select day, value from \${ref("source_days")}
       project.cleanup()
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("a merge matches only the target rows its updatePartitionFilter lets through, as BigQuery's MERGE does; NULL keys and ambiguous matches are refused", () =>
+    Effect.gen(function* () {
+      const model = (values: string, filter: string) => `config { type: "incremental", uniqueKey: ["day"], bigquery: { updatePartitionFilter: "${filter}" } }
+select day, v from unnest([${values}]) as t`
+      const project = makeTempProject({ "definitions/days.sqlx": model("struct(1 as day, 10 as v), struct(2, 20), struct(3, 30)", "day >= 2") })
+      const options = { projectDir: project.dir }
+      const first = yield* transform(options)
+      assert.isTrue(first.ok, JSON.stringify(first.results.filter((r) => r.status === "failed")))
+      // Day 1 is outside the filter: BigQuery would not match it and would insert a second row.
+      project.write("definitions/days.sqlx", model("struct(1 as day, 11 as v), struct(3, 31)", "day >= 2"))
+      const second = yield* transform(options)
+      assert.isTrue(second.ok, JSON.stringify(second.results.filter((r) => r.status === "failed")))
+      assert.deepStrictEqual(yield* rows("SELECT day, v FROM analytics.days ORDER BY day, v"), [{ day: 1, v: 10 }, { day: 1, v: 11 }, { day: 2, v: 20 }, { day: 3, v: 31 }])
+      project.write("definitions/days.sqlx", model("struct(cast(null as int64) as day, 1 as v)", "day >= 2"))
+      const nullKey = yield* transform(options)
+      assert.include(byAction(nullKey.results, "analytics.days").error, "have a NULL in the uniqueKey (day)")
+      project.write("definitions/days.sqlx", model("struct(3 as day, 1 as v), struct(3, 2)", "day >= 2"))
+      const ambiguous = yield* transform(options)
+      assert.include(byAction(ambiguous.results, "analytics.days").error, "UPDATE/MERGE must match at most one source row for each target row")
+      assert.deepStrictEqual(yield* rows("SELECT count(*) AS n FROM analytics.days"), [{ n: 4 }], "a refused merge changes nothing")
+      project.cleanup()
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
   it.effect("a view's pre- and post-operations run around it, as Dataform runs them", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
