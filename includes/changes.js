@@ -35,43 +35,53 @@ function newLoads(raw, self) {
   group by raw._run_id, raw._account_id`;
 }
 
+// A staging model's pre_operations on an incremental run: its checkpoint, and the days its
+// pending loads cover, as script variables. BigQuery prunes the raw table's date partitions on a
+// variable (not on a subquery), so a daily run reads the look-back's days, not the history.
+function declarePending(loads, self) {
+  return `declare processed_until timestamp default ${checkpoint(self)};
+declare pending_from date default (select min(first_date) from ${loads} where changed_at > processed_until);
+declare pending_to date default (select max(last_date) from ${loads} where changed_at > processed_until)`;
+}
+
 // The raw rows a staging model derives from: for each natural key, every row of the newest
 // ingestion run that reported it (rows of one key within a run are segments, summed later), with
-// the stamp of the work. Incremental: only the (account, day) slices that loads newer than the
-// model's checkpoint touch, re-derived from every raw version of those slices, so a late load of
-// an old run can neither be missed nor overwrite a newer run's numbers.
-function newestVersions(raw, loads, self) {
-  const ranked = (from, stamp) => `select raw.*, ${stamp} as changed_at
+// the stamp of the work. Incremental (after declarePending): only the (account, day) slices that
+// loads newer than the checkpoint touch, re-derived from every raw version of those slices, so a
+// late load of an old run can neither be missed nor overwrite a newer run's numbers.
+function newestVersions(raw, loads, incremental) {
+  const ranked = (from, where, stamp) => `select raw.*, ${stamp} as changed_at
     from ${from}
-    where true
+    where ${where}
     qualify dense_rank() over (
       partition by raw.account_id, raw.campaign_id, raw.date
       order by raw._ingested_at desc, raw._run_id desc
     ) = 1`;
-  if (self === undefined) {
-    return ranked(`${raw} as raw`, `(select max(changed_at) from ${loads})`);
+  if (!incremental) {
+    return ranked(`${raw} as raw`, "true", `(select max(changed_at) from ${loads})`);
   }
-  const pending = `${loads} as pending where pending.changed_at > ${checkpoint(self)}`;
   const touched = `(
       select distinct touched_raw.account_id, touched_raw.date
       from ${raw} as touched_raw
       join ${loads} as pending
         on pending.run_id = touched_raw._run_id and pending.account_id = touched_raw._account_id
-      where pending.changed_at > ${checkpoint(self)}
+      where pending.changed_at > processed_until
+        and touched_raw.date between pending_from and pending_to
     ) as touched`;
   return ranked(
     `${raw} as raw join ${touched} on touched.account_id = raw.account_id and touched.date = raw.date`,
-    `(select max(pending.changed_at) from ${pending})`
+    "raw.date between pending_from and pending_to",
+    `(select max(changed_at) from ${loads} where changed_at > processed_until)`
   );
 }
 
 // The raw rows of the loads a model has not processed yet (all of them on a first run), with
 // their loads' stamps: for models that keep one row per run, such as the observations.
-function pendingLoadRows(raw, loads, self) {
+function pendingLoadRows(raw, loads, incremental) {
   return `select raw.*, loads.changed_at
   from ${raw} as raw
   join ${loads} as loads on loads.run_id = raw._run_id and loads.account_id = raw._account_id
-  ${self === undefined ? "" : `where loads.changed_at > ${checkpoint(self)}`}`;
+  ${incremental ? "where loads.changed_at > processed_until and raw.date between pending_from and pending_to" : ""}`;
 }
 
-module.exports = { epoch, checkpoint, newLoads, newestVersions, pendingLoadRows };
+module.exports = { epoch, checkpoint, newLoads, declarePending, newestVersions, pendingLoadRows };
