@@ -1,7 +1,7 @@
 # `npm run ingest` as a Cloud Run job. Built from the lockfile; runs as the unprivileged node user.
 # The job's service account provides Google credentials; ad platform secrets are mounted from
 # Secret Manager as environment variables (see docs/deployment.md).
-FROM node:24-bookworm-slim
+FROM node:26-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production CI=true
 COPY package.json package-lock.json ./

@@ -1,10 +1,12 @@
 /**
  * Compiles a Dataform project in the stock CLI's own compile worker
- * (`@dataform/cli/worker_bundle.js`, the child process `dataform compile` forks), kept warm and
- * reused: the same sandbox, the project's own `@dataform/core`, the same request, but without
- * starting the CLI and a new worker for every compile (about 2.5 s each). The worker answers in
- * core's protobuf; it is decoded with core's own `.proto` files and printed as the CLI prints
- * `--json` (protobufjs's JSON form), byte for byte (`test/compile.test.ts` compares the two).
+ * (`@dataform/cli/worker_bundle.js`, the child process `dataform compile` forks): the same
+ * sandbox, the project's own `@dataform/core`, the same request, without starting the CLI first
+ * (about a second). A worker keeps state from one compile to the next, so each serves one compile,
+ * as under the CLI; the next boots while an answer is used, so a process that compiles again finds
+ * it ready. The worker answers in core's protobuf; it is decoded with core's own `.proto` files
+ * and printed as the CLI prints `--json` (protobufjs's JSON form), byte for byte
+ * (`test/compile.test.ts` compares the two).
  * Not for projects that pin `dataformCoreVersion` or use an `extension` (the CLI installs or
  * wires those itself): `compileProject` hands those to the CLI.
  */
@@ -105,7 +107,7 @@ const describeWorkerError = (message: unknown): string => {
   return String(message)
 }
 
-/** One compile in the warm worker: the graph's JSON, or why not. */
+/** One compile in a worker of its own: the graph's JSON, or why not. */
 export const compileInWorker = (request: WorkerRequest): Effect.Effect<string, WorkerFailure> =>
   oneAtATime.withPermits(1)(
     Effect.callback<string, WorkerFailure>((resume) => {

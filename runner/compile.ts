@@ -2,7 +2,7 @@
  * Compiles a Dataform project with the stock `@dataform/cli`'s compiler, which loads the project's
  * own pinned `@dataform/core`: exactly what GCP Dataform compiles, with the same `--vars`, schema
  * suffix, table prefix and default database overrides as `dataform run`. The CLI's own compile
- * worker runs warm in a child process (`compile-worker.ts`); a project that pins
+ * worker runs in a child process of ours (`compile-worker.ts`); a project that pins
  * `dataformCoreVersion` or uses an `extension` goes through `dataform compile --json` itself.
  * The compiled graph is cached by content hash (see `compileCacheKey`), so an unchanged project
  * compiles once. It does not install the project's packages; `npm install` does that.
