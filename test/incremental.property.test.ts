@@ -254,9 +254,9 @@ const replay = {
 }
 
 describe("incremental marts under any order of events", () => {
-  // About 170 operations in all (and two more transforms a sequence); no shrinking, so that a
+  // About 140 operations in all (and two more transforms a sequence); no shrinking, so that a
   // failure stays within the time bound.
-  it.prop([fc.array(operation, { minLength: 8, maxLength: 20 })], { numRuns: 12, ...replay, endOnFailure: true })(
+  it.prop([fc.array(operation, { minLength: 8, maxLength: 20 })], { numRuns: 10, ...replay, endOnFailure: true })(
     "after every transform the marts equal an independent recomputation from the raw rows, and a full refresh changes nothing",
     async (operations) => {
       await Effect.runPromise(play(operations))
