@@ -12,6 +12,13 @@
 
 const epoch = `timestamp '1970-01-01 00:00:00+00'`;
 
+// This transform's stamp for a ledger's new rows: its start, or just past the ledger's newest.
+function stamp(self) {
+  return self === undefined
+    ? "current_timestamp()"
+    : `greatest(current_timestamp(), timestamp_add(${checkpoint(self)}, interval 1 microsecond))`;
+}
+
 // The newest stamp a model has processed (before its first incremental run: none).
 function checkpoint(self) {
   return `(select coalesce(max(changed_at), ${epoch}) from ${self})`;
@@ -26,7 +33,7 @@ function newLoads(raw, self) {
     min(raw.date) as first_date,
     max(raw.date) as last_date,
     count(*) as raw_rows,
-    current_timestamp() as changed_at
+    ${stamp(self)} as changed_at
   from ${raw} as raw
   ${self === undefined ? "" : `where not exists (
     select 1 from ${self} as seen
@@ -84,4 +91,4 @@ function pendingLoadRows(raw, loads, incremental) {
   ${incremental ? "where loads.changed_at > processed_until and raw.date between pending_from and pending_to" : ""}`;
 }
 
-module.exports = { epoch, checkpoint, newLoads, declarePending, newestVersions, pendingLoadRows };
+module.exports = { epoch, checkpoint, stamp, newLoads, declarePending, newestVersions, pendingLoadRows };
