@@ -12,16 +12,29 @@
 
 const epoch = `timestamp '1970-01-01 00:00:00+00'`;
 
+// The newest stamp in a ledger (stg_<platform>__loads, stg_reference__fx_rates: small tables).
+function newestStamp(ledger) {
+  return `(select coalesce(max(changed_at), ${epoch}) from ${ledger})`;
+}
+
 // This transform's stamp for a ledger's new rows: its start, or just past the ledger's newest.
 function stamp(self) {
   return self === undefined
     ? "current_timestamp()"
-    : `greatest(current_timestamp(), timestamp_add(${checkpoint(self)}, interval 1 microsecond))`;
+    : `greatest(current_timestamp(), timestamp_add(${newestStamp(self)}, interval 1 microsecond))`;
 }
 
-// The newest stamp a model has processed (before its first incremental run: none).
-function checkpoint(self) {
-  return `(select coalesce(max(changed_at), ${epoch}) from ${self})`;
+// The newest stamp a model has processed, from its checkpoint (none before its first record).
+function checkpoint(checkpoints, model) {
+  return `(select coalesce(max(processed_stamp), ${epoch}) from ${checkpoints} where model = '${model}')`;
+}
+
+// A post_operation: records how far the model's run processed (nothing when it processed nothing).
+function recordCheckpoint(checkpoints, model, processedUntil) {
+  return `insert into ${checkpoints} (model, processed_stamp, recorded_at)
+select '${model}', run.newest_processed, current_timestamp()
+from (select ${processedUntil} as newest_processed) as run
+where run.newest_processed is not null`;
 }
 
 // Each (run, account) in a raw table not seen before, stamped with this transform's start.
@@ -45,8 +58,8 @@ function newLoads(raw, self) {
 // A staging model's pre_operations on an incremental run: its checkpoint, and the days its
 // pending loads cover, as script variables. BigQuery prunes the raw table's date partitions on a
 // variable (not on a subquery), so a daily run reads the look-back's days, not the history.
-function declarePending(loads, self) {
-  return `declare processed_until timestamp default ${checkpoint(self)};
+function declarePending(loads, checkpoints, model) {
+  return `declare processed_until timestamp default ${checkpoint(checkpoints, model)};
 declare pending_from date default (select min(first_date) from ${loads} where changed_at > processed_until);
 declare pending_to date default (select max(last_date) from ${loads} where changed_at > processed_until)`;
 }
@@ -91,4 +104,4 @@ function pendingLoadRows(raw, loads, incremental) {
   ${incremental ? "where loads.changed_at > processed_until and raw.date between pending_from and pending_to" : ""}`;
 }
 
-module.exports = { epoch, checkpoint, stamp, newLoads, declarePending, newestVersions, pendingLoadRows };
+module.exports = { epoch, newestStamp, stamp, checkpoint, recordCheckpoint, newLoads, declarePending, newestVersions, pendingLoadRows };

@@ -277,7 +277,10 @@ describe("marketing models on the local runner", () => {
         const table = graph.compiled.tables?.find((t) => t.target.name === name)
         assert.strictEqual(table?.bigquery?.updatePartitionFilter, "date >= changed_from", name)
         const preOps = (table?.incrementalPreOps ?? []).join("\n")
-        assert.match(preOps, /declare processed_until timestamp/, name)
+        // The checkpoint comes from staging.mdp_checkpoints, not from the table's own history.
+        assert.match(preOps, new RegExp(`declare processed_until timestamp default \\(select coalesce\\(max\\(processed_stamp\\).* from \`[^\`]*staging\\.mdp_checkpoints\` where model = '${name}'\\)`), name)
+        assert.notInclude(preOps + (table?.incrementalQuery ?? ""), `max(changed_at) from \`mdp-local.marts.${name}\``, name)
+        assert.match((table?.incrementalPostOps ?? []).join("\n"), new RegExp(`select max\\(changed_at\\) from \`mdp-local\\.marts\\.${name}\` where date >= changed_from`), name)
         assert.match(preOps, /declare changed_from date default \(\s*select min\(date\) from .* where changed_at > processed_until/, name)
         assert.match(table?.incrementalQuery ?? "", /changed_at > processed_until/, name)
       }
@@ -286,6 +289,7 @@ describe("marketing models on the local runner", () => {
         // Only the slices that new loads touch, within the days those loads cover: script variables,
         // on which BigQuery prunes the raw table's date partitions.
         assert.match((staging?.incrementalPreOps ?? []).join("\n"), /declare pending_from date default \(select min\(first_date\) from .*stg_\w+__loads.* where changed_at > processed_until\)/, platform)
+        assert.match((staging?.incrementalPreOps ?? []).join("\n"), /mdp_checkpoints/, platform)
         assert.match(staging?.incrementalQuery ?? "", /pending\.changed_at > processed_until/, platform)
         assert.match(staging?.incrementalQuery ?? "", /raw\.date between pending_from and pending_to/, platform)
       }
