@@ -104,4 +104,31 @@ function pendingLoadRows(raw, loads, incremental) {
   ${incremental ? "where loads.changed_at > processed_until and raw.date between pending_from and pending_to" : ""}`;
 }
 
-module.exports = { epoch, newestStamp, stamp, checkpoint, recordCheckpoint, newLoads, declarePending, newestVersions, pendingLoadRows };
+// A mart's pre_operations over int_campaign_daily_converted: its checkpoint, the days whose FX
+// rates changed since (open-ended when a currency's newest rate changed: later months take it),
+// and the earliest changed day, for the MERGE's updatePartitionFilter.
+function declareChangedRows(converted, rates, checkpoints, model) {
+  return `declare processed_until timestamp default ${checkpoint(checkpoints, model)};
+declare rates_from date default (select min(month) from ${rates} where changed_at > processed_until);
+declare rates_to date default (
+  select if(logical_or(is_newest), date '9999-12-31', date_sub(date_add(max(month), interval 1 month), interval 1 day))
+  from (
+    select month, changed_at, month = max(month) over (partition by currency) as is_newest
+    from ${rates}
+  ) as ranked
+  where changed_at > processed_until
+);
+declare changed_from date default (
+  select min(date) from ${converted} where ${changedRows()}
+)`;
+}
+
+// The rows of int_campaign_daily_converted changed since the checkpoint. The first condition is on
+// staging's own columns, so BigQuery prunes staging's blocks (clustered by changed_at) and date
+// partitions with it; the second keeps it exact.
+function changedRows() {
+  return `(statistics_changed_at > processed_until or date between rates_from and rates_to)
+    and changed_at > processed_until`;
+}
+
+module.exports = { epoch, newestStamp, stamp, checkpoint, recordCheckpoint, newLoads, declarePending, newestVersions, pendingLoadRows, declareChangedRows, changedRows };

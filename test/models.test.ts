@@ -245,6 +245,20 @@ describe("marketing models on the local runner", () => {
       assert.deepStrictEqual(after[2], { date: "2024-06-03", spend_reporting: 5 }, "June's row at the corrected rate")
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("a month after the newest FX rate takes that rate, and a correction of it re-converts the later months", () =>
+    Effect.gen(function* () {
+      // The sample rates end in 2027-12: February 2028 has no rate of its own yet.
+      yield* setUp([rawRow("meta_ads", "r4", "2028-02-11 09:00:00+00", "222", "9", "2028-02-10", metaPayload("2028-02-10", { impressions: "100", spend: "10.00" }))])
+      assert.isTrue((yield* transform({ projectDir: repository, vars })).ok)
+      const february = () => query("SELECT spend_reporting FROM marts.campaign_performance_daily WHERE date = DATE '2028-02-10'").pipe(Effect.map((rows) => Number(rows[0]!["spend_reporting"])))
+      close(yield* february(), 10 / usdPerEur("2027-12-01"), "December 2027's rate, the newest")
+      yield* (yield* Warehouse).run(["UPDATE reference.fx_rates SET units_per_eur = 2.5 WHERE currency = 'USD' AND month = DATE '2027-12-01'"])
+      const corrected = yield* transform({ projectDir: repository, vars })
+      assert.isTrue(corrected.ok)
+      assert.strictEqual(corrected.results.find((r) => r.action === "marts.campaign_performance_daily")?.mode, "incremental")
+      close(yield* february(), 4, "re-converted at the corrected newest rate")
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
   it.effect("a staging model that emits NULL keys fails its assertions and nothing downstream is built on it", () =>
     Effect.gen(function* () {
       yield* setUp()
@@ -281,9 +295,13 @@ describe("marketing models on the local runner", () => {
         assert.match(preOps, new RegExp(`declare processed_until timestamp default \\(select coalesce\\(max\\(processed_stamp\\).* from \`[^\`]*staging\\.mdp_checkpoints\` where model = '${name}'\\)`), name)
         assert.notInclude(preOps + (table?.incrementalQuery ?? ""), `max(changed_at) from \`mdp-local.marts.${name}\``, name)
         assert.match((table?.incrementalPostOps ?? []).join("\n"), new RegExp(`select max\\(changed_at\\) from \`mdp-local\\.marts\\.${name}\` where date >= changed_from`), name)
-        assert.match(preOps, /declare changed_from date default \(\s*select min\(date\) from .* where changed_at > processed_until/, name)
+        assert.match(preOps, /declare changed_from date default \(\s*select min\(date\) from .* where [\s\S]*changed_at > processed_until/, name)
         assert.match(table?.incrementalQuery ?? "", /changed_at > processed_until/, name)
       }
+      // The campaign mart's filter reaches staging's own columns (its changed_at clustering, its date
+      // partitions for FX changes), not only the view's computed changed_at.
+      const campaignMart = graph.compiled.tables?.find((t) => t.target.name === "campaign_performance_daily")
+      assert.match(campaignMart?.incrementalQuery ?? "", /statistics_changed_at > processed_until or date between rates_from and rates_to/)
       for (const platform of ["google_ads", "meta_ads", "microsoft_ads"]) {
         const staging = graph.compiled.tables?.find((t) => t.target.name === `stg_${platform}__campaign_daily`)
         // Only the slices that new loads touch, within the days those loads cover: script variables,
