@@ -10,9 +10,7 @@ import { afterAll, assert, describe, it } from "vitest"
 
 const bench = path.resolve(import.meta.dirname, "..", "scripts", "bench.ts")
 const out = mkdtempSync(path.join(os.tmpdir(), "mdp-bench-"))
-afterAll(() => {
-  for (const folder of [out]) rmSync(folder, { recursive: true, force: true })
-})
+afterAll(() => rmSync(out, { recursive: true, force: true }))
 const positiveNumber = (result: Record<string, unknown>, key: string) =>
   assert.isTrue(typeof result[key] === "number" && Number.isFinite(result[key]) && result[key] > 0, `${key}: ${String(result[key])}`)
 
