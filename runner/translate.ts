@@ -10,7 +10,6 @@
  */
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
-import { Dialect, transpile } from "@polyglot-sql/sdk"
 import { Effect, Schema } from "effect"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 
@@ -372,6 +371,10 @@ const translateUncached = (sql: string, context: TranslationContext): Effect.Eff
     return out
   })
 
+// polyglot takes about 0.6 s to load: commands that never translate (compile, ingest, help) skip it.
+let polyglot: typeof import("@polyglot-sql/sdk") | undefined
+const loadPolyglot = Effect.promise(async () => (polyglot ??= await import("@polyglot-sql/sdk")))
+
 /** Plain statements (no script variables) through polyglot and the repairs around it. */
 const translateStatements = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
@@ -379,6 +382,7 @@ const translateStatements = (sql: string, context: TranslationContext): Effect.E
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
     const prepared = rewriteCalls(safePrefixed(splitDottedIdentifiers(sql)), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
+    const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
       try: () => transpile(prepared, Dialect.BigQuery, Dialect.DuckDB),
       catch: (cause) =>

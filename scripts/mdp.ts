@@ -1,20 +1,21 @@
 #!/usr/bin/env node
 /** `mdp`, the marketing data platform's command line. Each subcommand has its own --help. */
 import type { Effect } from "effect"
-import { runCommand } from "./cli-support.ts"
+import { compileHelp, ingestHelp, pipelineHelp, queryHelp, reportHelp, statusHelp, testHelp, transformHelp } from "./help.ts"
 
 type Command = (args: ReadonlyArray<string>) => Effect.Effect<number, unknown>
 
-// Each command's module (and the SDKs it needs) loads only when that command runs.
-const commands: Readonly<Record<string, () => Promise<Command>>> = {
-  compile: () => import("./commands/transform.ts").then((m) => m.compileCommand),
-  transform: () => import("./commands/transform.ts").then((m) => m.transformCommand),
-  test: () => import("./commands/transform.ts").then((m) => m.testCommand),
-  query: () => import("./commands/query.ts").then((m) => m.queryCommand),
-  ingest: () => import("./commands/ingest.ts").then((m) => m.ingestCommand),
-  pipeline: () => import("./commands/pipeline.ts").then((m) => m.pipelineCommand),
-  report: () => import("./commands/pipeline.ts").then((m) => m.reportCommand),
-  status: () => import("./commands/pipeline.ts").then((m) => m.statusCommand)
+// Each command's module (and the SDKs it needs) loads only when that command runs; its help
+// prints without loading it.
+const commands: Readonly<Record<string, { readonly help: string; readonly load: () => Promise<Command> }>> = {
+  compile: { help: compileHelp, load: () => import("./commands/transform.ts").then((m) => m.compileCommand) },
+  transform: { help: transformHelp, load: () => import("./commands/transform.ts").then((m) => m.transformCommand) },
+  test: { help: testHelp, load: () => import("./commands/transform.ts").then((m) => m.testCommand) },
+  query: { help: queryHelp, load: () => import("./commands/query.ts").then((m) => m.queryCommand) },
+  ingest: { help: ingestHelp, load: () => import("./commands/ingest.ts").then((m) => m.ingestCommand) },
+  pipeline: { help: pipelineHelp, load: () => import("./commands/pipeline.ts").then((m) => m.pipelineCommand) },
+  report: { help: reportHelp, load: () => import("./commands/pipeline.ts").then((m) => m.reportCommand) },
+  status: { help: statusHelp, load: () => import("./commands/pipeline.ts").then((m) => m.statusCommand) }
 }
 
 const help = `Usage: mdp <command> [options]
@@ -42,7 +43,11 @@ if (name === undefined || name === "--help" || name === "-h" || name === "help")
   if (command === undefined) {
     console.error(`error: "${name}" is not an mdp command.\nhint: run "mdp --help" to see the commands.`)
     process.exitCode = 1
+  } else if (args.includes("--help") || args.includes("-h")) {
+    // Help needs neither the command's module nor Effect: it prints at once.
+    console.log(command.help)
   } else {
-    process.exitCode = await runCommand((await command())(args))
+    const [{ runCommand }, run] = await Promise.all([import("./cli-support.ts"), command.load()])
+    process.exitCode = await runCommand(run(args))
   }
 }

@@ -10,23 +10,8 @@ import { ConfigError } from "../../ingestion/core/errors.ts"
 import { requireGoogleCredentials } from "../../ingestion/gcp/credentials.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
 import { UsageError, list, parse, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
+import { ingestHelp } from "../help.ts"
 
-export const ingestHelp = `Usage: mdp ingest [options]
-
-Fetches campaign daily statistics into the raw zone (each account from its last complete day,
-re-fetching the source's look-back), then loads new raw files into the warehouse.
-With no config/settings.yaml the sample sources are used: no credentials, no network.
-
-Options:
-  --from YYYY-MM-DD --to YYYY-MM-DD   backfill this window instead (days up to yesterday)
-  --source NAME                        only this source (repeat or comma-separate): google_ads, meta_ads, microsoft_ads
-  --config FILE                        settings file (default: config/settings.yaml)
-  --warehouse FILE                     DuckDB file (default: from settings, else data/warehouse.duckdb)
-  --target local|gcp                   local (DuckDB, data/raw) or gcp (Cloud Storage + BigQuery; default: settings)
-  --no-load                            write the raw zone only
-  --concurrency N                      accounts fetched at once (default 4)
-
-Exit code 1 when any account failed; the others' data is kept.`
 
 export interface GcpTarget {
   readonly project: string

@@ -8,6 +8,7 @@ import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse, type WarehouseError } from "../../runner/warehouse.ts"
 import { clockDate, defaults, formatDuration, runsDirFor, list, parse, repositoryRoot, table } from "../cli-support.ts"
+import { pipelineHelp, reportHelp, statusHelp } from "../help.ts"
 import { collectReportData, freshnessLines, readFreshness, renderReport } from "../report/build.ts"
 import { printIngestSummary, resolveSettings, runIngestion } from "./ingest.ts"
 import { printSummary } from "./transform.ts"
@@ -52,24 +53,6 @@ const printFreshness = (warehouse: Layer.Layer<Warehouse, WarehouseError>) =>
     Effect.catchTag("WarehouseError", () => Effect.succeed(false))
   )
 
-export const pipelineHelp = `Usage: mdp pipeline [options]
-
-The whole job: ingest (the sample sources unless config/settings.yaml says otherwise) → load the
-raw zone into the warehouse → run the Dataform models and their assertions → write the HTML report.
-Running it again on the same or an overlapping window leaves the marts identical where the data
-did not change.
-
-Options:
-  --from YYYY-MM-DD --to YYYY-MM-DD   backfill this window (default: each account from its last
-                                       complete day with its look-back; 90 days the first time)
-  --source NAME                        only this source (repeatable): google_ads, meta_ads, microsoft_ads
-  --full-refresh                       rebuild incremental marts from scratch
-  --warehouse FILE                     DuckDB file (default: data/warehouse.duckdb)
-  --config FILE                        settings file (default: config/settings.yaml)
-
-Prints where the warehouse and the report are. Exit code 1 when a step failed.
-Runs locally whatever the settings' target; on Google Cloud the steps are
-"mdp ingest --target gcp" then "mdp transform --target gcp" (docs/deployment.md).`
 
 export const pipelineCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
@@ -132,9 +115,6 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
     return ok ? 0 : 1
   })
 
-export const reportHelp = `Usage: mdp report [--warehouse FILE]
-
-Writes data/report/index.html from the marts in the warehouse and the latest transform run.`
 
 export const reportCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
@@ -146,13 +126,6 @@ export const reportCommand = (args: ReadonlyArray<string>) =>
     return 0
   })
 
-export const statusHelp = `Usage: mdp status [--config FILE]
-
-Shows each source and account's last complete day, last run and failure, the latest ingestion
-runs, each platform's freshness (fresh, a warning past warn_after_days, an error past
-error_after_days: settings' models.freshness) and the latest transform's assertion results, for
-the local raw zone and warehouse. Exit code 1 when a source failed, the latest transform failed
-or a platform is past its freshness error threshold.`
 
 export const statusCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {

@@ -3,16 +3,8 @@ import { Effect } from "effect"
 import { translate } from "../../runner/translate.ts"
 import { Warehouse, type Row } from "../../runner/warehouse.ts"
 import { UsageError, defaults, parse, table } from "../cli-support.ts"
+import { queryHelp } from "../help.ts"
 
-export const queryHelp = `Usage: mdp query [options] "<BigQuery SQL>"
-
-Runs BigQuery SQL against the local warehouse through the same translation as the runner.
-Tables are named as in BigQuery: marts.campaign_performance_daily.
-  --format table|json       table (default) for people; json prints one JSON array of row
-                            objects on stdout and nothing else (DATE as YYYY-MM-DD, NULL as null)
-  --warehouse FILE          DuckDB file (default: data/warehouse.duckdb)
-
-Example: npm run --silent query -- --format json "select * from marts.campaign_performance_daily limit 5"`
 
 const cell = (value: Row[string]): string =>
   value === null ? "NULL" : typeof value === "object" ? JSON.stringify(value) : String(value)

@@ -11,6 +11,7 @@ import path from "node:path"
 import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from "../../ingestion/config.ts"
 import { ConfigError } from "../../ingestion/core/errors.ts"
 import { UsageError, clockDate, defaults, runsDirFor, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
+import { compileHelp, transformHelp, testHelp } from "../help.ts"
 import { resolveSettings } from "./ingest.ts"
 
 const projectOptions = {
@@ -22,14 +23,6 @@ const projectOptions = {
   "default-database": { type: "string" }
 } as const
 
-const projectHelp = `
-Project options:
-  --project-dir DIR         the Dataform project (default: this repository)
-  --config FILE             settings file whose models section sets vars (default: config/settings.yaml)
-  --vars k=v,k2=v2          override workflow_settings.yaml vars (and the settings' ones)
-  --schema-suffix SUFFIX    append _SUFFIX to every dataset, as dataform run does
-  --table-prefix PREFIX     prefix every table name
-  --default-database NAME   override defaultProject`
 
 const projectSettings = (values: { readonly config?: string | undefined }) =>
   readSettings(path.resolve(repositoryRoot, values.config ?? DEFAULT_SETTINGS_FILE), values.config !== undefined)
@@ -56,11 +49,6 @@ const compileOptions = (
     } satisfies CompileOptions
   })
 
-export const compileHelp = `Usage: mdp compile [options]
-
-Compiles the Dataform project with the pinned @dataform/core and lists its actions and problems.
-  --json                    print the compiled graph as JSON
-${projectHelp}`
 
 export const compileCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
@@ -83,28 +71,6 @@ export const compileCommand = (args: ReadonlyArray<string>) =>
     return 0
   })
 
-export const transformHelp = `Usage: mdp transform [options]
-
-Runs the Dataform project on the local DuckDB warehouse: every BigQuery statement is translated
-to DuckDB and the graph runs in dependency order, assertions included.
-
-Options:
-  --warehouse FILE          DuckDB file (default: data/warehouse.duckdb)
-  --actions a,b             run only these actions (name or schema.name)
-  --tags t1,t2              run only actions with these tags
-  --include-deps            also run the dependencies of the selected actions
-  --include-dependents      also run everything downstream of them
-  --full-refresh            rebuild incremental tables from scratch (protected ones excepted)
-  --dry-run                 print the translated SQL, run nothing
-  --concurrency N           actions run at once (default: half the cores; DuckDB parallelises each query)
-  --json                    print the run summary as JSON instead of a table
-  --target local|gcp        local runs on DuckDB (default, unless the settings say gcp); gcp runs on BigQuery: a Dataform workflow
-                            invocation that mdp waits for, or the stock \`dataform run\` when the
-                            settings say gcp.run_with: cli;
-                            with --dry-run, BigQuery dry runs report the bytes each action would process
-${projectHelp}
-
-A summary is written to data/runs/. The exit code is 1 when any action failed.`
 
 const statusMark: Readonly<Record<ActionResult["status"], string>> = {
   succeeded: "ok",
@@ -245,12 +211,6 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
     return summary.ok ? 0 : 1
   })
 
-export const testHelp = `Usage: mdp test [options]
-
-Runs the model unit tests on scratch in-memory warehouses: Dataform's own type: "test" actions,
-and incremental-table tests (YAML specs in test/models/, which Dataform cannot run).
-  --specs DIR               folder of incremental test specs (default: test/models)
-${projectHelp}`
 
 export const testCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {

@@ -1,0 +1,107 @@
+/**
+ * Every command's --help text. Kept apart from the commands so that `mdp <command> --help` prints
+ * without loading a command, its SDKs or Effect.
+ */
+
+export const ingestHelp = `Usage: mdp ingest [options]
+
+Fetches campaign daily statistics into the raw zone (each account from its last complete day,
+re-fetching the source's look-back), then loads new raw files into the warehouse.
+With no config/settings.yaml the sample sources are used: no credentials, no network.
+
+Options:
+  --from YYYY-MM-DD --to YYYY-MM-DD   backfill this window instead (days up to yesterday)
+  --source NAME                        only this source (repeat or comma-separate): google_ads, meta_ads, microsoft_ads
+  --config FILE                        settings file (default: config/settings.yaml)
+  --warehouse FILE                     DuckDB file (default: from settings, else data/warehouse.duckdb)
+  --target local|gcp                   local (DuckDB, data/raw) or gcp (Cloud Storage + BigQuery; default: settings)
+  --no-load                            write the raw zone only
+  --concurrency N                      accounts fetched at once (default 4)
+
+Exit code 1 when any account failed; the others' data is kept.`
+
+export const pipelineHelp = `Usage: mdp pipeline [options]
+
+The whole job: ingest (the sample sources unless config/settings.yaml says otherwise) → load the
+raw zone into the warehouse → run the Dataform models and their assertions → write the HTML report.
+Running it again on the same or an overlapping window leaves the marts identical where the data
+did not change.
+
+Options:
+  --from YYYY-MM-DD --to YYYY-MM-DD   backfill this window (default: each account from its last
+                                       complete day with its look-back; 90 days the first time)
+  --source NAME                        only this source (repeatable): google_ads, meta_ads, microsoft_ads
+  --full-refresh                       rebuild incremental marts from scratch
+  --warehouse FILE                     DuckDB file (default: data/warehouse.duckdb)
+  --config FILE                        settings file (default: config/settings.yaml)
+
+Prints where the warehouse and the report are. Exit code 1 when a step failed.
+Runs locally whatever the settings' target; on Google Cloud the steps are
+"mdp ingest --target gcp" then "mdp transform --target gcp" (docs/deployment.md).`
+
+export const reportHelp = `Usage: mdp report [--warehouse FILE]
+
+Writes data/report/index.html from the marts in the warehouse and the latest transform run.`
+
+export const statusHelp = `Usage: mdp status [--config FILE]
+
+Shows each source and account's last complete day, last run and failure, the latest ingestion
+runs, each platform's freshness (fresh, a warning past warn_after_days, an error past
+error_after_days: settings' models.freshness) and the latest transform's assertion results, for
+the local raw zone and warehouse. Exit code 1 when a source failed, the latest transform failed
+or a platform is past its freshness error threshold.`
+
+export const queryHelp = `Usage: mdp query [options] "<BigQuery SQL>"
+
+Runs BigQuery SQL against the local warehouse through the same translation as the runner.
+Tables are named as in BigQuery: marts.campaign_performance_daily.
+  --format table|json       table (default) for people; json prints one JSON array of row
+                            objects on stdout and nothing else (DATE as YYYY-MM-DD, NULL as null)
+  --warehouse FILE          DuckDB file (default: data/warehouse.duckdb)
+
+Example: npm run --silent query -- --format json "select * from marts.campaign_performance_daily limit 5"`
+
+const projectHelp = `
+Project options:
+  --project-dir DIR         the Dataform project (default: this repository)
+  --config FILE             settings file whose models section sets vars (default: config/settings.yaml)
+  --vars k=v,k2=v2          override workflow_settings.yaml vars (and the settings' ones)
+  --schema-suffix SUFFIX    append _SUFFIX to every dataset, as dataform run does
+  --table-prefix PREFIX     prefix every table name
+  --default-database NAME   override defaultProject`
+
+export const compileHelp = `Usage: mdp compile [options]
+
+Compiles the Dataform project with the pinned @dataform/core and lists its actions and problems.
+  --json                    print the compiled graph as JSON
+${projectHelp}`
+
+export const transformHelp = `Usage: mdp transform [options]
+
+Runs the Dataform project on the local DuckDB warehouse: every BigQuery statement is translated
+to DuckDB and the graph runs in dependency order, assertions included.
+
+Options:
+  --warehouse FILE          DuckDB file (default: data/warehouse.duckdb)
+  --actions a,b             run only these actions (name or schema.name)
+  --tags t1,t2              run only actions with these tags
+  --include-deps            also run the dependencies of the selected actions
+  --include-dependents      also run everything downstream of them
+  --full-refresh            rebuild incremental tables from scratch (protected ones excepted)
+  --dry-run                 print the translated SQL, run nothing
+  --concurrency N           actions run at once (default: half the cores; DuckDB parallelises each query)
+  --json                    print the run summary as JSON instead of a table
+  --target local|gcp        local runs on DuckDB (default, unless the settings say gcp); gcp runs on BigQuery: a Dataform workflow
+                            invocation that mdp waits for, or the stock \`dataform run\` when the
+                            settings say gcp.run_with: cli;
+                            with --dry-run, BigQuery dry runs report the bytes each action would process
+${projectHelp}
+
+A summary is written to data/runs/. The exit code is 1 when any action failed.`
+
+export const testHelp = `Usage: mdp test [options]
+
+Runs the model unit tests on scratch in-memory warehouses: Dataform's own type: "test" actions,
+and incremental-table tests (YAML specs in test/models/, which Dataform cannot run).
+  --specs DIR               folder of incremental test specs (default: test/models)
+${projectHelp}`
