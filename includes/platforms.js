@@ -1,43 +1,46 @@
-// Vocabulary shared by the models: platform names, normalised statuses, and how each platform's
-// raw payload spells the campaign attributes (used by its daily and its observations views).
-const platforms = ["google_ads", "meta_ads", "microsoft_ads"];
+// The platforms of includes/platform_registry.json, as the models see them: which are enabled,
+// how each one's raw payload spells the campaign attributes, the metrics a project passes through
+// to the marts, and the unions over every enabled platform.
+const registry = require("./platform_registry.json");
+
+const platforms = Object.keys(registry.platforms);
 const campaignStatuses = ["active", "paused", "removed", "unknown"];
 
-const attributes = {
-  google_ads: {
-    accountName: "json_value(payload, '$.customer.descriptiveName')",
-    campaignName: "json_value(payload, '$.campaign.name')",
-    campaignStatus: `case json_value(payload, '$.campaign.status')
-      when 'ENABLED' then 'active'
-      when 'PAUSED' then 'paused'
-      when 'REMOVED' then 'removed'
+const varOf = (name) => dataform.projectConfig.vars[name];
+
+// A platform is on unless the project sets ad_reporting__<platform>_enabled to false (Fivetran's
+// switch): its raw table stays declared, so its staging model still compiles, disabled.
+function isEnabled(platform) {
+  const value = varOf(`ad_reporting__${platform}_enabled`);
+  return value === undefined || !/^(false|0|no|off)$/i.test(String(value).trim());
+}
+
+function enabledPlatforms() {
+  return platforms.filter(isEnabled);
+}
+
+const sqlString = (text) => `'${String(text).replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+
+// Statuses are matched upper-cased: platforms and their exports differ in case ('BudgetPaused').
+const attributes = Object.fromEntries(
+  platforms.map((platform) => {
+    const { payload, statuses } = registry.platforms[platform];
+    const status = Object.entries(statuses)
+      .map(([raw, normalised]) => `when ${sqlString(raw.toUpperCase())} then ${sqlString(normalised)}`)
+      .join("\n      ");
+    return [
+      platform,
+      {
+        accountName: `json_value(payload, ${sqlString(payload.account_name)})`,
+        campaignName: `json_value(payload, ${sqlString(payload.campaign_name)})`,
+        campaignStatus: `case upper(json_value(payload, ${sqlString(payload.campaign_status)}))
+      ${status}
       else 'unknown'
     end`
-  },
-  meta_ads: {
-    accountName: "json_value(payload, '$.account_name')",
-    campaignName: "json_value(payload, '$.campaign_name')",
-    campaignStatus: `case json_value(payload, '$.campaign_effective_status')
-      when 'ACTIVE' then 'active'
-      when 'PAUSED' then 'paused'
-      when 'CAMPAIGN_PAUSED' then 'paused'
-      when 'DELETED' then 'removed'
-      when 'ARCHIVED' then 'removed'
-      else 'unknown'
-    end`
-  },
-  microsoft_ads: {
-    accountName: "json_value(payload, '$.AccountName')",
-    campaignName: "json_value(payload, '$.CampaignName')",
-    campaignStatus: `case lower(json_value(payload, '$.CampaignStatus'))
-      when 'active' then 'active'
-      when 'paused' then 'paused'
-      when 'budgetpaused' then 'paused'
-      when 'deleted' then 'removed'
-      else 'unknown'
-    end`
-  }
-};
+      }
+    ];
+  })
+);
 
 // A staging model's rows: its segments (rows of one key within the winning run, e.g. one per
 // device) summed per natural key. `segments` has the key, the attributes and metrics of each raw
@@ -58,6 +61,7 @@ function summedSegments(platform, segments) {
     sum(spend) as spend,
     sum(conversions) as conversions,
     sum(conversion_value) as conversion_value,
+    ${passthroughMetrics(platform).map(({ name }) => `sum(${name}) as ${name},`).join("\n    ")}
     count(*) as segments,
     max(_ingested_at) as ingested_at,
     max(_run_id) as run_id,
@@ -95,9 +99,71 @@ function conversionActionTypes() {
   return types.length === 0 ? "cast(null as string)" : types.map((type) => `'${type.replace(/'/g, "\\'")}'`).join(", ");
 }
 
+// Extra metrics a project passes through to the marts without editing a model (Fivetran's
+// *_passthrough_metrics): var ad_reporting__<platform>_passthrough_metrics lists name:json_path
+// pairs separated by "|", e.g. "video_views:$.metrics.videoViews". Each becomes a FLOAT64 column
+// of the platform's staging model (0 where the payload lacks it), summed into the marts; platforms
+// without it give NULL there. Adding one to a built project needs a --full-refresh of the marts.
+const standardColumns = new Set(["date", "platform", "account_id", "account_name", "campaign_id", "campaign_name", "campaign_status", "channel", "currency", "impressions", "clicks", "spend", "conversions", "conversion_value", "segments", "ingested_at", "run_id", "changed_at", "spend_reporting", "conversion_value_reporting", "reporting_currency", "statistics_changed_at", "campaigns", "ctr", "cpc", "cpm", "cpa", "roas"]);
+
+function passthroughMetrics(platform) {
+  const setting = varOf(`ad_reporting__${platform}_passthrough_metrics`);
+  if (setting === undefined || String(setting).trim() === "") return [];
+  return String(setting)
+    .split("|")
+    .filter((entry) => entry.trim() !== "")
+    .map((entry) => {
+      const at = entry.indexOf(":");
+      const name = entry.slice(0, at).trim();
+      const path = entry.slice(at + 1).trim();
+      if (at <= 0 || !/^[a-z][a-z0-9_]*$/.test(name) || standardColumns.has(name) || !/^\$[^']*$/.test(path)) {
+        throw new Error(`ad_reporting__${platform}_passthrough_metrics: "${entry}" is not name:$.json.path (a new lower-case column name, a JSON path without quotes)`);
+      }
+      return { name, path };
+    });
+}
+
+// Every enabled platform's pass-through metric names, in a stable order: the unions' and marts' extra columns.
+function allPassthroughMetrics() {
+  return [...new Set(enabledPlatforms().flatMap((platform) => passthroughMetrics(platform).map(({ name }) => name)))].sort();
+}
+
+// A staging model's pass-through metrics read from its payload, each followed by a comma.
+function passthroughSelect(platform) {
+  return passthroughMetrics(platform)
+    .map(({ name, path }) => `coalesce(safe_cast(json_value(payload, ${sqlString(path)}) as float64), 0) as ${name},`)
+    .join("\n    ");
+}
+
+// The pass-through metrics for a mart's select list, each followed by a comma: as they are, or summed.
+function passthroughSums(aggregate) {
+  return allPassthroughMetrics()
+    .map((name) => (aggregate ? `sum(${name}) as ${name},` : `${name},`))
+    .join("\n    ");
+}
+
+// Column docs of the pass-through metrics: one platform's, or every enabled platform's.
+function passthroughColumns(platform) {
+  const names = platform === undefined ? allPassthroughMetrics() : passthroughMetrics(platform).map(({ name }) => name);
+  return Object.fromEntries(names.map((name) => [name, `Pass-through metric ${name} (var ad_reporting__<platform>_passthrough_metrics); NULL for platforms that do not pass it.`]));
+}
+
+// One select of every enabled platform's stg_<platform>__<entity>, unioned: the daily statistics
+// with each pass-through metric in one place (NULL where a platform lacks it).
+function unionAll(ref, entity) {
+  const branches = enabledPlatforms().map((platform) => {
+    if (entity !== "campaign_daily") return `select * from ${ref(`stg_${platform}__${entity}`)}`;
+    const own = new Set(passthroughMetrics(platform).map(({ name }) => name));
+    const extra = allPassthroughMetrics().map((name) => (own.has(name) ? name : `cast(null as float64) as ${name}`));
+    return `select ${[...Object.keys(stagingColumns), ...extra].join(", ")} from ${ref(`stg_${platform}__${entity}`)}`;
+  });
+  if (branches.length === 0) throw new Error("every platform is disabled (vars ad_reporting__<platform>_enabled): the marts need at least one");
+  return branches.join("\nunion all\n");
+}
+
 const stagingColumns = {
   date: "Day of the statistics, in the ad account's own time zone.",
-  platform: "Ad platform: google_ads, meta_ads or microsoft_ads.",
+  platform: `Ad platform: ${platforms.join(", ")}.`,
   account_id: "Ad account id on the platform.",
   account_name: "Ad account name as the platform reported it.",
   campaign_id: "Campaign id on the platform.",
@@ -136,4 +202,25 @@ const loadColumns = {
   changed_at: "Start of the transform that first saw this load: what the staging models process in order."
 };
 
-module.exports = { platforms, campaignStatuses, attributes, summedSegments, observations, conversionActionTypes, stagingColumns, observationColumns, loadColumns };
+const rawColumns = Object.fromEntries(registry.raw_columns.map(({ name, description }) => [name, description]));
+
+module.exports = {
+  registry,
+  platforms,
+  isEnabled,
+  enabledPlatforms,
+  campaignStatuses,
+  attributes,
+  summedSegments,
+  observations,
+  conversionActionTypes,
+  passthroughMetrics,
+  passthroughSelect,
+  passthroughSums,
+  passthroughColumns,
+  unionAll,
+  stagingColumns,
+  observationColumns,
+  loadColumns,
+  rawColumns
+};

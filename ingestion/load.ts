@@ -10,26 +10,13 @@ import { Effect } from "effect"
 import { quoteIdentifier } from "../runner/target.ts"
 import { Warehouse } from "../runner/warehouse.ts"
 import type { RawColumn } from "./core/source.ts"
+import { rawColumns } from "./core/platforms.ts"
 import { RawZone } from "./raw-zone.ts"
 
 export const RAW_DATASET = "raw"
 
-/** The raw table of every platform; also what BigQuery's raw tables are created with. */
-export const rawColumns: ReadonlyArray<RawColumn> = [
-  { name: "_run_id", type: "STRING", description: "Ingestion run that wrote the row." },
-  { name: "_ingested_at", type: "TIMESTAMP", description: "When that run started (UTC)." },
-  { name: "_source", type: "STRING", description: "Platform the row came from." },
-  { name: "_stream", type: "STRING", description: "Stream of the platform (campaign_daily)." },
-  { name: "_account_id", type: "STRING", description: "Ad account the run fetched." },
-  { name: "_window_start", type: "DATE", description: "First day of the window the run fetched." },
-  { name: "_window_end", type: "DATE", description: "Last day of the window the run fetched." },
-  { name: "_record_hash", type: "STRING", description: "SHA-256 of the payload as received." },
-  { name: "_schema_version", type: "INT64", description: "Version of this envelope." },
-  { name: "account_id", type: "STRING", description: "Natural key: ad account." },
-  { name: "campaign_id", type: "STRING", description: "Natural key: campaign." },
-  { name: "date", type: "DATE", description: "Natural key: day, in the account's time zone." },
-  { name: "payload", type: "JSON", description: "The row exactly as the platform's API returned it." }
-]
+/** The raw table of every platform (from the platform registry); also what BigQuery's raw tables are created with. */
+export { rawColumns } from "./core/platforms.ts"
 
 export const quarantineColumns: ReadonlyArray<RawColumn> = [
   { name: "_run_id", type: "STRING", description: "Ingestion run that rejected the record." },

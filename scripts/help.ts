@@ -2,6 +2,7 @@
  * Every command's --help text. Kept apart from the commands so that `mdp <command> --help` prints
  * without loading a command, its SDKs or Effect.
  */
+import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 
 export const ingestHelp = `Usage: mdp ingest [options]
 
@@ -11,7 +12,7 @@ With no config/settings.yaml the sample sources are used: no credentials, no net
 
 Options:
   --from YYYY-MM-DD --to YYYY-MM-DD   backfill this window instead (days up to yesterday)
-  --source NAME                        only this source (repeat or comma-separate): google_ads, meta_ads, microsoft_ads
+  --source NAME                        only this source (repeat or comma-separate): ${KNOWN_PLATFORMS.join(", ")}
   --config FILE                        settings file (default: config/settings.yaml)
   --warehouse FILE                     DuckDB file (default: from settings, else data/warehouse.duckdb)
   --target local|gcp                   local (DuckDB, data/raw) or gcp (Cloud Storage + BigQuery; default: settings)
@@ -30,7 +31,7 @@ did not change.
 Options:
   --from YYYY-MM-DD --to YYYY-MM-DD   backfill this window (default: each account from its last
                                        complete day with its look-back; 90 days the first time)
-  --source NAME                        only this source (repeatable): google_ads, meta_ads, microsoft_ads
+  --source NAME                        only this source (repeatable): ${KNOWN_PLATFORMS.join(", ")}
   --full-refresh                       rebuild incremental marts from scratch
   --warehouse FILE                     DuckDB file (default: data/warehouse.duckdb)
   --config FILE                        settings file (default: config/settings.yaml)

@@ -1,7 +1,9 @@
 /** `mdp ingest`: pull ad platform statistics into the raw zone and load them into the warehouse. */
 import path from "node:path"
 import { Effect, Layer } from "effect"
-import { readSettings, sourcesFrom, KNOWN_PLATFORMS, DEFAULT_SETTINGS_FILE, type Settings } from "../../ingestion/config.ts"
+import { DEFAULT_SETTINGS_FILE, readSettings, type Settings } from "../../app/settings.ts"
+import { sourcesFrom } from "../../app/sources.ts"
+import { KNOWN_PLATFORMS } from "../../ingestion/core/platforms.ts"
 import { SourceRegistry } from "../../ingestion/core/source.ts"
 import { ingest, type IngestSummary } from "../../ingestion/ingest.ts"
 import { loadRawZone, loadReferenceRates, type LoadSummary } from "../../ingestion/load.ts"

@@ -2,7 +2,7 @@
 import path from "node:path"
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { Clock, Effect, type Layer } from "effect"
-import { dataformVars } from "../../ingestion/config.ts"
+import { dataformVars } from "../../app/settings.ts"
 import { makeLocalRawZone } from "../../ingestion/raw-zone.ts"
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import path from "node:path"
 import { Effect } from "effect"
+import { KNOWN_PLATFORMS, platformEntry } from "../../ingestion/core/platforms.ts"
 import type { RunSummary } from "../../runner/transform.ts"
 import { translate } from "../../runner/translate.ts"
 import { Warehouse, type Row } from "../../runner/warehouse.ts"
@@ -199,7 +200,7 @@ export const renderReport = (data: ReportData): string => {
 <script>${chartJs()}</script>
 <script>
 const report = ${payload};
-const colours = { google_ads: "#4285f4", meta_ads: "#7b5cd6", microsoft_ads: "#00a4ef" };
+const colours = ${JSON.stringify(Object.fromEntries(KNOWN_PLATFORMS.map((platform) => [platform, platformEntry(platform)?.colour])))};
 const days = [...new Set(report.series.map((r) => r.date))];
 const platforms = [...new Set(report.series.map((r) => r.platform))];
 const dataset = (field) => platforms.map((platform) => ({

@@ -20,6 +20,8 @@ import path from "node:path"
 import { parse as parseCsv } from "csv-parse"
 import { Array as Arr, Effect, Result, Schema, Stream } from "effect"
 import { checkedRecord, decodeOrReject } from "../../core/checks.ts"
+import { isValidTimeZone } from "../../core/dates.ts"
+import type { PlatformSource } from "../../core/platform-source.ts"
 import { SourceError } from "../../core/errors.ts"
 import { rejected, type AccountInfo, type CheckedMetrics, type DateWindow, type FetchedRecord } from "../../core/model.ts"
 import { fromAsyncIterableInBatches, type AdsSource } from "../../core/source.ts"
@@ -279,3 +281,29 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
 
   return { name: definition.name, stream: "campaign_daily", lookbackDays: settings.lookbackDays, accounts, fetch }
 }
+
+const FileExportSettingsSection = Schema.Struct({
+  enabled: Schema.optionalKey(Schema.Boolean),
+  folder: Schema.String,
+  format: Schema.optionalKey(Schema.Literals(["csv", "ndjson"])),
+  time_zone: Schema.optionalKey(Schema.String.check(Schema.makeFilter((zone) => isValidTimeZone(zone) || `"${zone}" is not an IANA time zone`))),
+  lookback_days: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
+})
+
+/**
+ * A platform read from exported files, in the settings as `sources.<platform>`: `folder`,
+ * `format` (csv or ndjson), `time_zone` of the export's days, `lookback_days`.
+ */
+export const fileExportPlatform = <A>(definition: FileSourceDefinition<A>, defaultLookbackDays: number): PlatformSource<typeof FileExportSettingsSection.Type> => ({
+  settings: FileExportSettingsSection,
+  make: (section, context) =>
+    Effect.succeed(
+      makeFileSource(definition, {
+        folder: path.resolve(context.baseDir, section.folder),
+        format: section.format ?? "csv",
+        timeZone: section.time_zone ?? "UTC",
+        lookbackDays: section.lookback_days ?? defaultLookbackDays,
+        spillFolder: context.scratchFolder
+      })
+    )
+})

@@ -1,6 +1,5 @@
 /** Microsoft Advertising from exported reports: the whole connector is this declaration. */
-import type { FileSourceDefinition, FileSourceSettings } from "../files/source.ts"
-import { makeFileSource } from "../files/source.ts"
+import { fileExportPlatform, makeFileSource, type FileSourceDefinition, type FileSourceSettings } from "../files/source.ts"
 import { MicrosoftAdsReportRow } from "./schema.ts"
 
 export const MICROSOFT_ADS = "microsoft_ads"
@@ -19,3 +18,5 @@ export const microsoftAdsDefinition: FileSourceDefinition<MicrosoftAdsReportRow>
 }
 
 export const makeMicrosoftAdsSource = (settings: FileSourceSettings) => makeFileSource(microsoftAdsDefinition, settings)
+
+export const platformSource = fileExportPlatform(microsoftAdsDefinition, 7)

@@ -82,4 +82,7 @@ const makeSource = (platform: "google_ads" | "meta_ads", options: SampleOptions)
   }
 }
 
+/** The platforms the sample stands in for. */
+export const SAMPLE_PLATFORMS: ReadonlyArray<string> = ["google_ads", "meta_ads"]
+
 export const makeSampleSources = (options: SampleOptions): ReadonlyArray<AdsSource> => [makeSource("google_ads", options), makeSource("meta_ads", options)]

@@ -1,0 +1,38 @@
+/**
+ * The sources a run ingests from, made from the settings: the sample (the embedded default) and
+ * every platform whose section is present and not disabled, each by its folder's
+ * `ingestion/sources/<platform>/source.ts`, found through the platform registry.
+ */
+import path from "node:path"
+import { Effect } from "effect"
+import { ConfigError } from "../ingestion/core/errors.ts"
+import { isEnabledSection } from "../ingestion/core/platform-source.ts"
+import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
+import type { AdsSource } from "../ingestion/core/source.ts"
+import { SAMPLE_PLATFORMS, makeSampleSources } from "../ingestion/sources/sample/source.ts"
+import { platformSection, type Settings } from "./settings.ts"
+
+/** The sources the settings enable. Live sources need their secrets in the environment. */
+export const sourcesFrom = Effect.fn("Sources.fromSettings")(function* (settings: Settings, baseDir: string) {
+  // Beside the project's other local state rather than in /tmp, which can be memory.
+  const context = { baseDir, scratchFolder: path.resolve(baseDir, "data", "tmp") }
+  const sections: Readonly<Record<string, unknown>> = settings.sources ?? {}
+  const configured = KNOWN_PLATFORMS.filter((platform) => sections[platform] !== undefined && isEnabledSection(sections[platform]))
+  const sources: Array<AdsSource> = []
+  const sample = settings.sources?.sample
+  if (sample === undefined ? !configured.some((platform) => SAMPLE_PLATFORMS.includes(platform)) : sample.enabled !== false) {
+    const overlap = configured.filter((platform) => SAMPLE_PLATFORMS.includes(platform))
+    if (overlap.length > 0) {
+      return yield* new ConfigError({
+        key: "sources.sample",
+        reason: `the sample produces ${SAMPLE_PLATFORMS.join(" and ")} data; disable it (enabled: false) when a source of ${overlap.join(" or ")} is on`
+      })
+    }
+    sources.push(...makeSampleSources({ seed: sample?.seed ?? 42, ...(sample?.campaigns_per_account === undefined ? {} : { campaignsPerAccount: sample.campaigns_per_account }) }))
+  }
+  for (const platform of configured) {
+    const { platformSource, section } = yield* platformSection(platform, sections[platform])
+    sources.push(yield* platformSource.make(section, context))
+  }
+  return sources
+})
