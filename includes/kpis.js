@@ -1,18 +1,17 @@
-// KPI definitions, once: ratios of sums, NULL where the denominator is 0 (never averages of ratios).
+// The KPI columns of the marts, from includes/kpis.json (which the report reads too).
+const { kpis } = require("./kpis.json");
+
+// Each KPI as a column of the given measures' expressions (a mart passes its own column names).
 function ratios(impressions, clicks, spend, conversions, conversionValue) {
-  return `safe_divide(${clicks}, ${impressions}) as ctr,
-    safe_divide(${spend}, ${clicks}) as cpc,
-    safe_divide(1000 * ${spend}, ${impressions}) as cpm,
-    safe_divide(${spend}, ${conversions}) as cpa,
-    safe_divide(${conversionValue}, ${spend}) as roas`;
+  const measures = { impressions, clicks, spend, conversions, conversion_value: conversionValue };
+  return Object.entries(kpis)
+    .map(([name, kpi]) => {
+      const numerator = kpi.scale === 1 ? measures[kpi.numerator] : `${kpi.scale} * ${measures[kpi.numerator]}`;
+      return `safe_divide(${numerator}, ${measures[kpi.denominator]}) as ${name}`;
+    })
+    .join(",\n    ");
 }
 
-const ratioColumns = {
-  ctr: "Click-through rate: clicks / impressions; NULL without impressions.",
-  cpc: "Cost per click: spend / clicks; NULL without clicks.",
-  cpm: "Cost per thousand impressions: 1000 * spend / impressions; NULL without impressions.",
-  cpa: "Cost per acquisition: spend / conversions; NULL without conversions.",
-  roas: "Return on ad spend: conversion_value / spend; NULL without spend."
-};
+const ratioColumns = Object.fromEntries(Object.entries(kpis).map(([name, kpi]) => [name, kpi.description]));
 
 module.exports = { ratios, ratioColumns };

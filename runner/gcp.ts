@@ -9,12 +9,18 @@ import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
 import type { BigQuery } from "@google-cloud/bigquery"
 import type { v1 } from "@google-cloud/dataform"
-import { describeCause } from "../ingestion/core/redact.ts"
-
-type DataformClient = v1.DataformClient
 import { Duration, Effect, Schedule, Schema } from "effect"
 import type { ProjectGraph } from "./graph.ts"
 import { targetLabel } from "./target.ts"
+
+type DataformClient = v1.DataformClient
+
+// The first line of a Google Cloud client's error. The command line redacts every message it
+// prints (scripts/cli-support.ts), so secrets an error might echo never reach the terminal.
+const describeCause = (cause: unknown): string => {
+  const text = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0] ?? ""
+  return text.length > 300 ? `${text.slice(0, 297)}…` : text
+}
 
 /** A Google Cloud call of the runner failed, or the workflow did not succeed. */
 export class CloudRunError extends Schema.TaggedError<CloudRunError>()("CloudRunError", {

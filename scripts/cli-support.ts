@@ -7,8 +7,10 @@ import os from "node:os"
 import path from "node:path"
 import { parseArgs, type ParseArgsConfig } from "node:util"
 import { Cause, Clock, Effect, Exit, Schema } from "effect"
+import { repositoryRoot } from "../app/paths.ts"
+import { redactSecrets } from "../ingestion/core/redact.ts"
 
-export const repositoryRoot = path.resolve(import.meta.dirname, "..")
+export { repositoryRoot }
 
 export const defaults = {
   projectDir: repositoryRoot,
@@ -136,7 +138,7 @@ export const runCommand = async (program: Effect.Effect<number, unknown>): Promi
   const exit = await Effect.runPromiseExit(onCommandClock(program))
   if (Exit.isSuccess(exit)) return exit.value
   const { message, hint } = describeFailure(exit.cause)
-  process.stderr.write(`error: ${message}\n${hint === undefined ? "" : `hint: ${hint}\n`}`)
+  process.stderr.write(`error: ${redactSecrets(message)}\n${hint === undefined ? "" : `hint: ${hint}\n`}`)
   return 1
 }
 

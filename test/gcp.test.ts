@@ -17,7 +17,7 @@ import { ndjsonLines, type RunManifest } from "../ingestion/raw-zone.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { MAX_FAILED_POLLS, dataformRunArguments, estimateCosts, runWithDataformCli, runWorkflow } from "../runner/gcp.ts"
 import { toProjectGraph } from "../runner/graph.ts"
-import { resolveSettings, runIngestion } from "../scripts/commands/ingest.ts"
+import { resolveSettings, runIngestion } from "../app/ingestion.ts"
 
 // A throwaway service account: the clients sign a JWT with it and exchange it at Google's token
 // endpoint, which is intercepted like everything else.

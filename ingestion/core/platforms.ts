@@ -20,7 +20,17 @@ export const KNOWN_PLATFORMS: ReadonlyArray<string> = Object.keys(entries)
 
 export const platformEntry = (platform: string): PlatformEntry | undefined => entries[platform]
 
-export const isKnownPlatform = (platform: string): boolean => Object.hasOwn(entries, platform)
-
 /** The columns of every platform's raw table. */
 export const rawColumns = registry.raw_columns as ReadonlyArray<RawColumn>
+
+export const quarantineColumns: ReadonlyArray<RawColumn> = [
+  { name: "_run_id", type: "STRING", description: "Ingestion run that rejected the record." },
+  { name: "_ingested_at", type: "TIMESTAMP", description: "When that run started (UTC)." },
+  { name: "_source", type: "STRING", description: "Platform the record came from." },
+  { name: "_account_id", type: "STRING", description: "Ad account the run fetched." },
+  { name: "reason", type: "STRING", description: "Why the record was rejected." },
+  { name: "payload", type: "JSON", description: "The record as received." }
+]
+
+/** Each platform's raw table, in the raw dataset. */
+export const rawTableName = (platform: string): string => `${platform}__campaign_daily`

@@ -11,7 +11,7 @@ import { Effect, Exit, Schema } from "effect"
 import type { RawZoneError } from "../core/errors.ts"
 import { describeCause } from "../core/redact.ts"
 import type { RawColumn } from "../core/source.ts"
-import { quarantineColumns, rawColumns, rawTableName } from "../load.ts"
+import { quarantineColumns, rawColumns, rawTableName } from "../core/platforms.ts"
 import type { RawZone } from "../raw-zone.ts"
 
 /** A BigQuery call failed; the message is BigQuery's own first line. */

@@ -10,7 +10,8 @@ import { Warehouse, type WarehouseError } from "../../runner/warehouse.ts"
 import { clockDate, defaults, formatDuration, runsDirFor, list, parse, repositoryRoot, table } from "../cli-support.ts"
 import { pipelineHelp, reportHelp, statusHelp } from "../help.ts"
 import { collectReportData, freshnessLines, readFreshness, renderReport } from "../report/build.ts"
-import { printIngestSummary, resolveSettings, runIngestion } from "./ingest.ts"
+import { resolveSettings, runIngestion } from "../../app/ingestion.ts"
+import { ingestProgress, printIngestSummary } from "./ingest.ts"
 import { printSummary } from "./transform.ts"
 
 const reportFile = path.join(repositoryRoot, "data", "report", "index.html")
@@ -73,6 +74,7 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
     console.log("1/3 Ingest and load")
     let stepStart = Date.now()
     const { summary: ingestion, loaded } = yield* runIngestion(resolved, {
+      ...ingestProgress,
       ...(values.from === undefined ? {} : { from: values.from }),
       ...(values.to === undefined ? {} : { to: values.to }),
       sources: list(values.source),

@@ -12,7 +12,7 @@ import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from
 import { ConfigError } from "../../ingestion/core/errors.ts"
 import { UsageError, clockDate, defaults, runsDirFor, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
 import { compileHelp, transformHelp, testHelp } from "../help.ts"
-import { resolveSettings } from "./ingest.ts"
+import { resolveSettings } from "../../app/ingestion.ts"
 
 const projectOptions = {
   "project-dir": { type: "string" },

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import path from "node:path"
 import { Effect } from "effect"
+import kpiDefinitions from "../../includes/kpis.json" with { type: "json" }
 import { KNOWN_PLATFORMS, platformEntry } from "../../ingestion/core/platforms.ts"
 import type { RunSummary } from "../../runner/transform.ts"
 import { translate } from "../../runner/translate.ts"
@@ -15,6 +16,21 @@ import { Warehouse, type Row } from "../../runner/warehouse.ts"
 
 const PERIOD_DAYS = 28
 const MIN_SPEND_FOR_RANKING = 50
+
+type Measure = "impressions" | "clicks" | "spend" | "conversions" | "conversion_value"
+type Kpi = keyof typeof kpiDefinitions.kpis
+
+// The KPIs as the marts define them (includes/kpis.json): a ratio of sums, NULL without a denominator.
+const kpiSql = (kpi: Kpi, measures: Readonly<Partial<Record<Measure, string>>>): string => {
+  const { numerator, denominator, scale } = kpiDefinitions.kpis[kpi]
+  return `safe_divide(${scale === 1 ? "" : `${scale} * `}${measures[numerator as Measure]}, ${measures[denominator as Measure]}) as ${kpi}`
+}
+
+const kpiValue = (kpi: Kpi, measures: Readonly<Partial<Record<Measure, number>>>): number | null => {
+  const { numerator, denominator, scale } = kpiDefinitions.kpis[kpi]
+  const below = measures[denominator as Measure] ?? 0
+  return below === 0 ? null : (scale * (measures[numerator as Measure] ?? 0)) / below
+}
 
 const queries = {
   bounds: "select max(date) as last_day, min(date) as first_day, max(reporting_currency) as currency from marts.platform_performance_daily",
@@ -31,7 +47,7 @@ const queries = {
     order by date, platform`,
   campaigns: `with bounds as (select max(date) as last_day from marts.campaign_performance_daily)
     select platform, account_name, campaign_name, sum(spend_reporting) as spend, sum(conversions) as conversions,
-      safe_divide(sum(conversion_value_reporting), sum(spend_reporting)) as roas
+      ${kpiSql("roas", { spend: "sum(spend_reporting)", conversion_value: "sum(conversion_value_reporting)" })}
     from marts.campaign_performance_daily cross join bounds
     where date > date_sub(last_day, interval ${PERIOD_DAYS} day)
     group by platform, account_name, campaign_name
@@ -133,7 +149,8 @@ export const renderReport = (data: ReportData): string => {
     const spend = Number(row["spend"] ?? 0)
     const conversions = Number(row["conversions"] ?? 0)
     const value = Number(row["conversion_value"] ?? 0)
-    return { spend, conversions, cpa: conversions > 0 ? spend / conversions : null, roas: spend > 0 ? value / spend : null }
+    const measures = { spend, conversions, conversion_value: value }
+    return { spend, conversions, cpa: kpiValue("cpa", measures), roas: kpiValue("roas", measures) }
   }
   const now = kpi(current)
   const before = kpi(previous)

@@ -9,25 +9,11 @@
 import { Effect } from "effect"
 import { quoteIdentifier } from "../runner/target.ts"
 import { Warehouse } from "../runner/warehouse.ts"
-import type { RawColumn } from "./core/source.ts"
-import { rawColumns } from "./core/platforms.ts"
-import { RawZone } from "./raw-zone.ts"
+import type { RawColumn } from "../ingestion/core/source.ts"
+import { quarantineColumns, rawColumns, rawTableName } from "../ingestion/core/platforms.ts"
+import { RawZone } from "../ingestion/raw-zone.ts"
 
 export const RAW_DATASET = "raw"
-
-/** The raw table of every platform (from the platform registry); also what BigQuery's raw tables are created with. */
-export { rawColumns } from "./core/platforms.ts"
-
-export const quarantineColumns: ReadonlyArray<RawColumn> = [
-  { name: "_run_id", type: "STRING", description: "Ingestion run that rejected the record." },
-  { name: "_ingested_at", type: "TIMESTAMP", description: "When that run started (UTC)." },
-  { name: "_source", type: "STRING", description: "Platform the record came from." },
-  { name: "_account_id", type: "STRING", description: "Ad account the run fetched." },
-  { name: "reason", type: "STRING", description: "Why the record was rejected." },
-  { name: "payload", type: "JSON", description: "The record as received." }
-]
-
-export const rawTableName = (platform: string): string => `${platform}__campaign_daily`
 
 const duckdbType: Readonly<Record<RawColumn["type"], string>> = {
   STRING: "VARCHAR",

@@ -1,0 +1,140 @@
+/**
+ * The composition root of a run: the settings resolved into a target (local, or Google Cloud),
+ * and the services ingestion and loading run with, built for it. Commands parse their arguments,
+ * call these and print; nothing here prints.
+ */
+import path from "node:path"
+import { Effect, Layer } from "effect"
+import type { AccountInfo, DateWindow } from "../ingestion/core/model.ts"
+import { ConfigError } from "../ingestion/core/errors.ts"
+import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
+import { SourceRegistry } from "../ingestion/core/source.ts"
+import { requireGoogleCredentials } from "../ingestion/gcp/credentials.ts"
+import { ingest, type IngestSummary } from "../ingestion/ingest.ts"
+import { RawZone, type AccountOutcome } from "../ingestion/raw-zone.ts"
+import { Warehouse } from "../runner/warehouse.ts"
+import { loadRawZone, loadReferenceRates, type LoadSummary } from "./load.ts"
+import { repositoryRoot } from "./paths.ts"
+import { DEFAULT_SETTINGS_FILE, readSettings, type Settings } from "./settings.ts"
+import { sourcesFrom } from "./sources.ts"
+
+export interface GcpTarget {
+  readonly project: string
+  readonly location: string
+  readonly bucket: string
+  readonly prefix: string
+  readonly dataset: string
+  readonly repository: string | undefined
+  readonly gitCommitish: string
+  readonly schemaSuffix: string | undefined
+  readonly runWith: "api" | "cli"
+  readonly dataformCredentials: string
+}
+
+export interface IngestionSettings {
+  readonly settings: Settings
+  readonly configFile: string
+  readonly warehouseFile: string
+  readonly rawZoneRoot: string
+  /** Set when the target is Google Cloud. */
+  readonly gcp: GcpTarget | undefined
+}
+
+/**
+ * The settings file read and the target chosen: where the raw zone and the warehouse are, and the
+ * Google Cloud project when the target is gcp (whose credentials must then be found).
+ */
+export const resolveSettings = Effect.fn("App.resolveSettings")(function* (
+  configFlag: string | undefined,
+  warehouseFlag: string | undefined,
+  targetFlag?: "local" | "gcp"
+) {
+  const configFile = path.resolve(repositoryRoot, configFlag ?? DEFAULT_SETTINGS_FILE)
+  const settings = yield* readSettings(configFile, configFlag !== undefined)
+  const target = targetFlag ?? settings.target ?? "local"
+  let gcp: GcpTarget | undefined
+  if (target === "gcp") {
+    if (settings.gcp === undefined) {
+      return yield* new ConfigError({ key: "gcp", reason: `the gcp target needs a gcp section (project, raw_bucket, …) in ${configFile}; see config/settings.example.yaml` })
+    }
+    yield* requireGoogleCredentials()
+    gcp = {
+      project: settings.gcp.project,
+      location: settings.gcp.location ?? "EU",
+      bucket: settings.gcp.raw_bucket,
+      prefix: settings.gcp.raw_prefix ?? "",
+      dataset: settings.gcp.raw_dataset ?? "raw",
+      repository: settings.gcp.dataform_repository,
+      gitCommitish: settings.gcp.git_commitish ?? "main",
+      schemaSuffix: settings.gcp.schema_suffix,
+      runWith: settings.gcp.run_with ?? "api",
+      dataformCredentials: path.resolve(repositoryRoot, settings.gcp.dataform_credentials ?? ".df-credentials.json")
+    }
+  }
+  return {
+    settings,
+    configFile,
+    warehouseFile: path.resolve(repositoryRoot, warehouseFlag ?? settings.warehouse ?? "data/warehouse.duckdb"),
+    rawZoneRoot: gcp === undefined ? path.resolve(repositoryRoot, settings.raw_zone ?? "data/raw") : `gs://${gcp.bucket}/${gcp.prefix}`,
+    gcp
+  } satisfies IngestionSettings
+})
+
+// The Google Cloud clients load only for the gcp target.
+const gcpModules = () =>
+  Effect.promise(async () => ({
+    ...(await import("@google-cloud/bigquery")),
+    ...(await import("@google-cloud/storage")),
+    ...(await import("../ingestion/gcp/bigquery-load.ts")),
+    ...(await import("../ingestion/gcp/gcs-raw-zone.ts"))
+  }))
+
+const rawZoneLayer = (resolved: IngestionSettings) =>
+  Effect.gen(function* () {
+    if (resolved.gcp === undefined) return RawZone.layerLocal(resolved.rawZoneRoot)
+    const { Storage, layerGcs } = yield* gcpModules()
+    return layerGcs(new Storage({ projectId: resolved.gcp.project }), resolved.gcp.bucket, resolved.gcp.prefix)
+  })
+
+export interface IngestRunOptions {
+  readonly from?: string
+  readonly to?: string
+  readonly sources: ReadonlyArray<string>
+  readonly concurrency?: number
+  readonly load: boolean
+  /** Progress: an account's fetch starts, and ends. */
+  readonly onAccountStart?: (source: string, account: AccountInfo, window: DateWindow) => void
+  readonly onAccountEnd?: (outcome: AccountOutcome) => void
+}
+
+/** Ingestion then loading into the target's warehouse; shared by `mdp ingest` and `mdp pipeline`. */
+export const runIngestion = Effect.fn("App.runIngestion")(function* (resolved: IngestionSettings, options: IngestRunOptions) {
+  const sources = yield* sourcesFrom(resolved.settings, repositoryRoot)
+  const summary: IngestSummary = yield* ingest({
+    sources: options.sources,
+    ...(options.from === undefined ? {} : { from: options.from }),
+    ...(options.to === undefined ? {} : { to: options.to }),
+    initialDays: resolved.settings.initial_days ?? 90,
+    concurrency: options.concurrency ?? resolved.settings.concurrency ?? 4,
+    ...(options.onAccountStart === undefined ? {} : { onAccountStart: options.onAccountStart }),
+    ...(options.onAccountEnd === undefined ? {} : { onAccountEnd: options.onAccountEnd })
+  }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), yield* rawZoneLayer(resolved))))
+  const platforms = [...new Set([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)])]
+  if (!options.load) return { summary, loaded: undefined }
+  if (resolved.gcp !== undefined) {
+    const gcp = resolved.gcp
+    const { BigQuery, Storage, ensureBigQueryRawTables, loadRawZoneIntoBigQuery, makeGcsLoadLedger, makeGcsRawZone } = yield* gcpModules()
+    const bigquery = new BigQuery({ projectId: gcp.project, location: gcp.location })
+    const storage = new Storage({ projectId: gcp.project })
+    const target = { project: gcp.project, dataset: gcp.dataset, location: gcp.location }
+    yield* ensureBigQueryRawTables(bigquery, target, platforms)
+    const ledger = makeGcsLoadLedger(storage, gcp.bucket, gcp.prefix, `${gcp.project}.${gcp.dataset}`)
+    const result = yield* loadRawZoneIntoBigQuery(bigquery, makeGcsRawZone(storage, gcp.bucket, gcp.prefix), target, ledger)
+    return { summary, loaded: { files: result.loaded, rows: summary.rows, quarantined: summary.quarantined, skipped: result.alreadyLoaded } satisfies LoadSummary }
+  }
+  const loaded: LoadSummary = yield* loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(
+    Effect.andThen(loadRawZone(platforms)),
+    Effect.provide(Layer.mergeAll(RawZone.layerLocal(resolved.rawZoneRoot), Warehouse.layerDuckDB(resolved.warehouseFile)))
+  )
+  return { summary, loaded }
+})

@@ -1,0 +1,4 @@
+/** The repository (the Dataform project and its local state) this installation runs from. */
+import path from "node:path"
+
+export const repositoryRoot = path.resolve(import.meta.dirname, "..")
