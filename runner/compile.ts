@@ -48,12 +48,19 @@ export const compileArguments = (options: CompileOptions): ReadonlyArray<string>
   return args
 }
 
-/** The CLI prints the graph as pretty JSON, followed by a human report when there are errors. */
-const extractJson = (stdout: string): string | undefined => {
-  const start = stdout.indexOf("{")
-  if (start < 0) return undefined
-  const end = stdout.indexOf("\n}", start)
-  return end < 0 ? undefined : stdout.slice(start, end + 2)
+/**
+ * With --json the CLI's stdout is the graph and nothing else (its errors go to stderr, after an
+ * empty line on stdout): whole, or not the graph.
+ */
+const graphOf = (stdout: string): string | undefined => {
+  const text = stdout.trim()
+  if (!text.startsWith("{")) return undefined
+  try {
+    JSON.parse(text)
+    return text
+  } catch {
+    return undefined
+  }
 }
 
 // ANSI colour codes from the CLI's own messages.
@@ -67,7 +74,7 @@ export const compileWithCli = (options: CompileOptions): Effect.Effect<string, C
       [cliBundle(), ...compileArguments(options)],
       { maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs ?? 120_000, cwd: options.projectDir },
       (error, stdout, stderr) => {
-        const json = extractJson(stdout)
+        const json = graphOf(stdout)
         if (json !== undefined) return resume(Effect.succeed(json))
         const reason = plain(stderr) || plain(stdout) || (error?.message ?? "the compiler printed nothing")
         resume(Effect.fail(new CompileError({ projectDir: options.projectDir, reason })))
