@@ -30,8 +30,9 @@ const createTable = (name: string, columns: ReadonlyArray<RawColumn>) =>
 export const duckdbColumns = (columns: ReadonlyArray<RawColumn>): string =>
   `{${columns.map((c) => `'${c.name}': '${duckdbType[c.type]}'`).join(", ")}}`
 
-const readJson = (files: ReadonlyArray<string>, columns: ReadonlyArray<RawColumn>) =>
-  `read_json([${files.map((file) => `'${file.replaceAll("'", "''")}'`).join(", ")}], format = 'newline_delimited', hive_partitioning = false, columns = ${duckdbColumns(columns)})`
+/** DuckDB's reader of raw NDJSON files, given as the list parameter `$1`. */
+const readJson = (columns: ReadonlyArray<RawColumn>) =>
+  `read_json($1, format = 'newline_delimited', hive_partitioning = false, columns = ${duckdbColumns(columns)})`
 
 const LEDGER = `${quoteIdentifier(RAW_DATASET)}."_loaded_files"`
 
@@ -54,7 +55,7 @@ export const loadReferenceRates = (csvFile: string) =>
     yield* warehouse.run(
       [
         "CREATE SCHEMA IF NOT EXISTS reference",
-        `CREATE OR REPLACE TABLE reference.fx_rates AS SELECT * FROM read_csv('${csvFile.replaceAll("'", "''")}', header = true, columns = {'month': 'DATE', 'currency': 'VARCHAR', 'units_per_eur': 'DOUBLE'})`
+        { sql: "CREATE OR REPLACE TABLE reference.fx_rates AS SELECT * FROM read_csv($1, header = true, columns = {'month': 'DATE', 'currency': 'VARCHAR', 'units_per_eur': 'DOUBLE'})", parameters: [csvFile] }
       ],
       { transaction: true }
     )
@@ -95,8 +96,11 @@ export const loadRawZone = Effect.fn("Ingestion.loadRawZone")(function* (platfor
     const items = pending.filter((item) => item.table === table)
     const files = items.map((item) => rawZone.locate(item.key))
     return [
-      `INSERT INTO ${quoteIdentifier(RAW_DATASET)}.${quoteIdentifier(table)} BY NAME SELECT * FROM ${readJson(files, items[0]!.columns)}`,
-      `INSERT INTO ${LEDGER} VALUES ${items.map((item) => `('${item.key.replaceAll("'", "''")}', '${item.runId}', '${table}', ${item.rows}, now())`).join(", ")}`
+      { sql: `INSERT INTO ${quoteIdentifier(RAW_DATASET)}.${quoteIdentifier(table)} BY NAME SELECT * FROM ${readJson(items[0]!.columns)}`, parameters: [files] },
+      {
+        sql: `INSERT INTO ${LEDGER} SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), $3, unnest($4::VARCHAR[])::BIGINT, now()`,
+        parameters: [items.map((item) => item.key), items.map((item) => item.runId), table, items.map((item) => String(item.rows))]
+      }
     ]
   })
   if (statements.length > 0) yield* warehouse.run(statements, { transaction: true })

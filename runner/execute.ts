@@ -6,10 +6,10 @@
  * previous version intact. It does not run Dataform unit tests (see `model-tests.ts`).
  */
 import { availableParallelism } from "node:os"
-import { Deferred, Effect, Fiber, Schedule, Schema, Semaphore } from "effect"
-import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
-import { duckdbRelation, quoteIdentifier, targetKey, targetLabel } from "./target.ts"
-import { checkDeclarations, declaredVariables, translate, type TranslationError } from "./translate.ts"
+import { Deferred, Effect, Fiber, Schedule, Semaphore } from "effect"
+import type { Action, ProjectGraph } from "./graph.ts"
+import { ActionError, columnsNeeded, planAction, type ActionPlan, type Catalogue, type PlanError } from "./plan.ts"
+import { duckdbRelation, quoteIdentifier, targetKey, targetLabel, type Target } from "./target.ts"
 import { Warehouse, WarehouseError, type RelationType, type Row } from "./warehouse.ts"
 
 export type ActionStatus = "succeeded" | "failed" | "skipped" | "disabled" | "planned"
@@ -45,41 +45,10 @@ export interface ExecuteOptions {
 
 const ASSERTION_SAMPLE_ROWS = 5
 
-const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
-
-// The condition of a translated `SELECT 1 FROM t WHERE <condition>`: a filter translated alone.
-const whereClause = (statement: string): string => statement.replace(/^[\s\S]*?\bWHERE\b/i, "").trim()
-
 /** DuckDB already spreads each query over every core; concurrent actions beyond half the cores only contend. */
 export const defaultConcurrency = (): number => Math.max(1, Math.floor(availableParallelism() / 2))
 
-type ActionFailure = TranslationError | WarehouseError | ActionError
-
-/** An action that ran but did not do what it promised (assertion rows, missing output, bad shape). */
-export class ActionError extends Schema.TaggedError<ActionError>()("ActionError", {
-  reason: Schema.String,
-  sample: Schema.optionalKey(Schema.Array(Schema.Record(Schema.String, Schema.Json))),
-  rows: Schema.optionalKey(Schema.Number)
-}) {
-  override get message(): string {
-    return this.reason
-  }
-}
-
-const translateOne = (sql: string, action: Action, variables: ReadonlyArray<string> = []) =>
-  translate(sql, { fileName: action.fileName, variables }).pipe(
-    Effect.flatMap((statements) =>
-      statements.length === 1
-        ? Effect.succeed(statements[0]!)
-        : Effect.fail(new ActionError({ reason: `${action.fileName}: expected one SELECT statement, found ${statements.length}` }))
-    )
-  )
-
-/** An action's statements, one script as in BigQuery: a variable declared by one is seen by those after it. */
-const translateAll = (sqls: ReadonlyArray<string>, action: Action, variables: ReadonlyArray<string> = []) =>
-  Effect.forEach(sqls, (sql, index) =>
-    translate(sql, { fileName: action.fileName, variables: [...variables, ...declaredVariables(sqls.slice(0, index))] })
-  ).pipe(Effect.map((lists) => lists.flat()))
+type ActionFailure = PlanError | WarehouseError
 
 interface Outcome {
   readonly statements: ReadonlyArray<string>
@@ -105,131 +74,60 @@ const countRows = (relation: string) =>
     return Number(rows[0]?.["n"] ?? 0)
   })
 
+const relationKey = (schema: string, name: string) => `${schema}\u0000${name}`
+
 /**
- * In BigQuery a column shadows a script variable of the same name, and the translation reads every
- * bare use of the name as the variable: refused when a relation the action reads has such a column.
+ * The warehouse's relations as the plans read them: listed once per run instead of asked before
+ * every action (4 ms each, a tenth of a small project's run). During a run a relation changes
+ * through its own action, which records what it built, or through an operation, after which the
+ * list is taken again. Columns are loaded only where a plan reads them (`columnsNeeded`).
  */
-const checkVariablesNotShadowed = (action: TableAction, variables: ReadonlyArray<string>) =>
+export const runCatalogue = Effect.gen(function* () {
+  const warehouse = yield* Warehouse
+  const list = warehouse.listRelations().pipe(Effect.map((relations) => new Map(relations.map((r) => [relationKey(r.schema, r.name), r.type]))))
+  let types = yield* list
+  const columns = new Map<string, ReadonlyArray<string>>()
+  const catalogue: Catalogue = {
+    relationType: (schema, name) => types.get(relationKey(schema, name)),
+    columns: (schema, name) => columns.get(relationKey(schema, name))
+  }
+  return {
+    catalogue,
+    loadColumns: (targets: ReadonlyArray<Target>) =>
+      Effect.forEach(targets, (target) =>
+        warehouse.columns(target.schema ?? "main", target.name).pipe(Effect.map((names) => void columns.set(relationKey(target.schema ?? "main", target.name), names)))
+      ),
+    built: (target: Target, type: RelationType) =>
+      Effect.sync(() => {
+        types.set(relationKey(target.schema ?? "main", target.name), type)
+        columns.delete(relationKey(target.schema ?? "main", target.name))
+      }),
+    refresh: list.pipe(
+      Effect.map((relations) => {
+        types = relations
+        columns.clear()
+      })
+    )
+  }
+})
+
+/** Runs an action's plan: its statements, then its check. */
+const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => RelationType | undefined) =>
   Effect.gen(function* () {
-    if (variables.length === 0) return
+    const { action } = plan
     const warehouse = yield* Warehouse
-    for (const dependency of action.dependencies) {
-      const columns = yield* warehouse.columns(dependency.schema ?? "main", dependency.name)
-      const shadowed = columns.find((column) => variables.includes(column.toLowerCase()))
-      if (shadowed !== undefined) {
+    const relation = duckdbRelation(action.target)
+    if (plan.check === "exists") {
+      if (lookup(action.target.schema ?? "main", action.target.name) === undefined) {
         return yield* new ActionError({
-          reason: `${action.fileName}: the script variable ${shadowed} has the name of a column of ${targetLabel(dependency)}; BigQuery would read the column there, so rename the variable`
+          reason:
+            `declared source ${targetLabel(action.target)} does not exist in the warehouse` +
+            (action.fileName === "" ? "" : ` (declared in ${action.fileName})`) +
+            "; load it first (npm run ingest)"
         })
       }
+      return { statements: [] } satisfies Outcome
     }
-  })
-
-/** What a relation is now: asked of the warehouse, or of a run's catalogue. */
-type RelationLookup = (schema: string, name: string) => Effect.Effect<RelationType | undefined, WarehouseError, Warehouse>
-
-const askWarehouse: RelationLookup = (schema, name) => Warehouse.use((warehouse) => warehouse.relationType(schema, name))
-
-/**
- * The warehouse's relations, listed once per run instead of asked before every action (4 ms each,
- * a tenth of a small project's run). During a run an action's own target changes only through the
- * action itself, which asks once before it starts, or through an operation: after an operation the
- * list is taken again.
- */
-const runCatalogue = Effect.gen(function* () {
-  const warehouse = yield* Warehouse
-  const list = warehouse.listRelations().pipe(Effect.map((relations) => new Map(relations.map((r) => [`${r.schema}\u0000${r.name}`, r.type]))))
-  let known = yield* list
-  const lookup: RelationLookup = (schema, name) => Effect.sync(() => known.get(`${schema}\u0000${name}`))
-  const refresh = list.pipe(Effect.map((relations) => void (known = relations)))
-  return { lookup, refresh }
-})
-
-/**
- * Dataform runs the pre-operations, the statement and the post-operations as one script, for views
- * too; an incremental table that exists (and is not being rebuilt) runs its incremental variant.
- */
-const scriptOf = (action: TableAction, existing: RelationType | undefined, fullRefresh: boolean) => {
-  const incremental = action.kind === "incremental" && existing === "table" && (!fullRefresh || action.protected)
-  const script = incremental
-    ? { preOps: action.incrementalPreOps, query: action.incrementalQuery, postOps: action.incrementalPostOps }
-    : { preOps: action.preOps, query: action.query, postOps: action.postOps }
-  return { incremental, script }
-}
-
-/** A table's, view's or incremental's script translated: its pre-operations declare the variables the rest reads. */
-const translateScript = (action: TableAction, script: ReturnType<typeof scriptOf>["script"]) =>
-  Effect.gen(function* () {
-    const variables = declaredVariables(script.preOps)
-    const preOps = yield* translateAll(script.preOps, action)
-    const postOps = yield* translateAll(script.postOps, action, variables)
-    // A view's query is stored and read later, outside the script: no variables in it.
-    const query = yield* translateOne(script.query, action, action.kind === "view" ? [] : variables)
-    return { variables, preOps, postOps, query }
-  })
-
-/** Statements that build a table, view or incremental table; shared with the model tests. */
-export const tableStatements = Effect.fn("Runner.tableStatements")(function* (
-  action: TableAction,
-  options: { readonly fullRefresh: boolean; readonly lookup?: RelationLookup }
-) {
-  const relation = duckdbRelation(action.target)
-  const schema = action.target.schema ?? "main"
-  const existing = yield* (options.lookup ?? askWarehouse)(schema, action.target.name)
-  // A relation that changes between view and table must be dropped first.
-  const dropOther =
-    existing === "view" && action.kind !== "view"
-      ? [`DROP VIEW ${relation}`]
-      : existing === "table" && action.kind === "view"
-        ? [`DROP TABLE ${relation}`]
-        : []
-  const { incremental, script } = scriptOf(action, existing, options.fullRefresh)
-  yield* checkDeclarations([...script.preOps, script.query, ...script.postOps], action.fileName)
-  const { variables, preOps, postOps, query } = yield* translateScript(action, script)
-  if (action.kind === "view") {
-    return { mode: "full" as const, statements: [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps] }
-  }
-  yield* checkVariablesNotShadowed(action, variables)
-  if (!incremental) {
-    return {
-      mode: "full" as const,
-      statements: [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]
-    }
-  }
-  if (action.uniqueKey.length === 0) {
-    return { mode: "incremental" as const, statements: [...preOps, `INSERT INTO ${relation} BY NAME\n${query}`, ...postOps] }
-  }
-  // MERGE on uniqueKey: new rows replace the rows they match, the others are appended. As on
-  // BigQuery, only target rows passing updatePartitionFilter can match: a filter that leaves out a
-  // changed row's partition adds a duplicate here too, for the key assertion to catch.
-  const partitionFilter =
-    action.updatePartitionFilter === undefined || action.updatePartitionFilter.trim() === ""
-      ? ""
-      : ` AND (${yield* translateOne(`SELECT 1 FROM t WHERE ${action.updatePartitionFilter}`, action, variables).pipe(Effect.map(whereClause))})`
-  const staging = quoteIdentifier(`mdp_incremental_${action.target.name}`)
-  const keys = action.uniqueKey.map(quoteIdentifier).join(", ")
-  const label = `${targetLabel(action.target)} (${action.fileName})`
-  return {
-    mode: "incremental" as const,
-    statements: [
-      ...preOps,
-      `CREATE OR REPLACE TEMP TABLE ${staging} AS\n${query}`,
-      // BigQuery's MERGE never matches a NULL key, so such rows would be added again on every run:
-      // refused here, before anything changes.
-      `SELECT error(${sqlString(`MERGE into ${label}: `)} || count(*) || ${sqlString(` new row(s) have a NULL in the uniqueKey (${action.uniqueKey.join(", ")}); they would never match and be added again on every run`)}) FROM ${staging} WHERE ${action.uniqueKey.map((key) => `${quoteIdentifier(key)} IS NULL`).join(" OR ")} HAVING count(*) > 0`,
-      // As BigQuery's MERGE: an existing row may match at most one new row.
-      `SELECT error(${sqlString(`MERGE into ${label}: UPDATE/MERGE must match at most one source row for each target row; `)} || count(*) || ${sqlString(` existing key(s) match several new rows`)}) FROM (SELECT ${keys} FROM ${staging} GROUP BY ${keys} HAVING count(*) > 1) AS repeated JOIN ${relation} AS existing USING (${keys}) HAVING count(*) > 0`,
-      `DELETE FROM ${relation} WHERE (${keys}) IN (SELECT ${keys} FROM ${staging})${partitionFilter}`,
-      `INSERT INTO ${relation} BY NAME SELECT * FROM ${staging}`,
-      `DROP TABLE ${staging}`,
-      ...postOps
-    ]
-  }
-})
-
-const runTable = (action: TableAction, options: ExecuteOptions, lookup: RelationLookup) =>
-  Effect.gen(function* () {
-    const plan = yield* tableStatements(action, { fullRefresh: options.fullRefresh === true, lookup })
-    if (options.dryRun === true) return plan
     yield* runWithConflictRetry(plan.statements).pipe(
       Effect.mapError((error) =>
         // An incremental table built by an older version of its model lacks the columns added since.
@@ -241,105 +139,44 @@ const runTable = (action: TableAction, options: ExecuteOptions, lookup: Relation
           : error
       )
     )
-    if (action.kind === "view") return plan
-    return { ...plan, rows: yield* countRows(duckdbRelation(action.target)) }
-  })
-
-const runOperation = (action: OperationAction, options: ExecuteOptions) =>
-  Effect.gen(function* () {
-    const warehouse = yield* Warehouse
-    const schema = action.target.schema ?? "main"
-    yield* checkDeclarations(action.queries, action.fileName)
-    const statements = yield* translateAll(action.queries, action)
-    if (options.dryRun === true) return { statements }
-    yield* runWithConflictRetry(statements)
-    if (action.hasOutput && (yield* warehouse.relationType(schema, action.target.name)) === undefined) {
-      return yield* Effect.fail(
-        new ActionError({ reason: `${action.fileName}: the operation has hasOutput: true but did not create ${targetLabel(action.target)}` })
-      )
-    }
-    return { statements }
-  })
-
-const runAssertion = (action: AssertionAction, options: ExecuteOptions) =>
-  Effect.gen(function* () {
-    const warehouse = yield* Warehouse
-    const query = yield* translateOne(action.query, action)
-    const relation = duckdbRelation(action.target)
-    // Like Dataform, the assertion is kept as a view, so its rows can be inspected afterwards.
-    const statements = [`CREATE OR REPLACE VIEW ${relation} AS\n${query}`]
-    if (options.dryRun === true) return { statements }
-    yield* runWithConflictRetry(statements)
-    const rows = yield* countRows(relation)
-    if (rows > 0) {
-      const sample = yield* warehouse.query(`SELECT * FROM ${relation} LIMIT ${ASSERTION_SAMPLE_ROWS}`)
-      return yield* Effect.fail(
-        new ActionError({ reason: `assertion failed: ${rows} row(s) violate it (query ${relation} to see them all)`, sample, rows })
-      )
-    }
-    return { statements, rows }
-  })
-
-const checkDeclaration = (action: Action, options: ExecuteOptions, lookup: RelationLookup) =>
-  Effect.gen(function* () {
-    if (options.dryRun === true) return { statements: [] }
-    const found = yield* lookup(action.target.schema ?? "main", action.target.name)
-    if (found === undefined) {
-      return yield* Effect.fail(
-        new ActionError({
-          reason:
-            `declared source ${targetLabel(action.target)} does not exist in the warehouse` +
-            (action.fileName === "" ? "" : ` (declared in ${action.fileName})`) +
-            "; load it first (npm run ingest)"
-        })
-      )
-    }
-    return { statements: [] }
-  })
-
-/**
- * Translates what an action's run will ask to translate (translate remembers it), without
- * touching the warehouse: this runs in the background of a run, beside the actions executing.
- */
-const translateAhead = (action: Action, options: ExecuteOptions, lookup: RelationLookup) =>
-  Effect.gen(function* () {
-    switch (action.kind) {
-      case "table":
-      case "view":
-      case "incremental": {
-        const existing = yield* lookup(action.target.schema ?? "main", action.target.name)
-        yield* translateScript(action, scriptOf(action, existing, options.fullRefresh === true).script)
-        return
+    const outcome: Outcome = { statements: plan.statements, ...(plan.mode === undefined ? {} : { mode: plan.mode }) }
+    switch (plan.check) {
+      case "count_rows":
+        return { ...outcome, rows: yield* countRows(relation) }
+      case "has_output":
+        if ((yield* warehouse.relationType(action.target.schema ?? "main", action.target.name)) === undefined) {
+          return yield* new ActionError({ reason: `${action.fileName}: the operation has hasOutput: true but did not create ${targetLabel(action.target)}` })
+        }
+        return outcome
+      case "no_rows": {
+        const rows = yield* countRows(relation)
+        if (rows > 0) {
+          const sample = yield* warehouse.query(`SELECT * FROM ${relation} LIMIT ${ASSERTION_SAMPLE_ROWS}`)
+          return yield* new ActionError({ reason: `assertion failed: ${rows} row(s) violate it (query ${relation} to see them all)`, sample, rows })
+        }
+        return { ...outcome, rows }
       }
-      case "operations":
-        yield* translateAll(action.queries, action)
-        return
-      case "assertion":
-        yield* translateOne(action.query, action)
-        return
-      case "declaration":
-        return
+      case "none":
+        return outcome
     }
   })
 
-const runAction = (
-  action: Action,
-  options: ExecuteOptions,
-  catalogue: { readonly lookup: RelationLookup; readonly refresh: Effect.Effect<void, WarehouseError> }
-): Effect.Effect<Outcome, ActionFailure, Warehouse> => {
-  switch (action.kind) {
-    case "table":
-    case "view":
-    case "incremental":
-      return runTable(action, options, catalogue.lookup)
-    case "operations":
-      return runOperation(action, options).pipe(Effect.ensuring(Effect.ignore(catalogue.refresh)))
-    case "assertion":
-      return runAssertion(action, options)
-    case "declaration":
-      return checkDeclaration(action, options, catalogue.lookup)
-  }
-}
+type RunCatalogue = Effect.Success<typeof runCatalogue>
+
+/** Plans the action against the catalogue as the actions before it left it, then runs the plan. */
+const runAction = (action: Action, options: ExecuteOptions, catalogue: RunCatalogue): Effect.Effect<Outcome, ActionFailure, Warehouse> =>
+  Effect.gen(function* () {
+    const planOptions = { fullRefresh: options.fullRefresh === true }
+    if (options.dryRun !== true) yield* catalogue.loadColumns(columnsNeeded(action, catalogue.catalogue, planOptions))
+    const plan = yield* planAction(action, catalogue.catalogue, planOptions)
+    if (options.dryRun === true) return { statements: plan.statements, ...(plan.mode === undefined ? {} : { mode: plan.mode }) }
+    const outcome = yield* runPlan(plan, catalogue.catalogue.relationType).pipe(
+      Effect.ensuring(action.kind === "operations" ? Effect.ignore(catalogue.refresh) : Effect.void)
+    )
+    if (action.kind === "table" || action.kind === "incremental") yield* catalogue.built(action.target, "table")
+    if (action.kind === "view") yield* catalogue.built(action.target, "view")
+    return outcome
+  })
 
 /** Runs the selected actions of the graph; never fails: failures are in the results. */
 export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: ProjectGraph, options: ExecuteOptions) {
@@ -353,13 +190,14 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
   const catalogue = yield* runCatalogue
   let translatingAhead: Fiber.Fiber<void> | undefined
   if (options.dryRun !== true) {
-    // Translating is JavaScript, executing is DuckDB's threads: translated in the background while
-    // the first actions run, each action finds its statements ready instead of waiting a few
-    // milliseconds for polyglot. A translation that fails here fails again, and is reported, when
-    // the action runs.
+    // Translating is JavaScript, executing is DuckDB's threads: planned in the background while the
+    // first actions run (translate remembers its answers), each action finds its statements ready
+    // instead of waiting a few milliseconds for polyglot. A plan that fails here fails again, and is
+    // reported, when the action runs.
     const ahead = selected.filter((action) => !action.disabled)
+    const planOptions = { fullRefresh: options.fullRefresh === true }
     translatingAhead = yield* Effect.forkChild(
-      Effect.forEach(ahead, (action) => Effect.ignore(translateAhead(action, options, catalogue.lookup)).pipe(Effect.andThen(Effect.yieldNow)), { discard: true })
+      Effect.forEach(ahead, (action) => Effect.ignore(planAction(action, catalogue.catalogue, planOptions)).pipe(Effect.andThen(Effect.yieldNow)), { discard: true })
     )
   }
   const done = new Map<string, Deferred.Deferred<ActionResult>>()

@@ -12,7 +12,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs"
 import path from "node:path"
 import { Effect, Schema } from "effect"
 import { parse as parseYaml } from "yaml"
-import { tableStatements } from "./execute.ts"
+import { runCatalogue } from "./execute.ts"
+import { columnsNeeded, planAction } from "./plan.ts"
 import type { ProjectGraph, TableAction } from "./graph.ts"
 import { duckdbRelation, quoteIdentifier, targetLabel } from "./target.ts"
 import { translate } from "./translate.ts"
@@ -160,7 +161,9 @@ export const runIncrementalCase = Effect.fn("Runner.runIncrementalCase")(functio
     ])
   }
   yield* warehouse.createSchema(table.target.schema ?? "main")
-  const plan = yield* tableStatements(table, { fullRefresh: false })
+  const { catalogue, loadColumns } = yield* runCatalogue
+  yield* loadColumns(columnsNeeded(table, catalogue, { fullRefresh: false }))
+  const plan = yield* planAction(table, catalogue, { fullRefresh: false })
   yield* warehouse.run(plan.statements, { transaction: true })
   const actual = yield* warehouse.query(`SELECT * FROM ${duckdbRelation(table.target)}`)
   const expected = yield* queryBigQuery(testCase.expected, file)

@@ -12,6 +12,8 @@ import {
   JsonDuckDBValueConverter,
   doubleFromDecimalValue,
   type DuckDBConnection,
+  listValue,
+  type DuckDBValue,
   type DuckDBValueConverter,
   type Json
 } from "@duckdb/node-api"
@@ -21,6 +23,14 @@ import { quoteIdentifier } from "./target.ts"
 export type Row = Readonly<Record<string, Schema.Json>>
 
 export type RelationType = "table" | "view"
+
+/** A value bound to a statement's `$1`, `$2`, …: never spliced into the SQL. */
+export type Parameter = string | number | boolean | null | ReadonlyArray<string>
+
+/** A statement, alone or with the values of its parameters. */
+export type Statement = string | { readonly sql: string; readonly parameters: ReadonlyArray<Parameter> }
+
+const sqlOf = (statement: Statement): string => (typeof statement === "string" ? statement : statement.sql)
 
 export interface Relation {
   readonly schema: string
@@ -44,8 +54,9 @@ export class Warehouse extends Context.Service<
   Warehouse,
   {
     /** Runs the statements in order on one connection; with `transaction`, all or nothing. */
-    readonly run: (statements: ReadonlyArray<string>, options?: { readonly transaction?: boolean }) => Effect.Effect<void, WarehouseError>
-    readonly query: (sql: string) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
+    readonly run: (statements: ReadonlyArray<Statement>, options?: { readonly transaction?: boolean }) => Effect.Effect<void, WarehouseError>
+    /** Rows of a query; values go in as parameters (`$1`, `$2`, …), never spliced into the SQL. */
+    readonly query: (sql: string, parameters?: ReadonlyArray<Parameter>) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
     readonly relationType: (schema: string, name: string) => Effect.Effect<RelationType | undefined, WarehouseError>
     readonly listRelations: () => Effect.Effect<ReadonlyArray<Relation>, WarehouseError>
     readonly columns: (schema: string, name: string) => Effect.Effect<ReadonlyArray<string>, WarehouseError>
@@ -85,6 +96,8 @@ export const jsonValueConverter: DuckDBValueConverter<Json> = (value, type, conv
       return JsonDuckDBValueConverter(value, type, converter)
   }
 }
+
+const toDuckDB = (value: Parameter): DuckDBValue => (Array.isArray(value) ? listValue([...value]) : (value as string | number | boolean | null))
 
 const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
@@ -134,18 +147,18 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
         (connection) => Effect.sync(() => connection.disconnectSync())
       )
 
-    const run = (statements: ReadonlyArray<string>, options?: { readonly transaction?: boolean }) =>
+    const run = (statements: ReadonlyArray<Statement>, options?: { readonly transaction?: boolean }) =>
       Effect.suspend(() => {
         let current = ""
-        return withConnection(statements.join(";\n"), async (connection) => {
+        return withConnection(statements.map(sqlOf).join(";\n"), async (connection) => {
           // One statement is already a transaction of its own (autocommit); BEGIN and COMMIT around
           // it cost about 2 ms, on every view, assertion and plain table of a run.
           const transactional = options?.transaction === true && statements.length > 1
           if (transactional) await connection.run("BEGIN TRANSACTION")
           try {
             for (const statement of statements) {
-              current = statement
-              await connection.run(statement)
+              current = sqlOf(statement)
+              await (typeof statement === "string" ? connection.run(statement) : connection.run(statement.sql, statement.parameters.map(toDuckDB)))
             }
             if (transactional) await connection.run("COMMIT")
           } catch (error) {
@@ -155,9 +168,9 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
         }).pipe(Effect.mapError((error) => new WarehouseError({ reason: error.reason, sql: current || error.sql, cause: error.cause })))
       })
 
-    const query = (sql: string) =>
+    const query = (sql: string, parameters: ReadonlyArray<Parameter> = []) =>
       withConnection(sql, async (connection) => {
-        const reader = await connection.runAndReadAll(sql)
+        const reader = await connection.runAndReadAll(sql, parameters.length === 0 ? undefined : parameters.map(toDuckDB))
         return reader.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>
       })
 
@@ -167,19 +180,19 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
           "FROM information_schema.tables WHERE table_catalog = current_database() ORDER BY 1, 2"
       ).pipe(Effect.map((rows) => rows as unknown as ReadonlyArray<Relation>))
 
-    const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
-
-    // Asked before every action: one relation looked up, not the whole catalogue listed.
+    // One relation looked up, not the whole catalogue listed (an operation's hasOutput check).
     const relationType = (schema: string, name: string) =>
       query(
         "SELECT CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type FROM information_schema.tables " +
-          `WHERE table_catalog = current_database() AND table_schema = ${literal(schema)} AND table_name = ${literal(name)}`
+          "WHERE table_catalog = current_database() AND table_schema = $1 AND table_name = $2",
+        [schema, name]
       ).pipe(Effect.map((rows) => rows[0]?.["type"] as RelationType | undefined))
 
     const columns = (schema: string, name: string) =>
       query(
         `SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() ` +
-          `AND table_schema = ${literal(schema)} AND table_name = ${literal(name)} ORDER BY ordinal_position`
+          "AND table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+        [schema, name]
       ).pipe(Effect.map((rows) => rows.map((row) => String(row["column_name"]))))
 
     const createSchema = (schema: string) => run([`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`])

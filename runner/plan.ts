@@ -1,0 +1,212 @@
+/**
+ * What running an action will do, decided before anything runs: its DuckDB statements, translated
+ * from the compiled BigQuery SQL, and the check the executor makes once they have run. Planning
+ * reads only a `Catalogue` (which relations exist, as what, with which columns) and never the
+ * warehouse, so a dry run prints exactly the plan, and `test/goldens/` pins the plans of the
+ * project's own models. `execute.ts` runs plans.
+ */
+import { Effect, Schema } from "effect"
+import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
+import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
+import { checkDeclarations, declaredVariables, translate, type TranslationError } from "./translate.ts"
+import type { RelationType } from "./warehouse.ts"
+
+/** The warehouse as planning sees it. */
+export interface Catalogue {
+  readonly relationType: (schema: string, name: string) => RelationType | undefined
+  /** A relation's columns, when known (the executor loads those `columnsNeeded` names). */
+  readonly columns: (schema: string, name: string) => ReadonlyArray<string> | undefined
+}
+
+/** A catalogue of fixed relations, keyed by `schema.name`. */
+export const fixedCatalogue = (relations: Readonly<Record<string, { readonly type: RelationType; readonly columns?: ReadonlyArray<string> }>>): Catalogue => ({
+  relationType: (schema, name) => relations[`${schema}.${name}`]?.type,
+  columns: (schema, name) => relations[`${schema}.${name}`]?.columns
+})
+
+/** What the executor verifies after an action's statements ran. */
+export type PlanCheck =
+  /** A declaration: the relation must exist (no statements). */
+  | "exists"
+  /** An operation with `hasOutput`: it must have created its target. */
+  | "has_output"
+  /** An assertion: its view must return no rows. */
+  | "no_rows"
+  /** A table: report its rows. */
+  | "count_rows"
+  | "none"
+
+export interface ActionPlan {
+  readonly action: Action
+  /** Incremental tables: rebuilt (first run, full refresh) or merged. */
+  readonly mode?: "full" | "incremental"
+  readonly statements: ReadonlyArray<string>
+  readonly check: PlanCheck
+}
+
+export interface PlanOptions {
+  readonly fullRefresh: boolean
+}
+
+/** An action that ran but did not do what it promised (assertion rows, missing output, bad shape). */
+export class ActionError extends Schema.TaggedError<ActionError>()("ActionError", {
+  reason: Schema.String,
+  sample: Schema.optionalKey(Schema.Array(Schema.Record(Schema.String, Schema.Json))),
+  rows: Schema.optionalKey(Schema.Number)
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+export type PlanError = TranslationError | ActionError
+
+const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
+
+// The condition of a translated `SELECT 1 FROM t WHERE <condition>`: a filter translated alone.
+const whereClause = (statement: string): string => statement.replace(/^[\s\S]*?\bWHERE\b/i, "").trim()
+
+const translateOne = (sql: string, action: Action, variables: ReadonlyArray<string> = []) =>
+  translate(sql, { fileName: action.fileName, variables }).pipe(
+    Effect.flatMap((statements) =>
+      statements.length === 1
+        ? Effect.succeed(statements[0]!)
+        : Effect.fail(new ActionError({ reason: `${action.fileName}: expected one SELECT statement, found ${statements.length}` }))
+    )
+  )
+
+/** An action's statements, one script as in BigQuery: a variable declared by one is seen by those after it. */
+const translateAll = (sqls: ReadonlyArray<string>, action: Action, variables: ReadonlyArray<string> = []) =>
+  Effect.forEach(sqls, (sql, index) =>
+    translate(sql, { fileName: action.fileName, variables: [...variables, ...declaredVariables(sqls.slice(0, index))] })
+  ).pipe(Effect.map((lists) => lists.flat()))
+
+/**
+ * Dataform runs the pre-operations, the statement and the post-operations as one script, for views
+ * too; an incremental table that exists (and is not being rebuilt) runs its incremental variant.
+ */
+const scriptOf = (action: TableAction, existing: RelationType | undefined, fullRefresh: boolean) => {
+  const incremental = action.kind === "incremental" && existing === "table" && (!fullRefresh || action.protected)
+  const script = incremental
+    ? { preOps: action.incrementalPreOps, query: action.incrementalQuery, postOps: action.incrementalPostOps }
+    : { preOps: action.preOps, query: action.query, postOps: action.postOps }
+  return { incremental, script }
+}
+
+/**
+ * The relations whose columns planning `action` reads: those it depends on, when its script
+ * declares variables (a column of the same name would shadow one in BigQuery).
+ */
+export const columnsNeeded = (action: Action, catalogue: Catalogue, options: PlanOptions): ReadonlyArray<Target> => {
+  if (action.kind !== "table" && action.kind !== "view" && action.kind !== "incremental") return []
+  const { script } = scriptOf(action, catalogue.relationType(action.target.schema ?? "main", action.target.name), options.fullRefresh)
+  return declaredVariables(script.preOps).length === 0 ? [] : action.dependencies
+}
+
+/**
+ * In BigQuery a column shadows a script variable of the same name, and the translation reads every
+ * bare use of the name as the variable: refused when a relation the action reads has such a column.
+ */
+const checkVariablesNotShadowed = (action: TableAction, variables: ReadonlyArray<string>, catalogue: Catalogue) => {
+  for (const dependency of action.dependencies) {
+    const shadowed = (catalogue.columns(dependency.schema ?? "main", dependency.name) ?? []).find((column) => variables.includes(column.toLowerCase()))
+    if (shadowed !== undefined) {
+      return Effect.fail(
+        new ActionError({
+          reason: `${action.fileName}: the script variable ${shadowed} has the name of a column of ${targetLabel(dependency)}; BigQuery would read the column there, so rename the variable`
+        })
+      )
+    }
+  }
+  return Effect.void
+}
+
+const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptions) =>
+  Effect.gen(function* () {
+    const relation = duckdbRelation(action.target)
+    const existing = catalogue.relationType(action.target.schema ?? "main", action.target.name)
+    // A relation that changes between view and table must be dropped first.
+    const dropOther =
+      existing === "view" && action.kind !== "view" ? [`DROP VIEW ${relation}`] : existing === "table" && action.kind === "view" ? [`DROP TABLE ${relation}`] : []
+    const { incremental, script } = scriptOf(action, existing, options.fullRefresh)
+    yield* checkDeclarations([...script.preOps, script.query, ...script.postOps], action.fileName)
+    const variables = declaredVariables(script.preOps)
+    const preOps = yield* translateAll(script.preOps, action)
+    const postOps = yield* translateAll(script.postOps, action, variables)
+    // A view's query is stored and read later, outside the script: no variables in it.
+    const query = yield* translateOne(script.query, action, action.kind === "view" ? [] : variables)
+    const plan = (mode: "full" | "incremental", statements: ReadonlyArray<string>): ActionPlan => ({
+      action,
+      mode,
+      statements,
+      check: action.kind === "view" ? "none" : "count_rows"
+    })
+    if (action.kind === "view") return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps])
+    if (variables.length > 0) yield* checkVariablesNotShadowed(action, variables, catalogue)
+    if (!incremental) return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps])
+    if (action.uniqueKey.length === 0) return plan("incremental", [...preOps, `INSERT INTO ${relation} BY NAME\n${query}`, ...postOps])
+    // MERGE on uniqueKey: new rows replace the rows they match, the others are appended. As on
+    // BigQuery, only target rows passing updatePartitionFilter can match: a filter that leaves out a
+    // changed row's partition adds a duplicate here too, for the key assertion to catch.
+    const partitionFilter =
+      action.updatePartitionFilter === undefined || action.updatePartitionFilter.trim() === ""
+        ? ""
+        : ` AND (${yield* translateOne(`SELECT 1 FROM t WHERE ${action.updatePartitionFilter}`, action, variables).pipe(Effect.map(whereClause))})`
+    const staging = quoteIdentifier(`mdp_incremental_${action.target.name}`)
+    const keys = action.uniqueKey.map(quoteIdentifier).join(", ")
+    const label = `${targetLabel(action.target)} (${action.fileName})`
+    return plan("incremental", [
+      ...preOps,
+      `CREATE OR REPLACE TEMP TABLE ${staging} AS\n${query}`,
+      // BigQuery's MERGE never matches a NULL key, so such rows would be added again on every run:
+      // refused here, before anything changes.
+      `SELECT error(${sqlString(`MERGE into ${label}: `)} || count(*) || ${sqlString(` new row(s) have a NULL in the uniqueKey (${action.uniqueKey.join(", ")}); they would never match and be added again on every run`)}) FROM ${staging} WHERE ${action.uniqueKey.map((key) => `${quoteIdentifier(key)} IS NULL`).join(" OR ")} HAVING count(*) > 0`,
+      // As BigQuery's MERGE: an existing row may match at most one new row.
+      `SELECT error(${sqlString(`MERGE into ${label}: UPDATE/MERGE must match at most one source row for each target row; `)} || count(*) || ${sqlString(` existing key(s) match several new rows`)}) FROM (SELECT ${keys} FROM ${staging} GROUP BY ${keys} HAVING count(*) > 1) AS repeated JOIN ${relation} AS existing USING (${keys}) HAVING count(*) > 0`,
+      `DELETE FROM ${relation} WHERE (${keys}) IN (SELECT ${keys} FROM ${staging})${partitionFilter}`,
+      `INSERT INTO ${relation} BY NAME SELECT * FROM ${staging}`,
+      `DROP TABLE ${staging}`,
+      ...postOps
+    ])
+  })
+
+const planOperation = (action: OperationAction) =>
+  Effect.gen(function* () {
+    yield* checkDeclarations(action.queries, action.fileName)
+    const statements = yield* translateAll(action.queries, action)
+    return { action, statements, check: action.hasOutput ? "has_output" : "none" } satisfies ActionPlan
+  })
+
+const planAssertion = (action: AssertionAction) =>
+  Effect.gen(function* () {
+    const query = yield* translateOne(action.query, action)
+    // Like Dataform, the assertion is kept as a view, so its rows can be inspected afterwards.
+    return { action, statements: [`CREATE OR REPLACE VIEW ${duckdbRelation(action.target)} AS\n${query}`], check: "no_rows" } satisfies ActionPlan
+  })
+
+/** One action's plan against the catalogue as it is when the action is about to run. */
+export const planAction = (action: Action, catalogue: Catalogue, options: PlanOptions): Effect.Effect<ActionPlan, PlanError> => {
+  switch (action.kind) {
+    case "table":
+    case "view":
+    case "incremental":
+      return planTable(action, catalogue, options)
+    case "operations":
+      return planOperation(action)
+    case "assertion":
+      return planAssertion(action)
+    case "declaration":
+      return Effect.succeed({ action, statements: [], check: "exists" })
+  }
+}
+
+/**
+ * The plan of every selected, enabled action, in the graph's order, against one catalogue: what a
+ * dry run shows. (A run plans each action just before it runs, against the catalogue as the
+ * actions before it left it.) An action that cannot be planned is there with its error.
+ */
+export const plan = (graph: ProjectGraph, catalogue: Catalogue, options: PlanOptions & { readonly selected?: ReadonlySet<string> }) =>
+  Effect.forEach(
+    graph.actions.filter((action) => !action.disabled && (options.selected === undefined || options.selected.has(action.key))),
+    (action) => Effect.result(planAction(action, catalogue, options)).pipe(Effect.map((planned) => ({ action, planned })))
+  )
