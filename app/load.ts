@@ -37,29 +37,27 @@ const readJson = (columns: ReadonlyArray<RawColumn>) =>
 const LEDGER = `${quoteIdentifier(RAW_DATASET)}."_loaded_files"`
 
 /** Creates the raw dataset, each platform's raw table, the quarantine table and the load ledger. */
-export const ensureRawTables = (platforms: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const warehouse = yield* Warehouse
-    yield* warehouse.run([
-      `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(RAW_DATASET)}`,
-      ...platforms.map((platform) => createTable(rawTableName(platform), rawColumns)),
-      createTable("quarantine", quarantineColumns),
-      `CREATE TABLE IF NOT EXISTS ${LEDGER} (file_key VARCHAR PRIMARY KEY, run_id VARCHAR, target VARCHAR, rows BIGINT, loaded_at TIMESTAMPTZ)`
-    ])
-  })
+export const ensureRawTables = Effect.fn("Load.ensureRawTables")(function* (platforms: ReadonlyArray<string>) {
+  const warehouse = yield* Warehouse
+  yield* warehouse.run([
+    `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(RAW_DATASET)}`,
+    ...platforms.map((platform) => createTable(rawTableName(platform), rawColumns)),
+    createTable("quarantine", quarantineColumns),
+    `CREATE TABLE IF NOT EXISTS ${LEDGER} (file_key VARCHAR PRIMARY KEY, run_id VARCHAR, target VARCHAR, rows BIGINT, loaded_at TIMESTAMPTZ)`
+  ])
+})
 
 /** Replaces `reference.fx_rates` with the rates shipped in the repository (sample rates, monthly). */
-export const loadReferenceRates = (csvFile: string) =>
-  Effect.gen(function* () {
-    const warehouse = yield* Warehouse
-    yield* warehouse.run(
-      [
-        "CREATE SCHEMA IF NOT EXISTS reference",
-        { sql: "CREATE OR REPLACE TABLE reference.fx_rates AS SELECT * FROM read_csv($1, header = true, columns = {'month': 'DATE', 'currency': 'VARCHAR', 'units_per_eur': 'DOUBLE'})", parameters: [csvFile] }
-      ],
-      { transaction: true }
-    )
-  })
+export const loadReferenceRates = Effect.fn("Load.loadReferenceRates")(function* (csvFile: string) {
+  const warehouse = yield* Warehouse
+  yield* warehouse.run(
+    [
+      "CREATE SCHEMA IF NOT EXISTS reference",
+      { sql: "CREATE OR REPLACE TABLE reference.fx_rates AS SELECT * FROM read_csv($1, header = true, columns = {'month': 'DATE', 'currency': 'VARCHAR', 'units_per_eur': 'DOUBLE'})", parameters: [csvFile] }
+    ],
+    { transaction: true }
+  )
+})
 
 export interface LoadSummary {
   readonly files: number

@@ -14,7 +14,7 @@ import { Effect, Schema } from "effect"
 import { parse as parseYaml } from "yaml"
 import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { ConfigError } from "../ingestion/core/errors.ts"
-import { isPlatformSource, type PlatformSource } from "../ingestion/core/platform-source.ts"
+import { isPlatformSource } from "../ingestion/core/platform-source.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const Currency = Schema.String.check(Schema.isPattern(/^[A-Z]{3}$/))
@@ -98,29 +98,27 @@ export type Settings = typeof Settings.Type
 export const DEFAULT_SETTINGS_FILE = "config/settings.yaml"
 
 /** The platform folder's `platformSource`, or why it has none. */
-export const loadPlatformSource = (platform: string): Effect.Effect<PlatformSource<unknown>, ConfigError> =>
-  Effect.gen(function* () {
-    const file = `ingestion/sources/${platform}/source.ts`
-    const loaded = yield* Effect.tryPromise({
-      try: (): Promise<unknown> => import(new URL(`../${file}`, import.meta.url).href),
-      catch: (cause) => new ConfigError({ key: `sources.${platform}`, reason: `${file} could not be loaded: ${cause instanceof Error ? cause.message : String(cause)}` })
-    })
-    const candidate = typeof loaded === "object" && loaded !== null ? (loaded as { readonly platformSource?: unknown }).platformSource : undefined
-    if (!isPlatformSource(candidate)) {
-      return yield* new ConfigError({ key: `sources.${platform}`, reason: `${file} exports no platformSource (ingestion/core/platform-source.ts)` })
-    }
-    return candidate
+export const loadPlatformSource = Effect.fn("Settings.loadPlatformSource")(function* (platform: string) {
+  const file = `ingestion/sources/${platform}/source.ts`
+  const loaded = yield* Effect.tryPromise({
+    try: (): Promise<unknown> => import(new URL(`../${file}`, import.meta.url).href),
+    catch: (cause) => new ConfigError({ key: `sources.${platform}`, reason: `${file} could not be loaded: ${cause instanceof Error ? cause.message : String(cause)}` })
   })
+  const candidate = typeof loaded === "object" && loaded !== null ? (loaded as { readonly platformSource?: unknown }).platformSource : undefined
+  if (!isPlatformSource(candidate)) {
+    return yield* new ConfigError({ key: `sources.${platform}`, reason: `${file} exports no platformSource (ingestion/core/platform-source.ts)` })
+  }
+  return candidate
+})
 
 /** A platform's settings section, checked by the platform's own schema. */
-export const platformSection = (platform: string, raw: unknown) =>
-  Effect.gen(function* () {
-    const platformSource = yield* loadPlatformSource(platform)
-    const section = yield* Schema.decodeUnknownEffect(platformSource.settings)(raw, { onExcessProperty: "error" }).pipe(
-      Effect.mapError((error) => new ConfigError({ key: `sources.${platform}`, reason: error.message.replace(/\s+/g, " ") }))
-    )
-    return { platformSource, section }
-  })
+export const platformSection = Effect.fn("Settings.platformSection")(function* (platform: string, raw: unknown) {
+  const platformSource = yield* loadPlatformSource(platform)
+  const section = yield* Schema.decodeUnknownEffect(platformSource.settings)(raw, { onExcessProperty: "error" }).pipe(
+    Effect.mapError((error) => new ConfigError({ key: `sources.${platform}`, reason: error.message.replace(/\s+/g, " ") }))
+  )
+  return { platformSource, section }
+})
 
 /** Reads the settings file; a missing default file means the embedded default. */
 export const readSettings = Effect.fn("Settings.read")(function* (file: string, required: boolean) {

@@ -185,16 +185,15 @@ export const dataformRunArguments = (request: CliRunRequest): ReadonlyArray<stri
 }
 
 /** Runs the project on BigQuery with the stock Dataform CLI from this machine; its output streams through. */
-export const runWithDataformCli = (request: CliRunRequest) =>
-  Effect.gen(function* () {
-    if (!existsSync(request.credentialsFile)) {
-      return yield* new CloudRunError({ step: "dataform run", reason: `no credentials file at ${request.credentialsFile}; create it with \`npx dataform init-creds\`` })
-    }
-    const cli = createRequire(import.meta.url).resolve("@dataform/cli/bundle.js")
-    return yield* Effect.callback<number, CloudRunError>((resume) => {
-      const child = spawn(process.execPath, [cli, ...dataformRunArguments(request)], { stdio: "inherit" })
-      child.on("error", (cause) => resume(Effect.fail(new CloudRunError({ step: "dataform run", reason: describeCause(cause) }))))
-      child.on("exit", (code) => resume(Effect.succeed(code ?? 1)))
-      return Effect.sync(() => void child.kill())
-    })
+export const runWithDataformCli = Effect.fn("Gcp.runWithDataformCli")(function* (request: CliRunRequest) {
+  if (!existsSync(request.credentialsFile)) {
+    return yield* new CloudRunError({ step: "dataform run", reason: `no credentials file at ${request.credentialsFile}; create it with \`npx dataform init-creds\`` })
+  }
+  const cli = createRequire(import.meta.url).resolve("@dataform/cli/bundle.js")
+  return yield* Effect.callback<number, CloudRunError>((resume) => {
+    const child = spawn(process.execPath, [cli, ...dataformRunArguments(request)], { stdio: "inherit" })
+    child.on("error", (cause) => resume(Effect.fail(new CloudRunError({ step: "dataform run", reason: describeCause(cause) }))))
+    child.on("exit", (code) => resume(Effect.succeed(code ?? 1)))
+    return Effect.sync(() => void child.kill())
   })
+})

@@ -279,7 +279,7 @@ const findCycles = (actions: ReadonlyArray<Action>): ReadonlyArray<ReadonlyArray
 
 export const validateGraph = (graph: ProjectGraph): Effect.Effect<ProjectGraph, GraphError> => {
   const problems = graphProblems(graph)
-  return problems.length === 0 ? Effect.succeed(graph) : Effect.fail(new GraphError({ problems }))
+  return (problems.length === 0 ? Effect.succeed(graph) : Effect.fail(new GraphError({ problems }))).pipe(Effect.withSpan("Graph.validate"))
 }
 
 export interface Selection {

@@ -97,23 +97,22 @@ export const IncrementalSpec = Schema.Struct({
 export type IncrementalSpec = typeof IncrementalSpec.Type
 
 /** Reads the `*.yaml` specs of a folder (none when the folder does not exist). */
-export const readIncrementalSpecs = (folder: string) =>
-  Effect.gen(function* () {
-    const files = yield* Effect.sync(() => (existsSync(folder) ? readdirSync(folder).filter((file) => file.endsWith(".yaml")).sort() : []))
-    const specs: Array<{ readonly file: string; readonly spec: IncrementalSpec }> = []
-    for (const file of files) {
-      const full = path.join(folder, file)
-      const raw = yield* Effect.try({
-        try: () => parseYaml(readFileSync(full, "utf8")) as unknown,
-        catch: (cause) => new ModelTestSpecError({ file: full, reason: String(cause) })
-      })
-      const spec = yield* Schema.decodeUnknownEffect(IncrementalSpec)(raw).pipe(
-        Effect.mapError((error) => new ModelTestSpecError({ file: full, reason: error.message }))
-      )
-      specs.push({ file: full, spec })
-    }
-    return specs
-  })
+export const readIncrementalSpecs = Effect.fn("ModelTests.readIncrementalSpecs")(function* (folder: string) {
+  const files = yield* Effect.sync(() => (existsSync(folder) ? readdirSync(folder).filter((file) => file.endsWith(".yaml")).sort() : []))
+  const specs: Array<{ readonly file: string; readonly spec: IncrementalSpec }> = []
+  for (const file of files) {
+    const full = path.join(folder, file)
+    const raw = yield* Effect.try({
+      try: () => parseYaml(readFileSync(full, "utf8")) as unknown,
+      catch: (cause) => new ModelTestSpecError({ file: full, reason: String(cause) })
+    })
+    const spec = yield* Schema.decodeUnknownEffect(IncrementalSpec)(raw).pipe(
+      Effect.mapError((error) => new ModelTestSpecError({ file: full, reason: error.message }))
+    )
+    specs.push({ file: full, spec })
+  }
+  return specs
+})
 
 /** An incremental test spec that cannot be read or names something that does not exist. */
 export class ModelTestSpecError extends Schema.TaggedError<ModelTestSpecError>()("ModelTestSpecError", {

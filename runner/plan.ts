@@ -185,7 +185,10 @@ const planAssertion = (action: AssertionAction) =>
   })
 
 /** One action's plan against the catalogue as it is when the action is about to run. */
-export const planAction = (action: Action, catalogue: Catalogue, options: PlanOptions): Effect.Effect<ActionPlan, PlanError> => {
+export const planAction = (action: Action, catalogue: Catalogue, options: PlanOptions): Effect.Effect<ActionPlan, PlanError> =>
+  planOf(action, catalogue, options).pipe(Effect.withSpan("Plan.planAction", { attributes: { action: action.key } }))
+
+const planOf = (action: Action, catalogue: Catalogue, options: PlanOptions): Effect.Effect<ActionPlan, PlanError> => {
   switch (action.kind) {
     case "table":
     case "view":
@@ -209,4 +212,4 @@ export const plan = (graph: ProjectGraph, catalogue: Catalogue, options: PlanOpt
   Effect.forEach(
     graph.actions.filter((action) => !action.disabled && (options.selected === undefined || options.selected.has(action.key))),
     (action) => Effect.result(planAction(action, catalogue, options)).pipe(Effect.map((planned) => ({ action, planned })))
-  )
+  ).pipe(Effect.withSpan("Plan.plan"))

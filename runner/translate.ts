@@ -296,28 +296,27 @@ const scriptingError = (fileName: string, keyword: string, reason: string) =>
  * once; Dataform runs an action's pre_operations, its statement and its post_operations as one
  * script. DuckDB would take either, so the mistake would first show in production.
  */
-export const checkDeclarations = (script: ReadonlyArray<string>, fileName: string): Effect.Effect<void, TranslationError> =>
-  Effect.gen(function* () {
-    const declared = new Set<string>()
-    let afterOtherStatement = false
-    for (const tokens of script.flatMap(splitStatements)) {
-      if (firstWord(tokens) !== "DECLARE") {
-        afterOtherStatement = true
-        continue
-      }
-      if (afterOtherStatement) {
-        return yield* scriptingError(
-          fileName,
-          "DECLARE",
-          "BigQuery takes DECLARE only before any other statement of the script, which is the action's pre_operations, its query and its post_operations together: move it to the top of pre_operations"
-        )
-      }
-      for (const name of parseDeclaration(tokens).names) {
-        if (declared.has(name)) return yield* scriptingError(fileName, "DECLARE", `${name} is declared twice, which BigQuery refuses`)
-        declared.add(name)
-      }
+export const checkDeclarations = Effect.fn("Translate.checkDeclarations")(function* (script: ReadonlyArray<string>, fileName: string) {
+  const declared = new Set<string>()
+  let afterOtherStatement = false
+  for (const tokens of script.flatMap(splitStatements)) {
+    if (firstWord(tokens) !== "DECLARE") {
+      afterOtherStatement = true
+      continue
     }
-  })
+    if (afterOtherStatement) {
+      return yield* scriptingError(
+        fileName,
+        "DECLARE",
+        "BigQuery takes DECLARE only before any other statement of the script, which is the action's pre_operations, its query and its post_operations together: move it to the top of pre_operations"
+      )
+    }
+    for (const name of parseDeclaration(tokens).names) {
+      if (declared.has(name)) return yield* scriptingError(fileName, "DECLARE", `${name} is declared twice, which BigQuery refuses`)
+      declared.add(name)
+    }
+  }
+})
 
 // A translation depends on the SQL and the variables in scope only, and a run plans its actions
 // ahead of executing them (execute.ts): the second request for the same text is a lookup. Failures
@@ -339,7 +338,7 @@ export const translate = (sql: string, context: TranslationContext): Effect.Effe
         })
       )
     )
-  })
+  }).pipe(Effect.withSpan("Translate.translate"))
 
 const translateUncached = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {

@@ -39,34 +39,33 @@ export interface BigQueryTarget {
 }
 
 /** Creates the raw dataset and tables that do not exist yet; existing ones are left as they are. */
-export const ensureBigQueryRawTables = (bigquery: BigQuery, target: BigQueryTarget, platforms: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const dataset = bigquery.dataset(target.dataset, { projectId: target.project })
-    const [datasetExists] = yield* Effect.tryPromise({ try: () => dataset.exists(), catch: (cause) => new BigQueryLoadError({ step: "dataset lookup", reason: describeCause(cause) }) })
-    if (!datasetExists) {
-      yield* Effect.tryPromise({ try: () => dataset.create({ location: target.location }), catch: (cause) => new BigQueryLoadError({ step: "dataset creation", reason: describeCause(cause) }) })
-    }
-    const tables = [
-      ...platforms.map((platform) => ({ name: rawTableName(platform), columns: rawColumns, partitioned: true })),
-      { name: "quarantine", columns: quarantineColumns, partitioned: false }
-    ]
-    for (const table of tables) {
-      const handle = dataset.table(table.name)
-      const [exists] = yield* Effect.tryPromise({ try: () => handle.exists(), catch: (cause) => new BigQueryLoadError({ step: `table lookup ${table.name}`, reason: describeCause(cause) }) })
-      if (exists) continue
-      yield* Effect.tryPromise({
-        try: () =>
-          dataset.createTable(table.name, {
-            schema: { fields: bigQuerySchema(table.columns) },
-            ...(table.partitioned
-              ? { timePartitioning: { type: "DAY", field: "date" }, clustering: { fields: ["account_id", "campaign_id"] } }
-              : // Quarantined records are for diagnosis, not history: partitions expire after 180 days.
-                { timePartitioning: { type: "DAY", field: "_ingested_at", expirationMs: String(QUARANTINE_RETENTION_DAYS * 86_400_000) } })
-          }),
-        catch: (cause) => new BigQueryLoadError({ step: `table creation ${table.name}`, reason: describeCause(cause) })
-      })
-    }
-  })
+export const ensureBigQueryRawTables = Effect.fn("BigQueryLoad.ensureRawTables")(function* (bigquery: BigQuery, target: BigQueryTarget, platforms: ReadonlyArray<string>) {
+  const dataset = bigquery.dataset(target.dataset, { projectId: target.project })
+  const [datasetExists] = yield* Effect.tryPromise({ try: () => dataset.exists(), catch: (cause) => new BigQueryLoadError({ step: "dataset lookup", reason: describeCause(cause) }) })
+  if (!datasetExists) {
+    yield* Effect.tryPromise({ try: () => dataset.create({ location: target.location }), catch: (cause) => new BigQueryLoadError({ step: "dataset creation", reason: describeCause(cause) }) })
+  }
+  const tables = [
+    ...platforms.map((platform) => ({ name: rawTableName(platform), columns: rawColumns, partitioned: true })),
+    { name: "quarantine", columns: quarantineColumns, partitioned: false }
+  ]
+  for (const table of tables) {
+    const handle = dataset.table(table.name)
+    const [exists] = yield* Effect.tryPromise({ try: () => handle.exists(), catch: (cause) => new BigQueryLoadError({ step: `table lookup ${table.name}`, reason: describeCause(cause) }) })
+    if (exists) continue
+    yield* Effect.tryPromise({
+      try: () =>
+        dataset.createTable(table.name, {
+          schema: { fields: bigQuerySchema(table.columns) },
+          ...(table.partitioned
+            ? { timePartitioning: { type: "DAY", field: "date" }, clustering: { fields: ["account_id", "campaign_id"] } }
+            : // Quarantined records are for diagnosis, not history: partitions expire after 180 days.
+              { timePartitioning: { type: "DAY", field: "_ingested_at", expirationMs: String(QUARANTINE_RETENTION_DAYS * 86_400_000) } })
+        }),
+      catch: (cause) => new BigQueryLoadError({ step: `table creation ${table.name}`, reason: describeCause(cause) })
+    })
+  }
+})
 
 /** The load job id for one raw file of one run: the same file always gets the same id. */
 export const loadJobId = (runId: string, key: string): string =>

@@ -19,7 +19,7 @@ export const googleCredentialsAvailable = (env: NodeJS.ProcessEnv = process.env)
 }
 
 export const requireGoogleCredentials = (env: NodeJS.ProcessEnv = process.env) =>
-  googleCredentialsAvailable(env)
+  (googleCredentialsAvailable(env)
     ? Effect.void
     : Effect.fail(
         new ConfigError({
@@ -29,4 +29,4 @@ export const requireGoogleCredentials = (env: NodeJS.ProcessEnv = process.env) =
               ? `GOOGLE_APPLICATION_CREDENTIALS names ${env["GOOGLE_APPLICATION_CREDENTIALS"]}, which does not exist`
               : "no Google Cloud credentials found: run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, or run with workload identity (docs/deployment.md)"
         })
-      )
+      )).pipe(Effect.withSpan("GoogleCloud.requireCredentials"))
