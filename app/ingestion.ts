@@ -5,13 +5,12 @@
  */
 import path from "node:path"
 import { Effect, Layer } from "effect"
-import type { AccountInfo, DateWindow } from "../ingestion/core/model.ts"
 import { ConfigError } from "../ingestion/core/errors.ts"
 import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { requireGoogleCredentials } from "../ingestion/gcp/credentials.ts"
 import { ingest, type IngestSummary } from "../ingestion/ingest.ts"
-import { RawZone, type AccountOutcome } from "../ingestion/raw-zone.ts"
+import { RawZone } from "../ingestion/raw-zone.ts"
 import { Warehouse } from "../runner/warehouse.ts"
 import { loadRawZone, loadReferenceRates, type LoadSummary } from "./load.ts"
 import { repositoryRoot } from "./paths.ts"
@@ -102,9 +101,6 @@ export interface IngestRunOptions {
   readonly sources: ReadonlyArray<string>
   readonly concurrency?: number
   readonly load: boolean
-  /** Progress: an account's fetch starts, and ends. */
-  readonly onAccountStart?: (source: string, account: AccountInfo, window: DateWindow) => void
-  readonly onAccountEnd?: (outcome: AccountOutcome) => void
 }
 
 /** Ingestion then loading into the target's warehouse; shared by `mdp ingest` and `mdp pipeline`. */
@@ -116,8 +112,7 @@ export const runIngestion = Effect.fn("App.runIngestion")(function* (resolved: I
     ...(options.to === undefined ? {} : { to: options.to }),
     initialDays: resolved.settings.initial_days ?? 90,
     concurrency: options.concurrency ?? resolved.settings.concurrency ?? 4,
-    ...(options.onAccountStart === undefined ? {} : { onAccountStart: options.onAccountStart }),
-    ...(options.onAccountEnd === undefined ? {} : { onAccountEnd: options.onAccountEnd })
+
   }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), yield* rawZoneLayer(resolved))))
   const platforms = [...new Set([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)])]
   if (!options.load) return { summary, loaded: undefined }

@@ -12,6 +12,7 @@ import { addDays, dayInZone, eachDay, isIsoDate } from "./core/dates.ts"
 import { RAW_SCHEMA_VERSION, type AccountInfo, type DateWindow, type RejectedRecord, type SourceRecord } from "./core/model.ts"
 import { BATCH_ROWS, SourceRegistry, type AdsSource } from "./core/source.ts"
 import { NdjsonBuilder, RawZone, ndjsonLines, type AccountOutcome, type NdjsonBatch, type RunManifest, type SourceState } from "./raw-zone.ts"
+import { IngestProgress } from "./progress.ts"
 
 export interface IngestOptions {
   /** Platform names to ingest; all configured ones when empty. */
@@ -22,8 +23,6 @@ export interface IngestOptions {
   /** Days fetched for an account seen for the first time. */
   readonly initialDays?: number
   readonly concurrency?: number
-  readonly onAccountStart?: (source: string, account: AccountInfo, window: DateWindow) => void
-  readonly onAccountEnd?: (outcome: AccountOutcome) => void
 }
 
 export interface IngestSummary extends RunManifest {
@@ -189,7 +188,7 @@ const ingestAccount = (
     if (window.start > window.end) {
       return { ...base, status: "up_to_date" as const }
     }
-    options.onAccountStart?.(source.name, account, window)
+    yield* (yield* IngestProgress).accountStarted(source.name, account, window)
     const ingestDate = new Date(run.nowMs).toISOString().slice(0, 10)
     const folder = `source=${source.name}/stream=${source.stream}/ingest_date=${ingestDate}/run=${run.runId}`
     const rowsPerDay = new Map<string, number>()
@@ -259,7 +258,7 @@ const ingestAccount = (
     }
   }).pipe(
     Effect.map((outcome): AccountOutcome => outcome),
-    Effect.tap((outcome) => Effect.sync(() => options.onAccountEnd?.(outcome)))
+    Effect.tap((outcome) => IngestProgress.use((progress) => progress.accountEnded(outcome)))
   )
 
 export const ingest = Effect.fn("Ingestion.ingest")(function* (options: IngestOptions) {
@@ -278,7 +277,7 @@ export const ingest = Effect.fn("Ingestion.ingest")(function* (options: IngestOp
     const accounts = yield* Effect.result(source.accounts)
     if (accounts._tag === "Failure") {
       const outcome: AccountOutcome = { source: source.name, account: "*", status: "failed", rows: 0, quarantined: 0, flags: [], error: accounts.failure.message }
-      options.onAccountEnd?.(outcome)
+      yield* (yield* IngestProgress).accountEnded(outcome)
       outcomes.push(outcome)
       continue
     }

@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os"
 import { Deferred, Effect, Fiber, Schedule, Semaphore } from "effect"
 import type { Action, ProjectGraph } from "./graph.ts"
 import { ActionError, columnsNeeded, planAction, type ActionPlan, type Catalogue, type PlanError } from "./plan.ts"
+import { RunProgress } from "./progress.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel, type Target } from "./target.ts"
 import { Warehouse, WarehouseError, type RelationType, type Row } from "./warehouse.ts"
 
@@ -38,9 +39,6 @@ export interface ExecuteOptions {
   readonly fullRefresh?: boolean
   readonly dryRun?: boolean
   readonly concurrency?: number
-  /** Called as each action starts and ends, for progress output. */
-  readonly onActionStart?: (action: Action) => void
-  readonly onActionEnd?: (result: ActionResult) => void
 }
 
 const ASSERTION_SAMPLE_ROWS = 5
@@ -206,7 +204,7 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
   const finish = (action: Action, result: Omit<ActionResult, "key" | "action" | "kind" | "fileName">) =>
     Effect.gen(function* () {
       const full: ActionResult = { key: action.key, action: targetLabel(action.target), kind: action.kind, fileName: action.fileName, ...result }
-      options.onActionEnd?.(full)
+      yield* (yield* RunProgress).actionEnded(full)
       yield* Deferred.succeed(done.get(action.key)!, full)
       return full
     })
@@ -230,7 +228,7 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
       if (action.disabled) return yield* finish(action, { status: "disabled", durationMs: 0, statements: [] })
       return yield* Semaphore.withPermit(semaphore)(
         Effect.gen(function* () {
-          options.onActionStart?.(action)
+          yield* (yield* RunProgress).actionStarted(action)
           const started = Date.now()
           const outcome = yield* Effect.result(runAction(action, options, catalogue))
           const durationMs = Date.now() - started

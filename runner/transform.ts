@@ -8,7 +8,7 @@ import path from "node:path"
 import { DateTime, Effect } from "effect"
 import { compileProject, type CompileOptions } from "./compile.ts"
 import { executeGraph, type ActionResult } from "./execute.ts"
-import { selectActions, validateGraph, type Action, type Selection } from "./graph.ts"
+import { selectActions, validateGraph, type Selection } from "./graph.ts"
 import { Warehouse } from "./warehouse.ts"
 
 export interface TransformOptions extends CompileOptions, Selection {
@@ -17,8 +17,6 @@ export interface TransformOptions extends CompileOptions, Selection {
   readonly concurrency?: number
   /** Folder for the run summary JSON; none is written when absent. */
   readonly runsDir?: string
-  readonly onActionStart?: (action: Action) => void
-  readonly onActionEnd?: (result: ActionResult) => void
 }
 
 export interface RunSummary {
@@ -50,8 +48,7 @@ export const transform = Effect.fn("Runner.transform")(function* (options: Trans
     fullRefresh: options.fullRefresh ?? false,
     dryRun: options.dryRun ?? false,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-    ...(options.onActionStart === undefined ? {} : { onActionStart: options.onActionStart }),
-    ...(options.onActionEnd === undefined ? {} : { onActionEnd: options.onActionEnd })
+
   })
   const finished = yield* DateTime.now
   const counts = { succeeded: 0, failed: 0, skipped: 0, disabled: 0, planned: 0 }

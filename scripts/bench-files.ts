@@ -10,6 +10,7 @@ import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { addDays } from "../ingestion/core/dates.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
+import { IngestProgress } from "../ingestion/progress.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { makeMicrosoftAdsSource } from "../ingestion/sources/microsoft_ads/source.ts"
@@ -99,7 +100,12 @@ const program = Effect.gen(function* () {
     const started = performance.now()
     const summary = yield* Effect.gen(function* () {
       yield* TestClock.setTime(NOW)
-      return yield* ingest({ from, to, concurrency: 4, onAccountEnd: (outcome) => console.log(`    ${outcome.account}: ${fmt(outcome.rows)} rows${outcome.status === "succeeded" ? "" : ` (${outcome.status}: ${outcome.error ?? ""})`}`) })
+      return yield* ingest({ from, to, concurrency: 4 }).pipe(
+        Effect.provideService(IngestProgress, {
+          accountStarted: () => Effect.void,
+          accountEnded: (outcome) => Effect.sync(() => console.log(`    ${outcome.account}: ${fmt(outcome.rows)} rows${outcome.status === "succeeded" ? "" : ` (${outcome.status}: ${outcome.error ?? ""})`}`))
+        })
+      )
     }).pipe(Effect.provide(Layer.mergeAll(RawZone.layerLocal(path.join(work, "raw")), SourceRegistry.layerFrom([source]))), Effect.provide(TestClock.layer()))
     const wallMs = performance.now() - started
     const cpu = process.cpuUsage(cpuBefore)

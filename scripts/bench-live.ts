@@ -15,6 +15,7 @@ import { TestClock } from "effect/testing"
 import nock from "nock"
 import { addDays } from "../ingestion/core/dates.ts"
 import { SourceRegistry, type AdsSource } from "../ingestion/core/source.ts"
+import { IngestProgress } from "../ingestion/progress.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { SAMPLE_DELIVERY, sampleAccounts, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
@@ -140,10 +141,8 @@ const program = Effect.gen(function* () {
     return yield* ingest({
       from,
       to,
-      concurrency: accountCount,
-      onAccountEnd: (outcome) =>
-        console.log(`    ${outcome.account}: ${outcome.rows.toLocaleString("en")} rows${outcome.status === "succeeded" ? "" : ` (${outcome.status}: ${outcome.error ?? ""})`}`)
-    })
+      concurrency: accountCount
+    }).pipe(Effect.provideService(IngestProgress, { accountStarted: () => Effect.void, accountEnded: (outcome) => Effect.sync(() => console.log(`    ${outcome.account}: ${outcome.rows.toLocaleString("en")} rows${outcome.status === "succeeded" ? "" : ` (${outcome.status}: ${outcome.error ?? ""})`}`)) }))
   }).pipe(
     Effect.provide(Layer.mergeAll(RawZone.layerLocal(path.join(work, "raw")), SourceRegistry.layerFrom([source]))),
     Effect.provide(TestClock.layer()),

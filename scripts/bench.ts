@@ -12,6 +12,7 @@ import { TestClock } from "effect/testing"
 import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { addDays } from "../ingestion/core/dates.ts"
+import { IngestProgress } from "../ingestion/progress.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { duckdbColumns, loadRawZone, loadReferenceRates } from "../app/load.ts"
 import { rawColumns } from "../ingestion/core/platforms.ts"
@@ -154,10 +155,8 @@ const program = Effect.gen(function* () {
     ingest({
       from,
       to,
-      concurrency: 4,
-      onAccountEnd: (outcome) =>
-        progress(`${outcome.source} ${outcome.account}: ${outcome.rows.toLocaleString("en")} rows${outcome.status === "succeeded" ? "" : ` (${outcome.status}: ${outcome.error ?? ""})`}`)
-    })
+      concurrency: 4
+    }).pipe(Effect.provideService(IngestProgress, { accountStarted: () => Effect.void, accountEnded: (outcome) => Effect.sync(() => progress(`${outcome.source} ${outcome.account}: ${outcome.rows.toLocaleString("en")} rows${outcome.status === "succeeded" ? "" : ` (${outcome.status}: ${outcome.error ?? ""})`}`)) }))
   ).pipe(Effect.provide(ingestion), atTime(NOW))
   const cpu = process.cpuUsage(cpuBefore)
   const mainThread = process.threadCpuUsage(mainThreadBefore)

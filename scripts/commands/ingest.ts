@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { resolveSettings, runIngestion, type IngestionSettings } from "../../app/ingestion.ts"
 import type { LoadSummary } from "../../app/load.ts"
 import type { IngestSummary } from "../../ingestion/ingest.ts"
+import { IngestProgress } from "../../ingestion/progress.ts"
 import type { AccountOutcome } from "../../ingestion/raw-zone.ts"
 import { UsageError, list, parse, positiveInteger, table } from "../cli-support.ts"
 import { ingestHelp } from "../help.ts"
@@ -20,16 +21,19 @@ const describeOutcome = (outcome: AccountOutcome): string => {
 }
 
 
-/** Progress lines of a run's accounts, for `mdp ingest` and `mdp pipeline`. */
-export const ingestProgress = {
-  onAccountStart: (source: string, account: { readonly id: string; readonly name: string }, window: { readonly start: string; readonly end: string }) =>
-    console.log(`  … ${source} ${account.id} (${account.name}): ${window.start} → ${window.end}`),
-  onAccountEnd: (outcome: AccountOutcome) => {
-    console.log(describeOutcome(outcome))
-    for (const flag of outcome.flags.slice(0, 5)) console.log(`      volume: ${flag}`)
-    if (outcome.flags.length > 5) console.log(`      volume: … and ${outcome.flags.length - 5} more days flagged`)
-  }
-}
+/** A line per account as it starts and ends, for `mdp ingest` and `mdp pipeline`. */
+export const printedIngestProgress = <A, E, R>(program: Effect.Effect<A, E, R>) =>
+  program.pipe(
+    Effect.provideService(IngestProgress, {
+      accountStarted: (source, account, window) => Effect.sync(() => console.log(`  … ${source} ${account.id} (${account.name}): ${window.start} → ${window.end}`)),
+      accountEnded: (outcome) =>
+        Effect.sync(() => {
+          console.log(describeOutcome(outcome))
+          for (const flag of outcome.flags.slice(0, 5)) console.log(`      volume: ${flag}`)
+          if (outcome.flags.length > 5) console.log(`      volume: … and ${outcome.flags.length - 5} more days flagged`)
+        })
+    })
+  )
 
 export const printIngestSummary = (summary: IngestSummary, loaded: LoadSummary | undefined, resolved: IngestionSettings) => {
   const failed = summary.accounts.filter((a) => a.status === "failed")
@@ -67,13 +71,12 @@ export const ingestCommand = (args: ReadonlyArray<string>) =>
     if (values.help === true) return yield* Effect.sync(() => (console.log(ingestHelp), 0))
     const resolved = yield* resolveSettings(values.config, values.warehouse, yield* targetFlag(values.target))
     const { summary, loaded } = yield* runIngestion(resolved, {
-      ...ingestProgress,
       ...(values.from === undefined ? {} : { from: values.from }),
       ...(values.to === undefined ? {} : { to: values.to }),
       sources: list(values.source),
       ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 4) }),
       load: values["no-load"] !== true
-    })
+    }).pipe(printedIngestProgress)
     printIngestSummary(summary, loaded, resolved)
     return summary.status === "complete" ? 0 : 1
   })

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { Clock, Effect, type Layer } from "effect"
 import { dataformVars } from "../../app/settings.ts"
 import { makeLocalRawZone } from "../../ingestion/raw-zone.ts"
+import { RunProgress } from "../../runner/progress.ts"
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse, type WarehouseError } from "../../runner/warehouse.ts"
@@ -11,7 +12,7 @@ import { clockDate, defaults, formatDuration, runsDirFor, list, parse, repositor
 import { pipelineHelp, reportHelp, statusHelp } from "../help.ts"
 import { collectReportData, freshnessLines, readFreshness, renderReport } from "../report/build.ts"
 import { resolveSettings, runIngestion } from "../../app/ingestion.ts"
-import { ingestProgress, printIngestSummary } from "./ingest.ts"
+import { printedIngestProgress, printIngestSummary } from "./ingest.ts"
 import { printSummary } from "./transform.ts"
 
 const reportFile = path.join(repositoryRoot, "data", "report", "index.html")
@@ -74,12 +75,11 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
     console.log("1/3 Ingest and load")
     let stepStart = Date.now()
     const { summary: ingestion, loaded } = yield* runIngestion(resolved, {
-      ...ingestProgress,
       ...(values.from === undefined ? {} : { from: values.from }),
       ...(values.to === undefined ? {} : { to: values.to }),
       sources: list(values.source),
       load: true
-    })
+    }).pipe(printedIngestProgress)
     printIngestSummary(ingestion, loaded, resolved)
     steps.push(["ingest + load", ingestion.status === "complete" ? "ok" : ingestion.status.toUpperCase(), formatDuration(Date.now() - stepStart)])
 
@@ -90,13 +90,18 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
       // No var for a backfill: the models re-process whatever the loads changed.
       vars: { as_of: yield* clockDate, ...dataformVars(resolved.settings) },
       fullRefresh: values["full-refresh"] === true,
-      runsDir: runsDirFor(resolved.warehouseFile),
-      onActionStart: (action) => console.log(`  … ${targetLabel(action.target)}`),
-      onActionEnd: (result) => {
-        if (result.status === "succeeded") console.log(`  ok ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
-        if (result.status === "failed") console.log(`  FAILED ${result.action}`)
-      }
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(resolved.warehouseFile)))
+      runsDir: runsDirFor(resolved.warehouseFile)
+    }).pipe(
+      Effect.provide(Warehouse.layerDuckDB(resolved.warehouseFile)),
+      Effect.provideService(RunProgress, {
+        actionStarted: (action) => Effect.sync(() => console.log(`  … ${targetLabel(action.target)}`)),
+        actionEnded: (result) =>
+          Effect.sync(() => {
+            if (result.status === "succeeded") console.log(`  ok ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
+            if (result.status === "failed") console.log(`  FAILED ${result.action}`)
+          })
+      })
+    )
     printSummary(transformed)
     yield* printFreshness(Warehouse.layerDuckDB(resolved.warehouseFile))
     steps.push(["transform + assertions", transformed.ok ? "ok" : "FAILED", formatDuration(Date.now() - stepStart)])

@@ -4,6 +4,7 @@ import { compileProject, type CompileOptions } from "../../runner/compile.ts"
 import type { ActionResult } from "../../runner/execute.ts"
 import { graphProblems } from "../../runner/graph.ts"
 import { readIncrementalSpecs, runDataformTests, runIncrementalCase, type ModelTestResult } from "../../runner/model-tests.ts"
+import { RunProgress } from "../../runner/progress.ts"
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
@@ -193,19 +194,22 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
       fullRefresh: values["full-refresh"] === true,
       dryRun,
       ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 1) }),
-      runsDir: runsDirFor(values.warehouse ?? defaults.warehouse),
-      onActionStart: (action) => {
-        if (!quiet && !dryRun) console.log(`  … ${targetLabel(action.target)} (${action.kind})`)
-      },
-      onActionEnd: (result) => {
-        if (quiet) return
-        if (dryRun) {
-          console.log(`-- ${result.action} (${result.kind}, ${result.fileName})\n${result.statements.map((s) => `${s};`).join("\n")}\n`)
-        } else if (result.status !== "skipped" && result.status !== "disabled") {
-          console.log(`  ${statusMark[result.status]} ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
-        }
-      }
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(values.warehouse ?? defaults.warehouse)))
+      runsDir: runsDirFor(values.warehouse ?? defaults.warehouse)
+    }).pipe(
+      Effect.provide(Warehouse.layerDuckDB(values.warehouse ?? defaults.warehouse)),
+      Effect.provideService(RunProgress, {
+        actionStarted: (action) => Effect.sync(() => (quiet || dryRun ? undefined : console.log(`  … ${targetLabel(action.target)} (${action.kind})`))),
+        actionEnded: (result) =>
+          Effect.sync(() => {
+            if (quiet) return
+            if (dryRun) {
+              console.log(`-- ${result.action} (${result.kind}, ${result.fileName})\n${result.statements.map((s) => `${s};`).join("\n")}\n`)
+            } else if (result.status !== "skipped" && result.status !== "disabled") {
+              console.log(`  ${statusMark[result.status]} ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
+            }
+          })
+      })
+    )
     if (quiet) console.log(JSON.stringify(summary, null, 2))
     else printSummary(summary)
     return summary.ok ? 0 : 1
