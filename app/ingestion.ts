@@ -12,6 +12,8 @@ import { requireGoogleCredentials } from "../ingestion/gcp/credentials.ts"
 import { ingest, type IngestSummary } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { Warehouse } from "../runner/warehouse.ts"
+import { StorageClient } from "../ingestion/gcp/clients.ts"
+import { ingestionClients } from "./google-cloud.ts"
 import { loadRawZone, loadReferenceRates, type LoadSummary } from "./load.ts"
 import { repositoryRoot } from "./paths.ts"
 import { DEFAULT_SETTINGS_FILE, readSettings, type Settings } from "./settings.ts"
@@ -79,21 +81,12 @@ export const resolveSettings = Effect.fn("App.resolveSettings")(function* (
   } satisfies IngestionSettings
 })
 
-// The Google Cloud clients load only for the gcp target.
+// The Google Cloud modules load only for the gcp target.
 const gcpModules = () =>
   Effect.promise(async () => ({
-    ...(await import("@google-cloud/bigquery")),
-    ...(await import("@google-cloud/storage")),
     ...(await import("../ingestion/gcp/bigquery-load.ts")),
     ...(await import("../ingestion/gcp/gcs-raw-zone.ts"))
   }))
-
-const rawZoneLayer = (resolved: IngestionSettings) =>
-  Effect.gen(function* () {
-    if (resolved.gcp === undefined) return RawZone.layerLocal(resolved.rawZoneRoot)
-    const { Storage, layerGcs } = yield* gcpModules()
-    return layerGcs(new Storage({ projectId: resolved.gcp.project }), resolved.gcp.bucket, resolved.gcp.prefix)
-  })
 
 export interface IngestRunOptions {
   readonly from?: string
@@ -106,6 +99,9 @@ export interface IngestRunOptions {
 /** Ingestion then loading into the target's warehouse; shared by `mdp ingest` and `mdp pipeline`. */
 export const runIngestion = Effect.fn("App.runIngestion")(function* (resolved: IngestionSettings, options: IngestRunOptions) {
   const sources = yield* sourcesFrom(resolved.settings, repositoryRoot)
+  const gcp = resolved.gcp
+  const clients = gcp === undefined ? undefined : Layer.fresh(ingestionClients(gcp))
+  const rawZone = gcp === undefined || clients === undefined ? RawZone.layerLocal(resolved.rawZoneRoot) : (yield* gcpModules()).layerGcs(gcp.bucket, gcp.prefix).pipe(Layer.provide(clients))
   const summary: IngestSummary = yield* ingest({
     sources: options.sources,
     ...(options.from === undefined ? {} : { from: options.from }),
@@ -113,18 +109,18 @@ export const runIngestion = Effect.fn("App.runIngestion")(function* (resolved: I
     initialDays: resolved.settings.initial_days ?? 90,
     concurrency: options.concurrency ?? resolved.settings.concurrency ?? 4,
 
-  }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), yield* rawZoneLayer(resolved))))
+  }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), rawZone)))
   const platforms = [...new Set([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)])]
   if (!options.load) return { summary, loaded: undefined }
-  if (resolved.gcp !== undefined) {
-    const gcp = resolved.gcp
-    const { BigQuery, Storage, ensureBigQueryRawTables, loadRawZoneIntoBigQuery, makeGcsLoadLedger, makeGcsRawZone } = yield* gcpModules()
-    const bigquery = new BigQuery({ projectId: gcp.project, location: gcp.location })
-    const storage = new Storage({ projectId: gcp.project })
+  if (gcp !== undefined && clients !== undefined) {
+    const { ensureBigQueryRawTables, loadRawZoneIntoBigQuery, makeGcsLoadLedger, makeGcsRawZone } = yield* gcpModules()
     const target = { project: gcp.project, dataset: gcp.dataset, location: gcp.location }
-    yield* ensureBigQueryRawTables(bigquery, target, platforms)
-    const ledger = makeGcsLoadLedger(storage, gcp.bucket, gcp.prefix, `${gcp.project}.${gcp.dataset}`)
-    const result = yield* loadRawZoneIntoBigQuery(bigquery, makeGcsRawZone(storage, gcp.bucket, gcp.prefix), target, ledger)
+    const result = yield* Effect.gen(function* () {
+      const storage = yield* StorageClient
+      yield* ensureBigQueryRawTables(target, platforms)
+      const ledger = makeGcsLoadLedger(storage, gcp.bucket, gcp.prefix, `${gcp.project}.${gcp.dataset}`)
+      return yield* loadRawZoneIntoBigQuery(makeGcsRawZone(storage, gcp.bucket, gcp.prefix), target, ledger)
+    }).pipe(Effect.provide(clients))
     return { summary, loaded: { files: result.loaded, rows: summary.rows, quarantined: summary.quarantined, skipped: result.alreadyLoaded } satisfies LoadSummary }
   }
   const loaded: LoadSummary = yield* loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(

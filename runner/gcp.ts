@@ -9,11 +9,15 @@ import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
 import type { BigQuery } from "@google-cloud/bigquery"
 import type { v1 } from "@google-cloud/dataform"
-import { Duration, Effect, Schedule, Schema } from "effect"
+import { Context, Duration, Effect, Schedule, Schema } from "effect"
 import type { ProjectGraph } from "./graph.ts"
 import { targetLabel } from "./target.ts"
 
-type DataformClient = v1.DataformClient
+/** The Dataform API client (REST transport), provided by the composition root or a test. */
+export class DataformApi extends Context.Service<DataformApi, v1.DataformClient>()("mdp/runner/DataformApi") {}
+
+/** The BigQuery client the cost guard's dry runs go through. */
+export class BigQueryJobs extends Context.Service<BigQueryJobs, BigQuery>()("mdp/runner/BigQueryJobs") {}
 
 // The first line of a Google Cloud client's error. The command line redacts every message it
 // prints (scripts/cli-support.ts), so secrets an error might echo never reach the terminal.
@@ -70,7 +74,8 @@ const isPassingFailure = (cause: unknown): boolean => {
   return typeof code === "number" ? PASSING_CODES.has(code) : typeof code === "string" && /^E[A-Z]+$/.test(code)
 }
 
-export const runWorkflow = Effect.fn("Runner.runWorkflow")(function* (client: DataformClient, request: WorkflowRequest) {
+export const runWorkflow = Effect.fn("Runner.runWorkflow")(function* (request: WorkflowRequest) {
+  const client = yield* DataformApi
   const [compilation] = yield* Effect.tryPromise({
     try: () =>
       client.createCompilationResult({
@@ -142,7 +147,8 @@ export interface ActionCost {
 }
 
 /** BigQuery dry runs of every table, view, incremental (its full query) and assertion query. */
-export const estimateCosts = Effect.fn("Runner.estimateCosts")(function* (bigquery: BigQuery, graph: ProjectGraph, location: string) {
+export const estimateCosts = Effect.fn("Runner.estimateCosts")(function* (graph: ProjectGraph, location: string) {
+  const bigquery = yield* BigQueryJobs
   const costs: Array<ActionCost> = []
   for (const action of graph.actions) {
     if (action.disabled) continue

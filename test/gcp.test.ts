@@ -10,14 +10,24 @@ import path from "node:path"
 import nock from "nock"
 import { afterEach, beforeEach } from "vitest"
 import { MAX_LOAD_ATTEMPTS, ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
+import { BigQueryClient, StorageClient } from "../ingestion/gcp/clients.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { layerGcs, makeGcsLoadLedger, makeGcsRawZone } from "../ingestion/gcp/gcs-raw-zone.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { ndjsonLines, type RunManifest } from "../ingestion/raw-zone.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
-import { MAX_FAILED_POLLS, dataformRunArguments, estimateCosts, runWithDataformCli, runWorkflow } from "../runner/gcp.ts"
+import { BigQueryJobs, DataformApi, MAX_FAILED_POLLS, dataformRunArguments, estimateCosts, runWithDataformCli, runWorkflow } from "../runner/gcp.ts"
 import { toProjectGraph } from "../runner/graph.ts"
 import { resolveSettings, runIngestion } from "../app/ingestion.ts"
+
+// Each call goes through the client a test points at its intercepted endpoint, provided as the
+// composition root provides the real one.
+const loadThrough = (client: BigQuery, ...args: Parameters<typeof loadRawZoneIntoBigQuery>) =>
+  loadRawZoneIntoBigQuery(...args).pipe(Effect.provideService(BigQueryClient, client))
+const ensureThrough = (client: BigQuery, ...args: Parameters<typeof ensureBigQueryRawTables>) =>
+  ensureBigQueryRawTables(...args).pipe(Effect.provideService(BigQueryClient, client))
+const runThrough = (client: v1.DataformClient, ...args: Parameters<typeof runWorkflow>) => runWorkflow(...args).pipe(Effect.provideService(DataformApi, client))
+const estimateThrough = (client: BigQuery, ...args: Parameters<typeof estimateCosts>) => estimateCosts(...args).pipe(Effect.provideService(BigQueryJobs, client))
 
 // A throwaway service account: the clients sign a JWT with it and exchange it at Google's token
 // endpoint, which is intercepted like everything else.
@@ -140,7 +150,7 @@ describe("Cloud Storage raw zone (real @google-cloud/storage, HTTP intercepted)"
       const stored = new Map<string, Buffer>()
       storeUploads(stored, (name) => !name.endsWith("account=1234567890.ndjson"))
       const summary = yield* ingest({ sources: ["google_ads"], initialDays: 3 }).pipe(
-        Effect.provide(Layer.mergeAll(layerGcs(storage(), "mdp-raw"), SourceRegistry.layerFrom(makeSampleSources({ seed: 1 }))))
+        Effect.provide(Layer.mergeAll(layerGcs("mdp-raw").pipe(Layer.provide(Layer.succeed(StorageClient, storage()))), SourceRegistry.layerFrom(makeSampleSources({ seed: 1 }))))
       )
       assert.strictEqual(summary.status, "partial")
       const refused = summary.accounts.find((a) => a.account === "1234567890")!
@@ -184,7 +194,7 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
         .query(true)
         .times(2)
         .reply(200, { tableReference: { projectId: "mdp-prod", datasetId: "raw", tableId: "created" } })
-      yield* ensureBigQueryRawTables(bigquery(), { project: "mdp-prod", dataset: "raw", location: "EU" }, ["google_ads"])
+      yield* ensureThrough(bigquery(), { project: "mdp-prod", dataset: "raw", location: "EU" }, ["google_ads"])
       const raw = created.find((t) => (t["tableReference"] as { tableId: string }).tableId === "google_ads__campaign_daily")!
       assert.deepStrictEqual(raw["timePartitioning"], { type: "DAY", field: "date" })
       assert.deepStrictEqual(raw["clustering"], { fields: ["account_id", "campaign_id"] })
@@ -247,7 +257,7 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
         .reply(200, jobResource(jobId, { state: "DONE" }))
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${jobId}`).query(true).reply(200, jobResource(jobId, { state: "DONE" }))
       const zone = makeGcsRawZone(storage(), "mdp-raw")
-      const first = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target, ledger())
+      const first = yield* loadThrough(bigquery(), zone, target, ledger())
       assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0 })
       assert.deepStrictEqual(request["jobReference"], { projectId: "mdp-prod", jobId, location: "EU" })
       const load = (request["configuration"] as { load: Record<string, unknown> }).load
@@ -262,13 +272,13 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
       rawZoneHolds([manifest])
       bq().post("/bigquery/v2/projects/mdp-prod/jobs").query(true).reply(...exists(jobId))
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${jobId}`).query(true).reply(200, jobResource(jobId, { state: "DONE" }))
-      const second = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target, ledger())
+      const second = yield* loadThrough(bigquery(), zone, target, ledger())
       assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
 
       // With the run in the ledger, neither its manifest nor BigQuery is asked, and nothing is written.
       stored.clear()
       const read = rawZoneHolds([manifest], [manifest.runId])
-      const third = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target, ledger())
+      const third = yield* loadThrough(bigquery(), zone, target, ledger())
       assert.deepStrictEqual(third, { loaded: 0, alreadyLoaded: 0 })
       assert.deepStrictEqual([read, stored.size], [[], 0])
     }))
@@ -284,14 +294,14 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
       const firstAsked = insertJobs(2, (jobId) => (jobId === base ? exists(jobId) : [200, jobResource(jobId, { state: "RUNNING" })]))
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}_2`).query(true).reply(200, jobResource(`${base}_2`, { state: "RUNNING" }))
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}_2`).query(true).times(3).reply(200, jobResource(`${base}_2`, { state: "DONE" }))
-      const first = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target, ledger())
+      const first = yield* loadThrough(bigquery(), zone, target, ledger())
       assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0 })
       assert.deepStrictEqual(firstAsked, [base, `${base}_2`])
 
       // Once more, without the ledger: both ids exist, the second succeeded, so nothing is loaded again.
       rawZoneHolds([manifest])
       const secondAsked = insertJobs(2, exists)
-      const second = yield* loadRawZoneIntoBigQuery(bigquery(), zone, target, ledger())
+      const second = yield* loadThrough(bigquery(), zone, target, ledger())
       assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
       assert.deepStrictEqual(secondAsked, [base, `${base}_2`])
     }))
@@ -305,7 +315,7 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
         .query(true)
         .times(2 * MAX_LOAD_ATTEMPTS)
         .reply(200, async (request: Request) => jobResource(new URL(request.url).pathname.split("/").at(-1)!, rateLimited))
-      const failure = yield* Effect.flip(loadRawZoneIntoBigQuery(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), target, ledger()))
+      const failure = yield* Effect.flip(loadThrough(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), target, ledger()))
       assert.include(failure.message, `all ${MAX_LOAD_ATTEMPTS} load jobs failed, the last: Exceeded rate limits`)
       assert.strictEqual(asked.length, MAX_LOAD_ATTEMPTS)
     }))
@@ -325,7 +335,7 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
       const asked = insertJobs(2, (jobId) => [200, jobResource(jobId, { state: "RUNNING" })])
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${earlierJob}`).query(true).reply(200, jobResource(earlierJob, { state: "DONE" }))
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}`).query(true).times(2).reply(200, jobResource(base, rateLimited))
-      const failure = yield* Effect.flip(loadRawZoneIntoBigQuery(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), target, ledger()))
+      const failure = yield* Effect.flip(loadThrough(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), target, ledger()))
       assert.strictEqual(failure._tag, "BigQueryLoadError")
       assert.include(failure.message, `load job ${base}: Exceeded rate limits`)
       // The next run loads the file under the next id; this one makes no other job.
@@ -347,7 +357,7 @@ describe("Dataform workflow trigger and cost guard (real @google-cloud/dataform 
       api().post(`/v1/${repository}/workflowInvocations`, (body) => ((invocationRequest = body), true)).query(true).reply(200, { name: `${repository}/workflowInvocations/w1`, state: 1 })
       api().get(`/v1/${repository}/workflowInvocations/w1`).query(true).reply(200, { name: `${repository}/workflowInvocations/w1`, state: 1 })
       api().get(`/v1/${repository}/workflowInvocations/w1`).query(true).reply(200, { name: `${repository}/workflowInvocations/w1`, state: 2 })
-      const outcome = yield* runWorkflow(dataform(), { repository, gitCommitish: "main", vars: { reporting_currency: "USD" }, schemaSuffix: "prod", tags: ["daily"], pollInterval: "10 millis" })
+      const outcome = yield* runThrough(dataform(), { repository, gitCommitish: "main", vars: { reporting_currency: "USD" }, schemaSuffix: "prod", tags: ["daily"], pollInterval: "10 millis" })
       assert.strictEqual(outcome.state, "SUCCEEDED")
       assert.deepStrictEqual(compilationRequest, { gitCommitish: "main", codeCompilationConfig: { vars: { reporting_currency: "USD" }, schemaSuffix: "prod" } })
       assert.strictEqual(invocationRequest["compilationResult"], `${repository}/compilationResults/c1`)
@@ -363,14 +373,14 @@ describe("Dataform workflow trigger and cost guard (real @google-cloud/dataform 
       const w4 = () => api().get(`/v1/${repository}/workflowInvocations/w4`).query(true)
       const polls = [w4().times(MAX_FAILED_POLLS).reply(503, unavailable), w4().reply(200, { name: `${repository}/workflowInvocations/w4`, state: 1 })]
       polls.push(w4().times(MAX_FAILED_POLLS).reply(503, unavailable), w4().reply(200, { name: `${repository}/workflowInvocations/w4`, state: 2 }))
-      const outcome = yield* runWorkflow(dataform(), { repository, pollInterval: "10 millis" })
+      const outcome = yield* runThrough(dataform(), { repository, pollInterval: "10 millis" })
       assert.isTrue(polls.every((poll) => poll.isDone()))
       assert.strictEqual(outcome.state, "SUCCEEDED")
 
       api().post(`/v1/${repository}/workflowInvocations`).query(true).reply(200, { name: `${repository}/workflowInvocations/w5`, state: 1 })
       api().get(`/v1/${repository}/workflowInvocations/w5`).query(true).reply(503, unavailable)
       api().get(`/v1/${repository}/workflowInvocations/w5`).query(true).reply(403, { error: { code: 403, message: "Permission denied on the workflow invocation", status: "PERMISSION_DENIED" } })
-      const failure = yield* Effect.flip(runWorkflow(dataform(), { repository, pollInterval: "10 millis" }))
+      const failure = yield* Effect.flip(runThrough(dataform(), { repository, pollInterval: "10 millis" }))
       assert.include(failure.message, `waiting for ${repository}/workflowInvocations/w5 (it may still be running)`)
       assert.include(failure.message, "Permission denied")
     }))
@@ -384,7 +394,7 @@ describe("Dataform workflow trigger and cost guard (real @google-cloud/dataform 
         .query(true)
         .times(MAX_FAILED_POLLS + 1)
         .reply(503, { error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" } })
-      const failure = yield* Effect.flip(runWorkflow(dataform(), { repository, pollInterval: "10 millis" }))
+      const failure = yield* Effect.flip(runThrough(dataform(), { repository, pollInterval: "10 millis" }))
       assert.isTrue(polls.isDone())
       assert.include(failure.message, "currently unavailable")
     }))
@@ -397,7 +407,7 @@ describe("Dataform workflow trigger and cost guard (real @google-cloud/dataform 
         .get(`/v1/${repository}/workflowInvocations/w2:query`)
         .query(true)
         .reply(200, { workflowInvocationActions: [{ target: { schema: "marts", name: "campaign_performance_daily" }, state: 6, failureReason: "Query error: Division by zero" }, { target: { schema: "staging", name: "stg_meta_ads__campaign_daily" }, state: 4 }] })
-      const outcome = yield* runWorkflow(dataform(), { repository, pollInterval: "10 millis" })
+      const outcome = yield* runThrough(dataform(), { repository, pollInterval: "10 millis" })
       assert.strictEqual(outcome.state, "FAILED")
       assert.deepStrictEqual(outcome.failedActions, ["marts.campaign_performance_daily: Query error: Division by zero"])
     }))
@@ -405,14 +415,14 @@ describe("Dataform workflow trigger and cost guard (real @google-cloud/dataform 
   it.live("compilation errors stop before any invocation", () =>
     Effect.gen(function* () {
       api().post(`/v1/${repository}/compilationResults`).query(true).reply(200, { name: `${repository}/compilationResults/c3`, compilationErrors: [{ path: "definitions/x.sqlx", message: "Unexpected token" }] })
-      const error = yield* Effect.flip(runWorkflow(dataform(), { repository }))
+      const error = yield* Effect.flip(runThrough(dataform(), { repository }))
       assert.include(error.message, "definitions/x.sqlx: Unexpected token")
     }))
 
   it.live("a failing call's error never carries the bearer token", () =>
     Effect.gen(function* () {
       // Nothing answers: the client's error echoes the whole request, Authorization header included.
-      const error = yield* Effect.flip(runWorkflow(dataform(), { repository }))
+      const error = yield* Effect.flip(runThrough(dataform(), { repository }))
       assert.notMatch(error.message, /Bearer\s+ey/)
       assert.isAtMost(error.message.length, 400)
     }))
@@ -430,7 +440,7 @@ describe("Dataform workflow trigger and cost guard (real @google-cloud/dataform 
         assertions: [{ target: { database: "mdp-prod", schema: "mdp_assertions", name: "a" }, fileName: "definitions/a.sqlx", query: "select * from `mdp-prod.marts.m` where x < 0" }],
         projectConfig: {}
       })
-      const costs = yield* estimateCosts(bigquery(), graph, "EU")
+      const costs = yield* estimateThrough(bigquery(), graph, "EU")
       assert.deepStrictEqual(costs, [
         { action: "marts.m", kind: "table", bytes: 1048576 },
         { action: "mdp_assertions.a", kind: "assertion", bytes: 1048576 }

@@ -13,6 +13,7 @@ import { describeCause } from "../core/redact.ts"
 import type { RawColumn } from "../core/source.ts"
 import { quarantineColumns, rawColumns, rawTableName } from "../core/platforms.ts"
 import type { RawZone } from "../raw-zone.ts"
+import { BigQueryClient } from "./clients.ts"
 
 /** A BigQuery call failed; the message is BigQuery's own first line. */
 export class BigQueryLoadError extends Schema.TaggedError<BigQueryLoadError>()("BigQueryLoadError", {
@@ -39,7 +40,8 @@ export interface BigQueryTarget {
 }
 
 /** Creates the raw dataset and tables that do not exist yet; existing ones are left as they are. */
-export const ensureBigQueryRawTables = Effect.fn("BigQueryLoad.ensureRawTables")(function* (bigquery: BigQuery, target: BigQueryTarget, platforms: ReadonlyArray<string>) {
+export const ensureBigQueryRawTables = Effect.fn("BigQueryLoad.ensureRawTables")(function* (target: BigQueryTarget, platforms: ReadonlyArray<string>) {
+  const bigquery = yield* BigQueryClient
   const dataset = bigquery.dataset(target.dataset, { projectId: target.project })
   const [datasetExists] = yield* Effect.tryPromise({ try: () => dataset.exists(), catch: (cause) => new BigQueryLoadError({ step: "dataset lookup", reason: describeCause(cause) }) })
   if (!datasetExists) {
@@ -155,11 +157,11 @@ const loadFile = (bigquery: BigQuery, rawZone: RawZone["Service"], target: BigQu
   })
 
 export const loadRawZoneIntoBigQuery = Effect.fn("Ingestion.loadRawZoneIntoBigQuery")(function* (
-  bigquery: BigQuery,
   rawZone: RawZone["Service"],
   target: BigQueryTarget,
   ledger: LoadLedger
 ) {
+  const bigquery = yield* BigQueryClient
   const before = yield* ledger.loadedRuns
   const manifests = yield* rawZone.manifests(before)
   const done = new Set(before)

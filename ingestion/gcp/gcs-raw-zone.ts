@@ -9,6 +9,7 @@ import { RawZoneError } from "../core/errors.ts"
 import { describeCause } from "../core/redact.ts"
 import { RawZone, RunManifest, SourceState, ndjsonChunks, runIdOfManifest, type NdjsonBatch } from "../raw-zone.ts"
 import { LoadedRuns, type LoadLedger } from "./bigquery-load.ts"
+import { StorageClient } from "./clients.ts"
 
 const fail = (key: string, cause: unknown) => new RawZoneError({ path: key, reason: describeCause(cause) })
 
@@ -108,8 +109,14 @@ export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""
   })
 }
 
-export const layerGcs = (storage: Storage, bucket: string, prefix?: string): Layer.Layer<RawZone> =>
-  Layer.succeed(RawZone, makeGcsRawZone(storage, bucket, prefix))
+/** The raw zone in a Cloud Storage bucket, through the provided Storage client. */
+export const layerGcs = (bucket: string, prefix?: string): Layer.Layer<RawZone, never, StorageClient> =>
+  Layer.effect(
+    RawZone,
+    Effect.gen(function* () {
+      return makeGcsRawZone(yield* StorageClient, bucket, prefix)
+    })
+  )
 
 /**
  * The BigQuery loader's ledger, one JSON object per dataset beside the manifests: the runs whose

@@ -13,6 +13,7 @@ import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from
 import { ConfigError } from "../../ingestion/core/errors.ts"
 import { UsageError, clockDate, defaults, runsDirFor, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
 import { compileHelp, transformHelp, testHelp } from "../help.ts"
+import { runnerClients } from "../../app/google-cloud.ts"
 import { resolveSettings } from "../../app/ingestion.ts"
 
 const projectOptions = {
@@ -115,16 +116,13 @@ const transformOnGoogleCloud = (
     const resolved = yield* resolveSettings(values.config, undefined, "gcp")
     const gcp = resolved.gcp!
     // The Google Cloud clients load only for the gcp target.
-    const { BigQuery, v1, estimateCosts, runWorkflow, runWithDataformCli } = yield* Effect.promise(async () => ({
-      ...(await import("@google-cloud/bigquery")),
-      ...(await import("@google-cloud/dataform")),
-      ...(await import("../../runner/gcp.ts"))
-    }))
+    const { estimateCosts, runWorkflow, runWithDataformCli } = yield* Effect.promise(() => import("../../runner/gcp.ts"))
+    const clients = runnerClients(gcp)
     // compile.vars already holds the settings' model vars with --vars over them.
     const vars = compile.vars ?? {}
     if (values["dry-run"] === true) {
       const graph = yield* compileProject({ ...compile, vars, defaultDatabase: gcp.project, ...(gcp.schemaSuffix === undefined ? {} : { schemaSuffix: gcp.schemaSuffix }) })
-      const costs = yield* estimateCosts(new BigQuery({ projectId: gcp.project, location: gcp.location }), graph, gcp.location)
+      const costs = yield* estimateCosts(graph, gcp.location).pipe(Effect.provide(clients))
       console.log(table(["action", "kind", "would process"], costs.map((c) => [c.action, c.kind, gigabytes(c.bytes)])))
       console.log(`\nTotal: ${gigabytes(costs.reduce((sum, c) => sum + c.bytes, 0))} for ${costs.length} queries (BigQuery dry runs; nothing was run).`)
       return 0
@@ -145,7 +143,7 @@ const transformOnGoogleCloud = (
     if (gcp.repository === undefined) {
       return yield* new ConfigError({ key: "gcp.dataform_repository", reason: "set it to projects/<project>/locations/<location>/repositories/<name> to run on Google Cloud" })
     }
-    const outcome = yield* runWorkflow(new v1.DataformClient({ fallback: true, projectId: gcp.project }), {
+    const outcome = yield* runWorkflow({
       repository: gcp.repository,
       gitCommitish: gcp.gitCommitish,
       vars,
@@ -154,7 +152,7 @@ const transformOnGoogleCloud = (
       actions: selection.actions,
       fullRefresh: values["full-refresh"] === true,
       onProgress: (state) => console.log(`  … workflow ${state.toLowerCase()}`)
-    })
+    }).pipe(Effect.provide(clients))
     console.log(`Workflow ${outcome.invocation}: ${outcome.state}`)
     for (const failure of outcome.failedActions) console.error(`  FAILED ${failure}`)
     return outcome.state === "SUCCEEDED" ? 0 : 1
