@@ -9,8 +9,7 @@
  * each decoded by the platform's own schema (`ingestion/sources/<platform>/source.ts`) when its
  * source is made; `models` becomes the Dataform project's vars.
  */
-import { existsSync, readFileSync } from "node:fs"
-import { Effect, Schema } from "effect"
+import { Effect, FileSystem, Schema } from "effect"
 import { parse as parseYaml } from "yaml"
 import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { ConfigError } from "../ingestion/core/errors.ts"
@@ -122,12 +121,15 @@ export const platformSection = Effect.fn("Settings.platformSection")(function* (
 
 /** Reads the settings file; a missing default file means the embedded default. */
 export const readSettings = Effect.fn("Settings.read")(function* (file: string, required: boolean) {
-  if (!existsSync(file)) {
+  const fs = yield* FileSystem.FileSystem
+  const unreadable = (cause: { readonly message: string }) => new ConfigError({ key: file, reason: `cannot be read: ${cause.message}` })
+  if (!(yield* fs.exists(file).pipe(Effect.mapError(unreadable)))) {
     if (required) return yield* new ConfigError({ key: file, reason: "the file does not exist" })
     return {} satisfies Settings
   }
+  const text = yield* fs.readFileString(file).pipe(Effect.mapError(unreadable))
   const raw = yield* Effect.try({
-    try: () => parseYaml(readFileSync(file, "utf8")) as unknown,
+    try: () => parseYaml(text) as unknown,
     catch: (cause) => new ConfigError({ key: file, reason: `not valid YAML: ${String(cause)}` })
   })
   const settings = yield* Schema.decodeUnknownEffect(Settings)(raw ?? {}, { onExcessProperty: "error" }).pipe(

@@ -9,10 +9,10 @@
  */
 import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import path from "node:path"
-import { Effect, Schema } from "effect"
+import { Effect, FileSystem, Option, Schema } from "effect"
+import type { PlatformError } from "effect/PlatformError"
 import { parse as parseYaml } from "yaml"
 import { compileInWorker } from "./compile-worker.ts"
 import { decodeCompiledGraph, toProjectGraph, type ProjectGraph } from "./graph.ts"
@@ -89,48 +89,53 @@ export const compileWithCli = (options: CompileOptions): Effect.Effect<string, C
 const SOURCE_EXTENSIONS = new Set([".js", ".cjs", ".json", ".sqlx", ".sql", ".yaml", ".yml", ".ipynb"])
 const SKIPPED_FOLDERS = new Set(["node_modules", "data"])
 
-const projectSourceFiles = (projectDir: string): ReadonlyArray<string> => {
-  const files: Array<string> = []
-  const walk = (relative: string) => {
-    const entries = readdirSync(path.join(projectDir, relative), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    for (const entry of entries) {
-      if (entry.name.startsWith(".")) continue
-      const child = relative === "" ? entry.name : `${relative}/${entry.name}`
-      if (entry.isDirectory()) {
-        if (!(relative === "" && SKIPPED_FOLDERS.has(entry.name))) walk(child)
-      } else if (entry.isFile() && (SOURCE_EXTENSIONS.has(path.extname(entry.name)) || child.startsWith("definitions/") || child.startsWith("includes/"))) {
-        files.push(child)
+// Directory entries in name order (code points, not the locale's), so the key is the same everywhere.
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+const projectSourceFiles = (fs: FileSystem.FileSystem, projectDir: string) => {
+  const walk = (relative: string): Effect.Effect<ReadonlyArray<string>, PlatformError> =>
+    Effect.gen(function* () {
+      const names = [...(yield* fs.readDirectory(path.join(projectDir, relative)))].sort(byName)
+      const files: Array<string> = []
+      for (const name of names) {
+        if (name.startsWith(".")) continue
+        const child = relative === "" ? name : `${relative}/${name}`
+        const info = yield* fs.stat(path.join(projectDir, child))
+        if (info.type === "Directory") {
+          if (!(relative === "" && SKIPPED_FOLDERS.has(name))) files.push(...(yield* walk(child)))
+        } else if (info.type === "File" && (SOURCE_EXTENSIONS.has(path.extname(name)) || child.startsWith("definitions/") || child.startsWith("includes/"))) {
+          files.push(child)
+        }
       }
-    }
-  }
-  walk("")
-  return files
+      return files
+    })
+  return walk("")
 }
 
-const packageVersion = (projectDir: string, name: string): string => {
-  try {
-    return (JSON.parse(readFileSync(path.join(projectDir, "node_modules", name, "package.json"), "utf8")) as { version?: string }).version ?? "?"
-  } catch {
-    return "?"
-  }
-}
+const packageVersion = (fs: FileSystem.FileSystem, packageJson: string) =>
+  fs.readFileString(packageJson).pipe(
+    Effect.map((text) => (JSON.parse(text) as { version?: string }).version ?? "?"),
+    Effect.orElseSucceed(() => "?")
+  )
 
 /**
  * The compiled graph's cache key: the CLI and core versions, the compile options, and every
  * source file's path and content. Paths are relative, so identical projects in different
  * folders share an entry (the graph holds no absolute path).
  */
-export const compileCacheKey = (projectDir: string, options: CompileOptions): string => {
+export const compileCacheKey = Effect.fn("Runner.compileCacheKey")(function* (projectDir: string, options: CompileOptions) {
+  const fs = yield* FileSystem.FileSystem
   const digest = createHash("sha256")
-  const cliVersion = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@dataform/cli/package.json"), "utf8")) as { version?: string }).version ?? "?"
-  digest.update(`cli ${cliVersion}\0core ${packageVersion(projectDir, "@dataform/core")}\0`)
+  const cliVersion = yield* packageVersion(fs, createRequire(import.meta.url).resolve("@dataform/cli/package.json"))
+  const coreVersion = yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json"))
+  digest.update(`cli ${cliVersion}\0core ${coreVersion}\0`)
   digest.update(JSON.stringify(compileArguments({ ...options, projectDir: "." })))
-  for (const file of projectSourceFiles(projectDir)) {
+  for (const file of yield* projectSourceFiles(fs, projectDir)) {
     digest.update(`\0${file}\0`)
-    digest.update(readFileSync(path.join(projectDir, file)))
+    digest.update(yield* fs.readFile(path.join(projectDir, file)))
   }
   return digest.digest("hex")
-}
+})
 
 /** Where compiled graphs are kept: $MDP_COMPILE_CACHE, else the project's node_modules/.cache. */
 export const compileCacheFolder = (projectDir: string): string =>
@@ -138,71 +143,66 @@ export const compileCacheFolder = (projectDir: string): string =>
 
 const CACHE_ENTRIES_KEPT = 64
 
-const readCached = (folder: string, key: string): string | undefined => {
-  try {
-    return readFileSync(path.join(folder, `${key}.json`), "utf8")
-  } catch {
-    return undefined
-  }
-}
-
 // Written to a temporary name and renamed, so a concurrent reader never sees half a graph; a
 // cache that cannot be written only costs the next compile.
-const writeCached = (folder: string, key: string, json: string): void => {
-  try {
-    mkdirSync(folder, { recursive: true })
+const writeCached = (fs: FileSystem.FileSystem, folder: string, key: string, json: string) =>
+  Effect.gen(function* () {
+    yield* fs.makeDirectory(folder, { recursive: true })
     const temporary = path.join(folder, `.${key}.${process.pid}.tmp`)
-    writeFileSync(temporary, json)
-    renameSync(temporary, path.join(folder, `${key}.json`))
-    const entries = readdirSync(folder).filter((name) => name.endsWith(".json"))
+    yield* fs.writeFileString(temporary, json)
+    yield* fs.rename(temporary, path.join(folder, `${key}.json`))
+    const entries = (yield* fs.readDirectory(folder)).filter((name) => name.endsWith(".json"))
     if (entries.length > CACHE_ENTRIES_KEPT) {
-      const byAge = entries.map((name) => ({ name, mtime: statSync(path.join(folder, name)).mtimeMs })).sort((a, b) => a.mtime - b.mtime)
-      for (const { name } of byAge.slice(0, entries.length - CACHE_ENTRIES_KEPT)) rmSync(path.join(folder, name), { force: true })
+      const byAge = yield* Effect.forEach(entries, (name) =>
+        fs.stat(path.join(folder, name)).pipe(Effect.map((info) => ({ name, mtime: Option.getOrUndefined(info.mtime)?.getTime() ?? 0 })))
+      )
+      const oldest = [...byAge].sort((a, b) => a.mtime - b.mtime).slice(0, entries.length - CACHE_ENTRIES_KEPT)
+      yield* Effect.forEach(oldest, ({ name }) => fs.remove(path.join(folder, name), { force: true }))
     }
-  } catch {
     // The cache is an optimisation; the compile itself succeeded.
-  }
-}
+  }).pipe(Effect.ignore)
 
 // The CLI installs a pinned dataformCoreVersion in a temporary copy and wires an extension's
 // code itself; the warm worker does neither, so those projects compile through the CLI.
-const needsCli = (projectDir: string): Effect.Effect<boolean, CompileError> =>
-  Effect.try({
-    try: () => {
-      const file = path.join(projectDir, "workflow_settings.yaml")
-      if (!existsSync(file)) return false
-      const settings = parseYaml(readFileSync(file, "utf8")) as Record<string, unknown> | null
-      return settings !== null && typeof settings === "object" && (settings["dataformCoreVersion"] !== undefined || settings["extension"] !== undefined)
-    },
-    catch: (cause) => new CompileError({ projectDir, reason: `workflow_settings.yaml is not valid YAML: ${String(cause)}` })
+const needsCli = (fs: FileSystem.FileSystem, projectDir: string): Effect.Effect<boolean, CompileError> =>
+  Effect.gen(function* () {
+    const file = path.join(projectDir, "workflow_settings.yaml")
+    if (!(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) return false
+    const text = yield* fs.readFileString(file).pipe(Effect.mapError((cause) => new CompileError({ projectDir, reason: `workflow_settings.yaml cannot be read: ${cause.message}` })))
+    const settings = yield* Effect.try({
+      try: () => parseYaml(text) as Record<string, unknown> | null,
+      catch: (cause) => new CompileError({ projectDir, reason: `workflow_settings.yaml is not valid YAML: ${String(cause)}` })
+    })
+    return settings !== null && typeof settings === "object" && (settings["dataformCoreVersion"] !== undefined || settings["extension"] !== undefined)
   })
 
 export const compileProject = Effect.fn("Runner.compileProject")(function* (options: CompileOptions) {
+  const fs = yield* FileSystem.FileSystem
   const projectDir = path.resolve(options.projectDir)
-  if (!existsSync(path.join(projectDir, "workflow_settings.yaml")) && !existsSync(path.join(projectDir, "dataform.json"))) {
+  const exists = (file: string) => fs.exists(path.join(projectDir, file)).pipe(Effect.orElseSucceed(() => false))
+  if (!(yield* exists("workflow_settings.yaml")) && !(yield* exists("dataform.json"))) {
     return yield* new CompileError({ projectDir, reason: "no workflow_settings.yaml (is this a Dataform project?)" })
   }
-  if (!existsSync(path.join(projectDir, "node_modules", "@dataform", "core"))) {
+  if (!(yield* exists("node_modules/@dataform/core"))) {
     return yield* new CompileError({ projectDir, reason: "@dataform/core is not installed; run `npm install` first" })
   }
-  const key = yield* Effect.try({
-    try: () => compileCacheKey(projectDir, options),
-    catch: (cause) => new CompileError({ projectDir, reason: `could not read the project's files: ${String(cause)}` })
-  })
+  const key = yield* compileCacheKey(projectDir, options).pipe(
+    Effect.mapError((cause) => new CompileError({ projectDir, reason: `could not read the project's files: ${cause.message}` }))
+  )
   const folder = compileCacheFolder(projectDir)
-  const cached = yield* Effect.sync(() => readCached(folder, key))
-  if (cached !== undefined) {
+  const cached = yield* fs.readFileString(path.join(folder, `${key}.json`)).pipe(Effect.option)
+  if (cached._tag === "Some") {
     // An unreadable entry (a disk that filled mid-write elsewhere) is only a cache miss.
-    const graph = yield* decodeGraph(projectDir, cached).pipe(Effect.option)
+    const graph = yield* decodeGraph(projectDir, cached.value).pipe(Effect.option)
     if (graph._tag === "Some") return graph.value
   }
-  const json = (process.env["MDP_COMPILE_WITH_CLI"] === "1" || (yield* needsCli(projectDir)))
+  const json = (process.env["MDP_COMPILE_WITH_CLI"] === "1" || (yield* needsCli(fs, projectDir)))
     ? yield* compileWithCli({ ...options, projectDir })
     : yield* compileInWorker({ ...options, projectDir, timeoutMs: options.timeoutMs ?? 120_000 }).pipe(
         Effect.mapError(({ reason }) => new CompileError({ projectDir, reason }))
       )
   const graph = yield* decodeGraph(projectDir, json)
-  yield* Effect.sync(() => writeCached(folder, key, json))
+  yield* writeCached(fs, folder, key, json)
   return graph
 })
 

@@ -1,9 +1,8 @@
 /**
  * `mdp transform` as a library call: compile the project with Dataform, refuse a graph with
- * problems, select actions, execute them on the warehouse and write a run summary as JSON
- * (`data/runs/transform-<run id>.json`). The summary's `ok` is false when any action failed or was skipped.
+ * problems, select actions, execute them on the warehouse and summarise the run (`app/run-summaries.ts`
+ * keeps it as JSON beside the warehouse). The summary's `ok` is false when any action failed or was skipped.
  */
-import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { DateTime, Effect } from "effect"
 import { compileProject, type CompileOptions } from "./compile.ts"
@@ -15,8 +14,6 @@ export interface TransformOptions extends CompileOptions, Selection {
   readonly fullRefresh?: boolean
   readonly dryRun?: boolean
   readonly concurrency?: number
-  /** Folder for the run summary JSON; none is written when absent. */
-  readonly runsDir?: string
 }
 
 export interface RunSummary {
@@ -67,11 +64,5 @@ export const transform = Effect.fn("Runner.transform")(function* (options: Trans
     counts,
     results
   }
-  if (options.runsDir === undefined || summary.dryRun) return summary
-  const summaryFile = path.join(options.runsDir, `transform-${summary.runId}.json`)
-  yield* Effect.sync(() => {
-    mkdirSync(options.runsDir!, { recursive: true })
-    writeFileSync(summaryFile, `${JSON.stringify({ ...summary, summaryFile }, null, 2)}\n`)
-  })
-  return { ...summary, summaryFile }
+  return summary
 })

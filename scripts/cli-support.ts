@@ -6,7 +6,8 @@ import { writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { parseArgs, type ParseArgsConfig } from "node:util"
-import { Cause, Clock, Effect, Exit, Schema } from "effect"
+import { NodeFileSystem } from "@effect/platform-node"
+import { Cause, Clock, Effect, Exit, type FileSystem, Schema } from "effect"
 import { repositoryRoot } from "../app/paths.ts"
 import { redactSecrets } from "../ingestion/core/redact.ts"
 
@@ -133,9 +134,9 @@ export const commandNowMs = (): number =>
 /** Today's date (UTC) on the Effect clock: what freshness is measured against (the as_of var). */
 export const clockDate: Effect.Effect<string> = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString().slice(0, 10))
 
-/** Runs a command's program; returns the exit code. Expected failures print as one sentence and a hint. */
-export const runCommand = async (program: Effect.Effect<number, unknown>): Promise<number> => {
-  const exit = await Effect.runPromiseExit(onCommandClock(program))
+/** Runs a command's program on the Node file system; returns the exit code. Expected failures print as one sentence and a hint. */
+export const runCommand = async (program: Effect.Effect<number, unknown, FileSystem.FileSystem>): Promise<number> => {
+  const exit = await Effect.runPromiseExit(onCommandClock(program).pipe(Effect.provide(NodeFileSystem.layer)))
   if (Exit.isSuccess(exit)) return exit.value
   const { message, hint } = describeFailure(exit.cause)
   process.stderr.write(`error: ${redactSecrets(message)}\n${hint === undefined ? "" : `hint: ${hint}\n`}`)

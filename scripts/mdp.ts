@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** `mdp`, the marketing data platform's command line. Each subcommand has its own --help. */
-import type { Effect } from "effect"
+import type { Effect, FileSystem } from "effect"
 import { compileHelp, ingestHelp, pipelineHelp, queryHelp, reportHelp, statusHelp, testHelp, transformHelp } from "./help.ts"
 
-type Command = (args: ReadonlyArray<string>) => Effect.Effect<number, unknown>
+type Command = (args: ReadonlyArray<string>) => Effect.Effect<number, unknown, FileSystem.FileSystem>
 
 // Each command's module (and the SDKs it needs) loads only when that command runs; its help
 // prints without loading it.

@@ -3,6 +3,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
@@ -68,7 +69,7 @@ describe("the compiled-graph cache", () => {
     withCache(
       Effect.gen(function* () {
         const options = { projectDir: project.dir, vars: { label: "cached" } }
-        const key = compileCacheKey(project.dir, options)
+        const key = yield* compileCacheKey(project.dir, options)
         const first = yield* compileProject(options)
         assert.deepStrictEqual(readdirSync(cacheFolder), [`${key}.json`])
         // What the cache holds is what the next compile returns: edit the entry and see it come back.
@@ -81,15 +82,15 @@ describe("the compiled-graph cache", () => {
         writeFileSync(entry, "{ not json")
         assert.strictEqual(ordersDescription(yield* compileProject(options)), "Orders.")
         // Another var, another file's content: other keys.
-        assert.notStrictEqual(compileCacheKey(project.dir, { ...options, vars: { label: "other" } }), key)
+        assert.notStrictEqual(yield* compileCacheKey(project.dir, { ...options, vars: { label: "other" } }), key)
         project.write("definitions/orders.sqlx", `config { type: "table", schema: "marts", description: "Orders, edited." } select 2 as order_id`)
         const edited = yield* compileProject(options)
-        assert.notStrictEqual(compileCacheKey(project.dir, options), key)
+        assert.notStrictEqual(yield* compileCacheKey(project.dir, options), key)
         assert.strictEqual(ordersDescription(edited), "Orders, edited.")
         // Local state does not miss the cache: data/ is not part of the key.
-        const before = compileCacheKey(project.dir, options)
+        const before = yield* compileCacheKey(project.dir, options)
         project.write("data/runs/transform-1.json", "{}")
-        assert.strictEqual(compileCacheKey(project.dir, options), before)
+        assert.strictEqual(yield* compileCacheKey(project.dir, options), before)
       })
-    ), 120_000)
+    ).pipe(Effect.provide(NodeFileSystem.layer)), 120_000)
 })

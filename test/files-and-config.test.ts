@@ -4,6 +4,7 @@ import os from "node:os"
 import path from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Stream } from "effect"
+import { NodeFileSystem } from "@effect/platform-node"
 import { readSettings } from "../app/settings.ts"
 import { sourcesFrom } from "../app/sources.ts"
 import type { SourceRecord } from "../ingestion/core/model.ts"
@@ -171,7 +172,7 @@ describe("settings", () => {
     Effect.gen(function* () {
       const settings = yield* readSettings("/nonexistent/settings.yaml", false)
       assert.deepStrictEqual((yield* sourcesFrom(settings, "/")).map((s) => s.name), ["google_ads", "meta_ads"])
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.effect("an unknown or invalid key is rejected with its name", () =>
     Effect.gen(function* () {
@@ -188,7 +189,7 @@ describe("settings", () => {
       const sources: Readonly<Record<string, unknown>> = (yield* readSettings(rows.file, true)).sources ?? {}
       assert.deepInclude(sources["google_ads"], { rows_per_request: 50000 })
       rows.cleanup()
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.effect("a live source without its secrets fails at start naming the variable, and never prints a secret", () =>
     Effect.gen(function* () {
@@ -200,7 +201,7 @@ describe("settings", () => {
       assert.include(error.message, "GOOGLE_ADS_DEVELOPER_TOKEN")
       assert.notInclude(error.message, "shh-secret")
       live.cleanup()
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.effect("the sample and a live source of the same platform cannot both be on", () =>
     Effect.gen(function* () {
@@ -208,5 +209,5 @@ describe("settings", () => {
       const error = yield* Effect.flip(sourcesFrom(yield* readSettings(both.file, true), "/"))
       assert.include(error.message, "sources.sample")
       both.cleanup()
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 })

@@ -1,6 +1,7 @@
 import { BigQuery } from "@google-cloud/bigquery"
 import { v1 } from "@google-cloud/dataform"
 import { CRC32C, Storage } from "@google-cloud/storage"
+import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import { createHash, generateKeyPairSync } from "node:crypto"
@@ -544,7 +545,8 @@ describe("mdp ingest --target gcp, end to end offline (real clients, HTTP interc
           else process.env["GOOGLE_APPLICATION_CREDENTIALS"] = previousCredentials
           rmSync(dir, { recursive: true, force: true })
         })
-      )
+      ),
+      Effect.provide(NodeFileSystem.layer)
     )
   })
 })

@@ -5,6 +5,7 @@
 // change: MDP_UPDATE_GOLDENS=1 npx vitest run --project integration test/goldens.test.ts
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
 import { Effect } from "effect"
 import { assert, describe, it } from "vitest"
 import { compileProject } from "../runner/compile.ts"
@@ -58,7 +59,7 @@ describe("the plans of the project's models (test/goldens/)", () => {
           // Compared as lines, so a failure shows the first lines that differ.
           assert.deepStrictEqual(text.split("\n"), golden.split("\n"), `${path.relative(repository, file)} differs from the plan: review the change, then MDP_UPDATE_GOLDENS=1`)
           assert.notInclude(text, "cannot be planned")
-        })
+        }).pipe(Effect.provide(NodeFileSystem.layer))
       ), 60_000)
   }
 })

@@ -13,6 +13,7 @@ import { assert, describe } from "vitest"
 import { ensureRawTables, loadReferenceRates } from "../app/load.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse, type Row } from "../runner/warehouse.ts"
+import { localWarehouse } from "./support/local-layers.ts"
 import { googlePayload, metaPayload, rawRow } from "./support/raw-rows.ts"
 
 const repository = path.resolve(import.meta.dirname, "..")
@@ -245,7 +246,7 @@ const play = (operations: ReadonlyArray<Operation>) =>
       }
     })
     return transformed
-  }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:")))
+  }).pipe(Effect.provide(localWarehouse(":memory:")))
 
 // A failure prints { seed, path }: MDP_PROPERTY_SEED and MDP_PROPERTY_PATH replay exactly that case.
 const replay = {

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process"
 import path from "node:path"
 import { promisify } from "node:util"
+import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { afterAll } from "vitest"
@@ -8,6 +9,7 @@ import { compileProject } from "../runner/compile.ts"
 import { readIncrementalSpecs, runDataformTests, runIncrementalCase } from "../runner/model-tests.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse } from "../runner/warehouse.ts"
+import { localWarehouse } from "./support/local-layers.ts"
 import { makeTempProject } from "./support/dataform-project.ts"
 
 const project = makeTempProject({
@@ -59,13 +61,13 @@ describe("model tests", () => {
   it.effect("Dataform type: test actions pass or report the differing rows", () =>
     Effect.gen(function* () {
       const graph = yield* compileProject({ projectDir: project.dir })
-      const results = yield* runDataformTests(graph).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:")))
+      const results = yield* runDataformTests(graph).pipe(Effect.provide(localWarehouse(":memory:")))
       const byName = new Map(results.map((r) => [r.name, r]))
       assert.isTrue(byName.get("click_share_test")?.passed, byName.get("click_share_test")?.message)
       const wrong = byName.get("click_share_wrong_test")
       assert.isFalse(wrong?.passed)
       assert.include(wrong?.message, `"share":1`)
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.effect("incremental tables are tested on their first run and on a given existing state", () =>
     Effect.gen(function* () {
@@ -74,11 +76,11 @@ describe("model tests", () => {
       assert.isDefined(entry)
       const results = []
       for (const testCase of entry!.spec.cases) {
-        results.push(yield* runIncrementalCase(graph, entry!.file, entry!.spec, testCase).pipe(Effect.provide(Layer.fresh(Warehouse.layerDuckDB(":memory:")))))
+        results.push(yield* runIncrementalCase(graph, entry!.file, entry!.spec, testCase).pipe(Effect.provide(Layer.fresh(localWarehouse(":memory:")))))
       }
       assert.deepStrictEqual(results.map((r) => r.passed), [true, true, false], JSON.stringify(results, null, 2))
       assert.include(results[2]!.message, `"clicks":7`)
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 })
 
 describe("environment overrides", () => {
@@ -90,7 +92,7 @@ describe("environment overrides", () => {
       assert.isTrue(summary.ok, JSON.stringify(summary.results, null, 2))
       const relations = (yield* warehouse.listRelations()).map((r) => `${r.schema}.${r.name}`)
       assert.includeMembers(relations, ["marts_dev.tmp_daily_clicks", "marts_dev.tmp_click_share"])
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 })
 
 describe("mdp query", () => {
@@ -103,7 +105,7 @@ describe("mdp query", () => {
           "CREATE SCHEMA marts",
           "CREATE TABLE marts.kpis AS SELECT DATE '2024-01-02' AS date, 12::BIGINT AS clicks, 3.5::DECIMAL(38, 9) AS spend, NULL::DOUBLE AS roas, ['a'] AS tags"
         ])
-      }).pipe(Effect.provide(Warehouse.layerDuckDB(warehouseFile)))
+      }).pipe(Effect.provide(localWarehouse(warehouseFile)))
     )
     const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
     const { stdout } = await promisify(execFile)(process.execPath, [mdp, "query", "--format", "json", "--warehouse", warehouseFile, "select * from `marts.kpis` where regexp_contains(tags[offset(0)], r'a')"])

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
+import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
@@ -16,6 +17,7 @@ import type { ActionResult } from "../runner/execute.ts"
 import { readIncrementalSpecs, runIncrementalCase } from "../runner/model-tests.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse, type Row } from "../runner/warehouse.ts"
+import { localWarehouse } from "./support/local-layers.ts"
 import { googlePayload, metaPayload, rawRow } from "./support/raw-rows.ts"
 
 const repository = path.resolve(import.meta.dirname, "..")
@@ -109,7 +111,7 @@ describe("marketing models on the local runner", () => {
         { platform: "google_ads", campaign_name: "Brand", first_active_date: "2024-05-01", last_active_date: "2024-05-01", attribute_versions: 1 },
         { platform: "meta_ads", campaign_name: "Prospecting", first_active_date: "2024-05-01", last_active_date: "2024-05-02", attribute_versions: 1 }
       ])
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a campaign takes its account's name and currency from its latest day", () =>
     Effect.gen(function* () {
@@ -122,7 +124,7 @@ describe("marketing models on the local runner", () => {
         { platform: "google_ads", account_name: "Acme EU", currency: "EUR" },
         { platform: "meta_ads", account_name: "Acme United States", currency: "USD" }
       ])
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("broken data fails the assertion that guards against it, and only that one", () =>
     Effect.gen(function* () {
@@ -141,7 +143,7 @@ describe("marketing models on the local runner", () => {
       const rowConditions = summary.results.find((r) => r.action === "mdp_assertions.marts_campaign_performance_daily_assertions_rowConditions")!
       assert.notInclude(JSON.stringify(rowConditions.sample), "clicks <= impressions")
       assert.include(JSON.stringify(rowConditions.sample), "spend_reporting IS NOT NULL")
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("by default a purchase Meta reports only as omni_purchase counts, as Ads Manager's Purchases column does", () =>
     Effect.gen(function* () {
@@ -156,7 +158,7 @@ describe("marketing models on the local runner", () => {
       const [day] = yield* query("SELECT conversions, conversion_value FROM marts.campaign_performance_daily WHERE platform = 'meta_ads' AND date = DATE '2024-05-03'")
       close(day!["conversions"], 5, "omni_purchase counted")
       close(day!["conversion_value"], 120, "its value too")
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a conversion allow-list of several types reaches the models from the settings", () =>
     Effect.gen(function* () {
@@ -168,7 +170,7 @@ describe("marketing models on the local runner", () => {
       const [meta] = yield* query("SELECT conversions, conversion_value FROM marts.campaign_performance_daily WHERE platform = 'meta_ads' AND date = DATE '2024-05-01'")
       close(meta!["conversions"], 4, "both allow-listed types")
       close(meta!["conversion_value"], 180, "both allow-listed values")
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("stale data is a warning by default, and fails the run past a platform's error threshold", () =>
     Effect.gen(function* () {
@@ -188,7 +190,7 @@ describe("marketing models on the local runner", () => {
         { platform: "google_ads", newest_day: "2024-05-02", days_old: 7, warn_after_days: 10, error_after_days: 30, status: "ok" },
         { platform: "meta_ads", newest_day: "2024-05-02", days_old: 7, warn_after_days: 10, error_after_days: 6, status: "error" }
       ])
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a late revision, a late load of an older run and a segmented run reach the marts on the next run, with no var", () =>
     Effect.gen(function* () {
@@ -227,7 +229,7 @@ describe("marketing models on the local runner", () => {
       assert.deepStrictEqual(yield* may1(), [{ campaign_id: "1", impressions: 1100, conversions: 8.5 }, { campaign_id: "2", impressions: 40, conversions: 1 }])
       const [staged] = yield* query("SELECT segments, run_id FROM staging.stg_google_ads__campaign_daily WHERE campaign_id = '1' AND date = DATE '2024-05-01'")
       assert.deepStrictEqual(staged, { segments: 2, run_id: "r6" })
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a corrected FX rate re-converts exactly the month it belongs to", () =>
     Effect.gen(function* () {
@@ -243,7 +245,7 @@ describe("marketing models on the local runner", () => {
       const after = yield* spendReporting()
       assert.deepStrictEqual(after.slice(0, 2), before.slice(0, 2), "May's rows keep May's rate")
       assert.deepStrictEqual(after[2], { date: "2024-06-03", spend_reporting: 5 }, "June's row at the corrected rate")
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a month after the newest FX rate takes that rate, and a correction of it re-converts the later months", () =>
     Effect.gen(function* () {
@@ -257,7 +259,7 @@ describe("marketing models on the local runner", () => {
       assert.isTrue(corrected.ok)
       assert.strictEqual(corrected.results.find((r) => r.action === "marts.campaign_performance_daily")?.mode, "incremental")
       close(yield* february(), 4, "re-converted at the corrected newest rate")
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a staging model that emits NULL keys fails its assertions and nothing downstream is built on it", () =>
     Effect.gen(function* () {
@@ -282,7 +284,7 @@ describe("marketing models on the local runner", () => {
       assert.includeMembers(failedActions(rebuilt.results), ["mdp_assertions.staging_stg_meta_ads__campaign_daily_assertions_rowConditions"])
       assert.includeMembers(rebuilt.results.filter((r) => r.status === "skipped").map((r) => r.action), downstream)
       assert.deepStrictEqual(yield* query("SELECT count(*) AS n FROM marts.campaign_performance_daily"), rowsBefore, "the mart is not inflated run after run")
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("each incremental mart's compiled SQL bounds what BigQuery reads: a partition filter on the merge and a checkpoint", () =>
     Effect.gen(function* () {
@@ -311,7 +313,7 @@ describe("marketing models on the local runner", () => {
         assert.match(staging?.incrementalQuery ?? "", /pending\.changed_at > processed_until/, platform)
         assert.match(staging?.incrementalQuery ?? "", /raw\.date between pending_from and pending_to/, platform)
       }
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.effect("the incremental-table specs in test/models pass", () =>
     Effect.gen(function* () {
@@ -320,11 +322,11 @@ describe("marketing models on the local runner", () => {
       assert.isNotEmpty(specs)
       for (const { file, spec } of specs) {
         for (const testCase of spec.cases) {
-          const result = yield* runIncrementalCase(graph, file, spec, testCase).pipe(Effect.provide(Layer.fresh(Warehouse.layerDuckDB(":memory:"))))
+          const result = yield* runIncrementalCase(graph, file, spec, testCase).pipe(Effect.provide(Layer.fresh(localWarehouse(":memory:"))))
           assert.isTrue(result.passed, `${result.name}: ${result.message ?? ""}`)
         }
       }
-    }))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 })
 
 describe("re-running the pipeline", () => {
@@ -352,7 +354,7 @@ describe("re-running the pipeline", () => {
       const raw = yield* query("SELECT COUNT(DISTINCT _run_id) AS runs FROM raw.google_ads__campaign_daily")
       assert.strictEqual(raw[0]!["runs"], 2, "the raw zone keeps both runs")
     }).pipe(
-      Effect.provide(Layer.mergeAll(RawZone.layerLocal(root), SourceRegistry.layerFrom(makeSampleSources({ seed: 3 })), Warehouse.layerDuckDB(":memory:"))),
+      Effect.provide(Layer.mergeAll(RawZone.layerLocal(root), SourceRegistry.layerFrom(makeSampleSources({ seed: 3 })), localWarehouse(":memory:"))),
       Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true })))
     )
   })

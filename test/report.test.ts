@@ -13,7 +13,7 @@ import { loadRawZone, loadReferenceRates } from "../app/load.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { transform } from "../runner/transform.ts"
-import { Warehouse } from "../runner/warehouse.ts"
+import { localWarehouse } from "./support/local-layers.ts"
 import { collectReportData, renderReport } from "../scripts/report/build.ts"
 import { CHROMIUM } from "./support/chromium.ts"
 
@@ -34,7 +34,7 @@ const buildReport = Effect.gen(function* () {
   return renderReport(data)
 }).pipe(
   Effect.provide(TestClock.layer()),
-  Effect.provide(Layer.mergeAll(RawZone.layerLocal(path.join(work, "raw")), SourceRegistry.layerFrom(makeSampleSources({ seed: 5 })), Warehouse.layerDuckDB(":memory:")))
+  Effect.provide(Layer.mergeAll(RawZone.layerLocal(path.join(work, "raw")), SourceRegistry.layerFrom(makeSampleSources({ seed: 5 })), localWarehouse(":memory:")))
 )
 
 describe("the HTML report", () => {

@@ -6,6 +6,7 @@ import { afterAll } from "vitest"
 import type { ActionResult } from "../runner/execute.ts"
 import { transform, type TransformOptions } from "../runner/transform.ts"
 import { Warehouse } from "../runner/warehouse.ts"
+import { localWarehouse } from "./support/local-layers.ts"
 import { makeTempProject } from "./support/dataform-project.ts"
 
 /**
@@ -127,7 +128,7 @@ describe("local Dataform runner", () => {
       assert.strictEqual(byAction(refreshed.results, "marts.order_log").mode, "full")
       assert.deepStrictEqual(yield* rows("SELECT run_label, COUNT(*) AS n FROM marts.order_log GROUP BY 1"), [{ run_label: "refresh", n: 5 }])
       assert.strictEqual(byAction(refreshed.results, "marts.frozen_orders").mode, "incremental")
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(demo.warehouseFile))))
+    }).pipe(Effect.provide(localWarehouse(demo.warehouseFile))))
 
   it.effect("a failed assertion fails the run, shows violating rows, and independent branches go on", () =>
     Effect.gen(function* () {
@@ -140,7 +141,7 @@ describe("local Dataform runner", () => {
       assert.include(assertion.error, "1 row(s) violate it")
       assert.deepStrictEqual(assertion.sample?.map((row) => row["customer"]), ["ann"])
       assert.strictEqual(byAction(summary.results, "marts.customer_totals").status, "succeeded")
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a missing declaration fails with its name and skips everything downstream", () =>
     Effect.gen(function* () {
@@ -154,7 +155,7 @@ describe("local Dataform runner", () => {
       assert.strictEqual(byAction(summary.results, "marts.customer_totals").status, "skipped")
       // The operation does not depend on raw data and still ran.
       assert.strictEqual(byAction(summary.results, "marts.calendar").status, "succeeded")
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("selection by action, tag, dependencies and dependents", () =>
     Effect.gen(function* () {
@@ -170,7 +171,7 @@ describe("local Dataform runner", () => {
       assert.notInclude(tagged, "staging.stg_orders")
       const unknown = yield* Effect.flip(run({ actions: ["nope"] }))
       assert.include(unknown.message, `no action is named "nope"`)
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("--dry-run prints translated SQL and creates nothing", () =>
     Effect.gen(function* () {
@@ -181,7 +182,7 @@ describe("local Dataform runner", () => {
       assert.isTrue(byAction(summary.results, "staging.stg_orders").statements.some((s) => s.includes("REGEXP_MATCHES")))
       const warehouse = yield* Warehouse
       assert.deepStrictEqual(yield* warehouse.listRelations(), [])
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 })
 
 describe("runner failure paths", () => {
@@ -202,7 +203,7 @@ describe("runner failure paths", () => {
       assert.strictEqual(byAction(failed.results, "analytics.downstream").status, "skipped")
       assert.deepStrictEqual(yield* rows("SELECT n FROM analytics.numbers"), [{ n: 1 }])
       project.cleanup()
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("an incremental table built by an older model that now reads a new column says to rebuild it", () =>
     Effect.gen(function* () {
@@ -227,7 +228,7 @@ select 2 as id, 'b' as label, 'h2' as hash
       assert.isTrue(rebuilt.ok)
       assert.deepStrictEqual(yield* rows("SELECT id, hash FROM analytics.events"), [{ id: 2, hash: "h2" }])
       project.cleanup()
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("pre_operations declare a checkpoint the incremental query reads; a column of the same name is refused", () =>
     Effect.gen(function* () {
@@ -261,7 +262,7 @@ select day, value from \${ref("source_days")}
       assert.strictEqual(shadowed.status, "failed")
       assert.include(shadowed.error, "the script variable checkpoint has the name of a column of analytics.source_days")
       project.cleanup()
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a table an operation dropped earlier in the run is built afresh, not merged into", () =>
     Effect.gen(function* () {
@@ -278,7 +279,7 @@ select day, value from \${ref("source_days")}
       assert.strictEqual(byAction(summary.results, "analytics.events").mode, "full")
       assert.deepStrictEqual(yield* rows("SELECT id FROM analytics.events"), [{ id: 2 }])
       project.cleanup()
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a merge matches only the target rows its updatePartitionFilter lets through, as BigQuery's MERGE does; NULL keys and ambiguous matches are refused", () =>
     Effect.gen(function* () {
@@ -301,7 +302,7 @@ select day, v from unnest([${values}]) as t`
       assert.include(byAction(ambiguous.results, "analytics.days").error, "UPDATE/MERGE must match at most one source row for each target row")
       assert.deepStrictEqual(yield* rows("SELECT count(*) AS n FROM analytics.days"), [{ n: 4 }], "a refused merge changes nothing")
       project.cleanup()
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a view's pre- and post-operations run around it, as Dataform runs them", () =>
     Effect.gen(function* () {
@@ -320,7 +321,7 @@ post_operations {
       assert.deepStrictEqual(yield* rows("SELECT step FROM analytics.view_log ORDER BY step DESC"), [{ step: "pre" }, { step: "post" }])
       assert.deepStrictEqual(yield* rows("SELECT n FROM analytics.numbers_view"), [{ n: 1 }])
       project.cleanup()
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a DECLARE that BigQuery would refuse (after another statement of the action) fails the action here too", () =>
     Effect.gen(function* () {
@@ -339,7 +340,7 @@ post_operations {
       // Refused before running: nothing was built.
       assert.deepStrictEqual(yield* rows("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'late'"), [{ n: 0 }])
       project.cleanup()
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("an untranslatable construct fails the action with the file and construct named", () =>
     Effect.gen(function* () {
@@ -351,7 +352,7 @@ post_operations {
       assert.strictEqual(result.status, "failed")
       assert.include(result.error, "definitions/fingerprints.sqlx: cannot run FARM_FINGERPRINT()")
       project.cleanup()
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a cycle and an unknown reference are reported together and nothing runs", () =>
     Effect.gen(function* () {
@@ -367,14 +368,14 @@ post_operations {
       const warehouse = yield* Warehouse
       assert.deepStrictEqual(yield* warehouse.listRelations(), [])
       project.cleanup()
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a directory that is not a Dataform project is a clear compile error", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(transform({ projectDir: "/tmp" }))
       assert.strictEqual(error._tag, "CompileError")
       assert.include(error.message, "no workflow_settings.yaml")
-    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 })
 
 describe("local warehouse", () => {

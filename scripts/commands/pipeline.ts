@@ -1,46 +1,29 @@
 /** `mdp pipeline` (ingest → load → transform with assertions → report), `mdp report` and `mdp status`. */
 import path from "node:path"
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { Clock, Effect, type Layer } from "effect"
+import { Clock, Effect, FileSystem, type Layer } from "effect"
 import { dataformVars } from "../../app/settings.ts"
 import { makeLocalRawZone } from "../../ingestion/raw-zone.ts"
 import { RunProgress } from "../../runner/progress.ts"
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse, type WarehouseError } from "../../runner/warehouse.ts"
-import { clockDate, defaults, formatDuration, runsDirFor, list, parse, repositoryRoot, table } from "../cli-support.ts"
+import { clockDate, defaults, formatDuration, list, parse, repositoryRoot, table } from "../cli-support.ts"
 import { pipelineHelp, reportHelp, statusHelp } from "../help.ts"
 import { collectReportData, freshnessLines, readFreshness, renderReport } from "../report/build.ts"
 import { resolveSettings, runIngestion } from "../../app/ingestion.ts"
+import { latestRunSummary, saveRunSummary } from "../../app/run-summaries.ts"
 import { printedIngestProgress, printIngestSummary } from "./ingest.ts"
 import { printSummary } from "./transform.ts"
 
 const reportFile = path.join(repositoryRoot, "data", "report", "index.html")
 
-/** The newest transform summary beside the warehouse, if any (dry runs write none). */
-export const latestTransformSummary = (warehouseFile: string): RunSummary | undefined => {
-  const folder = runsDirFor(warehouseFile)
-  let files: Array<{ readonly name: string; readonly mtime: number }>
-  try {
-    files = readdirSync(folder)
-      .filter((f) => f.startsWith("transform-") && f.endsWith(".json"))
-      .map((name) => ({ name, mtime: statSync(path.join(folder, name)).mtimeMs }))
-  } catch {
-    return undefined
-  }
-  // Written last is newest; the name (its start time) breaks ties.
-  const newest = files.sort((a, b) => a.mtime - b.mtime || (a.name < b.name ? -1 : 1)).at(-1)
-  return newest === undefined ? undefined : (JSON.parse(readFileSync(path.join(folder, newest.name), "utf8")) as RunSummary)
-}
-
 const writeReport = (warehouseFile: string, summary: RunSummary | undefined) =>
   Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
     const now = new Date(yield* Clock.currentTimeMillis).toISOString().replace("T", " ").slice(0, 16) + " UTC"
     const data = yield* collectReportData(summary, now).pipe(Effect.provide(Warehouse.layerDuckDB(warehouseFile)))
-    yield* Effect.sync(() => {
-      mkdirSync(path.dirname(reportFile), { recursive: true })
-      writeFileSync(reportFile, renderReport(data))
-    })
+    yield* fs.makeDirectory(path.dirname(reportFile), { recursive: true })
+    yield* fs.writeFileString(reportFile, renderReport(data))
     return reportFile
   })
 
@@ -90,8 +73,8 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
       // No var for a backfill: the models re-process whatever the loads changed.
       vars: { as_of: yield* clockDate, ...dataformVars(resolved.settings) },
       fullRefresh: values["full-refresh"] === true,
-      runsDir: runsDirFor(resolved.warehouseFile)
     }).pipe(
+      Effect.flatMap((summary) => saveRunSummary(summary, resolved.warehouseFile)),
       Effect.provide(Warehouse.layerDuckDB(resolved.warehouseFile)),
       Effect.provideService(RunProgress, {
         actionStarted: (action) => Effect.sync(() => console.log(`  … ${targetLabel(action.target)}`)),
@@ -128,7 +111,7 @@ export const reportCommand = (args: ReadonlyArray<string>) =>
     const { values } = yield* parse(args, { warehouse: { type: "string" } })
     if (values.help === true) return yield* Effect.sync(() => (console.log(reportHelp), 0))
     const warehouseFile = values.warehouse ?? defaults.warehouse
-    const file = yield* writeReport(warehouseFile, latestTransformSummary(warehouseFile))
+    const file = yield* writeReport(warehouseFile, yield* latestRunSummary(warehouseFile))
     console.log(`Report: ${file}`)
     return 0
   })
@@ -154,8 +137,8 @@ export const statusCommand = (args: ReadonlyArray<string>) =>
     if (recent.length > 0) {
       console.log(`\nLatest ingestion runs:\n${table(["run", "status", "accounts", "rows"], recent.map((m) => [m.runId, m.status, String(m.accounts.length), String(m.accounts.reduce((s, a) => s + a.rows, 0))]))}`)
     }
-    const stale = existsSync(resolved.warehouseFile) && (yield* printFreshness(Warehouse.layerDuckDBReadOnly(resolved.warehouseFile)))
-    const latest = latestTransformSummary(resolved.warehouseFile)
+    const stale = (yield* (yield* FileSystem.FileSystem).exists(resolved.warehouseFile)) && (yield* printFreshness(Warehouse.layerDuckDBReadOnly(resolved.warehouseFile)))
+    const latest = yield* latestRunSummary(resolved.warehouseFile)
     if (latest === undefined) {
       console.log("\nNo transform has run yet: npm run transform")
       return stale ? 1 : 0

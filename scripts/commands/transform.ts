@@ -11,10 +11,11 @@ import { Warehouse } from "../../runner/warehouse.ts"
 import path from "node:path"
 import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from "../../app/settings.ts"
 import { ConfigError } from "../../ingestion/core/errors.ts"
-import { UsageError, clockDate, defaults, runsDirFor, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
+import { UsageError, clockDate, defaults, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
 import { compileHelp, transformHelp, testHelp } from "../help.ts"
 import { runnerClients } from "../../app/google-cloud.ts"
 import { resolveSettings } from "../../app/ingestion.ts"
+import { saveRunSummary } from "../../app/run-summaries.ts"
 
 const projectOptions = {
   "project-dir": { type: "string" },
@@ -183,6 +184,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
     if (target !== "local") return yield* new UsageError({ reason: `--target is local or gcp, not "${target}"` })
     const quiet = values.json === true
     const dryRun = values["dry-run"] === true
+    const warehouseFile = values.warehouse ?? defaults.warehouse
     const summary = yield* transform({
       ...(yield* compileOptions(values, settings)),
       actions: list(values.actions),
@@ -192,9 +194,9 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
       fullRefresh: values["full-refresh"] === true,
       dryRun,
       ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 1) }),
-      runsDir: runsDirFor(values.warehouse ?? defaults.warehouse)
     }).pipe(
-      Effect.provide(Warehouse.layerDuckDB(values.warehouse ?? defaults.warehouse)),
+      Effect.flatMap((summary) => saveRunSummary(summary, warehouseFile)),
+      Effect.provide(Warehouse.layerDuckDB(warehouseFile)),
       Effect.provideService(RunProgress, {
         actionStarted: (action) => Effect.sync(() => (quiet || dryRun ? undefined : console.log(`  … ${targetLabel(action.target)} (${action.kind})`))),
         actionEnded: (result) =>
