@@ -12,7 +12,7 @@
 import { Effect, FileSystem, Schema } from "effect"
 import { parse as parseYaml } from "yaml"
 import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
-import { ConfigError } from "../ingestion/core/errors.ts"
+import { ConfigError, fileErrorMessage } from "../ingestion/core/errors.ts"
 import { isPlatformSource } from "../ingestion/core/platform-source.ts"
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
@@ -122,7 +122,7 @@ export const platformSection = Effect.fn("Settings.platformSection")(function* (
 /** Reads the settings file; a missing default file means the embedded default. */
 export const readSettings = Effect.fn("Settings.read")(function* (file: string, required: boolean) {
   const fs = yield* FileSystem.FileSystem
-  const unreadable = (cause: { readonly message: string }) => new ConfigError({ key: file, reason: `cannot be read: ${cause.message}` })
+  const unreadable = (cause: unknown) => new ConfigError({ key: file, reason: `cannot be read: ${fileErrorMessage(cause)}` })
   if (!(yield* fs.exists(file).pipe(Effect.mapError(unreadable)))) {
     if (required) return yield* new ConfigError({ key: file, reason: "the file does not exist" })
     return {} satisfies Settings

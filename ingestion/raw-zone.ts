@@ -5,12 +5,12 @@
  * files count only once its manifest exists. This module has the local-folder backend; the Cloud
  * Storage backend lives in `gcp/gcs-raw-zone.ts`.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
+import { writeSync } from "node:fs"
 import { open, type FileHandle } from "node:fs/promises"
 import path from "node:path"
 import { crc32 } from "node:zlib"
-import { Context, Effect, Layer, Schema, Stream } from "effect"
-import { RawZoneError } from "./core/errors.ts"
+import { Context, Effect, FileSystem, Layer, Schema, Stream } from "effect"
+import { RawZoneError, fileErrorMessage } from "./core/errors.ts"
 
 export const AccountOutcome = Schema.Struct({
   source: Schema.String,
@@ -74,7 +74,14 @@ export class RawZone extends Context.Service<
     readonly root: string
   }
 >()("mdp/RawZone") {
-  static readonly layerLocal = (root: string): Layer.Layer<RawZone> => Layer.succeed(RawZone, makeLocalRawZone(root))
+  /** A local folder, on the file system provided (Node's, or a test's that fails on purpose). */
+  static readonly layerLocal = (root: string): Layer.Layer<RawZone, never, FileSystem.FileSystem> =>
+    Layer.effect(
+      RawZone,
+      Effect.gen(function* () {
+        return makeLocalRawZone(root, yield* FileSystem.FileSystem)
+      })
+    )
 }
 
 /** Complete NDJSON lines as UTF-8 bytes, and how many lines they are. */
@@ -210,50 +217,55 @@ const STATE = "_state"
 /** The run id in a manifest's file or object name (`…/run=<id>.json`). */
 export const runIdOfManifest = (name: string): string => /run=([^/]+)\.json$/.exec(name)?.[1] ?? ""
 
-const fail = (file: string, cause: unknown) => new RawZoneError({ path: file, reason: cause instanceof Error ? cause.message : String(cause) })
+const fail = (file: string, cause: unknown) => new RawZoneError({ path: file, reason: fileErrorMessage(cause) })
 
-const writeAtomically = (file: string, content: string) =>
-  Effect.try({
-    try: () => {
-      mkdirSync(path.dirname(file), { recursive: true })
+/**
+ * The raw zone in a local folder. Manifests, state and clean-up go through `fs`; the data files
+ * are written with Node's own synchronous writes, for the reason given in `writeBatches`.
+ */
+export const makeLocalRawZone = (root: string, fs: FileSystem.FileSystem): RawZone["Service"] => {
+  const absolute = path.resolve(root)
+  const locate = (key: string) => path.join(absolute, ...key.split("/"))
+
+  const writeAtomically = (file: string, content: string) =>
+    Effect.gen(function* () {
+      yield* fs.makeDirectory(path.dirname(file), { recursive: true })
       const temp = `${file}${TEMP_MARKER}${process.pid}`
       // On disk before the rename, as the data files are: else a power cut could leave an empty
       // manifest or state under the final name.
-      writeFileSync(temp, content, { flush: true })
-      renameSync(temp, file)
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const handle = yield* fs.open(temp, { flag: "w" })
+          yield* handle.writeAll(new TextEncoder().encode(content))
+          yield* handle.sync
+        })
+      )
+      yield* fs.rename(temp, file)
       return file
-    },
-    catch: (cause) => fail(file, cause)
-  })
+    }).pipe(Effect.mapError((cause) => fail(file, cause)))
 
-const walk = (folder: string): Array<string> => {
-  let entries: Array<string>
-  try {
-    entries = readdirSync(folder)
-  } catch {
-    return []
-  }
-  return entries.flatMap((entry) => {
-    const full = path.join(folder, entry)
-    return statSync(full).isDirectory() ? walk(full) : [full]
-  })
-}
-
-export const makeLocalRawZone = (root: string): RawZone["Service"] => {
-  const absolute = path.resolve(root)
-  const locate = (key: string) => path.join(absolute, ...key.split("/"))
+  // Every file below a folder (none when it does not exist).
+  const walk = (folder: string): Effect.Effect<ReadonlyArray<string>, RawZoneError> =>
+    fs.readDirectory(folder, { recursive: true }).pipe(
+      Effect.catchTag("PlatformError", (error) => (error.reason._tag === "NotFound" ? Effect.succeed([]) : Effect.fail(fail(folder, error)))),
+      Effect.flatMap((entries) =>
+        Effect.filter(
+          entries.map((entry) => path.join(folder, entry)),
+          (file) => fs.stat(file).pipe(Effect.map((info) => info.type === "File"), Effect.orElseSucceed(() => false))
+        )
+      )
+    )
 
   const writeBatches = <E, R>(key: string, batches: Stream.Stream<NdjsonBatch, E, R>) => {
     const file = locate(key)
     const temp = `${file}${TEMP_MARKER}${process.pid}`
+    // The data file goes through a Node file handle rather than `fs`: its batches are written
+    // synchronously (below), which Effect's FileSystem does not offer.
     return Effect.acquireUseRelease(
-      Effect.tryPromise({
-        try: async () => {
-          mkdirSync(path.dirname(file), { recursive: true })
-          return open(temp, "w")
-        },
-        catch: (cause) => fail(file, cause)
-      }),
+      fs.makeDirectory(path.dirname(file), { recursive: true }).pipe(
+        Effect.mapError((cause) => fail(file, cause)),
+        Effect.andThen(Effect.tryPromise({ try: () => open(temp, "w"), catch: (cause) => fail(file, cause) }))
+      ),
       (handle: FileHandle) =>
         Effect.gen(function* () {
           const { chunks, written } = ndjsonChunks(key, batches)
@@ -286,14 +298,14 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
           yield* Effect.tryPromise({ try: () => flushed.then(() => handle.sync()).then(() => handle.close()), catch: (cause) => fail(file, cause) })
           // Complete: the file appears whole, or the write fails with a RawZoneError. (A rename that
           // failed in the release was a defect that ended the whole run, not just this account.)
-          yield* Effect.try({ try: () => renameSync(temp, file), catch: (cause) => fail(file, cause) })
+          yield* fs.rename(temp, file).pipe(Effect.mapError((cause) => fail(file, cause)))
           return written()
         }),
       // Failed or interrupted: nothing appears. (Closing a closed handle does nothing.)
       (handle, exit) =>
         Effect.tryPromise(() => handle.close()).pipe(
           Effect.ignore,
-          Effect.andThen(Effect.sync(() => (exit._tag === "Success" ? undefined : rmSync(temp, { force: true }))))
+          Effect.andThen(exit._tag === "Success" ? Effect.void : Effect.ignore(fs.remove(temp, { force: true })))
         )
     )
   }
@@ -302,10 +314,11 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
 
   const manifests = (except?: ReadonlySet<string>) =>
     Effect.gen(function* () {
-      const files = walk(locate(MANIFESTS)).filter((file) => file.endsWith(".json") && except?.has(runIdOfManifest(file)) !== true)
+      const files = (yield* walk(locate(MANIFESTS))).filter((file) => file.endsWith(".json") && except?.has(runIdOfManifest(file)) !== true)
       const result: Array<RunManifest> = []
-      for (const file of files.sort()) {
-        const raw = yield* Effect.try({ try: () => JSON.parse(readFileSync(file, "utf8")) as unknown, catch: (cause) => fail(file, cause) })
+      for (const file of [...files].sort()) {
+        const text = yield* fs.readFileString(file).pipe(Effect.mapError((cause) => fail(file, cause)))
+        const raw = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: (cause) => fail(file, cause) })
         result.push(yield* Schema.decodeUnknownEffect(RunManifest)(raw).pipe(Effect.mapError((cause) => fail(file, cause))))
       }
       return result
@@ -314,21 +327,20 @@ export const makeLocalRawZone = (root: string): RawZone["Service"] => {
   const readState = (source: string) =>
     Effect.gen(function* () {
       const file = locate(`${STATE}/${source}.json`)
-      const raw = yield* Effect.try({
-        try: () => JSON.parse(readFileSync(file, "utf8")) as unknown,
-        catch: (cause) => fail(file, cause)
-      }).pipe(Effect.catchIf((error) => /ENOENT/.test(error.reason), () => Effect.succeed({})))
+      // No state yet: the source was never ingested here.
+      const text = yield* fs.readFileString(file).pipe(
+        Effect.map((content): string | undefined => content),
+        Effect.catchTag("PlatformError", (error) => (error.reason._tag === "NotFound" ? Effect.succeed(undefined) : Effect.fail(fail(file, error))))
+      )
+      const raw = text === undefined ? {} : yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: (cause) => fail(file, cause) })
       return yield* Schema.decodeUnknownEffect(SourceState)(raw).pipe(Effect.mapError((cause) => fail(file, cause)))
     })
 
   const removeIncomplete = () =>
-    Effect.try({
-      try: () => {
-        const leftovers = walk(absolute).filter((file) => file.includes(TEMP_MARKER))
-        for (const file of leftovers) rmSync(file, { force: true })
-        return leftovers.length
-      },
-      catch: (cause) => fail(absolute, cause)
+    Effect.gen(function* () {
+      const leftovers = (yield* walk(absolute)).filter((file) => file.includes(TEMP_MARKER))
+      yield* Effect.forEach(leftovers, (file) => fs.remove(file, { force: true }).pipe(Effect.mapError((cause) => fail(file, cause))))
+      return leftovers.length
     })
 
   return RawZone.of({

@@ -8,9 +8,8 @@
  *   scratch in-memory warehouse.
  * Rows are compared as multisets; column names must match.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs"
 import path from "node:path"
-import { Effect, Schema } from "effect"
+import { Effect, FileSystem, Schema } from "effect"
 import { parse as parseYaml } from "yaml"
 import { runCatalogue } from "./execute.ts"
 import { columnsNeeded, planAction } from "./plan.ts"
@@ -98,12 +97,16 @@ export type IncrementalSpec = typeof IncrementalSpec.Type
 
 /** Reads the `*.yaml` specs of a folder (none when the folder does not exist). */
 export const readIncrementalSpecs = Effect.fn("ModelTests.readIncrementalSpecs")(function* (folder: string) {
-  const files = yield* Effect.sync(() => (existsSync(folder) ? readdirSync(folder).filter((file) => file.endsWith(".yaml")).sort() : []))
+  const fs = yield* FileSystem.FileSystem
+  const present = yield* fs.exists(folder).pipe(Effect.orElseSucceed(() => false))
+  const names = present ? yield* fs.readDirectory(folder).pipe(Effect.mapError((cause) => new ModelTestSpecError({ file: folder, reason: cause.message }))) : []
+  const files = names.filter((file) => file.endsWith(".yaml")).sort()
   const specs: Array<{ readonly file: string; readonly spec: IncrementalSpec }> = []
   for (const file of files) {
     const full = path.join(folder, file)
+    const text = yield* fs.readFileString(full).pipe(Effect.mapError((cause) => new ModelTestSpecError({ file: full, reason: cause.message })))
     const raw = yield* Effect.try({
-      try: () => parseYaml(readFileSync(full, "utf8")) as unknown,
+      try: () => parseYaml(text) as unknown,
       catch: (cause) => new ModelTestSpecError({ file: full, reason: String(cause) })
     })
     const spec = yield* Schema.decodeUnknownEffect(IncrementalSpec)(raw).pipe(

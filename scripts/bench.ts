@@ -7,7 +7,7 @@ import { hash } from "node:crypto"
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
-import { Clock, Effect, Layer } from "effect"
+import { Clock, Effect, FileSystem, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
@@ -231,7 +231,8 @@ const program = Effect.gen(function* () {
     timed(loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(Effect.andThen(loadRawZone(KNOWN_PLATFORMS)))).pipe(
       Effect.provide(Layer.mergeAll(RawZone.layerLocal(rawRoot), Warehouse.layerDuckDB(file)))
     )
-  const files = ingested.value.accounts.filter((a) => a.file !== undefined).map((a) => makeLocalRawZone(rawRoot).locate(a.file!))
+  const rawZone = makeLocalRawZone(rawRoot, yield* FileSystem.FileSystem)
+  const files = ingested.value.accounts.filter((a) => a.file !== undefined).map((a) => rawZone.locate(a.file!))
   const columns = duckdbColumns(rawColumns)
   const nativeRead = (file: string) =>
     Effect.promise(() =>

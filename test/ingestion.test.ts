@@ -17,13 +17,14 @@ import { mapGoogleAdsRow } from "../ingestion/sources/google_ads/mapping.ts"
 import { GoogleAdsCampaignRow } from "../ingestion/sources/google_ads/schema.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { Warehouse } from "../runner/warehouse.ts"
+import { localRawZone, nodeFileSystem } from "./support/local-layers.ts"
 
 const NOW = Date.parse("2026-11-25T12:00:00Z")
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), "mdp-raw-"))
 
 const layers = (root: string, sources: ReadonlyArray<AdsSource>) =>
-  Layer.mergeAll(RawZone.layerLocal(root), SourceRegistry.layerFrom(sources), Warehouse.layerDuckDB(":memory:"))
+  Layer.mergeAll(localRawZone(root), SourceRegistry.layerFrom(sources), Warehouse.layerDuckDB(":memory:"))
 
 const filesUnder = (root: string): ReadonlyArray<string> =>
   readdirSync(root, { recursive: true, withFileTypes: true })
@@ -143,7 +144,7 @@ describe("ingestion into the raw zone", () => {
 
   it.effect("a run whose manifest cannot be written advances no state, so the next run fetches the same window", () => {
     const root = tempDir()
-    const local = makeLocalRawZone(root)
+    const local = makeLocalRawZone(root, nodeFileSystem)
     let diskFull = true
     const zone = Layer.succeed(
       RawZone,
@@ -180,7 +181,7 @@ describe("ingestion into the raw zone", () => {
 
   it.live("a data file that cannot be written fails its account, quarantine included, and the run goes on", () => {
     const root = tempDir()
-    const local = makeLocalRawZone(root)
+    const local = makeLocalRawZone(root, nodeFileSystem)
     const account: AccountInfo = { id: "a1", name: "A", currency: "EUR", timeZone: "UTC" }
     // Rejected records first, so that the quarantine file is being written when the data file fails.
     const source = singleAccountSource("odd_ads", account, (_account, window) =>
@@ -335,7 +336,7 @@ describe("ingestion into the raw zone", () => {
 
   it.effect("records are written in batches of a bounded size, whether the source emits them one by one or in large pages", () => {
     const root = tempDir()
-    const local = makeLocalRawZone(root)
+    const local = makeLocalRawZone(root, nodeFileSystem)
     const batchRows: Record<string, Array<number>> = {}
     // The local zone, noting the rows of each batch it is handed.
     const zone = Layer.succeed(
@@ -366,7 +367,7 @@ describe("ingestion into the raw zone", () => {
 
   it.effect("a file larger than the flush interval is written whole, flushed to disk along the way", () => {
     const root = tempDir()
-    const zone = makeLocalRawZone(root)
+    const zone = makeLocalRawZone(root, nodeFileSystem)
     // 70 batches of 1 MiB, each line naming its batch: past the 64 MiB background flush.
     const line = (n: number) => `{"batch":${n},"fill":"${"x".repeat(1000)}"}\n`
     const batch = (n: number) => {
@@ -387,7 +388,7 @@ describe("ingestion into the raw zone", () => {
   // Linux's /dev/full stands in for a full disk; elsewhere the test cannot be set up.
   it.live.runIf(existsSync("/dev/full"))("a disk that fills up fails the file, and neither it nor its temporary file stays", () => {
     const root = tempDir()
-    const zone = makeLocalRawZone(root)
+    const zone = makeLocalRawZone(root, nodeFileSystem)
     const batch = { bytes: Buffer.from('{"a":1}\n'.repeat(1000)), rows: 1000 }
     // The only batch, or the first of several: nothing after it is written.
     const writeTo = (key: string, batches: number) =>
@@ -407,7 +408,7 @@ describe("ingestion into the raw zone", () => {
 
   it.effect("a file that cannot take its name fails the write, and its temporary file goes", () => {
     const root = tempDir()
-    const zone = makeLocalRawZone(root)
+    const zone = makeLocalRawZone(root, nodeFileSystem)
     return Effect.gen(function* () {
       // A folder where the file should appear: the rename to it fails.
       mkdirSync(zone.locate("taken/file.ndjson"), { recursive: true })
@@ -420,7 +421,7 @@ describe("ingestion into the raw zone", () => {
 
   it.effect("manifests are read oldest first, passing over the runs named", () => {
     const root = tempDir()
-    const zone = makeLocalRawZone(root)
+    const zone = makeLocalRawZone(root, nodeFileSystem)
     const run = (runId: string) => ({ runId, startedAt: "2026-11-25T07:00:00.000Z", finishedAt: "2026-11-25T07:01:00.000Z", status: "complete" as const, accounts: [] })
     return Effect.gen(function* () {
       for (const runId of ["20261125T070000Z-bbbbbb", "20261124T070000Z-aaaaaa", "20261126T070000Z-cccccc"]) yield* zone.writeManifest(run(runId))

@@ -10,14 +10,13 @@ import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { ensureRawTables, loadRawZone, loadReferenceRates } from "../app/load.ts"
-import { RawZone } from "../ingestion/raw-zone.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { compileProject } from "../runner/compile.ts"
 import type { ActionResult } from "../runner/execute.ts"
 import { readIncrementalSpecs, runIncrementalCase } from "../runner/model-tests.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse, type Row } from "../runner/warehouse.ts"
-import { localWarehouse } from "./support/local-layers.ts"
+import { localRawZone, localWarehouse } from "./support/local-layers.ts"
 import { googlePayload, metaPayload, rawRow } from "./support/raw-rows.ts"
 
 const repository = path.resolve(import.meta.dirname, "..")
@@ -354,7 +353,7 @@ describe("re-running the pipeline", () => {
       const raw = yield* query("SELECT COUNT(DISTINCT _run_id) AS runs FROM raw.google_ads__campaign_daily")
       assert.strictEqual(raw[0]!["runs"], 2, "the raw zone keeps both runs")
     }).pipe(
-      Effect.provide(Layer.mergeAll(RawZone.layerLocal(root), SourceRegistry.layerFrom(makeSampleSources({ seed: 3 })), localWarehouse(":memory:"))),
+      Effect.provide(Layer.mergeAll(localRawZone(root), SourceRegistry.layerFrom(makeSampleSources({ seed: 3 })), localWarehouse(":memory:"))),
       Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true })))
     )
   })

@@ -10,10 +10,9 @@ import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { loadRawZone, loadReferenceRates } from "../app/load.ts"
-import { RawZone } from "../ingestion/raw-zone.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { transform } from "../runner/transform.ts"
-import { localWarehouse } from "./support/local-layers.ts"
+import { localRawZone, localWarehouse } from "./support/local-layers.ts"
 import { collectReportData, renderReport } from "../scripts/report/build.ts"
 import { CHROMIUM } from "./support/chromium.ts"
 
@@ -34,7 +33,7 @@ const buildReport = Effect.gen(function* () {
   return renderReport(data)
 }).pipe(
   Effect.provide(TestClock.layer()),
-  Effect.provide(Layer.mergeAll(RawZone.layerLocal(path.join(work, "raw")), SourceRegistry.layerFrom(makeSampleSources({ seed: 5 })), localWarehouse(":memory:")))
+  Effect.provide(Layer.mergeAll(localRawZone(path.join(work, "raw")), SourceRegistry.layerFrom(makeSampleSources({ seed: 5 })), localWarehouse(":memory:")))
 )
 
 describe("the HTML report", () => {

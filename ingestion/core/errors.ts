@@ -30,6 +30,17 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
   }
 }
 
+/**
+ * What went wrong with a file, in the system's words ("EISDIR: illegal operation on a directory,
+ * rename …"): Effect's FileSystem errors keep the Node error as their reason's cause.
+ */
+export const fileErrorMessage = (cause: unknown): string => {
+  const reason = typeof cause === "object" && cause !== null && "reason" in cause ? (cause as { readonly reason: unknown }).reason : undefined
+  const underlying = typeof reason === "object" && reason !== null && "cause" in reason ? (reason as { readonly cause: unknown }).cause : undefined
+  if (underlying instanceof Error) return underlying.message
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
 /** The raw zone could not be read or written. */
 export class RawZoneError extends Schema.TaggedError<RawZoneError>()("RawZoneError", {
   path: Schema.String,

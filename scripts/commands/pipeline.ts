@@ -122,7 +122,7 @@ export const statusCommand = (args: ReadonlyArray<string>) =>
     const { values } = yield* parse(args, { config: { type: "string" } })
     if (values.help === true) return yield* Effect.sync(() => (console.log(statusHelp), 0))
     const resolved = yield* resolveSettings(values.config, undefined, "local")
-    const rawZone = makeLocalRawZone(resolved.rawZoneRoot)
+    const rawZone = makeLocalRawZone(resolved.rawZoneRoot, yield* FileSystem.FileSystem)
     const manifests = yield* rawZone.manifests()
     const platforms = [...new Set(manifests.flatMap((m) => m.accounts.map((a) => a.source)))].sort()
     const rows: Array<Array<string>> = []
