@@ -1,6 +1,7 @@
 /**
  * The composition root of a run: the settings resolved into a target (local, or Google Cloud),
- * and the services ingestion and loading run with, built for it. Commands parse their arguments,
+ * and the services ingestion and loading run with, built for it: the sources, the raw zone
+ * (a folder, or a bucket) and the loader (DuckDB, or BigQuery load jobs). Commands parse their arguments,
  * call these and print; nothing here prints.
  */
 import path from "node:path"
@@ -11,10 +12,8 @@ import { SourceRegistry } from "../ingestion/core/source.ts"
 import { requireGoogleCredentials } from "../ingestion/gcp/credentials.ts"
 import { ingest, type IngestSummary } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
-import { Warehouse } from "../runner/warehouse.ts"
-import { StorageClient } from "../ingestion/gcp/clients.ts"
 import { ingestionClients } from "./google-cloud.ts"
-import { loadRawZone, loadReferenceRates, type LoadSummary } from "./load.ts"
+import { Loader } from "./loader.ts"
 import { repositoryRoot } from "./paths.ts"
 import { DEFAULT_SETTINGS_FILE, readSettings, type Settings } from "./settings.ts"
 import { sourcesFrom } from "./sources.ts"
@@ -81,12 +80,8 @@ export const resolveSettings = Effect.fn("App.resolveSettings")(function* (
   } satisfies IngestionSettings
 })
 
-// The Google Cloud modules load only for the gcp target.
-const gcpModules = () =>
-  Effect.promise(async () => ({
-    ...(await import("../ingestion/gcp/bigquery-load.ts")),
-    ...(await import("../ingestion/gcp/gcs-raw-zone.ts"))
-  }))
+// The Cloud Storage raw zone loads only for the gcp target.
+const gcpModules = () => Effect.promise(() => import("../ingestion/gcp/gcs-raw-zone.ts"))
 
 export interface IngestRunOptions {
   readonly from?: string
@@ -100,32 +95,17 @@ export interface IngestRunOptions {
 export const runIngestion = Effect.fn("App.runIngestion")(function* (resolved: IngestionSettings, options: IngestRunOptions) {
   const sources = yield* sourcesFrom(resolved.settings, repositoryRoot)
   const gcp = resolved.gcp
-  const clients = gcp === undefined ? undefined : Layer.fresh(ingestionClients(gcp))
-  const rawZone = gcp === undefined || clients === undefined ? RawZone.layerLocal(resolved.rawZoneRoot) : (yield* gcpModules()).layerGcs(gcp.bucket, gcp.prefix).pipe(Layer.provide(clients))
+  const rawZone = gcp === undefined ? RawZone.layerLocal(resolved.rawZoneRoot) : (yield* gcpModules()).layerGcs(gcp.bucket, gcp.prefix).pipe(Layer.provide(ingestionClients(gcp)))
   const summary: IngestSummary = yield* ingest({
     sources: options.sources,
     ...(options.from === undefined ? {} : { from: options.from }),
     ...(options.to === undefined ? {} : { to: options.to }),
     initialDays: resolved.settings.initial_days ?? 90,
-    concurrency: options.concurrency ?? resolved.settings.concurrency ?? 4,
-
+    concurrency: options.concurrency ?? resolved.settings.concurrency ?? 4
   }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), rawZone)))
   const platforms = [...new Set([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)])]
   if (!options.load) return { summary, loaded: undefined }
-  if (gcp !== undefined && clients !== undefined) {
-    const { ensureBigQueryRawTables, loadRawZoneIntoBigQuery, makeGcsLoadLedger, makeGcsRawZone } = yield* gcpModules()
-    const target = { project: gcp.project, dataset: gcp.dataset, location: gcp.location }
-    const result = yield* Effect.gen(function* () {
-      const storage = yield* StorageClient
-      yield* ensureBigQueryRawTables(target, platforms)
-      const ledger = makeGcsLoadLedger(storage, gcp.bucket, gcp.prefix, `${gcp.project}.${gcp.dataset}`)
-      return yield* loadRawZoneIntoBigQuery(makeGcsRawZone(storage, gcp.bucket, gcp.prefix), target, ledger)
-    }).pipe(Effect.provide(clients))
-    return { summary, loaded: { files: result.loaded, rows: summary.rows, quarantined: summary.quarantined, skipped: result.alreadyLoaded } satisfies LoadSummary }
-  }
-  const loaded: LoadSummary = yield* loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(
-    Effect.andThen(loadRawZone(platforms)),
-    Effect.provide(Layer.mergeAll(RawZone.layerLocal(resolved.rawZoneRoot), Warehouse.layerDuckDB(resolved.warehouseFile)))
-  )
+  const loader = gcp === undefined ? Loader.layerLocal(resolved.rawZoneRoot, resolved.warehouseFile) : Loader.layerGcp(gcp)
+  const loaded = yield* Loader.use((service) => service.load(platforms, summary)).pipe(Effect.provide(loader))
   return { summary, loaded }
 })

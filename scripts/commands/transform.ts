@@ -10,10 +10,9 @@ import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
 import path from "node:path"
 import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from "../../app/settings.ts"
-import { ConfigError } from "../../ingestion/core/errors.ts"
 import { UsageError, clockDate, defaults, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
 import { compileHelp, transformHelp, testHelp } from "../help.ts"
-import { runnerClients } from "../../app/google-cloud.ts"
+import { transformOnGoogleCloud } from "../../app/google-cloud-transform.ts"
 import { resolveSettings } from "../../app/ingestion.ts"
 import { saveRunSummary } from "../../app/run-summaries.ts"
 
@@ -108,55 +107,32 @@ export const printSummary = (summary: RunSummary): void => {
 const gigabytes = (bytes: number): string => `${(bytes / 1e9).toFixed(3)} GB`
 
 /** `--target gcp`: Dataform on Google Cloud runs the project; --dry-run asks BigQuery what it would cost. */
-const transformOnGoogleCloud = (
+const transformOnGcp = (
   values: { readonly config?: string | undefined; readonly "dry-run"?: boolean | undefined; readonly "full-refresh"?: boolean | undefined },
   compile: CompileOptions,
   selection: { readonly tags: ReadonlyArray<string>; readonly actions: ReadonlyArray<string> }
 ) =>
   Effect.gen(function* () {
     const resolved = yield* resolveSettings(values.config, undefined, "gcp")
-    const gcp = resolved.gcp!
-    // The Google Cloud clients load only for the gcp target.
-    const { estimateCosts, runWorkflow, runWithDataformCli } = yield* Effect.promise(() => import("../../runner/gcp.ts"))
-    const clients = runnerClients(gcp)
-    // compile.vars already holds the settings' model vars with --vars over them.
-    const vars = compile.vars ?? {}
-    if (values["dry-run"] === true) {
-      const graph = yield* compileProject({ ...compile, vars, defaultDatabase: gcp.project, ...(gcp.schemaSuffix === undefined ? {} : { schemaSuffix: gcp.schemaSuffix }) })
-      const costs = yield* estimateCosts(graph, gcp.location).pipe(Effect.provide(clients))
-      console.log(table(["action", "kind", "would process"], costs.map((c) => [c.action, c.kind, gigabytes(c.bytes)])))
-      console.log(`\nTotal: ${gigabytes(costs.reduce((sum, c) => sum + c.bytes, 0))} for ${costs.length} queries (BigQuery dry runs; nothing was run).`)
-      return 0
-    }
-    if (gcp.runWith === "cli") {
-      const code = yield* runWithDataformCli({
-        projectDir: compile.projectDir,
-        credentialsFile: gcp.dataformCredentials,
-        vars,
-        defaultDatabase: gcp.project,
-        ...(gcp.schemaSuffix === undefined ? {} : { schemaSuffix: gcp.schemaSuffix }),
-        tags: selection.tags,
-        actions: selection.actions,
-        fullRefresh: values["full-refresh"] === true
-      })
-      return code === 0 ? 0 : 1
-    }
-    if (gcp.repository === undefined) {
-      return yield* new ConfigError({ key: "gcp.dataform_repository", reason: "set it to projects/<project>/locations/<location>/repositories/<name> to run on Google Cloud" })
-    }
-    const outcome = yield* runWorkflow({
-      repository: gcp.repository,
-      gitCommitish: gcp.gitCommitish,
-      vars,
-      ...(gcp.schemaSuffix === undefined ? {} : { schemaSuffix: gcp.schemaSuffix }),
-      tags: selection.tags,
-      actions: selection.actions,
+    const outcome = yield* transformOnGoogleCloud(resolved.gcp!, {
+      compile,
+      ...selection,
       fullRefresh: values["full-refresh"] === true,
-      onProgress: (state) => console.log(`  … workflow ${state.toLowerCase()}`)
-    }).pipe(Effect.provide(clients))
-    console.log(`Workflow ${outcome.invocation}: ${outcome.state}`)
-    for (const failure of outcome.failedActions) console.error(`  FAILED ${failure}`)
-    return outcome.state === "SUCCEEDED" ? 0 : 1
+      dryRun: values["dry-run"] === true,
+      onWorkflowState: (state) => console.log(`  … workflow ${state.toLowerCase()}`)
+    })
+    switch (outcome.kind) {
+      case "costs":
+        console.log(table(["action", "kind", "would process"], outcome.costs.map((c) => [c.action, c.kind, gigabytes(c.bytes)])))
+        console.log(`\nTotal: ${gigabytes(outcome.costs.reduce((sum, c) => sum + c.bytes, 0))} for ${outcome.costs.length} queries (BigQuery dry runs; nothing was run).`)
+        return 0
+      case "dataform_cli":
+        return outcome.exitCode === 0 ? 0 : 1
+      case "workflow":
+        console.log(`Workflow ${outcome.invocation}: ${outcome.state}`)
+        for (const failure of outcome.failedActions) console.error(`  FAILED ${failure}`)
+        return outcome.state === "SUCCEEDED" ? 0 : 1
+    }
   })
 
 export const transformCommand = (args: ReadonlyArray<string>) =>
@@ -179,7 +155,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
     const settings = yield* projectSettings(values)
     const target = values.target ?? settings.target ?? "local"
     if (target === "gcp") {
-      return yield* transformOnGoogleCloud(values, yield* compileOptions(values, settings), { tags: list(values.tags), actions: list(values.actions) })
+      return yield* transformOnGcp(values, yield* compileOptions(values, settings), { tags: list(values.tags), actions: list(values.actions) })
     }
     if (target !== "local") return yield* new UsageError({ reason: `--target is local or gcp, not "${target}"` })
     const quiet = values.json === true
