@@ -14,6 +14,7 @@ import { ingest, type IngestSummary } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { ingestionClients } from "./google-cloud.ts"
 import { Loader } from "./loader.ts"
+import { withWriterLock, type WriterLockOptions } from "./writer-lock.ts"
 import { repositoryRoot } from "./paths.ts"
 import { DEFAULT_SETTINGS_FILE, readSettings, type Settings } from "./settings.ts"
 import { sourcesFrom } from "./sources.ts"
@@ -89,6 +90,8 @@ export interface IngestRunOptions {
   readonly sources: ReadonlyArray<string>
   readonly concurrency?: number
   readonly load: boolean
+  /** Who writes, and whether to wait for another writer of the raw zone or warehouse (the default). */
+  readonly writer?: Omit<WriterLockOptions, "timeout">
 }
 
 /** Ingestion then loading into the target's warehouse; shared by `mdp ingest` and `mdp pipeline`. */
@@ -96,16 +99,20 @@ export const runIngestion = Effect.fn("App.runIngestion")(function* (resolved: I
   const sources = yield* sourcesFrom(resolved.settings, repositoryRoot)
   const gcp = resolved.gcp
   const rawZone = gcp === undefined ? RawZone.layerLocal(resolved.rawZoneRoot) : (yield* gcpModules()).layerGcs(gcp.bucket, gcp.prefix).pipe(Layer.provide(ingestionClients(gcp)))
-  const summary: IngestSummary = yield* ingest({
+  const writer = options.writer ?? { command: "mdp ingest", wait: true }
+  // The local raw zone and warehouse take one writer at a time (a bucket and BigQuery need no lock:
+  // files and load jobs there are named by run).
+  const locked = <A, E, R>(resource: string, effect: Effect.Effect<A, E, R>) => (gcp === undefined ? withWriterLock(resource, writer, effect) : effect)
+  const summary: IngestSummary = yield* locked(resolved.rawZoneRoot, ingest({
     sources: options.sources,
     ...(options.from === undefined ? {} : { from: options.from }),
     ...(options.to === undefined ? {} : { to: options.to }),
     initialDays: resolved.settings.initial_days ?? 90,
     concurrency: options.concurrency ?? resolved.settings.concurrency ?? 4
-  }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), rawZone)))
+  }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), rawZone))))
   const platforms = [...new Set([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)])]
   if (!options.load) return { summary, loaded: undefined }
   const loader = gcp === undefined ? Loader.layerLocal(resolved.rawZoneRoot, resolved.warehouseFile) : Loader.layerGcp(gcp)
-  const loaded = yield* Loader.use((service) => service.load(platforms, summary)).pipe(Effect.provide(loader))
+  const loaded = yield* locked(resolved.warehouseFile, Loader.use((service) => service.load(platforms, summary)).pipe(Effect.provide(loader)))
   return { summary, loaded }
 })

@@ -11,6 +11,7 @@ import path from "node:path"
 import { crc32 } from "node:zlib"
 import { Context, Effect, FileSystem, Layer, Schema, Stream } from "effect"
 import { RawZoneError, fileErrorMessage } from "./core/errors.ts"
+import { isProcessRunning } from "./core/processes.ts"
 
 export const AccountOutcome = Schema.Struct({
   source: Schema.String,
@@ -336,9 +337,15 @@ export const makeLocalRawZone = (root: string, fs: FileSystem.FileSystem): RawZo
       return yield* Schema.decodeUnknownEffect(SourceState)(raw).pipe(Effect.mapError((cause) => fail(file, cause)))
     })
 
+  // Only the leftovers of processes that are gone: a run writing beside this one keeps its files.
   const removeIncomplete = () =>
     Effect.gen(function* () {
-      const leftovers = (yield* walk(absolute)).filter((file) => file.includes(TEMP_MARKER))
+      const leftovers = (yield* walk(absolute)).filter((file) => {
+        const at = file.lastIndexOf(TEMP_MARKER)
+        if (at < 0) return false
+        const owner = Number.parseInt(file.slice(at + TEMP_MARKER.length), 10)
+        return !Number.isInteger(owner) || !isProcessRunning(owner)
+      })
       yield* Effect.forEach(leftovers, (file) => fs.remove(file, { force: true }).pipe(Effect.mapError((cause) => fail(file, cause))))
       return leftovers.length
     })

@@ -66,6 +66,8 @@ export const positiveInteger = (value: string | undefined, flag: string, fallbac
 
 const hints: Readonly<Record<string, string>> = {
   UsageError: "Add --help to see the options.",
+  ReadOnlyQueryError: "Add --write to change the warehouse on purpose.",
+  WriterLockError: "One run writes a warehouse or raw zone at a time; `mdp status` shows the latest runs.",
   CompileError: "Check the SQLX file named above; `npm run compile` shows the compiled graph.",
   GraphError: "Fix the listed files; nothing was run.",
   TranslationError: "Rewrite the construct in BigQuery SQL that has a DuckDB equivalent (see docs/architecture.md).",

@@ -18,6 +18,8 @@ Options:
   --target local|gcp                   local (DuckDB, data/raw) or gcp (Cloud Storage + BigQuery; default: settings)
   --no-load                            write the raw zone only
   --concurrency N                      accounts fetched at once (default 4)
+  --no-wait                            fail at once when another run is writing the raw zone or warehouse
+                                       (by default this run waits for it, and says for whom)
 
 Exit code 1 when any account failed; the others' data is kept.`
 
@@ -33,6 +35,8 @@ Options:
                                        complete day with its look-back; 90 days the first time)
   --source NAME                        only this source (repeatable): ${KNOWN_PLATFORMS.join(", ")}
   --full-refresh                       rebuild incremental marts from scratch
+  --no-wait                            fail at once when another run is writing the raw zone or warehouse
+                                       (by default this run waits for it, and says for whom)
   --warehouse FILE                     DuckDB file (default: data/warehouse.duckdb)
   --config FILE                        settings file (default: config/settings.yaml)
 
@@ -58,6 +62,8 @@ Runs BigQuery SQL against the local warehouse through the same translation as th
 Tables are named as in BigQuery: marts.campaign_performance_daily.
   --format table|json       table (default) for people; json prints one JSON array of row
                             objects on stdout and nothing else (DATE as YYYY-MM-DD, NULL as null)
+  --write                   allow statements that change the warehouse (read-only without it);
+                            waits for a run that is writing it, or fails at once with --no-wait
   --warehouse FILE          DuckDB file (default: data/warehouse.duckdb)
 
 Example: npm run --silent query -- --format json "select * from marts.campaign_performance_daily limit 5"`
@@ -89,6 +95,7 @@ Options:
   --include-deps            also run the dependencies of the selected actions
   --include-dependents      also run everything downstream of them
   --full-refresh            rebuild incremental tables from scratch (protected ones excepted)
+  --no-wait                 fail at once when another run is writing the warehouse (default: wait for it)
   --dry-run                 print the translated SQL, run nothing
   --concurrency N           actions run at once (default: half the cores; DuckDB parallelises each query)
   --json                    print the run summary as JSON instead of a table

@@ -66,6 +66,7 @@ export const ingestCommand = (args: ReadonlyArray<string>) =>
       warehouse: { type: "string" },
       target: { type: "string" },
       "no-load": { type: "boolean" },
+      "no-wait": { type: "boolean" },
       concurrency: { type: "string" }
     })
     if (values.help === true) return yield* Effect.sync(() => (console.log(ingestHelp), 0))
@@ -75,7 +76,8 @@ export const ingestCommand = (args: ReadonlyArray<string>) =>
       ...(values.to === undefined ? {} : { to: values.to }),
       sources: list(values.source),
       ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 4) }),
-      load: values["no-load"] !== true
+      load: values["no-load"] !== true,
+      writer: { command: "mdp ingest", wait: values["no-wait"] !== true, onWait: (holder) => console.log(`  … ${holder}`) }
     }).pipe(printedIngestProgress)
     printIngestSummary(summary, loaded, resolved)
     return summary.status === "complete" ? 0 : 1

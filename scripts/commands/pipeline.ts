@@ -12,6 +12,7 @@ import { pipelineHelp, reportHelp, statusHelp } from "../help.ts"
 import { collectReportData, freshnessLines, readFreshness, renderReport } from "../report/build.ts"
 import { resolveSettings, runIngestion } from "../../app/ingestion.ts"
 import { latestRunSummary, saveRunSummary } from "../../app/run-summaries.ts"
+import { withWriterLock } from "../../app/writer-lock.ts"
 import { printedIngestProgress, printIngestSummary } from "./ingest.ts"
 import { printSummary } from "./transform.ts"
 
@@ -21,7 +22,7 @@ const writeReport = (warehouseFile: string, summary: RunSummary | undefined) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const now = new Date(yield* Clock.currentTimeMillis).toISOString().replace("T", " ").slice(0, 16) + " UTC"
-    const data = yield* collectReportData(summary, now).pipe(Effect.provide(Warehouse.layerDuckDB(warehouseFile)))
+    const data = yield* collectReportData(summary, now).pipe(Effect.provide(Warehouse.layerDuckDBReadOnly(warehouseFile)))
     yield* fs.makeDirectory(path.dirname(reportFile), { recursive: true })
     yield* fs.writeFileString(reportFile, renderReport(data))
     return reportFile
@@ -46,6 +47,7 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
       to: { type: "string" },
       source: { type: "string", multiple: true },
       "full-refresh": { type: "boolean" },
+      "no-wait": { type: "boolean" },
       warehouse: { type: "string" },
       config: { type: "string" }
     })
@@ -57,42 +59,52 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
 
     console.log("1/3 Ingest and load")
     let stepStart = Date.now()
+    const writer = { command: "mdp pipeline", wait: values["no-wait"] !== true, onWait: (holder: string) => console.log(`  … ${holder}`) }
     const { summary: ingestion, loaded } = yield* runIngestion(resolved, {
       ...(values.from === undefined ? {} : { from: values.from }),
       ...(values.to === undefined ? {} : { to: values.to }),
       sources: list(values.source),
-      load: true
+      load: true,
+      writer
     }).pipe(printedIngestProgress)
     printIngestSummary(ingestion, loaded, resolved)
     steps.push(["ingest + load", ingestion.status === "complete" ? "ok" : ingestion.status.toUpperCase(), formatDuration(Date.now() - stepStart)])
 
     console.log("\n2/3 Transform and assert")
     stepStart = Date.now()
-    const transformed = yield* transform({
-      projectDir: defaults.projectDir,
-      // No var for a backfill: the models re-process whatever the loads changed.
-      vars: { as_of: yield* clockDate, ...dataformVars(resolved.settings) },
-      fullRefresh: values["full-refresh"] === true,
-    }).pipe(
-      Effect.flatMap((summary) => saveRunSummary(summary, resolved.warehouseFile)),
-      Effect.provide(Warehouse.layerDuckDB(resolved.warehouseFile)),
-      Effect.provideService(RunProgress, {
-        actionStarted: (action) => Effect.sync(() => console.log(`  … ${targetLabel(action.target)}`)),
-        actionEnded: (result) =>
-          Effect.sync(() => {
-            if (result.status === "succeeded") console.log(`  ok ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
-            if (result.status === "failed") console.log(`  FAILED ${result.action}`)
+    // The warehouse stays this run's from the transform to the report: they read what it wrote.
+    const { transformed, report } = yield* withWriterLock(
+      resolved.warehouseFile,
+      writer,
+      Effect.gen(function* () {
+        const transformed = yield* transform({
+          projectDir: defaults.projectDir,
+          // No var for a backfill: the models re-process whatever the loads changed.
+          vars: { as_of: yield* clockDate, ...dataformVars(resolved.settings) },
+          fullRefresh: values["full-refresh"] === true
+        }).pipe(
+          Effect.flatMap((summary) => saveRunSummary(summary, resolved.warehouseFile)),
+          Effect.provide(Warehouse.layerDuckDB(resolved.warehouseFile)),
+          Effect.provideService(RunProgress, {
+            actionStarted: (action) => Effect.sync(() => console.log(`  … ${targetLabel(action.target)}`)),
+            actionEnded: (result) =>
+              Effect.sync(() => {
+                if (result.status === "succeeded") console.log(`  ok ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
+                if (result.status === "failed") console.log(`  FAILED ${result.action}`)
+              })
           })
+        )
+        printSummary(transformed)
+        yield* printFreshness(Warehouse.layerDuckDB(resolved.warehouseFile))
+        steps.push(["transform + assertions", transformed.ok ? "ok" : "FAILED", formatDuration(Date.now() - stepStart)])
+
+        console.log("\n3/3 Report")
+        stepStart = Date.now()
+        const report = yield* writeReport(resolved.warehouseFile, transformed)
+        steps.push(["report", "ok", formatDuration(Date.now() - stepStart)])
+        return { transformed, report }
       })
     )
-    printSummary(transformed)
-    yield* printFreshness(Warehouse.layerDuckDB(resolved.warehouseFile))
-    steps.push(["transform + assertions", transformed.ok ? "ok" : "FAILED", formatDuration(Date.now() - stepStart)])
-
-    console.log("\n3/3 Report")
-    stepStart = Date.now()
-    const report = yield* writeReport(resolved.warehouseFile, transformed)
-    steps.push(["report", "ok", formatDuration(Date.now() - stepStart)])
 
     const ok = ingestion.status === "complete" && transformed.ok
     console.log(`\n${table(["step", "status", "time"], steps)}`)

@@ -15,6 +15,7 @@ import { compileHelp, transformHelp, testHelp } from "../help.ts"
 import { transformOnGoogleCloud } from "../../app/google-cloud-transform.ts"
 import { resolveSettings } from "../../app/ingestion.ts"
 import { saveRunSummary } from "../../app/run-summaries.ts"
+import { withWriterLock } from "../../app/writer-lock.ts"
 
 const projectOptions = {
   "project-dir": { type: "string" },
@@ -146,6 +147,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
       "include-deps": { type: "boolean" },
       "include-dependents": { type: "boolean" },
       "full-refresh": { type: "boolean" },
+      "no-wait": { type: "boolean" },
       "dry-run": { type: "boolean" },
       concurrency: { type: "string" },
       json: { type: "boolean" }
@@ -161,31 +163,35 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
     const quiet = values.json === true
     const dryRun = values["dry-run"] === true
     const warehouseFile = values.warehouse ?? defaults.warehouse
-    const summary = yield* transform({
-      ...(yield* compileOptions(values, settings)),
-      actions: list(values.actions),
-      tags: list(values.tags),
-      includeDependencies: values["include-deps"] === true,
-      includeDependents: values["include-dependents"] === true,
-      fullRefresh: values["full-refresh"] === true,
-      dryRun,
-      ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 1) }),
-    }).pipe(
-      Effect.flatMap((summary) => saveRunSummary(summary, warehouseFile)),
-      Effect.provide(Warehouse.layerDuckDB(warehouseFile)),
-      Effect.provideService(RunProgress, {
-        actionStarted: (action) => Effect.sync(() => (quiet || dryRun ? undefined : console.log(`  … ${targetLabel(action.target)} (${action.kind})`))),
-        actionEnded: (result) =>
-          Effect.sync(() => {
-            if (quiet) return
-            if (dryRun) {
-              console.log(`-- ${result.action} (${result.kind}, ${result.fileName})\n${result.statements.map((s) => `${s};`).join("\n")}\n`)
-            } else if (result.status !== "skipped" && result.status !== "disabled") {
-              console.log(`  ${statusMark[result.status]} ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
-            }
-          })
-      })
-    )
+    const run = transform({
+        ...(yield* compileOptions(values, settings)),
+        actions: list(values.actions),
+        tags: list(values.tags),
+        includeDependencies: values["include-deps"] === true,
+        includeDependents: values["include-dependents"] === true,
+        fullRefresh: values["full-refresh"] === true,
+        dryRun,
+        ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 1) }),
+      }).pipe(
+        Effect.flatMap((summary) => saveRunSummary(summary, warehouseFile)),
+        Effect.provide(Warehouse.layerDuckDB(warehouseFile)),
+        Effect.provideService(RunProgress, {
+          actionStarted: (action) => Effect.sync(() => (quiet || dryRun ? undefined : console.log(`  … ${targetLabel(action.target)} (${action.kind})`))),
+          actionEnded: (result) =>
+            Effect.sync(() => {
+              if (quiet) return
+              if (dryRun) {
+                console.log(`-- ${result.action} (${result.kind}, ${result.fileName})\n${result.statements.map((s) => `${s};`).join("\n")}\n`)
+              } else if (result.status !== "skipped" && result.status !== "disabled") {
+                console.log(`  ${statusMark[result.status]} ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
+              }
+            })
+        })
+      )
+    // A dry run writes nothing: it takes no lock.
+    const summary = dryRun
+      ? yield* run
+      : yield* withWriterLock(warehouseFile, { command: "mdp transform", wait: values["no-wait"] !== true, onWait: (holder) => console.log(`  … ${holder}`) }, run)
     if (quiet) console.log(JSON.stringify(summary, null, 2))
     else printSummary(summary)
     return summary.ok ? 0 : 1

@@ -21,6 +21,7 @@ import { parse as parseCsv } from "csv-parse"
 import { Array as Arr, Effect, Result, Schema, Stream } from "effect"
 import { checkedRecord, decodeOrReject } from "../../core/checks.ts"
 import { isValidTimeZone } from "../../core/dates.ts"
+import { isProcessRunning } from "../../core/processes.ts"
 import type { PlatformSource } from "../../core/platform-source.ts"
 import { SourceError } from "../../core/errors.ts"
 import { rejected, type AccountInfo, type CheckedMetrics, type DateWindow, type FetchedRecord } from "../../core/model.ts"
@@ -81,20 +82,11 @@ const removeSpillFolder = (folder: string): void => {
   spillFolders.delete(folder)
 }
 
-const isRunning = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
-
 const newSpillFolder = (parent: string): string => {
   mkdirSync(parent, { recursive: true })
   for (const entry of readdirSync(parent)) {
     const pid = entry.startsWith(SPILL_PREFIX) ? Number.parseInt(entry.slice(SPILL_PREFIX.length), 10) : Number.NaN
-    if (Number.isInteger(pid) && pid !== process.pid && !isRunning(pid)) rmSync(path.join(parent, entry), { recursive: true, force: true })
+    if (Number.isInteger(pid) && pid !== process.pid && !isProcessRunning(pid)) rmSync(path.join(parent, entry), { recursive: true, force: true })
   }
   const folder = mkdtempSync(path.join(parent, `${SPILL_PREFIX}${process.pid}-`))
   spillFolders.add(folder)

@@ -1,0 +1,157 @@
+// Runs beside each other: one writer at a time per raw zone and warehouse, readers read-only,
+// and nothing of a live run is cleaned away by another. Real `mdp` processes, a pinned clock.
+import { spawn, type ChildProcess } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { DuckDBInstance } from "@duckdb/node-api"
+import { Effect } from "effect"
+import { afterAll, assert, describe, it } from "vitest"
+import { lockFileFor } from "../app/writer-lock.ts"
+import { makeLocalRawZone } from "../ingestion/raw-zone.ts"
+import { nodeFileSystem } from "./support/local-layers.ts"
+
+const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
+const work = mkdtempSync(path.join(os.tmpdir(), "mdp-safety-"))
+const children: Array<ChildProcess> = []
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL")
+  rmSync(work, { recursive: true, force: true })
+})
+
+const NOW = "2031-02-28"
+const WINDOW = ["--from", "2031-02-01", "--to", "2031-02-10"]
+
+interface Finished {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const start = (args: ReadonlyArray<string>) => {
+  const child = spawn(process.execPath, [mdp, ...args], { cwd: work, env: { ...process.env, MDP_NOW: NOW } })
+  children.push(child)
+  let stdout = ""
+  let stderr = ""
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+  const finished = new Promise<Finished>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })))
+  return { child, finished, output: () => stdout + stderr }
+}
+
+const run = (args: ReadonlyArray<string>) => start(args).finished
+
+const settingsIn = (name: string) => {
+  const folder = path.join(work, name)
+  mkdirSync(folder, { recursive: true })
+  const file = path.join(folder, "settings.yaml")
+  writeFileSync(file, `warehouse: ${path.join(folder, "warehouse.duckdb")}\nraw_zone: ${path.join(folder, "raw")}\n`)
+  return { file, warehouse: path.join(folder, "warehouse.duckdb"), raw: path.join(folder, "raw") }
+}
+
+/** A process that stays alive until killed: the holder of a lock written by hand. */
+const sleeper = () => {
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 600000)"])
+  children.push(child)
+  return child
+}
+
+const holdLock = (resource: string, pid: number) =>
+  writeFileSync(lockFileFor(resource), JSON.stringify({ pid, host: os.hostname(), command: "mdp pipeline", since: "2031-02-28T11:00:00.000Z" }))
+
+const waitFor = async (condition: () => boolean, what: string) => {
+  for (let i = 0; i < 600 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.isTrue(condition(), `timed out waiting for ${what}`)
+}
+
+const martTotals = async (warehouse: string) => {
+  const instance = await DuckDBInstance.create(warehouse, { access_mode: "READ_ONLY" })
+  const connection = await instance.connect()
+  try {
+    const reader = await connection.runAndReadAll(
+      "select count(*)::varchar as n, sum(impressions)::varchar as impressions, round(sum(spend), 6)::varchar as spend, round(sum(conversions), 6)::varchar as conversions from marts.campaign_performance_daily"
+    )
+    return reader.getRowObjectsJson()[0]
+  } finally {
+    connection.disconnectSync()
+    instance.closeSync()
+  }
+}
+
+describe("one writer at a time", () => {
+  it("a second writer fails at once with --no-wait, naming the run that holds the warehouse", async () => {
+    const target = settingsIn("no-wait")
+    const holder = sleeper()
+    holdLock(target.warehouse, holder.pid!)
+    const result = await run(["transform", "--config", target.file, "--warehouse", target.warehouse, "--no-wait"])
+    assert.strictEqual(result.code, 1, result.stdout + result.stderr)
+    assert.match(result.stderr, new RegExp(`another run writes here: mdp pipeline \\(pid ${holder.pid}, since 2031-02-28T11:00:00.000Z\\)`))
+    assert.match(result.stderr, /\nhint: One run writes a warehouse or raw zone at a time/)
+    assert.isFalse(existsSync(target.warehouse), "nothing was opened or created")
+    holder.kill("SIGKILL")
+  }, 60_000)
+
+  it("a waiting writer says for whom it waits, and goes on when the holder's process is gone", async () => {
+    const target = settingsIn("wait")
+    const holder = sleeper()
+    holdLock(target.raw, holder.pid!)
+    const pipeline = start(["pipeline", "--config", target.file, ...WINDOW])
+    await waitFor(() => pipeline.output().includes(`waiting for mdp pipeline (pid ${holder.pid}`), "the waiting line")
+    assert.notInclude(pipeline.output(), "Ingestion complete", "nothing was ingested while the lock was held")
+    // Killed: its lock is stale, and is taken over.
+    holder.kill("SIGKILL")
+    const result = await pipeline.finished
+    assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+    assert.include(result.stdout, "Pipeline succeeded")
+    assert.isFalse(existsSync(lockFileFor(target.raw)), "the raw zone's lock is released")
+    assert.isFalse(existsSync(lockFileFor(target.warehouse)), "the warehouse's lock is released")
+  }, 120_000)
+
+  it("two pipelines started together both succeed, one after the other, and leave the marts of one undisturbed run", async () => {
+    const together = settingsIn("together")
+    const alone = settingsIn("alone")
+    const [first, second] = await Promise.all([run(["pipeline", "--config", together.file, ...WINDOW]), run(["pipeline", "--config", together.file, ...WINDOW])])
+    for (const result of [first, second]) assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+    assert.isTrue([first, second].some((result) => result.stdout.includes("waiting for mdp pipeline")), "one of them waited")
+    const reference = await run(["pipeline", "--config", alone.file, ...WINDOW])
+    assert.strictEqual(reference.code, 0, reference.stdout + reference.stderr)
+    assert.deepStrictEqual(await martTotals(together.warehouse), await martTotals(alone.warehouse))
+  }, 180_000)
+})
+
+describe("readers and leftovers", () => {
+  it("mdp query reads without --write and refuses to change the warehouse; --write changes it", async () => {
+    const target = settingsIn("query")
+    const instance = await DuckDBInstance.create(target.warehouse)
+    const connection = await instance.connect()
+    await connection.run("create schema marts; create table marts.campaign_performance_daily as select 1 as impressions, 2.5 as spend, 1.0 as conversions")
+    connection.disconnectSync()
+    instance.closeSync()
+    const refused = await run(["query", "--warehouse", target.warehouse, "delete from marts.campaign_performance_daily where true"])
+    assert.strictEqual(refused.code, 1)
+    assert.match(refused.stderr, /^error: mdp query opens the warehouse read-only: .*read-only mode/)
+    assert.match(refused.stderr, /\nhint: Add --write to change the warehouse on purpose\./)
+    const before = await martTotals(target.warehouse)
+    assert.notStrictEqual(before?.["n"], "0")
+    const deleted = await run(["query", "--write", "--warehouse", target.warehouse, "delete from marts.campaign_performance_daily where true"])
+    assert.strictEqual(deleted.code, 0, deleted.stderr)
+    assert.strictEqual((await martTotals(target.warehouse))?.["n"], "0")
+    const missing = await run(["query", "--warehouse", path.join(work, "nowhere", "w.duckdb"), "select 1"])
+    assert.match(missing.stderr, /there is no warehouse at .*nowhere/)
+    assert.isFalse(existsSync(path.join(work, "nowhere")), "a mistyped path creates nothing")
+  }, 120_000)
+
+  it("clean-up removes the unfinished files of processes that are gone, never those of a live one", async () => {
+    const root = path.join(work, "leftovers")
+    const live = sleeper()
+    const dead = spawn(process.execPath, ["-e", "0"])
+    await new Promise((resolve) => dead.on("close", resolve))
+    mkdirSync(path.join(root, "source=x"), { recursive: true })
+    writeFileSync(path.join(root, "source=x", `a.ndjson.incomplete-${live.pid}`), "{}\n")
+    writeFileSync(path.join(root, "source=x", `b.ndjson.incomplete-${dead.pid}`), "{}\n")
+    const removed = await Effect.runPromise(makeLocalRawZone(root, nodeFileSystem).removeIncomplete())
+    assert.strictEqual(removed, 1)
+    assert.deepStrictEqual(readdirSync(path.join(root, "source=x")), [`a.ndjson.incomplete-${live.pid}`])
+    live.kill("SIGKILL")
+  }, 30_000)
+})
