@@ -8,5 +8,8 @@ COPY package.json package-lock.json ./
 # Everything but @dataform/core is a devDependency (see docs/deployment.md), so include them.
 RUN npm ci --include=dev --no-audit --no-fund && npm cache clean --force
 COPY . .
+# The code stays root's; what a run writes (local state such as export spill files, the compile
+# cache) goes to folders the node user owns.
+RUN mkdir -p data node_modules/.cache && chown node:node data node_modules/.cache
 USER node
 ENTRYPOINT ["npm", "run", "--silent", "ingest", "--", "--target", "gcp"]

@@ -139,11 +139,23 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
           try: () => instance.connect(),
           catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
         }),
-        (connection) =>
-          Effect.tryPromise({
-            try: () => use(connection),
+        (connection) => {
+          let running: Promise<A> | undefined
+          return Effect.tryPromise({
+            // Interrupted (Ctrl-C, a failed sibling): DuckDB stops the statement, and a transaction
+            // in progress is rolled back, instead of running on to its end.
+            try: (signal) => {
+              signal.addEventListener("abort", () => connection.interrupt(), { once: true })
+              running = use(connection)
+              return running
+            },
             catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
-          }),
+          }).pipe(
+            // The connection closes only once DuckDB has let go of the statement (and rolled back):
+            // closing it mid-statement left the process unable to exit.
+            Effect.onInterrupt(() => Effect.promise(() => (running ?? Promise.resolve()).then(() => undefined, () => undefined)))
+          )
+        },
         (connection) => Effect.sync(() => connection.disconnectSync())
       )
 

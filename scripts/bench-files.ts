@@ -135,4 +135,4 @@ const program = Effect.gen(function* () {
   }).pipe(Effect.ensuring(Effect.sync(() => rmSync(work, { recursive: true, force: true }))))
 })
 
-process.exitCode = await runCommand(program)
+runCommand(program)

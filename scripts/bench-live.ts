@@ -197,4 +197,4 @@ const program = Effect.gen(function* () {
   return result.failed_accounts === 0 ? 0 : 1
 })
 
-process.exitCode = await runCommand(Effect.scoped(program))
+runCommand(Effect.scoped(program))

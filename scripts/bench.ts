@@ -342,4 +342,4 @@ const program = Effect.gen(function* () {
   return failed.length === 0 ? 0 : 1
 })
 
-process.exitCode = await runCommand(program)
+runCommand(program)

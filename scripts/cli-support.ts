@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { parseArgs, type ParseArgsConfig } from "node:util"
-import { NodeFileSystem } from "@effect/platform-node"
+import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import { Cause, Clock, Effect, Exit, type FileSystem, Schema } from "effect"
 import { repositoryRoot } from "../app/paths.ts"
 import { redactSecrets } from "../ingestion/core/redact.ts"
@@ -136,14 +136,29 @@ export const commandNowMs = (): number =>
 /** Today's date (UTC) on the Effect clock: what freshness is measured against (the as_of var). */
 export const clockDate: Effect.Effect<string> = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString().slice(0, 10))
 
-/** Runs a command's program on the Node file system; returns the exit code. Expected failures print as one sentence and a hint. */
-export const runCommand = async (program: Effect.Effect<number, unknown, FileSystem.FileSystem>): Promise<number> => {
-  const exit = await Effect.runPromiseExit(onCommandClock(program).pipe(Effect.provide(NodeFileSystem.layer)))
-  if (Exit.isSuccess(exit)) return exit.value
-  const { message, hint } = describeFailure(exit.cause)
-  process.stderr.write(`error: ${redactSecrets(message)}\n${hint === undefined ? "" : `hint: ${hint}\n`}`)
-  return 1
-}
+/** The exit code of a command interrupted by Ctrl-C or SIGTERM, as shells report a SIGINT. */
+export const INTERRUPTED_EXIT_CODE = 130
+
+/**
+ * Runs a command's program as the process's main fiber, on the Node file system, and exits with
+ * the code it returns. Expected failures print as one sentence and a hint. Ctrl-C or SIGTERM
+ * interrupt it: its finalizers run (locks released, unfinished files removed, the running DuckDB
+ * query interrupted and its transaction rolled back) before the process exits with 130.
+ */
+export const runCommand = (program: Effect.Effect<number, unknown, FileSystem.FileSystem>): void =>
+  NodeRuntime.runMain(onCommandClock(program).pipe(Effect.provide(NodeFileSystem.layer)), {
+    disableErrorReporting: true,
+    teardown: (exit, onExit) => {
+      if (Exit.isSuccess(exit)) return onExit(typeof exit.value === "number" ? exit.value : 0)
+      if (Cause.hasInterruptsOnly(exit.cause)) {
+        process.stderr.write("error: interrupted; what this run had not finished was rolled back, and a re-run starts from there\n")
+        return onExit(INTERRUPTED_EXIT_CODE)
+      }
+      const { message, hint } = describeFailure(exit.cause)
+      process.stderr.write(`error: ${redactSecrets(message)}\n${hint === undefined ? "" : `hint: ${hint}\n`}`)
+      onExit(1)
+    }
+  })
 
 export const formatDuration = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`)
 

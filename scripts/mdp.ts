@@ -48,6 +48,6 @@ if (name === undefined || name === "--help" || name === "-h" || name === "help")
     console.log(command.help)
   } else {
     const [{ runCommand }, run] = await Promise.all([import("./cli-support.ts"), command.load()])
-    process.exitCode = await runCommand(run(args))
+    runCommand(run(args))
   }
 }

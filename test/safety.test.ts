@@ -64,6 +64,16 @@ const waitFor = async (condition: () => boolean, what: string) => {
   assert.isTrue(condition(), `timed out waiting for ${what}`)
 }
 
+// The marts of one undisturbed pipeline over the window, computed once for the tests that compare with it.
+let undisturbed: Promise<unknown> | undefined
+const undisturbedTotals = () =>
+  (undisturbed ??= (async () => {
+    const alone = settingsIn("alone")
+    const reference = await run(["pipeline", "--config", alone.file, ...WINDOW])
+    assert.strictEqual(reference.code, 0, reference.stdout + reference.stderr)
+    return martTotals(alone.warehouse)
+  })())
+
 const martTotals = async (warehouse: string) => {
   const instance = await DuckDBInstance.create(warehouse, { access_mode: "READ_ONLY" })
   const connection = await instance.connect()
@@ -109,13 +119,10 @@ describe("one writer at a time", () => {
 
   it("two pipelines started together both succeed, one after the other, and leave the marts of one undisturbed run", async () => {
     const together = settingsIn("together")
-    const alone = settingsIn("alone")
     const [first, second] = await Promise.all([run(["pipeline", "--config", together.file, ...WINDOW]), run(["pipeline", "--config", together.file, ...WINDOW])])
     for (const result of [first, second]) assert.strictEqual(result.code, 0, result.stdout + result.stderr)
     assert.isTrue([first, second].some((result) => result.stdout.includes("waiting for mdp pipeline")), "one of them waited")
-    const reference = await run(["pipeline", "--config", alone.file, ...WINDOW])
-    assert.strictEqual(reference.code, 0, reference.stdout + reference.stderr)
-    assert.deepStrictEqual(await martTotals(together.warehouse), await martTotals(alone.warehouse))
+    assert.deepStrictEqual(await martTotals(together.warehouse), await undisturbedTotals())
   }, 180_000)
 })
 
@@ -155,3 +162,50 @@ describe("readers and leftovers", () => {
     live.kill("SIGKILL")
   }, 30_000)
 })
+
+describe("interrupts (Ctrl-C, SIGTERM)", () => {
+  it("stop a running DuckDB statement at once, roll it back and release the lock", async () => {
+    const target = settingsIn("interrupt-query")
+    const instance = await DuckDBInstance.create(target.warehouse)
+    const connection = await instance.connect()
+    await connection.run("create schema marts")
+    connection.disconnectSync()
+    instance.closeSync()
+    // A statement that would run for minutes.
+    const query = start(["query", "--write", "--warehouse", target.warehouse, "create table marts.slow as select count(*) as n from range(100000000000)"])
+    await waitFor(() => existsSync(lockFileFor(target.warehouse)), "the query to hold the lock")
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const interrupted = Date.now()
+    query.child.kill("SIGINT")
+    const result = await query.finished
+    assert.isBelow(Date.now() - interrupted, 10_000, "the statement stopped when asked")
+    assert.strictEqual(result.code, 130, result.stderr)
+    assert.match(result.stderr, /^error: interrupted; what this run had not finished was rolled back/m)
+    assert.isFalse(existsSync(lockFileFor(target.warehouse)), "the lock is released")
+    const reader = await DuckDBInstance.create(target.warehouse, { access_mode: "READ_ONLY" })
+    const readerConnection = await reader.connect()
+    const tables = (await readerConnection.runAndReadAll("select table_name from duckdb_tables()")).getRowObjectsJson()
+    readerConnection.disconnectSync()
+    reader.closeSync()
+    assert.deepStrictEqual(tables, [], "nothing of the statement is kept")
+  }, 60_000)
+
+  it("a pipeline interrupted between its steps leaves what a re-run completes, as an undisturbed run would", async () => {
+    const interrupted = settingsIn("interrupt-pipeline")
+    // Another writer holds the warehouse: the pipeline ingests, then waits to load.
+    const holder = sleeper()
+    holdLock(interrupted.warehouse, holder.pid!)
+    const pipeline = start(["pipeline", "--config", interrupted.file, ...WINDOW])
+    await waitFor(() => pipeline.output().includes(`waiting for mdp pipeline (pid ${holder.pid}`), "the pipeline to wait for the warehouse")
+    pipeline.child.kill("SIGTERM")
+    const result = await pipeline.finished
+    assert.strictEqual(result.code, 130, result.stdout + result.stderr)
+    assert.isFalse(existsSync(lockFileFor(interrupted.raw)), "its own lock is released")
+    assert.isTrue(existsSync(lockFileFor(interrupted.warehouse)), "the other writer's lock is left alone")
+    holder.kill("SIGKILL")
+    const rerun = await run(["pipeline", "--config", interrupted.file, ...WINDOW])
+    assert.strictEqual(rerun.code, 0, rerun.stdout + rerun.stderr)
+    assert.deepStrictEqual(await martTotals(interrupted.warehouse), await undisturbedTotals())
+  }, 120_000)
+})
+

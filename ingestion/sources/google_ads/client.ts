@@ -13,7 +13,7 @@ import { GoogleAdsApi, errors as googleAdsErrors, type Customer } from "google-a
 import { Config, type Duration, Effect, Option, Redacted, Schema, Stream } from "effect"
 import { addDays, daysBetween } from "../../core/dates.ts"
 import { SourceError, type SourceFailureReason } from "../../core/errors.ts"
-import { redactSecrets } from "../../core/redact.ts"
+import { scrubSecrets } from "../../core/redact.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import { protoDurationMs, retryAfterMs, withRetries } from "../../core/retry.ts"
 import { pagedRows, type AdsSource } from "../../core/source.ts"
@@ -146,7 +146,7 @@ export const makeGoogleAdsSource = (settings: GoogleAdsSettings, credentials: Go
   }
   // Library messages can echo request details: the configured secrets never reach an error.
   const secrets = [credentials.clientSecret, credentials.developerToken, credentials.refreshToken].map(Redacted.value).filter((v) => v !== "")
-  const scrub = (text: string) => secrets.reduce((clean, secret) => clean.replaceAll(secret, "[redacted]"), redactSecrets(text))
+  const scrub = (text: string) => scrubSecrets(text, secrets)
   const sourceError = (account: string, failure: Failure) => new SourceError({ source: GOOGLE_ADS, account, ...failure, detail: scrub(failure.detail) })
 
   // Every call is a searchStream request, answered whole: nothing of it is handed on before it

@@ -16,6 +16,7 @@ import { retryAfterMs, withRetries } from "../../core/retry.ts"
 import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapMetaInsightsRow } from "./mapping.ts"
 import { AdAccountFields, CampaignFields, insightsFields, ReportRunStatus } from "./schema.ts"
+import { scrubSecrets } from "../../core/redact.ts"
 
 export const META_ADS = "meta_ads"
 
@@ -92,7 +93,7 @@ const requestErrorParts = (error: unknown) =>
     : undefined
 
 export const classifyMetaError = (error: unknown, accessToken: string, nowMs: number): Failure => {
-  const scrub = (text: string) => (accessToken === "" ? text : text.replaceAll(accessToken, "[redacted]"))
+  const scrub = (text: string) => scrubSecrets(text, [accessToken])
   const parts = requestErrorParts(error)
   if (parts !== undefined) {
     const { status, body, headers } = parts
