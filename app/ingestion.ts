@@ -88,23 +88,33 @@ export interface IngestRunOptions {
   readonly from?: string
   readonly to?: string
   readonly sources: ReadonlyArray<string>
+  /** Only these accounts (ids as the platform gives them); all when empty. */
+  readonly accounts?: ReadonlyArray<string>
   readonly concurrency?: number
   readonly load: boolean
   /** Who writes, and whether to wait for another writer of the raw zone or warehouse (the default). */
   readonly writer?: Omit<WriterLockOptions, "timeout">
 }
 
+/** The raw zone of the target: the local folder, or the Cloud Storage bucket. */
+export const rawZoneFor = (resolved: IngestionSettings) =>
+  Effect.gen(function* () {
+    const gcp = resolved.gcp
+    return gcp === undefined ? RawZone.layerLocal(resolved.rawZoneRoot) : (yield* gcpModules()).layerGcs(gcp.bucket, gcp.prefix).pipe(Layer.provide(ingestionClients(gcp)))
+  })
+
 /** Ingestion then loading into the target's warehouse; shared by `mdp ingest` and `mdp pipeline`. */
 export const runIngestion = Effect.fn("App.runIngestion")(function* (resolved: IngestionSettings, options: IngestRunOptions) {
   const sources = yield* sourcesFrom(resolved.settings, repositoryRoot)
   const gcp = resolved.gcp
-  const rawZone = gcp === undefined ? RawZone.layerLocal(resolved.rawZoneRoot) : (yield* gcpModules()).layerGcs(gcp.bucket, gcp.prefix).pipe(Layer.provide(ingestionClients(gcp)))
+  const rawZone = yield* rawZoneFor(resolved)
   const writer = options.writer ?? { command: "mdp ingest", wait: true }
   // The local raw zone and warehouse take one writer at a time (a bucket and BigQuery need no lock:
   // files and load jobs there are named by run).
   const locked = <A, E, R>(resource: string, effect: Effect.Effect<A, E, R>) => (gcp === undefined ? withWriterLock(resource, writer, effect) : effect)
   const summary: IngestSummary = yield* locked(resolved.rawZoneRoot, ingest({
     sources: options.sources,
+    ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
     ...(options.from === undefined ? {} : { from: options.from }),
     ...(options.to === undefined ? {} : { to: options.to }),
     initialDays: resolved.settings.initial_days ?? 90,

@@ -17,6 +17,8 @@ import { IngestProgress } from "./progress.ts"
 export interface IngestOptions {
   /** Platform names to ingest; all configured ones when empty. */
   readonly sources?: ReadonlyArray<string>
+  /** Account ids to ingest (of the sources selected); all when empty. */
+  readonly accounts?: ReadonlyArray<string>
   /** A backfill window; otherwise each account's window comes from its state. */
   readonly from?: string
   readonly to?: string
@@ -281,7 +283,13 @@ export const ingest = Effect.fn("Ingestion.ingest")(function* (options: IngestOp
       outcomes.push(outcome)
       continue
     }
-    planned.push({ source, state, accounts: accounts.success })
+    const wanted = options.accounts ?? []
+    planned.push({ source, state, accounts: wanted.length === 0 ? accounts.success : accounts.success.filter((account) => wanted.includes(account.id)) })
+  }
+  const listed = new Set(planned.flatMap((plan) => plan.accounts.map((account) => account.id)))
+  const unknown = (options.accounts ?? []).filter((id) => !listed.has(id))
+  if (unknown.length > 0) {
+    return yield* new IngestRequestError({ reason: `no account ${unknown.join(", ")} among the selected sources' accounts` })
   }
   // One pool for every source's accounts: the platforms are independent, and while one account
   // waits on its server (or its file being flushed to disk) another one's records get encoded.

@@ -5,7 +5,7 @@
  * files count only once its manifest exists. This module has the local-folder backend; the Cloud
  * Storage backend lives in `gcp/gcs-raw-zone.ts`.
  */
-import { writeSync } from "node:fs"
+import { createReadStream, writeSync } from "node:fs"
 import { open, type FileHandle } from "node:fs/promises"
 import path from "node:path"
 import { crc32 } from "node:zlib"
@@ -70,6 +70,8 @@ export class RawZone extends Context.Service<
     readonly writeState: (source: string, state: SourceState) => Effect.Effect<void, RawZoneError>
     /** Removes files left by runs that were killed before finishing. */
     readonly removeIncomplete: () => Effect.Effect<number, RawZoneError>
+    /** The CRC32 (hex) of a file's bytes as they are now, read through; undefined when it is missing. */
+    readonly checksum: (key: string) => Effect.Effect<string | undefined, RawZoneError>
     /** Where a key lives: a local path, or a gs:// URI. */
     readonly locate: (key: string) => string
     readonly root: string
@@ -192,6 +194,13 @@ export const ndjsonLines = (lines: ReadonlyArray<string>): NdjsonBatch => {
  * NDJSON batches counted on the way (rows, bytes, running CRC32): what every backend writes, and
  * what it reports once the file is complete.
  */
+/** The CRC32 of a stream of bytes, as the manifests record it (eight hex digits). */
+export const crc32Of = async (chunks: AsyncIterable<Uint8Array>): Promise<string> => {
+  let checksum = 0
+  for await (const chunk of chunks) checksum = crc32(chunk, checksum)
+  return checksum.toString(16).padStart(8, "0")
+}
+
 export const ndjsonChunks = <E, R>(key: string, batches: Stream.Stream<NdjsonBatch, E, R>) => {
   let checksum = 0
   let rows = 0
@@ -350,8 +359,16 @@ export const makeLocalRawZone = (root: string, fs: FileSystem.FileSystem): RawZo
       return leftovers.length
     })
 
+  const checksum = (key: string) =>
+    Effect.gen(function* () {
+      const file = locate(key)
+      if (!(yield* fs.exists(file).pipe(Effect.mapError((cause) => fail(file, cause))))) return undefined
+      return yield* Effect.tryPromise({ try: () => crc32Of(createReadStream(file)), catch: (cause) => fail(file, cause) })
+    })
+
   return RawZone.of({
     writeBatches,
+    checksum,
     writeManifest: (manifest) => writeAtomically(locate(manifestKey(manifest.runId)), `${JSON.stringify(manifest, null, 2)}\n`),
     manifests,
     readState,

@@ -13,6 +13,8 @@ With no config/settings.yaml the sample sources are used: no credentials, no net
 Options:
   --from YYYY-MM-DD --to YYYY-MM-DD   backfill this window instead (days up to yesterday)
   --source NAME                        only this source (repeat or comma-separate): ${KNOWN_PLATFORMS.join(", ")}
+  --account ID                         only this account of those sources (repeatable): to fetch again
+                                       the window of a raw file that was set aside
   --config FILE                        settings file (default: config/settings.yaml)
   --warehouse FILE                     DuckDB file (default: from settings, else data/warehouse.duckdb)
   --target local|gcp                   local (DuckDB, data/raw) or gcp (Cloud Storage + BigQuery; default: settings)
@@ -113,3 +115,10 @@ Runs the model unit tests on scratch in-memory warehouses: Dataform's own type: 
 and incremental-table tests (YAML specs in test/models/, which Dataform cannot run).
   --specs DIR               folder of incremental test specs (default: test/models)
 ${projectHelp}`
+
+export const verifyHelp = `Usage: mdp verify [--config FILE] [--target local|gcp]
+
+Checks every complete run's raw files against its manifest, in the raw zone of the target (the
+local folder, or the Cloud Storage bucket): each must be present with the CRC32 its run recorded.
+A missing or changed file is listed with the command that fetches its account's window again.
+Exit code 1 when one is.`

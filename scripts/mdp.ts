@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** `mdp`, the marketing data platform's command line. Each subcommand has its own --help. */
 import type { Effect, FileSystem } from "effect"
-import { compileHelp, ingestHelp, pipelineHelp, queryHelp, reportHelp, statusHelp, testHelp, transformHelp } from "./help.ts"
+import { compileHelp, ingestHelp, pipelineHelp, queryHelp, reportHelp, statusHelp, testHelp, transformHelp, verifyHelp } from "./help.ts"
 
 type Command = (args: ReadonlyArray<string>) => Effect.Effect<number, unknown, FileSystem.FileSystem>
 
@@ -15,7 +15,8 @@ const commands: Readonly<Record<string, { readonly help: string; readonly load: 
   ingest: { help: ingestHelp, load: () => import("./commands/ingest.ts").then((m) => m.ingestCommand) },
   pipeline: { help: pipelineHelp, load: () => import("./commands/pipeline.ts").then((m) => m.pipelineCommand) },
   report: { help: reportHelp, load: () => import("./commands/pipeline.ts").then((m) => m.reportCommand) },
-  status: { help: statusHelp, load: () => import("./commands/pipeline.ts").then((m) => m.statusCommand) }
+  status: { help: statusHelp, load: () => import("./commands/pipeline.ts").then((m) => m.statusCommand) },
+  verify: { help: verifyHelp, load: () => import("./commands/verify.ts").then((m) => m.verifyCommand) }
 }
 
 const help = `Usage: mdp <command> [options]
@@ -31,6 +32,7 @@ Commands:
   query       run BigQuery SQL against the local warehouse
   report      write the HTML report (data/report/index.html)
   status      state of sources, runs and assertions
+  verify      check every run's raw files against its manifest
 
 Run "mdp <command> --help" for a command's options.`
 

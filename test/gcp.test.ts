@@ -524,7 +524,7 @@ describe("mdp ingest --target gcp, end to end offline (real clients, HTTP interc
       assert.strictEqual(first.summary.status, "complete")
       const firstFiles = first.summary.accounts.map((a) => `gs://mdp-raw/prod/${a.file}`)
       assert.strictEqual(firstFiles.length, 2)
-      assert.deepStrictEqual(first.loaded, { files: 2, rows: first.summary.rows, quarantined: 0, skipped: 0 })
+      assert.deepStrictEqual(first.loaded, { files: 2, rows: first.summary.rows, quarantined: 0, skipped: 0, rejected: [] })
       assert.sameMembers(jobs, firstFiles)
       assert.isTrue(firstFiles.every((file) => stored.has(file.replace("gs://mdp-raw/", ""))))
       const ledger = () => (JSON.parse(stored.get("prod/_loaded/bigquery/mdp-prod.raw.json")!.toString("utf8")) as { runs: Array<string> }).runs

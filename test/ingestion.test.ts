@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { crc32 } from "node:zlib"
@@ -81,6 +81,53 @@ describe("ingestion into the raw zone", () => {
         (yield* count("SELECT COUNT(*) AS n FROM raw.google_ads__campaign_daily")) + (yield* count("SELECT COUNT(*) AS n FROM raw.meta_ads__campaign_daily")),
         summary.rows
       )
+    }).pipe(Effect.provide(layers(root, makeSampleSources({ seed: 7 }))), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
+  })
+
+  it.effect("a changed, a missing and an unreadable raw file are set aside with their reasons; the rest loads, and a re-fetch of those accounts loads", () => {
+    const root = tempDir()
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const summary = yield* ingest({ initialDays: 10 })
+      const [changed, missing, unreadable, intact] = summary.accounts
+      // Changed after it was written: one line replaced.
+      const changedFile = path.join(root, changed!.file!)
+      const lines = readFileSync(changedFile, "utf8").split("\n")
+      writeFileSync(changedFile, [lines[0], '{"x": bad', ...lines.slice(2)].join("\n"))
+      rmSync(path.join(root, missing!.file!))
+      // Written wrong from the start (its manifest agrees with its bytes): only DuckDB finds out.
+      const unreadableFile = path.join(root, unreadable!.file!)
+      writeFileSync(unreadableFile, '{"not": "closed"\n')
+      const manifestFile = path.join(root, "_manifests", `run=${summary.runId}.json`)
+      const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { accounts: Array<{ account: string; crc32?: string }> }
+      manifest.accounts.find((a) => a.account === unreadable!.account)!.crc32 = crc32(readFileSync(unreadableFile)).toString(16).padStart(8, "0")
+      writeFileSync(manifestFile, JSON.stringify(manifest))
+
+      const loaded = yield* loadRawZone(["google_ads", "meta_ads"])
+      const reasons = new Map(loaded.rejected.map((file) => [file.account, file.reason]))
+      assert.sameMembers([...reasons.keys()], [changed!.account, missing!.account, unreadable!.account])
+      assert.match(reasons.get(changed!.account)!, /^its CRC32 is [0-9a-f]{8}, not the [0-9a-f]{8} its run recorded: it changed after it was written$/)
+      assert.strictEqual(reasons.get(missing!.account), "the file is missing")
+      assert.match(reasons.get(unreadable!.account)!, /^it cannot be read: .*Malformed JSON/)
+      assert.strictEqual(loaded.rows, intact!.rows, "the intact file loaded")
+      const table = (source: string) => `raw.${source}__campaign_daily`
+      assert.strictEqual(yield* count(`SELECT COUNT(*) AS n FROM ${table(intact!.source)} WHERE _account_id = '${intact!.account}'`), intact!.rows)
+      // Set aside once: the next load does not report them again.
+      assert.deepStrictEqual((yield* loadRawZone(["google_ads", "meta_ads"])).rejected, [])
+
+      // The accounts' windows fetched again, by account: their new files load.
+      const refetch = yield* ingest({ from: changed!.windowStart!, to: changed!.windowEnd!, accounts: [changed!.account, missing!.account, unreadable!.account] })
+      assert.sameMembers(refetch.accounts.map((a) => a.account), [changed!.account, missing!.account, unreadable!.account])
+      assert.strictEqual(yield* count("SELECT COUNT(*) AS n FROM raw._rejected_files"), 3, "set aside until fetched again")
+      const reloaded = yield* loadRawZone(["google_ads", "meta_ads"])
+      assert.deepStrictEqual(reloaded.rejected, [])
+      assert.strictEqual(yield* count("SELECT COUNT(*) AS n FROM raw._rejected_files"), 0, "settled by the files that cover their windows")
+      for (const account of [changed!, missing!, unreadable!]) {
+        const fresh = refetch.accounts.find((a) => a.account === account.account)!
+        assert.strictEqual(yield* count(`SELECT COUNT(*) AS n FROM ${table(account.source)} WHERE _account_id = '${account.account}'`), fresh.rows, account.account)
+      }
+      const unknown = yield* Effect.flip(ingest({ accounts: ["999"] }))
+      assert.match(unknown.message, /no account 999 among the selected sources' accounts/)
     }).pipe(Effect.provide(layers(root, makeSampleSources({ seed: 7 }))), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
   })
 

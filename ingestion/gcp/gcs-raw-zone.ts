@@ -7,7 +7,7 @@ import type { Bucket, Storage } from "@google-cloud/storage"
 import { Effect, Layer, Schema, Stream } from "effect"
 import { RawZoneError } from "../core/errors.ts"
 import { describeCause } from "../core/redact.ts"
-import { RawZone, RunManifest, SourceState, ndjsonChunks, runIdOfManifest, type NdjsonBatch } from "../raw-zone.ts"
+import { RawZone, RunManifest, SourceState, crc32Of, ndjsonChunks, runIdOfManifest, type NdjsonBatch } from "../raw-zone.ts"
 import { LoadedRuns, type LoadLedger } from "./bigquery-load.ts"
 import { StorageClient } from "./clients.ts"
 
@@ -97,8 +97,20 @@ export const makeGcsRawZone = (storage: Storage, bucketName: string, prefix = ""
       Effect.flatMap((raw) => Schema.decodeUnknownEffect(SourceState)(raw ?? {}).pipe(Effect.mapError((cause) => fail(`_state/${source}.json`, cause))))
     )
 
+  // Read through, as the local zone does: the object's own CRC32C is another function.
+  const checksum = (key: string) =>
+    Effect.tryPromise({
+      try: async () => {
+        const file = bucket.file(objectName(key))
+        const [exists] = await file.exists()
+        return exists ? crc32Of(file.createReadStream({ validation: false })) : undefined
+      },
+      catch: (cause) => fail(locate(key), cause)
+    })
+
   return RawZone.of({
     writeBatches,
+    checksum,
     writeManifest: (manifest) => save(`_manifests/run=${manifest.runId}.json`, `${JSON.stringify(manifest, null, 2)}\n`).pipe(Effect.as(locate(`_manifests/run=${manifest.runId}.json`))),
     manifests,
     readState,

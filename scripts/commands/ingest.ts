@@ -54,7 +54,18 @@ export const printIngestSummary = (summary: IngestSummary, loaded: LoadSummary |
           : `\nLoaded ${loaded.files} new file(s) into BigQuery ${resolved.gcp.project}.${resolved.gcp.dataset} (${loaded.skipped} already loaded)`)
   )
   for (const account of failed) console.error(`\n${account.source} ${account.account} failed: ${account.error ?? ""}\n  see docs/pipelines.md, "When a source fails"`)
+  for (const file of loaded?.rejected ?? []) {
+    const window = file.windowStart === undefined ? "" : ` --from ${file.windowStart} --to ${file.windowEnd}`
+    console.error(
+      `\nSet aside, not loaded: ${file.file}\n  ${file.reason}.\n  The rest loaded. Fetch that account's window again: npm run ingest -- --source ${file.source} --account ${file.account}${window}` +
+        `\n  (docs/pipelines.md, "When a raw file is set aside")`
+    )
+  }
 }
+
+/** Whether ingestion and loading both did all they were asked: else the run is partial. */
+export const ingestionComplete = (summary: IngestSummary, loaded: LoadSummary | undefined): boolean =>
+  summary.status === "complete" && (loaded?.rejected.length ?? 0) === 0
 
 export const ingestCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
@@ -62,6 +73,7 @@ export const ingestCommand = (args: ReadonlyArray<string>) =>
       from: { type: "string" },
       to: { type: "string" },
       source: { type: "string", multiple: true },
+      account: { type: "string", multiple: true },
       config: { type: "string" },
       warehouse: { type: "string" },
       target: { type: "string" },
@@ -75,10 +87,11 @@ export const ingestCommand = (args: ReadonlyArray<string>) =>
       ...(values.from === undefined ? {} : { from: values.from }),
       ...(values.to === undefined ? {} : { to: values.to }),
       sources: list(values.source),
+      accounts: list(values.account),
       ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 4) }),
       load: values["no-load"] !== true,
       writer: { command: "mdp ingest", wait: values["no-wait"] !== true, onWait: (holder) => console.log(`  … ${holder}`) }
     }).pipe(printedIngestProgress)
     printIngestSummary(summary, loaded, resolved)
-    return summary.status === "complete" ? 0 : 1
+    return ingestionComplete(summary, loaded) ? 0 : 1
   })
