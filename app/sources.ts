@@ -4,7 +4,7 @@
  * `ingestion/sources/<platform>/source.ts`, found through the platform registry.
  */
 import path from "node:path"
-import { Effect } from "effect"
+import { Config, Effect, Option } from "effect"
 import { ConfigError } from "../ingestion/core/errors.ts"
 import { isEnabledSection } from "../ingestion/core/platform-source.ts"
 import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
@@ -30,9 +30,20 @@ export const sourcesFrom = Effect.fn("Sources.fromSettings")(function* (settings
     }
     sources.push(...makeSampleSources({ seed: sample?.seed ?? 42, ...(sample?.campaigns_per_account === undefined ? {} : { campaignsPerAccount: sample.campaigns_per_account }) }))
   }
-  for (const platform of configured) {
-    const { platformSource, section } = yield* platformSection(platform, sections[platform])
-    sources.push(yield* platformSource.make(section, context))
+  const made = yield* Effect.forEach(configured, (platform) => platformSection(platform, sections[platform]).pipe(Effect.map((made) => ({ platform, ...made }))))
+  // Every live source's missing secrets named at once, not one variable of the first source per try.
+  const missing: Array<string> = []
+  for (const { platform, platformSource } of made) {
+    const absent: Array<string> = []
+    for (const name of platformSource.environment ?? []) {
+      const value = yield* Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+      if (Option.isNone(value) || value.value.trim() === "") absent.push(name)
+    }
+    if (absent.length > 0) missing.push(`${absent.join(", ")} (sources.${platform})`)
   }
+  if (missing.length > 0) {
+    return yield* new ConfigError({ key: "sources", reason: `credentials missing from the environment: ${missing.join("; ")}; see docs/pipelines.md` })
+  }
+  for (const { platformSource, section } of made) sources.push(yield* platformSource.make(section, context))
   return sources
 })

@@ -270,6 +270,11 @@ export const ingest = Effect.fn("Ingestion.ingest")(function* (options: IngestOp
   if (invalid !== undefined) return yield* invalid
   yield* rawZone.removeIncomplete()
   const nowMs = yield* Clock.currentTimeMillis
+  // No account anywhere has a complete day after yesterday in the earliest time zone (UTC+14).
+  const newestComplete = addDays(dayInZone(nowMs, "Pacific/Kiritimati"), -1)
+  if (options.from !== undefined && options.from > newestComplete) {
+    return yield* new IngestRequestError({ reason: `--from ${options.from} is in the future: no account has a complete day after ${newestComplete}` })
+  }
   const run = { runId: runIdAt(nowMs), ingestedAt: new Date(nowMs).toISOString(), nowMs }
   const selected = registry.sources.filter((s) => (options.sources ?? []).length === 0 || options.sources!.includes(s.name))
   const outcomes: Array<AccountOutcome> = []

@@ -7,7 +7,7 @@ import os from "node:os"
 import path from "node:path"
 import { parseArgs, type ParseArgsConfig } from "node:util"
 import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
-import { Cause, Clock, Effect, Exit, type FileSystem, Schema } from "effect"
+import { Cause, Clock, Effect, Exit, FileSystem, Schema } from "effect"
 import { repositoryRoot } from "../app/paths.ts"
 import { redactSecrets } from "../ingestion/core/redact.ts"
 
@@ -135,6 +135,22 @@ export const commandNowMs = (): number =>
 
 /** Today's date (UTC) on the Effect clock: what freshness is measured against (the as_of var). */
 export const clockDate: Effect.Effect<string> = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString().slice(0, 10))
+
+/**
+ * The --warehouse flag, when given: its folder must exist, so that a mistyped path fails instead of
+ * creating folders and an empty warehouse. (The default's and the settings' folders are created.)
+ */
+export const warehouseFlag = (value: string | undefined): Effect.Effect<string | undefined, UsageError, FileSystem.FileSystem> =>
+  value === undefined
+    ? Effect.succeed(undefined)
+    : Effect.gen(function* () {
+        const folder = path.dirname(path.resolve(value))
+        const fs = yield* FileSystem.FileSystem
+        if (!(yield* fs.exists(folder).pipe(Effect.orElseSucceed(() => false)))) {
+          return yield* new UsageError({ reason: `--warehouse ${value}: the folder ${folder} does not exist (create it first, or check the path)` })
+        }
+        return value
+      })
 
 /** The exit code of a command interrupted by Ctrl-C or SIGTERM, as shells report a SIGINT. */
 export const INTERRUPTED_EXIT_CODE = 130

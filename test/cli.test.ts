@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { promisify } from "node:util"
@@ -61,6 +61,10 @@ describe("mdp command line", () => {
     assertUserError(await run(["ingest", "--source", "tiktok_ads", "--no-load"]), /unknown source "tiktok_ads"/)
     assertUserError(await run(["transform", "--colour"]), /Unknown option '--colour'/)
     assertUserError(await run(["nonsense"]), /"nonsense" is not an mdp command/)
+    assertUserError(await run(["ingest", "--from", "2099-01-01", "--to", "2099-01-31", "--no-load"]), /--from 2099-01-01 is in the future: no account has a complete day after/)
+    const mistyped = path.join(work, "no-such-folder", "w.duckdb")
+    assertUserError(await run(["transform", "--warehouse", mistyped]), /--warehouse .*: the folder .*no-such-folder does not exist/)
+    assert.isFalse(existsSync(path.dirname(mistyped)), "a mistyped path creates nothing")
   }, 120_000)
 
   it("a live source without its credentials says which variable is missing", async () => {

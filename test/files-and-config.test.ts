@@ -203,6 +203,16 @@ describe("settings", () => {
       live.cleanup()
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
+  it.effect("every live source's missing secrets are named at once", () =>
+    Effect.gen(function* () {
+      const live = withFile("sources:\n  sample: { enabled: false }\n  google_ads:\n    customer_ids: ['123-456-7890']\n  meta_ads:\n    account_ids: ['act_1']\n")
+      const error = yield* Effect.flip(
+        sourcesFrom(yield* readSettings(live.file, true), "/").pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({ GOOGLE_ADS_CLIENT_ID: "id" })))
+      )
+      assert.include(error.message, "GOOGLE_ADS_CLIENT_SECRET, GOOGLE_ADS_DEVELOPER_TOKEN, GOOGLE_ADS_REFRESH_TOKEN (sources.google_ads); META_ACCESS_TOKEN (sources.meta_ads)")
+      live.cleanup()
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
   it.effect("the sample and a live source of the same platform cannot both be on", () =>
     Effect.gen(function* () {
       const both = withFile("sources:\n  sample: { enabled: true }\n  meta_ads:\n    account_ids: ['123']\n")

@@ -18,6 +18,8 @@ export interface SourceContext {
 
 export interface PlatformSource<S> {
   readonly settings: Schema.Codec<S, unknown>
+  /** The environment variables its live client needs (its secrets): all checked before any source is made. */
+  readonly environment?: ReadonlyArray<string>
   readonly make: (settings: S, context: SourceContext) => Effect.Effect<AdsSource, ConfigError | Config.ConfigError>
 }
 

@@ -5,7 +5,7 @@ import type { LoadSummary } from "../../app/load.ts"
 import type { IngestSummary } from "../../ingestion/ingest.ts"
 import { IngestProgress } from "../../ingestion/progress.ts"
 import type { AccountOutcome } from "../../ingestion/raw-zone.ts"
-import { UsageError, list, parse, positiveInteger, table } from "../cli-support.ts"
+import { UsageError, list, parse, positiveInteger, table, warehouseFlag } from "../cli-support.ts"
 import { ingestHelp } from "../help.ts"
 
 /** The --target flag: local or gcp. */
@@ -82,7 +82,7 @@ export const ingestCommand = (args: ReadonlyArray<string>) =>
       concurrency: { type: "string" }
     })
     if (values.help === true) return yield* Effect.sync(() => (console.log(ingestHelp), 0))
-    const resolved = yield* resolveSettings(values.config, values.warehouse, yield* targetFlag(values.target))
+    const resolved = yield* resolveSettings(values.config, yield* warehouseFlag(values.warehouse), yield* targetFlag(values.target))
     const { summary, loaded } = yield* runIngestion(resolved, {
       ...(values.from === undefined ? {} : { from: values.from }),
       ...(values.to === undefined ? {} : { to: values.to }),

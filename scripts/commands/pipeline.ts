@@ -7,7 +7,7 @@ import { RunProgress } from "../../runner/progress.ts"
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse, type WarehouseError } from "../../runner/warehouse.ts"
-import { clockDate, defaults, formatDuration, list, parse, repositoryRoot, table } from "../cli-support.ts"
+import { clockDate, defaults, formatDuration, list, parse, repositoryRoot, table, warehouseFlag } from "../cli-support.ts"
 import { pipelineHelp, reportHelp, statusHelp } from "../help.ts"
 import { collectReportData, freshnessLines, readFreshness, renderReport } from "../report/build.ts"
 import { resolveSettings, runIngestion } from "../../app/ingestion.ts"
@@ -53,7 +53,7 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
     })
     if (values.help === true) return yield* Effect.sync(() => (console.log(pipelineHelp), 0))
     // The pipeline is the local product; on Google Cloud, ingestion and Dataform are separate steps.
-    const resolved = yield* resolveSettings(values.config, values.warehouse, "local")
+    const resolved = yield* resolveSettings(values.config, yield* warehouseFlag(values.warehouse), "local")
     const started = Date.now()
     const steps: Array<[string, string, string]> = []
 
@@ -122,7 +122,7 @@ export const reportCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const { values } = yield* parse(args, { warehouse: { type: "string" } })
     if (values.help === true) return yield* Effect.sync(() => (console.log(reportHelp), 0))
-    const warehouseFile = values.warehouse ?? defaults.warehouse
+    const warehouseFile = (yield* warehouseFlag(values.warehouse)) ?? defaults.warehouse
     const file = yield* writeReport(warehouseFile, yield* latestRunSummary(warehouseFile))
     console.log(`Report: ${file}`)
     return 0

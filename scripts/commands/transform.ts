@@ -10,7 +10,7 @@ import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
 import path from "node:path"
 import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from "../../app/settings.ts"
-import { UsageError, clockDate, defaults, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table } from "../cli-support.ts"
+import { UsageError, clockDate, defaults, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table, warehouseFlag } from "../cli-support.ts"
 import { compileHelp, transformHelp, testHelp } from "../help.ts"
 import { transformOnGoogleCloud } from "../../app/google-cloud-transform.ts"
 import { resolveSettings } from "../../app/ingestion.ts"
@@ -162,7 +162,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
     if (target !== "local") return yield* new UsageError({ reason: `--target is local or gcp, not "${target}"` })
     const quiet = values.json === true
     const dryRun = values["dry-run"] === true
-    const warehouseFile = values.warehouse ?? defaults.warehouse
+    const warehouseFile = (yield* warehouseFlag(values.warehouse)) ?? defaults.warehouse
     const run = transform({
         ...(yield* compileOptions(values, settings)),
         actions: list(values.actions),

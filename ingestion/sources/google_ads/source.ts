@@ -15,6 +15,7 @@ const GoogleAdsSettingsSection = Schema.Struct({
 
 export const platformSource: PlatformSource<typeof GoogleAdsSettingsSection.Type> = {
   settings: GoogleAdsSettingsSection,
+  environment: ["GOOGLE_ADS_CLIENT_ID", "GOOGLE_ADS_CLIENT_SECRET", "GOOGLE_ADS_DEVELOPER_TOKEN", "GOOGLE_ADS_REFRESH_TOKEN"],
   make: (section) =>
     Effect.gen(function* () {
       // google-ads-api takes about 2 s to load: only a run that reads Google Ads pays for it.

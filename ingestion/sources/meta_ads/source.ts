@@ -13,6 +13,7 @@ const MetaAdsSettingsSection = Schema.Struct({
 
 export const platformSource: PlatformSource<typeof MetaAdsSettingsSection.Type> = {
   settings: MetaAdsSettingsSection,
+  environment: ["META_ACCESS_TOKEN"],
   make: (section) =>
     Effect.gen(function* () {
       const { makeMetaAdsSource, metaAdsCredentials } = yield* Effect.promise(() => import("./client.ts"))
