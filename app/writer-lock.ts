@@ -7,7 +7,7 @@
  */
 import os from "node:os"
 import path from "node:path"
-import { Clock, Duration, Effect, FileSystem, Schema } from "effect"
+import { Clock, Duration, Effect, FileSystem, Option, Schema } from "effect"
 import { fileErrorMessage } from "../ingestion/core/errors.ts"
 import { isProcessRunning } from "../ingestion/core/processes.ts"
 
@@ -49,6 +49,7 @@ const isAlive = (owner: LockOwner): boolean => owner.host !== os.hostname() || i
 const describeOwner = (owner: LockOwner): string => `${owner.command} (pid ${owner.pid}, since ${owner.since})`
 
 const POLL = Duration.millis(200)
+const UNREADABLE_STALE_AFTER_MS = 5_000
 
 /**
  * Runs `use` while holding the writer lock of `resource` (a folder or a file). The lock goes when
@@ -73,12 +74,12 @@ export const withWriterLock = <A, E, R>(resource: string, options: WriterLockOpt
       Effect.catchTag("PlatformError", (error) =>
         error.reason._tag === "AlreadyExists"
           ? fs.readFileString(file).pipe(
-              Effect.map((text): LockOwner | "gone" => {
+              Effect.map((text): LockOwner | "gone" | { readonly unreadable: string } => {
                 try {
                   return Schema.decodeUnknownSync(LockOwner)(JSON.parse(text))
                 } catch {
-                  // Half written by a holder that is creating it right now, or garbage: the next look decides.
-                  return { pid: -1, host: "", command: "a run", since: "" }
+                  // Half written by a holder creating it right now, or left so by one killed then.
+                  return { unreadable: text }
                 }
               }),
               // Released between the attempt and the read: try again.
@@ -103,7 +104,22 @@ export const withWriterLock = <A, E, R>(resource: string, options: WriterLockOpt
       const holder = yield* tryCreate
       if (holder === undefined) break
       if (holder === "gone") continue
-      if (holder.pid !== -1 && !isAlive(holder)) {
+      if ("unreadable" in holder) {
+        // A record still unreadable after a few seconds was left by a writer killed as it created it.
+        const info = yield* fs.stat(file).pipe(Effect.option)
+        // The file's age in real time (the command clock may be pinned elsewhere: MDP_NOW).
+        const age = info._tag === "Some" ? Date.now() - (Option.getOrUndefined(info.value.mtime)?.getTime() ?? Date.now()) : 0
+        if (age > UNREADABLE_STALE_AFTER_MS) {
+          yield* fs.readFileString(file).pipe(
+            Effect.flatMap((text) => (text === holder.unreadable ? fs.remove(file) : Effect.void)),
+            Effect.ignore
+          )
+        } else {
+          yield* Effect.sleep(POLL)
+        }
+        continue
+      }
+      if (!isAlive(holder)) {
         yield* removeStale(holder)
         continue
       }

@@ -1,7 +1,7 @@
 // Runs beside each other: one writer at a time per raw zone and warehouse, readers read-only,
 // and nothing of a live run is cleaned away by another. Real `mdp` processes, a pinned clock.
 import { spawn, type ChildProcess } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
@@ -99,6 +99,16 @@ describe("one writer at a time", () => {
     assert.match(result.stderr, /\nhint: One run writes a warehouse or raw zone at a time/)
     assert.isFalse(existsSync(target.warehouse), "nothing was opened or created")
     holder.kill("SIGKILL")
+  }, 60_000)
+
+  it("a lock left empty by a writer killed as it created it is taken over", async () => {
+    const target = settingsIn("empty-lock")
+    writeFileSync(lockFileFor(target.warehouse), "")
+    const minuteAgo = new Date(Date.now() - 60_000)
+    utimesSync(lockFileFor(target.warehouse), minuteAgo, minuteAgo)
+    const result = await run(["query", "--write", "--no-wait", "--warehouse", target.warehouse, "select 1 as x"])
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.isFalse(existsSync(lockFileFor(target.warehouse)))
   }, 60_000)
 
   it("a waiting writer says for whom it waits, and goes on when the holder's process is gone", async () => {
