@@ -74,19 +74,25 @@ const undisturbedTotals = () =>
     return martTotals(alone.warehouse)
   })())
 
-const martTotals = async (warehouse: string) => {
-  const instance = await DuckDBInstance.create(warehouse, { access_mode: "READ_ONLY" })
+/** Runs SQL on a warehouse file directly, as the test's own independent access; the rows of the last statement. */
+const onWarehouse = async (file: string, sql: string, readOnly = true) => {
+  const instance = await DuckDBInstance.create(file, readOnly ? { access_mode: "READ_ONLY" } : {})
   const connection = await instance.connect()
   try {
-    const reader = await connection.runAndReadAll(
-      "select count(*)::varchar as n, sum(impressions)::varchar as impressions, round(sum(spend), 6)::varchar as spend, round(sum(conversions), 6)::varchar as conversions from marts.campaign_performance_daily"
-    )
-    return reader.getRowObjectsJson()[0]
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson()
   } finally {
     connection.disconnectSync()
     instance.closeSync()
   }
 }
+
+const martTotals = async (warehouse: string) =>
+  (
+    await onWarehouse(
+      warehouse,
+      "select count(*)::varchar as n, sum(impressions)::varchar as impressions, round(sum(spend), 6)::varchar as spend, round(sum(conversions), 6)::varchar as conversions from marts.campaign_performance_daily"
+    )
+  )[0]
 
 describe("one writer at a time", () => {
   it("a second writer fails at once with --no-wait, naming the run that holds the warehouse", async () => {
@@ -139,11 +145,7 @@ describe("one writer at a time", () => {
 describe("readers and leftovers", () => {
   it("mdp query reads without --write and refuses to change the warehouse; --write changes it", async () => {
     const target = settingsIn("query")
-    const instance = await DuckDBInstance.create(target.warehouse)
-    const connection = await instance.connect()
-    await connection.run("create schema marts; create table marts.campaign_performance_daily as select 1 as impressions, 2.5 as spend, 1.0 as conversions")
-    connection.disconnectSync()
-    instance.closeSync()
+    await onWarehouse(target.warehouse, "create schema marts; create table marts.campaign_performance_daily as select 1 as impressions, 2.5 as spend, 1.0 as conversions", false)
     const refused = await run(["query", "--warehouse", target.warehouse, "delete from marts.campaign_performance_daily where true"])
     assert.strictEqual(refused.code, 1)
     assert.match(refused.stderr, /^error: mdp query opens the warehouse read-only: .*read-only mode/)
@@ -176,11 +178,7 @@ describe("readers and leftovers", () => {
 describe("interrupts (Ctrl-C, SIGTERM)", () => {
   it("stop a running DuckDB statement at once, roll it back and release the lock", async () => {
     const target = settingsIn("interrupt-query")
-    const instance = await DuckDBInstance.create(target.warehouse)
-    const connection = await instance.connect()
-    await connection.run("create schema marts")
-    connection.disconnectSync()
-    instance.closeSync()
+    await onWarehouse(target.warehouse, "create schema marts", false)
     // A statement that would run for minutes.
     const query = start(["query", "--write", "--warehouse", target.warehouse, "create table marts.slow as select count(*) as n from range(100000000000)"])
     await waitFor(() => existsSync(lockFileFor(target.warehouse)), "the query to hold the lock")
@@ -192,12 +190,7 @@ describe("interrupts (Ctrl-C, SIGTERM)", () => {
     assert.strictEqual(result.code, 130, result.stderr)
     assert.match(result.stderr, /^error: interrupted; what this run had not finished was rolled back/m)
     assert.isFalse(existsSync(lockFileFor(target.warehouse)), "the lock is released")
-    const reader = await DuckDBInstance.create(target.warehouse, { access_mode: "READ_ONLY" })
-    const readerConnection = await reader.connect()
-    const tables = (await readerConnection.runAndReadAll("select table_name from duckdb_tables()")).getRowObjectsJson()
-    readerConnection.disconnectSync()
-    reader.closeSync()
-    assert.deepStrictEqual(tables, [], "nothing of the statement is kept")
+    assert.deepStrictEqual(await onWarehouse(target.warehouse, "select table_name from duckdb_tables()"), [], "nothing of the statement is kept")
   }, 60_000)
 
   it("a pipeline interrupted between its steps leaves what a re-run completes, as an undisturbed run would", async () => {
