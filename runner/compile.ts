@@ -34,6 +34,12 @@ export class CompileError extends Schema.TaggedError<CompileError>()("CompileErr
   override get message(): string {
     return `Could not compile the Dataform project in ${this.projectDir}: ${this.reason}`
   }
+
+  /** A file to fix, when the compiler named one; otherwise the reason says what to do. */
+  get hint(): string | undefined {
+    if (/Cannot find module '@dataform\/core'/.test(this.reason)) return "Run `npm install` in the project folder: Dataform compiles with the @dataform/core in its node_modules."
+    return /\.(sqlx|js)\b/.test(this.reason) ? "Fix the file named above; `npm run compile` compiles again without running anything." : undefined
+  }
 }
 
 const cliBundle = (): string => createRequire(import.meta.url).resolve("@dataform/cli/bundle.js")

@@ -8,6 +8,7 @@
 import { availableParallelism } from "node:os"
 import { Deferred, Effect, Fiber, Schedule, Semaphore } from "effect"
 import type { Action, ProjectGraph } from "./graph.ts"
+import { duckdbErrorPosition, locateInSource, statementPosition, withoutDuckdbExcerpt, type ErrorPosition } from "./locate.ts"
 import { ActionError, columnsNeeded, planAction, type ActionPlan, type Catalogue, type PlanError } from "./plan.ts"
 import { RunProgress } from "./progress.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel, type Target } from "./target.ts"
@@ -27,6 +28,8 @@ export interface ActionResult {
   /** For incremental tables: whether the run rebuilt or merged. */
   readonly mode?: "full" | "incremental"
   readonly error?: string
+  /** Where in the action's own file the error is, when it could be placed. */
+  readonly location?: { readonly line: number; readonly column: number }
   /** A few violating rows of a failed assertion. */
   readonly sample?: ReadonlyArray<Row>
   /** The DuckDB statements run (or, in a dry run, that would run). */
@@ -39,6 +42,8 @@ export interface ExecuteOptions {
   readonly fullRefresh?: boolean
   readonly dryRun?: boolean
   readonly concurrency?: number
+  /** An action file's text, by its path in the project: to name the line an error is on. */
+  readonly readSource?: (fileName: string) => Effect.Effect<string | undefined>
 }
 
 const ASSERTION_SAMPLE_ROWS = 5
@@ -47,6 +52,34 @@ const ASSERTION_SAMPLE_ROWS = 5
 export const defaultConcurrency = (): number => Math.max(1, Math.floor(availableParallelism() / 2))
 
 type ActionFailure = PlanError | WarehouseError
+
+const errorPosition = (failure: ActionFailure): ErrorPosition | undefined => {
+  if (failure._tag === "WarehouseError") return duckdbErrorPosition(failure.reason)
+  if (failure._tag === "TranslationError" && failure.statement !== undefined && failure.line !== undefined) {
+    return statementPosition(failure.statement, failure.line, failure.column ?? 1)
+  }
+  return undefined
+}
+
+/**
+ * The failure's message, led by `file:line:column` and a frame of the action's own source when the
+ * position it names can be placed there; positions in SQL the analyst never wrote are then dropped.
+ */
+const describeFailure = (failure: ActionFailure, action: Action, readSource: ExecuteOptions["readSource"]) =>
+  Effect.gen(function* () {
+    const position = errorPosition(failure)
+    const source = position === undefined || readSource === undefined || action.fileName === "" ? undefined : yield* readSource(action.fileName)
+    const location = source === undefined || position === undefined ? undefined : locateInSource(source, position)
+    if (location === undefined) return { error: failure.message }
+    const reason =
+      failure._tag === "TranslationError"
+        ? `cannot run the statement locally: ${failure.reason.replace(/ at line \d+, column \d+/, "").replace(/ near \[[\s\S]*\]/, "").replace(/ \(line \d+, column [\d?]+\)$/, "")}`
+        : withoutDuckdbExcerpt(failure.message)
+    return {
+      error: `${action.fileName}:${location.line}:${location.column}: ${reason}\n${location.frame}`,
+      location: { line: location.line, column: location.column }
+    }
+  })
 
 interface Outcome {
   readonly statements: ReadonlyArray<string>
@@ -109,6 +142,15 @@ export const runCatalogue = Effect.gen(function* () {
   }
 })
 
+/**
+ * Whether a merge failed because the existing table lacks columns the model now has (it was built
+ * by an older version): only then is a full refresh the fix. A missing column in the model's own
+ * query fails in the statement that builds the new rows, and a rebuild would fail the same way.
+ */
+const lacksNewColumns = (error: WarehouseError, relation: string): boolean =>
+  /does not have a column (named|with name)/i.test(error.reason) ||
+  (/Referenced column .* not found/i.test(error.reason) && (error.sql.startsWith(`DELETE FROM ${relation} `) || error.sql.startsWith("SELECT error(")))
+
 /** Runs an action's plan: its statements, then its check. */
 const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => RelationType | undefined) =>
   Effect.gen(function* () {
@@ -128,8 +170,7 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
     }
     yield* runWithConflictRetry(plan.statements).pipe(
       Effect.mapError((error) =>
-        // An incremental table built by an older version of its model lacks the columns added since.
-        plan.mode === "incremental" && /does not have a column (named|with name)|Referenced column .* not found|has no column/i.test(error.reason)
+        plan.mode === "incremental" && lacksNewColumns(error, relation)
           ? new WarehouseError({
               reason: `${error.reason}\nThe table ${targetLabel(action.target)} was built by an older version of its model; rebuild it once: mdp transform --actions ${action.target.name} --full-refresh --include-dependents`,
               sql: error.sql
@@ -243,10 +284,11 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
             })
           }
           const failure = outcome.failure
+          const described = yield* describeFailure(failure, action, options.readSource)
           return yield* finish(action, {
             status: "failed",
             durationMs,
-            error: failure.message,
+            ...described,
             statements: failure._tag === "WarehouseError" && failure.sql !== "" ? [failure.sql] : [],
             ...(failure._tag === "ActionError" && failure.sample !== undefined ? { sample: failure.sample } : {}),
             ...(failure._tag === "ActionError" && failure.rows !== undefined ? { rows: failure.rows } : {})

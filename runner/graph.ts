@@ -293,6 +293,41 @@ export interface Selection {
 const matchesName = (action: Action, name: string): boolean =>
   name === action.target.name || name === targetLabel(action.target) || name === action.key
 
+/** `--actions` or `--tags` named something the project does not have: a mistake in the command, not the project. */
+export class SelectionError extends Schema.TaggedError<SelectionError>()("SelectionError", {
+  problems: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return this.problems.join("; ")
+  }
+}
+
+/** Edit distance, for "did you mean". */
+const distance = (a: string, b: string): number => {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]!
+}
+
+const closest = (wanted: string, candidates: ReadonlyArray<string>): string | undefined => {
+  const ranked = [...new Set(candidates)]
+    .map((candidate) => ({ candidate, d: distance(wanted.toLowerCase(), candidate.toLowerCase()) }))
+    .filter(({ candidate, d }) => d <= Math.max(2, Math.floor(candidate.length / 3)))
+    .sort((x, y) => x.d - y.d)
+  return ranked[0]?.candidate
+}
+
+const didYouMean = (wanted: string, candidates: ReadonlyArray<string>): string => {
+  const suggestion = closest(wanted, candidates)
+  return suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`
+}
+
 /**
  * The keys of the actions to run. With no `actions` and no `tags` everything is selected.
  * Names that match nothing are problems, not silence.
@@ -300,18 +335,22 @@ const matchesName = (action: Action, name: string): boolean =>
 export const selectActions = (
   graph: ProjectGraph,
   selection: Selection
-): Effect.Effect<ReadonlySet<string>, GraphError> => {
+): Effect.Effect<ReadonlySet<string>, SelectionError> => {
   const names = selection.actions ?? []
   const tags = selection.tags ?? []
   if (names.length === 0 && tags.length === 0) return Effect.succeed(new Set(graph.actions.map((a) => a.key)))
   const problems: Array<string> = []
   for (const name of names) {
-    if (!graph.actions.some((action) => matchesName(action, name))) problems.push(`no action is named "${name}"`)
+    if (!graph.actions.some((action) => matchesName(action, name))) {
+      problems.push(`--actions ${name}: no action has that name${didYouMean(name, graph.actions.map((action) => (name.includes(".") ? targetLabel(action.target) : action.target.name)))}`)
+    }
   }
   for (const tag of tags) {
-    if (!graph.actions.some((action) => action.tags.includes(tag))) problems.push(`no action has the tag "${tag}"`)
+    if (!graph.actions.some((action) => action.tags.includes(tag))) {
+      problems.push(`--tags ${tag}: no action has that tag${didYouMean(tag, graph.actions.flatMap((action) => action.tags))}`)
+    }
   }
-  if (problems.length > 0) return Effect.fail(new GraphError({ problems }))
+  if (problems.length > 0) return Effect.fail(new SelectionError({ problems }))
   const selected = new Set(
     graph.actions
       .filter((action) => names.some((name) => matchesName(action, name)) || action.tags.some((t) => tags.includes(t)))

@@ -4,7 +4,7 @@
  * keeps it as JSON beside the warehouse). The summary's `ok` is false when any action failed or was skipped.
  */
 import path from "node:path"
-import { DateTime, Effect } from "effect"
+import { DateTime, Effect, FileSystem } from "effect"
 import { compileProject, type CompileOptions } from "./compile.ts"
 import { executeGraph, type ActionResult } from "./execute.ts"
 import { selectActions, validateGraph, type Selection } from "./graph.ts"
@@ -40,12 +40,15 @@ export const transform = Effect.fn("Runner.transform")(function* (options: Trans
   const started = yield* DateTime.now
   const graph = yield* compileProject(options).pipe(Effect.flatMap(validateGraph))
   const selected = yield* selectActions(graph, options)
+  const fs = yield* FileSystem.FileSystem
+  const readSource = (fileName: string) =>
+    fs.readFileString(path.resolve(options.projectDir, fileName)).pipe(Effect.orElseSucceed(() => undefined))
   const results = yield* executeGraph(graph, {
     selected,
     fullRefresh: options.fullRefresh ?? false,
     dryRun: options.dryRun ?? false,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-
+    readSource
   })
   const finished = yield* DateTime.now
   const counts = { succeeded: 0, failed: 0, skipped: 0, disabled: 0, planned: 0 }

@@ -17,7 +17,11 @@ import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type 
 export class TranslationError extends Schema.TaggedError<TranslationError>()("TranslationError", {
   fileName: Schema.String,
   construct: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  /** A parse error's statement as polyglot read it, and the 1-based position it named there. */
+  statement: Schema.optionalKey(Schema.String),
+  line: Schema.optionalKey(Schema.Number),
+  column: Schema.optionalKey(Schema.Number)
 }) {
   override get message(): string {
     return `${this.fileName || "<query>"}: cannot run ${this.construct} locally: ${this.reason}`
@@ -392,7 +396,8 @@ const translateStatements = (sql: string, context: TranslationContext): Effect.E
       return yield* new TranslationError({
         fileName: context.fileName,
         construct: "the statement",
-        reason: `${result.error ?? "polyglot could not parse it"}${where}`
+        reason: `${result.error ?? "polyglot could not parse it"}${where}`,
+        ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
     return result.sql.map((statement) => widenBareDecimals(rewriteCalls(statement, "duckdb", afterTranslation)))

@@ -47,6 +47,17 @@ export class WarehouseError extends Schema.TaggedError<WarehouseError>()("Wareho
   override get message(): string {
     return this.reason
   }
+
+  /** What to do about it, when the error says (a SQL error's fix is in its own message). */
+  get hint(): string | undefined {
+    if (/is in use by another process/.test(this.reason)) {
+      return "Close the other process that has the warehouse open (a DuckDB shell, a notebook, an `mdp query --write`) or let it finish, then run this again."
+    }
+    if (/not a valid DuckDB database file|database file .* is corrupt|Corrupt database file/i.test(this.reason)) {
+      return "Move the damaged warehouse file aside (keep it for inspection); `npm run pipeline` builds a new one from the raw zone."
+    }
+    return undefined
+  }
 }
 
 /** Capability: run SQL on the local warehouse. */

@@ -68,10 +68,9 @@ const hints: Readonly<Record<string, string>> = {
   UsageError: "Add --help to see the options.",
   ReadOnlyQueryError: "Add --write to change the warehouse on purpose.",
   WriterLockError: "One run writes a warehouse or raw zone at a time; `mdp status` shows the latest runs.",
-  CompileError: "Check the SQLX file named above; `npm run compile` shows the compiled graph.",
   GraphError: "Fix the listed files; nothing was run.",
+  SelectionError: "`mdp compile` lists every action with its tags; an action is named `name` or `schema.name`.",
   TranslationError: "Rewrite the construct in BigQuery SQL that has a DuckDB equivalent (see docs/architecture.md).",
-  WarehouseError: "Check the SQL above; `npm run query -- \"<sql>\"` runs BigQuery SQL against the local warehouse.",
   ModelTestSpecError: "Fix the YAML spec named above (see docs/architecture.md, model tests).",
   ConfigError: "Compare with config/settings.example.yaml; secrets go in the environment (docs/pipelines.md).",
   IngestRequestError: "Run \"mdp ingest --help\" for the options.",
@@ -85,7 +84,8 @@ const describeFailure = (cause: Cause.Cause<unknown>): { readonly message: strin
   const failure = Cause.squash(cause)
   if (typeof failure === "object" && failure !== null && "_tag" in failure && typeof failure._tag === "string") {
     const message = "message" in failure && typeof failure.message === "string" ? failure.message : failure._tag
-    const hint = hints[failure._tag]
+    // An error that knows its fix carries it (or, by carrying none, says the message is the fix).
+    const hint = "hint" in failure ? (typeof failure.hint === "string" ? failure.hint : undefined) : hints[failure._tag]
     return hint === undefined ? { message } : { message, hint }
   }
   return { message: failure instanceof Error ? failure.message : String(failure) }

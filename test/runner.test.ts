@@ -169,8 +169,11 @@ describe("local Dataform runner", () => {
       const tagged = names((yield* run({ tags: ["daily"] })).results)
       assert.includeMembers(tagged, ["marts.customer_totals", "marts.orders_by_day", "analytics_assertions.positive_amounts"])
       assert.notInclude(tagged, "staging.stg_orders")
-      const unknown = yield* Effect.flip(run({ actions: ["nope"] }))
-      assert.include(unknown.message, `no action is named "nope"`)
+      const unknown = yield* Effect.flip(run({ actions: ["stg_order"], tags: ["dayly"] }))
+      assert.strictEqual(unknown._tag, "SelectionError")
+      assert.include(unknown.message, `--actions stg_order: no action has that name (did you mean "stg_orders"?)`)
+      assert.include(unknown.message, `--tags dayly: no action has that tag (did you mean "daily"?)`)
+      assert.notInclude((yield* Effect.flip(run({ actions: ["zzzzzzzz"] }))).message, "did you mean")
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("--dry-run prints translated SQL and creates nothing", () =>

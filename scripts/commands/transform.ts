@@ -62,8 +62,8 @@ export const compileCommand = (args: ReadonlyArray<string>) =>
     const problems = graphProblems(graph)
     console.log(
       table(
-        ["kind", "action", "file"],
-        graph.actions.map((action) => [action.kind + (action.disabled ? " (disabled)" : ""), targetLabel(action.target), action.fileName])
+        ["kind", "action", "file", "tags"],
+        graph.actions.map((action) => [action.kind + (action.disabled ? " (disabled)" : ""), targetLabel(action.target), action.fileName, action.tags.join(", ")])
       )
     )
     console.log(`\n${graph.actions.length} actions, ${graph.tests.length} unit tests, @dataform/core ${graph.compiled.dataformCoreVersion ?? "?"}`)
@@ -92,7 +92,7 @@ export const printSummary = (summary: RunSummary): void => {
       )
   )
   for (const result of summary.results.filter((r) => r.status === "failed")) {
-    console.error(`\n${result.action} (${result.fileName}) failed:\n  ${result.error ?? ""}`)
+    console.error(`\n${result.action} (${result.fileName}) failed:\n${(result.error ?? "").replace(/^/gm, "  ")}`)
     if (result.sample !== undefined && result.sample.length > 0) {
       console.error(`  sample of violating rows:\n${result.sample.map((row) => `    ${JSON.stringify(row)}`).join("\n")}`)
     }

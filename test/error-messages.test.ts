@@ -1,0 +1,134 @@
+// Errors name the analyst's own file and line, and a hint is given only where following it fixes
+// the case: each hint here is followed, and the case is then fixed.
+import { execFile, spawn } from "node:child_process"
+import { mkdtempSync, renameSync, rmSync } from "node:fs"
+import { createRequire } from "node:module"
+import os from "node:os"
+import path from "node:path"
+import { promisify } from "node:util"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { afterAll } from "vitest"
+import type { ActionResult } from "../runner/execute.ts"
+import { transform } from "../runner/transform.ts"
+import { Warehouse } from "../runner/warehouse.ts"
+import { makeTempProject } from "./support/dataform-project.ts"
+import { localWarehouse } from "./support/local-layers.ts"
+
+const rows = `
+config { type: "table", schema: "staging", description: "Rows." }
+select day, 1 as clicks, 2 as impressions from unnest(generate_date_array(date '2031-02-01', date '2031-02-05')) as day`
+
+const dailyModel = (columns: string) => `
+config {
+  type: "incremental",
+  schema: "marts",
+  uniqueKey: ["day"],
+  description: "Clicks per day.",
+  columns: { day: "Day.", clicks: "Clicks.", impressions: "Impressions." }
+}
+
+select
+  day,
+  ${columns}
+from \${ref("rows")}
+group by day
+`
+
+const project = makeTempProject({ "definitions/rows.sqlx": rows, "definitions/daily.sqlx": dailyModel("sum(clicks) as clicks") })
+afterAll(() => project.cleanup())
+
+const failedResult = (results: ReadonlyArray<ActionResult>): ActionResult => {
+  const failed = results.find((result) => result.status === "failed")
+  assert.isDefined(failed, "an action failed")
+  return failed!
+}
+
+describe("a model's SQL error", () => {
+  it.effect("names the .sqlx line; a table older than its model gets the --full-refresh hint, which fixes it", () =>
+    Effect.gen(function* () {
+      const run = (options: { readonly fullRefresh?: boolean; readonly includeDependents?: boolean; readonly actions?: ReadonlyArray<string> } = {}) =>
+        transform({ projectDir: project.dir, concurrency: 1, ...options })
+      assert.isTrue((yield* run()).ok)
+
+      // A typo in the model: its own line, and no rebuild advice (a rebuild fails the same way).
+      project.write("definitions/daily.sqlx", dailyModel("sum(clicks) as clicks,\n  sum(impresions) as impressions"))
+      const typo = failedResult((yield* run()).results)
+      assert.match(typo.error!, /^definitions\/daily\.sqlx:13:7: Binder Error: Referenced column "impresions" not found/)
+      assert.include(typo.error!, "> 13 |   sum(impresions) as impressions")
+      assert.notInclude(typo.error!, "LINE ", "DuckDB's excerpt of the translated SQL is left out")
+      assert.notInclude(typo.error!, "--full-refresh")
+      assert.deepStrictEqual(typo.location, { line: 13, column: 7 })
+      assert.include(failedResult((yield* run({ fullRefresh: true })).results).error!, "impresions", "a rebuild would not have fixed it")
+
+      // A column added to the model: the existing table lacks it, and the hint's command fixes that.
+      project.write("definitions/daily.sqlx", dailyModel("sum(clicks) as clicks,\n  sum(impressions) as impressions"))
+      const older = failedResult((yield* run()).results)
+      const hint = /rebuild it once: mdp transform --actions (\S+) --full-refresh --include-dependents/.exec(older.error!)
+      assert.isNotNull(hint, older.error)
+      assert.isTrue((yield* run({ actions: [hint![1]!], fullRefresh: true, includeDependents: true })).ok)
+      const columns = yield* (yield* Warehouse).columns("marts", "daily")
+      assert.include(columns, "impressions")
+      assert.isTrue((yield* run()).ok, "and later runs merge again")
+    }).pipe(Effect.provide(localWarehouse(path.join(project.dir, "warehouse.duckdb")))))
+
+  it.effect("a missing comma is shown at the line where the parser stopped, with the line before it", () =>
+    Effect.gen(function* () {
+      const broken = makeTempProject({ "definitions/rows.sqlx": rows.replace("select day,", "select day") })
+      const failed = failedResult((yield* transform({ projectDir: broken.dir })).results)
+      broken.cleanup()
+      assert.match(failed.error!, /^definitions\/rows\.sqlx:3:12: cannot run the statement locally: /)
+      assert.include(failed.error!, "> 3 | select day 1 as clicks")
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+})
+
+describe("hints outside the SQL", () => {
+  const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
+  const run = (args: ReadonlyArray<string>) =>
+    promisify(execFile)(process.execPath, [mdp, ...args]).then(
+      (result) => ({ code: 0, ...result }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr })
+    )
+
+  it("a warehouse another process has open: the hint says to close it, and then the command works", async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), "mdp-held-"))
+    const warehouse = path.join(folder, "w.duckdb")
+    const holder = spawn(process.execPath, [
+      "-e",
+      `const { DuckDBInstance } = require(${JSON.stringify(createRequire(import.meta.url).resolve("@duckdb/node-api"))});
+       DuckDBInstance.create(${JSON.stringify(warehouse)}).then(async (db) => { await (await db.connect()).run("create table t as select 1 as x"); console.log("open"); setTimeout(() => {}, 600000) })`
+    ])
+    try {
+      await new Promise<void>((resolve) => holder.stdout.on("data", () => resolve()))
+      const held = await run(["query", "--warehouse", warehouse, "select x from t"])
+      assert.strictEqual(held.code, 1)
+      assert.match(held.stderr, /is in use by another process/)
+      assert.match(held.stderr, /\nhint: Close the other process that has the warehouse open/)
+      assert.notMatch(held.stderr, /Check the SQL/)
+      holder.kill("SIGKILL")
+      await new Promise((resolve) => holder.on("close", resolve))
+      const after = await run(["query", "--warehouse", warehouse, "select x from t"])
+      assert.strictEqual(after.code, 0, after.stderr)
+      assert.include(after.stdout, "1")
+    } finally {
+      holder.kill("SIGKILL")
+      rmSync(folder, { recursive: true, force: true })
+    }
+  }, 60_000)
+
+  it.effect("a project without its @dataform/core says to install it, and then compiles", () =>
+    Effect.gen(function* () {
+      const bare = makeTempProject({ "definitions/rows.sqlx": rows })
+      const core = path.join(bare.dir, "node_modules", "@dataform", "core")
+      const saved = `${core}-saved`
+      yield* Effect.sync(() => renameSync(core, saved))
+      const error = yield* Effect.flip(transform({ projectDir: bare.dir }))
+      assert.strictEqual(error._tag, "CompileError")
+      assert.include(error.message, "@dataform/core is not installed; run `npm install` first")
+      // What `npm install` does for it: the package back in node_modules.
+      yield* Effect.sync(() => renameSync(saved, core))
+      const compiled = yield* transform({ projectDir: bare.dir })
+      assert.isTrue(compiled.ok, JSON.stringify(compiled.results))
+      bare.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+})
