@@ -249,8 +249,11 @@ export const makeLocalRawZone = (root: string, fs: FileSystem.FileSystem): RawZo
           yield* handle.writeAll(new TextEncoder().encode(content))
           yield* handle.sync
         })
+      ).pipe(
+        Effect.andThen(fs.rename(temp, file)),
+        // A full disk or an interrupt: the part written goes, so nothing half-written stays behind.
+        Effect.onExit((exit) => (exit._tag === "Success" ? Effect.void : Effect.ignore(fs.remove(temp, { force: true }))))
       )
-      yield* fs.rename(temp, file)
       return file
     }).pipe(Effect.mapError((cause) => fail(file, cause)))
 
