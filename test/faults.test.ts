@@ -2,13 +2,14 @@
 // through the FileSystem fails in turn with ENOSPC, as a filling disk would. Each time the run
 // fails clearly, leaves no half-written file, and a re-run once there is space again loads exactly
 // the records of an undisturbed run.
-import { mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, FileSystem, Layer, PlatformError } from "effect"
 import { TestClock } from "effect/testing"
 import { loadRawZone } from "../app/load.ts"
+import { verifyRawZone } from "../app/verify.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
@@ -124,5 +125,31 @@ describe("a full disk during ingestion", () => {
         assert.deepStrictEqual(rerun, expected, `write ${failAt}: the re-run loads the undisturbed run's records`)
         rmSync(root, { recursive: true, force: true })
       }
+    }))
+})
+
+describe("raw files damaged after they were loaded", () => {
+  it.effect("mdp verify names each missing or changed file with its account and window; the loaded rows stay", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const root = mkdtempSync(path.join(os.tmpdir(), "mdp-verify-"))
+      yield* Effect.gen(function* () {
+        const summary = yield* ingest(ingestOnce)
+        const before = yield* loadedRecords
+        assert.deepStrictEqual(yield* verifyRawZone(), { checked: 4, problems: [] })
+        const [truncated, deleted] = summary.accounts
+        const truncatedFile = path.join(root, truncated!.file!)
+        writeFileSync(truncatedFile, readFileSync(truncatedFile).subarray(0, 100))
+        rmSync(path.join(root, deleted!.file!))
+        const { checked, problems } = yield* verifyRawZone()
+        assert.strictEqual(checked, 4)
+        const byAccount = new Map(problems.map((problem) => [problem.account, problem]))
+        assert.sameMembers([...byAccount.keys()], [truncated!.account, deleted!.account])
+        assert.match(byAccount.get(truncated!.account)!.problem, /^CRC32 [0-9a-f]{8}, recorded [0-9a-f]{8}$/)
+        assert.strictEqual(byAccount.get(deleted!.account)!.problem, "missing")
+        assert.deepInclude(byAccount.get(deleted!.account), { windowStart: ingestOnce.from, windowEnd: ingestOnce.to, runId: summary.runId })
+        // What was loaded before stays loaded: nothing is re-read from the damaged files.
+        assert.deepStrictEqual(yield* loadedRecords, before)
+      }).pipe(Effect.provide(layers(root, nodeFileSystem)), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
     }))
 })

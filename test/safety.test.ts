@@ -1,11 +1,12 @@
 // Runs beside each other: one writer at a time per raw zone and warehouse, readers read-only,
 // and nothing of a live run is cleaned away by another. Real `mdp` processes, a pinned clock.
 import { spawn, type ChildProcess } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect } from "effect"
+import fc from "fast-check"
 import { afterAll, assert, describe, it } from "vitest"
 import { lockFileFor } from "../app/writer-lock.ts"
 import { makeLocalRawZone } from "../ingestion/raw-zone.ts"
@@ -212,3 +213,62 @@ describe("interrupts (Ctrl-C, SIGTERM)", () => {
   }, 120_000)
 })
 
+
+describe("faults injected at seeded points", () => {
+  // Where a pipeline is killed: after the first output line matching `after` (its `nth` one), plus
+  // a delay. One point in each step; the seed picks the delays, the nth action and the signals.
+  const steps = [
+    { step: "ingest", after: /^1\/3 Ingest/m, maxNth: 1, maxDelayMs: 250 },
+    // The load of a few small files takes milliseconds: this one lands in it or just after it.
+    { step: "load", after: /^Raw zone: /m, maxNth: 1, maxDelayMs: 25 },
+    { step: "transform", after: /^ {2}ok [a-z_]+\.[a-z_]+ /m, maxNth: 45, maxDelayMs: 60 },
+    { step: "report", after: /^3\/3 Report/m, maxNth: 1, maxDelayMs: 120 }
+  ] as const
+  const points = fc.sample(
+    fc.tuple(
+      ...steps.map((step) =>
+        fc.record({ nth: fc.integer({ min: 1, max: step.maxNth }), delayMs: fc.integer({ min: 0, max: step.maxDelayMs }), signal: fc.constantFrom("SIGKILL" as const, "SIGINT" as const) })
+      )
+    ),
+    { seed: 2025, numRuns: 1 }
+  )[0]!
+
+  const occurrences = (text: string, pattern: RegExp) => text.match(new RegExp(pattern.source, "gm"))?.length ?? 0
+
+  it("killed in each step in turn, a pipeline leaves what one re-run completes, as an undisturbed run would", async () => {
+    const target = settingsIn("killed")
+    for (const [i, step] of steps.entries()) {
+      const { nth, delayMs, signal } = points[i]!
+      const pipeline = start(["pipeline", "--config", target.file, ...WINDOW])
+      await waitFor(() => occurrences(pipeline.output(), step.after) >= nth || pipeline.child.exitCode !== null, `${step.step} to start`)
+      await new Promise((resolve) => setTimeout(resolve, delayMs))
+      pipeline.child.kill(signal)
+      const result = await pipeline.finished
+      // Ctrl-C stops with 130 after its finalizers; a kill leaves no code. (A run can finish first.)
+      assert.include([signal === "SIGINT" ? 130 : null, 0], result.code, `${step.step}, ${signal}: ${result.stderr}`)
+      if (signal === "SIGINT" && result.code === 130) {
+        assert.isFalse(existsSync(lockFileFor(target.raw)) || existsSync(lockFileFor(target.warehouse)), `${step.step}: Ctrl-C released the locks`)
+      }
+    }
+    const rerun = await run(["pipeline", "--config", target.file, ...WINDOW])
+    assert.strictEqual(rerun.code, 0, rerun.stdout + rerun.stderr)
+    assert.deepStrictEqual(await martTotals(target.warehouse), await undisturbedTotals())
+    assert.deepStrictEqual(
+      readdirSync(target.raw, { recursive: true }).filter((file) => String(file).includes(".incomplete-")),
+      [],
+      "the killed runs' unfinished files are cleaned up"
+    )
+    assert.isFalse(existsSync(lockFileFor(target.raw)) || existsSync(lockFileFor(target.warehouse)), "no lock is left")
+
+    // A damaged warehouse file: a clear error whose hint, followed, rebuilds the same marts from the raw zone.
+    writeFileSync(target.warehouse, Buffer.alloc(64 * 1024, 7))
+    const damaged = await run(["pipeline", "--config", target.file, ...WINDOW])
+    assert.strictEqual(damaged.code, 1)
+    assert.match(damaged.stderr, /not a valid DuckDB database file/)
+    assert.match(damaged.stderr, /\nhint: Move the damaged warehouse file aside \(keep it for inspection\); `npm run pipeline` builds a new one from the raw zone\./)
+    renameSync(target.warehouse, `${target.warehouse}.damaged`)
+    const rebuilt = await run(["pipeline", "--config", target.file, ...WINDOW])
+    assert.strictEqual(rebuilt.code, 0, rebuilt.stdout + rebuilt.stderr)
+    assert.deepStrictEqual(await martTotals(target.warehouse), await undisturbedTotals())
+  }, 180_000)
+})
