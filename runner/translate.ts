@@ -326,7 +326,19 @@ export const checkDeclarations = Effect.fn("Translate.checkDeclarations")(functi
 // ahead of executing them (execute.ts): the second request for the same text is a lookup. Failures
 // are not kept, since their message names the file. Bounded, for processes that translate a lot.
 const translated = new Map<string, ReadonlyArray<string>>()
-const TRANSLATED_KEPT = 1024
+const TRANSLATED_KEPT = 4096
+let translatedSinceRestore = 0
+
+/** What this process has translated, for `translation-cache.ts` to keep for the next one. */
+export const translationsKnown = (): { readonly entries: ReadonlyArray<readonly [string, ReadonlyArray<string>]>; readonly added: number } => ({
+  entries: [...translated.entries()],
+  added: translatedSinceRestore
+})
+
+/** Translations a previous process made with the same translator; the next request for one is a lookup. */
+export const restoreTranslations = (entries: ReadonlyArray<readonly [string, ReadonlyArray<string>]>): void => {
+  for (const [key, statements] of entries.slice(-TRANSLATED_KEPT)) translated.set(key, statements)
+}
 
 /** Translates one BigQuery SQL text (one or more statements) into DuckDB SQL statements. */
 export const translate = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
@@ -339,6 +351,7 @@ export const translate = (sql: string, context: TranslationContext): Effect.Effe
         Effect.sync(() => {
           if (translated.size >= TRANSLATED_KEPT) translated.clear()
           translated.set(key, statements)
+          translatedSinceRestore++
         })
       )
     )

@@ -10,6 +10,7 @@ import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import { Cause, Clock, Effect, Exit, FileSystem, Schema } from "effect"
 import { repositoryRoot } from "../app/paths.ts"
 import { redactSecrets } from "../ingestion/core/redact.ts"
+import { withTranslationCache } from "../runner/translation-cache.ts"
 
 export { repositoryRoot }
 
@@ -162,7 +163,7 @@ export const INTERRUPTED_EXIT_CODE = 130
  * query interrupted and its transaction rolled back) before the process exits with 130.
  */
 export const runCommand = (program: Effect.Effect<number, unknown, FileSystem.FileSystem>): void =>
-  NodeRuntime.runMain(onCommandClock(program).pipe(Effect.provide(NodeFileSystem.layer)), {
+  NodeRuntime.runMain(onCommandClock(withTranslationCache(program)).pipe(Effect.provide(NodeFileSystem.layer)), {
     disableErrorReporting: true,
     teardown: (exit, onExit) => {
       if (Exit.isSuccess(exit)) return onExit(typeof exit.value === "number" ? exit.value : 0)
