@@ -26,6 +26,13 @@ export class TranslationError extends Schema.TaggedError<TranslationError>()("Tr
   override get message(): string {
     return `${this.fileName || "<query>"}: cannot run ${this.construct} locally: ${this.reason}`
   }
+
+  /** A construct without a DuckDB equivalent can be rewritten; a statement that does not parse is the SQL's own mistake. */
+  get hint(): string | undefined {
+    return this.statement === undefined && this.construct !== "the statement"
+      ? "Rewrite the construct in BigQuery SQL that has a DuckDB equivalent (see docs/architecture.md)."
+      : undefined
+  }
 }
 
 export interface TranslationContext {

@@ -10,6 +10,7 @@ import { NodeFileSystem, NodeRuntime } from "@effect/platform-node"
 import { Cause, Clock, Effect, Exit, FileSystem, Schema } from "effect"
 import { repositoryRoot } from "../app/paths.ts"
 import { redactSecrets } from "../ingestion/core/redact.ts"
+import { didYouMean } from "../runner/suggest.ts"
 import { withTranslationCache } from "../runner/translation-cache.ts"
 
 export { repositoryRoot }
@@ -35,8 +36,11 @@ export type Options = NonNullable<ParseArgsConfig["options"]>
 export const parse = <O extends Options>(args: ReadonlyArray<string>, options: O, allowPositionals = false) =>
   Effect.try({
     try: () => parseArgs({ args: [...args], options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals, strict: true }),
-    catch: (error) =>
-      new UsageError({ reason: error instanceof Error ? error.message.replace(/\. To specify a positional.*$/s, "") : String(error) })
+    catch: (error) => {
+      const reason = error instanceof Error ? error.message.replace(/\. To specify a positional.*$/s, "") : String(error)
+      const unknown = /^Unknown option '(--[^']+)'/.exec(reason)?.[1]
+      return new UsageError({ reason: unknown === undefined ? reason : `${reason}${didYouMean(unknown, [...Object.keys(options), "help"].map((name) => `--${name}`))}` })
+    }
   })
 
 /** `a,b --x c` style lists: repeated flags and commas both work. */
@@ -71,11 +75,9 @@ const hints: Readonly<Record<string, string>> = {
   WriterLockError: "One run writes a warehouse or raw zone at a time; `mdp status` shows the latest runs.",
   GraphError: "Fix the listed files; nothing was run.",
   SelectionError: "`mdp compile` lists every action with its tags; an action is named `name` or `schema.name`.",
-  TranslationError: "Rewrite the construct in BigQuery SQL that has a DuckDB equivalent (see docs/architecture.md).",
   ModelTestSpecError: "Fix the YAML spec named above (see docs/architecture.md, model tests).",
   ConfigError: "Compare with config/settings.example.yaml; secrets go in the environment (docs/pipelines.md).",
   IngestRequestError: "Run \"mdp ingest --help\" for the options.",
-  RawZoneError: "Check that the raw zone folder is writable and not full.",
   SourceError: "See docs/pipelines.md, \"When a source fails\".",
   BigQueryLoadError: "Check the raw dataset and the service account's roles (docs/deployment.md).",
   CloudRunError: "Check the Dataform repository and its release settings (docs/deployment.md)."

@@ -45,7 +45,8 @@ if (name === undefined || name === "--help" || name === "-h" || name === "help")
 } else {
   const command = commands[name]
   if (command === undefined) {
-    console.error(`error: "${name}" is not an mdp command.\nhint: run "mdp --help" to see the commands.`)
+    const { didYouMean } = await import("../runner/suggest.ts")
+    console.error(`error: "${name}" is not an mdp command${didYouMean(name, Object.keys(commands))}.\nhint: run "mdp --help" to see the commands.`)
     process.exitCode = 1
   } else if (args.includes("--help") || args.includes("-h")) {
     // Help needs neither the command's module nor Effect: it prints at once.

@@ -6,10 +6,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import os from "node:os"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, FileSystem, Layer, PlatformError } from "effect"
+import { Cause, Effect, Exit, FileSystem, Layer, PlatformError } from "effect"
 import { TestClock } from "effect/testing"
 import { loadRawZone } from "../app/load.ts"
 import { verifyRawZone } from "../app/verify.ts"
+import { RawZoneError } from "../ingestion/core/errors.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
@@ -24,16 +25,17 @@ const PLATFORMS = ["google_ads", "meta_ads"]
  * The Node file system on a disk that fills up: the write operation numbered `failAt` (counting
  * from 0) and every one after it fail with ENOSPC. Reads still work, as on a full disk.
  */
-const fillingDisk = (failAt: number) => {
+const fillingDisk = (failAt: number, code: "ENOSPC" | "EACCES" = "ENOSPC") => {
   let writes = 0
+  const description = code === "ENOSPC" ? "no space left on device" : "permission denied"
   const full = (method: string, target: string) =>
     PlatformError.systemError({
-      _tag: "Unknown",
+      _tag: code === "ENOSPC" ? "Unknown" : "PermissionDenied",
       module: "FileSystem",
       method,
       pathOrDescriptor: target,
-      description: "no space left on device",
-      cause: Object.assign(new Error(`ENOSPC: no space left on device, ${method} '${target}'`), { code: "ENOSPC" })
+      description,
+      cause: Object.assign(new Error(`${code}: ${description}, ${method} '${target}'`), { code })
     })
   const write = <A, R>(method: string, target: string, effect: Effect.Effect<A, PlatformError.PlatformError, R>) =>
     Effect.suspend(() => (writes++ >= failAt ? Effect.fail(full(method, target)) : effect))
@@ -105,7 +107,10 @@ describe("a full disk during ingestion", () => {
         const disk = fillingDisk(failAt)
         const first = yield* Effect.exit(ingest(ingestOnce).pipe(Effect.provide(layers(root, disk.fs))))
         if (Exit.isFailure(first)) {
-          assert.include(String(Exit.isFailure(first) ? first.cause : ""), "no space left on device", `write ${failAt}: the error says why`)
+          const error = Cause.squash(first.cause)
+          assert.instanceOf(error, RawZoneError)
+          assert.include((error as RawZoneError).message, "no space left on device", `write ${failAt}: the error says why`)
+          assert.match((error as RawZoneError).hint ?? "", /^Free space on the raw zone's disk and run again/, "and what to do, which the re-run below does")
         } else {
           // The disk filled while writing an account's file: that account failed, saying why; the run is partial.
           const failed = first.value.accounts.filter((account) => account.status === "failed")
@@ -125,6 +130,25 @@ describe("a full disk during ingestion", () => {
         assert.deepStrictEqual(rerun, expected, `write ${failAt}: the re-run loads the undisturbed run's records`)
         rmSync(root, { recursive: true, force: true })
       }
+    }))
+})
+
+describe("a raw zone that cannot be written", () => {
+  it.effect("fails with the system's reason and a hint to make it writable; once writable, the run completes", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(NOW)
+      const root = mkdtempSync(path.join(os.tmpdir(), "mdp-eacces-"))
+      const refused = yield* Effect.flip(ingest(ingestOnce).pipe(Effect.provide(layers(root, fillingDisk(0, "EACCES").fs))))
+      // The first write is a data folder: every account fails, then the manifest cannot be written.
+      assert.instanceOf(refused, RawZoneError)
+      assert.include(refused.message, "EACCES: permission denied")
+      assert.strictEqual((refused as RawZoneError).hint, "Make the raw zone folder writable for this user, then run again.")
+      const records = yield* Effect.gen(function* () {
+        yield* ingest(ingestOnce)
+        return yield* loadedRecords
+      }).pipe(Effect.provide(layers(root, nodeFileSystem)))
+      assert.isAbove(records.length, 4 * 7)
+      rmSync(root, { recursive: true, force: true })
     }))
 })
 

@@ -49,4 +49,11 @@ export class RawZoneError extends Schema.TaggedError<RawZoneError>()("RawZoneErr
   override get message(): string {
     return `raw zone ${this.path}: ${this.reason}`
   }
+
+  /** Only what the system's error says: a full disk, or a folder that cannot be written. */
+  get hint(): string | undefined {
+    if (/ENOSPC|no space left/i.test(this.reason)) return "Free space on the raw zone's disk and run again: nothing half-written was kept, and the run fetches the same window again."
+    if (/EACCES|EPERM|EROFS|permission denied|read-only file system/i.test(this.reason)) return "Make the raw zone folder writable for this user, then run again."
+    return undefined
+  }
 }
