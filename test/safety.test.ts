@@ -122,14 +122,14 @@ describe("one writer at a time", () => {
     const target = settingsIn("wait")
     const holder = sleeper()
     holdLock(target.raw, holder.pid!)
-    const pipeline = start(["pipeline", "--config", target.file, ...WINDOW])
-    await waitFor(() => pipeline.output().includes(`waiting for mdp pipeline (pid ${holder.pid}`), "the waiting line")
-    assert.notInclude(pipeline.output(), "Ingestion complete", "nothing was ingested while the lock was held")
+    const ingest = start(["ingest", "--config", target.file, ...WINDOW])
+    await waitFor(() => ingest.output().includes(`waiting for mdp pipeline (pid ${holder.pid}`), "the waiting line")
+    assert.notInclude(ingest.output(), "Ingestion complete", "nothing was ingested while the lock was held")
     // Killed: its lock is stale, and is taken over.
     holder.kill("SIGKILL")
-    const result = await pipeline.finished
+    const result = await ingest.finished
     assert.strictEqual(result.code, 0, result.stdout + result.stderr)
-    assert.include(result.stdout, "Pipeline succeeded")
+    assert.match(result.stdout, /Ingestion complete[\s\S]*Loaded \d+ rows/)
     assert.isFalse(existsSync(lockFileFor(target.raw)), "the raw zone's lock is released")
     assert.isFalse(existsSync(lockFileFor(target.warehouse)), "the warehouse's lock is released")
   }, 120_000)
@@ -216,13 +216,12 @@ describe("interrupts (Ctrl-C, SIGTERM)", () => {
 
 describe("faults injected at seeded points", () => {
   // Where a pipeline is killed: after the first output line matching `after` (its `nth` one), plus
-  // a delay. One point in each step; the seed picks the delays, the nth action and the signals.
+  // a delay. One point in each writing step; the seed picks the delays, the nth action and the signals.
   const steps = [
     { step: "ingest", after: /^1\/3 Ingest/m, maxNth: 1, maxDelayMs: 250 },
     // The load of a few small files takes milliseconds: this one lands in it or just after it.
     { step: "load", after: /^Raw zone: /m, maxNth: 1, maxDelayMs: 25 },
-    { step: "transform", after: /^ {2}ok [a-z_]+\.[a-z_]+ /m, maxNth: 45, maxDelayMs: 60 },
-    { step: "report", after: /^3\/3 Report/m, maxNth: 1, maxDelayMs: 120 }
+    { step: "transform", after: /^ {2}ok [a-z_]+\.[a-z_]+ /m, maxNth: 45, maxDelayMs: 60 }
   ] as const
   const points = fc.sample(
     fc.tuple(
