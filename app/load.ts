@@ -11,7 +11,9 @@ import { quoteIdentifier } from "../runner/target.ts"
 import { Warehouse } from "../runner/warehouse.ts"
 import type { RawColumn } from "../ingestion/core/source.ts"
 import { quarantineColumns, rawColumns, rawTableName } from "../ingestion/core/platforms.ts"
-import { RawZone } from "../ingestion/raw-zone.ts"
+import { RawZone, rawFileProblem, type RejectedFile } from "../ingestion/raw-zone.ts"
+
+export type { RejectedFile }
 
 export const RAW_DATASET = "raw"
 
@@ -63,16 +65,6 @@ export const loadReferenceRates = Effect.fn("Load.loadReferenceRates")(function*
 })
 
 /** A raw file set aside instead of loaded: what it held, and why. */
-export interface RejectedFile {
-  /** Its key in the raw zone, and where that is. */
-  readonly key: string
-  readonly file: string
-  readonly source: string
-  readonly account: string
-  readonly windowStart?: string
-  readonly windowEnd?: string
-  readonly reason: string
-}
 
 export interface LoadSummary {
   readonly files: number
@@ -128,10 +120,9 @@ export const loadRawZone = Effect.fn("Ingestion.loadRawZone")(function* (platfor
   const reject = (item: PendingFile, reason: string) => rejected.push({ key: item.key, file: rawZone.locate(item.key), ...item.outcome, reason })
   const pending: Array<PendingFile> = []
   for (const item of candidates) {
-    const actual = yield* rawZone.checksum(item.key)
-    if (actual === undefined) reject(item, "the file is missing")
-    else if (item.crc32 !== undefined && actual !== item.crc32) reject(item, `its CRC32 is ${actual}, not the ${item.crc32} its run recorded: it changed after it was written`)
-    else pending.push(item)
+    const problem = yield* rawFileProblem(rawZone, item.key, item.crc32)
+    if (problem === undefined) pending.push(item)
+    else reject(item, problem)
   }
   // One statement per table over all its new files (DuckDB reads them in parallel), and the ledger
   // rows, in one transaction: all of it is loaded, or none.

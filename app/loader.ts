@@ -55,8 +55,9 @@ export class Loader extends Context.Service<Loader, LoaderService>()("mdp/Loader
             yield* ensureBigQueryRawTables(target, platforms)
             const ledger = makeGcsLoadLedger(storage, gcp.bucket, gcp.prefix, `${gcp.project}.${gcp.dataset}`)
             const result = yield* loadRawZoneIntoBigQuery(makeGcsRawZone(storage, gcp.bucket, gcp.prefix), target, ledger)
-            // A file BigQuery cannot load fails the load with its name (BigQueryLoadError).
-            return { files: result.loaded, rows: ingested.rows, quarantined: ingested.quarantined, skipped: result.alreadyLoaded, rejected: [] } satisfies LoadSummary
+            // A file BigQuery cannot load fails the load with its name (BigQueryLoadError); one
+            // missing or changed in the bucket is set aside, as locally.
+            return { files: result.loaded, rows: ingested.rows, quarantined: ingested.quarantined, skipped: result.alreadyLoaded, rejected: result.rejected } satisfies LoadSummary
           }).pipe(Effect.provide(ingestionClients(gcp)))
       })
     )

@@ -194,6 +194,33 @@ export const ndjsonLines = (lines: ReadonlyArray<string>): NdjsonBatch => {
  * NDJSON batches counted on the way (rows, bytes, running CRC32): what every backend writes, and
  * what it reports once the file is complete.
  */
+/** A raw file a load set aside, and why. */
+export interface RejectedFile {
+  /** Its key in the raw zone, and where that is. */
+  readonly key: string
+  readonly file: string
+  readonly source: string
+  readonly account: string
+  readonly windowStart?: string
+  readonly windowEnd?: string
+  readonly reason: string
+}
+
+/**
+ * Why a raw file cannot be loaded as its run wrote it (missing, or its CRC32 not the one its
+ * manifest recorded), or undefined when it can. Both loaders check each new file this way first.
+ */
+export const rawFileProblem = (rawZone: RawZone["Service"], key: string, recordedCrc32: string | undefined) =>
+  rawZone.checksum(key).pipe(
+    Effect.map((actual) =>
+      actual === undefined
+        ? "the file is missing"
+        : recordedCrc32 !== undefined && actual !== recordedCrc32
+          ? `its CRC32 is ${actual}, not the ${recordedCrc32} its run recorded: it changed after it was written`
+          : undefined
+    )
+  )
+
 /** The CRC32 of a stream of bytes, as the manifests record it (eight hex digits). */
 export const crc32Of = async (chunks: AsyncIterable<Uint8Array>): Promise<string> => {
   let checksum = 0

@@ -8,6 +8,7 @@ import { createHash, generateKeyPairSync } from "node:crypto"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
+import { crc32 } from "node:zlib"
 import nock from "nock"
 import { afterEach, beforeEach } from "vitest"
 import { MAX_LOAD_ATTEMPTS, ensureBigQueryRawTables, loadJobId, loadRawZoneIntoBigQuery } from "../ingestion/gcp/bigquery-load.ts"
@@ -211,11 +212,23 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
   const LEDGER_OBJECT = "_loaded/bigquery/mdp-prod.raw.json"
   const manifestObject = (m: RunManifest) => `_manifests/run=${m.runId}.json`
   /** The bucket's manifests, and its ledger holding `loadedRuns` (none when undefined): the run ids whose manifest was read. */
-  const rawZoneHolds = (manifests: ReadonlyArray<RunManifest>, loadedRuns?: ReadonlyArray<string>) => {
+  const rawZoneHolds = (manifests: ReadonlyArray<RunManifest>, loadedRuns?: ReadonlyArray<string>, objects: ReadonlyMap<string, Buffer> = dataObjects(manifests)) => {
     const ledgerRead = gcs().get(`/storage/v1/b/mdp-raw/o/${encodeURIComponent(LEDGER_OBJECT)}`).query(true)
     if (loadedRuns === undefined) ledgerRead.reply(404, { error: { code: 404, message: "No such object" } })
     else ledgerRead.reply(200, JSON.stringify({ runs: loadedRuns }))
     gcs().get("/storage/v1/b/mdp-raw/o").query((q) => q["prefix"] === "_manifests/").reply(200, { items: manifests.map((m) => ({ name: manifestObject(m), bucket: "mdp-raw" })) })
+    // The runs' files, read through by the load's check (metadata, then the bytes); a key the map lacks is missing.
+    for (const m of manifests) {
+      for (const key of m.accounts.flatMap((a) => [a.file, a.quarantineFile]).filter((k) => k !== undefined)) {
+        const bytes = objects.get(key)
+        const object = gcs().get(`/storage/v1/b/mdp-raw/o/${encodeURIComponent(key)}`)
+        if (bytes === undefined) object.query(true).reply(404, { error: { code: 404, message: "No such object" } })
+        else {
+          object.query((q) => q["alt"] !== "media").reply(200, objectResource(key, bytes))
+          gcs().get(`/storage/v1/b/mdp-raw/o/${encodeURIComponent(key)}`).query((q) => q["alt"] === "media").reply(200, bytes)
+        }
+      }
+    }
     const read: Array<string> = []
     for (const m of manifests) {
       gcs()
@@ -225,6 +238,9 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
     }
     return read
   }
+  /** Each file of the runs, as written: some NDJSON. */
+  const dataObjects = (manifests: ReadonlyArray<RunManifest>) =>
+    new Map(manifests.flatMap((m) => m.accounts.flatMap((a) => [a.file, a.quarantineFile])).filter((k) => k !== undefined).map((key) => [key, Buffer.from(`{"key":"${key}"}\n`)]))
   const ledgerWritten = (stored: Map<string, Buffer>) => (JSON.parse(stored.get(LEDGER_OBJECT)?.toString("utf8") ?? "null") as { runs: Array<string> } | null)?.runs
   const jobResource = (jobId: string, status: Record<string, unknown>) => ({ jobReference: { projectId: "mdp-prod", location: "EU", jobId }, status })
   const rateLimited = { state: "DONE", errorResult: { reason: "rateLimitExceeded", message: "Exceeded rate limits: too many table update operations for this table" } }
@@ -259,7 +275,7 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${jobId}`).query(true).reply(200, jobResource(jobId, { state: "DONE" }))
       const zone = makeGcsRawZone(storage(), "mdp-raw")
       const first = yield* loadThrough(bigquery(), zone, target, ledger())
-      assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0 })
+      assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0, rejected: [] })
       assert.deepStrictEqual(request["jobReference"], { projectId: "mdp-prod", jobId, location: "EU" })
       const load = (request["configuration"] as { load: Record<string, unknown> }).load
       assert.deepStrictEqual(load["sourceUris"], [`gs://mdp-raw/${manifest.accounts[0]!.file}`])
@@ -274,14 +290,47 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
       bq().post("/bigquery/v2/projects/mdp-prod/jobs").query(true).reply(...exists(jobId))
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${jobId}`).query(true).reply(200, jobResource(jobId, { state: "DONE" }))
       const second = yield* loadThrough(bigquery(), zone, target, ledger())
-      assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
+      assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1, rejected: [] })
 
       // With the run in the ledger, neither its manifest nor BigQuery is asked, and nothing is written.
       stored.clear()
       const read = rawZoneHolds([manifest], [manifest.runId])
       const third = yield* loadThrough(bigquery(), zone, target, ledger())
-      assert.deepStrictEqual(third, { loaded: 0, alreadyLoaded: 0 })
+      assert.deepStrictEqual(third, { loaded: 0, alreadyLoaded: 0, rejected: [] })
       assert.deepStrictEqual([read, stored.size], [[], 0])
+    }))
+
+  it.live("a file missing from the bucket or changed since its run wrote it is set aside with its reason; the others load", () =>
+    Effect.gen(function* () {
+      const fileOf = (account: string) => manifest.accounts[0]!.file!.replace("1234567890", account)
+      const bytes = (account: string) => Buffer.from(`{"account":"${account}"}\n`)
+      const checksum = (data: Buffer) => crc32(data).toString(16).padStart(8, "0")
+      const run: RunManifest = {
+        ...manifest,
+        accounts: ["1111111111", "2222222222", "3333333333"].map((account) => ({
+          ...manifest.accounts[0]!,
+          account,
+          windowStart: "2026-11-20",
+          windowEnd: "2026-11-24",
+          file: fileOf(account),
+          crc32: checksum(bytes(account))
+        }))
+      }
+      // 1111111111 as written, 2222222222 replaced by other bytes, 3333333333 gone.
+      rawZoneHolds([run], undefined, new Map([[fileOf("1111111111"), bytes("1111111111")], [fileOf("2222222222"), Buffer.from('{"x": bad\n')]]))
+      const stored = new Map<string, Buffer>()
+      storeUploads(stored)
+      const asked = insertJobs(1, (jobId) => [200, jobResource(jobId, { state: "DONE" })])
+      bq().get(/^\/bigquery\/v2\/projects\/mdp-prod\/jobs\/mdp_load_/).query(true).reply(200, jobResource(loadJobId(run.runId, fileOf("1111111111")), { state: "DONE" }))
+      const result = yield* loadThrough(bigquery(), makeGcsRawZone(storage(), "mdp-raw"), target, ledger())
+      assert.strictEqual(result.loaded, 1)
+      assert.deepStrictEqual(asked, [loadJobId(run.runId, fileOf("1111111111"))], "only the intact file is loaded")
+      const reasons = new Map(result.rejected.map((file) => [file.account, file]))
+      assert.match(reasons.get("2222222222")!.reason, /^its CRC32 is [0-9a-f]{8}, not the [0-9a-f]{8} its run recorded: it changed after it was written$/)
+      assert.strictEqual(reasons.get("3333333333")!.reason, "the file is missing")
+      assert.deepInclude(reasons.get("3333333333"), { source: "google_ads", windowStart: "2026-11-20", windowEnd: "2026-11-24", file: `gs://mdp-raw/${fileOf("3333333333")}` })
+      // The run is loaded as far as it can be: the next load neither asks again nor reports it again.
+      assert.deepStrictEqual(ledgerWritten(stored), [run.runId])
     }))
 
   it.live("a file whose load job failed is loaded under the next job id, and only once", () =>
@@ -296,14 +345,14 @@ describe("BigQuery raw tables and load jobs (real @google-cloud/bigquery, HTTP i
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}_2`).query(true).reply(200, jobResource(`${base}_2`, { state: "RUNNING" }))
       bq().get(`/bigquery/v2/projects/mdp-prod/jobs/${base}_2`).query(true).times(3).reply(200, jobResource(`${base}_2`, { state: "DONE" }))
       const first = yield* loadThrough(bigquery(), zone, target, ledger())
-      assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0 })
+      assert.deepStrictEqual(first, { loaded: 1, alreadyLoaded: 0, rejected: [] })
       assert.deepStrictEqual(firstAsked, [base, `${base}_2`])
 
       // Once more, without the ledger: both ids exist, the second succeeded, so nothing is loaded again.
       rawZoneHolds([manifest])
       const secondAsked = insertJobs(2, exists)
       const second = yield* loadThrough(bigquery(), zone, target, ledger())
-      assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1 })
+      assert.deepStrictEqual(second, { loaded: 0, alreadyLoaded: 1, rejected: [] })
       assert.deepStrictEqual(secondAsked, [base, `${base}_2`])
     }))
 

@@ -12,7 +12,7 @@ import type { RawZoneError } from "../core/errors.ts"
 import { describeCause } from "../core/redact.ts"
 import type { RawColumn } from "../core/source.ts"
 import { quarantineColumns, rawColumns, rawTableName } from "../core/platforms.ts"
-import type { RawZone } from "../raw-zone.ts"
+import { rawFileProblem, type RawZone, type RejectedFile } from "../raw-zone.ts"
 import { BigQueryClient } from "./clients.ts"
 
 /** A BigQuery call failed; the message is BigQuery's own first line. */
@@ -101,6 +101,8 @@ const jobFailure = (job: Job, jobId: string) =>
 export interface BigQueryLoadSummary {
   readonly loaded: number
   readonly alreadyLoaded: number
+  /** Missing or changed since their run wrote them: not loaded, the rest was. */
+  readonly rejected: ReadonlyArray<RejectedFile>
 }
 
 /** The runs whose files are all loaded into one dataset. */
@@ -117,7 +119,7 @@ export interface LoadLedger {
   readonly record: (runs: ReadonlySet<string>) => Effect.Effect<void, RawZoneError>
 }
 
-type RawFile = { readonly key: string; readonly table: string; readonly columns: ReadonlyArray<RawColumn> }
+type RawFile = { readonly key: string; readonly table: string; readonly columns: ReadonlyArray<RawColumn>; readonly crc32: string | undefined }
 
 const loadFile = (bigquery: BigQuery, rawZone: RawZone["Service"], target: BigQueryTarget, runId: string, file: RawFile) =>
   Effect.gen(function* () {
@@ -167,14 +169,30 @@ export const loadRawZoneIntoBigQuery = Effect.fn("Ingestion.loadRawZoneIntoBigQu
   const done = new Set(before)
   let loaded = 0
   let alreadyLoaded = 0
+  const rejected: Array<RejectedFile> = []
   const loadAll = Effect.gen(function* () {
     for (const manifest of manifests) {
       for (const outcome of manifest.accounts) {
         const files: ReadonlyArray<RawFile> = [
-          ...(outcome.file === undefined ? [] : [{ key: outcome.file, table: rawTableName(outcome.source), columns: rawColumns }]),
-          ...(outcome.quarantineFile === undefined ? [] : [{ key: outcome.quarantineFile, table: "quarantine", columns: quarantineColumns }])
+          ...(outcome.file === undefined ? [] : [{ key: outcome.file, table: rawTableName(outcome.source), columns: rawColumns, crc32: outcome.crc32 }]),
+          ...(outcome.quarantineFile === undefined ? [] : [{ key: outcome.quarantineFile, table: "quarantine", columns: quarantineColumns, crc32: undefined }])
         ]
         for (const file of files) {
+          // Checked first, as a local load checks: one missing or changed since its run wrote it
+          // is set aside (a run is loaded once, so it is reported once; `mdp verify` finds it later).
+          const problem = yield* rawFileProblem(rawZone, file.key, file.crc32)
+          if (problem !== undefined) {
+            rejected.push({
+              key: file.key,
+              file: rawZone.locate(file.key),
+              source: outcome.source,
+              account: outcome.account,
+              ...(outcome.windowStart === undefined ? {} : { windowStart: outcome.windowStart }),
+              ...(outcome.windowEnd === undefined ? {} : { windowEnd: outcome.windowEnd }),
+              reason: problem
+            })
+            continue
+          }
           if ((yield* loadFile(bigquery, rawZone, target, manifest.runId, file)) === "loaded") loaded++
           else alreadyLoaded++
         }
@@ -188,5 +206,5 @@ export const loadRawZoneIntoBigQuery = Effect.fn("Ingestion.loadRawZoneIntoBigQu
   const recorded = done.size === before.size ? Exit.void : yield* Effect.exit(ledger.record(done))
   yield* outcome
   yield* recorded
-  return { loaded, alreadyLoaded } satisfies BigQueryLoadSummary
+  return { loaded, alreadyLoaded, rejected } satisfies BigQueryLoadSummary
 })
