@@ -1,7 +1,7 @@
 import { BigQuery } from "@google-cloud/bigquery"
 import { v1 } from "@google-cloud/dataform"
 import { CRC32C, Storage } from "@google-cloud/storage"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import { createHash, generateKeyPairSync } from "node:crypto"

@@ -6,7 +6,7 @@
 //   MDP_UPDATE_GOLDENS=1 npx vitest run --project integration test/goldens.test.ts
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect } from "effect"
 import { assert, describe, it } from "vitest"
 import { compileProject } from "../runner/compile.ts"

@@ -1,5 +1,5 @@
 /** The local services a transform runs with: a DuckDB warehouse (a file, or `:memory:`) and the Node file system. */
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, FileSystem, Layer } from "effect"
 import { RawZone } from "../../ingestion/raw-zone.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
