@@ -189,6 +189,41 @@ const widenBareDecimals = (sql: string): string => {
     .join("")
 }
 
+const INTERVAL_UNITS = /^(YEAR|QUARTER|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)S?$/i
+
+/**
+ * `INTERVAL x DAY` with a column or a negated one (BigQuery's `INTERVAL int64_expression part`):
+ * DuckDB's grammar takes a literal there, or a parenthesised expression, so the operand is
+ * parenthesised. Literals and parenthesised operands are left as they are.
+ */
+const parenthesizeIntervalOperands = (sql: string): string => {
+  const tokens = tokenize(sql, "duckdb")
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    out.push(tokens[i]!.text)
+    if (tokens[i]!.kind !== "word" || tokens[i]!.text.toUpperCase() !== "INTERVAL") continue
+    // The operand: identifiers, dots and a leading minus, up to the unit.
+    let j = i + 1
+    const operand: Array<Token> = []
+    while (j < tokens.length && operand.length <= 8) {
+      const token = tokens[j]!
+      if (token.kind === "word" && INTERVAL_UNITS.test(token.text) && operand.some(isSignificant)) break
+      if (!(token.kind === "space" || token.kind === "word" || token.kind === "quoted" || token.text === "." || (token.text === "-" && !operand.some(isSignificant)))) {
+        operand.length = 0
+        break
+      }
+      operand.push(token)
+      j++
+    }
+    if (operand.some(isSignificant) && j < tokens.length && INTERVAL_UNITS.test(tokens[j]!.text)) {
+      const text = render(operand).trim()
+      out.push(` (${text}) `)
+      i = j - 1
+    }
+  }
+  return out.join("")
+}
+
 /** Statements of a text, split at top-level semicolons (strings and comments respected). */
 const splitStatements = (sql: string): ReadonlyArray<ReadonlyArray<Token>> => {
   const statements: Array<Array<Token>> = [[]]
@@ -420,5 +455,5 @@ const translateStatements = (sql: string, context: TranslationContext): Effect.E
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => widenBareDecimals(rewriteCalls(statement, "duckdb", afterTranslation)))
+    return result.sql.map((statement) => parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(statement, "duckdb", afterTranslation))))
   })

@@ -22,6 +22,10 @@ const cases: ReadonlyArray<readonly [string, string, Row]> = [
   ["DATE_TRUNC to ISOWEEK starts weeks on Monday", "SELECT DATE_TRUNC(DATE '2024-05-19', ISOWEEK) AS v", { v: "2024-05-13" }],
   ["DATE_ADD returns a DATE and clamps the month end", "SELECT DATE_ADD(DATE '2024-01-31', INTERVAL 1 MONTH) AS v", { v: "2024-02-29" }],
   ["DATE_SUB returns a DATE", "SELECT DATE_SUB(DATE '2024-03-01', INTERVAL 1 DAY) AS v", { v: "2024-02-29" }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions#date_add: INTERVAL int64_expression date_part
+  ["DATE_ADD by a column's number of days", "SELECT DATE_ADD(DATE '2024-02-27', INTERVAL n DAY) AS v FROM (SELECT 2 AS n)", { v: "2024-02-29" }],
+  ["DATE_SUB by a qualified, negated column", "SELECT DATE_SUB(DATE '2024-03-01', INTERVAL -t.n DAY) AS v FROM (SELECT 1 AS n) AS t", { v: "2024-03-02" }],
+  ["TIMESTAMP_ADD by an expression", "SELECT TIMESTAMP_ADD(TIMESTAMP '2024-01-01 00:00:00+00', INTERVAL n + 1 HOUR) AS v FROM (SELECT 2 AS n)", { v: "2024-01-01 03:00:00+00" }],
   ["DATE_DIFF counts day boundaries", "SELECT DATE_DIFF(DATE '2024-03-01', DATE '2024-02-01', DAY) AS v", { v: 29 }],
   ["EXTRACT(DAYOFWEEK) is 1 for Sunday", "SELECT EXTRACT(DAYOFWEEK FROM DATE '2024-05-19') AS v", { v: 1 }],
   ["EXTRACT(DAYOFWEEK) is 7 for Saturday", "SELECT EXTRACT(DAYOFWEEK FROM DATE '2024-05-18') AS v", { v: 7 }],
