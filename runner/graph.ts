@@ -63,7 +63,8 @@ const CompiledAssertion = Schema.Struct({
 
 const CompiledDeclaration = Schema.Struct({
   target: Target,
-  fileName: Schema.optionalKey(Schema.String)
+  fileName: Schema.optionalKey(Schema.String),
+  actionDescriptor: Schema.optionalKey(ActionDescriptor)
 })
 
 const CompiledTest = Schema.Struct({
@@ -141,6 +142,8 @@ export interface AssertionAction extends ActionBase {
 
 export interface DeclarationAction extends ActionBase {
   readonly kind: "declaration"
+  /** The columns its config documents (top-level names), for `mdp sources init`. */
+  readonly columns: ReadonlyArray<string>
 }
 
 export type Action = TableAction | OperationAction | AssertionAction | DeclarationAction
@@ -221,7 +224,11 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
     })
   }
   for (const declaration of compiled.declarations ?? []) {
-    actions.push({ ...base(declaration.target, declaration.fileName, [], [], false), kind: "declaration" })
+    actions.push({
+      ...base(declaration.target, declaration.fileName, [], [], false),
+      kind: "declaration",
+      columns: [...new Set((declaration.actionDescriptor?.columns ?? []).map((column) => column.path[0]).filter((name) => name !== undefined))]
+    })
   }
   const tests = (compiled.tests ?? []).map((test) => ({
     name: test.name,

@@ -8,12 +8,15 @@ import { DateTime, Effect, FileSystem } from "effect"
 import { compileProject, type CompileOptions } from "./compile.ts"
 import { executeGraph, type ActionResult } from "./execute.ts"
 import { selectActions, validateGraph, type Selection } from "./graph.ts"
+import { findSources, loadSources, type LoadedSource } from "./sources.ts"
 import { Warehouse } from "./warehouse.ts"
 
 export interface TransformOptions extends CompileOptions, Selection {
   readonly fullRefresh?: boolean
   readonly dryRun?: boolean
   readonly concurrency?: number
+  /** A folder of data for the project's declarations (runner/sources.ts), loaded before the run. */
+  readonly sourcesDir?: string
 }
 
 export interface RunSummary {
@@ -28,6 +31,8 @@ export interface RunSummary {
   readonly ok: boolean
   readonly counts: Readonly<Record<ActionResult["status"], number>>
   readonly results: ReadonlyArray<ActionResult>
+  /** The declarations given data from the sources folder (a dry run loads none). */
+  readonly sources?: ReadonlyArray<LoadedSource>
   /** Where the summary was written, when it was. */
   readonly summaryFile?: string
 }
@@ -41,6 +46,8 @@ export const transform = Effect.fn("Runner.transform")(function* (options: Trans
   const graph = yield* compileProject(options).pipe(Effect.flatMap(validateGraph))
   const selected = yield* selectActions(graph, options)
   const fs = yield* FileSystem.FileSystem
+  const sources =
+    options.sourcesDir === undefined || options.dryRun === true ? undefined : yield* findSources(graph, options.sourcesDir).pipe(Effect.flatMap(loadSources))
   const readSource = (fileName: string) =>
     fs.readFileString(path.resolve(options.projectDir, fileName)).pipe(Effect.orElseSucceed(() => undefined))
   const results = yield* executeGraph(graph, {
@@ -65,7 +72,8 @@ export const transform = Effect.fn("Runner.transform")(function* (options: Trans
     fullRefresh: options.fullRefresh ?? false,
     ok: counts.failed === 0 && counts.skipped === 0,
     counts,
-    results
+    results,
+    ...(sources === undefined ? {} : { sources })
   }
   return summary
 })

@@ -101,6 +101,8 @@ Options:
   --dry-run                 print the translated SQL, run nothing
   --concurrency N           actions run at once (default: half the cores; DuckDB parallelises each query)
   --json                    print the run summary as JSON instead of a table
+  --sources DIR             data for the project's declarations, loaded before the run: DIR/<schema>/<table>.csv,
+                            .jsonl or .sql (default: the project's test/sources, when it has one; see mdp sources)
   --target local|gcp        local runs on DuckDB (default, unless the settings say gcp); gcp runs on BigQuery: a Dataform workflow
                             invocation that mdp waits for, or the stock \`dataform run\` when the
                             settings say gcp.run_with: cli;
@@ -108,6 +110,16 @@ Options:
 ${projectHelp}
 
 A summary is written to data/runs/. The exit code is 1 when any action failed.`
+
+export const sourcesHelp = `Usage: mdp sources init [options]
+
+Writes a stub for each table the project declares but does not build, for local runs: a CSV with a
+header row of the columns its config documents, at <sources>/<schema>/<table>.csv. Existing files
+are kept. Fill them with rows; a .jsonl file (one JSON object per line) or a .sql file (one
+BigQuery SELECT, for exact types) may take a .csv's place. mdp transform creates each declared
+table from its file before every run.
+  --sources DIR             the folder (default: the project's test/sources)
+${projectHelp}`
 
 export const testHelp = `Usage: mdp test [options]
 

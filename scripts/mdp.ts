@@ -3,7 +3,7 @@
 import module from "node:module"
 import path from "node:path"
 import type { Effect, FileSystem } from "effect"
-import { compileHelp, ingestHelp, pipelineHelp, queryHelp, reportHelp, statusHelp, testHelp, transformHelp, verifyHelp } from "./help.ts"
+import { compileHelp, ingestHelp, pipelineHelp, queryHelp, reportHelp, sourcesHelp, statusHelp, testHelp, transformHelp, verifyHelp } from "./help.ts"
 
 type Command = (args: ReadonlyArray<string>) => Effect.Effect<number, unknown, FileSystem.FileSystem>
 
@@ -13,6 +13,7 @@ const commands: Readonly<Record<string, { readonly help: string; readonly load: 
   compile: { help: compileHelp, load: () => import("./commands/transform.ts").then((m) => m.compileCommand) },
   transform: { help: transformHelp, load: () => import("./commands/transform.ts").then((m) => m.transformCommand) },
   test: { help: testHelp, load: () => import("./commands/transform.ts").then((m) => m.testCommand) },
+  sources: { help: sourcesHelp, load: () => import("./commands/transform.ts").then((m) => m.sourcesCommand) },
   query: { help: queryHelp, load: () => import("./commands/query.ts").then((m) => m.queryCommand) },
   ingest: { help: ingestHelp, load: () => import("./commands/ingest.ts").then((m) => m.ingestCommand) },
   pipeline: { help: pipelineHelp, load: () => import("./commands/pipeline.ts").then((m) => m.pipelineCommand) },
@@ -31,6 +32,7 @@ Commands:
   transform   run the Dataform project on the local DuckDB warehouse
   test        run the model unit tests (Dataform tests and incremental-table tests)
   compile     compile the Dataform project and list its actions
+  sources     write stub files of local data for the project's declarations (sources init)
   query       run BigQuery SQL against the local warehouse
   report      write the HTML report (data/report/index.html)
   status      state of sources, runs and assertions

@@ -47,7 +47,7 @@ describe("mdp command line", () => {
   it("lists its commands, and every command has a help", async () => {
     const top = await run(["--help"])
     assert.strictEqual(top.code, 0)
-    const commands = ["pipeline", "ingest", "transform", "test", "compile", "query", "report", "status", "verify"]
+    const commands = ["pipeline", "ingest", "transform", "test", "compile", "sources", "query", "report", "status", "verify"]
     const helps = await Promise.all(commands.map((command) => run([command, "--help"])))
     commands.forEach((command, i) => {
       assert.include(top.stdout, `  ${command} `)

@@ -1,5 +1,5 @@
 /** `mdp compile`, `mdp transform` and `mdp test`: the local Dataform runner from the command line. */
-import { Effect, Layer } from "effect"
+import { Effect, FileSystem, Layer } from "effect"
 import { compileProject, type CompileOptions } from "../../runner/compile.ts"
 import type { ActionResult } from "../../runner/execute.ts"
 import { graphProblems } from "../../runner/graph.ts"
@@ -11,7 +11,8 @@ import { Warehouse } from "../../runner/warehouse.ts"
 import path from "node:path"
 import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from "../../app/settings.ts"
 import { UsageError, clockDate, defaults, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table, warehouseFlag } from "../cli-support.ts"
-import { compileHelp, transformHelp, testHelp } from "../help.ts"
+import { compileHelp, sourcesHelp, transformHelp, testHelp } from "../help.ts"
+import { writeSourceStubs } from "../../runner/sources.ts"
 import { transformOnGoogleCloud } from "../../app/google-cloud-transform.ts"
 import { resolveSettings } from "../../app/ingestion.ts"
 import { saveRunSummary } from "../../app/run-summaries.ts"
@@ -84,6 +85,9 @@ const statusMark: Readonly<Record<ActionResult["status"], string>> = {
 }
 
 export const printSummary = (summary: RunSummary): void => {
+  if (summary.sources !== undefined && summary.sources.length > 0) {
+    console.log(`\nSources: ${summary.sources.map((source) => `${source.table} (${source.rows} rows) from ${path.relative(process.cwd(), source.file)}`).join(", ")}`)
+  }
   console.log(
     "\n" +
       table(
@@ -136,6 +140,43 @@ const transformOnGcp = (
     }
   })
 
+/** --sources DIR, else the project's test/sources when it has one. */
+const sourcesFolder = (values: { readonly sources?: string | undefined; readonly "project-dir"?: string | undefined }) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    if (values.sources !== undefined) {
+      if (!(yield* fs.exists(values.sources).pipe(Effect.orElseSucceed(() => false)))) {
+        return yield* new UsageError({ reason: `--sources ${values.sources}: no such folder (mdp sources init writes one)` })
+      }
+      return { sourcesDir: path.resolve(values.sources) }
+    }
+    const conventional = path.join(values["project-dir"] ?? defaults.projectDir, "test", "sources")
+    return (yield* fs.exists(conventional).pipe(Effect.orElseSucceed(() => false))) ? { sourcesDir: conventional } : {}
+  })
+
+/** `mdp sources init`: a stub file per declaration, to fill with local rows. */
+export const sourcesCommand = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { values, positionals } = yield* parse(args, { ...projectOptions, sources: { type: "string" } }, true)
+    if (values.help === true) return yield* Effect.sync(() => (console.log(sourcesHelp), 0))
+    if (positionals[0] !== "init" || positionals.length !== 1) {
+      return yield* new UsageError({ reason: `mdp sources takes one subcommand, init${positionals.length === 0 ? "" : `, not "${positionals.join(" ")}"`}` })
+    }
+    const graph = yield* compileProject(yield* compileOptions(values, yield* projectSettings(values)))
+    const folder = path.resolve(values.sources ?? path.join(values["project-dir"] ?? defaults.projectDir, "test", "sources"))
+    const stubs = yield* writeSourceStubs(graph, folder)
+    if (stubs.length === 0) return yield* Effect.sync(() => (console.log("The project declares no tables: nothing to write."), 0))
+    console.log(
+      table(
+        ["declaration", "file", "columns"],
+        stubs.map((stub) => [stub.table, `${path.relative(process.cwd(), stub.file)}${stub.written ? "" : " (kept)"}`, stub.columns.length === 0 ? "(none documented: name them in the header)" : stub.columns.join(", ")])
+      )
+    )
+    const written = stubs.filter((stub) => stub.written).length
+    console.log(`\n${written} file(s) written under ${folder}. Fill them with rows (a .jsonl or a BigQuery .sql SELECT may replace a .csv); mdp transform loads them before each run.`)
+    return 0
+  })
+
 export const transformCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const { values } = yield* parse(args, {
@@ -150,7 +191,8 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
       "no-wait": { type: "boolean" },
       "dry-run": { type: "boolean" },
       concurrency: { type: "string" },
-      json: { type: "boolean" }
+      json: { type: "boolean" },
+      sources: { type: "string" }
     })
     if (values.help === true) return yield* Effect.sync(() => (console.log(transformHelp), 0))
     // Like ingest: --target, else the settings' target, else local.
@@ -172,6 +214,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
         fullRefresh: values["full-refresh"] === true,
         dryRun,
         ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 1) }),
+        ...(yield* sourcesFolder(values))
       }).pipe(
         Effect.flatMap((summary) => saveRunSummary(summary, warehouseFile)),
         Effect.provide(Warehouse.layerDuckDB(warehouseFile)),

@@ -1,0 +1,128 @@
+/**
+ * Local data for a project's declarations: what lets a Dataform project that reads tables it does
+ * not build run here. A declaration `schema.name` takes its rows from a file in the sources folder,
+ * `<sources>/<schema>/<name>.csv` (a header row; types inferred), `.jsonl` (one JSON object per
+ * line; types inferred) or `.sql` (one BigQuery SELECT, for rows with exact types). The table is
+ * created from the file before each run, so the declared data is exactly what the folder holds.
+ */
+import path from "node:path"
+import { Effect, FileSystem, Schema } from "effect"
+import type { DeclarationAction, ProjectGraph } from "./graph.ts"
+import { duckdbRelation, quoteIdentifier, targetLabel } from "./target.ts"
+import { translate, type TranslationError } from "./translate.ts"
+import { Warehouse, type WarehouseError } from "./warehouse.ts"
+
+export const SOURCE_EXTENSIONS = ["csv", "jsonl", "sql"] as const
+
+export interface SourceFile {
+  readonly declaration: DeclarationAction
+  readonly file: string
+  readonly format: (typeof SOURCE_EXTENSIONS)[number]
+}
+
+export interface LoadedSource {
+  readonly table: string
+  readonly file: string
+  readonly rows: number
+}
+
+const declarations = (graph: ProjectGraph): ReadonlyArray<DeclarationAction> =>
+  graph.actions.filter((action): action is DeclarationAction => action.kind === "declaration")
+
+/** Where a declaration's file would be, without its extension. */
+export const sourceBase = (folder: string, declaration: DeclarationAction): string =>
+  path.join(folder, declaration.target.schema ?? "main", declaration.target.name)
+
+/** The declarations that have a file in the folder (the first of .csv, .jsonl, .sql). */
+export const findSources = (graph: ProjectGraph, folder: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const found: Array<SourceFile> = []
+    for (const declaration of declarations(graph)) {
+      for (const format of SOURCE_EXTENSIONS) {
+        const file = `${sourceBase(folder, declaration)}.${format}`
+        if (yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false))) {
+          found.push({ declaration, file, format })
+          break
+        }
+      }
+    }
+    return found
+  })
+
+const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
+
+/** Creates each declared table from its file, replacing what was there. */
+export const loadSources = (sources: ReadonlyArray<SourceFile>) =>
+  Effect.forEach(sources, (source): Effect.Effect<LoadedSource, WarehouseError | TranslationError | SourceFileError, Warehouse | FileSystem.FileSystem> =>
+    Effect.gen(function* () {
+      const warehouse = yield* Warehouse
+      const relation = duckdbRelation(source.declaration.target)
+      const select =
+        source.format === "csv"
+          ? `SELECT * FROM read_csv(${sqlString(source.file)}, header = true, auto_detect = true)`
+          : source.format === "jsonl"
+            ? `SELECT * FROM read_json(${sqlString(source.file)}, format = 'newline_delimited', auto_detect = true)`
+            : yield* sqlSource(source)
+      yield* warehouse.run([
+        `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(source.declaration.target.schema ?? "main")}`,
+        `CREATE OR REPLACE TABLE ${relation} AS\n${select}`
+      ], { transaction: true })
+      const rows = yield* warehouse.query(`SELECT COUNT(*) AS n FROM ${relation}`)
+      return { table: targetLabel(source.declaration.target), file: source.file, rows: Number(rows[0]?.["n"] ?? 0) }
+    })
+  )
+
+/** A `.sql` source is BigQuery SQL, translated like a model's. */
+const sqlSource = (source: SourceFile) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(source.file).pipe(Effect.mapError((cause) => new SourceFileError({ file: source.file, reason: cause.message })))
+    const statements = yield* translate(text, { fileName: source.file })
+    if (statements.length !== 1) return yield* new SourceFileError({ file: source.file, reason: `expected one SELECT statement, found ${statements.length}` })
+    return statements[0]!
+  })
+
+
+/** A sources file that cannot be used as it is. */
+export class SourceFileError extends Schema.TaggedError<SourceFileError>()("SourceFileError", {
+  file: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `${this.file}: ${this.reason}`
+  }
+}
+
+export interface SourceStub {
+  readonly table: string
+  readonly file: string
+  /** Written now; false when a file was already there (it is kept). */
+  readonly written: boolean
+  readonly columns: ReadonlyArray<string>
+}
+
+/**
+ * `mdp sources init`: a CSV with a header row for each declaration that has no file yet, from the
+ * columns its config documents (a `.csv` with only `column_name` when it documents none). Existing
+ * files are never overwritten.
+ */
+export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const existing = new Set((yield* findSources(graph, folder)).map((source) => source.declaration.key))
+    const stubs: Array<SourceStub> = []
+    for (const declaration of declarations(graph)) {
+      const table = targetLabel(declaration.target)
+      if (existing.has(declaration.key)) {
+        stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, written: false, columns: declaration.columns })
+        continue
+      }
+      const file = `${sourceBase(folder, declaration)}.csv`
+      const columns = declaration.columns.length === 0 ? ["column_name"] : declaration.columns
+      yield* fs.makeDirectory(path.dirname(file), { recursive: true })
+      yield* fs.writeFileString(file, `${columns.join(",")}\n`)
+      stubs.push({ table, file, written: true, columns: declaration.columns })
+    }
+    return stubs
+  })

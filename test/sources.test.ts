@@ -1,0 +1,71 @@
+// A project that reads tables it does not build runs locally once its declarations have data:
+// files in its sources folder, created as tables before the run; `mdp sources init` writes the stubs.
+import { execFile } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import path from "node:path"
+import { promisify } from "node:util"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { afterAll } from "vitest"
+import { transform } from "../runner/transform.ts"
+import { Warehouse } from "../runner/warehouse.ts"
+import { makeTempProject } from "./support/dataform-project.ts"
+import { localWarehouse } from "./support/local-layers.ts"
+
+const project = makeTempProject({
+  "definitions/sources.js": `
+declare({ schema: "shop", name: "orders", columns: { order_id: "Order.", customer_id: "Who ordered.", amount: "Paid." } })
+declare({ schema: "shop", name: "customers", columns: { customer_id: "Id.", country: "Where." } })
+declare({ schema: "ref", name: "vat_rates" })`,
+  "definitions/revenue_by_country.sqlx": `
+config { type: "table", schema: "marts", description: "Revenue per country, with VAT." }
+select c.country, sum(o.amount) as revenue, sum(o.amount * (1 + v.rate)) as revenue_with_vat, count(*) as orders
+from \${ref("shop", "orders")} as o
+join \${ref("shop", "customers")} as c using (customer_id)
+join \${ref("ref", "vat_rates")} as v using (country)
+group by c.country`
+})
+afterAll(() => project.cleanup())
+
+const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
+
+describe("local data for declarations", () => {
+  it("mdp sources init writes a header-only CSV per declaration from its documented columns, and keeps existing files", async () => {
+    const run = () => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", project.dir], { cwd: project.dir })
+    const first = await run()
+    const folder = path.join(project.dir, "test", "sources")
+    assert.strictEqual(readFileSync(path.join(folder, "shop", "orders.csv"), "utf8"), "order_id,customer_id,amount\n")
+    assert.strictEqual(readFileSync(path.join(folder, "shop", "customers.csv"), "utf8"), "customer_id,country\n")
+    assert.strictEqual(readFileSync(path.join(folder, "ref", "vat_rates.csv"), "utf8"), "column_name\n", "no documented columns: a header to rename")
+    assert.include(first.stdout, "3 file(s) written")
+    project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
+    const second = await run()
+    assert.include(second.stdout, "0 file(s) written")
+    assert.include(readFileSync(path.join(folder, "shop", "orders.csv"), "utf8"), "1,10,20.5", "a filled file is kept")
+  }, 60_000)
+
+  it.effect("a CSV, a JSONL and a BigQuery SQL source become the declared tables; the run reads them", () =>
+    Effect.gen(function* () {
+      project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
+      project.remove("test/sources/shop/customers.csv")
+      project.write("test/sources/shop/customers.jsonl", '{"customer_id": 10, "country": "DE"}\n{"customer_id": 11, "country": "FR"}\n')
+      project.remove("test/sources/ref/vat_rates.csv")
+      project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate union all select 'FR', numeric '0.2'")
+      const summary = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
+      assert.sameDeepMembers(
+        summary.sources!.map(({ table, rows }) => ({ table, rows })),
+        [{ table: "shop.orders", rows: 3 }, { table: "shop.customers", rows: 2 }, { table: "ref.vat_rates", rows: 2 }]
+      )
+      const rows = yield* (yield* Warehouse).query("SELECT country, revenue, round(revenue_with_vat, 4) AS with_vat, orders FROM marts.revenue_by_country ORDER BY country")
+      assert.deepStrictEqual(rows, [
+        { country: "DE", revenue: 25, with_vat: 29.75, orders: 2 },
+        { country: "FR", revenue: 100, with_vat: 120, orders: 1 }
+      ])
+      // The folder is the data: a row removed from the file is gone at the next run.
+      project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n3,11,100\n")
+      assert.isTrue((yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })).ok)
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT country, orders FROM marts.revenue_by_country"), [{ country: "FR", orders: 1 }])
+      assert.isFalse(existsSync(path.join(project.dir, "test", "sources", "shop", "customers.csv")))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+})
