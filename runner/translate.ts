@@ -96,12 +96,31 @@ const splitDottedIdentifiers = (sql: string): string =>
 
 const castToDate = (call: Call): string => `CAST(${call.text} AS DATE)`
 
+const WEEK_PART = /^(WEEK|ISOWEEK|WEEK\s*\(\s*(SUNDAY|MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY)\s*\))$/i
+
+// Markers for calls polyglot would translate wrongly: unknown functions survive it unchanged and
+// are replaced after translation.
+const DATE_IN_ZONE = "MDP_DATE_IN_ZONE__"
+const FORMAT_TIMESTAMP_IN_ZONE = "MDP_FORMAT_TIMESTAMP_IN_ZONE__"
+
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   // BigQuery's DATE_* functions return DATE; DuckDB's date arithmetic returns TIMESTAMP.
   DATE_ADD: castToDate,
   DATE_SUB: castToDate,
   DATE_TRUNC: castToDate,
+  // Week boundaries crossed: the days between the two weeks' first days, over 7 (polyglot shifted
+  // Sunday weeks twice, and ISO weeks once).
+  DATE_DIFF: (call) => {
+    const [later, earlier, part] = call.args
+    if (later === undefined || earlier === undefined || part === undefined || !WEEK_PART.test(part)) return undefined
+    return `DIV(DATE_DIFF(CAST(DATE_TRUNC(${later}, ${part}) AS DATE), CAST(DATE_TRUNC(${earlier}, ${part}) AS DATE), DAY), 7)`
+  },
+  // BigQuery's CONCAT is NULL when any argument is; DuckDB's skips NULLs. `||` is NULL-strict in both.
+  CONCAT: (call) => (call.args.length >= 2 ? `(${call.args.map((arg) => `(${arg})`).join(" || ")})` : undefined),
+  // The date of a timestamp in a time zone; polyglot reads the zone as a format.
+  DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
+  FORMAT_TIMESTAMP: (call) => (call.args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${call.args.join(", ")})` : undefined),
   // JSON_VALUE returns an unquoted STRING; polyglot maps it to `->`, which returns JSON.
   JSON_VALUE: (call) => `JSON_EXTRACT_SCALAR(${call.args.join(", ")})`
 }
@@ -154,13 +173,54 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
       : undefined,
   // BigQuery FORMAT is printf-style; DuckDB FORMAT is fmt-style.
   FORMAT: (call) => `PRINTF(${call.args.join(", ")})`,
-  // BigQuery numbers days of the week 1 (Sunday) to 7; DuckDB 0 to 6.
-  EXTRACT: (call) => (/^DAYOFWEEK\s+FROM\b/i.test(call.args[0] ?? "") ? `(${call.text} + 1)` : undefined),
+  EXTRACT: (call) => {
+    const match = /^(\w+(?:\s*\(\s*\w+\s*\))?)\s+FROM\s+([\s\S]+)$/i.exec(call.args[0] ?? "")
+    if (match === null) return undefined
+    const part = match[1]!.replace(/\s+/g, "").toUpperCase()
+    const value = match[2]!
+    switch (part) {
+      // BigQuery numbers days of the week 1 (Sunday) to 7; DuckDB 0 to 6.
+      case "DAYOFWEEK":
+        return `(${call.text} + 1)`
+      // The date of a timestamp (in UTC, the session's zone).
+      case "DATE":
+        return `CAST(${value} AS DATE)`
+      case "ISOWEEK":
+        return `WEEKOFYEAR(${value})`
+      case "ISOYEAR":
+        return `ISOYEAR(${value})`
+      // BigQuery's WEEK counts Sunday weeks from 0 (days before the first Sunday); DuckDB's is ISO.
+      case "WEEK":
+      case "WEEK(SUNDAY)":
+        return `CAST(STRFTIME(${value}, '%U') AS BIGINT)`
+      case "WEEK(MONDAY)":
+        return `CAST(STRFTIME(${value}, '%W') AS BIGINT)`
+      default:
+        return undefined
+    }
+  },
+  // Division by zero is ±inf or NaN (IEEE 754), not an error or NULL.
+  IEEE_DIVIDE: (call) => {
+    const [x, y] = call.args
+    if (x === undefined || y === undefined) return undefined
+    return `(CASE WHEN CAST(${y} AS DOUBLE) = 0 THEN CASE WHEN CAST(${x} AS DOUBLE) > 0 THEN CAST('inf' AS DOUBLE) WHEN CAST(${x} AS DOUBLE) < 0 THEN CAST('-inf' AS DOUBLE) ELSE CAST('nan' AS DOUBLE) END ELSE CAST(${x} AS DOUBLE) / CAST(${y} AS DOUBLE) END)`
+  },
+  IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
+  IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
+  [DATE_IN_ZONE]: (call) => `CAST(TIMEZONE(${call.args[1]}, ${call.args[0]}) AS DATE)`,
+  [FORMAT_TIMESTAMP_IN_ZONE]: (call) => `STRFTIME(TIMEZONE(${call.args[2]}, ${call.args[1]}), ${call.args[0]})`,
   DATE_TRUNC: (call) => {
     const [part, value] = call.args
     if (part === undefined || value === undefined) return undefined
     // BigQuery weeks start on Sunday, DuckDB's (ISO) weeks on Monday.
     if (/^'WEEK'$/i.test(part)) return `(DATE_TRUNC('WEEK', ${value} + INTERVAL 1 DAY) - INTERVAL 1 DAY)`
+    // Weeks starting on another day: shifted onto DuckDB's Monday weeks and back.
+    const weekday = /^'WEEK\s*\(\s*(\w+)\s*\)'$/i.exec(part)?.[1]?.toUpperCase()
+    const isoDay = weekday === undefined ? -1 : ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"].indexOf(weekday) + 1
+    if (isoDay > 0) {
+      const shift = (8 - isoDay) % 7
+      return shift === 0 ? `DATE_TRUNC('WEEK', ${value})` : `(DATE_TRUNC('WEEK', ${value} + INTERVAL ${shift} DAY) - INTERVAL ${shift} DAY)`
+    }
     if (/^'ISOWEEK'$/i.test(part)) return `DATE_TRUNC('WEEK', ${value})`
     if (/^'ISOYEAR'$/i.test(part)) return `DATE_TRUNC('WEEK', MAKE_DATE(YEAROFWEEK(${value}), 1, 4))`
     return undefined

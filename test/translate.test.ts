@@ -23,6 +23,32 @@ const cases: ReadonlyArray<readonly [string, string, Row]> = [
   ["DATE_ADD returns a DATE and clamps the month end", "SELECT DATE_ADD(DATE '2024-01-31', INTERVAL 1 MONTH) AS v", { v: "2024-02-29" }],
   ["DATE_SUB returns a DATE", "SELECT DATE_SUB(DATE '2024-03-01', INTERVAL 1 DAY) AS v", { v: "2024-02-29" }],
   // https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions#date_add: INTERVAL int64_expression date_part
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions#date_diff: boundaries of the part crossed
+  ["DATE_DIFF in WEEK counts Sunday boundaries", "SELECT DATE_DIFF(DATE '2024-05-19', DATE '2024-05-18', WEEK) AS v, DATE_DIFF(DATE '2024-05-18', DATE '2024-05-12', WEEK) AS w", { v: 1, w: 0 }],
+  ["DATE_DIFF in ISOWEEK counts Monday boundaries", "SELECT DATE_DIFF(DATE '2024-05-20', DATE '2024-05-19', ISOWEEK) AS v, DATE_DIFF(DATE '2024-05-19', DATE '2024-05-13', ISOWEEK) AS w", { v: 1, w: 0 }],
+  ["DATE_DIFF in WEEK(WEDNESDAY)", "SELECT DATE_DIFF(DATE '2024-05-22', DATE '2024-05-21', WEEK(WEDNESDAY)) AS v, DATE_DIFF(DATE '2024-05-21', DATE '2024-05-15', WEEK(WEDNESDAY)) AS w", { v: 1, w: 0 }],
+  ["DATE_DIFF in WEEK is negative backwards", "SELECT DATE_DIFF(DATE '2024-05-04', DATE '2024-05-19', WEEK) AS v", { v: -3 }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions#date_trunc: WEEK(<WEEKDAY>)
+  ["DATE_TRUNC to WEEK(MONDAY)", "SELECT DATE_TRUNC(DATE '2024-05-17', WEEK(MONDAY)) AS v", { v: "2024-05-13" }],
+  ["DATE_TRUNC to WEEK(TUESDAY)", "SELECT DATE_TRUNC(DATE '2024-05-17', WEEK(TUESDAY)) AS v, DATE_TRUNC(DATE '2024-05-13', WEEK(TUESDAY)) AS w", { v: "2024-05-14", w: "2024-05-07" }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions#extract
+  ["EXTRACT(WEEK) counts Sunday weeks from 0 before the first Sunday", "SELECT EXTRACT(WEEK FROM DATE '2024-01-06') AS v, EXTRACT(WEEK FROM DATE '2024-01-07') AS w", { v: 0, w: 1 }],
+  ["EXTRACT(WEEK(MONDAY))", "SELECT EXTRACT(WEEK(MONDAY) FROM DATE '2024-01-07') AS v, EXTRACT(WEEK(MONDAY) FROM DATE '2024-01-08') AS w", { v: 1, w: 2 }],
+  ["EXTRACT(ISOWEEK) and ISOYEAR", "SELECT EXTRACT(ISOWEEK FROM DATE '2021-01-03') AS v, EXTRACT(ISOYEAR FROM DATE '2021-01-03') AS w", { v: 53, w: 2020 }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/timestamp_functions#extract
+  ["EXTRACT(DATE FROM timestamp) is in UTC", "SELECT EXTRACT(DATE FROM TIMESTAMP '2024-01-01 23:30:00-05') AS v", { v: "2024-01-02" }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/date_functions#date: DATE(timestamp_expression, time_zone_expression)
+  ["DATE of a timestamp in a time zone", "SELECT DATE(TIMESTAMP '2024-01-01 03:00:00+00', 'America/New_York') AS v", { v: "2023-12-31" }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/timestamp_functions#format_timestamp: time_zone argument
+  ["FORMAT_TIMESTAMP in a time zone", "SELECT FORMAT_TIMESTAMP('%Y-%m-%d %H:%M', TIMESTAMP '2024-01-01 03:00:00+00', 'America/New_York') AS v", { v: "2023-12-31 22:00" }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#concat: NULL if any input is NULL
+  ["CONCAT with a NULL argument is NULL", "SELECT CONCAT('a', NULL) AS v, CONCAT('a', 'b', 'c') AS w", { v: null, w: "abc" }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/mathematical_functions#ieee_divide
+  ["IEEE_DIVIDE by zero is infinite, 0/0 NaN", "SELECT IEEE_DIVIDE(1, 0) AS v, IEEE_DIVIDE(-1, 0) AS w, IS_NAN(IEEE_DIVIDE(0, 0)) AS n, IEEE_DIVIDE(6, 3) AS d", { v: "Infinity", w: "-Infinity", n: true, d: 2 }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/mathematical_functions#is_inf
+  ["IS_INF and IS_NAN", "SELECT IS_INF(IEEE_DIVIDE(1, 0)) AS v, IS_NAN(CAST('NaN' AS FLOAT64)) AS w, IS_INF(1.5) AS x", { v: true, w: true, x: false }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/timestamp_functions#timestamp: a literal's offset
+  ["A timestamp literal's offset is honoured", "SELECT TIMESTAMP '2024-01-01 10:00:00+02' AS v", { v: "2024-01-01 08:00:00+00" }],
   ["DATE_ADD by a column's number of days", "SELECT DATE_ADD(DATE '2024-02-27', INTERVAL n DAY) AS v FROM (SELECT 2 AS n)", { v: "2024-02-29" }],
   ["DATE_SUB by a qualified, negated column", "SELECT DATE_SUB(DATE '2024-03-01', INTERVAL -t.n DAY) AS v FROM (SELECT 1 AS n) AS t", { v: "2024-03-02" }],
   ["TIMESTAMP_ADD by an expression", "SELECT TIMESTAMP_ADD(TIMESTAMP '2024-01-01 00:00:00+00', INTERVAL n + 1 HOUR) AS v FROM (SELECT 2 AS n)", { v: "2024-01-01 03:00:00+00" }],
