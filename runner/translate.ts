@@ -6,7 +6,9 @@
  * script variables (DECLARE, and SET of a declared variable), which Dataform's documented
  * incremental checkpoint declares in pre_operations, and refuses their misuse as BigQuery would
  * (a DECLARE after another statement, or a SET before its DECLARE); not IF/LOOP/WHILE/EXECUTE
- * IMMEDIATE. Nor BIGNUMERIC, UNNEST … WITH OFFSET, or BigQuery ML/GIS/AEAD functions.
+ * IMMEDIATE. Nor BIGNUMERIC, UNNEST … WITH OFFSET, or BigQuery ML/GIS/AEAD functions. Where
+ * DuckDB would answer silently differently (CONCAT with a NULL, an array index out of range, week
+ * boundaries) the statement is rewritten to BigQuery's answer or BigQuery's error.
  */
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
@@ -101,6 +103,7 @@ const WEEK_PART = /^(WEEK|ISOWEEK|WEEK\s*\(\s*(SUNDAY|MONDAY|TUESDAY|WEDNESDAY|T
 // Markers for calls polyglot would translate wrongly: unknown functions survive it unchanged and
 // are replaced after translation.
 const DATE_IN_ZONE = "MDP_DATE_IN_ZONE__"
+const ARRAY_LENGTH_MARKER = "MDP_ARRAY_LENGTH__"
 const FORMAT_TIMESTAMP_IN_ZONE = "MDP_FORMAT_TIMESTAMP_IN_ZONE__"
 
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
@@ -151,6 +154,95 @@ const safePrefixed = (sql: string): string => {
     out.push(token.text)
   }
   return out.join("")
+}
+
+// Words that can stand before a parenthesised expression without calling it.
+const NOT_A_FUNCTION = new Set(["SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "ON", "WHEN", "THEN", "ELSE", "CASE", "AS", "BY", "IS", "LIKE", "BETWEEN", "RETURN", "HAVING", "QUALIFY", "UNNEST", "EXISTS", "ALL", "ANY", "DISTINCT", "USING", "JOIN", "WITH", "UNION", "EXCEPT", "INTERSECT", "SET", "VALUES", "INTO", "OVER", "PARTITION", "ORDER", "LIMIT", "OFFSET", "IF", "ELSEIF"])
+
+/** Where the expression that ends just before token `end` (exclusive) starts: an identifier chain, a call, a bracketed or parenthesised group. */
+const expressionStart = (tokens: ReadonlyArray<Token>, end: number): number | undefined => {
+  let i = end - 1
+  while (i >= 0 && !isSignificant(tokens[i]!)) i--
+  if (i < 0) return undefined
+  const last = tokens[i]!
+  if (last.kind === "punct" && (last.text === ")" || last.text === "]")) {
+    const opener = last.text === ")" ? "(" : "["
+    let depth = 0
+    for (let j = i; j >= 0; j--) {
+      const token = tokens[j]!
+      if (token.kind !== "punct") continue
+      if (token.text === last.text) depth++
+      if (token.text === opener && --depth === 0) {
+        // A call: the function's name (possibly dotted) before its parenthesis.
+        let k = j - 1
+        while (k >= 0 && !isSignificant(tokens[k]!)) k--
+        if (opener === "(" && k >= 0 && tokens[k]!.kind === "word" && !NOT_A_FUNCTION.has(tokens[k]!.text.toUpperCase())) return chainStart(tokens, k)
+        // An indexed expression: the array before its brackets.
+        if (opener === "[" && k >= 0 && (tokens[k]!.text === ")" || tokens[k]!.text === "]" || tokens[k]!.kind === "quoted" || (tokens[k]!.kind === "word" && !NOT_A_FUNCTION.has(tokens[k]!.text.toUpperCase())))) {
+          return expressionStart(tokens, k + 1)
+        }
+        return j
+      }
+    }
+    return undefined
+  }
+  if (last.kind === "word" || last.kind === "quoted") return chainStart(tokens, i)
+  return undefined
+}
+
+/** The first token of a dotted name ending at token `i`. */
+const chainStart = (tokens: ReadonlyArray<Token>, i: number): number => {
+  let start = i
+  for (;;) {
+    let dot = start - 1
+    while (dot >= 0 && !isSignificant(tokens[dot]!)) dot--
+    if (dot < 1 || tokens[dot]!.text !== ".") return start
+    let name = dot - 1
+    while (name >= 0 && !isSignificant(tokens[name]!)) name--
+    if (name < 0 || (tokens[name]!.kind !== "word" && tokens[name]!.kind !== "quoted")) return start
+    start = name
+  }
+}
+
+/**
+ * `array[OFFSET(i)]` and `array[ORDINAL(i)]` fail in BigQuery when `i` is out of range (the SAFE_
+ * forms return NULL); DuckDB returns NULL for both. The index is checked, and out of range raises
+ * BigQuery's error. A NULL array or index gives NULL, as in BigQuery.
+ */
+const checkedArrayIndexes = (sql: string): string => {
+  for (let guard = 0; guard < 1000; guard++) {
+    const tokens = tokenize(sql, "bigquery")
+    const at = tokens.findIndex((token, i) => {
+      if (token.text !== "[") return false
+      const next = tokens.slice(i + 1).filter(isSignificant)
+      return next[0]?.kind === "word" && /^(OFFSET|ORDINAL)$/i.test(next[0].text) && next[1]?.text === "("
+    })
+    if (at < 0) return sql
+    const start = expressionStart(tokens, at)
+    // The closing bracket of the index.
+    let depth = 0
+    let close = at
+    for (; close < tokens.length; close++) {
+      if (tokens[close]!.kind !== "punct") continue
+      if (tokens[close]!.text === "[") depth++
+      if (tokens[close]!.text === "]" && --depth === 0) break
+    }
+    if (start === undefined || close >= tokens.length) return sql
+    const inner = tokens.slice(at + 1, close)
+    const kindIndex = inner.findIndex(isSignificant)
+    const ordinal = inner[kindIndex]!.text.toUpperCase() === "ORDINAL"
+    const open = inner.findIndex((token, i) => i > kindIndex && token.text === "(")
+    const index = render(inner.slice(open + 1, inner.map((t) => t.text).lastIndexOf(")"))).trim()
+    const array = render(tokens.slice(start, at)).trim()
+    // polyglot leaves ARRAY_LENGTH's argument untranslated: a marker, replaced by LEN afterwards.
+    const length = `${ARRAY_LENGTH_MARKER}(${array})`
+    const inRange = ordinal ? `(${index}) >= 1 AND (${index}) <= ${length}` : `(${index}) >= 0 AND (${index}) < ${length}`
+    const checked =
+      `(CASE WHEN (${array}) IS NULL OR (${index}) IS NULL THEN NULL WHEN ${inRange} THEN ${array}[${ordinal ? "SAFE_ORDINAL" : "SAFE_OFFSET"}(${index})] ` +
+      `ELSE ERROR(CONCAT('Array index ', CAST((${index}) AS STRING), ' is out of bounds')) END)`
+    sql = render(tokens.slice(0, start)) + checked + render(tokens.slice(close + 1))
+  }
+  return sql
 }
 
 const isStringLiteral = (text: string): boolean => /^'.*'$/s.test(text)
@@ -207,6 +299,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   },
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
+  [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
   [DATE_IN_ZONE]: (call) => `CAST(TIMEZONE(${call.args[1]}, ${call.args[0]}) AS DATE)`,
   [FORMAT_TIMESTAMP_IN_ZONE]: (call) => `STRFTIME(TIMEZONE(${call.args[2]}, ${call.args[1]}), ${call.args[0]})`,
   DATE_TRUNC: (call) => {
@@ -498,7 +591,7 @@ const translateStatements = (sql: string, context: TranslationContext): Effect.E
   Effect.gen(function* () {
     const unsupported = findUnsupported(significantTokens(sql, "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(safePrefixed(splitDottedIdentifiers(sql)), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(checkedArrayIndexes(safePrefixed(splitDottedIdentifiers(sql))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({

@@ -66,6 +66,11 @@ const cases: ReadonlyArray<readonly [string, string, Row]> = [
   ["* REPLACE replaces columns", "SELECT * REPLACE (3 AS a) FROM (SELECT 1 AS a, 2 AS b)", { a: 3, b: 2 }],
   ["STRUCT fields", "SELECT s.b AS v FROM (SELECT STRUCT(1 AS a, 'x' AS b) AS s)", { v: "x" }],
   ["STRUCT values come back as JSON objects", "SELECT STRUCT(1 AS a, 'x' AS b) AS s", { s: { a: 1, b: "x" } }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/operators#array_subscript_operator: OFFSET/ORDINAL out of range is an error, SAFE_ forms NULL
+  ["SAFE_OFFSET and SAFE_ORDINAL out of range are NULL", "SELECT [1, 2, 3][SAFE_OFFSET(5)] AS v, [1, 2, 3][SAFE_ORDINAL(0)] AS w", { v: null, w: null }],
+  ["OFFSET of a column's array, by an expression", "SELECT a[OFFSET(i + 1)] AS v, t.a[ORDINAL(i + 1)] AS w FROM (SELECT [10, 20, 30] AS a, 1 AS i) AS t", { v: 30, w: 20 }],
+  ["OFFSET of a NULL array is NULL", "SELECT a[OFFSET(0)] AS v FROM (SELECT CAST(NULL AS ARRAY<INT64>) AS a)", { v: null }],
+  ["OFFSET of a function's array, twice", "SELECT SPLIT('a,b;c,d', ';')[OFFSET(1)] AS v, [[1, 2], [3, 4]][OFFSET(1)][OFFSET(0)] AS w", { v: "c,d", w: 3 }],
   ["ARRAY literals and OFFSET are zero-based", "SELECT [10, 20, 30][OFFSET(1)] AS v, [10, 20, 30][ORDINAL(1)] AS w", { v: 20, w: 10 }],
   ["UNNEST", "SELECT SUM(x) AS v FROM UNNEST([1, 2, 3]) AS x", { v: 6 }],
   ["ARRAY_AGG with LIMIT", "SELECT ARRAY_AGG(x ORDER BY x DESC LIMIT 2) AS v FROM UNNEST([1, 3, 2]) AS x", { v: [3, 2] }],
@@ -124,6 +129,18 @@ describe("BigQuery to DuckDB conformance", () => {
           const statements = yield* translate(sql, { fileName: "conformance.sqlx" })
           const rows = yield* warehouse.query(statements.join(";\n"))
           assert.deepStrictEqual(rows, [expected], `translated to: ${statements.join(";\n")}`)
+        }))
+    }
+  })
+
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/operators#array_subscript_operator
+  it.layer(ConformanceWarehouse)("an OFFSET or ORDINAL out of range fails the query, as in BigQuery", (it) => {
+    for (const sql of ["SELECT [1, 2, 3][OFFSET(3)] AS v", "SELECT [1, 2, 3][ORDINAL(0)] AS v", "SELECT a[OFFSET(-1)] AS v FROM (SELECT [1] AS a)"]) {
+      it.effect(sql, () =>
+        Effect.gen(function* () {
+          const statements = yield* translate(sql, { fileName: "conformance.sqlx" })
+          const error = yield* Effect.flip((yield* Warehouse).query(statements.join(";\n")))
+          assert.match(error.reason, /Array index -?\d+ is out of bounds/)
         }))
     }
   })
