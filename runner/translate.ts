@@ -6,7 +6,7 @@
  * script variables (DECLARE, and SET of a declared variable), which Dataform's documented
  * incremental checkpoint declares in pre_operations, and refuses their misuse as BigQuery would
  * (a DECLARE after another statement, or a SET before its DECLARE); not IF/LOOP/WHILE/EXECUTE
- * IMMEDIATE. Nor BIGNUMERIC, UNNEST … WITH OFFSET, or BigQuery ML/GIS/AEAD functions. Where
+ * IMMEDIATE. Nor BIGNUMERIC, or BigQuery ML/GIS/AEAD functions. Where
  * DuckDB would answer silently differently (CONCAT with a NULL, an array index out of range, week
  * boundaries) the statement is rewritten to BigQuery's answer or BigQuery's error.
  */
@@ -68,8 +68,9 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (statementStart && (word === "IF" || word === "LOOP" || word === "WHILE" || word === "EXECUTE")) {
       return { construct: `BigQuery scripting (${word})`, reason: "scripts are not supported; write plain statements" }
     }
+    // Left as it was by unnestWithOffset: a form it does not rewrite.
     if (word === "WITH" && next === "OFFSET") {
-      return { construct: "UNNEST … WITH OFFSET", reason: "use GENERATE_ARRAY(0, ARRAY_LENGTH(a) - 1) and index the array instead" }
+      return { construct: "UNNEST … WITH OFFSET", reason: "give the element an alias (UNNEST(a) AS x WITH OFFSET AS o)" }
     }
     if (word === "INSERT" && next === "ROW") {
       return { construct: "MERGE … INSERT ROW", reason: "list the inserted columns explicitly" }
@@ -245,6 +246,59 @@ const checkedArrayIndexes = (sql: string): string => {
   return sql
 }
 
+const UNNEST_VALUE = "MDP_UNNEST_VALUE__"
+const UNNEST_OFFSET = "MDP_UNNEST_OFFSET__"
+
+/**
+ * `UNNEST(a) AS x WITH OFFSET AS o` (the offset alias defaults to `offset`): a subquery of the
+ * elements and their zero-based positions, which DuckDB joins laterally, as BigQuery does. Markers
+ * carry the array through polyglot. After `LEFT JOIN` it is joined `ON TRUE`, keeping the rows
+ * whose array is empty, as BigQuery does.
+ */
+const unnestWithOffset = (sql: string): string => {
+  for (let guard = 0, n = 1; guard < 200; guard++, n++) {
+    const tokens = tokenize(sql, "bigquery")
+    const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+    const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+    let found: { readonly from: number; readonly to: number; readonly array: string; readonly value: string; readonly offset: string; readonly left: boolean } | undefined
+    for (let k = 0; k < significant.length && found === undefined; k++) {
+      if (word(k) !== "UNNEST" || significant[k + 1]?.token.text !== "(") continue
+      let depth = 0
+      let close = k + 1
+      for (; close < significant.length; close++) {
+        const text = significant[close]!.token.text
+        if (text === "(") depth++
+        if (text === ")" && --depth === 0) break
+      }
+      let m = close + 1
+      if (word(m) === "AS") m++
+      const value = significant[m]?.token
+      if (value === undefined || (value.kind !== "word" && value.kind !== "quoted") || word(m) === "WITH") continue
+      if (word(m + 1) !== "WITH" || word(m + 2) !== "OFFSET") continue
+      let end = m + 2
+      let offset = "`offset`"
+      if (word(end + 1) === "AS") end++
+      const alias = significant[end + 1]?.token
+      if (alias !== undefined && (alias.kind === "quoted" || (alias.kind === "word" && !NOT_A_FUNCTION.has(alias.text.toUpperCase()) && !/^(LEFT|RIGHT|INNER|CROSS|FULL|GROUP|WINDOW)$/i.test(alias.text)))) {
+        end++
+        offset = alias.text
+      }
+      found = {
+        from: significant[k]!.index,
+        to: significant[end]!.index,
+        array: render(tokens.slice(significant[k + 1]!.index + 1, significant[close]!.index)).trim(),
+        value: value.text,
+        offset,
+        left: word(k - 1) === "JOIN" && (word(k - 2) === "LEFT" || (word(k - 2) === "OUTER" && word(k - 3) === "LEFT"))
+      }
+    }
+    if (found === undefined) return sql
+    const subquery = `(SELECT ${UNNEST_VALUE}(${found.array}) AS ${found.value}, ${UNNEST_OFFSET}(${found.array}) AS ${found.offset}) AS mdp_unnest_${n}${found.left ? " ON TRUE" : ""}`
+    sql = render(tokens.slice(0, found.from)) + subquery + render(tokens.slice(found.to + 1))
+  }
+  return sql
+}
+
 const isStringLiteral = (text: string): boolean => /^'.*'$/s.test(text)
 const hasCaptureGroup = (pattern: string): boolean => /(^|[^\\])\((?!\?)/.test(pattern)
 
@@ -300,6 +354,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
+  [UNNEST_VALUE]: (call) => `UNNEST(${call.args[0]})`,
+  [UNNEST_OFFSET]: (call) => `(GENERATE_SUBSCRIPTS(${call.args[0]}, 1) - 1)`,
   [DATE_IN_ZONE]: (call) => `CAST(TIMEZONE(${call.args[1]}, ${call.args[0]}) AS DATE)`,
   [FORMAT_TIMESTAMP_IN_ZONE]: (call) => `STRFTIME(TIMEZONE(${call.args[2]}, ${call.args[1]}), ${call.args[0]})`,
   DATE_TRUNC: (call) => {
@@ -589,9 +645,9 @@ const loadPolyglot = Effect.promise(async () => (polyglot ??= await import("@pol
 /** Plain statements (no script variables) through polyglot and the repairs around it. */
 const translateStatements = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
-    const unsupported = findUnsupported(significantTokens(sql, "bigquery"))
+    const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(checkedArrayIndexes(safePrefixed(splitDottedIdentifiers(sql))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(unnestWithOffset(checkedArrayIndexes(safePrefixed(splitDottedIdentifiers(sql)))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({

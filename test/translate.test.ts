@@ -73,6 +73,11 @@ const cases: ReadonlyArray<readonly [string, string, Row]> = [
   ["OFFSET of a function's array, twice", "SELECT SPLIT('a,b;c,d', ';')[OFFSET(1)] AS v, [[1, 2], [3, 4]][OFFSET(1)][OFFSET(0)] AS w", { v: "c,d", w: 3 }],
   ["ARRAY literals and OFFSET are zero-based", "SELECT [10, 20, 30][OFFSET(1)] AS v, [10, 20, 30][ORDINAL(1)] AS w", { v: 20, w: 10 }],
   ["UNNEST", "SELECT SUM(x) AS v FROM UNNEST([1, 2, 3]) AS x", { v: 6 }],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#unnest_operator: WITH OFFSET, zero-based
+  ["UNNEST WITH OFFSET", "SELECT STRING_AGG(CONCAT(x, ':', CAST(o AS STRING)), ',' ORDER BY o) AS v FROM UNNEST(['a', 'b', 'c']) AS x WITH OFFSET AS o", { v: "a:0,b:1,c:2" }],
+  ["UNNEST WITH OFFSET of each row's array, joined laterally", "SELECT STRING_AGG(CONCAT(CAST(t.id AS STRING), x, CAST(pos AS STRING)), ',' ORDER BY t.id, pos) AS v FROM (SELECT 1 AS id, ['a', 'b'] AS arr UNION ALL SELECT 2, ['c']) AS t, UNNEST(t.arr) x WITH OFFSET pos", { v: "1a0,1b1,2c0" }],
+  ["UNNEST WITH OFFSET without an offset alias names it offset", "SELECT MAX(`offset`) AS v FROM UNNEST([7, 8, 9]) AS x WITH OFFSET", { v: 2 }],
+  ["LEFT JOIN UNNEST WITH OFFSET keeps rows with empty arrays", "SELECT COUNT(*) AS v, COUNTIF(o IS NULL) AS w FROM (SELECT 1 AS id, [5, 6] AS arr UNION ALL SELECT 2, CAST([] AS ARRAY<INT64>)) AS t LEFT JOIN UNNEST(t.arr) AS x WITH OFFSET AS o", { v: 3, w: 1 }],
   ["ARRAY_AGG with LIMIT", "SELECT ARRAY_AGG(x ORDER BY x DESC LIMIT 2) AS v FROM UNNEST([1, 3, 2]) AS x", { v: [3, 2] }],
   ["QUALIFY", "SELECT a FROM (SELECT 1 AS a, 1 AS b UNION ALL SELECT 2, 2) WHERE TRUE QUALIFY ROW_NUMBER() OVER (ORDER BY b DESC) = 1", { a: 2 }],
   ["COUNTIF", "SELECT COUNTIF(x > 1) AS v FROM UNNEST([1, 2, 3]) AS x", { v: 2 }],
@@ -108,7 +113,7 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SET threads = 1", "BigQuery scripting (SET)"],
   ["SET a = 1; DECLARE a INT64", "BigQuery scripting (SET)"],
   ["SET (a, b) = (1, 2)", "BigQuery scripting (SET)"],
-  ["SELECT x FROM UNNEST([1]) AS x WITH OFFSET AS o", "UNNEST … WITH OFFSET"],
+  ["SELECT * FROM UNNEST([1]) WITH OFFSET AS o", "UNNEST … WITH OFFSET"],
   ["SELECT ST_GEOGPOINT(1, 2) AS g", "ST_GEOGPOINT()"],
   ["SELECT * FROM ML.PREDICT(MODEL `d.m`, TABLE `d.t`)", "ML.*"]
 ]
