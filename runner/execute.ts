@@ -28,6 +28,8 @@ export interface ActionResult {
   /** For incremental tables: whether the run rebuilt or merged. */
   readonly mode?: "full" | "incremental"
   readonly error?: string
+  /** What ran but deserves a look (a merge that left out columns its query added). */
+  readonly warnings?: ReadonlyArray<string>
   /** Where in the action's own file the error is, when it could be placed. */
   readonly location?: { readonly line: number; readonly column: number }
   /** A few violating rows of a failed assertion. */
@@ -85,6 +87,7 @@ interface Outcome {
   readonly statements: ReadonlyArray<string>
   readonly rows?: number
   readonly mode?: "full" | "incremental"
+  readonly warnings?: ReadonlyArray<string>
 }
 
 // DuckDB's concurrency is optimistic: two transactions touching the same catalog entry conflict,
@@ -143,13 +146,28 @@ export const runCatalogue = Effect.gen(function* () {
 })
 
 /**
- * Whether a merge failed because the existing table lacks columns the model now has (it was built
- * by an older version): only then is a full refresh the fix. A missing column in the model's own
- * query fails in the statement that builds the new rows, and a rebuild would fail the same way.
+ * Whether a merge failed because the table and its model no longer agree (it was built by an older
+ * version): the table has a column the query no longer makes, or lacks one the merge writes. Only
+ * then is a full refresh the fix; a missing column in the model's own query fails the same way
+ * when rebuilt.
  */
-const lacksNewColumns = (error: WarehouseError, relation: string): boolean =>
-  /does not have a column (named|with name)/i.test(error.reason) ||
-  (/Referenced column .* not found/i.test(error.reason) && (error.sql.startsWith(`DELETE FROM ${relation} `) || error.sql.startsWith("SELECT error(")))
+const tableOlderThanModel = (error: WarehouseError, relation: string, tableColumns: ReadonlyArray<string>): boolean => {
+  if (/does not have a column (named|with name)/i.test(error.reason)) return true
+  const missing = /Referenced column "?([^"\s]+)"? not found/i.exec(error.reason)?.[1]?.toLowerCase()
+  if (missing === undefined) return false
+  const merging = error.sql.startsWith(`DELETE FROM ${relation} `) || error.sql.startsWith("SELECT error(") || error.sql.startsWith(`INSERT INTO ${relation} BY NAME`)
+  return merging && tableColumns.some((column) => column.toLowerCase() === missing)
+}
+
+/** The query's columns a merge left out (best effort: a query that cannot be described gives none). */
+const columnsLeftOut = (check: NonNullable<ActionPlan["schemaCheck"]>) =>
+  Effect.gen(function* () {
+    if (check.describe === undefined) return []
+    const described = yield* Effect.result((yield* Warehouse).query(check.describe))
+    if (described._tag === "Failure") return []
+    const known = new Set(check.tableColumns.map((column) => column.toLowerCase()))
+    return described.success.map((row) => String(row["column_name"])).filter((column) => !known.has(column.toLowerCase()))
+  })
 
 /** Runs an action's plan: its statements, then its check. */
 const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => RelationType | undefined) =>
@@ -170,7 +188,7 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
     }
     yield* runWithConflictRetry(plan.statements).pipe(
       Effect.mapError((error) =>
-        plan.mode === "incremental" && lacksNewColumns(error, relation)
+        plan.mode === "incremental" && tableOlderThanModel(error, relation, plan.schemaCheck?.tableColumns ?? [])
           ? new WarehouseError({
               reason: `${error.reason}\nThe table ${targetLabel(action.target)} was built by an older version of its model; rebuild it once: mdp transform --actions ${action.target.name} --full-refresh --include-dependents`,
               sql: error.sql
@@ -178,7 +196,19 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
           : error
       )
     )
-    const outcome: Outcome = { statements: plan.statements, ...(plan.mode === undefined ? {} : { mode: plan.mode }) }
+    const leftOut = plan.schemaCheck === undefined ? [] : yield* columnsLeftOut(plan.schemaCheck)
+    const outcome: Outcome = {
+      statements: plan.statements,
+      ...(plan.mode === undefined ? {} : { mode: plan.mode }),
+      ...(leftOut.length === 0
+        ? {}
+        : {
+            warnings: [
+              `the query has column(s) ${leftOut.join(", ")} that ${targetLabel(action.target)} lacks; the merge left them out, as Dataform does. ` +
+                `Rebuild the table once to add them: mdp transform --actions ${action.target.name} --full-refresh --include-dependents`
+            ]
+          })
+    }
     switch (plan.check) {
       case "count_rows":
         return { ...outcome, rows: yield* countRows(relation) }
@@ -280,7 +310,8 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
               durationMs,
               statements: value.statements,
               ...(value.rows === undefined ? {} : { rows: value.rows }),
-              ...(value.mode === undefined ? {} : { mode: value.mode })
+              ...(value.mode === undefined ? {} : { mode: value.mode }),
+              ...(value.warnings === undefined ? {} : { warnings: value.warnings })
             })
           }
           const failure = outcome.failure

@@ -42,6 +42,12 @@ export interface ActionPlan {
   readonly mode?: "full" | "incremental"
   readonly statements: ReadonlyArray<string>
   readonly check: PlanCheck
+  /**
+   * A merge into a table with known columns: those columns, and a statement describing the new
+   * rows' columns (when the query reads no script variable), so that the executor can name the
+   * query's columns the table lacks, which the merge leaves out as Dataform's does.
+   */
+  readonly schemaCheck?: { readonly tableColumns: ReadonlyArray<string>; readonly describe: string | undefined }
 }
 
 export interface PlanOptions {
@@ -99,8 +105,9 @@ const scriptOf = (action: TableAction, existing: RelationType | undefined, fullR
  */
 export const columnsNeeded = (action: Action, catalogue: Catalogue, options: PlanOptions): ReadonlyArray<Target> => {
   if (action.kind !== "table" && action.kind !== "view" && action.kind !== "incremental") return []
-  const { script } = scriptOf(action, catalogue.relationType(action.target.schema ?? "main", action.target.name), options.fullRefresh)
-  return declaredVariables(script.preOps).length === 0 ? [] : action.dependencies
+  const { incremental, script } = scriptOf(action, catalogue.relationType(action.target.schema ?? "main", action.target.name), options.fullRefresh)
+  // A merge writes the table's own columns.
+  return [...(incremental ? [action.target] : []), ...(declaredVariables(script.preOps).length === 0 ? [] : action.dependencies)]
 }
 
 /**
@@ -144,7 +151,12 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     if (action.kind === "view") return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps])
     if (variables.length > 0) yield* checkVariablesNotShadowed(action, variables, catalogue)
     if (!incremental) return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps])
-    if (action.uniqueKey.length === 0) return plan("incremental", [...preOps, `INSERT INTO ${relation} BY NAME\n${query}`, ...postOps])
+    // As Dataform's incremental insert (onSchemaChange IGNORE, the default): the table's own
+    // columns are written, a column the query adds is left out, one it lacks fails the run.
+    const tableColumns = catalogue.columns(action.target.schema ?? "main", action.target.name)
+    const written = tableColumns === undefined ? "*" : tableColumns.map(quoteIdentifier).join(", ")
+    const schemaCheck = tableColumns === undefined ? {} : { schemaCheck: { tableColumns, describe: variables.length > 0 ? undefined : `DESCRIBE ${query}` } }
+    if (action.uniqueKey.length === 0) return { ...plan("incremental", [...preOps, `INSERT INTO ${relation} BY NAME\nSELECT ${written} FROM (\n${query}\n)`, ...postOps]), ...schemaCheck }
     // MERGE on uniqueKey: new rows replace the rows they match, the others are appended. As on
     // BigQuery, only target rows passing updatePartitionFilter can match: a filter that leaves out a
     // changed row's partition adds a duplicate here too, for the key assertion to catch.
@@ -155,7 +167,7 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     const staging = quoteIdentifier(`mdp_incremental_${action.target.name}`)
     const keys = action.uniqueKey.map(quoteIdentifier).join(", ")
     const label = `${targetLabel(action.target)} (${action.fileName})`
-    return plan("incremental", [
+    return { ...plan("incremental", [
       ...preOps,
       `CREATE OR REPLACE TEMP TABLE ${staging} AS\n${query}`,
       // BigQuery's MERGE never matches a NULL key, so such rows would be added again on every run:
@@ -164,10 +176,10 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
       // As BigQuery's MERGE: an existing row may match at most one new row.
       `SELECT error(${sqlString(`MERGE into ${label}: UPDATE/MERGE must match at most one source row for each target row; `)} || count(*) || ${sqlString(` existing key(s) match several new rows`)}) FROM (SELECT ${keys} FROM ${staging} GROUP BY ${keys} HAVING count(*) > 1) AS repeated JOIN ${relation} AS existing USING (${keys}) HAVING count(*) > 0`,
       `DELETE FROM ${relation} WHERE (${keys}) IN (SELECT ${keys} FROM ${staging})${partitionFilter}`,
-      `INSERT INTO ${relation} BY NAME SELECT * FROM ${staging}`,
+      `INSERT INTO ${relation} BY NAME SELECT ${written} FROM ${staging}`,
       `DROP TABLE ${staging}`,
       ...postOps
-    ])
+    ]), ...schemaCheck }
   })
 
 const planOperation = (action: OperationAction) =>

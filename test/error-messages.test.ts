@@ -45,7 +45,7 @@ const failedResult = (results: ReadonlyArray<ActionResult>): ActionResult => {
 }
 
 describe("a model's SQL error", () => {
-  it.effect("names the .sqlx line; a table older than its model gets the --full-refresh hint, which fixes it", () =>
+  it.effect("names the .sqlx line; a table older than its model is merged as Dataform merges it, with a warning whose --full-refresh fixes it", () =>
     Effect.gen(function* () {
       const run = (options: { readonly fullRefresh?: boolean; readonly includeDependents?: boolean; readonly actions?: ReadonlyArray<string> } = {}) =>
         transform({ projectDir: project.dir, concurrency: 1, ...options })
@@ -61,15 +61,31 @@ describe("a model's SQL error", () => {
       assert.deepStrictEqual(typo.location, { line: 13, column: 7 })
       assert.include(failedResult((yield* run({ fullRefresh: true })).results).error!, "impresions", "a rebuild would not have fixed it")
 
-      // A column added to the model: the existing table lacks it, and the hint's command fixes that.
+      // A column added to the model: as Dataform's merge does (onSchemaChange IGNORE), the run writes
+      // the table's own columns and leaves the new one out, with a warning whose command adds it.
       project.write("definitions/daily.sqlx", dailyModel("sum(clicks) as clicks,\n  sum(impressions) as impressions"))
-      const older = failedResult((yield* run()).results)
-      const hint = /rebuild it once: mdp transform --actions (\S+) --full-refresh --include-dependents/.exec(older.error!)
-      assert.isNotNull(hint, older.error)
+      const merged = yield* run()
+      assert.isTrue(merged.ok)
+      const daily = merged.results.find((result) => result.action === "marts.daily")!
+      assert.strictEqual(daily.mode, "incremental")
+      assert.notInclude(yield* (yield* Warehouse).columns("marts", "daily"), "impressions", "left out, as on BigQuery")
+      const warning = (daily.warnings ?? []).join("\n")
+      assert.include(warning, "the query has column(s) impressions that marts.daily lacks; the merge left them out, as Dataform does")
+      const hint = /mdp transform --actions (\S+) --full-refresh --include-dependents/.exec(warning)
+      assert.isNotNull(hint, warning)
       assert.isTrue((yield* run({ actions: [hint![1]!], fullRefresh: true, includeDependents: true })).ok)
-      const columns = yield* (yield* Warehouse).columns("marts", "daily")
-      assert.include(columns, "impressions")
-      assert.isTrue((yield* run()).ok, "and later runs merge again")
+      assert.include(yield* (yield* Warehouse).columns("marts", "daily"), "impressions")
+      const later = yield* run()
+      assert.isTrue(later.ok, "and later runs merge again")
+      assert.isUndefined(later.results.find((result) => result.action === "marts.daily")!.warnings, "with nothing left out")
+
+      // A column the model no longer has fails the merge, as on BigQuery; a rebuild is then the fix.
+      project.write("definitions/daily.sqlx", dailyModel("sum(clicks) as clicks"))
+      const dropped = failedResult((yield* run()).results)
+      assert.include(dropped.error!, 'Referenced column "impressions" not found')
+      const rebuild = /rebuild it once: mdp transform --actions (\S+) --full-refresh --include-dependents/.exec(dropped.error!)
+      assert.isNotNull(rebuild, dropped.error)
+      assert.isTrue((yield* run({ actions: [rebuild![1]!], fullRefresh: true, includeDependents: true })).ok)
     }).pipe(Effect.provide(localWarehouse(path.join(project.dir, "warehouse.duckdb")))))
 
   it.effect("a missing comma is shown at the line where the parser stopped, with the line before it", () =>

@@ -208,25 +208,21 @@ describe("runner failure paths", () => {
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
-  it.effect("an incremental table built by an older model that now reads a new column says to rebuild it", () =>
+  it.effect("an incremental table built by an older model is merged with its own columns, as Dataform does, with a warning to rebuild it", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
         "definitions/events.sqlx": `config { type: "incremental", uniqueKey: ["id"] } select 1 as id, 'a' as label`
       })
       const options = { projectDir: project.dir }
       assert.isTrue((yield* transform(options)).ok)
-      // The model now has a column the existing table lacks, and reads it from itself.
-      project.write(
-        "definitions/events.sqlx",
-        `config { type: "incremental", uniqueKey: ["id"] }
-select 2 as id, 'b' as label, 'h2' as hash
-\${when(incremental(), \`where 'h2' not in (select hash from \${self()})\`)}`
-      )
-      const failed = yield* transform(options)
-      const events = byAction(failed.results, "analytics.events")
-      assert.strictEqual(events.status, "failed")
-      assert.include(events.error, "--full-refresh")
-      assert.include(events.error, "analytics.events")
+      // The model now has a column the existing table lacks.
+      project.write("definitions/events.sqlx", `config { type: "incremental", uniqueKey: ["id"] } select 2 as id, 'b' as label, 'h2' as hash`)
+      const merged = yield* transform(options)
+      const events = byAction(merged.results, "analytics.events")
+      assert.strictEqual(events.status, "succeeded")
+      assert.include(events.warnings?.[0], "column(s) hash that analytics.events lacks")
+      assert.include(events.warnings?.[0], "--full-refresh")
+      assert.deepStrictEqual(yield* rows("SELECT * FROM analytics.events ORDER BY id"), [{ id: 1, label: "a" }, { id: 2, label: "b" }])
       const rebuilt = yield* transform({ ...options, fullRefresh: true })
       assert.isTrue(rebuilt.ok)
       assert.deepStrictEqual(yield* rows("SELECT id, hash FROM analytics.events"), [{ id: 2, hash: "h2" }])

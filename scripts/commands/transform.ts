@@ -95,6 +95,9 @@ export const printSummary = (summary: RunSummary): void => {
         summary.results.map((r) => [statusMark[r.status], r.action, r.kind + (r.mode === "incremental" ? " (merge)" : ""), r.rows === undefined ? "" : String(r.rows), formatDuration(r.durationMs)])
       )
   )
+  for (const result of summary.results.filter((r) => r.warnings !== undefined && r.warnings.length > 0)) {
+    console.log(`\n${result.action} (${result.fileName}): warning: ${result.warnings!.join("\n  ")}`)
+  }
   for (const result of summary.results.filter((r) => r.status === "failed")) {
     console.error(`\n${result.action} (${result.fileName}) failed:\n${(result.error ?? "").replace(/^/gm, "  ")}`)
     if (result.sample !== undefined && result.sample.length > 0) {
