@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, syml
 import os from "node:os"
 import path from "node:path"
 import { promisify } from "node:util"
-import { DuckDBInstance } from "@duckdb/node-api"
+import { onWarehouse } from "./support/warehouse-file.ts"
 import { afterAll, assert, describe, it } from "vitest"
 
 const repository = path.resolve(import.meta.dirname, "..")
@@ -169,16 +169,7 @@ const exportRows = [1, 2].flatMap((campaign) =>
 
 const csv = (rows: ReadonlyArray<Readonly<Record<string, string>>>) => [Object.keys(rows[0]!).join(","), ...rows.map((row) => Object.values(row).join(","))].join("\n") + "\n"
 
-const query = async (file: string, sql: string) => {
-  const instance = await DuckDBInstance.create(file, { access_mode: "READ_ONLY" })
-  const connection = await instance.connect()
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson()
-  } finally {
-    connection.disconnectSync()
-    instance.closeSync()
-  }
-}
+const query = (file: string, sql: string) => onWarehouse(file, sql)
 
 describe("adding an ad platform", () => {
   it("writing its folder, staging model and registry entry brings it into the marts and the report; a disabled platform leaves them", async () => {

@@ -4,13 +4,13 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect } from "effect"
 import fc from "fast-check"
 import { afterAll, assert, describe, it } from "vitest"
 import { lockFileFor } from "../app/writer-lock.ts"
 import { makeLocalRawZone } from "../ingestion/raw-zone.ts"
 import { nodeFileSystem } from "./support/local-layers.ts"
+import { onWarehouse } from "./support/warehouse-file.ts"
 
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
 const work = mkdtempSync(path.join(os.tmpdir(), "mdp-safety-"))
@@ -75,17 +75,6 @@ const undisturbedTotals = () =>
     return martTotals(alone.warehouse)
   })())
 
-/** Runs SQL on a warehouse file directly, as the test's own independent access; the rows of the last statement. */
-const onWarehouse = async (file: string, sql: string, readOnly = true) => {
-  const instance = await DuckDBInstance.create(file, readOnly ? { access_mode: "READ_ONLY" } : {})
-  const connection = await instance.connect()
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson()
-  } finally {
-    connection.disconnectSync()
-    instance.closeSync()
-  }
-}
 
 const martTotals = async (warehouse: string) =>
   (
