@@ -75,7 +75,6 @@ const undisturbedTotals = () =>
     return martTotals(alone.warehouse)
   })())
 
-
 const martTotals = async (warehouse: string) =>
   (
     await onWarehouse(
