@@ -11,6 +11,7 @@ import type { Action, ProjectGraph } from "./graph.ts"
 import { duckdbErrorPosition, locateInSource, statementPosition, withoutDuckdbExcerpt, type ErrorPosition } from "./locate.ts"
 import { ActionError, columnsNeeded, planAction, type ActionPlan, type Catalogue, type PlanError } from "./plan.ts"
 import { RunProgress } from "./progress.ts"
+import { runProgram } from "./script.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel, type Target } from "./target.ts"
 import { Warehouse, WarehouseError, type RelationType, type Row } from "./warehouse.ts"
 
@@ -186,9 +187,17 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
       }
       return { statements: [] } satisfies Outcome
     }
-    yield* runWithConflictRetry(plan.statements).pipe(
+    const ran =
+      plan.program === undefined
+        ? runWithConflictRetry(plan.statements)
+        : runProgram(plan.program, action.fileName).pipe(
+            Effect.catchTags({
+              ScriptError: (error) => Effect.fail(new ActionError({ reason: error.message })),
+            })
+          )
+    yield* ran.pipe(
       Effect.mapError((error) =>
-        plan.mode === "incremental" && tableOlderThanModel(error, relation, plan.schemaCheck?.tableColumns ?? [])
+        error._tag === "WarehouseError" && plan.mode === "incremental" && tableOlderThanModel(error, relation, plan.schemaCheck?.tableColumns ?? [])
           ? new WarehouseError({
               reason: `${error.reason}\nThe table ${targetLabel(action.target)} was built by an older version of its model; rebuild it once: mdp transform --actions ${action.target.name} --full-refresh --include-dependents`,
               sql: error.sql

@@ -8,6 +8,7 @@
 import { Effect, Schema } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
 import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
+import { needsInterpreter, parseScript, planScript, renderProgram, type Step } from "./script.ts"
 import { checkDeclarations, declaredVariables, translate, type TranslationError } from "./translate.ts"
 import type { RelationType } from "./warehouse.ts"
 
@@ -41,6 +42,11 @@ export interface ActionPlan {
   /** Incremental tables: rebuilt (first run, full refresh) or merged. */
   readonly mode?: "full" | "incremental"
   readonly statements: ReadonlyArray<string>
+  /**
+   * A script with control flow (IF, loops, BEGIN … EXCEPTION, EXECUTE IMMEDIATE): run by the
+   * interpreter instead of as one transaction; `statements` then shows it for reading.
+   */
+  readonly program?: ReadonlyArray<Step>
   readonly check: PlanCheck
   /**
    * A merge into a table with known columns: those columns, and a statement describing the new
@@ -136,18 +142,21 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     const dropOther =
       existing === "view" && action.kind !== "view" ? [`DROP VIEW ${relation}`] : existing === "table" && action.kind === "view" ? [`DROP TABLE ${relation}`] : []
     const { incremental, script } = scriptOf(action, existing, options.fullRefresh)
-    yield* checkDeclarations([...script.preOps, script.query, ...script.postOps], action.fileName)
+    const scripted = needsInterpreter([...script.preOps, ...script.postOps])
+    if (!scripted) yield* checkDeclarations([...script.preOps, script.query, ...script.postOps], action.fileName)
     const variables = declaredVariables(script.preOps)
-    const preOps = yield* translateAll(script.preOps, action)
-    const postOps = yield* translateAll(script.postOps, action, variables)
+    const preOps = scripted ? [] : yield* translateAll(script.preOps, action)
+    const postOps = scripted ? [] : yield* translateAll(script.postOps, action, variables)
+    // With control flow, the operations around the build are programs, and the build one atomic step.
+    const preProgram = scripted ? yield* scriptProgram(script.preOps, action) : []
+    const postProgram = scripted ? yield* scriptProgram(script.postOps, action, variables, true) : []
     // A view's query is stored and read later, outside the script: no variables in it.
     const query = yield* translateOne(script.query, action, action.kind === "view" ? [] : variables)
-    const plan = (mode: "full" | "incremental", statements: ReadonlyArray<string>): ActionPlan => ({
-      action,
-      mode,
-      statements,
-      check: action.kind === "view" ? "none" : "count_rows"
-    })
+    const plan = (mode: "full" | "incremental", statements: ReadonlyArray<string>): ActionPlan => {
+      if (!scripted) return { action, mode, statements, check: action.kind === "view" ? "none" : "count_rows" }
+      const program: ReadonlyArray<Step> = [...preProgram, { kind: "sql", statements, atomic: true }, ...postProgram]
+      return { action, mode, statements: renderProgram(program), program, check: action.kind === "view" ? "none" : "count_rows" }
+    }
     if (action.kind === "view") return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps])
     if (variables.length > 0) yield* checkVariablesNotShadowed(action, variables, catalogue)
     if (!incremental) return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps])
@@ -182,8 +191,19 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     ]), ...schemaCheck }
   })
 
+/** Texts of one script, with control flow, as a program; `variables` are those declared before it (a table's pre_operations). */
+const scriptProgram = (sqls: ReadonlyArray<string>, action: Action, variables: ReadonlyArray<string> = [], afterOtherStatements = false) =>
+  Effect.gen(function* () {
+    const nodes = yield* parseScript(sqls.join(";\n"), action.fileName)
+    return yield* planScript(nodes, action.fileName, { variables, afterOtherStatements })
+  })
+
 const planOperation = (action: OperationAction) =>
   Effect.gen(function* () {
+    if (needsInterpreter(action.queries)) {
+      const program = yield* scriptProgram(action.queries, action)
+      return { action, statements: renderProgram(program), program, check: action.hasOutput ? "has_output" : "none" } satisfies ActionPlan
+    }
     yield* checkDeclarations(action.queries, action.fileName)
     const statements = yield* translateAll(action.queries, action)
     return { action, statements, check: action.hasOutput ? "has_output" : "none" } satisfies ActionPlan

@@ -2,11 +2,12 @@
  * BigQuery SQL → DuckDB SQL. `@polyglot-sql/sdk` does the translation; this module repairs the
  * places where its output runs on DuckDB but answers differently from BigQuery (each repair is
  * pinned by a conformance test stating BigQuery's documented result), and refuses, with the file
- * and construct named, what has no faithful DuckDB equivalent. Of BigQuery scripting it supports
+ * and construct named, what has no faithful DuckDB equivalent. Of BigQuery scripting it translates
  * script variables (DECLARE, and SET of a declared variable), which Dataform's documented
  * incremental checkpoint declares in pre_operations, and refuses their misuse as BigQuery would
- * (a DECLARE after another statement, or a SET before its DECLARE); not IF/LOOP/WHILE/EXECUTE
- * IMMEDIATE. Nor BIGNUMERIC, or BigQuery ML/GIS/AEAD functions. Where
+ * (a DECLARE after another statement, or a SET before its DECLARE); control flow (IF, loops,
+ * EXECUTE IMMEDIATE) is `script.ts`'s, which translates each statement inside through this module.
+ * It refuses BIGNUMERIC, and BigQuery ML/GIS/AEAD functions. Where
  * DuckDB would answer silently differently (CONCAT with a NULL, an array index out of range, week
  * boundaries) the statement is rewritten to BigQuery's answer or BigQuery's error.
  */
@@ -66,7 +67,7 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
       return { construct: word, reason: "DuckDB decimals stop at 38 digits; use NUMERIC or FLOAT64" }
     }
     if (statementStart && (word === "IF" || word === "LOOP" || word === "WHILE" || word === "EXECUTE")) {
-      return { construct: `BigQuery scripting (${word})`, reason: "scripts are not supported; write plain statements" }
+      return { construct: `BigQuery scripting (${word})`, reason: "control flow runs in operations and in pre_operations/post_operations, not inside a query" }
     }
     // Left as it was by unnestWithOffset: a form it does not rewrite.
     if (word === "WITH" && next === "OFFSET") {
@@ -475,6 +476,8 @@ const parseDeclaration = (tokens: ReadonlyArray<Token>) => {
 export const declaredVariables = (sqls: ReadonlyArray<string>): ReadonlyArray<string> =>
   sqls.flatMap((sql) => splitStatements(sql).filter((tokens) => firstWord(tokens) === "DECLARE").flatMap((tokens) => parseDeclaration(tokens).names))
 
+const SELECT_LIST_ENDS = new Set(["FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT"])
+
 /**
  * Bare references to declared variables become `getvariable('name')`. A name used as a column
  * alias is refused: in BigQuery a column shadows a variable of the same name, and which one a bare
@@ -487,9 +490,17 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
     const significantBefore = (index: number) => tokens.slice(0, index).findLast(isSignificant)
     const significantAfter = (index: number) => tokens.slice(index + 1).find(isSignificant)
     const out: Array<string> = []
+    // Whether each parenthesis level is in a SELECT list: a bare variable there is a column named
+    // after the variable, as in BigQuery (DuckDB would name it `getvariable('x')`).
+    const inSelectList: Array<boolean> = [false]
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i]!
       const name = token.kind === "word" ? token.text.toLowerCase() : ""
+      const word = token.kind === "word" ? token.text.toUpperCase() : ""
+      if (token.text === "(") inSelectList.push(false)
+      if (token.text === ")" && inSelectList.length > 1) inSelectList.pop()
+      if (word === "SELECT") inSelectList[inSelectList.length - 1] = true
+      if (SELECT_LIST_ENDS.has(word)) inSelectList[inSelectList.length - 1] = false
       if (!variables.has(name)) {
         out.push(token.text)
         continue
@@ -505,7 +516,11 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
       }
       const isMember = before?.text === "." || after?.text === "."
       const isCall = after?.text === "("
-      out.push(isMember || isCall ? token.text : `getvariable('${name}')`)
+      const wholeItem =
+        inSelectList[inSelectList.length - 1] === true &&
+        (before?.text === "," || /^(SELECT|DISTINCT|ALL)$/i.test(before?.text ?? "")) &&
+        (after === undefined || after.text === "," || after.text === ")" || after.text === ";" || /^FROM$/i.test(after.text))
+      out.push(isMember || isCall ? token.text : wholeItem ? `getvariable('${name}') AS ${name}` : `getvariable('${name}')`)
     }
     return out.join("")
   })

@@ -12,6 +12,7 @@ import {
   JsonDuckDBValueConverter,
   doubleFromDecimalValue,
   type DuckDBConnection,
+  type DuckDBResultReader,
   listValue,
   type DuckDBValue,
   type DuckDBValueConverter,
@@ -60,6 +61,13 @@ export class WarehouseError extends Schema.TaggedError<WarehouseError>()("Wareho
   }
 }
 
+/** One connection kept for a script whose statements depend on each other's results (autocommit). */
+export interface WarehouseSession {
+  /** Runs one statement; the rows an INSERT, UPDATE, DELETE or MERGE changed. */
+  readonly run: (sql: string, parameters?: ReadonlyArray<Parameter>) => Effect.Effect<number, WarehouseError>
+  readonly query: (sql: string, parameters?: ReadonlyArray<Parameter>) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
+}
+
 /** Capability: run SQL on the local warehouse. */
 export class Warehouse extends Context.Service<
   Warehouse,
@@ -68,6 +76,8 @@ export class Warehouse extends Context.Service<
     readonly run: (statements: ReadonlyArray<Statement>, options?: { readonly transaction?: boolean }) => Effect.Effect<void, WarehouseError>
     /** Rows of a query; values go in as parameters (`$1`, `$2`, …), never spliced into the SQL. */
     readonly query: (sql: string, parameters?: ReadonlyArray<Parameter>) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
+    /** Statements and queries on one connection (its script variables and temp tables), each committed as it runs. */
+    readonly session: <A, E, R>(use: (session: WarehouseSession) => Effect.Effect<A, E, R>) => Effect.Effect<A, E | WarehouseError, R>
     readonly relationType: (schema: string, name: string) => Effect.Effect<RelationType | undefined, WarehouseError>
     readonly listRelations: () => Effect.Effect<ReadonlyArray<Relation>, WarehouseError>
     readonly columns: (schema: string, name: string) => Effect.Effect<ReadonlyArray<string>, WarehouseError>
@@ -197,6 +207,33 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
         return reader.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>
       })
 
+    const inFlight = new WeakMap<DuckDBConnection, Promise<unknown>>()
+    const session = <A, E, R>(use: (session: WarehouseSession) => Effect.Effect<A, E, R>) =>
+      Effect.acquireUseRelease(
+        Effect.tryPromise({ try: () => instance.connect(), catch: (cause) => new WarehouseError({ reason: describe(cause), sql: "", cause }) }),
+        (connection) => {
+          const call = <T>(sql: string, parameters: ReadonlyArray<Parameter>, read: (result: DuckDBResultReader) => T) =>
+            Effect.tryPromise({
+              try: (signal) => {
+                signal.addEventListener("abort", () => connection.interrupt(), { once: true })
+                const running = connection.runAndReadAll(sql, parameters.length === 0 ? undefined : parameters.map(toDuckDB))
+                inFlight.set(connection, running)
+                return running.then(read)
+              },
+              catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
+            })
+          return use({
+            run: (sql, parameters = []) => call(sql, parameters, (result) => Number(result.rowsChanged)),
+            query: (sql, parameters = []) => call(sql, parameters, (result) => result.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>)
+          })
+        },
+        // As in withConnection: closed once DuckDB has let go of an interrupted statement.
+        (connection) =>
+          Effect.promise(() => (inFlight.get(connection) ?? Promise.resolve()).then(() => undefined, () => undefined)).pipe(
+            Effect.andThen(Effect.sync(() => connection.disconnectSync()))
+          )
+      )
+
     const listRelations = () =>
       query(
         "SELECT table_schema AS schema, table_name AS name, CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END AS type " +
@@ -220,5 +257,5 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
 
     const createSchema = (schema: string) => run([`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`])
 
-    return Warehouse.of({ run, query, relationType, listRelations, columns, createSchema, location: file })
+    return Warehouse.of({ run, query, session, relationType, listRelations, columns, createSchema, location: file })
   })

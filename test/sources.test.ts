@@ -23,7 +23,36 @@ select c.country, sum(o.amount) as revenue, sum(o.amount * (1 + v.rate)) as reve
 from \${ref("shop", "orders")} as o
 join \${ref("shop", "customers")} as c using (customer_id)
 join \${ref("ref", "vat_rates")} as v using (country)
-group by c.country`
+group by c.country`,
+  // BigQuery scripting in an operation and in a table's pre_operations: run by the interpreter.
+  "definitions/order_sizes.sqlx": `
+config { type: "operations", schema: "marts", hasOutput: true, description: "Orders sized by a script." }
+declare threshold numeric default 50;
+create or replace table \${self()} (order_id int64, size string);
+for o in (select order_id, amount from \${ref("shop", "orders")} order by order_id) do
+  if o.amount >= threshold then
+    insert into \${self()} values (o.order_id, 'large');
+  elseif o.amount >= 10 then
+    insert into \${self()} values (o.order_id, 'medium');
+  else
+    insert into \${self()} values (o.order_id, 'small');
+  end if;
+end for;
+begin
+  select error(format('%d orders sized', @@row_count));
+exception when error then
+  insert into \${self()} values (-1, @@error.message);
+end;`,
+  "definitions/large_orders.sqlx": `
+config { type: "table", schema: "marts", description: "Orders at or over a threshold found by a loop." }
+pre_operations {
+  declare threshold numeric default 1;
+  while (select count(*) from \${ref("order_sizes")} where size = 'large') > 0 and threshold < 1000 do
+    set threshold = threshold * 10;
+    if threshold > (select max(amount) from \${ref("shop", "orders")}) then break; end if;
+  end while;
+}
+select order_id, amount, threshold from \${ref("shop", "orders")} where amount * 10 >= threshold`
 })
 afterAll(() => project.cleanup())
 
@@ -67,5 +96,26 @@ describe("local data for declarations", () => {
       assert.isTrue((yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })).ok)
       assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT country, orders FROM marts.revenue_by_country"), [{ country: "FR", orders: 1 }])
       assert.isFalse(existsSync(path.join(project.dir, "test", "sources", "shop", "customers.csv")))
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
+  it.effect("BigQuery scripts (FOR, IF, WHILE, BEGIN … EXCEPTION, @@ variables) in an operation and in pre_operations run as BigQuery runs them", () =>
+    Effect.gen(function* () {
+      project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
+      project.write("test/sources/shop/customers.jsonl", '{"customer_id": 10, "country": "DE"}\n')
+      project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate")
+      const summary = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
+      const warehouse = yield* Warehouse
+      assert.deepStrictEqual(yield* warehouse.query("SELECT order_id, size FROM marts.order_sizes ORDER BY order_id"), [
+        { order_id: -1, size: "Invalid Input Error: 1 orders sized" },
+        { order_id: 1, size: "medium" },
+        { order_id: 2, size: "small" },
+        { order_id: 3, size: "large" }
+      ])
+      // 1 → 10 → 100 → 1000 > max(amount) = 100: the loop breaks with threshold 1000.
+      assert.deepStrictEqual(yield* warehouse.query("SELECT order_id, CAST(threshold AS INTEGER) AS threshold FROM marts.large_orders ORDER BY order_id"), [{ order_id: 3, threshold: 1000 }])
+      const dry = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources"), dryRun: true })
+      const planned = dry.results.find((result) => result.action.endsWith("order_sizes"))!
+      assert.include(planned.statements.join("\n"), "-- FOR o IN (")
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 })

@@ -1,0 +1,231 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { parseScript, planScript, runProgram } from "../../runner/script.ts"
+import { translate } from "../../runner/translate.ts"
+import { Warehouse, type Row } from "../../runner/warehouse.ts"
+
+/**
+ * BigQuery's procedural language, each case from its documentation
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/procedural-language): the script
+ * runs through the parser, the translator and the interpreter on a fresh DuckDB, then `check`
+ * (BigQuery SQL) must return `expected`.
+ */
+interface ScriptCase {
+  readonly name: string
+  readonly doc: string
+  readonly script: string
+  readonly check: string
+  readonly expected: ReadonlyArray<Row>
+}
+
+const DOC = "https://cloud.google.com/bigquery/docs/reference/standard-sql/procedural-language"
+
+const cases: ReadonlyArray<ScriptCase> = [
+  {
+    name: "IF … ELSEIF … ELSE runs the first branch whose condition is TRUE",
+    doc: `${DOC}#if`,
+    script: "DECLARE n INT64 DEFAULT 5; CREATE TABLE out (v STRING); IF n < 3 THEN INSERT INTO out VALUES ('small'); ELSEIF n < 10 THEN INSERT INTO out VALUES ('medium'); ELSEIF n < 100 THEN INSERT INTO out VALUES ('large'); ELSE INSERT INTO out VALUES ('huge'); END IF;",
+    check: "SELECT v FROM out",
+    expected: [{ v: "medium" }]
+  },
+  {
+    name: "an IF whose condition is NULL takes the ELSE branch",
+    doc: `${DOC}#if`,
+    script: "DECLARE n INT64; CREATE TABLE out (v STRING); IF n > 0 THEN INSERT INTO out VALUES ('then'); ELSE INSERT INTO out VALUES ('else'); END IF;",
+    check: "SELECT v FROM out",
+    expected: [{ v: "else" }]
+  },
+  {
+    name: "WHILE repeats while its condition is TRUE",
+    doc: `${DOC}#while`,
+    script: "DECLARE i INT64 DEFAULT 0; CREATE TABLE out (v INT64); WHILE i < 3 DO SET i = i + 1; INSERT INTO out VALUES (i); END WHILE;",
+    check: "SELECT ARRAY_AGG(v ORDER BY v) AS v FROM out",
+    expected: [{ v: [1, 2, 3] }]
+  },
+  {
+    name: "LOOP runs until BREAK",
+    doc: `${DOC}#break`,
+    script: "DECLARE i INT64 DEFAULT 0; CREATE TABLE out AS SELECT 0 AS v; LOOP SET i = i + 1; IF i >= 4 THEN BREAK; END IF; END LOOP; UPDATE out SET v = i WHERE TRUE;",
+    check: "SELECT v FROM out",
+    expected: [{ v: 4 }]
+  },
+  {
+    name: "LEAVE is a synonym of BREAK, ITERATE of CONTINUE",
+    doc: `${DOC}#leave`,
+    script: "DECLARE i INT64 DEFAULT 0; CREATE TABLE out (v INT64); LOOP SET i = i + 1; IF i > 5 THEN LEAVE; END IF; IF MOD(i, 2) = 0 THEN ITERATE; END IF; INSERT INTO out VALUES (i); END LOOP;",
+    check: "SELECT ARRAY_AGG(v ORDER BY v) AS v FROM out",
+    expected: [{ v: [1, 3, 5] }]
+  },
+  {
+    name: "CONTINUE skips the rest of the body",
+    doc: `${DOC}#continue`,
+    script: "DECLARE i INT64 DEFAULT 0; CREATE TABLE out (v INT64); WHILE i < 6 DO SET i = i + 1; IF i IN (2, 4) THEN CONTINUE; END IF; INSERT INTO out VALUES (i); END WHILE;",
+    check: "SELECT ARRAY_AGG(v ORDER BY v) AS v FROM out",
+    expected: [{ v: [1, 3, 5, 6] }]
+  },
+  {
+    name: "REPEAT runs its body once before testing UNTIL",
+    doc: `${DOC}#repeat`,
+    script: "DECLARE i INT64 DEFAULT 10; CREATE TABLE out (v INT64); REPEAT INSERT INTO out VALUES (i); SET i = i + 1; UNTIL i > 5 END REPEAT;",
+    check: "SELECT ARRAY_AGG(v) AS v FROM out",
+    expected: [{ v: [10] }]
+  },
+  {
+    name: "FOR … IN iterates the query's rows, reading fields of the row variable",
+    doc: `${DOC}#for-in`,
+    script: "CREATE TABLE out (v STRING); FOR record IN (SELECT word, word_count FROM UNNEST([STRUCT('a' AS word, 2 AS word_count), ('b', 3)])) DO INSERT INTO out VALUES (CONCAT(record.word, ':', CAST(record.word_count * 10 AS STRING))); END FOR;",
+    check: "SELECT ARRAY_AGG(v ORDER BY v) AS v FROM out",
+    expected: [{ v: ["a:20", "b:30"] }]
+  },
+  {
+    name: "FOR evaluates its query once, before the first iteration",
+    doc: `${DOC}#for-in`,
+    script: "CREATE TABLE t AS SELECT 1 AS n; FOR r IN (SELECT n FROM t) DO INSERT INTO t VALUES (r.n + 1); END FOR;",
+    check: "SELECT COUNT(*) AS v FROM t",
+    expected: [{ v: 2 }]
+  },
+  {
+    name: "a labelled BREAK leaves the outer loop",
+    doc: `${DOC}#labels`,
+    script: "DECLARE i INT64 DEFAULT 0; DECLARE j INT64; CREATE TABLE out (v STRING); outer_loop: LOOP SET i = i + 1; SET j = 0; LOOP SET j = j + 1; IF i = 2 AND j = 2 THEN BREAK outer_loop; END IF; IF j >= 3 THEN BREAK; END IF; INSERT INTO out VALUES (FORMAT('%d.%d', i, j)); END LOOP; END LOOP outer_loop;",
+    check: "SELECT ARRAY_AGG(v ORDER BY v) AS v FROM out",
+    expected: [{ v: ["1.1", "1.2", "2.1"] }]
+  },
+  {
+    name: "a labelled CONTINUE goes on with the outer loop",
+    doc: `${DOC}#labels`,
+    script: "DECLARE i INT64 DEFAULT 0; CREATE TABLE out (v INT64); outer_loop: WHILE i < 3 DO SET i = i + 1; LOOP CONTINUE outer_loop; END LOOP; END WHILE;",
+    check: "SELECT 1 AS v",
+    expected: [{ v: 1 }]
+  },
+  {
+    name: "BEGIN … EXCEPTION catches an error and reads @@error.message",
+    doc: `${DOC}#beginexceptionend`,
+    script: "CREATE TABLE out (v STRING); BEGIN SELECT ERROR('boom'); INSERT INTO out VALUES ('not reached'); EXCEPTION WHEN ERROR THEN INSERT INTO out VALUES (CONCAT('caught: ', @@error.message)); END;",
+    check: "SELECT v FROM out",
+    expected: [{ v: "caught: Invalid Input Error: boom" }]
+  },
+  {
+    name: "statements before an error inside a block stay done (a script is not a transaction)",
+    doc: `${DOC}#beginexceptionend`,
+    script: "CREATE TABLE out (v INT64); BEGIN INSERT INTO out VALUES (1); SELECT ERROR('x'); EXCEPTION WHEN ERROR THEN INSERT INTO out VALUES (2); END;",
+    check: "SELECT ARRAY_AGG(v ORDER BY v) AS v FROM out",
+    expected: [{ v: [1, 2] }]
+  },
+  {
+    name: "RAISE USING MESSAGE is caught with its message",
+    doc: `${DOC}#raise`,
+    script: "CREATE TABLE out (v STRING); BEGIN RAISE USING MESSAGE = CONCAT('bad ', 'input'); EXCEPTION WHEN ERROR THEN INSERT INTO out VALUES (@@error.message); END;",
+    check: "SELECT v FROM out",
+    expected: [{ v: "bad input" }]
+  },
+  {
+    name: "a bare RAISE in a handler re-raises to the enclosing handler",
+    doc: `${DOC}#raise`,
+    script: "CREATE TABLE out (v STRING); BEGIN BEGIN RAISE USING MESSAGE = 'inner'; EXCEPTION WHEN ERROR THEN RAISE; END; EXCEPTION WHEN ERROR THEN INSERT INTO out VALUES (CONCAT('outer saw ', @@error.message)); END;",
+    check: "SELECT v FROM out",
+    expected: [{ v: "outer saw inner" }]
+  },
+  {
+    name: "DECLARE at the start of a BEGIN block, seen inside it",
+    doc: `${DOC}#begin`,
+    script: "DECLARE a INT64 DEFAULT 1; CREATE TABLE out (v INT64); BEGIN DECLARE b INT64 DEFAULT 10; INSERT INTO out VALUES (a + b); END;",
+    check: "SELECT v FROM out",
+    expected: [{ v: 11 }]
+  },
+  {
+    name: "RETURN ends the script",
+    doc: `${DOC}#return`,
+    script: "CREATE TABLE out (v INT64); INSERT INTO out VALUES (1); IF TRUE THEN RETURN; END IF; INSERT INTO out VALUES (2);",
+    check: "SELECT ARRAY_AGG(v) AS v FROM out",
+    expected: [{ v: [1] }]
+  },
+  {
+    name: "EXECUTE IMMEDIATE runs SQL built at run time, INTO and positional USING",
+    doc: `${DOC}#execute_immediate`,
+    script: "DECLARE total INT64; DECLARE label STRING; EXECUTE IMMEDIATE 'SELECT ? + ?, CONCAT(\"n\", CAST(? AS STRING))' INTO total, label USING 2, 3, 7; CREATE TABLE out AS SELECT total AS v, label AS w;",
+    check: "SELECT v, w FROM out",
+    expected: [{ v: 5, w: "n7" }]
+  },
+  {
+    name: "EXECUTE IMMEDIATE with named parameters and a table name made at run time",
+    doc: `${DOC}#execute_immediate`,
+    script: "DECLARE suffix STRING DEFAULT '2024'; EXECUTE IMMEDIATE CONCAT('CREATE TABLE out_', suffix, ' AS SELECT @x * 2 AS v') USING 21 AS x;",
+    check: "SELECT v FROM out_2024",
+    expected: [{ v: 42 }]
+  },
+  {
+    name: "@@row_count is the rows the previous DML statement changed",
+    doc: "https://cloud.google.com/bigquery/docs/reference/system-variables",
+    script: "DECLARE inserted, updated, deleted INT64; CREATE TABLE t (n INT64); INSERT INTO t SELECT * FROM UNNEST([1, 2, 3, 4]); SET inserted = @@row_count; UPDATE t SET n = n * 10 WHERE n > 2; SET updated = @@row_count; DELETE FROM t WHERE n = 1; SET deleted = @@row_count; CREATE TABLE out AS SELECT inserted, updated, deleted;",
+    check: "SELECT inserted, updated, deleted FROM out",
+    expected: [{ inserted: 4, updated: 2, deleted: 1 }]
+  },
+  {
+    name: "a condition can be a subquery over the warehouse",
+    doc: `${DOC}#if`,
+    script: "CREATE TABLE t AS SELECT 3 AS n; CREATE TABLE out (v STRING); IF EXISTS (SELECT 1 FROM t WHERE n > 2) THEN INSERT INTO out VALUES ('yes'); END IF; IF (SELECT COUNT(*) FROM t) = 0 THEN INSERT INTO out VALUES ('empty'); END IF;",
+    check: "SELECT ARRAY_AGG(v) AS v FROM out",
+    expected: [{ v: ["yes"] }]
+  },
+  {
+    name: "CASE … END inside a condition does not end the IF",
+    doc: `${DOC}#if`,
+    script: "DECLARE n INT64 DEFAULT 2; CREATE TABLE out (v STRING); IF CASE WHEN n = 2 THEN TRUE ELSE FALSE END THEN INSERT INTO out VALUES (CASE n WHEN 2 THEN 'two' END); END IF;",
+    check: "SELECT v FROM out",
+    expected: [{ v: "two" }]
+  }
+]
+
+const runScript = (script: string) =>
+  Effect.gen(function* () {
+    const program = yield* planScript(yield* parseScript(script, "conformance.sqlx"), "conformance.sqlx")
+    yield* runProgram(program, "conformance.sqlx")
+  })
+
+describe("BigQuery scripting conformance", () => {
+  for (const testCase of cases) {
+    it.effect(testCase.name, () =>
+      Effect.gen(function* () {
+        yield* runScript(testCase.script)
+        const statements = yield* translate(testCase.check, { fileName: "check" })
+        assert.deepStrictEqual(yield* (yield* Warehouse).query(statements.join(";\n")), testCase.expected)
+      }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+  }
+
+  it.effect("an uncaught RAISE fails the script with its message, after the statements before it", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(runScript("CREATE TABLE out AS SELECT 1 AS v; RAISE USING MESSAGE = 'stop here';"))
+      assert.strictEqual(error._tag, "ScriptError")
+      assert.include(error.message, "conformance.sqlx: stop here")
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT v FROM out"), [{ v: 1 }])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("an error outside any handler fails the script", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(runScript("BEGIN SELECT ERROR('deep'); END;"))
+      assert.strictEqual(error._tag, "WarehouseError")
+      assert.include(error.message, "deep")
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  const refused: ReadonlyArray<readonly [string, string, RegExp]> = [
+    ["DECLARE a INT64; SELECT 1; DECLARE b INT64;", "BigQuery scripting (DECLARE)", /start of a script or of a BEGIN block/],
+    ["IF TRUE THEN SELECT 1;", "BigQuery scripting (IF)", /ends inside IF/],
+    ["WHILE TRUE DO\n  SELECT 1;\nEND LOOP;", "BigQuery scripting (END LOOP)", /END LOOP closes nothing open here \(line 3\)/],
+    ["CALL mydataset.proc();", "BigQuery scripting (CALL)", /procedures are not supported/],
+    ["CASE WHEN TRUE THEN SELECT 1; END CASE;", "BigQuery scripting (CASE)", /write IF/],
+    ["SELECT 1;\nRAISE;", "BigQuery scripting (RAISE)", /EXCEPTION handler/],
+    ["SET undeclared = 1; IF TRUE THEN SELECT 1; END IF;", "BigQuery scripting (SET)", /not declared/]
+  ]
+  for (const [script, construct, reason] of refused) {
+    it.effect(`refuses, naming the construct and the file: ${script.replaceAll("\n", " ")}`, () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(runScript(script))
+        assert.strictEqual(error._tag, "TranslationError")
+        if (error._tag !== "TranslationError") return
+        assert.strictEqual(error.construct, construct)
+        assert.match(error.reason, reason)
+        assert.include(error.message, "conformance.sqlx")
+      }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+  }
+})
