@@ -4,11 +4,17 @@
  * `<sources>/<schema>/<name>.csv` (a header row; types inferred), `.jsonl` (one JSON object per
  * line; types inferred) or `.sql` (one BigQuery SELECT, for rows with exact types). The table is
  * created from the file before each run, so the declared data is exactly what the folder holds.
+ *
+ * A wildcard declaration (`events_*`, as GA4's date-sharded export) takes its shards from the files
+ * named after its prefix (`<schema>/events_20240101.jsonl`, …): each becomes its table, and the
+ * wildcard a view over every table of the schema with that prefix, with `_TABLE_SUFFIX` the rest
+ * of the name, as BigQuery's wildcard tables. `SELECT *` over it leaves `_TABLE_SUFFIX` out, as
+ * BigQuery does (translate.ts).
  */
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
 import type { DeclarationAction, ProjectGraph } from "./graph.ts"
-import { duckdbRelation, quoteIdentifier, targetLabel } from "./target.ts"
+import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { translate, type TranslationError } from "./translate.ts"
 import { Warehouse, type WarehouseError } from "./warehouse.ts"
 
@@ -18,7 +24,13 @@ export interface SourceFile {
   readonly declaration: DeclarationAction
   readonly file: string
   readonly format: (typeof SOURCE_EXTENSIONS)[number]
+  /** A shard of a wildcard declaration: the table it becomes. */
+  readonly shard?: Target
 }
+
+/** `events_*`: the prefix its tables share; undefined for a plain declaration. */
+export const wildcardPrefix = (declaration: DeclarationAction): string | undefined =>
+  declaration.target.name.endsWith("*") ? declaration.target.name.slice(0, -1) : undefined
 
 export interface LoadedSource {
   readonly table: string
@@ -39,6 +51,20 @@ export const findSources = (graph: ProjectGraph, folder: string) =>
     const fs = yield* FileSystem.FileSystem
     const found: Array<SourceFile> = []
     for (const declaration of declarations(graph)) {
+      const prefix = wildcardPrefix(declaration)
+      if (prefix !== undefined) {
+        const directory = path.join(folder, declaration.target.schema ?? "main")
+        const names = yield* fs.readDirectory(directory).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
+        const shards = new Map<string, SourceFile>()
+        for (const name of [...names].sort()) {
+          const match = /^(.*)\.(csv|jsonl|sql)$/.exec(name)
+          if (match === null || !match[1]!.startsWith(prefix) || match[1]!.length === prefix.length || shards.has(match[1]!)) continue
+          const format = match[2] as SourceFile["format"]
+          shards.set(match[1]!, { declaration, file: path.join(directory, name), format, shard: { ...declaration.target, name: match[1]! } })
+        }
+        found.push(...shards.values())
+        continue
+      }
       for (const format of SOURCE_EXTENSIONS) {
         const file = `${sourceBase(folder, declaration)}.${format}`
         if (yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false))) {
@@ -52,26 +78,52 @@ export const findSources = (graph: ProjectGraph, folder: string) =>
 
 const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
-/** Creates each declared table from its file, replacing what was there. */
+/** Creates each declared table from its file, replacing what was there, then the wildcard declarations' views. */
 export const loadSources = (sources: ReadonlyArray<SourceFile>) =>
-  Effect.forEach(sources, (source): Effect.Effect<LoadedSource, WarehouseError | TranslationError | SourceFileError, Warehouse | FileSystem.FileSystem> =>
-    Effect.gen(function* () {
-      const warehouse = yield* Warehouse
-      const relation = duckdbRelation(source.declaration.target)
-      const select =
-        source.format === "csv"
-          ? `SELECT * FROM read_csv(${sqlString(source.file)}, header = true, auto_detect = true)`
-          : source.format === "jsonl"
-            ? `SELECT * FROM read_json(${sqlString(source.file)}, format = 'newline_delimited', auto_detect = true)`
-            : yield* sqlSource(source)
-      yield* warehouse.run([
-        `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(source.declaration.target.schema ?? "main")}`,
-        `CREATE OR REPLACE TABLE ${relation} AS\n${select}`
-      ], { transaction: true })
-      const rows = yield* warehouse.query(`SELECT COUNT(*) AS n FROM ${relation}`)
-      return { table: targetLabel(source.declaration.target), file: source.file, rows: Number(rows[0]?.["n"] ?? 0) }
-    })
-  )
+  Effect.gen(function* () {
+    const loaded = yield* Effect.forEach(sources, loadSource)
+    const wildcards = new Map(sources.filter((source) => source.shard !== undefined).map((source) => [source.declaration.key, source.declaration]))
+    for (const declaration of wildcards.values()) yield* createWildcardView(declaration)
+    return loaded
+  })
+
+/**
+ * The view of a wildcard declaration: every table of its schema whose name has its prefix (loaded
+ * from files or already in the warehouse), by column name, with `_TABLE_SUFFIX`.
+ */
+const createWildcardView = (declaration: DeclarationAction) =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const schema = declaration.target.schema ?? "main"
+    const prefix = wildcardPrefix(declaration) ?? declaration.target.name
+    const shards = (yield* warehouse.listRelations()).filter(
+      (relation) => relation.schema === schema && relation.type === "table" && relation.name.startsWith(prefix) && relation.name.length > prefix.length && !relation.name.endsWith("*")
+    )
+    if (shards.length === 0) return
+    const union = shards
+      .map((shard) => `SELECT *, ${sqlString(shard.name.slice(prefix.length))} AS _TABLE_SUFFIX FROM ${quoteIdentifier(schema)}.${quoteIdentifier(shard.name)}`)
+      .join("\nUNION ALL BY NAME\n")
+    yield* warehouse.run([`CREATE OR REPLACE VIEW ${duckdbRelation(declaration.target)} AS\n${union}`])
+  })
+
+const loadSource = (source: SourceFile): Effect.Effect<LoadedSource, WarehouseError | TranslationError | SourceFileError, Warehouse | FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const target = source.shard ?? source.declaration.target
+    const relation = duckdbRelation(target)
+    const select =
+      source.format === "csv"
+        ? `SELECT * FROM read_csv(${sqlString(source.file)}, header = true, auto_detect = true)`
+        : source.format === "jsonl"
+          ? `SELECT * FROM read_json(${sqlString(source.file)}, format = 'newline_delimited', auto_detect = true)`
+          : yield* sqlSource(source)
+    yield* warehouse.run([
+      `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema ?? "main")}`,
+      `CREATE OR REPLACE TABLE ${relation} AS\n${select}`
+    ], { transaction: true })
+    const rows = yield* warehouse.query(`SELECT COUNT(*) AS n FROM ${relation}`)
+    return { table: targetLabel(target), file: source.file, rows: Number(rows[0]?.["n"] ?? 0) }
+  })
 
 /** A `.sql` source is BigQuery SQL, translated like a model's. */
 const sqlSource = (source: SourceFile) =>
@@ -116,6 +168,11 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
       const table = targetLabel(declaration.target)
       if (existing.has(declaration.key)) {
         stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, written: false, columns: declaration.columns })
+        continue
+      }
+      // A wildcard's shards are named by the analyst (events_20240101.csv, …): none is invented.
+      if (wildcardPrefix(declaration) !== undefined) {
+        stubs.push({ table, file: `${sourceBase(folder, declaration).slice(0, -1)}<suffix>.csv`, written: false, columns: declaration.columns })
         continue
       }
       const file = `${sourceBase(folder, declaration)}.csv`

@@ -434,6 +434,69 @@ const parenthesizeIntervalOperands = (sql: string): string => {
   return out.join("")
 }
 
+const FROM_CLAUSE_ENDS = new Set(["WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "SELECT", "ON", "USING"])
+
+/**
+ * `FROM UNNEST(array)` without an alias: BigQuery gives an array of STRUCTs one column per field
+ * (GA4's `(SELECT value.string_value FROM UNNEST(event_params) WHERE key = …)`); DuckDB one struct
+ * column named `unnest`. Unnested in a SELECT list with `max_depth := 2`, DuckDB also spreads the
+ * struct's fields into columns (nested arrays stay arrays), and a scalar array stays one column.
+ */
+const expandUnaliasedUnnest = (sql: string): string => {
+  if (!/\bUNNEST\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  // Per parenthesis depth: whether the scan is in a FROM clause.
+  const inFrom: Array<boolean> = [false]
+  const edits = new Map<number, string>()
+  for (let k = 0; k < significant.length; k++) {
+    const text = significant[k]!.token.text
+    if (text === "(") inFrom.push(false)
+    else if (text === ")") {
+      if (inFrom.length > 1) inFrom.pop()
+    } else if (word(k) === "FROM") inFrom[inFrom.length - 1] = true
+    else if (FROM_CLAUSE_ENDS.has(word(k))) inFrom[inFrom.length - 1] = false
+    if (word(k) !== "UNNEST" || significant[k + 1]?.token.text !== "(") continue
+    const before = significant[k - 1]?.token.text.toUpperCase() ?? ""
+    if (!(before === "FROM" || before === "JOIN" || (before === "," && inFrom[inFrom.length - 1] === true))) continue
+    let depth = 0
+    let close = k + 1
+    for (; close < significant.length; close++) {
+      if (significant[close]!.token.text === "(") depth++
+      if (significant[close]!.token.text === ")" && --depth === 0) break
+    }
+    const after = significant[close + 1]?.token
+    const aliased = after !== undefined && (word(close + 1) === "AS" || word(close + 1) === "WITH" || after.kind === "quoted" || (after.kind === "word" && !FROM_CLAUSE_ENDS.has(word(close + 1)) && !/^(LEFT|RIGHT|INNER|CROSS|FULL|JOIN|NATURAL|POSITIONAL|ASOF)$/.test(word(close + 1))))
+    if (aliased || close >= significant.length) continue
+    edits.set(significant[k]!.index, "(SELECT UNNEST")
+    edits.set(significant[close]!.index, ", max_depth := 2))")
+  }
+  return edits.size === 0 ? sql : tokens.map((token, index) => edits.get(index) ?? token.text).join("")
+}
+
+/**
+ * `SELECT *` straight from a wildcard table (`dataset.events_*`): BigQuery's `_TABLE_SUFFIX` is a
+ * pseudo-column `*` leaves out, but locally it is a column of the wildcard's view (sources.ts).
+ */
+const hideTableSuffix = (sql: string): string => {
+  if (!/\*"/.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const replace = new Set<number>()
+  significant.forEach(({ token }, k) => {
+    if (token.kind !== "quoted" || !token.text.endsWith('*"')) return
+    // Back over `"schema".` to the FROM, then to this query's SELECT at the same depth.
+    let from = k - 1
+    while (from >= 0 && (significant[from]!.token.text === "." || significant[from]!.token.kind === "quoted" || significant[from]!.token.kind === "word") && significant[from]!.token.text.toUpperCase() !== "FROM") from--
+    if (from < 1 || significant[from]!.token.text.toUpperCase() !== "FROM") return
+    const star = significant[from - 1]!
+    const select = significant[from - 2]
+    if (star.token.text === "*" && select?.token.text.toUpperCase() === "SELECT") replace.add(star.index)
+  })
+  return tokens.map((token, index) => (replace.has(index) ? "* EXCLUDE (_TABLE_SUFFIX)" : token.text)).join("")
+}
+
 /** Statements of a text, split at top-level semicolons (strings and comments respected). */
 const splitStatements = (sql: string): ReadonlyArray<ReadonlyArray<Token>> => {
   const statements: Array<Array<Token>> = [[]]
@@ -679,5 +742,5 @@ const translateStatements = (sql: string, context: TranslationContext): Effect.E
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(statement, "duckdb", afterTranslation))))
+    return result.sql.map((statement) => expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(statement, "duckdb", afterTranslation))))))
   })

@@ -16,7 +16,21 @@ const project = makeTempProject({
   "definitions/sources.js": `
 declare({ schema: "shop", name: "orders", columns: { order_id: "Order.", customer_id: "Who ordered.", amount: "Paid." } })
 declare({ schema: "shop", name: "customers", columns: { customer_id: "Id.", country: "Where." } })
-declare({ schema: "ref", name: "vat_rates" })`,
+declare({ schema: "ref", name: "vat_rates" })
+declare({ schema: "analytics_123", name: "events_*", description: "GA4's daily export, one table per day." })`,
+  // GA4's date-sharded export read through its wildcard, filtered on _TABLE_SUFFIX.
+  "definitions/page_views.sqlx": `
+config { type: "table", schema: "marts", description: "Page views per day and page, from GA4." }
+select
+  parse_date('%Y%m%d', event_date) as day,
+  (select value.string_value from unnest(event_params) where key = 'page_location') as page,
+  count(*) as views
+from \${ref("events_*")}
+where _table_suffix between '20240101' and '20240102' and event_name = 'page_view'
+group by 1, 2`,
+  "definitions/events_copy.sqlx": `
+config { type: "table", schema: "marts", description: "Every event, as the wildcard's SELECT * gives it." }
+select * from \${ref("events_*")}`,
   "definitions/revenue_by_country.sqlx": `
 config { type: "table", schema: "marts", description: "Revenue per country, with VAT." }
 select c.country, sum(o.amount) as revenue, sum(o.amount * (1 + v.rate)) as revenue_with_vat, count(*) as orders
@@ -56,6 +70,18 @@ select order_id, amount, threshold from \${ref("shop", "orders")} where amount *
 })
 afterAll(() => project.cleanup())
 
+const PLACEHOLDER_EVENT = '{"event_date": "20240101", "event_name": "page_view", "event_params": [{"key": "page_location", "value": {"string_value": "/", "int_value": null}}]}\n'
+
+/** Every declaration given rows, whatever the tests before left in the folder. */
+const writeShopSources = () => {
+  project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
+  project.remove("test/sources/shop/customers.csv")
+  project.write("test/sources/shop/customers.jsonl", '{"customer_id": 10, "country": "DE"}\n')
+  project.remove("test/sources/ref/vat_rates.csv")
+  project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate")
+  project.write("test/sources/analytics_123/events_20240101.jsonl", PLACEHOLDER_EVENT)
+}
+
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
 
 describe("local data for declarations", () => {
@@ -80,11 +106,12 @@ describe("local data for declarations", () => {
       project.write("test/sources/shop/customers.jsonl", '{"customer_id": 10, "country": "DE"}\n{"customer_id": 11, "country": "FR"}\n')
       project.remove("test/sources/ref/vat_rates.csv")
       project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate union all select 'FR', numeric '0.2'")
+      project.write("test/sources/analytics_123/events_20240101.jsonl", PLACEHOLDER_EVENT)
       const summary = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })
       assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
       assert.sameDeepMembers(
         summary.sources!.map(({ table, rows }) => ({ table, rows })),
-        [{ table: "shop.orders", rows: 3 }, { table: "shop.customers", rows: 2 }, { table: "ref.vat_rates", rows: 2 }]
+        [{ table: "shop.orders", rows: 3 }, { table: "shop.customers", rows: 2 }, { table: "ref.vat_rates", rows: 2 }, { table: "analytics_123.events_20240101", rows: 1 }]
       )
       const rows = yield* (yield* Warehouse).query("SELECT country, revenue, round(revenue_with_vat, 4) AS with_vat, orders FROM marts.revenue_by_country ORDER BY country")
       assert.deepStrictEqual(rows, [
@@ -98,11 +125,30 @@ describe("local data for declarations", () => {
       assert.isFalse(existsSync(path.join(project.dir, "test", "sources", "shop", "customers.csv")))
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("a wildcard declaration reads its date shards from files, filtered on _TABLE_SUFFIX, which SELECT * leaves out", () =>
+    Effect.gen(function* () {
+      writeShopSources()
+      const event = (date: string, name: string, page: string) =>
+        JSON.stringify({ event_date: date, event_name: name, event_params: [{ key: "page_location", value: { string_value: page, int_value: null } }, { key: "engaged", value: { string_value: null, int_value: 1 } }] })
+      project.write("test/sources/analytics_123/events_20240101.jsonl", [event("20240101", "page_view", "/a"), event("20240101", "page_view", "/a"), event("20240101", "scroll", "/a")].join("\n") + "\n")
+      project.write("test/sources/analytics_123/events_20240102.jsonl", [event("20240102", "page_view", "/b")].join("\n") + "\n")
+      // Outside the filtered range: read by the wildcard, left out by _TABLE_SUFFIX.
+      project.write("test/sources/analytics_123/events_20240103.jsonl", [event("20240103", "page_view", "/c")].join("\n") + "\n")
+      const summary = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
+      assert.includeMembers(summary.sources!.map(({ table, rows }) => `${table}:${rows}`), ["analytics_123.events_20240101:3", "analytics_123.events_20240102:1", "analytics_123.events_20240103:1"])
+      const warehouse = yield* Warehouse
+      assert.deepStrictEqual(yield* warehouse.query("SELECT CAST(day AS VARCHAR) AS day, page, views FROM marts.page_views ORDER BY day"), [
+        { day: "2024-01-01", page: "/a", views: 2 },
+        { day: "2024-01-02", page: "/b", views: 1 }
+      ])
+      assert.deepStrictEqual(yield* warehouse.columns("marts", "events_copy"), ["event_date", "event_name", "event_params"])
+      assert.deepStrictEqual(yield* warehouse.query("SELECT COUNT(*) AS n FROM marts.events_copy"), [{ n: 5 }])
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("BigQuery scripts (FOR, IF, WHILE, BEGIN … EXCEPTION, @@ variables) in an operation and in pre_operations run as BigQuery runs them", () =>
     Effect.gen(function* () {
-      project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
-      project.write("test/sources/shop/customers.jsonl", '{"customer_id": 10, "country": "DE"}\n')
-      project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate")
+      writeShopSources()
       const summary = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })
       assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
       const warehouse = yield* Warehouse

@@ -97,6 +97,10 @@ const cases: ReadonlyArray<readonly [string, string, Row]> = [
     "DECLARE threshold INT64 DEFAULT (SELECT MAX(n) - 1 FROM conformance.numbers); SELECT COUNT(*) AS v FROM conformance.numbers WHERE n >= threshold",
     { v: 2 }
   ],
+  // https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#unnest_operator: an array of STRUCTs gives a column per field
+  ["UNNEST of STRUCTs without an alias gives a column per field (GA4's event_params)", "SELECT (SELECT value.string_value FROM UNNEST([STRUCT('a' AS key, STRUCT('x' AS string_value) AS value), STRUCT('b' AS key, STRUCT('y' AS string_value) AS value)]) WHERE key = 'b') AS v", { v: "y" }],
+  ["An unaliased UNNEST of a table's array joins each row's elements", "SELECT STRING_AGG(key, ',' ORDER BY key) AS v FROM (SELECT 1 AS id, [STRUCT('a' AS key), STRUCT('b' AS key)] AS p) AS t, UNNEST(t.p)", { v: "a,b" }],
+  ["An unaliased UNNEST of scalars", "SELECT (SELECT COUNT(*) FROM UNNEST([1, 2, 3])) AS v", { v: 3 }],
   ["DECLARE without DEFAULT is NULL of its type", "DECLARE a, b INT64; SELECT a IS NULL AND b IS NULL AS v", { v: true }],
   ["DECLARE gives every name the default; SET; names ignore case", "DECLARE a, b INT64 DEFAULT 2; SET B = b + 1; SELECT A * 10 + b AS v", { v: 23 }],
   ["A DATE variable in date arithmetic", "DECLARE start DATE DEFAULT DATE '2024-02-28'; SELECT DATE_ADD(start, INTERVAL 1 DAY) AS v", { v: "2024-02-29" }],
