@@ -14,6 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
+import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 
 /** A statement that cannot be translated faithfully; names the file and the construct. */
@@ -689,6 +690,15 @@ export const translate = (sql: string, context: TranslationContext): Effect.Effe
 const translateUncached = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     const statements = splitStatements(sql)
+    if (statements.some(isFunctionInLanguage)) {
+      // A UDF in another language among plain statements: each translated on its own.
+      const out: Array<string> = []
+      for (const [index, tokens] of statements.entries()) {
+        const variables = [...(context.variables ?? []), ...declaredVariables(statements.slice(0, index).map(render))]
+        out.push(...(isFunctionInLanguage(tokens) ? yield* translateJavascriptFunction(tokens, context) : yield* translateUncached(render(tokens), { ...context, variables })))
+      }
+      return out
+    }
     const inScope = new Set(context.variables ?? [])
     // DECLARE, or SET of a name (a SET of a @@system variable is an ordinary statement).
     const isScripting = (tokens: ReadonlyArray<Token>): boolean => {
@@ -714,6 +724,89 @@ const translateUncached = (sql: string, context: TranslationContext): Effect.Eff
       if (keyword === "DECLARE") for (const name of parseDeclaration(tokens).names) inScope.add(name)
     }
     return out
+  })
+
+/** `CREATE … FUNCTION … LANGUAGE <language>`: a UDF whose body is not SQL. */
+const isFunctionInLanguage = (tokens: ReadonlyArray<Token>): boolean => {
+  const significant = tokens.filter(isSignificant)
+  if (firstWord(significant) !== "CREATE") return false
+  const functionAt = significant.findIndex((token) => token.kind === "word" && token.text.toUpperCase() === "FUNCTION")
+  if (functionAt < 0 || functionAt > 4) return false
+  return significant.some((token, i) => i > functionAt && token.kind === "word" && token.text.toUpperCase() === "LANGUAGE")
+}
+
+/** The text of a BigQuery string literal: quotes, triple quotes, r-prefix and escapes. */
+const stringLiteralText = (literal: string): string => {
+  const raw = /^[rR]/.test(literal) || /^[bB][rR]/.test(literal)
+  const body = literal.replace(/^[rRbB]{0,2}/, "")
+  const quote = body.startsWith('"""') || body.startsWith("'''") ? body.slice(0, 3) : body[0]!
+  const inner = body.slice(quote.length, body.length - quote.length)
+  if (raw) return inner
+  return inner.replace(/\\(.)/gs, (_, c: string) => ({ n: "\n", t: "\t", r: "\r", "0": "\0" })[c] ?? c)
+}
+
+/**
+ * A JavaScript UDF as the statement that registers its body (javascript-udf.ts) and a DuckDB macro
+ * under its name that converts arguments and result with BigQuery's type mapping.
+ */
+const translateJavascriptFunction = (tokens: ReadonlyArray<Token>, context: TranslationContext) =>
+  Effect.gen(function* () {
+    const refuse = (reason: string) => new TranslationError({ fileName: context.fileName, construct: "CREATE FUNCTION … LANGUAGE", reason })
+    const significant = tokens.filter(isSignificant)
+    const words = significant.map((token) => (token.kind === "word" ? token.text.toUpperCase() : token.text))
+    const languageAt = words.indexOf("LANGUAGE")
+    const language = significant[languageAt + 1]?.text.toLowerCase()
+    if (language !== "js") return yield* refuse(`UDFs in ${language ?? "another language"} have no local runtime; JavaScript (LANGUAGE js) and SQL UDFs run`)
+    if (words.includes("OPTIONS") && /library/i.test(render(tokens))) return yield* refuse("JavaScript libraries from Cloud Storage (OPTIONS library=…) are not available locally")
+    const temporary = words.includes("TEMP") || words.includes("TEMPORARY")
+    const functionAt = words.indexOf("FUNCTION")
+    let at = functionAt + 1
+    if (words[at] === "IF" && words[at + 1] === "NOT" && words[at + 2] === "EXISTS") at += 3
+    const open = words.indexOf("(", at)
+    const nameTokens = significant.slice(at, open)
+    const name = nameTokens.map((token) => (token.kind === "quoted" ? token.text.slice(1, -1) : token.text)).join("")
+    // Parameters up to the matching parenthesis, split at commas outside <…> and (…).
+    const parameters: Array<{ name: string; type: string }> = []
+    let depth = 0
+    let close = open
+    let current: Array<Token> = []
+    const flush = () => {
+      if (current.length === 0) return
+      const [first, ...rest] = current
+      parameters.push({ name: first!.text.replaceAll("`", ""), type: rest.map((token) => token.text).join(" ").replace(/\s*([<>(),])\s*/g, "$1") })
+      current = []
+    }
+    for (close = open; close < significant.length; close++) {
+      const text = significant[close]!.text
+      if (text === "(" || text === "<") depth++
+      if (text === ")" || text === ">") depth--
+      if (depth === 0) break
+      if (close === open) continue
+      if (text === "," && depth === 1) flush()
+      else current.push(significant[close]!)
+    }
+    flush()
+    const returnsAt = words.indexOf("RETURNS", close)
+    if (returnsAt < 0) return yield* refuse("a JavaScript UDF needs RETURNS, as in BigQuery")
+    const returns = significant
+      .slice(returnsAt + 1, words.findIndex((word, i) => i > returnsAt && (word === "LANGUAGE" || word === "DETERMINISTIC" || word === "NOT")))
+      .map((token) => token.text)
+      .join(" ")
+      .replace(/\s*([<>(),])\s*/g, "$1")
+    const body = significant[significant.length - 1]!
+    if (body.kind !== "string" || words[significant.length - 2] !== "AS") return yield* refuse("expected AS followed by the JavaScript body as a string")
+    for (const parameter of parameters) {
+      const problem = unsupportedParameter(parameter.type)
+      if (problem !== undefined) return yield* refuse(`${parameter.name} ${parameter.type}: ${problem}`)
+    }
+    const duckdbType = (type: string) =>
+      translateStatements(`SELECT CAST(NULL AS ${type})`, context).pipe(Effect.map((statements) => /CAST\(NULL AS ([\s\S]*)\)$/i.exec(statements[0] ?? "")?.[1] ?? type))
+    const definition = describeJavascriptFunction(name, parameters, returns, stringLiteralText(body.text))
+    const args: Array<string> = []
+    for (const parameter of parameters) args.push(argumentText(`CAST(${parameter.name} AS ${yield* duckdbType(parameter.type)})`, parameter.type))
+    const macroName = name.split(".").slice(-2).map((part) => `"${part}"`).join(".")
+    const macro = `CREATE OR REPLACE ${temporary ? "TEMPORARY " : ""}MACRO ${macroName}(${parameters.map((parameter) => parameter.name).join(", ")}) AS ${resultValue(`${definition.rawName}(${args.join(", ")})`, returns, yield* duckdbType(returns))}`
+    return [javascriptFunctionStatement(definition), macro]
   })
 
 // polyglot takes about 0.6 s to load: commands that never translate (compile, ingest, help) skip it.

@@ -19,6 +19,7 @@ import {
   type Json
 } from "@duckdb/node-api"
 import { Context, Effect, Layer, Schema } from "effect"
+import { isJavascriptFunctionStatement, registerJavascriptFunction } from "./javascript-udf.ts"
 import { quoteIdentifier } from "./target.ts"
 
 export type Row = Readonly<Record<string, Schema.Json>>
@@ -191,7 +192,8 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
           try {
             for (const statement of statements) {
               current = sqlOf(statement)
-              await (typeof statement === "string" ? connection.run(statement) : connection.run(statement.sql, statement.parameters.map(toDuckDB)))
+              if (isJavascriptFunctionStatement(current)) registerJavascriptFunction(connection, instance, current)
+              else await (typeof statement === "string" ? connection.run(statement) : connection.run(statement.sql, statement.parameters.map(toDuckDB)))
             }
             if (transactional) await connection.run("COMMIT")
           } catch (error) {
@@ -223,7 +225,13 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
               catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
             })
           return use({
-            run: (sql, parameters = []) => call(sql, parameters, (result) => Number(result.rowsChanged)),
+            run: (sql, parameters = []) =>
+              isJavascriptFunctionStatement(sql)
+                ? Effect.try({
+                    try: () => (registerJavascriptFunction(connection, instance, sql), 0),
+                    catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
+                  })
+                : call(sql, parameters, (result) => Number(result.rowsChanged)),
             query: (sql, parameters = []) => call(sql, parameters, (result) => result.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>)
           })
         },

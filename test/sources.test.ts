@@ -57,6 +57,15 @@ begin
 exception when error then
   insert into \${self()} values (-1, @@error.message);
 end;`,
+  // A JavaScript UDF declared in pre_operations, called by the query.
+  "definitions/order_labels.sqlx": `
+config { type: "table", schema: "marts", description: "Orders labelled by a JavaScript UDF." }
+pre_operations {
+  create temp function label(amount float64, id string) returns string language js as r"""
+    return 'order ' + id + (amount >= 50 ? ' (large)' : '');
+  """;
+}
+select order_id, label(amount, cast(order_id as string)) as label from \${ref("shop", "orders")}`,
   "definitions/large_orders.sqlx": `
 config { type: "table", schema: "marts", description: "Orders at or over a threshold found by a loop." }
 pre_operations {
@@ -146,7 +155,7 @@ describe("local data for declarations", () => {
       assert.deepStrictEqual(yield* warehouse.query("SELECT COUNT(*) AS n FROM marts.events_copy"), [{ n: 5 }])
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
-  it.effect("BigQuery scripts (FOR, IF, WHILE, BEGIN … EXCEPTION, @@ variables) in an operation and in pre_operations run as BigQuery runs them", () =>
+  it.effect("BigQuery scripts (FOR, IF, WHILE, BEGIN … EXCEPTION, @@ variables) and JavaScript UDFs in operations and pre_operations run as BigQuery runs them", () =>
     Effect.gen(function* () {
       writeShopSources()
       const summary = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })
@@ -160,6 +169,11 @@ describe("local data for declarations", () => {
       ])
       // 1 → 10 → 100 → 1000 > max(amount) = 100: the loop breaks with threshold 1000.
       assert.deepStrictEqual(yield* warehouse.query("SELECT order_id, CAST(threshold AS INTEGER) AS threshold FROM marts.large_orders ORDER BY order_id"), [{ order_id: 3, threshold: 1000 }])
+      assert.deepStrictEqual(yield* warehouse.query("SELECT label FROM marts.order_labels ORDER BY order_id"), [
+        { label: "order 1" },
+        { label: "order 2" },
+        { label: "order 3 (large)" }
+      ])
       const dry = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources"), dryRun: true })
       const planned = dry.results.find((result) => result.action.endsWith("order_sizes"))!
       assert.include(planned.statements.join("\n"), "-- FOR o IN (")
