@@ -14,6 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
+import { INFORMATION_SCHEMA_MARKER, informationSchemaQuery, isMetadataOnly, localReferences, plainJsonLiterals, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 
@@ -109,6 +110,33 @@ const DATE_IN_ZONE = "MDP_DATE_IN_ZONE__"
 const ARRAY_LENGTH_MARKER = "MDP_ARRAY_LENGTH__"
 const FORMAT_TIMESTAMP_IN_ZONE = "MDP_FORMAT_TIMESTAMP_IN_ZONE__"
 
+const JSON_SCALAR = "MDP_JSON_SCALAR__"
+const TIMESTAMP_DIFF_MARKER = "MDP_TIMESTAMP_DIFF__"
+const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
+const JSON_INT64 = "MDP_JSON_INT64__"
+const JSON_FLOAT64 = "MDP_JSON_FLOAT64__"
+const JSON_BOOL = "MDP_JSON_BOOL__"
+const JSON_STRING = "MDP_JSON_STRING__"
+
+const NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE')"
+
+/**
+ * A JSON conversion as BigQuery defines it (json_functions#converters and #lax_converters): `kinds`
+ * maps DuckDB's json_type of the value to an expression of `j` (the value as JSON) and `s` (a JSON
+ * string's text); other kinds give `otherwise`. SQL NULL stays NULL.
+ */
+const jsonConversion = (value: string, kinds: ReadonlyArray<readonly [string, string]>, otherwise: string): string => {
+  const j = `CAST((${value}) AS JSON)`
+  const s = `json_extract_string(${j}, '$')`
+  const cases = kinds.map(([kind, expression]) => `WHEN json_type(${j}) IN ${kind} THEN ${expression.replaceAll("$j", () => j).replaceAll("$s", () => s)}`).join(" ")
+  return `(CASE WHEN (${value}) IS NULL OR json_type(${j}) = 'NULL' THEN NULL ${cases} ELSE ${otherwise} END)`
+}
+
+const notA = (what: string, fn: string) => `error('${fn}: the JSON value is not ${what}')`
+
+// BigQuery's default INITCAP delimiters: whitespace and these characters.
+const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
+
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   // BigQuery's DATE_* functions return DATE; DuckDB's date arithmetic returns TIMESTAMP.
@@ -127,8 +155,18 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // The date of a timestamp in a time zone; polyglot reads the zone as a format.
   DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
   FORMAT_TIMESTAMP: (call) => (call.args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${call.args.join(", ")})` : undefined),
-  // JSON_VALUE returns an unquoted STRING; polyglot maps it to `->`, which returns JSON.
-  JSON_VALUE: (call) => `JSON_EXTRACT_SCALAR(${call.args.join(", ")})`
+  // BigQuery's JSON converters (STRING(json) would become a cast keeping the quotes).
+  INT64: (call) => (call.args.length === 1 ? `${JSON_INT64}(${call.args[0]})` : undefined),
+  FLOAT64: (call) => (call.args.length === 1 ? `${JSON_FLOAT64}(${call.args[0]})` : undefined),
+  BOOL: (call) => (call.args.length === 1 ? `${JSON_BOOL}(${call.args[0]})` : undefined),
+  STRING: (call) => (call.args.length === 1 ? `${JSON_STRING}(${call.args[0]})` : undefined),
+  // A scalar's text, NULL for an object or an array (polyglot's `->>` returns their JSON text).
+  JSON_VALUE: (call) => `${JSON_SCALAR}(${call.args[0]}, ${call.args[1] ?? "'$'"})`,
+  JSON_EXTRACT_SCALAR: (call) => `${JSON_SCALAR}(${call.args[0]}, ${call.args[1] ?? "'$'"})`,
+  // Whole intervals elapsed, where DuckDB's DATE_DIFF counts boundaries crossed.
+  TIMESTAMP_DIFF: (call) => (call.args.length === 3 ? `${TIMESTAMP_DIFF_MARKER}('${call.args[2]!.toUpperCase()}', ${call.args[1]}, ${call.args[0]})` : undefined),
+  // A TIMESTAMP (UTC), where DuckDB's strptime returns a zone-less one.
+  PARSE_TIMESTAMP: (call) => (call.args.length === 2 ? `CAST(${call.text} AS ${TIMESTAMP_TYPE})` : undefined)
 }
 
 // SAFE.fn(...) returns NULL instead of failing; DuckDB's TRY() does the same. The marker survives
@@ -315,10 +353,14 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // BigQuery replaces every match; DuckDB only the first unless given 'g'.
   REGEXP_REPLACE: (call) => (call.args.length === 3 ? `REGEXP_REPLACE(${call.args.join(", ")}, 'g')` : undefined),
   // Without a capture group BigQuery returns the whole match; polyglot asks DuckDB for group 1.
-  REGEXP_EXTRACT: (call) =>
-    call.args.length === 3 && call.args[2] === "1" && isStringLiteral(call.args[1]!) && !hasCaptureGroup(call.args[1]!)
-      ? `REGEXP_EXTRACT(${call.args[0]}, ${call.args[1]})`
-      : undefined,
+  // No match is NULL in BigQuery, '' in DuckDB.
+  REGEXP_EXTRACT: (call) => {
+    const [value, pattern] = call.args
+    if (value === undefined || pattern === undefined) return undefined
+    const extract =
+      call.args.length === 3 && call.args[2] === "1" && isStringLiteral(pattern) && !hasCaptureGroup(pattern) ? `REGEXP_EXTRACT(${value}, ${pattern})` : call.text
+    return `(CASE WHEN REGEXP_MATCHES(${value}, ${pattern}) THEN ${extract} END)`
+  },
   // BigQuery FORMAT is printf-style; DuckDB FORMAT is fmt-style.
   FORMAT: (call) => `PRINTF(${call.args.join(", ")})`,
   EXTRACT: (call) => {
@@ -353,6 +395,41 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (x === undefined || y === undefined) return undefined
     return `(CASE WHEN CAST(${y} AS DOUBLE) = 0 THEN CASE WHEN CAST(${x} AS DOUBLE) > 0 THEN CAST('inf' AS DOUBLE) WHEN CAST(${x} AS DOUBLE) < 0 THEN CAST('-inf' AS DOUBLE) ELSE CAST('nan' AS DOUBLE) END ELSE CAST(${x} AS DOUBLE) / CAST(${y} AS DOUBLE) END)`
   },
+  [JSON_INT64]: (call) => jsonConversion(call.args[0]!, [[NUMBER_TYPES, "CASE WHEN CAST($j AS DOUBLE) = floor(CAST($j AS DOUBLE)) THEN CAST(CAST($j AS DOUBLE) AS BIGINT) ELSE error('INT64: the JSON number has a fractional part') END"]], notA("a number", "INT64")),
+  [JSON_FLOAT64]: (call) => jsonConversion(call.args[0]!, [[NUMBER_TYPES, "CAST($j AS DOUBLE)"]], notA("a number", "FLOAT64")),
+  [JSON_BOOL]: (call) => jsonConversion(call.args[0]!, [["('BOOLEAN')", "CAST($j AS BOOLEAN)"]], notA("a boolean", "BOOL")),
+  [JSON_STRING]: (call) => jsonConversion(call.args[0]!, [["('VARCHAR')", "$s"]], notA("a string", "STRING")),
+  LAX_INT64: (call) =>
+    jsonConversion(call.args[0]!, [["('BOOLEAN')", "CASE WHEN CAST($j AS BOOLEAN) THEN 1 ELSE 0 END"], [NUMBER_TYPES, "TRY_CAST(ROUND(CAST($j AS DOUBLE)) AS BIGINT)"], ["('VARCHAR')", "TRY_CAST(ROUND(TRY_CAST(trim($s) AS DOUBLE)) AS BIGINT)"]], "NULL"),
+  LAX_FLOAT64: (call) => jsonConversion(call.args[0]!, [[NUMBER_TYPES, "CAST($j AS DOUBLE)"], ["('VARCHAR')", "TRY_CAST(trim($s) AS DOUBLE)"]], "NULL"),
+  LAX_BOOL: (call) =>
+    jsonConversion(call.args[0]!, [["('BOOLEAN')", "CAST($j AS BOOLEAN)"], ["('VARCHAR')", "CASE lower($s) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END"], [NUMBER_TYPES, "CAST($j AS DOUBLE) <> 0"]], "NULL"),
+  LAX_STRING: (call) => jsonConversion(call.args[0]!, [["('VARCHAR')", "$s"], ["('BOOLEAN')", "CAST($j AS VARCHAR)"], [NUMBER_TYPES, "CAST($j AS VARCHAR)"]], "NULL"),
+  // BigQuery names JSON types in lower case, and all numbers 'number'.
+  JSON_TYPE: (call) =>
+    call.args.length === 1
+      ? `(CASE json_type(${call.args[0]}) WHEN 'NULL' THEN 'null' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'VARCHAR' THEN 'string' WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' ELSE 'number' END)`
+      : undefined,
+  // The first character and each one after a delimiter upper-cased, the others lower-cased.
+  INITCAP: (call) => {
+    if (call.args.length !== 1) return undefined
+    const value = `(${call.args[0]})`
+    return `array_to_string(list_transform(range(1, length(${value}) + 1), mdp_i -> CASE WHEN mdp_i = 1 OR regexp_matches(substr(${value}, mdp_i - 1, 1), ${INITCAP_DELIMITERS}) THEN upper(substr(${value}, mdp_i, 1)) ELSE lower(substr(${value}, mdp_i, 1)) END), '')`
+  },
+  [JSON_SCALAR]: (call) => {
+    const [value, path] = call.args
+    return `(CASE WHEN json_type(json_extract(${value}, ${path})) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(${value}, ${path}) END)`
+  },
+  [TIMESTAMP_DIFF_MARKER]: (call) => `DATE_SUB(${call.args.join(", ")})`,
+  // BigQuery fails a division by zero (SAFE_DIVIDE and IEEE_DIVIDE do not); DuckDB answers NULL.
+  [CHECKED_DIVISOR]: (call) => `(CASE WHEN (${call.args[0]}) = 0 THEN error('division by zero: ' || ${sqlText(call.args[0]!)}) ELSE (${call.args[0]}) END)`,
+  SAFE_ADD: (call) => `TRY((${call.args[0]}) + (${call.args[1]}))`,
+  SAFE_SUBTRACT: (call) => `TRY((${call.args[0]}) - (${call.args[1]}))`,
+  SAFE_MULTIPLY: (call) => `TRY((${call.args[0]}) * (${call.args[1]}))`,
+  SAFE_NEGATE: (call) => `TRY(-(${call.args[0]}))`,
+  BYTE_LENGTH: (call) => `strlen(${call.args[0]})`,
+  CAST: (call) => castAs(call, "CAST"),
+  TRY_CAST: (call) => castAs(call, "TRY_CAST"),
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
@@ -386,6 +463,158 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // DuckDB has no JSON_QUERY_ARRAY; extracting with a path and casting gives the list of elements.
   JSON_QUERY_ARRAY: jsonArray,
   JSON_EXTRACT_ARRAY: jsonArray
+}
+
+const sqlText = (expression: string): string => `'${expression.replaceAll("'", "''").slice(0, 80)}'`
+
+const INT64_TEXT = `'^\\s*[+-]?(\\d+|0[xX][0-9a-fA-F]+)\\s*$'`
+
+/**
+ * Casts whose answer depends on the value's type, decided by DuckDB's typeof (constant for a
+ * query): to STRING, NUMERIC and FLOAT64 print as BigQuery prints them ("0.3", not "0.300000000";
+ * "1", not "1.0"); from STRING to INT64, only an integer's text converts (DuckDB rounds "1.5").
+ */
+const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
+  const match = /^([\s\S]+)\s+AS\s+(TEXT|VARCHAR|BIGINT)$/i.exec(call.args[0] ?? "")
+  if (match === null || call.args.length !== 1) return undefined
+  const value = `(${match[1]!.trim()})`
+  const plain = `${cast}(${value} AS ${match[2]})`
+  // A literal's type is plain to see: a NULL or an integer needs no dispatch.
+  if (/^\((NULL|[+-]?\d+)\)$/i.test(value)) return undefined
+  if (/^BIGINT$/i.test(match[2]!)) {
+    const invalid = cast === "CAST" ? `error('Bad int64 value: ' || CAST(${value} AS VARCHAR))` : "NULL"
+    // A FLOAT64 rounds half away from zero, where DuckDB rounds half to even.
+    return `(CASE WHEN typeof(${value}) = 'VARCHAR' AND NOT regexp_full_match(CAST(${value} AS VARCHAR), ${INT64_TEXT}) THEN ${invalid} WHEN typeof(${value}) IN ('DOUBLE', 'FLOAT') THEN ${cast}(round(TRY_CAST(${value} AS DOUBLE)) AS BIGINT) ELSE ${plain} END)`
+  }
+  return `(CASE WHEN typeof(${value}) LIKE 'DECIMAL%' THEN rtrim(rtrim(${plain}, '0'), '.') WHEN typeof(${value}) = 'DOUBLE' THEN regexp_replace(${plain}, '\\.0$', '') ELSE ${plain} END)`
+}
+
+const TIMESTAMP_TYPE = "MDP_TIMESTAMP_TZ"
+
+/**
+ * BigQuery's TIMESTAMP is an instant, DuckDB's TIMESTAMPTZ; polyglot maps the type name to DuckDB's
+ * zone-less TIMESTAMP (which it also makes of DATETIME), and functions of a time zone then read it
+ * as local time. The type where it is a type (a CAST, a column, a field, a parameter, a DECLARE)
+ * goes through polyglot as a name it keeps, and comes out as TIMESTAMPTZ.
+ */
+const timestampTypes = (sql: string): string => {
+  if (!/timestamp/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  const replace = new Set<number>()
+  // Open parentheses, each with the word before it; the depth of ARRAY<…>/STRUCT<…>.
+  const parens: Array<string> = []
+  let angles = 0
+  for (let k = 0; k < significant.length; k++) {
+    const text = significant[k]!.token.text
+    if (text === "(") parens.push(word(k - 1))
+    if (text === ")") parens.pop()
+    if (text === "<" && (word(k - 1) === "ARRAY" || word(k - 1) === "STRUCT")) angles++
+    if (text === ">" && angles > 0) angles--
+    if (word(k) !== "TIMESTAMP") continue
+    const next = significant[k + 1]?.token
+    if (next?.kind === "string" || next?.text === "(") continue
+    const before = significant[k - 1]?.token
+    const inCast = word(k - 1) === "AS" && ["CAST", "SAFE_CAST"].includes(parens[parens.length - 1] ?? "")
+    const inAngles = angles > 0 && (before?.text === "<" || before?.text === "," || before?.kind === "word" || before?.kind === "quoted")
+    const afterName =
+      (before?.kind === "word" || before?.kind === "quoted") &&
+      word(k - 1) !== "SELECT" &&
+      (next === undefined || [",", ")", ">", ";"].includes(next.text) || ["NOT", "OPTIONS", "DEFAULT"].includes(word(k + 1)))
+    if (inCast || inAngles || afterName) replace.add(significant[k]!.index)
+  }
+  return replace.size === 0 ? sql : tokens.map((token, index) => (replace.has(index) ? TIMESTAMP_TYPE : token.text)).join("")
+}
+
+/** Numbers written with a point or an exponent are FLOAT64 in BigQuery; DuckDB reads them as DECIMAL. */
+const floatLiterals = (sql: string): string => {
+  const tokens = tokenize(sql, "duckdb")
+  if (!tokens.some((token) => (token.kind === "number" && /[.eE]/.test(token.text)) || token.text === TIMESTAMP_TYPE)) return sql
+  return tokens
+    .map((token) => (token.kind === "number" && /[.eE]/.test(token.text) ? `CAST(${token.text} AS DOUBLE)` : token.text === TIMESTAMP_TYPE ? "TIMESTAMPTZ" : token.text))
+    .join("")
+}
+
+/** The operand after `/` at token `slash`: a literal, a name chain, a call, a group, a CASE … END. */
+const divisorEnd = (tokens: ReadonlyArray<Token>, slash: number): { readonly start: number; readonly end: number } | undefined => {
+  let i = slash + 1
+  while (i < tokens.length && !isSignificant(tokens[i]!)) i++
+  const start = i
+  if (tokens[i]?.text === "-" || tokens[i]?.text === "+") {
+    i++
+    while (i < tokens.length && !isSignificant(tokens[i]!)) i++
+  }
+  const closeOf = (open: number, opener: string, closer: string): number => {
+    let depth = 0
+    for (let j = open; j < tokens.length; j++) {
+      if (tokens[j]!.text === opener) depth++
+      if (tokens[j]!.text === closer && --depth === 0) return j
+    }
+    return -1
+  }
+  const token = tokens[i]
+  if (token === undefined) return undefined
+  let end: number
+  if (token.kind === "number" || token.kind === "string") end = i
+  else if (token.text === "(") end = closeOf(i, "(", ")")
+  else if (token.kind === "word" && token.text.toUpperCase() === "CASE") {
+    let depth = 0
+    end = -1
+    for (let j = i; j < tokens.length; j++) {
+      const word = tokens[j]!.kind === "word" ? tokens[j]!.text.toUpperCase() : ""
+      if (word === "CASE") depth++
+      if (word === "END" && --depth === 0) {
+        end = j
+        break
+      }
+    }
+  } else if (token.kind === "word" || token.kind === "quoted") {
+    end = i
+    // A dotted chain, then a call's parentheses.
+    for (;;) {
+      let k = end + 1
+      while (k < tokens.length && !isSignificant(tokens[k]!)) k++
+      if (tokens[k]?.text === "." && (tokens[k + 1]?.kind === "word" || tokens[k + 1]?.kind === "quoted")) end = k + 1
+      else if (tokens[k]?.text === "(") {
+        end = closeOf(k, "(", ")")
+        break
+      } else break
+    }
+  } else return undefined
+  if (end < 0) return undefined
+  // An index after it: a[OFFSET(0)].
+  let k = end + 1
+  while (k < tokens.length && !isSignificant(tokens[k]!)) k++
+  if (tokens[k]?.text === "[") end = closeOf(k, "[", "]")
+  return end < 0 ? undefined : { start, end }
+}
+
+/** Each `/` whose divisor is not a non-zero literal gets the divisor checked (BigQuery fails a division by zero). */
+const checkedDivisions = (sql: string): string => {
+  if (!sql.includes("/")) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const wraps = new Map<number, { readonly end: number }>()
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.kind !== "punct" || tokens[i]!.text !== "/") continue
+    const operand = divisorEnd(tokens, i)
+    if (operand === undefined) continue
+    const text = render(tokens.slice(operand.start, operand.end + 1)).trim()
+    if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) && Number(text) !== 0) continue
+    wraps.set(operand.start, { end: operand.end })
+  }
+  if (wraps.size === 0) return sql
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const wrap = wraps.get(i)
+    if (wrap === undefined) {
+      out.push(tokens[i]!.text)
+      continue
+    }
+    out.push(`${CHECKED_DIVISOR}(${checkedDivisions(render(tokens.slice(i, wrap.end + 1)))})`)
+    i = wrap.end
+  }
+  return out.join("")
 }
 
 /** BigQuery NUMERIC is DECIMAL(38, 9); polyglot emits bare DECIMAL, which DuckDB reads as DECIMAL(18, 3). */
@@ -480,6 +709,13 @@ const expandUnaliasedUnnest = (sql: string): string => {
  * `SELECT *` straight from a wildcard table (`dataset.events_*`): BigQuery's `_TABLE_SUFFIX` is a
  * pseudo-column `*` leaves out, but locally it is a column of the wildcard's view (sources.ts).
  */
+const answerInformationSchema = (sql: string): string => {
+  if (!sql.includes(INFORMATION_SCHEMA_MARKER)) return sql
+  return tokenize(sql, "duckdb")
+    .map((token) => (token.kind === "quoted" && token.text.startsWith(`"${INFORMATION_SCHEMA_MARKER}`) ? (informationSchemaQuery(token.text.slice(1, -1)) ?? token.text) : token.text))
+    .join("")
+}
+
 const hideTableSuffix = (sql: string): string => {
   if (!/\*"/.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
@@ -496,6 +732,51 @@ const hideTableSuffix = (sql: string): string => {
     if (star.token.text === "*" && select?.token.text.toUpperCase() === "SELECT") replace.add(star.index)
   })
   return tokens.map((token, index) => (replace.has(index) ? "* EXCLUDE (_TABLE_SUFFIX)" : token.text)).join("")
+}
+
+const UNION_SLICE = 100
+
+/** The branches of a statement that is one top-level UNION ALL chain (one part when it is not). */
+const unionAllParts = (sql: string): ReadonlyArray<string> => {
+  const tokens = tokenize(sql, "bigquery")
+  if (firstWord(tokens) === "WITH") return [sql]
+  const parts: Array<string> = []
+  let depth = 0
+  let start = 0
+  for (let i = 0; i < tokens.length; i++) {
+    const text = tokens[i]!.text
+    if (text === "(" || text === "[") depth++
+    if (text === ")" || text === "]") depth--
+    if (depth !== 0 || tokens[i]!.kind !== "word" || text.toUpperCase() !== "UNION") continue
+    const next = tokens.slice(i + 1).find(isSignificant)
+    if (next?.text.toUpperCase() !== "ALL") return [sql]
+    parts.push(render(tokens.slice(start, i)).trim())
+    start = tokens.indexOf(next, i + 1) + 1
+  }
+  parts.push(render(tokens.slice(start)).trim())
+  return parts
+}
+
+const UNION_STAND_IN = "mdp_union_chain__"
+
+/** The parenthesised UNION ALL chain with the most branches, and the text with a stand-in for it. */
+const longestUnionGroup = (sql: string): { readonly inner: string; readonly outer: string } | undefined => {
+  const tokens = tokenize(sql, "bigquery")
+  const opens: Array<number> = []
+  let best: { open: number; close: number; branches: number } | undefined
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.text === "(") opens.push(i)
+    if (tokens[i]!.text !== ")") continue
+    const open = opens.pop()
+    if (open === undefined) continue
+    const branches = unionAllParts(render(tokens.slice(open + 1, i))).length
+    if (branches > 1 && (best === undefined || branches > best.branches)) best = { open, close: i, branches }
+  }
+  if (best === undefined) return undefined
+  return {
+    inner: render(tokens.slice(best.open + 1, best.close)),
+    outer: `${render(tokens.slice(0, best.open + 1))}SELECT * FROM ${UNION_STAND_IN}${render(tokens.slice(best.close))}`
+  }
 }
 
 /** Statements of a text, split at top-level semicolons (strings and comments respected). */
@@ -690,11 +971,12 @@ export const translate = (sql: string, context: TranslationContext): Effect.Effe
 const translateUncached = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     const statements = splitStatements(sql)
-    if (statements.some(isFunctionInLanguage)) {
-      // A UDF in another language among plain statements: each translated on its own.
+    if (statements.some((tokens) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens))) {
+      // A UDF in another language, or metadata only, among plain statements: each on its own.
       const out: Array<string> = []
       for (const [index, tokens] of statements.entries()) {
         const variables = [...(context.variables ?? []), ...declaredVariables(statements.slice(0, index).map(render))]
+        if (isMetadataOnly(tokens)) continue
         out.push(...(isFunctionInLanguage(tokens) ? yield* translateJavascriptFunction(tokens, context) : yield* translateUncached(render(tokens), { ...context, variables })))
       }
       return out
@@ -814,11 +1096,21 @@ let polyglot: typeof import("@polyglot-sql/sdk") | undefined
 const loadPolyglot = Effect.promise(async () => (polyglot ??= await import("@polyglot-sql/sdk")))
 
 /** Plain statements (no script variables) through polyglot and the repairs around it. */
-const translateStatements = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
+const translateStatements = (original: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
+    const piped = withoutPipes(original)
+    if (typeof piped !== "string") {
+      return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, AGGREGATE, ORDER BY, LIMIT, DROP, AS and DISTINCT are" })
+    }
+    const sql = localReferences(plainJsonLiterals(withoutTrailingCommas(piped)))
+    const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
+    if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
+      const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()
+      return yield* new TranslationError({ fileName: context.fileName, construct: `INFORMATION_SCHEMA.${name}`, reason: "the local warehouse has INFORMATION_SCHEMA.TABLES, VIEWS, COLUMNS and SCHEMATA" })
+    }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(unnestWithOffset(checkedArrayIndexes(safePrefixed(splitDottedIdentifiers(sql)))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(timestampTypes(checkedDivisions(unnestWithOffset(checkedArrayIndexes(safePrefixed(splitDottedIdentifiers(sql)))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
@@ -826,6 +1118,25 @@ const translateStatements = (sql: string, context: TranslationContext): Effect.E
       catch: (cause) =>
         new TranslationError({ fileName: context.fileName, construct: "the statement", reason: String(cause) })
     })
+    if (!result.success && /E_GUARD_AST_DEPTH_EXCEEDED/.test(result.error ?? "")) {
+      // A long UNION ALL chain nests past polyglot's depth limit: translated in slices and rejoined.
+      const parts = unionAllParts(sql)
+      if (parts.length > 1) {
+        const slices: Array<string> = []
+        for (let start = 0; start < parts.length; start += UNION_SLICE) {
+          const translatedSlice = yield* translateStatements(parts.slice(start, start + UNION_SLICE).join(" UNION ALL "), context)
+          slices.push(translatedSlice.join(" "))
+        }
+        return [slices.join(" UNION ALL ")]
+      }
+      // Or such a chain in parentheses: translated apart, the rest around a stand-in for it.
+      const group = longestUnionGroup(sql)
+      if (group !== undefined) {
+        const inner = yield* translateStatements(group.inner, context)
+        const outer = yield* translateStatements(group.outer, context)
+        return outer.map((statement) => statement.replace(`SELECT * FROM ${UNION_STAND_IN}`, () => inner.join(" ")))
+      }
+    }
     if (!result.success || result.sql === undefined) {
       const where = result.errorLine === undefined ? "" : ` (line ${result.errorLine}, column ${result.errorColumn ?? "?"})`
       return yield* new TranslationError({
@@ -835,5 +1146,5 @@ const translateStatements = (sql: string, context: TranslationContext): Effect.E
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(statement, "duckdb", afterTranslation))))))
+    return result.sql.map((statement) => floatLiterals(answerInformationSchema(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(statement, "duckdb", afterTranslation))))))))
   })

@@ -1,0 +1,232 @@
+/**
+ * BigQuery syntax the translator (polyglot) does not read, rewritten beforehand into equivalent
+ * BigQuery it does: trailing commas, `JSON '''…'''` literals, references quoted in parts, and pipe
+ * syntax (`FROM t |> WHERE … |> AGGREGATE …`). Also: which statements only change metadata
+ * (`ALTER TABLE … SET OPTIONS`, unenforced constraints) and so have nothing to do locally, and
+ * `INFORMATION_SCHEMA` views, answered from DuckDB's catalogue with BigQuery's columns.
+ */
+import { isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
+
+const upper = (token: Token | undefined): string => (token?.kind === "word" ? token.text.toUpperCase() : "")
+
+const indexed = (tokens: ReadonlyArray<Token>) => tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+
+/** `a, b,)` and `SELECT a, b, FROM`: BigQuery accepts a trailing comma there. */
+export const withoutTrailingCommas = (sql: string): string => {
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const drop = new Set<number>()
+  significant.forEach(({ token, index }, k) => {
+    if (token.text === "," && significant[k + 1]?.token.text === ")") drop.add(index)
+  })
+  return drop.size === 0 ? sql : tokens.map((token, index) => (drop.has(index) ? "" : token.text)).join("")
+}
+
+/** `JSON '''{…}'''` (and `"""`, raw or not): the same text as a plain literal, which polyglot reads. */
+export const plainJsonLiterals = (sql: string): string => {
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const replaced = new Map<number, string>()
+  significant.forEach(({ token }, k) => {
+    const literal = significant[k + 1]
+    if (upper(token) !== "JSON" || literal?.token.kind !== "string") return
+    const match = /^([rR]?)('''|""")([\s\S]*)\2$/.exec(literal.token.text)
+    if (match === null) return
+    const raw = match[1] !== ""
+    const text = raw ? match[3]!.replaceAll("\\", "\\\\") : match[3]!
+    replaced.set(literal.index, `'${text.replaceAll("'", "\\'").replaceAll("\n", "\\n").replaceAll("\r", "\\r")}'`)
+  })
+  return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
+}
+
+const RELATION_BEFORE = new Set(["FROM", "JOIN", "INTO", "UPDATE", "TABLE", "USING", "MERGE", "EXISTS"])
+
+/** The name parts of a quoted or plain identifier: `a.b` in one pair of backticks is two parts. */
+const partsOf = (token: Token): ReadonlyArray<string> => (token.kind === "quoted" ? token.text.slice(1, -1).split(".") : [token.text])
+
+const quotePart = (part: string): string => `\`${part}\``
+
+export interface InformationSchemaView {
+  readonly dataset: string | undefined
+  readonly view: string
+}
+
+/** A marker identifier polyglot carries through, replaced by `informationSchemaQuery` afterwards. */
+export const INFORMATION_SCHEMA_MARKER = "mdp_information_schema__"
+
+/**
+ * References after FROM, JOIN, INTO…: `project.dataset.table` in any mix of backticks becomes
+ * `dataset`.`table` (one DuckDB schema per dataset), and `dataset.INFORMATION_SCHEMA.VIEW` (or
+ * `region-us.INFORMATION_SCHEMA.VIEW`) a marker for the view.
+ */
+export const localReferences = (sql: string): string => {
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const out: Array<string> = []
+  let cursor = 0
+  for (let k = 0; k < significant.length; k++) {
+    if (!RELATION_BEFORE.has(upper(significant[k]!.token))) continue
+    // The chain of names and dots after the keyword.
+    let end = k + 1
+    const parts: Array<string> = []
+    let expectName = true
+    while (end < significant.length) {
+      const token = significant[end]!.token
+      if (expectName && (token.kind === "quoted" || token.kind === "word")) parts.push(...partsOf(token))
+      else if (!expectName && token.text === ".") {
+        // A dot only joins names when no space separates them from it (`t . c` is not a name).
+      } else break
+      expectName = !expectName
+      end++
+    }
+    if (expectName || parts.length < 2) continue
+    const first = significant[k + 1]!.index
+    const last = significant[end - 1]!.index
+    const schemaAt = parts.findIndex((part) => part.toUpperCase() === "INFORMATION_SCHEMA")
+    let replacement: string | undefined
+    if (schemaAt >= 0 && schemaAt === parts.length - 2) {
+      // `region-us.INFORMATION_SCHEMA` spans the project; a dataset name never starts with `region-`.
+      const dataset = schemaAt >= 1 && !/^region-/i.test(parts[schemaAt - 1]!) ? parts[schemaAt - 1] : undefined
+      replacement = quotePart(`${INFORMATION_SCHEMA_MARKER}${parts[parts.length - 1]!.toLowerCase()}__${dataset ?? ""}`)
+    } else if (parts.length >= 3 && tokens.slice(first, last + 1).some((token) => token.kind === "quoted")) {
+      replacement = parts.slice(-2).map(quotePart).join(".")
+    }
+    if (replacement === undefined) continue
+    out.push(render(tokens.slice(cursor, first)), replacement)
+    cursor = last + 1
+    k = end - 1
+  }
+  if (cursor === 0) return sql
+  out.push(render(tokens.slice(cursor)))
+  return out.join("")
+}
+
+const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
+
+// BigQuery's names for DuckDB's types, as INFORMATION_SCHEMA.COLUMNS shows them.
+const BIGQUERY_TYPE = `CASE
+  WHEN data_type IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'UBIGINT', 'UINTEGER') THEN 'INT64'
+  WHEN data_type IN ('DOUBLE', 'FLOAT', 'REAL') THEN 'FLOAT64'
+  WHEN data_type = 'VARCHAR' THEN 'STRING'
+  WHEN data_type = 'BOOLEAN' THEN 'BOOL'
+  WHEN data_type = 'DATE' THEN 'DATE'
+  WHEN data_type = 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP'
+  WHEN data_type = 'TIMESTAMP' THEN 'DATETIME'
+  WHEN data_type = 'BLOB' THEN 'BYTES'
+  WHEN data_type LIKE 'DECIMAL%' THEN 'NUMERIC'
+  ELSE data_type END`
+
+/** The DuckDB query answering a marked INFORMATION_SCHEMA view, or undefined for a view the runner does not have. */
+export const informationSchemaQuery = (marker: string): string | undefined => {
+  const match = new RegExp(`^${INFORMATION_SCHEMA_MARKER}([a-z_]+)__(.*)$`).exec(marker)
+  if (match === null) return undefined
+  const [, view, dataset] = match
+  const where = `table_catalog = current_database()${dataset === "" ? " AND table_schema NOT IN ('information_schema', 'pg_catalog')" : ` AND table_schema = ${sqlString(dataset!)}`}`
+  switch (view) {
+    case "tables":
+      return `(SELECT table_catalog, table_schema, table_name, CASE table_type WHEN 'VIEW' THEN 'VIEW' ELSE 'BASE TABLE' END AS table_type FROM information_schema.tables WHERE ${where})`
+    case "views":
+      return `(SELECT table_catalog, table_schema, table_name, view_definition FROM information_schema.views WHERE ${where})`
+    case "columns":
+      return `(SELECT table_catalog, table_schema, table_name, column_name, ordinal_position, CASE is_nullable WHEN 'YES' THEN 'YES' ELSE 'NO' END AS is_nullable, ${BIGQUERY_TYPE} AS data_type FROM information_schema.columns WHERE ${where})`
+    case "schemata":
+      return `(SELECT catalog_name, schema_name FROM information_schema.schemata WHERE catalog_name = current_database()${dataset === "" ? "" : ` AND schema_name = ${sqlString(dataset!)}`})`
+    default:
+      return undefined
+  }
+}
+
+/**
+ * `ALTER TABLE … SET OPTIONS (…)`, `ALTER COLUMN … SET OPTIONS`, `ADD PRIMARY KEY … NOT ENFORCED`,
+ * `ADD CONSTRAINT … NOT ENFORCED`, `DROP PRIMARY KEY`/`DROP CONSTRAINT`: descriptions, labels and
+ * constraints BigQuery does not enforce. No query answers differently without them.
+ */
+export const isMetadataOnly = (tokens: ReadonlyArray<Token>): boolean => {
+  const words = tokens.filter(isSignificant).map((token) => (token.kind === "word" ? token.text.toUpperCase() : token.text))
+  if (words[0] !== "ALTER" || !["TABLE", "VIEW", "SCHEMA", "MATERIALIZED"].includes(words[1] ?? "")) return false
+  const text = words.join(" ")
+  return /\bSET OPTIONS\b/.test(text) || /\bNOT ENFORCED\b/.test(text) || /\bDROP (PRIMARY KEY|CONSTRAINT)\b/.test(text)
+}
+
+/** Pipe operators: each wraps the query so far, as BigQuery defines them. */
+const pipeStep = (query: string, operator: string, rest: string, n: number): string | { readonly unsupported: string } => {
+  const input = `(${query}) AS mdp_pipe_${n}`
+  switch (operator) {
+    case "WHERE":
+      return `SELECT * FROM ${input} WHERE ${rest}`
+    case "SELECT":
+      return `SELECT ${rest} FROM ${input}`
+    case "EXTEND":
+      return `SELECT *, ${rest} FROM ${input}`
+    case "ORDER":
+      return `SELECT * FROM ${input} ORDER ${rest}`
+    case "LIMIT":
+      return `SELECT * FROM ${input} LIMIT ${rest}`
+    case "DROP":
+      return `SELECT * EXCEPT (${rest}) FROM ${input}`
+    case "AS":
+      return `SELECT * FROM (${query}) AS ${rest}`
+    case "DISTINCT":
+      return `SELECT DISTINCT * FROM ${input}`
+    case "AGGREGATE": {
+      // `|> AGGREGATE aggregates [GROUP BY keys]`: the keys first, then the aggregates.
+      const groupAt = rest.search(/\bGROUP\s+BY\b/i)
+      if (groupAt < 0) return `SELECT ${rest} FROM ${input}`
+      const aggregates = rest.slice(0, groupAt).trim()
+      const keys = rest.slice(groupAt).replace(/^GROUP\s+BY\s+/i, "").trim()
+      const keyNames = keys.split(",").map((key) => key.trim()).filter((key) => key !== "")
+      return `SELECT ${keyNames.join(", ")}${aggregates === "" ? "" : `, ${aggregates}`} FROM ${input} GROUP BY ${keyNames.map((key) => key.replace(/\s+AS\s+\w+$/i, "")).join(", ")}`
+    }
+    default:
+      return { unsupported: `|> ${operator}` }
+  }
+}
+
+/**
+ * Pipe syntax rewritten into nested SELECTs, at every parenthesis level. A pipe operator the
+ * rewrite does not know is returned as `unsupported` for the caller to refuse by name.
+ */
+const pipeAt = (tokens: ReadonlyArray<Token>, i: number): boolean => tokens[i]!.text === "|" && tokens[i + 1]?.text === ">"
+
+export const withoutPipes = (sql: string, counter = { n: 0 }): string | { readonly unsupported: string } => {
+  if (!sql.includes("|>")) return sql
+  const tokens = tokenize(sql, "bigquery")
+  if (!tokens.some((_, i) => pipeAt(tokens, i))) return sql
+  // Innermost groups first: the first group to close with a pipe inside is one.
+  const opens: Array<number> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const text = tokens[i]!.text
+    if (text === "(") opens.push(i)
+    if (text !== ")") continue
+    const open = opens.pop()
+    if (open === undefined) continue
+    if (!tokens.slice(open + 1, i).some((_, k) => pipeAt(tokens, open + 1 + k))) continue
+    const inner = render(tokens.slice(open + 1, i))
+    const rewritten = withoutPipes(inner, counter)
+    if (typeof rewritten !== "string") return rewritten
+    return withoutPipes(render(tokens.slice(0, open + 1)) + rewritten + render(tokens.slice(i)), counter)
+  }
+  // The top level: split at `|>` (a `|` then `>`).
+  const segments: Array<string> = []
+  let current: Array<Token> = []
+  for (let i = 0; i < tokens.length; i++) {
+    if (pipeAt(tokens, i)) {
+      segments.push(render(current).trim())
+      current = []
+      i++
+      continue
+    }
+    current.push(tokens[i]!)
+  }
+  segments.push(render(current).trim())
+  if (segments.length === 1) return sql
+  let query = /^FROM\b/i.test(segments[0]!) ? `SELECT * ${segments[0]}` : segments[0]!
+  for (const segment of segments.slice(1)) {
+    const match = /^(\w+)\b\s*([\s\S]*)$/.exec(segment)
+    if (match === null) return { unsupported: `|> ${segment.slice(0, 20)}` }
+    const step = pipeStep(query, match[1]!.toUpperCase(), match[2]!.trim(), ++counter.n)
+    if (typeof step !== "string") return step
+    query = step
+  }
+  return query
+}
