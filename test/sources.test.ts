@@ -81,13 +81,13 @@ afterAll(() => project.cleanup())
 
 const PLACEHOLDER_EVENT = '{"event_date": "20240101", "event_name": "page_view", "event_params": [{"key": "page_location", "value": {"string_value": "/", "int_value": null}}]}\n'
 
-/** Every declaration given rows, whatever the tests before left in the folder. */
+/** Every declaration given rows (a CSV, a JSONL, a SQL file, a wildcard's shard), whatever the tests before left in the folder. */
 const writeShopSources = () => {
   project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
   project.remove("test/sources/shop/customers.csv")
-  project.write("test/sources/shop/customers.jsonl", '{"customer_id": 10, "country": "DE"}\n')
+  project.write("test/sources/shop/customers.jsonl", '{"customer_id": 10, "country": "DE"}\n{"customer_id": 11, "country": "FR"}\n')
   project.remove("test/sources/ref/vat_rates.csv")
-  project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate")
+  project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate union all select 'FR', numeric '0.2'")
   project.write("test/sources/analytics_123/events_20240101.jsonl", PLACEHOLDER_EVENT)
 }
 
@@ -110,12 +110,7 @@ describe("local data for declarations", () => {
 
   it.effect("a CSV, a JSONL and a BigQuery SQL source become the declared tables; the run reads them", () =>
     Effect.gen(function* () {
-      project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
-      project.remove("test/sources/shop/customers.csv")
-      project.write("test/sources/shop/customers.jsonl", '{"customer_id": 10, "country": "DE"}\n{"customer_id": 11, "country": "FR"}\n')
-      project.remove("test/sources/ref/vat_rates.csv")
-      project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate union all select 'FR', numeric '0.2'")
-      project.write("test/sources/analytics_123/events_20240101.jsonl", PLACEHOLDER_EVENT)
+      writeShopSources()
       const summary = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })
       assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
       assert.sameDeepMembers(
