@@ -73,9 +73,7 @@ export const localReferences = (sql: string): string => {
     while (end < significant.length) {
       const token = significant[end]!.token
       if (expectName && (token.kind === "quoted" || token.kind === "word")) parts.push(...partsOf(token))
-      else if (!expectName && token.text === ".") {
-        // A dot only joins names when no space separates them from it (`t . c` is not a name).
-      } else break
+      else if (expectName || token.text !== ".") break
       expectName = !expectName
       end++
     }

@@ -14,7 +14,7 @@
 import { Effect, Schema } from "effect"
 import { isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
 import { translate, TranslationError } from "./translate.ts"
-import { Warehouse, WarehouseError, type Parameter, type WarehouseSession } from "./warehouse.ts"
+import { Warehouse, WarehouseError, type WarehouseSession } from "./warehouse.ts"
 
 /** A script as written: plain statements (BigQuery SQL) inside control flow. */
 export type ScriptNode =
@@ -112,8 +112,7 @@ class ScriptParser {
   }
 
   script(): ReadonlyArray<ScriptNode> {
-    const body = this.list(() => false, "script")
-    return body
+    return this.list(() => false, "script")
   }
 
   private peek(offset = 0): Token | undefined {
@@ -700,4 +699,3 @@ class Interpreter {
   }
 }
 
-export type { Parameter }
