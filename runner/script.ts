@@ -59,8 +59,28 @@ const CONTROL_WORDS = new Set(["IF", "WHILE", "LOOP", "REPEAT", "FOR", "BEGIN", 
 const upper = (token: Token | undefined): string => (token?.kind === "word" ? token.text.toUpperCase() : "")
 
 /** `@@row_count`, `@@error.message`: reserved variable names the translation reads like any variable. */
-const withSystemVariables = (sql: string): string =>
-  sql.replace(/@@row_count\b/gi, ROW_COUNT).replace(/@@error\.message\b/gi, ERROR_MESSAGE).replace(/@@error\.statement_text\b/gi, ERROR_STATEMENT)
+const SYSTEM_VARIABLE_NAMES: Readonly<Record<string, string>> = { row_count: ROW_COUNT, "error.message": ERROR_MESSAGE, "error.statement_text": ERROR_STATEMENT }
+
+const withSystemVariables = (sql: string): string => {
+  if (!sql.includes("@@")) return sql
+  // Token by token, so that a string or a comment mentioning @@row_count is left as written.
+  const tokens = tokenize(sql, "bigquery")
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.text === "@" && tokens[i + 1]?.text === "@" && tokens[i + 2]?.kind === "word") {
+      const name = tokens[i + 2]!.text.toLowerCase()
+      const member = tokens[i + 3]?.text === "." && tokens[i + 4]?.kind === "word" ? `${name}.${tokens[i + 4]!.text.toLowerCase()}` : undefined
+      const variable = (member === undefined ? undefined : SYSTEM_VARIABLE_NAMES[member]) ?? SYSTEM_VARIABLE_NAMES[name]
+      if (variable !== undefined) {
+        out.push(variable)
+        i += member !== undefined && SYSTEM_VARIABLE_NAMES[member] !== undefined ? 4 : 2
+        continue
+      }
+    }
+    out.push(tokens[i]!.text)
+  }
+  return out.join("")
+}
 
 /**
  * Whether the texts need the interpreter: control flow, a BEGIN block, or a system variable. Plain

@@ -162,6 +162,13 @@ const cases: ReadonlyArray<ScriptCase> = [
     expected: [{ inserted: 4, updated: 2, deleted: 1 }]
   },
   {
+    name: "@@row_count written inside a string is text",
+    doc: "https://cloud.google.com/bigquery/docs/reference/system-variables",
+    script: "CREATE TABLE out (v STRING, n INT64); INSERT INTO out VALUES ('@@row_count', NULL); UPDATE out SET n = @@row_count WHERE TRUE;",
+    check: "SELECT v, n FROM out",
+    expected: [{ v: "@@row_count", n: 1 }]
+  },
+  {
     name: "a condition can be a subquery over the warehouse",
     doc: `${DOC}#if`,
     script: "CREATE TABLE t AS SELECT 3 AS n; CREATE TABLE out (v STRING); IF EXISTS (SELECT 1 FROM t WHERE n > 2) THEN INSERT INTO out VALUES ('yes'); END IF; IF (SELECT COUNT(*) FROM t) = 0 THEN INSERT INTO out VALUES ('empty'); END IF;",
