@@ -495,6 +495,8 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
 
 const TIMESTAMP_TYPE = "MDP_TIMESTAMP_TZ"
 
+const KEYWORDS_BEFORE_A_NAME = new Set(["AS", "BY", "SELECT", "DISTINCT", "AND", "OR", "NOT", "WHEN", "THEN", "ELSE", "ON", "IN", "IS", "WHERE", "FROM", "HAVING", "QUALIFY", "RETURN", "LIKE", "BETWEEN", "END", "ALL", "USING", "SET"])
+
 /**
  * BigQuery's TIMESTAMP is an instant, DuckDB's TIMESTAMPTZ; polyglot maps the type name to DuckDB's
  * zone-less TIMESTAMP (which it also makes of DATETIME), and functions of a time zone then read it
@@ -522,9 +524,9 @@ const timestampTypes = (sql: string): string => {
     const before = significant[k - 1]?.token
     const inCast = word(k - 1) === "AS" && ["CAST", "SAFE_CAST"].includes(parens[parens.length - 1] ?? "")
     const inAngles = angles > 0 && (before?.text === "<" || before?.text === "," || before?.kind === "word" || before?.kind === "quoted")
+    // A column or parameter name, then the type; not a keyword, then a column named timestamp.
     const afterName =
-      (before?.kind === "word" || before?.kind === "quoted") &&
-      word(k - 1) !== "SELECT" &&
+      (before?.kind === "quoted" || (before?.kind === "word" && !KEYWORDS_BEFORE_A_NAME.has(word(k - 1)))) &&
       (next === undefined || [",", ")", ">", ";"].includes(next.text) || ["NOT", "OPTIONS", "DEFAULT"].includes(word(k + 1)))
     if (inCast || inAngles || afterName) replace.add(significant[k]!.index)
   }
