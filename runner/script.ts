@@ -214,6 +214,13 @@ class ScriptParser {
     const endLabel = () => {
       if (label !== undefined && this.peek()?.kind === "word" && this.peek()!.text.toLowerCase() === label) this.position++
     }
+    // `END <keyword> [label];`, and the statements up to it.
+    const bodyUntilEnd = (keyword: string) => this.list(() => this.word() === "END" && this.word(1) === keyword, keyword)
+    const close = (keyword: string) => {
+      this.expect("END", keyword)
+      endLabel()
+      this.endStatement(`END ${keyword}`)
+    }
     const word = this.word()
     switch (word) {
       case "IF": {
@@ -234,26 +241,21 @@ class ScriptParser {
           }
           break
         }
-        this.expect("END", "IF")
-        this.endStatement("END IF")
+        close("IF")
         return { kind: "if", branches, otherwise }
       }
       case "LOOP": {
         this.position++
-        const body = this.list(() => this.word() === "END" && this.word(1) === "LOOP", "LOOP")
-        this.expect("END", "LOOP")
-        endLabel()
-        this.endStatement("END LOOP")
+        const body = bodyUntilEnd("LOOP")
+        close("LOOP")
         return labelled({ kind: "loop", body })
       }
       case "WHILE": {
         this.position++
         const condition = this.until(() => this.word() === "DO", "WHILE")
         this.expect("DO")
-        const body = this.list(() => this.word() === "END" && this.word(1) === "WHILE", "WHILE")
-        this.expect("END", "WHILE")
-        endLabel()
-        this.endStatement("END WHILE")
+        const body = bodyUntilEnd("WHILE")
+        close("WHILE")
         return labelled({ kind: "loop", condition, body })
       }
       case "REPEAT": {
@@ -261,9 +263,7 @@ class ScriptParser {
         const body = this.list(() => this.word() === "UNTIL", "REPEAT")
         this.expect("UNTIL")
         const until = this.until(() => this.word() === "END" && this.word(1) === "REPEAT", "REPEAT")
-        this.expect("END", "REPEAT")
-        endLabel()
-        this.endStatement("END REPEAT")
+        close("REPEAT")
         return labelled({ kind: "loop", until, body })
       }
       case "FOR": {
@@ -275,10 +275,8 @@ class ScriptParser {
         if (this.peek()?.text !== "(") return this.fail("FOR", "expected ( before the loop's query")
         const query = this.until(() => this.word() === "DO", "FOR").replace(/^\(([\s\S]*)\)$/, "$1").trim()
         this.expect("DO")
-        const body = this.list(() => this.word() === "END" && this.word(1) === "FOR", "FOR")
-        this.expect("END", "FOR")
-        endLabel()
-        this.endStatement("END FOR")
+        const body = bodyUntilEnd("FOR")
+        close("FOR")
         return labelled({ kind: "for", variable: (variable.kind === "quoted" ? variable.text.slice(1, -1) : variable.text).toLowerCase(), query, body })
       }
       case "BEGIN": {
