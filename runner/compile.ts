@@ -10,6 +10,7 @@
 import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
 import { createRequire } from "node:module"
+import { homedir } from "node:os"
 import path from "node:path"
 import { Effect, FileSystem, Option, Schema } from "effect"
 import type { PlatformError } from "effect/PlatformError"
@@ -143,9 +144,16 @@ export const compileCacheKey = Effect.fn("Runner.compileCacheKey")(function* (pr
   return digest.digest("hex")
 })
 
-/** Where compiled graphs are kept: $MDP_COMPILE_CACHE, else the project's node_modules/.cache. */
-export const compileCacheFolder = (projectDir: string): string =>
-  process.env["MDP_COMPILE_CACHE"] || path.join(projectDir, "node_modules", ".cache", "mdp-compile")
+/**
+ * Where compiled graphs are kept: $MDP_COMPILE_CACHE, else the project's node_modules/.cache, else
+ * (a project that pins dataformCoreVersion has no node_modules, and the CLI refuses one that
+ * appears) the user's cache folder.
+ */
+export const compileCacheFolder = (projectDir: string, hasNodeModules: boolean): string =>
+  process.env["MDP_COMPILE_CACHE"] ||
+  (hasNodeModules
+    ? path.join(projectDir, "node_modules", ".cache", "mdp-compile")
+    : path.join(process.env["XDG_CACHE_HOME"] || path.join(homedir(), ".cache"), "mdp", "compile"))
 
 const CACHE_ENTRIES_KEPT = 64
 
@@ -189,20 +197,22 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   if (!(yield* exists("workflow_settings.yaml")) && !(yield* exists("dataform.json"))) {
     return yield* new CompileError({ projectDir, reason: "no workflow_settings.yaml (is this a Dataform project?)" })
   }
-  if (!(yield* exists("node_modules/@dataform/core"))) {
+  // A pinned dataformCoreVersion is installed by the CLI itself, as `dataform compile` does.
+  const withCli = process.env["MDP_COMPILE_WITH_CLI"] === "1" || (yield* needsCli(fs, projectDir))
+  if (!withCli && !(yield* exists("node_modules/@dataform/core"))) {
     return yield* new CompileError({ projectDir, reason: "@dataform/core is not installed; run `npm install` first" })
   }
   const key = yield* compileCacheKey(projectDir, options).pipe(
     Effect.mapError((cause) => new CompileError({ projectDir, reason: `could not read the project's files: ${cause.message}` }))
   )
-  const folder = compileCacheFolder(projectDir)
+  const folder = compileCacheFolder(projectDir, yield* exists("node_modules"))
   const cached = yield* fs.readFileString(path.join(folder, `${key}.json`)).pipe(Effect.option)
   if (cached._tag === "Some") {
     // An unreadable entry (a disk that filled mid-write elsewhere) is only a cache miss.
     const graph = yield* decodeGraph(projectDir, cached.value).pipe(Effect.option)
     if (graph._tag === "Some") return graph.value
   }
-  const json = (process.env["MDP_COMPILE_WITH_CLI"] === "1" || (yield* needsCli(fs, projectDir)))
+  const json = withCli
     ? yield* compileWithCli({ ...options, projectDir })
     : yield* compileInWorker({ ...options, projectDir, timeoutMs: options.timeoutMs ?? 120_000 }).pipe(
         Effect.mapError(({ reason }) => new CompileError({ projectDir, reason }))

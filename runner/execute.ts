@@ -182,7 +182,10 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
           reason:
             `declared source ${targetLabel(action.target)} does not exist in the warehouse` +
             (action.fileName === "" ? "" : ` (declared in ${action.fileName})`) +
-            `; load it first (npm run ingest), or give it local rows in test/sources/${action.target.schema ?? "main"}/${action.target.name}.csv (mdp sources init writes the stubs)`
+            `; load it first (npm run ingest), or give it local rows in test/sources/${action.target.schema ?? "main"}/` +
+            (action.target.name.endsWith("*")
+              ? `${action.target.name.slice(0, -1)}<suffix>.csv, one file per shard (e.g. ${action.target.name.slice(0, -1)}20240101.csv)`
+              : `${action.target.name}.csv (mdp sources init writes the stubs)`)
         })
       }
       return { statements: [] } satisfies Outcome

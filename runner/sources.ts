@@ -149,8 +149,8 @@ export class SourceFileError extends Schema.TaggedError<SourceFileError>()("Sour
 export interface SourceStub {
   readonly table: string
   readonly file: string
-  /** Written now; false when a file was already there (it is kept). */
-  readonly written: boolean
+  /** written now; kept: a file was already there; shards: a wildcard, whose files the analyst names */
+  readonly state: "written" | "kept" | "shards"
   readonly columns: ReadonlyArray<string>
 }
 
@@ -167,19 +167,19 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
     for (const declaration of declarations(graph)) {
       const table = targetLabel(declaration.target)
       if (existing.has(declaration.key)) {
-        stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, written: false, columns: declaration.columns })
+        stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, state: "kept", columns: declaration.columns })
         continue
       }
       // A wildcard's shards are named by the analyst (events_20240101.csv, …): none is invented.
       if (wildcardPrefix(declaration) !== undefined) {
-        stubs.push({ table, file: `${sourceBase(folder, declaration).slice(0, -1)}<suffix>.csv`, written: false, columns: declaration.columns })
+        stubs.push({ table, file: `${sourceBase(folder, declaration).slice(0, -1)}<suffix>.csv`, state: "shards", columns: declaration.columns })
         continue
       }
       const file = `${sourceBase(folder, declaration)}.csv`
       const columns = declaration.columns.length === 0 ? ["column_name"] : declaration.columns
       yield* fs.makeDirectory(path.dirname(file), { recursive: true })
       yield* fs.writeFileString(file, `${columns.join(",")}\n`)
-      stubs.push({ table, file, written: true, columns: declaration.columns })
+      stubs.push({ table, file, state: "written", columns: declaration.columns })
     }
     return stubs
   })

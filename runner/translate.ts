@@ -14,6 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
+import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, parsedValue } from "./cast-format.ts"
 import { INFORMATION_SCHEMA_MARKER, informationSchemaQuery, isMetadataOnly, localReferences, plainJsonLiterals, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
@@ -166,7 +167,15 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // Whole intervals elapsed, where DuckDB's DATE_DIFF counts boundaries crossed.
   TIMESTAMP_DIFF: (call) => (call.args.length === 3 ? `${TIMESTAMP_DIFF_MARKER}('${call.args[2]!.toUpperCase()}', ${call.args[1]}, ${call.args[0]})` : undefined),
   // A TIMESTAMP (UTC), where DuckDB's strptime returns a zone-less one.
-  PARSE_TIMESTAMP: (call) => (call.args.length === 2 ? `CAST(${call.text} AS ${TIMESTAMP_TYPE})` : undefined)
+  PARSE_TIMESTAMP: (call) =>
+    call.args.length === 2
+      ? `CAST(${call.text} AS ${TIMESTAMP_TYPE})`
+      : call.args.length === 3
+        ? `${CAST_PARSE_MARKER}('TIMESTAMP', FALSE, ${call.args[1]}, ${call.args[0]}, ${call.args[2]})` // polyglot drops the zone
+        : undefined,
+  PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
+  CAST: (call) => (call.args.length === 1 ? castWithFormat(call.args[0]!, false, TIMESTAMP_TYPE) : undefined),
+  SAFE_CAST: (call) => (call.args.length === 1 ? castWithFormat(call.args[0]!, true, TIMESTAMP_TYPE) : undefined)
 }
 
 // SAFE.fn(...) returns NULL instead of failing; DuckDB's TRY() does the same. The marker survives
@@ -430,6 +439,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   SAFE_NEGATE: (call) => `TRY(-(${call.args[0]}))`,
   BYTE_LENGTH: (call) => `strlen(${call.args[0]})`,
   CAST: (call) => castAs(call, "CAST"),
+  [CAST_PARSE_MARKER]: (call) => parsedValue(call.args),
+  [CAST_FORMAT_MARKER]: (call) => `STRFTIME(${call.args[0]}, ${call.args[1]})`,
   TRY_CAST: (call) => castAs(call, "TRY_CAST"),
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,

@@ -12,7 +12,7 @@ import path from "node:path"
 import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from "../../app/settings.ts"
 import { UsageError, clockDate, defaults, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table, warehouseFlag } from "../cli-support.ts"
 import { compileHelp, sourcesHelp, transformHelp, testHelp } from "../help.ts"
-import { writeSourceStubs } from "../../runner/sources.ts"
+import { writeSourceStubs, type SourceStub } from "../../runner/sources.ts"
 import { transformOnGoogleCloud } from "../../app/google-cloud-transform.ts"
 import { resolveSettings } from "../../app/ingestion.ts"
 import { saveRunSummary } from "../../app/run-summaries.ts"
@@ -157,6 +157,12 @@ const sourcesFolder = (values: { readonly sources?: string | undefined; readonly
     return (yield* fs.exists(conventional).pipe(Effect.orElseSucceed(() => false))) ? { sourcesDir: conventional } : {}
   })
 
+const STUB_STATE: Readonly<Record<SourceStub["state"], string>> = {
+  written: "",
+  kept: " (kept)",
+  shards: " (a wildcard: one file per shard, none written)"
+}
+
 /** `mdp sources init`: a stub file per declaration, to fill with local rows. */
 export const sourcesCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
@@ -172,10 +178,10 @@ export const sourcesCommand = (args: ReadonlyArray<string>) =>
     console.log(
       table(
         ["declaration", "file", "columns"],
-        stubs.map((stub) => [stub.table, `${path.relative(process.cwd(), stub.file)}${stub.written ? "" : " (kept)"}`, stub.columns.length === 0 ? "(none documented: name them in the header)" : stub.columns.join(", ")])
+        stubs.map((stub) => [stub.table, `${path.relative(process.cwd(), stub.file)}${STUB_STATE[stub.state]}`, stub.columns.length === 0 ? "(none documented: name them in the header)" : stub.columns.join(", ")])
       )
     )
-    const written = stubs.filter((stub) => stub.written).length
+    const written = stubs.filter((stub) => stub.state === "written").length
     console.log(`\n${written} file(s) written under ${folder}. Fill them with rows (a .jsonl or a BigQuery .sql SELECT may replace a .csv); mdp transform loads them before each run.`)
     return 0
   })

@@ -1,0 +1,153 @@
+/**
+ * `CAST(x AS DATE|DATETIME|TIMESTAMP|TIME|STRING FORMAT 'fmt' [AT TIME ZONE tz])`: BigQuery's
+ * format elements (YYYY, MM, DD, MON, HH24, …, case-insensitive when parsing) become strftime
+ * patterns before translation, as calls to markers that polyglot keeps and `afterTranslation`
+ * turns into DuckDB's strptime/strftime. Elements with no strftime equivalent, and numeric formats
+ * ('999.99'), fail when run with an error naming them, never a different answer.
+ * https://cloud.google.com/bigquery/docs/reference/standard-sql/format-elements#format_elements_date_time
+ */
+import { isSignificant, render, tokenize } from "./sql-tokens.ts"
+
+export const CAST_PARSE_MARKER = "MDP_CAST_PARSE__"
+export const CAST_FORMAT_MARKER = "MDP_CAST_FORMAT__"
+
+// Longest first, so HH24 is not read as HH then 24.
+const ELEMENTS: ReadonlyArray<readonly [string, string | undefined]> = [
+  ["MONTH", "%B"], ["SSSSS", undefined], ["HH24", "%H"], ["HH12", "%I"], ["RRRR", "%Y"], ["YYYY", "%Y"],
+  ["A.M.", "%p"], ["P.M.", "%p"], ["FF1", undefined], ["FF2", undefined], ["FF3", "%g"], ["FF4", undefined], ["FF5", undefined], ["FF6", "%f"],
+  ["FF7", undefined], ["FF8", undefined], ["FF9", "%n"], ["MON", "%b"], ["DDD", "%j"], ["DAY", "%A"], ["TZH", undefined], ["TZM", undefined],
+  ["YYY", undefined], ["HH", "%I"], ["MI", "%M"], ["SS", "%S"], ["MM", "%m"], ["DD", "%d"], ["DY", "%a"], ["YY", "%y"], ["RR", "%y"],
+  ["AM", "%p"], ["PM", "%p"], ["Y", undefined], ["D", undefined]
+]
+
+const SEPARATORS = /^[-./,';:\s]$/
+
+/** A piece of the format: strftime text, and for a name (MON, DAY, …) the case it prints in. */
+interface Piece {
+  readonly pattern: string
+  readonly letterCase: "upper" | "lower" | "as-is"
+}
+
+type Parsed = { readonly pieces: ReadonlyArray<Piece>; readonly year: boolean } | { readonly unsupported: string }
+
+const NAMES = new Set(["MONTH", "MON", "DAY", "DY", "AM", "PM", "A.M.", "P.M."])
+
+const letterCaseOf = (written: string): Piece["letterCase"] => {
+  const letters = written.replace(/[^A-Za-z]/g, "")
+  if (letters === letters.toUpperCase()) return "upper"
+  if (letters === letters.toLowerCase()) return "lower"
+  return "as-is"
+}
+
+const parseFormat = (format: string): Parsed => {
+  const pieces: Array<Piece> = []
+  let year = false
+  let i = 0
+  while (i < format.length) {
+    const char = format[i]!
+    if (char === '"') {
+      const end = format.indexOf('"', i + 1)
+      if (end < 0) return { unsupported: "an unclosed \" in the format" }
+      pieces.push({ pattern: format.slice(i + 1, end).replaceAll("%", "%%"), letterCase: "as-is" })
+      i = end + 1
+      continue
+    }
+    const element = ELEMENTS.find(([name]) => format.slice(i, i + name.length).toUpperCase() === name)
+    if (element !== undefined) {
+      const [name, pattern] = element
+      if (pattern === undefined) return { unsupported: `the format element ${name}` }
+      if (/^(YYYY|RRRR|YY|RR)$/.test(name)) year = true
+      const written = format.slice(i, i + name.length)
+      pieces.push({ pattern, letterCase: NAMES.has(name) ? letterCaseOf(written) : "as-is" })
+      i += name.length
+      continue
+    }
+    if (SEPARATORS.test(char)) {
+      pieces.push({ pattern: char, letterCase: "as-is" })
+      i++
+      continue
+    }
+    return { unsupported: /[09$]/.test(char) ? "a numeric format" : `'${char}' in the format` }
+  }
+  return { pieces, year }
+}
+
+const sqlString = (text: string): string => `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`
+
+const failure = (what: string): string => `ERROR(${sqlString(`CAST … FORMAT: ${what} is not supported locally`)})`
+
+const PARSED_TYPES = new Set(["DATE", "DATETIME", "TIMESTAMP", "TIME"])
+
+/**
+ * The rewrite of one CAST/SAFE_CAST argument (`x AS T FORMAT 'f' [AT TIME ZONE tz]`), or undefined
+ * when it has no FORMAT. `timestampType` is the name TIMESTAMP has become by then.
+ */
+export const castWithFormat = (argument: string, safe: boolean, timestampType: string): string | undefined => {
+  if (!/\bFORMAT\b/i.test(argument)) return undefined
+  const tokens = tokenize(argument, "bigquery")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  let depth = 0
+  for (let k = 0; k < significant.length; k++) {
+    const { token } = significant[k]!
+    if (token.text === "(" || token.text === "[") depth++
+    if (token.text === ")" || token.text === "]") depth--
+    if (depth !== 0 || token.kind !== "word" || token.text.toUpperCase() !== "AS") continue
+    const typeWord = significant[k + 1]?.token.text.toUpperCase() ?? ""
+    const type = typeWord === timestampType.toUpperCase() ? "TIMESTAMP" : typeWord
+    if (significant[k + 2]?.token.text.toUpperCase() !== "FORMAT") return undefined
+    const formatToken = significant[k + 3]?.token
+    if (formatToken?.kind !== "string") return failure("a format that is not a string literal")
+    const value = render(tokens.slice(0, significant[k]!.index)).trim()
+    const rest = significant.slice(k + 4).map(({ token }) => token.text.toUpperCase())
+    const hasZone = rest.length >= 4 && rest[0] === "AT" && rest[1] === "TIME" && rest[2] === "ZONE"
+    if (rest.length > 0 && !hasZone) return undefined
+    const zone = hasZone ? render(tokens.slice(significant[k + 7]!.index)).trim() : undefined
+    const format = parseFormat(formatToken.text.slice(1, -1))
+    if ("unsupported" in format) return failure(format.unsupported)
+    if (type === "STRING") {
+      const input = zone === undefined ? value : `TIMEZONE(${zone}, ${value})`
+      // Runs of pieces printed as they are go in one strftime; names printed in capitals or in
+      // lower case get their own, wrapped.
+      const parts: Array<string> = []
+      let run = ""
+      const flush = () => {
+        if (run !== "") parts.push(`${CAST_FORMAT_MARKER}(${input}, ${sqlString(run)})`)
+        run = ""
+      }
+      for (const piece of format.pieces) {
+        if (piece.letterCase === "as-is") {
+          run += piece.pattern
+          continue
+        }
+        flush()
+        parts.push(`${piece.letterCase === "upper" ? "UPPER" : "LOWER"}(${CAST_FORMAT_MARKER}(${input}, ${sqlString(piece.pattern)}))`)
+      }
+      flush()
+      return parts.length === 0 ? "''" : `(${parts.join(" || ")})`
+    }
+    if (!PARSED_TYPES.has(type)) return failure(`a cast to ${typeWord}`)
+    // Without a year BigQuery takes the current one: a local run must not depend on today.
+    if (type !== "TIME" && !format.year) return failure("a date format without a year")
+    const pattern = sqlString(format.pieces.map((piece) => piece.pattern).join(""))
+    const zoneArgument = zone ?? "NULL"
+    return `${CAST_PARSE_MARKER}('${type}', ${safe ? "TRUE" : "FALSE"}, ${value}, ${pattern}, ${zoneArgument})`
+  }
+  return undefined
+}
+
+/** The DuckDB form of a parse marker's arguments (type, safe, value, pattern, zone). */
+export const parsedValue = (args: ReadonlyArray<string>): string => {
+  const [type, safe, value, pattern, zone] = args
+  const parsed = `${safe === "TRUE" ? "try_strptime" : "strptime"}(${value}, ${pattern})`
+  switch (type) {
+    case "'DATE'":
+      return `CAST(${parsed} AS DATE)`
+    case "'TIME'":
+      return `CAST(${parsed} AS TIME)`
+    case "'DATETIME'":
+      return `CAST(${parsed} AS TIMESTAMP)`
+    default:
+      // The text is a time in the given zone, UTC without one.
+      return zone === "NULL" ? `CAST(${parsed} AS TIMESTAMPTZ)` : `TIMEZONE(${zone}, CAST(${parsed} AS TIMESTAMP))`
+  }
+}
