@@ -107,6 +107,13 @@ const describeWorkerError = (message: unknown): string => {
   return String(message)
 }
 
+const projectConfigOverride = (request: WorkerRequest) => ({
+  ...(request.vars === undefined || Object.keys(request.vars).length === 0 ? {} : { vars: request.vars }),
+  ...(request.schemaSuffix === undefined ? {} : { schemaSuffix: request.schemaSuffix }),
+  ...(request.tablePrefix === undefined ? {} : { tablePrefix: request.tablePrefix }),
+  ...(request.defaultDatabase === undefined ? {} : { defaultDatabase: request.defaultDatabase })
+})
+
 /** One compile in a worker of its own: the graph's JSON, or why not. */
 export const compileInWorker = (request: WorkerRequest): Effect.Effect<string, WorkerFailure> =>
   oneAtATime.withPermits(1)(
@@ -149,13 +156,7 @@ export const compileInWorker = (request: WorkerRequest): Effect.Effect<string, W
           hold(child, true)
           child.on("message", onMessage)
           child.once("exit", onExit)
-          const projectConfigOverride = {
-            ...(request.vars === undefined || Object.keys(request.vars).length === 0 ? {} : { vars: request.vars }),
-            ...(request.schemaSuffix === undefined ? {} : { schemaSuffix: request.schemaSuffix }),
-            ...(request.tablePrefix === undefined ? {} : { tablePrefix: request.tablePrefix }),
-            ...(request.defaultDatabase === undefined ? {} : { defaultDatabase: request.defaultDatabase })
-          }
-          child.send({ projectDir: request.projectDir, projectConfigOverride })
+          child.send({ projectDir: request.projectDir, projectConfigOverride: projectConfigOverride(request) })
         },
         (error: unknown) => finish(Effect.fail({ reason: describeWorkerError(error) }))
       )
@@ -169,3 +170,34 @@ export const compileInWorker = (request: WorkerRequest): Effect.Effect<string, W
       })
     })
   )
+
+/**
+ * One compile of a core 2.x project (`core2-compile-worker.ts`, which the stock CLI 3.x would
+ * refuse by version), in a child process that serves it and exits.
+ */
+export const compileCore2 = (request: WorkerRequest): Effect.Effect<string, WorkerFailure> =>
+  Effect.callback<string, WorkerFailure>((resume) => {
+    const child = fork(path.join(import.meta.dirname, "core2-compile-worker.ts"), [], { stdio: ["ignore", "ignore", "pipe", "ipc"] })
+    let stderr = ""
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+    let settled = false
+    const finish = (outcome: Effect.Effect<string, WorkerFailure>) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      child.kill("SIGKILL")
+      resume(outcome)
+    }
+    const timer = setTimeout(() => finish(Effect.fail({ reason: `compilation timed out after ${request.timeoutMs / 1000} s` })), request.timeoutMs)
+    child.once("message", (message: unknown) => {
+      if (typeof message !== "string") return finish(Effect.fail({ reason: describeWorkerError(message) }))
+      try {
+        finish(Effect.succeed(graphJson(request.projectDir, message)))
+      } catch (error) {
+        finish(Effect.fail({ reason: `could not read the compiler's answer: ${describeWorkerError(error)}` }))
+      }
+    })
+    child.once("exit", () => finish(Effect.fail({ reason: `the core 2.x compile worker stopped before answering${stderr === "" ? "" : `: ${stderr.trim()}`}` })))
+    child.send({ projectDir: request.projectDir, projectConfigOverride: projectConfigOverride(request) })
+    return Effect.sync(() => finish(Effect.fail({ reason: "interrupted" })))
+  })

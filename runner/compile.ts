@@ -15,7 +15,7 @@ import path from "node:path"
 import { Effect, FileSystem, Option, Schema } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import { parse as parseYaml } from "yaml"
-import { compileInWorker } from "./compile-worker.ts"
+import { compileCore2, compileInWorker } from "./compile-worker.ts"
 import { decodeCompiledGraph, toProjectGraph, type ProjectGraph } from "./graph.ts"
 
 export interface CompileOptions {
@@ -119,6 +119,10 @@ const projectSourceFiles = (fs: FileSystem.FileSystem, projectDir: string) => {
   return walk("")
 }
 
+const OWN_COMPILE_FILES = ["compile.ts", "compile-worker.ts", "core2-compile-worker.ts"]
+
+const coreMajor = (version: string): number => Number(/^(\d+)\./.exec(version)?.[1] ?? "3")
+
 const packageVersion = (fs: FileSystem.FileSystem, packageJson: string) =>
   fs.readFileString(packageJson).pipe(
     Effect.map((text) => (JSON.parse(text) as { version?: string }).version ?? "?"),
@@ -136,6 +140,8 @@ export const compileCacheKey = Effect.fn("Runner.compileCacheKey")(function* (pr
   const cliVersion = yield* packageVersion(fs, createRequire(import.meta.url).resolve("@dataform/cli/package.json"))
   const coreVersion = yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json"))
   digest.update(`cli ${cliVersion}\0core ${coreVersion}\0`)
+  // Our own compile path is part of what wrote the graph: a change to it must not serve old graphs.
+  for (const file of OWN_COMPILE_FILES) digest.update(yield* fs.readFile(path.join(import.meta.dirname, file)).pipe(Effect.orElseSucceed(() => new Uint8Array())))
   digest.update(JSON.stringify(compileArguments({ ...options, projectDir: "." })))
   for (const file of yield* projectSourceFiles(fs, projectDir)) {
     digest.update(`\0${file}\0`)
@@ -214,7 +220,11 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   }
   const json = withCli
     ? yield* compileWithCli({ ...options, projectDir })
-    : yield* compileInWorker({ ...options, projectDir, timeoutMs: options.timeoutMs ?? 120_000 }).pipe(
+    : yield* (coreMajor(yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json"))) < 3 ? compileCore2 : compileInWorker)({
+        ...options,
+        projectDir,
+        timeoutMs: options.timeoutMs ?? 120_000
+      }).pipe(
         Effect.mapError(({ reason }) => new CompileError({ projectDir, reason }))
       )
   const graph = yield* decodeGraph(projectDir, json)

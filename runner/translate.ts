@@ -53,6 +53,7 @@ export interface TranslationContext {
 
 const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
   [/^FARM_FINGERPRINT$/, "DuckDB has no FarmHash; hash() gives different values"],
+  [/^SHA512$/, "DuckDB has no SHA-512; SHA256, SHA1 and MD5 run locally"],
   [/^(DETERMINISTIC_ENCRYPT|DETERMINISTIC_DECRYPT)$/, "BigQuery encryption functions have no DuckDB equivalent"],
   [/^ST_[A-Z_]+$/, "BigQuery GEOGRAPHY functions are not available in the local warehouse"]
 ]
@@ -109,6 +110,7 @@ const WEEK_PART = /^(WEEK|ISOWEEK|WEEK\s*\(\s*(SUNDAY|MONDAY|TUESDAY|WEDNESDAY|T
 // are replaced after translation.
 const DATE_IN_ZONE = "MDP_DATE_IN_ZONE__"
 const ARRAY_LENGTH_MARKER = "MDP_ARRAY_LENGTH__"
+const MD5_BYTES = "MDP_MD5_BYTES__"
 const FORMAT_TIMESTAMP_IN_ZONE = "MDP_FORMAT_TIMESTAMP_IN_ZONE__"
 
 const JSON_SCALAR = "MDP_JSON_SCALAR__"
@@ -174,6 +176,8 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
         ? `${CAST_PARSE_MARKER}('TIMESTAMP', FALSE, ${call.args[1]}, ${call.args[0]}, ${call.args[2]})` // polyglot drops the zone
         : undefined,
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
+  // BigQuery's MD5 is 16 bytes; polyglot makes it DuckDB's md5, 32 hex characters.
+  MD5: (call) => (call.args.length === 1 ? `${MD5_BYTES}(${call.args[0]})` : undefined),
   CAST: (call) => (call.args.length === 1 ? castWithFormat(call.args[0]!, false, TIMESTAMP_TYPE) : undefined),
   SAFE_CAST: (call) => (call.args.length === 1 ? castWithFormat(call.args[0]!, true, TIMESTAMP_TYPE) : undefined)
 }
@@ -437,9 +441,11 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   SAFE_SUBTRACT: (call) => `TRY((${call.args[0]}) - (${call.args[1]}))`,
   SAFE_MULTIPLY: (call) => `TRY((${call.args[0]}) * (${call.args[1]}))`,
   SAFE_NEGATE: (call) => `TRY(-(${call.args[0]}))`,
-  BYTE_LENGTH: (call) => `strlen(${call.args[0]})`,
+  // Bytes are counted as they are; a string by its UTF-8 encoding.
+  BYTE_LENGTH: (call) => `(CASE WHEN typeof(${call.args[0]}) = 'BLOB' THEN octet_length(TRY_CAST(${call.args[0]} AS BLOB)) ELSE strlen(CAST(${call.args[0]} AS VARCHAR)) END)`,
   CAST: (call) => castAs(call, "CAST"),
   [CAST_PARSE_MARKER]: (call) => parsedValue(call.args),
+  [MD5_BYTES]: (call) => `unhex(md5(${call.args[0]}))`,
   [CAST_FORMAT_MARKER]: (call) => `STRFTIME(${call.args[0]}, ${call.args[1]})`,
   TRY_CAST: (call) => castAs(call, "TRY_CAST"),
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
