@@ -228,3 +228,90 @@ export const withoutPipes = (sql: string, counter = { n: 0 }): string | { readon
   }
   return query
 }
+
+const QUERY_CLAUSE_ENDS = new Set(["HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "INTERSECT", "EXCEPT"])
+
+const isNamePart = (token: Token | undefined): boolean => token?.kind === "word" || token?.kind === "quoted"
+
+const unquoted = (token: Token): string => (token.kind === "quoted" ? token.text.slice(1, -1) : token.text).toLowerCase()
+
+/**
+ * `SELECT t.user_id … GROUP BY user_id`: BigQuery reads a GROUP BY name that a SELECT item
+ * outputs as that item first; DuckDB reads the FROM clause first, and fails when two joined
+ * tables have the column. A bare GROUP BY name whose SELECT item is a qualified column becomes
+ * that column.
+ */
+export const groupByOutputNames = (sql: string): string => {
+  if (!/\bGROUP\s+BY\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const replaced = new Map<number, string>()
+  // Per open parenthesis: the qualified columns the SELECT at that depth outputs, by name.
+  const outputs: Array<Map<string, string>> = [new Map()]
+  let depth = 0
+  let k = 0
+  const word = (at: number) => upper(significant[at]?.token)
+  while (k < significant.length) {
+    const { token } = significant[k]!
+    if (token.text === "(") {
+      depth++
+      outputs[depth] = new Map()
+    } else if (token.text === ")") {
+      depth = Math.max(0, depth - 1)
+    } else if (word(k) === "SELECT") {
+      const names = new Map<string, string>()
+      outputs[depth] = names
+      let item: Array<Token> = []
+      let inner = 0
+      const close = () => {
+        // `a.b`, `a.b AS c` or `a.b c`: a qualified column and the name it is output as.
+        let path = item
+        let name: string | undefined
+        if (item.length >= 3 && upper(item[item.length - 2]) === "AS" && isNamePart(item[item.length - 1])) {
+          path = item.slice(0, -2)
+          name = unquoted(item[item.length - 1]!)
+        }
+        const isPath = path.length >= 3 && path.every((part, i) => (i % 2 === 0 ? isNamePart(part) : part.text === "."))
+        if (isPath) names.set(name ?? unquoted(path[path.length - 1]!), path.map((part) => part.text).join(""))
+        item = []
+      }
+      k++
+      while (k < significant.length) {
+        const current = significant[k]!.token
+        if (current.text === "(") inner++
+        if (current.text === ")") {
+          if (inner === 0) break
+          inner--
+        }
+        if (inner === 0 && (word(k) === "FROM" || current.text === ";")) break
+        if (inner === 0 && current.text === ",") close()
+        else if (!(item.length === 0 && ["DISTINCT", "ALL"].includes(word(k)))) item.push(current)
+        k++
+      }
+      close()
+      continue
+    } else if (word(k) === "GROUP" && word(k + 1) === "BY") {
+      const names = outputs[depth] ?? new Map<string, string>()
+      k += 2
+      let inner = 0
+      let start = k
+      while (k < significant.length) {
+        const current = significant[k]!.token
+        if (current.text === "(") inner++
+        if (current.text === ")") {
+          if (inner === 0) break
+          inner--
+        }
+        if (inner === 0 && (QUERY_CLAUSE_ENDS.has(word(k)) || current.text === ";")) break
+        if (inner === 0 && current.text === ",") start = k + 1
+        const single = inner === 0 && k === start && current.kind === "word" && (significant[k + 1] === undefined || [",", ")", ";"].includes(significant[k + 1]!.token.text) || QUERY_CLAUSE_ENDS.has(word(k + 1)))
+        const column = single ? names.get(current.text.toLowerCase()) : undefined
+        if (column !== undefined) replaced.set(significant[k]!.index, column)
+        k++
+      }
+      continue
+    }
+    k++
+  }
+  return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
+}

@@ -19,6 +19,7 @@ import {
   type Json
 } from "@duckdb/node-api"
 import { Context, Effect, Layer, Schema } from "effect"
+import { registerBuiltinFunctions } from "./builtin-functions.ts"
 import { isJavascriptFunctionStatement, registerJavascriptFunction } from "./javascript-udf.ts"
 import { quoteIdentifier } from "./target.ts"
 
@@ -143,6 +144,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
           try {
             const connection = await db.connect()
             await connection.run("SET GLOBAL TimeZone = 'UTC'")
+            registerBuiltinFunctions(connection)
             connection.disconnectSync()
             return db
           } catch (error) {
