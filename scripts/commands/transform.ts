@@ -92,7 +92,7 @@ export const printSummary = (summary: RunSummary): void => {
     "\n" +
       table(
         ["status", "action", "kind", "rows", "time"],
-        summary.results.map((r) => [statusMark[r.status], r.action, r.kind + (r.mode === "incremental" ? " (merge)" : ""), r.rows === undefined ? "" : String(r.rows), formatDuration(r.durationMs)])
+        summary.results.map((r) => [statusMark[r.status], r.action, r.kind + (r.mode === "incremental" ? " (update)" : ""), r.rows === undefined ? "" : String(r.rows), formatDuration(r.durationMs)])
       )
   )
   for (const result of summary.results.filter((r) => r.warnings !== undefined && r.warnings.length > 0)) {
