@@ -19,9 +19,10 @@ const cacheFolder = (): string => {
   return configured !== undefined && configured !== "" ? configured : path.join(nodeModules, ".cache", "mdp-translate")
 }
 
-const translatorFiles = [
+export const translatorFiles = [
   path.join(nodeModules, "@polyglot-sql", "sdk", "package.json"),
-  ...["translate.ts", "sql-tokens.ts"].map((file) => path.join(import.meta.dirname, file))
+  // translate.ts and every module it imports (test/translation-cache.test.ts checks the list).
+  ...["translate.ts", "sql-tokens.ts", "bigquery-syntax.ts", "cast-format.ts", "javascript-udf.ts", "builtin-functions.ts", "wasm-tiering.ts"].map((file) => path.join(import.meta.dirname, file))
 ]
 
 const translatorKey = (fs: FileSystem.FileSystem) =>

@@ -6,7 +6,7 @@ import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, FileSystem } from "effect"
 import { translate } from "../runner/translate.ts"
-import { withTranslationCache } from "../runner/translation-cache.ts"
+import { translatorFiles, withTranslationCache } from "../runner/translation-cache.ts"
 import { nodeFileSystem } from "./support/local-layers.ts"
 
 const inFolder = <A, E>(folder: string, program: Effect.Effect<A, E>) =>
@@ -20,7 +20,28 @@ const inFolder = <A, E>(folder: string, program: Effect.Effect<A, E>) =>
     (before) => Effect.sync(() => (before === undefined ? delete process.env["MDP_TRANSLATION_CACHE"] : (process.env["MDP_TRANSLATION_CACHE"] = before)))
   )
 
+// translate.ts and the runner modules it imports, followed transitively.
+const translatorModules = (): ReadonlyArray<string> => {
+  const runner = path.join(import.meta.dirname, "..", "runner")
+  const found = new Set<string>()
+  const visit = (file: string) => {
+    if (found.has(file)) return
+    found.add(file)
+    for (const [, relative] of readFileSync(path.join(runner, file), "utf8").matchAll(/^import\s+(?:[^"']*\sfrom\s+)?["']\.\/([\w-]+\.ts)["']/gm)) visit(relative!)
+  }
+  visit("translate.ts")
+  return [...found].sort()
+}
+
 describe("the translation cache", () => {
+  it("is keyed by every module the translation's code comes from, so a change to any starts a new cache", () => {
+    const keyed = new Set(translatorFiles.map((file) => path.basename(file)))
+    const modules = translatorModules()
+    assert.isAbove(modules.length, 3)
+    assert.deepStrictEqual(modules.filter((module) => !keyed.has(module)), [])
+  })
+
+
   it.effect("keeps a command's new translations, and the next command answers from it", () =>
     Effect.gen(function* () {
       const folder = mkdtempSync(path.join(os.tmpdir(), "mdp-translations-"))
