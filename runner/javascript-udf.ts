@@ -10,6 +10,8 @@
  * refused as a parameter type, as BigQuery refuses it, and returned from a Number or a String.
  */
 import { createHash } from "node:crypto"
+import { existsSync, readFileSync } from "node:fs"
+import path from "node:path"
 import vm from "node:vm"
 import { DuckDBScalarFunction, VARCHAR, type DuckDBConnection } from "@duckdb/node-api"
 
@@ -26,6 +28,8 @@ export interface JavascriptFunction {
   readonly parameters: ReadonlyArray<{ readonly name: string; readonly decode: Decode }>
   readonly encode: Encode
   readonly body: string
+  /** `OPTIONS(library=…)`: Cloud Storage URLs of code run before the body, read locally from a folder. */
+  readonly libraries: ReadonlyArray<string>
 }
 
 const decodeOf = (type: string): Decode | "int64" => {
@@ -68,14 +72,21 @@ export const unsupportedParameter = (type: string): string | undefined =>
     ? "INT64 is unsupported as an input type for JavaScript UDFs (as in BigQuery); use FLOAT64 or STRING"
     : undefined
 
-export const describeJavascriptFunction = (name: string, parameters: ReadonlyArray<{ readonly name: string; readonly type: string }>, returns: string, body: string): JavascriptFunction => {
-  const hash = createHash("sha256").update(JSON.stringify([name.toLowerCase(), parameters, returns, body])).digest("hex").slice(0, 12)
+export const describeJavascriptFunction = (
+  name: string,
+  parameters: ReadonlyArray<{ readonly name: string; readonly type: string }>,
+  returns: string,
+  body: string,
+  libraries: ReadonlyArray<string> = []
+): JavascriptFunction => {
+  const hash = createHash("sha256").update(JSON.stringify([name.toLowerCase(), parameters, returns, body, libraries])).digest("hex").slice(0, 12)
   return {
     rawName: `mdp_js_${name.toLowerCase().replace(/[^a-z0-9_]/g, "_")}_${hash}`,
     name,
     parameters: parameters.map((parameter) => ({ name: parameter.name, decode: decodeOf(parameter.type) as Decode })),
     encode: encodeOf(returns),
-    body
+    body,
+    libraries
   }
 }
 
@@ -123,15 +134,36 @@ const encode = (value: unknown, kind: Encode): string | null => {
 // Registered functions live in the database's catalogue, seen by every connection.
 const registered = new WeakMap<object, Set<string>>()
 
-/** Registers the function a marker statement describes; once per database. */
-export const registerJavascriptFunction = (connection: DuckDBConnection, database: object, statement: string): void => {
+/** Where a library URL's local copy is read from: its file name, in the libraries folder. */
+export const libraryFile = (folder: string, url: string): string => path.join(folder, url.replace(/[?#].*$/, "").split("/").pop() ?? url)
+
+/**
+ * Registers the function a marker statement describes; once per database. Its libraries run first
+ * in the same context, from their copies in `libraryFolder` (Cloud Storage is out of reach).
+ */
+export const registerJavascriptFunction = (connection: DuckDBConnection, database: object, statement: string, libraryFolder?: string): void => {
   const definition = JSON.parse(statement.slice(JAVASCRIPT_FUNCTION_MARKER.length)) as JavascriptFunction
   const names = registered.get(database) ?? new Set<string>()
   registered.set(database, names)
   if (names.has(definition.rawName)) return
+  const context = vm.createContext({})
+  for (const url of definition.libraries ?? []) {
+    const file = libraryFolder === undefined ? undefined : libraryFile(libraryFolder, url)
+    if (file === undefined || !existsSync(file)) {
+      throw new Error(
+        `JavaScript UDF ${definition.name} loads the library ${url}, which is read locally from ${file ?? "<sources>/udf_libraries/"}` +
+          `${file === undefined ? "" : " (missing)"}: put a copy of the file there`
+      )
+    }
+    try {
+      vm.runInContext(readFileSync(file, "utf8"), context, { filename: file })
+    } catch (error) {
+      throw new Error(`JavaScript UDF ${definition.name}: the library ${file} fails to load: ${messageOf(error)}`)
+    }
+  }
   let compiled: (...args: ReadonlyArray<unknown>) => unknown
   try {
-    compiled = vm.compileFunction(definition.body, definition.parameters.map((parameter) => parameter.name), { parsingContext: vm.createContext({}) }) as typeof compiled
+    compiled = vm.compileFunction(definition.body, definition.parameters.map((parameter) => parameter.name), { parsingContext: context }) as typeof compiled
   } catch (error) {
     throw new Error(`JavaScript UDF ${definition.name} does not compile: ${messageOf(error)}`)
   }

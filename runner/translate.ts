@@ -1063,7 +1063,17 @@ const translateJavascriptFunction = (tokens: ReadonlyArray<Token>, context: Tran
     const languageAt = words.indexOf("LANGUAGE")
     const language = significant[languageAt + 1]?.text.toLowerCase()
     if (language !== "js") return yield* refuse(`UDFs in ${language ?? "another language"} have no local runtime; JavaScript (LANGUAGE js) and SQL UDFs run`)
-    if (words.includes("OPTIONS") && /library/i.test(render(tokens))) return yield* refuse("JavaScript libraries from Cloud Storage (OPTIONS library=…) are not available locally")
+    // OPTIONS(library = 'gs://…' | ['…', …]): the URLs, whose local copies run before the body.
+    const optionsAt = words.indexOf("OPTIONS")
+    const libraryAt = optionsAt < 0 ? -1 : words.findIndex((word, i) => i > optionsAt && word.toLowerCase() === "library")
+    const libraries: Array<string> = []
+    if (libraryAt >= 0) {
+      for (let i = libraryAt + 2; i < significant.length && significant[i]!.text !== ")" && words[i]?.toLowerCase() !== "library"; i++) {
+        if (significant[i]!.kind === "string") libraries.push(stringLiteralText(significant[i]!.text))
+        if (significant[i]!.text === "]" || (significant[i]!.kind === "string" && significant[libraryAt + 2]!.text !== "[")) break
+      }
+      if (libraries.length === 0) return yield* refuse("OPTIONS(library=…) names no file")
+    }
     const temporary = words.includes("TEMP") || words.includes("TEMPORARY")
     const functionAt = words.indexOf("FUNCTION")
     let at = functionAt + 1
@@ -1099,15 +1109,19 @@ const translateJavascriptFunction = (tokens: ReadonlyArray<Token>, context: Tran
       .map((token) => token.text)
       .join(" ")
       .replace(/\s*([<>(),])\s*/g, "$1")
-    const body = significant[significant.length - 1]!
-    if (body.kind !== "string" || words[significant.length - 2] !== "AS") return yield* refuse("expected AS followed by the JavaScript body as a string")
+    // The body: the string after AS, last or before OPTIONS (BigQuery takes OPTIONS on either side).
+    const asAt = words.findIndex((word, i) => i > returnsAt && word === "AS" && significant[i + 1]?.kind === "string")
+    const body = significant[asAt + 1]
+    if (asAt < 0 || body === undefined || !(asAt + 2 === significant.length || words[asAt + 2] === "OPTIONS")) {
+      return yield* refuse("expected AS followed by the JavaScript body as a string")
+    }
     for (const parameter of parameters) {
       const problem = unsupportedParameter(parameter.type)
       if (problem !== undefined) return yield* refuse(`${parameter.name} ${parameter.type}: ${problem}`)
     }
     const duckdbType = (type: string) =>
       translateStatements(`SELECT CAST(NULL AS ${type})`, context).pipe(Effect.map((statements) => /CAST\(NULL AS ([\s\S]*)\)$/i.exec(statements[0] ?? "")?.[1] ?? type))
-    const definition = describeJavascriptFunction(name, parameters, returns, stringLiteralText(body.text))
+    const definition = describeJavascriptFunction(name, parameters, returns, stringLiteralText(body.text), libraries)
     const args: Array<string> = []
     for (const parameter of parameters) args.push(argumentText(`CAST(${parameter.name} AS ${yield* duckdbType(parameter.type)})`, parameter.type))
     const macroName = name.split(".").slice(-2).map((part) => `"${part}"`).join(".")

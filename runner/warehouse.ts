@@ -88,9 +88,12 @@ export class Warehouse extends Context.Service<
     readonly location: string
   }
 >()("mdp/Warehouse") {
-  /** DuckDB on a file (created with its folder when missing), or `:memory:`. */
-  static readonly layerDuckDB = (file: string): Layer.Layer<Warehouse, WarehouseError> =>
-    Layer.effect(Warehouse, makeDuckDBWarehouse(file, false))
+  /**
+   * DuckDB on a file (created with its folder when missing), or `:memory:`. `javascriptLibraries`:
+   * the folder JavaScript UDFs' `OPTIONS(library=…)` files are read from.
+   */
+  static readonly layerDuckDB = (file: string, options: { readonly javascriptLibraries?: string } = {}): Layer.Layer<Warehouse, WarehouseError> =>
+    Layer.effect(Warehouse, makeDuckDBWarehouse(file, false, options.javascriptLibraries))
 
   /** An existing DuckDB file opened read-only: for readers (status, report), never creating it. */
   static readonly layerDuckDBReadOnly = (file: string): Layer.Layer<Warehouse, WarehouseError> =>
@@ -132,7 +135,7 @@ const friendlyReason = (file: string, cause: unknown): string => {
   return text
 }
 
-const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
+const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibraries?: string) =>
   Effect.gen(function* () {
     if (file !== ":memory:" && !readOnly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
     const instance = yield* Effect.acquireRelease(
@@ -194,7 +197,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
           try {
             for (const statement of statements) {
               current = sqlOf(statement)
-              if (isJavascriptFunctionStatement(current)) registerJavascriptFunction(connection, instance, current)
+              if (isJavascriptFunctionStatement(current)) registerJavascriptFunction(connection, instance, current, javascriptLibraries)
               else await (typeof statement === "string" ? connection.run(statement) : connection.run(statement.sql, statement.parameters.map(toDuckDB)))
             }
             if (transactional) await connection.run("COMMIT")
@@ -230,7 +233,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean) =>
             run: (sql, parameters = []) =>
               isJavascriptFunctionStatement(sql)
                 ? Effect.try({
-                    try: () => (registerJavascriptFunction(connection, instance, sql), 0),
+                    try: () => (registerJavascriptFunction(connection, instance, sql, javascriptLibraries), 0),
                     catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
                   })
                 : call(sql, parameters, (result) => Number(result.rowsChanged)),

@@ -102,7 +102,8 @@ Options:
   --concurrency N           actions run at once (default: half the cores; DuckDB parallelises each query)
   --json                    print the run summary as JSON instead of a table
   --sources DIR             data for the project's declarations, loaded before the run: DIR/<schema>/<table>.csv,
-                            .jsonl or .sql (default: the project's test/sources, when it has one; see mdp sources)
+                            .jsonl or .sql (default: the project's test/sources, when it has one; see mdp sources);
+                            DIR/udf_libraries/<file> is the local copy of a JavaScript UDF's OPTIONS(library=…) file
   --target local|gcp        local runs on DuckDB (default, unless the settings say gcp); gcp runs on BigQuery: a Dataform workflow
                             invocation that mdp waits for, or the stock \`dataform run\` when the
                             settings say gcp.run_with: cli;

@@ -214,6 +214,9 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
     const quiet = values.json === true
     const dryRun = values["dry-run"] === true
     const warehouseFile = (yield* warehouseFlag(values.warehouse)) ?? defaults.warehouse
+    const sources = yield* sourcesFolder(values)
+    // Local copies of the Cloud Storage files JavaScript UDFs load (OPTIONS(library=…)).
+    const javascriptLibraries = path.join(sources.sourcesDir ?? path.join(values["project-dir"] ?? defaults.projectDir, "test", "sources"), "udf_libraries")
     const run = transform({
         ...(yield* compileOptions(values, settings)),
         actions: list(values.actions),
@@ -223,10 +226,10 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
         fullRefresh: values["full-refresh"] === true,
         dryRun,
         ...(values.concurrency === undefined ? {} : { concurrency: yield* positiveInteger(values.concurrency, "--concurrency", 1) }),
-        ...(yield* sourcesFolder(values))
+        ...sources
       }).pipe(
         Effect.flatMap((summary) => saveRunSummary(summary, warehouseFile)),
-        Effect.provide(Warehouse.layerDuckDB(warehouseFile)),
+        Effect.provide(Warehouse.layerDuckDB(warehouseFile, { javascriptLibraries: path.resolve(javascriptLibraries) })),
         Effect.provideService(RunProgress, {
           actionStarted: (action) => Effect.sync(() => (quiet || dryRun ? undefined : console.log(`  … ${targetLabel(action.target)} (${action.kind})`))),
           actionEnded: (result) =>

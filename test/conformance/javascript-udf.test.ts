@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import { afterAll } from "vitest"
 import { Effect } from "effect"
 import { translate } from "../../runner/translate.ts"
 import { Warehouse, type Row } from "../../runner/warehouse.ts"
@@ -112,16 +116,35 @@ describe("JavaScript UDFs", () => {
       assert.include(error.message, "JavaScript UDF boom: bad row")
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
-  it.effect("INT64 parameters, other languages and Cloud Storage libraries are refused as BigQuery or the runner must", () =>
+  it.effect("INT64 parameters and other languages are refused as BigQuery or the runner must", () =>
     Effect.gen(function* () {
       const int64 = yield* Effect.flip(translate("CREATE TEMP FUNCTION f(x INT64) RETURNS FLOAT64 LANGUAGE js AS 'return x;'", { fileName: "udf.sqlx" }))
       assert.include(int64.reason, "INT64 is unsupported as an input type")
+      assert.include(int64.message, "udf.sqlx")
       const python = yield* Effect.flip(translate("CREATE TEMP FUNCTION f(x STRING) RETURNS STRING LANGUAGE python AS 'x'", { fileName: "udf.sqlx" }))
       assert.include(python.reason, "UDFs in python have no local runtime")
-      const library = yield* Effect.flip(
-        translate("CREATE TEMP FUNCTION f(x STRING) RETURNS STRING LANGUAGE js OPTIONS (library=['gs://b/lib.js']) AS 'return x;'", { fileName: "udf.sqlx" })
-      )
-      assert.include(library.reason, "Cloud Storage")
-      assert.include(library.message, "udf.sqlx")
     }))
+
+  // OPTIONS(library=…) before or after the body, one URL or a list: the copies run first, in the body's context.
+  const libraries = mkdtempSync(path.join(os.tmpdir(), "mdp-udf-libraries-"))
+  writeFileSync(path.join(libraries, "greet.js"), "var greet = { hello: function (name) { return 'Hello ' + name; } };")
+  writeFileSync(path.join(libraries, "shout.js"), "function shout(text) { return text.toUpperCase() + '!'; }")
+  afterAll(() => rmSync(libraries, { recursive: true, force: true }))
+
+  it.effect("a Cloud Storage library is read from its local copy, by file name", () =>
+    Effect.gen(function* () {
+      const rows = yield* run(
+        "CREATE TEMP FUNCTION hi(x STRING) RETURNS STRING LANGUAGE js AS 'return shout(greet.hello(x));' OPTIONS (library = ['gs://bucket/lib/greet.js', 'https://storage.googleapis.com/b/shout.js']); " +
+          "CREATE TEMP FUNCTION hey(x STRING) RETURNS STRING LANGUAGE js OPTIONS (library = 'gs://bucket/greet.js') AS 'return greet.hello(x);'; " +
+          "SELECT hi('Ada') AS v, hey('Bo') AS w"
+      )
+      assert.deepStrictEqual(rows, [{ v: "HELLO ADA!", w: "Hello Bo" }])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:", { javascriptLibraries: libraries }))))
+
+  it.effect("a library with no local copy fails the statement, naming the URL and where to put it", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(run("CREATE TEMP FUNCTION f(x STRING) RETURNS STRING LANGUAGE js OPTIONS (library = 'gs://b/absent.js') AS 'return x;'; SELECT f('a') AS v"))
+      assert.include(error.message, "gs://b/absent.js")
+      assert.include(error.message, path.join(libraries, "absent.js"))
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:", { javascriptLibraries: libraries }))))
 })
