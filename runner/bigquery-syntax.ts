@@ -315,3 +315,47 @@ export const groupByOutputNames = (sql: string): string => {
   }
   return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
 }
+
+const SIMPLE_ESCAPES: Readonly<Record<string, number>> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, "\\": 92, "'": 39, '"': 34, "?": 63, "`": 96 }
+
+/** The bytes of a BigQuery BYTES literal's body (escapes read unless raw). */
+const literalBytes = (body: string, raw: boolean): Buffer => {
+  if (raw) return Buffer.from(body, "utf8")
+  const bytes: Array<number> = []
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i]!
+    if (char !== "\\") {
+      bytes.push(...Buffer.from(char, "utf8"))
+      continue
+    }
+    const next = body[i + 1] ?? ""
+    if (/[xX]/.test(next)) {
+      bytes.push(Number.parseInt(body.slice(i + 2, i + 4), 16))
+      i += 3
+    } else if (/[0-7]/.test(next)) {
+      bytes.push(Number.parseInt(body.slice(i + 1, i + 4), 8))
+      i += 3
+    } else {
+      bytes.push(SIMPLE_ESCAPES[next] ?? next.charCodeAt(0))
+      i += 1
+    }
+  }
+  return Buffer.from(bytes)
+}
+
+/**
+ * `b'\xc2'`: a BYTES literal as FROM_HEX of its bytes. polyglot writes it as a DuckDB escape
+ * string, which DuckDB refuses when the bytes are not valid UTF-8.
+ */
+export const bytesLiterals = (sql: string): string => {
+  if (!/\b[bB][rR]?['"]|\b[rR][bB]['"]/.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  let changed = false
+  const out = tokens.map((token) => {
+    const match = token.kind === "string" ? /^([bB][rR]?|[rR][bB])('''|"""|'|")([\s\S]*)\2$/.exec(token.text) : null
+    if (match === null) return token.text
+    changed = true
+    return `FROM_HEX('${literalBytes(match[3]!, /[rR]/.test(match[1]!)).toString("hex")}')`
+  })
+  return changed ? out.join("") : sql
+}
