@@ -151,3 +151,18 @@ export const parsedValue = (args: ReadonlyArray<string>): string => {
       return zone === "NULL" ? `CAST(${parsed} AS TIMESTAMPTZ)` : `TIMEZONE(${zone}, CAST(${parsed} AS TIMESTAMP))`
   }
 }
+
+/**
+ * A PARSE_* format with BigQuery's %E elements as the strptime patterns DuckDB tries in turn:
+ * %E*S is seconds with or without a fraction (two patterns), %Ez an offset (+HH:MM), %E4Y a
+ * four-digit year. Undefined when there is no %E element; an error call for one not read here.
+ */
+export const parsePatterns = (formatLiteral: string): string | undefined => {
+  const match = /^'((?:[^'\\]|\\.)*)'$/s.exec(formatLiteral)
+  if (match === null || !match[1]!.includes("%E")) return undefined
+  const unknown = /%E(?!\*S|z|4Y)(\S{0,2})/.exec(match[1]!)
+  if (unknown !== null) return failure(`the format element %E${unknown[1]}`)
+  const base = match[1]!.replaceAll("%Ez", "%z").replaceAll("%E4Y", "%Y")
+  const patterns = base.includes("%E*S") ? [base.replaceAll("%E*S", "%S.%f"), base.replaceAll("%E*S", "%S")] : [base]
+  return `[${patterns.map((pattern) => `'${pattern}'`).join(", ")}]`
+}

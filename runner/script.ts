@@ -93,6 +93,8 @@ export const needsInterpreter = (sqls: ReadonlyArray<string>): boolean =>
     return tokens.some((token, i) => {
       const word = upper(token)
       const atStart = i === 0 || tokens[i - 1]!.text === ";" || (tokens[i - 1]!.text === ":" && i >= 2)
+      // A procedure's BEGIN … END body is one statement, which only the interpreter reads as one.
+      if (atStart && word === "CREATE" && tokens.slice(i + 1, i + 5).some((next) => upper(next) === "PROCEDURE")) return true
       if (!atStart || !CONTROL_WORDS.has(word) || word === "CASE") return false
       // BEGIN TRANSACTION is a statement; a label's colon is not a statement start otherwise.
       return !(word === "BEGIN" && /^(TRANSACTION|TRAN)$/i.test(tokens[i + 1]?.text ?? ""))
@@ -361,6 +363,15 @@ class ScriptParser {
       case "EXCEPTION": {
         const phrase = word === "END" && this.peek(1)?.kind === "word" && this.peek(1)?.text !== ";" ? `END ${this.word(1)}` : word
         return this.fail(phrase, `${phrase} closes nothing open here`)
+      }
+      case "CREATE": {
+        // CREATE PROCEDURE only stores the procedure in BigQuery's catalogue; nothing runs. Its body
+        // is read (so a script around it parses) and kept for nothing, since CALL is refused.
+        const procedureAt = [1, 2, 3, 4].find((offset) => this.word(offset) === "PROCEDURE")
+        if (procedureAt === undefined || [1, 2, 3].slice(0, procedureAt - 1).some((offset) => !["OR", "REPLACE", "TEMP", "TEMPORARY"].includes(this.word(offset)))) break
+        this.until(() => this.word() === "BEGIN", "CREATE PROCEDURE")
+        this.statement()
+        return { kind: "block", body: [] }
       }
       case "CALL":
         return this.fail("CALL", "stored procedures are not supported locally; inline the procedure's statements")

@@ -15,7 +15,7 @@
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
 import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION } from "./builtin-functions.ts"
-import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, parsedValue } from "./cast-format.ts"
+import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, parsedValue, parsePatterns } from "./cast-format.ts"
 import { INFORMATION_SCHEMA_MARKER, bytesLiterals, groupByOutputNames, informationSchemaQuery, isMetadataOnly, localReferences, plainJsonLiterals, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
@@ -140,6 +140,14 @@ const notA = (what: string, fn: string) => `error('${fn}: the JSON value is not 
 // BigQuery's default INITCAP delimiters: whitespace and these characters.
 const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 
+// PARSE_* with %E elements (%E*S, %Ez), which DuckDB's strptime does not know: its patterns in turn.
+const withParsePatterns = (type: "DATE" | "DATETIME" | "TIMESTAMP", call: Call): string | undefined => {
+  const patterns = call.args.length >= 2 ? parsePatterns(call.args[0]!) : undefined
+  if (patterns === undefined) return undefined
+  if (patterns.startsWith("ERROR(")) return patterns
+  return `${CAST_PARSE_MARKER}('${type}', FALSE, ${call.args[1]}, ${patterns}, ${type === "TIMESTAMP" ? (call.args[2] ?? "NULL") : "NULL"})`
+}
+
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   // BigQuery's DATE_* functions return DATE; DuckDB's date arithmetic returns TIMESTAMP.
@@ -169,12 +177,15 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // Whole intervals elapsed, where DuckDB's DATE_DIFF counts boundaries crossed.
   TIMESTAMP_DIFF: (call) => (call.args.length === 3 ? `${TIMESTAMP_DIFF_MARKER}('${call.args[2]!.toUpperCase()}', ${call.args[1]}, ${call.args[0]})` : undefined),
   // A TIMESTAMP (UTC), where DuckDB's strptime returns a zone-less one.
+  PARSE_DATETIME: (call) => withParsePatterns("DATETIME", call),
+  PARSE_DATE: (call) => withParsePatterns("DATE", call),
   PARSE_TIMESTAMP: (call) =>
-    call.args.length === 2
+    withParsePatterns("TIMESTAMP", call) ??
+    (call.args.length === 2
       ? `CAST(${call.text} AS ${TIMESTAMP_TYPE})`
       : call.args.length === 3
         ? `${CAST_PARSE_MARKER}('TIMESTAMP', FALSE, ${call.args[1]}, ${call.args[0]}, ${call.args[2]})` // polyglot drops the zone
-        : undefined,
+        : undefined),
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
   // BigQuery's MD5 is 16 bytes; polyglot makes it DuckDB's md5, 32 hex characters.
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
@@ -387,6 +398,11 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
       // BigQuery numbers days of the week 1 (Sunday) to 7; DuckDB 0 to 6.
       case "DAYOFWEEK":
         return `(${call.text} + 1)`
+      // BigQuery's sub-second parts stop at the second (0–999); DuckDB's count the seconds too.
+      case "MILLISECOND":
+        return `(${call.text} % 1000)`
+      case "MICROSECOND":
+        return `(${call.text} % 1000000)`
       // The date of a timestamp (in UTC, the session's zone).
       case "DATE":
         return `CAST(${value} AS DATE)`

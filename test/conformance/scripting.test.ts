@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { parseScript, planScript, runProgram } from "../../runner/script.ts"
+import { needsInterpreter, parseScript, planScript, runProgram } from "../../runner/script.ts"
 import { translate } from "../../runner/translate.ts"
 import { Warehouse, type Row } from "../../runner/warehouse.ts"
 
@@ -199,6 +199,18 @@ describe("BigQuery scripting conformance", () => {
         assert.deepStrictEqual(yield* (yield* Warehouse).query(statements.join(";\n")), testCase.expected)
       }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
   }
+
+  it.effect("CREATE PROCEDURE stores a procedure and runs nothing: the statements around it run, its body does not", () =>
+    Effect.gen(function* () {
+      yield* runScript(
+        "CREATE TABLE out AS SELECT 1 AS v;\n" +
+          "CREATE OR REPLACE PROCEDURE mydataset.add_two() OPTIONS(description='Adds two; ends the script') BEGIN\n  BEGIN TRANSACTION;\n  INSERT INTO out VALUES (2);\n  IF TRUE THEN INSERT INTO out VALUES (3); END IF;\n  COMMIT TRANSACTION;\nEND;\n" +
+          "INSERT INTO out VALUES (4);"
+      )
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT v FROM out ORDER BY v"), [{ v: 1 }, { v: 4 }])
+      // Alone, without other control flow, it still goes to the interpreter, which reads it as one statement.
+      assert.isTrue(needsInterpreter(["CREATE PROCEDURE mydataset.p() BEGIN SELECT 1; SELECT 2; END"]))
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
   it.effect("an uncaught RAISE fails the script with its message, after the statements before it", () =>
     Effect.gen(function* () {
