@@ -152,6 +152,15 @@ export const parsedValue = (args: ReadonlyArray<string>): string => {
   }
 }
 
+const SHORTHANDS: Readonly<Record<string, string>> = { F: "%Y-%m-%d", T: "%H:%M:%S", D: "%m/%d/%y", R: "%H:%M" }
+
+/** BigQuery's shorthand elements (%F, %T, %D, %R) spelled out: DuckDB's strftime/strptime lack them. */
+export const expandShorthands = (format: string): string => format.replace(/%(%|[FTDR])/g, (whole, letter: string) => SHORTHANDS[letter] ?? whole)
+
+/** A FORMAT_* call's format literal with its shorthands spelled out, or undefined when it has none. */
+export const formatWithoutShorthands = (formatLiteral: string): string | undefined =>
+  /^'[\s\S]*%[FTDR][\s\S]*'$/.test(formatLiteral) ? expandShorthands(formatLiteral) : undefined
+
 /**
  * A PARSE_* format with BigQuery's %E elements as the strptime patterns DuckDB tries in turn:
  * %E*S is seconds with or without a fraction (two patterns), %Ez an offset (+HH:MM), %E4Y a
@@ -159,10 +168,11 @@ export const parsedValue = (args: ReadonlyArray<string>): string => {
  */
 export const parsePatterns = (formatLiteral: string): string | undefined => {
   const match = /^'((?:[^'\\]|\\.)*)'$/s.exec(formatLiteral)
-  if (match === null || !match[1]!.includes("%E")) return undefined
-  const unknown = /%E(?!\*S|z|4Y)(\S{0,2})/.exec(match[1]!)
+  if (match === null || !/%[EFTDR]/.test(match[1]!)) return undefined
+  const format = expandShorthands(match[1]!)
+  const unknown = /%E(?!\*S|z|4Y)(\S{0,2})/.exec(format)
   if (unknown !== null) return failure(`the format element %E${unknown[1]}`)
-  const base = match[1]!.replaceAll("%Ez", "%z").replaceAll("%E4Y", "%Y")
+  const base = format.replaceAll("%Ez", "%z").replaceAll("%E4Y", "%Y")
   const patterns = base.includes("%E*S") ? [base.replaceAll("%E*S", "%S.%f"), base.replaceAll("%E*S", "%S")] : [base]
   return `[${patterns.map((pattern) => `'${pattern}'`).join(", ")}]`
 }

@@ -15,7 +15,7 @@
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
 import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION } from "./builtin-functions.ts"
-import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, parsedValue, parsePatterns } from "./cast-format.ts"
+import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns } from "./cast-format.ts"
 import { INFORMATION_SCHEMA_MARKER, bytesLiterals, groupByOutputNames, informationSchemaQuery, isMetadataOnly, localReferences, plainJsonLiterals, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
@@ -140,6 +140,12 @@ const notA = (what: string, fn: string) => `error('${fn}: the JSON value is not 
 // BigQuery's default INITCAP delimiters: whitespace and these characters.
 const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 
+// %F, %T, %D and %R spelled out in a FORMAT_* call's format.
+const withoutShorthands = (call: Call): string | undefined => {
+  const format = formatWithoutShorthands(call.args[0] ?? "")
+  return format === undefined ? undefined : `${call.name}(${[format, ...call.args.slice(1)].join(", ")})`
+}
+
 // PARSE_* with %E elements (%E*S, %Ez), which DuckDB's strptime does not know: its patterns in turn.
 const withParsePatterns = (type: "DATE" | "DATETIME" | "TIMESTAMP", call: Call): string | undefined => {
   const patterns = call.args.length >= 2 ? parsePatterns(call.args[0]!) : undefined
@@ -165,7 +171,13 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   CONCAT: (call) => (call.args.length >= 2 ? `(${call.args.map((arg) => `(${arg})`).join(" || ")})` : undefined),
   // The date of a timestamp in a time zone; polyglot reads the zone as a format.
   DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
-  FORMAT_TIMESTAMP: (call) => (call.args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${call.args.join(", ")})` : undefined),
+  FORMAT_TIMESTAMP: (call) => {
+    const args = [formatWithoutShorthands(call.args[0] ?? "") ?? call.args[0]!, ...call.args.slice(1)]
+    return args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${args.join(", ")})` : withoutShorthands(call)
+  },
+  FORMAT_DATE: (call) => withoutShorthands(call),
+  FORMAT_DATETIME: (call) => withoutShorthands(call),
+  FORMAT_TIME: (call) => withoutShorthands(call),
   // BigQuery's JSON converters (STRING(json) would become a cast keeping the quotes).
   INT64: (call) => (call.args.length === 1 ? `${JSON_INT64}(${call.args[0]})` : undefined),
   FLOAT64: (call) => (call.args.length === 1 ? `${JSON_FLOAT64}(${call.args[0]})` : undefined),
