@@ -140,10 +140,21 @@ const notA = (what: string, fn: string) => `error('${fn}: the JSON value is not 
 // BigQuery's default INITCAP delimiters: whitespace and these characters.
 const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 
-// %F, %T, %D and %R spelled out in a FORMAT_* call's format.
+// %F, %T, %D and %R spelled out in a FORMAT_* call's format; %e (the day, space-padded), which
+// DuckDB lacks, as the day padded between the formats before and after it.
 const withoutShorthands = (call: Call): string | undefined => {
-  const format = formatWithoutShorthands(call.args[0] ?? "")
-  return format === undefined ? undefined : `${call.name}(${[format, ...call.args.slice(1)].join(", ")})`
+  const literal = call.args[0] ?? ""
+  const format = formatWithoutShorthands(literal) ?? literal
+  const parts = /^'[\s\S]*'$/.test(format) ? format.slice(1, -1).split(/(?<!%)%e/) : [format]
+  if (parts.length > 1) {
+    const [value, zone] = call.args.slice(1)
+    const day = `LPAD(CAST(EXTRACT(DAY FROM ${value}${zone === undefined ? "" : ` AT TIME ZONE ${zone}`}) AS STRING), 2, ' ')`
+    // Not rewritten again: a FORMAT_TIMESTAMP in a zone goes to its marker here.
+    const name = call.name === "FORMAT_TIMESTAMP" && zone !== undefined ? FORMAT_TIMESTAMP_IN_ZONE : call.name
+    const piece = (text: string) => (text === "" ? [] : [`${name}('${text}', ${call.args.slice(1).join(", ")})`])
+    return `(${parts.flatMap((text, i) => [...(i === 0 ? [] : [day]), ...piece(text)]).join(" || ")})`
+  }
+  return format === literal ? undefined : `${call.name}(${[format, ...call.args.slice(1)].join(", ")})`
 }
 
 // PARSE_* with %E elements (%E*S, %Ez), which DuckDB's strptime does not know: its patterns in turn.
@@ -172,6 +183,7 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // The date of a timestamp in a time zone; polyglot reads the zone as a format.
   DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
   FORMAT_TIMESTAMP: (call) => {
+    if (/^'[\s\S]*(?<!%)%e[\s\S]*'$/.test(call.args[0] ?? "")) return withoutShorthands(call)
     const args = [formatWithoutShorthands(call.args[0] ?? "") ?? call.args[0]!, ...call.args.slice(1)]
     return args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${args.join(", ")})` : withoutShorthands(call)
   },
@@ -556,6 +568,7 @@ const timestampTypes = (sql: string): string => {
   const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
   const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
   const replace = new Set<number>()
+  const literals = new Map<number, string>()
   // Open parentheses, each with the word before it; the depth of ARRAY<…>/STRUCT<…>.
   const parens: Array<string> = []
   let angles = 0
@@ -567,6 +580,12 @@ const timestampTypes = (sql: string): string => {
     if (text === ">" && angles > 0) angles--
     if (word(k) !== "TIMESTAMP") continue
     const next = significant[k + 1]?.token
+    // A literal is an instant too: TIMESTAMP '…' as a cast (polyglot made it zone-less).
+    if (next?.kind === "string" && !/^[bBrR]/.test(next.text)) {
+      literals.set(significant[k]!.index, "CAST(")
+      literals.set(significant[k + 1]!.index, `${next.text} AS ${TIMESTAMP_TYPE})`)
+      continue
+    }
     if (next?.kind === "string" || next?.text === "(") continue
     const before = significant[k - 1]?.token
     const inCast = word(k - 1) === "AS" && ["CAST", "SAFE_CAST"].includes(parens[parens.length - 1] ?? "")
@@ -577,7 +596,7 @@ const timestampTypes = (sql: string): string => {
       (next === undefined || [",", ")", ">", ";"].includes(next.text) || ["NOT", "OPTIONS", "DEFAULT"].includes(word(k + 1)))
     if (inCast || inAngles || afterName) replace.add(significant[k]!.index)
   }
-  return replace.size === 0 ? sql : tokens.map((token, index) => (replace.has(index) ? TIMESTAMP_TYPE : token.text)).join("")
+  return replace.size === 0 && literals.size === 0 ? sql : tokens.map((token, index) => literals.get(index) ?? (replace.has(index) ? TIMESTAMP_TYPE : token.text)).join("")
 }
 
 /** Numbers written with a point or an exponent are FLOAT64 in BigQuery; DuckDB reads them as DECIMAL. */
