@@ -246,11 +246,35 @@ export const groupByOutputNames = (sql: string): string => {
   const tokens = tokenize(sql, "bigquery")
   const significant = indexed(tokens)
   const replaced = new Map<number, string>()
+  const word = (at: number) => upper(significant[at]?.token)
+  // Where a clause starting at `from` ends: at `ends`, a `;`, or the `)` closing its parenthesis.
+  const clauseEnd = (from: number, ends: (at: number) => boolean): number => {
+    let inner = 0
+    for (let at = from; at < significant.length; at++) {
+      const text = significant[at]!.token.text
+      if (text === "(") inner++
+      if (text === ")" && inner-- === 0) return at
+      if (inner === 0 && (text === ";" || ends(at))) return at
+    }
+    return significant.length
+  }
+  // The clause's comma-separated items (commas inside parentheses are not theirs), as tokens.
+  const items = (from: number, to: number): ReadonlyArray<ReadonlyArray<{ readonly token: Token; readonly index: number }>> => {
+    const found: Array<Array<{ readonly token: Token; readonly index: number }>> = [[]]
+    let inner = 0
+    for (let at = from; at < to; at++) {
+      const text = significant[at]!.token.text
+      if (text === "(") inner++
+      if (text === ")") inner--
+      if (inner === 0 && text === ",") found.push([])
+      else found[found.length - 1]!.push(significant[at]!)
+    }
+    return found
+  }
   // Per open parenthesis: the qualified columns the SELECT at that depth outputs, by name.
   const outputs: Array<Map<string, string>> = [new Map()]
   let depth = 0
   let k = 0
-  const word = (at: number) => upper(significant[at]?.token)
   while (k < significant.length) {
     const { token } = significant[k]!
     if (token.text === "(") {
@@ -261,54 +285,25 @@ export const groupByOutputNames = (sql: string): string => {
     } else if (word(k) === "SELECT") {
       const names = new Map<string, string>()
       outputs[depth] = names
-      let item: Array<Token> = []
-      let inner = 0
-      const close = () => {
-        // `a.b`, `a.b AS c` or `a.b c`: a qualified column and the name it is output as.
-        let path = item
-        let name: string | undefined
-        if (item.length >= 3 && upper(item[item.length - 2]) === "AS" && isNamePart(item[item.length - 1])) {
-          path = item.slice(0, -2)
-          name = unquoted(item[item.length - 1]!)
-        }
+      const end = clauseEnd(k + 1, (at) => word(at) === "FROM")
+      for (const entry of items(k + 1, end)) {
+        // `a.b`, `a.b AS c`: a qualified column and the name it is output as.
+        const item = entry.map(({ token: part }) => part).filter((part, i) => !(i === 0 && ["DISTINCT", "ALL"].includes(upper(part))))
+        const aliased = item.length >= 3 && upper(item[item.length - 2]) === "AS" && isNamePart(item[item.length - 1])
+        const path = aliased ? item.slice(0, -2) : item
         const isPath = path.length >= 3 && path.every((part, i) => (i % 2 === 0 ? isNamePart(part) : part.text === "."))
-        if (isPath) names.set(name ?? unquoted(path[path.length - 1]!), path.map((part) => part.text).join(""))
-        item = []
+        if (isPath) names.set(aliased ? unquoted(item[item.length - 1]!) : unquoted(path[path.length - 1]!), path.map((part) => part.text).join(""))
       }
-      k++
-      while (k < significant.length) {
-        const current = significant[k]!.token
-        if (current.text === "(") inner++
-        if (current.text === ")") {
-          if (inner === 0) break
-          inner--
-        }
-        if (inner === 0 && (word(k) === "FROM" || current.text === ";")) break
-        if (inner === 0 && current.text === ",") close()
-        else if (!(item.length === 0 && ["DISTINCT", "ALL"].includes(word(k)))) item.push(current)
-        k++
-      }
-      close()
+      k = end
       continue
     } else if (word(k) === "GROUP" && word(k + 1) === "BY") {
       const names = outputs[depth] ?? new Map<string, string>()
-      k += 2
-      let inner = 0
-      let start = k
-      while (k < significant.length) {
-        const current = significant[k]!.token
-        if (current.text === "(") inner++
-        if (current.text === ")") {
-          if (inner === 0) break
-          inner--
-        }
-        if (inner === 0 && (QUERY_CLAUSE_ENDS.has(word(k)) || current.text === ";")) break
-        if (inner === 0 && current.text === ",") start = k + 1
-        const single = inner === 0 && k === start && current.kind === "word" && (significant[k + 1] === undefined || [",", ")", ";"].includes(significant[k + 1]!.token.text) || QUERY_CLAUSE_ENDS.has(word(k + 1)))
-        const column = single ? names.get(current.text.toLowerCase()) : undefined
-        if (column !== undefined) replaced.set(significant[k]!.index, column)
-        k++
+      const end = clauseEnd(k + 2, (at) => QUERY_CLAUSE_ENDS.has(word(at)))
+      for (const item of items(k + 2, end)) {
+        const column = item.length === 1 && item[0]!.token.kind === "word" ? names.get(item[0]!.token.text.toLowerCase()) : undefined
+        if (column !== undefined) replaced.set(item[0]!.index, column)
       }
+      k = end
       continue
     }
     k++

@@ -16,36 +16,23 @@ let fingerprint: Fingerprint | undefined
 const loadFingerprint = (): Fingerprint =>
   (fingerprint ??= (createRequire(import.meta.url)("farmhash-modern") as { bigqueryFingerprint: Fingerprint }).bigqueryFingerprint)
 
+// A function of one argument, NULL for NULL, applied row by row.
+const unary = <I, O>(name: string, returnType: typeof VARCHAR | typeof BIGINT, parameterType: typeof VARCHAR | typeof BLOB, apply: (value: I) => O) =>
+  DuckDBScalarFunction.create({
+    name,
+    returnType,
+    parameterTypes: [parameterType],
+    mainFunction: (_info, input, output) => {
+      const values = input.getColumnVector(0)
+      for (let row = 0; row < input.rowCount; row++) {
+        const value = values.getItem(row) as I | null
+        output.setItem(row, value === null ? null : (apply(value) as never))
+      }
+      output.flush()
+    }
+  })
+
 export const registerBuiltinFunctions = (connection: DuckDBConnection): void => {
-  connection.registerScalarFunction(
-    DuckDBScalarFunction.create({
-      name: FARM_FINGERPRINT_FUNCTION,
-      returnType: BIGINT,
-      parameterTypes: [VARCHAR],
-      mainFunction: (_info, input, output) => {
-        const values = input.getColumnVector(0)
-        const hash = loadFingerprint()
-        for (let row = 0; row < input.rowCount; row++) {
-          const value = values.getItem(row) as string | null
-          output.setItem(row, value === null ? null : hash(value))
-        }
-        output.flush()
-      }
-    })
-  )
-  connection.registerScalarFunction(
-    DuckDBScalarFunction.create({
-      name: BYTES_TO_STRING_FUNCTION,
-      returnType: VARCHAR,
-      parameterTypes: [BLOB],
-      mainFunction: (_info, input, output) => {
-        const values = input.getColumnVector(0)
-        for (let row = 0; row < input.rowCount; row++) {
-          const value = values.getItem(row) as DuckDBBlobValue | null
-          output.setItem(row, value === null ? null : Buffer.from(value.bytes).toString("utf8"))
-        }
-        output.flush()
-      }
-    })
-  )
+  connection.registerScalarFunction(unary(FARM_FINGERPRINT_FUNCTION, BIGINT, VARCHAR, (value: string) => loadFingerprint()(value)))
+  connection.registerScalarFunction(unary(BYTES_TO_STRING_FUNCTION, VARCHAR, BLOB, (value: DuckDBBlobValue) => Buffer.from(value.bytes).toString("utf8")))
 }
