@@ -162,7 +162,9 @@ const withParsePatterns = (type: "DATE" | "DATETIME" | "TIMESTAMP", call: Call):
   const patterns = call.args.length >= 2 ? parsePatterns(call.args[0]!) : undefined
   if (patterns === undefined) return undefined
   if (patterns.startsWith("ERROR(")) return patterns
-  return `${CAST_PARSE_MARKER}('${type}', FALSE, ${call.args[1]}, ${patterns}, ${type === "TIMESTAMP" ? (call.args[2] ?? "NULL") : "NULL"})`
+  // A text with its own offset (%Ez, %z) is read at that offset, whatever zone the call names.
+  const zone = type === "TIMESTAMP" && !/%E?z/.test(call.args[0]!) ? (call.args[2] ?? "NULL") : "NULL"
+  return `${CAST_PARSE_MARKER}('${type}', FALSE, ${call.args[1]}, ${patterns}, ${zone})`
 }
 
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
@@ -211,9 +213,9 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
         ? `${CAST_PARSE_MARKER}('TIMESTAMP', FALSE, ${call.args[1]}, ${call.args[0]}, ${call.args[2]})` // polyglot drops the zone
         : undefined),
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
-  // BigQuery's MD5 is 16 bytes; polyglot makes it DuckDB's md5, 32 hex characters.
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
+  // BigQuery's MD5 is 16 bytes; polyglot makes it DuckDB's md5, 32 hex characters.
   MD5: (call) => (call.args.length === 1 ? `${MD5_BYTES}(${call.args[0]})` : undefined),
   CAST: (call) => (call.args.length === 1 ? castWithFormat(call.args[0]!, false, TIMESTAMP_TYPE) : undefined),
   SAFE_CAST: (call) => (call.args.length === 1 ? castWithFormat(call.args[0]!, true, TIMESTAMP_TYPE) : undefined)
