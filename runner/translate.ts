@@ -111,6 +111,7 @@ const WEEK_PART = /^(WEEK|ISOWEEK|WEEK\s*\(\s*(SUNDAY|MONDAY|TUESDAY|WEDNESDAY|T
 const DATE_IN_ZONE = "MDP_DATE_IN_ZONE__"
 const ARRAY_LENGTH_MARKER = "MDP_ARRAY_LENGTH__"
 const MD5_BYTES = "MDP_MD5_BYTES__"
+const AGGREGATE_LIMIT = "MDP_AGGREGATE_LIMIT__"
 const FORMAT_TIMESTAMP_IN_ZONE = "MDP_FORMAT_TIMESTAMP_IN_ZONE__"
 
 const JSON_SCALAR = "MDP_JSON_SCALAR__"
@@ -155,6 +156,21 @@ const withoutShorthands = (call: Call): string | undefined => {
     return `(${parts.flatMap((text, i) => [...(i === 0 ? [] : [day]), ...piece(text)]).join(" || ")})`
   }
   return format === literal ? undefined : `${call.name}(${[format, ...call.args.slice(1)].join(", ")})`
+}
+
+/**
+ * `STRING_AGG(e, sep ORDER BY k LIMIT n)` and `ARRAY_AGG(e … LIMIT n)`: the ordered ARRAY_AGG (NULLs
+ * left out for STRING_AGG, as BigQuery's ignores them) and its first n, behind a marker.
+ */
+const limitedAggregate = (call: Call, name: "STRING_AGG" | "ARRAY_AGG"): string | undefined => {
+  const last = call.args[call.args.length - 1] ?? ""
+  const match = /^([\s\S]*?)(\s+ORDER\s+BY\s+[\s\S]*?)?\s+LIMIT\s+(\d+)\s*$/i.exec(last)
+  if (match === null) return undefined
+  const heads = [...call.args.slice(0, -1), match[1]!.trim()]
+  const order = match[2] ?? ""
+  if (name === "ARRAY_AGG") return `${AGGREGATE_LIMIT}(ARRAY_AGG(${heads.join(", ")}${order}), ${match[3]})`
+  const [value, separator] = heads
+  return `${AGGREGATE_LIMIT}(ARRAY_AGG(${value} IGNORE NULLS${order}), ${match[3]}, ${separator ?? "','"})`
 }
 
 // PARSE_* with %E elements (%E*S, %Ez), which DuckDB's strptime does not know: its patterns in turn.
@@ -215,6 +231,9 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
+  // polyglot drops an aggregate's LIMIT (STRING_AGG) or places IGNORE NULLS where a slice cannot take it.
+  STRING_AGG: (call) => limitedAggregate(call, "STRING_AGG"),
+  ARRAY_AGG: (call) => limitedAggregate(call, "ARRAY_AGG"),
   // BigQuery's MD5 is 16 bytes; polyglot makes it DuckDB's md5, 32 hex characters.
   MD5: (call) => (call.args.length === 1 ? `${MD5_BYTES}(${call.args[0]})` : undefined),
   CAST: (call) => (call.args.length === 1 ? castWithFormat(call.args[0]!, false, TIMESTAMP_TYPE) : undefined),
@@ -515,11 +534,11 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (/^'ISOYEAR'$/i.test(part)) return `DATE_TRUNC('WEEK', MAKE_DATE(YEAROFWEEK(${value}), 1, 4))`
     return undefined
   },
-  // DuckDB has no LIMIT inside ARRAY_AGG.
-  ARRAY_AGG: (call) => {
-    const inner = call.text.slice(call.text.indexOf("(") + 1, -1)
-    const match = /^(.*)\s+LIMIT\s+(\d+)\s*$/is.exec(inner)
-    return match === null ? undefined : `ARRAY_SLICE(ARRAY_AGG(${match[1]}), 1, ${match[2]})`
+  // DuckDB has no LIMIT inside an aggregate: the first n of the ordered list.
+  [AGGREGATE_LIMIT]: (call) => {
+    const [list, limit, separator] = call.args
+    const sliced = `LIST_SLICE(${list}, 1, ${limit})`
+    return separator === undefined ? sliced : `ARRAY_TO_STRING(${sliced}, ${separator})`
   },
   [SAFE_MARKER]: (call) => `TRY(${call.args.join(", ")})`,
   // DuckDB has no JSON_QUERY_ARRAY; extracting with a path and casting gives the list of elements.
