@@ -112,6 +112,8 @@ const DATE_IN_ZONE = "MDP_DATE_IN_ZONE__"
 const ARRAY_LENGTH_MARKER = "MDP_ARRAY_LENGTH__"
 const MD5_BYTES = "MDP_MD5_BYTES__"
 const AGGREGATE_LIMIT = "MDP_AGGREGATE_LIMIT__"
+const EPOCH_MILLIS = "MDP_EPOCH_MILLIS__"
+const EPOCH_MICROS = "MDP_EPOCH_MICROS__"
 const FORMAT_TIMESTAMP_IN_ZONE = "MDP_FORMAT_TIMESTAMP_IN_ZONE__"
 
 const JSON_SCALAR = "MDP_JSON_SCALAR__"
@@ -231,6 +233,10 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
+  // Instants (TIMESTAMPTZ), where polyglot's make_timestamp is zone-less.
+  TIMESTAMP_MILLIS: (call) => (call.args.length === 1 ? `${EPOCH_MILLIS}(${call.args[0]})` : undefined),
+  TIMESTAMP_MICROS: (call) => (call.args.length === 1 ? `${EPOCH_MICROS}(${call.args[0]})` : undefined),
+  DATE_FROM_UNIX_DATE: (call) => (call.args.length === 1 ? `CAST(DATE_ADD(DATE '1970-01-01', INTERVAL (${call.args[0]}) DAY) AS DATE)` : undefined),
   // polyglot drops an aggregate's LIMIT (STRING_AGG) or places IGNORE NULLS where a slice cannot take it.
   STRING_AGG: (call) => limitedAggregate(call, "STRING_AGG"),
   ARRAY_AGG: (call) => limitedAggregate(call, "ARRAY_AGG"),
@@ -509,6 +515,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   CAST: (call) => castAs(call, "CAST"),
   [CAST_PARSE_MARKER]: (call) => parsedValue(call.args),
   [MD5_BYTES]: (call) => `unhex(md5(${call.args[0]}))`,
+  // The session's zone is UTC: the zone-less results are the instants.
+  [EPOCH_MILLIS]: (call) => `CAST(epoch_ms(${call.args[0]}) AS TIMESTAMPTZ)`,
+  [EPOCH_MICROS]: (call) => `CAST(make_timestamp(${call.args[0]}) AS TIMESTAMPTZ)`,
   [CAST_FORMAT_MARKER]: (call) => `STRFTIME(${call.args[0]}, ${call.args[1]})`,
   TRY_CAST: (call) => castAs(call, "TRY_CAST"),
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
