@@ -160,6 +160,13 @@ const withoutShorthands = (call: Call): string | undefined => {
   return format === literal ? undefined : `${call.name}(${[format, ...call.args.slice(1)].join(", ")})`
 }
 
+function substring(call: Call): string | undefined {
+  const [value, position, length] = call.args
+  if (value === undefined || position === undefined || /^\+?[1-9]\d*$/.test(position.trim())) return undefined
+  const start = `CASE WHEN (${position}) > 0 THEN (${position}) WHEN (${position}) = 0 THEN 1 ELSE GREATEST(LENGTH(${value}) + (${position}) + 1, 1) END`
+  return `SUBSTR(${value}, ${start}${length === undefined ? "" : `, ${length}`})`
+}
+
 /**
  * `STRING_AGG(e, sep ORDER BY k LIMIT n)` and `ARRAY_AGG(e … LIMIT n)`: the ordered ARRAY_AGG (NULLs
  * left out for STRING_AGG, as BigQuery's ignores them) and its first n, behind a marker.
@@ -233,6 +240,10 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
+  // BigQuery starts a position of 0 at 1 and a negative one past the start at 1; DuckDB counts
+  // characters before the string. A positive literal needs nothing.
+  SUBSTR: substring,
+  SUBSTRING: substring,
   // Instants (TIMESTAMPTZ), where polyglot's make_timestamp is zone-less.
   TIMESTAMP_MILLIS: (call) => (call.args.length === 1 ? `${EPOCH_MILLIS}(${call.args[0]})` : undefined),
   TIMESTAMP_MICROS: (call) => (call.args.length === 1 ? `${EPOCH_MICROS}(${call.args[0]})` : undefined),
