@@ -147,6 +147,9 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
           try {
             const connection = await db.connect()
             await connection.run("SET GLOBAL TimeZone = 'UTC'")
+            // BigQuery sorts NULLs first ascending and last descending, everywhere (aggregates'
+            // ORDER BY too, where polyglot does not spell it out); DuckDB puts them last.
+            await connection.run("SET GLOBAL default_null_order = 'nulls_first_on_asc_last_on_desc'")
             registerBuiltinFunctions(connection)
             connection.disconnectSync()
             return db
