@@ -78,4 +78,34 @@ describe("the translator's refusals and mechanics", () => {
       const [statement] = yield* translate("SELECT 'REGEXP_CONTAINS(`a.b.c`)' AS v -- DATE_ADD(x)\n", { fileName: "x" })
       assert.include(statement, "'REGEXP_CONTAINS(`a.b.c`)'")
     }))
+
+  // Speed, not answers (those are test/conformance/arrays.ts's): DuckDB plans the subquery as a
+  // correlated join of the whole table with its unnested arrays; list functions stay on the row.
+  it.effect("an aggregate of a row's array becomes list functions, and only the shapes that mean the same do", () =>
+    Effect.gen(function* () {
+      const rewritten = [
+        ["SELECT (SELECT COALESCE(SUM(CAST(JSON_VALUE(a, '$.value') AS FLOAT64)), 0) FROM UNNEST(JSON_QUERY_ARRAY(p, '$.actions')) AS a WHERE JSON_VALUE(a, '$.action_type') IN ('x')) AS v FROM t", "list_sum(list_transform(list_filter("],
+        ["SELECT (SELECT COUNT(*) FROM UNNEST(arr) AS x WHERE x > 1) AS v FROM t", "COALESCE(len(list_filter(arr, lambda x: x > 1)), 0)"],
+        ["SELECT (SELECT MAX(x) FROM UNNEST(arr) x) AS v FROM t", "list_max(arr)"]
+      ] as const
+      for (const [sql, expected] of rewritten) {
+        const [statement] = yield* translate(sql, { fileName: "x" })
+        assert.include(statement, expected, sql)
+        assert.notMatch(statement!, /UNNEST/i, sql)
+      }
+      const kept = [
+        "SELECT (SELECT COUNT(DISTINCT x) FROM UNNEST(arr) AS x) AS v FROM t",
+        "SELECT (SELECT SUM(x) FROM UNNEST(arr) AS x, UNNEST(brr) AS y) AS v FROM t",
+        "SELECT (SELECT SUM(x) + MAX(x) FROM UNNEST(arr) AS x) AS v FROM t",
+        "SELECT (SELECT x FROM UNNEST(arr) AS x LIMIT 1) AS v FROM t",
+        "SELECT (SELECT SUM(x) FROM UNNEST(arr) AS x GROUP BY x) AS v FROM t",
+        "SELECT (SELECT SUM(x) FROM UNNEST(arr) AS x WHERE x IN (SELECT y FROM u)) AS v FROM t",
+        "SELECT (SELECT STRING_AGG(x) FROM UNNEST(arr) AS x) AS v FROM t"
+      ]
+      for (const sql of kept) {
+        const [statement] = yield* translate(sql, { fileName: "x" })
+        assert.match(statement!, /UNNEST/i, sql)
+        assert.notMatch(statement!, /lambda/, sql)
+      }
+    }))
 })
