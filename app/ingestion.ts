@@ -18,6 +18,7 @@ import { withWriterLock, type WriterLockOptions } from "./writer-lock.ts"
 import { repositoryRoot } from "./paths.ts"
 import { DEFAULT_SETTINGS_FILE, readSettings, type Settings } from "./settings.ts"
 import { sourcesFrom } from "./sources.ts"
+import type { WarehouseLimits } from "../runner/warehouse.ts"
 
 export interface GcpTarget {
   readonly project: string
@@ -36,10 +37,18 @@ export interface IngestionSettings {
   readonly settings: Settings
   readonly configFile: string
   readonly warehouseFile: string
+  /** DuckDB's memory limit and spill folder (the settings' duckdb section). */
+  readonly warehouseLimits: WarehouseLimits
   readonly rawZoneRoot: string
   /** Set when the target is Google Cloud. */
   readonly gcp: GcpTarget | undefined
 }
+
+/** The settings' duckdb section as the warehouse layer takes it. */
+export const warehouseLimits = (settings: Settings): WarehouseLimits => ({
+  ...(settings.duckdb?.memory_limit === undefined ? {} : { memoryLimit: settings.duckdb.memory_limit }),
+  ...(settings.duckdb?.temp_directory === undefined ? {} : { tempDirectory: path.resolve(repositoryRoot, settings.duckdb.temp_directory) })
+})
 
 /**
  * The settings file read and the target chosen: where the raw zone and the warehouse are, and the
@@ -76,6 +85,7 @@ export const resolveSettings = Effect.fn("App.resolveSettings")(function* (
     settings,
     configFile,
     warehouseFile: path.resolve(repositoryRoot, warehouseFlag ?? settings.warehouse ?? "data/warehouse.duckdb"),
+    warehouseLimits: warehouseLimits(settings),
     rawZoneRoot: gcp === undefined ? path.resolve(repositoryRoot, settings.raw_zone ?? "data/raw") : `gs://${gcp.bucket}/${gcp.prefix}`,
     gcp
   } satisfies IngestionSettings
@@ -122,7 +132,7 @@ export const runIngestion = Effect.fn("App.runIngestion")(function* (resolved: I
   }).pipe(Effect.provide(Layer.mergeAll(SourceRegistry.layerFrom(sources), rawZone))))
   const platforms = [...new Set([...KNOWN_PLATFORMS, ...sources.map((s) => s.name)])]
   if (!options.load) return { summary, loaded: undefined }
-  const loader = gcp === undefined ? Loader.layerLocal(resolved.rawZoneRoot, resolved.warehouseFile) : Loader.layerGcp(gcp)
+  const loader = gcp === undefined ? Loader.layerLocal(resolved.rawZoneRoot, resolved.warehouseFile, resolved.warehouseLimits) : Loader.layerGcp(gcp)
   const loaded = yield* locked(resolved.warehouseFile, Loader.use((service) => service.load(platforms, summary)).pipe(Effect.provide(loader)))
   return { summary, loaded }
 })

@@ -9,7 +9,7 @@ import type { RawZoneError } from "../ingestion/core/errors.ts"
 import type { BigQueryLoadError } from "../ingestion/gcp/bigquery-load.ts"
 import { StorageClient } from "../ingestion/gcp/clients.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
-import { Warehouse, type WarehouseError } from "../runner/warehouse.ts"
+import { Warehouse, type WarehouseError, type WarehouseLimits } from "../runner/warehouse.ts"
 import { ingestionClients } from "./google-cloud.ts"
 import type { GcpTarget } from "./ingestion.ts"
 import { loadRawZone, loadReferenceRates, type LoadSummary } from "./load.ts"
@@ -22,7 +22,7 @@ export interface LoaderService {
 
 export class Loader extends Context.Service<Loader, LoaderService>()("mdp/Loader") {
   /** Into the local DuckDB warehouse, with the sample FX rates as `reference.fx_rates`. */
-  static readonly layerLocal = (rawZoneRoot: string, warehouseFile: string): Layer.Layer<Loader, never, FileSystem.FileSystem> =>
+  static readonly layerLocal = (rawZoneRoot: string, warehouseFile: string, limits: WarehouseLimits = {}): Layer.Layer<Loader, never, FileSystem.FileSystem> =>
     Layer.effect(
       Loader,
       Effect.gen(function* () {
@@ -31,7 +31,7 @@ export class Loader extends Context.Service<Loader, LoaderService>()("mdp/Loader
           load: (platforms) =>
             loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(
               Effect.andThen(loadRawZone(platforms)),
-              Effect.provide(Layer.mergeAll(RawZone.layerLocal(rawZoneRoot), Warehouse.layerDuckDB(warehouseFile))),
+              Effect.provide(Layer.mergeAll(RawZone.layerLocal(rawZoneRoot), Warehouse.layerDuckDB(warehouseFile, limits))),
               Effect.provideService(FileSystem.FileSystem, fs)
             )
         })

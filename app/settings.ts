@@ -51,9 +51,17 @@ const PlatformModelSettings = Schema.Struct({
   passthrough_metrics: Schema.optionalKey(Schema.Record(MetricName, JsonPath))
 })
 
+/** DuckDB's memory for the local warehouse (runner/warehouse.ts WarehouseLimits). */
+const DuckDBSettings = Schema.Struct({
+  /** "1.5GB", "800MB": past it, DuckDB spills to temp_directory. */
+  memory_limit: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i))),
+  temp_directory: Schema.optionalKey(Schema.String)
+})
+
 export const Settings = Schema.Struct({
   target: Schema.optionalKey(Schema.Literals(["local", "gcp"])),
   warehouse: Schema.optionalKey(Schema.String),
+  duckdb: Schema.optionalKey(DuckDBSettings),
   raw_zone: Schema.optionalKey(Schema.String),
   initial_days: Schema.optionalKey(PositiveInt),
   concurrency: Schema.optionalKey(PositiveInt),

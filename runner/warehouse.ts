@@ -92,13 +92,28 @@ export class Warehouse extends Context.Service<
    * DuckDB on a file (created with its folder when missing), or `:memory:`. `javascriptLibraries`:
    * the folder JavaScript UDFs' `OPTIONS(library=…)` files are read from.
    */
-  static readonly layerDuckDB = (file: string, options: { readonly javascriptLibraries?: string } = {}): Layer.Layer<Warehouse, WarehouseError> =>
-    Layer.effect(Warehouse, makeDuckDBWarehouse(file, false, options.javascriptLibraries))
+  static readonly layerDuckDB = (file: string, options: { readonly javascriptLibraries?: string } & WarehouseLimits = {}): Layer.Layer<Warehouse, WarehouseError> =>
+    Layer.effect(Warehouse, makeDuckDBWarehouse(file, false, options.javascriptLibraries, options))
 
   /** An existing DuckDB file opened read-only: for readers (status, report), never creating it. */
   static readonly layerDuckDBReadOnly = (file: string): Layer.Layer<Warehouse, WarehouseError> =>
     Layer.effect(Warehouse, makeDuckDBWarehouse(file, true))
 }
+
+/**
+ * DuckDB's memory: past `memoryLimit`, joins, aggregates and sorts spill to `tempDirectory`
+ * instead of growing the process. DuckDB's own default is 80 % of the machine's memory, which
+ * on a 4 GB CI runner leaves too little for Node beside it; ours suits that runner and is
+ * set in the settings' `duckdb` section.
+ */
+export interface WarehouseLimits {
+  /** DuckDB's size syntax: "1.5GB", "800MB" (default DEFAULT_MEMORY_LIMIT). */
+  readonly memoryLimit?: string
+  /** Spill folder (default: DuckDB's, the warehouse file's name + ".tmp"). */
+  readonly tempDirectory?: string
+}
+
+export const DEFAULT_MEMORY_LIMIT = "1.5GB"
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 
@@ -135,13 +150,17 @@ const friendlyReason = (file: string, cause: unknown): string => {
   return text
 }
 
-const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibraries?: string) =>
+const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibraries?: string, limits: WarehouseLimits = {}) =>
   Effect.gen(function* () {
     if (file !== ":memory:" && !readOnly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
     const instance = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
-          const db = await DuckDBInstance.create(file, readOnly ? { access_mode: "READ_ONLY" } : {})
+          const db = await DuckDBInstance.create(file, {
+            ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
+            memory_limit: limits.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+            ...(limits.tempDirectory === undefined ? {} : { temp_directory: limits.tempDirectory })
+          })
           // TIMESTAMP values are UTC, as in BigQuery: set once for every connection to come (the
           // setting belongs to the ICU extension, which cannot be loaded while the instance is created).
           try {

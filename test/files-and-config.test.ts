@@ -6,6 +6,8 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Stream } from "effect"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { readSettings } from "../app/settings.ts"
+import { warehouseLimits } from "../app/ingestion.ts"
+import { repositoryRoot } from "../app/paths.ts"
 import { sourcesFrom } from "../app/sources.ts"
 import type { SourceRecord } from "../ingestion/core/model.ts"
 import { makeFileSource } from "../ingestion/sources/files/source.ts"
@@ -189,6 +191,12 @@ describe("settings", () => {
       const sources: Readonly<Record<string, unknown>> = (yield* readSettings(rows.file, true)).sources ?? {}
       assert.deepInclude(sources["google_ads"], { rows_per_request: 50000 })
       rows.cleanup()
+      const memory = withFile("duckdb:\n  memory_limit: lots\n")
+      assert.include((yield* Effect.flip(readSettings(memory.file, true))).message, "memory_limit")
+      memory.cleanup()
+      const limits = withFile("duckdb:\n  memory_limit: 3GB\n  temp_directory: data/spill\n")
+      assert.deepStrictEqual(warehouseLimits(yield* readSettings(limits.file, true)), { memoryLimit: "3GB", tempDirectory: path.join(repositoryRoot, "data", "spill") })
+      limits.cleanup()
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.effect("a live source without its secrets fails at start naming the variable, and never prints a secret", () =>

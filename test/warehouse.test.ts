@@ -1,6 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Warehouse } from "../runner/warehouse.ts"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { DEFAULT_MEMORY_LIMIT, Warehouse } from "../runner/warehouse.ts"
 
 const tables = Effect.gen(function* () {
   const rows = yield* (yield* Warehouse).query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")
@@ -34,4 +37,31 @@ describe("Warehouse.run with a transaction", () => {
       assert.include(failed.reason, "not a number")
       assert.deepStrictEqual(yield* warehouse.query("SELECT n FROM main.numbers"), [{ n: 1 }])
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+})
+
+describe("the warehouse's memory", () => {
+  it.effect("is limited by default, and a query past the configured limit spills to the configured folder instead of failing", () =>
+    Effect.gen(function* () {
+      const folder = mkdtempSync(path.join(os.tmpdir(), "mdp-memory-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(folder, { recursive: true, force: true })))
+      const setting = (file: string, options: Parameters<typeof Warehouse.layerDuckDB>[1]) =>
+        Warehouse.use((w) => w.query("SELECT current_setting('memory_limit') AS m")).pipe(Effect.provide(Warehouse.layerDuckDB(file, options)))
+      // DuckDB prints the limit in binary units: 1.5GB is 1.3 GiB; its own default here would be 80 % of this machine's memory.
+      assert.deepStrictEqual(DEFAULT_MEMORY_LIMIT, "1.5GB")
+      assert.deepStrictEqual(yield* setting(path.join(folder, "default.duckdb"), {}), [{ m: "1.3 GiB" }])
+
+      const spill = path.join(folder, "spill")
+      const sorted = yield* Warehouse.use((warehouse) =>
+        Effect.gen(function* () {
+          yield* warehouse.run(["CREATE TABLE main.t AS SELECT range AS a, md5(CAST(range AS VARCHAR)) AS b FROM range(1500000)"])
+          const rows = yield* warehouse.query("SELECT current_setting('memory_limit') AS m, count(*) AS n, min(b) AS first FROM (SELECT b, a FROM main.t ORDER BY b, a)")
+          // DuckDB makes the folder only when it spills (and removes it on closing): the sort of
+          // about 90 MB of rows did.
+          assert.isTrue(existsSync(spill))
+          return rows
+        })
+      ).pipe(Effect.provide(Warehouse.layerDuckDB(path.join(folder, "small.duckdb"), { memoryLimit: "40MB", tempDirectory: spill })))
+      // The least MD5 of the numbers below 1.5M, computed apart with node:crypto.
+      assert.deepStrictEqual(sorted, [{ m: "38.1 MiB", n: 1500000, first: "0000104cd168386a335ba6bf6e32219d" }])
+    }).pipe(Effect.scoped))
 })

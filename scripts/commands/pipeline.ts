@@ -84,7 +84,7 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
           fullRefresh: values["full-refresh"] === true
         }).pipe(
           Effect.flatMap((summary) => saveRunSummary(summary, resolved.warehouseFile)),
-          Effect.provide(Warehouse.layerDuckDB(resolved.warehouseFile)),
+          Effect.provide(Warehouse.layerDuckDB(resolved.warehouseFile, resolved.warehouseLimits)),
           Effect.provideService(RunProgress, {
             actionStarted: (action) => Effect.sync(() => console.log(`  … ${targetLabel(action.target)}`)),
             actionEnded: (result) =>
@@ -95,7 +95,7 @@ export const pipelineCommand = (args: ReadonlyArray<string>) =>
           })
         )
         printSummary(transformed)
-        yield* printFreshness(Warehouse.layerDuckDB(resolved.warehouseFile))
+        yield* printFreshness(Warehouse.layerDuckDB(resolved.warehouseFile, resolved.warehouseLimits))
         steps.push(["transform + assertions", transformed.ok ? "ok" : "FAILED", formatDuration(Date.now() - stepStart)])
 
         console.log("\n3/3 Report")

@@ -14,7 +14,7 @@ import { UsageError, clockDate, defaults, formatDuration, list, parse, parseVars
 import { compileHelp, sourcesHelp, transformHelp, testHelp } from "../help.ts"
 import { writeSourceStubs, type SourceStub } from "../../runner/sources.ts"
 import { transformOnGoogleCloud } from "../../app/google-cloud-transform.ts"
-import { resolveSettings } from "../../app/ingestion.ts"
+import { resolveSettings, warehouseLimits } from "../../app/ingestion.ts"
 import { saveRunSummary } from "../../app/run-summaries.ts"
 import { withWriterLock } from "../../app/writer-lock.ts"
 
@@ -229,7 +229,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
         ...sources
       }).pipe(
         Effect.flatMap((summary) => saveRunSummary(summary, warehouseFile)),
-        Effect.provide(Warehouse.layerDuckDB(warehouseFile, { javascriptLibraries: path.resolve(javascriptLibraries) })),
+        Effect.provide(Warehouse.layerDuckDB(warehouseFile, { javascriptLibraries: path.resolve(javascriptLibraries), ...warehouseLimits(settings) })),
         Effect.provideService(RunProgress, {
           actionStarted: (action) => Effect.sync(() => (quiet || dryRun ? undefined : console.log(`  … ${targetLabel(action.target)} (${action.kind})`))),
           actionEnded: (result) =>
