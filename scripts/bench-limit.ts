@@ -1,14 +1,19 @@
 /**
- * The bench's "limit": `campaign_performance_daily` computed by one hand-written DuckDB query
- * straight from the raw tables, as someone would write it for DuckDB alone (each payload's fields
- * read once, Meta's actions with list functions, no intermediate tables, no assertions). The
- * runner's full transform is measured against it (`transform_vs_limit_ratio`), and its rows are
- * checked against the mart's first, so the two compute the same thing.
+ * The bench's "limit": the four marts computed by hand-written DuckDB queries straight from the
+ * raw tables, one per mart, as someone would write them for DuckDB alone (Meta's actions with list
+ * functions, no staging or intermediate tables, no change tracking, no assertions; a later mart
+ * reads an earlier one, as the models do). The runner's full transform is measured against them
+ * (`transform_vs_limit_ratio`), and their rows are checked against the marts first, so the two
+ * compute the same thing.
  *
  * Written for the project's default vars (includes/platform_registry.json's three platforms, no
  * pass-through metrics): a change to the models' meaning shows up as a failed check, not as a
  * flattering ratio.
  */
+
+const GOOGLE_STATUSES = { ENABLED: "active", PAUSED: "paused", REMOVED: "removed" }
+const META_STATUSES = { ACTIVE: "active", PAUSED: "paused", CAMPAIGN_PAUSED: "paused", DELETED: "removed", ARCHIVED: "removed" }
+const MICROSOFT_STATUSES = { ACTIVE: "active", PAUSED: "paused", BUDGETPAUSED: "paused", DELETED: "removed" }
 
 const statuses = (column: string, mapping: Readonly<Record<string, string>>) =>
   `CASE upper(${column}) ${Object.entries(mapping).map(([raw, status]) => `WHEN '${raw}' THEN '${status}'`).join(" ")} ELSE 'unknown' END`
@@ -25,15 +30,15 @@ const summed = (platform: string, fields: string) => `
   FROM (${fields})
   GROUP BY date, account_id, campaign_id`
 
-/** The CREATE TABLE statement of the limit, as `main.limit_campaign_performance_daily`. */
-export const limitStatement = (reportingCurrency: string, metaActionTypes: ReadonlyArray<string>): string => {
+/** `main.limit_campaign_performance_daily`. */
+const campaignPerformanceDaily = (reportingCurrency: string, metaActionTypes: ReadonlyArray<string>): string => {
   const wanted = `[${metaActionTypes.map((type) => `'${type}'`).join(", ")}]`
   const metaSum = (field: string) =>
     `coalesce(list_sum(list_transform(list_filter(CAST(payload->'$.${field}' AS JSON[]), lambda a: list_contains(${wanted}, a->>'$.action_type')), lambda a: TRY_CAST(a->>'$.value' AS DOUBLE))), 0)`
   const google = summed(
     "google_ads",
     `SELECT date, account_id, campaign_id, payload->>'$.customer.descriptiveName' AS account_name, payload->>'$.campaign.name' AS campaign_name,
-       ${statuses("payload->>'$.campaign.status'", { ENABLED: "active", PAUSED: "paused", REMOVED: "removed" })} AS campaign_status,
+       ${statuses("payload->>'$.campaign.status'", GOOGLE_STATUSES)} AS campaign_status,
        payload->>'$.customer.currencyCode' AS currency,
        coalesce(TRY_CAST(payload->>'$.metrics.impressions' AS BIGINT), 0) AS impressions,
        coalesce(TRY_CAST(payload->>'$.metrics.clicks' AS BIGINT), 0) AS clicks,
@@ -45,7 +50,7 @@ export const limitStatement = (reportingCurrency: string, metaActionTypes: Reado
   const meta = summed(
     "meta_ads",
     `SELECT date, account_id, campaign_id, payload->>'$.account_name' AS account_name, payload->>'$.campaign_name' AS campaign_name,
-       ${statuses("payload->>'$.campaign_effective_status'", { ACTIVE: "active", PAUSED: "paused", CAMPAIGN_PAUSED: "paused", DELETED: "removed", ARCHIVED: "removed" })} AS campaign_status,
+       ${statuses("payload->>'$.campaign_effective_status'", META_STATUSES)} AS campaign_status,
        payload->>'$.account_currency' AS currency,
        coalesce(TRY_CAST(payload->>'$.impressions' AS BIGINT), 0) AS impressions,
        coalesce(TRY_CAST(payload->>'$.inline_link_clicks' AS BIGINT), 0) AS clicks,
@@ -57,7 +62,7 @@ export const limitStatement = (reportingCurrency: string, metaActionTypes: Reado
   const microsoft = summed(
     "microsoft_ads",
     `SELECT date, account_id, campaign_id, payload->>'$.AccountName' AS account_name, payload->>'$.CampaignName' AS campaign_name,
-       ${statuses("payload->>'$.CampaignStatus'", { ACTIVE: "active", PAUSED: "paused", BUDGETPAUSED: "paused", DELETED: "removed" })} AS campaign_status,
+       ${statuses("payload->>'$.CampaignStatus'", MICROSOFT_STATUSES)} AS campaign_status,
        payload->>'$.CurrencyCode' AS currency,
        coalesce(TRY_CAST(payload->>'$.Impressions' AS BIGINT), 0) AS impressions,
        coalesce(TRY_CAST(payload->>'$.Clicks' AS BIGINT), 0) AS clicks,
@@ -66,7 +71,6 @@ export const limitStatement = (reportingCurrency: string, metaActionTypes: Reado
        coalesce(TRY_CAST(payload->>'$.Revenue' AS DOUBLE), 0) AS conversion_value
      FROM (${newest("microsoft_ads__campaign_daily")})`
   )
-  const ratio = (numerator: string, denominator: string) => `CASE WHEN ${denominator} = 0 THEN NULL ELSE ${numerator} / ${denominator} END`
   // A month without a rate takes the currency's latest one before it, as the models do.
   const rate = (currency: string, alias: string) => `
     LEFT JOIN reference.fx_rates AS ${alias} ON ${alias}.currency = ${currency} AND ${alias}.month = date_trunc('month', s.date)
@@ -78,25 +82,124 @@ SELECT s.*,
   s.spend / coalesce(account.units_per_eur, account_latest.units_per_eur) * coalesce(reporting.units_per_eur, reporting_latest.units_per_eur) AS spend_reporting,
   s.conversion_value / coalesce(account.units_per_eur, account_latest.units_per_eur) * coalesce(reporting.units_per_eur, reporting_latest.units_per_eur) AS conversion_value_reporting,
   '${reportingCurrency}' AS reporting_currency,
-  ${ratio("s.clicks", "s.impressions")} AS ctr,
-  ${ratio("s.spend", "s.clicks")} AS cpc,
-  ${ratio("1000 * s.spend", "s.impressions")} AS cpm,
-  ${ratio("s.spend", "s.conversions")} AS cpa,
-  ${ratio("s.conversion_value", "s.spend")} AS roas
+  ${kpis("s.impressions", "s.clicks", "s.spend", "s.conversions", "s.conversion_value")}
 FROM statistics AS s ${rate("s.currency", "account")} ${rate(`'${reportingCurrency}'`, "reporting")}`
 }
 
-const MEASURES = ["impressions", "clicks", "spend", "conversions", "conversion_value", "spend_reporting", "conversion_value_reporting", "ctr", "cpc", "cpm", "cpa", "roas"]
-const ATTRIBUTES = ["account_name", "campaign_name", "campaign_status", "currency", "reporting_currency"]
+const kpis = (impressions: string, clicks: string, spend: string, conversions: string, value: string) => {
+  const ratio = (numerator: string, denominator: string) => `CASE WHEN ${denominator} = 0 THEN NULL ELSE ${numerator} / ${denominator} END`
+  return `${ratio(clicks, impressions)} AS ctr, ${ratio(spend, clicks)} AS cpc, ${ratio(`1000 * ${spend}`, impressions)} AS cpm, ${ratio(spend, conversions)} AS cpa, ${ratio(value, spend)} AS roas`
+}
+
+/** `main.limit_platform_performance_daily`, from the limit's campaign days. */
+const platformPerformanceDaily = `CREATE OR REPLACE TABLE main.limit_platform_performance_daily AS
+SELECT *, ${kpis("impressions", "clicks", "spend_reporting", "conversions", "conversion_value_reporting")}
+FROM (
+  SELECT date, platform, reporting_currency, count(DISTINCT campaign_id) AS campaigns, sum(impressions) AS impressions, sum(clicks) AS clicks,
+    sum(spend_reporting) AS spend_reporting, sum(conversions) AS conversions, sum(conversion_value_reporting) AS conversion_value_reporting
+  FROM main.limit_campaign_performance_daily
+  GROUP BY date, platform, reporting_currency
+)`
+
+// Each ingestion run's view of a campaign: its name and status on the latest day the run fetched.
+const observed = (platform: string, table: string, name: string, status: string) =>
+  `SELECT '${platform}' AS platform, account_id, campaign_id, ${name} AS campaign_name, ${status} AS campaign_status, _ingested_at AS observed_at
+   FROM raw.${table}
+   QUALIFY row_number() OVER (PARTITION BY account_id, campaign_id, _ingested_at ORDER BY date DESC, _run_id DESC) = 1`
+
+/** `main.limit_campaign_history`: a version per change of name or status, valid until the next. */
+const campaignHistory = `CREATE OR REPLACE TABLE main.limit_campaign_history AS
+WITH observations AS (
+  ${observed("google_ads", "google_ads__campaign_daily", "payload->>'$.campaign.name'", statuses("payload->>'$.campaign.status'", GOOGLE_STATUSES))}
+  UNION ALL ${observed("meta_ads", "meta_ads__campaign_daily", "payload->>'$.campaign_name'", statuses("payload->>'$.campaign_effective_status'", META_STATUSES))}
+  UNION ALL ${observed("microsoft_ads", "microsoft_ads__campaign_daily", "payload->>'$.CampaignName'", statuses("payload->>'$.CampaignStatus'", MICROSOFT_STATUSES))}
+),
+changes AS (
+  SELECT * FROM observations
+  WINDOW w AS (PARTITION BY platform, account_id, campaign_id ORDER BY observed_at)
+  QUALIFY lag(observed_at) OVER w IS NULL
+    OR lag(campaign_name) OVER w IS DISTINCT FROM campaign_name
+    OR lag(campaign_status) OVER w IS DISTINCT FROM campaign_status
+)
+SELECT platform, account_id, campaign_id, campaign_name, campaign_status, observed_at AS valid_from,
+  lead(observed_at) OVER w AS valid_to, lead(observed_at) OVER w IS NULL AS is_current
+FROM changes
+WINDOW w AS (PARTITION BY platform, account_id, campaign_id ORDER BY observed_at)`
+
+/** `main.limit_campaigns`: each campaign's totals and latest attributes. */
+const campaigns = (reportingCurrency: string) => `CREATE OR REPLACE TABLE main.limit_campaigns AS
+WITH activity AS (
+  SELECT platform, account_id, campaign_id,
+    min(date) FILTER (WHERE impressions > 0) AS first_active_date, max(date) FILTER (WHERE impressions > 0) AS last_active_date,
+    sum(impressions) AS impressions, sum(clicks) AS clicks, sum(spend_reporting) AS spend_reporting, sum(conversions) AS conversions,
+    sum(conversion_value_reporting) AS conversion_value_reporting, max(reporting_currency) AS reporting_currency,
+    arg_max(account_name, date) AS account_name, arg_max(currency, date) AS currency
+  FROM main.limit_campaign_performance_daily
+  GROUP BY ALL
+),
+versions AS (
+  SELECT platform, account_id, campaign_id, count(*) AS attribute_versions,
+    max(campaign_name) FILTER (WHERE is_current) AS campaign_name, max(campaign_status) FILTER (WHERE is_current) AS campaign_status
+  FROM main.limit_campaign_history
+  GROUP BY ALL
+)
+SELECT v.platform, v.account_id, a.account_name, v.campaign_id, v.campaign_name, v.campaign_status, a.currency, a.first_active_date, a.last_active_date,
+  v.attribute_versions, coalesce(a.impressions, 0) AS impressions, coalesce(a.clicks, 0) AS clicks, coalesce(a.spend_reporting, 0) AS spend_reporting,
+  coalesce(a.conversions, 0) AS conversions, coalesce(a.conversion_value_reporting, 0) AS conversion_value_reporting,
+  coalesce(a.reporting_currency, '${reportingCurrency}') AS reporting_currency
+FROM versions AS v LEFT JOIN activity AS a USING (platform, account_id, campaign_id)`
+
+/** The limit's statements, in order: each mart as `main.limit_<mart>`. */
+export const limitStatements = (reportingCurrency: string, metaActionTypes: ReadonlyArray<string>): ReadonlyArray<string> => [
+  campaignPerformanceDaily(reportingCurrency, metaActionTypes),
+  platformPerformanceDaily,
+  campaignHistory,
+  campaigns(reportingCurrency)
+]
+
+interface Comparison {
+  readonly mart: string
+  readonly keys: ReadonlyArray<string>
+  readonly attributes: ReadonlyArray<string>
+  readonly measures: ReadonlyArray<string>
+}
+
+const KPIS = ["ctr", "cpc", "cpm", "cpa", "roas"]
+/** What is compared, per mart; changed_at, a stamp of the run, is left out. */
+export const LIMIT_COMPARISONS: ReadonlyArray<Comparison> = [
+  {
+    mart: "campaign_performance_daily",
+    keys: ["date", "platform", "account_id", "campaign_id"],
+    attributes: ["account_name", "campaign_name", "campaign_status", "currency", "reporting_currency"],
+    measures: ["impressions", "clicks", "spend", "conversions", "conversion_value", "spend_reporting", "conversion_value_reporting", ...KPIS]
+  },
+  {
+    mart: "platform_performance_daily",
+    keys: ["date", "platform", "reporting_currency"],
+    attributes: ["campaigns"],
+    measures: ["impressions", "clicks", "spend_reporting", "conversions", "conversion_value_reporting", ...KPIS]
+  },
+  { mart: "campaign_history", keys: ["platform", "account_id", "campaign_id", "valid_from"], attributes: ["campaign_name", "campaign_status", "valid_to", "is_current"], measures: [] },
+  {
+    mart: "campaigns",
+    keys: ["platform", "account_id", "campaign_id"],
+    attributes: ["account_name", "campaign_name", "campaign_status", "currency", "first_active_date", "last_active_date", "attribute_versions", "reporting_currency"],
+    measures: ["impressions", "clicks", "spend_reporting", "conversions", "conversion_value_reporting"]
+  }
+]
 
 /**
- * Rows of the mart and of the limit that do not match: a key on one side only, an attribute that
- * differs, or a measure more than a relative 1e-9 apart (sums of doubles in another order).
+ * Rows of a mart (in `schema`, e.g. an attached database's marts) and of its limit that do not
+ * match: a key on one side only, an attribute that differs, or a measure more than a relative
+ * 1e-9 apart (sums of doubles in another order).
  */
-export const limitMismatchQuery = (mart: string): string => {
+export const limitMismatchQuery = (comparison: Comparison, schema: string): string => {
+  const mart = `${schema}.${comparison.mart}`
+  const limit = `main.limit_${comparison.mart}`
   const same = (column: string) => `(m.${column} IS NOT DISTINCT FROM l.${column} OR abs(m.${column} - l.${column}) <= 1e-9 * greatest(1, abs(m.${column})))`
-  return `SELECT count(*) AS differing, (SELECT count(*) FROM ${mart}) AS mart_rows, (SELECT count(*) FROM main.limit_campaign_performance_daily) AS limit_rows
-FROM ${mart} AS m FULL JOIN main.limit_campaign_performance_daily AS l USING (date, platform, account_id, campaign_id)
-WHERE m.date IS NULL OR l.date IS NULL
-  OR NOT (${[...ATTRIBUTES.map((c) => `m.${c} IS NOT DISTINCT FROM l.${c}`), ...MEASURES.map(same)].join("\n  AND ")})`
+  const present = comparison.keys[0]!
+  return `SELECT count(*) AS differing, (SELECT count(*) FROM ${mart}) AS mart_rows, (SELECT count(*) FROM ${limit}) AS limit_rows
+FROM ${mart} AS m FULL JOIN ${limit} AS l ON ${comparison.keys.map((k) => `m.${k} = l.${k}`).join(" AND ")}
+WHERE m.${present} IS NULL OR l.${present} IS NULL
+  OR NOT (${[...comparison.attributes.map((c) => `m.${c} IS NOT DISTINCT FROM l.${c}`), ...comparison.measures.map(same)].join("\n  AND ")})`
 }
