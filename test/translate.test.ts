@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { sharedJsonExtraction } from "../runner/shared-json-extraction.ts"
 import { checkDeclarations, translate } from "../runner/translate.ts"
 
 /**
@@ -107,5 +108,21 @@ describe("the translator's refusals and mechanics", () => {
         assert.match(statement!, /UNNEST/i, sql)
         assert.notMatch(statement!, /lambda/, sql)
       }
+    }))
+
+  // Speed again: DuckDB parses a JSON document once per call, and a staging model reads a dozen paths.
+  it.effect("the paths one statement reads of one JSON argument are extracted in one parse, each call indexing the shared list", () =>
+    Effect.gen(function* () {
+      const [statement] = yield* translate("SELECT JSON_VALUE(p, '$.a') AS a, JSON_VALUE(p, '$.b') AS b, JSON_VALUE(q, '$.a') AS c, JSON_VALUE(t.p, '$.a') AS d FROM t", { fileName: "x" })
+      assert.include(statement, "json_extract(p, ['$.a', '$.b'])[1]")
+      assert.include(statement, "json_extract(p, ['$.a', '$.b'])[2]")
+      // One path of q (or of t.p): left alone.
+      assert.include(statement, "json_extract(q, '$.a')")
+      assert.include(statement, "json_extract(t.p, '$.a')")
+      // DuckDB takes no wildcard in a list of paths: such a call keeps its own.
+      assert.strictEqual(
+        sharedJsonExtraction("SELECT json_extract(p, '$.a'), json_extract(p, '$.b'), json_extract(p, '$.c[*]') FROM t"),
+        "SELECT json_extract(p, ['$.a', '$.b'])[1], json_extract(p, ['$.a', '$.b'])[2], json_extract(p, '$.c[*]') FROM t"
+      )
     }))
 })
