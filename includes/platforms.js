@@ -75,6 +75,8 @@ function summedSegments(platform, segments) {
 // `rows` are raw rows with their loads' changed_at (includes/changes.js pendingLoadRows).
 function observations(platform, rows) {
   const a = attributes[platform];
+  // The latest day of each run is picked before the payload is read: one row per campaign and
+  // run instead of every raw row (reading JSON is most of a staging model's work).
   return `select
     '${platform}' as platform,
     account_id,
@@ -83,9 +85,11 @@ function observations(platform, rows) {
     ${a.campaignStatus} as campaign_status,
     _ingested_at as observed_at,
     changed_at
-  from (${rows})
-  where true
-  qualify row_number() over (partition by account_id, campaign_id, _ingested_at order by date desc, _run_id desc) = 1`;
+  from (
+    select * from (${rows})
+    where true
+    qualify row_number() over (partition by account_id, campaign_id, _ingested_at order by date desc, _run_id desc) = 1
+  )`;
 }
 
 // The Meta action types that count as conversions (var meta_conversion_action_types, separated by

@@ -104,8 +104,7 @@ FROM (
 // Each ingestion run's view of a campaign: its name and status on the latest day the run fetched.
 const observed = (platform: string, table: string, name: string, status: string) =>
   `SELECT '${platform}' AS platform, account_id, campaign_id, ${name} AS campaign_name, ${status} AS campaign_status, _ingested_at AS observed_at
-   FROM raw.${table}
-   QUALIFY row_number() OVER (PARTITION BY account_id, campaign_id, _ingested_at ORDER BY date DESC, _run_id DESC) = 1`
+   FROM (SELECT * FROM raw.${table} QUALIFY row_number() OVER (PARTITION BY account_id, campaign_id, _ingested_at ORDER BY date DESC, _run_id DESC) = 1)`
 
 /** `main.limit_campaign_history`: a version per change of name or status, valid until the next. */
 const campaignHistory = `CREATE OR REPLACE TABLE main.limit_campaign_history AS
