@@ -109,7 +109,7 @@ const SHA256_HEX_LENGTH = 64
  * hashed: `_record_hash` is the SHA-256 of exactly the payload bytes in the file, and it follows
  * the payload because it can only be computed once those are written. The digests are taken when
  * the batch is finished, one after another, into room left for them in each line: hashing between
- * serialising rows cost about 4 % more of ingestion (median of 22 pairs, `docs/performance.md`).
+ * serialising rows cost about 4 % more of ingestion (median of 22 pairs, `docs/performance-history.md`).
  */
 const envelopeEncoder = (meta: { readonly runId: string; readonly ingestedAt: string; readonly source: string; readonly window: DateWindow }) => {
   const constant = JSON.stringify({

@@ -317,7 +317,7 @@ export const makeLocalRawZone = (root: string, fs: FileSystem.FileSystem): RawZo
           // Awaiting an asynchronous write let the other accounts run once a batch, so the rest
           // of each page's rows lived through their work: more than twice the bytes survived
           // young collections, and V8 made 16–17 full collections a million rows instead of 7
-          // (`docs/performance.md`). The bytes are also still in the CPU's cache.
+          // (`docs/performance-history.md`). The bytes are also still in the CPU's cache.
           const write = (batch: NdjsonBatch) =>
             Effect.try({
               try: () => {

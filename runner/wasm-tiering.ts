@@ -6,7 +6,7 @@
  * Left to tier up, V8 recompiled polyglot's hot functions with its optimising compiler on
  * background threads for about 6.5 CPU-seconds after the first translations of a process,
  * which on a 2-core machine slowed the DuckDB queries running meanwhile by up to 2×. The
- * optimised code translated no faster afterwards (docs/performance.md has the figures).
+ * optimised code translated no faster afterwards (docs/performance-history.md has the figures).
  * Both flags are needed: `--no-wasm-tier-up` alone leaves dynamic tiering on, and with dynamic
  * tiering off but tier-up on, V8 compiles every function with the optimising compiler up front.
  */

@@ -79,7 +79,7 @@ const referenceRow = {
 let referenceSink = 0
 /**
  * The time of a fixed piece of ingestion's own work (serialise a row, SHA-256 it), in µs. A shared
- * virtual machine's speed drifts (the 2-core one in docs/performance.md: up to 2× over minutes);
+ * virtual machine's speed drifts (the 2-core one in docs/performance-history.md: up to 2× over minutes);
  * taken before and after ingestion, this shows where a run fell. The median of five short rounds,
  * so that one preemption does not decide it.
  */
@@ -275,7 +275,7 @@ const program = Effect.gen(function* () {
     ingest_main_thread_cpu_seconds: (mainThread.user + mainThread.system) / 1e6 - seconds(generatedMs),
     // All threads' CPU time (the collector's and the file writes' too): the work one core would
     // have to do, so the rate one core would reach. Measured, held to one vCPU, within a few
-    // percent of the rate this gives (docs/performance.md).
+    // percent of the rate this gives (docs/performance-history.md).
     ingest_rows_per_cpu_s: Math.round(ingested.value.rows / (cpuSeconds - seconds(generatedMs))),
     ingest_peak_rss_mb: Math.round(peakRssMb),
     reference_workload_us_before: referenceBefore,

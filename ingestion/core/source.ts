@@ -29,7 +29,7 @@ export interface AdsSource {
  * chunks a source emits, and paged sources hand rows on in chunks of it, which pass through that
  * grouping as they are. A write per record was twice as slow through google-ads-api, and batches
  * of 10,000 lived long enough for V8 to move them to the old generation (1,000 measured about a
- * tenth faster, `docs/performance.md`).
+ * tenth faster, `docs/performance-history.md`).
  */
 export const BATCH_ROWS = 1000
 
@@ -45,7 +45,7 @@ export class SourceRegistry extends Context.Service<SourceRegistry, { readonly s
  * An async iterable of rows (a CSV parser's) as a stream, taken from it up to `size` rows at a
  * time: each stream pull costs several promise and fiber steps, and `Stream.fromAsyncIterable`
  * pulls one row at a time. Held to one vCPU, a 300,000-row CSV export ingested with about 29 %
- * more rows per CPU second (`docs/performance.md`).
+ * more rows per CPU second (`docs/performance-history.md`).
  */
 export const fromAsyncIterableInBatches = <A, E>(rows: AsyncIterable<A>, onError: (error: unknown) => E, size = BATCH_ROWS): Stream.Stream<A, E> => {
   async function* batches(): AsyncGenerator<readonly [A, ...Array<A>]> {
@@ -68,7 +68,7 @@ export const fromAsyncIterableInBatches = <A, E>(rows: AsyncIterable<A>, onError
  * of at most `size`, taken out of the page, so that rows already written can be collected while
  * the rest wait; only the state is kept between pages. A page kept whole until the next one (by a
  * suspended generator, or `Stream.paginate`'s state) stayed reachable while its account waited on
- * a file write or a request, so more rows outlived young collections (`docs/performance.md`).
+ * a file write or a request, so more rows outlived young collections (`docs/performance-history.md`).
  */
 export const pagedRows = <A, S, E>(
   first: S,

@@ -7,7 +7,7 @@
  * parsed by the SDK with `JSON.parse`: memory is bounded by a request, and a request that fails is
  * retried whole, since none of its rows has been handed on. Through the SDK's streaming parser
  * (`queryStream`) a row took 2.6× the CPU, and it read ahead up to 16 batches of 10,000 rows
- * (`docs/performance.md`).
+ * (`docs/performance-history.md`).
  */
 import { GoogleAdsApi, errors as googleAdsErrors, type Customer } from "google-ads-api"
 import { Config, type Duration, Effect, Option, Redacted, Schema, Stream } from "effect"

@@ -36,7 +36,7 @@ export type GoogleAdsCampaignRow = typeof GoogleAdsCampaignRow.Type
 /**
  * Rows one request of the campaign query should hold at most, unless configured. An answer is
  * parsed whole and held until written: 5,000 saved about 35 MB at four accounts, but its twice as
- * many requests cost more CPU (`docs/performance.md`). The sample's Google pages are this size, so
+ * many requests cost more CPU (`docs/performance-history.md`). The sample's Google pages are this size, so
  * that the benchmark's pages are the live client's.
  */
 export const DEFAULT_ROWS_PER_REQUEST = 10_000

@@ -149,7 +149,7 @@ export const makeMetaAdsSource = (settings: MetaAdsSettings, credentials: { read
    * page's `next` URL, and waiting between pages when the usage headers ask for it. Through the
    * SDK's `api.call` rather than its cursor: the cursor builds an SDK object per row, defining a
    * getter and setter for each of the class's fields (over 100 for insights), which cost about
-   * 145 µs of CPU a row (`docs/performance.md`).
+   * 145 µs of CPU a row (`docs/performance-history.md`).
    */
   const pages = (account: string, path: ReadonlyArray<string>, params: Readonly<Record<string, unknown>>) =>
     // Only the next URL and the usage headers are kept between pages, not the last page's rows.
