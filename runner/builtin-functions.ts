@@ -2,13 +2,59 @@
  * BigQuery functions DuckDB lacks, registered from Node on every warehouse: FARM_FINGERPRINT
  * (FarmHash Fingerprint64 as a signed INT64, from farmhash-modern, whose `bigqueryFingerprint` is
  * documented to match BigQuery's) and SAFE_CONVERT_BYTES_TO_STRING (invalid UTF-8 becomes U+FFFD,
- * as Node's UTF-8 decoder does; DuckDB's decode() fails instead).
+ * as Node's UTF-8 decoder does; DuckDB's decode() fails instead), and INSTR with an occurrence
+ * (polyglot parses at most three arguments).
  */
 import { createRequire } from "node:module"
 import { BIGINT, BLOB, DuckDBScalarFunction, VARCHAR, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
 export const BYTES_TO_STRING_FUNCTION = "mdp_safe_convert_bytes_to_string"
+export const INSTR_FUNCTION = "mdp_instr"
+
+/**
+ * BigQuery's INSTR(source, search, position, occurrence): the 1-based character position of the
+ * occurrence-th match (matches may overlap), searching forwards from `position`, or backwards from
+ * the -position-th character from the end; 0 when there is none. A position of 0 or an
+ * occurrence below 1 is an error, as in BigQuery.
+ */
+export const instr = (source: string, search: string, position: number, occurrence: number): number | Error => {
+  if (position === 0) return new Error("INSTR: position must not be 0")
+  if (occurrence < 1) return new Error("INSTR: occurrence must be at least 1")
+  const characters = Array.from(source)
+  const wanted = Array.from(search)
+  const matchesAt = (i: number) => wanted.every((character, k) => characters[i + k] === character)
+  let found = 0
+  if (position > 0) {
+    for (let i = position - 1; i + wanted.length <= characters.length; i++) if (matchesAt(i) && ++found === occurrence) return i + 1
+  } else {
+    for (let i = Math.min(characters.length + position, characters.length - wanted.length); i >= 0; i--) if (matchesAt(i) && ++found === occurrence) return i + 1
+  }
+  return 0
+}
+
+const instrFunction = DuckDBScalarFunction.create({
+  name: INSTR_FUNCTION,
+  returnType: BIGINT,
+  parameterTypes: [VARCHAR, VARCHAR, BIGINT, BIGINT],
+  mainFunction: (info, input, output) => {
+    const columns = [0, 1, 2, 3].map((i) => input.getColumnVector(i))
+    for (let row = 0; row < input.rowCount; row++) {
+      const [source, search, position, occurrence] = columns.map((column) => column.getItem(row)) as [string | null, string | null, bigint | null, bigint | null]
+      if (source === null || search === null || position === null || occurrence === null) {
+        output.setItem(row, null)
+        continue
+      }
+      const result = instr(source, search, Number(position), Number(occurrence))
+      if (result instanceof Error) {
+        info.setError(result.message)
+        return
+      }
+      output.setItem(row, BigInt(result) as never)
+    }
+    output.flush()
+  }
+})
 
 type Fingerprint = (input: string) => bigint
 // Loaded on first use: most runs never fingerprint, and the WebAssembly module costs a start-up.
@@ -34,5 +80,6 @@ const unary = <I, O>(name: string, returnType: typeof VARCHAR | typeof BIGINT, p
 
 export const registerBuiltinFunctions = (connection: DuckDBConnection): void => {
   connection.registerScalarFunction(unary(FARM_FINGERPRINT_FUNCTION, BIGINT, VARCHAR, (value: string) => loadFingerprint()(value)))
+  connection.registerScalarFunction(instrFunction)
   connection.registerScalarFunction(unary(BYTES_TO_STRING_FUNCTION, VARCHAR, BLOB, (value: DuckDBBlobValue) => Buffer.from(value.bytes).toString("utf8")))
 }

@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION } from "./builtin-functions.ts"
+import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION } from "./builtin-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns } from "./cast-format.ts"
 import { INFORMATION_SCHEMA_MARKER, bytesLiterals, groupByOutputNames, informationSchemaQuery, isMetadataOnly, localReferences, plainJsonLiterals, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
@@ -242,6 +242,9 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
+  // With a position or an occurrence: polyglot parses three arguments at most, and reads a negative
+  // position as a substring's start where BigQuery searches backwards from it.
+  INSTR: (call) => (call.args.length === 3 || call.args.length === 4 ? `${INSTR_FUNCTION}(${[...call.args, ...(call.args.length === 3 ? ["1"] : [])].join(", ")})` : undefined),
   // BigQuery starts a position of 0 at 1 and a negative one past the start at 1; DuckDB counts
   // characters before the string. A positive literal needs nothing.
   SUBSTR: substring,
