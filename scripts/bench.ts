@@ -26,7 +26,7 @@ import { compileProject } from "../runner/compile.ts"
 import { executeGraph } from "../runner/execute.ts"
 import { validateGraph, type Action, type ProjectGraph } from "../runner/graph.ts"
 import { duckdbRelation, quoteIdentifier, targetKey } from "../runner/target.ts"
-import { Warehouse } from "../runner/warehouse.ts"
+import { DEFAULT_MEMORY_LIMIT, Warehouse } from "../runner/warehouse.ts"
 import { LIMIT_COMPARISONS, limitMismatchQuery, limitStatements } from "./bench-limit.ts"
 import { UsageError, benchMachine, machineLine, parse, repositoryRoot, runCommand, table, usableCores } from "./cli-support.ts"
 
@@ -98,6 +98,24 @@ const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+// Linux: writing 5 to clear_refs resets the process's peak RSS (VmHWM) to its current RSS, so
+// one phase's peak can be read apart from the ingestion and loading before it.
+const resetPeakRss = (): boolean => {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5")
+    return true
+  } catch {
+    return false
+  }
+}
+const currentPeakRssMb = (): number | undefined => {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024)
+  } catch {
+    return undefined
+  }
 }
 const spread = (values: ReadonlyArray<number>): readonly [number, number] => [Math.min(...values), Math.max(...values)]
 const spreadText = ([low, high]: readonly [number, number]) => `median; ${fmt(low)}–${fmt(high)}`
@@ -192,9 +210,13 @@ const topologicalOrder = (graph: ProjectGraph): ReadonlyArray<Action> => {
   return ordered
 }
 
-/** The same SQL the runner executes, run straight on a DuckDB connection: no compile, no translation, no runner. */
+/**
+ * The same SQL the runner executes, run straight on a DuckDB connection: no compile, no
+ * translation, no runner. DuckDB gets the warehouse's memory limit, so that all sides of a
+ * comparison work within the same memory.
+ */
 const runDirectly = async (file: string, statements: ReadonlyArray<string>): Promise<number> => {
-  const instance = await DuckDBInstance.create(file)
+  const instance = await DuckDBInstance.create(file, { memory_limit: DEFAULT_MEMORY_LIMIT })
   const connection = await instance.connect()
   await connection.run("SET TimeZone = 'UTC'")
   const started = performance.now()
@@ -384,8 +406,12 @@ const program = Effect.gen(function* () {
   )
   const rounds: Array<{ readonly runner: Effect.Success<typeof fullRun>; readonly directMs: number; readonly limitMs: number }> = []
   let limitDiffering: Effect.Success<ReturnType<typeof compareLimitEffect>> | undefined
+  let transformPeakMb: number | undefined
   for (let round = 1; round <= pairs; round++) {
+    const measurable = resetPeakRss()
     const runner = yield* fullRun
+    const peak = measurable ? currentPeakRssMb() : undefined
+    if (peak !== undefined) transformPeakMb = Math.max(transformPeakMb ?? 0, peak)
     const roundFile = path.join(work, `direct-${round}.duckdb`)
     copyFileSync(directFile, roundFile)
     const directMs = yield* Effect.promise(() => runDirectly(roundFile, directStatements))
@@ -440,6 +466,8 @@ const program = Effect.gen(function* () {
     transform_vs_limit_spread: spread(limitRatios),
     limit_differing_rows: limitDiffering?.differing ?? -1,
     limit_checks: limitDiffering?.marts ?? [],
+    // The runner's full refresh alone (Linux; -1 where the peak cannot be reset).
+    transform_peak_rss_mb: transformPeakMb ?? -1,
     pairs,
     incremental_seconds: seconds(incremental.ms),
     incremental_vs_full_ratio: incremental.ms / full.ms,
@@ -466,6 +494,7 @@ const program = Effect.gen(function* () {
             `${fmt(result.transform_vs_limit_ratio)}× (${spreadText(result.transform_vs_limit_spread)}; ${fmt(result.limit_seconds)} s for the four marts by hand; ${result.limit_differing_rows} rows differ)`,
             "≤ 1.5×"
           ],
+          ["3. full transform peak RSS", result.transform_peak_rss_mb < 0 ? "not measured (needs Linux's /proc)" : `${result.transform_peak_rss_mb} MB (DuckDB's memory_limit: ${DEFAULT_MEMORY_LIMIT})`, "< 2 GB at 10M rows"],
           ["4. incremental day vs full refresh", `${fmt(result.incremental_vs_full_ratio * 100, 1)} % (${fmt(result.incremental_seconds)} s)`, "< 10 % at 10M rows"],
           ["5. compile / translate", `${fmt(result.compile_s)} s / ${fmt(result.translate_s)} s (${result.actions} actions)`, ""],
           ["6. mdp --help", `${fmt(result.help_s)} s (median of ${startupRuns}; ${fmt(result.help_spread_s[0])}–${fmt(result.help_spread_s[1])})`, "< 0.3 s"],

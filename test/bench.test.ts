@@ -28,7 +28,7 @@ describe("npm run bench (smoke check at 1,000 rows)", () => {
     assert.match(saved[0]!, /^bench-\d+-.+\.json$/)
     const result = JSON.parse(readFileSync(path.join(out, saved[0]!), "utf8")) as Record<string, unknown>
     const ratios = ["load_vs_native_ratio", "transform_vs_direct_ratio", "transform_vs_limit_ratio", "incremental_vs_full_ratio"]
-    const startup = ["pipeline_s", "help_s", "query_s", "pipeline_peak_rss_mb"]
+    const startup = ["pipeline_s", "help_s", "query_s", "pipeline_peak_rss_mb", "transform_peak_rss_mb"]
     for (const key of ["rows", "ingest_rows_per_s", "ingest_rows_per_cpu_s", "ingest_peak_rss_mb", "compile_s", ...ratios, ...startup]) positiveNumber(result, key)
     // The limit computes the mart the runner wrote, row for row.
     assert.strictEqual(result["limit_differing_rows"], 0)
