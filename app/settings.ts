@@ -53,7 +53,7 @@ const PlatformModelSettings = Schema.Struct({
 
 /** DuckDB's memory for the local warehouse (runner/warehouse.ts WarehouseLimits). */
 const DuckDBSettings = Schema.Struct({
-  /** "1.5GB", "800MB": past it, DuckDB spills to temp_directory. */
+  /** "1GB", "800MB": past it, DuckDB spills to temp_directory. */
   memory_limit: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i))),
   temp_directory: Schema.optionalKey(Schema.String)
 })
