@@ -35,42 +35,37 @@ const campaignPerformanceDaily = (reportingCurrency: string, metaActionTypes: Re
   const wanted = `[${metaActionTypes.map((type) => `'${type}'`).join(", ")}]`
   const metaSum = (field: string) =>
     `coalesce(list_sum(list_transform(list_filter(CAST(payload->'$.${field}' AS JSON[]), lambda a: list_contains(${wanted}, a->>'$.action_type')), lambda a: TRY_CAST(a->>'$.value' AS DOUBLE))), 0)`
-  const google = summed(
-    "google_ads",
-    `SELECT date, account_id, campaign_id, payload->>'$.customer.descriptiveName' AS account_name, payload->>'$.campaign.name' AS campaign_name,
-       ${statuses("payload->>'$.campaign.status'", GOOGLE_STATUSES)} AS campaign_status,
-       payload->>'$.customer.currencyCode' AS currency,
-       coalesce(TRY_CAST(payload->>'$.metrics.impressions' AS BIGINT), 0) AS impressions,
-       coalesce(TRY_CAST(payload->>'$.metrics.clicks' AS BIGINT), 0) AS clicks,
-       coalesce(TRY_CAST(payload->>'$.metrics.costMicros' AS BIGINT), 0) / 1000000 AS spend,
-       coalesce(TRY_CAST(payload->>'$.metrics.conversions' AS DOUBLE), 0) AS conversions,
-       coalesce(TRY_CAST(payload->>'$.metrics.conversionsValue' AS DOUBLE), 0) AS conversion_value
-     FROM (${newest("google_ads__campaign_daily")})`
-  )
-  const meta = summed(
-    "meta_ads",
-    `SELECT date, account_id, campaign_id, payload->>'$.account_name' AS account_name, payload->>'$.campaign_name' AS campaign_name,
-       ${statuses("payload->>'$.campaign_effective_status'", META_STATUSES)} AS campaign_status,
-       payload->>'$.account_currency' AS currency,
-       coalesce(TRY_CAST(payload->>'$.impressions' AS BIGINT), 0) AS impressions,
-       coalesce(TRY_CAST(payload->>'$.inline_link_clicks' AS BIGINT), 0) AS clicks,
-       coalesce(TRY_CAST(payload->>'$.spend' AS DOUBLE), 0) AS spend,
-       ${metaSum("actions")} AS conversions,
-       ${metaSum("action_values")} AS conversion_value
-     FROM (${newest("meta_ads__campaign_daily")})`
-  )
-  const microsoft = summed(
-    "microsoft_ads",
-    `SELECT date, account_id, campaign_id, payload->>'$.AccountName' AS account_name, payload->>'$.CampaignName' AS campaign_name,
-       ${statuses("payload->>'$.CampaignStatus'", MICROSOFT_STATUSES)} AS campaign_status,
-       payload->>'$.CurrencyCode' AS currency,
-       coalesce(TRY_CAST(payload->>'$.Impressions' AS BIGINT), 0) AS impressions,
-       coalesce(TRY_CAST(payload->>'$.Clicks' AS BIGINT), 0) AS clicks,
-       coalesce(TRY_CAST(payload->>'$.Spend' AS DOUBLE), 0) AS spend,
-       coalesce(TRY_CAST(payload->>'$.Conversions' AS DOUBLE), 0) AS conversions,
-       coalesce(TRY_CAST(payload->>'$.Revenue' AS DOUBLE), 0) AS conversion_value
-     FROM (${newest("microsoft_ads__campaign_daily")})`
-  )
+  const number = (path: string, type: "BIGINT" | "DOUBLE") => `coalesce(TRY_CAST(payload->>'${path}' AS ${type}), 0)`
+  // Each platform's fields, as its staging model reads them.
+  const fields = (platform: string, names: { readonly account: string; readonly campaign: string; readonly status: string; readonly currency: string }, statusMap: Readonly<Record<string, string>>, measures: Readonly<Record<"impressions" | "clicks" | "spend" | "conversions" | "conversion_value", string>>) =>
+    summed(
+      platform,
+      `SELECT date, account_id, campaign_id, payload->>'${names.account}' AS account_name, payload->>'${names.campaign}' AS campaign_name,
+         ${statuses(`payload->>'${names.status}'`, statusMap)} AS campaign_status, payload->>'${names.currency}' AS currency,
+         ${Object.entries(measures).map(([name, expression]) => `${expression} AS ${name}`).join(", ")}
+       FROM (${newest(`${platform}__campaign_daily`)})`
+    )
+  const google = fields("google_ads", { account: "$.customer.descriptiveName", campaign: "$.campaign.name", status: "$.campaign.status", currency: "$.customer.currencyCode" }, GOOGLE_STATUSES, {
+    impressions: number("$.metrics.impressions", "BIGINT"),
+    clicks: number("$.metrics.clicks", "BIGINT"),
+    spend: `${number("$.metrics.costMicros", "BIGINT")} / 1000000`,
+    conversions: number("$.metrics.conversions", "DOUBLE"),
+    conversion_value: number("$.metrics.conversionsValue", "DOUBLE")
+  })
+  const meta = fields("meta_ads", { account: "$.account_name", campaign: "$.campaign_name", status: "$.campaign_effective_status", currency: "$.account_currency" }, META_STATUSES, {
+    impressions: number("$.impressions", "BIGINT"),
+    clicks: number("$.inline_link_clicks", "BIGINT"),
+    spend: number("$.spend", "DOUBLE"),
+    conversions: metaSum("actions"),
+    conversion_value: metaSum("action_values")
+  })
+  const microsoft = fields("microsoft_ads", { account: "$.AccountName", campaign: "$.CampaignName", status: "$.CampaignStatus", currency: "$.CurrencyCode" }, MICROSOFT_STATUSES, {
+    impressions: number("$.Impressions", "BIGINT"),
+    clicks: number("$.Clicks", "BIGINT"),
+    spend: number("$.Spend", "DOUBLE"),
+    conversions: number("$.Conversions", "DOUBLE"),
+    conversion_value: number("$.Revenue", "DOUBLE")
+  })
   // A month without a rate takes the currency's latest one before it, as the models do.
   const rate = (currency: string, alias: string) => `
     LEFT JOIN reference.fx_rates AS ${alias} ON ${alias}.currency = ${currency} AND ${alias}.month = date_trunc('month', s.date)
