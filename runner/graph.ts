@@ -161,6 +161,25 @@ export interface ProjectGraph {
   readonly compiled: CompiledGraph
 }
 
+/** Actions, or entries holding one, each after the actions it depends on (the graph lists them in the project's order). */
+export const inDependencyOrder = <A>(entries: ReadonlyArray<A>, actionOf: (entry: A) => Action): ReadonlyArray<A> => {
+  const byKey = new Map(entries.map((entry) => [actionOf(entry).key, entry]))
+  const ordered: Array<A> = []
+  const seen = new Set<string>()
+  const visit = (entry: A) => {
+    const action = actionOf(entry)
+    if (seen.has(action.key)) return
+    seen.add(action.key)
+    for (const dependency of action.dependencies) {
+      const upstream = byKey.get(targetKey(dependency))
+      if (upstream !== undefined) visit(upstream)
+    }
+    ordered.push(entry)
+  }
+  entries.forEach(visit)
+  return ordered
+}
+
 /** A problem in the project itself; all of them are reported together and nothing runs. */
 export class GraphError extends Schema.TaggedError<GraphError>()("GraphError", {
   problems: Schema.Array(Schema.String)

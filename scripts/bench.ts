@@ -24,8 +24,8 @@ import { SAMPLE_DELIVERY } from "../ingestion/sources/sample/generator.ts"
 import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { compileProject } from "../runner/compile.ts"
 import { executeGraph } from "../runner/execute.ts"
-import { validateGraph, type Action, type ProjectGraph } from "../runner/graph.ts"
-import { duckdbRelation, quoteIdentifier, targetKey } from "../runner/target.ts"
+import { inDependencyOrder, validateGraph } from "../runner/graph.ts"
+import { duckdbRelation, quoteIdentifier } from "../runner/target.ts"
 import { DEFAULT_MEMORY_LIMIT, Warehouse } from "../runner/warehouse.ts"
 import { LIMIT_COMPARISONS, limitMismatchQuery, limitStatements } from "./bench-limit.ts"
 import { UsageError, benchMachine, machineLine, parse, repositoryRoot, runCommand, table, usableCores } from "./cli-support.ts"
@@ -195,22 +195,6 @@ const measureStartup = (work: string, runs: number) => {
   }
 }
 
-const topologicalOrder = (graph: ProjectGraph): ReadonlyArray<Action> => {
-  const byKey = new Map(graph.actions.map((a) => [a.key, a]))
-  const ordered: Array<Action> = []
-  const seen = new Set<string>()
-  const visit = (action: Action) => {
-    if (seen.has(action.key)) return
-    seen.add(action.key)
-    for (const dependency of action.dependencies) {
-      const upstream = byKey.get(targetKey(dependency))
-      if (upstream !== undefined) visit(upstream)
-    }
-    ordered.push(action)
-  }
-  graph.actions.forEach(visit)
-  return ordered
-}
 
 /**
  * The same SQL the runner executes, run straight on a DuckDB connection: no compile, no
@@ -396,7 +380,7 @@ const program = Effect.gen(function* () {
   const schemas = [...new Set(graph.actions.filter((a) => a.kind !== "declaration").map((a) => a.target.schema ?? "main"))]
   const directStatements = [
     ...schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(s)}`),
-    ...topologicalOrder(graph).flatMap((action) => [
+    ...inDependencyOrder(graph.actions, (action) => action).flatMap((action) => [
       ...(plannedByKey.get(action.key)?.statements ?? []),
       ...(action.kind === "assertion" ? [`SELECT COUNT(*) FROM ${duckdbRelation(action.target)}`] : [])
     ])

@@ -11,9 +11,9 @@ import { afterAll, assert, describe, it } from "vitest"
 import { ensureRawTables, loadReferenceRates } from "../app/load.ts"
 import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { compileProject } from "../runner/compile.ts"
-import { validateGraph, type Action, type ProjectGraph } from "../runner/graph.ts"
+import { inDependencyOrder, validateGraph, type ProjectGraph } from "../runner/graph.ts"
 import { fixedCatalogue, plan } from "../runner/plan.ts"
-import { duckdbRelation, targetKey, targetLabel } from "../runner/target.ts"
+import { duckdbRelation, targetLabel } from "../runner/target.ts"
 import { Warehouse, type RelationType } from "../runner/warehouse.ts"
 import { googlePayload, metaPayload, rawRow } from "./support/raw-rows.ts"
 
@@ -45,24 +45,6 @@ const relationsOf = (graph: ProjectGraph, which: "sources" | "everything") =>
       .map((action): [string, { type: RelationType }] => [`${action.target.schema ?? "main"}.${action.target.name}`, { type: action.kind === "view" || action.kind === "assertion" ? "view" : "table" }])
   )
 
-// The graph lists actions in the project's order; they run after what they read.
-const inDependencyOrder = <A extends { readonly action: Action }>(planned: ReadonlyArray<A>): ReadonlyArray<A> => {
-  const byKey = new Map(planned.map((entry) => [entry.action.key, entry]))
-  const ordered: Array<A> = []
-  const seen = new Set<string>()
-  const visit = (entry: A) => {
-    if (seen.has(entry.action.key)) return
-    seen.add(entry.action.key)
-    for (const dependency of entry.action.dependencies) {
-      const upstream = byKey.get(targetKey(dependency))
-      if (upstream !== undefined) visit(upstream)
-    }
-    ordered.push(entry)
-  }
-  planned.forEach(visit)
-  return ordered
-}
-
 // Statements EXPLAIN cannot take, or whose plan is no query's: they run without one.
 const NOT_EXPLAINED = /^\s*(SET|RESET|DROP|CREATE\s+(SCHEMA|OR\s+REPLACE\s+VIEW|VIEW|TEMP\s+MACRO|MACRO)|ALTER|BEGIN|COMMIT|ROLLBACK)\b/i
 const CORRELATED = /\b(DELIM_JOIN|DELIM_SCAN|DEPENDENT_JOIN)\b/
@@ -71,7 +53,7 @@ const CORRELATED = /\b(DELIM_JOIN|DELIM_SCAN|DEPENDENT_JOIN)\b/
 const correlatedStatements = (graph: ProjectGraph, which: "sources" | "everything") =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
-    const planned = inDependencyOrder(yield* plan(graph, fixedCatalogue(relationsOf(graph, which)), { fullRefresh: false }))
+    const planned = inDependencyOrder(yield* plan(graph, fixedCatalogue(relationsOf(graph, which)), { fullRefresh: false }), (entry) => entry.action)
     return yield* warehouse.session((session) =>
       Effect.gen(function* () {
         const found: Array<string> = []
