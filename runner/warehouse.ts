@@ -284,12 +284,25 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
         [schema, name]
       ).pipe(Effect.map((rows) => rows[0]?.["type"] as RelationType | undefined))
 
-    const columns = (schema: string, name: string) =>
+    // pragma_table_info looks the relation up by name (0.4 ms); information_schema.columns lists
+    // every column of the catalogue first (5 ms, and a run asked 55 times: a third of a small
+    // project's incremental run). The pragma cannot parse a quoted name holding a double quote.
+    const columnsListed = (schema: string, name: string) =>
       query(
         `SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() ` +
           "AND table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
         [schema, name]
       ).pipe(Effect.map((rows) => rows.map((row) => String(row["column_name"]))))
+    const columns = (schema: string, name: string) =>
+      schema.includes('"') || name.includes('"')
+        ? columnsListed(schema, name)
+        : query("SELECT name FROM pragma_table_info($1) ORDER BY cid", [`${quoteIdentifier(schema)}.${quoteIdentifier(name)}`]).pipe(
+            Effect.map((rows) => rows.map((row) => String(row["name"]))),
+            Effect.catchIf(
+              (error) => /^Catalog Error: .* does not exist/m.test(error.reason.replace(/^Error: /, "")),
+              () => Effect.succeed([])
+            )
+          )
 
     const createSchema = (schema: string) => run([`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`])
 

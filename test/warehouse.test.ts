@@ -10,6 +10,24 @@ const tables = Effect.gen(function* () {
   return rows.map((row) => String(row["name"]))
 })
 
+describe("Warehouse.columns", () => {
+  it.effect("lists a table's or a view's columns in order, and none for a relation that does not exist", () =>
+    Effect.gen(function* () {
+      const warehouse = yield* Warehouse
+      yield* warehouse.run([
+        `CREATE SCHEMA "odd.schema"`,
+        `CREATE TABLE "odd.schema"."b a" (zeta INTEGER, "Mixed Case" TEXT, alpha DATE)`,
+        `CREATE VIEW "odd.schema".v AS SELECT alpha, zeta FROM "odd.schema"."b a"`,
+        `CREATE TABLE main."quo""ted" (x INTEGER, y INTEGER)`
+      ])
+      assert.deepStrictEqual(yield* warehouse.columns("odd.schema", "b a"), ["zeta", "Mixed Case", "alpha"])
+      assert.deepStrictEqual(yield* warehouse.columns("odd.schema", "v"), ["alpha", "zeta"])
+      assert.deepStrictEqual(yield* warehouse.columns("main", 'quo"ted'), ["x", "y"])
+      assert.deepStrictEqual(yield* warehouse.columns("odd.schema", "missing"), [])
+      assert.deepStrictEqual(yield* warehouse.columns("no_such_schema", "b a"), [])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+})
+
 describe("Warehouse.run with a transaction", () => {
   it.effect("statements that fail part-way leave nothing of the ones before them", () =>
     Effect.gen(function* () {
