@@ -371,7 +371,7 @@ const program = Effect.gen(function* () {
 
   // 3. The whole graph through the runner (execution; compile is figure 5), against the same SQL
   // run directly, and against the limit: the mart written by hand for DuckDB (scripts/bench-limit.ts).
-  console.log(`4/6 full transform, the same SQL directly in DuckDB, and the hand-written limit (${pairs} rounds)…`)
+  console.log(`4/6 full transform, the same SQL directly in DuckDB, and the hand-written limit (${pairs} round${pairs === 1 ? "" : "s"})…`)
   // Rounds of (runner, direct, limit), each ratio taken within its round and the median reported
   // with its spread: a 2-core machine's speed drifts by tens of percent over minutes, and the
   // three sides of a round share it.
@@ -432,7 +432,7 @@ const program = Effect.gen(function* () {
   // left out). The default pipeline runs from an empty folder each time, with the embedded
   // settings but its warehouse and raw zone in the work folder; data/report/index.html, which it
   // always writes, is put back afterwards.
-  console.log(`6/6 start-up: mdp --help, mdp query, the default pipeline (${startupRuns} runs each)…`)
+  console.log(`6/6 start-up: mdp --help, mdp query, the default pipeline (${startupRuns === 1 ? "one run" : `${startupRuns} runs`} each)…`)
   const startup = yield* Effect.try({ try: () => measureStartup(work, startupRuns), catch: (cause) => new BenchError({ reason: cause instanceof Error ? cause.message : String(cause) }) })
   progress(`--help ${fmt(startup.help_s)} s, query ${fmt(startup.query_s)} s, pipeline ${fmt(startup.pipeline_s)} s (peak ${startup.pipeline_peak_rss_mb} MB)`)
   const slowest = (results: ReadonlyArray<{ readonly action: string; readonly durationMs: number }>) =>
