@@ -6,7 +6,8 @@
  * (`transform_vs_limit_ratio`), and their rows are checked against the marts first, so the two
  * compute the same thing.
  *
- * Written for the project's default vars (includes/platform_registry.json's three platforms, no
+ * Written for the project's default vars (Google's, Meta's and Microsoft's fields; the bench ingests only Google and Meta, so the other
+ * platforms' staging tables are empty; no
  * pass-through metrics): a change to the models' meaning shows up as a failed check, not as a
  * flattering ratio.
  */

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net"
 import { Readable } from "node:stream"
 import type { DateWindow } from "../ingestion/core/model.ts"
 import { sampleCampaigns, type SampleAccount } from "../ingestion/sources/sample/generator.ts"
-import { sampleRows } from "../ingestion/sources/sample/source.ts"
+import { googleSample, metaSample, sampleRows } from "../ingestion/sources/sample/source.ts"
 
 export interface PlatformConfig {
   readonly platform: "google_ads" | "meta_ads"
@@ -37,7 +37,7 @@ const PIECE_BYTES = 64 * 1024
 function* searchStreamBody(config: PlatformConfig, account: SampleAccount, window: DateWindow) {
   const fieldMask =
     "customer.resourceName,customer.id,customer.descriptiveName,customer.currencyCode,customer.timeZone,campaign.resourceName,campaign.id,campaign.name,campaign.status,campaign.advertisingChannelType,segments.date,metrics.impressions,metrics.clicks,metrics.costMicros,metrics.conversions,metrics.conversionsValue"
-  const rows = sampleRows("google_ads", { seed: config.seed, campaignsPerAccount: config.campaignsPerAccount }, account, window, config.asOfDay)
+  const rows = sampleRows(googleSample, { seed: config.seed, campaignsPerAccount: config.campaignsPerAccount }, account, window, config.asOfDay)
   yield Buffer.from("[")
   for (let batch = 0; ; batch++) {
     const results: Array<unknown> = []
@@ -99,7 +99,7 @@ const serve = (config: PlatformConfig) => {
       return sendJson(response, 200, graphPage(page, url.pathname, after, (after + 1) * META_PAGE < campaigns.length))
     }
     if (edge === "insights" && method === "POST") {
-      reports.set(`9${account.id}`, { rows: sampleRows("meta_ads", { seed: config.seed, campaignsPerAccount: config.campaignsPerAccount }, account, config.window, config.asOfDay), page: 0 })
+      reports.set(`9${account.id}`, { rows: sampleRows(metaSample, { seed: config.seed, campaignsPerAccount: config.campaignsPerAccount }, account, config.window, config.asOfDay), page: 0 })
       return sendJson(response, 200, { report_run_id: `9${account.id}` })
     }
     const report = reports.get(node ?? "")

@@ -58,7 +58,7 @@ describe("mdp command line", () => {
 
   it("a bad date, an unknown source and an unknown option are one sentence each", async () => {
     assertUserError(await run(["ingest", "--from", "2026-13-01", "--to", "2026-12-01", "--no-load"]), /--from must be a date as YYYY-MM-DD/)
-    assertUserError(await run(["ingest", "--source", "tiktok_ads", "--no-load"]), /unknown source "tiktok_ads"/)
+    assertUserError(await run(["ingest", "--source", "acme_ads", "--no-load"]), /unknown source "acme_ads"/)
     assertUserError(await run(["transform", "--colour"]), /Unknown option '--colour'/)
     assertUserError(await run(["ingest", "--fro", "2026-11-01"]), /Unknown option '--fro' \(did you mean "--from"\?\)/)
     assertUserError(await run(["nonsense"]), /"nonsense" is not an mdp command\./)

@@ -173,7 +173,7 @@ describe("settings", () => {
   it.effect("no settings file means the sample sources", () =>
     Effect.gen(function* () {
       const settings = yield* readSettings("/nonexistent/settings.yaml", false)
-      assert.deepStrictEqual((yield* sourcesFrom(settings, "/")).map((s) => s.name), ["google_ads", "meta_ads"])
+      assert.deepStrictEqual((yield* sourcesFrom(settings, "/")).map((s) => s.name), ["google_ads", "meta_ads", "tiktok_ads"])
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.effect("an unknown or invalid key is rejected with its name", () =>
@@ -213,12 +213,26 @@ describe("settings", () => {
 
   it.effect("every live source's missing secrets are named at once", () =>
     Effect.gen(function* () {
-      const live = withFile("sources:\n  sample: { enabled: false }\n  google_ads:\n    customer_ids: ['123-456-7890']\n  meta_ads:\n    account_ids: ['act_1']\n")
+      const live = withFile("sources:\n  sample: { enabled: false }\n  google_ads:\n    customer_ids: ['123-456-7890']\n  meta_ads:\n    account_ids: ['act_1']\n  tiktok_ads:\n    advertiser_ids: ['7012345678901234567']\n")
       const error = yield* Effect.flip(
         sourcesFrom(yield* readSettings(live.file, true), "/").pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({ GOOGLE_ADS_CLIENT_ID: "id" })))
       )
-      assert.include(error.message, "GOOGLE_ADS_CLIENT_SECRET, GOOGLE_ADS_DEVELOPER_TOKEN, GOOGLE_ADS_REFRESH_TOKEN (sources.google_ads); META_ACCESS_TOKEN (sources.meta_ads)")
+      assert.include(error.message, "GOOGLE_ADS_CLIENT_SECRET, GOOGLE_ADS_DEVELOPER_TOKEN, GOOGLE_ADS_REFRESH_TOKEN (sources.google_ads); META_ACCESS_TOKEN (sources.meta_ads); TIKTOK_ACCESS_TOKEN (sources.tiktok_ads)")
       live.cleanup()
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.effect("a TikTok section with its token makes the live TikTok source with the section's look-back; a bad advertiser id names the key", () =>
+    Effect.gen(function* () {
+      const live = withFile("sources:\n  sample: { enabled: false }\n  tiktok_ads:\n    advertiser_ids: ['7012345678901234567']\n    lookback_days: 10\n")
+      const sources = yield* sourcesFrom(yield* readSettings(live.file, true), "/").pipe(
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({ TIKTOK_ACCESS_TOKEN: "token" }))
+      )
+      assert.deepStrictEqual(sources.map((source) => [source.name, source.lookbackDays]), [["tiktok_ads", 10]])
+      live.cleanup()
+      const bad = withFile("sources:\n  sample: { enabled: false }\n  tiktok_ads:\n    advertiser_ids: ['act_12']\n")
+      const error = yield* Effect.flip(Effect.flatMap(readSettings(bad.file, true), (settings) => sourcesFrom(settings, "/")))
+      assert.include(error.message, "tiktok_ads")
+      bad.cleanup()
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.effect("the sample and a live source of the same platform cannot both be on", () =>

@@ -11,6 +11,7 @@ import { fc, it } from "@fast-check/vitest"
 import { Effect } from "effect"
 import { assert, describe } from "vitest"
 import { ensureRawTables, loadReferenceRates } from "../app/load.ts"
+import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse, type Row } from "../runner/warehouse.ts"
 import { localWarehouse } from "./support/local-layers.ts"
@@ -208,7 +209,7 @@ const martSnapshot = query("SELECT * EXCLUDE (changed_at) FROM marts.campaign_pe
 const play = (operations: ReadonlyArray<Operation>) =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
-    yield* ensureRawTables(["google_ads", "meta_ads", "microsoft_ads"])
+    yield* ensureRawTables(KNOWN_PLATFORMS)
     yield* loadReferenceRates(ratesFile)
     const rates = initialRates()
     const records: Array<RawRecord> = []

@@ -61,8 +61,9 @@ describe("ingestion into the raw zone", () => {
       yield* TestClock.setTime(NOW)
       const summary = yield* ingest({ initialDays: 30 })
       assert.strictEqual(summary.status, "complete")
-      assert.strictEqual(summary.accounts.length, 4)
-      assert.isAbove(summary.rows, 4 * 30 * 3)
+      // Google's and Meta's two accounts each, and TikTok's advertiser.
+      assert.strictEqual(summary.accounts.length, 5)
+      assert.isAbove(summary.rows, 5 * 30 * 3)
       // Days are complete up to yesterday in each account's own zone.
       const state = yield* (yield* RawZone).readState("google_ads")
       assert.strictEqual(state["1234567890"]?.lastCompleteDate, "2026-11-24")
@@ -72,15 +73,14 @@ describe("ingestion into the raw zone", () => {
       assert.includeMembers(Object.keys(firstLine), ["_run_id", "_ingested_at", "_source", "_account_id", "_window_start", "_window_end", "_record_hash", "_schema_version", "payload"])
       assert.strictEqual(firstLine["_window_start"], "2026-10-26")
 
-      const loaded = yield* loadRawZone(["google_ads", "meta_ads"])
+      const loaded = yield* loadRawZone(["google_ads", "meta_ads", "tiktok_ads"])
       assert.strictEqual(loaded.rows, summary.rows)
-      const again = yield* loadRawZone(["google_ads", "meta_ads"])
+      const again = yield* loadRawZone(["google_ads", "meta_ads", "tiktok_ads"])
       assert.strictEqual(again.rows, 0)
-      assert.strictEqual(again.skipped, 4)
-      assert.strictEqual(
-        (yield* count("SELECT COUNT(*) AS n FROM raw.google_ads__campaign_daily")) + (yield* count("SELECT COUNT(*) AS n FROM raw.meta_ads__campaign_daily")),
-        summary.rows
-      )
+      assert.strictEqual(again.skipped, 5)
+      let inWarehouse = 0
+      for (const platform of ["google_ads", "meta_ads", "tiktok_ads"]) inWarehouse += yield* count(`SELECT COUNT(*) AS n FROM raw.${platform}__campaign_daily`)
+      assert.strictEqual(inWarehouse, summary.rows)
     }).pipe(Effect.provide(layers(root, makeSampleSources({ seed: 7 }))), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
   })
 
@@ -89,7 +89,7 @@ describe("ingestion into the raw zone", () => {
     return Effect.gen(function* () {
       yield* TestClock.setTime(NOW)
       const summary = yield* ingest({ initialDays: 10 })
-      const [changed, missing, unreadable, intact] = summary.accounts
+      const [changed, missing, unreadable, intact, ...untouched] = summary.accounts
       // Changed after it was written: one line replaced.
       const changedFile = path.join(root, changed!.file!)
       const lines = readFileSync(changedFile, "utf8").split("\n")
@@ -109,7 +109,7 @@ describe("ingestion into the raw zone", () => {
       assert.match(reasons.get(changed!.account)!, /^its CRC32 is [0-9a-f]{8}, not the [0-9a-f]{8} its run recorded: it changed after it was written$/)
       assert.strictEqual(reasons.get(missing!.account), "the file is missing")
       assert.match(reasons.get(unreadable!.account)!, /^it cannot be read: .*Malformed JSON/)
-      assert.strictEqual(loaded.rows, intact!.rows, "the intact file loaded")
+      assert.strictEqual(loaded.rows, intact!.rows + untouched.reduce((sum, account) => sum + account.rows, 0), "the intact files loaded")
       const table = (source: string) => `raw.${source}__campaign_daily`
       assert.strictEqual(yield* count(`SELECT COUNT(*) AS n FROM ${table(intact!.source)} WHERE _account_id = '${intact!.account}'`), intact!.rows)
       // Set aside once: the next load does not report them again.
@@ -480,7 +480,7 @@ describe("ingestion into the raw zone", () => {
   it.effect("bad requests are refused with a sentence naming the problem", () => {
     const root = tempDir()
     return Effect.gen(function* () {
-      assert.include((yield* Effect.flip(ingest({ sources: ["tiktok_ads"] }))).message, `unknown source "tiktok_ads"`)
+      assert.include((yield* Effect.flip(ingest({ sources: ["snapchat_ads"] }))).message, `unknown source "snapchat_ads"`)
       assert.include((yield* Effect.flip(ingest({ from: "2026-13-01", to: "2026-12-02" }))).message, "--from must be a date")
       assert.include((yield* Effect.flip(ingest({ from: "2026-11-10", to: "2026-11-01" }))).message, "is after")
     }).pipe(Effect.provide(layers(root, makeSampleSources({ seed: 1 }))), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))

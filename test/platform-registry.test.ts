@@ -222,8 +222,8 @@ describe("adding an ad platform", () => {
     )
     // The sample's platforms are there beside it, without the pass-through metric; the disabled one is not.
     const platforms = await query(warehouse, "select platform, count(*) as n, count(video_views) as with_video_views from marts.platform_performance_daily group by platform order by platform")
-    assert.deepStrictEqual(platforms.map((row) => row["platform"]), ["acme_ads", "google_ads", "meta_ads"])
-    assert.deepStrictEqual(platforms.map((row) => Number(row["with_video_views"]) > 0), [true, false, false])
+    assert.deepStrictEqual(platforms.map((row) => row["platform"]), ["acme_ads", "google_ads", "meta_ads", "tiktok_ads"])
+    assert.deepStrictEqual(platforms.map((row) => Number(row["with_video_views"]) > 0), [true, false, false, false])
 
     const report = readFileSync(path.join(copy, "data", "report", "index.html"), "utf8")
     assert.include(report, '"acme_ads":"#ff7f0e"')

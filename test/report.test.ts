@@ -69,7 +69,7 @@ describe("the HTML report", () => {
         })
       )
       for (const chart of charts) {
-        assert.sameMembers(chart.datasets, ["google_ads", "meta_ads"])
+        assert.sameMembers(chart.datasets, ["google_ads", "meta_ads", "tiktok_ads"])
         assert.isAbove(chart.points, 50)
         assert.isAbove(chart.coloured, 5000)
       }
@@ -80,7 +80,8 @@ describe("the HTML report", () => {
       const freshness = await page.locator("#freshness tr").evaluateAll((rows) => rows.map((row) => Array.from((row as HTMLTableRowElement).cells, (cell) => cell.textContent)))
       assert.deepStrictEqual(freshness.slice(1).map((cells) => [cells[0], cells[1], cells[2], cells[4]]), [
         ["google_ads", "2030-06-14", "1", "fresh"],
-        ["meta_ads", "2030-06-14", "1", "fresh"]
+        ["meta_ads", "2030-06-14", "1", "fresh"],
+        ["tiktok_ads", "2030-06-14", "1", "fresh"]
       ])
       const screenshot = path.join(work, "report.png")
       await page.screenshot({ path: screenshot, fullPage: true })

@@ -104,7 +104,11 @@ export interface SampleCampaign {
 /** Share of campaign-days with delivery over a year (paused campaigns stop delivering): sizes a sample to a row count. */
 export const SAMPLE_DELIVERY = 0.93
 
-export const sampleCampaigns = (seed: number, account: SampleAccount, platform: "google_ads" | "meta_ads", count: number): ReadonlyArray<SampleCampaign> =>
+/**
+ * An account's campaigns: Google's by channel, every other platform's by objective (the social
+ * platforms' shape). Ids are the platform's own kind of number (`campaignIdBase`, digits).
+ */
+export const sampleCampaigns = (seed: number, account: SampleAccount, platform: string, count: number): ReadonlyArray<SampleCampaign> =>
   Array.from({ length: count }, (_, index) => {
     const channels = platform === "google_ads" ? googleChannels : metaObjectives
     const channel = channels[Math.floor(unit(seed, account.index, index, 1) * channels.length)]!
@@ -116,7 +120,7 @@ export const sampleCampaigns = (seed: number, account: SampleAccount, platform: 
     const name = platform === "google_ads" ? `${theme} | ${channel.name.toLowerCase().replace("_", " ")} | ${index + 1}` : `${channel.name} - ${theme} ${index + 1}`
     return {
       index,
-      id: platform === "google_ads" ? String(20_000_000_000 + account.index * 100_000 + index) : String(23_850_000_000_000 + account.index * 100_000 + index),
+      id: campaignId(platform, account.index * 100_000 + index),
       channel,
       baseImpressions: draw(channel.impressions, 3),
       ctr: draw(channel.ctr, 4),
@@ -129,6 +133,18 @@ export const sampleCampaigns = (seed: number, account: SampleAccount, platform: 
       newName: `${name} (2026)`
     }
   })
+
+/** Campaign ids as each platform writes them (TikTok's and Snapchat's overflow a double: kept as digits). */
+const campaignId = (platform: string, n: number): string => {
+  switch (platform) {
+    case "google_ads":
+      return String(20_000_000_000 + n)
+    case "meta_ads":
+      return String(23_850_000_000_000 + n)
+    default:
+      return `17${String(n).padStart(17, "0")}`
+  }
+}
 
 // Monday-based weekday multipliers: weekends are quieter.
 const weekday = [1.05, 1.08, 1.06, 1.02, 0.95, 0.78, 0.74]
@@ -162,8 +178,10 @@ export const dailyStats = (seed: number, account: SampleAccount, campaign: Sampl
   return { impressions, clicks, linkClicks, spend, conversions, conversionValue }
 }
 
-const status = (campaign: SampleCampaign, asOfDay: string): string => (campaign.pauseDay !== undefined && asOfDay >= campaign.pauseDay ? "PAUSED" : "ENABLED")
-const nameAsOf = (campaign: SampleCampaign, asOfDay: string): string => (campaign.renameDay !== undefined && asOfDay >= campaign.renameDay ? campaign.newName : campaign.name)
+/** Paused once the as-of day has reached its pause day. */
+export const isPausedAsOf = (campaign: SampleCampaign, asOfDay: string): boolean => campaign.pauseDay !== undefined && asOfDay >= campaign.pauseDay
+const status = (campaign: SampleCampaign, asOfDay: string): string => (isPausedAsOf(campaign, asOfDay) ? "PAUSED" : "ENABLED")
+export const nameAsOf = (campaign: SampleCampaign, asOfDay: string): string => (campaign.renameDay !== undefined && asOfDay >= campaign.renameDay ? campaign.newName : campaign.name)
 
 /** REST searchStream rows (camelCase, int64 as strings, zero metrics omitted as proto3 JSON does). */
 export const googleAdsRow = (account: SampleAccount, campaign: SampleCampaign, day: string, stats: DailyStats, asOfDay: string) => {

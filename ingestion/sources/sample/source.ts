@@ -1,8 +1,9 @@
 /**
- * The sample sources (the embedded default): `google_ads` and `meta_ads` accounts whose data comes
- * from the generator, in pages as large as the live clients' (a Google Ads request of the default
- * `rows_per_request`, a Meta insights page of 500 rows) and mapped by the very functions that map
- * live responses. No network.
+ * The sample sources (the embedded default): an account or two of every platform that has a
+ * sample (`<platform>/sample.ts`), whose data comes from the generator in each API's own row
+ * shape, in pages as large as the live clients' (a Google Ads request of the default
+ * `rows_per_request`, a Meta insights page of 500 rows, a TikTok report page of 1,000) and mapped
+ * by the very functions that map live responses. No network.
  */
 import { Clock, Effect, Option, Stream } from "effect"
 import { dayInZone, eachDay } from "../../core/dates.ts"
@@ -11,7 +12,9 @@ import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapGoogleAdsRow } from "../google_ads/mapping.ts"
 import { DEFAULT_ROWS_PER_REQUEST } from "../google_ads/schema.ts"
 import { mapMetaInsightsRow } from "../meta_ads/mapping.ts"
+import { tiktokSample } from "../tiktok_ads/sample.ts"
 import { dailyStats, googleAdsRow, metaInsightsRow, sampleAccounts, sampleCampaigns, type SampleAccount } from "./generator.ts"
+import type { SamplePlatform } from "./platform.ts"
 
 /** Time spent generating pages: the benchmark separates the stand-in API's work from ingestion's. */
 export interface GenerationMeter {
@@ -22,19 +25,40 @@ export interface SampleOptions {
   readonly seed: number
   readonly meter?: GenerationMeter
   readonly campaignsPerAccount?: number
-  readonly lookbackDays?: { readonly google_ads: number; readonly meta_ads: number }
+  readonly lookbackDays?: Readonly<Record<string, number>>
+  /** Only these platforms (default: every platform with a sample). */
+  readonly platforms?: ReadonlyArray<string>
 }
 
-const META_PAGE = 500
+export const googleSample: SamplePlatform = {
+  platform: "google_ads",
+  accounts: sampleAccounts.google_ads,
+  lookbackDays: 14,
+  pageSize: DEFAULT_ROWS_PER_REQUEST,
+  row: googleAdsRow,
+  map: (_, row) => mapGoogleAdsRow(row)
+}
+
+export const metaSample: SamplePlatform = {
+  platform: "meta_ads",
+  accounts: sampleAccounts.meta_ads,
+  lookbackDays: 28,
+  pageSize: 500,
+  row: metaInsightsRow,
+  map: (_, row) => mapMetaInsightsRow(row)
+}
+
+/** Every platform the sample stands in for. */
+export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, tiktokSample]
 
 /** A window's rows for one account, day by day, in the API's row shape; also served by the live bench's stand-in platform. */
-export function* sampleRows(platform: "google_ads" | "meta_ads", options: SampleOptions, account: SampleAccount, window: DateWindow, asOfDay: string) {
-  const campaigns = sampleCampaigns(options.seed, account, platform, options.campaignsPerAccount ?? 6)
+export function* sampleRows(sample: SamplePlatform, options: SampleOptions, account: SampleAccount, window: DateWindow, asOfDay: string) {
+  const campaigns = sampleCampaigns(options.seed, account, sample.platform, options.campaignsPerAccount ?? 6)
   for (const day of eachDay(window.start, window.end)) {
     for (const campaign of campaigns) {
       const stats = dailyStats(options.seed, account, campaign, day, asOfDay)
       if (stats === undefined) continue
-      yield platform === "google_ads" ? googleAdsRow(account, campaign, day, stats, asOfDay) : metaInsightsRow(account, campaign, day, stats, asOfDay)
+      yield sample.row(account, campaign, day, stats, asOfDay)
     }
   }
 }
@@ -52,37 +76,33 @@ const nextPage = (rows: Iterator<unknown>, size: number, meter: GenerationMeter 
   return page
 }
 
-const makeSource = (platform: "google_ads" | "meta_ads", options: SampleOptions): AdsSource => {
-  const accounts = sampleAccounts[platform]
-  const map = platform === "google_ads" ? mapGoogleAdsRow : mapMetaInsightsRow
-  return {
-    name: platform,
-    stream: "campaign_daily",
-    lookbackDays: options.lookbackDays?.[platform] ?? (platform === "google_ads" ? 14 : 28),
-    accounts: Effect.succeed(accounts.map(({ index: _index, ...info }) => info)),
-    fetch: (account: AccountInfo, window: DateWindow) =>
-      Stream.unwrap(
-        Clock.currentTimeMillis.pipe(
-          Effect.map((now) => {
-            const sample = accounts.find((a) => a.id === account.id)
-            if (sample === undefined) return Stream.empty
-            // "As of" is the day the data is fetched: recent conversions are still maturing.
-            const asOfDay = dayInZone(now, account.timeZone)
-            const rows = sampleRows(platform, options, sample, window, asOfDay)
-            const size = platform === "google_ads" ? DEFAULT_ROWS_PER_REQUEST : META_PAGE
-            return pagedRows(undefined, () =>
-              Effect.sync(() => {
-                const page = nextPage(rows, size, options.meter)
-                return [page, page.length < size ? Option.none() : Option.some(undefined)] as const
-              })
-            ).pipe(Stream.map(map))
-          })
-        )
+const makeSource = (sample: SamplePlatform, options: SampleOptions): AdsSource => ({
+  name: sample.platform,
+  stream: "campaign_daily",
+  lookbackDays: options.lookbackDays?.[sample.platform] ?? sample.lookbackDays,
+  accounts: Effect.succeed(sample.accounts.map(({ index: _index, ...info }) => info)),
+  fetch: (account: AccountInfo, window: DateWindow) =>
+    Stream.unwrap(
+      Clock.currentTimeMillis.pipe(
+        Effect.map((now) => {
+          const found = sample.accounts.find((a) => a.id === account.id)
+          if (found === undefined) return Stream.empty
+          // "As of" is the day the data is fetched: recent conversions are still maturing.
+          const asOfDay = dayInZone(now, account.timeZone)
+          const rows = sampleRows(sample, options, found, window, asOfDay)
+          return pagedRows(undefined, () =>
+            Effect.sync(() => {
+              const page = nextPage(rows, sample.pageSize, options.meter)
+              return [page, page.length < sample.pageSize ? Option.none() : Option.some(undefined)] as const
+            })
+          ).pipe(Stream.map((row) => sample.map(account.id, row)))
+        })
       )
-  }
-}
+    )
+})
 
 /** The platforms the sample stands in for. */
-export const SAMPLE_PLATFORMS: ReadonlyArray<string> = ["google_ads", "meta_ads"]
+export const SAMPLE_PLATFORMS: ReadonlyArray<string> = samplePlatforms.map((sample) => sample.platform)
 
-export const makeSampleSources = (options: SampleOptions): ReadonlyArray<AdsSource> => [makeSource("google_ads", options), makeSource("meta_ads", options)]
+export const makeSampleSources = (options: SampleOptions): ReadonlyArray<AdsSource> =>
+  samplePlatforms.filter((sample) => options.platforms?.includes(sample.platform) ?? true).map((sample) => makeSource(sample, options))

@@ -1,0 +1,48 @@
+/**
+ * A platform's API on 127.0.0.1, for the connectors that speak HTTP through Effect's HttpClient:
+ * the real client sends real requests, and each test answers them in the API's documented shape.
+ */
+import { createServer, type IncomingHttpHeaders } from "node:http"
+import type { AddressInfo } from "node:net"
+
+export interface ReceivedRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: URLSearchParams
+  readonly headers: IncomingHttpHeaders
+  readonly body: string
+}
+
+export interface Answer {
+  readonly status?: number
+  readonly body: unknown
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export interface LocalApi {
+  readonly baseUrl: string
+  readonly requests: Array<ReceivedRequest>
+  readonly close: () => Promise<void>
+}
+
+/** Serves `answer` for every request, in order of arrival; a string body is sent as it is. */
+export const startLocalApi = (answer: (request: ReceivedRequest, index: number) => Answer): Promise<LocalApi> =>
+  new Promise((resolve) => {
+    const requests: Array<ReceivedRequest> = []
+    const server = createServer((incoming, outgoing) => {
+      const chunks: Array<Buffer> = []
+      incoming.on("data", (chunk: Buffer) => chunks.push(chunk))
+      incoming.on("end", () => {
+        const url = new URL(incoming.url ?? "/", "http://127.0.0.1")
+        const request = { method: incoming.method ?? "GET", path: url.pathname, query: url.searchParams, headers: incoming.headers, body: Buffer.concat(chunks).toString("utf8") }
+        requests.push(request)
+        const { status = 200, body, headers = {} } = answer(request, requests.length - 1)
+        outgoing.writeHead(status, { "content-type": "application/json", ...headers })
+        outgoing.end(typeof body === "string" ? body : JSON.stringify(body))
+      })
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      resolve({ baseUrl: `http://127.0.0.1:${port}`, requests, close: () => new Promise((done) => server.close(() => done())) })
+    })
+  })
