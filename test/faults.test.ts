@@ -14,7 +14,9 @@ import { RawZoneError } from "../ingestion/core/errors.ts"
 import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
-import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
+import { makeSampleSources, samplePlatforms } from "../ingestion/sources/sample/source.ts"
+
+const SAMPLE_ACCOUNTS = samplePlatforms.reduce((n, sample) => n + sample.accounts.length, 0)
 import { Warehouse } from "../runner/warehouse.ts"
 import { nodeFileSystem } from "./support/local-layers.ts"
 
@@ -160,13 +162,13 @@ describe("raw files damaged after they were loaded", () => {
       yield* Effect.gen(function* () {
         const summary = yield* ingest(ingestOnce)
         const before = yield* loadedRecords
-        assert.deepStrictEqual(yield* verifyRawZone(), { checked: 5, problems: [] })
+        assert.deepStrictEqual(yield* verifyRawZone(), { checked: SAMPLE_ACCOUNTS, problems: [] })
         const [truncated, deleted] = summary.accounts
         const truncatedFile = path.join(root, truncated!.file!)
         writeFileSync(truncatedFile, readFileSync(truncatedFile).subarray(0, 100))
         rmSync(path.join(root, deleted!.file!))
         const { checked, problems } = yield* verifyRawZone()
-        assert.strictEqual(checked, 5)
+        assert.strictEqual(checked, SAMPLE_ACCOUNTS)
         const byAccount = new Map(problems.map((problem) => [problem.account, problem]))
         assert.sameMembers([...byAccount.keys()], [truncated!.account, deleted!.account])
         assert.match(byAccount.get(truncated!.account)!.problem, /^CRC32 [0-9a-f]{8}, recorded [0-9a-f]{8}$/)

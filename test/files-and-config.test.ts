@@ -12,6 +12,7 @@ import { sourcesFrom } from "../app/sources.ts"
 import type { SourceRecord } from "../ingestion/core/model.ts"
 import { makeFileSource } from "../ingestion/sources/files/source.ts"
 import { makeMicrosoftAdsSource, microsoftAdsDefinition } from "../ingestion/sources/microsoft_ads/source.ts"
+import { SAMPLE_PLATFORMS } from "../ingestion/sources/sample/source.ts"
 
 const folder = path.join(import.meta.dirname, "fixtures", "microsoft_ads")
 // The test runner may end its workers without an exit event: rows set aside go where this file removes them.
@@ -173,7 +174,7 @@ describe("settings", () => {
   it.effect("no settings file means the sample sources", () =>
     Effect.gen(function* () {
       const settings = yield* readSettings("/nonexistent/settings.yaml", false)
-      assert.deepStrictEqual((yield* sourcesFrom(settings, "/")).map((s) => s.name), ["google_ads", "meta_ads", "tiktok_ads"])
+      assert.deepStrictEqual((yield* sourcesFrom(settings, "/")).map((s) => s.name), SAMPLE_PLATFORMS)
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.effect("an unknown or invalid key is rejected with its name", () =>

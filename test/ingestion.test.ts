@@ -15,9 +15,9 @@ import { loadRawZone } from "../app/load.ts"
 import { RawZone, makeLocalRawZone, ndjsonLines } from "../ingestion/raw-zone.ts"
 import { mapGoogleAdsRow } from "../ingestion/sources/google_ads/mapping.ts"
 import { GoogleAdsCampaignRow } from "../ingestion/sources/google_ads/schema.ts"
-import { makeSampleSources } from "../ingestion/sources/sample/source.ts"
 import { Warehouse } from "../runner/warehouse.ts"
 import { localRawZone, nodeFileSystem } from "./support/local-layers.ts"
+import { makeSampleSources, SAMPLE_PLATFORMS, samplePlatforms } from "../ingestion/sources/sample/source.ts"
 
 const NOW = Date.parse("2026-11-25T12:00:00Z")
 
@@ -61,9 +61,10 @@ describe("ingestion into the raw zone", () => {
       yield* TestClock.setTime(NOW)
       const summary = yield* ingest({ initialDays: 30 })
       assert.strictEqual(summary.status, "complete")
-      // Google's and Meta's two accounts each, and TikTok's advertiser.
-      assert.strictEqual(summary.accounts.length, 5)
-      assert.isAbove(summary.rows, 5 * 30 * 3)
+      // Every sample platform's accounts.
+      const sampleAccounts = samplePlatforms.reduce((n, sample) => n + sample.accounts.length, 0)
+      assert.strictEqual(summary.accounts.length, sampleAccounts)
+      assert.isAbove(summary.rows, sampleAccounts * 30 * 3)
       // Days are complete up to yesterday in each account's own zone.
       const state = yield* (yield* RawZone).readState("google_ads")
       assert.strictEqual(state["1234567890"]?.lastCompleteDate, "2026-11-24")
@@ -73,13 +74,13 @@ describe("ingestion into the raw zone", () => {
       assert.includeMembers(Object.keys(firstLine), ["_run_id", "_ingested_at", "_source", "_account_id", "_window_start", "_window_end", "_record_hash", "_schema_version", "payload"])
       assert.strictEqual(firstLine["_window_start"], "2026-10-26")
 
-      const loaded = yield* loadRawZone(["google_ads", "meta_ads", "tiktok_ads"])
+      const loaded = yield* loadRawZone(SAMPLE_PLATFORMS)
       assert.strictEqual(loaded.rows, summary.rows)
-      const again = yield* loadRawZone(["google_ads", "meta_ads", "tiktok_ads"])
+      const again = yield* loadRawZone(SAMPLE_PLATFORMS)
       assert.strictEqual(again.rows, 0)
-      assert.strictEqual(again.skipped, 5)
+      assert.strictEqual(again.skipped, sampleAccounts)
       let inWarehouse = 0
-      for (const platform of ["google_ads", "meta_ads", "tiktok_ads"]) inWarehouse += yield* count(`SELECT COUNT(*) AS n FROM raw.${platform}__campaign_daily`)
+      for (const platform of SAMPLE_PLATFORMS) inWarehouse += yield* count(`SELECT COUNT(*) AS n FROM raw.${platform}__campaign_daily`)
       assert.strictEqual(inWarehouse, summary.rows)
     }).pipe(Effect.provide(layers(root, makeSampleSources({ seed: 7 }))), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))
   })

@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, syml
 import os from "node:os"
 import path from "node:path"
 import { promisify } from "node:util"
+import { SAMPLE_PLATFORMS } from "../ingestion/sources/sample/source.ts"
 import { onWarehouse } from "./support/warehouse-file.ts"
 import { afterAll, assert, describe, it } from "vitest"
 
@@ -222,8 +223,8 @@ describe("adding an ad platform", () => {
     )
     // The sample's platforms are there beside it, without the pass-through metric; the disabled one is not.
     const platforms = await query(warehouse, "select platform, count(*) as n, count(video_views) as with_video_views from marts.platform_performance_daily group by platform order by platform")
-    assert.deepStrictEqual(platforms.map((row) => row["platform"]), ["acme_ads", "google_ads", "meta_ads", "tiktok_ads"])
-    assert.deepStrictEqual(platforms.map((row) => Number(row["with_video_views"]) > 0), [true, false, false, false])
+    assert.deepStrictEqual(platforms.map((row) => row["platform"]), ["acme_ads", ...[...SAMPLE_PLATFORMS].sort()])
+    assert.deepStrictEqual(platforms.map((row) => Number(row["with_video_views"]) > 0), [true, ...SAMPLE_PLATFORMS.map(() => false)])
 
     const report = readFileSync(path.join(copy, "data", "report", "index.html"), "utf8")
     assert.include(report, '"acme_ads":"#ff7f0e"')

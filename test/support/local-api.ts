@@ -9,6 +9,8 @@ export interface ReceivedRequest {
   readonly method: string
   readonly path: string
   readonly query: URLSearchParams
+  /** The query string exactly as sent, without the "?". */
+  readonly rawQuery: string
   readonly headers: IncomingHttpHeaders
   readonly body: string
 }
@@ -34,7 +36,7 @@ export const startLocalApi = (answer: (request: ReceivedRequest, index: number) 
       incoming.on("data", (chunk: Buffer) => chunks.push(chunk))
       incoming.on("end", () => {
         const url = new URL(incoming.url ?? "/", "http://127.0.0.1")
-        const request = { method: incoming.method ?? "GET", path: url.pathname, query: url.searchParams, headers: incoming.headers, body: Buffer.concat(chunks).toString("utf8") }
+        const request = { method: incoming.method ?? "GET", path: url.pathname, query: url.searchParams, rawQuery: url.search.slice(1), headers: incoming.headers, body: Buffer.concat(chunks).toString("utf8") }
         requests.push(request)
         const { status = 200, body, headers = {} } = answer(request, requests.length - 1)
         outgoing.writeHead(status, { "content-type": "application/json", ...headers })
