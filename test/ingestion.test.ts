@@ -481,7 +481,7 @@ describe("ingestion into the raw zone", () => {
   it.effect("bad requests are refused with a sentence naming the problem", () => {
     const root = tempDir()
     return Effect.gen(function* () {
-      assert.include((yield* Effect.flip(ingest({ sources: ["snapchat_ads"] }))).message, `unknown source "snapchat_ads"`)
+      assert.include((yield* Effect.flip(ingest({ sources: ["myspace_ads"] }))).message, `unknown source "myspace_ads"`)
       assert.include((yield* Effect.flip(ingest({ from: "2026-13-01", to: "2026-12-02" }))).message, "--from must be a date")
       assert.include((yield* Effect.flip(ingest({ from: "2026-11-10", to: "2026-11-01" }))).message, "is after")
     }).pipe(Effect.provide(layers(root, makeSampleSources({ seed: 1 }))), Effect.ensuring(Effect.sync(() => rmSync(root, { recursive: true, force: true }))))

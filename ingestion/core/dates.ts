@@ -28,3 +28,23 @@ export const isValidTimeZone = (timeZone: string): boolean => {
 
 export const isIsoDate = (value: string): boolean =>
   /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)
+
+/** The UTC offset (`+02:00`, `-07:00`) of the IANA zone at `epochMs`. */
+const offsetAt = (epochMs: number, timeZone: string): string => {
+  const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" }).formatToParts(new Date(epochMs)).find((part) => part.type === "timeZoneName")?.value ?? "GMT"
+  return name === "GMT" ? "+00:00" : name.replace("GMT", "")
+}
+
+const offsetMinutes = (offset: string): number => (offset.startsWith("-") ? -1 : 1) * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)))
+
+/**
+ * Midnight starting `day` in the IANA zone, as ISO 8601 with the zone's offset then
+ * (`2024-05-01T00:00:00.000-07:00`): what APIs that take local day boundaries expect.
+ */
+export const midnightInZone = (day: string, timeZone: string): string => {
+  const utcMidnight = Date.parse(`${day}T00:00:00Z`)
+  // The offset at local midnight: guessed from UTC midnight, then read again where that puts it
+  // (they differ only when a change of offset falls between the two).
+  const offset = offsetAt(utcMidnight - offsetMinutes(offsetAt(utcMidnight, timeZone)) * 60_000, timeZone)
+  return `${day}T00:00:00.000${offset}`
+}

@@ -14,6 +14,7 @@ import { DEFAULT_ROWS_PER_REQUEST } from "../google_ads/schema.ts"
 import { mapMetaInsightsRow } from "../meta_ads/mapping.ts"
 import { linkedinSample } from "../linkedin_ads/sample.ts"
 import { pinterestSample } from "../pinterest_ads/sample.ts"
+import { snapchatSample } from "../snapchat_ads/sample.ts"
 import { tiktokSample } from "../tiktok_ads/sample.ts"
 import { dailyStats, googleAdsRow, metaInsightsRow, sampleAccounts, sampleCampaigns, type SampleAccount } from "./generator.ts"
 import type { SamplePlatform } from "./platform.ts"
@@ -51,7 +52,7 @@ export const metaSample: SamplePlatform = {
 }
 
 /** Every platform the sample stands in for. */
-export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, tiktokSample, linkedinSample, pinterestSample]
+export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, tiktokSample, linkedinSample, pinterestSample, snapchatSample]
 
 /** A window's rows for one account, day by day, in the API's row shape; also served by the live bench's stand-in platform. */
 export function* sampleRows(sample: SamplePlatform, options: SampleOptions, account: SampleAccount, window: DateWindow, asOfDay: string) {
