@@ -33,9 +33,9 @@ export const sourcesFrom = Effect.fn("Sources.fromSettings")(function* (settings
   const made = yield* Effect.forEach(configured, (platform) => platformSection(platform, sections[platform]).pipe(Effect.map((made) => ({ platform, ...made }))))
   // Every live source's missing secrets named at once, not one variable of the first source per try.
   const missing: Array<string> = []
-  for (const { platform, platformSource } of made) {
+  for (const { platform, platformSource, section } of made) {
     const absent: Array<string> = []
-    for (const name of platformSource.environment ?? []) {
+    for (const name of platformSource.environmentFor?.(section) ?? platformSource.environment ?? []) {
       const value = yield* Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
       if (Option.isNone(value) || value.value.trim() === "") absent.push(name)
     }

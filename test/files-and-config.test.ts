@@ -222,6 +222,23 @@ describe("settings", () => {
       live.cleanup()
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
+  it.effect("Microsoft Advertising reads a folder of exports with no secret, or its Reporting API with three", () =>
+    Effect.gen(function* () {
+      const exports = withFile("sources:\n  sample: { enabled: false }\n  microsoft_ads:\n    folder: data/inbox/microsoft_ads\n")
+      assert.deepStrictEqual((yield* sourcesFrom(yield* readSettings(exports.file, true), "/")).map((source) => [source.name, source.lookbackDays]), [["microsoft_ads", 7]])
+      exports.cleanup()
+      const api = withFile("sources:\n  sample: { enabled: false }\n  microsoft_ads:\n    customer_id: '251000000'\n    account_ids: ['180012345']\n    time_zone: Europe/Amsterdam\n")
+      const missing = yield* Effect.flip(
+        sourcesFrom(yield* readSettings(api.file, true), "/").pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({ MICROSOFT_ADS_CLIENT_ID: "id" })))
+      )
+      assert.include(missing.message, "MICROSOFT_ADS_REFRESH_TOKEN, MICROSOFT_ADS_DEVELOPER_TOKEN (sources.microsoft_ads)")
+      const made = yield* sourcesFrom(yield* readSettings(api.file, true), "/").pipe(
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({ MICROSOFT_ADS_CLIENT_ID: "id", MICROSOFT_ADS_REFRESH_TOKEN: "r", MICROSOFT_ADS_DEVELOPER_TOKEN: "d" }))
+      )
+      assert.deepStrictEqual(made.map((source) => [source.name, source.lookbackDays]), [["microsoft_ads", 30]])
+      api.cleanup()
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
   it.effect("a TikTok section with its token makes the live TikTok source with the section's look-back; a bad advertiser id names the key", () =>
     Effect.gen(function* () {
       const live = withFile("sources:\n  sample: { enabled: false }\n  tiktok_ads:\n    advertiser_ids: ['7012345678901234567']\n    lookback_days: 10\n")

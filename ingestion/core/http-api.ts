@@ -69,20 +69,27 @@ const shortened = (text: string): string => {
   return line.length > 300 ? `${line.slice(0, 297)}…` : line
 }
 
+const failWith = (options: ApiCallOptions) => (failure: ApiFailure) =>
+  new SourceError({
+    source: options.platform,
+    ...(options.account === undefined ? {} : { account: options.account }),
+    ...failure,
+    detail: scrubSecrets(shortened(failure.detail), options.secrets)
+  })
+
+const send = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest, options: ApiCallOptions) =>
+  client.execute(request).pipe(
+    // The transport's message only: its description would carry the URL.
+    Effect.mapError((error) =>
+      failWith(options)({ reason: "network", detail: `${request.method} request failed: ${error.reason._tag}${error.reason.cause instanceof Error ? ` (${error.reason.cause.message})` : ""}` })
+    )
+  )
+
 /** Sends the request and reads its JSON answer, retrying what the policy retries. */
 export const requestJson = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest, options: ApiCallOptions): Effect.Effect<unknown, SourceError> => {
-  const fail = (failure: ApiFailure) =>
-    new SourceError({
-      source: options.platform,
-      ...(options.account === undefined ? {} : { account: options.account }),
-      ...failure,
-      detail: scrubSecrets(shortened(failure.detail), options.secrets)
-    })
+  const fail = failWith(options)
   const once = Effect.gen(function* () {
-    const response = yield* client.execute(request).pipe(
-      // The transport's message only: its description would carry the URL.
-      Effect.mapError((error) => fail({ reason: "network", detail: `${request.method} request failed: ${error.reason._tag}${error.reason.cause instanceof Error ? ` (${error.reason.cause.message})` : ""}` }))
-    )
+    const response = yield* send(client, request, options)
     const headers = response.headers as Readonly<Record<string, string | undefined>>
     const text = yield* response.text.pipe(Effect.mapError(() => fail({ reason: "network", detail: `the answer (HTTP ${response.status}) broke off` })))
     let body: unknown
@@ -98,6 +105,21 @@ export const requestJson = (client: HttpClient.HttpClient, request: HttpClientRe
     }
     if (body === undefined) return yield* fail({ reason: "bad_response", detail: `the answer (HTTP ${response.status}) is not JSON: ${text.slice(0, 80)}` })
     return body
+  })
+  return withRetries(once, options.retryBase)
+}
+
+/** Sends the request and reads its answer's bytes (a report file), retrying what the policy retries. */
+export const requestBytes = (client: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest, options: ApiCallOptions): Effect.Effect<Uint8Array, SourceError> => {
+  const fail = failWith(options)
+  const once = Effect.gen(function* () {
+    const response = yield* send(client, request, options)
+    if (response.status >= 400) {
+      const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+      return yield* fail(statusFailure(response.status, `HTTP ${response.status}: ${text === "" ? "no message" : text}`, response.headers as Readonly<Record<string, string | undefined>>, Date.now()))
+    }
+    const bytes = yield* response.arrayBuffer.pipe(Effect.mapError(() => fail({ reason: "network", detail: `the download (HTTP ${response.status}) broke off` })))
+    return new Uint8Array(bytes)
   })
   return withRetries(once, options.retryBase)
 }

@@ -20,6 +20,8 @@ export interface PlatformSource<S> {
   readonly settings: Schema.Codec<S, unknown>
   /** The environment variables its live client needs (its secrets): all checked before any source is made. */
   readonly environment?: ReadonlyArray<string>
+  /** The same, when it depends on the section (a platform read from files or from its API). */
+  readonly environmentFor?: (settings: S) => ReadonlyArray<string>
   readonly make: (settings: S, context: SourceContext) => Effect.Effect<AdsSource, ConfigError | Config.ConfigError>
 }
 

@@ -27,7 +27,7 @@ export interface LocalApi {
   readonly close: () => Promise<void>
 }
 
-/** Serves `answer` for every request, in order of arrival; a string body is sent as it is. */
+/** Serves `answer` for every request, in order of arrival; a string or bytes body is sent as it is. */
 export const startLocalApi = (answer: (request: ReceivedRequest, index: number) => Answer): Promise<LocalApi> =>
   new Promise((resolve) => {
     const requests: Array<ReceivedRequest> = []
@@ -40,7 +40,7 @@ export const startLocalApi = (answer: (request: ReceivedRequest, index: number) 
         requests.push(request)
         const { status = 200, body, headers = {} } = answer(request, requests.length - 1)
         outgoing.writeHead(status, { "content-type": "application/json", ...headers })
-        outgoing.end(typeof body === "string" ? body : JSON.stringify(body))
+        outgoing.end(typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body))
       })
     })
     server.listen(0, "127.0.0.1", () => {

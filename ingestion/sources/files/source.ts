@@ -274,7 +274,7 @@ export const makeFileSource = <A>(definition: FileSourceDefinition<A>, settings:
   return { name: definition.name, stream: "campaign_daily", lookbackDays: settings.lookbackDays, accounts, fetch }
 }
 
-const FileExportSettingsSection = Schema.Struct({
+export const FileExportSettingsSection = Schema.Struct({
   enabled: Schema.optionalKey(Schema.Boolean),
   folder: Schema.String,
   format: Schema.optionalKey(Schema.Literals(["csv", "ndjson"])),

@@ -105,19 +105,20 @@ export interface SampleCampaign {
 export const SAMPLE_DELIVERY = 0.93
 
 /**
- * An account's campaigns: Google's by channel, every other platform's by objective (the social
- * platforms' shape). Ids are the platform's own kind of number (`campaignIdBase`, digits).
+ * An account's campaigns: the search platforms' by channel, every other platform's by objective
+ * (the social platforms' shape). Ids are the platform's own kind of number (`campaignIdBase`, digits).
  */
 export const sampleCampaigns = (seed: number, account: SampleAccount, platform: string, count: number): ReadonlyArray<SampleCampaign> =>
   Array.from({ length: count }, (_, index) => {
-    const channels = platform === "google_ads" ? googleChannels : metaObjectives
+    const search = platform === "google_ads" || platform === "microsoft_ads"
+    const channels = search ? googleChannels : metaObjectives
     const channel = channels[Math.floor(unit(seed, account.index, index, 1) * channels.length)]!
     const theme = themes[Math.floor(unit(seed, account.index, index, 2) * themes.length)]!
     const draw = (range: readonly [number, number], salt: number) => between(range[0], range[1], seed, account.index, index, salt)
     // About one campaign in six is paused on a fixed day, one in eight renamed.
     const pauseDay = unit(seed, account.index, index, 9) < 0.17 ? addDays("2026-09-01", Math.floor(unit(seed, account.index, index, 10) * 80)) : undefined
     const renameDay = unit(seed, account.index, index, 11) < 0.125 ? addDays("2026-09-15", Math.floor(unit(seed, account.index, index, 12) * 60)) : undefined
-    const name = platform === "google_ads" ? `${theme} | ${channel.name.toLowerCase().replace("_", " ")} | ${index + 1}` : `${channel.name} - ${theme} ${index + 1}`
+    const name = search ? `${theme} | ${channel.name.toLowerCase().replace("_", " ")} | ${index + 1}` : `${channel.name} - ${theme} ${index + 1}`
     return {
       index,
       id: campaignId(platform, account.index * 100_000 + index),
@@ -141,6 +142,8 @@ const campaignId = (platform: string, n: number): string => {
       return String(20_000_000_000 + n)
     case "meta_ads":
       return String(23_850_000_000_000 + n)
+    case "microsoft_ads":
+      return String(500_000_000 + n)
     default:
       return `17${String(n).padStart(17, "0")}`
   }

@@ -13,6 +13,7 @@ import { mapGoogleAdsRow } from "../google_ads/mapping.ts"
 import { DEFAULT_ROWS_PER_REQUEST } from "../google_ads/schema.ts"
 import { mapMetaInsightsRow } from "../meta_ads/mapping.ts"
 import { linkedinSample } from "../linkedin_ads/sample.ts"
+import { microsoftSample } from "../microsoft_ads/sample.ts"
 import { pinterestSample } from "../pinterest_ads/sample.ts"
 import { snapchatSample } from "../snapchat_ads/sample.ts"
 import { tiktokSample } from "../tiktok_ads/sample.ts"
@@ -52,7 +53,7 @@ export const metaSample: SamplePlatform = {
 }
 
 /** Every platform the sample stands in for. */
-export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, tiktokSample, linkedinSample, pinterestSample, snapchatSample]
+export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, microsoftSample, tiktokSample, linkedinSample, pinterestSample, snapchatSample]
 
 /** A window's rows for one account, day by day, in the API's row shape; also served by the live bench's stand-in platform. */
 export function* sampleRows(sample: SamplePlatform, options: SampleOptions, account: SampleAccount, window: DateWindow, asOfDay: string) {
