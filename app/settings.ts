@@ -25,7 +25,9 @@ const perPlatform = <S extends Schema.Top>(schema: S) =>
 export const SampleSettings = Schema.Struct({
   enabled: Schema.optionalKey(Schema.Boolean),
   seed: Schema.optionalKey(Schema.Int),
-  campaigns_per_account: Schema.optionalKey(PositiveInt)
+  campaigns_per_account: Schema.optionalKey(PositiveInt),
+  /** Only these platforms' sample accounts (default: every platform's). */
+  platforms: Schema.optionalKey(Schema.Array(Schema.Literals(KNOWN_PLATFORMS as [string, ...Array<string>])))
 })
 
 const FreshnessThresholds = Schema.Struct({

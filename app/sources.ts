@@ -20,15 +20,22 @@ export const sourcesFrom = Effect.fn("Sources.fromSettings")(function* (settings
   const configured = KNOWN_PLATFORMS.filter((platform) => sections[platform] !== undefined && isEnabledSection(sections[platform]))
   const sources: Array<AdsSource> = []
   const sample = settings.sources?.sample
-  if (sample === undefined ? !configured.some((platform) => SAMPLE_PLATFORMS.includes(platform)) : sample.enabled !== false) {
-    const overlap = configured.filter((platform) => SAMPLE_PLATFORMS.includes(platform))
+  const sampled = sample?.platforms ?? SAMPLE_PLATFORMS
+  if (sample === undefined ? !configured.some((platform) => sampled.includes(platform)) : sample.enabled !== false) {
+    const overlap = configured.filter((platform) => sampled.includes(platform))
     if (overlap.length > 0) {
       return yield* new ConfigError({
         key: "sources.sample",
-        reason: `the sample produces ${SAMPLE_PLATFORMS.join(" and ")} data; disable it (enabled: false) when a source of ${overlap.join(" or ")} is on`
+        reason: `the sample produces ${sampled.join(", ")} data; disable it (enabled: false), or leave ${overlap.join(" and ")} out of its platforms, when a live source of ${overlap.join(" or ")} is on`
       })
     }
-    sources.push(...makeSampleSources({ seed: sample?.seed ?? 42, ...(sample?.campaigns_per_account === undefined ? {} : { campaignsPerAccount: sample.campaigns_per_account }) }))
+    sources.push(
+      ...makeSampleSources({
+        seed: sample?.seed ?? 42,
+        platforms: sampled,
+        ...(sample?.campaigns_per_account === undefined ? {} : { campaignsPerAccount: sample.campaigns_per_account })
+      })
+    )
   }
   const made = yield* Effect.forEach(configured, (platform) => platformSection(platform, sections[platform]).pipe(Effect.map((made) => ({ platform, ...made }))))
   // Every live source's missing secrets named at once, not one variable of the first source per try.

@@ -15,7 +15,6 @@ import { ingest } from "../ingestion/ingest.ts"
 import { RawZone } from "../ingestion/raw-zone.ts"
 import { SourceRegistry } from "../ingestion/core/source.ts"
 import { makeSampleSources, samplePlatforms } from "../ingestion/sources/sample/source.ts"
-
 import { Warehouse } from "../runner/warehouse.ts"
 import { nodeFileSystem } from "./support/local-layers.ts"
 

@@ -222,6 +222,25 @@ describe("settings", () => {
       live.cleanup()
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
+  it.effect("the sample can stand in for some platforms only, beside a live source of another; an unknown platform is refused with the known ones", () =>
+    Effect.gen(function* () {
+      const mixed = withFile("sources:\n  sample: { platforms: [google_ads, tiktok_ads] }\n  meta_ads:\n    account_ids: ['act_1']\n")
+      const sources = yield* sourcesFrom(yield* readSettings(mixed.file, true), "/").pipe(
+        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({ META_ACCESS_TOKEN: "token" }))
+      )
+      assert.deepStrictEqual(sources.map((source) => source.name), ["google_ads", "tiktok_ads", "meta_ads"])
+      mixed.cleanup()
+      const clash = withFile("sources:\n  sample: { platforms: [google_ads, meta_ads] }\n  meta_ads:\n    account_ids: ['act_1']\n")
+      const error = yield* Effect.flip(sourcesFrom(yield* readSettings(clash.file, true), "/"))
+      assert.include(error.message, "leave meta_ads out of its platforms")
+      clash.cleanup()
+      const unknown = withFile("sources:\n  sample: { platforms: [myspace_ads] }\n")
+      const refused = (yield* Effect.flip(readSettings(unknown.file, true))).message
+      assert.include(refused, `["sources"]["sample"]["platforms"][0]`)
+      assert.include(refused, '"tiktok_ads"', "the platforms it may name are listed")
+      unknown.cleanup()
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
   it.effect("Microsoft Advertising reads a folder of exports with no secret, or its Reporting API with three", () =>
     Effect.gen(function* () {
       const exports = withFile("sources:\n  sample: { enabled: false }\n  microsoft_ads:\n    folder: data/inbox/microsoft_ads\n")
