@@ -9,6 +9,7 @@ import { Clock, Effect, Option, Stream } from "effect"
 import { dayInZone, eachDay } from "../../core/dates.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import { pagedRows, type AdsSource } from "../../core/source.ts"
+import { amazonSample } from "../amazon_ads/sample.ts"
 import { mapGoogleAdsRow } from "../google_ads/mapping.ts"
 import { DEFAULT_ROWS_PER_REQUEST } from "../google_ads/schema.ts"
 import { mapMetaInsightsRow } from "../meta_ads/mapping.ts"
@@ -53,7 +54,7 @@ export const metaSample: SamplePlatform = {
 }
 
 /** Every platform the sample stands in for. */
-export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, microsoftSample, tiktokSample, linkedinSample, pinterestSample, snapchatSample]
+export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, microsoftSample, tiktokSample, linkedinSample, pinterestSample, snapchatSample, amazonSample]
 
 /** A window's rows for one account, day by day, in the API's row shape; also served by the live bench's stand-in platform. */
 export function* sampleRows(sample: SamplePlatform, options: SampleOptions, account: SampleAccount, window: DateWindow, asOfDay: string) {
