@@ -16,6 +16,7 @@ import { mapMetaInsightsRow } from "../meta_ads/mapping.ts"
 import { linkedinSample } from "../linkedin_ads/sample.ts"
 import { microsoftSample } from "../microsoft_ads/sample.ts"
 import { pinterestSample } from "../pinterest_ads/sample.ts"
+import { redditSample } from "../reddit_ads/sample.ts"
 import { snapchatSample } from "../snapchat_ads/sample.ts"
 import { tiktokSample } from "../tiktok_ads/sample.ts"
 import { dailyStats, googleAdsRow, metaInsightsRow, sampleAccounts, sampleCampaigns, type SampleAccount } from "./generator.ts"
@@ -54,7 +55,7 @@ export const metaSample: SamplePlatform = {
 }
 
 /** Every platform the sample stands in for. */
-export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, microsoftSample, tiktokSample, linkedinSample, pinterestSample, snapchatSample, amazonSample]
+export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, microsoftSample, tiktokSample, linkedinSample, pinterestSample, snapchatSample, amazonSample, redditSample]
 
 /** A window's rows for one account, day by day, in the API's row shape; also served by the live bench's stand-in platform. */
 export function* sampleRows(sample: SamplePlatform, options: SampleOptions, account: SampleAccount, window: DateWindow, asOfDay: string) {
