@@ -18,6 +18,7 @@ import { microsoftSample } from "../microsoft_ads/sample.ts"
 import { pinterestSample } from "../pinterest_ads/sample.ts"
 import { redditSample } from "../reddit_ads/sample.ts"
 import { snapchatSample } from "../snapchat_ads/sample.ts"
+import { xSample } from "../x_ads/sample.ts"
 import { tiktokSample } from "../tiktok_ads/sample.ts"
 import { dailyStats, googleAdsRow, metaInsightsRow, sampleAccounts, sampleCampaigns, type SampleAccount } from "./generator.ts"
 import type { SamplePlatform } from "./platform.ts"
@@ -55,7 +56,7 @@ export const metaSample: SamplePlatform = {
 }
 
 /** Every platform the sample stands in for. */
-export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, microsoftSample, tiktokSample, linkedinSample, pinterestSample, snapchatSample, amazonSample, redditSample]
+export const samplePlatforms: ReadonlyArray<SamplePlatform> = [googleSample, metaSample, microsoftSample, tiktokSample, linkedinSample, pinterestSample, snapchatSample, amazonSample, redditSample, xSample]
 
 /** A window's rows for one account, day by day, in the API's row shape; also served by the live bench's stand-in platform. */
 export function* sampleRows(sample: SamplePlatform, options: SampleOptions, account: SampleAccount, window: DateWindow, asOfDay: string) {
