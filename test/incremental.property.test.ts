@@ -15,6 +15,7 @@ import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse, type Row } from "../runner/warehouse.ts"
 import { localWarehouse } from "./support/local-layers.ts"
+import { onlyPlatformsVars } from "./support/platform-subset.ts"
 import { googlePayload, metaPayload, rawRow } from "./support/raw-rows.ts"
 
 const repository = path.resolve(import.meta.dirname, "..")
@@ -22,11 +23,7 @@ const ratesFile = path.join(repository, "ingestion", "reference", "fx_rates.csv"
 const PURCHASE = "offsite_conversion.fb_pixel_purchase"
 // The sequences ingest Google and Meta rows: the other platforms' models are off (their branches
 // are the same SQL over other tables), which halves each transform.
-const vars = {
-  as_of: "2024-08-01",
-  meta_conversion_action_types: PURCHASE,
-  ...Object.fromEntries(KNOWN_PLATFORMS.filter((platform) => platform !== "google_ads" && platform !== "meta_ads").map((platform) => [`ad_reporting__${platform}_enabled`, "false"]))
-}
+const vars = { as_of: "2024-08-01", meta_conversion_action_types: PURCHASE, ...onlyPlatformsVars(["google_ads", "meta_ads"]) }
 
 type Platform = "google_ads" | "meta_ads"
 const ACCOUNT: Record<Platform, { readonly id: string; readonly currency: string }> = {

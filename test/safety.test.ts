@@ -6,11 +6,11 @@ import os from "node:os"
 import path from "node:path"
 import { Effect } from "effect"
 import fc from "fast-check"
-import { KNOWN_PLATFORMS } from "../ingestion/core/platforms.ts"
 import { afterAll, assert, describe, it } from "vitest"
 import { lockFileFor } from "../app/writer-lock.ts"
 import { makeLocalRawZone } from "../ingestion/raw-zone.ts"
 import { nodeFileSystem } from "./support/local-layers.ts"
+import { onlyPlatformsSettings } from "./support/platform-subset.ts"
 import { onWarehouse } from "./support/warehouse-file.ts"
 
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
@@ -47,22 +47,9 @@ const settingsIn = (name: string) => {
   const folder = path.join(work, name)
   mkdirSync(folder, { recursive: true })
   const file = path.join(folder, "settings.yaml")
-  // Google's and Meta's sample and models only: what is checked here is the processes' safety, the
-  // same whichever platforms a run holds, and each platform more is a tenth more of every run.
-  const others = KNOWN_PLATFORMS.filter((platform) => platform !== "google_ads" && platform !== "meta_ads")
-  writeFileSync(
-    file,
-    [
-      `warehouse: ${path.join(folder, "warehouse.duckdb")}`,
-      `raw_zone: ${path.join(folder, "raw")}`,
-      "sources:",
-      "  sample: { platforms: [google_ads, meta_ads] }",
-      "models:",
-      "  platforms:",
-      ...others.map((platform) => `    ${platform}: { enabled: false }`),
-      ""
-    ].join("\n")
-  )
+  // Google's and Meta's sample and models only: what is checked here is the processes' safety,
+  // the same whichever platforms a run holds.
+  writeFileSync(file, `warehouse: ${path.join(folder, "warehouse.duckdb")}\nraw_zone: ${path.join(folder, "raw")}\n${onlyPlatformsSettings(["google_ads", "meta_ads"])}`)
   return { file, warehouse: path.join(folder, "warehouse.duckdb"), raw: path.join(folder, "raw") }
 }
 
