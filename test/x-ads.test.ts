@@ -80,7 +80,7 @@ const withApi = <A, E>(answer: (request: ReceivedRequest, base: string) => Answe
 const collect = <E>(stream: Stream.Stream<FetchedRecord, E>) => Stream.runCollect(stream).pipe(Effect.map((chunk) => [...chunk]))
 
 describe("X Ads source (Ads API v12 stats jobs, OAuth 1.0a, Effect HttpClient, the API on 127.0.0.1)", () => {
-  it.live("signs every request, runs a stats job per placement between the account's midnights, and takes the days' arrays apart into rows", () =>
+  it.live("signs every request, runs a stats job per placement between the account's midnights, takes the days' arrays apart into rows and quarantines a malformed day", () =>
     withApi(xApi(), (source, requests, base) =>
       Effect.gen(function* () {
         const records = yield* collect(source.fetch(account, window))
@@ -101,10 +101,13 @@ describe("X Ads source (Ads API v12 stats jobs, OAuth 1.0a, Effect HttpClient, t
             ["8wku2", "2024-05-01", "ALL_ON_TWITTER", 21040, 310, 88.12],
             ["8wku2", "2024-05-02", "ALL_ON_TWITTER", 19870, 288, 80.5],
             ["8wku3", "2024-05-01", "ALL_ON_TWITTER", 1200, 9, 3.1],
-            ["8wku2", "2024-05-01", "PUBLISHER_NETWORK", 400, 2, 0.9],
-            ["8wku2", "2024-05-02", "PUBLISHER_NETWORK", 350, 1, 0.7]
+            ["8wku2", "2024-05-01", "PUBLISHER_NETWORK", 400, 2, 0.9]
           ]
         )
+        // A negative count is not X's shape: that day is quarantined, with the field named.
+        const rejected = records.filter((r) => r._tag === "RejectedRecord")
+        assert.strictEqual(rejected.length, 1)
+        assert.include(rejected[0]!._tag === "RejectedRecord" ? rejected[0]!.reason : "", "clicks")
         assert.deepStrictEqual([good(records)[0]!.payload["conversion_purchases"], good(records)[0]!.payload["conversion_purchases_sale_amount_local_micro"]], [4, 260000000])
         assert.deepStrictEqual([good(records)[2]!.payload["campaign_name"], good(records)[2]!.payload["campaign_status"]], ["Retargeting | Website", "PAUSED"])
         assert.strictEqual(records.length, 5, "days without any activity make no row")
@@ -116,7 +119,7 @@ describe("X Ads source (Ads API v12 stats jobs, OAuth 1.0a, Effect HttpClient, t
     return withApi(throttled, (source, requests) =>
       Effect.gen(function* () {
         assert.deepStrictEqual(yield* source.accounts, [account])
-        assert.strictEqual(good(yield* collect(source.fetch(account, window))).length, 5)
+        assert.strictEqual(good(yield* collect(source.fetch(account, window))).length, 4)
         assert.strictEqual(requests.filter((r) => r.path.startsWith("/12/stats/jobs") && r.method === "POST").length, 3)
       })
     ).pipe(
