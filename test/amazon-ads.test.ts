@@ -3,11 +3,10 @@ import path from "node:path"
 import { gzipSync } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
-import { nodeHttpClient } from "../ingestion/core/http-api.ts"
 import type { FetchedRecord, SourceRecord } from "../ingestion/core/model.ts"
 import { makeAmazonAdsSource } from "../ingestion/sources/amazon_ads/client.ts"
 import type { AdProduct } from "../ingestion/sources/amazon_ads/schema.ts"
-import { startLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
+import { withLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
 
 const REFRESH = "Atzr|amazon-secret-refresh-token"
 const SECRET = "amzn1-client-secret-9f8e7d"
@@ -50,23 +49,15 @@ const amazonApi = (overrides: { readonly create?: (request: ReceivedRequest, n: 
 }
 
 const withApi = <A, E>(answer: (request: ReceivedRequest, base: string) => Answer, products: ReadonlyArray<AdProduct>, use: (source: ReturnType<typeof makeAmazonAdsSource>, requests: ReadonlyArray<ReceivedRequest>) => Effect.Effect<A, E>) =>
-  Effect.acquireUseRelease(
-    Effect.promise(() => {
-      let base = ""
-      return startLocalApi((request) => answer(request, base)).then((api) => ((base = api.baseUrl), api))
-    }),
-    (api) =>
-      Effect.flatMap(nodeHttpClient, (client) =>
-        use(
-          makeAmazonAdsSource(
-            { profileIds: [PROFILE], adProducts: products, lookbackDays: 14, baseUrl: api.baseUrl, tokenUrl: `${api.baseUrl}/auth/o2/token`, pollInterval: "5 millis", retryBase: "10 millis" },
-            { clientId: CLIENT, clientSecret: Redacted.make(SECRET), refreshToken: Redacted.make(REFRESH) },
-            client
-          ),
-          api.requests
-        )
+  withLocalApi(answer, ({ baseUrl, requests, client }) =>
+    use(
+      makeAmazonAdsSource(
+        { profileIds: [PROFILE], adProducts: products, lookbackDays: 14, baseUrl, tokenUrl: `${baseUrl}/auth/o2/token`, pollInterval: "5 millis", retryBase: "10 millis" },
+        { clientId: CLIENT, clientSecret: Redacted.make(SECRET), refreshToken: Redacted.make(REFRESH) },
+        client
       ),
-    (api) => Effect.promise(() => api.close())
+      requests
+    )
   )
 
 const collect = <E>(stream: Stream.Stream<FetchedRecord, E>) => Stream.runCollect(stream).pipe(Effect.map((chunk) => [...chunk]))

@@ -2,10 +2,9 @@ import { readFileSync } from "node:fs"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
-import { nodeHttpClient } from "../ingestion/core/http-api.ts"
 import type { FetchedRecord, SourceRecord } from "../ingestion/core/model.ts"
 import { makeLinkedInAdsSource } from "../ingestion/sources/linkedin_ads/client.ts"
-import { startLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
+import { withLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
 
 const TOKEN = "AQV-linkedin-secret-token-42"
 const ACCOUNT = "508123456"
@@ -22,13 +21,8 @@ const documentedApi = (request: ReceivedRequest): Answer => {
 }
 
 const withApi = <A, E>(answer: (request: ReceivedRequest) => Answer, use: (source: ReturnType<typeof makeLinkedInAdsSource>, requests: ReadonlyArray<ReceivedRequest>) => Effect.Effect<A, E>) =>
-  Effect.acquireUseRelease(
-    Effect.promise(() => startLocalApi((request) => answer(request))),
-    (api) =>
-      Effect.flatMap(nodeHttpClient, (client) =>
-        use(makeLinkedInAdsSource({ accountIds: [ACCOUNT], lookbackDays: 30, baseUrl: api.baseUrl, retryBase: "10 millis" }, { accessToken: Redacted.make(TOKEN) }, client), api.requests)
-      ),
-    (api) => Effect.promise(() => api.close())
+  withLocalApi(answer, ({ baseUrl, requests, client }) =>
+    use(makeLinkedInAdsSource({ accountIds: [ACCOUNT], lookbackDays: 30, baseUrl, retryBase: "10 millis" }, { accessToken: Redacted.make(TOKEN) }, client), requests)
   )
 
 const collect = <E>(stream: Stream.Stream<FetchedRecord, E>) => Stream.runCollect(stream).pipe(Effect.map((chunk) => [...chunk]))

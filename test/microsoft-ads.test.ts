@@ -3,10 +3,9 @@ import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, Redacted, Stream } from "effect"
 import { strToU8, zipSync } from "fflate"
-import { nodeHttpClient } from "../ingestion/core/http-api.ts"
 import type { FetchedRecord, SourceRecord } from "../ingestion/core/model.ts"
 import { makeMicrosoftAdsSource, reportRows } from "../ingestion/sources/microsoft_ads/client.ts"
-import { startLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
+import { withLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
 
 const REFRESH = "M.C105_BAY.secret-refresh-token"
 const DEVELOPER = "BBD37VB98-developer-token"
@@ -53,23 +52,15 @@ const microsoftApi = (api: Api) => {
 }
 
 const withApi = <A, E>(answer: (request: ReceivedRequest, base: string) => Answer, use: (source: ReturnType<typeof makeMicrosoftAdsSource>, requests: ReadonlyArray<ReceivedRequest>) => Effect.Effect<A, E>) =>
-  Effect.acquireUseRelease(
-    Effect.promise(() => {
-      let base = ""
-      return startLocalApi((request) => answer(request, base)).then((api) => ((base = api.baseUrl), api))
-    }),
-    (api) =>
-      Effect.flatMap(nodeHttpClient, (client) =>
-        use(
-          makeMicrosoftAdsSource(
-            { customerId: "251000000", accountIds: [ACCOUNT], timeZone: "Europe/Amsterdam", lookbackDays: 30, reportingUrl: api.baseUrl, customerUrl: api.baseUrl, tokenUrl: `${api.baseUrl}/common/oauth2/v2.0/token`, pollInterval: "5 millis", retryBase: "10 millis" },
-            { clientId: "4c0b021c-00c3-4508-838f-d3127e8167ff", clientSecret: Option.none(), refreshToken: Redacted.make(REFRESH), developerToken: Redacted.make(DEVELOPER) },
-            client
-          ),
-          api.requests
-        )
+  withLocalApi(answer, ({ baseUrl, requests, client }) =>
+    use(
+      makeMicrosoftAdsSource(
+        { customerId: "251000000", accountIds: [ACCOUNT], timeZone: "Europe/Amsterdam", lookbackDays: 30, reportingUrl: baseUrl, customerUrl: baseUrl, tokenUrl: `${baseUrl}/common/oauth2/v2.0/token`, pollInterval: "5 millis", retryBase: "10 millis" },
+        { clientId: "4c0b021c-00c3-4508-838f-d3127e8167ff", clientSecret: Option.none(), refreshToken: Redacted.make(REFRESH), developerToken: Redacted.make(DEVELOPER) },
+        client
       ),
-    (api) => Effect.promise(() => api.close())
+      requests
+    )
   )
 
 const collect = <E>(stream: Stream.Stream<FetchedRecord, E>) => Stream.runCollect(stream).pipe(Effect.map((chunk) => [...chunk]))

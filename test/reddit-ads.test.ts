@@ -2,10 +2,9 @@ import { readFileSync } from "node:fs"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
-import { nodeHttpClient } from "../ingestion/core/http-api.ts"
 import type { FetchedRecord, SourceRecord } from "../ingestion/core/model.ts"
 import { makeRedditAdsSource } from "../ingestion/sources/reddit_ads/client.ts"
-import { startLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
+import { withLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
 
 const REFRESH = "reddit-secret-refresh-token-123"
 const SECRET = "reddit-client-secret-xyz"
@@ -32,23 +31,15 @@ const redditApi = (overrides: { readonly report?: (n: number) => Answer | undefi
 }
 
 const withApi = <A, E>(answer: (request: ReceivedRequest, base: string) => Answer, use: (source: ReturnType<typeof makeRedditAdsSource>, requests: ReadonlyArray<ReceivedRequest>) => Effect.Effect<A, E>) =>
-  Effect.acquireUseRelease(
-    Effect.promise(() => {
-      let base = ""
-      return startLocalApi((request) => answer(request, base)).then((api) => ((base = api.baseUrl), api))
-    }),
-    (api) =>
-      Effect.flatMap(nodeHttpClient, (client) =>
-        use(
-          makeRedditAdsSource(
-            { accountIds: [ACCOUNT], lookbackDays: 28, baseUrl: api.baseUrl, tokenUrl: `${api.baseUrl}/api/v1/access_token`, retryBase: "10 millis" },
-            { clientId: "reddit-app-id", clientSecret: Redacted.make(SECRET), refreshToken: Redacted.make(REFRESH) },
-            client
-          ),
-          api.requests
-        )
+  withLocalApi(answer, ({ baseUrl, requests, client }) =>
+    use(
+      makeRedditAdsSource(
+        { accountIds: [ACCOUNT], lookbackDays: 28, baseUrl, tokenUrl: `${baseUrl}/api/v1/access_token`, retryBase: "10 millis" },
+        { clientId: "reddit-app-id", clientSecret: Redacted.make(SECRET), refreshToken: Redacted.make(REFRESH) },
+        client
       ),
-    (api) => Effect.promise(() => api.close())
+      requests
+    )
   )
 
 const collect = <E>(stream: Stream.Stream<FetchedRecord, E>) => Stream.runCollect(stream).pipe(Effect.map((chunk) => [...chunk]))

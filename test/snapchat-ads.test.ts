@@ -3,10 +3,9 @@ import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
 import { midnightInZone } from "../ingestion/core/dates.ts"
-import { nodeHttpClient } from "../ingestion/core/http-api.ts"
 import type { FetchedRecord, SourceRecord } from "../ingestion/core/model.ts"
 import { makeSnapchatAdsSource } from "../ingestion/sources/snapchat_ads/client.ts"
-import { startLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
+import { withLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
 
 const TOKEN = "snap-secret-access-token-77"
 const ACCOUNT = "8b2f6c1e-4a7d-4e2b-9c3f-5d6e7f8a9b0c"
@@ -14,13 +13,8 @@ const account = { id: ACCOUNT, name: "Acme Snap", currency: "USD", timeZone: "Am
 const good = (records: ReadonlyArray<FetchedRecord>) => records.filter((r): r is SourceRecord => r._tag === "SourceRecord")
 
 const withApi = <A, E>(answer: (request: ReceivedRequest, base: string) => Answer, use: (source: ReturnType<typeof makeSnapchatAdsSource>, requests: ReadonlyArray<ReceivedRequest>) => Effect.Effect<A, E>) =>
-  Effect.acquireUseRelease(
-    Effect.promise(() => {
-      let base = ""
-      return startLocalApi((request) => answer(request, base)).then((api) => ((base = api.baseUrl), api))
-    }),
-    (api) => Effect.flatMap(nodeHttpClient, (client) => use(makeSnapchatAdsSource({ accountIds: [ACCOUNT], lookbackDays: 28, baseUrl: api.baseUrl, retryBase: "10 millis" }, { accessToken: Redacted.make(TOKEN) }, client), api.requests)),
-    (api) => Effect.promise(() => api.close())
+  withLocalApi(answer, ({ baseUrl, requests, client }) =>
+    use(makeSnapchatAdsSource({ accountIds: [ACCOUNT], lookbackDays: 28, baseUrl, retryBase: "10 millis" }, { accessToken: Redacted.make(TOKEN) }, client), requests)
   )
 
 // The fixtures' next_link points at the API's own host: here, the local one.

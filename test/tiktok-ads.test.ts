@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
-import { nodeHttpClient } from "../ingestion/core/http-api.ts"
 import type { FetchedRecord, SourceRecord } from "../ingestion/core/model.ts"
 import { makeTikTokAdsSource } from "../ingestion/sources/tiktok_ads/client.ts"
-import { startLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
+import { nodeHttpClient } from "../ingestion/core/http-api.ts"
+import { withLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
 
 const TOKEN = "tiktok-secret-token-0123456789abcdef"
 const ADVERTISER = "7012345678901234567"
@@ -21,15 +21,13 @@ const documentedApi = (request: ReceivedRequest): Answer => {
 }
 
 /** The real client (Effect's HttpClient on undici) against the API served on 127.0.0.1. */
-const withApi = <A, E>(answer: (request: ReceivedRequest, index: number) => Answer, use: (source: ReturnType<typeof makeTikTokAdsSource>, requests: ReadonlyArray<ReceivedRequest>) => Effect.Effect<A, E>) =>
-  Effect.acquireUseRelease(
-    Effect.promise(() => startLocalApi(answer)),
-    (api) =>
-      Effect.flatMap(nodeHttpClient, (client) =>
-        use(makeTikTokAdsSource({ advertiserIds: [ADVERTISER], lookbackDays: 7, baseUrl: api.baseUrl, pageSize: 2, retryBase: "10 millis" }, { accessToken: Redacted.make(TOKEN) }, client), api.requests)
-      ),
-    (api) => Effect.promise(() => api.close())
+const withApi = <A, E>(answer: (request: ReceivedRequest, index: number) => Answer, use: (source: ReturnType<typeof makeTikTokAdsSource>, requests: ReadonlyArray<ReceivedRequest>) => Effect.Effect<A, E>) => {
+  let index = 0
+  return withLocalApi(
+    (request) => answer(request, index++),
+    ({ baseUrl, requests, client }) => use(makeTikTokAdsSource({ advertiserIds: [ADVERTISER], lookbackDays: 7, baseUrl, pageSize: 2, retryBase: "10 millis" }, { accessToken: Redacted.make(TOKEN) }, client), requests)
   )
+}
 
 const collect = <E>(stream: Stream.Stream<FetchedRecord, E>) => Stream.runCollect(stream).pipe(Effect.map((chunk) => [...chunk]))
 

@@ -4,10 +4,9 @@ import path from "node:path"
 import { gzipSync } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
-import { nodeHttpClient } from "../ingestion/core/http-api.ts"
 import type { FetchedRecord, SourceRecord } from "../ingestion/core/model.ts"
 import { makeXAdsSource } from "../ingestion/sources/x_ads/client.ts"
-import { startLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
+import { withLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
 
 const CONSUMER = { key: "x-consumer-key", secret: "x-consumer-secret-4242" }
 const TOKEN = { key: "1234-x-access-token", secret: "x-token-secret-7777" }
@@ -57,24 +56,16 @@ const xApi = (overrides: { readonly create?: (n: number) => Answer | undefined }
 }
 
 const withApi = <A, E>(answer: (request: ReceivedRequest, base: string) => Answer, use: (source: ReturnType<typeof makeXAdsSource>, requests: ReadonlyArray<ReceivedRequest>, base: string) => Effect.Effect<A, E>) =>
-  Effect.acquireUseRelease(
-    Effect.promise(() => {
-      let base = ""
-      return startLocalApi((request) => answer(request, base)).then((api) => ((base = api.baseUrl), api))
-    }),
-    (api) =>
-      Effect.flatMap(nodeHttpClient, (client) =>
-        use(
-          makeXAdsSource(
-            { accountIds: [ACCOUNT], lookbackDays: 14, baseUrl: api.baseUrl, pollInterval: "5 millis", retryBase: "10 millis" },
-            { consumerKey: CONSUMER.key, consumerSecret: Redacted.make(CONSUMER.secret), accessToken: TOKEN.key, accessTokenSecret: Redacted.make(TOKEN.secret) },
-            client
-          ),
-          api.requests,
-          api.baseUrl
-        )
+  withLocalApi(answer, ({ baseUrl, requests, client }) =>
+    use(
+      makeXAdsSource(
+        { accountIds: [ACCOUNT], lookbackDays: 14, baseUrl, pollInterval: "5 millis", retryBase: "10 millis" },
+        { consumerKey: CONSUMER.key, consumerSecret: Redacted.make(CONSUMER.secret), accessToken: TOKEN.key, accessTokenSecret: Redacted.make(TOKEN.secret) },
+        client
       ),
-    (api) => Effect.promise(() => api.close())
+      requests,
+      baseUrl
+    )
   )
 
 const collect = <E>(stream: Stream.Stream<FetchedRecord, E>) => Stream.runCollect(stream).pipe(Effect.map((chunk) => [...chunk]))

@@ -65,3 +65,12 @@ export const checkedRecord = (
   // Spelled out rather than spread: a spread copies through a slow generic path, on every row.
   return { _tag: "SourceRecord", accountId: fields.accountId, campaignId: fields.campaignId, date: fields.date, metrics: fields.metrics, payload }
 }
+
+/**
+ * A platform's row as a record: decoded with its schema (a row that does not decode is
+ * quarantined with the reason), then its key and metrics checked.
+ */
+export const recordFromRow = <A, I>(schema: Schema.Codec<A, I>, row: unknown, fields: (decoded: A) => Parameters<typeof checkedRecord>[0]): FetchedRecord => {
+  const decoded = decodeOrReject(schema, row)
+  return Result.isFailure(decoded) ? rejected(decoded.failure, row) : checkedRecord(fields(decoded.success), row as Readonly<Record<string, unknown>>)
+}

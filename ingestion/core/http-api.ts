@@ -7,7 +7,7 @@
  * of the configured secrets and no URL is kept, since some APIs take their token in the query.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { type Duration, Effect, Layer } from "effect"
+import { type Duration, Effect, Layer, Schema } from "effect"
 import { HttpClient, type HttpClientRequest } from "effect/http"
 import { SourceError, type SourceFailureReason } from "./errors.ts"
 import { scrubSecrets } from "./redact.ts"
@@ -138,3 +138,35 @@ export const windowSlices = (window: { readonly start: string; readonly end: str
   return slices
 }
 
+
+/** An answer decoded with its schema; one that does not match is the platform's bad response, naming what was read. */
+export const decodeAnswer =
+  <A, I>(platform: string, account: string | undefined, what: string, schema: Schema.Codec<A, I>) =>
+  (body: unknown): Effect.Effect<A, SourceError> =>
+    Schema.decodeUnknownEffect(schema)(body).pipe(
+      Effect.mapError((error) => new SourceError({ source: platform, ...(account === undefined ? {} : { account }), reason: "bad_response", detail: `${what}: ${error.message}` }))
+    )
+
+const TokenAnswer = Schema.Struct({ access_token: Schema.String })
+
+/**
+ * An OAuth access token got from a refresh token (the request `exchange` builds), kept for the
+ * run; `withToken` runs a call with it and, when the call fails as `expired` says, gets a new
+ * token and runs the call once more.
+ */
+export const refreshedAccessToken = (client: HttpClient.HttpClient, exchange: () => HttpClientRequest.HttpClientRequest, options: ApiCallOptions) => {
+  let current: string | undefined
+  const get = (renew: boolean): Effect.Effect<string, SourceError> =>
+    current !== undefined && !renew
+      ? Effect.succeed(current)
+      : requestJson(client, exchange(), options).pipe(
+          Effect.flatMap(decodeAnswer(options.platform, undefined, "token", TokenAnswer)),
+          Effect.map((answer) => (current = answer.access_token))
+        )
+  return {
+    /** The token now, to keep it out of messages. */
+    current: (): ReadonlyArray<string> => (current === undefined ? [] : [current]),
+    withToken: <A>(call: (token: string) => Effect.Effect<A, SourceError>, expired: (error: SourceError) => boolean): Effect.Effect<A, SourceError> =>
+      Effect.flatMap(get(false), call).pipe(Effect.catchIf(expired, () => Effect.flatMap(get(true), call)))
+  }
+}

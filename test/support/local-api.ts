@@ -3,6 +3,9 @@
  * the real client sends real requests, and each test answers them in the API's documented shape.
  */
 import { createServer, type IncomingHttpHeaders } from "node:http"
+import { Effect } from "effect"
+import type { HttpClient } from "effect/http"
+import { nodeHttpClient } from "../../ingestion/core/http-api.ts"
 import type { AddressInfo } from "node:net"
 
 export interface ReceivedRequest {
@@ -48,3 +51,21 @@ export const startLocalApi = (answer: (request: ReceivedRequest, index: number) 
       resolve({ baseUrl: `http://127.0.0.1:${port}`, requests, close: () => new Promise((done) => server.close(() => done())) })
     })
   })
+
+/**
+ * Runs `use` with an API on 127.0.0.1 answering as `answer` says (given each request and the
+ * server's own address, for answers that link back to it) and the production HTTP client, and
+ * closes the server afterwards.
+ */
+export const withLocalApi = <A, E>(
+  answer: (request: ReceivedRequest, baseUrl: string) => Answer,
+  use: (api: { readonly baseUrl: string; readonly requests: ReadonlyArray<ReceivedRequest>; readonly client: HttpClient.HttpClient }) => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.acquireUseRelease(
+    Effect.promise(() => {
+      let baseUrl = ""
+      return startLocalApi((request) => answer(request, baseUrl)).then((api) => ((baseUrl = api.baseUrl), api))
+    }),
+    (api) => Effect.flatMap(nodeHttpClient, (client) => use({ baseUrl: api.baseUrl, requests: api.requests, client })),
+    (api) => Effect.promise(() => api.close())
+  )

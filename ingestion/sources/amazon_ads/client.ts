@@ -12,7 +12,7 @@ import { gunzipSync } from "node:zlib"
 import { Config, type Duration, Effect, Redacted, Schema, Stream } from "effect"
 import { type HttpClient, HttpClientRequest } from "effect/http"
 import { SourceError } from "../../core/errors.ts"
-import { requestBytes, requestJson, windowSlices } from "../../core/http-api.ts"
+import { decodeAnswer, refreshedAccessToken, requestBytes, requestJson, windowSlices } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow, FetchedRecord } from "../../core/model.ts"
 import type { AdsSource } from "../../core/source.ts"
 import { mapAmazonRow } from "./mapping.ts"
@@ -42,53 +42,47 @@ export interface AmazonAdsSettings {
   readonly retryBase?: Duration.Input
 }
 
-const TokenAnswer = Schema.Struct({ access_token: Schema.String })
 const DUPLICATE_REPORT = /duplicate of\s*:?\s*([0-9a-f-]{36})/i
 
 export const makeAmazonAdsSource = (settings: AmazonAdsSettings, credentials: AmazonAdsCredentials, client: HttpClient.HttpClient): AdsSource => {
   const refreshToken = Redacted.value(credentials.refreshToken)
   const clientSecret = Redacted.value(credentials.clientSecret)
   const base = settings.baseUrl ?? AMAZON_API
-  let accessToken: string | undefined
-  const secrets = () => [refreshToken, clientSecret, ...(accessToken === undefined ? [] : [accessToken])]
   const options = (account: string | undefined) => ({
     platform: AMAZON_ADS,
     ...(account === undefined ? {} : { account }),
-    secrets: secrets(),
+    secrets: [refreshToken, clientSecret, ...token.current()],
     ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
   })
-  const decode = <A, I>(account: string | undefined, what: string, schema: Schema.Codec<A, I>) => (body: unknown) =>
-    Schema.decodeUnknownEffect(schema)(body).pipe(
-      Effect.mapError((error) => new SourceError({ source: AMAZON_ADS, ...(account === undefined ? {} : { account }), reason: "bad_response", detail: `${what}: ${error.message}` }))
-    )
+  const decode = <A, I>(account: string | undefined, what: string, schema: Schema.Codec<A, I>) => decodeAnswer(AMAZON_ADS, account, what, schema)
 
-  const token = (renew: boolean) =>
-    accessToken !== undefined && !renew
-      ? Effect.succeed(accessToken)
-      : requestJson(
-          client,
-          HttpClientRequest.post(settings.tokenUrl ?? LWA_TOKEN_URL).pipe(
-            HttpClientRequest.bodyUrlParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: credentials.clientId, client_secret: clientSecret })
-          ),
-          { ...options(undefined), classify: (status, body) => (status === 400 && typeof body === "object" && body !== null && (body as { error?: unknown }).error === "invalid_grant" ? { reason: "auth", detail: "invalid_grant: the refresh token was revoked or has expired" } : undefined) }
-        ).pipe(
-          Effect.flatMap(decode(undefined, "token", TokenAnswer)),
-          Effect.map((answer) => (accessToken = answer.access_token))
-        )
+  const token = refreshedAccessToken(
+    client,
+    () =>
+      HttpClientRequest.post(settings.tokenUrl ?? LWA_TOKEN_URL).pipe(
+        HttpClientRequest.bodyUrlParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: credentials.clientId, client_secret: clientSecret })
+      ),
+    {
+      platform: AMAZON_ADS,
+      secrets: [refreshToken, clientSecret],
+      classify: (status, body) => (status === 400 && typeof body === "object" && body !== null && (body as { error?: unknown }).error === "invalid_grant" ? { reason: "auth", detail: "invalid_grant: the refresh token was revoked or has expired" } : undefined),
+      ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
+    }
+  )
 
   /** A call with the current access token (renewed once on 401) and the profile as scope. */
   const call = (profile: string | undefined, build: (bearer: string) => HttpClientRequest.HttpClientRequest, classify?: (status: number, body: unknown) => { readonly reason: "bad_response"; readonly detail: string } | undefined) => {
-    const attempt = (renew: boolean) =>
-      Effect.flatMap(token(renew), (bearer) =>
+    return token.withToken(
+      (bearer) =>
         requestJson(
           client,
           build(bearer).pipe(
             HttpClientRequest.setHeaders({ "Amazon-Advertising-API-ClientId": credentials.clientId, ...(profile === undefined ? {} : { "Amazon-Advertising-API-Scope": profile }) })
           ),
           { ...options(profile), ...(classify === undefined ? {} : { classify }) }
-        )
-      )
-    return attempt(false).pipe(Effect.catchIf((error) => error.reason === "auth" && /HTTP 401/.test(error.detail), () => attempt(true)))
+        ),
+      (error) => error.reason === "auth" && /HTTP 401/.test(error.detail)
+    )
   }
 
   const createReport = (profile: string, product: AdProduct, slice: DateWindow) => {
@@ -130,7 +124,7 @@ export const makeAmazonAdsSource = (settings: AmazonAdsSettings, credentials: Am
         )
         if (report.status === "COMPLETED" && typeof report.url === "string") {
           const url = report.url
-          const zipped = yield* requestBytes(client, HttpClientRequest.get(url), { ...options(profile), secrets: [...secrets(), url, new URL(url).search.slice(1)] })
+          const zipped = yield* requestBytes(client, HttpClientRequest.get(url), { ...options(profile), secrets: [...options(profile).secrets, url, new URL(url).search.slice(1)] })
           return yield* Effect.try({
             try: () => JSON.parse(gunzipSync(zipped).toString("utf8")) as unknown,
             catch: (cause) => new SourceError({ source: AMAZON_ADS, account: profile, reason: "bad_response", detail: `report ${created.reportId} is not gzipped JSON (${cause instanceof Error ? cause.message : String(cause)})` })

@@ -11,7 +11,7 @@
 import { Config, type Duration, Effect, Option, Redacted, Schema, Stream } from "effect"
 import { type HttpClient, HttpClientRequest } from "effect/http"
 import { SourceError } from "../../core/errors.ts"
-import { requestJson } from "../../core/http-api.ts"
+import { decodeAnswer, requestJson } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapLinkedInElement } from "./mapping.ts"
@@ -63,11 +63,7 @@ export const makeLinkedInAdsSource = (settings: LinkedInAdsSettings, credentials
       secrets: [token],
       ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
     }).pipe(
-      Effect.flatMap((body) =>
-        Schema.decodeUnknownEffect(schema)(body).pipe(
-          Effect.mapError((error) => new SourceError({ source: LINKEDIN_ADS, account, reason: "bad_response", detail: `${pathAndQuery.split("?")[0]}: ${error.message}` }))
-        )
-      )
+      Effect.flatMap(decodeAnswer(LINKEDIN_ADS, account, pathAndQuery.split("?")[0]!, schema))
     )
 
   const campaigns = (accountId: string) =>

@@ -13,7 +13,7 @@ import { Config, type Duration, Effect, Option, Redacted, Schema, Stream } from 
 import { type HttpClient, HttpClientRequest } from "effect/http"
 import { strFromU8, unzipSync } from "fflate"
 import { SourceError } from "../../core/errors.ts"
-import { requestBytes, requestJson, type ApiFailure } from "../../core/http-api.ts"
+import { decodeAnswer, refreshedAccessToken, requestBytes, requestJson, type ApiFailure } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow, FetchedRecord } from "../../core/model.ts"
 import type { AdsSource } from "../../core/source.ts"
 import { mapMicrosoftReportRow } from "./mapping.ts"
@@ -49,7 +49,6 @@ export interface MicrosoftAdsSettings {
   readonly retryBase?: Duration.Input
 }
 
-const TokenAnswer = Schema.Struct({ access_token: Schema.String, expires_in: Schema.optionalKey(Schema.Number) })
 const SubmitAnswer = Schema.Struct({ ReportRequestId: Schema.String })
 const PollAnswer = Schema.Struct({
   ReportRequestStatus: Schema.Struct({ Status: Schema.String, ReportDownloadUrl: Schema.optionalKey(Schema.NullOr(Schema.String)) })
@@ -92,62 +91,52 @@ export const makeMicrosoftAdsSource = (settings: MicrosoftAdsSettings, credentia
   const developerToken = Redacted.value(credentials.developerToken)
   const clientSecret = Option.map(credentials.clientSecret, Redacted.value)
   const reporting = settings.reportingUrl ?? REPORTING_API
-  let accessToken: string | undefined
-  const secrets = () => [refreshToken, developerToken, ...Option.toArray(clientSecret), ...(accessToken === undefined ? [] : [accessToken])]
+  const fixedSecrets = [refreshToken, developerToken, ...Option.toArray(clientSecret)]
   const options = (account: string | undefined) => ({
     platform: MICROSOFT_ADS,
     ...(account === undefined ? {} : { account }),
-    secrets: secrets(),
+    secrets: [...fixedSecrets, ...token.current()],
     classify: classifyMicrosoftAnswer,
     ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
   })
-  const decode = <A, I>(account: string | undefined, what: string, schema: Schema.Codec<A, I>) => (body: unknown) =>
-    Schema.decodeUnknownEffect(schema)(body).pipe(
-      Effect.mapError((error) => new SourceError({ source: MICROSOFT_ADS, ...(account === undefined ? {} : { account }), reason: "bad_response", detail: `${what}: ${error.message}` }))
-    )
 
-  const token = (renew: boolean) =>
-    accessToken !== undefined && !renew
-      ? Effect.succeed(accessToken)
-      : requestJson(
-          client,
-          HttpClientRequest.post(settings.tokenUrl ?? TOKEN_URL).pipe(
-            HttpClientRequest.bodyUrlParams({
-              client_id: credentials.clientId,
-              grant_type: "refresh_token",
-              refresh_token: refreshToken,
-              scope: "https://ads.microsoft.com/msads.manage offline_access",
-              ...(Option.isSome(clientSecret) ? { client_secret: clientSecret.value } : {})
-            })
-          ),
-          // The identity platform's invalid_grant is an expired or revoked refresh token.
-          { ...options(undefined), classify: (status, body) => (status === 400 && isRecord(body) && body["error"] === "invalid_grant" ? { reason: "auth", detail: `invalid_grant: ${String(body["error_description"] ?? "").split("\n")[0]}` } : undefined) }
-        ).pipe(
-          Effect.flatMap(decode(undefined, "token", TokenAnswer)),
-          Effect.map((answer) => (accessToken = answer.access_token))
-        )
+  const token = refreshedAccessToken(
+    client,
+    () =>
+      HttpClientRequest.post(settings.tokenUrl ?? TOKEN_URL).pipe(
+        HttpClientRequest.bodyUrlParams({
+          client_id: credentials.clientId,
+          grant_type: "refresh_token",
+          refresh_token: refreshToken,
+          scope: "https://ads.microsoft.com/msads.manage offline_access",
+          ...(Option.isSome(clientSecret) ? { client_secret: clientSecret.value } : {})
+        })
+      ),
+    {
+      platform: MICROSOFT_ADS,
+      secrets: fixedSecrets,
+      // The identity platform's invalid_grant is an expired or revoked refresh token.
+      classify: (status, body) => (status === 400 && isRecord(body) && body["error"] === "invalid_grant" ? { reason: "auth", detail: `invalid_grant: ${String(body["error_description"] ?? "").split("\n")[0]}` } : undefined),
+      ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
+    }
+  )
 
   /** A call of the API with the current access token, renewed once if the API says it expired. */
-  const call = <A, I>(account: string, url: string, body: unknown, schema: Schema.Codec<A, I>) => {
-    const attempt = (renew: boolean) =>
-      Effect.flatMap(token(renew), (bearer) =>
-        requestJson(
-          client,
-          HttpClientRequest.post(url, {
-            headers: { Authorization: `Bearer ${bearer}`, DeveloperToken: developerToken, CustomerId: settings.customerId, CustomerAccountId: account },
-            acceptJson: true
-          }).pipe(HttpClientRequest.bodyJsonUnsafe(body)),
-          options(account)
-        )
+  const call = <A, I>(account: string, url: string, body: unknown, schema: Schema.Codec<A, I>) =>
+    token
+      .withToken(
+        (bearer) =>
+          requestJson(
+            client,
+            HttpClientRequest.post(url, {
+              headers: { Authorization: `Bearer ${bearer}`, DeveloperToken: developerToken, CustomerId: settings.customerId, CustomerAccountId: account },
+              acceptJson: true
+            }).pipe(HttpClientRequest.bodyJsonUnsafe(body)),
+            options(account)
+          ),
+        (error) => error.reason === "auth" && /AuthenticationTokenExpired|^109/.test(error.detail)
       )
-    return attempt(false).pipe(
-      Effect.catchIf(
-        (error) => error.reason === "auth" && /AuthenticationTokenExpired|^109/.test(error.detail),
-        () => attempt(true)
-      ),
-      Effect.flatMap(decode(account, new URL(url).pathname, schema))
-    )
-  }
+      .pipe(Effect.flatMap(decodeAnswer(MICROSOFT_ADS, account, new URL(url).pathname, schema)))
 
   const report = (account: AccountInfo, window: DateWindow) =>
     Effect.gen(function* () {
@@ -185,7 +174,7 @@ export const makeMicrosoftAdsSource = (settings: MicrosoftAdsSettings, credentia
 
   const download = (account: AccountInfo, url: string) =>
     // The download address is signed: nothing but it is needed, and it is never kept in errors.
-    requestBytes(client, HttpClientRequest.get(url), { ...options(account.id), secrets: [...secrets(), url, new URL(url).search.slice(1)] }).pipe(
+    requestBytes(client, HttpClientRequest.get(url), { ...options(account.id), secrets: [...options(account.id).secrets, url, new URL(url).search.slice(1)] }).pipe(
       Effect.flatMap((zipped) =>
         Effect.try({
           try: () => {

@@ -8,7 +8,7 @@
 import { Config, type Duration, Effect, Option, Redacted, Schema, Stream } from "effect"
 import { type HttpClient, HttpClientRequest } from "effect/http"
 import { SourceError } from "../../core/errors.ts"
-import { requestJson, windowSlices } from "../../core/http-api.ts"
+import { decodeAnswer, requestJson, windowSlices } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapPinterestRow } from "./mapping.ts"
@@ -43,9 +43,7 @@ export const makePinterestAdsSource = (settings: PinterestAdsSettings, credentia
       secrets: [token],
       ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
     }).pipe(
-      Effect.flatMap((body) =>
-        Schema.decodeUnknownEffect(schema)(body).pipe(Effect.mapError((error) => new SourceError({ source: PINTEREST_ADS, account, reason: "bad_response", detail: `${path}: ${error.message}` })))
-      )
+      Effect.flatMap(decodeAnswer(PINTEREST_ADS, account, path, schema))
     )
 
   const campaigns = (accountId: string) =>

@@ -10,11 +10,11 @@ import { Config, type Duration, Effect, Option, Redacted, Schema, Stream } from 
 import { type HttpClient, HttpClientRequest } from "effect/http"
 import { addDays, midnightInZone } from "../../core/dates.ts"
 import { SourceError } from "../../core/errors.ts"
-import { requestJson, windowSlices } from "../../core/http-api.ts"
+import { decodeAnswer, refreshedAccessToken, requestJson, windowSlices } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow, FetchedRecord } from "../../core/model.ts"
 import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapRedditRow } from "./mapping.ts"
-import { AdAccount, CampaignPage, ReportPage, reportFields, TokenAnswer } from "./schema.ts"
+import { AdAccount, CampaignPage, ReportPage, reportFields } from "./schema.ts"
 
 export const REDDIT_ADS = "reddit_ads"
 export const REDDIT_API = "https://ads-api.reddit.com"
@@ -42,43 +42,37 @@ export const makeRedditAdsSource = (settings: RedditAdsSettings, credentials: Re
   const refreshToken = Redacted.value(credentials.refreshToken)
   const clientSecret = Redacted.value(credentials.clientSecret)
   const base = settings.baseUrl ?? REDDIT_API
-  let accessToken: string | undefined
   const basic = Buffer.from(`${credentials.clientId}:${clientSecret}`).toString("base64")
-  const secrets = () => [refreshToken, clientSecret, basic, ...(accessToken === undefined ? [] : [accessToken])]
-  const options = (account: string | undefined) => ({
+  const fixedSecrets = [refreshToken, clientSecret, basic]
+  const options = (account: string) => ({
     platform: REDDIT_ADS,
-    ...(account === undefined ? {} : { account }),
-    secrets: secrets(),
+    account,
+    secrets: [...fixedSecrets, ...token.current()],
     ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
   })
-  const decode = <A, I>(account: string | undefined, what: string, schema: Schema.Codec<A, I>) => (body: unknown) =>
-    Schema.decodeUnknownEffect(schema)(body).pipe(
-      Effect.mapError((error) => new SourceError({ source: REDDIT_ADS, ...(account === undefined ? {} : { account }), reason: "bad_response", detail: `${what}: ${error.message}` }))
-    )
 
-  const token = (renew: boolean) =>
-    accessToken !== undefined && !renew
-      ? Effect.succeed(accessToken)
-      : requestJson(
-          client,
-          HttpClientRequest.post(settings.tokenUrl ?? REDDIT_TOKEN_URL, { headers: { Authorization: `Basic ${basic}`, "User-Agent": USER_AGENT } }).pipe(
-            HttpClientRequest.bodyUrlParams({ grant_type: "refresh_token", refresh_token: refreshToken })
-          ),
-          // reddit.com answers a revoked token with HTTP 200 and { error: "invalid_grant" }.
-          { ...options(undefined), classify: (_, body) => (typeof body === "object" && body !== null && "error" in body ? { reason: "auth", detail: `token: ${String((body as { error: unknown }).error)}` } : undefined) }
-        ).pipe(
-          Effect.flatMap(decode(undefined, "token", TokenAnswer)),
-          Effect.map((answer) => (accessToken = answer.access_token))
-        )
+  const token = refreshedAccessToken(
+    client,
+    () =>
+      HttpClientRequest.post(settings.tokenUrl ?? REDDIT_TOKEN_URL, { headers: { Authorization: `Basic ${basic}`, "User-Agent": USER_AGENT } }).pipe(
+        HttpClientRequest.bodyUrlParams({ grant_type: "refresh_token", refresh_token: refreshToken })
+      ),
+    {
+      platform: REDDIT_ADS,
+      secrets: fixedSecrets,
+      // reddit.com answers a revoked token with HTTP 200 and { error: "invalid_grant" }.
+      classify: (_, body) => (typeof body === "object" && body !== null && "error" in body ? { reason: "auth", detail: `token: ${String((body as { error: unknown }).error)}` } : undefined),
+      ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
+    }
+  )
 
-  const call = <A, I>(account: string, build: () => HttpClientRequest.HttpClientRequest, what: string, schema: Schema.Codec<A, I>) => {
-    const attempt = (renew: boolean) =>
-      Effect.flatMap(token(renew), (bearer) => requestJson(client, build().pipe(HttpClientRequest.setHeaders({ Authorization: `Bearer ${bearer}`, "User-Agent": USER_AGENT })), options(account)))
-    return attempt(false).pipe(
-      Effect.catchIf((error) => error.reason === "auth" && /HTTP 401/.test(error.detail), () => attempt(true)),
-      Effect.flatMap(decode(account, what, schema))
-    )
-  }
+  const call = <A, I>(account: string, build: () => HttpClientRequest.HttpClientRequest, what: string, schema: Schema.Codec<A, I>) =>
+    token
+      .withToken(
+        (bearer) => requestJson(client, build().pipe(HttpClientRequest.setHeaders({ Authorization: `Bearer ${bearer}`, "User-Agent": USER_AGENT })), options(account)),
+        (error) => error.reason === "auth" && /HTTP 401/.test(error.detail)
+      )
+      .pipe(Effect.flatMap(decodeAnswer(REDDIT_ADS, account, what, schema)))
 
   // A next_url is the API's own address for the next page: followed only on the API's host.
   const nextOf = (next: string | null | undefined) => (typeof next === "string" && next !== "" && new URL(next).origin === new URL(base).origin ? Option.some(next) : Option.none())

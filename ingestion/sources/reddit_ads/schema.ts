@@ -34,4 +34,3 @@ export const CampaignPage = Schema.Struct({
   data: Schema.Array(Schema.Struct({ id: Schema.String, name: Schema.String, configured_status: Schema.optionalKey(Schema.String) })),
   pagination: Pagination
 })
-export const TokenAnswer = Schema.Struct({ access_token: Schema.String })

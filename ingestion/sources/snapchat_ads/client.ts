@@ -10,7 +10,7 @@ import { Config, type Duration, Effect, Option, Redacted, Schema, Stream } from 
 import { type HttpClient, HttpClientRequest } from "effect/http"
 import { addDays, midnightInZone } from "../../core/dates.ts"
 import { SourceError } from "../../core/errors.ts"
-import { requestJson, windowSlices, type ApiFailure } from "../../core/http-api.ts"
+import { decodeAnswer, requestJson, windowSlices, type ApiFailure } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapSnapchatDay } from "./mapping.ts"
@@ -50,9 +50,7 @@ export const makeSnapchatAdsSource = (settings: SnapchatAdsSettings, credentials
       classify: classifySnapchatAnswer,
       ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
     }).pipe(
-      Effect.flatMap((body) =>
-        Schema.decodeUnknownEffect(schema)(body).pipe(Effect.mapError((error) => new SourceError({ source: SNAPCHAT_ADS, account, reason: "bad_response", detail: `${new URL(url).pathname}: ${error.message}` })))
-      )
+      Effect.flatMap(decodeAnswer(SNAPCHAT_ADS, account, new URL(url).pathname, schema))
     )
 
   // A next_link is the API's own address for the next page: followed only on the API's host.

@@ -9,7 +9,7 @@
 import { Config, type Duration, Effect, Option, Redacted, Schema, Stream } from "effect"
 import { type HttpClient, HttpClientRequest } from "effect/http"
 import { SourceError } from "../../core/errors.ts"
-import { requestJson, windowSlices, type ApiFailure } from "../../core/http-api.ts"
+import { decodeAnswer, requestJson, windowSlices, type ApiFailure } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
 import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapTikTokReportRow } from "./mapping.ts"
@@ -62,11 +62,7 @@ export const makeTikTokAdsSource = (settings: TikTokAdsSettings, credentials: { 
       classify: classifyTikTokAnswer,
       ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
     }).pipe(
-      Effect.flatMap((body) =>
-        Schema.decodeUnknownEffect(schema)((body as { readonly data?: unknown }).data).pipe(
-          Effect.mapError((error) => new SourceError({ source: TIKTOK_ADS, ...(account === undefined ? {} : { account }), reason: "bad_response", detail: `${path}: ${error.message}` }))
-        )
-      )
+      Effect.flatMap((body) => decodeAnswer(TIKTOK_ADS, account, path, schema)((body as { readonly data?: unknown }).data))
     )
 
   const campaignStatuses = (advertiserId: string) =>

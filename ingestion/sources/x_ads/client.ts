@@ -14,7 +14,7 @@ import { Config, type Duration, Effect, Option, Redacted, Schema, Stream } from 
 import { type HttpClient, HttpClientRequest } from "effect/http"
 import { addDays, midnightInZone } from "../../core/dates.ts"
 import { SourceError } from "../../core/errors.ts"
-import { requestBytes, requestJson, windowSlices } from "../../core/http-api.ts"
+import { decodeAnswer, requestBytes, requestJson, windowSlices } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow, FetchedRecord } from "../../core/model.ts"
 import { pagedRows, type AdsSource } from "../../core/source.ts"
 import { mapXDay } from "./mapping.ts"
@@ -91,8 +91,7 @@ export const makeXAdsSource = (settings: XAdsSettings, credentials: XAdsCredenti
     },
     ...(settings.retryBase === undefined ? {} : { retryBase: settings.retryBase })
   })
-  const decode = <A, I>(account: string, what: string, schema: Schema.Codec<A, I>) => (body: unknown) =>
-    Schema.decodeUnknownEffect(schema)(body).pipe(Effect.mapError((error) => new SourceError({ source: X_ADS, account, reason: "bad_response", detail: `${what}: ${error.message}` })))
+  const decode = <A, I>(account: string, what: string, schema: Schema.Codec<A, I>) => decodeAnswer(X_ADS, account, what, schema)
 
   /** A signed request: the query is part of what is signed. */
   const signed = (method: "GET" | "POST", path: string, query: Readonly<Record<string, string>> = {}) => {
