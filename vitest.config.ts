@@ -11,6 +11,9 @@ export default defineConfig({
     // DuckDB spreads each query over the cores itself; two workers match the CI machine's two.
     maxWorkers: 2,
     globalSetup: ["test/support/global-setup.ts"],
+    // Two test files at once on two cores: each DuckDB on one thread rather than two per file taking
+    // turns (a fifth less time for the suite). Processes the tests start inherit it.
+    env: { MDP_DUCKDB_THREADS: "1" },
     projects: [
       { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...integration, "test/bench/**"] } },
       { extends: true, test: { name: "integration", include: integration } },

@@ -47,7 +47,8 @@ export interface IngestionSettings {
 /** The settings' duckdb section as the warehouse layer takes it. */
 export const warehouseLimits = (settings: Settings): WarehouseLimits => ({
   ...(settings.duckdb?.memory_limit === undefined ? {} : { memoryLimit: settings.duckdb.memory_limit }),
-  ...(settings.duckdb?.temp_directory === undefined ? {} : { tempDirectory: path.resolve(repositoryRoot, settings.duckdb.temp_directory) })
+  ...(settings.duckdb?.temp_directory === undefined ? {} : { tempDirectory: path.resolve(repositoryRoot, settings.duckdb.temp_directory) }),
+  ...(settings.duckdb?.threads === undefined ? {} : { threads: settings.duckdb.threads })
 })
 
 /**

@@ -57,7 +57,9 @@ const PlatformModelSettings = Schema.Struct({
 const DuckDBSettings = Schema.Struct({
   /** "1GB", "800MB": past it, DuckDB spills to temp_directory. */
   memory_limit: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i))),
-  temp_directory: Schema.optionalKey(Schema.String)
+  temp_directory: Schema.optionalKey(Schema.String),
+  /** Threads per query (default: every core). */
+  threads: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
 })
 
 export const Settings = Schema.Struct({

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { ConfigProvider, Effect } from "effect"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
@@ -55,6 +55,21 @@ describe("Warehouse.run with a transaction", () => {
       assert.include(failed.reason, "not a number")
       assert.deepStrictEqual(yield* warehouse.query("SELECT n FROM main.numbers"), [{ n: 1 }])
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+})
+
+describe("the warehouse's threads", () => {
+  it.effect("are the configured number; without one, $MDP_DUCKDB_THREADS (the test suite's 1), else every core", () =>
+    Effect.gen(function* () {
+      const threads = (options: Parameters<typeof Warehouse.layerDuckDB>[1], environment: Record<string, string>) =>
+        Warehouse.use((w) => w.query("SELECT current_setting('threads') AS t")).pipe(
+          Effect.provide(Warehouse.layerDuckDB(":memory:", options)),
+          Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown(environment)),
+          Effect.map((rows) => Number(rows[0]!["t"]))
+        )
+      assert.strictEqual(yield* threads({ threads: 3 }, { MDP_DUCKDB_THREADS: "1" }), 3)
+      assert.strictEqual(yield* threads({}, { MDP_DUCKDB_THREADS: "1" }), 1)
+      assert.strictEqual(yield* threads({}, {}), os.availableParallelism())
+    }))
 })
 
 describe("the warehouse's memory", () => {
