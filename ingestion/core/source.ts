@@ -91,3 +91,18 @@ export const pagedRows = <A, S, E>(
       return pull
     })
   )
+
+/**
+ * A report row with what most platforms' reports lack and the connector adds: the account's name
+ * and currency, and the campaign's name and status when the campaign list had it.
+ */
+export const withAccountAndCampaign = (
+  row: object,
+  account: AccountInfo,
+  campaign: { readonly name: string; readonly status?: string | undefined } | undefined
+): Readonly<Record<string, unknown>> => ({
+  ...row,
+  account_name: account.name,
+  currency: account.currency,
+  ...(campaign === undefined ? {} : { campaign_name: campaign.name, ...(campaign.status === undefined ? {} : { campaign_status: campaign.status }) })
+})

@@ -13,7 +13,7 @@ import { type HttpClient, HttpClientRequest } from "effect/http"
 import { SourceError } from "../../core/errors.ts"
 import { decodeAnswer, requestJson } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
-import { pagedRows, type AdsSource } from "../../core/source.ts"
+import { pagedRows, type AdsSource, withAccountAndCampaign } from "../../core/source.ts"
 import { mapLinkedInElement } from "./mapping.ts"
 import { AdAccount, AnalyticsAnswer, analyticsFields, CAMPAIGN_URN, CampaignSearchPage } from "./schema.ts"
 
@@ -87,12 +87,7 @@ export const makeLinkedInAdsSource = (settings: LinkedInAdsSettings, credentials
             if (typeof element !== "object" || element === null) return mapLinkedInElement(account.id, element)
             const urn = (element as { readonly pivotValues?: ReadonlyArray<unknown> }).pivotValues?.[0]
             const campaign = typeof urn === "string" ? known.get(CAMPAIGN_URN.exec(urn)?.[1] ?? "") : undefined
-            return mapLinkedInElement(account.id, {
-              ...element,
-              account_name: account.name,
-              currency: account.currency,
-              ...(campaign === undefined ? {} : { campaign_name: campaign.name, campaign_status: campaign.status })
-            })
+            return mapLinkedInElement(account.id, withAccountAndCampaign(element, account, campaign))
           })
         )
       })

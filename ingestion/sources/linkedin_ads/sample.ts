@@ -1,6 +1,6 @@
 /** LinkedIn Ads in the sample: one ad account, its analytics elements as `adAnalytics` sends them. */
 import type { SamplePlatform } from "../sample/platform.ts"
-import { isPausedAsOf, nameAsOf } from "../sample/generator.ts"
+import { sampleNames } from "../sample/generator.ts"
 import { mapLinkedInElement } from "./mapping.ts"
 import { LINKEDIN_LOOKBACK_DAYS } from "./source.ts"
 
@@ -23,10 +23,7 @@ export const linkedinSample: SamplePlatform = {
     costInLocalCurrency: (stats.spend / 2).toFixed(2),
     externalWebsiteConversions: Math.round(stats.conversions / 4),
     conversionValueInLocalCurrency: (stats.conversionValue / 3).toFixed(2),
-    account_name: account.name,
-    currency: account.currency,
-    campaign_name: nameAsOf(campaign, asOfDay),
-    campaign_status: isPausedAsOf(campaign, asOfDay) ? "PAUSED" : "ACTIVE"
+    ...sampleNames(account, campaign, asOfDay)
   }),
   map: mapLinkedInElement
 }

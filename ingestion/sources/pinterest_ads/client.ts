@@ -10,7 +10,7 @@ import { type HttpClient, HttpClientRequest } from "effect/http"
 import { SourceError } from "../../core/errors.ts"
 import { decodeAnswer, requestJson, windowSlices } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
-import { pagedRows, type AdsSource } from "../../core/source.ts"
+import { pagedRows, type AdsSource, withAccountAndCampaign } from "../../core/source.ts"
 import { mapPinterestRow } from "./mapping.ts"
 import { AdAccount, AnalyticsAnswer, analyticsColumns, CampaignPage } from "./schema.ts"
 
@@ -68,12 +68,7 @@ export const makePinterestAdsSource = (settings: PinterestAdsSettings, credentia
           Stream.map((row) => {
             if (typeof row !== "object" || row === null) return mapPinterestRow(account.id, row)
             const campaign = known.get(String((row as { readonly CAMPAIGN_ID?: unknown }).CAMPAIGN_ID))
-            return mapPinterestRow(account.id, {
-              ...row,
-              account_name: account.name,
-              currency: account.currency,
-              ...(campaign === undefined ? {} : { campaign_name: campaign.name, campaign_status: campaign.status })
-            })
+            return mapPinterestRow(account.id, withAccountAndCampaign(row, account, campaign))
           })
         )
       })

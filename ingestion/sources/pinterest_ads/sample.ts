@@ -1,10 +1,8 @@
 /** Pinterest Ads in the sample: one ad account, its analytics rows as API v5 sends them. */
 import type { SamplePlatform } from "../sample/platform.ts"
-import { isPausedAsOf, nameAsOf } from "../sample/generator.ts"
+import { micros, sampleNames } from "../sample/generator.ts"
 import { mapPinterestRow } from "./mapping.ts"
 import { PINTEREST_LOOKBACK_DAYS } from "./source.ts"
-
-const micros = (amount: number) => Math.round(amount * 1_000_000)
 
 export const pinterestSample: SamplePlatform = {
   platform: "pinterest_ads",
@@ -19,10 +17,7 @@ export const pinterestSample: SamplePlatform = {
     SPEND_IN_MICRO_DOLLAR: micros(stats.spend * 0.8),
     TOTAL_CHECKOUT: Math.round(stats.conversions * 0.7),
     TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR: micros(stats.conversionValue * 0.7),
-    account_name: account.name,
-    currency: account.currency,
-    campaign_name: nameAsOf(campaign, asOfDay),
-    campaign_status: isPausedAsOf(campaign, asOfDay) ? "PAUSED" : "ACTIVE"
+    ...sampleNames(account, campaign, asOfDay)
   }),
   map: mapPinterestRow
 }

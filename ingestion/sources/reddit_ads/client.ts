@@ -12,7 +12,7 @@ import { addDays, midnightInZone } from "../../core/dates.ts"
 import { SourceError } from "../../core/errors.ts"
 import { decodeAnswer, refreshedAccessToken, requestJson, windowSlices } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow, FetchedRecord } from "../../core/model.ts"
-import { pagedRows, type AdsSource } from "../../core/source.ts"
+import { pagedRows, type AdsSource, withAccountAndCampaign } from "../../core/source.ts"
 import { mapRedditRow } from "./mapping.ts"
 import { AdAccount, CampaignPage, ReportPage, reportFields } from "./schema.ts"
 
@@ -112,12 +112,7 @@ export const makeRedditAdsSource = (settings: RedditAdsSettings, credentials: Re
           Stream.map((row) => {
             if (typeof row !== "object" || row === null) return mapRedditRow(account.id, row)
             const campaign = known.get(String((row as { readonly campaign_id?: unknown }).campaign_id))
-            return mapRedditRow(account.id, {
-              ...row,
-              account_name: account.name,
-              currency: account.currency,
-              ...(campaign === undefined ? {} : { campaign_name: campaign.name, ...(campaign.status === undefined ? {} : { campaign_status: campaign.status }) })
-            })
+            return mapRedditRow(account.id, withAccountAndCampaign(row, account, campaign))
           })
         )
       )

@@ -1,10 +1,8 @@
 /** Reddit Ads in the sample: one ad account, its report rows as Ads API v3 sends them. */
 import type { SamplePlatform } from "../sample/platform.ts"
-import { isPausedAsOf, nameAsOf } from "../sample/generator.ts"
+import { micros, sampleNames } from "../sample/generator.ts"
 import { mapRedditRow } from "./mapping.ts"
 import { REDDIT_LOOKBACK_DAYS } from "./source.ts"
-
-const micros = (amount: number) => Math.round(amount * 1_000_000)
 
 export const redditSample: SamplePlatform = {
   platform: "reddit_ads",
@@ -19,10 +17,7 @@ export const redditSample: SamplePlatform = {
     spend: micros(stats.spend * 0.4),
     conversion_purchase_clicks: Math.round(stats.conversions * 0.3),
     conversion_purchase_total_value: micros(stats.conversionValue * 0.3),
-    account_name: account.name,
-    currency: account.currency,
-    campaign_name: nameAsOf(campaign, asOfDay),
-    campaign_status: isPausedAsOf(campaign, asOfDay) ? "PAUSED" : "ACTIVE"
+    ...sampleNames(account, campaign, asOfDay)
   }),
   map: mapRedditRow
 }

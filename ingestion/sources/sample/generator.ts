@@ -184,6 +184,17 @@ export const dailyStats = (seed: number, account: SampleAccount, campaign: Sampl
 /** Paused once the as-of day has reached its pause day. */
 export const isPausedAsOf = (campaign: SampleCampaign, asOfDay: string): boolean => campaign.pauseDay !== undefined && asOfDay >= campaign.pauseDay
 const status = (campaign: SampleCampaign, asOfDay: string): string => (isPausedAsOf(campaign, asOfDay) ? "PAUSED" : "ENABLED")
+/** Money in micro-units, as most ad APIs write it. */
+export const micros = (amount: number): number => Math.round(amount * 1_000_000)
+
+/** What the connectors add to a report row from the account and the campaign list, as of a day. */
+export const sampleNames = (account: SampleAccount, campaign: SampleCampaign, asOfDay: string) => ({
+  account_name: account.name,
+  currency: account.currency,
+  campaign_name: nameAsOf(campaign, asOfDay),
+  campaign_status: isPausedAsOf(campaign, asOfDay) ? "PAUSED" : "ACTIVE"
+})
+
 export const nameAsOf = (campaign: SampleCampaign, asOfDay: string): string => (campaign.renameDay !== undefined && asOfDay >= campaign.renameDay ? campaign.newName : campaign.name)
 
 /** REST searchStream rows (camelCase, int64 as strings, zero metrics omitted as proto3 JSON does). */

@@ -12,7 +12,7 @@ import { addDays, midnightInZone } from "../../core/dates.ts"
 import { SourceError } from "../../core/errors.ts"
 import { decodeAnswer, requestJson, windowSlices, type ApiFailure } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow } from "../../core/model.ts"
-import { pagedRows, type AdsSource } from "../../core/source.ts"
+import { pagedRows, type AdsSource, withAccountAndCampaign } from "../../core/source.ts"
 import { mapSnapchatDay } from "./mapping.ts"
 import { AdAccountAnswer, CampaignsAnswer, Envelope, StatsAnswer, statsFields } from "./schema.ts"
 
@@ -94,13 +94,7 @@ export const makeSnapchatAdsSource = (settings: SnapchatAdsSettings, credentials
                 entry.timeseries_stat.breakdown_stats.campaign.flatMap((campaign) =>
                   campaign.timeseries.map((day) => {
                     const named = known.get(campaign.id)
-                    return {
-                      campaign_id: campaign.id,
-                      ...day,
-                      account_name: account.name,
-                      currency: account.currency,
-                      ...(named === undefined ? {} : { campaign_name: named.name, campaign_status: named.status })
-                    }
+                    return withAccountAndCampaign({ campaign_id: campaign.id, ...day }, account, named)
                   })
                 )
               )

@@ -1,11 +1,9 @@
 /** Snapchat Ads in the sample: one ad account, its campaign days as the stats timeseries holds them. */
 import { addDays, midnightInZone } from "../../core/dates.ts"
 import type { SamplePlatform } from "../sample/platform.ts"
-import { isPausedAsOf, nameAsOf } from "../sample/generator.ts"
+import { micros, sampleNames } from "../sample/generator.ts"
 import { mapSnapchatDay } from "./mapping.ts"
 import { SNAPCHAT_LOOKBACK_DAYS } from "./source.ts"
-
-const micros = (amount: number) => Math.round(amount * 1_000_000)
 
 export const snapchatSample: SamplePlatform = {
   platform: "snapchat_ads",
@@ -23,10 +21,7 @@ export const snapchatSample: SamplePlatform = {
       conversion_purchases: Math.round(stats.conversions * 0.5),
       conversion_purchases_value: micros(stats.conversionValue * 0.5)
     },
-    account_name: account.name,
-    currency: account.currency,
-    campaign_name: nameAsOf(campaign, asOfDay),
-    campaign_status: isPausedAsOf(campaign, asOfDay) ? "PAUSED" : "ACTIVE"
+    ...sampleNames(account, campaign, asOfDay)
   }),
   map: mapSnapchatDay
 }

@@ -16,7 +16,7 @@ import { addDays, midnightInZone } from "../../core/dates.ts"
 import { SourceError } from "../../core/errors.ts"
 import { decodeAnswer, requestBytes, requestJson, windowSlices } from "../../core/http-api.ts"
 import type { AccountInfo, DateWindow, FetchedRecord } from "../../core/model.ts"
-import { pagedRows, type AdsSource } from "../../core/source.ts"
+import { pagedRows, type AdsSource, withAccountAndCampaign } from "../../core/source.ts"
 import { mapXDay } from "./mapping.ts"
 import { Account, CampaignPage, FundingInstruments, JobCreated, JobStatus, StatsFile } from "./schema.ts"
 
@@ -161,12 +161,7 @@ export const makeXAdsSource = (settings: XAdsSettings, credentials: XAdsCredenti
           Stream.flatMap((rows) => Stream.fromIterable(rows)),
           Stream.map((row) => {
             const campaign = known.get(String(row["campaign_id"]))
-            return mapXDay(account.id, {
-              ...row,
-              account_name: account.name,
-              currency: account.currency,
-              ...(campaign === undefined ? {} : { campaign_name: campaign.name, ...(campaign.status === undefined ? {} : { campaign_status: campaign.status }) })
-            })
+            return mapXDay(account.id, withAccountAndCampaign(row, account, campaign))
           })
         )
       })

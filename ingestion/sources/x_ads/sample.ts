@@ -1,10 +1,8 @@
 /** X Ads in the sample: one ad account, its campaign days as the stats job's arrays give them, on X itself. */
 import type { SamplePlatform } from "../sample/platform.ts"
-import { isPausedAsOf, nameAsOf } from "../sample/generator.ts"
+import { micros, sampleNames } from "../sample/generator.ts"
 import { mapXDay } from "./mapping.ts"
 import { X_LOOKBACK_DAYS } from "./source.ts"
-
-const micros = (amount: number) => Math.round(amount * 1_000_000)
 
 export const xSample: SamplePlatform = {
   platform: "x_ads",
@@ -20,10 +18,7 @@ export const xSample: SamplePlatform = {
     billed_charge_local_micro: micros(stats.spend * 0.3),
     conversion_purchases: Math.round(stats.conversions * 0.2),
     conversion_purchases_sale_amount_local_micro: micros(stats.conversionValue * 0.2),
-    account_name: account.name,
-    currency: account.currency,
-    campaign_name: nameAsOf(campaign, asOfDay),
-    campaign_status: isPausedAsOf(campaign, asOfDay) ? "PAUSED" : "ACTIVE"
+    ...sampleNames(account, campaign, asOfDay)
   }),
   map: mapXDay
 }
