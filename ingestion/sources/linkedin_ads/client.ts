@@ -20,7 +20,7 @@ import { AdAccount, AnalyticsAnswer, analyticsFields, CAMPAIGN_URN, CampaignSear
 export const LINKEDIN_ADS = "linkedin_ads"
 export const LINKEDIN_API = "https://api.linkedin.com"
 /** The Marketing API version these requests follow. */
-export const DEFAULT_LINKEDIN_VERSION = "202410"
+export const DEFAULT_LINKEDIN_VERSION = "202610"
 
 /** Read from LINKEDIN_ACCESS_TOKEN (a member token with the r_ads_reporting and r_ads scopes). */
 export const linkedinAdsCredentials = Config.all({ accessToken: Config.Redacted("LINKEDIN_ACCESS_TOKEN") })
