@@ -56,8 +56,10 @@ function summedSegments(platform, segments) {
     max(campaign_status) as campaign_status,
     max(channel) as channel,
     max(currency) as currency,
-    sum(impressions) as impressions,
-    sum(clicks) as clicks,
+    -- BigQuery's SUM of INT64 is an INT64; DuckDB's is a 128-bit HUGEINT unless cast, and every
+    -- table downstream would then store, compare and sum 128-bit counts.
+    cast(sum(impressions) as int64) as impressions,
+    cast(sum(clicks) as int64) as clicks,
     sum(spend) as spend,
     sum(conversions) as conversions,
     sum(conversion_value) as conversion_value,
