@@ -507,15 +507,18 @@ describe("windows and volume", () => {
       const [google] = makeSampleSources({ seed: 42 })
       const account = { id: "1234567890", name: "", currency: "EUR", timeZone: "Europe/Paris" }
       yield* TestClock.setTime(NOW)
-      const run = Stream.runCollect(google!.fetch(account, { start: "2026-10-01", end: "2026-10-07" })).pipe(Effect.map((chunk) => JSON.stringify([...chunk])))
+      const run = Stream.runCollect(google!.fetch(account, { start: "2026-09-20", end: "2026-10-07" })).pipe(Effect.map((chunk) => JSON.stringify([...chunk])))
       const first = yield* run
       assert.strictEqual(yield* run, first)
       assert.isAbove(first.length, 1000)
-      // A later day: older days are unchanged, the last week's conversions have matured.
+      // An earlier as-of day: days older than Google's 14-day look-back read the same, the recent
+      // days' conversions had not matured yet.
       yield* TestClock.setTime(Date.parse("2026-10-09T12:00:00Z"))
-      const later = Stream.runCollect(google!.fetch(account, { start: "2026-10-01", end: "2026-10-07" })).pipe(Effect.map((chunk) => [...chunk]))
-      const before = yield* Stream.runCollect(google!.fetch(account, { start: "2026-10-01", end: "2026-10-01" })).pipe(Effect.map((chunk) => JSON.stringify([...chunk])))
-      assert.include(first, before.slice(1, -1))
+      const later = Stream.runCollect(google!.fetch(account, { start: "2026-09-20", end: "2026-10-07" })).pipe(Effect.map((chunk) => [...chunk]))
+      const settled = yield* Stream.runCollect(google!.fetch(account, { start: "2026-09-20", end: "2026-09-24" })).pipe(Effect.map((chunk) => JSON.stringify([...chunk])))
+      assert.include(first, settled.slice(1, -1))
+      const maturing = yield* Stream.runCollect(google!.fetch(account, { start: "2026-10-01", end: "2026-10-01" })).pipe(Effect.map((chunk) => JSON.stringify([...chunk])))
+      assert.notInclude(first, maturing.slice(1, -1))
       assert.notStrictEqual(JSON.stringify(yield* later), first)
     }))
 })

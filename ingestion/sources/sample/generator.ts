@@ -1,9 +1,10 @@
 /**
  * Deterministic, realistic advertising statistics for the embedded default and the benchmarks.
  * Every value is a pure function of (seed, account, campaign, day, as-of day): re-fetching a day
- * gives the same row, except that conversions of the last week keep maturing, as real conversions
- * do. Weekday seasonality, plausible CTR/CPC/CVR per channel, campaigns that get paused or renamed
- * on fixed dates (so attribute history exists), two currencies. Rows are emitted in each API's own
+ * gives the same row, except that conversions keep maturing over the platform's look-back (Meta's
+ * 28 days), as real conversions do and as the platforms restate them. Weekday seasonality,
+ * plausible CTR/CPC/CVR per channel, campaigns that get paused or renamed on fixed dates (so
+ * attribute history exists), two currencies. Rows are emitted in each API's own
  * response shape: Google Ads REST searchStream batches and Meta Graph API insights pages.
  */
 import { addDays, daysBetween } from "../../core/dates.ts"
@@ -162,7 +163,8 @@ export interface DailyStats {
 }
 
 /** One campaign's day, or undefined when it did not deliver. */
-export const dailyStats = (seed: number, account: SampleAccount, campaign: SampleCampaign, day: string, asOfDay: string): DailyStats | undefined => {
+/** `settleDays`: how long the platform keeps revising a day's conversions (its look-back). */
+export const dailyStats = (seed: number, account: SampleAccount, campaign: SampleCampaign, day: string, asOfDay: string, settleDays = 7): DailyStats | undefined => {
   if (campaign.pauseDay !== undefined && day >= campaign.pauseDay) return undefined
   const n = dayNumber(day)
   const dow = (((n + 2) % 7) + 7) % 7 // 2020-01-01 was a Wednesday
@@ -173,9 +175,10 @@ export const dailyStats = (seed: number, account: SampleAccount, campaign: Sampl
   const linkClicks = Math.min(impressions, Math.round(impressions * campaign.ctr * noise(2)))
   const clicks = Math.min(impressions, Math.round(linkClicks * (1.1 + (1.5 - 1.1) * dayUnit(seed, account.index, campaign.index, n, 3))))
   const spend = Math.round(linkClicks * campaign.cpc * noise(4) * 100) / 100
-  // Conversions keep arriving for about a week after the click.
+  // Conversions keep arriving after the click, and the platform restates them, for settleDays.
   const age = dayNumber(asOfDay) - n
-  const maturity = age >= 7 ? 1 : 0.55 + (0.45 * Math.max(age, 0)) / 7
+  const settling = Math.max(settleDays, 1)
+  const maturity = age >= settling ? 1 : 0.55 + (0.45 * Math.max(age, 0)) / settling
   const conversions = Math.round(linkClicks * campaign.cvr * noise(5) * maturity * 100) / 100
   const conversionValue = Math.round(conversions * campaign.orderValue * noise(6) * 100) / 100
   return { impressions, clicks, linkClicks, spend, conversions, conversionValue }

@@ -63,7 +63,7 @@ export function* sampleRows(sample: SamplePlatform, options: SampleOptions, acco
   const campaigns = sampleCampaigns(options.seed, account, sample.platform, options.campaignsPerAccount ?? 6)
   for (const day of eachDay(window.start, window.end)) {
     for (const campaign of campaigns) {
-      const stats = dailyStats(options.seed, account, campaign, day, asOfDay)
+      const stats = dailyStats(options.seed, account, campaign, day, asOfDay, sample.lookbackDays)
       if (stats === undefined) continue
       yield sample.row(account, campaign, day, stats, asOfDay)
     }
@@ -94,7 +94,7 @@ const makeSource = (sample: SamplePlatform, options: SampleOptions): AdsSource =
         Effect.map((now) => {
           const found = sample.accounts.find((a) => a.id === account.id)
           if (found === undefined) return Stream.empty
-          // "As of" is the day the data is fetched: recent conversions are still maturing.
+          // "As of" is the day the data is fetched: conversions within the look-back are still maturing.
           const asOfDay = dayInZone(now, account.timeZone)
           const rows = sampleRows(sample, options, found, window, asOfDay)
           return pagedRows(undefined, () =>
