@@ -192,6 +192,31 @@ const checkMarts = (records: ReadonlyArray<RawRecord>, rates: ReadonlyMap<string
       const total = sums.get(day) ?? { impressions: 0, spend_reporting: 0, conversions: 0 }
       sums.set(day, { impressions: total.impressions + row.impressions, spend_reporting: total.spend_reporting + row.spend_reporting, conversions: total.conversions + row.conversions })
     }
+    // The campaigns mart's lifetime totals (kept through incremental monthly totals) sum them too.
+    const lifetimes = new Map<string, { impressions: number; clicks: number; spend_reporting: number; conversions: number; conversion_value_reporting: number; first: string; last: string }>()
+    for (const [key, row] of expected) {
+      const [platform, campaign, date] = key.split("|") as [string, string, string]
+      const id = `${platform}|${campaign}`
+      const total = lifetimes.get(id) ?? { impressions: 0, clicks: 0, spend_reporting: 0, conversions: 0, conversion_value_reporting: 0, first: date, last: date }
+      lifetimes.set(id, {
+        impressions: total.impressions + row.impressions,
+        clicks: total.clicks + row.clicks,
+        spend_reporting: total.spend_reporting + row.spend_reporting,
+        conversions: total.conversions + row.conversions,
+        conversion_value_reporting: total.conversion_value_reporting + row.conversion_value_reporting,
+        // Every generated row has impressions, so its days are all active ones.
+        first: date < total.first ? date : total.first,
+        last: date > total.last ? date : total.last
+      })
+    }
+    const campaigns = yield* query("SELECT platform, campaign_id, impressions, clicks, spend_reporting, conversions, conversion_value_reporting, CAST(first_active_date AS VARCHAR) AS first, CAST(last_active_date AS VARCHAR) AS last FROM marts.campaigns")
+    assert.sameMembers(campaigns.map((r) => `${String(r["platform"])}|${String(r["campaign_id"])}`), [...lifetimes.keys()], `${when}: the campaigns mart's campaigns`)
+    for (const row of campaigns) {
+      const id = `${String(row["platform"])}|${String(row["campaign_id"])}`
+      const { first, last, ...totals } = lifetimes.get(id)!
+      for (const [column, value] of Object.entries(totals)) close(row[column], value, `${when}: campaign ${id} ${column}`)
+      assert.deepStrictEqual([row["first"], row["last"]], [first, last], `${when}: campaign ${id} active days`)
+    }
     const platformDays = yield* query("SELECT platform, date, impressions, spend_reporting, conversions FROM marts.platform_performance_daily")
     assert.sameMembers(platformDays.map((r) => `${String(r["platform"])}|${String(r["date"])}`), [...sums.keys()], `${when}: the platform mart's days`)
     for (const row of platformDays) {
@@ -203,11 +228,15 @@ const checkMarts = (records: ReadonlyArray<RawRecord>, rates: ReadonlyMap<string
 const runTransform = (fullRefresh: boolean) =>
   Effect.gen(function* () {
     // The marts under test and everything they depend on (assertions that gate them included).
-    const summary = yield* transform({ projectDir: repository, vars, fullRefresh, actions: ["platform_performance_daily"], includeDependencies: true })
+    const summary = yield* transform({ projectDir: repository, vars, fullRefresh, actions: ["platform_performance_daily", "campaigns"], includeDependencies: true })
     assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded").map((r) => [r.action, r.status, r.error])))
   })
 
-const martSnapshot = query("SELECT * EXCLUDE (changed_at) FROM marts.campaign_performance_daily ORDER BY platform, account_id, campaign_id, date")
+const martSnapshot = Effect.all([
+  query("SELECT * EXCLUDE (changed_at) FROM marts.campaign_performance_daily ORDER BY platform, account_id, campaign_id, date"),
+  query("SELECT * EXCLUDE (changed_at) FROM intermediate.int_campaign_monthly_totals ORDER BY platform, account_id, campaign_id, month"),
+  query("SELECT * FROM marts.campaigns ORDER BY platform, account_id, campaign_id")
+]).pipe(Effect.map((tables) => tables.flat()))
 
 const play = (operations: ReadonlyArray<Operation>) =>
   Effect.gen(function* () {
