@@ -39,11 +39,13 @@ Generates N rows of sample campaign daily statistics and measures, in one run:
      of all its threads) that the target is set beside; the main thread's CPU time per row, and
      peak memory (RSS); beside it, a machine speed check (one row serialised and hashed, before
      and after) shows where in a shared machine's drift the run fell
-  2. loading the raw zone into DuckDB, against DuckDB's own read of the same files
+  2. loading the raw zone into DuckDB, against DuckDB's own read of the same files (best of two
+     each, or one each above 2,000,000 rows)
   3. running the whole graph, against the same translated SQL run directly in DuckDB, and against
      the limit: the four marts written by hand for DuckDB from the raw tables
-     (scripts/bench-limit.ts), checked to give the marts' rows; P rounds of the three (default 3),
-     each ratio the median of the rounds' ratios, printed with its spread
+     (scripts/bench-limit.ts), checked to give the marts' rows; P rounds of the three (default 3,
+     or 1 above 2,000,000 rows, where a round takes six minutes and one side two), each ratio the
+     median of the rounds' ratios, printed with its spread
   4. an incremental run adding one day (with the look-back), against the full refresh
   5. compiling and translating the project
   6. start-up: mdp --help, mdp query "select 1" and the default pipeline (the embedded settings,
@@ -51,10 +53,11 @@ Generates N rows of sample campaign daily statistics and measures, in one run:
      the pipeline's peak memory (RSS)
 Results are printed and saved as JSON in data/bench/, or in --out DIR, which then also holds
 the work folder (about 22 GB at 10M rows). --keep leaves the work folder.
---ingestion-only stops after figure 1 (about 2 minutes instead of 25 at 10M rows; saved as
+--ingestion-only stops after figure 1 (about 1 minute instead of 9 at 10M rows; saved as
 bench-ingestion-N-….json, for comparing ingestion changes back to back).`
 
 const ACCOUNTS = 4
+const LARGE_ROWS = 2_000_000
 
 const seconds = (ms: number) => ms / 1000
 // Each measurement as it is taken: a 10M-row run lasts about half an hour.
@@ -224,7 +227,10 @@ const program = Effect.gen(function* () {
   const rows = Number(values.rows ?? "100000")
   if (!Number.isInteger(rows) || rows < 1000) return yield* new UsageError({ reason: `--rows takes a whole number of at least 1000, not "${values.rows}"` })
 
-  const pairs = Number(values.pairs ?? "3")
+  // Above LARGE_ROWS one measurement takes minutes, long enough to average a shared machine's
+  // drift by itself: one round and one load each keep a 10M-row run under 10 minutes.
+  const large = rows > LARGE_ROWS
+  const pairs = Number(values.pairs ?? (large ? "1" : "3"))
   if (!Number.isInteger(pairs) || pairs < 1) return yield* new UsageError({ reason: `--pairs takes a whole number of at least 1, not "${values.pairs}"` })
 
   const startupRuns = Number(values["startup-runs"] ?? "3")
@@ -332,7 +338,8 @@ const program = Effect.gen(function* () {
   }
 
   // 2. Loading, against DuckDB reading the same files natively into a table. Best of two each,
-  // in turns (loader, native, loader, native), each into a fresh file, for the same reason as 3.
+  // in turns (loader, native, loader, native), each into a fresh file, for the same reason as 3;
+  // one each for large runs.
   console.log("2/6 loading…")
   const load = (file: string) =>
     timed(loadReferenceRates(path.join(repositoryRoot, "ingestion", "reference", "fx_rates.csv")).pipe(Effect.andThen(loadRawZone(KNOWN_PLATFORMS)))).pipe(
@@ -351,14 +358,17 @@ const program = Effect.gen(function* () {
   progress(`loader ${fmt(seconds(loaded.ms))} s`)
   const firstNativeMs = yield* nativeRead(path.join(work, "native.duckdb"))
   progress(`DuckDB's native read ${fmt(seconds(firstNativeMs))} s`)
-  const secondLoadFile = path.join(work, "load-2.duckdb")
-  const secondLoad = yield* load(secondLoadFile)
-  progress(`loader, again ${fmt(seconds(secondLoad.ms))} s`)
-  const secondNativeMs = yield* nativeRead(path.join(work, "native-2.duckdb"))
-  progress(`DuckDB's native read, again ${fmt(seconds(secondNativeMs))} s`)
+  let loadMs = loaded.ms
+  let nativeMs = firstNativeMs
+  if (!large) {
+    const secondLoad = yield* load(path.join(work, "load-2.duckdb"))
+    progress(`loader, again ${fmt(seconds(secondLoad.ms))} s`)
+    const secondNativeMs = yield* nativeRead(path.join(work, "native-2.duckdb"))
+    progress(`DuckDB's native read, again ${fmt(seconds(secondNativeMs))} s`)
+    loadMs = Math.min(loadMs, secondLoad.ms)
+    nativeMs = Math.min(nativeMs, secondNativeMs)
+  }
   for (const file of ["native.duckdb", "native-2.duckdb", "load-2.duckdb"]) rmSync(path.join(work, file), { force: true })
-  const loadMs = Math.min(loaded.ms, secondLoad.ms)
-  const nativeMs = Math.min(firstNativeMs, secondNativeMs)
 
   // 5 (first, since 3 and 4 need the graph). Compile, and translate every statement (a dry run).
   console.log("3/6 compile and translate…")
@@ -457,6 +467,7 @@ const program = Effect.gen(function* () {
     // The runner's full refresh alone (Linux; -1 where the peak cannot be reset).
     transform_peak_rss_mb: transformPeakMb ?? -1,
     pairs,
+    load_runs: large ? 1 : 2,
     incremental_seconds: seconds(incremental.ms),
     incremental_vs_full_ratio: incremental.ms / full.ms,
     compile_s: seconds(compiled.ms),
