@@ -202,10 +202,10 @@ const measureStartup = (work: string, runs: number) => {
 /**
  * The same SQL the runner executes, run straight on a DuckDB connection: no compile, no
  * translation, no runner. DuckDB gets the warehouse's memory limit, so that all sides of a
- * comparison work within the same memory.
+ * comparison work within the same memory and settings.
  */
 const runDirectly = async (file: string, statements: ReadonlyArray<string>): Promise<number> => {
-  const instance = await DuckDBInstance.create(file, { memory_limit: DEFAULT_MEMORY_LIMIT })
+  const instance = await DuckDBInstance.create(file, { memory_limit: DEFAULT_MEMORY_LIMIT, preserve_insertion_order: "false" })
   const connection = await instance.connect()
   await connection.run("SET TimeZone = 'UTC'")
   const started = performance.now()
