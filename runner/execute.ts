@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os"
 import { Deferred, Effect, Fiber, Schedule, Semaphore } from "effect"
 import type { Action, ProjectGraph } from "./graph.ts"
 import { duckdbErrorPosition, locateInSource, statementPosition, withoutDuckdbExcerpt, type ErrorPosition } from "./locate.ts"
-import { ActionError, columnsNeeded, planAction, type ActionPlan, type Catalogue, type PlanError } from "./plan.ts"
+import { ActionError, columnsNeeded, nullElementFailure, planAction, type ActionPlan, type Catalogue, type PlanError } from "./plan.ts"
 import { RunProgress } from "./progress.ts"
 import { runProgram } from "./script.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel, type Target } from "./target.ts"
@@ -170,6 +170,21 @@ const columnsLeftOut = (check: NonNullable<ActionPlan["schemaCheck"]>) =>
     return described.success.map((row) => String(row["column_name"])).filter((column) => !known.has(column.toLowerCase()))
   })
 
+/**
+ * The plan's statements with, after its build, a statement that fails the transaction when a
+ * written ARRAY column holds a NULL element, as BigQuery's write does.
+ */
+const withNullElementCheck = (plan: ActionPlan) =>
+  Effect.gen(function* () {
+    const check = plan.nullElementCheck
+    if (check === undefined) return plan.statements
+    const described = yield* Effect.result((yield* Warehouse).query(check.describe))
+    if (described._tag === "Failure") return plan.statements
+    const arrays = described.success.map((row) => ({ name: String(row["column_name"]), type: String(row["column_type"]) })).filter((column) => column.type.endsWith("[]"))
+    if (arrays.length === 0) return plan.statements
+    return [...plan.statements.slice(0, check.after + 1), ...arrays.map(({ name }) => nullElementFailure(check, name)), ...plan.statements.slice(check.after + 1)]
+  })
+
 /** Runs an action's plan: its statements, then its check. */
 const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => RelationType | undefined) =>
   Effect.gen(function* () {
@@ -192,7 +207,7 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
     }
     const ran =
       plan.program === undefined
-        ? runWithConflictRetry(plan.statements)
+        ? withNullElementCheck(plan).pipe(Effect.flatMap(runWithConflictRetry))
         : runProgram(plan.program, action.fileName).pipe(
             Effect.catchTags({
               ScriptError: (error) => Effect.fail(new ActionError({ reason: error.message })),

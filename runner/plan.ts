@@ -54,7 +54,21 @@ export interface ActionPlan {
    * query's columns the table lacks, which the merge leaves out as Dataform's does.
    */
   readonly schemaCheck?: { readonly tableColumns: ReadonlyArray<string>; readonly describe: string | undefined }
+  /**
+   * BigQuery refuses to write an ARRAY holding a NULL element ("Array cannot have a null
+   * element"), where DuckDB keeps it. For a build whose query may make arrays: the statement
+   * describing its columns, and where the written rows can be checked (the table, or the merge's
+   * new rows) right after statement `after`, inside the build's transaction.
+   */
+  readonly nullElementCheck?: { readonly describe: string; readonly relation: string; readonly after: number; readonly label: string }
 }
+
+/** A statement failing when `column` of the checked rows has an ARRAY with a NULL element. */
+export const nullElementFailure = (check: NonNullable<ActionPlan["nullElementCheck"]>, column: string): string =>
+  `SELECT error(${sqlString(`${check.label}: the column ${column} has an ARRAY with a NULL element in `)} || count(*) || ${sqlString(` row(s); BigQuery refuses to write it ("Array cannot have a null element"): use ARRAY_AGG(… IGNORE NULLS), or filter the NULLs out`)}) FROM ${check.relation} WHERE list_contains(list_transform(${quoteIdentifier(column)}, x -> x IS NULL), true) HAVING count(*) > 0`
+
+// Translated SQL that may produce a LIST column: anything else cannot, and skips the DESCRIBE.
+const MAY_MAKE_ARRAYS = /\[|\b(array_agg|list|array|split|string_split|str_split|regexp_extract_all|string_to_array|json_extract|generate_series|range|unnest)\b|_array\b|\blist_/i
 
 export interface PlanOptions {
   readonly fullRefresh: boolean
@@ -159,13 +173,16 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     }
     if (action.kind === "view") return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps])
     if (variables.length > 0) yield* checkVariablesNotShadowed(action, variables, catalogue)
-    if (!incremental) return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps])
+    const label = `${targetLabel(action.target)} (${action.fileName})`
+    const nullElementCheck = (checked: string, after: number) =>
+      scripted || !MAY_MAKE_ARRAYS.test(query) ? {} : { nullElementCheck: { describe: `DESCRIBE ${query}`, relation: checked, after, label } }
+    if (!incremental) return { ...plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]), ...nullElementCheck(relation, preOps.length + dropOther.length) }
     // As Dataform's incremental insert (onSchemaChange IGNORE, the default): the table's own
     // columns are written, a column the query adds is left out, one it lacks fails the run.
     const tableColumns = catalogue.columns(action.target.schema ?? "main", action.target.name)
     const written = tableColumns === undefined ? "*" : tableColumns.map(quoteIdentifier).join(", ")
     const schemaCheck = tableColumns === undefined ? {} : { schemaCheck: { tableColumns, describe: variables.length > 0 ? undefined : `DESCRIBE ${query}` } }
-    if (action.uniqueKey.length === 0) return { ...plan("incremental", [...preOps, `INSERT INTO ${relation} BY NAME\nSELECT ${written} FROM (\n${query}\n)`, ...postOps]), ...schemaCheck }
+    if (action.uniqueKey.length === 0) return { ...plan("incremental", [...preOps, `INSERT INTO ${relation} BY NAME\nSELECT ${written} FROM (\n${query}\n)`, ...postOps]), ...schemaCheck, ...nullElementCheck(relation, preOps.length) }
     // MERGE on uniqueKey: new rows replace the rows they match, the others are appended. As on
     // BigQuery, only target rows passing updatePartitionFilter can match: a filter that leaves out a
     // changed row's partition adds a duplicate here too, for the key assertion to catch.
@@ -175,7 +192,6 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
         : ` AND (${yield* translateOne(`SELECT 1 FROM t WHERE ${action.updatePartitionFilter}`, action, variables).pipe(Effect.map(whereClause))})`
     const staging = quoteIdentifier(`mdp_incremental_${action.target.name}`)
     const keys = action.uniqueKey.map(quoteIdentifier).join(", ")
-    const label = `${targetLabel(action.target)} (${action.fileName})`
     return { ...plan("incremental", [
       ...preOps,
       `CREATE OR REPLACE TEMP TABLE ${staging} AS\n${query}`,
@@ -188,7 +204,7 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
       `INSERT INTO ${relation} BY NAME SELECT ${written} FROM ${staging}`,
       `DROP TABLE ${staging}`,
       ...postOps
-    ]), ...schemaCheck }
+    ]), ...schemaCheck, ...nullElementCheck(staging, preOps.length) }
   })
 
 /** Texts of one script, with control flow, as a program; `variables` are those declared before it (a table's pre_operations). */

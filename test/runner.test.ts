@@ -303,6 +303,35 @@ select day, v from unnest([${values}]) as t`
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("an ARRAY with a NULL element is refused where BigQuery refuses to write it, and the table keeps its rows", () =>
+    Effect.gen(function* () {
+      const tableModel = (ignoreNulls: string) => `config { type: "table" }
+select array_agg(x ${ignoreNulls}) as xs, [1, 2] as fixed from unnest([1, cast(null as int64), 2]) as x`
+      const mergeModel = (values: string) => `config { type: "incremental", uniqueKey: ["day"] }
+select day, tags from unnest([${values}]) as t`
+      const project = makeTempProject({
+        "definitions/lists.sqlx": tableModel("ignore nulls"),
+        "definitions/tagged.sqlx": mergeModel("struct(1 as day, ['a'] as tags)"),
+        // Inside a query BigQuery allows it: only written arrays are checked.
+        "definitions/lengths.sqlx": `config { type: "table" }
+select array_length(array_agg(x)) as n from unnest([1, cast(null as int64)]) as x`
+      })
+      const options = { projectDir: project.dir }
+      const first = yield* transform(options)
+      assert.isTrue(first.ok, JSON.stringify(first.results.filter((r) => r.status === "failed")))
+      assert.deepStrictEqual(yield* rows("SELECT xs, fixed FROM analytics.lists"), [{ xs: [1, 2], fixed: [1, 2] }])
+      assert.deepStrictEqual(yield* rows("SELECT n FROM analytics.lengths"), [{ n: 2 }])
+
+      project.write("definitions/lists.sqlx", tableModel(""))
+      project.write("definitions/tagged.sqlx", mergeModel("struct(1 as day, ['b', cast(null as string)] as tags)"))
+      const second = yield* transform(options)
+      assert.include(byAction(second.results, "analytics.lists").error, "the column xs has an ARRAY with a NULL element in 1 row(s)")
+      assert.include(byAction(second.results, "analytics.tagged").error, "the column tags has an ARRAY with a NULL element in 1 row(s)")
+      assert.deepStrictEqual(yield* rows("SELECT xs FROM analytics.lists"), [{ xs: [1, 2] }], "the refused build left the table as it was")
+      assert.deepStrictEqual(yield* rows("SELECT day, tags FROM analytics.tagged"), [{ day: 1, tags: ["a"] }], "the refused merge changed nothing")
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a view's pre- and post-operations run around it, as Dataform runs them", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
