@@ -175,7 +175,7 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     if (variables.length > 0) yield* checkVariablesNotShadowed(action, variables, catalogue)
     const label = `${targetLabel(action.target)} (${action.fileName})`
     const nullElementCheck = (checked: string, after: number) =>
-      scripted || !MAY_MAKE_ARRAYS.test(query) ? {} : { nullElementCheck: { describe: `DESCRIBE ${query}`, relation: checked, after, label } }
+      scripted || !MAY_MAKE_ARRAYS.test(query.replace(/'(?:[^']|'')*'/g, "''")) ? {} : { nullElementCheck: { describe: `DESCRIBE ${query}`, relation: checked, after, label } }
     if (!incremental) return { ...plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]), ...nullElementCheck(relation, preOps.length + dropOther.length) }
     // As Dataform's incremental insert (onSchemaChange IGNORE, the default): the table's own
     // columns are written, a column the query adds is left out, one it lacks fails the run.
