@@ -180,7 +180,7 @@ const withNullElementCheck = (plan: ActionPlan) =>
     if (check === undefined) return plan.statements
     const described = yield* Effect.result((yield* Warehouse).query(check.describe))
     if (described._tag === "Failure") return plan.statements
-    const arrays = described.success.map((row) => ({ name: String(row["column_name"]), type: String(row["column_type"]) })).filter((column) => column.type.endsWith("[]"))
+    const arrays = described.success.map((row) => ({ name: String(row["column_name"]), type: String(row["column_type"]) })).filter((column) => column.type.endsWith("[]") && (check.written === undefined || check.written.some((name) => name.toLowerCase() === column.name.toLowerCase())))
     if (arrays.length === 0) return plan.statements
     return [...plan.statements.slice(0, check.after + 1), ...arrays.map(({ name }) => nullElementFailure(check, name)), ...plan.statements.slice(check.after + 1)]
   })

@@ -60,7 +60,14 @@ export interface ActionPlan {
    * describing its columns, and where the written rows can be checked (the table, or the merge's
    * new rows) right after statement `after`, inside the build's transaction.
    */
-  readonly nullElementCheck?: { readonly describe: string; readonly relation: string; readonly after: number; readonly label: string }
+  readonly nullElementCheck?: {
+    readonly describe: string
+    readonly relation: string
+    readonly after: number
+    readonly label: string
+    /** An insert writes only the table's own columns: the others are not checked (nor there). */
+    readonly written?: ReadonlyArray<string>
+  }
 }
 
 /** A statement failing when `column` of the checked rows has an ARRAY with a NULL element. */
@@ -174,15 +181,17 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     if (action.kind === "view") return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps])
     if (variables.length > 0) yield* checkVariablesNotShadowed(action, variables, catalogue)
     const label = `${targetLabel(action.target)} (${action.fileName})`
-    const nullElementCheck = (checked: string, after: number) =>
-      scripted || !MAY_MAKE_ARRAYS.test(query.replace(/'(?:[^']|'')*'/g, "''")) ? {} : { nullElementCheck: { describe: `DESCRIBE ${query}`, relation: checked, after, label } }
+    const nullElementCheck = (checked: string, after: number, written?: ReadonlyArray<string>) =>
+      scripted || !MAY_MAKE_ARRAYS.test(query.replace(/'(?:[^']|'')*'/g, "''"))
+        ? {}
+        : { nullElementCheck: { describe: `DESCRIBE ${query}`, relation: checked, after, label, ...(written === undefined ? {} : { written }) } }
     if (!incremental) return { ...plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]), ...nullElementCheck(relation, preOps.length + dropOther.length) }
     // As Dataform's incremental insert (onSchemaChange IGNORE, the default): the table's own
     // columns are written, a column the query adds is left out, one it lacks fails the run.
     const tableColumns = catalogue.columns(action.target.schema ?? "main", action.target.name)
     const written = tableColumns === undefined ? "*" : tableColumns.map(quoteIdentifier).join(", ")
     const schemaCheck = tableColumns === undefined ? {} : { schemaCheck: { tableColumns, describe: variables.length > 0 ? undefined : `DESCRIBE ${query}` } }
-    if (action.uniqueKey.length === 0) return { ...plan("incremental", [...preOps, `INSERT INTO ${relation} BY NAME\nSELECT ${written} FROM (\n${query}\n)`, ...postOps]), ...schemaCheck, ...nullElementCheck(relation, preOps.length) }
+    if (action.uniqueKey.length === 0) return { ...plan("incremental", [...preOps, `INSERT INTO ${relation} BY NAME\nSELECT ${written} FROM (\n${query}\n)`, ...postOps]), ...schemaCheck, ...nullElementCheck(relation, preOps.length, tableColumns) }
     // MERGE on uniqueKey: new rows replace the rows they match, the others are appended. As on
     // BigQuery, only target rows passing updatePartitionFilter can match: a filter that leaves out a
     // changed row's partition adds a duplicate here too, for the key assertion to catch.

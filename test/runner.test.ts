@@ -312,6 +312,8 @@ select day, tags from unnest([${values}]) as t`
       const project = makeTempProject({
         "definitions/lists.sqlx": tableModel("ignore nulls"),
         "definitions/tagged.sqlx": mergeModel("struct(1 as day, ['a'] as tags)"),
+        "definitions/appended.sqlx": `config { type: "incremental" }
+select 1 as n`,
         // Inside a query BigQuery allows it: only written arrays are checked.
         "definitions/lengths.sqlx": `config { type: "table" }
 select array_length(array_agg(x)) as n from unnest([1, cast(null as int64)]) as x`
@@ -324,7 +326,12 @@ select array_length(array_agg(x)) as n from unnest([1, cast(null as int64)]) as 
 
       project.write("definitions/lists.sqlx", tableModel(""))
       project.write("definitions/tagged.sqlx", mergeModel("struct(1 as day, ['b', cast(null as string)] as tags)"))
+      // A column the table lacks is left out of the insert, as Dataform does: its NULLs are never written.
+      project.write("definitions/appended.sqlx", `config { type: "incremental" }
+select 2 as n, [cast(null as int64)] as extra`)
       const second = yield* transform(options)
+      assert.strictEqual(byAction(second.results, "analytics.appended").status, "succeeded", byAction(second.results, "analytics.appended").error)
+      assert.deepStrictEqual(yield* rows("SELECT n FROM analytics.appended ORDER BY n"), [{ n: 1 }, { n: 2 }])
       assert.include(byAction(second.results, "analytics.lists").error, "the column xs has an ARRAY with a NULL element in 1 row(s)")
       assert.include(byAction(second.results, "analytics.tagged").error, "the column tags has an ARRAY with a NULL element in 1 row(s)")
       assert.deepStrictEqual(yield* rows("SELECT xs FROM analytics.lists"), [{ xs: [1, 2] }], "the refused build left the table as it was")
