@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os"
 import { Deferred, Effect, Fiber, Schedule, Semaphore } from "effect"
 import type { Action, ProjectGraph } from "./graph.ts"
 import { duckdbErrorPosition, locateInSource, statementPosition, withoutDuckdbExcerpt, type ErrorPosition } from "./locate.ts"
-import { ActionError, columnsNeeded, nullElementFailure, planAction, type ActionPlan, type Catalogue, type PlanError } from "./plan.ts"
+import { ActionError, columnsNeeded, nullArraysAsEmpty, nullElementFailure, planAction, type ActionPlan, type Catalogue, type PlanError } from "./plan.ts"
 import { RunProgress } from "./progress.ts"
 import { runProgram } from "./script.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel, type Target } from "./target.ts"
@@ -172,7 +172,8 @@ const columnsLeftOut = (check: NonNullable<ActionPlan["schemaCheck"]>) =>
 
 /**
  * The plan's statements with, after its build, a statement that fails the transaction when a
- * written ARRAY column holds a NULL element, as BigQuery's write does.
+ * written ARRAY column holds a NULL element, and one making its NULL ARRAYs empty, as BigQuery's
+ * write does.
  */
 const withNullElementCheck = (plan: ActionPlan) =>
   Effect.gen(function* () {
@@ -182,7 +183,12 @@ const withNullElementCheck = (plan: ActionPlan) =>
     if (described._tag === "Failure") return plan.statements
     const arrays = described.success.map((row) => ({ name: String(row["column_name"]), type: String(row["column_type"]) })).filter((column) => column.type.endsWith("[]") && (check.written === undefined || check.written.some((name) => name.toLowerCase() === column.name.toLowerCase())))
     if (arrays.length === 0) return plan.statements
-    return [...plan.statements.slice(0, check.after + 1), ...arrays.map(({ name }) => nullElementFailure(check, name)), ...plan.statements.slice(check.after + 1)]
+    return [
+      ...plan.statements.slice(0, check.after + 1),
+      ...arrays.map(({ name }) => nullElementFailure(check, name)),
+      ...arrays.map(({ name, type }) => nullArraysAsEmpty(check, name, type)),
+      ...plan.statements.slice(check.after + 1)
+    ]
   })
 
 /** Runs an action's plan: its statements, then its check. */

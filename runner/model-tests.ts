@@ -58,7 +58,7 @@ const queryBigQuery = (sql: string, fileName: string) =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
     const statements = yield* translate(sql, { fileName })
-    return yield* warehouse.query(statements.join(";\n"))
+    return yield* warehouse.queryResult(statements.join(";\n"))
   })
 
 /** Runs every `type: "test"` action of the graph. */

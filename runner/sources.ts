@@ -117,9 +117,25 @@ const loadSource = (source: SourceFile): Effect.Effect<LoadedSource, WarehouseEr
         : source.format === "jsonl"
           ? `SELECT * FROM read_json(${sqlString(source.file)}, format = 'newline_delimited', auto_detect = true)`
           : yield* sqlSource(source)
+    // A BigQuery table's ARRAY (REPEATED) column holds no NULL: a row without one has an empty
+    // array, and a NULL element is refused on load.
+    const arrays = (yield* warehouse.query(`DESCRIBE ${select}`))
+      .map((row) => ({ name: String(row["column_name"]), type: String(row["column_type"]) }))
+      .filter((column) => column.type.endsWith("[]"))
+    const nullElements = arrays.length === 0
+      ? []
+      : yield* warehouse.query(`SELECT ${arrays.map(({ name }) => `count(*) FILTER (WHERE list_contains(list_transform(${quoteIdentifier(name)}, x -> x IS NULL), true)) AS ${quoteIdentifier(name)}`).join(", ")} FROM (${select})`)
+    const refused = Object.entries(nullElements[0] ?? {}).filter(([, count]) => Number(count) > 0)
+    if (refused.length > 0) {
+      return yield* new SourceFileError({
+        file: source.file,
+        reason: `${refused.map(([name, count]) => `the column ${name} has an ARRAY with a NULL element in ${count} row(s)`).join("; ")}; BigQuery refuses to load it ("Array cannot have a null element")`
+      })
+    }
     yield* warehouse.run([
       `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema ?? "main")}`,
-      `CREATE OR REPLACE TABLE ${relation} AS\n${select}`
+      `CREATE OR REPLACE TABLE ${relation} AS\n${select}`,
+      ...arrays.map(({ name, type }) => `UPDATE ${relation} SET ${quoteIdentifier(name)} = CAST([] AS ${type}) WHERE ${quoteIdentifier(name)} IS NULL`)
     ], { transaction: true })
     const rows = yield* warehouse.query(`SELECT COUNT(*) AS n FROM ${relation}`)
     return { table: targetLabel(target), file: source.file, rows: Number(rows[0]?.["n"] ?? 0) }

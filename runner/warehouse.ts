@@ -68,6 +68,8 @@ export interface WarehouseSession {
   /** Runs one statement; the rows an INSERT, UPDATE, DELETE or MERGE changed. */
   readonly run: (sql: string, parameters?: ReadonlyArray<Parameter>) => Effect.Effect<number, WarehouseError>
   readonly query: (sql: string, parameters?: ReadonlyArray<Parameter>) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
+  /** A query's rows as BigQuery returns a result: see `Warehouse.queryResult`. */
+  readonly queryResult: (sql: string) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
 }
 
 /** Capability: run SQL on the local warehouse. */
@@ -78,6 +80,12 @@ export class Warehouse extends Context.Service<
     readonly run: (statements: ReadonlyArray<Statement>, options?: { readonly transaction?: boolean }) => Effect.Effect<void, WarehouseError>
     /** Rows of a query; values go in as parameters (`$1`, `$2`, …), never spliced into the SQL. */
     readonly query: (sql: string, parameters?: ReadonlyArray<Parameter>) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
+    /**
+     * Rows of a query as BigQuery returns a result to its caller (`mdp query`, a test's rows): a
+     * NULL ARRAY comes back as an empty one, and an ARRAY holding a NULL element fails the query
+     * ("Array cannot have a null element"). Inside a query both stay as they are, as in BigQuery.
+     */
+    readonly queryResult: (sql: string) => Effect.Effect<ReadonlyArray<Row>, WarehouseError>
     /** Statements and queries on one connection (its script variables and temp tables), each committed as it runs. */
     readonly session: <A, E, R>(use: (session: WarehouseSession) => Effect.Effect<A, E, R>) => Effect.Effect<A, E | WarehouseError, R>
     readonly relationType: (schema: string, name: string) => Effect.Effect<RelationType | undefined, WarehouseError>
@@ -140,6 +148,30 @@ export const jsonValueConverter: DuckDBValueConverter<Json> = (value, type, conv
     default:
       return JsonDuckDBValueConverter(value, type, converter)
   }
+}
+
+const isArrayType = (typeId: DuckDBTypeId) => typeId === DuckDBTypeId.LIST || typeId === DuckDBTypeId.ARRAY
+
+/**
+ * A result's rows as BigQuery hands them out (see `Warehouse.queryResult`); thrown inside the
+ * DuckDB call, where a failure becomes the WarehouseError of the statement.
+ */
+const bigQueryResultRows = (reader: DuckDBResultReader): ReadonlyArray<Row> => {
+  const rows = reader.convertRowObjects(jsonValueConverter) as ReadonlyArray<Record<string, Schema.Json>>
+  const names = reader.columnNames()
+  const arrays = reader.columnTypes().flatMap((type, index) => (isArrayType(type.typeId) ? [names[index]!] : []))
+  if (arrays.length === 0) return rows
+  return rows.map((row) => {
+    const copy = { ...row }
+    for (const name of arrays) {
+      const value = copy[name]
+      if (value === null || value === undefined) copy[name] = []
+      else if (Array.isArray(value) && value.some((element) => element === null)) {
+        throw new Error(`Array cannot have a null element; error in writing field ${name} (BigQuery refuses such a result: use ARRAY_AGG(… IGNORE NULLS), or filter the NULLs out)`)
+      }
+    }
+    return copy
+  })
 }
 
 const toDuckDB = (value: Parameter): DuckDBValue => (Array.isArray(value) ? listValue([...value]) : (value as string | number | boolean | null))
@@ -248,6 +280,8 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
         return reader.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>
       })
 
+    const queryResult = (sql: string) => withConnection(sql, async (connection) => bigQueryResultRows(await connection.runAndReadAll(sql)))
+
     const inFlight = new WeakMap<DuckDBConnection, Promise<unknown>>()
     const session = <A, E, R>(use: (session: WarehouseSession) => Effect.Effect<A, E, R>) =>
       Effect.acquireUseRelease(
@@ -271,7 +305,8 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
                     catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
                   })
                 : call(sql, parameters, (result) => Number(result.rowsChanged)),
-            query: (sql, parameters = []) => call(sql, parameters, (result) => result.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>)
+            query: (sql, parameters = []) => call(sql, parameters, (result) => result.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>),
+            queryResult: (sql) => call(sql, [], bigQueryResultRows)
           })
         },
         // As in withConnection: closed once DuckDB has let go of an interrupted statement.
@@ -317,5 +352,5 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
 
     const createSchema = (schema: string) => run([`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`])
 
-    return Warehouse.of({ run, query, session, relationType, listRelations, columns, createSchema, location: file })
+    return Warehouse.of({ run, query, queryResult, session, relationType, listRelations, columns, createSchema, location: file })
   })

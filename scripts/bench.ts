@@ -52,7 +52,9 @@ Generates N rows of sample campaign daily statistics and measures, in one run:
      an empty folder each time) as new processes, S runs each (default 3): medians, spreads, and
      the pipeline's peak memory (RSS)
 Results are printed and saved as JSON in data/bench/, or in --out DIR, which then also holds
-the work folder (about 22 GB at 10M rows). --keep leaves the work folder.
+the work folder (about 22 GB at 10M rows). --keep leaves the work folder, with a copy of the
+warehouse as it was just before the incremental run (before-incremental.duckdb), for profiling
+that run again.
 --ingestion-only stops after figure 1 (about 1 minute instead of 9 at 10M rows; saved as
 bench-ingestion-N-….json, for comparing ingestion changes back to back).`
 
@@ -437,6 +439,7 @@ const program = Effect.gen(function* () {
   console.log("5/6 one more day, incremental…")
   yield* ingest({ concurrency: 4 }).pipe(Effect.provide(ingestion), atTime(NOW + 86_400_000))
   yield* loadRawZone(KNOWN_PLATFORMS).pipe(Effect.provide(Layer.mergeAll(RawZone.layerLocal(rawRoot), Warehouse.layerDuckDB(warehouseFile))))
+  if (values.keep === true) copyFileSync(warehouseFile, path.join(work, "before-incremental.duckdb"))
   const incremental = yield* timed(executeGraph(graph, { selected: all })).pipe(Effect.provide(Warehouse.layerDuckDB(warehouseFile)))
   progress(`incremental run ${fmt(seconds(incremental.ms))} s`)
 

@@ -339,6 +339,31 @@ select 2 as n, [cast(null as int64)] as extra`)
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("a NULL ARRAY is written as an empty one, as BigQuery writes it (table, merge and insert)", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/maybe_tags.sqlx": `config { type: "table" }
+select id, if(id = 1, ['a'], cast(null as array<string>)) as tags from unnest([1, 2]) as id`,
+        "definitions/merged_tags.sqlx": `config { type: "incremental", uniqueKey: ["id"] }
+select id, if(id = 1, [struct('a' as k)], null) as tags from unnest([1, 2]) as id`,
+        "definitions/appended_tags.sqlx": `config { type: "incremental" }
+select 1 as n, cast(null as array<int64>) as xs`
+      })
+      const options = { projectDir: project.dir }
+      for (const run of [1, 2]) {
+        const result = yield* transform(options)
+        assert.isTrue(result.ok, JSON.stringify(result.results.filter((r) => r.status === "failed")))
+        // What a downstream model sees: ARRAY_LENGTH 0, not NULL, for the row written without tags.
+        assert.deepStrictEqual(
+          yield* rows("SELECT id, len(tags) AS n, tags IS NULL AS missing FROM analytics.maybe_tags ORDER BY id"),
+          [{ id: 1, n: 1, missing: false }, { id: 2, n: 0, missing: false }]
+        )
+        assert.deepStrictEqual(yield* rows("SELECT id, len(tags) AS n FROM analytics.merged_tags ORDER BY id"), [{ id: 1, n: 1 }, { id: 2, n: 0 }], `run ${run}`)
+        assert.deepStrictEqual(yield* rows("SELECT count(*) AS n FROM analytics.appended_tags WHERE xs IS NULL"), [{ n: 0 }], `run ${run}`)
+      }
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a view's pre- and post-operations run around it, as Dataform runs them", () =>
     Effect.gen(function* () {
       const project = makeTempProject({

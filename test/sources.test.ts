@@ -150,6 +150,24 @@ describe("local data for declarations", () => {
       assert.deepStrictEqual(yield* warehouse.query("SELECT COUNT(*) AS n FROM marts.events_copy"), [{ n: 5 }])
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("a source row without an ARRAY has an empty one, as BigQuery loads it; a NULL element is refused, naming the file", () =>
+    Effect.gen(function* () {
+      writeShopSources()
+      const shard = "test/sources/analytics_123/events_20240101.jsonl"
+      project.write(shard, '{"event_date": "20240101", "event_name": "session_start", "event_params": null}\n' + PLACEHOLDER_EVENT)
+      const options = { projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") }
+      const summary = yield* transform(options)
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT event_name, len(event_params) AS n FROM analytics_123.events_20240101 ORDER BY event_name"), [
+        { event_name: "page_view", n: 1 },
+        { event_name: "session_start", n: 0 }
+      ])
+      project.write(shard, '{"event_date": "20240101", "event_name": "page_view", "event_params": [null]}\n' + PLACEHOLDER_EVENT)
+      const refused = yield* Effect.flip(transform(options))
+      assert.include(refused.message, "events_20240101.jsonl: the column event_params has an ARRAY with a NULL element in 1 row(s)")
+      writeShopSources()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("BigQuery scripts (FOR, IF, WHILE, BEGIN … EXCEPTION, @@ variables) and JavaScript UDFs in operations and pre_operations run as BigQuery runs them", () =>
     Effect.gen(function* () {
       writeShopSources()

@@ -29,7 +29,7 @@ export const queryCommand = (args: ReadonlyArray<string>) =>
     if (sql === "") return yield* new UsageError({ reason: "give the SQL to run, in quotes" })
     const statements = yield* translate(sql, { fileName: "<query>" })
     const file = values.warehouse ?? defaults.warehouse
-    const run = Warehouse.use((warehouse) => warehouse.query(statements.join(";\n")))
+    const run = Warehouse.use((warehouse) => warehouse.queryResult(statements.join(";\n")))
     // Read-only unless asked: a query cannot change the marts by mistake, and it reads beside a
     // reader. --write waits for any run writing the warehouse, as a run would.
     const rows =

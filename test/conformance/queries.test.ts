@@ -43,7 +43,7 @@ describe("BigQuery conformance", () => {
             const result = yield* Effect.result((yield* Warehouse).session((session) =>
               Effect.gen(function* () {
                 for (const statement of statements.slice(0, -1)) yield* session.run(statement)
-                return yield* session.query(statements[statements.length - 1]!)
+                return yield* session.queryResult(statements[statements.length - 1]!)
               })
             ))
             if ("error" in testCase.expected) {
