@@ -185,8 +185,10 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     if (action.kind === "view") return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps])
     if (variables.length > 0) yield* checkVariablesNotShadowed(action, variables, catalogue)
     const label = `${targetLabel(action.target)} (${action.fileName})`
+    // A view's arrays were never written, so a query reading one is looked at too.
+    const readsView = action.dependencies.some((dependency) => catalogue.relationType(dependency.schema ?? "main", dependency.name) === "view")
     const nullElementCheck = (checked: string, after: number, written?: ReadonlyArray<string>) =>
-      scripted || !MAY_MAKE_ARRAYS.test(query.replace(/'(?:[^']|'')*'/g, "''"))
+      scripted || !(readsView || MAY_MAKE_ARRAYS.test(query.replace(/'(?:[^']|'')*'/g, "''")))
         ? {}
         : { nullElementCheck: { describe: `DESCRIBE ${query}`, relation: checked, after, label, ...(written === undefined ? {} : { written }) } }
     if (!incremental) return { ...plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE TABLE ${relation} AS\n${query}`, ...postOps]), ...nullElementCheck(relation, preOps.length + dropOther.length) }

@@ -347,7 +347,12 @@ select id, if(id = 1, ['a'], cast(null as array<string>)) as tags from unnest([1
         "definitions/merged_tags.sqlx": `config { type: "incremental", uniqueKey: ["id"] }
 select id, if(id = 1, [struct('a' as k)], null) as tags from unnest([1, 2]) as id`,
         "definitions/appended_tags.sqlx": `config { type: "incremental" }
-select 1 as n, cast(null as array<int64>) as xs`
+select 1 as n, cast(null as array<int64>) as xs`,
+        // Nothing in this query's text makes an array: the view it reads does.
+        "definitions/tags_view.sqlx": `config { type: "view" }
+select 1 as id, cast(null as array<string>) as tags`,
+        "definitions/from_view.sqlx": `config { type: "table" }
+select * from \${ref("tags_view")}`
       })
       const options = { projectDir: project.dir }
       for (const run of [1, 2]) {
@@ -360,6 +365,7 @@ select 1 as n, cast(null as array<int64>) as xs`
         )
         assert.deepStrictEqual(yield* rows("SELECT id, len(tags) AS n FROM analytics.merged_tags ORDER BY id"), [{ id: 1, n: 1 }, { id: 2, n: 0 }], `run ${run}`)
         assert.deepStrictEqual(yield* rows("SELECT count(*) AS n FROM analytics.appended_tags WHERE xs IS NULL"), [{ n: 0 }], `run ${run}`)
+        assert.deepStrictEqual(yield* rows("SELECT len(tags) AS n FROM analytics.from_view"), [{ n: 0 }], `run ${run}`)
       }
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
