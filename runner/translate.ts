@@ -94,6 +94,49 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
 }
 
 /** `mdp-local.dataset.table` in one pair of backticks becomes `dataset`.`table`: one DuckDB schema per dataset. */
+/**
+ * `STRUCT(a, t.b)` names its fields after the columns (`a`, `b`) in BigQuery. polyglot keeps the
+ * names in some places and numbers them (`_0`, `_1`) in others, such as before a field access
+ * (`STRUCT(a, b).b`): the implicit names are written out.
+ */
+const namedStructFields = (sql: string): string => {
+  if (!/\bSTRUCT\s*\(/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const insertAfter = new Map<number, string>()
+  const nextSignificant = (from: number) => {
+    let k = from
+    while (k < tokens.length && !isSignificant(tokens[k]!)) k++
+    return k
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.kind !== "word" || tokens[i]!.text.toUpperCase() !== "STRUCT") continue
+    const open = nextSignificant(i + 1)
+    if (tokens[open]?.text !== "(") continue
+    // The arguments, split at the commas of this level.
+    const args: Array<Array<number>> = [[]]
+    let depth = 0
+    let close = open + 1
+    for (; close < tokens.length; close++) {
+      const text = tokens[close]!.kind === "punct" ? tokens[close]!.text : ""
+      if (text === "(" || text === "[") depth++
+      else if ((text === ")" || text === "]") && depth-- === 0) break
+      else if (text === "," && depth === 0) {
+        args.push([])
+        continue
+      }
+      if (isSignificant(tokens[close]!)) args[args.length - 1]!.push(close)
+    }
+    for (const arg of args) {
+      const parts = arg.map((k) => tokens[k]!)
+      // A column or a path to one: name, name.name, … (words or backquoted), nothing else.
+      const isPath = parts.length % 2 === 1 && parts.every((token, k) => (k % 2 === 1 ? token.text === "." : token.kind === "quoted" || (token.kind === "word" && !/^(NULL|TRUE|FALSE|CURRENT_DATE|CURRENT_TIMESTAMP|CURRENT_DATETIME|CURRENT_TIME)$/i.test(token.text))))
+      if (isPath) insertAfter.set(arg[arg.length - 1]!, ` AS ${parts[parts.length - 1]!.text}`)
+    }
+  }
+  if (insertAfter.size === 0) return sql
+  return tokens.map((token, k) => token.text + (insertAfter.get(k) ?? "")).join("")
+}
+
 const splitDottedIdentifiers = (sql: string): string =>
   render(
     tokenize(sql, "bigquery").map((token) => {
@@ -112,6 +155,9 @@ const WEEK_PART = /^(WEEK|ISOWEEK|WEEK\s*\(\s*(SUNDAY|MONDAY|TUESDAY|WEDNESDAY|T
 // are replaced after translation.
 const DATE_IN_ZONE = "MDP_DATE_IN_ZONE__"
 const ARRAY_LENGTH_MARKER = "MDP_ARRAY_LENGTH__"
+// An element by 1-based position, once the range is checked: polyglot does not translate a
+// subscript inside a parenthesised expression followed by a field (`(…)[SAFE_OFFSET(0)]).b`).
+const ARRAY_ELEMENT_MARKER = "MDP_ARRAY_ELEMENT__"
 const MD5_BYTES = "MDP_MD5_BYTES__"
 const AGGREGATE_LIMIT = "MDP_AGGREGATE_LIMIT__"
 const EPOCH_MILLIS = "MDP_EPOCH_MILLIS__"
@@ -372,7 +418,7 @@ const checkedArrayIndexes = (sql: string): string => {
     const length = `${ARRAY_LENGTH_MARKER}(${array})`
     const inRange = ordinal ? `(${index}) >= 1 AND (${index}) <= ${length}` : `(${index}) >= 0 AND (${index}) < ${length}`
     const checked =
-      `(CASE WHEN (${array}) IS NULL OR (${index}) IS NULL THEN NULL WHEN ${inRange} THEN ${array}[${ordinal ? "SAFE_ORDINAL" : "SAFE_OFFSET"}(${index})] ` +
+      `(CASE WHEN (${array}) IS NULL OR (${index}) IS NULL THEN NULL WHEN ${inRange} THEN ${ARRAY_ELEMENT_MARKER}(${array}, ${ordinal ? `(${index})` : `(${index}) + 1`}) ` +
       `ELSE ERROR(CONCAT('Array index ', CAST((${index}) AS STRING), ' is out of bounds')) END)`
     sql = render(tokens.slice(0, start)) + checked + render(tokens.slice(close + 1))
   }
@@ -538,6 +584,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
+  [ARRAY_ELEMENT_MARKER]: (call) => `(${call.args[0]})[${call.args[1]}]`,
   [UNNEST_VALUE]: (call) => `UNNEST(${call.args[0]})`,
   [UNNEST_OFFSET]: (call) => `(GENERATE_SUBSCRIPTS(${call.args[0]}, 1) - 1)`,
   [DATE_IN_ZONE]: (call) => `CAST(TIMEZONE(${call.args[1]}, ${call.args[0]}) AS DATE)`,
@@ -1254,7 +1301,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(timestampTypes(checkedDivisions(unnestWithOffset(checkedArrayIndexes(safePrefixed(splitDottedIdentifiers(sql)))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(timestampTypes(checkedDivisions(unnestWithOffset(checkedArrayIndexes(safePrefixed(namedStructFields(splitDottedIdentifiers(sql))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
