@@ -11,6 +11,53 @@ import { BIGINT, BLOB, DuckDBScalarFunction, VARCHAR, type DuckDBBlobValue, type
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
 export const BYTES_TO_STRING_FUNCTION = "mdp_safe_convert_bytes_to_string"
 export const INSTR_FUNCTION = "mdp_instr"
+export const NET_HOST_FUNCTION = "mdp_net_host"
+export const NET_PUBLIC_SUFFIX_FUNCTION = "mdp_net_public_suffix"
+export const NET_REG_DOMAIN_FUNCTION = "mdp_net_reg_domain"
+
+/**
+ * NET.HOST: the host of a URL, as BigQuery's best effort reads it: spaces around it trimmed, the
+ * scheme optional, user info and port dropped, the case kept; NULL when there is none.
+ */
+export const netHost = (url: string): string | null => {
+  let rest = url.trim()
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(rest)
+  if (scheme !== null) rest = rest.slice(scheme[0].length)
+  else if (rest.startsWith("//")) rest = rest.slice(2)
+  const end = rest.search(/[/?#\\]/)
+  let authority = end < 0 ? rest : rest.slice(0, end)
+  authority = authority.slice(authority.lastIndexOf("@") + 1)
+  if (authority.startsWith("[")) {
+    const close = authority.indexOf("]")
+    return close < 0 ? null : authority.slice(0, close + 1)
+  }
+  const colon = authority.indexOf(":")
+  const host = colon < 0 ? authority : authority.slice(0, colon)
+  return host === "" ? null : host
+}
+
+type SuffixParse = (host: string, options: { readonly extractHostname: boolean; readonly allowPrivateDomains: boolean }) => {
+  readonly publicSuffix: string | null
+  readonly domain: string | null
+  readonly isIcann: boolean | null
+  readonly isIp: boolean | null
+}
+// Loaded on first use, like FarmHash: the list is large and most runs never look at a URL.
+let parseSuffix: SuffixParse | undefined
+const loadSuffixParser = (): SuffixParse => (parseSuffix ??= (createRequire(import.meta.url)("tldts") as { parse: SuffixParse }).parse)
+
+/** The last `labels` labels of the host as written (BigQuery keeps the case). */
+const lastLabels = (host: string, labels: number): string => host.split(".").slice(-labels).join(".")
+
+/** NET.PUBLIC_SUFFIX and NET.REG_DOMAIN: an ICANN suffix of the URL's host, or NULL. */
+export const netDomainPart = (url: string, part: "suffix" | "domain"): string | null => {
+  const host = netHost(url)?.replace(/^\.+|\.+$/g, "")
+  if (host === undefined || host === "" || host.includes("..")) return null
+  const parsed = loadSuffixParser()(host.toLowerCase(), { extractHostname: false, allowPrivateDomains: false })
+  if (parsed.isIp === true || parsed.isIcann !== true || parsed.publicSuffix === null) return null
+  const wanted = part === "suffix" ? parsed.publicSuffix : parsed.domain
+  return wanted === null ? null : lastLabels(host, wanted.split(".").length)
+}
 
 /**
  * BigQuery's INSTR(source, search, position, occurrence): the 1-based character position of the
@@ -82,4 +129,7 @@ export const registerBuiltinFunctions = (connection: DuckDBConnection): void => 
   connection.registerScalarFunction(unary(FARM_FINGERPRINT_FUNCTION, BIGINT, VARCHAR, (value: string) => loadFingerprint()(value)))
   connection.registerScalarFunction(instrFunction)
   connection.registerScalarFunction(unary(BYTES_TO_STRING_FUNCTION, VARCHAR, BLOB, (value: DuckDBBlobValue) => Buffer.from(value.bytes).toString("utf8")))
+  connection.registerScalarFunction(unary(NET_HOST_FUNCTION, VARCHAR, VARCHAR, netHost))
+  connection.registerScalarFunction(unary(NET_PUBLIC_SUFFIX_FUNCTION, VARCHAR, VARCHAR, (url: string) => netDomainPart(url, "suffix")))
+  connection.registerScalarFunction(unary(NET_REG_DOMAIN_FUNCTION, VARCHAR, VARCHAR, (url: string) => netDomainPart(url, "domain")))
 }

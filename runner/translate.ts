@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION } from "./builtin-functions.ts"
+import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION } from "./builtin-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns } from "./cast-format.ts"
 import { INFORMATION_SCHEMA_MARKER, bytesLiterals, groupByOutputNames, informationSchemaQuery, isMetadataOnly, localReferences, plainJsonLiterals, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
@@ -63,6 +63,23 @@ const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
 /** Function families called as `FAMILY.FUNCTION(...)`. */
 const unsupportedFamilies = /^(ML|NET|KEYS|AEAD|HLL_COUNT)$/
 
+const NET_FUNCTIONS: Readonly<Record<string, string>> = { HOST: NET_HOST_FUNCTION, PUBLIC_SUFFIX: NET_PUBLIC_SUFFIX_FUNCTION, REG_DOMAIN: NET_REG_DOMAIN_FUNCTION }
+
+/** NET.HOST, NET.PUBLIC_SUFFIX and NET.REG_DOMAIN run as functions registered from Node; the other NET. functions are refused by name. */
+const netFunctions = (sql: string): string => {
+  if (!/\bNET\s*\./i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const name = tokens[i + 2]?.kind === "word" ? NET_FUNCTIONS[tokens[i + 2]!.text.toUpperCase()] : undefined
+    if (tokens[i]!.kind === "word" && tokens[i]!.text.toUpperCase() === "NET" && tokens[i + 1]?.text === "." && name !== undefined && tokens[i + 3]?.text === "(") {
+      out.push(name)
+      i += 2
+    } else out.push(tokens[i]!.text)
+  }
+  return out.join("")
+}
+
 /** Constructs refused before translation: each would otherwise fail obscurely or answer wrongly. */
 const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; reason: string } | undefined => {
   for (let i = 0; i < tokens.length; i++) {
@@ -83,7 +100,10 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
       return { construct: "MERGE … INSERT ROW", reason: "list the inserted columns explicitly" }
     }
     if (next === "." && unsupportedFamilies.test(word)) {
-      return { construct: `${word}.*`, reason: "this BigQuery function family has no DuckDB equivalent" }
+      const name = tokens[i + 2]?.kind === "word" ? `${word}.${tokens[i + 2]!.text.toUpperCase()}` : `${word}.*`
+      return word === "NET"
+        ? { construct: name, reason: "of the NET functions, NET.HOST, NET.PUBLIC_SUFFIX and NET.REG_DOMAIN run locally" }
+        : { construct: `${word}.*`, reason: "this BigQuery function family has no DuckDB equivalent" }
     }
     if (next === "(") {
       const refused = unsupportedFunctions.find(([pattern]) => pattern.test(word))
@@ -1293,7 +1313,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, AGGREGATE, ORDER BY, LIMIT, DROP, AS and DISTINCT are" })
     }
-    const sql = bytesLiterals(groupByOutputNames(localReferences(plainJsonLiterals(withoutTrailingCommas(piped)))))
+    const sql = netFunctions(bytesLiterals(groupByOutputNames(localReferences(plainJsonLiterals(withoutTrailingCommas(piped))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()

@@ -20,7 +20,8 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SET (a, b) = (1, 2)", "BigQuery scripting (SET)"],
   ["SELECT * FROM UNNEST([1]) WITH OFFSET AS o", "UNNEST … WITH OFFSET"],
   ["SELECT ST_GEOGPOINT(1, 2) AS g", "ST_GEOGPOINT()"],
-  ["SELECT * FROM ML.PREDICT(MODEL `d.m`, TABLE `d.t`)", "ML.*"]
+  ["SELECT * FROM ML.PREDICT(MODEL `d.m`, TABLE `d.t`)", "ML.*"],
+  ["SELECT NET.IP_FROM_STRING('1.2.3.4') AS ip", "NET.IP_FROM_STRING"]
 ]
 
 describe("the translator's refusals and mechanics", () => {
