@@ -178,6 +178,8 @@ const ARRAY_LENGTH_MARKER = "MDP_ARRAY_LENGTH__"
 // An element by 1-based position, once the range is checked: polyglot does not translate a
 // subscript inside a parenthesised expression followed by a field (`(…)[SAFE_OFFSET(0)]).b`).
 const ARRAY_ELEMENT_MARKER = "MDP_ARRAY_ELEMENT__"
+// APPROX_QUANTILES(x, n): polyglot's APPROX_QUANTILE call takes no DOUBLE[] list in DuckDB.
+const APPROX_QUANTILES_MARKER = "MDP_APPROX_QUANTILES__"
 const MD5_BYTES = "MDP_MD5_BYTES__"
 const AGGREGATE_LIMIT = "MDP_AGGREGATE_LIMIT__"
 const EPOCH_MILLIS = "MDP_EPOCH_MILLIS__"
@@ -308,6 +310,12 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
+  // The exact quantiles (DuckDB's QUANTILE_DISC: values of the input, NULLs left out), within the
+  // error BigQuery's approximation allows; DISTINCT and RESPECT NULLS are left alone.
+  APPROX_QUANTILES: (call) =>
+    call.args.length === 2 && /^\s*[1-9]\d*(\s+IGNORE\s+NULLS)?\s*$/i.test(call.args[1]!) && !/^\s*DISTINCT\b/i.test(call.args[0]!)
+      ? `${APPROX_QUANTILES_MARKER}(${call.args[0]}, ${call.args[1]!.trim().split(/\s+/)[0]})`
+      : undefined,
   // With a position or an occurrence: polyglot parses three arguments at most, and reads a negative
   // position as a substring's start where BigQuery searches backwards from it.
   INSTR: (call) => (call.args.length === 3 || call.args.length === 4 ? `${INSTR_FUNCTION}(${[...call.args, ...(call.args.length === 3 ? ["1"] : [])].join(", ")})` : undefined),
@@ -605,6 +613,10 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
   [ARRAY_ELEMENT_MARKER]: (call) => `(${call.args[0]})[${call.args[1]}]`,
+  [APPROX_QUANTILES_MARKER]: (call) => {
+    const n = Number(call.args[1])
+    return `QUANTILE_DISC(${call.args[0]}, [${Array.from({ length: n + 1 }, (_, k) => String(k / n)).join(", ")}]::DOUBLE[])`
+  },
   [UNNEST_VALUE]: (call) => `UNNEST(${call.args[0]})`,
   [UNNEST_OFFSET]: (call) => `(GENERATE_SUBSCRIPTS(${call.args[0]}, 1) - 1)`,
   [DATE_IN_ZONE]: (call) => `CAST(TIMEZONE(${call.args[1]}, ${call.args[0]}) AS DATE)`,
