@@ -310,6 +310,10 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
+  // TIME(timestamp[, zone]) and TIME(datetime): polyglot casts straight to TIME, which DuckDB refuses
+  // for a TIMESTAMPTZ; through DATETIME it is the time in UTC (or the zone), as in BigQuery.
+  TIME: (call) =>
+    call.args.length === 1 ? `CAST(CAST(${call.args[0]} AS DATETIME) AS TIME)` : call.args.length === 2 ? `CAST(DATETIME(${call.args[0]}, ${call.args[1]}) AS TIME)` : undefined,
   // The exact quantiles (DuckDB's QUANTILE_DISC: values of the input, NULLs left out), within the
   // error BigQuery's approximation allows; DISTINCT and RESPECT NULLS are left alone.
   APPROX_QUANTILES: (call) =>
