@@ -157,6 +157,99 @@ const namedStructFields = (sql: string): string => {
   return tokens.map((token, k) => token.text + (insertAfter.get(k) ?? "")).join("")
 }
 
+/** Per field of a STRUCT: its name, and the names inside it (a STRUCT, or an array literal of STRUCTs). */
+type FieldNames = ReadonlyArray<{ readonly name: string | undefined; readonly fields: FieldNames | undefined; readonly elements: FieldNames | undefined }>
+
+/**
+ * In an array literal, BigQuery names an unnamed STRUCT's fields after the element type, which the
+ * first named element gives: `[STRUCT('a' AS k, STRUCT(1 AS n) AS v), STRUCT('b', STRUCT(2))]`.
+ * polyglot names the outer fields only; DuckDB then matches the inner ones by name and reads NULLs.
+ * The names are written out, nested STRUCTs included.
+ */
+const propagatedStructNames = (sql: string): string => {
+  if (!/\[[\s\S]*STRUCT\s*\(/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = (from: number, to: number) => {
+    const found: Array<number> = []
+    for (let k = from; k < to; k++) if (isSignificant(tokens[k]!)) found.push(k)
+    return found
+  }
+  /** The closing bracket of the one opening at `open`. */
+  const closing = (open: number) => {
+    let depth = 0
+    for (let k = open; k < tokens.length; k++) {
+      const text = tokens[k]!.kind === "punct" ? tokens[k]!.text : ""
+      if (text === "(" || text === "[") depth++
+      else if ((text === ")" || text === "]") && --depth === 0) return k
+    }
+    return -1
+  }
+  /** Significant token indexes of each comma-separated item between `open` and `close`. */
+  const items = (open: number, close: number) => {
+    const result: Array<Array<number>> = [[]]
+    let depth = 0
+    for (const k of significant(open + 1, close)) {
+      const text = tokens[k]!.kind === "punct" ? tokens[k]!.text : ""
+      if (text === "(" || text === "[") depth++
+      else if (text === ")" || text === "]") depth--
+      else if (text === "," && depth === 0) {
+        result.push([])
+        continue
+      }
+      result[result.length - 1]!.push(k)
+    }
+    return result.filter((item) => item.length > 0)
+  }
+  /** An untyped STRUCT(…) item: its parenthesis. */
+  const structOpen = (item: ReadonlyArray<number>) =>
+    tokens[item[0]!]!.kind === "word" && tokens[item[0]!]!.text.toUpperCase() === "STRUCT" && tokens[item[1]!]?.text === "(" && closing(item[1]!) === item[item.length - 1] ? item[1]! : undefined
+  const alias = (arg: ReadonlyArray<number>) =>
+    arg.length >= 3 && tokens[arg[arg.length - 2]!]!.text.toUpperCase() === "AS" ? tokens[arg[arg.length - 1]!]!.text : undefined
+  const withoutAlias = (arg: ReadonlyArray<number>) => (alias(arg) === undefined ? arg : arg.slice(0, -2))
+  /** An array literal of STRUCTs (`[STRUCT(…), …]`): the STRUCTs' parentheses. */
+  const structElements = (item: ReadonlyArray<number>): ReadonlyArray<number> | undefined => {
+    if (tokens[item[0]!]!.text !== "[" || closing(item[0]!) !== item[item.length - 1]) return undefined
+    const opens = items(item[0]!, item[item.length - 1]!).map(structOpen)
+    return opens.length > 0 && opens.every((open) => open !== undefined) ? (opens as ReadonlyArray<number>) : undefined
+  }
+  const named = (names: FieldNames) => names.some((field) => field.name !== undefined || field.fields !== undefined || field.elements !== undefined)
+  const firstNamed = (opens: ReadonlyArray<number>) => opens.map(namesOf).find(named)
+  function namesOf(open: number): FieldNames {
+    return items(open, closing(open)).map((arg) => {
+      const inner = structOpen(withoutAlias(arg))
+      const elements = structElements(withoutAlias(arg))
+      return { name: alias(arg), fields: inner === undefined ? undefined : namesOf(inner), elements: elements === undefined ? undefined : firstNamed(elements) }
+    })
+  }
+  const insertAfter = new Map<number, string>()
+  const apply = (open: number, names: FieldNames) => {
+    items(open, closing(open)).forEach((arg, k) => {
+      const wanted = names[k]
+      if (wanted === undefined) return
+      if (alias(arg) === undefined && wanted.name !== undefined) insertAfter.set(arg[arg.length - 1]!, ` AS ${wanted.name}`)
+      const inner = structOpen(withoutAlias(arg))
+      if (inner !== undefined && wanted.fields !== undefined) apply(inner, wanted.fields)
+      const elements = structElements(withoutAlias(arg))
+      if (elements !== undefined && wanted.elements !== undefined) for (const element of elements) apply(element, wanted.elements)
+    })
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.text !== "[" || tokens[i]!.kind !== "punct") continue
+    // A subscript follows an expression; an array literal does not.
+    const before = significant(0, i).at(-1)
+    if (before !== undefined && (tokens[before]!.kind === "word" || tokens[before]!.kind === "quoted" || [")", "]"].includes(tokens[before]!.text)) && !/^(SELECT|ARRAY|IN|THEN|ELSE|WHEN|AND|OR|NOT|RETURN|BY|ON)$/i.test(tokens[before]!.text)) continue
+    const close = closing(i)
+    if (close < 0) continue
+    const structs = items(i, close).map(structOpen)
+    if (structs.length < 2 || structs.some((open) => open === undefined)) continue
+    const first = firstNamed(structs as ReadonlyArray<number>)
+    if (first === undefined) continue
+    for (const open of structs) apply(open!, first)
+  }
+  if (insertAfter.size === 0) return sql
+  return tokens.map((token, k) => token.text + (insertAfter.get(k) ?? "")).join("")
+}
+
 const splitDottedIdentifiers = (sql: string): string =>
   render(
     tokenize(sql, "bigquery").map((token) => {
@@ -1337,7 +1430,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(timestampTypes(checkedDivisions(unnestWithOffset(checkedArrayIndexes(safePrefixed(namedStructFields(splitDottedIdentifiers(sql))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(timestampTypes(checkedDivisions(unnestWithOffset(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(splitDottedIdentifiers(sql)))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
