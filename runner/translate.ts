@@ -550,6 +550,72 @@ const checkedArrayIndexes = (sql: string): string => {
   return sql
 }
 
+const SUBSCRIPT_MARKER = "MDP_SUBSCRIPT__"
+
+/**
+ * A bare index, `x[i]`: BigQuery counts from 0, on an ARRAY (as OFFSET) and on JSON alike. polyglot
+ * adds 1 for DuckDB's lists, but DuckDB's JSON subscripts count from 0 too, so `json.a[1]` read
+ * the wrong element. Which one `x` is shows only at binding: both are written, DuckDB keeps one.
+ */
+const jsonAwareSubscripts = (sql: string): string => {
+  if (!sql.includes("[")) return sql
+  // Subscripts left as they were (a typed literal's, `ARRAY<INT64>[1, 2][0]`), counted from the left.
+  let kept = 0
+  for (let guard = 0; guard < 1000; guard++) {
+    const tokens = tokenize(sql, "bigquery")
+    let at = -1
+    let close = -1
+    let seen = 0
+    for (let i = 0; i < tokens.length && at < 0; i++) {
+      if (tokens[i]!.kind !== "punct" || tokens[i]!.text !== "[") continue
+      let before = i - 1
+      while (before >= 0 && !isSignificant(tokens[before]!)) before--
+      const previous = tokens[before]
+      const afterExpression =
+        previous !== undefined &&
+        ((previous.kind === "punct" && (previous.text === ")" || previous.text === "]")) || previous.kind === "quoted" || (previous.kind === "word" && !NOT_A_FUNCTION.has(previous.text.toUpperCase()) && !/^(ARRAY|SELECT|STRUCT)$/i.test(previous.text)))
+      if (!afterExpression) continue
+      const inside = tokens.slice(i + 1).filter(isSignificant)
+      if (inside[0] === undefined || inside[0].kind === "string" || (inside[0].kind === "word" && /^(SAFE_)?(OFFSET|ORDINAL)$/i.test(inside[0].text) && inside[1]?.text === "(")) continue
+      let depth = 0
+      for (let k = i; k < tokens.length; k++) {
+        if (tokens[k]!.kind !== "punct") continue
+        if (tokens[k]!.text === "[" || tokens[k]!.text === "(") depth++
+        if ((tokens[k]!.text === "]" || tokens[k]!.text === ")") && --depth === 0) {
+          close = k
+          break
+        }
+      }
+      if (close > i && seen++ >= kept) at = i
+    }
+    if (at < 0) return sql
+    const start = subscriptedStart(tokens, at)
+    let previous = (start ?? 0) - 1
+    while (previous >= 0 && !isSignificant(tokens[previous]!)) previous--
+    if (start === undefined || tokens[previous]?.text === ">") {
+      kept++
+      continue
+    }
+    sql = `${render(tokens.slice(0, start))}${SUBSCRIPT_MARKER}(${render(tokens.slice(start, at)).trim()}, ${render(tokens.slice(at + 1, close)).trim()})${render(tokens.slice(close + 1))}`
+  }
+  return sql
+}
+
+/** Where the expression a subscript applies to starts, through field accesses on calls (`f(x).a.b[0]`). */
+const subscriptedStart = (tokens: ReadonlyArray<Token>, at: number): number | undefined => {
+  let start = expressionStart(tokens, at)
+  for (let guard = 0; start !== undefined && guard < 100; guard++) {
+    let dot = start - 1
+    while (dot >= 0 && !isSignificant(tokens[dot]!)) dot--
+    if (tokens[dot]?.text !== ".") return start
+    let before = dot - 1
+    while (before >= 0 && !isSignificant(tokens[before]!)) before--
+    if (tokens[before]?.text !== ")" && tokens[before]?.text !== "]") return start
+    start = expressionStart(tokens, before + 1)
+  }
+  return start
+}
+
 const UNNEST_VALUE = "MDP_UNNEST_VALUE__"
 const UNNEST_OFFSET = "MDP_UNNEST_OFFSET__"
 
@@ -710,6 +776,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
   [ARRAY_ELEMENT_MARKER]: (call) => `(${call.args[0]})[${call.args[1]}]`,
+  [SUBSCRIPT_MARKER]: (call) => `(CASE WHEN typeof(${call.args[0]}) = 'JSON' THEN (${call.args[0]})[${call.args[1]}] ELSE (${call.args[0]})[(${call.args[1]}) + 1] END)`,
   [APPROX_QUANTILES_MARKER]: (call) => {
     const n = Number(call.args[1])
     return `QUANTILE_DISC(${call.args[0]}, [${Array.from({ length: n + 1 }, (_, k) => String(k / n)).join(", ")}]::DOUBLE[])`
@@ -1430,7 +1497,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(timestampTypes(checkedDivisions(unnestWithOffset(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(splitDottedIdentifiers(sql)))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(timestampTypes(checkedDivisions(unnestWithOffset(jsonAwareSubscripts(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(splitDottedIdentifiers(sql))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
