@@ -403,6 +403,12 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
+  // The legacy names, and the path's default ('$'): polyglot renamed them to a one-argument call
+  // that it did not translate further.
+  JSON_EXTRACT_STRING_ARRAY: (call) => (call.args.length <= 2 ? `JSON_VALUE_ARRAY(${call.args[0]}, ${call.args[1] ?? "'$'"})` : undefined),
+  JSON_VALUE_ARRAY: (call) => (call.args.length === 1 ? `JSON_VALUE_ARRAY(${call.args[0]}, '$')` : undefined),
+  JSON_EXTRACT_ARRAY: (call) => (call.args.length === 1 ? `JSON_QUERY_ARRAY(${call.args[0]}, '$')` : undefined),
+  JSON_QUERY_ARRAY: (call) => (call.args.length === 1 ? `JSON_QUERY_ARRAY(${call.args[0]}, '$')` : undefined),
   // TIME(timestamp[, zone]) and TIME(datetime): polyglot casts straight to TIME, which DuckDB refuses
   // for a TIMESTAMPTZ; through DATETIME it is the time in UTC (or the zone), as in BigQuery.
   TIME: (call) =>
