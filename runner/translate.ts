@@ -782,6 +782,10 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
   [ARRAY_ELEMENT_MARKER]: (call) => `(${call.args[0]})[${call.args[1]}]`,
+  // BigQuery's buckets start from 1950-01-01 unless an origin is given; DuckDB's time_bucket from 2000.
+  DATE_BUCKET: (call) => (call.args.length === 2 || call.args.length === 3 ? `CAST(TIME_BUCKET(${call.args[1]}, CAST(${call.args[0]} AS DATE), ${call.args[2] ?? "DATE '1950-01-01'"}) AS DATE)` : undefined),
+  DATETIME_BUCKET: (call) => (call.args.length === 2 || call.args.length === 3 ? `TIME_BUCKET(${call.args[1]}, CAST(${call.args[0]} AS TIMESTAMP), ${call.args[2] ?? "TIMESTAMP '1950-01-01 00:00:00'"})` : undefined),
+  TIMESTAMP_BUCKET: (call) => (call.args.length === 2 || call.args.length === 3 ? `TIME_BUCKET(${call.args[1]}, CAST(${call.args[0]} AS TIMESTAMPTZ), ${call.args[2] ?? "TIMESTAMPTZ '1950-01-01 00:00:00+00'"})` : undefined),
   [SUBSCRIPT_MARKER]: (call) => `(CASE WHEN typeof(${call.args[0]}) = 'JSON' THEN (${call.args[0]})[${call.args[1]}] ELSE (${call.args[0]})[(${call.args[1]}) + 1] END)`,
   [APPROX_QUANTILES_MARKER]: (call) => {
     const n = Number(call.args[1])
