@@ -56,9 +56,10 @@ export interface ActionPlan {
   readonly schemaCheck?: { readonly tableColumns: ReadonlyArray<string>; readonly describe: string | undefined }
   /**
    * BigQuery refuses to write an ARRAY holding a NULL element ("Array cannot have a null
-   * element"), where DuckDB keeps it, and writes a NULL ARRAY as an empty one. For a build whose query may make arrays: the statement
-   * describing its columns, and where the written rows can be checked (the table, or the merge's
-   * new rows) right after statement `after`, inside the build's transaction.
+   * element"), where DuckDB keeps it, and writes a NULL ARRAY as an empty one. For a build whose
+   * query may make arrays (or that reads a view): the statement describing its columns, and where
+   * the written rows can be checked and made empty (the table, or the merge's new rows) right
+   * after statement `after`, inside the build's transaction.
    */
   readonly nullElementCheck?: {
     readonly describe: string
