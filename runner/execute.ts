@@ -186,7 +186,7 @@ const withNullElementCheck = (plan: ActionPlan) =>
     return [
       ...plan.statements.slice(0, check.after + 1),
       ...arrays.map(({ name }) => nullElementFailure(check, name)),
-      ...arrays.map(({ name, type }) => nullArraysAsEmpty(check, name, type)),
+      ...arrays.map(({ name, type }) => nullArraysAsEmpty(check.relation, name, type)),
       ...plan.statements.slice(check.after + 1)
     ]
   })

@@ -76,8 +76,8 @@ export const nullElementFailure = (check: NonNullable<ActionPlan["nullElementChe
   `SELECT error(${sqlString(`${check.label}: the column ${column} has an ARRAY with a NULL element in `)} || count(*) || ${sqlString(` row(s); BigQuery refuses to write it ("Array cannot have a null element"): use ARRAY_AGG(… IGNORE NULLS), or filter the NULLs out`)}) FROM ${check.relation} WHERE list_contains(list_transform(${quoteIdentifier(column)}, x -> x IS NULL), true) HAVING count(*) > 0`
 
 /** BigQuery writes a NULL ARRAY as an empty one (a REPEATED column has no NULL): the checked rows' NULLs made empty. */
-export const nullArraysAsEmpty = (check: NonNullable<ActionPlan["nullElementCheck"]>, column: string, type: string): string =>
-  `UPDATE ${check.relation} SET ${quoteIdentifier(column)} = CAST([] AS ${type}) WHERE ${quoteIdentifier(column)} IS NULL`
+export const nullArraysAsEmpty = (relation: string, column: string, type: string): string =>
+  `UPDATE ${relation} SET ${quoteIdentifier(column)} = CAST([] AS ${type}) WHERE ${quoteIdentifier(column)} IS NULL`
 
 // Translated SQL that may produce a LIST column: anything else cannot, and skips the DESCRIBE.
 const MAY_MAKE_ARRAYS = /\[|\b(array_agg|list|array|split|string_split|str_split|regexp_extract_all|string_to_array|json_extract|generate_series|range|unnest)\b|_array\b|\blist_/i

@@ -14,6 +14,7 @@
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
 import type { DeclarationAction, ProjectGraph } from "./graph.ts"
+import { nullArraysAsEmpty } from "./plan.ts"
 import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { translate, type TranslationError } from "./translate.ts"
 import { Warehouse, type WarehouseError } from "./warehouse.ts"
@@ -135,7 +136,7 @@ const loadSource = (source: SourceFile): Effect.Effect<LoadedSource, WarehouseEr
     yield* warehouse.run([
       `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema ?? "main")}`,
       `CREATE OR REPLACE TABLE ${relation} AS\n${select}`,
-      ...arrays.map(({ name, type }) => `UPDATE ${relation} SET ${quoteIdentifier(name)} = CAST([] AS ${type}) WHERE ${quoteIdentifier(name)} IS NULL`)
+      ...arrays.map(({ name, type }) => nullArraysAsEmpty(relation, name, type))
     ], { transaction: true })
     const rows = yield* warehouse.query(`SELECT COUNT(*) AS n FROM ${relation}`)
     return { table: targetLabel(target), file: source.file, rows: Number(rows[0]?.["n"] ?? 0) }
