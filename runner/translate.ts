@@ -123,30 +123,14 @@ const namedStructFields = (sql: string): string => {
   if (!/\bSTRUCT\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "bigquery")
   const insertAfter = new Map<number, string>()
-  const nextSignificant = (from: number) => {
-    let k = from
-    while (k < tokens.length && !isSignificant(tokens[k]!)) k++
-    return k
-  }
   for (let i = 0; i < tokens.length; i++) {
     if (tokens[i]!.kind !== "word" || tokens[i]!.text.toUpperCase() !== "STRUCT") continue
-    const open = nextSignificant(i + 1)
+    let open = i + 1
+    while (open < tokens.length && !isSignificant(tokens[open]!)) open++
     if (tokens[open]?.text !== "(") continue
-    // The arguments, split at the commas of this level.
-    const args: Array<Array<number>> = [[]]
-    let depth = 0
-    let close = open + 1
-    for (; close < tokens.length; close++) {
-      const text = tokens[close]!.kind === "punct" ? tokens[close]!.text : ""
-      if (text === "(" || text === "[") depth++
-      else if ((text === ")" || text === "]") && depth-- === 0) break
-      else if (text === "," && depth === 0) {
-        args.push([])
-        continue
-      }
-      if (isSignificant(tokens[close]!)) args[args.length - 1]!.push(close)
-    }
-    for (const arg of args) {
+    const close = closingBracket(tokens, open)
+    if (close < 0) continue
+    for (const arg of commaItems(tokens, open, close)) {
       const parts = arg.map((k) => tokens[k]!)
       // A column or a path to one: name, name.name, … (words or backquoted), nothing else.
       const isPath = parts.length % 2 === 1 && parts.every((token, k) => (k % 2 === 1 ? token.text === "." : token.kind === "quoted" || (token.kind === "word" && !/^(NULL|TRUE|FALSE|CURRENT_DATE|CURRENT_TIMESTAMP|CURRENT_DATETIME|CURRENT_TIME)$/i.test(token.text))))
@@ -155,6 +139,35 @@ const namedStructFields = (sql: string): string => {
   }
   if (insertAfter.size === 0) return sql
   return tokens.map((token, k) => token.text + (insertAfter.get(k) ?? "")).join("")
+}
+
+/** The closing bracket of the `(` or `[` at `open`, or -1. */
+const closingBracket = (tokens: ReadonlyArray<Token>, open: number): number => {
+  let depth = 0
+  for (let k = open; k < tokens.length; k++) {
+    const text = tokens[k]!.kind === "punct" ? tokens[k]!.text : ""
+    if (text === "(" || text === "[") depth++
+    else if ((text === ")" || text === "]") && --depth === 0) return k
+  }
+  return -1
+}
+
+/** The significant tokens of each comma-separated item between the brackets at `open` and `close`. */
+const commaItems = (tokens: ReadonlyArray<Token>, open: number, close: number): Array<Array<number>> => {
+  const result: Array<Array<number>> = [[]]
+  let depth = 0
+  for (let k = open + 1; k < close; k++) {
+    if (!isSignificant(tokens[k]!)) continue
+    const text = tokens[k]!.kind === "punct" ? tokens[k]!.text : ""
+    if (text === "(" || text === "[") depth++
+    else if (text === ")" || text === "]") depth--
+    else if (text === "," && depth === 0) {
+      result.push([])
+      continue
+    }
+    result[result.length - 1]!.push(k)
+  }
+  return result.filter((item) => item.length > 0)
 }
 
 /** Per field of a STRUCT: its name, and the names inside it (a STRUCT, or an array literal of STRUCTs). */
@@ -169,37 +182,8 @@ type FieldNames = ReadonlyArray<{ readonly name: string | undefined; readonly fi
 const propagatedStructNames = (sql: string): string => {
   if (!/\[[\s\S]*STRUCT\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "bigquery")
-  const significant = (from: number, to: number) => {
-    const found: Array<number> = []
-    for (let k = from; k < to; k++) if (isSignificant(tokens[k]!)) found.push(k)
-    return found
-  }
-  /** The closing bracket of the one opening at `open`. */
-  const closing = (open: number) => {
-    let depth = 0
-    for (let k = open; k < tokens.length; k++) {
-      const text = tokens[k]!.kind === "punct" ? tokens[k]!.text : ""
-      if (text === "(" || text === "[") depth++
-      else if ((text === ")" || text === "]") && --depth === 0) return k
-    }
-    return -1
-  }
-  /** Significant token indexes of each comma-separated item between `open` and `close`. */
-  const items = (open: number, close: number) => {
-    const result: Array<Array<number>> = [[]]
-    let depth = 0
-    for (const k of significant(open + 1, close)) {
-      const text = tokens[k]!.kind === "punct" ? tokens[k]!.text : ""
-      if (text === "(" || text === "[") depth++
-      else if (text === ")" || text === "]") depth--
-      else if (text === "," && depth === 0) {
-        result.push([])
-        continue
-      }
-      result[result.length - 1]!.push(k)
-    }
-    return result.filter((item) => item.length > 0)
-  }
+  const closing = (open: number) => closingBracket(tokens, open)
+  const items = (open: number, close: number) => commaItems(tokens, open, close)
   /** An untyped STRUCT(…) item: its parenthesis. */
   const structOpen = (item: ReadonlyArray<number>) =>
     tokens[item[0]!]!.kind === "word" && tokens[item[0]!]!.text.toUpperCase() === "STRUCT" && tokens[item[1]!]?.text === "(" && closing(item[1]!) === item[item.length - 1] ? item[1]! : undefined
@@ -236,7 +220,9 @@ const propagatedStructNames = (sql: string): string => {
   for (let i = 0; i < tokens.length; i++) {
     if (tokens[i]!.text !== "[" || tokens[i]!.kind !== "punct") continue
     // A subscript follows an expression; an array literal does not.
-    const before = significant(0, i).at(-1)
+    let before: number | undefined = i - 1
+    while (before >= 0 && !isSignificant(tokens[before]!)) before--
+    if (before < 0) before = undefined
     if (before !== undefined && (tokens[before]!.kind === "word" || tokens[before]!.kind === "quoted" || [")", "]"].includes(tokens[before]!.text)) && !/^(SELECT|ARRAY|IN|THEN|ELSE|WHEN|AND|OR|NOT|RETURN|BY|ON)$/i.test(tokens[before]!.text)) continue
     const close = closing(i)
     if (close < 0) continue
