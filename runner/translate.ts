@@ -19,6 +19,7 @@ import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutSho
 import { INFORMATION_SCHEMA_MARKER, bytesLiterals, groupByOutputNames, informationSchemaQuery, isMetadataOnly, localReferences, plainJsonLiterals, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
+import { expandAliasedUnnest, FROM_CLAUSE_ENDS } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 
@@ -1033,8 +1034,6 @@ const parenthesizeIntervalOperands = (sql: string): string => {
   return out.join("")
 }
 
-const FROM_CLAUSE_ENDS = new Set(["WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "SELECT", "ON", "USING"])
-
 /**
  * `FROM UNNEST(array)` without an alias: BigQuery gives an array of STRUCTs one column per field
  * (GA4's `(SELECT value.string_value FROM UNNEST(event_params) WHERE key = …)`); DuckDB one struct
@@ -1529,5 +1528,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(statement, "duckdb", afterTranslation))))))))))
+    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(statement, "duckdb", afterTranslation)))))))))))
   })

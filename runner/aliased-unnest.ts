@@ -1,0 +1,124 @@
+/**
+ * The fields of an aliased UNNEST, by their own names. In BigQuery `UNNEST(items) AS item` over an
+ * array of STRUCTs is a value table: a query may name a field without the range variable
+ * (`item_id` as well as `item.item_id`), and a later UNNEST in the same FROM may unnest such a field
+ * (`FROM UNNEST(request_query) AS query, UNNEST(value) AS value`). Polyglot gives DuckDB
+ * `UNNEST(…) AS _t0(item)`: one struct column, no fields.
+ *
+ * Each run of aliased UNNESTs joined by commas (CROSS JOIN) becomes one subquery whose columns are
+ * the range variables and their elements' fields; a scalar array adds no field. In one subquery a
+ * later UNNEST sees the earlier ones' fields, and a field named like a range variable gives way to
+ * it, as BigQuery's range variables take precedence.
+ */
+import { isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
+
+/** Words that end a FROM clause at their parenthesis depth. */
+export const FROM_CLAUSE_ENDS = new Set(["WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "SELECT", "ON", "USING"])
+
+/** Arrays whose elements are never STRUCTs: unnested as they are, without looking for fields. */
+const SCALAR_ARRAY = /^(?:STR_SPLIT|STRING_SPLIT|STRING_SPLIT_REGEX|REGEXP_EXTRACT_ALL|GENERATE_SERIES|RANGE)\s*\(|^CAST\([\s\S]*\bAS\s+(?:JSON|VARCHAR|TEXT|BIGINT|INTEGER|HUGEINT|DOUBLE|FLOAT|BOOLEAN|DATE|TIMESTAMP(?: WITH TIME ZONE)?|TIME|BLOB|DECIMAL\(\d+,\s*\d+\))\[\]\)$/i
+
+interface Item {
+  /** Token indexes (in the full stream) of `UNNEST` and of the alias list's `)`. */
+  readonly from: number
+  readonly to: number
+  readonly array: ReadonlyArray<Token>
+  readonly tableAlias: string
+  readonly alias: string
+}
+
+const unquoted = (name: string): string => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name)
+const quotedIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"`
+const stringLiteral = (text: string): string => `'${text.replace(/'/g, "''")}'`
+
+/** Words in a later item's array naming an earlier range variable: that variable's column. */
+const withEarlierAliases = (array: ReadonlyArray<Token>, earlier: ReadonlyMap<string, string>): string => {
+  const significant = array.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const replaced = new Map<number, string>()
+  significant.forEach(({ token, index }, k) => {
+    if (token.kind !== "word" && token.kind !== "quoted") return
+    const column = earlier.get(unquoted(token.text).toLowerCase())
+    if (column === undefined || significant[k - 1]?.token.text === "." || significant[k + 1]?.token.text === "(") return
+    replaced.set(index, column)
+  })
+  return array.map((token, index) => replaced.get(index) ?? token.text).join("")
+}
+
+const chainSubquery = (chain: ReadonlyArray<Item>, n: number): string => {
+  const earlier = new Map<string, string>()
+  const joined: Array<string> = []
+  const renames: Array<string> = []
+  chain.forEach((item, i) => {
+    const column = `_mdp_v${n}_${i}`
+    const array = withEarlierAliases(item.array, earlier).trim()
+    const fields = SCALAR_ARRAY.test(array) || (array.startsWith("[") && !array.includes("{")) ? "" : `, UNNEST(${array}, max_depth := 2)`
+    joined.push(`(SELECT UNNEST(${array}) AS ${column}${fields}) AS _mdp_x${n}_${i}`)
+    renames.push(`${column} AS ${quotedIdentifier(item.alias)}`)
+    earlier.set(item.alias.toLowerCase(), column)
+  })
+  const aliases = chain.map((item) => stringLiteral(item.alias.toLowerCase())).join(", ")
+  return `(SELECT * RENAME (${renames.join(", ")}) FROM (SELECT COLUMNS(c -> lower(c) NOT IN (${aliases}) AND c NOT LIKE 'unnest(%') FROM ${joined.join(" CROSS JOIN ")})) AS ${chain[0]!.tableAlias}`
+}
+
+export const expandAliasedUnnest = (sql: string): string => {
+  if (!/\bUNNEST\s*\([\s\S]*\bAS\s+_t\d+\s*\(/i.test(sql)) return sql
+  for (let guard = 0, n = 0; guard < 200; guard++, n++) {
+    const tokens = tokenize(sql, "duckdb")
+    const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+    const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+    const text = (k: number) => significant[k]?.token.text
+    /** The polyglot form `UNNEST(array) AS _tN(alias)` starting at k, with the position after it. */
+    const itemAt = (k: number): { readonly item: Item; readonly next: number } | undefined => {
+      if (word(k) !== "UNNEST" || text(k + 1) !== "(") return undefined
+      let depth = 0
+      let close = k + 1
+      for (; close < significant.length; close++) {
+        if (text(close) === "(") depth++
+        if (text(close) === ")" && --depth === 0) break
+      }
+      const tableAlias = text(close + 2) ?? ""
+      if (word(close + 1) !== "AS" || !/^_t\d+$/.test(tableAlias) || text(close + 3) !== "(" || text(close + 5) !== ")") return undefined
+      const alias = significant[close + 4]!.token
+      if (alias.kind !== "word" && alias.kind !== "quoted") return undefined
+      const item = {
+        from: significant[k]!.index,
+        to: significant[close + 5]!.index,
+        array: tokens.slice(significant[k + 1]!.index + 1, significant[close]!.index),
+        tableAlias,
+        alias: unquoted(alias.text)
+      }
+      return { item, next: close + 6 }
+    }
+    const inFrom: Array<boolean> = [false]
+    let found: { readonly chain: ReadonlyArray<Item>; readonly left: boolean; readonly next: number } | undefined
+    for (let k = 0; k < significant.length && found === undefined; k++) {
+      if (text(k) === "(") inFrom.push(false)
+      else if (text(k) === ")") {
+        if (inFrom.length > 1) inFrom.pop()
+      } else if (word(k) === "FROM") inFrom[inFrom.length - 1] = true
+      else if (FROM_CLAUSE_ENDS.has(word(k))) inFrom[inFrom.length - 1] = false
+      const before = text(k - 1)?.toUpperCase()
+      if (!(before === "FROM" || before === "JOIN" || (before === "," && inFrom[inFrom.length - 1] === true))) continue
+      const first = itemAt(k)
+      if (first === undefined) continue
+      const chain = [first.item]
+      let next = first.next
+      // A comma join continues the run; an explicit JOIN … ON stands alone.
+      const startsRun = before !== "JOIN" || word(k - 2) === "CROSS"
+      while (startsRun && ((word(next) === "CROSS" && word(next + 1) === "JOIN") || text(next) === ",")) {
+        const following = itemAt(word(next) === "CROSS" ? next + 2 : next + 1)
+        if (following === undefined) break
+        chain.push(following.item)
+        next = following.next
+      }
+      const left = before === "JOIN" && (word(k - 2) === "LEFT" || (word(k - 2) === "OUTER" && word(k - 3) === "LEFT"))
+      found = { chain, left, next }
+    }
+    if (found === undefined) return sql
+    const last = found.chain[found.chain.length - 1]!
+    // BigQuery's `LEFT JOIN UNNEST(…)` needs no condition; DuckDB's LEFT JOIN does.
+    const condition = found.left && word(found.next) !== "ON" && word(found.next) !== "USING" ? " ON TRUE" : ""
+    sql = render(tokens.slice(0, found.chain[0]!.from)) + chainSubquery(found.chain, n) + condition + render(tokens.slice(last.to + 1))
+  }
+  return sql
+}
