@@ -125,7 +125,21 @@ const unary = <I, O>(name: string, returnType: typeof VARCHAR | typeof BIGINT, p
     }
   })
 
+export type NormalForm = "NFC" | "NFKC" | "NFD" | "NFKD"
+const NORMAL_FORMS: ReadonlyArray<NormalForm> = ["NFC", "NFKC", "NFD", "NFKD"]
+/** The function computing NORMALIZE (or NORMALIZE_AND_CASEFOLD) in a normal form. */
+export const normalizeFunction = (form: NormalForm, casefold: boolean): string => `mdp_normalize_${casefold ? "casefold_" : ""}${form.toLowerCase()}`
+/**
+ * Unicode case folding as upper then lower case: 'ß' folds to 'ss' as in full case folding, which
+ * lower-casing alone misses. Normalised before and after, since folding can undo a normal form.
+ */
+export const normalizeAndCasefold = (value: string, form: NormalForm): string => value.normalize(form).toUpperCase().toLowerCase().normalize(form)
+
 export const registerBuiltinFunctions = (connection: DuckDBConnection): void => {
+  for (const form of NORMAL_FORMS) {
+    connection.registerScalarFunction(unary(normalizeFunction(form, false), VARCHAR, VARCHAR, (value: string) => value.normalize(form)))
+    connection.registerScalarFunction(unary(normalizeFunction(form, true), VARCHAR, VARCHAR, (value: string) => normalizeAndCasefold(value, form)))
+  }
   connection.registerScalarFunction(unary(FARM_FINGERPRINT_FUNCTION, BIGINT, VARCHAR, (value: string) => loadFingerprint()(value)))
   connection.registerScalarFunction(instrFunction)
   connection.registerScalarFunction(unary(BYTES_TO_STRING_FUNCTION, VARCHAR, BLOB, (value: DuckDBBlobValue) => Buffer.from(value.bytes).toString("utf8")))

@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION } from "./builtin-functions.ts"
+import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns } from "./cast-format.ts"
 import { INFORMATION_SCHEMA_MARKER, bytesLiterals, groupByOutputNames, informationSchemaQuery, isMetadataOnly, localReferences, plainJsonLiterals, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
@@ -251,6 +251,43 @@ const castToDate = (call: Call): string => `CAST(${call.text} AS DATE)`
 
 const WEEK_PART = /^(WEEK|ISOWEEK|WEEK\s*\(\s*(SUNDAY|MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY)\s*\))$/i
 
+// polyglot passes some calls through without translating their arguments (a FORMAT_DATE inside
+// STARTS_WITH stayed BigQuery's). Renamed to this marker, a call it does not know, they are
+// translated inside and take their DuckDB name back afterwards.
+const PASSED_THROUGH = "MDP_PASS__"
+const passedThrough =
+  (duckdbName: string) =>
+  (call: Call): string =>
+    `${PASSED_THROUGH}${duckdbName}__(${call.args.join(", ")})`
+const withPassedThroughNames = (sql: string): string => (sql.includes(PASSED_THROUGH) ? sql.replace(/\bMDP_PASS__(\w+?)__\(/gi, "$1(") : sql)
+
+/** NORMALIZE[_AND_CASEFOLD](value[, NFC | NFKC | NFD | NFKD]): NFC natively, the others from Node. */
+const normalized =
+  (casefold: boolean) =>
+  (call: Call): string | undefined => {
+    const mode = (call.args[1] ?? "NFC").trim().toUpperCase()
+    if (call.args.length > 2 || !/^NF(K?)[CD]$/.test(mode)) return undefined
+    const name = !casefold && mode === "NFC" ? "nfc_normalize" : normalizeFunction(mode as NormalForm, casefold)
+    return passedThrough(name)({ ...call, args: [call.args[0]!] })
+  }
+
+const isoYearStart = (value: string): string => `DATE_TRUNC(DATE(EXTRACT(ISOYEAR FROM DATE(${value})), 1, 4), ISOWEEK)`
+
+/**
+ * LAST_DAY(value[, part]): the last day of the year, quarter, month (the default), week or ISO
+ * year holding the date. polyglot kept DuckDB's month end whatever the part.
+ */
+const lastDay = (call: Call): string | undefined => {
+  const [value, part = "MONTH"] = call.args
+  if (value === undefined || call.args.length > 2) return undefined
+  const unit = part.trim().toUpperCase()
+  const start = `DATE_TRUNC(DATE(${value}), ${unit})`
+  if (WEEK_PART.test(unit)) return `CAST(DATE_ADD(${start}, INTERVAL 6 DAY) AS DATE)`
+  if (unit === "ISOYEAR") return `CAST(DATE_SUB(DATE_TRUNC(DATE(EXTRACT(ISOYEAR FROM DATE(${value})) + 1, 1, 4), ISOWEEK), INTERVAL 1 DAY) AS DATE)`
+  if (/^(YEAR|QUARTER|MONTH)$/.test(unit)) return `CAST(DATE_SUB(DATE_ADD(${start}, INTERVAL 1 ${unit}), INTERVAL 1 DAY) AS DATE)`
+  return undefined
+}
+
 // Markers for calls polyglot would translate wrongly: unknown functions survive it unchanged and
 // are replaced after translation.
 const DATE_IN_ZONE = "MDP_DATE_IN_ZONE__"
@@ -347,7 +384,8 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // BigQuery's DATE_* functions return DATE; DuckDB's date arithmetic returns TIMESTAMP.
   DATE_ADD: castToDate,
   DATE_SUB: castToDate,
-  DATE_TRUNC: castToDate,
+  // The ISO year starts on the Monday of the week holding 4 January; DuckDB has no such part.
+  DATE_TRUNC: (call) => (call.args[1]?.trim().toUpperCase() === "ISOYEAR" ? `CAST(${isoYearStart(call.args[0]!)} AS DATE)` : castToDate(call)),
   // Week boundaries crossed: the days between the two weeks' first days, over 7 (polyglot shifted
   // Sunday weeks twice, and ISO weeks once).
   DATE_DIFF: (call) => {
@@ -408,7 +446,22 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
       : undefined,
   // With a position or an occurrence: polyglot parses three arguments at most, and reads a negative
   // position as a substring's start where BigQuery searches backwards from it.
-  INSTR: (call) => (call.args.length === 3 || call.args.length === 4 ? `${INSTR_FUNCTION}(${[...call.args, ...(call.args.length === 3 ? ["1"] : [])].join(", ")})` : undefined),
+  INSTR: (call) =>
+    call.args.length === 3 || call.args.length === 4
+      ? `${INSTR_FUNCTION}(${[...call.args, ...(call.args.length === 3 ? ["1"] : [])].join(", ")})`
+      : call.args.length === 2
+        ? passedThrough("STRPOS")(call)
+        : undefined,
+  STRPOS: passedThrough("STRPOS"),
+  STARTS_WITH: passedThrough("STARTS_WITH"),
+  ENDS_WITH: passedThrough("ENDS_WITH"),
+  INITCAP: passedThrough("INITCAP"),
+  JSON_TYPE: passedThrough("JSON_TYPE"),
+  ARRAY_LENGTH: passedThrough("ARRAY_LENGTH"),
+  ARRAY_REVERSE: passedThrough("LIST_REVERSE"),
+  NORMALIZE: normalized(false),
+  NORMALIZE_AND_CASEFOLD: normalized(true),
+  LAST_DAY: lastDay,
   // BigQuery starts a position of 0 at 1 and a negative one past the start at 1; DuckDB counts
   // characters before the string. A positive literal needs nothing.
   SUBSTR: substring,
@@ -1528,5 +1581,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(statement, "duckdb", afterTranslation)))))))))))
+    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation)))))))))))
   })
