@@ -164,12 +164,14 @@ export const formatWithoutShorthands = (formatLiteral: string): string | undefin
 /**
  * A PARSE_* format with BigQuery's %E elements as the strptime patterns DuckDB tries in turn:
  * %E*S is seconds with or without a fraction (two patterns), %Ez an offset (+HH:MM), %E4Y a
- * four-digit year. Undefined when there is no %E element; an error call for one not read here.
+ * four-digit year, %e, %k and %l the day and hours without their padding; shorthands (%F, %T, %D, %R) are spelled out.
+ * Undefined when there is none of these; an error call for an %E element not read here.
  */
 export const parsePatterns = (formatLiteral: string): string | undefined => {
   const match = /^'((?:[^'\\]|\\.)*)'$/s.exec(formatLiteral)
-  if (match === null || !/%[EFTDR]/.test(match[1]!)) return undefined
-  const format = expandShorthands(match[1]!)
+  if (match === null || !/%[EFTDRekl]/.test(match[1]!)) return undefined
+  // The space-padded day and hours read as DuckDB's unpadded ones (which also skip a leading space).
+  const format = expandShorthands(match[1]!).replace(/(?<!%)%([ekl])/g, (_, element: string) => ({ e: "%-d", k: "%-H", l: "%-I" })[element]!)
   const unknown = /%E(?!\*S|z|4Y)(\S{0,2})/.exec(format)
   if (unknown !== null) return failure(`the format element %E${unknown[1]}`)
   const base = format.replaceAll("%Ez", "%z").replaceAll("%E4Y", "%Y")
