@@ -174,8 +174,11 @@ class ScriptParser {
     return render(this.tokens.slice(start, end)).trim()
   }
 
-  /** Advances to the first of `stops` at depth 0 (parentheses, CASE … END); the text before it. */
-  private until(stops: (offset: number) => boolean, construct: string): string {
+  /**
+   * Advances to the first of `stops` at depth 0 (parentheses, CASE … END); the text before it. The
+   * script's end stops a statement that may be its last (BigQuery needs no final semicolon).
+   */
+  private until(stops: (offset: number) => boolean, construct: string, endsAtScriptEnd = false): string {
     const from = this.position
     let depth = 0
     let cases = 0
@@ -188,6 +191,7 @@ class ScriptParser {
       if (upper(token) === "END" && cases > 0) cases--
       this.position++
     }
+    if (endsAtScriptEnd && depth === 0 && cases === 0) return this.text(from, this.position)
     return this.fail(construct, "the script ends before it is complete")
   }
 
@@ -379,7 +383,7 @@ class ScriptParser {
         return this.fail("CASE", "the CASE statement is not supported locally; write IF … ELSEIF … END IF")
     }
     // A plain statement: up to its semicolon (a CREATE FUNCTION's body is inside parentheses).
-    const text = this.until(() => this.peek()?.text === ";", "the statement")
+    const text = this.until(() => this.peek()?.text === ";", "the statement", true)
     this.endStatement("the statement")
     return { kind: "sql", text }
   }

@@ -22,6 +22,13 @@ const DOC = "https://cloud.google.com/bigquery/docs/reference/standard-sql/proce
 
 const cases: ReadonlyArray<ScriptCase> = [
   {
+    name: "the script's last statement needs no semicolon, after a block or alone",
+    doc: `${DOC}#begin`,
+    script: "DECLARE n INT64 DEFAULT (\n  SELECT 2\n);\nCREATE TABLE out (v INT64);\nIF n > 1 THEN\n  INSERT INTO out VALUES (n);\nEND IF;\nINSERT INTO out VALUES (n * 10)",
+    check: "SELECT v FROM out ORDER BY v",
+    expected: [{ v: 2 }, { v: 20 }]
+  },
+  {
     name: "IF … ELSEIF … ELSE runs the first branch whose condition is TRUE",
     doc: `${DOC}#if`,
     script: "DECLARE n INT64 DEFAULT 5; CREATE TABLE out (v STRING); IF n < 3 THEN INSERT INTO out VALUES ('small'); ELSEIF n < 10 THEN INSERT INTO out VALUES ('medium'); ELSEIF n < 100 THEN INSERT INTO out VALUES ('large'); ELSE INSERT INTO out VALUES ('huge'); END IF;",
