@@ -122,3 +122,47 @@ export const expandAliasedUnnest = (sql: string): string => {
   }
   return sql
 }
+
+/**
+ * A SQL function (a DuckDB macro) whose range variable is named like one of its parameters
+ * (`request_queries_are_equal(query1 …) AS (… FROM UNNEST(query1) AS query1 …)`): in BigQuery the
+ * range variable hides the parameter where it is in scope; DuckDB refuses the clash. The range
+ * variable takes a name of its own, and `name.field` reads it, the bare name the parameter.
+ */
+export const rangeVariablesBesideParameters = (sql: string): string => {
+  if (!/^\s*CREATE\b[\s\S]*?\bFUNCTION\b/i.test(sql) || !/\bRENAME\s*\(/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const functionAt = significant.findIndex(({ token }) => token.kind === "word" && token.text.toUpperCase() === "FUNCTION")
+  let open = functionAt + 1
+  while (open < significant.length && significant[open]!.token.text !== "(") open++
+  const parameters = new Set<string>()
+  let depth = 0
+  let close = open
+  for (; close < significant.length; close++) {
+    const text = significant[close]!.token.text
+    if (text === "(") depth++
+    if (text === ")" && --depth === 0) break
+    const previous = significant[close - 1]!.token.text
+    if (depth === 1 && (previous === "(" && close - 1 === open || previous === ",") && (significant[close]!.token.kind === "word" || significant[close]!.token.kind === "quoted")) {
+      parameters.add(unquoted(significant[close]!.token.text).toLowerCase())
+    }
+  }
+  const hidden = new Set<string>()
+  const replaced = new Map<number, string>()
+  // `_mdp_vN_i AS "name"` in a RENAME list: the range variable's name.
+  significant.forEach(({ token, index }, k) => {
+    if (k <= close || (token.kind !== "word" && token.kind !== "quoted")) return
+    const name = unquoted(token.text).toLowerCase()
+    if (!parameters.has(name) || significant[k - 1]?.token.text.toUpperCase() !== "AS" || !/^_mdp_v\d+_\d+$/.test(significant[k - 2]?.token.text ?? "")) return
+    hidden.add(name)
+    replaced.set(index, quotedIdentifier(`_mdp_r_${name}`))
+  })
+  if (hidden.size === 0) return sql
+  significant.forEach(({ token, index }, k) => {
+    if (k <= close || (token.kind !== "word" && token.kind !== "quoted") || replaced.has(index)) return
+    const name = unquoted(token.text).toLowerCase()
+    if (hidden.has(name) && significant[k + 1]?.token.text === "." && significant[k - 1]?.token.text !== ".") replaced.set(index, quotedIdentifier(`_mdp_r_${name}`))
+  })
+  return tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
+}

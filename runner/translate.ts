@@ -19,7 +19,7 @@ import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutSho
 import { INFORMATION_SCHEMA_MARKER, bytesLiterals, groupByOutputNames, informationSchemaQuery, isMetadataOnly, localReferences, plainJsonLiterals, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
-import { expandAliasedUnnest, FROM_CLAUSE_ENDS } from "./aliased-unnest.ts"
+import { expandAliasedUnnest, FROM_CLAUSE_ENDS, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 
@@ -1586,5 +1586,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation)))))))))))
+    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation))))))))))))
   })
