@@ -1160,6 +1160,43 @@ const hideTableSuffix = (sql: string): string => {
   return tokens.map((token, index) => (replace.has(index) ? "* EXCLUDE (_TABLE_SUFFIX)" : token.text)).join("")
 }
 
+const QUERY_CLAUSE_ENDS = new Set(["ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "OFFSET"])
+
+/** BigQuery takes QUALIFY before WINDOW; DuckDB after it. */
+const qualifyAfterWindow = (sql: string): string => {
+  if (!/\bQUALIFY\b[\s\S]*\bWINDOW\b/i.test(sql)) return sql
+  for (let guard = 0; guard < 100; guard++) {
+    const tokens = tokenize(sql, "duckdb")
+    const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+    const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+    /** From k, the first token at k's depth where `stops` holds, or where that depth closes. */
+    const clauseEnd = (k: number, stops: (at: number) => boolean): number => {
+      let depth = 0
+      for (let at = k + 1; at < significant.length; at++) {
+        const text = significant[at]!.token.text
+        if (text === "(") depth++
+        else if (text === ")" && --depth < 0) return at
+        else if (depth === 0 && (text === ";" || stops(at))) return at
+      }
+      return significant.length
+    }
+    let swapped: string | undefined
+    for (let k = 0; k < significant.length && swapped === undefined; k++) {
+      if (word(k) !== "QUALIFY") continue
+      const window = clauseEnd(k, (at) => word(at) === "WINDOW" || QUERY_CLAUSE_ENDS.has(word(at)))
+      if (word(window) !== "WINDOW") continue
+      const end = clauseEnd(window, (at) => word(at) === "QUALIFY" || QUERY_CLAUSE_ENDS.has(word(at)))
+      const at = (n: number) => (n < significant.length ? significant[n]!.index : tokens.length)
+      const qualify = render(tokens.slice(at(k), at(window))).trim()
+      const windows = render(tokens.slice(at(window), at(end))).trim()
+      swapped = `${render(tokens.slice(0, at(k)))}${windows} ${qualify} ${render(tokens.slice(at(end)))}`
+    }
+    if (swapped === undefined) return sql
+    sql = swapped
+  }
+  return sql
+}
+
 const UNION_SLICE = 100
 
 /** The branches of a statement that is one top-level UNION ALL chain (one part when it is not). */
@@ -1586,5 +1623,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation))))))))))))
+    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation)))))))))))))
   })
