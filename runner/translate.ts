@@ -302,6 +302,14 @@ const AGGREGATE_LIMIT = "MDP_AGGREGATE_LIMIT__"
 const EPOCH_MILLIS = "MDP_EPOCH_MILLIS__"
 const EPOCH_MICROS = "MDP_EPOCH_MICROS__"
 const FORMAT_TIMESTAMP_IN_ZONE = "MDP_FORMAT_TIMESTAMP_IN_ZONE__"
+const STRING_IN_ZONE = "MDP_STRING_IN_ZONE__"
+const RANGE_BUCKET_MARKER = "MDP_RANGE_BUCKET"
+
+/** A TIMESTAMP's offset from UTC in a zone as BigQuery writes it: +HH, or +HH:MM when the minutes are not 0. */
+const utcOffsetText = (timestamp: string, zone: string): string => {
+  const minutes = `CAST(round((epoch(TIMEZONE(${zone}, ${timestamp})) - epoch(TIMEZONE('UTC', ${timestamp}))) / 60) AS BIGINT)`
+  return `(CASE WHEN ${minutes} < 0 THEN '-' ELSE '+' END || lpad(CAST(abs(${minutes}) // 60 AS VARCHAR), 2, '0') || CASE WHEN abs(${minutes}) % 60 = 0 THEN '' ELSE ':' || lpad(CAST(abs(${minutes}) % 60 AS VARCHAR), 2, '0') END)`
+}
 
 const JSON_SCALAR = "MDP_JSON_SCALAR__"
 const TIMESTAMP_DIFF_MARKER = "MDP_TIMESTAMP_DIFF__"
@@ -414,7 +422,8 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   INT64: (call) => (call.args.length === 1 ? `${JSON_INT64}(${call.args[0]})` : undefined),
   FLOAT64: (call) => (call.args.length === 1 ? `${JSON_FLOAT64}(${call.args[0]})` : undefined),
   BOOL: (call) => (call.args.length === 1 ? `${JSON_BOOL}(${call.args[0]})` : undefined),
-  STRING: (call) => (call.args.length === 1 ? `${JSON_STRING}(${call.args[0]})` : undefined),
+  // STRING(json); STRING(timestamp, zone) is the local time with the zone's offset.
+  STRING: (call) => (call.args.length === 1 ? `${JSON_STRING}(${call.args[0]})` : call.args.length === 2 ? `${STRING_IN_ZONE}(${call.args.join(", ")})` : undefined),
   // A scalar's text, NULL for an object or an array (polyglot's `->>` returns their JSON text).
   JSON_VALUE: (call) => `${JSON_SCALAR}(${call.args[0]}, ${call.args[1] ?? "'$'"})`,
   JSON_EXTRACT_SCALAR: (call) => `${JSON_SCALAR}(${call.args[0]}, ${call.args[1] ?? "'$'"})`,
@@ -467,6 +476,7 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   NORMALIZE: normalized(false),
   NORMALIZE_AND_CASEFOLD: normalized(true),
   LAST_DAY: lastDay,
+  RANGE_BUCKET: passedThrough(RANGE_BUCKET_MARKER),
   // BigQuery starts a position of 0 at 1 and a negative one past the start at 1; DuckDB counts
   // characters before the string. A positive literal needs nothing.
   SUBSTR: substring,
@@ -839,6 +849,13 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   [UNNEST_VALUE]: (call) => `UNNEST(${call.args[0]})`,
   [UNNEST_OFFSET]: (call) => `(GENERATE_SUBSCRIPTS(${call.args[0]}, 1) - 1)`,
   [DATE_IN_ZONE]: (call) => `CAST(TIMEZONE(${call.args[1]}, ${call.args[0]}) AS DATE)`,
+  // The position of the point's upper bound in the sorted array: the elements at or below it.
+  [RANGE_BUCKET_MARKER]: (call) => {
+    const [point, array] = call.args
+    if (point === undefined || array === undefined) return undefined
+    return `(CASE WHEN len(list_filter(${array}, mdp_e -> mdp_e IS NULL)) > 0 THEN error('RANGE_BUCKET: the array has a NULL element') WHEN (${point}) IS NULL THEN NULL ELSE len(list_filter(${array}, mdp_e -> mdp_e <= (${point}))) END)`
+  },
+  [STRING_IN_ZONE]: (call) => `(CAST(TIMEZONE(${call.args[1]}, ${call.args[0]}) AS VARCHAR) || ${utcOffsetText(call.args[0]!, call.args[1]!)})`,
   [FORMAT_TIMESTAMP_IN_ZONE]: (call) => `STRFTIME(TIMEZONE(${call.args[2]}, ${call.args[1]}), ${call.args[0]})`,
   DATE_TRUNC: (call) => {
     const [part, value] = call.args
