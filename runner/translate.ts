@@ -171,6 +171,98 @@ const commaItems = (tokens: ReadonlyArray<Token>, open: number, close: number): 
   return result.filter((item) => item.length > 0)
 }
 
+/** Words that end a SELECT list at its depth. */
+const SELECT_LIST_ENDS = new Set(["FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT"])
+
+/**
+ * A set operation's columns take the first query's types, STRUCT field names included:
+ * `SELECT STRUCT('a' AS k, 1 AS n) AS s UNION ALL SELECT STRUCT('b', 2)` has fields k and n in
+ * every row. DuckDB matches STRUCT fields by name, so a later query's STRUCT literal in the same
+ * position would read NULLs: its fields are given the first query's names.
+ */
+const setOperationStructNames = (sql: string): string => {
+  if (!/\b(UNION|INTERSECT|EXCEPT)\b/i.test(sql) || !/\bSTRUCT\s*\(/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = tokens.flatMap((token, index) => (isSignificant(token) ? [index] : []))
+  const upperAt = (k: number) => (tokens[significant[k]!]?.kind === "word" ? tokens[significant[k]!]!.text.toUpperCase() : tokens[significant[k]!]?.text ?? "")
+  const edits = new Map<number, string>()
+  /** A value's tokens without a column alias after it (`… AS name`, `… name`). */
+  const withoutAlias = (item: ReadonlyArray<number>, close: number): ReadonlyArray<number> | undefined => {
+    const rest = item.slice(item.indexOf(close) + 1)
+    return rest.length === 0 || (rest.length === 2 && tokens[rest[0]!]!.text.toUpperCase() === "AS") || (rest.length === 1 && tokens[rest[0]!]!.kind === "word") ? item.slice(0, item.indexOf(close) + 1) : undefined
+  }
+  /** The fields of an untyped STRUCT literal, the elements of an array literal, or undefined. */
+  const parts = (item: ReadonlyArray<number>): { readonly kind: "struct" | "array"; readonly items: Array<Array<number>> } | undefined => {
+    const isStruct = item.length >= 3 && tokens[item[0]!]!.kind === "word" && tokens[item[0]!]!.text.toUpperCase() === "STRUCT" && tokens[item[1]!]!.text === "("
+    const open = isStruct ? item[1]! : item[0]!
+    if (!isStruct && tokens[open]?.text !== "[") return undefined
+    const close = closingBracket(tokens, open)
+    if (close < 0 || withoutAlias(item, close) === undefined) return undefined
+    return { kind: isStruct ? "struct" : "array", items: commaItems(tokens, open, close) }
+  }
+  const alias = (field: ReadonlyArray<number>) => (field.length >= 3 && tokens[field[field.length - 2]!]!.text.toUpperCase() === "AS" ? field[field.length - 1]! : undefined)
+  const withoutFieldName = (field: ReadonlyArray<number>) => (alias(field) === undefined ? field : field.slice(0, -2))
+  /** Names the later value's STRUCT fields (in arrays too) after the first value's. */
+  const nameFields = (first: ReadonlyArray<number>, later: ReadonlyArray<number>): void => {
+    const model = parts(first)
+    const target = parts(later)
+    if (model === undefined || target === undefined || model.kind !== target.kind) return
+    if (model.kind === "array") {
+      const element = model.items[0]
+      if (element !== undefined) target.items.forEach((item) => nameFields(element, item))
+      return
+    }
+    if (model.items.length !== target.items.length) return
+    model.items.forEach((field, i) => {
+      const name = alias(field)
+      const own = target.items[i]!
+      if (name === undefined) return
+      const ownName = alias(own)
+      if (ownName !== undefined) edits.set(ownName, tokens[name]!.text)
+      else edits.set(own[own.length - 1]!, `${tokens[own[own.length - 1]!]!.text} AS ${tokens[name]!.text}`)
+      nameFields(withoutFieldName(field), withoutFieldName(own))
+    })
+  }
+  // Per parenthesis depth: the first query's SELECT items, and the SELECT being read.
+  const firstItems: Array<Array<Array<number>> | undefined> = [undefined]
+  const afterSetOperation: Array<boolean> = [false]
+  for (let k = 0; k < significant.length; k++) {
+    const word = upperAt(k)
+    const depth = firstItems.length - 1
+    if (word === "(") {
+      firstItems.push(undefined)
+      afterSetOperation.push(false)
+    } else if (word === ")") {
+      if (depth > 0) {
+        firstItems.pop()
+        afterSetOperation.pop()
+      }
+    } else if (word === "UNION" || word === "INTERSECT" || word === "EXCEPT") afterSetOperation[depth] = true
+    else if (word === ";") {
+      firstItems[depth] = undefined
+      afterSetOperation[depth] = false
+    } else if (word === "SELECT") {
+      // The SELECT list: up to a clause keyword or a closing parenthesis at this depth.
+      let end = k + 1
+      for (let nested = 0; end < significant.length; end++) {
+        const text = upperAt(end)
+        if (text === "(") nested++
+        else if (text === ")" && --nested < 0) break
+        else if (nested === 0 && (SELECT_LIST_ENDS.has(text) || text === ";")) break
+      }
+      const open = significant[k]!
+      const close = end < significant.length ? significant[end]! : tokens.length
+      const items = commaItems(tokens, open, close)
+      if (!afterSetOperation[depth]) firstItems[depth] = items
+      else {
+        const first = firstItems[depth]
+        if (first !== undefined && first.length === items.length) items.forEach((item, i) => nameFields(first[i]!, item))
+      }
+    }
+  }
+  return edits.size === 0 ? sql : tokens.map((token, index) => edits.get(index) ?? token.text).join("")
+}
+
 /** Per field of a STRUCT: its name, and the names inside it (a STRUCT, or an array literal of STRUCTs). */
 type FieldNames = ReadonlyArray<{ readonly name: string | undefined; readonly fields: FieldNames | undefined; readonly elements: FieldNames | undefined }>
 
@@ -1301,8 +1393,6 @@ const parseDeclaration = (tokens: ReadonlyArray<Token>) => {
 export const declaredVariables = (sqls: ReadonlyArray<string>): ReadonlyArray<string> =>
   sqls.flatMap((sql) => splitStatements(sql).filter((tokens) => firstWord(tokens) === "DECLARE").flatMap((tokens) => parseDeclaration(tokens).names))
 
-const SELECT_LIST_ENDS = new Set(["FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT"])
-
 /**
  * Bare references to declared variables become `getvariable('name')`. A name used as a column
  * alias is refused: in BigQuery a column shadows a variable of the same name, and which one a bare
@@ -1604,7 +1694,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(timestampTypes(checkedDivisions(unnestWithOffset(jsonAwareSubscripts(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(splitDottedIdentifiers(sql))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(timestampTypes(checkedDivisions(unnestWithOffset(jsonAwareSubscripts(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql)))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
