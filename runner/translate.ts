@@ -431,23 +431,28 @@ const notA = (what: string, fn: string) => `error('${fn}: the JSON value is not 
 const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 
 // %F, %T, %D and %R spelled out in a FORMAT_* call's format; %e, %k and %l (the day and the 24-
-// and 12-hour hour, space-padded), which DuckDB lacks, as numbers padded between the formats
-// before and after them.
-const SPACE_PADDED = /(?<!%)%([ekl])/
+// and 12-hour hour, space-padded) and %Q (the quarter), which DuckDB lacks, as numbers between the
+// formats before and after them.
+const COMPUTED_ELEMENT = /(?<!%)%([eklQ])/
 const withoutShorthands = (call: Call): string | undefined => {
   const literal = call.args[0] ?? ""
   const format = formatWithoutShorthands(literal) ?? literal
-  const parts = /^'[\s\S]*'$/.test(format) ? format.slice(1, -1).split(new RegExp(SPACE_PADDED.source, "g")) : [format]
+  const parts = /^'[\s\S]*'$/.test(format) ? format.slice(1, -1).split(new RegExp(COMPUTED_ELEMENT.source, "g")) : [format]
   if (parts.length > 1) {
     const [value, zone] = call.args.slice(1)
     const at = `${value}${zone === undefined ? "" : ` AT TIME ZONE ${zone}`}`
-    const numbers: Readonly<Record<string, string>> = { e: `EXTRACT(DAY FROM ${at})`, k: `EXTRACT(HOUR FROM ${at})`, l: `MOD(EXTRACT(HOUR FROM ${at}) + 11, 12) + 1` }
-    const padded = (element: string) => `LPAD(CAST(${numbers[element]!} AS STRING), 2, ' ')`
+    const padded = (number: string) => `LPAD(CAST(${number} AS STRING), 2, ' ')`
+    const elements: Readonly<Record<string, string>> = {
+      e: padded(`EXTRACT(DAY FROM ${at})`),
+      k: padded(`EXTRACT(HOUR FROM ${at})`),
+      l: padded(`MOD(EXTRACT(HOUR FROM ${at}) + 11, 12) + 1`),
+      Q: `CAST(EXTRACT(QUARTER FROM ${at}) AS STRING)`
+    }
     // Not rewritten again: a FORMAT_TIMESTAMP in a zone goes to its marker here.
     const name = call.name === "FORMAT_TIMESTAMP" && zone !== undefined ? FORMAT_TIMESTAMP_IN_ZONE : call.name
     const piece = (text: string) => (text === "" ? [] : [`${name}('${text}', ${call.args.slice(1).join(", ")})`])
     // split() with a group: texts at even positions, the elements between them at odd ones.
-    return `(${parts.flatMap((part, i) => (i % 2 === 1 ? [padded(part)] : piece(part))).join(" || ")})`
+    return `(${parts.flatMap((part, i) => (i % 2 === 1 ? [elements[part]!] : piece(part))).join(" || ")})`
   }
   return format === literal ? undefined : `${call.name}(${[format, ...call.args.slice(1)].join(", ")})`
 }
@@ -503,7 +508,7 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // The date of a timestamp in a time zone; polyglot reads the zone as a format.
   DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
   FORMAT_TIMESTAMP: (call) => {
-    if (/^'[\s\S]*'$/.test(call.args[0] ?? "") && SPACE_PADDED.test(call.args[0]!)) return withoutShorthands(call)
+    if (/^'[\s\S]*'$/.test(call.args[0] ?? "") && COMPUTED_ELEMENT.test(call.args[0]!)) return withoutShorthands(call)
     const args = [formatWithoutShorthands(call.args[0] ?? "") ?? call.args[0]!, ...call.args.slice(1)]
     return args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${args.join(", ")})` : withoutShorthands(call)
   },
