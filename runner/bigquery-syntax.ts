@@ -39,6 +39,67 @@ export const plainJsonLiterals = (sql: string): string => {
   return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
 }
 
+const FROM_ITEM_ENDS = new Set(["WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "SELECT", "ON", "USING", "JOIN", "LEFT", "RIGHT", "INNER", "CROSS", "FULL", "OUTER", "WITH", "FOR", "TABLESAMPLE"])
+
+/**
+ * `FROM t, t.tags AS tag`: a path in FROM that starts with an earlier range variable is that row's
+ * array, joined as `UNNEST(t.tags)` (BigQuery's correlated join of an array path).
+ */
+export const implicitArrayPaths = (sql: string): string => {
+  if (!/\bFROM\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const word = (k: number) => upper(significant[k]?.token)
+  const isName = (k: number) => significant[k]?.token.kind === "word" || significant[k]?.token.kind === "quoted"
+  const nameOf = (k: number) => {
+    const parts = partsOf(significant[k]!.token)
+    return parts[parts.length - 1]!.toLowerCase()
+  }
+  const wraps = new Map<number, number>()
+  // Per parenthesis depth: the range variables of the FROM clause being read, or undefined outside one.
+  const scopes: Array<Set<string> | undefined> = [undefined]
+  for (let k = 0; k < significant.length; k++) {
+    const text = significant[k]!.token.text
+    if (text === "(") {
+      scopes.push(undefined)
+      continue
+    }
+    if (text === ")") {
+      if (scopes.length > 1) scopes.pop()
+      continue
+    }
+    if (word(k) === "FROM") scopes[scopes.length - 1] = new Set()
+    else if (["WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "SELECT"].includes(word(k))) scopes[scopes.length - 1] = undefined
+    const scope = scopes[scopes.length - 1]
+    if (scope === undefined || !(word(k) === "FROM" || word(k) === "JOIN" || text === ",")) continue
+    // A FROM item: a path (a.b.c), a parenthesised query or an UNNEST(…), then its alias.
+    let end = k + 1
+    let pathStart: number | undefined
+    if (isName(end) && word(end) !== "UNNEST") {
+      pathStart = end
+      while (significant[end + 1]?.token.text === "." && isName(end + 2)) end += 2
+    } else if (significant[end]?.token.text === "(" || (word(end) === "UNNEST" && significant[end + 1]?.token.text === "(")) {
+      let depth = 0
+      let close = word(end) === "UNNEST" ? end + 1 : end
+      for (; close < significant.length; close++) {
+        if (significant[close]!.token.text === "(") depth++
+        if (significant[close]!.token.text === ")" && --depth === 0) break
+      }
+      end = close
+    } else continue
+    let alias: number | undefined
+    if (word(end + 1) === "AS" && isName(end + 2)) alias = end + 2
+    else if (isName(end + 1) && !FROM_ITEM_ENDS.has(word(end + 1))) alias = end + 1
+    const path = pathStart === undefined ? [] : partsOf(significant[pathStart]!.token)
+    if (pathStart !== undefined && (end > pathStart || path.length > 1) && scope.has(path[0]!.toLowerCase())) wraps.set(significant[pathStart]!.index, significant[end]!.index)
+    if (alias !== undefined) scope.add(nameOf(alias))
+    else if (pathStart !== undefined) scope.add(nameOf(end))
+  }
+  if (wraps.size === 0) return sql
+  const closes = new Set(wraps.values())
+  return tokens.map((token, index) => (wraps.has(index) ? `UNNEST(${token.text}` : "") + (wraps.has(index) ? "" : token.text) + (closes.has(index) ? ")" : "")).join("")
+}
+
 const RELATION_BEFORE = new Set(["FROM", "JOIN", "INTO", "UPDATE", "TABLE", "USING", "MERGE", "EXISTS"])
 
 /** The name parts of a quoted or plain identifier: `a.b` in one pair of backticks is two parts. */
