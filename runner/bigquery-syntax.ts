@@ -198,13 +198,43 @@ export const informationSchemaQuery = (marker: string): string | undefined => {
 /**
  * `ALTER TABLE … SET OPTIONS (…)`, `ALTER COLUMN … SET OPTIONS`, `ADD PRIMARY KEY … NOT ENFORCED`,
  * `ADD CONSTRAINT … NOT ENFORCED`, `DROP PRIMARY KEY`/`DROP CONSTRAINT`: descriptions, labels and
- * constraints BigQuery does not enforce. No query answers differently without them.
+ * constraints BigQuery does not enforce; `SET @@query_label`, a label on the job. No query answers
+ * differently without them.
  */
 export const isMetadataOnly = (tokens: ReadonlyArray<Token>): boolean => {
   const words = tokens.filter(isSignificant).map((token) => (token.kind === "word" ? token.text.toUpperCase() : token.text))
+  // A label on the query job: nothing a query reads.
+  if (words[0] === "SET" && words[1] === "@" && words[2] === "@" && words[3] === "QUERY_LABEL") return true
   if (words[0] !== "ALTER" || !["TABLE", "VIEW", "SCHEMA", "MATERIALIZED"].includes(words[1] ?? "")) return false
   const text = words.join(" ")
   return /\bSET OPTIONS\b/.test(text) || /\bNOT ENFORCED\b/.test(text) || /\bDROP (PRIMARY KEY|CONSTRAINT)\b/.test(text)
+}
+
+/** `CREATE SCHEMA … OPTIONS(location = …, description = …)`: the options are metadata, dropped. */
+export const schemaWithoutOptions = (sql: string): string => {
+  if (!/\bSCHEMA\b[\s\S]*\bOPTIONS\s*\(/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const dropped = new Set<number>()
+  let statementStart = 0
+  for (let k = 0; k < significant.length; k++) {
+    if (significant[k]!.token.text === ";") {
+      statementStart = k + 1
+      continue
+    }
+    if (upper(significant[k]!.token) !== "OPTIONS" || significant[k + 1]?.token.text !== "(") continue
+    const words = significant.slice(statementStart, k).map(({ token }) => upper(token))
+    if (!(words[0] === "CREATE" && (words[1] === "SCHEMA" || (words[1] === "OR" && words[2] === "REPLACE" && words[3] === "SCHEMA")))) continue
+    let depth = 0
+    let close = k + 1
+    for (; close < significant.length; close++) {
+      if (significant[close]!.token.text === "(") depth++
+      if (significant[close]!.token.text === ")" && --depth === 0) break
+    }
+    for (let index = significant[k]!.index; index <= (significant[close]?.index ?? tokens.length - 1); index++) dropped.add(index)
+    k = close
+  }
+  return dropped.size === 0 ? sql : tokens.map((token, index) => (dropped.has(index) ? "" : token.text)).join("")
 }
 
 /** Pipe operators: each wraps the query so far, as BigQuery defines them. */
