@@ -946,6 +946,13 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   [UNNEST_VALUE]: (call) => `UNNEST(${call.args[0]})`,
   [UNNEST_OFFSET]: (call) => `(GENERATE_SUBSCRIPTS(${call.args[0]}, 1) - 1)`,
   [DATE_IN_ZONE]: (call) => `CAST(TIMEZONE(${call.args[1]}, ${call.args[0]}) AS DATE)`,
+  // ARRAY<BYTES> joined by a BYTES separator is BYTES (GA4's URL decoding); DuckDB's joins text only.
+  ARRAY_TO_STRING: (call) => {
+    const [array, separator] = call.args
+    if (array === undefined || separator === undefined || call.args.length !== 2 || !/^(CAST\([\s\S]*\bAS BLOB\)|UNHEX\('[0-9a-fA-F]*'\))$/i.test(separator.trim())) return undefined
+    const present = `list_filter(${array}, mdp_b -> mdp_b IS NOT NULL)`
+    return `(CASE WHEN (${array}) IS NULL THEN NULL WHEN len(${present}) = 0 THEN CAST('' AS BLOB) ELSE list_reduce(${present}, (mdp_x, mdp_y) -> mdp_x || ${separator} || mdp_y) END)`
+  },
   // The position of the point's upper bound in the sorted array: the elements at or below it.
   [RANGE_BUCKET_MARKER]: (call) => {
     const [point, array] = call.args
