@@ -1281,6 +1281,53 @@ const hideTableSuffix = (sql: string): string => {
   return tokens.map((token, index) => (replace.has(index) ? "* EXCLUDE (_TABLE_SUFFIX)" : token.text)).join("")
 }
 
+/**
+ * `SELECT AS STRUCT s.*, x AS y`: polyglot writes `{'_0': s.*, 'y': x}`, which DuckDB refuses. The
+ * struct's fields, then the new ones: `struct_insert(s, y := x)`.
+ */
+const structWithStarFields = (sql: string): string => {
+  if (!/\{'_0': [\w."]+\.\*/.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const match = tokens[i]!.text === "{" ? /^\{'_0': ([\w."]+)\.\*\s*(,|\})/.exec(render(tokens.slice(i, i + 40))) : null
+    if (match === null) {
+      out.push(tokens[i]!.text)
+      continue
+    }
+    // The literal's end, and its entries after the star one.
+    let depth = 0
+    let close = i
+    for (; close < tokens.length; close++) {
+      const text = tokens[close]!.kind === "punct" ? tokens[close]!.text : ""
+      if (text === "{" || text === "(" || text === "[") depth++
+      else if ((text === "}" || text === ")" || text === "]") && --depth === 0) break
+    }
+    const entries: Array<string> = []
+    let current = ""
+    depth = 0
+    for (let k = i + 1; k < close; k++) {
+      const text = tokens[k]!.kind === "punct" ? tokens[k]!.text : ""
+      if (text === "{" || text === "(" || text === "[") depth++
+      else if (text === "}" || text === ")" || text === "]") depth--
+      if (text === "," && depth === 0) {
+        entries.push(current.trim())
+        current = ""
+      } else current += tokens[k]!.text
+    }
+    entries.push(current.trim())
+    const added = entries.slice(1).map((entry) => /^'((?:[^']|'')*)':\s*([\s\S]*)$/.exec(entry))
+    if (close >= tokens.length || added.some((entry) => entry === null)) {
+      out.push(tokens[i]!.text)
+      continue
+    }
+    const fields = added.map((entry) => `"${entry![1]!.replace(/''/g, "'").replace(/"/g, '""')}" := ${entry![2]}`)
+    out.push(fields.length === 0 ? match[1]! : `struct_insert(${match[1]}, ${fields.join(", ")})`)
+    i = close
+  }
+  return out.join("")
+}
+
 const QUERY_CLAUSE_ENDS = new Set(["ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "OFFSET"])
 
 /** BigQuery takes QUALIFY before WINDOW; DuckDB after it. */
@@ -1742,5 +1789,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation)))))))))))))
+    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation))))))))))))))
   })
