@@ -18,6 +18,8 @@ export const FROM_CLAUSE_ENDS = new Set(["WHERE", "GROUP", "HAVING", "QUALIFY", 
 /** Arrays whose elements are never STRUCTs: unnested as they are, without looking for fields. */
 const SCALAR_ARRAY = /^(?:STR_SPLIT|STRING_SPLIT|STRING_SPLIT_REGEX|REGEXP_EXTRACT_ALL|GENERATE_SERIES|RANGE)\s*\(|^CAST\([\s\S]*\bAS\s+(?:JSON|VARCHAR|TEXT|BIGINT|INTEGER|HUGEINT|DOUBLE|FLOAT|BOOLEAN|DATE|TIMESTAMP(?: WITH TIME ZONE)?|TIME|BLOB|DECIMAL\(\d+,\s*\d+\))\[\]\)$/i
 
+const isScalarArray = (array: string): boolean => SCALAR_ARRAY.test(array) || (array.startsWith("[") && !array.includes("{"))
+
 interface Item {
   /** Token indexes (in the full stream) of `UNNEST` and of the alias list's `)`. */
   readonly from: number
@@ -51,7 +53,7 @@ const chainSubquery = (chain: ReadonlyArray<Item>, n: number): string => {
   chain.forEach((item, i) => {
     const column = `_mdp_v${n}_${i}`
     const array = withEarlierAliases(item.array, earlier).trim()
-    const fields = SCALAR_ARRAY.test(array) || (array.startsWith("[") && !array.includes("{")) ? "" : `, UNNEST(${array}, max_depth := 2)`
+    const fields = isScalarArray(array) ? "" : `, UNNEST(${array}, max_depth := 2)`
     joined.push(`(SELECT UNNEST(${array}) AS ${column}${fields}) AS _mdp_x${n}_${i}`)
     renames.push(`${column} AS ${quotedIdentifier(item.alias)}`)
     earlier.set(item.alias.toLowerCase(), column)
@@ -118,7 +120,12 @@ export const expandAliasedUnnest = (sql: string): string => {
     const last = found.chain[found.chain.length - 1]!
     // BigQuery's `LEFT JOIN UNNEST(…)` needs no condition; DuckDB's LEFT JOIN does.
     const condition = found.left && word(found.next) !== "ON" && word(found.next) !== "USING" ? " ON TRUE" : ""
-    sql = render(tokens.slice(0, found.chain[0]!.from)) + chainSubquery(found.chain, n) + condition + render(tokens.slice(last.to + 1))
+    // Arrays that cannot hold STRUCTs keep DuckDB's form (which list-aggregates.ts reads), renamed so
+    // that this loop moves past them.
+    const replacement = found.chain.every((item) => isScalarArray(render(item.array).trim()))
+      ? render(tokens.slice(found.chain[0]!.from, last.to + 1)).replace(/\bAS\s+_t(\d+)\s*\(/g, "AS _mdp_s$1(")
+      : chainSubquery(found.chain, n)
+    sql = render(tokens.slice(0, found.chain[0]!.from)) + replacement + condition + render(tokens.slice(last.to + 1))
   }
   return sql
 }

@@ -1282,15 +1282,15 @@ const hideTableSuffix = (sql: string): string => {
 }
 
 /**
- * `SELECT AS STRUCT s.*, x AS y`: polyglot writes `{'_0': s.*, 'y': x}`, which DuckDB refuses. The
- * struct's fields, then the new ones: `struct_insert(s, y := x)`.
+ * `SELECT AS STRUCT s.* [EXCEPT (…)], x AS y`: polyglot writes `{'_0': s.*, 'y': x}`, which DuckDB
+ * refuses. The struct's fields (less the ones left out), then the new ones: `struct_insert(s, y := x)`.
  */
 const structWithStarFields = (sql: string): string => {
   if (!/\{'_0': [\w."]+\.\*/.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
   const out: Array<string> = []
   for (let i = 0; i < tokens.length; i++) {
-    const match = tokens[i]!.text === "{" ? /^\{'_0': ([\w."]+)\.\*\s*(,|\})/.exec(render(tokens.slice(i, i + 40))) : null
+    const match = tokens[i]!.text === "{" ? /^\{'_0': ([\w."]+)\.\*\s*(EXCLUDE\s*\([^()]*\))?\s*(,|\})/i.exec(render(tokens.slice(i, i + 200))) : null
     if (match === null) {
       out.push(tokens[i]!.text)
       continue
@@ -1322,7 +1322,9 @@ const structWithStarFields = (sql: string): string => {
       continue
     }
     const fields = added.map((entry) => `"${entry![1]!.replace(/''/g, "'").replace(/"/g, '""')}" := ${entry![2]}`)
-    out.push(fields.length === 0 ? match[1]! : `struct_insert(${match[1]}, ${fields.join(", ")})`)
+    // With EXCEPT: the fields unnested into columns, some left out, and the row taken as a STRUCT.
+    const kept = match[2] === undefined ? match[1]! : `(SELECT mdp_s FROM (SELECT * ${match[2]} FROM (SELECT UNNEST(${match[1]}))) AS mdp_s)`
+    out.push(fields.length === 0 ? kept : `struct_insert(${kept}, ${fields.join(", ")})`)
     i = close
   }
   return out.join("")
