@@ -6,9 +6,10 @@
  * `UNNEST(…) AS _t0(item)`: one struct column, no fields.
  *
  * Each run of aliased UNNESTs joined by commas (CROSS JOIN) becomes one subquery whose columns are
- * the range variables and their elements' fields; a scalar array adds no field. In one subquery a
- * later UNNEST sees the earlier ones' fields, and a field named like a range variable gives way to
- * it, as BigQuery's range variables take precedence.
+ * the range variables and their elements' fields; a scalar array adds no field, and a run of
+ * arrays that cannot hold STRUCTs (SPLIT, JSON arrays, …) keeps DuckDB's plain form. In one subquery
+ * a later UNNEST sees the earlier ones' fields, and a field named like a range variable gives way
+ * to it, as BigQuery's range variables take precedence.
  */
 import { isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
 
