@@ -11,10 +11,10 @@
  * a later UNNEST sees the earlier ones' fields, and a field named like a range variable gives way
  * to it, as BigQuery's range variables take precedence.
  */
-import { isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
 
 /** Words that end a FROM clause at their parenthesis depth. */
-export const FROM_CLAUSE_ENDS = new Set(["WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "SELECT", "ON", "USING"])
+export const FROM_CLAUSE_ENDS: ReadonlySet<string> = new Set([...CLAUSES_AFTER_FROM, "ON", "USING"])
 
 /** Arrays whose elements are never STRUCTs: unnested as they are, without looking for fields. */
 const SCALAR_ARRAY = /^(?:STR_SPLIT|STRING_SPLIT|STRING_SPLIT_REGEX|REGEXP_EXTRACT_ALL|GENERATE_SERIES|RANGE)\s*\(|^CAST\([\s\S]*\bAS\s+(?:JSON|VARCHAR|TEXT|BIGINT|INTEGER|HUGEINT|DOUBLE|FLOAT|BOOLEAN|DATE|TIMESTAMP(?: WITH TIME ZONE)?|TIME|BLOB|DECIMAL\(\d+,\s*\d+\))\[\]\)$/i

@@ -5,7 +5,7 @@
  * (`ALTER TABLE … SET OPTIONS`, unenforced constraints) and so have nothing to do locally, and
  * `INFORMATION_SCHEMA` views, answered from DuckDB's catalogue with BigQuery's columns.
  */
-import { isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
 
 const upper = (token: Token | undefined): string => (token?.kind === "word" ? token.text.toUpperCase() : "")
 
@@ -39,7 +39,8 @@ export const plainJsonLiterals = (sql: string): string => {
   return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
 }
 
-const FROM_ITEM_ENDS = new Set(["WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "SELECT", "ON", "USING", "JOIN", "LEFT", "RIGHT", "INNER", "CROSS", "FULL", "OUTER", "WITH", "FOR", "TABLESAMPLE"])
+/** Words that cannot be a FROM item's alias: they end it. */
+const FROM_ITEM_ENDS = new Set([...CLAUSES_AFTER_FROM, "ON", "USING", "JOIN", "LEFT", "RIGHT", "INNER", "CROSS", "FULL", "OUTER", "WITH", "FOR", "TABLESAMPLE"])
 
 /**
  * `FROM t, t.tags AS tag`: a path in FROM that starts with an earlier range variable is that row's
@@ -69,7 +70,7 @@ export const implicitArrayPaths = (sql: string): string => {
       continue
     }
     if (word(k) === "FROM") scopes[scopes.length - 1] = new Set()
-    else if (["WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "SELECT"].includes(word(k))) scopes[scopes.length - 1] = undefined
+    else if (CLAUSES_AFTER_FROM.has(word(k))) scopes[scopes.length - 1] = undefined
     const scope = scopes[scopes.length - 1]
     if (scope === undefined || !(word(k) === "FROM" || word(k) === "JOIN" || text === ",")) continue
     // A FROM item: a path (a.b.c), a parenthesised query or an UNNEST(…), then its alias.

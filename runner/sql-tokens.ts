@@ -93,6 +93,9 @@ export const tokenize = (sql: string, dialect: Dialect): ReadonlyArray<Token> =>
 
 export const render = (tokens: ReadonlyArray<Token>): string => tokens.map((token) => token.text).join("")
 
+/** The clauses of a query that may follow its FROM clause (a SELECT: the next query begins). */
+export const CLAUSES_AFTER_FROM: ReadonlySet<string> = new Set(["WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "SELECT"])
+
 /** Not whitespace nor a comment. */
 export const isSignificant = (token: Token): boolean => token.kind !== "space" && token.kind !== "comment"
 
