@@ -131,4 +131,39 @@ function changedRows() {
     and changed_at > processed_until`;
 }
 
-module.exports = { epoch, newestStamp, stamp, checkpoint, recordCheckpoint, newLoads, declarePending, newestVersions, pendingLoadRows, declareChangedRows, changedRows };
+// Assertions over a change-driven table check the rows changed since they last all passed, not
+// its whole history every run: `<model>:assertions` in mdp_checkpoints holds the newest stamp they
+// have seen pass. <model>_assertions_passed records it, and runs only when every one of them passed,
+// so a violation stays in scope until a run passes, whatever later runs touch; a rebuild forgets it
+// (the model's post_operations), so a rebuilt table is checked whole. Rows written outside the
+// transforms with an older stamp are not seen until the table is rebuilt.
+function checksOf(model) {
+  return `${model}:assertions`;
+}
+
+// The newest stamp the model's assertions have passed on. Assertions read mdp_checkpoints through
+// resolve(), not ref(): an assertion that refs a table becomes one of its "dependency assertions",
+// and every model waits for those of the checkpoints it reads.
+function checkedUntil(checkpoints, model) {
+  return checkpoint(checkpoints, checksOf(model));
+}
+
+// The model's rows its assertions have not yet passed on, as a relation to check.
+function uncheckedRows(relation, checkpoints, model) {
+  return `(select * from ${relation} where changed_at > ${checkedUntil(checkpoints, model)})`;
+}
+
+// A post_operation on a rebuild: the table's assertions check it whole once more.
+function forgetChecks(checkpoints, model) {
+  return `delete from ${checkpoints} where model = '${checksOf(model)}'`;
+}
+
+// <model>_assertions_passed's query: every row of the table has passed its assertions.
+function recordChecks(checkpoints, model, relation) {
+  return recordCheckpoint(checkpoints, checksOf(model), `(select max(changed_at) from ${relation})`);
+}
+
+module.exports = {
+  epoch, newestStamp, stamp, checkpoint, recordCheckpoint, newLoads, declarePending, newestVersions, pendingLoadRows, declareChangedRows, changedRows,
+  checkedUntil, uncheckedRows, forgetChecks, recordChecks
+};

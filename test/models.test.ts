@@ -287,6 +287,40 @@ describe("marketing models on the local runner", () => {
       assert.deepStrictEqual(yield* query("SELECT count(*) AS n FROM marts.campaign_performance_daily"), rowsBefore, "the mart is not inflated run after run")
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("the grain is checked on the rows changed since it last passed: a violation stays reported until fixed, a rebuild is checked whole", () =>
+    Effect.gen(function* () {
+      yield* setUp()
+      assert.isTrue((yield* transform({ projectDir: repository, vars })).ok)
+      const checkedUntil = () =>
+        query("SELECT max(processed_stamp) AS stamp FROM staging.mdp_checkpoints WHERE model = 'campaign_performance_daily:assertions'").pipe(Effect.map((rows) => rows[0]?.["stamp"] ?? null))
+      const firstCheck = yield* checkedUntil()
+      assert.isNotNull(firstCheck, "the passing checks recorded how far they reached")
+      const uniqueKey = "mdp_assertions.campaign_performance_daily_unique_key"
+      const passed = "staging.campaign_performance_daily_assertions_passed"
+
+      // A faulty write after the check: the same key once more, with a newer stamp.
+      yield* (yield* Warehouse).run([
+        "INSERT INTO marts.campaign_performance_daily SELECT * REPLACE (changed_at + INTERVAL 1 HOUR AS changed_at) FROM marts.campaign_performance_daily WHERE platform = 'google_ads' AND date = DATE '2024-05-01'"
+      ])
+      for (let run = 0; run < 2; run++) {
+        // Nothing new arrives, so nothing is merged; the duplicate stays in scope run after run.
+        const summary = yield* transform({ projectDir: repository, vars })
+        assert.sameMembers(failedActions(summary.results), [uniqueKey, "mdp_assertions.campaign_performance_daily_reconciles_with_staging"], `run ${run}: the grain, and the day's totals`)
+        assert.strictEqual(summary.results.find((r) => r.action === passed)?.status, "skipped", `run ${run}`)
+        assert.deepStrictEqual(yield* checkedUntil(), firstCheck, `run ${run}: the checks did not move on`)
+      }
+      yield* (yield* Warehouse).run(["DELETE FROM marts.campaign_performance_daily WHERE changed_at > (SELECT max(processed_stamp) FROM staging.mdp_checkpoints WHERE model = 'campaign_performance_daily:assertions')"])
+      assert.isTrue((yield* transform({ projectDir: repository, vars })).ok, "fixed, the checks pass")
+
+      // A duplicate with an old stamp in staging: no incremental run touches it, so none sees it;
+      // the mart rebuilt on it carries it with its old stamp, and is checked whole.
+      yield* (yield* Warehouse).run(["INSERT INTO staging.stg_google_ads__campaign_daily SELECT * FROM staging.stg_google_ads__campaign_daily WHERE date = DATE '2024-05-01'"])
+      assert.isTrue((yield* transform({ projectDir: repository, vars })).ok, "an old stamp is out of the incremental checks' scope")
+      const rebuilt = yield* transform({ projectDir: repository, vars, actions: ["campaign_performance_daily"], includeDependents: true, fullRefresh: true })
+      assert.includeMembers(failedActions(rebuilt.results), [uniqueKey])
+      assert.strictEqual(rebuilt.results.find((r) => r.action === "marts.campaign_performance_daily")?.mode, "full")
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("each incremental mart's compiled SQL bounds what BigQuery reads: a partition filter on the merge and a checkpoint", () =>
     Effect.gen(function* () {
       const graph = yield* compileProject({ projectDir: repository })

@@ -90,7 +90,6 @@ const stagingModel = `config {
   description: "Acme Ads statistics per campaign and day from its exports.",
   columns: Object.assign({}, platforms.stagingColumns, platforms.passthroughColumns("acme_ads")),
   assertions: {
-    uniqueKey: ["account_id", "campaign_id", "date"],
     nonNull: ["date", "account_id", "campaign_id", "currency"]
   }
 }
@@ -100,6 +99,7 @@ pre_operations {
 }
 
 post_operations {
+  \${when(!incremental(), changes.forgetChecks(ref("mdp_checkpoints"), name()) + ";")}
   \${changes.recordCheckpoint(ref("mdp_checkpoints"), name(), \`(select max(changed_at) from \${ref("stg_acme_ads__loads")})\`)}
 }
 

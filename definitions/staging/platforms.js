@@ -2,7 +2,10 @@
 // the ledger of its ingestion loads (stg_<platform>__loads, includes/changes.js) and each run's
 // view of its campaigns' attributes (stg_<platform>__campaign_observations). Its statistics are
 // platform-specific: stg_<platform>__campaign_daily.sqlx. A disabled platform's actions are
-// compiled but disabled (var ad_reporting__<platform>_enabled).
+// compiled but disabled (var ad_reporting__<platform>_enabled). The grain of its statistics is
+// asserted here on the rows changed since the last check (includes/changes.js uncheckedRows).
+const rules = require("../../assertions/rules.js");
+
 platforms.platforms.forEach((platform) => {
   const disabled = !platforms.isEnabled(platform);
   const loads = `stg_${platform}__loads`;
@@ -43,4 +46,22 @@ platforms.platforms.forEach((platform) => {
 
 select * from final`
     );
+
+  const daily = `stg_${platform}__campaign_daily`;
+  const uniqueKey = assert(`${daily}_unique_key`, {
+    tags: ["staging", platform],
+    disabled,
+    description: `One row per account, campaign and day in ${daily}, among the keys of the rows changed since the last check.`
+  }).query((ctx) =>
+    rules.uniqueKeyOfChangedRows(ctx.ref(daily), changes.uncheckedRows(ctx.ref(daily), ctx.resolve("mdp_checkpoints"), daily), ["account_id", "campaign_id", "date"])
+  );
+
+  operate(`${daily}_assertions_passed`, {
+    dataset: "staging",
+    tags: ["staging", platform],
+    disabled,
+    description: `Records in mdp_checkpoints that every row of ${daily} passed ${daily}_unique_key; runs only when it passed.`
+  })
+    .dependencies([uniqueKey.getTarget().name])
+    .queries((ctx) => changes.recordChecks(ctx.ref("mdp_checkpoints"), daily, ctx.ref(daily)));
 });

@@ -389,8 +389,41 @@ INSERT INTO "staging"."stg_x_ads__campaign_daily" BY NAME SELECT * FROM "mdp_inc
 DROP TABLE "mdp_incremental_stg_x_ads__campaign_daily";
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_x_ads__campaign_daily', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_x_ads__loads") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
 
+-- staging.campaign_performance_daily_assertions_passed · operations · definitions/marts/campaign_performance_daily_assertions.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'campaign_performance_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "marts"."campaign_performance_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
+
 -- staging.mdp_checkpoints · operations · definitions/staging/mdp_checkpoints.sqlx · then has_output
 CREATE TABLE IF NOT EXISTS "staging"."mdp_checkpoints" (model TEXT, processed_stamp TIMESTAMPTZ, recorded_at TIMESTAMPTZ);
+
+-- staging.stg_google_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_google_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_google_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
+
+-- staging.stg_meta_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_meta_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_meta_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
+
+-- staging.stg_microsoft_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_microsoft_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_microsoft_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
+
+-- staging.stg_tiktok_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_tiktok_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_tiktok_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
+
+-- staging.stg_linkedin_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_linkedin_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_linkedin_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
+
+-- staging.stg_pinterest_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_pinterest_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_pinterest_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
+
+-- staging.stg_snapchat_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_snapchat_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_snapchat_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
+
+-- staging.stg_amazon_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_amazon_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_amazon_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
+
+-- staging.stg_reddit_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_reddit_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_reddit_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
+
+-- staging.stg_x_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_x_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_x_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
 
 -- mdp_assertions.intermediate_int_campaign_monthly_totals_assertions_uniqueKey_0 · assertion · definitions/intermediate/int_campaign_monthly_totals.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."intermediate_int_campaign_monthly_totals_assertions_uniqueKey_0" AS
@@ -408,29 +441,29 @@ SELECT * FROM (SELECT platform, account_id, campaign_id, valid_from, COUNT(1) AS
 CREATE OR REPLACE VIEW "mdp_assertions"."marts_campaign_history_assertions_rowConditions" AS
 SELECT 'platform IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_history" WHERE NOT (platform IS NOT NULL) UNION ALL SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_history" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_history" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'valid_from IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_history" WHERE NOT (valid_from IS NOT NULL);
 
--- mdp_assertions.marts_campaign_performance_daily_assertions_uniqueKey_0 · assertion · definitions/marts/campaign_performance_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."marts_campaign_performance_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT date, platform, account_id, campaign_id, COUNT(1) AS index_row_count FROM "marts"."campaign_performance_daily" GROUP BY date, platform, account_id, campaign_id) AS data WHERE index_row_count > 1;
-
 -- mdp_assertions.marts_campaign_performance_daily_assertions_rowConditions · assertion · definitions/marts/campaign_performance_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."marts_campaign_performance_daily_assertions_rowConditions" AS
 SELECT 'impressions >= 0' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (impressions >= 0) UNION ALL SELECT 'clicks >= 0' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (clicks >= 0) UNION ALL SELECT 'spend >= 0' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (spend >= 0) UNION ALL SELECT 'conversions >= 0' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (conversions >= 0) UNION ALL SELECT 'conversion_value >= 0' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (conversion_value >= 0) UNION ALL SELECT 'date IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (date IS NOT NULL) UNION ALL SELECT 'platform IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (platform IS NOT NULL) UNION ALL SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'currency IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (currency IS NOT NULL) UNION ALL SELECT 'reporting_currency IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (reporting_currency IS NOT NULL) UNION ALL SELECT 'spend_reporting IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (spend_reporting IS NOT NULL) UNION ALL SELECT 'conversion_value_reporting IS NOT NULL' AS failing_row_condition, * FROM "marts"."campaign_performance_daily" WHERE NOT (conversion_value_reporting IS NOT NULL);
 
+-- mdp_assertions.campaign_performance_daily_unique_key · assertion · definitions/marts/campaign_performance_daily_assertions.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."campaign_performance_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT date, platform, account_id, campaign_id FROM (SELECT * FROM "marts"."campaign_performance_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'campaign_performance_daily:assertions'))) SELECT date, platform, account_id, campaign_id, COUNT(*) AS index_row_count FROM "marts"."campaign_performance_daily" JOIN changed_keys USING (date, platform, account_id, campaign_id) GROUP BY date, platform, account_id, campaign_id HAVING COUNT(*) > 1;
+
 -- mdp_assertions.campaign_performance_daily_platforms · assertion · definitions/marts/campaign_performance_daily_assertions.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."campaign_performance_daily_platforms" AS
-SELECT platform, COUNT(*) AS rows_with_value FROM "marts"."campaign_performance_daily" WHERE platform IS NULL OR NOT platform IN ('google_ads', 'meta_ads', 'microsoft_ads', 'tiktok_ads', 'linkedin_ads', 'pinterest_ads', 'snapchat_ads', 'amazon_ads', 'reddit_ads', 'x_ads') GROUP BY platform;
+SELECT platform, COUNT(*) AS rows_with_value FROM (SELECT * FROM "marts"."campaign_performance_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'campaign_performance_daily:assertions')) WHERE platform IS NULL OR NOT platform IN ('google_ads', 'meta_ads', 'microsoft_ads', 'tiktok_ads', 'linkedin_ads', 'pinterest_ads', 'snapchat_ads', 'amazon_ads', 'reddit_ads', 'x_ads') GROUP BY platform;
 
 -- mdp_assertions.campaign_performance_daily_statuses · assertion · definitions/marts/campaign_performance_daily_assertions.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."campaign_performance_daily_statuses" AS
-SELECT campaign_status, COUNT(*) AS rows_with_value FROM "marts"."campaign_performance_daily" WHERE campaign_status IS NULL OR NOT campaign_status IN ('active', 'paused', 'removed', 'unknown') GROUP BY campaign_status;
+SELECT campaign_status, COUNT(*) AS rows_with_value FROM (SELECT * FROM "marts"."campaign_performance_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'campaign_performance_daily:assertions')) WHERE campaign_status IS NULL OR NOT campaign_status IN ('active', 'paused', 'removed', 'unknown') GROUP BY campaign_status;
 
 -- mdp_assertions.campaign_performance_daily_currencies · assertion · definitions/marts/campaign_performance_daily_assertions.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."campaign_performance_daily_currencies" AS
-SELECT * FROM "marts"."campaign_performance_daily" WHERE NOT REGEXP_MATCHES(COALESCE(currency, ''), '^[A-Z]{3}$') OR NOT REGEXP_MATCHES(COALESCE(reporting_currency, ''), '^[A-Z]{3}$');
+SELECT * FROM (SELECT * FROM "marts"."campaign_performance_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'campaign_performance_daily:assertions')) WHERE NOT REGEXP_MATCHES(COALESCE(currency, ''), '^[A-Z]{3}$') OR NOT REGEXP_MATCHES(COALESCE(reporting_currency, ''), '^[A-Z]{3}$');
 
 -- mdp_assertions.campaign_performance_daily_reconciles_with_staging · assertion · definitions/marts/campaign_performance_daily_assertions.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."campaign_performance_daily_reconciles_with_staging" AS
-WITH m AS (SELECT platform, date, SUM(impressions) AS impressions, SUM(clicks) AS clicks, SUM(spend) AS spend, SUM(conversions) AS conversions, SUM(conversion_value) AS conversion_value FROM "marts"."campaign_performance_daily" GROUP BY platform, date), s AS (SELECT platform, date, SUM(impressions) AS impressions, SUM(clicks) AS clicks, SUM(spend) AS spend, SUM(conversions) AS conversions, SUM(conversion_value) AS conversion_value FROM "intermediate"."int_campaign_daily_unioned" GROUP BY platform, date) SELECT COALESCE(m.platform, s.platform) AS platform, COALESCE(m.date, s.date) AS date, m.impressions AS mart_impressions, s.impressions AS source_impressions, m.clicks AS mart_clicks, s.clicks AS source_clicks, m.spend AS mart_spend, s.spend AS source_spend, m.conversions AS mart_conversions, s.conversions AS source_conversions, m.conversion_value AS mart_conversion_value, s.conversion_value AS source_conversion_value FROM m FULL OUTER JOIN s ON m.platform = s.platform AND m.date = s.date WHERE m.platform IS NULL OR s.platform IS NULL OR ABS(m.impressions - s.impressions) > CAST(0.005 AS DOUBLE) OR ABS(m.clicks - s.clicks) > CAST(0.005 AS DOUBLE) OR ABS(m.spend - s.spend) > CAST(0.005 AS DOUBLE) OR ABS(m.conversions - s.conversions) > CAST(0.005 AS DOUBLE) OR ABS(m.conversion_value - s.conversion_value) > CAST(0.005 AS DOUBLE);
+WITH m AS (SELECT platform, date, SUM(impressions) AS impressions, SUM(clicks) AS clicks, SUM(spend) AS spend, SUM(conversions) AS conversions, SUM(conversion_value) AS conversion_value FROM "marts"."campaign_performance_daily" JOIN (SELECT DISTINCT platform, date FROM "marts"."campaign_performance_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'campaign_performance_daily:assertions') UNION SELECT DISTINCT platform, date FROM "intermediate"."int_campaign_daily_unioned" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'campaign_performance_daily:assertions')) AS changed_keys USING (platform, date) GROUP BY platform, date), s AS (SELECT platform, date, SUM(impressions) AS impressions, SUM(clicks) AS clicks, SUM(spend) AS spend, SUM(conversions) AS conversions, SUM(conversion_value) AS conversion_value FROM "intermediate"."int_campaign_daily_unioned" JOIN (SELECT DISTINCT platform, date FROM "marts"."campaign_performance_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'campaign_performance_daily:assertions') UNION SELECT DISTINCT platform, date FROM "intermediate"."int_campaign_daily_unioned" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'campaign_performance_daily:assertions')) AS changed_keys USING (platform, date) GROUP BY platform, date) SELECT COALESCE(m.platform, s.platform) AS platform, COALESCE(m.date, s.date) AS date, m.impressions AS mart_impressions, s.impressions AS source_impressions, m.clicks AS mart_clicks, s.clicks AS source_clicks, m.spend AS mart_spend, s.spend AS source_spend, m.conversions AS mart_conversions, s.conversions AS source_conversions, m.conversion_value AS mart_conversion_value, s.conversion_value AS source_conversion_value FROM m FULL OUTER JOIN s ON m.platform = s.platform AND m.date = s.date WHERE m.platform IS NULL OR s.platform IS NULL OR ABS(m.impressions - s.impressions) > CAST(0.005 AS DOUBLE) OR ABS(m.clicks - s.clicks) > CAST(0.005 AS DOUBLE) OR ABS(m.spend - s.spend) > CAST(0.005 AS DOUBLE) OR ABS(m.conversions - s.conversions) > CAST(0.005 AS DOUBLE) OR ABS(m.conversion_value - s.conversion_value) > CAST(0.005 AS DOUBLE);
 
 -- mdp_assertions.campaign_performance_daily_freshness · assertion · definitions/marts/campaign_performance_daily_assertions.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."campaign_performance_daily_freshness" AS
@@ -472,6 +505,10 @@ SELECT * FROM (SELECT account_id, campaign_id, observed_at, COUNT(1) AS index_ro
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_google_ads__campaign_observations_assertions_rowConditions" AS
 SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_google_ads__campaign_observations" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_google_ads__campaign_observations" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'observed_at IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_google_ads__campaign_observations" WHERE NOT (observed_at IS NOT NULL);
 
+-- mdp_assertions.stg_google_ads__campaign_daily_unique_key · assertion · definitions/staging/platforms.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."stg_google_ads__campaign_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT account_id, campaign_id, date FROM (SELECT * FROM "staging"."stg_google_ads__campaign_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'stg_google_ads__campaign_daily:assertions'))) SELECT account_id, campaign_id, date, COUNT(*) AS index_row_count FROM "staging"."stg_google_ads__campaign_daily" JOIN changed_keys USING (account_id, campaign_id, date) GROUP BY account_id, campaign_id, date HAVING COUNT(*) > 1;
+
 -- mdp_assertions.staging_stg_meta_ads__loads_assertions_uniqueKey_0 · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_meta_ads__loads_assertions_uniqueKey_0" AS
 SELECT * FROM (SELECT run_id, account_id, COUNT(1) AS index_row_count FROM "staging"."stg_meta_ads__loads" GROUP BY run_id, account_id) AS data WHERE index_row_count > 1;
@@ -487,6 +524,10 @@ SELECT * FROM (SELECT account_id, campaign_id, observed_at, COUNT(1) AS index_ro
 -- mdp_assertions.staging_stg_meta_ads__campaign_observations_assertions_rowConditions · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_meta_ads__campaign_observations_assertions_rowConditions" AS
 SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_meta_ads__campaign_observations" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_meta_ads__campaign_observations" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'observed_at IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_meta_ads__campaign_observations" WHERE NOT (observed_at IS NOT NULL);
+
+-- mdp_assertions.stg_meta_ads__campaign_daily_unique_key · assertion · definitions/staging/platforms.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."stg_meta_ads__campaign_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT account_id, campaign_id, date FROM (SELECT * FROM "staging"."stg_meta_ads__campaign_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'stg_meta_ads__campaign_daily:assertions'))) SELECT account_id, campaign_id, date, COUNT(*) AS index_row_count FROM "staging"."stg_meta_ads__campaign_daily" JOIN changed_keys USING (account_id, campaign_id, date) GROUP BY account_id, campaign_id, date HAVING COUNT(*) > 1;
 
 -- mdp_assertions.staging_stg_microsoft_ads__loads_assertions_uniqueKey_0 · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_microsoft_ads__loads_assertions_uniqueKey_0" AS
@@ -504,6 +545,10 @@ SELECT * FROM (SELECT account_id, campaign_id, observed_at, COUNT(1) AS index_ro
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_microsoft_ads__campaign_observations_assertions_rowConditions" AS
 SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_microsoft_ads__campaign_observations" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_microsoft_ads__campaign_observations" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'observed_at IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_microsoft_ads__campaign_observations" WHERE NOT (observed_at IS NOT NULL);
 
+-- mdp_assertions.stg_microsoft_ads__campaign_daily_unique_key · assertion · definitions/staging/platforms.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."stg_microsoft_ads__campaign_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT account_id, campaign_id, date FROM (SELECT * FROM "staging"."stg_microsoft_ads__campaign_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'stg_microsoft_ads__campaign_daily:assertions'))) SELECT account_id, campaign_id, date, COUNT(*) AS index_row_count FROM "staging"."stg_microsoft_ads__campaign_daily" JOIN changed_keys USING (account_id, campaign_id, date) GROUP BY account_id, campaign_id, date HAVING COUNT(*) > 1;
+
 -- mdp_assertions.staging_stg_tiktok_ads__loads_assertions_uniqueKey_0 · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_tiktok_ads__loads_assertions_uniqueKey_0" AS
 SELECT * FROM (SELECT run_id, account_id, COUNT(1) AS index_row_count FROM "staging"."stg_tiktok_ads__loads" GROUP BY run_id, account_id) AS data WHERE index_row_count > 1;
@@ -519,6 +564,10 @@ SELECT * FROM (SELECT account_id, campaign_id, observed_at, COUNT(1) AS index_ro
 -- mdp_assertions.staging_stg_tiktok_ads__campaign_observations_assertions_rowConditions · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_tiktok_ads__campaign_observations_assertions_rowConditions" AS
 SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_tiktok_ads__campaign_observations" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_tiktok_ads__campaign_observations" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'observed_at IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_tiktok_ads__campaign_observations" WHERE NOT (observed_at IS NOT NULL);
+
+-- mdp_assertions.stg_tiktok_ads__campaign_daily_unique_key · assertion · definitions/staging/platforms.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."stg_tiktok_ads__campaign_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT account_id, campaign_id, date FROM (SELECT * FROM "staging"."stg_tiktok_ads__campaign_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'stg_tiktok_ads__campaign_daily:assertions'))) SELECT account_id, campaign_id, date, COUNT(*) AS index_row_count FROM "staging"."stg_tiktok_ads__campaign_daily" JOIN changed_keys USING (account_id, campaign_id, date) GROUP BY account_id, campaign_id, date HAVING COUNT(*) > 1;
 
 -- mdp_assertions.staging_stg_linkedin_ads__loads_assertions_uniqueKey_0 · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_linkedin_ads__loads_assertions_uniqueKey_0" AS
@@ -536,6 +585,10 @@ SELECT * FROM (SELECT account_id, campaign_id, observed_at, COUNT(1) AS index_ro
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_linkedin_ads__campaign_observations_assertions_rowConditions" AS
 SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_linkedin_ads__campaign_observations" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_linkedin_ads__campaign_observations" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'observed_at IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_linkedin_ads__campaign_observations" WHERE NOT (observed_at IS NOT NULL);
 
+-- mdp_assertions.stg_linkedin_ads__campaign_daily_unique_key · assertion · definitions/staging/platforms.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."stg_linkedin_ads__campaign_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT account_id, campaign_id, date FROM (SELECT * FROM "staging"."stg_linkedin_ads__campaign_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'stg_linkedin_ads__campaign_daily:assertions'))) SELECT account_id, campaign_id, date, COUNT(*) AS index_row_count FROM "staging"."stg_linkedin_ads__campaign_daily" JOIN changed_keys USING (account_id, campaign_id, date) GROUP BY account_id, campaign_id, date HAVING COUNT(*) > 1;
+
 -- mdp_assertions.staging_stg_pinterest_ads__loads_assertions_uniqueKey_0 · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_pinterest_ads__loads_assertions_uniqueKey_0" AS
 SELECT * FROM (SELECT run_id, account_id, COUNT(1) AS index_row_count FROM "staging"."stg_pinterest_ads__loads" GROUP BY run_id, account_id) AS data WHERE index_row_count > 1;
@@ -551,6 +604,10 @@ SELECT * FROM (SELECT account_id, campaign_id, observed_at, COUNT(1) AS index_ro
 -- mdp_assertions.staging_stg_pinterest_ads__campaign_observations_assertions_rowConditions · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_pinterest_ads__campaign_observations_assertions_rowConditions" AS
 SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_pinterest_ads__campaign_observations" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_pinterest_ads__campaign_observations" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'observed_at IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_pinterest_ads__campaign_observations" WHERE NOT (observed_at IS NOT NULL);
+
+-- mdp_assertions.stg_pinterest_ads__campaign_daily_unique_key · assertion · definitions/staging/platforms.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."stg_pinterest_ads__campaign_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT account_id, campaign_id, date FROM (SELECT * FROM "staging"."stg_pinterest_ads__campaign_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'stg_pinterest_ads__campaign_daily:assertions'))) SELECT account_id, campaign_id, date, COUNT(*) AS index_row_count FROM "staging"."stg_pinterest_ads__campaign_daily" JOIN changed_keys USING (account_id, campaign_id, date) GROUP BY account_id, campaign_id, date HAVING COUNT(*) > 1;
 
 -- mdp_assertions.staging_stg_snapchat_ads__loads_assertions_uniqueKey_0 · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_snapchat_ads__loads_assertions_uniqueKey_0" AS
@@ -568,6 +625,10 @@ SELECT * FROM (SELECT account_id, campaign_id, observed_at, COUNT(1) AS index_ro
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_snapchat_ads__campaign_observations_assertions_rowConditions" AS
 SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_snapchat_ads__campaign_observations" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_snapchat_ads__campaign_observations" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'observed_at IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_snapchat_ads__campaign_observations" WHERE NOT (observed_at IS NOT NULL);
 
+-- mdp_assertions.stg_snapchat_ads__campaign_daily_unique_key · assertion · definitions/staging/platforms.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."stg_snapchat_ads__campaign_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT account_id, campaign_id, date FROM (SELECT * FROM "staging"."stg_snapchat_ads__campaign_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'stg_snapchat_ads__campaign_daily:assertions'))) SELECT account_id, campaign_id, date, COUNT(*) AS index_row_count FROM "staging"."stg_snapchat_ads__campaign_daily" JOIN changed_keys USING (account_id, campaign_id, date) GROUP BY account_id, campaign_id, date HAVING COUNT(*) > 1;
+
 -- mdp_assertions.staging_stg_amazon_ads__loads_assertions_uniqueKey_0 · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_amazon_ads__loads_assertions_uniqueKey_0" AS
 SELECT * FROM (SELECT run_id, account_id, COUNT(1) AS index_row_count FROM "staging"."stg_amazon_ads__loads" GROUP BY run_id, account_id) AS data WHERE index_row_count > 1;
@@ -583,6 +644,10 @@ SELECT * FROM (SELECT account_id, campaign_id, observed_at, COUNT(1) AS index_ro
 -- mdp_assertions.staging_stg_amazon_ads__campaign_observations_assertions_rowConditions · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_amazon_ads__campaign_observations_assertions_rowConditions" AS
 SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_amazon_ads__campaign_observations" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_amazon_ads__campaign_observations" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'observed_at IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_amazon_ads__campaign_observations" WHERE NOT (observed_at IS NOT NULL);
+
+-- mdp_assertions.stg_amazon_ads__campaign_daily_unique_key · assertion · definitions/staging/platforms.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."stg_amazon_ads__campaign_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT account_id, campaign_id, date FROM (SELECT * FROM "staging"."stg_amazon_ads__campaign_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'stg_amazon_ads__campaign_daily:assertions'))) SELECT account_id, campaign_id, date, COUNT(*) AS index_row_count FROM "staging"."stg_amazon_ads__campaign_daily" JOIN changed_keys USING (account_id, campaign_id, date) GROUP BY account_id, campaign_id, date HAVING COUNT(*) > 1;
 
 -- mdp_assertions.staging_stg_reddit_ads__loads_assertions_uniqueKey_0 · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_reddit_ads__loads_assertions_uniqueKey_0" AS
@@ -600,6 +665,10 @@ SELECT * FROM (SELECT account_id, campaign_id, observed_at, COUNT(1) AS index_ro
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_reddit_ads__campaign_observations_assertions_rowConditions" AS
 SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_reddit_ads__campaign_observations" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_reddit_ads__campaign_observations" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'observed_at IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_reddit_ads__campaign_observations" WHERE NOT (observed_at IS NOT NULL);
 
+-- mdp_assertions.stg_reddit_ads__campaign_daily_unique_key · assertion · definitions/staging/platforms.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."stg_reddit_ads__campaign_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT account_id, campaign_id, date FROM (SELECT * FROM "staging"."stg_reddit_ads__campaign_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'stg_reddit_ads__campaign_daily:assertions'))) SELECT account_id, campaign_id, date, COUNT(*) AS index_row_count FROM "staging"."stg_reddit_ads__campaign_daily" JOIN changed_keys USING (account_id, campaign_id, date) GROUP BY account_id, campaign_id, date HAVING COUNT(*) > 1;
+
 -- mdp_assertions.staging_stg_x_ads__loads_assertions_uniqueKey_0 · assertion · definitions/staging/platforms.js · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_x_ads__loads_assertions_uniqueKey_0" AS
 SELECT * FROM (SELECT run_id, account_id, COUNT(1) AS index_row_count FROM "staging"."stg_x_ads__loads" GROUP BY run_id, account_id) AS data WHERE index_row_count > 1;
@@ -616,57 +685,33 @@ SELECT * FROM (SELECT account_id, campaign_id, observed_at, COUNT(1) AS index_ro
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_x_ads__campaign_observations_assertions_rowConditions" AS
 SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_x_ads__campaign_observations" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_x_ads__campaign_observations" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'observed_at IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_x_ads__campaign_observations" WHERE NOT (observed_at IS NOT NULL);
 
--- mdp_assertions.staging_stg_amazon_ads__campaign_daily_assertions_uniqueKey_0 · assertion · definitions/staging/stg_amazon_ads__campaign_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_amazon_ads__campaign_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT account_id, campaign_id, date, COUNT(1) AS index_row_count FROM "staging"."stg_amazon_ads__campaign_daily" GROUP BY account_id, campaign_id, date) AS data WHERE index_row_count > 1;
+-- mdp_assertions.stg_x_ads__campaign_daily_unique_key · assertion · definitions/staging/platforms.js · then no_rows
+CREATE OR REPLACE VIEW "mdp_assertions"."stg_x_ads__campaign_daily_unique_key" AS
+WITH changed_keys AS (SELECT DISTINCT account_id, campaign_id, date FROM (SELECT * FROM "staging"."stg_x_ads__campaign_daily" WHERE changed_at > (SELECT COALESCE(MAX(processed_stamp), CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ)) FROM "staging"."mdp_checkpoints" WHERE model = 'stg_x_ads__campaign_daily:assertions'))) SELECT account_id, campaign_id, date, COUNT(*) AS index_row_count FROM "staging"."stg_x_ads__campaign_daily" JOIN changed_keys USING (account_id, campaign_id, date) GROUP BY account_id, campaign_id, date HAVING COUNT(*) > 1;
 
 -- mdp_assertions.staging_stg_amazon_ads__campaign_daily_assertions_rowConditions · assertion · definitions/staging/stg_amazon_ads__campaign_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_amazon_ads__campaign_daily_assertions_rowConditions" AS
 SELECT 'date IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_amazon_ads__campaign_daily" WHERE NOT (date IS NOT NULL) UNION ALL SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_amazon_ads__campaign_daily" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_amazon_ads__campaign_daily" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'currency IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_amazon_ads__campaign_daily" WHERE NOT (currency IS NOT NULL);
 
--- mdp_assertions.staging_stg_google_ads__campaign_daily_assertions_uniqueKey_0 · assertion · definitions/staging/stg_google_ads__campaign_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_google_ads__campaign_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT account_id, campaign_id, date, COUNT(1) AS index_row_count FROM "staging"."stg_google_ads__campaign_daily" GROUP BY account_id, campaign_id, date) AS data WHERE index_row_count > 1;
-
 -- mdp_assertions.staging_stg_google_ads__campaign_daily_assertions_rowConditions · assertion · definitions/staging/stg_google_ads__campaign_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_google_ads__campaign_daily_assertions_rowConditions" AS
 SELECT 'date IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_google_ads__campaign_daily" WHERE NOT (date IS NOT NULL) UNION ALL SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_google_ads__campaign_daily" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_google_ads__campaign_daily" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'currency IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_google_ads__campaign_daily" WHERE NOT (currency IS NOT NULL);
-
--- mdp_assertions.staging_stg_linkedin_ads__campaign_daily_assertions_uniqueKey_0 · assertion · definitions/staging/stg_linkedin_ads__campaign_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_linkedin_ads__campaign_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT account_id, campaign_id, date, COUNT(1) AS index_row_count FROM "staging"."stg_linkedin_ads__campaign_daily" GROUP BY account_id, campaign_id, date) AS data WHERE index_row_count > 1;
 
 -- mdp_assertions.staging_stg_linkedin_ads__campaign_daily_assertions_rowConditions · assertion · definitions/staging/stg_linkedin_ads__campaign_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_linkedin_ads__campaign_daily_assertions_rowConditions" AS
 SELECT 'date IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_linkedin_ads__campaign_daily" WHERE NOT (date IS NOT NULL) UNION ALL SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_linkedin_ads__campaign_daily" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_linkedin_ads__campaign_daily" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'currency IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_linkedin_ads__campaign_daily" WHERE NOT (currency IS NOT NULL);
 
--- mdp_assertions.staging_stg_meta_ads__campaign_daily_assertions_uniqueKey_0 · assertion · definitions/staging/stg_meta_ads__campaign_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_meta_ads__campaign_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT account_id, campaign_id, date, COUNT(1) AS index_row_count FROM "staging"."stg_meta_ads__campaign_daily" GROUP BY account_id, campaign_id, date) AS data WHERE index_row_count > 1;
-
 -- mdp_assertions.staging_stg_meta_ads__campaign_daily_assertions_rowConditions · assertion · definitions/staging/stg_meta_ads__campaign_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_meta_ads__campaign_daily_assertions_rowConditions" AS
 SELECT 'date IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_meta_ads__campaign_daily" WHERE NOT (date IS NOT NULL) UNION ALL SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_meta_ads__campaign_daily" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_meta_ads__campaign_daily" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'currency IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_meta_ads__campaign_daily" WHERE NOT (currency IS NOT NULL);
-
--- mdp_assertions.staging_stg_microsoft_ads__campaign_daily_assertions_uniqueKey_0 · assertion · definitions/staging/stg_microsoft_ads__campaign_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_microsoft_ads__campaign_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT account_id, campaign_id, date, COUNT(1) AS index_row_count FROM "staging"."stg_microsoft_ads__campaign_daily" GROUP BY account_id, campaign_id, date) AS data WHERE index_row_count > 1;
 
 -- mdp_assertions.staging_stg_microsoft_ads__campaign_daily_assertions_rowConditions · assertion · definitions/staging/stg_microsoft_ads__campaign_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_microsoft_ads__campaign_daily_assertions_rowConditions" AS
 SELECT 'date IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_microsoft_ads__campaign_daily" WHERE NOT (date IS NOT NULL) UNION ALL SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_microsoft_ads__campaign_daily" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_microsoft_ads__campaign_daily" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'currency IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_microsoft_ads__campaign_daily" WHERE NOT (currency IS NOT NULL);
 
--- mdp_assertions.staging_stg_pinterest_ads__campaign_daily_assertions_uniqueKey_0 · assertion · definitions/staging/stg_pinterest_ads__campaign_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_pinterest_ads__campaign_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT account_id, campaign_id, date, COUNT(1) AS index_row_count FROM "staging"."stg_pinterest_ads__campaign_daily" GROUP BY account_id, campaign_id, date) AS data WHERE index_row_count > 1;
-
 -- mdp_assertions.staging_stg_pinterest_ads__campaign_daily_assertions_rowConditions · assertion · definitions/staging/stg_pinterest_ads__campaign_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_pinterest_ads__campaign_daily_assertions_rowConditions" AS
 SELECT 'date IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_pinterest_ads__campaign_daily" WHERE NOT (date IS NOT NULL) UNION ALL SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_pinterest_ads__campaign_daily" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_pinterest_ads__campaign_daily" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'currency IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_pinterest_ads__campaign_daily" WHERE NOT (currency IS NOT NULL);
-
--- mdp_assertions.staging_stg_reddit_ads__campaign_daily_assertions_uniqueKey_0 · assertion · definitions/staging/stg_reddit_ads__campaign_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_reddit_ads__campaign_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT account_id, campaign_id, date, COUNT(1) AS index_row_count FROM "staging"."stg_reddit_ads__campaign_daily" GROUP BY account_id, campaign_id, date) AS data WHERE index_row_count > 1;
 
 -- mdp_assertions.staging_stg_reddit_ads__campaign_daily_assertions_rowConditions · assertion · definitions/staging/stg_reddit_ads__campaign_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_reddit_ads__campaign_daily_assertions_rowConditions" AS
@@ -680,25 +725,13 @@ SELECT * FROM (SELECT month, currency, COUNT(1) AS index_row_count FROM "staging
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_reference__fx_rates_assertions_rowConditions" AS
 SELECT 'month IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_reference__fx_rates" WHERE NOT (month IS NOT NULL) UNION ALL SELECT 'currency IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_reference__fx_rates" WHERE NOT (currency IS NOT NULL) UNION ALL SELECT 'units_per_eur IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_reference__fx_rates" WHERE NOT (units_per_eur IS NOT NULL);
 
--- mdp_assertions.staging_stg_snapchat_ads__campaign_daily_assertions_uniqueKey_0 · assertion · definitions/staging/stg_snapchat_ads__campaign_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_snapchat_ads__campaign_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT account_id, campaign_id, date, COUNT(1) AS index_row_count FROM "staging"."stg_snapchat_ads__campaign_daily" GROUP BY account_id, campaign_id, date) AS data WHERE index_row_count > 1;
-
 -- mdp_assertions.staging_stg_snapchat_ads__campaign_daily_assertions_rowConditions · assertion · definitions/staging/stg_snapchat_ads__campaign_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_snapchat_ads__campaign_daily_assertions_rowConditions" AS
 SELECT 'date IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_snapchat_ads__campaign_daily" WHERE NOT (date IS NOT NULL) UNION ALL SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_snapchat_ads__campaign_daily" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_snapchat_ads__campaign_daily" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'currency IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_snapchat_ads__campaign_daily" WHERE NOT (currency IS NOT NULL);
 
--- mdp_assertions.staging_stg_tiktok_ads__campaign_daily_assertions_uniqueKey_0 · assertion · definitions/staging/stg_tiktok_ads__campaign_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_tiktok_ads__campaign_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT account_id, campaign_id, date, COUNT(1) AS index_row_count FROM "staging"."stg_tiktok_ads__campaign_daily" GROUP BY account_id, campaign_id, date) AS data WHERE index_row_count > 1;
-
 -- mdp_assertions.staging_stg_tiktok_ads__campaign_daily_assertions_rowConditions · assertion · definitions/staging/stg_tiktok_ads__campaign_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_tiktok_ads__campaign_daily_assertions_rowConditions" AS
 SELECT 'date IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_tiktok_ads__campaign_daily" WHERE NOT (date IS NOT NULL) UNION ALL SELECT 'account_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_tiktok_ads__campaign_daily" WHERE NOT (account_id IS NOT NULL) UNION ALL SELECT 'campaign_id IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_tiktok_ads__campaign_daily" WHERE NOT (campaign_id IS NOT NULL) UNION ALL SELECT 'currency IS NOT NULL' AS failing_row_condition, * FROM "staging"."stg_tiktok_ads__campaign_daily" WHERE NOT (currency IS NOT NULL);
-
--- mdp_assertions.staging_stg_x_ads__campaign_daily_assertions_uniqueKey_0 · assertion · definitions/staging/stg_x_ads__campaign_daily.sqlx · then no_rows
-CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_x_ads__campaign_daily_assertions_uniqueKey_0" AS
-SELECT * FROM (SELECT account_id, campaign_id, date, COUNT(1) AS index_row_count FROM "staging"."stg_x_ads__campaign_daily" GROUP BY account_id, campaign_id, date) AS data WHERE index_row_count > 1;
 
 -- mdp_assertions.staging_stg_x_ads__campaign_daily_assertions_rowConditions · assertion · definitions/staging/stg_x_ads__campaign_daily.sqlx · then no_rows
 CREATE OR REPLACE VIEW "mdp_assertions"."staging_stg_x_ads__campaign_daily_assertions_rowConditions" AS
