@@ -7,7 +7,8 @@
  *
  * The rewrite is narrow on purpose: one aggregate in a one-item SELECT, over exactly one aliased
  * UNNEST, with at most a WHERE; no DISTINCT, FILTER, ORDER BY, window or nested query anywhere in
- * it. Anything else stays a subquery, which is correct, only slower.
+ * it, and no bare name but the element's (it may be a field of a STRUCT element, which BigQuery
+ * resolves before an outer column). Anything else stays a subquery, which is correct, only slower.
  */
 import { isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
 
@@ -23,6 +24,13 @@ const LIST_AGGREGATES: Readonly<Record<string, (list: string) => string>> = {
 
 const CLAUSE_WORDS = new Set(["GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "OFFSET", "UNION", "EXCEPT", "INTERSECT", "JOIN", "CROSS", "LEFT", "RIGHT", "FULL", "INNER", "NATURAL", "POSITIONAL", "ASOF", "LATERAL", "USING"])
 const REFUSED_INSIDE = new Set(["SELECT", "DISTINCT", "OVER", "FILTER", "ORDER", "WITHIN"])
+// Words of an expression that name no column: operators, literals and what follows a value (a cast's
+// type follows AS; a function name, a parenthesis; an interval's unit, its quantity).
+const NOT_COLUMNS = new Set([
+  "AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE", "CASE", "WHEN", "THEN", "ELSE", "END", "BETWEEN", "LIKE", "ILIKE",
+  "SIMILAR", "GLOB", "ESCAPE", "COLLATE", "AS", "INTERVAL", "LAMBDA", "DAY", "DAYS", "MONTH", "MONTHS", "YEAR", "YEARS",
+  "HOUR", "HOURS", "MINUTE", "MINUTES", "SECOND", "SECONDS", "WEEK", "WEEKS", "QUARTER", "QUARTERS"
+])
 
 interface Piece {
   readonly token: Token
@@ -43,6 +51,18 @@ const closing = (pieces: ReadonlyArray<Piece>, open: number): number => {
 }
 
 const identifier = (token: Token): string => (token.kind === "quoted" ? token.text.slice(1, -1) : token.text).toLowerCase()
+
+/** Whether pieces `a`..`b` name a column other than `elementName`, unqualified. */
+const readsOtherColumns = (pieces: ReadonlyArray<Piece>, a: number, b: number, elementName: string): boolean => {
+  for (let s = a; s <= b; s++) {
+    const piece = pieces[s]!
+    if (piece.token.kind !== "word" && piece.token.kind !== "quoted") continue
+    if (pieces[s - 1]?.token.text === "." || pieces[s + 1]?.token.text === "(" || upper(pieces[s - 1]) === "AS") continue
+    if (piece.token.kind === "word" && NOT_COLUMNS.has(piece.token.text.toUpperCase())) continue
+    if (identifier(piece.token) !== elementName) return true
+  }
+  return false
+}
 
 /** The rewritten text of the subquery between `open` and `close` (its parentheses), or undefined. */
 const rewriteSubquery = (tokens: ReadonlyArray<Token>, pieces: ReadonlyArray<Piece>, open: number, close: number): string | undefined => {
@@ -103,6 +123,9 @@ const rewriteSubquery = (tokens: ReadonlyArray<Token>, pieces: ReadonlyArray<Pie
   const readsRow = (a: number, b: number) => named(a, b, aliasName, true) || named(a, b, elementName, false)
   if (readsRow(selectStart, aggregate - 1) || readsRow(argumentClose + 1, selectEnd)) return undefined
   if (named(aggregate + 2, argumentClose - 1, aliasName, true)) return undefined
+  // A bare name other than the element's may be a field of a STRUCT element (`UNNEST(items) AS i`
+  // reading `item_revenue`), which a lambda cannot see; an outer column reads fine either way.
+  if (readsOtherColumns(pieces, aggregate + 2, argumentClose - 1, elementName) || (where >= 0 && readsOtherColumns(pieces, where + 1, close - 1, elementName))) return undefined
   if (where >= 0 && named(where + 1, close - 1, aliasName, true)) return undefined
   for (let s = from + 3; s < arrayClose; s++) if (upper(pieces[s]) === "SELECT") return undefined
   for (let s = where + 1; where >= 0 && s < close; s++) if (REFUSED_INSIDE.has(upper(pieces[s]))) return undefined
