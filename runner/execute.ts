@@ -265,6 +265,13 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
 
 type RunCatalogue = Effect.Success<typeof runCatalogue>
 
+// Words of a statement that may create, drop or rename a relation, or run one that does. An
+// operation without any (a checkpoint's INSERT) leaves the catalogue as it was, and the list of
+// relations is not taken again (a few milliseconds each; a string that holds one only costs that).
+const CATALOGUE_CHANGES = /\b(CREATE|DROP|ALTER|RENAME|ATTACH|DETACH|IMPORT|EXECUTE|CALL|USE)\b/i
+
+const mayChangeCatalogue = (plan: ActionPlan): boolean => plan.program !== undefined || plan.statements.some((statement) => CATALOGUE_CHANGES.test(statement))
+
 /** Plans the action against the catalogue as the actions before it left it, then runs the plan. */
 const runAction = (action: Action, options: ExecuteOptions, catalogue: RunCatalogue): Effect.Effect<Outcome, ActionFailure, Warehouse> =>
   Effect.gen(function* () {
@@ -273,7 +280,7 @@ const runAction = (action: Action, options: ExecuteOptions, catalogue: RunCatalo
     const plan = yield* planAction(action, catalogue.catalogue, planOptions)
     if (options.dryRun === true) return { statements: plan.statements, ...(plan.mode === undefined ? {} : { mode: plan.mode }) }
     const outcome = yield* runPlan(plan, catalogue.catalogue.relationType).pipe(
-      Effect.ensuring(action.kind === "operations" ? Effect.ignore(catalogue.refresh) : Effect.void)
+      Effect.ensuring(action.kind === "operations" && mayChangeCatalogue(plan) ? Effect.ignore(catalogue.refresh) : Effect.void)
     )
     if (action.kind === "table" || action.kind === "incremental") yield* catalogue.built(action.target, "table")
     if (action.kind === "view") yield* catalogue.built(action.target, "view")
