@@ -262,6 +262,22 @@ describe("marketing models on the local runner", () => {
       close(yield* february(), 4, "re-converted at the corrected newest rate")
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("a month missing inside the FX rates converts to NULL, which the mart's not-null check stops", () =>
+    Effect.gen(function* () {
+      yield* setUp()
+      // Later months have USD rates: May is a gap, not a month after the newest rate.
+      yield* (yield* Warehouse).run(["DELETE FROM reference.fx_rates WHERE currency = 'USD' AND month = DATE '2024-05-01'"])
+      const summary = yield* transform({ projectDir: repository, vars })
+      assert.includeMembers(failedActions(summary.results), ["mdp_assertions.marts_campaign_performance_daily_assertions_rowConditions"])
+      assert.deepStrictEqual(
+        yield* query("SELECT platform, count(*) AS days, count(spend_reporting) AS converted FROM intermediate.int_campaign_daily_converted GROUP BY platform ORDER BY platform"),
+        [
+          { platform: "google_ads", days: 2, converted: 2 },
+          { platform: "meta_ads", days: 2, converted: 0 }
+        ]
+      )
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a staging model that emits NULL keys fails its assertions and nothing downstream is built on it", () =>
     Effect.gen(function* () {
       yield* setUp()
