@@ -133,7 +133,8 @@ function changedRows() {
 
 // Assertions over a change-driven table check the rows changed since they last all passed, not
 // its whole history every run: `<model>:assertions` in mdp_checkpoints holds the newest stamp they
-// have seen pass. <model>_assertions_passed records it, and runs only when every one of them passed,
+// have seen pass. An operation that depends on them records it (campaign_performance_daily_
+// assertions_passed, stg_campaign_daily_assertions_passed), so only when every one of them passed,
 // so a violation stays in scope until a run passes, whatever later runs touch; a rebuild forgets it
 // (the model's post_operations), so a rebuilt table is checked whole. Rows written outside the
 // transforms with an older stamp are not seen until the table is rebuilt.
@@ -158,7 +159,7 @@ function forgetChecks(checkpoints, model) {
   return `delete from ${checkpoints} where model = '${checksOf(model)}'`;
 }
 
-// <model>_assertions_passed's query: every row of the table has passed its assertions.
+// The recording operation's query: every row of the table has passed its assertions.
 function recordChecks(checkpoints, model, relation) {
   return recordCheckpoint(checkpoints, checksOf(model), `(select max(changed_at) from ${relation})`);
 }

@@ -198,34 +198,16 @@ INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SE
 -- staging.mdp_checkpoints · operations · definitions/staging/mdp_checkpoints.sqlx · then has_output
 CREATE TABLE IF NOT EXISTS "staging"."mdp_checkpoints" (model TEXT, processed_stamp TIMESTAMPTZ, recorded_at TIMESTAMPTZ);
 
--- staging.stg_google_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
+-- staging.stg_campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_google_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_google_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
-
--- staging.stg_meta_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_meta_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_meta_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
-
--- staging.stg_microsoft_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_microsoft_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_microsoft_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
-
--- staging.stg_tiktok_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_tiktok_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_tiktok_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
-
--- staging.stg_linkedin_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_linkedin_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_linkedin_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
-
--- staging.stg_pinterest_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_pinterest_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_pinterest_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
-
--- staging.stg_snapchat_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_snapchat_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_snapchat_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
-
--- staging.stg_amazon_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_amazon_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_amazon_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
-
--- staging.stg_reddit_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_reddit_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_reddit_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
-
--- staging.stg_x_ads__campaign_daily_assertions_passed · operations · definitions/staging/platforms.js · then none
 INSERT INTO "staging"."mdp_checkpoints" (model, processed_stamp, recorded_at) SELECT 'stg_x_ads__campaign_daily:assertions', run.newest_processed, CURRENT_TIMESTAMP FROM (SELECT (SELECT MAX(changed_at) FROM "staging"."stg_x_ads__campaign_daily") AS newest_processed) AS run WHERE run.newest_processed IS NOT NULL;
 
 -- mdp_assertions.intermediate_int_campaign_monthly_totals_assertions_uniqueKey_0 · assertion · definitions/intermediate/int_campaign_monthly_totals.sqlx · then no_rows
