@@ -1496,7 +1496,9 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
         inSelectList[inSelectList.length - 1] === true &&
         (before?.text === "," || /^(SELECT|DISTINCT|ALL)$/i.test(before?.text ?? "")) &&
         (after === undefined || after.text === "," || after.text === ")" || after.text === ";" || /^FROM$/i.test(after.text))
-      out.push(isMember || isCall ? token.text : wholeItem ? `getvariable('${name}') AS ${name}` : `getvariable('${name}')`)
+      // DuckDB takes a call as an INTERVAL's quantity only in parentheses.
+      const read = before?.text.toUpperCase() === "INTERVAL" ? `(getvariable('${name}'))` : `getvariable('${name}')`
+      out.push(isMember || isCall ? token.text : wholeItem ? `${read} AS ${name}` : read)
     }
     return out.join("")
   })
