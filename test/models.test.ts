@@ -328,6 +328,22 @@ describe("marketing models on the local runner", () => {
       yield* (yield* Warehouse).run(["DELETE FROM marts.campaign_performance_daily WHERE changed_at > (SELECT max(processed_stamp) FROM staging.mdp_checkpoints WHERE model = 'campaign_performance_daily:assertions')"])
       assert.isTrue((yield* transform({ projectDir: repository, vars })).ok, "fixed, the checks pass")
 
+      // The same in a platform's staging: its check fails, nothing downstream is built on it, and
+      // no platform's check moves on until it passes.
+      const stagingChecks = () => query("SELECT model, max(processed_stamp) AS stamp FROM staging.mdp_checkpoints WHERE model LIKE 'stg_%:assertions' GROUP BY model ORDER BY model")
+      const stagingChecked = yield* stagingChecks()
+      assert.deepStrictEqual(stagingChecked.map((row) => row["model"]), ["stg_google_ads__campaign_daily:assertions", "stg_meta_ads__campaign_daily:assertions"], "an empty table records nothing")
+      yield* (yield* Warehouse).run([
+        "INSERT INTO staging.stg_google_ads__campaign_daily SELECT * REPLACE (changed_at + INTERVAL 1 HOUR AS changed_at) FROM staging.stg_google_ads__campaign_daily WHERE date = DATE '2024-05-01'"
+      ])
+      const stagingRun = yield* transform({ projectDir: repository, vars })
+      assert.deepStrictEqual(failedActions(stagingRun.results), ["mdp_assertions.stg_google_ads__campaign_daily_unique_key"])
+      const skipped = stagingRun.results.filter((r) => r.status === "skipped").map((r) => r.action)
+      assert.includeMembers(skipped, ["staging.stg_campaign_daily_assertions_passed", "marts.campaign_performance_daily"])
+      assert.deepStrictEqual(yield* stagingChecks(), stagingChecked)
+      yield* (yield* Warehouse).run(["DELETE FROM staging.stg_google_ads__campaign_daily WHERE changed_at > (SELECT max(processed_stamp) FROM staging.mdp_checkpoints WHERE model = 'stg_google_ads__campaign_daily:assertions')"])
+      assert.isTrue((yield* transform({ projectDir: repository, vars })).ok, "fixed, the staging checks pass")
+
       // A duplicate with an old stamp in staging: no incremental run touches it, so none sees it;
       // the mart rebuilt on it carries it with its old stamp, and is checked whole.
       yield* (yield* Warehouse).run(["INSERT INTO staging.stg_google_ads__campaign_daily SELECT * FROM staging.stg_google_ads__campaign_daily WHERE date = DATE '2024-05-01'"])
