@@ -1282,6 +1282,61 @@ const hideTableSuffix = (sql: string): string => {
 }
 
 /**
+ * BigQuery casts a STRUCT to another STRUCT type field by field in order, whatever the names (an
+ * anonymous `STRUCT(1, 'a')` has none); DuckDB matches fields by name and refuses a cast where none
+ * match. A STRUCT literal cast to a STRUCT type (or an array of them) becomes an unnamed `row(…)`,
+ * which DuckDB casts by position. A STRUCT column cast so keeps DuckDB's by-name cast.
+ */
+const positionalStructCasts = (sql: string): string => {
+  if (!/\bCAST\s*\(\s*[[{]/i.test(sql) || !/\bAS\s+STRUCT\s*\(/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const punct = (k: number) => (tokens[k]?.kind === "punct" ? tokens[k]!.text : "")
+  const nextSignificant = (k: number) => {
+    let n = k + 1
+    while (n < tokens.length && !isSignificant(tokens[n]!)) n++
+    return n
+  }
+  const replaced = new Map<number, string>()
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.kind !== "word" || tokens[i]!.text.toUpperCase() !== "CAST") continue
+    const open = nextSignificant(i)
+    if (punct(open) !== "(" || (punct(nextSignificant(open)) !== "{" && punct(nextSignificant(open)) !== "[")) continue
+    // The cast's closing parenthesis and its last AS at its own level.
+    let depth = 0
+    let as = -1
+    let close = open
+    for (; close < tokens.length; close++) {
+      const text = punct(close)
+      if (text === "(" || text === "[" || text === "{") depth++
+      else if ((text === ")" || text === "]" || text === "}") && --depth === 0) break
+      else if (depth === 1 && tokens[close]!.kind === "word" && tokens[close]!.text.toUpperCase() === "AS") as = close
+    }
+    if (close >= tokens.length || as < 0 || tokens[nextSignificant(as)]?.text.toUpperCase() !== "STRUCT") continue
+    // Each literal's keys dropped: `{'a': 1, 'b': {'c': 2}}` → `row(1, row(2))`.
+    const literals: Array<{ nesting: number; inKey: boolean }> = []
+    for (let k = open + 1; k < as; k++) {
+      const text = punct(k)
+      const literal = literals[literals.length - 1]
+      if (text === "{") {
+        replaced.set(k, "row(")
+        literals.push({ nesting: 0, inKey: true })
+      } else if (literal?.inKey === true) {
+        replaced.set(k, "")
+        if (text === ":") literal.inKey = false
+      } else if (literal !== undefined && text === "}" && literal.nesting === 0) {
+        replaced.set(k, ")")
+        literals.pop()
+      } else if (literal !== undefined && text === "," && literal.nesting === 0) literal.inKey = true
+      else if (literal !== undefined && (text === "(" || text === "[")) literal.nesting++
+      else if (literal !== undefined && (text === ")" || text === "]")) literal.nesting--
+    }
+    i = as
+  }
+  if (replaced.size === 0) return sql
+  return tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
+}
+
+/**
  * `SELECT AS STRUCT s.* [EXCEPT (…)], x AS y`: polyglot writes `{'_0': s.*, 'y': x}`, which DuckDB
  * refuses. The struct's fields (less the ones left out), then the new ones: `struct_insert(s, y := x)`.
  */
@@ -1793,5 +1848,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => floatLiterals(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation))))))))))))))
+    return result.sql.map((statement) => floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation)))))))))))))))
   })
