@@ -446,3 +446,50 @@ export const bytesLiterals = (sql: string): string => {
   })
   return changed ? out.join("") : sql
 }
+
+/**
+ * `SELECT AS STRUCT a, b AS c` and, in parentheses, `SELECT AS VALUE x`, which polyglot passes
+ * through (it reads SELECT AS STRUCT only inside ARRAY(…)): the row as `STRUCT(a, b AS c)`, the
+ * value as the only column. A SELECT AS STRUCT with a star is left to polyglot; a value table read
+ * as a table (`FROM (SELECT AS VALUE …)`, a CTE) is not supported.
+ */
+export const selectAsStructOrValue = (sql: string): string => {
+  if (!/\bSELECT\s+AS\s+(STRUCT|VALUE)\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const word = (k: number) => upper(significant[k]?.token)
+  const text = (k: number) => significant[k]?.token.text ?? ""
+  const edits = new Map<number, string>()
+  for (let k = 0; k < significant.length; k++) {
+    if (word(k) !== "SELECT" || word(k + 1) !== "AS" || (word(k + 2) !== "STRUCT" && word(k + 2) !== "VALUE")) continue
+    const inParentheses = text(k - 1) === "("
+    if (word(k + 2) === "VALUE") {
+      if (!inParentheses) continue
+      edits.set(significant[k + 1]!.index, "")
+      edits.set(significant[k + 2]!.index, "")
+      continue
+    }
+    if (inParentheses && word(k - 2) === "ARRAY") continue
+    // The select list ends at its clause's next keyword, or where its parentheses close.
+    let depth = 0
+    let end = k + 3
+    let star = false
+    for (; end < significant.length; end++) {
+      const t = text(end)
+      if (t === "(" || t === "[") depth++
+      else if (t === ")" || t === "]") {
+        if (depth === 0) break
+        depth--
+      } else if (depth === 0 && (word(end) === "FROM" || CLAUSES_AFTER_FROM.has(word(end)) || t === ";")) break
+      // A star item (`*`, `t.*`), not a product.
+      else if (depth === 0 && t === "*" && (end === k + 3 || text(end - 1) === "," || text(end - 1) === ".")) star = true
+    }
+    if (star || end === k + 3) continue
+    edits.set(significant[k + 1]!.index, "")
+    edits.set(significant[k + 2]!.index, "STRUCT(")
+    edits.set(significant[end - 1]!.index, `${text(end - 1)})`)
+    k = end - 1
+  }
+  if (edits.size === 0) return sql
+  return tokens.map((token, index) => edits.get(index) ?? token.text).join("")
+}
