@@ -262,6 +262,31 @@ describe("marketing models on the local runner", () => {
       close(yield* february(), 4, "re-converted at the corrected newest rate")
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("each run's view of a campaign is its latest day's name, whatever order the runs were ingested in", () =>
+    Effect.gen(function* () {
+      const renamed = (run: string, ingestedAt: string, date: string, name: string) =>
+        rawRow("google_ads", run, ingestedAt, "111", "5", date, googlePayload(date, "EUR", { impressions: "10" }, { id: "5", name }))
+      yield* setUp([
+        // Renamed on the 2nd: the run's view is its latest day's name.
+        renamed("r7", "2024-05-03 08:00:00+00", "2024-05-02", "Summer sale"),
+        renamed("r7", "2024-05-03 08:00:00+00", "2024-05-01", "Summer"),
+        // Two runs started at the same moment: the greater run id wins the tie.
+        renamed("r8", "2024-05-04 08:00:00+00", "2024-05-02", "Summer sale (r8)"),
+        renamed("r9", "2024-05-04 08:00:00+00", "2024-05-02", "Summer sale (r9)"),
+        // A later run that re-fetched only the 1st sees the name on that day.
+        renamed("r10", "2024-05-05 08:00:00+00", "2024-05-01", "Summer")
+      ])
+      assert.isTrue((yield* transform({ projectDir: repository, vars })).ok)
+      assert.deepStrictEqual(
+        yield* query("SELECT strftime(observed_at, '%d %H') AS observed, campaign_name FROM staging.stg_google_ads__campaign_observations WHERE campaign_id = '5' ORDER BY observed_at"),
+        [
+          { observed: "03 08", campaign_name: "Summer sale" },
+          { observed: "04 08", campaign_name: "Summer sale (r9)" },
+          { observed: "05 08", campaign_name: "Summer" }
+        ]
+      )
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a month missing inside the FX rates converts to NULL, which the mart's not-null check stops", () =>
     Effect.gen(function* () {
       yield* setUp()
