@@ -78,28 +78,21 @@ function summedSegments(platform, segments) {
 function observations(platform, rows) {
   const a = attributes[platform];
   // The latest day of each run is picked before the payload is read: one row per campaign and
-  // run instead of every raw row (reading JSON is most of a staging model's work). By an aggregate
-  // over a sortable key (the ISO date, then the run), not a window: sorting every raw row with its
-  // payload took twice as long.
+  // run instead of every raw row (reading JSON is most of a staging model's work). MAX_BY(payload,
+  // date and run) instead of the window was twice as fast at 1M rows but ran out of DuckDB's 600MB
+  // at 10M; picking the key first and joining the payload back took 1.5 times the window's time.
   return `select
     '${platform}' as platform,
     account_id,
     campaign_id,
     ${a.campaignName} as campaign_name,
     ${a.campaignStatus} as campaign_status,
-    observed_at,
+    _ingested_at as observed_at,
     changed_at
   from (
-    select
-      account_id,
-      campaign_id,
-      _ingested_at as observed_at,
-      max_by(payload, latest) as payload,
-      max_by(changed_at, latest) as changed_at
-    from (
-      select *, concat(format_date('%F', date), '/', _run_id) as latest from (${rows})
-    )
-    group by account_id, campaign_id, _ingested_at
+    select * from (${rows})
+    where true
+    qualify row_number() over (partition by account_id, campaign_id, _ingested_at order by date desc, _run_id desc) = 1
   )`;
 }
 
