@@ -133,9 +133,9 @@ function changedRows() {
 
 // Assertions over a change-driven table check the rows changed since they last all passed, not
 // its whole history every run: `<model>:assertions` in mdp_checkpoints holds the newest stamp they
-// have seen pass. An operation that depends on them records it (campaign_performance_daily_
-// assertions_passed, stg_campaign_daily_assertions_passed), so only when every one of them passed,
-// so a violation stays in scope until a run passes, whatever later runs touch; a rebuild forgets it
+// have seen pass. An operation that depends on them records it, and so runs only when every one
+// of them passed (campaign_performance_daily_assertions_passed, stg_campaign_daily_assertions_passed):
+// a violation stays in scope until a run passes, whatever later runs touch. A rebuild forgets it
 // (the model's post_operations), so a rebuilt table is checked whole. Rows written outside the
 // transforms with an older stamp are not seen until the table is rebuilt.
 function checksOf(model) {
@@ -144,7 +144,8 @@ function checksOf(model) {
 
 // The newest stamp the model's assertions have passed on. Assertions read mdp_checkpoints through
 // resolve(), not ref(): an assertion that refs a table becomes one of its "dependency assertions",
-// and every model waits for those of the checkpoints it reads.
+// which every model reading that table waits for (dependOnDependencyAssertions); each model reads
+// mdp_checkpoints, so a ref would make the model wait for its own check, a cycle.
 function checkedUntil(checkpoints, model) {
   return checkpoint(checkpoints, checksOf(model));
 }
