@@ -1181,9 +1181,10 @@ const widenBareDecimals = (sql: string): string => {
 const INTERVAL_UNITS = /^(YEAR|QUARTER|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)S?$/i
 
 /**
- * `INTERVAL x DAY` with a column or a negated one (BigQuery's `INTERVAL int64_expression part`):
- * DuckDB's grammar takes a literal there, or a parenthesised expression, so the operand is
- * parenthesised. Literals and parenthesised operands are left as they are.
+ * `INTERVAL x DAY` with a column, a negated one or a call (a script variable's `getvariable('x')`;
+ * BigQuery's `INTERVAL int64_expression part`): DuckDB's grammar takes a literal there, or a
+ * parenthesised expression, so the operand is parenthesised. Literals and parenthesised operands
+ * are left as they are.
  */
 const parenthesizeIntervalOperands = (sql: string): string => {
   const tokens = tokenize(sql, "duckdb")
@@ -1197,6 +1198,23 @@ const parenthesizeIntervalOperands = (sql: string): string => {
     while (j < tokens.length && operand.length <= 8) {
       const token = tokens[j]!
       if (token.kind === "word" && INTERVAL_UNITS.test(token.text) && operand.some(isSignificant)) break
+      const callee = operand.findLast(isSignificant)
+      if (token.text === "(" && callee?.kind === "word") {
+        // A call's arguments, whole.
+        let depth = 0
+        let close = j
+        for (; close < tokens.length; close++) {
+          if (tokens[close]!.text === "(") depth++
+          else if (tokens[close]!.text === ")" && --depth === 0) break
+        }
+        if (close >= tokens.length) {
+          operand.length = 0
+          break
+        }
+        operand.push(...tokens.slice(j, close + 1))
+        j = close + 1
+        continue
+      }
       if (!(token.kind === "space" || token.kind === "word" || token.kind === "quoted" || token.text === "." || (token.text === "-" && !operand.some(isSignificant)))) {
         operand.length = 0
         break
@@ -1551,9 +1569,7 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
         inSelectList[inSelectList.length - 1] === true &&
         (before?.text === "," || /^(SELECT|DISTINCT|ALL)$/i.test(before?.text ?? "")) &&
         (after === undefined || after.text === "," || after.text === ")" || after.text === ";" || /^FROM$/i.test(after.text))
-      // DuckDB takes a call as an INTERVAL's quantity only in parentheses.
-      const read = before?.text.toUpperCase() === "INTERVAL" ? `(getvariable('${name}'))` : `getvariable('${name}')`
-      out.push(isMember || isCall ? token.text : wholeItem ? `${read} AS ${name}` : read)
+      out.push(isMember || isCall ? token.text : wholeItem ? `getvariable('${name}') AS ${name}` : `getvariable('${name}')`)
     }
     return out.join("")
   })
