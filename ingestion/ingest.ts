@@ -97,11 +97,11 @@ const validateRequest = (options: IngestOptions, known: ReadonlyArray<string>) =
 }
 
 // The line's fixed pieces, copied as bytes: joining them into strings first was 3 % of ingestion.
-const DATE_KEY = Buffer.from(',"date":"')
-const PAYLOAD_KEY = Buffer.from('","payload":')
-const HASH_KEY = Buffer.from(',"_record_hash":"')
-const LINE_END = Buffer.from('"}')
 const SHA256_HEX_LENGTH = 64
+const HASH_KEY = ',"_record_hash":"'
+// Everything after the payload, with room for its digest: copied as it is, the digest written over it later.
+const LINE_TAIL = Buffer.from(`${HASH_KEY}${"0".repeat(SHA256_HEX_LENGTH)}"}\n`)
+const DIGEST_IN_TAIL = HASH_KEY.length
 
 /**
  * Envelope lines for one account's run. The envelope's constant part is serialised once, the
@@ -146,19 +146,15 @@ const envelopeEncoder = (meta: { readonly runId: string; readonly ingestedAt: st
         prefix = Buffer.from(`${constant},"_account_id":${account},"account_id":${account},"campaign_id":`)
         prefixAccount = record.accountId
       }
+      // Few, larger copies: each write into the buffer has a fixed cost of its own.
       batch.raw(prefix)
-      batch.text(JSON.stringify(record.campaignId))
-      batch.raw(DATE_KEY)
-      batch.text(record.date)
-      batch.raw(PAYLOAD_KEY)
+      batch.text(`${JSON.stringify(record.campaignId)},"date":${JSON.stringify(record.date)},"payload":`)
       const payloadStart = batch.position
       batch.text(JSON.stringify(record.payload))
       const payloadEnd = batch.position
-      batch.raw(HASH_KEY)
-      const digestAt = batch.reserve(SHA256_HEX_LENGTH)
-      batch.raw(LINE_END)
-      batch.endLine()
-      toHash.push(payloadStart, payloadEnd, digestAt)
+      batch.raw(LINE_TAIL)
+      batch.countLine()
+      toHash.push(payloadStart, payloadEnd, payloadEnd + DIGEST_IN_TAIL)
     },
     finish: (batch: NdjsonBuilder): NdjsonBatch => {
       for (let i = 0; i < toHash.length; i += 3) {

@@ -145,16 +145,7 @@ export class NdjsonBuilder {
     return this.buffer.subarray(start, end)
   }
 
-  /** Room for ASCII text to be written later with `asciiAt`: its position. Holds "0"s meanwhile. */
-  reserve(length: number): number {
-    this.ensure(length)
-    const position = this.offset
-    this.buffer.fill(48, position, position + length)
-    this.offset += length
-    return position
-  }
-
-  /** ASCII text into room `reserve` made, exactly as long as it. */
+  /** ASCII text over bytes already written, exactly as long as they are. */
   asciiAt(position: number, value: string): void {
     this.buffer.write(value, position, value.length, "latin1")
   }
@@ -162,6 +153,11 @@ export class NdjsonBuilder {
   endLine(): void {
     this.ensure(1)
     this.buffer[this.offset++] = 10
+    this.rows++
+  }
+
+  /** A line whose newline came with its last piece. */
+  countLine(): void {
     this.rows++
   }
 
