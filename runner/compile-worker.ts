@@ -15,6 +15,7 @@ import { createRequire } from "node:module"
 import path from "node:path"
 import { Effect, Semaphore } from "effect"
 import protobuf from "protobufjs"
+import { coreProtoDir } from "./core-protos.ts"
 
 const require = createRequire(import.meta.url)
 
@@ -36,7 +37,7 @@ export interface WorkerFailure {
 const decoders = new Map<string, { readonly response: protobuf.Type; readonly graph: protobuf.Type }>()
 
 const decoderFor = (projectDir: string) => {
-  const coreDir = path.join(projectDir, "node_modules", "@dataform", "core")
+  const coreDir = coreProtoDir(projectDir)
   const known = decoders.get(coreDir)
   if (known !== undefined) return known
   const root = new protobuf.Root()

@@ -119,7 +119,7 @@ const projectSourceFiles = (fs: FileSystem.FileSystem, projectDir: string) => {
   return walk("")
 }
 
-const OWN_COMPILE_FILES = ["compile.ts", "compile-worker.ts", "core2-compile-worker.ts"]
+const OWN_COMPILE_FILES = ["compile.ts", "compile-worker.ts", "core2-compile-worker.ts", "core-protos.ts"]
 
 const coreMajor = (version: string): number => Number(/^(\d+)\./.exec(version)?.[1] ?? "3")
 

@@ -10,6 +10,7 @@ import { readdirSync } from "node:fs"
 import { createRequire } from "node:module"
 import path from "node:path"
 import protobuf from "protobufjs"
+import { coreProtoDir } from "./core-protos.ts"
 
 interface Request {
   readonly projectDir: string
@@ -41,7 +42,7 @@ const projectFiles = (root: string, relative = ""): ReadonlyArray<string> =>
 
 const encodedRequest = (request: Request): string => {
   const root = new protobuf.Root()
-  root.resolvePath = (_origin, target) => path.join(request.projectDir, "node_modules", "@dataform", "core", target)
+  root.resolvePath = (_origin, target) => path.join(coreProtoDir(request.projectDir), target)
   root.loadSync(["core.proto"])
   const type = root.lookupType("dataform.CoreExecutionRequest")
   const message = type.fromObject({

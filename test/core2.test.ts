@@ -13,18 +13,13 @@ import { transform } from "../runner/transform.ts"
 import { Warehouse } from "../runner/warehouse.ts"
 import { localWarehouse } from "./support/local-layers.ts"
 
-// Installed by npm install as an alias (package.json: dataform-core-2), so no test reaches a registry.
-const core2 = path.dirname(createRequire(import.meta.url).resolve("dataform-core-2/package.json"))
+// Installed by npm install as aliases (package.json: dataform-core-2, dataform-core-2-0), so no
+// test reaches a registry. 2.0.x ships no core.proto: the runner speaks to it with its own core's.
+const cores = [
+  { version: "2.6.0", alias: "dataform-core-2" },
+  { version: "2.0.1", alias: "dataform-core-2-0" }
+] as const
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-core2-"))
-const write = (file: string, content: string) => {
-  mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
-  writeFileSync(path.join(dir, file), content)
-}
-write("dataform.json", JSON.stringify({ warehouse: "bigquery", defaultSchema: "analytics", assertionSchema: "checks", defaultDatabase: "legacy-project", defaultLocation: "US", vars: { min_amount: "0" } }))
-write("package.json", JSON.stringify({ dependencies: { "@dataform/core": "2.6.0" } }))
-// Core and what it requires, as `npm install` leaves them in a 2.x project (the sandbox only
-// loads modules from inside the project).
 // A package's folder as Node resolves it from another (some packages' exports hide package.json).
 const packageFolder = (from: string, name: string): string => {
   const resolve = createRequire(path.join(from, "package.json")).resolve
@@ -38,36 +33,53 @@ const packageFolder = (from: string, name: string): string => {
     return folder
   }
 }
-const installPackage = (from: string, as: string, seen = new Set<string>()) => {
-  cpSync(from, path.join(dir, "node_modules", as), { recursive: true, dereference: true })
-  const manifest = JSON.parse(readFileSync(path.join(from, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
-  for (const dependency of Object.keys(manifest.dependencies ?? {})) {
-    if (seen.has(dependency)) continue
-    seen.add(dependency)
-    installPackage(packageFolder(from, dependency), dependency, seen)
+
+const makeCore2Project = (core: (typeof cores)[number]) => {
+  const coreFolder = path.dirname(createRequire(import.meta.url).resolve(`${core.alias}/package.json`))
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-core2-"))
+  const write = (file: string, content: string) => {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
+    writeFileSync(path.join(dir, file), content)
   }
-}
-installPackage(core2, "@dataform/core")
-write("includes/money.js", "module.exports = { cents: (column) => `cast(round(${column} * 100) as int64)` }")
-// A package-style JS file: actions declared from a helper, as 2.x packages (dataform-segment) do.
-write(
-  "definitions/models.js",
-  `declare({ schema: "shop", name: "orders" })
+  write("dataform.json", JSON.stringify({ warehouse: "bigquery", defaultSchema: "analytics", assertionSchema: "checks", defaultDatabase: "legacy-project", defaultLocation: "US", vars: { min_amount: "0" } }))
+  write("package.json", JSON.stringify({ dependencies: { "@dataform/core": core.version } }))
+  // Core and what it requires, as `npm install` leaves them in a 2.x project (the sandbox only
+  // loads modules from inside the project).
+  const installPackage = (from: string, as: string, seen = new Set<string>()) => {
+    cpSync(from, path.join(dir, "node_modules", as), { recursive: true, dereference: true })
+    const manifest = JSON.parse(readFileSync(path.join(from, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
+    for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+      if (seen.has(dependency)) continue
+      seen.add(dependency)
+      installPackage(packageFolder(from, dependency), dependency, seen)
+    }
+  }
+  installPackage(coreFolder, "@dataform/core")
+  write("includes/money.js", "module.exports = { cents: (column) => `cast(round(${column} * 100) as int64)` }")
+  // A package-style JS file: actions declared from a helper, as 2.x packages (dataform-segment) do.
+  write(
+    "definitions/models.js",
+    `declare({ schema: "shop", name: "orders" })
 publish("orders_in_cents", { type: "table", description: "Orders with amounts in cents." })
   .query((ctx) => \`select order_id, day, \${money.cents("amount")} as amount_cents from \${ctx.ref("shop", "orders")} where amount >= \${dataform.projectConfig.vars.min_amount}\`)`
-)
-write(
-  "definitions/daily.sqlx",
-  `config { type: "incremental", uniqueKey: ["day"], assertions: { nonNull: ["day"] } }
+  )
+  write(
+    "definitions/daily.sqlx",
+    `config { type: "incremental", uniqueKey: ["day"], assertions: { nonNull: ["day"] } }
 select day, sum(amount_cents) as cents from \${ref("orders_in_cents")}
 \${when(incremental(), \`where day >= (select max(day) from \${self()})\`)}
 group by day`
-)
-write("test/sources/shop/orders.csv", "order_id,day,amount\n1,2024-01-01,1.5\n2,2024-01-01,2.25\n3,2024-01-02,4\n")
+  )
+  write("test/sources/shop/orders.csv", "order_id,day,amount\n1,2024-01-01,1.5\n2,2024-01-01,2.25\n3,2024-01-02,4\n")
+  return { dir, write }
+}
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const projects = cores.map((core) => ({ core, ...makeCore2Project(core) }))
+afterAll(() => {
+  for (const { dir } of projects) rmSync(dir, { recursive: true, force: true })
+})
 
-describe("a @dataform/core 2.x project", () => {
+describe.each(projects)("a @dataform/core $core.version project", ({ dir, write }) => {
   it.effect("compiles with its own core: actions, files, vars and the 2.x defaults come through", () =>
     Effect.gen(function* () {
       const graph = yield* compileProject({ projectDir: dir })
