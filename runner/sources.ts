@@ -10,6 +10,10 @@
  * wildcard a view over every table of the schema with that prefix, with `_TABLE_SUFFIX` the rest
  * of the name, as BigQuery's wildcard tables. `SELECT *` over it leaves `_TABLE_SUFFIX` out, as
  * BigQuery does (translate.ts).
+ *
+ * Projects also read tables by name without declaring them (a Google Ads transfer's
+ * `ads_Campaign_<customer id>`, named in a SQLX body from a var): any other file of the folder,
+ * `<schema>/<name>.<csv|jsonl|sql>`, becomes that table too, unless the project builds it.
  */
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
@@ -22,11 +26,12 @@ import { Warehouse, type WarehouseError } from "./warehouse.ts"
 export const SOURCE_EXTENSIONS = ["csv", "jsonl", "sql"] as const
 
 export interface SourceFile {
-  readonly declaration: DeclarationAction
+  /** The table it becomes. */
+  readonly target: Target
   readonly file: string
   readonly format: (typeof SOURCE_EXTENSIONS)[number]
-  /** A shard of a wildcard declaration: the table it becomes. */
-  readonly shard?: Target
+  /** The declaration it gives rows to (a wildcard's, for a shard); none for a table read undeclared. */
+  readonly declaration?: DeclarationAction
 }
 
 /** `events_*`: the prefix its tables share; undefined for a plain declaration. */
@@ -46,33 +51,55 @@ const declarations = (graph: ProjectGraph): ReadonlyArray<DeclarationAction> =>
 export const sourceBase = (folder: string, declaration: DeclarationAction): string =>
   path.join(folder, declaration.target.schema ?? "main", declaration.target.name)
 
-/** The declarations that have a file in the folder (the first of .csv, .jsonl, .sql). */
-export const findSources = (graph: ProjectGraph, folder: string) =>
+const SOURCE_FILE = /^(.*)\.(csv|jsonl|sql)$/
+
+/** The folder's files, `<schema>/<name>.<csv|jsonl|sql>`, one per table (the first of .csv, .jsonl, .sql). */
+const folderFiles = (folder: string) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
+    const files: Array<{ readonly schema: string; readonly name: string; readonly file: string; readonly format: SourceFile["format"] }> = []
+    const schemas = yield* fs.readDirectory(folder).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
+    for (const schema of [...schemas].sort()) {
+      const directory = path.join(folder, schema)
+      const names = yield* fs.readDirectory(directory).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
+      const byName = new Map<string, (typeof files)[number]>()
+      for (const fileName of names) {
+        const match = SOURCE_FILE.exec(fileName)
+        if (match === null) continue
+        const format = match[2] as SourceFile["format"]
+        const known = byName.get(match[1]!)
+        if (known === undefined || SOURCE_EXTENSIONS.indexOf(format) < SOURCE_EXTENSIONS.indexOf(known.format)) {
+          byName.set(match[1]!, { schema, name: match[1]!, file: path.join(directory, fileName), format })
+        }
+      }
+      files.push(...[...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)))
+    }
+    return files
+  })
+
+/**
+ * The folder's tables: the declarations' (a wildcard's shards by their prefix), then every other
+ * file, as a table the project reads without declaring it, unless the project builds that table.
+ */
+export const findSources = (graph: ProjectGraph, folder: string) =>
+  Effect.gen(function* () {
+    const files = yield* folderFiles(folder)
+    const declared = declarations(graph)
+    const plain = new Map(declared.filter((declaration) => wildcardPrefix(declaration) === undefined).map((declaration) => [`${declaration.target.schema ?? "main"}.${declaration.target.name}`, declaration]))
+    const wildcards = declared.filter((declaration) => wildcardPrefix(declaration) !== undefined)
+    const built = new Set(graph.actions.filter((action) => action.kind !== "declaration").map((action) => `${action.target.schema ?? "main"}.${action.target.name}`))
     const found: Array<SourceFile> = []
-    for (const declaration of declarations(graph)) {
-      const prefix = wildcardPrefix(declaration)
-      if (prefix !== undefined) {
-        const directory = path.join(folder, declaration.target.schema ?? "main")
-        const names = yield* fs.readDirectory(directory).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
-        const shards = new Map<string, SourceFile>()
-        for (const name of [...names].sort()) {
-          const match = /^(.*)\.(csv|jsonl|sql)$/.exec(name)
-          if (match === null || !match[1]!.startsWith(prefix) || match[1]!.length === prefix.length || shards.has(match[1]!)) continue
-          const format = match[2] as SourceFile["format"]
-          shards.set(match[1]!, { declaration, file: path.join(directory, name), format, shard: { ...declaration.target, name: match[1]! } })
-        }
-        found.push(...shards.values())
-        continue
-      }
-      for (const format of SOURCE_EXTENSIONS) {
-        const file = `${sourceBase(folder, declaration)}.${format}`
-        if (yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false))) {
-          found.push({ declaration, file, format })
-          break
-        }
-      }
+    for (const file of files) {
+      const key = `${file.schema}.${file.name}`
+      const declaration =
+        plain.get(key) ??
+        wildcards.find((wildcard) => {
+          const prefix = wildcardPrefix(wildcard)!
+          return (wildcard.target.schema ?? "main") === file.schema && file.name.startsWith(prefix) && file.name.length > prefix.length
+        })
+      if (declaration === undefined && built.has(key)) continue
+      const target = declaration === undefined ? { schema: file.schema, name: file.name } : { ...declaration.target, name: file.name }
+      found.push({ target, file: file.file, format: file.format, ...(declaration === undefined ? {} : { declaration }) })
     }
     return found
   })
@@ -83,7 +110,9 @@ const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
 export const loadSources = (sources: ReadonlyArray<SourceFile>) =>
   Effect.gen(function* () {
     const loaded = yield* Effect.forEach(sources, loadSource)
-    const wildcards = new Map(sources.filter((source) => source.shard !== undefined).map((source) => [source.declaration.key, source.declaration]))
+    const wildcards = new Map(
+      sources.flatMap((source) => (source.declaration !== undefined && wildcardPrefix(source.declaration) !== undefined ? [[source.declaration.key, source.declaration] as const] : []))
+    )
     for (const declaration of wildcards.values()) yield* createWildcardView(declaration)
     return loaded
   })
@@ -110,7 +139,7 @@ const createWildcardView = (declaration: DeclarationAction) =>
 const loadSource = (source: SourceFile): Effect.Effect<LoadedSource, WarehouseError | TranslationError | SourceFileError, Warehouse | FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
-    const target = source.shard ?? source.declaration.target
+    const target = source.target
     const relation = duckdbRelation(target)
     const select =
       source.format === "csv"
@@ -179,7 +208,7 @@ export interface SourceStub {
 export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
-    const existing = new Set((yield* findSources(graph, folder)).map((source) => source.declaration.key))
+    const existing = new Set((yield* findSources(graph, folder)).flatMap((source) => (source.declaration === undefined ? [] : [source.declaration.key])))
     const stubs: Array<SourceStub> = []
     for (const declaration of declarations(graph)) {
       const table = targetLabel(declaration.target)

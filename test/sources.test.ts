@@ -168,6 +168,36 @@ describe("local data for declarations", () => {
       writeShopSources()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("a table the project reads by name without declaring it takes its rows from its file; a file named like a table the project builds is left alone", () =>
+    Effect.gen(function* () {
+      // As a Google Ads transfer is read: the table's name is built from a var, never declared.
+      const undeclared = makeTempProject(
+        {
+          "definitions/campaigns.sqlx": `
+config { type: "table", schema: "ads", description: "Campaigns of the newest transfer day." }
+select campaign_id, campaign_name from \`transfer_data.ads_Campaign_\${dataform.projectConfig.vars.customer}\`
+where _DATA_DATE = _LATEST_DATE`,
+          "definitions/campaign_count.sqlx": `
+config { type: "table", schema: "ads", description: "How many campaigns." }
+select count(*) as n from \${ref("campaigns")}`
+        },
+        { customer: "'123'" }
+      )
+      try {
+        undeclared.write("test/sources/transfer_data/ads_Campaign_123.csv", "campaign_id,campaign_name,_DATA_DATE,_LATEST_DATE\n1,Brand,2024-01-02,2024-01-02\n2,Old,2024-01-01,2024-01-02\n")
+        // The project builds ads.campaign_count: a file of that name must not replace it.
+        undeclared.write("test/sources/ads/campaign_count.csv", "n\n99\n")
+        const summary = yield* transform({ projectDir: undeclared.dir, sourcesDir: path.join(undeclared.dir, "test", "sources") })
+        assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
+        assert.deepStrictEqual(summary.sources!.map(({ table, rows }) => ({ table, rows })), [{ table: "transfer_data.ads_Campaign_123", rows: 2 }])
+        const warehouse = yield* Warehouse
+        assert.deepStrictEqual(yield* warehouse.query("SELECT campaign_id, campaign_name FROM ads.campaigns"), [{ campaign_id: 1, campaign_name: "Brand" }])
+        assert.deepStrictEqual(yield* warehouse.query("SELECT n FROM ads.campaign_count"), [{ n: 1 }])
+      } finally {
+        undeclared.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("BigQuery scripts (FOR, IF, WHILE, BEGIN … EXCEPTION, @@ variables) and JavaScript UDFs in operations and pre_operations run as BigQuery runs them", () =>
     Effect.gen(function* () {
       writeShopSources()
