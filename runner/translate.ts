@@ -1130,6 +1130,15 @@ const divisorEnd = (tokens: ReadonlyArray<Token>, slash: number): { readonly sta
         break
       } else break
     }
+    // A window function's OVER clause, (…) or a named window, is part of the operand.
+    let k = end + 1
+    while (end >= 0 && k < tokens.length && !isSignificant(tokens[k]!)) k++
+    if (end >= 0 && tokens[k]?.kind === "word" && tokens[k]!.text.toUpperCase() === "OVER") {
+      let w = k + 1
+      while (w < tokens.length && !isSignificant(tokens[w]!)) w++
+      if (tokens[w]?.text === "(") end = closeOf(w, "(", ")")
+      else if (tokens[w]?.kind === "word" || tokens[w]?.kind === "quoted") end = w
+    }
   } else return undefined
   if (end < 0) return undefined
   // An index after it: a[OFFSET(0)].
@@ -1181,7 +1190,7 @@ const widenBareDecimals = (sql: string): string => {
 const INTERVAL_UNITS = /^(YEAR|QUARTER|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)S?$/i
 
 /**
- * `INTERVAL x DAY` with a column, a negated one or a call (a script variable's `getvariable('x')`;
+ * `INTERVAL x DAY` with a column, a negated column or literal, or a call (a script variable's `getvariable('x')`;
  * BigQuery's `INTERVAL int64_expression part`): DuckDB's grammar takes a literal there, or a
  * parenthesised expression, so the operand is parenthesised. Literals and parenthesised operands
  * are left as they are.
@@ -1215,7 +1224,8 @@ const parenthesizeIntervalOperands = (sql: string): string => {
         j = close + 1
         continue
       }
-      if (!(token.kind === "space" || token.kind === "word" || token.kind === "quoted" || token.text === "." || (token.text === "-" && !operand.some(isSignificant)))) {
+      const negated = operand.findLast(isSignificant)?.text === "-"
+      if (!(token.kind === "space" || token.kind === "word" || token.kind === "quoted" || token.text === "." || (token.text === "-" && !operand.some(isSignificant)) || (token.kind === "number" && negated))) {
         operand.length = 0
         break
       }
