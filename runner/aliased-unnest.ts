@@ -93,7 +93,7 @@ export const expandAliasedUnnest = (sql: string): string => {
       return { item, next: close + 6 }
     }
     const inFrom: Array<boolean> = [false]
-    let found: { readonly chain: ReadonlyArray<Item>; readonly left: boolean; readonly next: number } | undefined
+    let found: { readonly chain: ReadonlyArray<Item>; readonly left: boolean; readonly next: number; readonly at: number; readonly correlated: boolean } | undefined
     for (let k = 0; k < significant.length && found === undefined; k++) {
       if (text(k) === "(") inFrom.push(false)
       else if (text(k) === ")") {
@@ -115,7 +115,7 @@ export const expandAliasedUnnest = (sql: string): string => {
         next = following.next
       }
       const left = before === "JOIN" && (word(k - 2) === "LEFT" || (word(k - 2) === "OUTER" && word(k - 3) === "LEFT"))
-      found = { chain, left, next }
+      found = { chain, left, next, at: k, correlated: before !== "FROM" }
     }
     if (found === undefined) return sql
     const last = found.chain[found.chain.length - 1]!
@@ -126,9 +126,75 @@ export const expandAliasedUnnest = (sql: string): string => {
     const replacement = found.chain.every((item) => isScalarArray(render(item.array).trim()))
       ? render(tokens.slice(found.chain[0]!.from, last.to + 1)).replace(/\bAS\s+_t(\d+)\s*\(/g, "AS _mdp_s$1(")
       : chainSubquery(found.chain, n)
-    sql = render(tokens.slice(0, found.chain[0]!.from)) + replacement + condition + render(tokens.slice(last.to + 1))
+    const scalar = replacement.includes("AS _mdp_s")
+    const qualified = found.correlated
+      ? rangeVariablesQualified(significant, found.at, found.next, new Map(found.chain.map((item) => [item.alias.toLowerCase(), `${scalar ? item.tableAlias.replace("_t", "_mdp_s") : found.chain[0]!.tableAlias}.${quotedIdentifier(item.alias)}`])))
+      : new Map<number, string>()
+    const rendered = (from: number, to: number) => tokens.slice(from, to).map((token, i) => qualified.get(from + i) ?? token.text).join("")
+    sql = rendered(0, found.chain[0]!.from) + replacement + condition + rendered(last.to + 1, tokens.length)
   }
   return sql
+}
+
+const isSetOperator = (significant: ReadonlyArray<{ readonly token: Token }>, k: number): boolean => {
+  const word = significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : ""
+  const next = significant[k + 1]?.token.text.toUpperCase()
+  return word === "UNION" || word === "INTERSECT" || (word === "EXCEPT" && (next === "DISTINCT" || next === "ALL" || next === "SELECT"))
+}
+
+/**
+ * An UNNEST joined to an earlier FROM item (`FROM users, UNNEST(audiences) AS audiences`) whose
+ * range variable is named like a column of that item: in BigQuery the name is the range variable
+ * (`audiences.id` reads the element), in DuckDB it is ambiguous. The range variable's name is
+ * qualified wherever its query block can see it: the SELECT list before FROM, and everything after
+ * the UNNEST up to the block's end or a set operator. The FROM items before it cannot see it and
+ * are left alone. The answer: replacement text by token index.
+ */
+const rangeVariablesQualified = (
+  significant: ReadonlyArray<{ readonly token: Token; readonly index: number }>,
+  chainStart: number,
+  chainEnd: number,
+  names: ReadonlyMap<string, string>
+): ReadonlyMap<number, string> => {
+  const text = (k: number) => significant[k]?.token.text ?? ""
+  let blockStart = 0
+  let from = -1
+  for (let k = chainStart - 1, depth = 0; k >= 0; k--) {
+    if (text(k) === ")") depth++
+    else if (text(k) === "(") {
+      if (depth === 0) {
+        blockStart = k + 1
+        break
+      }
+      depth--
+    } else if (depth === 0 && isSetOperator(significant, k)) {
+      blockStart = k + 1
+      break
+    } else if (depth === 0 && from < 0 && text(k).toUpperCase() === "FROM") from = k
+  }
+  let blockEnd = significant.length
+  for (let k = chainEnd, depth = 0; k < significant.length; k++) {
+    if (text(k) === "(") depth++
+    else if (text(k) === ")") {
+      if (depth === 0) {
+        blockEnd = k
+        break
+      }
+      depth--
+    } else if (depth === 0 && isSetOperator(significant, k)) {
+      blockEnd = k
+      break
+    }
+  }
+  const qualified = new Map<number, string>()
+  const visible = (k: number) => (k >= blockStart && k < (from < 0 ? chainStart : from)) || (k >= chainEnd && k < blockEnd)
+  significant.forEach(({ token, index }, k) => {
+    if (!visible(k) || (token.kind !== "word" && token.kind !== "quoted")) return
+    const name = names.get(unquoted(token.text).toLowerCase())
+    if (name === undefined || text(k - 1) === "." || text(k + 1) === "(" || text(k - 1).toUpperCase() === "AS") return
+    qualified.set(index, name)
+  })
+  return qualified
 }
 
 /**
@@ -170,7 +236,9 @@ export const rangeVariablesBesideParameters = (sql: string): string => {
   significant.forEach(({ token, index }, k) => {
     if (k <= close || (token.kind !== "word" && token.kind !== "quoted") || replaced.has(index)) return
     const name = unquoted(token.text).toLowerCase()
-    if (hidden.has(name) && significant[k + 1]?.token.text === "." && significant[k - 1]?.token.text !== ".") replaced.set(index, quotedIdentifier(`_mdp_r_${name}`))
+    // Bare, or qualified by its subquery's alias (rangeVariablesQualified).
+    const qualifiedByUs = significant[k - 1]?.token.text === "." && /^_(t|mdp_s)\d+$/.test(significant[k - 2]?.token.text ?? "")
+    if (hidden.has(name) && significant[k + 1]?.token.text === "." && (significant[k - 1]?.token.text !== "." || qualifiedByUs)) replaced.set(index, quotedIdentifier(`_mdp_r_${name}`))
   })
   return tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
 }
