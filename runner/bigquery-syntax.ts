@@ -1,7 +1,8 @@
 /**
  * BigQuery syntax the translator (polyglot) does not read, rewritten beforehand into equivalent
- * BigQuery it does: trailing commas, `JSON '''…'''` literals, references quoted in parts, and pipe
- * syntax (`FROM t |> WHERE … |> AGGREGATE …`). Also: which statements only change metadata
+ * BigQuery it does: trailing commas, `JSON '''…'''` literals, references quoted in parts, pipe
+ * syntax (`FROM t |> WHERE … |> AGGREGATE …`), and an unaliased subquery in FROM right before a
+ * set operator (which polyglot misreads). Also: which statements only change metadata
  * (`ALTER TABLE … SET OPTIONS`, unenforced constraints) and so have nothing to do locally, and
  * `INFORMATION_SCHEMA` views, answered from DuckDB's catalogue with BigQuery's columns.
  */
@@ -37,6 +38,34 @@ export const plainJsonLiterals = (sql: string): string => {
     replaced.set(literal.index, `'${text.replaceAll("'", "\\'").replaceAll("\n", "\\n").replaceAll("\r", "\\r")}'`)
   })
   return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
+}
+
+const SET_OPERATORS = new Set(["UNION", "INTERSECT", "EXCEPT"])
+
+/**
+ * `SELECT a + 1 FROM (SELECT 1 AS a) UNION ALL SELECT 2`: polyglot reads an unaliased subquery in
+ * FROM followed by a set operator as the start of a parenthesised union, `FROM ((…) UNION ALL
+ * SELECT 2)`, which silently applies the first SELECT to both branches. An alias ends the FROM item.
+ */
+export const aliasedSubqueriesBeforeSetOperators = (sql: string): string => {
+  if (!/\b(UNION|INTERSECT|EXCEPT)\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const opens: Array<number> = []
+  const aliased = new Map<number, string>()
+  let n = 0
+  significant.forEach(({ token, index }, k) => {
+    if (token.text === "(") opens.push(k)
+    if (token.text !== ")") return
+    const open = opens.pop()
+    if (open === undefined || !SET_OPERATORS.has(upper(significant[k + 1]?.token))) return
+    const before = significant[open - 1]?.token
+    const first = upper(significant[open + 1]?.token)
+    if ((upper(before) === "FROM" || upper(before) === "JOIN" || before?.text === ",") && (first === "SELECT" || first === "WITH" || significant[open + 1]?.token.text === "(")) {
+      aliased.set(index, `) AS _mdp_d${n++}`)
+    }
+  })
+  return aliased.size === 0 ? sql : tokens.map((token, index) => aliased.get(index) ?? token.text).join("")
 }
 
 /** Words that cannot be a FROM item's alias: they end it. */
