@@ -22,6 +22,7 @@ import { listAggregates } from "./list-aggregates.ts"
 import { expandAliasedUnnest, FROM_CLAUSE_ENDS, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
+import { quoteIdentifier } from "./target.ts"
 
 /** A statement that cannot be translated faithfully; names the file and the construct. */
 export class TranslationError extends Schema.TaggedError<TranslationError>()("TranslationError", {
@@ -1579,10 +1580,13 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
         inSelectList[inSelectList.length - 1] === true &&
         (before?.text === "," || /^(SELECT|DISTINCT|ALL)$/i.test(before?.text ?? "")) &&
         (after === undefined || after.text === "," || after.text === ")" || after.text === ";" || /^FROM$/i.test(after.text))
-      out.push(isMember || isCall ? token.text : wholeItem ? `getvariable('${name}') AS ${name}` : `getvariable('${name}')`)
+      out.push(isMember || isCall ? token.text : wholeItem ? `getvariable('${name}') AS \`${name}\`` : `getvariable('${name}')`)
     }
     return out.join("")
   })
+
+// Holds the STRUCT of a SET (a, b, …) = … while its fields are assigned.
+const SET_TUPLE = "mdp_set_tuple"
 
 /** A DECLARE or SET of script variables as DuckDB `SET VARIABLE` statements. */
 const translateAssignment = (tokens: ReadonlyArray<Token>, context: TranslationContext, declared: ReadonlySet<string>) =>
@@ -1599,11 +1603,31 @@ const translateAssignment = (tokens: ReadonlyArray<Token>, context: TranslationC
       names = declaration.names
       const expression = declaration.expression ?? "NULL"
       value = declaration.type === undefined ? expression : `CAST(${expression} AS ${declaration.type})`
+    } else if (tokens.filter(isSignificant)[1]?.text === "(") {
+      // SET (a, b) = (x, y) or = (SELECT AS STRUCT …): one STRUCT, evaluated once, then a field each.
+      const significant = tokens.filter(isSignificant)
+      const close = significant.findIndex((token) => token.text === ")")
+      if (significant[close + 1]?.text !== "=") return yield* refuse("SET (a, b, …) needs = and a value")
+      const listed = significant.slice(2, close)
+      if (listed.some((token, i) => (i % 2 === 1) !== (token.text === ","))) return yield* refuse("SET (a, b, …) lists variable names separated by commas")
+      const tuple = listed.filter((token) => token.text !== ",").map(unquoted)
+      const rhs = tokens.slice(tokens.indexOf(significant[close + 1]!) + 1)
+      const rhsSignificant = rhs.filter(isSignificant)
+      const subquery = rhsSignificant[0]?.text === "(" && /^(SELECT|WITH)$/i.test(rhsSignificant[1]?.text ?? "")
+      const text = render(rhs).trim()
+      const struct = !subquery && rhsSignificant[0]?.text === "(" ? `STRUCT${text}` : text
+      for (const name of tuple) {
+        if (!/^[a-z_][a-z0-9_]*$/.test(name)) return yield* refuse(`"${name}" is not a plain variable name`)
+        if (!declared.has(name)) return yield* refuse(`${name} is not declared before it; BigQuery would fail`)
+      }
+      const select = yield* translateStatements(`SELECT ${yield* readVariables(struct, declared, context.fileName)}`, context)
+      if (select.length !== 1) return yield* refuse("the value must be one expression")
+      return [`SET VARIABLE ${SET_TUPLE} = (${select[0]})`, ...tuple.map((name, i) => `SET VARIABLE ${quoteIdentifier(name)} = struct_extract_at(getvariable('${SET_TUPLE}'), ${i + 1})`)]
     } else {
       // SET name = expression
       const significant = tokens.filter(isSignificant)
       const equals = significant.findIndex((token) => token.text === "=")
-      if (equals !== 2) return yield* refuse("only SET variable = expression is supported")
+      if (equals !== 2) return yield* refuse("only SET variable = expression or SET (a, b, …) = … is supported")
       names = [unquoted(significant[1]!)]
       value = render(tokens.slice(tokens.indexOf(significant[equals]!) + 1)).trim()
     }
@@ -1614,7 +1638,8 @@ const translateAssignment = (tokens: ReadonlyArray<Token>, context: TranslationC
     if (select.length !== 1) return yield* refuse("the value must be one expression")
     // Evaluated once, as BigQuery does, then copied to the other names.
     const [first, ...others] = names
-    return [`SET VARIABLE ${first} = (${select[0]})`, ...others.map((name) => `SET VARIABLE ${name} = getvariable('${first}')`)]
+    // Quoted: a BigQuery variable may be named like a DuckDB keyword (check, …).
+    return [`SET VARIABLE ${quoteIdentifier(first!)} = (${select[0]})`, ...others.map((name) => `SET VARIABLE ${quoteIdentifier(name)} = getvariable('${first}')`)]
   })
 
 const scriptingError = (fileName: string, keyword: string, reason: string) =>

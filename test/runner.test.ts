@@ -248,7 +248,7 @@ select day, value from \${ref("source_days")}
       assert.isTrue(incremental.ok, JSON.stringify(incremental.results.filter((r) => r.status === "failed")))
       const rollup = byAction(incremental.results, "analytics.rollup")
       assert.strictEqual(rollup.mode, "incremental")
-      assert.isTrue(rollup.statements.some((statement) => /^SET VARIABLE checkpoint = /.test(statement)), rollup.statements.join("\n"))
+      assert.isTrue(rollup.statements.some((statement) => /^SET VARIABLE "checkpoint" = /.test(statement)), rollup.statements.join("\n"))
       assert.deepStrictEqual(yield* rows("SELECT day, value FROM analytics.rollup ORDER BY day"), [
         { day: 1, value: 10 },
         { day: 2, value: 200 },
