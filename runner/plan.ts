@@ -7,7 +7,8 @@
  */
 import { Effect, Schema } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
-import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
+import { isSignificant, tokenize } from "./sql-tokens.ts"
+import { bigQuerySpellings, duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { needsInterpreter, parseScript, planScript, renderProgram, type Step } from "./script.ts"
 import { checkDeclarations, declaredVariables, translate, type TranslationError } from "./translate.ts"
 import type { RelationType } from "./warehouse.ts"
@@ -144,10 +145,12 @@ export const columnsNeeded = (action: Action, catalogue: Catalogue, options: Pla
 
 /**
  * In BigQuery a column shadows a script variable of the same name, and the translation reads every
- * bare use of the name as the variable: refused when a relation the action reads has such a column.
+ * bare use of the name as the variable: refused when a relation the action reads has such a column
+ * (one it only inserts into puts no column in scope).
  */
-const checkVariablesNotShadowed = (action: TableAction, variables: ReadonlyArray<string>, catalogue: Catalogue) => {
+const checkVariablesNotShadowed = (action: TableAction, variables: ReadonlyArray<string>, catalogue: Catalogue, script: ReadonlyArray<string>) => {
   for (const dependency of action.dependencies) {
+    if (onlyInsertedInto(script, dependency)) continue
     const shadowed = (catalogue.columns(dependency.schema ?? "main", dependency.name) ?? []).find((column) => variables.includes(column.toLowerCase()))
     if (shadowed !== undefined) {
       return Effect.fail(
@@ -158,6 +161,29 @@ const checkVariablesNotShadowed = (action: TableAction, variables: ReadonlyArray
     }
   }
   return Effect.void
+}
+
+/**
+ * Whether the script names `target` only as the table of `INSERT [INTO] target`: its columns are
+ * then in no query's scope (a data-quality log written with `INSERT INTO log VALUES (…, assertion, …)`
+ * reads the variable `assertion`). A relation named anywhere else, or not recognisably at all, may
+ * be read.
+ */
+const onlyInsertedInto = (script: ReadonlyArray<string>, target: Target): boolean => {
+  const spellings = new Set(bigQuerySpellings(target).map((spelling) => spelling.toLowerCase()))
+  let named = false
+  for (const sql of script) {
+    const significant = tokenize(sql, "bigquery").filter(isSignificant)
+    for (let k = 0; k < significant.length; k++) {
+      const token = significant[k]!
+      if (!spellings.has(token.text.toLowerCase())) continue
+      named = true
+      const previous = significant[k - 1]?.text.toUpperCase()
+      const inserted = previous === "INSERT" || (previous === "INTO" && significant[k - 2]?.text.toUpperCase() === "INSERT")
+      if (!inserted) return false
+    }
+  }
+  return named
 }
 
 const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptions) =>
@@ -184,7 +210,7 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
       return { action, mode, statements: renderProgram(program), program, check: action.kind === "view" ? "none" : "count_rows" }
     }
     if (action.kind === "view") return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps])
-    if (variables.length > 0) yield* checkVariablesNotShadowed(action, variables, catalogue)
+    if (variables.length > 0) yield* checkVariablesNotShadowed(action, variables, catalogue, [...script.preOps, script.query, ...script.postOps])
     const label = `${targetLabel(action.target)} (${action.fileName})`
     // A view's arrays were never written, so a query reading one is looked at too.
     const readsView = action.dependencies.some((dependency) => catalogue.relationType(dependency.schema ?? "main", dependency.name) === "view")

@@ -263,6 +263,34 @@ select day, value from \${ref("source_days")}
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("a variable named like a column of a table the script only inserts into is read as the variable (a data-quality log)", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/assertion_logs.sqlx": `config { type: "operations", hasOutput: true }
+create table if not exists \${self()} (assertion string, failures int64)`,
+        "definitions/check_ids.sqlx": `config { type: "table", dependencies: ["assertion_logs"] }
+pre_operations {
+  declare assertion string default 'ids are unique';
+  declare failures int64 default (select count(*) - count(distinct id) from unnest([1, 1, 2]) as id);
+  insert into \${ref("assertion_logs")} values (assertion, failures);
+}
+select 'ran' as placeholder`
+      })
+      const summary = yield* transform({ projectDir: project.dir })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status === "failed")))
+      assert.deepStrictEqual(yield* rows("SELECT assertion, failures FROM analytics.assertion_logs"), [{ assertion: "ids are unique", failures: 1 }])
+      // Read in a query's scope, the same column would shadow the variable: still refused.
+      project.write("definitions/check_ids.sqlx", `config { type: "table", dependencies: ["assertion_logs"] }
+pre_operations {
+  declare assertion string default 'ids are unique';
+}
+select count(*) as n from \${ref("assertion_logs")} where assertion = assertion`)
+      const shadowed = byAction((yield* transform({ projectDir: project.dir })).results, "analytics.check_ids")
+      assert.strictEqual(shadowed.status, "failed")
+      assert.include(shadowed.error, "the script variable assertion has the name of a column of analytics.assertion_logs")
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a table an operation dropped earlier in the run is built afresh, not merged into", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
