@@ -1367,7 +1367,8 @@ const positionalStructCasts = (sql: string): string => {
 
 /**
  * `SELECT AS STRUCT s.* [EXCEPT (…)], x AS y`: polyglot writes `{'_0': s.*, 'y': x}`, which DuckDB
- * refuses. The struct's fields (less the ones left out), then the new ones: `struct_insert(s, y := x)`.
+ * refuses. The struct's fields (less the ones left out), then the new ones: `struct_insert(s, y := x)`;
+ * with several STRUCTs' fields (`a.*, b.*`), all of them in order.
  */
 const structWithStarFields = (sql: string): string => {
   if (!/\{'_0': [\w."]+\.\*/.test(sql)) return sql
@@ -1405,9 +1406,20 @@ const structWithStarFields = (sql: string): string => {
       out.push(tokens[i]!.text)
       continue
     }
-    const fields = added.map((entry) => `"${entry![1]!.replace(/''/g, "'").replace(/"/g, '""')}" := ${entry![2]}`)
     // With EXCEPT: the fields unnested into columns, some left out, and the row taken as a STRUCT.
-    const kept = match[2] === undefined ? match[1]! : `(SELECT mdp_s FROM (SELECT * ${match[2]} FROM (SELECT UNNEST(${match[1]}))) AS mdp_s)`
+    const starFields = (struct: string, except: string | undefined) =>
+      except === undefined ? struct : `(SELECT mdp_s FROM (SELECT * ${except} FROM (SELECT UNNEST(${struct}))) AS mdp_s)`
+    const stars = added.map((entry) => /^([\w."]+)\.\*\s*(EXCLUDE\s*\([^()]*\))?$/i.exec(entry![2]!.trim()))
+    const name = (entry: RegExpExecArray) => `"${entry[1]!.replace(/''/g, "'").replace(/"/g, '""')}"`
+    if (stars.some((star) => star !== null)) {
+      // Several STRUCTs' fields (`SELECT AS STRUCT a.*, b.*, x AS y`), and new ones, in order.
+      const parts = [starFields(match[1]!, match[2]), ...added.map((entry, k) => (stars[k] === null ? `struct_pack(${name(entry!)} := ${entry![2]})` : starFields(stars[k]![1]!, stars[k]![2])))]
+      out.push(`struct_concat(${parts.join(", ")})`)
+      i = close
+      continue
+    }
+    const fields = added.map((entry) => `${name(entry!)} := ${entry![2]}`)
+    const kept = starFields(match[1]!, match[2])
     out.push(fields.length === 0 ? kept : `struct_insert(${kept}, ${fields.join(", ")})`)
     i = close
   }
