@@ -101,8 +101,9 @@ Options:
   --dry-run                 print the translated SQL, run nothing
   --concurrency N           actions run at once (default: half the cores; DuckDB parallelises each query)
   --json                    print the run summary as JSON instead of a table
-  --sources DIR             data for the project's declarations, loaded before the run: DIR/<schema>/<table>.csv,
-                            .jsonl or .sql (default: the project's test/sources, when it has one; see mdp sources);
+  --sources DIR             data for the tables the project reads but does not build (declared or read by name),
+                            loaded before the run: DIR/<schema>/<table>.csv, .jsonl or .sql (default: the
+                            project's test/sources, when it has one; see mdp sources);
                             DIR/udf_libraries/<file> is the local copy of a JavaScript UDF's OPTIONS(library=…) file
   --target local|gcp        local runs on DuckDB (default, unless the settings say gcp); gcp runs on BigQuery: a Dataform workflow
                             invocation that mdp waits for, or the stock \`dataform run\` when the
@@ -118,7 +119,8 @@ Writes a stub for each table the project declares but does not build, for local 
 header row of the columns its config documents, at <sources>/<schema>/<table>.csv. Existing files
 are kept. Fill them with rows; a .jsonl file (one JSON object per line) or a .sql file (one
 BigQuery SELECT, for exact types) may take a .csv's place. mdp transform creates each declared
-table from its file before every run.
+table from its file before every run, and any other file of the folder as the table it names (for
+tables the project reads by name without declaring them), unless the project builds that table.
   --sources DIR             the folder (default: the project's test/sources)
 ${projectHelp}`
 
