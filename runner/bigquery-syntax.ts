@@ -1,8 +1,8 @@
 /**
  * BigQuery syntax the translator (polyglot) does not read, rewritten beforehand into equivalent
  * BigQuery it does: trailing commas, `JSON '''…'''` literals, references quoted in parts, pipe
- * syntax (`FROM t |> WHERE … |> AGGREGATE …`), and an unaliased subquery in FROM right before a
- * set operator (which polyglot misreads). Also: which statements only change metadata
+ * syntax (`FROM t |> WHERE … |> AGGREGATE …`), an unaliased subquery in FROM right before a set
+ * operator (which polyglot misreads), and names DuckDB or polyglot take for keywords. Also: which statements only change metadata
  * (`ALTER TABLE … SET OPTIONS`, unenforced constraints) and so have nothing to do locally, and
  * `INFORMATION_SCHEMA` views, answered from DuckDB's catalogue with BigQuery's columns.
  */
@@ -38,6 +38,26 @@ export const plainJsonLiterals = (sql: string): string => {
     replaced.set(literal.index, `'${text.replaceAll("'", "\\'").replaceAll("\n", "\\n").replaceAll("\r", "\\r")}'`)
   })
   return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
+}
+
+/**
+ * Words BigQuery leaves free for names that the translator or DuckDB read as keywords: polyglot
+ * fails on a column named `lambda`, `both`, `leading`, `trailing`, `binary` or `try_cast`, and
+ * DuckDB on one named `summarize`, `glob`, `overlaps`, `positional` or `unpack`. None of them is
+ * BigQuery syntax, so each bare use (other than a call) is a name.
+ */
+const NAMES_DUCKDB_RESERVES = new Set(["LAMBDA", "BOTH", "LEADING", "TRAILING", "BINARY", "TRY_CAST", "SUMMARIZE", "GLOB", "OVERLAPS", "POSITIONAL", "UNPACK"])
+
+/** A column (or alias, or field) named like a word of NAMES_DUCKDB_RESERVES, quoted as a name. */
+export const quotedNamesDuckdbReserves = (sql: string): string => {
+  if (!/\b(lambda|both|leading|trailing|binary|try_cast|summarize|glob|overlaps|positional|unpack)\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const quoted = new Map<number, string>()
+  significant.forEach(({ token, index }, k) => {
+    if (token.kind === "word" && NAMES_DUCKDB_RESERVES.has(token.text.toUpperCase()) && significant[k + 1]?.token.text !== "(") quoted.set(index, `\`${token.text}\``)
+  })
+  return quoted.size === 0 ? sql : tokens.map((token, index) => quoted.get(index) ?? token.text).join("")
 }
 
 const SET_OPERATORS = new Set(["UNION", "INTERSECT", "EXCEPT"])
