@@ -191,6 +191,12 @@ const withNullElementCheck = (plan: ActionPlan) =>
     ]
   })
 
+/** The table a DuckDB catalog error says does not exist, when it names its schema. */
+const missingTable = (reason: string): { readonly schema: string; readonly name: string } | undefined => {
+  const match = /Catalog Error: Table with name "?([^".\s]+)\.([^"\s]+?)"? does not exist/.exec(reason)
+  return match === null ? undefined : { schema: match[1]!, name: match[2]! }
+}
+
 /** Runs an action's plan: its statements, then its check. */
 const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => RelationType | undefined) =>
   Effect.gen(function* () {
@@ -220,14 +226,22 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
             })
           )
     yield* ran.pipe(
-      Effect.mapError((error) =>
-        error._tag === "WarehouseError" && plan.mode === "incremental" && tableOlderThanModel(error, relation, plan.schemaCheck?.tableColumns ?? [])
-          ? new WarehouseError({
-              reason: `${error.reason}\nThe table ${targetLabel(action.target)} was built by an older version of its model; rebuild it once: mdp transform --actions ${action.target.name} --full-refresh --include-dependents`,
+      Effect.mapError((error) => {
+        if (error._tag !== "WarehouseError") return error
+        if (plan.mode === "incremental" && tableOlderThanModel(error, relation, plan.schemaCheck?.tableColumns ?? [])) {
+          return new WarehouseError({
+            reason: `${error.reason}\nThe table ${targetLabel(action.target)} was built by an older version of its model; rebuild it once: mdp transform --actions ${action.target.name} --full-refresh --include-dependents`,
+            sql: error.sql
+          })
+        }
+        const missing = missingTable(error.reason)
+        return missing === undefined
+          ? error
+          : new WarehouseError({
+              reason: `${error.reason}\nIf the project reads ${missing.schema}.${missing.name} without building it, give it local rows in test/sources/${missing.schema}/${missing.name}.csv (or .jsonl, or a BigQuery .sql SELECT)`,
               sql: error.sql
             })
-          : error
-      )
+      })
     )
     const leftOut = plan.schemaCheck === undefined ? [] : yield* columnsLeftOut(plan.schemaCheck)
     const outcome: Outcome = {

@@ -184,6 +184,9 @@ select count(*) as n from \${ref("campaigns")}`
         { customer: "'123'" }
       )
       try {
+        // Without its file, the failure says where the rows go.
+        const without = yield* transform({ projectDir: undeclared.dir, sourcesDir: path.join(undeclared.dir, "test", "sources") })
+        assert.include(without.results.find((r) => r.action === "ads.campaigns")?.error ?? "", "give it local rows in test/sources/transfer_data/ads_Campaign_123.csv")
         undeclared.write("test/sources/transfer_data/ads_Campaign_123.csv", "campaign_id,campaign_name,_DATA_DATE,_LATEST_DATE\n1,Brand,2024-01-02,2024-01-02\n2,Old,2024-01-01,2024-01-02\n")
         // The project builds ads.campaign_count: a file of that name must not replace it.
         undeclared.write("test/sources/ads/campaign_count.csv", "n\n99\n")
