@@ -110,9 +110,28 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (next === "(") {
       const refused = unsupportedFunctions.find(([pattern]) => pattern.test(word))
       if (refused !== undefined) return { construct: `${word}()`, reason: refused[1] }
+      if (word === "FORMAT_TIMESTAMP" && ZONE_NAME_ELEMENT.test(tokens[i + 2]?.kind === "string" ? tokens[i + 2]!.text : "") && argumentCount(tokens, i + 1) === 3) {
+        return { construct: "FORMAT_TIMESTAMP('…%Z…', timestamp, zone)", reason: "BigQuery writes the zone's abbreviation, which DuckDB does not know; %Ez or %z write its offset" }
+      }
     }
   }
   return undefined
+}
+
+// %Z, the time zone's name, in a format (%%Z is a literal %Z).
+const ZONE_NAME_ELEMENT = /(?<!%)(%%)*%Z/
+
+/** The number of top-level arguments of the call whose `(` is at `open`. */
+const argumentCount = (tokens: ReadonlyArray<Token>, open: number): number => {
+  let depth = 0
+  let count = 1
+  for (let k = open; k < tokens.length; k++) {
+    const text = tokens[k]!.kind === "punct" ? tokens[k]!.text : ""
+    if (text === "(" || text === "[") depth++
+    else if ((text === ")" || text === "]") && --depth === 0) return count
+    else if (text === "," && depth === 1) count++
+  }
+  return count
 }
 
 /** `mdp-local.dataset.table` in one pair of backticks becomes `dataset`.`table`: one DuckDB schema per dataset. */
@@ -509,6 +528,10 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // The date of a timestamp in a time zone; polyglot reads the zone as a format.
   DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
   FORMAT_TIMESTAMP: (call) => {
+    // Without a zone, BigQuery formats in UTC, and %Z is "UTC" (with one, findUnsupported refuses it).
+    if (call.args.length === 2 && /^'[\s\S]*'$/.test(call.args[0] ?? "") && ZONE_NAME_ELEMENT.test(call.args[0]!)) {
+      return `FORMAT_TIMESTAMP(${call.args[0]!.replace(/(?<!%)((?:%%)*)%Z/g, "$1UTC")}, ${call.args[1]})`
+    }
     if (/^'[\s\S]*'$/.test(call.args[0] ?? "") && COMPUTED_ELEMENT.test(call.args[0]!)) return withoutShorthands(call)
     const args = [formatWithoutShorthands(call.args[0] ?? "") ?? call.args[0]!, ...call.args.slice(1)]
     return args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${args.join(", ")})` : withoutShorthands(call)
