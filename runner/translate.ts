@@ -426,6 +426,7 @@ const utcOffsetText = (timestamp: string, zone: string): string => {
 const JSON_SCALAR = "MDP_JSON_SCALAR__"
 const TIMESTAMP_DIFF_MARKER = "MDP_TIMESTAMP_DIFF__"
 const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
+const APPROX_TOP_COUNT_MARKER = "MDP_APPROX_TOP_COUNT__"
 const JSON_INT64 = "MDP_JSON_INT64__"
 const JSON_FLOAT64 = "MDP_JSON_FLOAT64__"
 const JSON_BOOL = "MDP_JSON_BOOL__"
@@ -525,6 +526,7 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   },
   // BigQuery's CONCAT is NULL when any argument is; DuckDB's skips NULLs. `||` is NULL-strict in both.
   CONCAT: (call) => (call.args.length >= 2 ? `(${call.args.map((arg) => `(${arg})`).join(" || ")})` : undefined),
+  APPROX_TOP_COUNT: (call) => (call.args.length === 2 ? `${APPROX_TOP_COUNT_MARKER}(${call.args.join(", ")})` : undefined),
   // The date of a timestamp in a time zone; polyglot reads the zone as a format.
   DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
   FORMAT_TIMESTAMP: (call) => {
@@ -939,6 +941,13 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   },
   [TIMESTAMP_DIFF_MARKER]: (call) => `DATE_SUB(${call.args.join(", ")})`,
   // BigQuery fails a division by zero (SAFE_DIVIDE and IEEE_DIVIDE do not); DuckDB answers NULL.
+  // The exact counts (an approximation may be exact), most frequent first, NULL counted as a value.
+  [APPROX_TOP_COUNT_MARKER]: (call) => {
+    const [value, number] = call.args
+    const nulls = `count(*) FILTER (WHERE (${value}) IS NULL)`
+    const counted = `list_concat(list_transform(map_entries(histogram(${value})), e -> {'count': e.value, 'value': e.key}), CASE WHEN ${nulls} > 0 THEN [{'count': ${nulls}, 'value': NULL}] ELSE [] END)`
+    return `list_transform(list_slice(list_sort(${counted}, 'DESC', 'NULLS LAST'), 1, ${number}), e -> {'value': e.value, 'count': CAST(e.count AS BIGINT)})`
+  },
   [CHECKED_DIVISOR]: (call) => `(CASE WHEN (${call.args[0]}) = 0 THEN error('division by zero: ' || ${sqlText(call.args[0]!)}) ELSE (${call.args[0]}) END)`,
   SAFE_ADD: (call) => `TRY((${call.args[0]}) + (${call.args[1]}))`,
   SAFE_SUBTRACT: (call) => `TRY((${call.args[0]}) - (${call.args[1]}))`,
