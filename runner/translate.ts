@@ -861,6 +861,33 @@ function jsonArray(call: Call): string {
 }
 
 /** Rewrites in DuckDB SQL, where polyglot's output runs but answers differently from BigQuery. */
+const PRINTF_SPEC = /%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*))?([a-zA-Z%])/g
+
+/**
+ * FORMAT's `'` flag groups digits with commas (`%'d` of 1234567 is 1,234,567); DuckDB's printf
+ * groups them with apostrophes. Each such value is formatted on its own, its apostrophes made
+ * commas, and given to the format as a string.
+ */
+const withGroupedNumbers = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const literal = /^'((?:[^']|'')*)'$/.exec(args[0]?.trim() ?? "")
+  if (literal === null || !literal[1]!.includes("%''")) return args
+  const format = literal[1]!.replaceAll("''", "'")
+  const values = [...args.slice(1)]
+  let argument = 0
+  let unsupported = false
+  const rewritten = format.replace(PRINTF_SPEC, (spec, flags: string, width: string | undefined, precision: string | undefined, conversion: string) => {
+    if (conversion === "%") return spec
+    if (width === "*" || precision === "*") unsupported = true
+    const index = argument++
+    if (!flags.includes("'") || values[index] === undefined) return spec
+    values[index] = `replace(printf(${formatLiteral(spec)}, ${values[index]}), '''', ',')`
+    return "%s"
+  })
+  return unsupported ? args : [formatLiteral(rewritten), ...values]
+}
+
+const formatLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`
+
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   // REGEXP_CONTAINS is a partial match in BigQuery.
   REGEXP_FULL_MATCH: (call) => `REGEXP_MATCHES(${call.args.join(", ")})`,
@@ -876,7 +903,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     return `(CASE WHEN REGEXP_MATCHES(${value}, ${pattern}) THEN ${extract} END)`
   },
   // BigQuery FORMAT is printf-style; DuckDB FORMAT is fmt-style.
-  FORMAT: (call) => `PRINTF(${call.args.join(", ")})`,
+  FORMAT: (call) => `PRINTF(${withGroupedNumbers(call.args).join(", ")})`,
   EXTRACT: (call) => {
     const match = /^(\w+(?:\s*\(\s*\w+\s*\))?)\s+FROM\s+([\s\S]+)$/i.exec(call.args[0] ?? "")
     if (match === null) return undefined
