@@ -152,14 +152,20 @@ export const parsedValue = (args: ReadonlyArray<string>): string => {
   }
 }
 
-const SHORTHANDS: Readonly<Record<string, string>> = { F: "%Y-%m-%d", T: "%H:%M:%S", D: "%m/%d/%y", R: "%H:%M" }
+// %x and %c are BigQuery's English representations (format-elements), not DuckDB's ISO ones.
+const SHORTHANDS: Readonly<Record<string, string>> = { F: "%Y-%m-%d", T: "%H:%M:%S", D: "%m/%d/%y", R: "%H:%M", x: "%m/%d/%y", c: "%a %b %e %H:%M:%S %Y" }
 
-/** BigQuery's shorthand elements (%F, %T, %D, %R) spelled out: DuckDB's strftime/strptime lack them. */
-export const expandShorthands = (format: string): string => format.replace(/%(%|[FTDR])/g, (whole, letter: string) => SHORTHANDS[letter] ?? whole)
+/** BigQuery's shorthand elements (%F, %T, %D, %R, %x, %c) spelled out: DuckDB's strftime/strptime lack them or differ. */
+export const expandShorthands = (format: string): string => format.replace(/%(%|[FTDRxc])/g, (whole, letter: string) => SHORTHANDS[letter] ?? whole)
+
+// Seconds with 0, 3 or 6 digits of fraction (%E3S): DuckDB's %g and %f are the milli- and microseconds.
+const FRACTIONAL_SECONDS: Readonly<Record<string, string>> = { "0": "%S", "3": "%S.%g", "6": "%S.%f" }
 
 /** A FORMAT_* call's format literal with its shorthands spelled out, or undefined when it has none. */
 export const formatWithoutShorthands = (formatLiteral: string): string | undefined =>
-  /^'[\s\S]*%[FTDR][\s\S]*'$/.test(formatLiteral) ? expandShorthands(formatLiteral) : undefined
+  /^'[\s\S]*%([FTDRxc]|E[036]S)[\s\S]*'$/.test(formatLiteral)
+    ? expandShorthands(formatLiteral).replace(/(?<!%)((?:%%)*)%E([036])S/g, (_, escaped: string, digits: string) => `${escaped}${FRACTIONAL_SECONDS[digits]}`)
+    : undefined
 
 /**
  * A PARSE_* format with BigQuery's %E elements as the strptime patterns DuckDB tries in turn:

@@ -454,7 +454,7 @@ const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 // %F, %T, %D and %R spelled out in a FORMAT_* call's format; %e, %k and %l (the day and the 24-
 // and 12-hour hour, space-padded) and %Q (the quarter), which DuckDB lacks, as numbers between the
 // formats before and after them.
-const COMPUTED_ELEMENT = /(?<!%)%([eklQ])/
+const COMPUTED_ELEMENT = /(?<!%)%([eklQs])/
 const withoutShorthands = (call: Call): string | undefined => {
   const literal = call.args[0] ?? ""
   const format = formatWithoutShorthands(literal) ?? literal
@@ -467,7 +467,9 @@ const withoutShorthands = (call: Call): string | undefined => {
       e: padded(`EXTRACT(DAY FROM ${at})`),
       k: padded(`EXTRACT(HOUR FROM ${at})`),
       l: padded(`MOD(EXTRACT(HOUR FROM ${at}) + 11, 12) + 1`),
-      Q: `CAST(EXTRACT(QUARTER FROM ${at}) AS STRING)`
+      Q: `CAST(EXTRACT(QUARTER FROM ${at}) AS STRING)`,
+      // Seconds since the epoch, whatever the zone; a DATETIME or DATE counts as UTC.
+      s: `CAST(UNIX_SECONDS(TIMESTAMP(${value})) AS STRING)`
     }
     // Not rewritten again: a FORMAT_TIMESTAMP in a zone goes to its marker here.
     const name = call.name === "FORMAT_TIMESTAMP" && zone !== undefined ? FORMAT_TIMESTAMP_IN_ZONE : call.name
@@ -526,6 +528,9 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   },
   // BigQuery's CONCAT is NULL when any argument is; DuckDB's skips NULLs. `||` is NULL-strict in both.
   CONCAT: (call) => (call.args.length >= 2 ? `(${call.args.map((arg) => `(${arg})`).join(" || ")})` : undefined),
+  // Rounded down to the second (DuckDB's cast of the epoch rounds to the nearest).
+  UNIX_SECONDS: (call) => (call.args.length === 1 ? `CAST(FLOOR(UNIX_MILLIS(${call.args[0]}) / 1000) AS INT64)` : undefined),
+  TIME_TRUNC: (call) => (call.args.length === 2 ? `TIME(DATETIME_TRUNC(DATETIME(DATE '1970-01-01', ${call.args[0]}), ${call.args[1]}))` : undefined),
   APPROX_TOP_COUNT: (call) => (call.args.length === 2 ? `${APPROX_TOP_COUNT_MARKER}(${call.args.join(", ")})` : undefined),
   // The date of a timestamp in a time zone; polyglot reads the zone as a format.
   DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
