@@ -891,6 +891,14 @@ const withGroupedNumbers = (args: ReadonlyArray<string>): ReadonlyArray<string> 
   return unsupported ? args : [formatLiteral(rewritten), ...values]
 }
 
+/** A JSON path literal's `['name']` members (JSON_EXTRACT_SCALAR's escape for names with dots or spaces) as DuckDB's `."name"`. */
+const withQuotedMembers = (path: string): string => {
+  const literal = /^'((?:[^']|'')*)'$/.exec(path.trim())
+  if (literal === null || !literal[1]!.includes("[''")) return path
+  const text = literal[1]!.replaceAll("''", "'").replace(/\['((?:[^'\\]|\\.)*)'\]/g, (_, name: string) => `."${name.replace(/\\(.)/g, "$1").replaceAll('"', '\\"')}"`)
+  return formatLiteral(text)
+}
+
 const formatLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
@@ -969,8 +977,20 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   },
   [JSON_SCALAR]: (call) => {
     const [value, path] = call.args
-    return value === undefined || path === undefined ? undefined : jsonScalar(value, path)
+    return value === undefined || path === undefined ? undefined : jsonScalar(value, withQuotedMembers(path))
   },
+  // BigQuery's ARRAY_SLICE takes zero-based offsets (negative ones from the end); DuckDB's list_slice one-based indexes.
+  ARRAY_SLICE: (call) => {
+    const [array, start, end] = call.args
+    if (array === undefined || start === undefined || end === undefined) return undefined
+    const index = (offset: string) => `CASE WHEN (${offset}) >= 0 THEN (${offset}) + 1 ELSE (${offset}) END`
+    return `(CASE WHEN (${start}) IS NULL OR (${end}) IS NULL THEN NULL ELSE list_slice(${array}, ${index(start)}, ${index(end)}) END)`
+  },
+  ARRAY_INCLUDES: (call) => (call.args.length === 2 ? `(CASE WHEN (${call.args[1]}) IS NULL THEN NULL ELSE list_contains(${call.args[0]}, ${call.args[1]}) END)` : undefined),
+  ARRAY_FIRST: (call) => (call.args.length === 1 ? `(CASE WHEN len(${call.args[0]}) = 0 THEN error('ARRAY_FIRST: the array is empty') ELSE (${call.args[0]})[1] END)` : undefined),
+  ARRAY_LAST: (call) => (call.args.length === 1 ? `(CASE WHEN len(${call.args[0]}) = 0 THEN error('ARRAY_LAST: the array is empty') ELSE (${call.args[0]})[-1] END)` : undefined),
+  // The first value whose cumulative distribution reaches the fraction, NULLs ignored: DuckDB's quantile_disc.
+  PERCENTILE_DISC: (call) => (call.args.length === 2 ? `quantile_disc(${call.args.join(", ")})` : undefined),
   [TIMESTAMP_DIFF_MARKER]: (call) => `DATE_SUB(${call.args.join(", ")})`,
   // BigQuery fails a division by zero (SAFE_DIVIDE and IEEE_DIVIDE do not); DuckDB answers NULL.
   // The exact counts (an approximation may be exact), most frequent first, NULL counted as a value.
