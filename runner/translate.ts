@@ -1512,6 +1512,24 @@ const structWithStarFields = (sql: string): string => {
 
 const QUERY_CLAUSE_ENDS = new Set(["ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "OFFSET"])
 
+/**
+ * BigQuery's LIKE takes a backslash as its escape character (`'a\\_c'` matches `a_c`); DuckDB's
+ * LIKE has none unless ESCAPE names one. A pattern literal with a backslash gets `ESCAPE '\'`.
+ */
+const likeEscapes = (sql: string): string => {
+  if (!/\bLIKE\b/i.test(sql) || !sql.includes("\\")) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const after = new Map<number, string>()
+  significant.forEach(({ token }, k) => {
+    const pattern = significant[k + 1]
+    if (token.kind !== "word" || token.text.toUpperCase() !== "LIKE" || pattern?.token.kind !== "string" || !pattern.token.text.includes("\\")) return
+    if (significant[k + 2]?.token.kind === "word" && significant[k + 2]!.token.text.toUpperCase() === "ESCAPE") return
+    after.set(pattern.index, ` ESCAPE '\\'`)
+  })
+  return after.size === 0 ? sql : tokens.map((token, index) => token.text + (after.get(index) ?? "")).join("")
+}
+
 /** BigQuery takes QUALIFY before WINDOW; DuckDB after it. */
 const qualifyAfterWindow = (sql: string): string => {
   if (!/\bQUALIFY\b[\s\S]*\bWINDOW\b/i.test(sql)) return sql
@@ -1995,5 +2013,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation)))))))))))))))
+    return result.sql.map((statement) => likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation))))))))))))))))
   })
