@@ -60,6 +60,23 @@ export const quotedNamesDuckdbReserves = (sql: string): string => {
   return quoted.size === 0 ? sql : tokens.map((token, index) => quoted.get(index) ?? token.text).join("")
 }
 
+/** `INSERT t …` and `DELETE t WHERE …`: BigQuery's INTO and FROM are optional; polyglot needs them. */
+export const insertIntoDeleteFrom = (sql: string): string => {
+  if (!/\b(INSERT|DELETE)\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const added = new Map<number, string>()
+  significant.forEach(({ token, index }, k) => {
+    const next = significant[k + 1]?.token
+    if (next === undefined || (next.kind !== "word" && next.kind !== "quoted")) return
+    const keyword = upper(token)
+    const following = upper(next)
+    if (keyword === "INSERT" && !["INTO", "VALUES", "ROW", "SELECT", "WITH"].includes(following)) added.set(index, " INTO")
+    if (keyword === "DELETE" && !["FROM", "WHERE", "WHEN"].includes(following)) added.set(index, " FROM")
+  })
+  return added.size === 0 ? sql : tokens.map((token, index) => token.text + (added.get(index) ?? "")).join("")
+}
+
 const SET_OPERATORS = new Set(["UNION", "INTERSECT", "EXCEPT"])
 
 /**

@@ -16,7 +16,7 @@ import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
 import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns } from "./cast-format.ts"
-import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, bytesLiterals, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { expandAliasedUnnest, FROM_CLAUSE_ENDS, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
@@ -1513,6 +1513,41 @@ const structWithStarFields = (sql: string): string => {
 const QUERY_CLAUSE_ENDS = new Set(["ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "OFFSET"])
 
 /**
+ * BigQuery fails a MERGE whose WHEN MATCHED clause would act on a target row that several source
+ * rows match ("UPDATE/MERGE must match at most one source row for each target row"); DuckDB's MERGE
+ * goes ahead. A check before it fails the same way.
+ */
+const withMergeMatchCheck = (sql: string): ReadonlyArray<string> => {
+  if (!/^\s*MERGE\b/i.test(sql)) return [sql]
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  const atDepthZero: Array<number> = []
+  for (let k = 0, depth = 0; k < significant.length; k++) {
+    const text = significant[k]!.token.text
+    if (text === "(") depth++
+    else if (text === ")") depth--
+    else if (depth === 0) atDepthZero.push(k)
+  }
+  const first = (name: string, after: number) => atDepthZero.find((k) => k > after && word(k) === name)
+  const using = first("USING", 0)
+  const on = using === undefined ? undefined : first("ON", using)
+  const when = on === undefined ? undefined : first("WHEN", on)
+  if (using === undefined || on === undefined || when === undefined) return [sql]
+  if (!atDepthZero.some((k) => word(k) === "WHEN" && word(k + 1) === "MATCHED")) return [sql]
+  const text = (from: number, to: number) => render(tokens.slice(significant[from]!.index, significant[to - 1]!.index + 1)).trim()
+  const targetStart = word(1) === "INTO" ? 2 : 1
+  const target = significant.slice(targetStart, using)
+  // The target's alias (`t AS x`, `t x`), or else the last part of its name: what its rows are read by.
+  const qualifier = target[target.length - 1]?.token.text
+  if (qualifier === undefined) return [sql]
+  const check =
+    `SELECT error('MERGE: UPDATE/MERGE must match at most one source row for each target row; ' || count(*) || ' target row(s) match several') ` +
+    `FROM (SELECT ${qualifier}.rowid FROM ${text(targetStart, using)} JOIN ${text(using + 1, on)} ON ${text(on + 1, when)} GROUP BY ${qualifier}.rowid HAVING count(*) > 1) HAVING count(*) > 0`
+  return [check, sql]
+}
+
+/**
  * BigQuery's LIKE takes a backslash as its escape character (`'a\\_c'` matches `a_c`); DuckDB's
  * LIKE has none unless ESCAPE names one. A pattern literal with a backslash gets `ESCAPE '\'`.
  */
@@ -1969,7 +2004,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, AGGREGATE, ORDER BY, LIMIT, DROP, AS and DISTINCT are" })
     }
-    const sql = netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(withoutTrailingCommas(piped)))))))))))
+    const sql = netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(withoutTrailingCommas(piped))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()
@@ -2013,5 +2048,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.map((statement) => likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation)))))))))))))))))
   })
