@@ -1518,6 +1518,7 @@ const QUERY_CLAUSE_ENDS = new Set(["ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSE
  * goes ahead. A check before it fails the same way.
  */
 const withMergeMatchCheck = (sql: string): ReadonlyArray<string> => {
+  if (/^\s*UPDATE\b/i.test(sql)) return withUpdateMatchCheck(sql)
   if (!/^\s*MERGE\b/i.test(sql)) return [sql]
   const tokens = tokenize(sql, "duckdb")
   const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
@@ -1542,9 +1543,36 @@ const withMergeMatchCheck = (sql: string): ReadonlyArray<string> => {
   const qualifier = target[target.length - 1]?.token.text
   if (qualifier === undefined) return [sql]
   const check =
-    `SELECT error('MERGE: UPDATE/MERGE must match at most one source row for each target row; ' || count(*) || ' target row(s) match several') ` +
+    `${tooManyMatches("MERGE")} ` +
     `FROM (SELECT ${qualifier}.rowid FROM ${text(targetStart, using)} JOIN ${text(using + 1, on)} ON ${text(on + 1, when)} GROUP BY ${qualifier}.rowid HAVING count(*) > 1) HAVING count(*) > 0`
   return [check, sql]
+}
+
+const tooManyMatches = (statement: string) =>
+  `SELECT error('${statement}: UPDATE/MERGE must match at most one source row for each target row; ' || count(*) || ' target row(s) match several')`
+
+/** `UPDATE t SET … FROM s WHERE …`: the same rule as MERGE's, for each target row the FROM joins. */
+const withUpdateMatchCheck = (sql: string): ReadonlyArray<string> => {
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  const atDepthZero: Array<number> = []
+  for (let k = 0, depth = 0; k < significant.length; k++) {
+    const text = significant[k]!.token.text
+    if (text === "(") depth++
+    else if (text === ")") depth--
+    else if (depth === 0) atDepthZero.push(k)
+  }
+  const first = (name: string, after: number) => atDepthZero.find((k) => k > after && word(k) === name)
+  const set = first("SET", 0)
+  const from = set === undefined ? undefined : first("FROM", set)
+  const where = from === undefined ? undefined : first("WHERE", from)
+  if (set === undefined || from === undefined || where === undefined) return [sql]
+  const end = atDepthZero.find((k) => k > where && (word(k) === "RETURNING" || significant[k]!.token.text === ";")) ?? significant.length
+  const text = (start: number, stop: number) => render(tokens.slice(significant[start]!.index, significant[stop - 1]!.index + 1)).trim()
+  const qualifier = significant[set - 1]?.token.text
+  if (qualifier === undefined) return [sql]
+  return [`${tooManyMatches("UPDATE")} FROM (SELECT ${qualifier}.rowid FROM ${text(1, set)}, ${text(from + 1, where)} WHERE ${text(where + 1, end)} GROUP BY ${qualifier}.rowid HAVING count(*) > 1) HAVING count(*) > 0`, sql]
 }
 
 /**
