@@ -1548,6 +1548,59 @@ const withMergeMatchCheck = (sql: string): ReadonlyArray<string> => {
   return [check, sql]
 }
 
+/**
+ * BigQuery's UNPIVOT puts the value columns before the name column (`product, sales, quarter`);
+ * DuckDB's puts the name first. The UNPIVOT becomes a subquery that moves the name column last,
+ * under the UNPIVOT's alias, so that `SELECT *` and INSERTs by position read BigQuery's order.
+ */
+const unpivotColumnOrder = (sql: string): string => {
+  if (!/\bUNPIVOT\b/.test(sql)) return sql
+  for (let guard = 0; guard < 20; guard++) {
+    const tokens = tokenize(sql, "duckdb")
+    const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+    const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+    const text = (k: number) => significant[k]?.token.text ?? ""
+    // Polyglot writes keywords in capitals; one already wrapped is written in lower case.
+    const at = significant.findIndex(({ token }) => token.kind === "word" && token.text === "UNPIVOT")
+    if (at < 0) return sql
+    // The FROM item before it: back to FROM, JOIN or a comma at its depth.
+    let start = at - 1
+    for (let depth = 0; start >= 0; start--) {
+      if (text(start) === ")") depth++
+      else if (text(start) === "(") {
+        if (depth === 0) break
+        depth--
+      } else if (depth === 0 && (word(start) === "FROM" || word(start) === "JOIN" || text(start) === ",")) break
+    }
+    start++
+    // After it: INCLUDE/EXCLUDE NULLS, the parenthesised clause, then an alias.
+    let open = at + 1
+    if (word(open) === "INCLUDE" || word(open) === "EXCLUDE") open += 2
+    if (text(open) !== "(") return sql
+    let close = open
+    for (let depth = 0; close < significant.length; close++) {
+      if (text(close) === "(") depth++
+      else if (text(close) === ")" && --depth === 0) break
+    }
+    const forAt = significant.findIndex((_, k) => k > open && k < close && word(k) === "FOR")
+    const name = forAt < 0 ? undefined : significant[forAt + 1]?.token.text
+    if (name === undefined || close >= significant.length) return sql
+    let end = close
+    let alias = ""
+    if (word(end + 1) === "AS" && significant[end + 2] !== undefined) {
+      alias = text(end + 2)
+      end += 2
+    } else if ((significant[end + 1]?.token.kind === "word" && !FROM_CLAUSE_ENDS.has(word(end + 1)) && !["JOIN", "LEFT", "RIGHT", "INNER", "CROSS", "FULL", "NATURAL", "ON", "USING", "LIMIT"].includes(word(end + 1))) || significant[end + 1]?.token.kind === "quoted") {
+      alias = text(end + 1)
+      end += 1
+    }
+    const inner = render(tokens.slice(significant[start]!.index, significant[close]!.index + 1))
+    const wrapped = `(SELECT * EXCLUDE (${name}), ${name} FROM ${inner.replace(/\bUNPIVOT\b/, "unpivot")})${alias === "" ? "" : ` AS ${alias}`}`
+    sql = render(tokens.slice(0, significant[start]!.index)) + wrapped + render(tokens.slice(significant[end]!.index + 1))
+  }
+  return sql
+}
+
 const tooManyMatches = (statement: string) =>
   `SELECT error('${statement}: UPDATE/MERGE must match at most one source row for each target row; ' || count(*) || ' target row(s) match several')`
 
@@ -2076,5 +2129,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation)))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(unpivotColumnOrder(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation))))))))))))))))))
   })
