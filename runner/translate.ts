@@ -1550,19 +1550,22 @@ const withMergeMatchCheck = (sql: string): ReadonlyArray<string> => {
 
 /**
  * BigQuery's UNPIVOT puts the value columns before the name column (`product, sales, quarter`);
- * DuckDB's puts the name first. The UNPIVOT becomes a subquery that moves the name column last,
- * under the UNPIVOT's alias, so that `SELECT *` and INSERTs by position read BigQuery's order.
+ * DuckDB's puts the name first. And BigQuery's PIVOT names an aliased aggregate's columns
+ * `alias_value`, DuckDB's `value_alias`. Each becomes a subquery, under the operator's alias, that
+ * moves the name column last or renames the columns (pivotRenames), so that `SELECT *`, INSERTs by
+ * position and names read as in BigQuery.
  */
-const unpivotColumnOrder = (sql: string): string => {
-  if (!/\bUNPIVOT\b/.test(sql)) return sql
+const pivotedColumns = (sql: string): string => {
+  if (!/\b(UN)?PIVOT\b/.test(sql)) return sql
   for (let guard = 0; guard < 20; guard++) {
     const tokens = tokenize(sql, "duckdb")
     const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
     const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
     const text = (k: number) => significant[k]?.token.text ?? ""
     // Polyglot writes keywords in capitals; one already wrapped is written in lower case.
-    const at = significant.findIndex(({ token }) => token.kind === "word" && token.text === "UNPIVOT")
+    const at = significant.findIndex(({ token }) => token.kind === "word" && (token.text === "UNPIVOT" || token.text === "PIVOT"))
     if (at < 0) return sql
+    const pivot = text(at) === "PIVOT"
     // The FROM item before it: back to FROM, JOIN or a comma at its depth.
     let start = at - 1
     for (let depth = 0; start >= 0; start--) {
@@ -1585,6 +1588,8 @@ const unpivotColumnOrder = (sql: string): string => {
     const forAt = significant.findIndex((_, k) => k > open && k < close && word(k) === "FOR")
     const name = forAt < 0 ? undefined : significant[forAt + 1]?.token.text
     if (name === undefined || close >= significant.length) return sql
+    const renames = pivot ? pivotRenames(significant.slice(open + 1, close).map(({ token }) => token)) : undefined
+    if (pivot && renames === undefined) return sql
     let end = close
     let alias = ""
     if (word(end + 1) === "AS" && significant[end + 2] !== undefined) {
@@ -1595,11 +1600,43 @@ const unpivotColumnOrder = (sql: string): string => {
       end += 1
     }
     const inner = render(tokens.slice(significant[start]!.index, significant[close]!.index + 1))
-    const wrapped = `(SELECT * EXCLUDE (${name}), ${name} FROM ${inner.replace(/\bUNPIVOT\b/, "unpivot")})${alias === "" ? "" : ` AS ${alias}`}`
+    const columns = renames === undefined ? `* EXCLUDE (${name}), ${name}` : renames.length === 0 ? "*" : `* RENAME (${renames.join(", ")})`
+    const wrapped = `(SELECT ${columns} FROM ${inner.replace(/\b(UN)?PIVOT\b/, (keyword) => keyword.toLowerCase())})${alias === "" ? "" : ` AS ${alias}`}`
     sql = render(tokens.slice(0, significant[start]!.index)) + wrapped + render(tokens.slice(significant[end]!.index + 1))
   }
   return sql
 }
+
+/**
+ * PIVOT's columns for an aggregate with an alias are `alias_value` in BigQuery, `value_alias` in
+ * DuckDB: the renames from DuckDB's to BigQuery's, given the tokens inside PIVOT's parentheses.
+ * Undefined when a value is not a string literal or named by an alias (left as DuckDB names it).
+ */
+const pivotRenames = (inside: ReadonlyArray<Token>): ReadonlyArray<string> | undefined => {
+  const split = (from: number, to: number): Array<Array<Token>> => {
+    const parts: Array<Array<Token>> = [[]]
+    for (let k = from, depth = 0; k < to; k++) {
+      const text = inside[k]!.text
+      if (text === "(") depth++
+      else if (text === ")") depth--
+      if (text === "," && depth === 0) parts.push([])
+      else parts[parts.length - 1]!.push(inside[k]!)
+    }
+    return parts
+  }
+  const aliasOf = (part: ReadonlyArray<Token>): string | undefined =>
+    part.length >= 2 && part[part.length - 2]!.text.toUpperCase() === "AS" ? unquotedName(part[part.length - 1]!.text) : undefined
+  const forAt = inside.findIndex((token) => token.kind === "word" && token.text.toUpperCase() === "FOR")
+  const inAt = inside.findIndex((token, k) => k > forAt && token.kind === "word" && token.text.toUpperCase() === "IN")
+  if (forAt < 0 || inAt < 0 || inside[inAt + 1]?.text !== "(" || inside[inside.length - 1]?.text !== ")") return undefined
+  const aggregates = split(0, forAt).map(aliasOf)
+  const values = split(inAt + 2, inside.length - 1).map((part) => aliasOf(part) ?? (part.length === 1 && part[0]!.kind === "string" ? part[0]!.text.slice(1, -1).replaceAll("''", "'") : undefined))
+  if (values.some((value) => value === undefined)) return undefined
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
+  return aggregates.flatMap((aggregate) => (aggregate === undefined ? [] : values.map((value) => `${quote(`${value}_${aggregate}`)} AS ${quote(`${aggregate}_${value}`)}`)))
+}
+
+const unquotedName = (name: string): string => (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name)
 
 const tooManyMatches = (statement: string) =>
   `SELECT error('${statement}: UPDATE/MERGE must match at most one source row for each target row; ' || count(*) || ' target row(s) match several')`
@@ -2129,5 +2166,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(unpivotColumnOrder(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation))))))))))))))))))
   })
