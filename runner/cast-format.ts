@@ -163,9 +163,14 @@ const FRACTIONAL_SECONDS: Readonly<Record<string, string>> = { "0": "%S", "3": "
 
 /** A FORMAT_* call's format literal with its shorthands spelled out, or undefined when it has none. */
 export const formatWithoutShorthands = (formatLiteral: string): string | undefined =>
-  /^'[\s\S]*%([FTDRxc]|E[036]S)[\s\S]*'$/.test(formatLiteral)
-    ? expandShorthands(formatLiteral).replace(/(?<!%)((?:%%)*)%E([036])S/g, (_, escaped: string, digits: string) => `${escaped}${FRACTIONAL_SECONDS[digits]}`)
-    : undefined
+  /^'[\s\S]*%[FTDRxc][\s\S]*'$/.test(formatLiteral) ? expandShorthands(formatLiteral) : undefined
+
+/**
+ * %E0S, %E3S and %E6S in DuckDB's elements. Applied last, to the text DuckDB's strftime reads: its
+ * %g (milliseconds) is BigQuery's ISO year of the century, computed apart before.
+ */
+export const withFractionalSeconds = (format: string): string =>
+  format.replace(/(?<!%)((?:%%)*)%E([036])S/g, (_, escaped: string, digits: string) => `${escaped}${FRACTIONAL_SECONDS[digits]}`)
 
 /**
  * A PARSE_* format with BigQuery's %E elements as the strptime patterns DuckDB tries in turn:

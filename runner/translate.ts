@@ -15,7 +15,7 @@
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
 import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
-import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns } from "./cast-format.ts"
+import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
@@ -454,7 +454,7 @@ const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 // %F, %T, %D and %R spelled out in a FORMAT_* call's format; %e, %k and %l (the day and the 24-
 // and 12-hour hour, space-padded) and %Q (the quarter), which DuckDB lacks, as numbers between the
 // formats before and after them.
-const COMPUTED_ELEMENT = /(?<!%)%([eklQs])/
+const COMPUTED_ELEMENT = /(?<!%)%([eklQsCg])/
 const withoutShorthands = (call: Call): string | undefined => {
   const literal = call.args[0] ?? ""
   const format = formatWithoutShorthands(literal) ?? literal
@@ -469,15 +469,19 @@ const withoutShorthands = (call: Call): string | undefined => {
       l: padded(`MOD(EXTRACT(HOUR FROM ${at}) + 11, 12) + 1`),
       Q: `CAST(EXTRACT(QUARTER FROM ${at}) AS STRING)`,
       // Seconds since the epoch, whatever the zone; a DATETIME or DATE counts as UTC.
-      s: `CAST(UNIX_SECONDS(TIMESTAMP(${value})) AS STRING)`
+      s: `CAST(UNIX_SECONDS(TIMESTAMP(${value})) AS STRING)`,
+      // The century, and the ISO year within it (DuckDB's %g is milliseconds; it lacks %C).
+      C: `LPAD(CAST(DIV(EXTRACT(YEAR FROM ${at}), 100) AS STRING), 2, '0')`,
+      g: `LPAD(CAST(MOD(EXTRACT(ISOYEAR FROM ${at}), 100) AS STRING), 2, '0')`
     }
     // Not rewritten again: a FORMAT_TIMESTAMP in a zone goes to its marker here.
     const name = call.name === "FORMAT_TIMESTAMP" && zone !== undefined ? FORMAT_TIMESTAMP_IN_ZONE : call.name
-    const piece = (text: string) => (text === "" ? [] : [`${name}('${text}', ${call.args.slice(1).join(", ")})`])
+    const piece = (text: string) => (text === "" ? [] : [`${name}('${withFractionalSeconds(text)}', ${call.args.slice(1).join(", ")})`])
     // split() with a group: texts at even positions, the elements between them at odd ones.
     return `(${parts.flatMap((part, i) => (i % 2 === 1 ? [elements[part]!] : piece(part))).join(" || ")})`
   }
-  return format === literal ? undefined : `${call.name}(${[format, ...call.args.slice(1)].join(", ")})`
+  const final = withFractionalSeconds(format)
+  return final === literal ? undefined : `${call.name}(${[final, ...call.args.slice(1)].join(", ")})`
 }
 
 function substring(call: Call): string | undefined {
@@ -539,8 +543,9 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
     if (call.args.length === 2 && /^'[\s\S]*'$/.test(call.args[0] ?? "") && ZONE_NAME_ELEMENT.test(call.args[0]!)) {
       return `FORMAT_TIMESTAMP(${call.args[0]!.replace(/(?<!%)((?:%%)*)%Z/g, "$1UTC")}, ${call.args[1]})`
     }
-    if (/^'[\s\S]*'$/.test(call.args[0] ?? "") && COMPUTED_ELEMENT.test(call.args[0]!)) return withoutShorthands(call)
-    const args = [formatWithoutShorthands(call.args[0] ?? "") ?? call.args[0]!, ...call.args.slice(1)]
+    const expanded = formatWithoutShorthands(call.args[0] ?? "") ?? call.args[0]!
+    if (/^'[\s\S]*'$/.test(expanded) && COMPUTED_ELEMENT.test(expanded)) return withoutShorthands(call)
+    const args = [withFractionalSeconds(expanded), ...call.args.slice(1)]
     return args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${args.join(", ")})` : withoutShorthands(call)
   },
   FORMAT_DATE: (call) => withoutShorthands(call),
