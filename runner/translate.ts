@@ -991,6 +991,15 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const index = (offset: string) => `CASE WHEN (${offset}) >= 0 THEN (${offset}) + 1 ELSE (${offset}) END`
     return `(CASE WHEN (${start}) IS NULL OR (${end}) IS NULL THEN NULL ELSE list_slice(${array}, ${index(start)}, ${index(end)}) END)`
   },
+  // GENERATE_DATE_ARRAY by months: each date is the start plus a multiple of the step (Jan 31, Feb 29,
+  // Mar 31), where DuckDB's series adds the step to the previous date (Jan 31, Feb 29, Mar 29).
+  GENERATE_SERIES: (call) => {
+    const [start, end, step] = call.args
+    const months = /^INTERVAL\s+'?(\d+)'?\s+(MONTH|QUARTER|YEAR)$/i.exec(step?.trim() ?? "")
+    if (start === undefined || end === undefined || months === null || Number(months[1]) === 0) return undefined
+    const n = Number(months[1]) * ({ MONTH: 1, QUARTER: 3, YEAR: 12 } as Record<string, number>)[months[2]!.toUpperCase()]!
+    return `(CASE WHEN (${start}) IS NULL OR (${end}) IS NULL THEN NULL ELSE list_filter(list_transform(range(0, greatest(datediff('month', ${start}, ${end}) // ${n} + 2, 0)), i -> CAST((${start}) + to_months(CAST(i * ${n} AS INTEGER)) AS DATE)), d -> d <= (${end})) END)`
+  },
   ARRAY_INCLUDES: (call) => (call.args.length === 2 ? `(CASE WHEN (${call.args[1]}) IS NULL THEN NULL ELSE list_contains(${call.args[0]}, ${call.args[1]}) END)` : undefined),
   ARRAY_FIRST: (call) => (call.args.length === 1 ? `(CASE WHEN len(${call.args[0]}) = 0 THEN error('ARRAY_FIRST: the array is empty') ELSE (${call.args[0]})[1] END)` : undefined),
   ARRAY_LAST: (call) => (call.args.length === 1 ? `(CASE WHEN len(${call.args[0]}) = 0 THEN error('ARRAY_LAST: the array is empty') ELSE (${call.args[0]})[-1] END)` : undefined),
