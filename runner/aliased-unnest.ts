@@ -63,6 +63,42 @@ const chainSubquery = (chain: ReadonlyArray<Item>, n: number): string => {
   return `(SELECT * RENAME (${renames.join(", ")}) FROM (SELECT COLUMNS(c -> lower(c) NOT IN (${aliases}) AND c NOT LIKE 'unnest(%') FROM ${joined.join(" CROSS JOIN ")})) AS ${chain[0]!.tableAlias}`
 }
 
+/**
+ * `FROM UNNEST(arr) AS x` with a bare alias, which polyglot sometimes leaves (inside a field access
+ * such as `(SELECT AS STRUCT … FROM UNNEST(…) AS x).f`): in DuckDB `x` would name a table whose one
+ * column is `unnest`, in BigQuery it is the element. Written `AS _tN(x)`, polyglot's usual form,
+ * which expandAliasedUnnest and listAggregates read.
+ */
+export const elementAliasedUnnest = (sql: string): string => {
+  if (!/\bUNNEST\s*\(/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  const text = (k: number) => significant[k]?.token.text
+  const replaced = new Map<number, string>()
+  const inFrom: Array<boolean> = [false]
+  let n = 900
+  for (let k = 0; k < significant.length; k++) {
+    if (text(k) === "(") inFrom.push(false)
+    else if (text(k) === ")") {
+      if (inFrom.length > 1) inFrom.pop()
+    } else if (word(k) === "FROM") inFrom[inFrom.length - 1] = true
+    else if (FROM_CLAUSE_ENDS.has(word(k))) inFrom[inFrom.length - 1] = false
+    const before = text(k - 1)?.toUpperCase()
+    if (word(k) !== "UNNEST" || text(k + 1) !== "(" || !(before === "FROM" || before === "JOIN" || (before === "," && inFrom[inFrom.length - 1] === true))) continue
+    let close = k + 1
+    for (let depth = 0; close < significant.length; close++) {
+      if (text(close) === "(") depth++
+      else if (text(close) === ")" && --depth === 0) break
+    }
+    const alias = significant[close + 2]
+    if (word(close + 1) !== "AS" || alias === undefined || (alias.token.kind !== "word" && alias.token.kind !== "quoted") || text(close + 3) === "(") continue
+    if (/^_(t|mdp_)/.test(alias.token.text) || word(close + 2) === "WITH") continue
+    replaced.set(alias.index, `_t${n++}(${alias.token.text})`)
+  }
+  return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
+}
+
 export const expandAliasedUnnest = (sql: string): string => {
   if (!/\bUNNEST\s*\([\s\S]*\bAS\s+_t\d+\s*\(/i.test(sql)) return sql
   for (let guard = 0, n = 0; guard < 200; guard++, n++) {

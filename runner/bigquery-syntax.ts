@@ -18,7 +18,7 @@ export const withoutTrailingCommas = (sql: string): string => {
   const significant = indexed(tokens)
   const drop = new Set<number>()
   significant.forEach(({ token, index }, k) => {
-    if (token.text === "," && significant[k + 1]?.token.text === ")") drop.add(index)
+    if (token.text === "," && (significant[k + 1]?.token.text === ")" || upper(significant[k + 1]?.token) === "FROM")) drop.add(index)
   })
   return drop.size === 0 ? sql : tokens.map((token, index) => (drop.has(index) ? "" : token.text)).join("")
 }

@@ -143,7 +143,9 @@ const rewriteSubquery = (tokens: ReadonlyArray<Token>, pieces: ReadonlyArray<Pie
   }
   const replaced = name === "COUNT" && list === filtered && pieces[aggregate + 2]!.token.text === "*" ? `COALESCE(len(${list}), 0)` : LIST_AGGREGATES[name]!(list)
   const before = aggregate > selectStart ? render(tokens.slice(pieces[selectStart]!.index, pieces[aggregate]!.index)) : ""
-  const after = argumentClose < selectEnd ? render(tokens.slice(pieces[argumentClose + 1]!.index, pieces[selectEnd]!.index + 1)) : ""
+  // The item's alias, if any, is left out: a list expression in parentheses takes none.
+  const itemEnd = selectEnd - 1 > argumentClose && upper(pieces[selectEnd - 1]) === "AS" ? selectEnd - 2 : selectEnd
+  const after = argumentClose < itemEnd ? render(tokens.slice(pieces[argumentClose + 1]!.index, pieces[itemEnd]!.index + 1)) : ""
   return `(${before}${replaced}${after})`
 }
 

@@ -19,7 +19,7 @@ import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutSho
 import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
-import { expandAliasedUnnest, FROM_CLAUSE_ENDS, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
+import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 import { quoteIdentifier } from "./target.ts"
@@ -2180,5 +2180,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation)))))))))))))))))))
   })
