@@ -77,6 +77,42 @@ export const insertIntoDeleteFrom = (sql: string): string => {
   return added.size === 0 ? sql : tokens.map((token, index) => token.text + (added.get(index) ?? "")).join("")
 }
 
+/**
+ * `ASSERT condition [AS 'description']`: a query that fails with BigQuery's "Assertion failed"
+ * message when the condition is FALSE or NULL, and returns nothing otherwise.
+ */
+export const assertStatements = (sql: string): string => {
+  if (!/\bASSERT\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const out: Array<string> = []
+  let from = 0
+  for (let start = 0; start < significant.length; ) {
+    let end = start
+    for (let depth = 0; end < significant.length; end++) {
+      const text = significant[end]!.token.text
+      if (text === "(" || text === "[") depth++
+      else if (text === ")" || text === "]") depth--
+      else if (text === ";" && depth === 0) break
+    }
+    if (upper(significant[start]!.token) === "ASSERT" && end > start + 1) {
+      let last = end - 1
+      let description: string | undefined
+      if (significant[last]!.token.kind === "string" && upper(significant[last - 1]?.token) === "AS") {
+        description = significant[last]!.token.text
+        last -= 2
+      }
+      const condition = render(tokens.slice(significant[start + 1]!.index, significant[last]!.index + 1)).trim()
+      const message = description ?? `'${condition.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`
+      out.push(render(tokens.slice(from, significant[start]!.index)))
+      out.push(`SELECT ERROR(CONCAT('Assertion failed: ', ${message})) FROM UNNEST([1]) WHERE (${condition}) IS NOT TRUE`)
+      from = significant[last + (description === undefined ? 0 : 2)]!.index + 1
+    }
+    start = end + 1
+  }
+  return out.length === 0 ? sql : out.join("") + render(tokens.slice(from))
+}
+
 const SET_OPERATORS = new Set(["UNION", "INTERSECT", "EXCEPT"])
 
 /**

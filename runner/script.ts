@@ -6,8 +6,8 @@
  * program holds translated SQL; only EXECUTE IMMEDIATE translates at run time, since its text is
  * a value. As in BigQuery, each statement of a script commits on its own.
  *
- * Supported: DECLARE (at the start of the script or of a BEGIN block), SET, IF/ELSEIF/ELSE,
- * LOOP, WHILE, REPEAT … UNTIL, FOR … IN (query), BREAK/LEAVE, CONTINUE/ITERATE (with labels),
+ * Supported: DECLARE (at the start of the script or of a BEGIN block), SET, IF/ELSEIF/ELSE, the
+ * CASE statement, LOOP, WHILE, REPEAT … UNTIL, FOR … IN (query), BREAK/LEAVE, CONTINUE/ITERATE (with labels),
  * BEGIN … EXCEPTION WHEN ERROR THEN … END, RAISE, RETURN, EXECUTE IMMEDIATE (INTO, USING),
  * `@@row_count`, `@@error.message` and `@@error.statement_text`.
  */
@@ -379,8 +379,28 @@ class ScriptParser {
       }
       case "CALL":
         return this.fail("CALL", "stored procedures are not supported locally; inline the procedure's statements")
-      case "CASE":
-        return this.fail("CASE", "the CASE statement is not supported locally; write IF … ELSEIF … END IF")
+      case "CASE": {
+        // CASE [subject] WHEN … THEN … [ELSE …] END CASE: an IF whose conditions are the WHENs (or
+        // the subject equal to each); no branch runs when none holds and there is no ELSE.
+        this.position++
+        const subject = this.word() === "WHEN" ? undefined : this.until(() => this.word() === "WHEN", "CASE")
+        const branches: Array<{ condition: string; body: ReadonlyArray<ScriptNode> }> = []
+        let otherwise: ReadonlyArray<ScriptNode> = []
+        const branchEnds = () => ["WHEN", "ELSE"].includes(this.word()) || (this.word() === "END" && this.word(1) === "CASE")
+        while (this.word() === "WHEN") {
+          this.position++
+          const when = this.until(() => this.word() === "THEN", "CASE")
+          this.expect("THEN")
+          branches.push({ condition: subject === undefined ? when : `(${subject}) = (${when})`, body: this.list(branchEnds, "CASE") })
+        }
+        if (branches.length === 0) return this.fail("CASE", "a CASE statement needs at least one WHEN")
+        if (this.word() === "ELSE") {
+          this.position++
+          otherwise = this.list(() => this.word() === "END" && this.word(1) === "CASE", "CASE")
+        }
+        close("CASE")
+        return { kind: "if", branches, otherwise }
+      }
     }
     // A plain statement: up to its semicolon (a CREATE FUNCTION's body is inside parentheses).
     const text = this.until(() => this.peek()?.text === ";", "the statement", true)

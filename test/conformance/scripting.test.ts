@@ -188,6 +188,27 @@ const cases: ReadonlyArray<ScriptCase> = [
     script: "DECLARE n INT64 DEFAULT 2; CREATE TABLE out (v STRING); IF CASE WHEN n = 2 THEN TRUE ELSE FALSE END THEN INSERT INTO out VALUES (CASE n WHEN 2 THEN 'two' END); END IF;",
     check: "SELECT v FROM out",
     expected: [{ v: "two" }]
+  },
+  {
+    name: "the CASE statement runs the first WHEN whose condition is TRUE, or ELSE",
+    doc: `${DOC}#case_search_expression`,
+    script: "DECLARE n INT64 DEFAULT 2;\nCREATE TABLE out (v STRING);\nCASE\n  WHEN n > 5 THEN INSERT INTO out VALUES ('big');\n  WHEN n > 1 THEN INSERT INTO out VALUES ('some');\n  ELSE INSERT INTO out VALUES ('none');\nEND CASE;\nCASE\n  WHEN n > 5 THEN INSERT INTO out VALUES ('never');\nEND CASE;",
+    check: "SELECT v FROM out",
+    expected: [{ v: "some" }]
+  },
+  {
+    name: "the CASE statement with a subject compares it with each WHEN",
+    doc: `${DOC}#case`,
+    script: "DECLARE kind STRING DEFAULT 'b';\nCREATE TABLE out (v STRING);\nCASE kind\n  WHEN 'a' THEN INSERT INTO out VALUES ('first');\n  WHEN 'b' THEN INSERT INTO out VALUES ('second'); INSERT INTO out VALUES ('again');\n  ELSE INSERT INTO out VALUES ('other');\nEND CASE;",
+    check: "SELECT STRING_AGG(v, ',' ORDER BY v) AS v FROM out",
+    expected: [{ v: "again,second" }]
+  },
+  {
+    name: "ASSERT that holds lets the script go on",
+    doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/debugging-statements#assert",
+    script: "CREATE TABLE out AS SELECT 1 AS v;\nASSERT (SELECT COUNT(*) FROM out) = 1 AS 'one row';\nINSERT INTO out VALUES (2);",
+    check: "SELECT COUNT(*) AS n FROM out",
+    expected: [{ n: 2 }]
   }
 ]
 
@@ -227,6 +248,15 @@ describe("BigQuery scripting conformance", () => {
       assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT v FROM out"), [{ v: 1 }])
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("an ASSERT that does not hold (FALSE or NULL) fails the script with its description", () =>
+    Effect.gen(function* () {
+      const failed = yield* Effect.flip(runScript("CREATE TABLE out AS SELECT 1 AS v; ASSERT (SELECT COUNT(*) FROM out) = 2 AS 'two rows'; INSERT INTO out VALUES (2);"))
+      assert.include(failed.message, "Assertion failed: two rows")
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT COUNT(*) AS n FROM out"), [{ n: 1 }])
+      const unknown = yield* Effect.flip(runScript("ASSERT CAST(NULL AS BOOL);"))
+      assert.include(unknown.message, "Assertion failed")
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
   it.effect("an error outside any handler fails the script", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(runScript("BEGIN SELECT ERROR('deep'); END;"))
@@ -239,7 +269,7 @@ describe("BigQuery scripting conformance", () => {
     ["IF TRUE THEN SELECT 1;", "BigQuery scripting (IF)", /ends inside IF/],
     ["WHILE TRUE DO\n  SELECT 1;\nEND LOOP;", "BigQuery scripting (END LOOP)", /END LOOP closes nothing open here \(line 3\)/],
     ["CALL mydataset.proc();", "BigQuery scripting (CALL)", /procedures are not supported/],
-    ["CASE WHEN TRUE THEN SELECT 1; END CASE;", "BigQuery scripting (CASE)", /write IF/],
+    ["CASE WHEN TRUE THEN SELECT 1; END IF;", "BigQuery scripting (END IF)", /closes nothing open here/],
     ["SELECT 1;\nRAISE;", "BigQuery scripting (RAISE)", /EXCEPTION handler/],
     ["SET undeclared = 1; IF TRUE THEN SELECT 1; END IF;", "BigQuery scripting (SET)", /not declared/]
   ]
