@@ -98,6 +98,9 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (word === "WITH" && next === "OFFSET") {
       return { construct: "UNNEST … WITH OFFSET", reason: "give the element an alias (UNNEST(a) AS x WITH OFFSET AS o)" }
     }
+    if (word === "DISTINCT" && next === "COLLATE" && tokens[i - 1]?.text === "(" && tokens[i - 2]?.text.toUpperCase() !== "COUNT") {
+      return { construct: `${tokens[i - 2]?.text.toUpperCase() ?? "an aggregate"}(DISTINCT COLLATE(…))`, reason: "DuckDB's aggregates ignore a collation under DISTINCT; only COUNT(DISTINCT COLLATE(…, 'und:ci')) is counted case-insensitively here" }
+    }
     if (word === "INSERT" && next === "ROW") {
       return { construct: "MERGE … INSERT ROW", reason: "list the inserted columns explicitly" }
     }
@@ -427,6 +430,7 @@ const JSON_SCALAR = "MDP_JSON_SCALAR__"
 const TIMESTAMP_DIFF_MARKER = "MDP_TIMESTAMP_DIFF__"
 const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
 const APPROX_TOP_COUNT_MARKER = "MDP_APPROX_TOP_COUNT__"
+const COLLATE_CI_MARKER = "MDP_COLLATE_CI__"
 const JSON_INT64 = "MDP_JSON_INT64__"
 const JSON_FLOAT64 = "MDP_JSON_FLOAT64__"
 const JSON_BOOL = "MDP_JSON_BOOL__"
@@ -535,6 +539,14 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // Rounded down to the second (DuckDB's cast of the epoch rounds to the nearest).
   UNIX_SECONDS: (call) => (call.args.length === 1 ? `CAST(FLOOR(UNIX_MILLIS(${call.args[0]}) / 1000) AS INT64)` : undefined),
   TIME_TRUNC: (call) => (call.args.length === 2 ? `TIME(DATETIME_TRUNC(DATETIME(DATE '1970-01-01', ${call.args[0]}), ${call.args[1]}))` : undefined),
+  // COLLATE(value, 'und:ci'): compared without regard to case, as DuckDB's NOCASE collation does;
+  // '' is the default (binary) collation. Other collations are left for polyglot, which refuses them.
+  COLLATE: (call) => {
+    const collation = call.args[1]?.trim().toLowerCase()
+    if (call.args.length !== 2) return undefined
+    if (collation === "''" || collation === '""') return `(${call.args[0]})`
+    return collation === "'und:ci'" || collation === '"und:ci"' ? `${COLLATE_CI_MARKER}(${call.args[0]})` : undefined
+  },
   APPROX_TOP_COUNT: (call) => (call.args.length === 2 ? `${APPROX_TOP_COUNT_MARKER}(${call.args.join(", ")})` : undefined),
   // The date of a timestamp in a time zone; polyglot reads the zone as a format.
   DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
@@ -1007,6 +1019,13 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   PERCENTILE_DISC: (call) => (call.args.length === 2 ? `quantile_disc(${call.args.join(", ")})` : undefined),
   [TIMESTAMP_DIFF_MARKER]: (call) => `DATE_SUB(${call.args.join(", ")})`,
   // BigQuery fails a division by zero (SAFE_DIVIDE and IEEE_DIVIDE do not); DuckDB answers NULL.
+  [COLLATE_CI_MARKER]: (call) => `(${call.args[0]} COLLATE NOCASE)`,
+  // DuckDB's aggregates ignore a collation under DISTINCT: COUNT(DISTINCT) counts the folded values
+  // (findUnsupported refuses the other aggregates, which would silently see every spelling).
+  COUNT: (call) => {
+    const match = /^DISTINCT\s+\(([\s\S]*) COLLATE NOCASE\)$/i.exec(call.args[0]?.trim() ?? "")
+    return match === null || call.args.length !== 1 ? undefined : `count(DISTINCT lower(${match[1]}))`
+  },
   // The exact counts (an approximation may be exact), most frequent first, NULL counted as a value.
   [APPROX_TOP_COUNT_MARKER]: (call) => {
     const [value, number] = call.args
