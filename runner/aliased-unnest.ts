@@ -63,6 +63,24 @@ const chainSubquery = (chain: ReadonlyArray<Item>, n: number): string => {
   return `(SELECT * RENAME (${renames.join(", ")}) FROM (SELECT COLUMNS(c -> lower(c) NOT IN (${aliases}) AND c NOT LIKE 'unnest(%') FROM ${joined.join(" CROSS JOIN ")})) AS ${chain[0]!.tableAlias}`
 }
 
+/** The positions where a FROM item starts: right after FROM or JOIN, or after a comma of a FROM clause. */
+const fromItemStarts = (significant: ReadonlyArray<{ readonly token: Token }>): ReadonlySet<number> => {
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  const starts = new Set<number>()
+  const inFrom: Array<boolean> = [false]
+  for (let k = 0; k < significant.length; k++) {
+    const text = significant[k]!.token.text
+    if (text === "(") inFrom.push(false)
+    else if (text === ")") {
+      if (inFrom.length > 1) inFrom.pop()
+    } else if (word(k) === "FROM") inFrom[inFrom.length - 1] = true
+    else if (FROM_CLAUSE_ENDS.has(word(k))) inFrom[inFrom.length - 1] = false
+    const before = significant[k - 1]?.token.text.toUpperCase()
+    if (before === "FROM" || before === "JOIN" || (before === "," && inFrom[inFrom.length - 1] === true)) starts.add(k)
+  }
+  return starts
+}
+
 /**
  * `FROM UNNEST(arr) AS x` with a bare alias, which polyglot sometimes leaves (inside a field access
  * such as `(SELECT AS STRUCT … FROM UNNEST(…) AS x).f`): in DuckDB `x` would name a table whose one
@@ -76,16 +94,10 @@ export const elementAliasedUnnest = (sql: string): string => {
   const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
   const text = (k: number) => significant[k]?.token.text
   const replaced = new Map<number, string>()
-  const inFrom: Array<boolean> = [false]
+  const starts = fromItemStarts(significant)
   let n = 900
   for (let k = 0; k < significant.length; k++) {
-    if (text(k) === "(") inFrom.push(false)
-    else if (text(k) === ")") {
-      if (inFrom.length > 1) inFrom.pop()
-    } else if (word(k) === "FROM") inFrom[inFrom.length - 1] = true
-    else if (FROM_CLAUSE_ENDS.has(word(k))) inFrom[inFrom.length - 1] = false
-    const before = text(k - 1)?.toUpperCase()
-    if (word(k) !== "UNNEST" || text(k + 1) !== "(" || !(before === "FROM" || before === "JOIN" || (before === "," && inFrom[inFrom.length - 1] === true))) continue
+    if (word(k) !== "UNNEST" || text(k + 1) !== "(" || !starts.has(k)) continue
     let close = k + 1
     for (let depth = 0; close < significant.length; close++) {
       if (text(close) === "(") depth++
@@ -128,16 +140,11 @@ export const expandAliasedUnnest = (sql: string): string => {
       }
       return { item, next: close + 6 }
     }
-    const inFrom: Array<boolean> = [false]
+    const starts = fromItemStarts(significant)
     let found: { readonly chain: ReadonlyArray<Item>; readonly left: boolean; readonly next: number; readonly at: number; readonly correlated: boolean } | undefined
     for (let k = 0; k < significant.length && found === undefined; k++) {
-      if (text(k) === "(") inFrom.push(false)
-      else if (text(k) === ")") {
-        if (inFrom.length > 1) inFrom.pop()
-      } else if (word(k) === "FROM") inFrom[inFrom.length - 1] = true
-      else if (FROM_CLAUSE_ENDS.has(word(k))) inFrom[inFrom.length - 1] = false
+      if (!starts.has(k)) continue
       const before = text(k - 1)?.toUpperCase()
-      if (!(before === "FROM" || before === "JOIN" || (before === "," && inFrom[inFrom.length - 1] === true))) continue
       const first = itemAt(k)
       if (first === undefined) continue
       const chain = [first.item]

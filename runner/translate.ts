@@ -1553,17 +1553,7 @@ const QUERY_CLAUSE_ENDS = new Set(["ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSE
 const withMergeMatchCheck = (sql: string): ReadonlyArray<string> => {
   if (/^\s*UPDATE\b/i.test(sql)) return withUpdateMatchCheck(sql)
   if (!/^\s*MERGE\b/i.test(sql)) return [sql]
-  const tokens = tokenize(sql, "duckdb")
-  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
-  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
-  const atDepthZero: Array<number> = []
-  for (let k = 0, depth = 0; k < significant.length; k++) {
-    const text = significant[k]!.token.text
-    if (text === "(") depth++
-    else if (text === ")") depth--
-    else if (depth === 0) atDepthZero.push(k)
-  }
-  const first = (name: string, after: number) => atDepthZero.find((k) => k > after && word(k) === name)
+  const { tokens, significant, word, atDepthZero, first } = statementClauses(sql)
   const using = first("USING", 0)
   const on = using === undefined ? undefined : first("ON", using)
   const when = on === undefined ? undefined : first("WHEN", on)
@@ -1671,11 +1661,8 @@ const pivotRenames = (inside: ReadonlyArray<Token>): ReadonlyArray<string> | und
 
 const unquotedName = (name: string): string => (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name)
 
-const tooManyMatches = (statement: string) =>
-  `SELECT error('${statement}: UPDATE/MERGE must match at most one source row for each target row; ' || count(*) || ' target row(s) match several')`
-
-/** `UPDATE t SET … FROM s WHERE …`: the same rule as MERGE's, for each target row the FROM joins. */
-const withUpdateMatchCheck = (sql: string): ReadonlyArray<string> => {
+/** A DuckDB statement's significant tokens, those outside any parentheses, and the first such keyword after a position. */
+const statementClauses = (sql: string) => {
   const tokens = tokenize(sql, "duckdb")
   const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
   const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
@@ -1687,6 +1674,15 @@ const withUpdateMatchCheck = (sql: string): ReadonlyArray<string> => {
     else if (depth === 0) atDepthZero.push(k)
   }
   const first = (name: string, after: number) => atDepthZero.find((k) => k > after && word(k) === name)
+  return { tokens, significant, word, atDepthZero, first }
+}
+
+const tooManyMatches = (statement: string) =>
+  `SELECT error('${statement}: UPDATE/MERGE must match at most one source row for each target row; ' || count(*) || ' target row(s) match several')`
+
+/** `UPDATE t SET … FROM s WHERE …`: the same rule as MERGE's, for each target row the FROM joins. */
+const withUpdateMatchCheck = (sql: string): ReadonlyArray<string> => {
+  const { tokens, significant, word, atDepthZero, first } = statementClauses(sql)
   const set = first("SET", 0)
   const from = set === undefined ? undefined : first("FROM", set)
   const where = from === undefined ? undefined : first("WHERE", from)
