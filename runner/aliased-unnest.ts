@@ -64,7 +64,7 @@ const chainSubquery = (chain: ReadonlyArray<Item>, n: number): string => {
 }
 
 /** The positions where a FROM item starts: right after FROM or JOIN, or after a comma of a FROM clause. */
-const fromItemStarts = (significant: ReadonlyArray<{ readonly token: Token }>): ReadonlySet<number> => {
+export const fromItemStarts = (significant: ReadonlyArray<{ readonly token: Token }>): ReadonlySet<number> => {
   const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
   const starts = new Set<number>()
   const inFrom: Array<boolean> = [false]

@@ -19,7 +19,7 @@ import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutSho
 import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
-import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
+import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
 import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 import { quoteIdentifier } from "./target.ts"
@@ -1370,19 +1370,10 @@ const expandUnaliasedUnnest = (sql: string): string => {
   const tokens = tokenize(sql, "duckdb")
   const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
   const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
-  // Per parenthesis depth: whether the scan is in a FROM clause.
-  const inFrom: Array<boolean> = [false]
+  const starts = fromItemStarts(significant)
   const edits = new Map<number, string>()
   for (let k = 0; k < significant.length; k++) {
-    const text = significant[k]!.token.text
-    if (text === "(") inFrom.push(false)
-    else if (text === ")") {
-      if (inFrom.length > 1) inFrom.pop()
-    } else if (word(k) === "FROM") inFrom[inFrom.length - 1] = true
-    else if (FROM_CLAUSE_ENDS.has(word(k))) inFrom[inFrom.length - 1] = false
-    if (word(k) !== "UNNEST" || significant[k + 1]?.token.text !== "(") continue
-    const before = significant[k - 1]?.token.text.toUpperCase() ?? ""
-    if (!(before === "FROM" || before === "JOIN" || (before === "," && inFrom[inFrom.length - 1] === true))) continue
+    if (word(k) !== "UNNEST" || significant[k + 1]?.token.text !== "(" || !starts.has(k)) continue
     let depth = 0
     let close = k + 1
     for (; close < significant.length; close++) {
