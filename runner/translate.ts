@@ -1421,11 +1421,12 @@ const hideTableSuffix = (sql: string): string => {
 /**
  * BigQuery casts a STRUCT to another STRUCT type field by field in order, whatever the names (an
  * anonymous `STRUCT(1, 'a')` has none); DuckDB matches fields by name and refuses a cast where none
- * match. A STRUCT literal cast to a STRUCT type (or an array of them) becomes an unnamed `row(…)`,
- * which DuckDB casts by position. A STRUCT column cast so keeps DuckDB's by-name cast.
+ * match, and fills the others with NULL. A STRUCT literal cast to a STRUCT type (or an array of
+ * them) becomes an unnamed `row(…)`, which DuckDB casts by position; any other value cast so is
+ * made unnamed by `struct_values` (element by element in an array).
  */
 const positionalStructCasts = (sql: string): string => {
-  if (!/\bCAST\s*\(\s*[[{]/i.test(sql) || !/\bAS\s+STRUCT\s*\(/i.test(sql)) return sql
+  if (!/\bCAST\s*\(/i.test(sql) || !/\bAS\s+STRUCT\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
   const punct = (k: number) => (tokens[k]?.kind === "punct" ? tokens[k]!.text : "")
   const nextSignificant = (k: number) => {
@@ -1435,9 +1436,10 @@ const positionalStructCasts = (sql: string): string => {
   }
   const replaced = new Map<number, string>()
   for (let i = 0; i < tokens.length; i++) {
-    if (tokens[i]!.kind !== "word" || tokens[i]!.text.toUpperCase() !== "CAST") continue
+    if (tokens[i]!.kind !== "word" || !/^(TRY_)?CAST$/i.test(tokens[i]!.text)) continue
     const open = nextSignificant(i)
-    if (punct(open) !== "(" || (punct(nextSignificant(open)) !== "{" && punct(nextSignificant(open)) !== "[")) continue
+    if (punct(open) !== "(") continue
+    const literal = punct(nextSignificant(open)) === "{" || punct(nextSignificant(open)) === "["
     // The cast's closing parenthesis and its last AS at its own level.
     let depth = 0
     let as = -1
@@ -1449,6 +1451,15 @@ const positionalStructCasts = (sql: string): string => {
       else if (depth === 1 && tokens[close]!.kind === "word" && tokens[close]!.text.toUpperCase() === "AS") as = close
     }
     if (close >= tokens.length || as < 0 || tokens[nextSignificant(as)]?.text.toUpperCase() !== "STRUCT") continue
+    if (!literal) {
+      const value = render(tokens.slice(open + 1, as)).trim()
+      if (/^NULL$/i.test(value)) continue
+      const toArray = /\)\s*\[\]$/.test(render(tokens.slice(as + 1, close)).trim())
+      replaced.set(open + 1, toArray ? `list_transform(${value}, mdp_element -> struct_values(mdp_element)) ` : `struct_values(${value}) `)
+      for (let k = open + 2; k < as; k++) replaced.set(k, "")
+      i = as
+      continue
+    }
     // Each literal's keys dropped: `{'a': 1, 'b': {'c': 2}}` → `row(1, row(2))`.
     const literals: Array<{ nesting: number; inKey: boolean }> = []
     for (let k = open + 1; k < as; k++) {
