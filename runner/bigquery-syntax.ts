@@ -2,7 +2,8 @@
  * BigQuery syntax the translator (polyglot) does not read, rewritten beforehand into equivalent
  * BigQuery it does: trailing commas, `JSON '''…'''` literals, references quoted in parts, pipe
  * syntax (`FROM t |> WHERE … |> AGGREGATE …`), an unaliased subquery in FROM right before a set
- * operator (which polyglot misreads), and names DuckDB or polyglot take for keywords. Also: which statements only change metadata
+ * operator (which polyglot misreads), names DuckDB or polyglot take for keywords, INSERT and DELETE
+ * without INTO and FROM, and ASSERT (as a query that fails). Also: which statements only change metadata
  * (`ALTER TABLE … SET OPTIONS`, unenforced constraints) and so have nothing to do locally, and
  * `INFORMATION_SCHEMA` views, answered from DuckDB's catalogue with BigQuery's columns.
  */
