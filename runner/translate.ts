@@ -902,10 +902,10 @@ const withGroupedNumbers = (args: ReadonlyArray<string>): ReadonlyArray<string> 
     if (width === "*" || precision === "*") unsupported = true
     const index = argument++
     if (!flags.includes("'") || values[index] === undefined) return spec
-    values[index] = `replace(printf(${formatLiteral(spec)}, ${values[index]}), '''', ',')`
+    values[index] = `replace(printf(${duckdbStringLiteral(spec)}, ${values[index]}), '''', ',')`
     return "%s"
   })
-  return unsupported ? args : [formatLiteral(rewritten), ...values]
+  return unsupported ? args : [duckdbStringLiteral(rewritten), ...values]
 }
 
 /** A JSON path literal's `['name']` members (JSON_EXTRACT_SCALAR's escape for names with dots or spaces) as DuckDB's `."name"`. */
@@ -913,10 +913,10 @@ const withQuotedMembers = (path: string): string => {
   const literal = /^'((?:[^']|'')*)'$/.exec(path.trim())
   if (literal === null || !literal[1]!.includes("[''")) return path
   const text = literal[1]!.replaceAll("''", "'").replace(/\['((?:[^'\\]|\\.)*)'\]/g, (_, name: string) => `."${name.replace(/\\(.)/g, "$1").replaceAll('"', '\\"')}"`)
-  return formatLiteral(text)
+  return duckdbStringLiteral(text)
 }
 
-const formatLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`
+const duckdbStringLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   // REGEXP_CONTAINS is a partial match in BigQuery.
