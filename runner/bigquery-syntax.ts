@@ -7,6 +7,7 @@
  * (`ALTER TABLE … SET OPTIONS`, unenforced constraints) and so have nothing to do locally, and
  * `INFORMATION_SCHEMA` views, answered from DuckDB's catalogue with BigQuery's columns.
  */
+import { constraintViewQuery } from "./table-constraints.ts"
 import { CLAUSES_AFTER_FROM, isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
 
 const upper = (token: Token | undefined): string => (token?.kind === "word" ? token.text.toUpperCase() : "")
@@ -295,15 +296,14 @@ export const informationSchemaQuery = (marker: string): string | undefined => {
     case "schemata":
       return `(SELECT catalog_name, schema_name FROM information_schema.schemata WHERE catalog_name = current_database()${dataset === "" ? "" : ` AND schema_name = ${sqlString(dataset!)}`})`
     default:
-      return undefined
+      return constraintViewQuery(view!, dataset === "" ? undefined : dataset)
   }
 }
 
 /**
- * `ALTER TABLE … SET OPTIONS (…)`, `ALTER COLUMN … SET OPTIONS`, `ADD PRIMARY KEY … NOT ENFORCED`,
- * `ADD CONSTRAINT … NOT ENFORCED`, `DROP PRIMARY KEY`/`DROP CONSTRAINT`: descriptions, labels and
- * constraints BigQuery does not enforce; `SET @@query_label`, a label on the job. No query answers
- * differently without them.
+ * `ALTER TABLE … SET OPTIONS (…)`, `ALTER COLUMN … SET OPTIONS`: descriptions and labels;
+ * `SET @@query_label`, a label on the job. No query answers differently without them. (Keys,
+ * which INFORMATION_SCHEMA lists, are kept: `table-constraints.ts`.)
  */
 export const isMetadataOnly = (tokens: ReadonlyArray<Token>): boolean => {
   const words = tokens.filter(isSignificant).map((token) => (token.kind === "word" ? token.text.toUpperCase() : token.text))
@@ -311,7 +311,7 @@ export const isMetadataOnly = (tokens: ReadonlyArray<Token>): boolean => {
   if (words[0] === "SET" && words[1] === "@" && words[2] === "@" && words[3] === "QUERY_LABEL") return true
   if (words[0] !== "ALTER" || !["TABLE", "VIEW", "SCHEMA", "MATERIALIZED"].includes(words[1] ?? "")) return false
   const text = words.join(" ")
-  return /\bSET OPTIONS\b/.test(text) || /\bNOT ENFORCED\b/.test(text) || /\bDROP (PRIMARY KEY|CONSTRAINT)\b/.test(text)
+  return /\bSET OPTIONS\b/.test(text)
 }
 
 /** `CREATE SCHEMA … OPTIONS(location = …, description = …)`: the options are metadata, dropped. */

@@ -16,6 +16,7 @@ import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
 import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
+import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
 import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
@@ -2008,12 +2009,22 @@ export const translate = (sql: string, context: TranslationContext): Effect.Effe
 const translateUncached = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     const statements = splitStatements(sql)
-    if (statements.some((tokens) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens))) {
-      // A UDF in another language, or metadata only, among plain statements: each on its own.
+    const keys = statements.map(tableKeys)
+    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined)) {
+      // A UDF in another language, metadata only or keys, among plain statements: each on its own.
       const out: Array<string> = []
       for (const [index, tokens] of statements.entries()) {
         const variables = [...(context.variables ?? []), ...declaredVariables(statements.slice(0, index).map(render))]
         if (isMetadataOnly(tokens)) continue
+        const statementKeys = keys[index]
+        if (statementKeys !== undefined && "refused" in statementKeys) {
+          return yield* new TranslationError({ fileName: context.fileName, construct: "a primary or foreign key", reason: `${statementKeys.refused} (BigQuery refuses the statement too)` })
+        }
+        if (statementKeys !== undefined) {
+          if (statementKeys.create !== undefined) out.push(...(yield* translateUncached(statementKeys.create, { ...context, variables })))
+          out.push(statementKeys.marker)
+          continue
+        }
         out.push(...(isFunctionInLanguage(tokens) ? yield* translateJavascriptFunction(tokens, context) : yield* translateUncached(render(tokens), { ...context, variables })))
       }
       return out
@@ -2044,6 +2055,12 @@ const translateUncached = (sql: string, context: TranslationContext): Effect.Eff
     }
     return out
   })
+
+/** Primary and foreign keys a statement declares or drops, as a marker (after the CREATE without them). */
+const tableKeys = (tokens: ReadonlyArray<Token>): { readonly create?: string; readonly marker: string } | { readonly refused: string } | undefined => {
+  const altered = alterTableConstraints(tokens)
+  return altered === undefined ? createTableConstraints(tokens) : typeof altered === "string" ? { marker: altered } : altered
+}
 
 /** `CREATE … FUNCTION … LANGUAGE <language>`: a UDF whose body is not SQL. */
 const isFunctionInLanguage = (tokens: ReadonlyArray<Token>): boolean => {
@@ -2157,7 +2174,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()
-      return yield* new TranslationError({ fileName: context.fileName, construct: `INFORMATION_SCHEMA.${name}`, reason: "the local warehouse has INFORMATION_SCHEMA.TABLES, VIEWS, COLUMNS and SCHEMATA" })
+      return yield* new TranslationError({ fileName: context.fileName, construct: `INFORMATION_SCHEMA.${name}`, reason: "the local warehouse has INFORMATION_SCHEMA.TABLES, VIEWS, COLUMNS, SCHEMATA, TABLE_CONSTRAINTS, KEY_COLUMN_USAGE and CONSTRAINT_COLUMN_USAGE" })
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })

@@ -20,6 +20,7 @@ import {
 } from "@duckdb/node-api"
 import { Config, Context, Effect, Layer, Option, Schema } from "effect"
 import { registerBuiltinFunctions } from "./builtin-functions.ts"
+import { applyTableConstraints, isTableConstraintsStatement } from "./table-constraints.ts"
 import { isJavascriptFunctionStatement, registerJavascriptFunction } from "./javascript-udf.ts"
 import { quoteIdentifier } from "./target.ts"
 
@@ -264,6 +265,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
             for (const statement of statements) {
               current = sqlOf(statement)
               if (isJavascriptFunctionStatement(current)) registerJavascriptFunction(connection, instance, current, javascriptLibraries)
+              else if (isTableConstraintsStatement(current)) await applyTableConstraints(connection, current)
               else await (typeof statement === "string" ? connection.run(statement) : connection.run(statement.sql, statement.parameters.map(toDuckDB)))
             }
             if (transactional) await connection.run("COMMIT")
@@ -304,7 +306,12 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
                     try: () => (registerJavascriptFunction(connection, instance, sql, javascriptLibraries), 0),
                     catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
                   })
-                : call(sql, parameters, (result) => Number(result.rowsChanged)),
+                : isTableConstraintsStatement(sql)
+                  ? Effect.tryPromise({
+                      try: () => applyTableConstraints(connection, sql).then(() => 0),
+                      catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
+                    })
+                  : call(sql, parameters, (result) => Number(result.rowsChanged)),
             query: (sql, parameters = []) => call(sql, parameters, (result) => result.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>),
             queryResult: (sql) => call(sql, [], bigQueryResultRows)
           })

@@ -14,13 +14,14 @@ import { cases as strings } from "./cases/strings.ts"
 import { cases as syntax } from "./cases/syntax.ts"
 import { cases as windows } from "./cases/windows.ts"
 import { cases as dml } from "./cases/dml.ts"
+import { cases as constraints } from "./cases/constraints.ts"
 
 /**
  * The conformance suite: each case's BigQuery SQL goes through the translator and runs on DuckDB,
  * and must give the rows (or the error) BigQuery's documentation states. To add one, append it to
  * the file of its area under cases/ with the documentation link it comes from.
  */
-const areas: Readonly<Record<string, ReadonlyArray<QueryCase>>> = { arrays, dates, json, numerics, queries, regex, scriptingVariables, strings, syntax, windows, dml }
+const areas: Readonly<Record<string, ReadonlyArray<QueryCase>>> = { arrays, dates, json, numerics, queries, regex, scriptingVariables, strings, syntax, windows, dml, constraints }
 
 // Every case starts from the same small fixture; cases that write use tables of their own.
 const ConformanceWarehouse = Layer.effectDiscard(

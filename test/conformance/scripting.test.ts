@@ -209,6 +209,13 @@ const cases: ReadonlyArray<ScriptCase> = [
     script: "CREATE TABLE out AS SELECT 1 AS v;\nASSERT (SELECT COUNT(*) FROM out) = 1 AS 'one row';\nINSERT INTO out VALUES (2);",
     check: "SELECT COUNT(*) AS n FROM out",
     expected: [{ n: 2 }]
+  },
+  {
+    name: "keys replaced by a script that drops the foreign keys INFORMATION_SCHEMA lists, twice over, ends with one set",
+    doc: "https://cloud.google.com/bigquery/docs/information-schema-table-constraints",
+    script: "CREATE SCHEMA d; CREATE TABLE d.customers (id INT64); ALTER TABLE d.customers ADD PRIMARY KEY (id) NOT ENFORCED; CREATE TABLE d.orders (id INT64, customer_id INT64);\nLOOP\n  IF TRUE THEN\n    ALTER TABLE d.orders DROP PRIMARY KEY IF EXISTS;\n    FOR constraint_to_drop IN (SELECT SPLIT(constraint_name, '.')[OFFSET(1)] AS name FROM d.INFORMATION_SCHEMA.TABLE_CONSTRAINTS WHERE constraint_type = 'FOREIGN KEY' AND table_name = 'orders') DO\n      EXECUTE IMMEDIATE FORMAT('ALTER TABLE d.orders DROP CONSTRAINT IF EXISTS %s', constraint_to_drop.name);\n    END FOR;\n    ALTER TABLE d.orders ADD PRIMARY KEY (id) NOT ENFORCED;\n    ALTER TABLE d.orders ADD CONSTRAINT customer_id_relationship FOREIGN KEY (customer_id) REFERENCES d.customers(id) NOT ENFORCED;\n  END IF;\n  IF (SELECT COUNT(*) FROM d.INFORMATION_SCHEMA.TABLE_CONSTRAINTS) = 3 AND (SELECT COUNT(*) FROM d.customers) = 1 THEN BREAK; END IF;\n  INSERT INTO d.customers VALUES (1);\nEND LOOP;",
+    check: "SELECT STRING_AGG(CONCAT(constraint_name, ':', column_name), ',' ORDER BY constraint_name) AS v FROM d.INFORMATION_SCHEMA.KEY_COLUMN_USAGE",
+    expected: [{ v: "customers.pk$:id,orders.customer_id_relationship:customer_id,orders.pk$:id" }]
   }
 ]
 
