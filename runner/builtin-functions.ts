@@ -6,7 +6,8 @@
  * (polyglot parses at most three arguments).
  */
 import { createRequire } from "node:module"
-import { BIGINT, BLOB, DuckDBScalarFunction, VARCHAR, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
+import { BIGINT, BLOB, BOOLEAN, DuckDBScalarFunction, VARCHAR, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
+import { bigQueryJson } from "./json-encoding.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
 export const BYTES_TO_STRING_FUNCTION = "mdp_safe_convert_bytes_to_string"
@@ -14,6 +15,7 @@ export const INSTR_FUNCTION = "mdp_instr"
 export const NET_HOST_FUNCTION = "mdp_net_host"
 export const NET_PUBLIC_SUFFIX_FUNCTION = "mdp_net_public_suffix"
 export const NET_REG_DOMAIN_FUNCTION = "mdp_net_reg_domain"
+export const BIGQUERY_JSON_FUNCTION = "mdp_bigquery_json"
 
 /**
  * NET.HOST: the host of a URL, as BigQuery's best effort reads it: spaces around it trimmed, the
@@ -103,6 +105,24 @@ const instrFunction = DuckDBScalarFunction.create({
   }
 })
 
+// TO_JSON_STRING and TO_JSON: DuckDB's JSON text re-encoded as BigQuery's (json-encoding.ts).
+const bigQueryJsonFunction = DuckDBScalarFunction.create({
+  name: BIGQUERY_JSON_FUNCTION,
+  returnType: VARCHAR,
+  parameterTypes: [VARCHAR, VARCHAR, VARCHAR, BOOLEAN],
+  mainFunction: (_info, input, output) => {
+    const texts = input.getColumnVector(0)
+    if (input.rowCount === 0) return output.flush()
+    // The type (typeof of one expression), the mode and pretty_print are the same on every row.
+    const [type, mode, pretty] = [1, 2, 3].map((i) => input.getColumnVector(i).getItem(0)) as [string | null, string | null, boolean | null]
+    for (let row = 0; row < input.rowCount; row++) {
+      const text = texts.getItem(row) as string | null
+      output.setItem(row, text === null || type === null ? null : bigQueryJson(text, type, mode === "json" ? "json" : "string", pretty === true))
+    }
+    output.flush()
+  }
+})
+
 type Fingerprint = (input: string) => bigint
 // Loaded on first use: most runs never fingerprint, and the WebAssembly module costs a start-up.
 let fingerprint: Fingerprint | undefined
@@ -142,6 +162,7 @@ export const registerBuiltinFunctions = (connection: DuckDBConnection): void => 
   }
   connection.registerScalarFunction(unary(FARM_FINGERPRINT_FUNCTION, BIGINT, VARCHAR, (value: string) => loadFingerprint()(value)))
   connection.registerScalarFunction(instrFunction)
+  connection.registerScalarFunction(bigQueryJsonFunction)
   connection.registerScalarFunction(unary(BYTES_TO_STRING_FUNCTION, VARCHAR, BLOB, (value: DuckDBBlobValue) => Buffer.from(value.bytes).toString("utf8")))
   connection.registerScalarFunction(unary(NET_HOST_FUNCTION, VARCHAR, VARCHAR, netHost))
   connection.registerScalarFunction(unary(NET_PUBLIC_SUFFIX_FUNCTION, VARCHAR, VARCHAR, (url: string) => netDomainPart(url, "suffix")))

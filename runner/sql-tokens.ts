@@ -135,8 +135,9 @@ const splitArguments = (tokens: ReadonlyArray<Token>): ReadonlyArray<string> => 
   let depth = 0
   let current: Array<Token> = []
   for (const token of tokens) {
-    if (token.kind === "punct" && (token.text === "(" || token.text === "[")) depth++
-    if (token.kind === "punct" && (token.text === ")" || token.text === "]")) depth--
+    // DuckDB's struct literal {'a': 1, 'b': 2} is one argument too.
+    if (token.kind === "punct" && (token.text === "(" || token.text === "[" || token.text === "{")) depth++
+    if (token.kind === "punct" && (token.text === ")" || token.text === "]" || token.text === "}")) depth--
     if (token.kind === "punct" && token.text === "," && depth === 0) {
       args.push(render(current).trim())
       current = []

@@ -14,7 +14,8 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { NEEDS_REENCODING } from "./json-encoding.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
 import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
@@ -522,7 +523,14 @@ const withParsePatterns = (type: "DATE" | "DATETIME" | "TIMESTAMP", call: Call):
 }
 
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
+/** TO_JSON_STRING and TO_JSON on their way through polyglot, which passes an unknown function as it is. */
+const JSON_TEXT = "MDP_JSON_TEXT"
+
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  // BigQuery's JSON encoding (TIMESTAMP with T and Z, BYTES in base64, wide numbers as strings…),
+  // completed after the translation: see JSON_TEXT.
+  TO_JSON_STRING: (call) => (call.args.length <= 2 ? `${JSON_TEXT}(${call.args[0]}, 'string', ${call.args[1] ?? "FALSE"})` : undefined),
+  TO_JSON: (call) => (call.args.length === 1 ? `PARSE_JSON(${JSON_TEXT}(${call.args[0]}, 'json', FALSE))` : undefined),
   // BigQuery's DATE_* functions return DATE; DuckDB's date arithmetic returns TIMESTAMP.
   DATE_ADD: castToDate,
   DATE_SUB: castToDate,
@@ -920,6 +928,15 @@ const withQuotedMembers = (path: string): string => {
 const duckdbStringLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  // DuckDB's JSON is BigQuery's for strings, booleans, dates and small integers; other types are
+  // re-encoded in Node (typeof is constant for a query, so the test costs nothing per row).
+  [JSON_TEXT]: (call) => {
+    const [value, mode, pretty] = call.args
+    if (value === undefined || mode === undefined || pretty === undefined) return undefined
+    const json = `CAST(to_json(${value}) AS VARCHAR)`
+    // A NULL is JSON's null ('null'), where DuckDB's to_json returns NULL.
+    return `coalesce(CASE WHEN regexp_matches(typeof(${value}), '${NEEDS_REENCODING}') OR (${pretty}) THEN ${BIGQUERY_JSON_FUNCTION}(${json}, typeof(${value}), ${mode}, ${pretty}) ELSE ${json} END, 'null')`
+  },
   // REGEXP_CONTAINS is a partial match in BigQuery.
   REGEXP_FULL_MATCH: (call) => `REGEXP_MATCHES(${call.args.join(", ")})`,
   // BigQuery replaces every match; DuckDB only the first unless given 'g'.

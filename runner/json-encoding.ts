@@ -1,0 +1,231 @@
+/**
+ * BigQuery's JSON encoding of SQL values, for TO_JSON_STRING and TO_JSON
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#json_encodings):
+ * DuckDB's to_json writes a TIMESTAMP as "2017-01-01 12:00:00+00", a NUMERIC with all its scale
+ * digits, BYTES as escaped text and NaN bare. This rewrites DuckDB's JSON text, led by the value's
+ * DuckDB type (typeof), into BigQuery's: TIMESTAMP "2017-01-01T12:00:00Z", DATETIME with a T, BYTES
+ * in base64, FLOAT64 as its shortest number (1.0 is 1) or "NaN"/"Infinity", and for TO_JSON_STRING
+ * an INT64 beyond ±2^53 and a NUMERIC with a fraction or beyond ±2^53 as strings.
+ */
+
+/** A DuckDB type as typeof prints it, read into what the encoding needs. */
+type DuckType =
+  | { readonly kind: "struct"; readonly fields: ReadonlyArray<DuckType> }
+  | { readonly kind: "list"; readonly element: DuckType }
+  | { readonly kind: "scalar"; readonly name: string }
+
+/** `STRUCT("a b" INTEGER, c DECIMAL(38,9)[])`, `INTEGER[][]`, `TIMESTAMP WITH TIME ZONE`. */
+export const parseDuckType = (text: string): DuckType => {
+  let at = 0
+  const readType = (): DuckType => {
+    let type: DuckType
+    if (text.startsWith("STRUCT(", at)) {
+      at += "STRUCT(".length
+      const fields: Array<DuckType> = []
+      while (text[at] !== ")" && at < text.length) {
+        // The field's name: quoted (with "" for a quote) or a bare word.
+        if (text[at] === '"') {
+          at++
+          while (at < text.length && !(text[at] === '"' && text[at + 1] !== '"')) at += text[at] === '"' ? 2 : 1
+          at++
+        } else while (at < text.length && text[at] !== " ") at++
+        at++ // the space before the type
+        fields.push(readType())
+        if (text.startsWith(", ", at)) at += 2
+      }
+      at++
+      type = { kind: "struct", fields }
+    } else {
+      const start = at
+      let depth = 0
+      while (at < text.length) {
+        const c = text[at]!
+        if (c === "(") depth++
+        else if (c === ")") {
+          if (depth === 0) break
+          depth--
+        } else if ((c === "," || c === "[") && depth === 0) break
+        at++
+      }
+      type = { kind: "scalar", name: text.slice(start, at).trim() }
+    }
+    // `[]` (a list) or `[3]` (a fixed array): both arrays in BigQuery's terms.
+    while (text[at] === "[") {
+      at = text.indexOf("]", at) + 1
+      type = { kind: "list", element: type }
+    }
+    return type
+  }
+  return readType()
+}
+
+/**
+ * A parsed JSON value whose numbers keep their text (an INT64 beyond 2^53 must not round) and
+ * whose strings keep DuckDB's escaped text, re-escaped only when re-encoded.
+ */
+type Json =
+  | { readonly kind: "null" }
+  | { readonly kind: "literal"; readonly text: string }
+  | { readonly kind: "string"; readonly raw: string }
+  | { readonly kind: "array"; readonly items: ReadonlyArray<Json> }
+  | { readonly kind: "object"; readonly entries: ReadonlyArray<readonly [string, Json]> }
+
+const QUOTE = 34
+const BACKSLASH = 92
+const isSpace = (code: number): boolean => code === 32 || code === 10 || code === 13 || code === 9
+// Where a bare literal (number, true, NaN…) ends.
+const endsLiteral = (code: number): boolean => isSpace(code) || code === 44 || code === 93 || code === 125
+
+/** DuckDB's JSON text (NaN and Infinity may appear bare), read by hand: a row at a time, fast. */
+const parseJson = (text: string): Json => {
+  let at = 0
+  const space = () => {
+    while (at < text.length && isSpace(text.charCodeAt(at))) at++
+  }
+  // The string's text with its quotes, as written.
+  const readString = (): string => {
+    const start = at
+    at++
+    for (let code = text.charCodeAt(at); code !== QUOTE; code = text.charCodeAt(at)) at += code === BACKSLASH ? 2 : 1
+    at++
+    return text.slice(start, at)
+  }
+  const read = (): Json => {
+    space()
+    const c = text[at]
+    if (c === "{") {
+      at++
+      const entries: Array<readonly [string, Json]> = []
+      space()
+      if (text[at] === "}") {
+        at++
+        return { kind: "object", entries }
+      }
+      for (;;) {
+        space()
+        const key = readString()
+        space()
+        at++ // :
+        entries.push([key, read()])
+        space()
+        if (text[at++] === "}") return { kind: "object", entries }
+      }
+    }
+    if (c === "[") {
+      at++
+      const items: Array<Json> = []
+      space()
+      if (text[at] === "]") {
+        at++
+        return { kind: "array", items }
+      }
+      for (;;) {
+        items.push(read())
+        space()
+        if (text[at++] === "]") return { kind: "array", items }
+      }
+    }
+    if (c === '"') return { kind: "string", raw: readString() }
+    const start = at
+    while (at < text.length && !endsLiteral(text.charCodeAt(at))) at++
+    const literal = text.slice(start, at)
+    return literal === "null" ? { kind: "null" } : { kind: "literal", text: literal }
+  }
+  return read()
+}
+
+const unescaped = (raw: string): string => (raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1))
+
+const TWO_TO_53 = 2n ** 53n
+
+/** DuckDB's text of a BLOB: bytes as characters, others as \xNN. */
+const blobBytes = (text: string): Buffer => {
+  const bytes: Array<number> = []
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "\\" && text[i + 1] === "x") {
+      bytes.push(parseInt(text.slice(i + 2, i + 4), 16))
+      i += 3
+    } else bytes.push(...Buffer.from(text[i]!, "utf8"))
+  }
+  return Buffer.from(bytes)
+}
+
+/** `1.500000000` → `1.5`, `2.000` → `2`. */
+const trimmedDecimal = (text: string): string => (text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text)
+
+const quoted = (text: string): Json => ({ kind: "string", raw: JSON.stringify(text) })
+
+const encode = (value: Json, type: DuckType, mode: "string" | "json"): Json => {
+  if (value.kind === "null") return value
+  if (type.kind === "list") return value.kind === "array" ? { kind: "array", items: value.items.map((item) => encode(item, type.element, mode)) } : value
+  if (type.kind === "struct") {
+    return value.kind === "object" ? { kind: "object", entries: value.entries.map(([key, field], i) => [key, type.fields[i] === undefined ? field : encode(field, type.fields[i]!, mode)] as const) } : value
+  }
+  const name = type.name
+  if (name === "TIMESTAMP WITH TIME ZONE" && value.kind === "string") {
+    // The session's zone is UTC: "2017-01-01 12:00:00.5+00".
+    return quoted(unescaped(value.raw).replace(" ", "T").replace(/\+00(:00)?$/, "Z"))
+  }
+  if ((name === "TIMESTAMP" || name === "TIMESTAMP_NS" || name === "TIMESTAMP_MS" || name === "TIMESTAMP_S") && value.kind === "string") return quoted(unescaped(value.raw).replace(" ", "T"))
+  if (name === "BLOB" && value.kind === "string") return quoted(blobBytes(unescaped(value.raw)).toString("base64"))
+  if (value.kind !== "literal") return value
+  if (name === "DOUBLE" || name === "FLOAT") {
+    if (value.text === "NaN" || value.text === "Infinity" || value.text === "-Infinity") return quoted(value.text)
+    return { kind: "literal", text: String(Number(value.text)) }
+  }
+  if (/^DECIMAL/.test(name)) {
+    const text = trimmedDecimal(value.text)
+    if (mode === "json") return { kind: "literal", text }
+    const wide = text.includes(".") || BigInt(text) > TWO_TO_53 || BigInt(text) < -TWO_TO_53
+    return wide ? quoted(text) : { kind: "literal", text }
+  }
+  if (/^U?(BIGINT|HUGEINT)$/.test(name) && mode === "string") {
+    const number = BigInt(value.text)
+    return number > TWO_TO_53 || number < -TWO_TO_53 ? quoted(value.text) : value
+  }
+  return value
+}
+
+const render = (value: Json, pretty: boolean, indent: string): string => {
+  switch (value.kind) {
+    case "null":
+      return "null"
+    case "literal":
+      return value.text
+    case "string":
+      return value.raw
+    case "array": {
+      if (value.items.length === 0) return "[]"
+      if (!pretty) return `[${value.items.map((item) => render(item, false, "")).join(",")}]`
+      const inner = `${indent}  `
+      return `[\n${value.items.map((item) => `${inner}${render(item, true, inner)}`).join(",\n")}\n${indent}]`
+    }
+    case "object": {
+      if (value.entries.length === 0) return "{}"
+      if (!pretty) return `{${value.entries.map(([key, field]) => `${key}:${render(field, false, "")}`).join(",")}}`
+      const inner = `${indent}  `
+      return `{\n${value.entries.map(([key, field]) => `${inner}${key}: ${render(field, true, inner)}`).join(",\n")}\n${indent}}`
+    }
+  }
+}
+
+/**
+ * BigQuery's JSON text for a value DuckDB's to_json wrote: `type` is DuckDB's typeof of the value,
+ * `mode` "string" for TO_JSON_STRING (wide numbers as strings) or "json" for TO_JSON, `pretty`
+ * TO_JSON_STRING's pretty_print (two spaces a level, as BigQuery indents).
+ */
+export const bigQueryJson = (text: string, type: string, mode: "string" | "json", pretty: boolean): string => {
+  // One type for every row of a query: parsed once.
+  let parsed = parsedTypes.get(type)
+  if (parsed === undefined) {
+    if (parsedTypes.size > 1000) parsedTypes.clear()
+    parsed = parseDuckType(type)
+    parsedTypes.set(type, parsed)
+  }
+  return render(encode(parseJson(text), parsed, mode), pretty, "")
+}
+
+const parsedTypes = new Map<string, DuckType>()
+
+/** Types whose DuckDB JSON already is BigQuery's (no Node call needed): strings, booleans, dates, INT32 and smaller. */
+export const NEEDS_REENCODING = "TIMESTAMP|DECIMAL|BIGINT|HUGEINT|DOUBLE|FLOAT|BLOB"
