@@ -6,8 +6,8 @@
  * (polyglot parses at most three arguments).
  */
 import { createRequire } from "node:module"
-import { BIGINT, BLOB, BOOLEAN, DuckDBScalarFunction, VARCHAR, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
-import { bigQueryJson } from "./json-encoding.ts"
+import { BIGINT, BLOB, BOOLEAN, DuckDBScalarFunction, LIST, listValue, VARCHAR, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
+import { bigQueryJson, jsonKeys, type JsonKeysMode } from "./json-encoding.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
 export const BYTES_TO_STRING_FUNCTION = "mdp_safe_convert_bytes_to_string"
@@ -16,6 +16,7 @@ export const NET_HOST_FUNCTION = "mdp_net_host"
 export const NET_PUBLIC_SUFFIX_FUNCTION = "mdp_net_public_suffix"
 export const NET_REG_DOMAIN_FUNCTION = "mdp_net_reg_domain"
 export const BIGQUERY_JSON_FUNCTION = "mdp_bigquery_json"
+export const JSON_KEYS_FUNCTION = "mdp_json_keys"
 
 /**
  * NET.HOST: the host of a URL, as BigQuery's best effort reads it: spaces around it trimmed, the
@@ -123,6 +124,31 @@ const bigQueryJsonFunction = DuckDBScalarFunction.create({
   }
 })
 
+const JSON_KEYS_MODES: ReadonlyArray<JsonKeysMode> = ["strict", "lax", "lax recursive"]
+
+// JSON_KEYS(json, max_depth, mode): the JSON as text, max_depth NULL for every level.
+const jsonKeysFunction = DuckDBScalarFunction.create({
+  name: JSON_KEYS_FUNCTION,
+  returnType: LIST(VARCHAR),
+  parameterTypes: [VARCHAR, BIGINT, VARCHAR],
+  specialHandling: true,
+  mainFunction: (info, input, output) => {
+    const columns = [0, 1, 2].map((i) => input.getColumnVector(i))
+    for (let row = 0; row < input.rowCount; row++) {
+      const [text, depth, mode] = columns.map((column) => column.getItem(row)) as [string | null, bigint | null, string | null]
+      if (text === null) {
+        output.setItem(row, null)
+        continue
+      }
+      if (depth !== null && depth <= 0n) return info.setError("JSON_KEYS: max_depth must be positive")
+      const wanted = (mode ?? "strict").toLowerCase() as JsonKeysMode
+      if (!JSON_KEYS_MODES.includes(wanted)) return info.setError(`JSON_KEYS: mode must be 'strict', 'lax' or 'lax recursive', not '${mode}'`)
+      output.setItem(row, listValue([...jsonKeys(text, depth === null ? undefined : Number(depth), wanted)]))
+    }
+    output.flush()
+  }
+})
+
 type Fingerprint = (input: string) => bigint
 // Loaded on first use: most runs never fingerprint, and the WebAssembly module costs a start-up.
 let fingerprint: Fingerprint | undefined
@@ -163,6 +189,7 @@ export const registerBuiltinFunctions = (connection: DuckDBConnection): void => 
   connection.registerScalarFunction(unary(FARM_FINGERPRINT_FUNCTION, BIGINT, VARCHAR, (value: string) => loadFingerprint()(value)))
   connection.registerScalarFunction(instrFunction)
   connection.registerScalarFunction(bigQueryJsonFunction)
+  connection.registerScalarFunction(jsonKeysFunction)
   connection.registerScalarFunction(unary(BYTES_TO_STRING_FUNCTION, VARCHAR, BLOB, (value: DuckDBBlobValue) => Buffer.from(value.bytes).toString("utf8")))
   connection.registerScalarFunction(unary(NET_HOST_FUNCTION, VARCHAR, VARCHAR, netHost))
   connection.registerScalarFunction(unary(NET_PUBLIC_SUFFIX_FUNCTION, VARCHAR, VARCHAR, (url: string) => netDomainPart(url, "suffix")))

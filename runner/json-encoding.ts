@@ -229,3 +229,35 @@ const parsedTypes = new Map<string, DuckType>()
 
 /** Types whose DuckDB JSON already is BigQuery's (no Node call needed): strings, booleans, dates, INT32 and smaller. */
 export const NEEDS_REENCODING = "TIMESTAMP|DECIMAL|BIGINT|HUGEINT|DOUBLE|FLOAT|BLOB"
+
+/** JSON_KEYS' modes: keys inside arrays are skipped (strict), read one array deep (lax), or at any depth (lax recursive). */
+export type JsonKeysMode = "strict" | "lax" | "lax recursive"
+
+// A key with anything but letters, digits and underscores is written in double quotes.
+const keyPart = (key: string): string => (/^[A-Za-z0-9_]+$/.test(key) ? key : JSON.stringify(key))
+
+/**
+ * BigQuery's JSON_KEYS (https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#json_keys):
+ * every object key reachable from the value, nested ones joined by dots, up to `maxDepth` levels
+ * of objects, without duplicates and sorted.
+ */
+export const jsonKeys = (text: string, maxDepth: number | undefined, mode: JsonKeysMode): ReadonlyArray<string> => {
+  const keys = new Set<string>()
+  const walk = (value: unknown, prefix: string, depth: number, arraysAbove: number): void => {
+    if (Array.isArray(value)) {
+      // strict: no key inside an array; lax: inside one array, not an array directly in an array.
+      if (mode === "strict" || (mode === "lax" && arraysAbove > 0)) return
+      for (const item of value) walk(item, prefix, depth, arraysAbove + 1)
+      return
+    }
+    if (value === null || typeof value !== "object") return
+    if (maxDepth !== undefined && depth >= maxDepth) return
+    for (const [key, field] of Object.entries(value)) {
+      const path = prefix === "" ? keyPart(key) : `${prefix}.${keyPart(key)}`
+      keys.add(path)
+      walk(field, path, depth + 1, 0)
+    }
+  }
+  walk(JSON.parse(text), "", 0, 0)
+  return [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+}

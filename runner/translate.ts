@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTES_TO_STRING_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTES_TO_STRING_FUNCTION, JSON_KEYS_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-encoding.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
@@ -525,12 +525,22 @@ const withParsePatterns = (type: "DATE" | "DATETIME" | "TIMESTAMP", call: Call):
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
 /** TO_JSON_STRING and TO_JSON on their way through polyglot, which passes an unknown function as it is. */
 const JSON_TEXT = "MDP_JSON_TEXT"
+const JSON_KEYS_CALL = "MDP_JSON_KEYS_CALL"
 
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   // BigQuery's JSON encoding (TIMESTAMP with T and Z, BYTES in base64, wide numbers as strings…),
   // completed after the translation: see JSON_TEXT.
   TO_JSON_STRING: (call) => (call.args.length <= 2 ? `${JSON_TEXT}(${call.args[0]}, 'string', ${call.args[1] ?? "FALSE"})` : undefined),
   TO_JSON: (call) => (call.args.length === 1 ? `PARSE_JSON(${JSON_TEXT}(${call.args[0]}, 'json', FALSE))` : undefined),
+  // Nested keys, sorted, arrays per mode (DuckDB's json_keys lists the top level as written).
+  JSON_KEYS: (call) => {
+    const [json, ...rest] = call.args
+    const named = rest.map((arg) => /^mode\s*=>\s*([\s\S]+)$/i.exec(arg.trim()))
+    const depth = rest.find((_, i) => named[i] === null)
+    const mode = named.find((match) => match !== null)?.[1]
+    if (json === undefined || rest.length > 2) return undefined
+    return `${JSON_KEYS_CALL}(${json}, ${depth ?? "NULL"}, ${mode ?? "'strict'"})`
+  },
   // BigQuery's DATE_* functions return DATE; DuckDB's date arithmetic returns TIMESTAMP.
   DATE_ADD: castToDate,
   DATE_SUB: castToDate,
@@ -930,6 +940,7 @@ const duckdbStringLiteral = (text: string): string => `'${text.replaceAll("'", "
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   // DuckDB's JSON is BigQuery's for strings, booleans, dates and small integers; other types are
   // re-encoded in Node (typeof is constant for a query, so the test costs nothing per row).
+  [JSON_KEYS_CALL]: (call) => (call.args.length === 3 ? `${JSON_KEYS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), ${call.args[1]}, ${call.args[2]})` : undefined),
   [JSON_TEXT]: (call) => {
     const [value, mode, pretty] = call.args
     if (value === undefined || mode === undefined || pretty === undefined) return undefined
@@ -1222,6 +1233,13 @@ const floatLiterals = (sql: string): string => {
 }
 
 /** The operand after `/` at token `slash`: a literal, a name chain, a call, a group, a CASE … END. */
+const TYPED_LITERAL = /^(NUMERIC|BIGNUMERIC|DECIMAL|BIGDECIMAL)$/i
+
+const nextSignificantToken = (tokens: ReadonlyArray<Token>, from: number): { readonly token: Token; readonly index: number } | undefined => {
+  for (let k = from + 1; k < tokens.length; k++) if (isSignificant(tokens[k]!)) return { token: tokens[k]!, index: k }
+  return undefined
+}
+
 const divisorEnd = (tokens: ReadonlyArray<Token>, slash: number): { readonly start: number; readonly end: number } | undefined => {
   let i = slash + 1
   while (i < tokens.length && !isSignificant(tokens[i]!)) i++
@@ -1254,6 +1272,9 @@ const divisorEnd = (tokens: ReadonlyArray<Token>, slash: number): { readonly sta
         break
       }
     }
+  } else if (token.kind === "word" && TYPED_LITERAL.test(token.text) && nextSignificantToken(tokens, i)?.token.kind === "string") {
+    // A typed literal: NUMERIC '4'.
+    end = nextSignificantToken(tokens, i)!.index
   } else if (token.kind === "word" || token.kind === "quoted") {
     end = i
     // A dotted chain, then a call's parentheses.
