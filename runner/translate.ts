@@ -523,11 +523,52 @@ const withParsePatterns = (type: "DATE" | "DATETIME" | "TIMESTAMP", call: Call):
 }
 
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
+/** RE2's capturing groups in a pattern: `(`, `(?P<name>` and `(?<name>`, outside classes and escapes. */
+export const captureGroups = (pattern: string): number => {
+  let groups = 0
+  let inClass = false
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]
+    if (c === "\\") i++
+    else if (inClass) inClass = c !== "]"
+    else if (c === "[") {
+      inClass = true
+      // `[]a]` and `[^]a]`: a leading ] belongs to the class.
+      if (pattern[i + 1] === "^") i++
+      if (pattern[i + 1] === "]") i++
+    } else if (c === "(" && (pattern[i + 1] !== "?" || /^\(\?P?<[A-Za-z_]/.test(pattern.slice(i)))) groups++
+  }
+  return groups
+}
+
+const BIGQUERY_STRING_LITERAL = /^[rRbB]{0,2}('|")[\s\S]*\1$/
+
+/**
+ * REGEXP_EXTRACT (REGEXP_SUBSTR) and REGEXP_EXTRACT_ALL: a pattern with two capturing groups or
+ * more fails, as in BigQuery; REGEXP_EXTRACT's occurrence is the n-th match searched from
+ * `position` (polyglot dropped the position and asked for group 1 of patterns without one).
+ */
+const regexpExtraction = (call: Call): string | undefined => {
+  const [value, pattern, position, occurrence] = call.args
+  if (pattern === undefined) return undefined
+  if (BIGQUERY_STRING_LITERAL.test(pattern.trim()) && captureGroups(stringLiteralText(pattern.trim())) > 1) {
+    return "ERROR('Regular expressions passed into extraction functions must not have more than 1 capturing group')"
+  }
+  if (call.name === "REGEXP_EXTRACT_ALL" || call.args.length !== 4) return undefined
+  return (
+    `IF((${position}) <= 0 OR (${occurrence}) <= 0, ERROR('${call.name}: position and occurrence must be positive'), ` +
+    `REGEXP_EXTRACT_ALL(SUBSTR(${value}, ${position}), ${pattern})[SAFE_OFFSET((${occurrence}) - 1)])`
+  )
+}
+
 /** TO_JSON_STRING and TO_JSON on their way through polyglot, which passes an unknown function as it is. */
 const JSON_TEXT = "MDP_JSON_TEXT"
 const JSON_KEYS_CALL = "MDP_JSON_KEYS_CALL"
 
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  REGEXP_EXTRACT: regexpExtraction,
+  REGEXP_SUBSTR: regexpExtraction,
+  REGEXP_EXTRACT_ALL: regexpExtraction,
   // BigQuery's JSON encoding (TIMESTAMP with T and Z, BYTES in base64, wide numbers as strings…),
   // completed after the translation: see JSON_TEXT.
   TO_JSON_STRING: (call) => (call.args.length <= 2 ? `${JSON_TEXT}(${call.args[0]}, 'string', ${call.args[1] ?? "FALSE"})` : undefined),
@@ -938,9 +979,15 @@ const withQuotedMembers = (path: string): string => {
 const duckdbStringLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  [JSON_KEYS_CALL]: (call) => (call.args.length === 3 ? `${JSON_KEYS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), ${call.args[1]}, ${call.args[2]})` : undefined),
+  // Each match's capturing group, or the whole match without one (polyglot guessed the group).
+  REGEXP_EXTRACT_ALL: (call) => {
+    const [value, pattern] = call.args
+    if (value === undefined || pattern === undefined || !isStringLiteral(pattern) || call.args.length > 3) return undefined
+    return `REGEXP_EXTRACT_ALL(${value}, ${pattern}, ${captureGroups(pattern.slice(1, -1).replaceAll("''", "'")) > 0 ? 1 : 0})`
+  },
   // DuckDB's JSON is BigQuery's for strings, booleans, dates and small integers; other types are
   // re-encoded in Node (typeof is constant for a query, so the test costs nothing per row).
-  [JSON_KEYS_CALL]: (call) => (call.args.length === 3 ? `${JSON_KEYS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), ${call.args[1]}, ${call.args[2]})` : undefined),
   [JSON_TEXT]: (call) => {
     const [value, mode, pretty] = call.args
     if (value === undefined || mode === undefined || pretty === undefined) return undefined
@@ -1149,15 +1196,23 @@ const JSON_SCALAR_SHAPE = /^\(CASE WHEN json_type\(json_extract\(([\s\S]+)\)\) I
 /**
  * Casts whose answer depends on the value's type, decided by DuckDB's typeof (constant for a
  * query): to STRING, NUMERIC and FLOAT64 print as BigQuery prints them ("0.3", not "0.300000000";
- * "1", not "1.0"); from STRING to INT64, only an integer's text converts (DuckDB rounds "1.5").
+ * "1", not "1.0"); from STRING to INT64, only an integer's text converts (DuckDB rounds "1.5"); from
+ * STRING to BOOL, only 'true' and 'false'.
  */
 const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
-  const match = /^([\s\S]+)\s+AS\s+(TEXT|VARCHAR|BIGINT)$/i.exec(call.args[0] ?? "")
+  const match = /^([\s\S]+)\s+AS\s+(TEXT|VARCHAR|BIGINT|BOOLEAN)$/i.exec(call.args[0] ?? "")
   if (match === null || call.args.length !== 1) return undefined
   const value = `(${match[1]!.trim()})`
   const plain = `${cast}(${value} AS ${match[2]})`
   // A literal's type is plain to see: a NULL or an integer needs no dispatch.
   if (/^\((NULL|[+-]?\d+)\)$/i.test(value)) return undefined
+  if (/^BOOLEAN$/i.test(match[2]!)) {
+    // BigQuery reads only 'true' and 'false' (in any case) as a BOOL; DuckDB also 't', '1', 'yes'….
+    const text = `CAST(${value} AS VARCHAR)`
+    const invalid = cast === "CAST" ? `error('Bad bool value: ' || ${text})` : "NULL"
+    const fromText = `(CASE lower(${text}) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE ELSE ${invalid} END)`
+    return JSON_SCALAR_SHAPE.test(match[1]!.trim()) ? fromText : `(CASE WHEN typeof(${value}) = 'VARCHAR' THEN ${fromText} ELSE ${plain} END)`
+  }
   // JSON_VALUE's answer is a string: no dispatch on its type (staging reads every metric this way,
   // and the dispatch made its statements a third of their planning time and twice as long).
   const isText = JSON_SCALAR_SHAPE.test(match[1]!.trim())
