@@ -6,8 +6,9 @@
  * (polyglot parses at most three arguments).
  */
 import { createRequire } from "node:module"
-import { BIGINT, BLOB, BOOLEAN, DuckDBScalarFunction, LIST, listValue, VARCHAR, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
-import { bigQueryJson, jsonKeys, type JsonKeysMode } from "./json-encoding.ts"
+import { BIGINT, blobValue, BLOB, BOOLEAN, DuckDBScalarFunction, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
+import { bigQueryJson, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
+import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, soundex, toBase32 } from "./string-functions.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
 export const BYTES_TO_STRING_FUNCTION = "mdp_safe_convert_bytes_to_string"
@@ -17,6 +18,20 @@ export const NET_PUBLIC_SUFFIX_FUNCTION = "mdp_net_public_suffix"
 export const NET_REG_DOMAIN_FUNCTION = "mdp_net_reg_domain"
 export const BIGQUERY_JSON_FUNCTION = "mdp_bigquery_json"
 export const JSON_KEYS_FUNCTION = "mdp_json_keys"
+export const JSON_REMOVE_FUNCTION = "mdp_json_remove"
+export const JSON_STRIP_NULLS_FUNCTION = "mdp_json_strip_nulls"
+/** BigQuery's name → the function computing it here, for functions called as they are written. */
+export const STRING_FUNCTIONS: Readonly<Record<string, string>> = {
+  SOUNDEX: "mdp_soundex",
+  CODE_POINTS_TO_STRING: "mdp_code_points_to_string",
+  CODE_POINTS_TO_BYTES: "mdp_code_points_to_bytes",
+  TO_BASE32: "mdp_to_base32",
+  FROM_BASE32: "mdp_from_base32"
+}
+/** PARSE_NUMERIC's text, checked and made plain for DuckDB's cast to DECIMAL. */
+export const PARSE_NUMERIC_FUNCTION = "mdp_parse_numeric_text"
+export const CODE_POINTS_FUNCTION = "mdp_code_points"
+export const BYTE_VALUES_FUNCTION = "mdp_byte_values"
 
 /**
  * NET.HOST: the host of a URL, as BigQuery's best effort reads it: spaces around it trimmed, the
@@ -106,7 +121,7 @@ const instrFunction = DuckDBScalarFunction.create({
   }
 })
 
-// TO_JSON_STRING and TO_JSON: DuckDB's JSON text re-encoded as BigQuery's (json-encoding.ts).
+// TO_JSON_STRING and TO_JSON: DuckDB's JSON text re-encoded as BigQuery's (json-functions.ts).
 const bigQueryJsonFunction = DuckDBScalarFunction.create({
   name: BIGQUERY_JSON_FUNCTION,
   returnType: VARCHAR,
@@ -123,6 +138,63 @@ const bigQueryJsonFunction = DuckDBScalarFunction.create({
     output.flush()
   }
 })
+
+/**
+ * A function computed row by row in Node: NULL for a NULL argument (unless `nulls` says the
+ * function reads them), an Error from `compute` fails the statement with its message.
+ */
+const rowFunction = (
+  name: string,
+  parameterTypes: ReadonlyArray<DuckDBType>,
+  returnType: DuckDBType,
+  compute: (args: ReadonlyArray<DuckDBValue>) => DuckDBValue | Error,
+  options: { readonly nulls?: boolean } = {}
+) =>
+  DuckDBScalarFunction.create({
+    name,
+    returnType,
+    parameterTypes,
+    ...(options.nulls === true ? { specialHandling: true } : {}),
+    mainFunction: (info, input, output) => {
+      const columns = parameterTypes.map((_, i) => input.getColumnVector(i))
+      for (let row = 0; row < input.rowCount; row++) {
+        const args = columns.map((column) => column.getItem(row) as DuckDBValue)
+        if (options.nulls !== true && args.some((arg) => arg === null)) {
+          output.setItem(row, null)
+          continue
+        }
+        const result = compute(args)
+        if (result instanceof Error) return info.setError(result.message)
+        output.setItem(row, result as never)
+      }
+      output.flush()
+    }
+  })
+
+const items = (list: DuckDBValue): ReadonlyArray<bigint | null> => (list as DuckDBListValue).items as ReadonlyArray<bigint | null>
+const bytesOf = (value: DuckDBValue): Uint8Array => (value as DuckDBBlobValue).bytes
+const withBlob = (value: Uint8Array | null | Error) => (value === null || value instanceof Error ? value : blobValue(value))
+
+const stringAndJsonFunctions = [
+  rowFunction(STRING_FUNCTIONS["SOUNDEX"]!, [VARCHAR], VARCHAR, ([value]) => soundex(value as string)),
+  rowFunction(CODE_POINTS_FUNCTION, [VARCHAR], LIST(BIGINT), ([value]) => listValue([...codePoints(value as string)])),
+  rowFunction(BYTE_VALUES_FUNCTION, [BLOB], LIST(BIGINT), ([value]) => listValue(Array.from(bytesOf(value!), (byte) => BigInt(byte)))),
+  rowFunction(STRING_FUNCTIONS["CODE_POINTS_TO_STRING"]!, [LIST(BIGINT)], VARCHAR, ([list]) => codePointsToString(items(list!))),
+  rowFunction(STRING_FUNCTIONS["CODE_POINTS_TO_BYTES"]!, [LIST(BIGINT)], BLOB, ([list]) => withBlob(codePointsToBytes(items(list!)))),
+  rowFunction(STRING_FUNCTIONS["TO_BASE32"]!, [BLOB], VARCHAR, ([value]) => toBase32(bytesOf(value!))),
+  rowFunction(STRING_FUNCTIONS["FROM_BASE32"]!, [VARCHAR], BLOB, ([value]) => withBlob(fromBase32(value as string))),
+  rowFunction(PARSE_NUMERIC_FUNCTION, [VARCHAR], VARCHAR, ([value]) => parseNumericText(value as string)),
+  rowFunction(JSON_REMOVE_FUNCTION, [VARCHAR, LIST(VARCHAR)], VARCHAR, ([json, paths]) => jsonRemove(json as string, (paths as DuckDBListValue).items as ReadonlyArray<string | null>)),
+  // A NULL path or option gives the value back as it is.
+  rowFunction(
+    JSON_STRIP_NULLS_FUNCTION,
+    [VARCHAR, VARCHAR, BOOLEAN, BOOLEAN, BOOLEAN],
+    VARCHAR,
+    ([json, path, hasPath, includeArrays, removeEmpty]) =>
+      json === null ? null : (hasPath === true && path === null) || includeArrays === null || removeEmpty === null ? (json as string) : jsonStripNulls(json as string, hasPath === true ? (path as string) : undefined, includeArrays === true, removeEmpty === true),
+    { nulls: true }
+  )
+]
 
 const JSON_KEYS_MODES: ReadonlyArray<JsonKeysMode> = ["strict", "lax", "lax recursive"]
 
@@ -190,6 +262,7 @@ export const registerBuiltinFunctions = (connection: DuckDBConnection): void => 
   connection.registerScalarFunction(instrFunction)
   connection.registerScalarFunction(bigQueryJsonFunction)
   connection.registerScalarFunction(jsonKeysFunction)
+  for (const fn of stringAndJsonFunctions) connection.registerScalarFunction(fn)
   connection.registerScalarFunction(unary(BYTES_TO_STRING_FUNCTION, VARCHAR, BLOB, (value: DuckDBBlobValue) => Buffer.from(value.bytes).toString("utf8")))
   connection.registerScalarFunction(unary(NET_HOST_FUNCTION, VARCHAR, VARCHAR, netHost))
   connection.registerScalarFunction(unary(NET_PUBLIC_SUFFIX_FUNCTION, VARCHAR, VARCHAR, (url: string) => netDomainPart(url, "suffix")))

@@ -14,8 +14,8 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTES_TO_STRING_FUNCTION, JSON_KEYS_FUNCTION, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
-import { NEEDS_REENCODING } from "./json-encoding.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { NEEDS_REENCODING } from "./json-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
 import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
@@ -980,6 +980,26 @@ const duckdbStringLiteral = (text: string): string => `'${text.replaceAll("'", "
 
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   [JSON_KEYS_CALL]: (call) => (call.args.length === 3 ? `${JSON_KEYS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), ${call.args[1]}, ${call.args[2]})` : undefined),
+  ...Object.fromEntries(Object.entries(STRING_FUNCTIONS).map(([name, implementation]) => [name, (call: Call) => `${implementation}(${call.args.join(", ")})`])),
+  PARSE_NUMERIC: (call) => (call.args.length === 1 ? `CAST(${PARSE_NUMERIC_FUNCTION}(${call.args[0]}) AS DECIMAL(38, 9))` : undefined),
+  // A STRING's code points or a BYTES value's bytes, by the argument's type.
+  TO_CODE_POINTS: (call) => {
+    const [value] = call.args
+    if (value === undefined || call.args.length !== 1) return undefined
+    return `(CASE WHEN typeof(${value}) = 'BLOB' THEN ${BYTE_VALUES_FUNCTION}(TRY_CAST(${value} AS BLOB)) ELSE ${CODE_POINTS_FUNCTION}(CAST(${value} AS VARCHAR)) END)`
+  },
+  JSON_REMOVE: (call) => {
+    const [json, ...paths] = call.args
+    if (json === undefined || paths.length === 0) return undefined
+    return `CAST(${JSON_REMOVE_FUNCTION}(CAST(${json} AS VARCHAR), [${paths.map((path) => `CAST(${path} AS VARCHAR)`).join(", ")}]) AS JSON)`
+  },
+  JSON_STRIP_NULLS: (call) => {
+    const [json, ...rest] = call.args
+    if (json === undefined) return undefined
+    const named = (name: string) => rest.map((arg) => new RegExp(`^${name}\\s*=>\\s*([\\s\\S]+)$`, "i").exec(arg.trim())?.[1]).find((value) => value !== undefined)
+    const path = rest.find((arg) => !/^\w+\s*=>/.test(arg.trim()))
+    return `CAST(${JSON_STRIP_NULLS_FUNCTION}(CAST(${json} AS VARCHAR), CAST(${path ?? "NULL"} AS VARCHAR), ${path === undefined ? "FALSE" : "TRUE"}, ${named("include_arrays") ?? "TRUE"}, ${named("remove_empty") ?? "FALSE"}) AS JSON)`
+  },
   // Each match's capturing group, or the whole match without one (polyglot guessed the group).
   REGEXP_EXTRACT_ALL: (call) => {
     const [value, pattern] = call.args

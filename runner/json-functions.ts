@@ -1,4 +1,6 @@
 /**
+ * BigQuery JSON functions DuckDB has no match for, on JSON text (registered in builtin-functions.ts).
+ *
  * BigQuery's JSON encoding of SQL values, for TO_JSON_STRING and TO_JSON
  * (https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#json_encodings):
  * DuckDB's to_json writes a TIMESTAMP as "2017-01-01 12:00:00+00", a NUMERIC with all its scale
@@ -6,6 +8,10 @@
  * DuckDB type (typeof), into BigQuery's: TIMESTAMP "2017-01-01T12:00:00Z", DATETIME with a T, BYTES
  * in base64, FLOAT64 as its shortest number (1.0 is 1) or "NaN"/"Infinity", and for TO_JSON_STRING
  * an INT64 beyond ±2^53 and a NUMERIC with a fraction or beyond ±2^53 as strings.
+ *
+ * JSON_KEYS, JSON_REMOVE and JSON_STRIP_NULLS, as documented in
+ * https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions. Objects keep their
+ * keys' order and numbers their text throughout.
  */
 
 /** A DuckDB type as typeof prints it, read into what the encoding needs. */
@@ -260,4 +266,106 @@ export const jsonKeys = (text: string, maxDepth: number | undefined, mode: JsonK
   }
   walk(JSON.parse(text), "", 0, 0)
   return [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+type PathStep = { readonly key: string } | { readonly index: number }
+
+/** A JSONPath as BigQuery's JSON functions take it: `$`, `.key`, `."key with dots"`, `[0]`. */
+const parsePath = (path: string): ReadonlyArray<PathStep> | Error => {
+  const steps: Array<PathStep> = []
+  if (!path.startsWith("$")) return new Error(`Invalid JSONPath: ${path}`)
+  let at = 1
+  while (at < path.length) {
+    if (path[at] === "." && path[at + 1] === '"') {
+      const close = path.indexOf('"', at + 2)
+      if (close < 0) return new Error(`Invalid JSONPath: ${path}`)
+      steps.push({ key: path.slice(at + 2, close) })
+      at = close + 1
+    } else if (path[at] === ".") {
+      const end = path.slice(at + 1).search(/[.[]/)
+      const key = end < 0 ? path.slice(at + 1) : path.slice(at + 1, at + 1 + end)
+      if (key === "") return new Error(`Invalid JSONPath: ${path}`)
+      steps.push({ key })
+      at += 1 + key.length
+    } else if (path[at] === "[") {
+      const close = path.indexOf("]", at)
+      const index = close < 0 ? "" : path.slice(at + 1, close).trim()
+      if (!/^\d+$/.test(index)) return new Error(`Invalid JSONPath: ${path}`)
+      steps.push({ index: Number(index) })
+      at = close + 1
+    } else return new Error(`Invalid JSONPath: ${path}`)
+  }
+  return steps
+}
+
+/** The value with the one at `steps` replaced by `change` (undefined: removed); unchanged when the path leads nowhere. */
+const updateAt = (value: Json, steps: ReadonlyArray<PathStep>, change: (found: Json) => Json | undefined): Json => {
+  if (steps.length === 0) return change(value) ?? value
+  const [step, ...rest] = steps as [PathStep, ...Array<PathStep>]
+  if ("key" in step && value.kind === "object") {
+    const at = value.entries.findIndex(([key]) => unescaped(key) === step.key)
+    if (at < 0) return value
+    const field = value.entries[at]![1]
+    const updated = rest.length === 0 ? change(field) : updateAt(field, rest, change)
+    const entries = [...value.entries]
+    if (updated === undefined) entries.splice(at, 1)
+    else entries[at] = [entries[at]![0], updated]
+    return { kind: "object", entries }
+  }
+  if ("index" in step && value.kind === "array") {
+    if (step.index >= value.items.length) return value
+    const item = value.items[step.index]!
+    const updated = rest.length === 0 ? change(item) : updateAt(item, rest, change)
+    const items = [...value.items]
+    if (updated === undefined) items.splice(step.index, 1)
+    else items[step.index] = updated
+    return { kind: "array", items }
+  }
+  return value
+}
+
+/** JSON_REMOVE: each path's subtree removed in turn; paths that lead nowhere (or SQL NULL) are skipped. */
+export const jsonRemove = (text: string, paths: ReadonlyArray<string | null>): string | Error => {
+  let value = parseJson(text)
+  for (const path of paths) {
+    if (path === null) continue
+    const steps = parsePath(path)
+    if (steps instanceof Error) return steps
+    if (steps.length === 0) return new Error("JSON_REMOVE: the JSONPath can't be '$'")
+    value = updateAt(value, steps, () => undefined)
+  }
+  return render(value, false, "")
+}
+
+/** JSON_STRIP_NULLS: JSON nulls removed from objects (and arrays), then empty containers when asked; nothing left is null. */
+export const jsonStripNulls = (text: string, path: string | undefined, includeArrays: boolean, removeEmpty: boolean): string | Error => {
+  const strip = (value: Json): Json | undefined => {
+    if (value.kind === "null") return undefined
+    if (value.kind === "object") {
+      const entries = value.entries.flatMap(([key, field]) => {
+        const kept = strip(field)
+        return kept === undefined ? [] : [[key, kept] as const]
+      })
+      const stripped: Json = { kind: "object", entries }
+      return removeEmpty && entries.length === 0 ? undefined : stripped
+    }
+    if (value.kind === "array" && includeArrays) {
+      const items = value.items.flatMap((item) => {
+        const kept = strip(item)
+        return kept === undefined ? [] : [kept]
+      })
+      return removeEmpty && items.length === 0 ? undefined : { kind: "array", items }
+    }
+    return value
+  }
+  // The top level keeps its container unless empty ones go; a value with nothing left is null.
+  const top = (value: Json): Json => {
+    const stripped = strip(value)
+    return stripped === undefined ? (value.kind === "null" || removeEmpty ? { kind: "null" } : value.kind === "object" ? { kind: "object", entries: [] } : { kind: "array", items: [] }) : stripped
+  }
+  const value = parseJson(text)
+  if (path === undefined) return render(top(value), false, "")
+  const steps = parsePath(path)
+  if (steps instanceof Error) return steps
+  return render(updateAt(value, steps, top), false, "")
 }

@@ -1,0 +1,123 @@
+/**
+ * BigQuery string functions DuckDB lacks, as plain functions of a value (registered with DuckDB in
+ * builtin-functions.ts), each as its documentation describes it
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions): SOUNDEX,
+ * TO_CODE_POINTS, CODE_POINTS_TO_STRING, CODE_POINTS_TO_BYTES, TO_BASE32, FROM_BASE32; and
+ * PARSE_NUMERIC's reading of a number's text
+ * (https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#parse_numeric).
+ * A value BigQuery refuses comes back as an Error, which the registration raises.
+ */
+
+const SOUNDEX_CODES: Readonly<Record<string, string>> = {
+  b: "1", f: "1", p: "1", v: "1",
+  c: "2", g: "2", j: "2", k: "2", q: "2", s: "2", x: "2", z: "2",
+  d: "3", t: "3",
+  l: "4",
+  m: "5", n: "5",
+  r: "6"
+}
+
+/**
+ * American Soundex over the Latin letters only (anything else is dropped): the first letter as
+ * written, then the codes of the others, a code repeated across H or W (or directly) once, vowels
+ * separating equal codes; padded with zeros to four characters, '' when no letter is left.
+ */
+export const soundex = (value: string): string => {
+  const letters = value.replace(/[^A-Za-z]/g, "")
+  if (letters === "") return ""
+  let code = letters[0]!
+  let previous = SOUNDEX_CODES[letters[0]!.toLowerCase()] ?? ""
+  for (const letter of letters.slice(1).toLowerCase()) {
+    if (code.length === 4) break
+    if (letter === "h" || letter === "w") continue
+    const digit = SOUNDEX_CODES[letter]
+    if (digit === undefined) {
+      // A vowel (or y): the next equal code counts again.
+      previous = ""
+      continue
+    }
+    if (digit !== previous) code += digit
+    previous = digit
+  }
+  return code.padEnd(4, "0")
+}
+
+/** TO_CODE_POINTS of a STRING: its Unicode code points. */
+export const codePoints = (value: string): ReadonlyArray<bigint> => Array.from(value, (character) => BigInt(character.codePointAt(0)!))
+
+/** CODE_POINTS_TO_STRING: NULL when an element is NULL; a value that is no code point fails. */
+export const codePointsToString = (points: ReadonlyArray<bigint | null>): string | null | Error => {
+  let text = ""
+  for (const point of points) {
+    if (point === null) return null
+    if (point < 0n || point > 0x10ffffn || (point >= 0xd800n && point <= 0xdfffn)) return new Error(`Invalid code point: ${point}`)
+    text += String.fromCodePoint(Number(point))
+  }
+  return text
+}
+
+/** CODE_POINTS_TO_BYTES: each element a byte (0 to 255); NULL when an element is NULL. */
+export const codePointsToBytes = (points: ReadonlyArray<bigint | null>): Uint8Array | null | Error => {
+  const bytes = new Uint8Array(points.length)
+  for (const [i, point] of points.entries()) {
+    if (point === null) return null
+    if (point < 0n || point > 255n) return new Error(`Invalid ASCII value: ${point}`)
+    bytes[i] = Number(point)
+  }
+  return bytes
+}
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+/** TO_BASE32: RFC 4648 base32, padded with '='. */
+export const toBase32 = (bytes: Uint8Array): string => {
+  let out = ""
+  let buffer = 0
+  let bits = 0
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte
+    bits += 8
+    while (bits >= 5) {
+      out += BASE32[(buffer >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+  }
+  if (bits > 0) out += BASE32[(buffer << (5 - bits)) & 31]
+  return out.padEnd(Math.ceil(out.length / 8) * 8, "=")
+}
+
+/** FROM_BASE32: the bytes of an RFC 4648 base32 text (padding optional); anything else fails. */
+export const fromBase32 = (text: string): Uint8Array | Error => {
+  const body = text.replace(/=+$/, "")
+  const bytes: Array<number> = []
+  let buffer = 0
+  let bits = 0
+  for (const character of body) {
+    const value = BASE32.indexOf(character.toUpperCase())
+    if (value < 0) return new Error(`Failed to decode invalid base32 string "${text}"`)
+    buffer = ((buffer << 5) | value) & 0xfff
+    bits += 5
+    if (bits >= 8) {
+      bytes.push((buffer >>> (bits - 8)) & 255)
+      bits -= 8
+    }
+  }
+  return Uint8Array.from(bytes)
+}
+
+/**
+ * PARSE_NUMERIC's text as a plain decimal for DuckDB's cast (which rounds half away from zero,
+ * as PARSE_NUMERIC does): spaces anywhere but between digits, one sign before or after the
+ * number, commas anywhere in the integer part, an exponent. Anything else fails as in BigQuery.
+ */
+export const parseNumericText = (text: string): string | Error => {
+  const match = /^\s*([+-]?)\s*([\d,]*)(\.\d*)?([eE][+-]?\d+)?\s*([+-]?)\s*$/.exec(text)
+  if (match === null) return new Error(`Invalid NUMERIC value: ${text}`)
+  const [, before, integer = "", fraction = "", exponent = "", after] = match
+  const digits = integer.replaceAll(",", "")
+  // A non-empty integer part has a digit; the number has one somewhere; one sign at most.
+  if ((integer !== "" && digits === "") || digits.length + Math.max(0, fraction.length - 1) === 0 || (before !== "" && after !== "")) {
+    return new Error(`Invalid NUMERIC value: ${text}`)
+  }
+  return `${before === "-" || after === "-" ? "-" : ""}${digits === "" ? "0" : digits}${fraction === "." ? "" : fraction}${exponent}`
+}
