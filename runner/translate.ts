@@ -428,6 +428,13 @@ const utcOffsetText = (timestamp: string, zone: string): string => {
   return `(CASE WHEN ${minutes} < 0 THEN '-' ELSE '+' END || lpad(CAST(abs(${minutes}) // 60 AS VARCHAR), 2, '0') || CASE WHEN abs(${minutes}) % 60 = 0 THEN '' ELSE ':' || lpad(CAST(abs(${minutes}) % 60 AS VARCHAR), 2, '0') END)`
 }
 
+/** %Ez (+HH:MM) and %z (+HHMM) of a TIMESTAMP in a zone, in BigQuery SQL (the zone's offset at that instant). */
+const utcOffsetInFormat = (timestamp: string, zone: string | undefined, separator: string): string => {
+  if (zone === undefined) return `'+00${separator}00'`
+  const minutes = `DIV(TIMESTAMP_DIFF(TIMESTAMP(DATETIME(${timestamp}, ${zone})), ${timestamp}, SECOND), 60)`
+  return `CONCAT(IF(${minutes} < 0, '-', '+'), LPAD(CAST(DIV(ABS(${minutes}), 60) AS STRING), 2, '0'), '${separator}', LPAD(CAST(MOD(ABS(${minutes}), 60) AS STRING), 2, '0'))`
+}
+
 const JSON_SCALAR = "MDP_JSON_SCALAR__"
 const TIMESTAMP_DIFF_MARKER = "MDP_TIMESTAMP_DIFF__"
 const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
@@ -460,11 +467,14 @@ const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 // %F, %T, %D and %R spelled out in a FORMAT_* call's format; %e, %k and %l (the day and the 24-
 // and 12-hour hour, space-padded) and %Q (the quarter), which DuckDB lacks, as numbers between the
 // formats before and after them.
-const COMPUTED_ELEMENT = /(?<!%)%([eklQsCg])/
+const COMPUTED_ELEMENT = /(?<!%)%(Ez|[eklQsCgz])/
+// A DATE, DATETIME or TIME has no offset: %Ez and %z stay for DuckDB to refuse.
+const COMPUTED_ELEMENT_WITHOUT_ZONE = /(?<!%)%([eklQsCg])/
 const withoutShorthands = (call: Call): string | undefined => {
   const literal = call.args[0] ?? ""
   const format = formatWithoutShorthands(literal) ?? literal
-  const parts = /^'[\s\S]*'$/.test(format) ? format.slice(1, -1).split(new RegExp(COMPUTED_ELEMENT.source, "g")) : [format]
+  const computed = call.name === "FORMAT_TIMESTAMP" ? COMPUTED_ELEMENT : COMPUTED_ELEMENT_WITHOUT_ZONE
+  const parts = /^'[\s\S]*'$/.test(format) ? format.slice(1, -1).split(new RegExp(computed.source, "g")) : [format]
   if (parts.length > 1) {
     const [value, zone] = call.args.slice(1)
     const at = `${value}${zone === undefined ? "" : ` AT TIME ZONE ${zone}`}`
@@ -478,7 +488,10 @@ const withoutShorthands = (call: Call): string | undefined => {
       s: `CAST(UNIX_SECONDS(TIMESTAMP(${value})) AS STRING)`,
       // The century, and the ISO year within it (DuckDB's %g is milliseconds; it lacks %C).
       C: `LPAD(CAST(DIV(EXTRACT(YEAR FROM ${at}), 100) AS STRING), 2, '0')`,
-      g: `LPAD(CAST(MOD(EXTRACT(ISOYEAR FROM ${at}), 100) AS STRING), 2, '0')`
+      g: `LPAD(CAST(MOD(EXTRACT(ISOYEAR FROM ${at}), 100) AS STRING), 2, '0')`,
+      // A TIMESTAMP's offset in the zone (UTC without one): +HH:MM and +HHMM.
+      Ez: utcOffsetInFormat(value!, zone, ":"),
+      z: utcOffsetInFormat(value!, zone, "")
     }
     // Not rewritten again: a FORMAT_TIMESTAMP in a zone goes to its marker here.
     const name = call.name === "FORMAT_TIMESTAMP" && zone !== undefined ? FORMAT_TIMESTAMP_IN_ZONE : call.name
@@ -565,6 +578,17 @@ const regexpExtraction = (call: Call): string | undefined => {
 const JSON_TEXT = "MDP_JSON_TEXT"
 const JSON_KEYS_CALL = "MDP_JSON_KEYS_CALL"
 
+/**
+ * DATE_DIFF and DATETIME_DIFF in weeks: the days between the two weeks' first days, over 7 (a
+ * string literal read as the function's type, which BigQuery coerces and DuckDB cannot choose for).
+ */
+const weeksBetween = (call: Call, type: "DATE" | "DATETIME"): string | undefined => {
+  const [later, earlier, part] = call.args
+  if (later === undefined || earlier === undefined || part === undefined || !WEEK_PART.test(part)) return undefined
+  const weekStart = (value: string) => `CAST(${type}_TRUNC(CAST(${value} AS ${type}), ${part}) AS DATE)`
+  return `DIV(DATE_DIFF(${weekStart(later)}, ${weekStart(earlier)}, DAY), 7)`
+}
+
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   REGEXP_EXTRACT: regexpExtraction,
   REGEXP_SUBSTR: regexpExtraction,
@@ -589,11 +613,8 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   DATE_TRUNC: (call) => (call.args[1]?.trim().toUpperCase() === "ISOYEAR" ? `CAST(${isoYearStart(call.args[0]!)} AS DATE)` : castToDate(call)),
   // Week boundaries crossed: the days between the two weeks' first days, over 7 (polyglot shifted
   // Sunday weeks twice, and ISO weeks once).
-  DATE_DIFF: (call) => {
-    const [later, earlier, part] = call.args
-    if (later === undefined || earlier === undefined || part === undefined || !WEEK_PART.test(part)) return undefined
-    return `DIV(DATE_DIFF(CAST(DATE_TRUNC(${later}, ${part}) AS DATE), CAST(DATE_TRUNC(${earlier}, ${part}) AS DATE), DAY), 7)`
-  },
+  DATE_DIFF: (call) => weeksBetween(call, "DATE"),
+  DATETIME_DIFF: (call) => weeksBetween(call, "DATETIME"),
   // BigQuery's CONCAT is NULL when any argument is; DuckDB's skips NULLs. `||` is NULL-strict in both.
   CONCAT: (call) => (call.args.length >= 2 ? `(${call.args.map((arg) => `(${arg})`).join(" || ")})` : undefined),
   // Rounded down to the second (DuckDB's cast of the epoch rounds to the nearest).
@@ -622,7 +643,12 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   },
   FORMAT_DATE: (call) => withoutShorthands(call),
   FORMAT_DATETIME: (call) => withoutShorthands(call),
-  FORMAT_TIME: (call) => withoutShorthands(call),
+  // DuckDB has no FORMAT_TIME: the time on the epoch's day, formatted as a DATETIME.
+  FORMAT_TIME: (call) => {
+    if (call.args.length !== 2) return undefined
+    const args = [call.args[0]!, `DATETIME(DATE '1970-01-01', ${call.args[1]})`]
+    return withoutShorthands({ ...call, name: "FORMAT_DATETIME", args }) ?? `FORMAT_DATETIME(${args.join(", ")})`
+  },
   // BigQuery's JSON converters (STRING(json) would become a cast keeping the quotes).
   INT64: (call) => (call.args.length === 1 ? `${JSON_INT64}(${call.args[0]})` : undefined),
   FLOAT64: (call) => (call.args.length === 1 ? `${JSON_FLOAT64}(${call.args[0]})` : undefined),
