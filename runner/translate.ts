@@ -574,6 +574,20 @@ const regexpExtraction = (call: Call): string | undefined => {
   )
 }
 
+/** `(e, i) -> body`: the index parameter renamed, and read as itself minus one wherever the body uses it. */
+const withZeroBasedLambdaIndex = (call: Call): string | undefined => {
+  const match = /^\(\s*(\w+)\s*,\s*(\w+)\s*\)\s*->\s*([\s\S]+)$/.exec(call.args[1]?.trim() ?? "")
+  if (match === null || call.args.length !== 2) return undefined
+  const [, element, index, body] = match
+  const counter = `mdp_${index}_1`
+  const tokens = tokenize(body!, "duckdb")
+  const renamed = tokens.map((token, i) => {
+    const previous = tokens.slice(0, i).findLast(isSignificant)
+    return token.kind === "word" && token.text.toLowerCase() === index!.toLowerCase() && previous?.text !== "." ? `(${counter} - 1)` : token.text
+  })
+  return `${call.name}(${call.args[0]}, (${element}, ${counter}) -> ${renamed.join("")})`
+}
+
 /** TO_JSON_STRING and TO_JSON on their way through polyglot, which passes an unknown function as it is. */
 const JSON_TEXT = "MDP_JSON_TEXT"
 const JSON_KEYS_CALL = "MDP_JSON_KEYS_CALL"
@@ -591,6 +605,16 @@ const weeksBetween = (call: Call, type: "DATE" | "DATETIME"): string | undefined
 
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   REGEXP_EXTRACT: regexpExtraction,
+  // A fractional start, end or step (DuckDB's generate_series takes integers): start + i * step.
+  GENERATE_ARRAY: (call) => {
+    const [start, end, step] = call.args
+    if (start === undefined || end === undefined || step === undefined || call.args.length !== 3) return undefined
+    if (!call.args.some((arg) => /^[+-]?(\d*\.\d*|\d+(\.\d*)?[eE][+-]?\d+)$/.test(arg.trim()))) return undefined
+    return (
+      `IF((${step}) = 0, ERROR('GENERATE_ARRAY: the step cannot be 0'), ` +
+      `ARRAY(SELECT (${start}) + mdp_i * (${step}) FROM UNNEST(GENERATE_ARRAY(0, CAST(FLOOR(((${end}) - (${start})) / NULLIF(${step}, 0)) AS INT64))) AS mdp_i ORDER BY mdp_i))`
+    )
+  },
   REGEXP_SUBSTR: regexpExtraction,
   REGEXP_EXTRACT_ALL: regexpExtraction,
   // BigQuery's JSON encoding (TIMESTAMP with T and Z, BYTES in base64, wide numbers as strings…),
@@ -1025,6 +1049,21 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const named = (name: string) => rest.map((arg) => new RegExp(`^${name}\\s*=>\\s*([\\s\\S]+)$`, "i").exec(arg.trim())?.[1]).find((value) => value !== undefined)
     const path = rest.find((arg) => !/^\w+\s*=>/.test(arg.trim()))
     return `CAST(${JSON_STRIP_NULLS_FUNCTION}(CAST(${json} AS VARCHAR), CAST(${path ?? "NULL"} AS VARCHAR), ${path === undefined ? "FALSE" : "TRUE"}, ${named("include_arrays") ?? "TRUE"}, ${named("remove_empty") ?? "FALSE"}) AS JSON)`
+  },
+  // BigQuery's lambda index counts from 0; DuckDB's from 1.
+  ARRAY_TRANSFORM: (call) => withZeroBasedLambdaIndex(call),
+  ARRAY_FILTER: (call) => withZeroBasedLambdaIndex(call),
+  ARRAY_MAX: (call) => (call.args.length === 1 ? `list_max(${call.args[0]})` : undefined),
+  ARRAY_MIN: (call) => (call.args.length === 1 ? `list_min(${call.args[0]})` : undefined),
+  ARRAY_SUM: (call) => (call.args.length === 1 ? `list_sum(${call.args[0]})` : undefined),
+  ARRAY_AVG: (call) => (call.args.length === 1 ? `list_avg(${call.args[0]})` : undefined),
+  ARRAY_INCLUDES_ANY: (call) => (call.args.length === 2 ? `list_has_any(${call.args[0]}, ${call.args[1]})` : undefined),
+  ARRAY_INCLUDES_ALL: (call) => (call.args.length === 2 ? `list_has_all(${call.args[0]}, ${call.args[1]})` : undefined),
+  // Two NULL elements are duplicates of each other (DuckDB's list_distinct drops NULLs).
+  ARRAY_IS_DISTINCT: (call) => {
+    const [array] = call.args
+    if (array === undefined || call.args.length !== 1) return undefined
+    return `(len(${array}) = len(list_distinct(${array})) + least(len(list_filter(${array}, mdp_e -> mdp_e IS NULL)), 1))`
   },
   // Each match's capturing group, or the whole match without one (polyglot guessed the group).
   REGEXP_EXTRACT_ALL: (call) => {
