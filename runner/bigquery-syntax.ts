@@ -550,6 +550,50 @@ export const bytesLiterals = (sql: string): string => {
   return changed ? out.join("") : sql
 }
 
+/** A STRING literal's body with its escapes read: \n, \xHH, \uHHHH, \UHHHHHHHH, \ooo (octal), \' and the rest. */
+export const decodeStringEscapes = (body: string): string => {
+  let out = ""
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i]!
+    if (char !== "\\") {
+      out += char
+      continue
+    }
+    const next = body[i + 1] ?? ""
+    // The digits after the escape letter (or, for octal, the three digits themselves) and their base.
+    const code = /[xX]/.test(next) ? { from: i + 2, length: 2, base: 16 } : next === "u" ? { from: i + 2, length: 4, base: 16 } : next === "U" ? { from: i + 2, length: 8, base: 16 } : /^[0-7]{3}$/.test(body.slice(i + 1, i + 4)) ? { from: i + 1, length: 3, base: 8 } : undefined
+    if (code !== undefined) {
+      out += String.fromCodePoint(Number.parseInt(body.slice(code.from, code.from + code.length), code.base))
+      i = code.from + code.length - 1
+    } else {
+      out += String.fromCharCode(SIMPLE_ESCAPES[next] ?? next.charCodeAt(0))
+      i += 1
+    }
+  }
+  return out
+}
+
+/**
+ * STRING literals with \u, \U or octal escapes, which polyglot leaves as written: the characters
+ * themselves (quotes, backslashes and control characters escaped again, as polyglot reads them).
+ */
+export const stringEscapes = (sql: string): string => {
+  if (!/\\(u|U|[0-7]{3})/.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  let changed = false
+  const out = tokens.map((token) => {
+    const match = token.kind === "string" ? /^('''|"""|'|")([\s\S]*)\1$/.exec(token.text) : null
+    if (match === null || !/\\(u|U|[0-7]{3})/.test(match[2]!)) return token.text
+    changed = true
+    const quote = match[1]!
+    const body = [...decodeStringEscapes(match[2]!)]
+      .map((c) => (c === "\\" || c === quote[0] ? `\\${c}` : c.charCodeAt(0) < 0x20 || c === "\x7f" ? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}` : c))
+      .join("")
+    return `${quote}${body}${quote}`
+  })
+  return changed ? out.join("") : sql
+}
+
 /**
  * `SELECT AS STRUCT a, b AS c` and, in parentheses, `SELECT AS VALUE x`, which polyglot passes
  * through (it reads SELECT AS STRUCT only inside ARRAY(…)): the row as `STRUCT(a, b AS c)`, the

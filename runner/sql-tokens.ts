@@ -79,7 +79,11 @@ export const tokenize = (sql: string, dialect: Dialect): ReadonlyArray<Token> =>
       kind = "word"
     } else if (/[0-9]/.test(c) || (c === "." && /[0-9]/.test(next))) {
       end = i + 1
-      while (end < sql.length && /[0-9.eE]/.test(sql[end]!)) end++
+      while (end < sql.length && /[0-9.eE]/.test(sql[end]!)) {
+        end++
+        // An exponent's sign belongs to the number: 1e-7, 2.5E+3.
+        if (/[eE]/.test(sql[end - 1]!) && (sql[end] === "-" || sql[end] === "+") && /[0-9]/.test(sql[end + 1] ?? "")) end++
+      }
       kind = "number"
     } else {
       end = i + 1

@@ -18,7 +18,7 @@ import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION,
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
-import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
@@ -505,7 +505,17 @@ const withoutShorthands = (call: Call): string | undefined => {
 
 function substring(call: Call): string | undefined {
   const [value, position, length] = call.args
-  if (value === undefined || position === undefined || /^\+?[1-9]\d*$/.test(position.trim())) return undefined
+  if (value === undefined || position === undefined) return undefined
+  // A negative length is an error in BigQuery; DuckDB counts backwards.
+  if (length !== undefined && !/^\+?\d+$/.test(length.trim())) {
+    return `IF((${length}) < 0, ERROR('SUBSTR: the length cannot be negative'), ${substringFrom(value, position, length) ?? `SUBSTR(${value}, ${position}, ${length})`})`
+  }
+  return substringFrom(value, position, length)
+}
+
+/** SUBSTR from a position counted from the end when negative, or from the start when 0. */
+const substringFrom = (value: string, position: string, length: string | undefined): string | undefined => {
+  if (/^\+?[1-9]\d*$/.test(position.trim())) return undefined
   const start = `CASE WHEN (${position}) > 0 THEN (${position}) WHEN (${position}) = 0 THEN 1 ELSE GREATEST(LENGTH(${value}) + (${position}) + 1, 1) END`
   return `SUBSTR(${value}, ${start}${length === undefined ? "" : `, ${length}`})`
 }
@@ -1050,6 +1060,12 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const path = rest.find((arg) => !/^\w+\s*=>/.test(arg.trim()))
     return `CAST(${JSON_STRIP_NULLS_FUNCTION}(CAST(${json} AS VARCHAR), CAST(${path ?? "NULL"} AS VARCHAR), ${path === undefined ? "FALSE" : "TRUE"}, ${named("include_arrays") ?? "TRUE"}, ${named("remove_empty") ?? "FALSE"}) AS JSON)`
   },
+  // The code point of an empty string is 0, and CHR(0) an empty string (DuckDB: -1 and U+0000).
+  UNICODE: (call) => (call.args.length === 1 ? `(CASE WHEN (${call.args[0]}) = '' THEN 0 ELSE unicode(${call.args[0]}) END)` : undefined),
+  CHR: (call) => (call.args.length === 1 ? `(CASE WHEN (${call.args[0]}) = 0 THEN '' ELSE chr(${call.args[0]}) END)` : undefined),
+  // The pattern defaults to a space.
+  LPAD: (call) => (call.args.length === 2 ? `lpad(${call.args[0]}, ${call.args[1]}, ' ')` : undefined),
+  RPAD: (call) => (call.args.length === 2 ? `rpad(${call.args[0]}, ${call.args[1]}, ' ')` : undefined),
   // BigQuery's lambda index counts from 0; DuckDB's from 1.
   ARRAY_TRANSFORM: (call) => withZeroBasedLambdaIndex(call),
   ARRAY_FILTER: (call) => withZeroBasedLambdaIndex(call),
@@ -1148,10 +1164,13 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
       ? `(CASE json_type(${call.args[0]}) WHEN 'NULL' THEN 'null' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'VARCHAR' THEN 'string' WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' ELSE 'number' END)`
       : undefined,
   // The first character and each one after a delimiter upper-cased, the others lower-cased.
+  // With delimiters, the characters of the second argument are the delimiters.
   INITCAP: (call) => {
-    if (call.args.length !== 1) return undefined
+    if (call.args.length !== 1 && call.args.length !== 2) return undefined
     const value = `(${call.args[0]})`
-    return `array_to_string(list_transform(range(1, length(${value}) + 1), mdp_i -> CASE WHEN mdp_i = 1 OR regexp_matches(substr(${value}, mdp_i - 1, 1), ${INITCAP_DELIMITERS}) THEN upper(substr(${value}, mdp_i, 1)) ELSE lower(substr(${value}, mdp_i, 1)) END), '')`
+    const previous = `substr(${value}, mdp_i - 1, 1)`
+    const afterDelimiter = call.args.length === 2 ? `contains((${call.args[1]}), ${previous})` : `regexp_matches(${previous}, ${INITCAP_DELIMITERS})`
+    return `array_to_string(list_transform(range(1, length(${value}) + 1), mdp_i -> CASE WHEN mdp_i = 1 OR ${afterDelimiter} THEN upper(substr(${value}, mdp_i, 1)) ELSE lower(substr(${value}, mdp_i, 1)) END), '')`
   },
   [JSON_SCALAR]: (call) => {
     const [value, path] = call.args
@@ -1313,7 +1332,11 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
     return `(CASE WHEN typeof(${value}) = 'VARCHAR' AND (contains(${text}, '.') OR contains(${text}, 'e') OR contains(${text}, 'E')) AND NOT regexp_full_match(${text}, ${INT64_TEXT}) THEN ${invalid} WHEN typeof(${value}) IN ('DOUBLE', 'FLOAT') THEN ${cast}(round(TRY_CAST(${value} AS DOUBLE)) AS BIGINT) ELSE ${plain} END)`
   }
   if (isText) return plain
-  return `(CASE WHEN typeof(${value}) LIKE 'DECIMAL%' THEN rtrim(rtrim(${plain}, '0'), '.') WHEN typeof(${value}) = 'DOUBLE' THEN regexp_replace(${plain}, '\\.0$', '') ELSE ${plain} END)`
+  // BYTES as UTF-8 text (DuckDB's cast escapes every byte above 0x7F): invalid UTF-8 fails, or is
+  // NULL for SAFE_CAST. DuckDB's escaped text casts back to the same bytes, and binds for any type.
+  const decoded = `decode(CAST(CAST(${value} AS VARCHAR) AS BLOB))`
+  const fromBytes = cast === "CAST" ? decoded : `try(${decoded})`
+  return `(CASE WHEN typeof(${value}) LIKE 'DECIMAL%' THEN rtrim(rtrim(${plain}, '0'), '.') WHEN typeof(${value}) = 'DOUBLE' THEN regexp_replace(${plain}, '\\.0$', '') WHEN typeof(${value}) = 'BLOB' THEN ${fromBytes} ELSE ${plain} END)`
 }
 
 const TIMESTAMP_TYPE = "MDP_TIMESTAMP_TZ"
@@ -2255,8 +2278,7 @@ const stringLiteralText = (literal: string): string => {
   const body = literal.replace(/^[rRbB]{0,2}/, "")
   const quote = body.startsWith('"""') || body.startsWith("'''") ? body.slice(0, 3) : body[0]!
   const inner = body.slice(quote.length, body.length - quote.length)
-  if (raw) return inner
-  return inner.replace(/\\(.)/gs, (_, c: string) => ({ n: "\n", t: "\t", r: "\r", "0": "\0" })[c] ?? c)
+  return raw ? inner : decodeStringEscapes(inner)
 }
 
 /**
@@ -2348,7 +2370,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, AGGREGATE, ORDER BY, LIMIT, DROP, AS and DISTINCT are" })
     }
-    const sql = netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(piped)))))))))))))
+    const sql = netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(stringEscapes(piped))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()

@@ -26,4 +26,5 @@ export const cases: ReadonlyArray<QueryCase> = [
   { name: "PARSE_NUMERIC refuses spaces between digits", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#parse_numeric", sql: "SELECT PARSE_NUMERIC('1  23.4 5  ') AS v", expected: { error: /Invalid NUMERIC value/ } },
   { name: "PARSE_NUMERIC refuses two signs", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#parse_numeric", sql: "SELECT PARSE_NUMERIC('  - 12.3 - ') AS v", expected: { error: /Invalid NUMERIC value/ } },
   { name: "PARSE_NUMERIC refuses other characters", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#parse_numeric", sql: "SELECT PARSE_NUMERIC('$12.34') AS v", expected: { error: /Invalid NUMERIC value/ } },
+  { name: "a FLOAT64 literal with a signed exponent", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#floating_point_literals", sql: "SELECT 1e-7 * 1e7 AS a, 1E+3 AS b, 5-1e-1 AS c, CAST(1e-7 AS STRING) AS d", expected: [{"a":1,"b":1000,"c":4.9,"d":"1e-07"}] },
 ]
