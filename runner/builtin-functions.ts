@@ -7,7 +7,7 @@
  */
 import { createRequire } from "node:module"
 import { BIGINT, blobValue, BLOB, BOOLEAN, DuckDBScalarFunction, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
-import { bigQueryJson, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
+import { bigQueryJson, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, soundex, toBase32 } from "./string-functions.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
@@ -19,6 +19,7 @@ export const NET_REG_DOMAIN_FUNCTION = "mdp_net_reg_domain"
 export const BIGQUERY_JSON_FUNCTION = "mdp_bigquery_json"
 export const JSON_KEYS_FUNCTION = "mdp_json_keys"
 export const JSON_REMOVE_FUNCTION = "mdp_json_remove"
+export const JSON_EDIT_FUNCTION = "mdp_json_edit"
 export const JSON_STRIP_NULLS_FUNCTION = "mdp_json_strip_nulls"
 /** BigQuery's name → the function computing it here, for functions called as they are written. */
 export const STRING_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -185,6 +186,23 @@ const stringAndJsonFunctions = [
   rowFunction(STRING_FUNCTIONS["FROM_BASE32"]!, [VARCHAR], BLOB, ([value]) => withBlob(fromBase32(value as string))),
   rowFunction(PARSE_NUMERIC_FUNCTION, [VARCHAR], VARCHAR, ([value]) => parseNumericText(value as string)),
   rowFunction(JSON_REMOVE_FUNCTION, [VARCHAR, LIST(VARCHAR)], VARCHAR, ([json, paths]) => jsonRemove(json as string, (paths as DuckDBListValue).items as ReadonlyArray<string | null>)),
+  // JSON_SET, JSON_ARRAY_APPEND, JSON_ARRAY_INSERT: the operation, the JSON, its paths, their
+  // values as JSON text and whether each is a SQL ARRAY, and the flag (NULL: the JSON unchanged).
+  rowFunction(
+    JSON_EDIT_FUNCTION,
+    [VARCHAR, VARCHAR, LIST(VARCHAR), LIST(VARCHAR), LIST(BOOLEAN), BOOLEAN],
+    VARCHAR,
+    ([operation, json, paths, values, spreads, flag]) => {
+      if (json === null || flag === null) return json
+      const valueTexts = (values as DuckDBListValue).items
+      const spreadFlags = (spreads as DuckDBListValue).items
+      // The flag is create_if_missing for JSON_SET, append_each_element or insert_each_element otherwise.
+      const spreadArrays = operation !== "set" && flag === true
+      const edits = (paths as DuckDBListValue).items.map((path, i) => ({ path: path as string | null, value: valueTexts[i] as string, spread: spreadArrays && spreadFlags[i] === true }))
+      return jsonEdit(operation as "set" | "append" | "insert", json as string, edits, flag === true)
+    },
+    { nulls: true }
+  ),
   // A NULL path or option gives the value back as it is.
   rowFunction(
     JSON_STRIP_NULLS_FUNCTION,

@@ -369,3 +369,77 @@ export const jsonStripNulls = (text: string, path: string | undefined, includeAr
   if (steps instanceof Error) return steps
   return render(updateAt(value, steps, top), false, "")
 }
+
+/** One path and value pair of JSON_SET, JSON_ARRAY_APPEND or JSON_ARRAY_INSERT; `spread`: a SQL ARRAY whose elements go in one by one. */
+export interface JsonEdit {
+  readonly path: string | null
+  readonly value: string
+  readonly spread: boolean
+}
+
+const built = (steps: ReadonlyArray<PathStep>, value: Json): Json => {
+  if (steps.length === 0) return value
+  const [step, ...rest] = steps as [PathStep, ...Array<PathStep>]
+  if ("key" in step) return { kind: "object", entries: [[JSON.stringify(step.key), built(rest, value)]] }
+  return { kind: "array", items: [...Array.from({ length: step.index }, (): Json => ({ kind: "null" })), built(rest, value)] }
+}
+
+/** JSON_SET of one pair: replaced where the path exists; created (through JSON nulls, padding arrays with nulls) when `create`. */
+const setAt = (node: Json, steps: ReadonlyArray<PathStep>, value: Json, create: boolean): Json => {
+  if (steps.length === 0) return value
+  if (node.kind === "null") return create ? built(steps, value) : node
+  const [step, ...rest] = steps as [PathStep, ...Array<PathStep>]
+  if ("key" in step) {
+    if (node.kind !== "object") return node
+    const at = node.entries.findIndex(([key]) => unescaped(key) === step.key)
+    if (at < 0) return create ? { kind: "object", entries: [...node.entries, [JSON.stringify(step.key), built(rest, value)]] } : node
+    const entries = [...node.entries]
+    entries[at] = [entries[at]![0], setAt(entries[at]![1], rest, value, create)]
+    return { kind: "object", entries }
+  }
+  if (node.kind !== "array") return node
+  if (step.index >= node.items.length) {
+    if (!create) return node
+    return { kind: "array", items: [...node.items, ...Array.from({ length: step.index - node.items.length }, (): Json => ({ kind: "null" })), built(rest, value)] }
+  }
+  const items = [...node.items]
+  items[step.index] = setAt(items[step.index]!, rest, value, create)
+  return { kind: "array", items }
+}
+
+const elementsOf = (edit: JsonEdit): ReadonlyArray<Json> => {
+  const value = parseJson(edit.value)
+  return edit.spread && value.kind === "array" ? value.items : [value]
+}
+
+/**
+ * JSON_SET (`create`: create_if_missing), JSON_ARRAY_APPEND and JSON_ARRAY_INSERT: each pair in
+ * turn on the result of the one before; a pair whose path leads nowhere it can apply is skipped.
+ */
+export const jsonEdit = (operation: "set" | "append" | "insert", text: string, edits: ReadonlyArray<JsonEdit>, create: boolean): string | Error => {
+  let value = parseJson(text)
+  for (const edit of edits) {
+    if (edit.path === null) continue
+    const steps = parsePath(edit.path)
+    if (steps instanceof Error) return steps
+    if (operation === "set") value = setAt(value, steps, parseJson(edit.value), create)
+    else if (operation === "append") {
+      // An array gets the values at its end; a JSON null becomes an array of them.
+      const append = (found: Json): Json => (found.kind === "array" ? { kind: "array", items: [...found.items, ...elementsOf(edit)] } : found.kind === "null" ? { kind: "array", items: [...elementsOf(edit)] } : found)
+      value = steps.length === 0 ? append(value) : updateAt(value, steps, append)
+    } else {
+      const last = steps[steps.length - 1]
+      if (last === undefined || !("index" in last)) continue
+      // The array holding the position gets the values there, padded with nulls up to it.
+      const insert = (found: Json): Json => {
+        const items = found.kind === "array" ? found.items : found.kind === "null" ? [] : undefined
+        if (items === undefined) return found
+        const padded = [...items, ...Array.from({ length: Math.max(0, last.index - items.length) }, (): Json => ({ kind: "null" }))]
+        return { kind: "array", items: [...padded.slice(0, last.index), ...elementsOf(edit), ...padded.slice(last.index)] }
+      }
+      const parent = steps.slice(0, -1)
+      value = parent.length === 0 ? insert(value) : updateAt(value, parent, insert)
+    }
+  }
+  return render(value, false, "")
+}

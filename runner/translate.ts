@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
@@ -598,6 +598,41 @@ const withZeroBasedLambdaIndex = (call: Call): string | undefined => {
   return `${call.name}(${call.args[0]}, (${element}, ${counter}) -> ${renamed.join("")})`
 }
 
+/**
+ * A DuckDB value as BigQuery's JSON text (`mode` 'string' for TO_JSON_STRING, 'json' for TO_JSON).
+ * DuckDB's JSON is BigQuery's for strings, booleans, dates and small integers; other types are
+ * re-encoded in Node (typeof is constant for a query, so the test costs nothing per row).
+ */
+const jsonTextExpression = (value: string, mode: string, pretty: string): string => {
+  const json = `CAST(to_json(${value}) AS VARCHAR)`
+  // A NULL is JSON's null ('null'), where DuckDB's to_json returns NULL.
+  return `coalesce(CASE WHEN regexp_matches(typeof(${value}), '${NEEDS_REENCODING}') OR (${pretty}) THEN ${BIGQUERY_JSON_FUNCTION}(${json}, typeof(${value}), ${mode}, ${pretty}) ELSE ${json} END, 'null')`
+}
+
+/** JSON_SET, JSON_ARRAY_APPEND, JSON_ARRAY_INSERT: path and value pairs, then the named flag (TRUE by default). */
+const jsonEditExpression = (operation: "set" | "append" | "insert", flag: string, call: Call): string | undefined => {
+  const [json, ...rest] = call.args
+  const named = rest.filter((arg) => /^\w+\s*=>/.test(arg.trim()))
+  const pairs = rest.filter((arg) => !/^\w+\s*=>/.test(arg.trim()))
+  if (json === undefined || pairs.length === 0 || pairs.length % 2 !== 0) return undefined
+  const flagValue = named.map((arg) => new RegExp(`^${flag}\\s*=>\\s*([\\s\\S]+)$`, "i").exec(arg.trim())?.[1]).find((value) => value !== undefined) ?? "TRUE"
+  const paths = pairs.filter((_, i) => i % 2 === 0).map((path) => `CAST(${path} AS VARCHAR)`)
+  const values = pairs.filter((_, i) => i % 2 === 1)
+  return (
+    `CAST(${JSON_EDIT_FUNCTION}('${operation}', CAST(${json} AS VARCHAR), [${paths.join(", ")}], ` +
+    `[${values.map((value) => jsonTextExpression(value, "'json'", "FALSE")).join(", ")}], [${values.map((value) => `(typeof(${value}) LIKE '%[]')`).join(", ")}], ${flagValue}) AS JSON)`
+  )
+}
+
+/** JSON_VALUE_ARRAY: NULL unless every element is a scalar (DuckDB's cast gives objects' and arrays' text). */
+const scalarArray = (json: string | undefined, path: string | undefined, count: number): string | undefined => {
+  if (json === undefined || count > 2) return undefined
+  const at = path ?? "'$'"
+  return `${SCALARS_ONLY}(JSON_QUERY_ARRAY(${json}, ${at}), JSON_VALUE_ARRAY(${json}, ${at}))`
+}
+const SCALARS_ONLY = "MDP_SCALARS_ONLY__"
+const STRING_JSON_NULL = "MDP_STRING_JSON_NULL__"
+
 /** TO_JSON_STRING and TO_JSON on their way through polyglot, which passes an unknown function as it is. */
 const JSON_TEXT = "MDP_JSON_TEXT"
 const JSON_KEYS_CALL = "MDP_JSON_KEYS_CALL"
@@ -709,8 +744,11 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
   // The legacy names, and the path's default ('$'): polyglot renamed them to a one-argument call
   // that it did not translate further.
-  JSON_EXTRACT_STRING_ARRAY: (call) => (call.args.length <= 2 ? `JSON_VALUE_ARRAY(${call.args[0]}, ${call.args[1] ?? "'$'"})` : undefined),
-  JSON_VALUE_ARRAY: (call) => (call.args.length === 1 ? `JSON_VALUE_ARRAY(${call.args[0]}, '$')` : undefined),
+  JSON_EXTRACT_STRING_ARRAY: (call) => scalarArray(call.args[0], call.args[1], call.args.length),
+  JSON_VALUE_ARRAY: (call) => scalarArray(call.args[0], call.args[1], call.args.length),
+  // Marked with their input: a JSON null read from a STRING is SQL NULL (json_functions#json_null).
+  JSON_QUERY: (call) => (call.args.length === 2 ? `${STRING_JSON_NULL}(${call.args[0]}, ${call.text})` : undefined),
+  JSON_EXTRACT: (call) => (call.args.length === 2 ? `${STRING_JSON_NULL}(${call.args[0]}, ${call.text})` : undefined),
   JSON_EXTRACT_ARRAY: (call) => (call.args.length === 1 ? `JSON_QUERY_ARRAY(${call.args[0]}, '$')` : undefined),
   JSON_QUERY_ARRAY: (call) => (call.args.length === 1 ? `JSON_QUERY_ARRAY(${call.args[0]}, '$')` : undefined),
   // TIME(timestamp[, zone]) and TIME(datetime): polyglot casts straight to TIME, which DuckDB refuses
@@ -1089,13 +1127,24 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   },
   // DuckDB's JSON is BigQuery's for strings, booleans, dates and small integers; other types are
   // re-encoded in Node (typeof is constant for a query, so the test costs nothing per row).
+  // Parenthesised too: polyglot writes JSON_QUERY as `j -> path`, which binds looser than IS NULL.
+  [STRING_JSON_NULL]: (call) => {
+    const [input, extracted] = call.args
+    if (input === undefined || extracted === undefined) return undefined
+    return `(CASE WHEN typeof(${input}) = 'VARCHAR' AND json_type(${extracted}) = 'NULL' THEN NULL ELSE (${extracted}) END)`
+  },
+  [SCALARS_ONLY]: (call) => {
+    const [elements, values] = call.args
+    if (elements === undefined || values === undefined) return undefined
+    return `(CASE WHEN list_bool_and(list_transform(${elements}, mdp_e -> json_type(CAST(mdp_e AS JSON)) NOT IN ('OBJECT', 'ARRAY'))) IS FALSE THEN NULL ELSE ${values} END)`
+  },
   [JSON_TEXT]: (call) => {
     const [value, mode, pretty] = call.args
-    if (value === undefined || mode === undefined || pretty === undefined) return undefined
-    const json = `CAST(to_json(${value}) AS VARCHAR)`
-    // A NULL is JSON's null ('null'), where DuckDB's to_json returns NULL.
-    return `coalesce(CASE WHEN regexp_matches(typeof(${value}), '${NEEDS_REENCODING}') OR (${pretty}) THEN ${BIGQUERY_JSON_FUNCTION}(${json}, typeof(${value}), ${mode}, ${pretty}) ELSE ${json} END, 'null')`
+    return value === undefined || mode === undefined || pretty === undefined ? undefined : jsonTextExpression(value, mode, pretty)
   },
+  JSON_SET: (call) => jsonEditExpression("set", "create_if_missing", call),
+  JSON_ARRAY_APPEND: (call) => jsonEditExpression("append", "append_each_element", call),
+  JSON_ARRAY_INSERT: (call) => jsonEditExpression("insert", "insert_each_element", call),
   // REGEXP_CONTAINS is a partial match in BigQuery.
   REGEXP_FULL_MATCH: (call) => `REGEXP_MATCHES(${call.args.join(", ")})`,
   // BigQuery replaces every match; DuckDB only the first unless given 'g'.
