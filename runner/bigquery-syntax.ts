@@ -314,9 +314,13 @@ export const isMetadataOnly = (tokens: ReadonlyArray<Token>): boolean => {
   return /\bSET OPTIONS\b/.test(text)
 }
 
-/** `CREATE SCHEMA … OPTIONS(location = …, description = …)`: the options are metadata, dropped. */
+/**
+ * `CREATE SCHEMA|TABLE|VIEW|FUNCTION … OPTIONS(description = …, labels = …, expiration_timestamp = …)`,
+ * also after PARTITION BY and CLUSTER BY, where polyglot cannot parse them: the options are
+ * metadata no query reads, dropped.
+ */
 export const schemaWithoutOptions = (sql: string): string => {
-  if (!/\bSCHEMA\b[\s\S]*\bOPTIONS\s*\(/i.test(sql)) return sql
+  if (!/\b(SCHEMA|TABLE|VIEW|FUNCTION)\b[\s\S]*\bOPTIONS\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "bigquery")
   const significant = indexed(tokens)
   const dropped = new Set<number>()
@@ -328,7 +332,8 @@ export const schemaWithoutOptions = (sql: string): string => {
     }
     if (upper(significant[k]!.token) !== "OPTIONS" || significant[k + 1]?.token.text !== "(") continue
     const words = significant.slice(statementStart, k).map(({ token }) => upper(token))
-    if (!(words[0] === "CREATE" && (words[1] === "SCHEMA" || (words[1] === "OR" && words[2] === "REPLACE" && words[3] === "SCHEMA")))) continue
+    const kind = words.slice(1, 6).find((word) => !["OR", "REPLACE", "TEMP", "TEMPORARY", "MATERIALIZED"].includes(word))
+    if (words[0] !== "CREATE" || !["SCHEMA", "TABLE", "VIEW", "FUNCTION"].includes(kind ?? "")) continue
     let depth = 0
     let close = k + 1
     for (; close < significant.length; close++) {
@@ -548,6 +553,18 @@ export const bytesLiterals = (sql: string): string => {
     return `FROM_HEX('${literalBytes(match[3]!, /[rR]/.test(match[1]!)).toString("hex")}')`
   })
   return changed ? out.join("") : sql
+}
+
+/**
+ * `CREATE MATERIALIZED VIEW` as a view (its rows are the query's, refreshed or not), and `CREATE
+ * TABLE t COPY|CLONE source` as a copy of the source's rows (a clone shares storage in BigQuery,
+ * not rows that differ).
+ */
+export const viewsAndCopies = (sql: string): string => {
+  if (!/\b(MATERIALIZED|COPY|CLONE)\b/i.test(sql)) return sql
+  return sql
+    .replace(/\bCREATE(\s+OR\s+REPLACE)?\s+MATERIALIZED\s+VIEW\b/gi, (_, replace: string | undefined) => `CREATE${replace ?? ""} VIEW`)
+    .replace(/\b(CREATE(?:\s+OR\s+REPLACE)?\s+(?:SNAPSHOT\s+)?TABLE(?:\s+IF\s+NOT\s+EXISTS)?\s+(`[^`]+`|[\w.-]+))\s+(?:COPY|CLONE)\s+(`[^`]+`|[\w.-]+)/gi, (_, head: string, _name: string, source: string) => `${head} AS SELECT * FROM ${source}`)
 }
 
 /** A STRING literal's body with its escapes read: \n, \xHH, \uHHHH, \UHHHHHHHH, \ooo (octal), \' and the rest. */

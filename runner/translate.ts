@@ -18,7 +18,7 @@ import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION,
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
-import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
@@ -85,6 +85,18 @@ const netFunctions = (sql: string): string => {
 }
 
 /** Constructs refused before translation: each would otherwise fail obscurely or answer wrongly. */
+/** Whether the statement starting at `start` has a WHERE outside parentheses (not one of a subquery's). */
+const hasWhereClause = (tokens: ReadonlyArray<Token>, start: number): boolean => {
+  let depth = 0
+  for (let k = start; k < tokens.length && tokens[k]!.text !== ";"; k++) {
+    const text = tokens[k]!.text
+    if (text === "(") depth++
+    else if (text === ")") depth--
+    else if (depth === 0 && tokens[k]!.kind === "word" && text.toUpperCase() === "WHERE") return true
+  }
+  return false
+}
+
 const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; reason: string } | undefined => {
   for (let i = 0; i < tokens.length; i++) {
     const word = tokens[i]!.kind === "word" ? tokens[i]!.text.toUpperCase() : ""
@@ -102,6 +114,10 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     }
     if (word === "DISTINCT" && next === "COLLATE" && tokens[i - 1]?.text === "(" && tokens[i - 2]?.text.toUpperCase() !== "COUNT") {
       return { construct: `${tokens[i - 2]?.text.toUpperCase() ?? "an aggregate"}(DISTINCT COLLATE(…))`, reason: "DuckDB's aggregates ignore a collation under DISTINCT; only COUNT(DISTINCT COLLATE(…, 'und:ci')) is counted case-insensitively here" }
+    }
+    // BigQuery requires a WHERE clause on UPDATE and DELETE (WHERE TRUE for every row).
+    if (statementStart && (word === "UPDATE" || word === "DELETE") && !hasWhereClause(tokens, i)) {
+      return { construct: `${word} without WHERE`, reason: "BigQuery refuses it too; write WHERE TRUE to change every row" }
     }
     if (word === "INSERT" && next === "ROW") {
       return { construct: "MERGE … INSERT ROW", reason: "list the inserted columns explicitly" }
@@ -2419,7 +2435,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, AGGREGATE, ORDER BY, LIMIT, DROP, AS and DISTINCT are" })
     }
-    const sql = netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(stringEscapes(piped))))))))))))))
+    const sql = netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(viewsAndCopies(stringEscapes(piped)))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()
