@@ -3,9 +3,10 @@
  * BigQuery it does: trailing commas, `JSON '''…'''` literals, references quoted in parts, pipe
  * syntax (`FROM t |> WHERE … |> AGGREGATE …`), an unaliased subquery in FROM right before a set
  * operator (which polyglot misreads), names DuckDB or polyglot take for keywords, INSERT and DELETE
- * without INTO and FROM, and ASSERT (as a query that fails). Also: which statements only change metadata
- * (`ALTER TABLE … SET OPTIONS`, unenforced constraints) and so have nothing to do locally, and
- * `INFORMATION_SCHEMA` views, answered from DuckDB's catalogue with BigQuery's columns.
+ * without INTO and FROM, ASSERT (as a query that fails), \u and octal escapes in strings, OPTIONS of
+ * CREATE statements, MATERIALIZED VIEW, TABLE … COPY/CLONE. Also: which statements only change
+ * metadata (`ALTER TABLE … SET OPTIONS`) and so have nothing to do locally, and `INFORMATION_SCHEMA`
+ * views, answered from DuckDB's catalogue (keys: `table-constraints.ts`) with BigQuery's columns.
  */
 import { constraintViewQuery } from "./table-constraints.ts"
 import { CLAUSES_AFTER_FROM, isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
