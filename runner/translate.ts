@@ -454,6 +454,8 @@ const utcOffsetInFormat = (timestamp: string, zone: string | undefined, separato
 const JSON_SCALAR = "MDP_JSON_SCALAR__"
 const TIMESTAMP_DIFF_MARKER = "MDP_TIMESTAMP_DIFF__"
 const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
+const DIVIDE = "MDP_DIVIDE__"
+const INTEGER_DIVIDE = "MDP_INTEGER_DIVIDE__"
 const APPROX_TOP_COUNT_MARKER = "MDP_APPROX_TOP_COUNT__"
 const COLLATE_CI_MARKER = "MDP_COLLATE_CI__"
 const JSON_INT64 = "MDP_JSON_INT64__"
@@ -665,6 +667,8 @@ const weeksBetween = (call: Call, type: "DATE" | "DATETIME"): string | undefined
 }
 
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  // Integer division, truncated, of INT64s or NUMERICs (DuckDB's // of decimals keeps the fraction).
+  DIV: (call) => (call.args.length === 2 ? `${INTEGER_DIVIDE}(${call.args[0]}, ${CHECKED_DIVISOR}(${call.args[1]}))` : undefined),
   REGEXP_EXTRACT: regexpExtraction,
   // A fractional start, end or step (DuckDB's generate_series takes integers): start + i * step.
   GENERATE_ARRAY: (call) => {
@@ -1278,6 +1282,18 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const counted = `list_concat(list_transform(map_entries(histogram(${value})), e -> {'count': e.value, 'value': e.key}), CASE WHEN ${nulls} > 0 THEN [{'count': ${nulls}, 'value': NULL}] ELSE [] END)`
     return `list_transform(list_slice(list_sort(${counted}, 'DESC', 'NULLS LAST'), 1, ${number}), e -> {'value': e.value, 'count': CAST(e.count AS BIGINT)})`
   },
+  // NUMERIC divided by NUMERIC or INT64 is a NUMERIC in BigQuery; DuckDB's DECIMAL quotient is a
+  // DOUBLE. typeof of the sum gives the operands' common type without evaluating it.
+  [DIVIDE]: (call) => {
+    const [dividend, divisor] = call.args
+    if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
+    return `(CASE WHEN typeof((${dividend}) + (${divisor})) LIKE 'DECIMAL%' THEN CAST((${dividend}) / (${divisor}) AS DECIMAL(38, 9)) ELSE (${dividend}) / (${divisor}) END)`
+  },
+  [INTEGER_DIVIDE]: (call) => {
+    const [dividend, divisor] = call.args
+    if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
+    return `(CASE WHEN typeof((${dividend}) + (${divisor})) LIKE 'DECIMAL%' THEN CAST(trunc((${dividend}) / (${divisor})) AS DECIMAL(38, 9)) ELSE (${dividend}) // (${divisor}) END)`
+  },
   [CHECKED_DIVISOR]: (call) => `(CASE WHEN (${call.args[0]}) = 0 THEN error('division by zero: ' || ${sqlText(call.args[0]!)}) ELSE (${call.args[0]}) END)`,
   SAFE_ADD: (call) => `TRY((${call.args[0]}) + (${call.args[1]}))`,
   SAFE_SUBTRACT: (call) => `TRY((${call.args[0]}) - (${call.args[1]}))`,
@@ -1531,6 +1547,134 @@ const divisorEnd = (tokens: ReadonlyArray<Token>, slash: number): { readonly sta
   while (k < tokens.length && !isSignificant(tokens[k]!)) k++
   if (tokens[k]?.text === "[") end = closeOf(k, "[", "]")
   return end < 0 ? undefined : { start, end }
+}
+
+const previousSignificant = (tokens: ReadonlyArray<Token>, from: number): number => {
+  let k = from - 1
+  while (k >= 0 && !isSignificant(tokens[k]!)) k--
+  return k
+}
+
+/** The index where the operand ending at `end` starts, read backwards; undefined for a shape not read. */
+const operandStart = (tokens: ReadonlyArray<Token>, end: number): number | undefined => {
+  const token = tokens[end]
+  if (token === undefined) return undefined
+  const openerOf = (close: number, opener: string, closer: string): number => {
+    let depth = 0
+    for (let k = close; k >= 0; k--) {
+      if (tokens[k]!.kind === "punct" && tokens[k]!.text === closer) depth++
+      if (tokens[k]!.kind === "punct" && tokens[k]!.text === opener && --depth === 0) return k
+    }
+    return -1
+  }
+  let start: number
+  if (token.kind === "number" || token.kind === "string") {
+    start = end
+    // A typed literal: NUMERIC '1.5', DATE '2024-01-01'.
+    const before = previousSignificant(tokens, start)
+    if (token.kind === "string" && tokens[before]?.kind === "word" && TYPED_LITERAL.test(tokens[before]!.text)) start = before
+  } else if (token.kind === "word" && token.text.toUpperCase() === "END") {
+    let depth = 0
+    start = -1
+    for (let k = end; k >= 0; k--) {
+      const word = tokens[k]!.kind === "word" ? tokens[k]!.text.toUpperCase() : ""
+      if (word === "END") depth++
+      if (word === "CASE" && --depth === 0) {
+        start = k
+        break
+      }
+    }
+  } else if (token.kind === "word" || token.kind === "quoted") {
+    if (KEYWORDS_BEFORE_AN_OPERAND.has(token.text.toUpperCase())) return undefined
+    start = end
+  } else if (token.text === ")") {
+    start = openerOf(end, "(", ")")
+    if (start < 0) return undefined
+    const before = previousSignificant(tokens, start)
+    // A window's OVER (…): the call before it is part of the operand.
+    if (tokens[before]?.kind === "word" && tokens[before]!.text.toUpperCase() === "OVER") return operandStart(tokens, previousSignificant(tokens, before))
+    // A call: its name.
+    if (tokens[before]?.kind === "word" && !KEYWORDS_BEFORE_AN_OPERAND.has(tokens[before]!.text.toUpperCase())) start = before
+  } else if (token.text === "]") {
+    const open = openerOf(end, "[", "]")
+    if (open < 0) return undefined
+    const before = previousSignificant(tokens, open)
+    // An index into the operand before it, or an array literal.
+    const indexed = before >= 0 && (tokens[before]!.kind === "word" || tokens[before]!.kind === "quoted" || tokens[before]!.text === ")" || tokens[before]!.text === "]") ? operandStart(tokens, before) : open
+    return indexed
+  } else return undefined
+  if (start < 0) return undefined
+  // A dotted chain: t.a, SAFE.FN(…), a.b.c.
+  for (;;) {
+    const dot = previousSignificant(tokens, start)
+    if (tokens[dot]?.text !== ".") break
+    const owner = previousSignificant(tokens, dot)
+    if (tokens[owner]?.kind !== "word" && tokens[owner]?.kind !== "quoted" && tokens[owner]?.text !== ")" && tokens[owner]?.text !== "]") break
+    const ownerStart = operandStart(tokens, owner)
+    if (ownerStart === undefined) return undefined
+    start = ownerStart
+  }
+  return start
+}
+
+// Words after which an operand starts (a name here is a keyword, not an operand's end).
+const KEYWORDS_BEFORE_AN_OPERAND = new Set(["SELECT", "WHERE", "AND", "OR", "NOT", "WHEN", "THEN", "ELSE", "ON", "BY", "HAVING", "QUALIFY", "RETURN", "IN", "IS", "LIKE", "BETWEEN", "AS", "DISTINCT", "SET", "CASE", "INTERVAL", "FROM", "ALL", "ANY", "SOME", "EXISTS", "VALUES", "LIMIT", "OFFSET", "USING", "IF", "ROWS", "RANGE", "PRECEDING", "FOLLOWING", "UNBOUNDED", "CURRENT", "ROW", "WITH"])
+
+/**
+ * `a * b / c`: each multiplicative chain holding a `/` as nested MDP_DIVIDE calls (left to right),
+ * so that the translation can give a NUMERIC quotient where BigQuery does; the divisor checked for
+ * zero as `checkedDivisions` does. A shape it cannot read is left to `checkedDivisions`.
+ */
+const numericDivisions = (sql: string): string => {
+  if (!sql.includes("/")) return sql
+  const tokens = tokenize(sql, "bigquery")
+  // A chain found later can hold earlier ones (`(a / b) / c`): its text has them already.
+  const chains: Array<{ readonly start: number; readonly end: number; readonly text: string }> = []
+  for (let slash = 0; slash < tokens.length; slash++) {
+    if (tokens[slash]!.kind !== "punct" || tokens[slash]!.text !== "/") continue
+    const chain = divisionChain(tokens, slash)
+    if (chain === undefined) continue
+    while (chains.length > 0 && chains[chains.length - 1]!.start >= chain.start) chains.pop()
+    chains.push(chain)
+    slash = chain.end
+  }
+  if (chains.length === 0) return sql
+  const out: Array<string> = []
+  let cursor = 0
+  for (const chain of chains) {
+    out.push(render(tokens.slice(cursor, chain.start)), chain.text)
+    cursor = chain.end + 1
+  }
+  out.push(render(tokens.slice(cursor)))
+  return out.join("")
+}
+
+/** The multiplicative chain around the `/` at `slash` (its operands joined by * and /), folded left to right; undefined for a shape not read. */
+const divisionChain = (tokens: ReadonlyArray<Token>, slash: number): { readonly start: number; readonly end: number; readonly text: string } | undefined => {
+  let start = operandStart(tokens, previousSignificant(tokens, slash))
+  for (;;) {
+    if (start === undefined) return undefined
+    const before = previousSignificant(tokens, start)
+    if (tokens[before]?.kind !== "punct" || tokens[before]!.text !== "*") break
+    start = operandStart(tokens, previousSignificant(tokens, before))
+  }
+  // Forward from the start: operand, then (* or /, operand)*; the operands' own divisions in turn.
+  const first = divisorEnd(tokens, start - 1)
+  if (first === undefined || first.start !== start) return undefined
+  let folded = numericDivisions(render(tokens.slice(start, first.end + 1)))
+  let end = first.end
+  for (;;) {
+    const operator = tokens.findIndex((token, k) => k > end && isSignificant(token))
+    const op = tokens[operator]
+    if (op?.kind !== "punct" || (op.text !== "*" && op.text !== "/")) break
+    const operand = divisorEnd(tokens, operator)
+    if (operand === undefined) return undefined
+    const text = numericDivisions(render(tokens.slice(operand.start, operand.end + 1)).trim())
+    const nonZeroLiteral = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) && Number(text) !== 0
+    folded = op.text === "*" ? `${folded} * ${text}` : `${DIVIDE}(${folded}, ${nonZeroLiteral ? text : `${CHECKED_DIVISOR}(${text})`})`
+    end = operand.end
+  }
+  return end < slash ? undefined : { start, end, text: folded }
 }
 
 /** Each `/` whose divisor is not a non-zero literal gets the divisor checked (BigQuery fails a division by zero). */
@@ -2443,7 +2587,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(timestampTypes(checkedDivisions(unnestWithOffset(jsonAwareSubscripts(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql)))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
