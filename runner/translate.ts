@@ -2252,6 +2252,17 @@ export const declaredVariables = (sqls: ReadonlyArray<string>): ReadonlyArray<st
  * alias is refused: in BigQuery a column shadows a variable of the same name, and which one a bare
  * name means cannot be told from the text alone.
  */
+const RELATION_KEYWORDS = new Set(["FROM", "JOIN", "INTO", "UPDATE", "TABLE", "MERGE", "USING", ","])
+
+/** Whether a statement uses `name` as a table or an alias: anywhere as a bare word not followed by a dot. */
+const namesRelation = (tokens: ReadonlyArray<Token>, name: string): boolean =>
+  tokens.some((token, i) => {
+    if (token.kind !== "word" || token.text.toLowerCase() !== name) return false
+    const next = tokens.slice(i + 1).find(isSignificant)
+    const previous = tokens.slice(0, i).findLast(isSignificant)
+    return next?.text !== "." && previous?.text !== "." && (RELATION_KEYWORDS.has(previous?.text.toUpperCase() ?? "") || previous?.kind === "word" || previous?.text === ")")
+  })
+
 const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: string): Effect.Effect<string, TranslationError> =>
   Effect.gen(function* () {
     if (variables.size === 0) return sql
@@ -2282,6 +2293,11 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
           construct: `the name ${token.text}`,
           reason: "it is both a script variable and a column alias; BigQuery would read the column, so rename one"
         })
+      }
+      // `s.b`: a field of a STRUCT variable, unless the statement names a table (or alias) s.
+      if (after?.text === "." && before?.text !== "." && !(before?.text !== "," && RELATION_KEYWORDS.has(before?.text.toUpperCase() ?? "")) && !namesRelation(tokens, name)) {
+        out.push(`getvariable('${name}')`)
+        continue
       }
       const isMember = before?.text === "." || after?.text === "."
       const isCall = after?.text === "("

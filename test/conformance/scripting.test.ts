@@ -211,6 +211,13 @@ const cases: ReadonlyArray<ScriptCase> = [
     expected: [{ n: 2 }]
   },
   {
+    name: "a field of a STRUCT variable, beside a table's column",
+    doc: `${DOC}#declare`,
+    script: "DECLARE s STRUCT<a INT64, b STRING> DEFAULT (1, 'x'); DECLARE cfg STRUCT<days INT64> DEFAULT STRUCT(3 AS days); CREATE TABLE src AS SELECT 5 AS a; CREATE TABLE out AS SELECT s.a + src.a AS v, s.b AS b FROM src; INSERT INTO out SELECT x, 'y' FROM UNNEST(GENERATE_ARRAY(1, 10)) AS x WHERE x <= cfg.days;",
+    check: "SELECT SUM(v) AS total, MAX(b) AS b FROM out",
+    expected: [{ total: 12, b: "y" }]
+  },
+  {
     name: "keys replaced by a script that drops the foreign keys INFORMATION_SCHEMA lists, twice over, ends with one set",
     doc: "https://cloud.google.com/bigquery/docs/information-schema-table-constraints",
     script: "CREATE SCHEMA d; CREATE TABLE d.customers (id INT64); ALTER TABLE d.customers ADD PRIMARY KEY (id) NOT ENFORCED; CREATE TABLE d.orders (id INT64, customer_id INT64);\nLOOP\n  IF TRUE THEN\n    ALTER TABLE d.orders DROP PRIMARY KEY IF EXISTS;\n    FOR constraint_to_drop IN (SELECT SPLIT(constraint_name, '.')[OFFSET(1)] AS name FROM d.INFORMATION_SCHEMA.TABLE_CONSTRAINTS WHERE constraint_type = 'FOREIGN KEY' AND table_name = 'orders') DO\n      EXECUTE IMMEDIATE FORMAT('ALTER TABLE d.orders DROP CONSTRAINT IF EXISTS %s', constraint_to_drop.name);\n    END FOR;\n    ALTER TABLE d.orders ADD PRIMARY KEY (id) NOT ENFORCED;\n    ALTER TABLE d.orders ADD CONSTRAINT customer_id_relationship FOREIGN KEY (customer_id) REFERENCES d.customers(id) NOT ENFORCED;\n  END IF;\n  IF (SELECT COUNT(*) FROM d.INFORMATION_SCHEMA.TABLE_CONSTRAINTS) = 3 AND (SELECT COUNT(*) FROM d.customers) = 1 THEN BREAK; END IF;\n  INSERT INTO d.customers VALUES (1);\nEND LOOP;",
