@@ -556,6 +556,94 @@ export const bytesLiterals = (sql: string): string => {
   return changed ? out.join("") : sql
 }
 
+/** Marks a STRUCT field assignment in UPDATE … SET, completed after the translation as struct_update. */
+export const STRUCT_UPDATE_MARKER = "MDP_STRUCT_UPDATE__"
+
+/**
+ * `UPDATE t SET s.a = v, s.b.c = w WHERE …`: the fields of a STRUCT column, which DuckDB cannot set
+ * by path, set through the column itself, `s = MDP_STRUCT_UPDATE__(…)` (one assignment per column,
+ * nested fields in turn); a target qualified by the table's name or alias (`t.col = v`) loses the
+ * qualifier, which DuckDB refuses.
+ */
+export const updatedStructFields = (sql: string): string => {
+  if (!/\bUPDATE\b[\s\S]*\bSET\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  // Token ranges to replace (from, to inclusive) and their text.
+  const edits: Array<{ readonly from: number; readonly to: number; readonly text: string }> = []
+  for (let k = 0; k < significant.length; k++) {
+    if (upper(significant[k]!.token) !== "UPDATE") continue
+    let m = k + 1
+    const target: Array<string> = []
+    while (significant[m]?.token.kind === "word" || significant[m]?.token.kind === "quoted") {
+      target.push(...partsOf(significant[m]!.token))
+      m++
+      if (significant[m]?.token.text !== ".") break
+      m++
+    }
+    if (upper(significant[m]?.token) === "AS") m++
+    const alias = upper(significant[m]?.token) !== "SET" && significant[m]?.token.kind === "word" ? significant[m]!.token.text : undefined
+    if (alias !== undefined) m++
+    if (target.length === 0 || upper(significant[m]?.token) !== "SET") continue
+    const qualifiers = new Set([target[target.length - 1]!.toLowerCase(), ...(alias === undefined ? [] : [alias.toLowerCase()])])
+    // The SET items: `path = value`, up to FROM, WHERE or the statement's end.
+    const items: Array<{ readonly column: string; readonly fields: ReadonlyArray<string>; readonly value: string; readonly from: number; readonly to: number; readonly comma?: number }> = []
+    let itemStart = m + 1
+    let depth = 0
+    for (let j = m + 1; j <= significant.length; j++) {
+      const token = significant[j]?.token
+      const atEnd = token === undefined || (depth === 0 && (token.text === "," || token.text === ";" || ["FROM", "WHERE"].includes(upper(token))))
+      if (!atEnd) {
+        if (token.text === "(" || token.text === "[") depth++
+        if (token.text === ")" || token.text === "]") depth--
+        continue
+      }
+      const equals = significant.slice(itemStart, j).findIndex(({ token: t }) => t.text === "=")
+      if (equals > 0) {
+        const path = significant.slice(itemStart, itemStart + equals).filter(({ token: t }) => t.text !== ".").flatMap(({ token: t }) => partsOf(t))
+        const [column, ...fields] = path.length > 1 && qualifiers.has(path[0]!.toLowerCase()) ? path.slice(1) : path
+        items.push({
+          column: column!,
+          fields,
+          value: render(tokens.slice(significant[itemStart + equals + 1]!.index, significant[j - 1]!.index + 1)),
+          from: significant[itemStart]!.index,
+          to: significant[j - 1]!.index,
+          ...(itemStart > m + 1 ? { comma: significant[itemStart - 1]!.index } : {})
+        })
+      }
+      if (token === undefined || token.text !== ",") break
+      itemStart = j + 1
+    }
+    const changed = items.filter((item) => item.fields.length > 0 || qualifiers.has(item.column.toLowerCase()) === false)
+    for (const column of new Set(items.filter((item) => item.fields.length > 0).map((item) => item.column.toLowerCase()))) {
+      const own = items.filter((item) => item.column.toLowerCase() === column)
+      const assign = (owner: string, fields: ReadonlyArray<string>, value: string): string =>
+        fields.length === 0 ? value : `${STRUCT_UPDATE_MARKER}(${owner}, '${fields[0]}', ${assign(`${owner}.${quotePart(fields[0]!)}`, fields.slice(1), value)})`
+      const composed = own.reduce((owner, item) => assign(owner, item.fields, item.value), quotePart(own[0]!.column))
+      edits.push({ from: own[0]!.from, to: own[0]!.to, text: `${quotePart(own[0]!.column)} = ${composed}` })
+      for (const item of own.slice(1)) edits.push({ from: item.comma ?? item.from, to: item.to, text: "" })
+    }
+    // A column qualified by the table: `t.col = v` as `col = v`.
+    for (const item of changed) {
+      if (item.fields.length > 0) continue
+      const written = significant.filter(({ index }) => index >= item.from && index <= item.to)
+      if (written[1]?.token.text === "." && qualifiers.has(partsOf(written[0]!.token)[0]!.toLowerCase())) edits.push({ from: item.from, to: item.to, text: `${quotePart(item.column)} = ${item.value}` })
+    }
+  }
+  if (edits.length === 0) return sql
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const edit = edits.find((candidate) => candidate.from === i)
+    if (edit === undefined) {
+      out.push(tokens[i]!.text)
+      continue
+    }
+    out.push(edit.text)
+    i = edit.to
+  }
+  return out.join("")
+}
+
 /**
  * `CREATE MATERIALIZED VIEW` as a view (its rows are the query's, refreshed or not), and `CREATE
  * TABLE t COPY|CLONE source` as a copy of the source's rows (a clone shares storage in BigQuery,

@@ -18,7 +18,7 @@ import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION,
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
-import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
@@ -1121,6 +1121,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // The code point of an empty string is 0, and CHR(0) an empty string (DuckDB: -1 and U+0000).
   UNICODE: (call) => (call.args.length === 1 ? `(CASE WHEN (${call.args[0]}) = '' THEN 0 ELSE unicode(${call.args[0]}) END)` : undefined),
   CHR: (call) => (call.args.length === 1 ? `(CASE WHEN (${call.args[0]}) = 0 THEN '' ELSE chr(${call.args[0]}) END)` : undefined),
+  // Code point by code point (DuckDB's reverse keeps a letter and its combining mark together).
+  REVERSE: (call) => (call.args.length === 1 ? `(CASE WHEN typeof(${call.args[0]}) = 'VARCHAR' THEN array_to_string(list_reverse(string_split(CAST(${call.args[0]} AS VARCHAR), '')), '') ELSE reverse(${call.args[0]}) END)` : undefined),
   // The pattern defaults to a space.
   LPAD: (call) => (call.args.length === 2 ? `lpad(${call.args[0]}, ${call.args[1]}, ' ')` : undefined),
   RPAD: (call) => (call.args.length === 2 ? `rpad(${call.args[0]}, ${call.args[1]}, ' ')` : undefined),
@@ -1288,6 +1290,11 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const [dividend, divisor] = call.args
     if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
     return `(CASE WHEN typeof((${dividend}) + (${divisor})) LIKE 'DECIMAL%' THEN CAST((${dividend}) / (${divisor}) AS DECIMAL(38, 9)) ELSE (${dividend}) / (${divisor}) END)`
+  },
+  [STRUCT_UPDATE_MARKER]: (call) => {
+    const [struct, field, value] = call.args
+    if (struct === undefined || field === undefined || value === undefined || !isStringLiteral(field)) return undefined
+    return `struct_update(${struct}, ${quoteIdentifier(field.slice(1, -1).replaceAll("''", "'"))} := ${value})`
   },
   [INTEGER_DIVIDE]: (call) => {
     const [dividend, divisor] = call.args
@@ -2595,7 +2602,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, AGGREGATE, ORDER BY, LIMIT, DROP, AS and DISTINCT are" })
     }
-    const sql = netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(viewsAndCopies(stringEscapes(piped)))))))))))))))
+    const sql = netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(stringEscapes(piped))))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()

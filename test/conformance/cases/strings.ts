@@ -54,4 +54,5 @@ export const cases: ReadonlyArray<QueryCase> = [
   { name: "SUBSTR with a negative length fails", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#substr", sql: "SELECT SUBSTR('apple', 2, -1) AS v", expected: { error: /length cannot be negative/ } },
   { name: "CAST of BYTES to STRING reads UTF-8", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#cast_as_string", sql: "SELECT CAST(b'\\xc3\\xa9t\\xc3\\xa9' AS STRING) AS a, CAST(b'\\\\x41' AS STRING) AS b, SAFE_CAST(b'\\xff' AS STRING) AS c", expected: [{"a":"été","b":"\\x41","c":null}] },
   { name: "CAST of invalid UTF-8 BYTES to STRING fails", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#cast_as_string", sql: "SELECT CAST(b'\\xff' AS STRING) AS v", expected: { error: /UTF8/ } },
+  { name: "REVERSE reverses code points", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#reverse", sql: "SELECT REVERSE('abc') AS a, REVERSE('ab\\u0301c') = 'c\\u0301ba' AS b, REVERSE('абв') AS c, REVERSE('') AS d", expected: [{"a":"cba","b":true,"c":"вба","d":""}] },
 ]
