@@ -651,6 +651,20 @@ const scalarArray = (json: string | undefined, path: string | undefined, count: 
 const SCALARS_ONLY = "MDP_SCALARS_ONLY__"
 const STRING_JSON_NULL = "MDP_STRING_JSON_NULL__"
 
+/** `CURRENT_DATETIME` and `CURRENT_TIME` without parentheses, which BigQuery allows: as calls, rewritten like any. */
+const bareCurrentCalls = (sql: string): string => {
+  if (!/\bCURRENT_(DATETIME|TIME)\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  return tokens
+    .map((token, i) => {
+      if (token.kind !== "word" || !/^CURRENT_(DATETIME|TIME)$/i.test(token.text)) return token.text
+      const next = tokens.slice(i + 1).find(isSignificant)
+      const previous = tokens.slice(0, i).findLast(isSignificant)
+      return next?.text === "(" || previous?.text === "." ? token.text : `${token.text}()`
+    })
+    .join("")
+}
+
 /** TO_JSON_STRING and TO_JSON on their way through polyglot, which passes an unknown function as it is. */
 const JSON_TEXT = "MDP_JSON_TEXT"
 const JSON_KEYS_CALL = "MDP_JSON_KEYS_CALL"
@@ -669,6 +683,9 @@ const weeksBetween = (call: Call, type: "DATE" | "DATETIME"): string | undefined
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   // Integer division, truncated, of INT64s or NUMERICs (DuckDB's // of decimals keeps the fraction).
   DIV: (call) => (call.args.length === 2 ? `${INTEGER_DIVIDE}(${call.args[0]}, ${CHECKED_DIVISOR}(${call.args[1]}))` : undefined),
+  // The current date and time in a zone (UTC by default), from the current instant.
+  CURRENT_DATETIME: (call) => (call.args.length <= 1 ? `DATETIME(CURRENT_TIMESTAMP(), ${call.args[0] ?? "'UTC'"})` : undefined),
+  CURRENT_TIME: (call) => (call.args.length <= 1 ? `TIME(DATETIME(CURRENT_TIMESTAMP(), ${call.args[0] ?? "'UTC'"}))` : undefined),
   REGEXP_EXTRACT: regexpExtraction,
   // A fractional start, end or step (DuckDB's generate_series takes integers): start + i * step.
   GENERATE_ARRAY: (call) => {
@@ -2610,7 +2627,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql)))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
