@@ -119,9 +119,6 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (statementStart && (word === "UPDATE" || word === "DELETE") && !hasWhereClause(tokens, i)) {
       return { construct: `${word} without WHERE`, reason: "BigQuery refuses it too; write WHERE TRUE to change every row" }
     }
-    if (word === "INSERT" && next === "ROW") {
-      return { construct: "MERGE … INSERT ROW", reason: "list the inserted columns explicitly" }
-    }
     if (next === "." && unsupportedFamilies.test(word)) {
       const name = tokens[i + 2]?.kind === "word" ? `${word}.${tokens[i + 2]!.text.toUpperCase()}` : `${word}.*`
       return word === "NET"
@@ -650,6 +647,26 @@ const scalarArray = (json: string | undefined, path: string | undefined, count: 
 }
 const SCALARS_ONLY = "MDP_SCALARS_ONLY__"
 const STRING_JSON_NULL = "MDP_STRING_JSON_NULL__"
+
+// MERGE's INSERT ROW (the source row's columns in order) through polyglot, which cannot read it,
+// to DuckDB's INSERT BY POSITION.
+const INSERT_ROW_MARKER = "INSERT (mdp_insert_row__) VALUES (mdp_insert_row__)"
+const mergeInsertRow = (sql: string): string => {
+  if (!/\bINSERT\s+ROW\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const next = tokens.findIndex((token, k) => k > i && isSignificant(token))
+    if (tokens[i]!.kind === "word" && tokens[i]!.text.toUpperCase() === "INSERT" && tokens[next]?.kind === "word" && tokens[next]!.text.toUpperCase() === "ROW") {
+      out.push(INSERT_ROW_MARKER)
+      i = next
+      continue
+    }
+    out.push(tokens[i]!.text)
+  }
+  return out.join("")
+}
+const withInsertByPosition = (sql: string): string => (sql.includes("mdp_insert_row__") ? sql.replaceAll(INSERT_ROW_MARKER, "INSERT BY POSITION") : sql)
 
 /** `CURRENT_DATETIME` and `CURRENT_TIME` without parentheses, which BigQuery allows: as calls, rewritten like any. */
 const bareCurrentCalls = (sql: string): string => {
@@ -2627,7 +2644,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql)))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
@@ -2663,5 +2680,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(statement), "duckdb", afterTranslation)))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)))))))))))))))))))
   })
