@@ -452,6 +452,8 @@ const JSON_SCALAR = "MDP_JSON_SCALAR__"
 const TIMESTAMP_DIFF_MARKER = "MDP_TIMESTAMP_DIFF__"
 const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
 const DIVIDE = "MDP_DIVIDE__"
+const CHECKED_POWER = "MDP_CHECKED_POWER__"
+const CHECKED_EXP = "MDP_CHECKED_EXP__"
 const INTEGER_DIVIDE = "MDP_INTEGER_DIVIDE__"
 const APPROX_TOP_COUNT_MARKER = "MDP_APPROX_TOP_COUNT__"
 const COLLATE_CI_MARKER = "MDP_COLLATE_CI__"
@@ -703,6 +705,11 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // The current date and time in a zone (UTC by default), from the current instant.
   CURRENT_DATETIME: (call) => (call.args.length <= 1 ? `DATETIME(CURRENT_TIMESTAMP(), ${call.args[0] ?? "'UTC'"})` : undefined),
   CURRENT_TIME: (call) => (call.args.length <= 1 ? `TIME(DATETIME(CURRENT_TIMESTAMP(), ${call.args[0] ?? "'UTC'"}))` : undefined),
+  // Errors where BigQuery's fail (0 to a negative power, a negative base to a fractional one, an
+  // overflow); DuckDB answers inf or NaN.
+  POW: (call) => (call.args.length === 2 ? `${CHECKED_POWER}(${call.args[0]}, ${call.args[1]})` : undefined),
+  POWER: (call) => (call.args.length === 2 ? `${CHECKED_POWER}(${call.args[0]}, ${call.args[1]})` : undefined),
+  EXP: (call) => (call.args.length === 1 ? `${CHECKED_EXP}(${call.args[0]})` : undefined),
   REGEXP_EXTRACT: regexpExtraction,
   // A fractional start, end or step (DuckDB's generate_series takes integers): start + i * step.
   GENERATE_ARRAY: (call) => {
@@ -1330,6 +1337,21 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (struct === undefined || field === undefined || value === undefined || !isStringLiteral(field)) return undefined
     return `struct_update(${struct}, ${quoteIdentifier(field.slice(1, -1).replaceAll("''", "'"))} := ${value})`
   },
+  [CHECKED_POWER]: (call) => {
+    const [base, exponent] = call.args
+    if (base === undefined || exponent === undefined) return undefined
+    const power = `pow(${base}, ${exponent})`
+    return (
+      `(CASE WHEN (${base}) = 0 AND (${exponent}) < 0 THEN error('POW: 0 to a negative power is a division by zero') ` +
+      `WHEN (${base}) < 0 AND (${exponent}) <> floor(${exponent}) AND NOT isinf(${exponent}) THEN error('POW: a negative base to a fractional power') ` +
+      `WHEN isinf(${power}) AND NOT isinf(${base}) AND NOT isinf(${exponent}) THEN error('POW: floating point overflow') ELSE ${power} END)`
+    )
+  },
+  [CHECKED_EXP]: (call) => {
+    const [value] = call.args
+    if (value === undefined) return undefined
+    return `(CASE WHEN isinf(exp(${value})) AND NOT isinf(${value}) THEN error('EXP: floating point overflow') ELSE exp(${value}) END)`
+  },
   [INTEGER_DIVIDE]: (call) => {
     const [dividend, divisor] = call.args
     if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
@@ -1403,7 +1425,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const sliced = `LIST_SLICE(${list}, 1, ${limit})`
     return separator === undefined ? sliced : `ARRAY_TO_STRING(${sliced}, ${separator})`
   },
-  [SAFE_MARKER]: (call) => `TRY(${call.args.join(", ")})`,
+  // SAFE.f(…): NULL where f fails. The checks the translation added as error(…) give NULL instead
+  // (DuckDB's TRY refuses a volatile function such as error inside it).
+  [SAFE_MARKER]: (call) => `TRY(${rewriteCalls(call.args.join(", "), "duckdb", { ERROR: () => "NULL" })})`,
   // DuckDB has no JSON_QUERY_ARRAY; extracting with a path and casting gives the list of elements.
   JSON_QUERY_ARRAY: jsonArray,
   JSON_EXTRACT_ARRAY: jsonArray
