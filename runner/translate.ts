@@ -684,6 +684,27 @@ const bareCurrentCalls = (sql: string): string => {
     .join("")
 }
 
+/**
+ * CAST to a parameterized type, whose parameters polyglot drops: NUMERIC(P, S) rounds to S places
+ * and fails (SAFE_CAST: NULL) past P digits; STRING(L) and BYTES(L) fail past L characters or bytes.
+ * The type stays NUMERIC, STRING or BYTES, as in BigQuery.
+ */
+const parameterizedCast = (argument: string, safe: boolean): string | undefined => {
+  const numeric = /^([\s\S]+?)\s+AS\s+(?:NUMERIC|DECIMAL)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)\s*$/i.exec(argument)
+  if (numeric !== null) {
+    const [, value, precision, scale = "0"] = numeric
+    return `${PARAMETERIZED_NUMERIC}(${safe ? "SAFE_CAST" : "CAST"}(${value} AS NUMERIC), ${precision}, ${scale}, ${safe ? "TRUE" : "FALSE"})`
+  }
+  const text = /^([\s\S]+?)\s+AS\s+(STRING|BYTES)\s*\(\s*(\d+)\s*\)\s*$/i.exec(argument)
+  if (text !== null) {
+    const [, value, type, length] = text
+    return `${PARAMETERIZED_LENGTH}(${safe ? "SAFE_CAST" : "CAST"}(${value} AS ${type}), ${length}, ${safe ? "TRUE" : "FALSE"})`
+  }
+  return undefined
+}
+const PARAMETERIZED_NUMERIC = "MDP_PARAMETERIZED_NUMERIC__"
+const PARAMETERIZED_LENGTH = "MDP_PARAMETERIZED_LENGTH__"
+
 /** TO_JSON_STRING and TO_JSON on their way through polyglot, which passes an unknown function as it is. */
 const JSON_TEXT = "MDP_JSON_TEXT"
 const JSON_KEYS_CALL = "MDP_JSON_KEYS_CALL"
@@ -784,7 +805,8 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   FLOAT64: (call) => (call.args.length === 1 ? `${JSON_FLOAT64}(${call.args[0]})` : undefined),
   BOOL: (call) => (call.args.length === 1 ? `${JSON_BOOL}(${call.args[0]})` : undefined),
   // STRING(json); STRING(timestamp, zone) is the local time with the zone's offset.
-  STRING: (call) => (call.args.length === 1 ? `${JSON_STRING}(${call.args[0]})` : call.args.length === 2 ? `${STRING_IN_ZONE}(${call.args.join(", ")})` : undefined),
+  // (STRING(10) with a number is the parameterized type of a CAST, not a call.)
+  STRING: (call) => (call.args.length === 1 && /^\d+$/.test(call.args[0]!.trim()) ? undefined : call.args.length === 1 ? `${JSON_STRING}(${call.args[0]})` : call.args.length === 2 ? `${STRING_IN_ZONE}(${call.args.join(", ")})` : undefined),
   // A scalar's text, NULL for an object or an array (polyglot's `->>` returns their JSON text).
   JSON_VALUE: (call) => `${JSON_SCALAR}(${call.args[0]}, ${call.args[1] ?? "'$'"})`,
   JSON_EXTRACT_SCALAR: (call) => `${JSON_SCALAR}(${call.args[0]}, ${call.args[1] ?? "'$'"})`,
@@ -854,8 +876,8 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   ARRAY_AGG: (call) => limitedAggregate(call, "ARRAY_AGG"),
   // BigQuery's MD5 is 16 bytes; polyglot makes it DuckDB's md5, 32 hex characters.
   MD5: (call) => (call.args.length === 1 ? `${MD5_BYTES}(${call.args[0]})` : undefined),
-  CAST: (call) => (call.args.length === 1 ? castWithFormat(call.args[0]!, false, TIMESTAMP_TYPE) : undefined),
-  SAFE_CAST: (call) => (call.args.length === 1 ? castWithFormat(call.args[0]!, true, TIMESTAMP_TYPE) : undefined)
+  CAST: (call) => (call.args.length === 1 ? (parameterizedCast(call.args[0]!, false) ?? castWithFormat(call.args[0]!, false, TIMESTAMP_TYPE)) : undefined),
+  SAFE_CAST: (call) => (call.args.length === 1 ? (parameterizedCast(call.args[0]!, true) ?? castWithFormat(call.args[0]!, true, TIMESTAMP_TYPE)) : undefined)
 }
 
 // SAFE.fn(...) returns NULL instead of failing; DuckDB's TRY() does the same. The marker survives
@@ -1336,6 +1358,19 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const [struct, field, value] = call.args
     if (struct === undefined || field === undefined || value === undefined || !isStringLiteral(field)) return undefined
     return `struct_update(${struct}, ${quoteIdentifier(field.slice(1, -1).replaceAll("''", "'"))} := ${value})`
+  },
+  [PARAMETERIZED_NUMERIC]: (call) => {
+    const [value, precision, scale, safe] = call.args
+    if (value === undefined || precision === undefined || scale === undefined || safe === undefined) return undefined
+    const rounded = `round(${value}, ${scale})`
+    const tooWide = safe === "TRUE" ? "NULL" : `error('NUMERIC(${precision}, ${scale}) cannot hold ' || CAST(${value} AS VARCHAR))`
+    return `(CASE WHEN abs(${rounded}) >= ${10n ** BigInt(Number(precision) - Number(scale))} THEN ${tooWide} ELSE CAST(${rounded} AS DECIMAL(38, 9)) END)`
+  },
+  [PARAMETERIZED_LENGTH]: (call) => {
+    const [value, length, safe] = call.args
+    if (value === undefined || length === undefined || safe === undefined) return undefined
+    const tooLong = safe === "TRUE" ? "NULL" : `error('the value is longer than ${length}')`
+    return `(CASE WHEN (CASE WHEN typeof(${value}) = 'BLOB' THEN octet_length(CAST(${value} AS BLOB)) ELSE length(CAST(${value} AS VARCHAR)) END) > ${length} THEN ${tooLong} ELSE ${value} END)`
   },
   [CHECKED_POWER]: (call) => {
     const [base, exponent] = call.args
