@@ -65,7 +65,27 @@ const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
 ]
 
 /** Function families called as `FAMILY.FUNCTION(...)`. */
-const unsupportedFamilies = /^(ML|NET|KEYS|AEAD|HLL_COUNT)$/
+const unsupportedFamilies = /^(ML|NET|KEYS|AEAD)$/
+
+/**
+ * HLL_COUNT.* with an exact sketch: the distinct values themselves (a LIST where BigQuery has
+ * BYTES), so INIT, MERGE_PARTIAL, MERGE and EXTRACT give the exact count, which is within any
+ * HyperLogLog++ precision's error. The precision argument has nothing to set.
+ */
+const HLL_FUNCTIONS: Readonly<Record<string, string>> = { INIT: "MDP_HLL_INIT__", MERGE: "MDP_HLL_MERGE__", MERGE_PARTIAL: "MDP_HLL_MERGE_PARTIAL__", EXTRACT: "MDP_HLL_EXTRACT__" }
+const hllFunctions = (sql: string): string => {
+  if (!/\bHLL_COUNT\s*\./i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const name = tokens[i + 2]?.kind === "word" ? HLL_FUNCTIONS[tokens[i + 2]!.text.toUpperCase()] : undefined
+    if (tokens[i]!.kind === "word" && tokens[i]!.text.toUpperCase() === "HLL_COUNT" && tokens[i + 1]?.text === "." && name !== undefined && tokens[i + 3]?.text === "(") {
+      out.push(name)
+      i += 2
+    } else out.push(tokens[i]!.text)
+  }
+  return out.join("")
+}
 
 const NET_FUNCTIONS: Readonly<Record<string, string>> = { HOST: NET_HOST_FUNCTION, PUBLIC_SUFFIX: NET_PUBLIC_SUFFIX_FUNCTION, REG_DOMAIN: NET_REG_DOMAIN_FUNCTION }
 
@@ -84,7 +104,6 @@ const netFunctions = (sql: string): string => {
   return out.join("")
 }
 
-/** Constructs refused before translation: each would otherwise fail obscurely or answer wrongly. */
 /** Whether the statement starting at `start` has a WHERE outside parentheses (not one of a subquery's). */
 const hasWhereClause = (tokens: ReadonlyArray<Token>, start: number): boolean => {
   let depth = 0
@@ -97,6 +116,7 @@ const hasWhereClause = (tokens: ReadonlyArray<Token>, start: number): boolean =>
   return false
 }
 
+/** Constructs refused before translation: each would otherwise fail obscurely or answer wrongly. */
 const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; reason: string } | undefined => {
   for (let i = 0; i < tokens.length; i++) {
     const word = tokens[i]!.kind === "word" ? tokens[i]!.text.toUpperCase() : ""
@@ -1372,6 +1392,10 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const tooLong = safe === "TRUE" ? "NULL" : `error('the value is longer than ${length}')`
     return `(CASE WHEN (CASE WHEN typeof(${value}) = 'BLOB' THEN octet_length(CAST(${value} AS BLOB)) ELSE length(CAST(${value} AS VARCHAR)) END) > ${length} THEN ${tooLong} ELSE ${value} END)`
   },
+  [HLL_FUNCTIONS["INIT"]!]: (call) => (call.args.length >= 1 ? `(CASE WHEN count(${call.args[0]}) = 0 THEN NULL ELSE list_distinct(list(${call.args[0]})) END)` : undefined),
+  [HLL_FUNCTIONS["MERGE_PARTIAL"]!]: (call) => (call.args.length === 1 ? `(CASE WHEN count(${call.args[0]}) = 0 THEN NULL ELSE list_distinct(flatten(list(${call.args[0]}))) END)` : undefined),
+  [HLL_FUNCTIONS["MERGE"]!]: (call) => (call.args.length === 1 ? `coalesce(len(list_distinct(flatten(list(${call.args[0]})))), 0)` : undefined),
+  [HLL_FUNCTIONS["EXTRACT"]!]: (call) => (call.args.length === 1 ? `coalesce(len(${call.args[0]}), 0)` : undefined),
   [CHECKED_POWER]: (call) => {
     const [base, exponent] = call.args
     if (base === undefined || exponent === undefined) return undefined
@@ -2695,7 +2719,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, AGGREGATE, ORDER BY, LIMIT, DROP, AS and DISTINCT are" })
     }
-    const sql = netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(stringEscapes(piped))))))))))))))))
+    const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(stringEscapes(piped)))))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()
