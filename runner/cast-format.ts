@@ -153,17 +153,18 @@ export const parsedValue = (args: ReadonlyArray<string>): string => {
 }
 
 // %x and %c are BigQuery's English representations (format-elements), not DuckDB's ISO ones.
-const SHORTHANDS: Readonly<Record<string, string>> = { F: "%Y-%m-%d", T: "%H:%M:%S", D: "%m/%d/%y", R: "%H:%M", x: "%m/%d/%y", c: "%a %b %e %H:%M:%S %Y" }
+// %n and %t are a newline and a tab (DuckDB's %n is nanoseconds); %E4Y the four-digit year.
+const SHORTHANDS: Readonly<Record<string, string>> = { F: "%Y-%m-%d", T: "%H:%M:%S", D: "%m/%d/%y", R: "%H:%M", r: "%I:%M:%S %p", x: "%m/%d/%y", c: "%a %b %e %H:%M:%S %Y", n: "\n", t: "\t", E4Y: "%Y" }
 
-/** BigQuery's shorthand elements (%F, %T, %D, %R, %x, %c) spelled out: DuckDB's strftime/strptime lack them or differ. */
-export const expandShorthands = (format: string): string => format.replace(/%(%|[FTDRxc])/g, (whole, letter: string) => SHORTHANDS[letter] ?? whole)
+/** BigQuery's shorthand elements (%F, %T, %D, %R, %r, %x, %c, %n, %t, %E4Y) spelled out: DuckDB's strftime/strptime lack them or differ. */
+export const expandShorthands = (format: string): string => format.replace(/%(%|E4Y|[FTDRrxcnt])/g, (whole, letter: string) => SHORTHANDS[letter] ?? whole)
 
 // Seconds with 0, 3 or 6 digits of fraction (%E3S): DuckDB's %g and %f are the milli- and microseconds.
 const FRACTIONAL_SECONDS: Readonly<Record<string, string>> = { "0": "%S", "3": "%S.%g", "6": "%S.%f" }
 
 /** A FORMAT_* call's format literal with its shorthands spelled out, or undefined when it has none. */
 export const formatWithoutShorthands = (formatLiteral: string): string | undefined =>
-  /^'[\s\S]*%[FTDRxc][\s\S]*'$/.test(formatLiteral) ? expandShorthands(formatLiteral) : undefined
+  /^'[\s\S]*%(E4Y|[FTDRrxcnt])[\s\S]*'$/.test(formatLiteral) ? expandShorthands(formatLiteral) : undefined
 
 /**
  * %E0S, %E3S and %E6S in DuckDB's elements. Applied last, to the text DuckDB's strftime reads: its

@@ -504,6 +504,7 @@ const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 // %F, %T, %D and %R spelled out in a FORMAT_* call's format; %e, %k and %l (the day and the 24-
 // and 12-hour hour, space-padded) and %Q (the quarter), which DuckDB lacks, as numbers between the
 // formats before and after them.
+const FORMATTED_TYPES: Readonly<Record<string, string>> = { FORMAT_DATE: "DATE", FORMAT_DATETIME: "DATETIME", FORMAT_TIMESTAMP: "TIMESTAMP" }
 const COMPUTED_ELEMENT = /(?<!%)%(Ez|[eklQsCgz])/
 // A DATE, DATETIME or TIME has no offset: %Ez and %z stay for DuckDB to refuse.
 const COMPUTED_ELEMENT_WITHOUT_ZONE = /(?<!%)%([eklQsCg])/
@@ -513,7 +514,9 @@ const withoutShorthands = (call: Call): string | undefined => {
   const computed = call.name === "FORMAT_TIMESTAMP" ? COMPUTED_ELEMENT : COMPUTED_ELEMENT_WITHOUT_ZONE
   const parts = /^'[\s\S]*'$/.test(format) ? format.slice(1, -1).split(new RegExp(computed.source, "g")) : [format]
   if (parts.length > 1) {
-    const [value, zone] = call.args.slice(1)
+    const [written, zone] = call.args.slice(1)
+    // A string literal is read as the function's type, as BigQuery coerces it.
+    const value = written !== undefined && /^'[^']*'$/.test(written.trim()) ? `CAST(${written} AS ${FORMATTED_TYPES[call.name] ?? "TIMESTAMP"})` : written
     const at = `${value}${zone === undefined ? "" : ` AT TIME ZONE ${zone}`}`
     const padded = (number: string) => `LPAD(CAST(${number} AS STRING), 2, ' ')`
     const elements: Readonly<Record<string, string>> = {
