@@ -73,36 +73,27 @@ const unsupportedFamilies = /^(ML|NET|KEYS|AEAD)$/
  * HyperLogLog++ precision's error. The precision argument has nothing to set.
  */
 const HLL_FUNCTIONS: Readonly<Record<string, string>> = { INIT: "MDP_HLL_INIT__", MERGE: "MDP_HLL_MERGE__", MERGE_PARTIAL: "MDP_HLL_MERGE_PARTIAL__", EXTRACT: "MDP_HLL_EXTRACT__" }
-const hllFunctions = (sql: string): string => {
-  if (!/\bHLL_COUNT\s*\./i.test(sql)) return sql
-  const tokens = tokenize(sql, "bigquery")
-  const out: Array<string> = []
-  for (let i = 0; i < tokens.length; i++) {
-    const name = tokens[i + 2]?.kind === "word" ? HLL_FUNCTIONS[tokens[i + 2]!.text.toUpperCase()] : undefined
-    if (tokens[i]!.kind === "word" && tokens[i]!.text.toUpperCase() === "HLL_COUNT" && tokens[i + 1]?.text === "." && name !== undefined && tokens[i + 3]?.text === "(") {
-      out.push(name)
-      i += 2
-    } else out.push(tokens[i]!.text)
-  }
-  return out.join("")
-}
 
 const NET_FUNCTIONS: Readonly<Record<string, string>> = { HOST: NET_HOST_FUNCTION, PUBLIC_SUFFIX: NET_PUBLIC_SUFFIX_FUNCTION, REG_DOMAIN: NET_REG_DOMAIN_FUNCTION }
 
-/** NET.HOST, NET.PUBLIC_SUFFIX and NET.REG_DOMAIN run as functions registered from Node; the other NET. functions are refused by name. */
-const netFunctions = (sql: string): string => {
-  if (!/\bNET\s*\./i.test(sql)) return sql
+/** Calls of a dotted family (`NET.HOST(…)`) under the names `functions` gives them; the family's other members are left as written. */
+const familyCalls = (sql: string, family: string, functions: Readonly<Record<string, string>>): string => {
+  if (!new RegExp(`\\b${family}\\s*\\.`, "i").test(sql)) return sql
   const tokens = tokenize(sql, "bigquery")
   const out: Array<string> = []
   for (let i = 0; i < tokens.length; i++) {
-    const name = tokens[i + 2]?.kind === "word" ? NET_FUNCTIONS[tokens[i + 2]!.text.toUpperCase()] : undefined
-    if (tokens[i]!.kind === "word" && tokens[i]!.text.toUpperCase() === "NET" && tokens[i + 1]?.text === "." && name !== undefined && tokens[i + 3]?.text === "(") {
+    const name = tokens[i + 2]?.kind === "word" ? functions[tokens[i + 2]!.text.toUpperCase()] : undefined
+    if (tokens[i]!.kind === "word" && tokens[i]!.text.toUpperCase() === family && tokens[i + 1]?.text === "." && name !== undefined && tokens[i + 3]?.text === "(") {
       out.push(name)
       i += 2
     } else out.push(tokens[i]!.text)
   }
   return out.join("")
 }
+
+/** NET.HOST, NET.PUBLIC_SUFFIX and NET.REG_DOMAIN run as functions registered from Node; the other NET. functions are refused by name. */
+const netFunctions = (sql: string): string => familyCalls(sql, "NET", NET_FUNCTIONS)
+const hllFunctions = (sql: string): string => familyCalls(sql, "HLL_COUNT", HLL_FUNCTIONS)
 
 /** Whether the statement starting at `start` has a WHERE outside parentheses (not one of a subquery's). */
 const hasWhereClause = (tokens: ReadonlyArray<Token>, start: number): boolean => {
