@@ -64,7 +64,7 @@ const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
   [/^ST_[A-Z_]+$/, "BigQuery GEOGRAPHY functions are not available in the local warehouse"]
 ]
 
-/** Function families called as `FAMILY.FUNCTION(...)`. */
+/** Function families (`FAMILY.FUNCTION(...)`) refused by name; of NET, the members not run locally. */
 const unsupportedFamilies = /^(ML|NET|KEYS|AEAD)$/
 
 /**
