@@ -579,7 +579,12 @@ const NORMAL: Signal = { kind: "normal" }
 /** An error a handler can catch: a failed statement or a RAISE. */
 type Raised = WarehouseError | ScriptError | TranslationError
 
-const messageOf = (error: Raised): string => (error._tag === "ScriptError" ? error.reason : error._tag === "WarehouseError" ? error.reason : error.message)
+// DuckDB's class of an error ("Invalid Input Error: "), which BigQuery's messages do not carry:
+// ERROR('x') is "x" in @@error.message.
+const DUCKDB_ERROR_CLASS = /^(Error: )?(Invalid Input|Conversion|Out of Range|Constraint|Binder|Catalog|Parser|Not implemented|Invalid) Error: /
+
+const messageOf = (error: Raised): string =>
+  error._tag === "ScriptError" ? error.reason : error._tag === "WarehouseError" ? error.reason.replace(DUCKDB_ERROR_CLASS, "") : error.message
 
 const DML = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i
 
