@@ -1739,6 +1739,58 @@ const operandStart = (tokens: ReadonlyArray<Token>, end: number): number | undef
 const KEYWORDS_BEFORE_AN_OPERAND = new Set(["SELECT", "WHERE", "AND", "OR", "NOT", "WHEN", "THEN", "ELSE", "ON", "BY", "HAVING", "QUALIFY", "RETURN", "IN", "IS", "LIKE", "BETWEEN", "AS", "DISTINCT", "SET", "CASE", "INTERVAL", "FROM", "ALL", "ANY", "SOME", "EXISTS", "VALUES", "LIMIT", "OFFSET", "USING", "IF", "ROWS", "RANGE", "PRECEDING", "FOLLOWING", "UNBOUNDED", "CURRENT", "ROW", "WITH"])
 
 /**
+ * The type of a BigQuery expression when it shows in the text: a number literal, a CAST or SAFE_CAST
+ * to INT64 or FLOAT64, COUNT/COUNTIF, or COALESCE/IFNULL of such; undefined otherwise.
+ */
+const staticType = (expression: string): "INT64" | "FLOAT64" | undefined => {
+  const text = expression.trim()
+  if (/^[+-]?\d+$/.test(text)) return "INT64"
+  if (/^[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)$/.test(text)) return "FLOAT64"
+  const tokens = tokenize(text, "bigquery").filter(isSignificant)
+  const open = tokens[1]?.text === "(" ? 1 : -1
+  // One call spanning the whole text.
+  if (open < 0 || tokens[0]?.kind !== "word" || tokens[tokens.length - 1]?.text !== ")") return undefined
+  let depth = 0
+  for (let k = open; k < tokens.length - 1; k++) {
+    if (tokens[k]!.text === "(") depth++
+    if (tokens[k]!.text === ")" && --depth === 0) return undefined
+  }
+  const name = tokens[0].text.toUpperCase()
+  if (name === "COUNT" || name === "COUNTIF") return "INT64"
+  const inner = render(tokenize(text, "bigquery")).slice(text.indexOf("(") + 1, -1)
+  if (name === "CAST" || name === "SAFE_CAST") {
+    const type = /\bAS\s+(INT64|FLOAT64)\s*$/i.exec(inner)?.[1]?.toUpperCase()
+    return type === "INT64" || type === "FLOAT64" ? type : undefined
+  }
+  if (name === "COALESCE" || name === "IFNULL") {
+    const types = splitTopLevel(inner).map(staticType)
+    if (types.some((type) => type === undefined)) return undefined
+    return types.includes("FLOAT64") ? "FLOAT64" : "INT64"
+  }
+  return undefined
+}
+
+/** A list's items at top-level commas. */
+const splitTopLevel = (text: string): ReadonlyArray<string> => {
+  const items: Array<string> = []
+  let depth = 0
+  let start = 0
+  const tokens = tokenize(text, "bigquery")
+  let at = 0
+  for (const token of tokens) {
+    if (token.text === "(" || token.text === "[") depth++
+    if (token.text === ")" || token.text === "]") depth--
+    if (token.text === "," && depth === 0) {
+      items.push(text.slice(start, at))
+      start = at + 1
+    }
+    at += token.text.length
+  }
+  items.push(text.slice(start))
+  return items
+}
+
+/**
  * `a * b / c`: each multiplicative chain holding a `/` as nested MDP_DIVIDE calls (left to right),
  * so that the translation can give a NUMERIC quotient where BigQuery does; the divisor checked for
  * zero as `checkedDivisions` does. A shape it cannot read is left to `checkedDivisions`.
@@ -1789,7 +1841,12 @@ const divisionChain = (tokens: ReadonlyArray<Token>, slash: number): { readonly 
     if (operand === undefined) return undefined
     const text = numericDivisions(render(tokens.slice(operand.start, operand.end + 1)).trim())
     const nonZeroLiteral = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) && Number(text) !== 0
-    folded = op.text === "*" ? `${folded} * ${text}` : `${DIVIDE}(${folded}, ${nonZeroLiteral ? text : `${CHECKED_DIVISOR}(${text})`})`
+    const divisor = nonZeroLiteral ? text : `${CHECKED_DIVISOR}(${text})`
+    // No NUMERIC can be in it when a side is a FLOAT64 or both are INT64: a plain division, whose
+    // operands are not repeated (staging divides large JSON extractions by 1000000).
+    const types = [staticType(folded), staticType(text)]
+    const plain = types.includes("FLOAT64") || types.every((type) => type === "INT64")
+    folded = op.text === "*" ? `${folded} * ${text}` : plain ? `${folded} / ${divisor}` : `${DIVIDE}(${folded}, ${divisor})`
     end = operand.end
   }
   return end < slash ? undefined : { start, end, text: folded }
