@@ -645,6 +645,22 @@ export const updatedStructFields = (sql: string): string => {
 }
 
 /**
+ * A templated SQL function's `x ANY TYPE` parameters as untyped ones: the function becomes a DuckDB
+ * macro, which takes any type as BigQuery's templated function does.
+ */
+export const templatedParameters = (sql: string): string => {
+  if (!/\bANY\s+TYPE\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const dropped = new Set<number>()
+  significant.forEach(({ token }, k) => {
+    if (upper(token) !== "ANY" || upper(significant[k + 1]?.token) !== "TYPE") return
+    for (let i = significant[k - 1]!.index + 1; i <= significant[k + 1]!.index; i++) dropped.add(i)
+  })
+  return dropped.size === 0 ? sql : tokens.map((token, index) => (dropped.has(index) ? "" : token.text)).join("")
+}
+
+/**
  * `CREATE MATERIALIZED VIEW` as a view (its rows are the query's, refreshed or not), and `CREATE
  * TABLE t COPY|CLONE source` as a copy of the source's rows (a clone shares storage in BigQuery,
  * not rows that differ).

@@ -18,7 +18,7 @@ import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION,
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
-import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
@@ -2770,7 +2770,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, AGGREGATE, ORDER BY, LIMIT, DROP, AS and DISTINCT are" })
     }
-    const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(stringEscapes(piped)))))))))))))))))
+    const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(stringEscapes(piped))))))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()
