@@ -718,7 +718,8 @@ export const stringEscapes = (sql: string): string => {
 
 /**
  * `SELECT AS STRUCT a, b AS c` and, in parentheses, `SELECT AS VALUE x`, which polyglot passes
- * through (it reads SELECT AS STRUCT only inside ARRAY(…)): the row as `STRUCT(a, b AS c)`, the
+ * through (it reads SELECT AS STRUCT only inside ARRAY(…), and not there once the ARRAY is indexed,
+ * `ARRAY(SELECT AS STRUCT …)[OFFSET(0)]`): the row as `STRUCT(a, b AS c)`, the
  * value as the only column. A SELECT AS STRUCT with a star is left to polyglot; a value table read
  * as a table (`FROM (SELECT AS VALUE …)`, a CTE) is not supported.
  */
@@ -738,7 +739,6 @@ export const selectAsStructOrValue = (sql: string): string => {
       edits.set(significant[k + 2]!.index, "")
       continue
     }
-    if (inParentheses && word(k - 2) === "ARRAY") continue
     // The select list ends at its clause's next keyword, or where its parentheses close.
     let depth = 0
     let end = k + 3
