@@ -981,7 +981,7 @@ const checkedArrayIndexes = (sql: string): string => {
     const at = tokens.findIndex((token, i) => {
       if (token.text !== "[") return false
       const next = tokens.slice(i + 1).filter(isSignificant)
-      return next[0]?.kind === "word" && /^(OFFSET|ORDINAL)$/i.test(next[0].text) && next[1]?.text === "("
+      return next[0]?.kind === "word" && /^(SAFE_)?(OFFSET|ORDINAL)$/i.test(next[0].text) && next[1]?.text === "("
     })
     if (at < 0) return sql
     const start = expressionStart(tokens, at)
@@ -996,7 +996,9 @@ const checkedArrayIndexes = (sql: string): string => {
     if (start === undefined || close >= tokens.length) return sql
     const inner = tokens.slice(at + 1, close)
     const kindIndex = inner.findIndex(isSignificant)
-    const ordinal = inner[kindIndex]!.text.toUpperCase() === "ORDINAL"
+    const ordinal = inner[kindIndex]!.text.toUpperCase().endsWith("ORDINAL")
+    // SAFE_OFFSET and SAFE_ORDINAL: NULL out of range (polyglot left them as calls before a field).
+    const safe = inner[kindIndex]!.text.toUpperCase().startsWith("SAFE_")
     const open = inner.findIndex((token, i) => i > kindIndex && token.text === "(")
     const index = render(inner.slice(open + 1, inner.map((t) => t.text).lastIndexOf(")"))).trim()
     const array = render(tokens.slice(start, at)).trim()
@@ -1005,7 +1007,7 @@ const checkedArrayIndexes = (sql: string): string => {
     const inRange = ordinal ? `(${index}) >= 1 AND (${index}) <= ${length}` : `(${index}) >= 0 AND (${index}) < ${length}`
     const checked =
       `(CASE WHEN (${array}) IS NULL OR (${index}) IS NULL THEN NULL WHEN ${inRange} THEN ${ARRAY_ELEMENT_MARKER}(${array}, ${ordinal ? `(${index})` : `(${index}) + 1`}) ` +
-      `ELSE ERROR(CONCAT('Array index ', CAST((${index}) AS STRING), ' is out of bounds')) END)`
+      `ELSE ${safe ? "NULL" : `ERROR(CONCAT('Array index ', CAST((${index}) AS STRING), ' is out of bounds'))`} END)`
     sql = render(tokens.slice(0, start)) + checked + render(tokens.slice(close + 1))
   }
   return sql
