@@ -467,6 +467,8 @@ const CHECKED_POWER = "MDP_CHECKED_POWER__"
 const CHECKED_EXP = "MDP_CHECKED_EXP__"
 const INTEGER_DIVIDE = "MDP_INTEGER_DIVIDE__"
 const APPROX_TOP_COUNT_MARKER = "MDP_APPROX_TOP_COUNT__"
+const APPROX_TOP_SUM_MARKER = "MDP_APPROX_TOP_SUM__"
+const FLATTEN_MARKER = "MDP_FLATTEN__"
 const COLLATE_CI_MARKER = "MDP_COLLATE_CI__"
 const JSON_INT64 = "MDP_JSON_INT64__"
 const JSON_FLOAT64 = "MDP_JSON_FLOAT64__"
@@ -888,6 +890,13 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // polyglot drops an aggregate's LIMIT (STRING_AGG) or places IGNORE NULLS where a slice cannot take it.
   STRING_AGG: (call) => limitedAggregate(call, "STRING_AGG"),
   ARRAY_AGG: (call) => limitedAggregate(call, "ARRAY_AGG"),
+  // The first n arrays, concatenated.
+  ARRAY_CONCAT_AGG: (call) => {
+    const limited = limitedAggregate({ ...call, name: "ARRAY_AGG" }, "ARRAY_AGG")
+    return limited === undefined ? undefined : `${FLATTEN_MARKER}(${limited})`
+  },
+  // The n values with the largest sums of their weights (exact here, within the approximation's error).
+  APPROX_TOP_SUM: (call) => (call.args.length === 3 ? `${APPROX_TOP_SUM_MARKER}(${call.args.join(", ")})` : undefined),
   // BigQuery's MD5 is 16 bytes; polyglot makes it DuckDB's md5, 32 hex characters.
   MD5: (call) => (call.args.length === 1 ? `${MD5_BYTES}(${call.args[0]})` : undefined),
   CAST: (call) => (call.args.length === 1 ? (parameterizedCast(call.args[0]!, false) ?? castWithFormat(call.args[0]!, false, TIMESTAMP_TYPE)) : undefined),
@@ -1357,6 +1366,16 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     return match === null || call.args.length !== 1 ? undefined : `count(DISTINCT lower(${match[1]}))`
   },
   // The exact counts (an approximation may be exact), most frequent first, NULL counted as a value.
+  [FLATTEN_MARKER]: (call) => (call.args.length === 1 ? `flatten(${call.args[0]})` : undefined),
+  [APPROX_TOP_SUM_MARKER]: (call) => {
+    const [value, weight, number] = call.args
+    if (value === undefined || weight === undefined || number === undefined) return undefined
+    // Each distinct value (NULL included) with the sum of its weights, sorted by the sum first.
+    const values = `list_distinct(list(${value})) || CASE WHEN count(*) FILTER (WHERE (${value}) IS NULL) > 0 THEN [NULL] ELSE [] END`
+    const pairs = `list({'v': ${value}, 'w': ${weight}})`
+    const summed = `list_transform(${values}, v -> {'sum': list_sum(list_transform(list_filter(${pairs}, p -> p.v IS NOT DISTINCT FROM v), p -> p.w)), 'value': v})`
+    return `list_transform(list_slice(list_sort(${summed}, 'DESC', 'NULLS LAST'), 1, ${number}), e -> {'value': e.value, 'sum': e.sum})`
+  },
   [APPROX_TOP_COUNT_MARKER]: (call) => {
     const [value, number] = call.args
     const nulls = `count(*) FILTER (WHERE (${value}) IS NULL)`
