@@ -1327,9 +1327,10 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   INITCAP: (call) => {
     if (call.args.length !== 1 && call.args.length !== 2) return undefined
     const value = `(${call.args[0]})`
-    const previous = `substr(${value}, mdp_i - 1, 1)`
-    const afterDelimiter = call.args.length === 2 ? `contains((${call.args[1]}), ${previous})` : `regexp_matches(${previous}, ${INITCAP_DELIMITERS})`
-    return `array_to_string(list_transform(range(1, length(${value}) + 1), mdp_i -> CASE WHEN mdp_i = 1 OR ${afterDelimiter} THEN upper(substr(${value}, mdp_i, 1)) ELSE lower(substr(${value}, mdp_i, 1)) END), '')`
+    const isDelimiter = (character: string) => (call.args.length === 2 ? `contains((${call.args[1]}), ${character})` : `regexp_matches(${character}, ${INITCAP_DELIMITERS})`)
+    const current = `substr(${value}, mdp_i, 1)`
+    // A delimiter itself is left as written (INITCAP('tHisEisE', 'E') is 'ThisEIsE').
+    return `array_to_string(list_transform(range(1, length(${value}) + 1), mdp_i -> CASE WHEN ${isDelimiter(current)} THEN ${current} WHEN mdp_i = 1 OR ${isDelimiter(`substr(${value}, mdp_i - 1, 1)`)} THEN upper(${current}) ELSE lower(${current}) END), '')`
   },
   [JSON_SCALAR]: (call) => {
     const [value, path] = call.args
