@@ -1184,6 +1184,17 @@ const withQuotedMembers = (path: string): string => {
 
 const duckdbStringLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
+/**
+ * A length argument BigQuery refuses when negative (LEFT, RIGHT, LPAD, RPAD: an error; DuckDB
+ * counts from the other end or returns ''); the pad pattern of LPAD/RPAD defaults to a space.
+ */
+const withLengthChecked = (call: Call, at: number, build: (args: ReadonlyArray<string>) => string): string | undefined => {
+  const length = call.args[at]
+  if (length === undefined || call.args.length > 3) return undefined
+  const built = build(call.args)
+  return /^\+?\d+$/.test(length.trim()) ? built : `(CASE WHEN (${length}) < 0 THEN error('${call.name}: the length cannot be negative') ELSE ${built} END)`
+}
+
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   [JSON_KEYS_CALL]: (call) => (call.args.length === 3 ? `${JSON_KEYS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), ${call.args[1]}, ${call.args[2]})` : undefined),
   ...Object.fromEntries(Object.entries(STRING_FUNCTIONS).map(([name, implementation]) => [name, (call: Call) => `${implementation}(${call.args.join(", ")})`])),
@@ -1212,8 +1223,10 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // Code point by code point (DuckDB's reverse keeps a letter and its combining mark together).
   REVERSE: (call) => (call.args.length === 1 ? `(CASE WHEN typeof(${call.args[0]}) = 'VARCHAR' THEN array_to_string(list_reverse(string_split(CAST(${call.args[0]} AS VARCHAR), '')), '') ELSE reverse(${call.args[0]}) END)` : undefined),
   // The pattern defaults to a space.
-  LPAD: (call) => (call.args.length === 2 ? `lpad(${call.args[0]}, ${call.args[1]}, ' ')` : undefined),
-  RPAD: (call) => (call.args.length === 2 ? `rpad(${call.args[0]}, ${call.args[1]}, ' ')` : undefined),
+  LPAD: (call) => withLengthChecked(call, 1, (args) => `lpad(${args[0]}, ${args[1]}, ${args[2] ?? "' '"})`),
+  RPAD: (call) => withLengthChecked(call, 1, (args) => `rpad(${args[0]}, ${args[1]}, ${args[2] ?? "' '"})`),
+  LEFT: (call) => withLengthChecked(call, 1, (args) => `left(${args[0]}, ${args[1]})`),
+  RIGHT: (call) => withLengthChecked(call, 1, (args) => `right(${args[0]}, ${args[1]})`),
   // BigQuery's lambda index counts from 0; DuckDB's from 1.
   ARRAY_TRANSFORM: (call) => withZeroBasedLambdaIndex(call),
   ARRAY_FILTER: (call) => withZeroBasedLambdaIndex(call),
@@ -1525,12 +1538,16 @@ const JSON_SCALAR_SHAPE = /^\(CASE WHEN json_type\(json_extract\(([\s\S]+)\)\) I
  * STRING to BOOL, only 'true' and 'false'.
  */
 const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
-  const match = /^([\s\S]+)\s+AS\s+(TEXT|VARCHAR|BIGINT|BOOLEAN)$/i.exec(call.args[0] ?? "")
+  const match = /^([\s\S]+)\s+AS\s+(TEXT|VARCHAR|BIGINT|BOOLEAN|BLOB)$/i.exec(call.args[0] ?? "")
   if (match === null || call.args.length !== 1) return undefined
   const value = `(${match[1]!.trim()})`
   const plain = `${cast}(${value} AS ${match[2]})`
   // A literal's type is plain to see: a NULL or an integer needs no dispatch.
   if (/^\((NULL|[+-]?\d+)\)$/i.test(value)) return undefined
+  if (/^BLOB$/i.test(match[2]!)) {
+    // A STRING's UTF-8 bytes (DuckDB's cast reads \x escapes and refuses other non-ASCII text).
+    return `(CASE WHEN typeof(${value}) = 'VARCHAR' THEN encode(CAST(${value} AS VARCHAR)) ELSE ${plain} END)`
+  }
   if (/^BOOLEAN$/i.test(match[2]!)) {
     // BigQuery reads only 'true' and 'false' (in any case) as a BOOL; DuckDB also 't', '1', 'yes'….
     const text = `CAST(${value} AS VARCHAR)`
