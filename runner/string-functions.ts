@@ -121,3 +121,54 @@ export const parseNumericText = (text: string): string | Error => {
   }
   return `${before === "-" || after === "-" ? "-" : ""}${digits === "" ? "0" : digits}${fraction === "." ? "" : fraction}${exponent}`
 }
+
+/**
+ * RE2's syntax as JavaScript's RegExp reads it, for the functions DuckDB has no match for
+ * (REGEXP_INSTR): `(?P<name>…)` groups and leading `(?i)`, `(?s)`, `(?m)` flags. Patterns that
+ * differ further (POSIX classes, `\z`, `\C`) are refused rather than read differently.
+ */
+const javascriptRegExp = (pattern: string): RegExp | Error => {
+  let flags = "dgu"
+  let body = pattern
+  const leading = /^\(\?([ism]+)\)/.exec(body)
+  if (leading !== null) {
+    flags += [...new Set(leading[1]!)].filter((flag) => !flags.includes(flag)).join("")
+    body = body.slice(leading[0].length)
+  }
+  if (/\[\[:|\\[zCpP]|\(\?[ism-]+:/.test(body)) return new Error(`This regular expression uses RE2 syntax the local runner does not read: ${pattern}`)
+  try {
+    return new RegExp(body.replaceAll("(?P<", "(?<"), flags)
+  } catch (error) {
+    return new Error(`Cannot parse regular expression: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+const codePointIndex = (text: string, utf16Index: number): number => Array.from(text.slice(0, utf16Index)).length
+
+/**
+ * REGEXP_INSTR: the 1-based position (in characters) where the `occurrence`-th match from
+ * `position` on starts (occurrence_position 0) or ends plus one (1); of its capturing group when
+ * the pattern has one; 0 when there is none or the pattern is empty. Matches do not overlap.
+ */
+export const regexpInstr = (source: string, pattern: string, position: number, occurrence: number, occurrencePosition: number): number | Error => {
+  if (position <= 0 || occurrence <= 0) return new Error("REGEXP_INSTR: position and occurrence must be positive")
+  if (occurrencePosition !== 0 && occurrencePosition !== 1) return new Error("REGEXP_INSTR: occurrence_position must be 0 or 1")
+  if (pattern === "") return 0
+  const re = javascriptRegExp(pattern)
+  if (re instanceof Error) return re
+  const groups = new RegExp(`${re.source}|`, re.flags.replace("g", "")).exec("")!.length - 1
+  if (groups > 1) return new Error("Regular expressions passed into extraction functions must not have more than 1 capturing group")
+  const characters = Array.from(source)
+  if (position > characters.length) return 0
+  re.lastIndex = characters.slice(0, position - 1).join("").length
+  let match: RegExpExecArray | null = null
+  for (let found = 0; found < occurrence; found++) {
+    match = re.exec(source)
+    if (match === null) return 0
+    // An empty match moves on by one character, as RE2's iteration does.
+    if (match[0] === "") re.lastIndex += (source.codePointAt(re.lastIndex) ?? 0) > 0xffff ? 2 : 1
+  }
+  const span = match!.indices![groups === 1 ? 1 : 0]
+  if (span === undefined) return 0
+  return codePointIndex(source, occurrencePosition === 0 ? span[0] : span[1]) + 1
+}

@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
@@ -1227,6 +1227,11 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   RPAD: (call) => withLengthChecked(call, 1, (args) => `rpad(${args[0]}, ${args[1]}, ${args[2] ?? "' '"})`),
   LEFT: (call) => withLengthChecked(call, 1, (args) => `left(${args[0]}, ${args[1]})`),
   RIGHT: (call) => withLengthChecked(call, 1, (args) => `right(${args[0]}, ${args[1]})`),
+  REGEXP_INSTR: (call) => {
+    const [source, pattern, position = "1", occurrence = "1", at = "0"] = call.args
+    if (source === undefined || pattern === undefined || call.args.length > 5) return undefined
+    return `${REGEXP_INSTR_FUNCTION}(${source}, ${pattern}, ${position}, ${occurrence}, ${at})`
+  },
   // BigQuery's lambda index counts from 0; DuckDB's from 1.
   ARRAY_TRANSFORM: (call) => withZeroBasedLambdaIndex(call),
   ARRAY_FILTER: (call) => withZeroBasedLambdaIndex(call),
