@@ -1185,14 +1185,14 @@ const withQuotedMembers = (path: string): string => {
 const duckdbStringLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
 /**
- * A length argument BigQuery refuses when negative (LEFT, RIGHT, LPAD, RPAD: an error; DuckDB
- * counts from the other end or returns ''); the pad pattern of LPAD/RPAD defaults to a space.
+ * A length argument BigQuery refuses when negative (LEFT, RIGHT, LPAD, RPAD, REPEAT: an error;
+ * DuckDB counts from the other end or returns ''); the pad pattern of LPAD/RPAD defaults to a space.
  */
-const withLengthChecked = (call: Call, at: number, build: (args: ReadonlyArray<string>) => string): string | undefined => {
+const withLengthChecked = (call: Call, at: number, build: (args: ReadonlyArray<string>) => string, noun = "length"): string | undefined => {
   const length = call.args[at]
   if (length === undefined || call.args.length > 3) return undefined
   const built = build(call.args)
-  return /^\+?\d+$/.test(length.trim()) ? built : `(CASE WHEN (${length}) < 0 THEN error('${call.name}: the length cannot be negative') ELSE ${built} END)`
+  return /^\+?\d+$/.test(length.trim()) ? built : `(CASE WHEN (${length}) < 0 THEN error('${call.name}: the ${noun} cannot be negative') ELSE ${built} END)`
 }
 
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
@@ -1220,6 +1220,15 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // The code point of an empty string is 0, and CHR(0) an empty string (DuckDB: -1 and U+0000).
   UNICODE: (call) => (call.args.length === 1 ? `(CASE WHEN (${call.args[0]}) = '' THEN 0 ELSE unicode(${call.args[0]}) END)` : undefined),
   CHR: (call) => (call.args.length === 1 ? `(CASE WHEN (${call.args[0]}) = 0 THEN '' ELSE chr(${call.args[0]}) END)` : undefined),
+  // A repeated source character is an error in BigQuery; DuckDB takes the first mapping.
+  TRANSLATE: (call) => {
+    const [value, from, to] = call.args
+    if (value === undefined || from === undefined || to === undefined || call.args.length !== 3) return undefined
+    return `(CASE WHEN len(list_distinct(string_split(${from}, ''))) <> length(${from}) THEN error('TRANSLATE: a character repeats in the source characters') ELSE translate(${value}, ${from}, ${to}) END)`
+  },
+  REPEAT: (call) => withLengthChecked(call, 1, (args) => `repeat(${args[0]}, ${args[1]})`, "repetitions"),
+  // The deprecated full match.
+  REGEXP_MATCH: (call) => (call.args.length === 2 ? `regexp_full_match(${call.args[0]}, ${call.args[1]})` : undefined),
   // Code point by code point (DuckDB's reverse keeps a letter and its combining mark together).
   REVERSE: (call) => (call.args.length === 1 ? `(CASE WHEN typeof(${call.args[0]}) = 'VARCHAR' THEN array_to_string(list_reverse(string_split(CAST(${call.args[0]} AS VARCHAR), '')), '') ELSE reverse(${call.args[0]}) END)` : undefined),
   // The pattern defaults to a space.
