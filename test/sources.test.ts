@@ -208,7 +208,7 @@ select count(*) as n from \${ref("campaigns")}`
       assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
       const warehouse = yield* Warehouse
       assert.deepStrictEqual(yield* warehouse.query("SELECT order_id, size FROM marts.order_sizes ORDER BY order_id"), [
-        { order_id: -1, size: "Invalid Input Error: 1 orders sized" },
+        { order_id: -1, size: "1 orders sized" },
         { order_id: 1, size: "medium" },
         { order_id: 2, size: "small" },
         { order_id: 3, size: "large" }
