@@ -2039,6 +2039,34 @@ const answerInformationSchema = (sql: string): string => {
     .join("")
 }
 
+/**
+ * BigQuery takes a time zone as a UTC offset too (`'+02'`, `'-8:00'`, `'UTC+3'`); DuckDB's ICU knows
+ * only names. A whole-hour offset is the fixed zone `Etc/GMT∓H` (whose sign is POSIX's, inverted);
+ * an offset with minutes has no such name and fails, saying so.
+ */
+const fixedOffsetZones = (sql: string): string => {
+  if (!/(TIMEZONE\s*\(|TIME\s+ZONE)\s*'(UTC)?[+-]/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const replaced = new Map<number, string>()
+  significant.forEach(({ token, index }, k) => {
+    if (token.kind !== "string") return
+    const before = significant.slice(Math.max(0, k - 2), k).map(({ token: t }) => t.text.toUpperCase()).join(" ")
+    if (!before.endsWith("TIMEZONE (") && before !== "TIME ZONE") return
+    const offset = /^'(?:UTC)?([+-])(\d{1,2})(?::(\d{1,2}))?'$/i.exec(token.text)
+    if (offset === null) return
+    if (Number(offset[3] ?? 0) !== 0) {
+      const message = `the time zone ${token.text.slice(1, -1)} is an offset with minutes: DuckDB knows only fixed offsets of whole hours and zone names (such as Asia/Kolkata for +05:30)`
+      replaced.set(index, `CAST(error('${message}') AS VARCHAR)`)
+      return
+    }
+    const hours = Number(offset[2])
+    if (hours === 0) replaced.set(index, "'UTC'")
+    else if (offset[1] === "+" ? hours <= 14 : hours <= 12) replaced.set(index, `'Etc/GMT${offset[1] === "+" ? "-" : "+"}${hours}'`)
+  })
+  return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
+}
+
 const hideTableSuffix = (sql: string): string => {
   if (!/\*"/.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
@@ -2867,5 +2895,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))
   })
