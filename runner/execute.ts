@@ -220,7 +220,7 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
     const ran =
       plan.program === undefined
         ? withNullElementCheck(plan).pipe(Effect.flatMap(runWithConflictRetry))
-        : runProgram(plan.program, action.fileName).pipe(
+        : runProgram(plan.program, action.fileName, action.target.database).pipe(
             Effect.catchTags({
               ScriptError: (error) => Effect.fail(new ActionError({ reason: error.message })),
             })

@@ -9,7 +9,7 @@ import { Effect, Schema } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
 import { isSignificant, tokenize } from "./sql-tokens.ts"
 import { bigQuerySpellings, duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
-import { needsInterpreter, parseScript, planScript, renderProgram, type Step } from "./script.ts"
+import { needsInterpreter, parseScript, planScript, renderProgram, withProjectId, type Step } from "./script.ts"
 import { checkDeclarations, declaredVariables, translate, type TranslationError } from "./translate.ts"
 import type { RelationType } from "./warehouse.ts"
 
@@ -105,8 +105,9 @@ const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
 // The condition of a translated `SELECT 1 FROM t WHERE <condition>`: a filter translated alone.
 const whereClause = (statement: string): string => statement.replace(/^[\s\S]*?\bWHERE\b/i, "").trim()
 
+
 const translateOne = (sql: string, action: Action, variables: ReadonlyArray<string> = []) =>
-  translate(sql, { fileName: action.fileName, variables }).pipe(
+  translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables }).pipe(
     Effect.flatMap((statements) =>
       statements.length === 1
         ? Effect.succeed(statements[0]!)
@@ -117,7 +118,7 @@ const translateOne = (sql: string, action: Action, variables: ReadonlyArray<stri
 /** An action's statements, one script as in BigQuery: a variable declared by one is seen by those after it. */
 const translateAll = (sqls: ReadonlyArray<string>, action: Action, variables: ReadonlyArray<string> = []) =>
   Effect.forEach(sqls, (sql, index) =>
-    translate(sql, { fileName: action.fileName, variables: [...variables, ...declaredVariables(sqls.slice(0, index))] })
+    translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables: [...variables, ...declaredVariables(sqls.slice(0, index))] })
   ).pipe(Effect.map((lists) => lists.flat()))
 
 /**
@@ -252,7 +253,7 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
 /** Texts of one script, with control flow, as a program; `variables` are those declared before it (a table's pre_operations). */
 const scriptProgram = (sqls: ReadonlyArray<string>, action: Action, variables: ReadonlyArray<string> = [], afterOtherStatements = false) =>
   Effect.gen(function* () {
-    const nodes = yield* parseScript(sqls.join(";\n"), action.fileName)
+    const nodes = yield* parseScript(sqls.map((sql) => withProjectId(sql, action.target.database)).join(";\n"), action.fileName)
     return yield* planScript(nodes, action.fileName, { variables, afterOtherStatements })
   })
 

@@ -83,6 +83,24 @@ const withSystemVariables = (sql: string): string => {
 }
 
 /**
+ * BigQuery's `@@project_id` is the project the job runs in, which for a Dataform action is its own
+ * database (the project's defaultProject): written in as a string before translation, and into
+ * the text of an EXECUTE IMMEDIATE before it runs.
+ */
+export const withProjectId = (sql: string, project: string | undefined): string => {
+  if (project === undefined || !/@@\s*project_id/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.text === "@" && tokens[i + 1]?.text === "@" && /^project_id$/i.test(tokens[i + 2]?.text ?? "")) {
+      out.push(`'${project.replaceAll("'", "\\'")}'`)
+      i += 2
+    } else out.push(tokens[i]!.text)
+  }
+  return out.join("")
+}
+
+/**
  * Whether the texts need the interpreter: control flow, a BEGIN block, or a system variable. Plain
  * statements with DECLARE and SET translate to a flat list, as before.
  */
@@ -589,10 +607,10 @@ const messageOf = (error: Raised): string =>
 const DML = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i
 
 /** Runs a planned program on one connection, each statement committed as it runs (BigQuery's script semantics). */
-export const runProgram = (steps: ReadonlyArray<Step>, fileName: string): Effect.Effect<void, Raised, Warehouse> =>
+export const runProgram = (steps: ReadonlyArray<Step>, fileName: string, projectId?: string): Effect.Effect<void, Raised, Warehouse> =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
-    yield* warehouse.session((session) => new Interpreter(session, fileName).list(steps).pipe(Effect.asVoid))
+    yield* warehouse.session((session) => new Interpreter(session, fileName, projectId).list(steps).pipe(Effect.asVoid))
   })
 
 class Interpreter {
@@ -601,10 +619,12 @@ class Interpreter {
 
   private readonly session: WarehouseSession
   private readonly fileName: string
+  private readonly projectId: string | undefined
 
-  constructor(session: WarehouseSession, fileName: string) {
+  constructor(session: WarehouseSession, fileName: string, projectId: string | undefined) {
     this.session = session
     this.fileName = fileName
+    this.projectId = projectId
   }
 
   private statement(sql: string): Effect.Effect<void, WarehouseError> {
@@ -738,7 +758,7 @@ class Interpreter {
         })
         .join("")
       const variables = [...step.variables, ...parameters]
-      const statements = yield* translate(withSystemVariables(bound), { fileName: self.fileName, variables })
+      const statements = yield* translate(withSystemVariables(withProjectId(bound, self.projectId)), { fileName: self.fileName, variables })
       if (step.into.length === 0) {
         for (const sql of statements) yield* self.statement(sql)
         return NORMAL

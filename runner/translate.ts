@@ -116,6 +116,10 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (word === "BIGNUMERIC" || word === "BIGDECIMAL") {
       return { construct: word, reason: "DuckDB decimals stop at 38 digits; use NUMERIC or FLOAT64" }
     }
+    // The runner writes in @@project_id and, in scripts, @@row_count and @@error.*; DuckDB would read the rest as a parse error.
+    if (tokens[i]!.text === "@" && tokens[i + 1]?.text === "@" && tokens[i + 2]?.kind === "word") {
+      return { construct: `@@${tokens[i + 2]!.text}`, reason: "of BigQuery's system variables, @@project_id (the action's project) and, in scripts, @@row_count and @@error.* are known locally" }
+    }
     if (statementStart && (word === "IF" || word === "LOOP" || word === "WHILE" || word === "EXECUTE")) {
       return { construct: `BigQuery scripting (${word})`, reason: "control flow runs in operations and in pre_operations/post_operations, not inside a query" }
     }

@@ -57,6 +57,10 @@ begin
 exception when error then
   insert into \${self()} values (-1, @@error.message);
 end;`,
+  // @@project_id is the action's project (defaultProject), also in a script's dynamic SQL.
+  "definitions/project_tables.sqlx": `
+config { type: "operations", schema: "marts", hasOutput: true, description: "The project's orders, counted by dynamic SQL." }
+execute immediate format("create or replace table \${self()} as select '%s' as project, @@project_id as also, count(*) as orders from \`%s.shop.orders\`", @@project_id, @@project_id);`,
   // A JavaScript UDF declared in pre_operations, called by the query.
   "definitions/order_labels.sqlx": `
 config { type: "table", schema: "marts", description: "Orders labelled by a JavaScript UDF." }
@@ -213,6 +217,7 @@ select count(*) as n from \${ref("campaigns")}`
         { order_id: 2, size: "small" },
         { order_id: 3, size: "large" }
       ])
+      assert.deepStrictEqual(yield* warehouse.query("SELECT project, also, orders FROM marts.project_tables"), [{ project: "test-project", also: "test-project", orders: 3 }])
       // 1 → 10 → 100 → 1000 > max(amount) = 100: the loop breaks with threshold 1000.
       assert.deepStrictEqual(yield* warehouse.query("SELECT order_id, CAST(threshold AS INTEGER) AS threshold FROM marts.large_orders ORDER BY order_id"), [{ order_id: 3, threshold: 1000 }])
       assert.deepStrictEqual(yield* warehouse.query("SELECT label FROM marts.order_labels ORDER BY order_id"), [
