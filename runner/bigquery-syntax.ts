@@ -303,13 +303,13 @@ export const informationSchemaQuery = (marker: string): string | undefined => {
 
 /**
  * `ALTER TABLE … SET OPTIONS (…)`, `ALTER COLUMN … SET OPTIONS`: descriptions and labels;
- * `SET @@query_label`, a label on the job. No query answers differently without them. (Keys,
- * which INFORMATION_SCHEMA lists, are kept: `table-constraints.ts`.)
+ * `SET @@query_label`, `@@reservation` or `@@location`, settings of the job. No query answers
+ * differently without them. (Keys, which INFORMATION_SCHEMA lists, are kept: `table-constraints.ts`.)
  */
 export const isMetadataOnly = (tokens: ReadonlyArray<Token>): boolean => {
   const words = tokens.filter(isSignificant).map((token) => (token.kind === "word" ? token.text.toUpperCase() : token.text))
-  // A label on the query job: nothing a query reads.
-  if (words[0] === "SET" && words[1] === "@" && words[2] === "@" && words[3] === "QUERY_LABEL") return true
+  // The job's label, reservation or location: nothing a query reads.
+  if (words[0] === "SET" && words[1] === "@" && words[2] === "@" && ["QUERY_LABEL", "RESERVATION", "LOCATION"].includes(words[3] ?? "")) return true
   if (words[0] !== "ALTER" || !["TABLE", "VIEW", "SCHEMA", "MATERIALIZED"].includes(words[1] ?? "")) return false
   const text = words.join(" ")
   return /\bSET OPTIONS\b/.test(text)
