@@ -1178,6 +1178,51 @@ const withGroupedNumbers = (args: ReadonlyArray<string>): ReadonlyArray<string> 
   return unsupported ? args : [duckdbStringLiteral(rewritten), ...values]
 }
 
+/**
+ * FORMAT's `%t` (a value's readable text) and `%T` (a BigQuery literal of it), which DuckDB's printf
+ * does not know: each such value is written by type and given to the format as a string. Arrays,
+ * STRUCTs, BYTES, JSON and a width or precision fail by name.
+ */
+const withValueTexts = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const literal = /^'((?:[^']|'')*)'$/.exec(args[0]?.trim() ?? "")
+  if (literal === null || !/%[-+ #0']*[\d*]*(\.[\d*]+)?[tT]/.test(literal[1]!)) return args
+  const format = literal[1]!.replaceAll("''", "'")
+  const values = [...args.slice(1)]
+  let argument = 0
+  const rewritten = format.replace(PRINTF_SPEC, (spec, flags: string, width: string | undefined, precision: string | undefined, conversion: string) => {
+    if (conversion === "%") return spec
+    const index = argument++
+    if ((conversion !== "t" && conversion !== "T") || values[index] === undefined) return spec
+    values[index] = flags === "" && width === undefined && precision === undefined ? valueText(values[index]!, conversion === "T") : `CAST(error(${duckdbStringLiteral(`FORMAT ${spec} with flags, a width or a precision runs only on BigQuery`)}) AS VARCHAR)`
+    return "%s"
+  })
+  return [duckdbStringLiteral(rewritten), ...values]
+}
+
+/** `%t` or, as a literal, `%T` of a value, by its DuckDB type (NUMERIC always with a fraction, as BigQuery writes it). */
+const valueText = (value: string, asLiteral: boolean): string => {
+  const type = `typeof(${value})`
+  const text = `CAST(${value} AS VARCHAR)`
+  const numeric = `regexp_replace(rtrim(${text}, '0'), '\\.$', '.0')`
+  const float = asLiteral ? `(CASE ${text} WHEN 'inf' THEN 'CAST("inf" AS FLOAT64)' WHEN '-inf' THEN 'CAST("-inf" AS FLOAT64)' WHEN 'nan' THEN 'CAST("nan" AS FLOAT64)' ELSE ${text} END)` : `replace(${text}, 'nan', 'NaN')`
+  // ZetaSQL's ToStringLiteral: single quotes for a text with a " and no ', else double quotes.
+  const escaped = `replace(replace(replace(replace(${text}, '\\', '\\\\'), chr(10), '\\n'), chr(13), '\\r'), chr(9), '\\t')`
+  const quoted = `(CASE WHEN contains(${text}, '"') AND NOT contains(${text}, '''') THEN '''' || ${escaped} || '''' ELSE '"' || replace(${escaped}, '"', '\\"') || '"' END)`
+  const typed = (name: string) => (asLiteral ? `'${name} "' || ${text} || '"'` : text)
+  return (
+    `(CASE WHEN (${value}) IS NULL THEN 'NULL' ` +
+    `WHEN ${type} LIKE 'DECIMAL%' THEN ${asLiteral ? `'NUMERIC "' || ${numeric} || '"'` : numeric} ` +
+    `WHEN ${type} IN ('DOUBLE', 'FLOAT') THEN ${float} ` +
+    `WHEN ${type} = 'VARCHAR' THEN ${asLiteral ? quoted : text} ` +
+    `WHEN ${type} = 'DATE' THEN ${typed("DATE")} ` +
+    `WHEN ${type} = 'TIMESTAMP WITH TIME ZONE' THEN ${typed("TIMESTAMP")} ` +
+    `WHEN ${type} = 'TIMESTAMP' THEN ${typed("DATETIME")} ` +
+    `WHEN ${type} = 'TIME' THEN ${typed("TIME")} ` +
+    `WHEN ${type} IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'BOOLEAN') THEN ${text} ` +
+    `ELSE error('FORMAT ${asLiteral ? "%T" : "%t"} of the type ' || ${type} || ' runs only on BigQuery') END)`
+  )
+}
+
 /** A JSON path literal's `['name']` members (JSON_EXTRACT_SCALAR's escape for names with dots or spaces) as DuckDB's `."name"`. */
 const withQuotedMembers = (path: string): string => {
   const literal = /^'((?:[^']|'')*)'$/.exec(path.trim())
@@ -1300,7 +1345,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     return `(CASE WHEN REGEXP_MATCHES(${value}, ${pattern}) THEN ${extract} END)`
   },
   // BigQuery FORMAT is printf-style; DuckDB FORMAT is fmt-style.
-  FORMAT: (call) => `PRINTF(${withGroupedNumbers(call.args).join(", ")})`,
+  FORMAT: (call) => `PRINTF(${withGroupedNumbers(withValueTexts(call.args)).join(", ")})`,
   EXTRACT: (call) => {
     const match = /^(\w+(?:\s*\(\s*\w+\s*\))?)\s+FROM\s+([\s\S]+)$/i.exec(call.args[0] ?? "")
     if (match === null) return undefined

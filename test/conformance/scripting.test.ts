@@ -162,6 +162,13 @@ const cases: ReadonlyArray<ScriptCase> = [
     expected: [{ v: 42 }]
   },
   {
+    name: "EXECUTE IMMEDIATE of a statement whose values FORMAT wrote as literals with %T",
+    doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#format_tT",
+    script: "DECLARE since DATE DEFAULT '2024-01-02'; DECLARE who STRING DEFAULT 'it''s \"me\"'; CREATE TABLE visits AS SELECT * FROM UNNEST([STRUCT(DATE '2024-01-01' AS day, 'it''s \"me\"' AS name), (DATE '2024-01-03', 'it''s \"me\"'), (DATE '2024-01-04', 'other')]); EXECUTE IMMEDIATE FORMAT('CREATE TABLE out AS SELECT COUNT(*) AS v FROM visits WHERE day >= %T AND name = %T', since, who);",
+    check: "SELECT v FROM out",
+    expected: [{ v: 1 }]
+  },
+  {
     name: "@@row_count is the rows the previous DML statement changed",
     doc: "https://cloud.google.com/bigquery/docs/reference/system-variables",
     script: "DECLARE inserted, updated, deleted INT64; CREATE TABLE t (n INT64); INSERT INTO t SELECT * FROM UNNEST([1, 2, 3, 4]); SET inserted = @@row_count; UPDATE t SET n = n * 10 WHERE n > 2; SET updated = @@row_count; DELETE FROM t WHERE n = 1; SET deleted = @@row_count; CREATE TABLE out AS SELECT inserted, updated, deleted;",
