@@ -105,7 +105,6 @@ const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
 // The condition of a translated `SELECT 1 FROM t WHERE <condition>`: a filter translated alone.
 const whereClause = (statement: string): string => statement.replace(/^[\s\S]*?\bWHERE\b/i, "").trim()
 
-
 const translateOne = (sql: string, action: Action, variables: ReadonlyArray<string> = []) =>
   translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables }).pipe(
     Effect.flatMap((statements) =>
