@@ -8,7 +8,7 @@
 import { createRequire } from "node:module"
 import { BIGINT, blobValue, BLOB, BOOLEAN, DuckDBScalarFunction, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
 import { bigQueryJson, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
-import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
+import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
 export const BYTES_TO_STRING_FUNCTION = "mdp_safe_convert_bytes_to_string"
@@ -32,6 +32,7 @@ export const STRING_FUNCTIONS: Readonly<Record<string, string>> = {
 /** PARSE_NUMERIC's text, checked and made plain for DuckDB's cast to DECIMAL. */
 export const PARSE_NUMERIC_FUNCTION = "mdp_parse_numeric_text"
 export const REGEXP_INSTR_FUNCTION = "mdp_regexp_instr"
+export const REGEXP_EXTRACT_FUNCTION = "mdp_regexp_extract"
 export const CODE_POINTS_FUNCTION = "mdp_code_points"
 export const BYTE_VALUES_FUNCTION = "mdp_byte_values"
 
@@ -190,6 +191,7 @@ const stringAndJsonFunctions = [
     const found = regexpInstr(source as string, pattern as string, Number(position), Number(occurrence), Number(at))
     return found instanceof Error ? found : BigInt(found)
   }),
+  rowFunction(REGEXP_EXTRACT_FUNCTION, [VARCHAR, VARCHAR], VARCHAR, ([source, pattern]) => regexpExtract(source as string, pattern as string)),
   rowFunction(JSON_REMOVE_FUNCTION, [VARCHAR, LIST(VARCHAR)], VARCHAR, ([json, paths]) => jsonRemove(json as string, (paths as DuckDBListValue).items as ReadonlyArray<string | null>)),
   // JSON_SET, JSON_ARRAY_APPEND, JSON_ARRAY_INSERT: the operation, the JSON, its paths, their
   // values as JSON text and whether each is a SQL ARRAY, and the flag (NULL: the JSON unchanged).

@@ -124,7 +124,7 @@ export const parseNumericText = (text: string): string | Error => {
 
 /**
  * RE2's syntax as JavaScript's RegExp reads it, for the functions DuckDB has no match for
- * (REGEXP_INSTR): `(?P<name>…)` groups and leading `(?i)`, `(?s)`, `(?m)` flags. Patterns that
+ * (REGEXP_INSTR, REGEXP_EXTRACT of an optional group): `(?P<name>…)` groups and leading `(?i)`, `(?s)`, `(?m)` flags. Patterns that
  * differ further (POSIX classes, `\z`, `\C`) are refused rather than read differently.
  */
 const javascriptRegExp = (pattern: string): RegExp | Error => {
@@ -144,6 +144,21 @@ const javascriptRegExp = (pattern: string): RegExp | Error => {
 }
 
 const codePointIndex = (text: string, utf16Index: number): number => Array.from(text.slice(0, utf16Index)).length
+
+/**
+ * REGEXP_EXTRACT of a pattern whose capturing group may not take part in a match (`(a)?x`,
+ * `(a)|b`): NULL then, as in BigQuery, where DuckDB's RE2 binding answers ''. The whole match
+ * without a group; NULL without a match.
+ */
+export const regexpExtract = (source: string, pattern: string): string | null | Error => {
+  const re = javascriptRegExp(pattern)
+  if (re instanceof Error) return re
+  const groups = new RegExp(`${re.source}|`, re.flags.replace("g", "")).exec("")!.length - 1
+  if (groups > 1) return new Error("Regular expressions passed into extraction functions must not have more than 1 capturing group")
+  const match = re.exec(source)
+  if (match === null) return null
+  return (groups === 1 ? match[1] : match[0]) ?? null
+}
 
 /**
  * REGEXP_INSTR: the 1-based position (in characters) where the `occurrence`-th match from

@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
@@ -1146,6 +1146,25 @@ const unnestWithOffset = (sql: string): string => {
 }
 
 const isStringLiteral = (text: string): boolean => /^'.*'$/s.test(text)
+/**
+ * Whether a pattern's capturing group can match nothing at all: an alternation, or a group made
+ * optional (`)?`, `)*`, `){0,`). BigQuery's REGEXP_EXTRACT is NULL then and DuckDB's ''; such
+ * patterns go to the JavaScript extractor, the rest stay with DuckDB.
+ */
+const groupMayNotTakePart = (pattern: string): boolean => {
+  if (captureGroups(pattern) !== 1) return false
+  let inClass = false
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!
+    if (c === "\\") i++
+    else if (inClass) inClass = c !== "]"
+    else if (c === "[") inClass = true
+    else if (c === "|") return true
+    else if (c === ")" && /^(\?|\*|\{0\b|\{,)/.test(pattern.slice(i + 1))) return true
+  }
+  return false
+}
+
 const hasCaptureGroup = (pattern: string): boolean => /(^|[^\\])\((?!\?)/.test(pattern)
 
 function jsonArray(call: Call): string {
@@ -1340,6 +1359,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   REGEXP_EXTRACT: (call) => {
     const [value, pattern] = call.args
     if (value === undefined || pattern === undefined) return undefined
+    if (isStringLiteral(pattern) && (call.args.length === 2 || call.args[2] === "1") && groupMayNotTakePart(pattern.slice(1, -1).replaceAll("''", "'"))) {
+      return `${REGEXP_EXTRACT_FUNCTION}(${value}, ${pattern})`
+    }
     const extract =
       call.args.length === 3 && call.args[2] === "1" && isStringLiteral(pattern) && !hasCaptureGroup(pattern) ? `REGEXP_EXTRACT(${value}, ${pattern})` : call.text
     return `(CASE WHEN REGEXP_MATCHES(${value}, ${pattern}) THEN ${extract} END)`
