@@ -127,6 +127,12 @@ export const parseNumericText = (text: string): string | Error => {
  * (REGEXP_INSTR, REGEXP_EXTRACT of an optional group): `(?P<name>…)` groups and leading `(?i)`, `(?s)`, `(?m)` flags. Patterns that
  * differ further (POSIX classes, `\z`, `\C`) are refused rather than read differently.
  */
+// POSIX classes, \z, \C, Unicode classes and scoped flags: read differently, or not at all, by JavaScript.
+const RE2_ONLY_SYNTAX = /\[\[:|\\[zCpP]|\(\?[ism-]+:/
+
+/** Whether JavaScript's RegExp reads the pattern as RE2 does (else DuckDB's RE2 has to). */
+export const javascriptReadsLikeRe2 = (pattern: string): boolean => !RE2_ONLY_SYNTAX.test(pattern.replace(/^\(\?[ism]+\)/, ""))
+
 const javascriptRegExp = (pattern: string): RegExp | Error => {
   let flags = "dgu"
   let body = pattern
@@ -135,7 +141,7 @@ const javascriptRegExp = (pattern: string): RegExp | Error => {
     flags += [...new Set(leading[1]!)].filter((flag) => !flags.includes(flag)).join("")
     body = body.slice(leading[0].length)
   }
-  if (/\[\[:|\\[zCpP]|\(\?[ism-]+:/.test(body)) return new Error(`This regular expression uses RE2 syntax the local runner does not read: ${pattern}`)
+  if (RE2_ONLY_SYNTAX.test(body)) return new Error(`This regular expression uses RE2 syntax the local runner does not read: ${pattern}`)
   try {
     return new RegExp(body.replaceAll("(?P<", "(?<"), flags)
   } catch (error) {

@@ -16,6 +16,7 @@ import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
 import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
+import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
 import { INFORMATION_SCHEMA_MARKER, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
@@ -1149,10 +1150,11 @@ const isStringLiteral = (text: string): boolean => /^'.*'$/s.test(text)
 /**
  * Whether a pattern's capturing group can match nothing at all: an alternation, or a group made
  * optional (`)?`, `)*`, `){0,`). BigQuery's REGEXP_EXTRACT is NULL then and DuckDB's ''; such
- * patterns go to the JavaScript extractor, the rest stay with DuckDB.
+ * patterns go to the JavaScript extractor, the rest (and RE2 syntax JavaScript reads otherwise)
+ * stay with DuckDB.
  */
 const groupMayNotTakePart = (pattern: string): boolean => {
-  if (captureGroups(pattern) !== 1) return false
+  if (captureGroups(pattern) !== 1 || !javascriptReadsLikeRe2(pattern)) return false
   let inClass = false
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!
