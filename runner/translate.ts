@@ -583,9 +583,8 @@ const withParsePatterns = (type: "DATE" | "DATETIME" | "TIMESTAMP", call: Call):
   return `${CAST_PARSE_MARKER}('${type}', FALSE, ${call.args[1]}, ${patterns}, ${zone})`
 }
 
-/** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
 /** RE2's capturing groups in a pattern: `(`, `(?P<name>` and `(?<name>`, outside classes and escapes. */
-export const captureGroups = (pattern: string): number => {
+const captureGroups = (pattern: string): number => {
   let groups = 0
   let inClass = false
   for (let i = 0; i < pattern.length; i++) {
@@ -741,6 +740,7 @@ const weeksBetween = (call: Call, type: "DATE" | "DATETIME"): string | undefined
   return `DIV(DATE_DIFF(${weekStart(later)}, ${weekStart(earlier)}, DAY), 7)`
 }
 
+/** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   // Integer division, truncated, of INT64s or NUMERICs (DuckDB's // of decimals keeps the fraction).
   DIV: (call) => (call.args.length === 2 ? `${INTEGER_DIVIDE}(${call.args[0]}, ${CHECKED_DIVISOR}(${call.args[1]}))` : undefined),
@@ -1147,6 +1147,9 @@ const unnestWithOffset = (sql: string): string => {
 }
 
 const isStringLiteral = (text: string): boolean => /^'.*'$/s.test(text)
+/** The text of a DuckDB string literal. */
+const literalText = (literal: string): string => literal.slice(1, -1).replaceAll("''", "'")
+
 /**
  * Whether a pattern's capturing group can match nothing at all: an alternation, or a group made
  * optional (`)?`, `)*`, `){0,`). BigQuery's REGEXP_EXTRACT is NULL then and DuckDB's ''; such
@@ -1167,57 +1170,42 @@ const groupMayNotTakePart = (pattern: string): boolean => {
   return false
 }
 
-const hasCaptureGroup = (pattern: string): boolean => /(^|[^\\])\((?!\?)/.test(pattern)
-
 function jsonArray(call: Call): string {
   return `CAST(JSON_EXTRACT(${call.args[0]}, ${call.args[1] ?? "'$'"}) AS JSON[])`
 }
 
-/** Rewrites in DuckDB SQL, where polyglot's output runs but answers differently from BigQuery. */
+// A printf specifier: flags, width, precision and conversion.
 const PRINTF_SPEC = /%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*))?([a-zA-Z%])/g
 
 /**
- * FORMAT's `'` flag groups digits with commas (`%'d` of 1234567 is 1,234,567); DuckDB's printf
- * groups them with apostrophes. Each such value is formatted on its own, its apostrophes made
- * commas, and given to the format as a string.
+ * FORMAT's specifiers that DuckDB's printf writes otherwise, each such value formatted on its own
+ * and given to the format as a string: `%'d` groups digits with commas (DuckDB: apostrophes, so
+ * 1234567 is 1,234,567); `%t` (a value's readable text) and `%T` (a BigQuery literal of it) DuckDB
+ * does not know. `%t`/`%T` of arrays, STRUCTs, BYTES and JSON, or with a width, fail by name.
  */
-const withGroupedNumbers = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+const printfArguments = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const literal = /^'((?:[^']|'')*)'$/.exec(args[0]?.trim() ?? "")
-  if (literal === null || !literal[1]!.includes("%''")) return args
+  if (literal === null || !(literal[1]!.includes("%''") || /%[-+ #0']*[\d*]*(\.[\d*]+)?[tT]/.test(literal[1]!))) return args
   const format = literal[1]!.replaceAll("''", "'")
   const values = [...args.slice(1)]
   let argument = 0
   let unsupported = false
   const rewritten = format.replace(PRINTF_SPEC, (spec, flags: string, width: string | undefined, precision: string | undefined, conversion: string) => {
     if (conversion === "%") return spec
+    // A `*` takes an argument of its own: the values are then left as they are.
     if (width === "*" || precision === "*") unsupported = true
     const index = argument++
-    if (!flags.includes("'") || values[index] === undefined) return spec
-    values[index] = `replace(printf(${duckdbStringLiteral(spec)}, ${values[index]}), '''', ',')`
+    const value = values[index]
+    if (value === undefined) return spec
+    if (conversion === "t" || conversion === "T") {
+      values[index] = flags === "" && width === undefined && precision === undefined ? valueText(value, conversion === "T") : `CAST(error(${duckdbStringLiteral(`FORMAT ${spec} with flags, a width or a precision runs only on BigQuery`)}) AS VARCHAR)`
+      return "%s"
+    }
+    if (!flags.includes("'")) return spec
+    values[index] = `replace(printf(${duckdbStringLiteral(spec)}, ${value}), '''', ',')`
     return "%s"
   })
   return unsupported ? args : [duckdbStringLiteral(rewritten), ...values]
-}
-
-/**
- * FORMAT's `%t` (a value's readable text) and `%T` (a BigQuery literal of it), which DuckDB's printf
- * does not know: each such value is written by type and given to the format as a string. Arrays,
- * STRUCTs, BYTES, JSON and a width or precision fail by name.
- */
-const withValueTexts = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const literal = /^'((?:[^']|'')*)'$/.exec(args[0]?.trim() ?? "")
-  if (literal === null || !/%[-+ #0']*[\d*]*(\.[\d*]+)?[tT]/.test(literal[1]!)) return args
-  const format = literal[1]!.replaceAll("''", "'")
-  const values = [...args.slice(1)]
-  let argument = 0
-  const rewritten = format.replace(PRINTF_SPEC, (spec, flags: string, width: string | undefined, precision: string | undefined, conversion: string) => {
-    if (conversion === "%") return spec
-    const index = argument++
-    if ((conversion !== "t" && conversion !== "T") || values[index] === undefined) return spec
-    values[index] = flags === "" && width === undefined && precision === undefined ? valueText(values[index]!, conversion === "T") : `CAST(error(${duckdbStringLiteral(`FORMAT ${spec} with flags, a width or a precision runs only on BigQuery`)}) AS VARCHAR)`
-    return "%s"
-  })
-  return [duckdbStringLiteral(rewritten), ...values]
 }
 
 /** `%t` or, as a literal, `%T` of a value, by its DuckDB type (NUMERIC always with a fraction, as BigQuery writes it). */
@@ -1265,6 +1253,7 @@ const withLengthChecked = (call: Call, at: number, build: (args: ReadonlyArray<s
   return /^\+?\d+$/.test(length.trim()) ? built : `(CASE WHEN (${length}) < 0 THEN error('${call.name}: the ${noun} cannot be negative') ELSE ${built} END)`
 }
 
+/** Rewrites in DuckDB SQL, where polyglot's output runs but answers differently from BigQuery. */
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
   [JSON_KEYS_CALL]: (call) => (call.args.length === 3 ? `${JSON_KEYS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), ${call.args[1]}, ${call.args[2]})` : undefined),
   ...Object.fromEntries(Object.entries(STRING_FUNCTIONS).map(([name, implementation]) => [name, (call: Call) => `${implementation}(${call.args.join(", ")})`])),
@@ -1330,7 +1319,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   REGEXP_EXTRACT_ALL: (call) => {
     const [value, pattern] = call.args
     if (value === undefined || pattern === undefined || !isStringLiteral(pattern) || call.args.length > 3) return undefined
-    return `REGEXP_EXTRACT_ALL(${value}, ${pattern}, ${captureGroups(pattern.slice(1, -1).replaceAll("''", "'")) > 0 ? 1 : 0})`
+    return `REGEXP_EXTRACT_ALL(${value}, ${pattern}, ${captureGroups(literalText(pattern)) > 0 ? 1 : 0})`
   },
   // DuckDB's JSON is BigQuery's for strings, booleans, dates and small integers; other types are
   // re-encoded in Node (typeof is constant for a query, so the test costs nothing per row).
@@ -1361,15 +1350,15 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   REGEXP_EXTRACT: (call) => {
     const [value, pattern] = call.args
     if (value === undefined || pattern === undefined) return undefined
-    if (isStringLiteral(pattern) && (call.args.length === 2 || call.args[2] === "1") && groupMayNotTakePart(pattern.slice(1, -1).replaceAll("''", "'"))) {
+    if (isStringLiteral(pattern) && (call.args.length === 2 || call.args[2] === "1") && groupMayNotTakePart(literalText(pattern))) {
       return `${REGEXP_EXTRACT_FUNCTION}(${value}, ${pattern})`
     }
     const extract =
-      call.args.length === 3 && call.args[2] === "1" && isStringLiteral(pattern) && !hasCaptureGroup(pattern) ? `REGEXP_EXTRACT(${value}, ${pattern})` : call.text
+      call.args.length === 3 && call.args[2] === "1" && isStringLiteral(pattern) && captureGroups(literalText(pattern)) === 0 ? `REGEXP_EXTRACT(${value}, ${pattern})` : call.text
     return `(CASE WHEN REGEXP_MATCHES(${value}, ${pattern}) THEN ${extract} END)`
   },
   // BigQuery FORMAT is printf-style; DuckDB FORMAT is fmt-style.
-  FORMAT: (call) => `PRINTF(${withGroupedNumbers(withValueTexts(call.args)).join(", ")})`,
+  FORMAT: (call) => `PRINTF(${printfArguments(call.args).join(", ")})`,
   EXTRACT: (call) => {
     const match = /^(\w+(?:\s*\(\s*\w+\s*\))?)\s+FROM\s+([\s\S]+)$/i.exec(call.args[0] ?? "")
     if (match === null) return undefined
@@ -1493,7 +1482,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   [STRUCT_UPDATE_MARKER]: (call) => {
     const [struct, field, value] = call.args
     if (struct === undefined || field === undefined || value === undefined || !isStringLiteral(field)) return undefined
-    return `struct_update(${struct}, ${quoteIdentifier(field.slice(1, -1).replaceAll("''", "'"))} := ${value})`
+    return `struct_update(${struct}, ${quoteIdentifier(literalText(field))} := ${value})`
   },
   [PARAMETERIZED_NUMERIC]: (call) => {
     const [value, precision, scale, safe] = call.args
