@@ -1321,9 +1321,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (value === undefined || pattern === undefined || !isStringLiteral(pattern) || call.args.length > 3) return undefined
     return `REGEXP_EXTRACT_ALL(${value}, ${pattern}, ${captureGroups(literalText(pattern)) > 0 ? 1 : 0})`
   },
-  // DuckDB's JSON is BigQuery's for strings, booleans, dates and small integers; other types are
-  // re-encoded in Node (typeof is constant for a query, so the test costs nothing per row).
-  // Parenthesised too: polyglot writes JSON_QUERY as `j -> path`, which binds looser than IS NULL.
+  // A JSON null read from a STRING is SQL NULL. Parenthesised too: polyglot writes JSON_QUERY as
+  // `j -> path`, which binds looser than IS NULL.
   [STRING_JSON_NULL]: (call) => {
     const [input, extracted] = call.args
     if (input === undefined || extracted === undefined) return undefined
@@ -1447,7 +1446,6 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // The first value whose cumulative distribution reaches the fraction, NULLs ignored: DuckDB's quantile_disc.
   PERCENTILE_DISC: (call) => (call.args.length === 2 ? `quantile_disc(${call.args.join(", ")})` : undefined),
   [TIMESTAMP_DIFF_MARKER]: (call) => `DATE_SUB(${call.args.join(", ")})`,
-  // BigQuery fails a division by zero (SAFE_DIVIDE and IEEE_DIVIDE do not); DuckDB answers NULL.
   [COLLATE_CI_MARKER]: (call) => `(${call.args[0]} COLLATE NOCASE)`,
   // DuckDB's aggregates ignore a collation under DISTINCT: COUNT(DISTINCT) counts the folded values
   // (findUnsupported refuses the other aggregates, which would silently see every spelling).
@@ -1455,7 +1453,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const match = /^DISTINCT\s+\(([\s\S]*) COLLATE NOCASE\)$/i.exec(call.args[0]?.trim() ?? "")
     return match === null || call.args.length !== 1 ? undefined : `count(DISTINCT lower(${match[1]}))`
   },
-  // The exact counts (an approximation may be exact), most frequent first, NULL counted as a value.
+  // ARRAY_CONCAT_AGG: the aggregated arrays, concatenated.
   [FLATTEN_MARKER]: (call) => (call.args.length === 1 ? `flatten(${call.args[0]})` : undefined),
   [APPROX_TOP_SUM_MARKER]: (call) => {
     const [value, weight, number] = call.args
@@ -1466,6 +1464,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const summed = `list_transform(${values}, v -> {'sum': list_sum(list_transform(list_filter(${pairs}, p -> p.v IS NOT DISTINCT FROM v), p -> p.w)), 'value': v})`
     return `list_transform(list_slice(list_sort(${summed}, 'DESC', 'NULLS LAST'), 1, ${number}), e -> {'value': e.value, 'sum': e.sum})`
   },
+  // The exact counts (an approximation may be exact), most frequent first, NULL counted as a value.
   [APPROX_TOP_COUNT_MARKER]: (call) => {
     const [value, number] = call.args
     const nulls = `count(*) FILTER (WHERE (${value}) IS NULL)`
@@ -1521,6 +1520,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
     return `(CASE WHEN typeof((${dividend}) + (${divisor})) LIKE 'DECIMAL%' THEN CAST(trunc((${dividend}) / (${divisor})) AS DECIMAL(38, 9)) ELSE (${dividend}) // (${divisor}) END)`
   },
+  // BigQuery fails a division by zero (SAFE_DIVIDE and IEEE_DIVIDE do not); DuckDB answers NULL.
   [CHECKED_DIVISOR]: (call) => `(CASE WHEN (${call.args[0]}) = 0 THEN error('division by zero: ' || ${sqlText(call.args[0]!)}) ELSE (${call.args[0]}) END)`,
   SAFE_ADD: (call) => `TRY((${call.args[0]}) + (${call.args[1]}))`,
   SAFE_SUBTRACT: (call) => `TRY((${call.args[0]}) - (${call.args[1]}))`,
@@ -1709,7 +1709,6 @@ const floatLiterals = (sql: string): string => {
     .join("")
 }
 
-/** The operand after `/` at token `slash`: a literal, a name chain, a call, a group, a CASE … END. */
 const TYPED_LITERAL = /^(NUMERIC|BIGNUMERIC|DECIMAL|BIGDECIMAL)$/i
 
 const nextSignificantToken = (tokens: ReadonlyArray<Token>, from: number): { readonly token: Token; readonly index: number } | undefined => {
@@ -1717,6 +1716,7 @@ const nextSignificantToken = (tokens: ReadonlyArray<Token>, from: number): { rea
   return undefined
 }
 
+/** The operand after `/` at token `slash`: a literal, a name chain, a call, a group, a CASE … END. */
 const divisorEnd = (tokens: ReadonlyArray<Token>, slash: number): { readonly start: number; readonly end: number } | undefined => {
   let i = slash + 1
   while (i < tokens.length && !isSignificant(tokens[i]!)) i++
