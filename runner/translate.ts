@@ -2565,11 +2565,6 @@ const parseDeclaration = (tokens: ReadonlyArray<Token>) => {
 export const declaredVariables = (sqls: ReadonlyArray<string>): ReadonlyArray<string> =>
   sqls.flatMap((sql) => splitStatements(sql).filter((tokens) => firstWord(tokens) === "DECLARE").flatMap((tokens) => parseDeclaration(tokens).names))
 
-/**
- * Bare references to declared variables become `getvariable('name')`. A name used as a column
- * alias is refused: in BigQuery a column shadows a variable of the same name, and which one a bare
- * name means cannot be told from the text alone.
- */
 const RELATION_KEYWORDS = new Set(["FROM", "JOIN", "INTO", "UPDATE", "TABLE", "MERGE", "USING", ","])
 
 /** Whether a statement uses `name` as a table or an alias: anywhere as a bare word not followed by a dot. */
@@ -2581,6 +2576,11 @@ const namesRelation = (tokens: ReadonlyArray<Token>, name: string): boolean =>
     return next?.text !== "." && previous?.text !== "." && (RELATION_KEYWORDS.has(previous?.text.toUpperCase() ?? "") || previous?.kind === "word" || previous?.text === ")")
   })
 
+/**
+ * Bare references to declared variables become `getvariable('name')`. A name used as a column
+ * alias is refused: in BigQuery a column shadows a variable of the same name, and which one a bare
+ * name means cannot be told from the text alone.
+ */
 const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: string): Effect.Effect<string, TranslationError> =>
   Effect.gen(function* () {
     if (variables.size === 0) return sql
