@@ -1601,11 +1601,26 @@ const sqlText = (expression: string): string => `'${expression.replaceAll("'", "
 
 const INT64_TEXT = `'^\\s*[+-]?(\\d+|0[xX][0-9a-fA-F]+)\\s*$'`
 
-// JSON_VALUE: a string, or NULL for an object or array. One extraction: DuckDB computes the
-// repeated json_extract once (extracting twice doubled staging's time).
-const jsonScalar = (value: string, path: string): string =>
-  `(CASE WHEN json_type(json_extract(${value}, ${path})) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract(${value}, ${path}) ->> '$' END)`
-const JSON_SCALAR_SHAPE = /^\(CASE WHEN json_type\(json_extract\(([\s\S]+)\)\) IN \('OBJECT', 'ARRAY'\) THEN NULL ELSE json_extract\(\1\) ->> '\$' END\)$/
+// JSON_VALUE: a string, or NULL for an object or array. DuckDB's json_value is NULL for those and
+// keeps a scalar as JSON, which ->> '$' reads as text: 2.3 times faster inside a list lambda than
+// testing json_type of an extraction (Meta's actions, every row of its staging).
+const jsonScalar = (value: string, path: string): string => `(json_value(${value}, ${path}) ->> '$')`
+
+/** Whether an expression is one JSON_VALUE as jsonScalar writes it (its answer a string, whatever the document). */
+const isJsonScalar = (expression: string): boolean => {
+  if (!expression.startsWith("(json_value(") || !expression.endsWith(") ->> '$')")) return false
+  // The call's own parenthesis must close just before ->> '$', not an earlier one.
+  const tokens = significantTokens(expression, "duckdb")
+  let depth = 0
+  for (let k = 0; k < tokens.length; k++) {
+    const text = tokens[k]!.text
+    if (text === "(") depth++
+    if (text === ")") depth--
+    // After it: ) - > > '$' ) (the tokenizer splits ->>).
+    if (depth === 1 && k > 2) return tokens.length - k === 6
+  }
+  return false
+}
 
 /**
  * Casts whose answer depends on the value's type, decided by DuckDB's typeof (constant for a
@@ -1629,11 +1644,11 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
     const text = `CAST(${value} AS VARCHAR)`
     const invalid = cast === "CAST" ? `error('Bad bool value: ' || ${text})` : "NULL"
     const fromText = `(CASE lower(${text}) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE ELSE ${invalid} END)`
-    return JSON_SCALAR_SHAPE.test(match[1]!.trim()) ? fromText : `(CASE WHEN typeof(${value}) = 'VARCHAR' THEN ${fromText} ELSE ${plain} END)`
+    return isJsonScalar(match[1]!.trim()) ? fromText : `(CASE WHEN typeof(${value}) = 'VARCHAR' THEN ${fromText} ELSE ${plain} END)`
   }
   // JSON_VALUE's answer is a string: no dispatch on its type (staging reads every metric this way,
   // and the dispatch made its statements a third of their planning time and twice as long).
-  const isText = JSON_SCALAR_SHAPE.test(match[1]!.trim())
+  const isText = isJsonScalar(match[1]!.trim())
   if (/^BIGINT$/i.test(match[2]!)) {
     const invalid = cast === "CAST" ? `error('Bad int64 value: ' || CAST(${value} AS VARCHAR))` : "NULL"
     // A FLOAT64 rounds half away from zero, where DuckDB rounds half to even.

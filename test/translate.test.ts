@@ -115,11 +115,17 @@ describe("the translator's refusals and mechanics", () => {
   it.effect("the paths one statement reads of one JSON argument are extracted in one parse, each call indexing the shared list", () =>
     Effect.gen(function* () {
       const [statement] = yield* translate("SELECT JSON_VALUE(p, '$.a') AS a, JSON_VALUE(p, '$.b') AS b, JSON_VALUE(q, '$.a') AS c, JSON_VALUE(t.p, '$.a') AS d FROM t", { fileName: "x" })
-      assert.include(statement, "json_extract(p, ['$.a', '$.b'])[1]")
-      assert.include(statement, "json_extract(p, ['$.a', '$.b'])[2]")
+      assert.include(statement, "json_value(p, ['$.a', '$.b'])[1]")
+      assert.include(statement, "json_value(p, ['$.a', '$.b'])[2]")
       // One path of q (or of t.p): left alone.
-      assert.include(statement, "json_extract(q, '$.a')")
-      assert.include(statement, "json_extract(t.p, '$.a')")
+      assert.include(statement, "json_value(q, '$.a')")
+      assert.include(statement, "json_value(t.p, '$.a')")
+      // JSON_VALUE and JSON_QUERY of one argument keep a list each (json_value is NULL for an object);
+      // a lambda's parameter is left alone.
+      assert.strictEqual(
+        sharedJsonExtraction("SELECT json_value(p, '$.a'), json_extract(p, '$.b'), json_value(p, '$.c'), json_extract(p, '$.d'), list_filter(l, lambda e: json_value(e, '$.x') = json_value(e, '$.y')) FROM t"),
+        "SELECT json_value(p, ['$.a', '$.c'])[1], json_extract(p, ['$.b', '$.d'])[1], json_value(p, ['$.a', '$.c'])[2], json_extract(p, ['$.b', '$.d'])[2], list_filter(l, lambda e: json_value(e, '$.x') = json_value(e, '$.y')) FROM t"
+      )
       // DuckDB takes no wildcard in a list of paths: such a call keeps its own.
       assert.strictEqual(
         sharedJsonExtraction("SELECT json_extract(p, '$.a'), json_extract(p, '$.b'), json_extract(p, '$.c[*]') FROM t"),
