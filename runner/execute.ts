@@ -128,9 +128,12 @@ export const runCatalogue = Effect.gen(function* () {
   }
   return {
     catalogue,
+    // A relation's columns stay known until its action builds it or an operation runs: every
+    // staging model reads the checkpoints' and its ledger's, asked once instead of per model.
     loadColumns: (targets: ReadonlyArray<Target>) =>
-      Effect.forEach(targets, (target) =>
-        warehouse.columns(target.schema ?? "main", target.name).pipe(Effect.map((names) => void columns.set(relationKey(target.schema ?? "main", target.name), names)))
+      Effect.forEach(
+        targets.filter((target) => !columns.has(relationKey(target.schema ?? "main", target.name))),
+        (target) => warehouse.columns(target.schema ?? "main", target.name).pipe(Effect.map((names) => void columns.set(relationKey(target.schema ?? "main", target.name), names)))
       ),
     built: (target: Target, type: RelationType) =>
       Effect.sync(() => {
