@@ -2117,6 +2117,78 @@ const answerInformationSchema = (sql: string): string => {
 }
 
 /**
+ * A civil time in a zone as an instant, as ZetaSQL converts it (absl's TimeZone::At(...).pre): a
+ * time a fall-back repeats is the earlier instant, where DuckDB's ICU takes the later; a time a
+ * spring-forward skips reads with the offset before it, as DuckDB's does. `candidate` moves
+ * DuckDB's answer by the change of offset over the three hours before it, and is taken only
+ * where it names the same civil time.
+ */
+const earlierInstant = (local: string, zone: string): string => {
+  const instant = `(${local} AT TIME ZONE ${zone})`
+  const offset = (at: string) => `((${at}) AT TIME ZONE ${zone}) - ((${at}) AT TIME ZONE 'UTC')`
+  const candidate = `(${instant} + ((${offset(instant)}) - (${offset(`${instant} - INTERVAL 3 HOUR`)})))`
+  return `(CASE WHEN (${candidate} AT TIME ZONE ${zone}) = (${local}) THEN ${candidate} ELSE ${instant} END)`
+}
+
+/** The local time's zone-conversions (`CAST(x AS TIMESTAMP) AT TIME ZONE z`, `TIMEZONE(z, CAST(x AS TIMESTAMP))`, a zone-named TIMESTAMP literal) through earlierInstant. */
+const earlierInstantsAtFallBack = (sql: string): string => {
+  if (!/TIME\s*ZONE|America\/|Europe\/|Australia\/|Pacific\/|Asia\/|Africa\/|Atlantic\/|Antarctica\/|Indian\//i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const text = (k: number) => significant[k]?.token.text.toUpperCase() ?? ""
+  const opening = (close: number): number => {
+    let depth = 0
+    for (let k = close; k >= 0; k--) {
+      if (text(k) === ")") depth++
+      if (text(k) === "(" && --depth === 0) return k
+    }
+    return -1
+  }
+  const closing = (open: number): number => {
+    let depth = 0
+    for (let k = open; k < significant.length; k++) {
+      if (text(k) === "(") depth++
+      if (text(k) === ")" && --depth === 0) return k
+    }
+    return -1
+  }
+  // CAST(… AS TIMESTAMP) ending at `close`: its first significant index, or -1.
+  const localCast = (close: number): number => {
+    if (text(close) !== ")" || text(close - 1) !== "TIMESTAMP" || text(close - 2) !== "AS") return -1
+    const open = opening(close)
+    return open > 0 && text(open - 1) === "CAST" ? open - 1 : -1
+  }
+  const zoneToken = (k: number) => significant[k] !== undefined && (significant[k]!.token.kind === "string" || significant[k]!.token.kind === "quoted")
+  const rendered = (from: number, to: number) => render(tokens.slice(significant[from]!.index, significant[to]!.index + 1))
+  const replacements: Array<{ readonly from: number; readonly to: number; readonly text: string }> = []
+  for (let k = 0; k < significant.length; k++) {
+    if (text(k) === "AT" && text(k + 1) === "TIME" && text(k + 2) === "ZONE" && zoneToken(k + 3) && text(k + 4) !== ".") {
+      const start = localCast(k - 1)
+      if (start >= 0 && (replacements.length === 0 || replacements[replacements.length - 1]!.to < start)) {
+        replacements.push({ from: start, to: k + 3, text: earlierInstant(rendered(start, k - 1), significant[k + 3]!.token.text) })
+      }
+    } else if (text(k) === "TIMEZONE" && text(k + 1) === "(" && zoneToken(k + 2) && text(k + 3) === ",") {
+      const close = closing(k + 1)
+      const start = localCast(close - 1)
+      if (start === k + 4 && (replacements.length === 0 || replacements[replacements.length - 1]!.to < k)) {
+        replacements.push({ from: k, to: close, text: earlierInstant(rendered(start, close - 1), significant[k + 2]!.token.text) })
+      }
+    } else if (significant[k]!.token.kind === "string" && text(k - 1) === "(" && text(k - 2) === "CAST" && text(k + 1) === "AS" && (text(k + 2) === "TIMESTAMPTZ" || text(k + 2) === TIMESTAMP_TYPE) && text(k + 3) === ")") {
+      const literal = /^'(\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?) ?([A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+)'$/.exec(significant[k]!.token.text)
+      if (literal !== null) replacements.push({ from: k - 2, to: k + 3, text: earlierInstant(`CAST('${literal[1]}' AS TIMESTAMP)`, `'${literal[2]}'`) })
+    }
+  }
+  if (replacements.length === 0) return sql
+  let out = ""
+  let at = 0
+  for (const { from, to, text: replacement } of replacements) {
+    out += render(tokens.slice(at, significant[from]!.index)) + replacement
+    at = significant[to]!.index + 1
+  }
+  return out + render(tokens.slice(at))
+}
+
+/**
  * BigQuery takes a time zone as a UTC offset too (`'+02'`, `'-8:00'`, `'UTC+3'`); DuckDB's ICU knows
  * only names. A whole-hour offset is the fixed zone `Etc/GMT∓H` (whose sign is POSIX's, inverted);
  * an offset with minutes has no such name and fails, saying so.
@@ -2972,5 +3044,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)))))))))))))))))))))
   })
