@@ -168,7 +168,6 @@ const argumentCount = (tokens: ReadonlyArray<Token>, open: number): number => {
   return count
 }
 
-/** `mdp-local.dataset.table` in one pair of backticks becomes `dataset`.`table`: one DuckDB schema per dataset. */
 /**
  * `STRUCT(a, t.b)` names its fields after the columns (`a`, `b`) in BigQuery. polyglot keeps the
  * names in some places and numbers them (`_0`, `_1`) in others, such as before a field access
