@@ -2189,29 +2189,73 @@ const earlierInstantsAtFallBack = (sql: string): string => {
 
 /**
  * BigQuery takes a time zone as a UTC offset too (`'+02'`, `'-8:00'`, `'UTC+3'`); DuckDB's ICU knows
- * only names. A whole-hour offset is the fixed zone `Etc/GMT∓H` (whose sign is POSIX's, inverted);
- * an offset with minutes has no such name and fails, saying so.
+ * only names. A whole-hour offset is the fixed zone `Etc/GMT∓H` (whose sign is POSIX's, inverted).
+ * An offset with minutes (`'+05:30'`) has no such name: the conversion is written as arithmetic in
+ * UTC, the offset added to an instant (giving its local time) or taken from a local time (giving
+ * its instant), chosen by the operand's type, as `AT TIME ZONE` chooses its direction.
  */
 const fixedOffsetZones = (sql: string): string => {
   if (!/(TIMEZONE\s*\(|TIME\s+ZONE)\s*'(UTC)?[+-]/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
   const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const text = (k: number) => significant[k]?.token.text.toUpperCase() ?? ""
   const replaced = new Map<number, string>()
+  // Token ranges (significant indexes) replaced whole, by arithmetic for minute offsets.
+  const spans: Array<{ readonly from: number; readonly to: number; readonly text: string }> = []
+  const rendered = (from: number, to: number) => render(tokens.slice(significant[from]!.index, significant[to]!.index + 1))
+  const shifted = (operand: string, minutes: number) =>
+    `timezone('UTC', (${operand}) + (CASE WHEN typeof(${operand}) = 'TIMESTAMP WITH TIME ZONE' THEN INTERVAL (${minutes}) MINUTE ELSE INTERVAL (${-minutes}) MINUTE END))`
+  // The primary expression ending at `end`: a bracketed group or call, a typed literal, a (dotted) name.
+  const operandStart = (end: number): number => {
+    let k = end
+    if (text(k) === ")") {
+      let depth = 0
+      for (; k >= 0; k--) {
+        if (text(k) === ")") depth++
+        if (text(k) === "(" && --depth === 0) break
+      }
+      if (k > 0 && significant[k - 1]!.token.kind === "word" && !KEYWORDS_BEFORE_A_NAME.has(text(k - 1))) k--
+      return k
+    }
+    if (significant[k]?.token.kind === "string") return /^(TIMESTAMPTZ|TIMESTAMP|DATE)$/.test(text(k - 1)) ? k - 1 : k
+    if (significant[k]?.token.kind !== "word" && significant[k]?.token.kind !== "quoted") return -1
+    while (text(k - 1) === "." && (significant[k - 2]?.token.kind === "word" || significant[k - 2]?.token.kind === "quoted")) k -= 2
+    return k
+  }
   significant.forEach(({ token, index }, k) => {
     if (token.kind !== "string") return
     const before = significant.slice(Math.max(0, k - 2), k).map(({ token: t }) => t.text.toUpperCase()).join(" ")
     if (!before.endsWith("TIMEZONE (") && before !== "TIME ZONE") return
     const offset = /^'(?:UTC)?([+-])(\d{1,2})(?::(\d{1,2}))?'$/i.exec(token.text)
     if (offset === null) return
-    if (Number(offset[3] ?? 0) !== 0) {
-      const message = `the time zone ${token.text.slice(1, -1)} is an offset with minutes: DuckDB knows only fixed offsets of whole hours and zone names (such as Asia/Kolkata for +05:30)`
+    const hours = Number(offset[2])
+    const extra = Number(offset[3] ?? 0)
+    if (extra !== 0) {
+      const minutes = (offset[1] === "-" ? -1 : 1) * (hours * 60 + extra)
+      if (before === "TIME ZONE" && text(k - 3) === "AT") {
+        const start = operandStart(k - 4)
+        if (start >= 0) return void spans.push({ from: start, to: k, text: shifted(rendered(start, k - 4), minutes) })
+      } else if (before.endsWith("TIMEZONE (") && text(k + 1) === ",") {
+        let close = k + 2
+        for (let depth = 1; close < significant.length; close++) {
+          if (text(close) === "(") depth++
+          if (text(close) === ")" && --depth === 0) break
+        }
+        if (close < significant.length && close > k + 2) return void spans.push({ from: k - 2, to: close, text: shifted(rendered(k + 2, close - 1), minutes) })
+      }
+      const message = `the time zone ${token.text.slice(1, -1)} is an offset with minutes in a place the translation cannot rewrite: name the zone instead (such as Asia/Kolkata for +05:30)`
       replaced.set(index, `CAST(error('${message}') AS VARCHAR)`)
       return
     }
-    const hours = Number(offset[2])
     if (hours === 0) replaced.set(index, "'UTC'")
     else if (offset[1] === "+" ? hours <= 14 : hours <= 12) replaced.set(index, `'Etc/GMT${offset[1] === "+" ? "-" : "+"}${hours}'`)
   })
+  // One conversion with minutes at a time, the first to end (an inner one before the one holding
+  // it), then the whole text again; the whole-hour names once none is left.
+  if (spans.length > 0) {
+    const first = spans.reduce((a, b) => (b.to < a.to ? b : a))
+    return fixedOffsetZones(render(tokens.slice(0, significant[first.from]!.index)) + first.text + render(tokens.slice(significant[first.to]!.index + 1)))
+  }
   return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
 }
 
