@@ -1180,7 +1180,8 @@ const PRINTF_SPEC = /%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*))?([a-zA-Z%])/g
  * FORMAT's specifiers that DuckDB's printf writes otherwise, each such value formatted on its own
  * and given to the format as a string: `%'d` groups digits with commas (DuckDB: apostrophes, so
  * 1234567 is 1,234,567); `%t` (a value's readable text) and `%T` (a BigQuery literal of it) DuckDB
- * does not know. `%t`/`%T` of arrays, STRUCTs, BYTES and JSON, or with a width, fail by name.
+ * does not know. `%t`/`%T` of arrays (but of integers or BOOLs), STRUCTs, BYTES and JSON, or with a
+ * width, fail by name.
  */
 const printfArguments = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const literal = /^'((?:[^']|'')*)'$/.exec(args[0]?.trim() ?? "")
@@ -1227,6 +1228,9 @@ const valueText = (value: string, asLiteral: boolean): string => {
     `WHEN ${type} = 'TIMESTAMP' THEN ${typed("DATETIME")} ` +
     `WHEN ${type} = 'TIME' THEN ${typed("TIME")} ` +
     `WHEN ${type} IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'BOOLEAN') THEN ${text} ` +
+    // An array of integers or BOOLs reads the same either way ([1, NULL, 3]): dynamic SQL's
+    // `IN UNNEST(%T)`. Other arrays' elements are written otherwise by DuckDB (its quotes).
+    `WHEN ${type} IN ('BIGINT[]', 'INTEGER[]', 'SMALLINT[]', 'TINYINT[]', 'HUGEINT[]', 'BOOLEAN[]') THEN ${text} ` +
     `ELSE error('FORMAT ${asLiteral ? "%T" : "%t"} of the type ' || ${type} || ' runs only on BigQuery') END)`
   )
 }
