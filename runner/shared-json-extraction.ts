@@ -3,9 +3,10 @@
  * …), and DuckDB parses the whole document again for each: most of a staging model's time. DuckDB
  * extracts many paths in one parse when given a list, `json_extract(payload, ['$.a', '$.b'])`, and
  * computes an expression that occurs several times in a projection once. So every
- * `json_extract(x, '<path>')` (and `json_value(x, '<path>')`, JSON_VALUE's translation) of an
- * argument `x` read at two or more paths in a statement becomes `json_extract(x, [<all of x's
- * paths>])[k]`: the same value, the document parsed once per row (twice where both functions read it).
+ * `json_extract(x, '<path>')` of an argument `x` read at two or more paths in a statement becomes
+ * `json_extract(x, [<all of x's paths>])[k]`, and every `json_value(x, '<path>')` (JSON_VALUE's
+ * translation) `json_value(x, [<x's json_value paths>])[k]`: the same values, the document parsed
+ * once per row for each of the two functions that read it.
  *
  * The argument is matched by its text. Where the same name means different columns in different
  * parts of the statement, each part still extracts from its own column: only the list of paths is
