@@ -24,7 +24,7 @@ import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, 
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
-import { isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 import { quoteIdentifier } from "./target.ts"
 
 /** A statement that cannot be translated faithfully; names the file and the construct. */
@@ -2714,7 +2714,8 @@ const namesRelation = (tokens: ReadonlyArray<Token>, name: string): boolean =>
 /**
  * Bare references to declared variables become `getvariable('name')`. A name used as a column
  * alias is refused: in BigQuery a column shadows a variable of the same name, and which one a bare
- * name means cannot be told from the text alone.
+ * name means cannot be told from the text alone. A name used as a table alias (`FROM … AS t`) is
+ * the table there, and `t.x` its column.
  */
 const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: string): Effect.Effect<string, TranslationError> =>
   Effect.gen(function* () {
@@ -2726,20 +2727,36 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
     // Whether each parenthesis level is in a SELECT list: a bare variable there is a column named
     // after the variable, as in BigQuery (DuckDB would name it `getvariable('x')`).
     const inSelectList: Array<boolean> = [false]
+    // And whether it is in a FROM clause: `AS t` there names a table, and `t.x` its column.
+    const inFromClause: Array<boolean> = [false]
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i]!
       const name = token.kind === "word" ? token.text.toLowerCase() : ""
       const word = token.kind === "word" ? token.text.toUpperCase() : ""
-      if (token.text === "(") inSelectList.push(false)
-      if (token.text === ")" && inSelectList.length > 1) inSelectList.pop()
+      if (token.text === "(") {
+        inSelectList.push(false)
+        inFromClause.push(false)
+      }
+      if (token.text === ")" && inSelectList.length > 1) {
+        inSelectList.pop()
+        inFromClause.pop()
+      }
       if (word === "SELECT") inSelectList[inSelectList.length - 1] = true
       if (SELECT_LIST_ENDS.has(word)) inSelectList[inSelectList.length - 1] = false
+      if (word === "FROM" || word === "JOIN") inFromClause[inFromClause.length - 1] = true
+      else if (CLAUSES_AFTER_FROM.has(word) || word === "ON" || word === "USING") inFromClause[inFromClause.length - 1] = false
       if (!variables.has(name)) {
         out.push(token.text)
         continue
       }
       const before = significantBefore(i)
       const after = significantAfter(i)
+      // A table alias: the statement's `t.x` are its columns (namesRelation below), as in BigQuery,
+      // where a range variable shadows a script variable of the same name.
+      if (before?.text.toUpperCase() === "AS" && inFromClause[inFromClause.length - 1] === true) {
+        out.push(token.text)
+        continue
+      }
       if (before?.text.toUpperCase() === "AS") {
         return yield* new TranslationError({
           fileName,

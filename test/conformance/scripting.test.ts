@@ -230,6 +230,13 @@ const cases: ReadonlyArray<ScriptCase> = [
     script: "CREATE SCHEMA d; CREATE TABLE d.customers (id INT64); ALTER TABLE d.customers ADD PRIMARY KEY (id) NOT ENFORCED; CREATE TABLE d.orders (id INT64, customer_id INT64);\nLOOP\n  IF TRUE THEN\n    ALTER TABLE d.orders DROP PRIMARY KEY IF EXISTS;\n    FOR constraint_to_drop IN (SELECT SPLIT(constraint_name, '.')[OFFSET(1)] AS name FROM d.INFORMATION_SCHEMA.TABLE_CONSTRAINTS WHERE constraint_type = 'FOREIGN KEY' AND table_name = 'orders') DO\n      EXECUTE IMMEDIATE FORMAT('ALTER TABLE d.orders DROP CONSTRAINT IF EXISTS %s', constraint_to_drop.name);\n    END FOR;\n    ALTER TABLE d.orders ADD PRIMARY KEY (id) NOT ENFORCED;\n    ALTER TABLE d.orders ADD CONSTRAINT customer_id_relationship FOREIGN KEY (customer_id) REFERENCES d.customers(id) NOT ENFORCED;\n  END IF;\n  IF (SELECT COUNT(*) FROM d.INFORMATION_SCHEMA.TABLE_CONSTRAINTS) = 3 AND (SELECT COUNT(*) FROM d.customers) = 1 THEN BREAK; END IF;\n  INSERT INTO d.customers VALUES (1);\nEND LOOP;",
     check: "SELECT STRING_AGG(CONCAT(constraint_name, ':', column_name), ',' ORDER BY constraint_name) AS v FROM d.INFORMATION_SCHEMA.KEY_COLUMN_USAGE",
     expected: [{ v: "customers.pk$:id,orders.customer_id_relationship:customer_id,orders.pk$:id" }]
+  },
+  {
+    name: "a table alias named like a script variable is the table: its t.x are the table's columns",
+    doc: `${DOC}#declare`,
+    script: "DECLARE t INT64 DEFAULT 5; CREATE TABLE out AS SELECT u.x + t.y AS v FROM (SELECT 1 AS x) AS u JOIN (SELECT 1 AS x, 100 AS y) AS t USING (x) WHERE t.y > 1",
+    check: "SELECT v FROM out",
+    expected: [{ v: 101 }]
   }
 ]
 
