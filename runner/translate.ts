@@ -786,6 +786,20 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // Sunday weeks twice, and ISO weeks once).
   DATE_DIFF: (call) => weeksBetween(call, "DATE"),
   DATETIME_DIFF: (call) => weeksBetween(call, "DATETIME"),
+  // In a time zone (polyglot dropped the zone for HOUR, MINUTE, WEEK(<day>), ISOWEEK and ISOYEAR),
+  // as ZetaSQL truncates: a day or longer at the local civil time, taken back to an instant in the
+  // zone; an hour or less by taking off the local minutes and seconds, which keeps the instant's
+  // own offset (an hour inside a fall-back's repeated hour stays in it; Asia/Kolkata's hours start
+  // at :30 UTC).
+  TIMESTAMP_TRUNC: (call) => {
+    const [value, part, zone] = call.args
+    if (value === undefined || part === undefined || zone === undefined || call.args.length !== 3) return undefined
+    const local = `DATETIME(${value}, ${zone})`
+    if (/^(HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)$/i.test(part.trim())) {
+      return `TIMESTAMP_MICROS(UNIX_MICROS(${value}) - DATETIME_DIFF(${local}, DATETIME_TRUNC(${local}, ${part}), MICROSECOND))`
+    }
+    return `TIMESTAMP(DATETIME_TRUNC(${local}, ${part}), ${zone})`
+  },
   // BigQuery's CONCAT is NULL when any argument is; DuckDB's skips NULLs. `||` is NULL-strict in both.
   CONCAT: (call) => (call.args.length >= 2 ? `(${call.args.map((arg) => `(${arg})`).join(" || ")})` : undefined),
   // Rounded down to the second (DuckDB's cast of the epoch rounds to the nearest).
@@ -1583,7 +1597,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
       return shift === 0 ? `DATE_TRUNC('WEEK', ${value})` : `(DATE_TRUNC('WEEK', ${value} + INTERVAL ${shift} DAY) - INTERVAL ${shift} DAY)`
     }
     if (/^'ISOWEEK'$/i.test(part)) return `DATE_TRUNC('WEEK', ${value})`
-    if (/^'ISOYEAR'$/i.test(part)) return `DATE_TRUNC('WEEK', MAKE_DATE(YEAROFWEEK(${value}), 1, 4))`
+    if (/^'ISOYEAR'$/i.test(part)) return `DATE_TRUNC('WEEK', MAKE_DATE(isoyear(${value}), 1, 4))`
     return undefined
   },
   // DuckDB has no LIMIT inside an aggregate: the first n of the ordered list.
