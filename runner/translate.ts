@@ -2133,6 +2133,26 @@ const answerInformationSchema = (sql: string): string => {
     .join("")
 }
 
+/** The `(` matching the `)` at `close`, both indexes into a token list read through `text`; -1 when none. */
+const openingParenthesis = (text: (k: number) => string, close: number): number => {
+  let depth = 0
+  for (let k = close; k >= 0; k--) {
+    if (text(k) === ")") depth++
+    if (text(k) === "(" && --depth === 0) return k
+  }
+  return -1
+}
+
+/** The `)` matching the `(` at `open`, read as openingParenthesis reads; -1 when none. */
+const closingParenthesis = (text: (k: number) => string, count: number, open: number): number => {
+  let depth = 0
+  for (let k = open; k < count; k++) {
+    if (text(k) === "(") depth++
+    if (text(k) === ")" && --depth === 0) return k
+  }
+  return -1
+}
+
 /**
  * A civil time in a zone as an instant, as ZetaSQL converts it (absl's TimeZone::At(...).pre): a
  * time a fall-back repeats is the earlier instant, where DuckDB's ICU takes the later; a time a
@@ -2154,26 +2174,10 @@ const earlierInstantsAtFallBack = (sql: string): string => {
   const tokens = tokenize(sql, "duckdb")
   const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
   const text = (k: number) => significant[k]?.token.text.toUpperCase() ?? ""
-  const opening = (close: number): number => {
-    let depth = 0
-    for (let k = close; k >= 0; k--) {
-      if (text(k) === ")") depth++
-      if (text(k) === "(" && --depth === 0) return k
-    }
-    return -1
-  }
-  const closing = (open: number): number => {
-    let depth = 0
-    for (let k = open; k < significant.length; k++) {
-      if (text(k) === "(") depth++
-      if (text(k) === ")" && --depth === 0) return k
-    }
-    return -1
-  }
   // CAST(… AS TIMESTAMP) ending at `close`: its first significant index, or -1.
   const localCast = (close: number): number => {
     if (text(close) !== ")" || text(close - 1) !== "TIMESTAMP" || text(close - 2) !== "AS") return -1
-    const open = opening(close)
+    const open = openingParenthesis(text, close)
     return open > 0 && text(open - 1) === "CAST" ? open - 1 : -1
   }
   const zoneToken = (k: number) => significant[k] !== undefined && (significant[k]!.token.kind === "string" || significant[k]!.token.kind === "quoted")
@@ -2186,7 +2190,7 @@ const earlierInstantsAtFallBack = (sql: string): string => {
         replacements.push({ from: start, to: k + 3, text: earlierInstant(rendered(start, k - 1), significant[k + 3]!.token.text) })
       }
     } else if (text(k) === "TIMEZONE" && text(k + 1) === "(" && zoneToken(k + 2) && text(k + 3) === ",") {
-      const close = closing(k + 1)
+      const close = closingParenthesis(text, significant.length, k + 1)
       const start = localCast(close - 1)
       if (start === k + 4 && (replacements.length === 0 || replacements[replacements.length - 1]!.to < k)) {
         replacements.push({ from: k, to: close, text: earlierInstant(rendered(start, close - 1), significant[k + 2]!.token.text) })
@@ -2228,11 +2232,8 @@ const fixedOffsetZones = (sql: string): string => {
   const operandStart = (end: number): number => {
     let k = end
     if (text(k) === ")") {
-      let depth = 0
-      for (; k >= 0; k--) {
-        if (text(k) === ")") depth++
-        if (text(k) === "(" && --depth === 0) break
-      }
+      k = openingParenthesis(text, k)
+      if (k < 0) return -1
       if (k > 0 && significant[k - 1]!.token.kind === "word" && !KEYWORDS_BEFORE_A_NAME.has(text(k - 1))) k--
       return k
     }
@@ -2255,12 +2256,8 @@ const fixedOffsetZones = (sql: string): string => {
         const start = operandStart(k - 4)
         if (start >= 0) return void spans.push({ from: start, to: k, text: shifted(rendered(start, k - 4), minutes) })
       } else if (before.endsWith("TIMEZONE (") && text(k + 1) === ",") {
-        let close = k + 2
-        for (let depth = 1; close < significant.length; close++) {
-          if (text(close) === "(") depth++
-          if (text(close) === ")" && --depth === 0) break
-        }
-        if (close < significant.length && close > k + 2) return void spans.push({ from: k - 2, to: close, text: shifted(rendered(k + 2, close - 1), minutes) })
+        const close = closingParenthesis(text, significant.length, k - 1)
+        if (close > k + 2) return void spans.push({ from: k - 2, to: close, text: shifted(rendered(k + 2, close - 1), minutes) })
       }
       const message = `the time zone ${token.text.slice(1, -1)} is an offset with minutes in a place the translation cannot rewrite: name the zone instead (such as Asia/Kolkata for +05:30)`
       replaced.set(index, `CAST(error('${message}') AS VARCHAR)`)
