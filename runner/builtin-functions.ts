@@ -6,7 +6,7 @@
  * (polyglot parses at most three arguments).
  */
 import { createRequire } from "node:module"
-import { BIGINT, blobValue, BLOB, BOOLEAN, DuckDBScalarFunction, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
+import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DuckDBDecimalValue, DuckDBScalarFunction, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
 import { bigQueryJson, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
@@ -35,6 +35,8 @@ export const REGEXP_INSTR_FUNCTION = "mdp_regexp_instr"
 export const REGEXP_EXTRACT_FUNCTION = "mdp_regexp_extract"
 export const CODE_POINTS_FUNCTION = "mdp_code_points"
 export const BYTE_VALUES_FUNCTION = "mdp_byte_values"
+/** NUMERIC × NUMERIC as BigQuery computes it: nine decimal places, up to 10^29 (DuckDB's product has 18 and overflows at 10^20). */
+export const NUMERIC_MULTIPLY_FUNCTION = "mdp_numeric_multiply"
 
 /**
  * NET.HOST: the host of a URL, as BigQuery's best effort reads it: spaces around it trimmed, the
@@ -174,6 +176,28 @@ const rowFunction = (
     }
   })
 
+const NUMERIC = DECIMAL(38, 9)
+const NUMERIC_LIMIT = 10n ** 38n
+
+/**
+ * The exact product of two decimals given as scaled integers, rounded half away from zero to
+ * NUMERIC's nine places as ZetaSQL's NumericValue::Multiply rounds; an Error beyond NUMERIC's range.
+ */
+export const numericProduct = (left: bigint, leftScale: number, right: bigint, rightScale: number): bigint | Error => {
+  const exact = left * right
+  const magnitude = exact < 0n ? -exact : exact
+  const extra = leftScale + rightScale - 9
+  const rounded = extra <= 0 ? magnitude * 10n ** BigInt(-extra) : (magnitude + 10n ** BigInt(extra) / 2n) / 10n ** BigInt(extra)
+  if (rounded >= NUMERIC_LIMIT) return new Error(`numeric overflow: ${numericText(left, leftScale)} * ${numericText(right, rightScale)}`)
+  return exact < 0n ? -rounded : rounded
+}
+
+const numericText = (scaled: bigint, scale: number): string => {
+  const digits = (scaled < 0n ? -scaled : scaled).toString().padStart(scale + 1, "0")
+  const fraction = scale === 0 ? "" : digits.slice(-scale).replace(/0+$/, "")
+  return `${scaled < 0n ? "-" : ""}${scale === 0 ? digits : digits.slice(0, -scale)}${fraction === "" ? "" : `.${fraction}`}`
+}
+
 const items = (list: DuckDBValue): ReadonlyArray<bigint | null> => (list as DuckDBListValue).items as ReadonlyArray<bigint | null>
 const bytesOf = (value: DuckDBValue): Uint8Array => (value as DuckDBBlobValue).bytes
 const withBlob = (value: Uint8Array | null | Error) => (value === null || value instanceof Error ? value : blobValue(value))
@@ -187,6 +211,12 @@ const stringAndJsonFunctions = [
   rowFunction(STRING_FUNCTIONS["TO_BASE32"]!, [BLOB], VARCHAR, ([value]) => toBase32(bytesOf(value!))),
   rowFunction(STRING_FUNCTIONS["FROM_BASE32"]!, [VARCHAR], BLOB, ([value]) => withBlob(fromBase32(value as string))),
   rowFunction(PARSE_NUMERIC_FUNCTION, [VARCHAR], VARCHAR, ([value]) => parseNumericText(value as string)),
+  // ANY, so that the call binds in a CASE branch that typeof rules out for other operand types.
+  rowFunction(NUMERIC_MULTIPLY_FUNCTION, [ANY, ANY], NUMERIC, ([left, right]) => {
+    if (!(left instanceof DuckDBDecimalValue) || !(right instanceof DuckDBDecimalValue)) return new Error(`${NUMERIC_MULTIPLY_FUNCTION} multiplies decimals only`)
+    const product = numericProduct(left.value, left.scale, right.value, right.scale)
+    return product instanceof Error ? product : decimalValue(product, 38, 9)
+  }),
   rowFunction(REGEXP_INSTR_FUNCTION, [VARCHAR, VARCHAR, BIGINT, BIGINT, BIGINT], BIGINT, ([source, pattern, position, occurrence, at]) => {
     const found = regexpInstr(source as string, pattern as string, Number(position), Number(occurrence), Number(at))
     return found instanceof Error ? found : BigInt(found)

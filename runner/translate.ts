@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -467,6 +467,7 @@ const JSON_SCALAR = "MDP_JSON_SCALAR__"
 const TIMESTAMP_DIFF_MARKER = "MDP_TIMESTAMP_DIFF__"
 const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
 const DIVIDE = "MDP_DIVIDE__"
+const MULTIPLY = "MDP_MULTIPLY__"
 const CHECKED_POWER = "MDP_CHECKED_POWER__"
 const CHECKED_EXP = "MDP_CHECKED_EXP__"
 const INTEGER_DIVIDE = "MDP_INTEGER_DIVIDE__"
@@ -1495,6 +1496,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
     return `(CASE WHEN typeof((${dividend}) + (${divisor})) LIKE 'DECIMAL%' THEN CAST((${dividend}) / (${divisor}) AS DECIMAL(38, 9)) ELSE (${dividend}) / (${divisor}) END)`
   },
+  // NUMERIC times NUMERIC is a NUMERIC in BigQuery (nine places, up to 10^29); DuckDB's DECIMAL
+  // product has eighteen places and overflows at 10^20. typeof is read without evaluating the product.
+  [MULTIPLY]: (call) => (call.args.length === 2 ? product(call.args[0]!, call.args[1]!) : undefined),
   [STRUCT_UPDATE_MARKER]: (call) => {
     const [struct, field, value] = call.args
     if (struct === undefined || field === undefined || value === undefined || !isStringLiteral(field)) return undefined
@@ -1613,6 +1617,10 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   JSON_QUERY_ARRAY: jsonArray,
   JSON_EXTRACT_ARRAY: jsonArray
 }
+
+/** `left * right`, a NUMERIC product computed as BigQuery does (see NUMERIC_MULTIPLY_FUNCTION); typeof is read without evaluating the product. */
+const product = (left: string, right: string): string =>
+  `(CASE WHEN typeof((${left}) * (${right})) = 'DECIMAL(38,18)' THEN ${NUMERIC_MULTIPLY_FUNCTION}(${left}, ${right}) ELSE (${left}) * (${right}) END)`
 
 const sqlText = (expression: string): string => `'${expression.replaceAll("'", "''").slice(0, 80)}'`
 
@@ -1886,12 +1894,14 @@ const operandStart = (tokens: ReadonlyArray<Token>, end: number): number | undef
 const KEYWORDS_BEFORE_AN_OPERAND = new Set(["SELECT", "WHERE", "AND", "OR", "NOT", "WHEN", "THEN", "ELSE", "ON", "BY", "HAVING", "QUALIFY", "RETURN", "IN", "IS", "LIKE", "BETWEEN", "AS", "DISTINCT", "SET", "CASE", "INTERVAL", "FROM", "ALL", "ANY", "SOME", "EXISTS", "VALUES", "LIMIT", "OFFSET", "USING", "IF", "ROWS", "RANGE", "PRECEDING", "FOLLOWING", "UNBOUNDED", "CURRENT", "ROW", "WITH"])
 
 /**
- * The type of a BigQuery expression when it shows in the text: a number literal, a CAST or SAFE_CAST
- * to INT64 or FLOAT64, COUNT/COUNTIF, or COALESCE/IFNULL of such; undefined otherwise.
+ * The type of a BigQuery expression when it shows in the text: a number literal, a NUMERIC literal,
+ * a CAST or SAFE_CAST to INT64, FLOAT64 or NUMERIC, PARSE_NUMERIC, COUNT/COUNTIF, COALESCE/IFNULL of
+ * such, or a NUMERIC-aware product (NUMERIC, or FLOAT64 when a side is); undefined otherwise.
  */
-const staticType = (expression: string): "INT64" | "FLOAT64" | undefined => {
+const staticType = (expression: string): "INT64" | "FLOAT64" | "NUMERIC" | undefined => {
   const text = expression.trim()
   if (/^[+-]?\d+$/.test(text)) return "INT64"
+  if (/^(NUMERIC|DECIMAL)\s*(['"])[^'"]*\2$/i.test(text)) return "NUMERIC"
   if (/^[+-]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][+-]?\d+)$/.test(text)) return "FLOAT64"
   const tokens = tokenize(text, "bigquery").filter(isSignificant)
   const open = tokens[1]?.text === "(" ? 1 : -1
@@ -1904,15 +1914,16 @@ const staticType = (expression: string): "INT64" | "FLOAT64" | undefined => {
   }
   const name = tokens[0].text.toUpperCase()
   if (name === "COUNT" || name === "COUNTIF") return "INT64"
+  if (name === "PARSE_NUMERIC" || name === MULTIPLY) return "NUMERIC"
   const inner = render(tokenize(text, "bigquery")).slice(text.indexOf("(") + 1, -1)
   if (name === "CAST" || name === "SAFE_CAST") {
-    const type = /\bAS\s+(INT64|FLOAT64)\s*$/i.exec(inner)?.[1]?.toUpperCase()
-    return type === "INT64" || type === "FLOAT64" ? type : undefined
+    const type = /\bAS\s+(INT64|FLOAT64|NUMERIC|DECIMAL)\s*(\(\s*\d+\s*(,\s*\d+\s*)?\))?\s*$/i.exec(inner)?.[1]?.toUpperCase()
+    return type === "INT64" || type === "FLOAT64" ? type : type === "NUMERIC" || type === "DECIMAL" ? "NUMERIC" : undefined
   }
   if (name === "COALESCE" || name === "IFNULL") {
     const types = splitTopLevel(inner).map(staticType)
     if (types.some((type) => type === undefined)) return undefined
-    return types.includes("FLOAT64") ? "FLOAT64" : "INT64"
+    return types.includes("FLOAT64") ? "FLOAT64" : types.includes("NUMERIC") ? "NUMERIC" : "INT64"
   }
   return undefined
 }
@@ -1938,17 +1949,17 @@ const splitTopLevel = (text: string): ReadonlyArray<string> => {
 }
 
 /**
- * `a * b / c`: each multiplicative chain holding a `/` as nested MDP_DIVIDE calls (left to right),
- * so that the translation can give a NUMERIC quotient where BigQuery does; the divisor checked for
- * zero as `checkedDivisions` does. A shape it cannot read is left to `checkedDivisions`.
+ * `a * b / c`: each multiplicative chain as nested MDP_MULTIPLY and MDP_DIVIDE calls (left to right),
+ * so that the translation can give a NUMERIC product and quotient where BigQuery does; the divisor
+ * checked for zero as `checkedDivisions` does. A shape it cannot read is left to `checkedDivisions`.
  */
 const numericDivisions = (sql: string): string => {
-  if (!sql.includes("/")) return sql
+  if (!sql.includes("/") && !sql.includes("*")) return sql
   const tokens = tokenize(sql, "bigquery")
   // A chain found later can hold earlier ones (`(a / b) / c`): its text has them already.
   const chains: Array<{ readonly start: number; readonly end: number; readonly text: string }> = []
   for (let slash = 0; slash < tokens.length; slash++) {
-    if (tokens[slash]!.kind !== "punct" || tokens[slash]!.text !== "/") continue
+    if (tokens[slash]!.kind !== "punct" || (tokens[slash]!.text !== "/" && !isProductOperator(tokens, slash))) continue
     const chain = divisionChain(tokens, slash)
     if (chain === undefined) continue
     while (chains.length > 0 && chains[chains.length - 1]!.start >= chain.start) chains.pop()
@@ -1993,10 +2004,27 @@ const divisionChain = (tokens: ReadonlyArray<Token>, slash: number): { readonly 
     // operands are not repeated (staging divides large JSON extractions by 1000000).
     const types = [staticType(folded), staticType(text)]
     const plain = types.includes("FLOAT64") || types.every((type) => type === "INT64")
-    folded = op.text === "*" ? `${folded} * ${text}` : plain ? `${folded} / ${divisor}` : `${DIVIDE}(${folded}, ${divisor})`
+    // A product is NUMERIC-aware only with a NUMERIC side in sight: the translation's CASE gives its
+    // branches one type, which would make a product of INT64s (or an INTERVAL's) a DECIMAL.
+    const numericProduct = !types.includes("FLOAT64") && types.includes("NUMERIC")
+    folded = op.text === "*" ? (numericProduct ? `${MULTIPLY}(${folded}, ${text})` : `${folded} * ${text}`) : plain ? `${folded} / ${divisor}` : `${DIVIDE}(${folded}, ${divisor})`
     end = operand.end
   }
   return end < slash ? undefined : { start, end, text: folded }
+}
+
+// Words that end or follow a `*` that is not a product: SELECT AS STRUCT *, * EXCEPT (…), * FROM.
+const NOT_AN_OPERAND = new Set(["STRUCT", "VALUE", "FROM", "EXCEPT", "REPLACE", "WHERE", "GROUP", "ORDER", "UNION", "INTERSECT", "LIMIT", "WINDOW", "QUALIFY", "HAVING"])
+
+/** Whether the `*` at `star` multiplies: an operand ends before it and one starts after it (not SELECT *, t.*, COUNT(*)). */
+const isProductOperator = (tokens: ReadonlyArray<Token>, star: number): boolean => {
+  if (tokens[star]!.kind !== "punct" || tokens[star]!.text !== "*") return false
+  const before = tokens[previousSignificant(tokens, star)]
+  const after = nextSignificantToken(tokens, star)?.token
+  if (before === undefined || after === undefined) return false
+  const endsOperand = before.kind === "number" || before.kind === "string" || before.kind === "quoted" || before.text === ")" || before.text === "]" || (before.kind === "word" && !KEYWORDS_BEFORE_AN_OPERAND.has(before.text.toUpperCase()) && !NOT_AN_OPERAND.has(before.text.toUpperCase()))
+  const startsOperand = after.kind === "number" || after.kind === "string" || after.kind === "quoted" || after.text === "(" || after.text === "-" || after.text === "+" || (after.kind === "word" && !NOT_AN_OPERAND.has(after.text.toUpperCase()))
+  return endsOperand && startsOperand
 }
 
 /** Each `/` whose divisor is not a non-zero literal gets the divisor checked (BigQuery fails a division by zero). */
