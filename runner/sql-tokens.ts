@@ -103,14 +103,14 @@ export const CLAUSES_AFTER_FROM: ReadonlySet<string> = new Set(["WHERE", "GROUP"
 /** Not whitespace nor a comment. */
 export const isSignificant = (token: Token): boolean => token.kind !== "space" && token.kind !== "comment"
 
-const nextSignificant = (tokens: ReadonlyArray<Token>, from: number): number => {
+export const nextSignificant = (tokens: ReadonlyArray<Token>, from: number): number => {
   let i = from
   while (i < tokens.length && !isSignificant(tokens[i]!)) i++
   return i
 }
 
 /** Index of the `)` closing the `(` at `open`, or -1. */
-const matchingParen = (tokens: ReadonlyArray<Token>, open: number): number => {
+export const matchingParen = (tokens: ReadonlyArray<Token>, open: number): number => {
   let depth = 0
   for (let i = open; i < tokens.length; i++) {
     const text = tokens[i]!.text

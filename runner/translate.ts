@@ -24,7 +24,7 @@ import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, 
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
-import { CLAUSES_AFTER_FROM, isSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, isSignificant, matchingParen, nextSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 import { quoteIdentifier } from "./target.ts"
 
 /** A statement that cannot be translated faithfully; names the file and the construct. */
@@ -2054,6 +2054,54 @@ const checkedDivisions = (sql: string): string => {
   return out.join("")
 }
 
+/** Whether a FLOAT64 expression is NaN, written for any type (typeof is read without evaluating it). */
+const isNan = (expression: string): string => `(typeof(${expression}) IN ('DOUBLE', 'FLOAT') AND CAST(${expression} AS VARCHAR) = 'nan')`
+
+/**
+ * MIN (an aggregate or a window) and LEAST are NaN when an input is NaN in BigQuery; DuckDB orders
+ * NaN above every number, so its MIN and LEAST pass over a NaN that its MAX and GREATEST return.
+ * Over DuckDB SQL, after the calls' own rewrites.
+ */
+const nanAwareMinimum = (sql: string): string => {
+  if (!/\b(MIN|LEAST)\s*\(/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!
+    const name = token.kind === "word" ? token.text.toUpperCase() : ""
+    const open = nextSignificant(tokens, i + 1)
+    const before = tokens[previousSignificant(tokens, i)]
+    const close = (name === "MIN" || name === "LEAST") && tokens[open]?.text === "(" && before?.text !== "." ? matchingParen(tokens, open) : -1
+    if (close < 0) {
+      out.push(token.text)
+      continue
+    }
+    const args = nanAwareMinimum(render(tokens.slice(open + 1, close)))
+    if (name === "LEAST") {
+      out.push(`(CASE WHEN ${isNan(`GREATEST(${args})`)} THEN GREATEST(${args}) ELSE LEAST(${args}) END)`)
+      i = close
+      continue
+    }
+    // A window's OVER (…) or OVER name goes with each aggregate.
+    let end = close
+    let over = ""
+    const overAt = nextSignificant(tokens, close + 1)
+    if (tokens[overAt]?.kind === "word" && tokens[overAt]!.text.toUpperCase() === "OVER") {
+      const spec = nextSignificant(tokens, overAt + 1)
+      end = tokens[spec]?.text === "(" ? matchingParen(tokens, spec) : spec
+      if (end < 0 || end >= tokens.length) {
+        out.push(token.text)
+        continue
+      }
+      over = ` OVER ${nanAwareMinimum(render(tokens.slice(spec, end + 1)))}`
+    }
+    const maximum = `MAX(${args})${over}`
+    out.push(`(CASE WHEN ${isNan(maximum)} THEN ${maximum} ELSE MIN(${args})${over} END)`)
+    i = end
+  }
+  return out.join("")
+}
+
 /** BigQuery NUMERIC is DECIMAL(38, 9); polyglot emits bare DECIMAL, which DuckDB reads as DECIMAL(18, 3). */
 const widenBareDecimals = (sql: string): string => {
   const tokens = tokenize(sql, "duckdb")
@@ -3148,5 +3196,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(nanAwareMinimum(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))))
   })
