@@ -716,12 +716,62 @@ export const stringEscapes = (sql: string): string => {
   return changed ? out.join("") : sql
 }
 
+const SELECTED_ROW = "mdp_selected_row__"
+
+/**
+ * Where a parenthesized query going on from `from` ends: the significant index of its `)` or of the
+ * set operator after it, and of its ORDER BY or LIMIT when it has one.
+ */
+const queryEnd = (significant: ReadonlyArray<{ readonly token: Token; readonly index: number }>, from: number): { readonly close: number; readonly ordering: number | undefined } | undefined => {
+  let depth = 0
+  let ordering: number | undefined
+  for (let k = from; k < significant.length; k++) {
+    const t = significant[k]!.token.text
+    const word = upper(significant[k]!.token)
+    const next = upper(significant[k + 1]?.token)
+    if (t === "(" || t === "[") depth++
+    else if (t === ")" || t === "]") {
+      if (depth === 0) return { close: k, ordering }
+      depth--
+    } else if (depth === 0 && (word === "UNION" || word === "INTERSECT" || (word === "EXCEPT" && (next === "DISTINCT" || next === "ALL")))) return ordering === undefined ? { close: k, ordering } : undefined
+    else if (depth === 0 && ordering === undefined && ((word === "ORDER" && next === "BY") || word === "LIMIT")) ordering = k
+  }
+  return undefined
+}
+
+/**
+ * The edits that make an ORDER BY read the columns of the query it follows from outside it
+ * (`t.a DESC` → `a DESC`); undefined when an item is more than a column name.
+ */
+const orderByOutputColumns = (significant: ReadonlyArray<{ readonly token: Token; readonly index: number }>, from: number, close: number): ReadonlyMap<number, string> | undefined => {
+  const edits = new Map<number, string>()
+  if (upper(significant[from]?.token) === "LIMIT") return edits
+  let k = from + 2
+  for (;;) {
+    // name (. name)*, then ASC/DESC and NULLS FIRST/LAST.
+    const parts: Array<number> = []
+    while (k < close && (significant[k]!.token.kind === "word" || significant[k]!.token.kind === "quoted") && !["ASC", "DESC", "NULLS", "LIMIT"].includes(upper(significant[k]!.token))) {
+      parts.push(k)
+      if (significant[k + 1]?.token.text !== ".") break
+      k += 2
+    }
+    if (parts.length === 0) return undefined
+    for (let part = parts[0]!; part < parts[parts.length - 1]!; part++) edits.set(significant[part]!.index, "")
+    k = parts[parts.length - 1]! + 1
+    while (k < close && ["ASC", "DESC", "NULLS", "FIRST", "LAST"].includes(upper(significant[k]!.token))) k++
+    if (k >= close || upper(significant[k]!.token) === "LIMIT") return edits
+    if (significant[k]!.token.text !== ",") return undefined
+    k++
+  }
+}
+
 /**
  * `SELECT AS STRUCT a, b AS c` and, in parentheses, `SELECT AS VALUE x`, which polyglot passes
  * through (it reads SELECT AS STRUCT only inside ARRAY(…), and not there once the ARRAY is indexed,
  * `ARRAY(SELECT AS STRUCT …)[OFFSET(0)]`): the row as `STRUCT(a, b AS c)`, the
- * value as the only column. A SELECT AS STRUCT with a star is left to polyglot; a value table read
- * as a table (`FROM (SELECT AS VALUE …)`, a CTE) is not supported.
+ * value as the only column; in parentheses, a SELECT AS STRUCT with `*` as the row of the query
+ * without AS STRUCT. Polyglot reads `t.*` alone; a value table read as a table (`FROM (SELECT AS
+ * VALUE …)`, a CTE) is not supported.
  */
 export const selectAsStructOrValue = (sql: string): string => {
   if (!/\bSELECT\s+AS\s+(STRUCT|VALUE)\b/i.test(sql)) return sql
@@ -743,6 +793,7 @@ export const selectAsStructOrValue = (sql: string): string => {
     let depth = 0
     let end = k + 3
     let star = false
+    let bareStar = false
     for (; end < significant.length; end++) {
       const t = text(end)
       if (t === "(" || t === "[") depth++
@@ -751,7 +802,26 @@ export const selectAsStructOrValue = (sql: string): string => {
         depth--
       } else if (depth === 0 && (word(end) === "FROM" || CLAUSES_AFTER_FROM.has(word(end)) || t === ";")) break
       // A star item (`*`, `t.*`), not a product.
-      else if (depth === 0 && t === "*" && (end === k + 3 || text(end - 1) === "," || text(end - 1) === ".")) star = true
+      else if (depth === 0 && t === "*" && (end === k + 3 || text(end - 1) === "," || text(end - 1) === ".")) {
+        star = true
+        bareStar ||= text(end - 1) !== "."
+      }
+    }
+    // `(SELECT AS STRUCT * … )`: the query's row, read through an alias of it as a subquery
+    // (DuckDB packs a table alias's columns into a STRUCT). Polyglot reads `t.*` alone.
+    // Its ORDER BY and LIMIT stay outside, where DuckDB keeps the order (not in a FROM subquery).
+    // A later query of a set operation too, whose ORDER BY would be the whole operation's.
+    const setOperand = ["ALL", "DISTINCT"].includes(word(k - 1)) && ["UNION", "INTERSECT", "EXCEPT"].includes(word(k - 2))
+    if (bareStar && (inParentheses || setOperand)) {
+      const query = queryEnd(significant, end)
+      const ordering = query?.ordering === undefined ? new Map<number, string>() : setOperand ? undefined : orderByOutputColumns(significant, query.ordering, query.close)
+      if (query === undefined || ordering === undefined) continue
+      edits.set(significant[k + 1]!.index, `${SELECTED_ROW} FROM (SELECT`)
+      edits.set(significant[k + 2]!.index, "")
+      for (const [index, text] of ordering) edits.set(index, text)
+      const outside = query.ordering ?? query.close
+      edits.set(significant[outside]!.index, `) AS ${SELECTED_ROW} ${significant[outside]!.token.text}`)
+      continue
     }
     if (star || end === k + 3) continue
     edits.set(significant[k + 1]!.index, "")

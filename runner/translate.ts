@@ -1041,6 +1041,35 @@ const checkedArrayIndexes = (sql: string): string => {
   return sql
 }
 
+const FIELD_MARKER = "MDP_FIELD__"
+
+/**
+ * `(expression).field` with more than a name in the parentheses (a subquery, a CASE, an index the
+ * translation checked): polyglot gives such a statement back untranslated, so the field is read
+ * through a marker call, whose arguments it translates, and put back afterwards.
+ */
+const parenthesizedFields = (sql: string): string => {
+  if (!/\)\s*\.\s*[A-Za-z_`]/.test(sql)) return sql
+  for (let guard = 0; guard < 1000; guard++) {
+    const tokens = tokenize(sql, "bigquery")
+    let found: { readonly open: number; readonly close: number; readonly field: number } | undefined
+    for (let close = 0; close < tokens.length && found === undefined; close++) {
+      if (tokens[close]!.kind !== "punct" || tokens[close]!.text !== ")") continue
+      const dot = nextSignificantToken(tokens, close)
+      const field = dot?.token.text === "." ? nextSignificantToken(tokens, dot.index) : undefined
+      if (field === undefined || (field.token.kind !== "word" && field.token.kind !== "quoted")) continue
+      const open = operandStart(tokens, close)
+      // A bare group (not a call's arguments) holding more than one token.
+      if (open === undefined || tokens[open]!.text !== "(" || significantTokens(render(tokens.slice(open + 1, close)), "bigquery").length < 2) continue
+      found = { open, close, field: field.index }
+    }
+    if (found === undefined) return sql
+    const name = tokens[found.field]!.text.replace(/^`|`$/g, "")
+    sql = `${render(tokens.slice(0, found.open))}${FIELD_MARKER}(${render(tokens.slice(found.open, found.close + 1))}, '${name}')${render(tokens.slice(found.field + 1))}`
+  }
+  return sql
+}
+
 const SUBSCRIPT_MARKER = "MDP_SUBSCRIPT__"
 
 /**
@@ -1560,6 +1589,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
+  // ARRAY(SELECT … UNION ALL SELECT …): polyglot writes LIST_VALUE(SELECT …), which DuckDB cannot parse.
+  LIST_VALUE: (call) => (call.args.length === 1 && /^\s*(SELECT|WITH)\b/i.test(call.args[0]!) ? `ARRAY(${call.args[0]})` : undefined),
+  [FIELD_MARKER]: (call) => (call.args.length === 2 && isStringLiteral(call.args[1]!) ? `(${call.args[0]}).${quoteIdentifier(literalText(call.args[1]!))}` : undefined),
   [ARRAY_ELEMENT_MARKER]: (call) => `(${call.args[0]})[${call.args[1]}]`,
   // BigQuery's buckets start from 1950-01-01 unless an origin is given; DuckDB's time_bucket from 2000.
   DATE_BUCKET: (call) => (call.args.length === 2 || call.args.length === 3 ? `CAST(TIME_BUCKET(${call.args[1]}, CAST(${call.args[0]} AS DATE), ${call.args[2] ?? "DATE '1950-01-01'"}) AS DATE)` : undefined),
@@ -3160,7 +3192,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql)))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
