@@ -8,6 +8,7 @@
  * metadata (`ALTER TABLE … SET OPTIONS`) and so have nothing to do locally, and `INFORMATION_SCHEMA`
  * views, answered from DuckDB's catalogue (keys: `table-constraints.ts`) with BigQuery's columns.
  */
+import { partitionsPlaceholder } from "./partitions.ts"
 import { constraintViewQuery } from "./table-constraints.ts"
 import { CLAUSES_AFTER_FROM, isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
 
@@ -294,6 +295,8 @@ export const informationSchemaQuery = (marker: string): string | undefined => {
       return `(SELECT table_catalog, table_schema, table_name, view_definition FROM information_schema.views WHERE ${where})`
     case "columns":
       return `(SELECT table_catalog, table_schema, table_name, column_name, ordinal_position, CASE is_nullable WHEN 'YES' THEN 'YES' ELSE 'NO' END AS is_nullable, ${BIGQUERY_TYPE} AS data_type FROM information_schema.columns WHERE ${where})`
+    case "partitions":
+      return partitionsPlaceholder(dataset!)
     case "schemata":
       return `(SELECT catalog_name, schema_name FROM information_schema.schemata WHERE catalog_name = current_database()${dataset === "" ? "" : ` AND schema_name = ${sqlString(dataset!)}`})`
     default:

@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os"
 import { Deferred, Effect, Fiber, Schedule, Semaphore } from "effect"
 import type { Action, ProjectGraph } from "./graph.ts"
 import { duckdbErrorPosition, locateInSource, statementPosition, withoutDuckdbExcerpt, type ErrorPosition } from "./locate.ts"
-import { ActionError, columnsNeeded, nullArraysAsEmpty, nullElementFailure, planAction, type ActionPlan, type Catalogue, type PlanError } from "./plan.ts"
+import { ActionError, columnsNeeded, nullArraysAsEmpty, nullElementFailure, partitionedTables, planAction, type ActionPlan, type Catalogue, type PlanError, type PlanOptions } from "./plan.ts"
 import { RunProgress } from "./progress.ts"
 import { runProgram } from "./script.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel, type Target } from "./target.ts"
@@ -290,9 +290,8 @@ const CATALOGUE_CHANGES = /\b(CREATE|DROP|ALTER|RENAME|ATTACH|DETACH|IMPORT|EXEC
 const mayChangeCatalogue = (plan: ActionPlan): boolean => plan.program !== undefined || plan.statements.some((statement) => CATALOGUE_CHANGES.test(statement))
 
 /** Plans the action against the catalogue as the actions before it left it, then runs the plan. */
-const runAction = (action: Action, options: ExecuteOptions, catalogue: RunCatalogue): Effect.Effect<Outcome, ActionFailure, Warehouse> =>
+const runAction = (action: Action, options: ExecuteOptions, planOptions: PlanOptions, catalogue: RunCatalogue): Effect.Effect<Outcome, ActionFailure, Warehouse> =>
   Effect.gen(function* () {
-    const planOptions = { fullRefresh: options.fullRefresh === true }
     if (options.dryRun !== true) yield* catalogue.loadColumns(columnsNeeded(action, catalogue.catalogue, planOptions))
     const plan = yield* planAction(action, catalogue.catalogue, planOptions)
     if (options.dryRun === true) return { statements: plan.statements, ...(plan.mode === undefined ? {} : { mode: plan.mode }) }
@@ -314,6 +313,7 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
     yield* (yield* Warehouse).run(schemas.map((schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`))
   }
   const catalogue = yield* runCatalogue
+  const planOptions: PlanOptions = { fullRefresh: options.fullRefresh === true, partitionedTables: partitionedTables(graph) }
   let translatingAhead: Fiber.Fiber<void> | undefined
   if (options.dryRun !== true) {
     // Translating is JavaScript, executing is DuckDB's threads: planned in the background while the
@@ -321,7 +321,6 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
     // instead of waiting a few milliseconds for polyglot. A plan that fails here fails again, and is
     // reported, when the action runs.
     const ahead = selected.filter((action) => !action.disabled)
-    const planOptions = { fullRefresh: options.fullRefresh === true }
     translatingAhead = yield* Effect.forkChild(
       Effect.forEach(ahead, (action) => Effect.ignore(planAction(action, catalogue.catalogue, planOptions)).pipe(Effect.andThen(Effect.yieldNow)), { discard: true })
     )
@@ -358,7 +357,7 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
         Effect.gen(function* () {
           yield* (yield* RunProgress).actionStarted(action)
           const started = Date.now()
-          const outcome = yield* Effect.result(runAction(action, options, catalogue))
+          const outcome = yield* Effect.result(runAction(action, options, planOptions, catalogue))
           const durationMs = Date.now() - started
           if (outcome._tag === "Success") {
             const value = outcome.success

@@ -38,7 +38,7 @@ const CompiledTable = Schema.Struct({
   dependencyTargets: Schema.optionalKey(Targets),
   tags: Schema.optionalKey(Strings),
   actionDescriptor: Schema.optionalKey(ActionDescriptor),
-  bigquery: Schema.optionalKey(Schema.Struct({ updatePartitionFilter: Schema.optionalKey(Schema.String) }))
+  bigquery: Schema.optionalKey(Schema.Struct({ updatePartitionFilter: Schema.optionalKey(Schema.String), partitionBy: Schema.optionalKey(Schema.String) }))
 })
 
 const CompiledOperation = Schema.Struct({
@@ -126,6 +126,8 @@ export interface TableAction extends ActionBase {
   readonly uniqueKey: ReadonlyArray<string>
   /** BigQuery's MERGE matches only target rows passing it (`DATAFORM_DEST.<filter>`); others get new rows. */
   readonly updatePartitionFilter: string | undefined
+  /** BigQuery's partitioning expression (`bigquery.partitionBy`), which INFORMATION_SCHEMA.PARTITIONS reads. */
+  readonly partitionBy: string | undefined
   readonly description: string | undefined
 }
 
@@ -224,6 +226,8 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
       protected: table.protected ?? false,
       uniqueKey: table.uniqueKey ?? [],
       updatePartitionFilter: table.bigquery?.updatePartitionFilter,
+      // Some compilers write "" for no partitioning.
+      partitionBy: table.bigquery?.partitionBy === "" ? undefined : table.bigquery?.partitionBy,
       description: table.actionDescriptor?.description
     })
   }

@@ -10,7 +10,8 @@ import type { Action, AssertionAction, OperationAction, ProjectGraph, TableActio
 import { isSignificant, tokenize } from "./sql-tokens.ts"
 import { bigQuerySpellings, duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { needsInterpreter, parseScript, planScript, renderProgram, withProjectId, type Step } from "./script.ts"
-import { checkDeclarations, declaredVariables, translate, type TranslationError } from "./translate.ts"
+import { checkDeclarations, declaredVariables, translate, TranslationError } from "./translate.ts"
+import { PARTITIONS_PLACEHOLDER_TEXT, withPartitionsAnswered, type PartitionedTable } from "./partitions.ts"
 import type { RelationType } from "./warehouse.ts"
 
 /** The warehouse as planning sees it. */
@@ -85,7 +86,15 @@ const MAY_MAKE_ARRAYS = /\[|\b(array_agg|list|array|split|string_split|str_split
 
 export interface PlanOptions {
   readonly fullRefresh: boolean
+  /** The graph's tables and their partitioning, for INFORMATION_SCHEMA.PARTITIONS (`partitions.ts`). */
+  readonly partitionedTables?: ReadonlyArray<PartitionedTable>
 }
+
+/** The graph's tables (not views) and their `bigquery.partitionBy`, as PlanOptions takes them. */
+export const partitionedTables = (graph: ProjectGraph): ReadonlyArray<PartitionedTable> =>
+  graph.actions.flatMap((action) =>
+    (action.kind === "table" || action.kind === "incremental") && !action.disabled ? [{ schema: action.target.schema ?? "main", name: action.target.name, partitionBy: action.partitionBy }] : []
+  )
 
 /** An action that ran but did not do what it promised (assertion rows, missing output, bad shape). */
 export class ActionError extends Schema.TaggedError<ActionError>()("ActionError", {
@@ -276,7 +285,23 @@ const planAssertion = (action: AssertionAction) =>
 
 /** One action's plan against the catalogue as it is when the action is about to run. */
 export const planAction = (action: Action, catalogue: Catalogue, options: PlanOptions): Effect.Effect<ActionPlan, PlanError> =>
-  planOf(action, catalogue, options).pipe(Effect.withSpan("Plan.planAction", { attributes: { action: action.key } }))
+  planOf(action, catalogue, options).pipe(
+    Effect.flatMap((planned) => withPartitions(planned, catalogue, options)),
+    Effect.withSpan("Plan.planAction", { attributes: { action: action.key } })
+  )
+
+/** INFORMATION_SCHEMA.PARTITIONS answered from the tables that exist as the action runs. */
+const withPartitions = (planned: ActionPlan, catalogue: Catalogue, options: PlanOptions): Effect.Effect<ActionPlan, PlanError> => {
+  if (!planned.statements.some((statement) => statement.includes(PARTITIONS_PLACEHOLDER_TEXT))) return Effect.succeed(planned)
+  const existing = (options.partitionedTables ?? []).filter((table) => catalogue.relationType(table.schema, table.name) === "table")
+  const statements: Array<string> = []
+  for (const statement of planned.statements) {
+    const answered = withPartitionsAnswered(statement, existing)
+    if (answered instanceof Error) return Effect.fail(new TranslationError({ fileName: planned.action.fileName, construct: "INFORMATION_SCHEMA.PARTITIONS", reason: answered.message }))
+    statements.push(answered)
+  }
+  return Effect.succeed({ ...planned, statements })
+}
 
 const planOf = (action: Action, catalogue: Catalogue, options: PlanOptions): Effect.Effect<ActionPlan, PlanError> => {
   switch (action.kind) {

@@ -3188,7 +3188,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()
-      return yield* new TranslationError({ fileName: context.fileName, construct: `INFORMATION_SCHEMA.${name}`, reason: "the local warehouse has INFORMATION_SCHEMA.TABLES, VIEWS, COLUMNS, SCHEMATA, TABLE_CONSTRAINTS, KEY_COLUMN_USAGE and CONSTRAINT_COLUMN_USAGE" })
+      return yield* new TranslationError({ fileName: context.fileName, construct: `INFORMATION_SCHEMA.${name}`, reason: "the local warehouse has INFORMATION_SCHEMA.TABLES, VIEWS, COLUMNS, SCHEMATA, PARTITIONS, TABLE_CONSTRAINTS, KEY_COLUMN_USAGE and CONSTRAINT_COLUMN_USAGE" })
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })

@@ -331,6 +331,39 @@ select day, v from unnest([${values}]) as t`
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("INFORMATION_SCHEMA.PARTITIONS lists each table's partitions by its partitionBy, as the action finds them", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/events.sqlx": `config { type: "incremental", schema: "crawl", bigquery: { partitionBy: "DATE(ts)" } }
+select ts, v from unnest([struct(timestamp '2025-01-01 10:00:00' as ts, 1 as v), struct(timestamp '2025-01-01 23:00:00', 2), struct(timestamp '2025-02-03 00:00:00', 3), struct(cast(null as timestamp), 4)])
+\${when(incremental(), "where false")}`,
+        "definitions/monthly.sqlx": `config { type: "table", schema: "crawl", bigquery: { partitionBy: "DATE_TRUNC(month, MONTH)" } }
+select date '2025-03-01' as month union all select date '2025-03-01' union all select date '2025-04-01'`,
+        "definitions/buckets.sqlx": `config { type: "table", schema: "crawl", bigquery: { partitionBy: "RANGE_BUCKET(n, GENERATE_ARRAY(0, 100, 10))" } }
+select n from unnest([5, 15, 17, 250]) as n`,
+        "definitions/plain.sqlx": `config { type: "table", schema: "crawl" } select 1 as x`,
+        // HTTP Archive's latest.pages reads the newest partition this way.
+        "definitions/latest.sqlx": `config { type: "view", schema: "latest", dependencies: ["events", "monthly", "buckets", "plain"] }
+select table_name, partition_id, total_rows from httparchive.crawl.INFORMATION_SCHEMA.PARTITIONS
+union all select 'newest', max(partition_id), null from crawl.INFORMATION_SCHEMA.PARTITIONS where table_name = 'events' and partition_id < '20990101'`
+      })
+      const summary = yield* transform({ projectDir: project.dir })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status === "failed")))
+      assert.deepStrictEqual(yield* rows("SELECT * FROM latest.latest ORDER BY table_name, partition_id"), [
+        { table_name: "buckets", partition_id: "0", total_rows: 1 },
+        { table_name: "buckets", partition_id: "10", total_rows: 2 },
+        { table_name: "buckets", partition_id: "__UNPARTITIONED__", total_rows: 1 },
+        { table_name: "events", partition_id: "20250101", total_rows: 2 },
+        { table_name: "events", partition_id: "20250203", total_rows: 1 },
+        { table_name: "events", partition_id: "__NULL__", total_rows: 1 },
+        { table_name: "monthly", partition_id: "202503", total_rows: 2 },
+        { table_name: "monthly", partition_id: "202504", total_rows: 1 },
+        { table_name: "newest", partition_id: "20250203", total_rows: null },
+        { table_name: "plain", partition_id: null, total_rows: 1 }
+      ])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("an ARRAY with a NULL element is refused where BigQuery refuses to write it, and the table keeps its rows", () =>
     Effect.gen(function* () {
       const tableModel = (ignoreNulls: string) => `config { type: "table" }
