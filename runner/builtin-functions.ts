@@ -6,7 +6,7 @@
  * (polyglot parses at most three arguments).
  */
 import { createRequire } from "node:module"
-import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DuckDBDecimalValue, DuckDBScalarFunction, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
+import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
 import { bigQueryJson, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
@@ -35,6 +35,10 @@ export const REGEXP_INSTR_FUNCTION = "mdp_regexp_instr"
 export const REGEXP_EXTRACT_FUNCTION = "mdp_regexp_extract"
 export const CODE_POINTS_FUNCTION = "mdp_code_points"
 export const BYTE_VALUES_FUNCTION = "mdp_byte_values"
+/** An INTERVAL in BigQuery's canonical text, `Y-M D H:M:S[.F]` (CAST to STRING, FORMAT's %t). */
+export const INTERVAL_TEXT_FUNCTION = "mdp_interval_text"
+/** JUSTIFY_DAYS, JUSTIFY_HOURS and JUSTIFY_INTERVAL. */
+export const JUSTIFY_FUNCTIONS: Readonly<Record<string, string>> = { JUSTIFY_DAYS: "mdp_justify_days", JUSTIFY_HOURS: "mdp_justify_hours", JUSTIFY_INTERVAL: "mdp_justify_interval" }
 /** NUMERIC × NUMERIC as BigQuery computes it: nine decimal places, up to 10^29 (DuckDB's product has 18 and overflows at 10^20). */
 export const NUMERIC_MULTIPLY_FUNCTION = "mdp_numeric_multiply"
 
@@ -198,6 +202,36 @@ const numericText = (scaled: bigint, scale: number): string => {
   return `${scaled < 0n ? "-" : ""}${scale === 0 ? digits : digits.slice(0, -scale)}${fraction === "" ? "" : `.${fraction}`}`
 }
 
+const MICROS_PER_DAY = 86_400_000_000n
+
+/** An interval's parts as BigQuery writes them: `[-]Y-M D [-]H:M:S`, seconds' fraction in 3 or 6 digits. */
+export const intervalText = (months: number, days: number, micros: bigint): string => {
+  const monthSign = months < 0 ? "-" : ""
+  const absoluteMonths = Math.abs(months)
+  const timeSign = micros < 0n ? "-" : ""
+  const time = micros < 0n ? -micros : micros
+  const fraction = time % 1_000_000n
+  const fractionText = fraction === 0n ? "" : fraction % 1000n === 0n ? `.${String(fraction / 1000n).padStart(3, "0")}` : `.${String(fraction).padStart(6, "0")}`
+  return `${monthSign}${Math.floor(absoluteMonths / 12)}-${absoluteMonths % 12} ${days} ${timeSign}${time / 3_600_000_000n}:${(time / 60_000_000n) % 60n}:${(time / 1_000_000n) % 60n}${fractionText}`
+}
+
+/** JUSTIFY_HOURS: whole days of the time part moved to the day part (truncated toward zero). */
+export const justifyHours = (interval: { readonly months: number; readonly days: number; readonly micros: bigint }) => ({
+  months: interval.months,
+  days: interval.days + Number(interval.micros / MICROS_PER_DAY),
+  micros: interval.micros % MICROS_PER_DAY
+})
+
+/** JUSTIFY_DAYS: whole 30-day months of the day part moved to the month part (truncated toward zero). */
+export const justifyDays = (interval: { readonly months: number; readonly days: number; readonly micros: bigint }) => ({
+  months: interval.months + Math.trunc(interval.days / 30),
+  days: interval.days % 30,
+  micros: interval.micros
+})
+
+const asInterval = (value: DuckDBValue): DuckDBIntervalValue => value as DuckDBIntervalValue
+const intervalOf = (parts: { readonly months: number; readonly days: number; readonly micros: bigint }) => intervalValue(parts.months, parts.days, parts.micros)
+
 const items = (list: DuckDBValue): ReadonlyArray<bigint | null> => (list as DuckDBListValue).items as ReadonlyArray<bigint | null>
 const bytesOf = (value: DuckDBValue): Uint8Array => (value as DuckDBBlobValue).bytes
 const withBlob = (value: Uint8Array | null | Error) => (value === null || value instanceof Error ? value : blobValue(value))
@@ -211,6 +245,13 @@ const stringAndJsonFunctions = [
   rowFunction(STRING_FUNCTIONS["TO_BASE32"]!, [BLOB], VARCHAR, ([value]) => toBase32(bytesOf(value!))),
   rowFunction(STRING_FUNCTIONS["FROM_BASE32"]!, [VARCHAR], BLOB, ([value]) => withBlob(fromBase32(value as string))),
   rowFunction(PARSE_NUMERIC_FUNCTION, [VARCHAR], VARCHAR, ([value]) => parseNumericText(value as string)),
+  // ANY, so that the call binds in the CASE branch of CAST … AS STRING that typeof rules out for other types.
+  rowFunction(INTERVAL_TEXT_FUNCTION, [ANY], VARCHAR, ([value]) =>
+    value instanceof DuckDBIntervalValue ? intervalText(value.months, value.days, value.micros) : new Error(`${INTERVAL_TEXT_FUNCTION} writes intervals only`)
+  ),
+  rowFunction(JUSTIFY_FUNCTIONS["JUSTIFY_DAYS"]!, [INTERVAL], INTERVAL, ([value]) => intervalOf(justifyDays(asInterval(value!)))),
+  rowFunction(JUSTIFY_FUNCTIONS["JUSTIFY_HOURS"]!, [INTERVAL], INTERVAL, ([value]) => intervalOf(justifyHours(asInterval(value!)))),
+  rowFunction(JUSTIFY_FUNCTIONS["JUSTIFY_INTERVAL"]!, [INTERVAL], INTERVAL, ([value]) => intervalOf(justifyDays(justifyHours(asInterval(value!))))),
   // ANY, so that the call binds in a CASE branch that typeof rules out for other operand types.
   rowFunction(NUMERIC_MULTIPLY_FUNCTION, [ANY, ANY], NUMERIC, ([left, right]) => {
     if (!(left instanceof DuckDBDecimalValue) || !(right instanceof DuckDBDecimalValue)) return new Error(`${NUMERIC_MULTIPLY_FUNCTION} multiplies decimals only`)

@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -468,6 +468,9 @@ const TIMESTAMP_DIFF_MARKER = "MDP_TIMESTAMP_DIFF__"
 const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
 const DIVIDE = "MDP_DIVIDE__"
 const MULTIPLY = "MDP_MULTIPLY__"
+const MAKE_INTERVAL_MARKER = "MDP_MAKE_INTERVAL__"
+/** An interval of months, days and microseconds (BigQuery's three parts, as DuckDB keeps them). */
+const INTERVAL_PARTS_MARKER = "MDP_INTERVAL_PARTS__"
 const CHECKED_POWER = "MDP_CHECKED_POWER__"
 const CHECKED_EXP = "MDP_CHECKED_EXP__"
 const INTEGER_DIVIDE = "MDP_INTEGER_DIVIDE__"
@@ -753,6 +756,19 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   POWER: (call) => (call.args.length === 2 ? `${CHECKED_POWER}(${call.args[0]}, ${call.args[1]})` : undefined),
   EXP: (call) => (call.args.length === 1 ? `${CHECKED_EXP}(${call.args[0]})` : undefined),
   REGEXP_EXTRACT: regexpExtraction,
+  // polyglot kept only the year and month (MAKE_INTERVAL(1, 2, 3) lost its 3 days).
+  MAKE_INTERVAL: (call) => {
+    const parts = ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"]
+    const values = parts.map(() => "0")
+    let position = 0
+    for (const arg of call.args) {
+      const named = /^([A-Za-z_]+)\s*=>\s*([\s\S]+)$/.exec(arg.trim())
+      const at = named === null ? position++ : parts.indexOf(named[1]!.toUpperCase())
+      if (at < 0 || at >= parts.length) return undefined
+      values[at] = (named === null ? arg : named[2]!).trim()
+    }
+    return `${MAKE_INTERVAL_MARKER}(${values.join(", ")})`
+  },
   // A fractional start, end or step (DuckDB's generate_series takes integers): start + i * step.
   GENERATE_ARRAY: (call) => {
     const [start, end, step] = call.args
@@ -1041,6 +1057,80 @@ const checkedArrayIndexes = (sql: string): string => {
   return sql
 }
 
+const INTERVAL_PARTS = ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"] as const
+
+/**
+ * A range's text (`'10:20:30.5'` for HOUR TO SECOND) as months, days and microseconds: BigQuery's
+ * `[-]Y-M [-]D [-]H:M:S[.F]`, the parts of the range only; undefined for text that does not fit.
+ */
+export const intervalRangeParts = (text: string, from: string, to: string): readonly [bigint, bigint, bigint] | undefined => {
+  const first = INTERVAL_PARTS.indexOf(from.toUpperCase() as (typeof INTERVAL_PARTS)[number])
+  const last = INTERVAL_PARTS.indexOf(to.toUpperCase() as (typeof INTERVAL_PARTS)[number])
+  if (first < 0 || last <= first) return undefined
+  const groups = [["YEAR", "MONTH"], ["DAY"], ["HOUR", "MINUTE", "SECOND"]] as const
+  // Within a group: Y-M and H:M:S; between groups, spaces.
+  const separators = ["-", "", ":"]
+  const patterns: Array<string> = []
+  const inRange = (part: string) => INTERVAL_PARTS.indexOf(part as (typeof INTERVAL_PARTS)[number]) >= first && INTERVAL_PARTS.indexOf(part as (typeof INTERVAL_PARTS)[number]) <= last
+  groups.forEach((group, g) => {
+    const parts = group.filter(inRange)
+    if (parts.length === 0) return
+    const digits = parts.map((part) => (part === "SECOND" ? String.raw`(\d+(?:\.\d{1,6})?)` : String.raw`(\d+)`))
+    patterns.push(`([+-]?)${digits.join(separators[g])}`)
+  })
+  const match = new RegExp(`^\\s*${patterns.join("\\s+")}\\s*$`).exec(text)
+  if (match === null) return undefined
+  let months = 0n
+  let days = 0n
+  let micros = 0n
+  let at = 1
+  groups.forEach((group) => {
+    const parts = group.filter(inRange)
+    if (parts.length === 0) return
+    const sign = match[at++] === "-" ? -1n : 1n
+    for (const part of parts) {
+      const value = match[at++]!
+      if (part === "YEAR") months += sign * BigInt(value) * 12n
+      else if (part === "MONTH") months += sign * BigInt(value)
+      else if (part === "DAY") days += sign * BigInt(value)
+      else if (part === "HOUR") micros += sign * BigInt(value) * 3_600_000_000n
+      else if (part === "MINUTE") micros += sign * BigInt(value) * 60_000_000n
+      else {
+        const [whole, fraction = ""] = value.split(".")
+        micros += sign * (BigInt(whole!) * 1_000_000n + BigInt(fraction.padEnd(6, "0")))
+      }
+    }
+  })
+  return [months, days, micros]
+}
+
+/** `INTERVAL '10:20:30' HOUR TO SECOND` and the other ranges, which DuckDB does not parse, as the interval of their parts. */
+const intervalRanges = (sql: string): string => {
+  if (!/\bTO\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const edits = new Map<number, { readonly end: number; readonly text: string }>()
+  for (let k = 0; k + 4 < significant.length; k++) {
+    const [interval, literal, from, to, until] = significant.slice(k, k + 5).map(({ token }) => token)
+    if (interval!.kind !== "word" || interval!.text.toUpperCase() !== "INTERVAL" || literal!.kind !== "string" || to!.kind !== "word" || to!.text.toUpperCase() !== "TO") continue
+    const parts = isStringLiteral(literal!.text) ? intervalRangeParts(literalText(literal!.text), from!.text, until!.text) : undefined
+    if (parts === undefined) continue
+    edits.set(significant[k]!.index, { end: significant[k + 4]!.index, text: `${INTERVAL_PARTS_MARKER}(${parts.join(", ")})` })
+    k += 4
+  }
+  if (edits.size === 0) return sql
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const edit = edits.get(i)
+    if (edit === undefined) out.push(tokens[i]!.text)
+    else {
+      out.push(edit.text)
+      i = edit.end
+    }
+  }
+  return out.join("")
+}
+
 const FIELD_MARKER = "MDP_FIELD__"
 
 /**
@@ -1271,6 +1361,7 @@ const valueText = (value: string, asLiteral: boolean): string => {
     `WHEN ${type} = 'TIMESTAMP WITH TIME ZONE' THEN ${typed("TIMESTAMP")} ` +
     `WHEN ${type} = 'TIMESTAMP' THEN ${typed("DATETIME")} ` +
     `WHEN ${type} = 'TIME' THEN ${typed("TIME")} ` +
+    `WHEN ${type} = 'INTERVAL' THEN ${asLiteral ? `'INTERVAL "' || ${INTERVAL_TEXT_FUNCTION}(${value}) || '" YEAR TO SECOND'` : `${INTERVAL_TEXT_FUNCTION}(${value})`} ` +
     `WHEN ${type} IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'BOOLEAN') THEN ${text} ` +
     // An array of integers or BOOLs reads the same either way ([1, NULL, 3]): dynamic SQL's
     // `IN UNNEST(%T)`. Other arrays' elements are written otherwise by DuckDB (its quotes).
@@ -1589,6 +1680,16 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
+  [MAKE_INTERVAL_MARKER]: (call) => {
+    const [year, month, day, hour, minute, second] = call.args
+    if (second === undefined || call.args.length !== 6) return undefined
+    const wide = (part: string) => `CAST(${part} AS BIGINT)`
+    return `(to_months(CAST(${wide(year!)} * 12 + ${wide(month!)} AS INTEGER)) + to_days(CAST(${day} AS INTEGER)) + to_microseconds(${wide(hour!)} * 3600000000 + ${wide(minute!)} * 60000000 + ${wide(second)} * 1000000))`
+  },
+  [INTERVAL_PARTS_MARKER]: (call) => (call.args.length === 3 ? `(to_months(${call.args[0]}) + to_days(${call.args[1]}) + to_microseconds(${call.args[2]}))` : undefined),
+  JUSTIFY_DAYS: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_DAYS"]}(${call.args[0]})` : undefined),
+  JUSTIFY_HOURS: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_HOURS"]}(${call.args[0]})` : undefined),
+  JUSTIFY_INTERVAL: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_INTERVAL"]}(${call.args[0]})` : undefined),
   // ARRAY(SELECT … UNION ALL SELECT …): polyglot writes LIST_VALUE(SELECT …), which DuckDB cannot parse.
   LIST_VALUE: (call) => (call.args.length === 1 && /^\s*(SELECT|WITH)\b/i.test(call.args[0]!) ? `ARRAY(${call.args[0]})` : undefined),
   [FIELD_MARKER]: (call) => (call.args.length === 2 && isStringLiteral(call.args[1]!) ? `(${call.args[0]}).${quoteIdentifier(literalText(call.args[1]!))}` : undefined),
@@ -1722,7 +1823,7 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
   // NULL for SAFE_CAST. DuckDB's escaped text casts back to the same bytes, and binds for any type.
   const decoded = `decode(CAST(CAST(${value} AS VARCHAR) AS BLOB))`
   const fromBytes = cast === "CAST" ? decoded : `try(${decoded})`
-  return `(CASE WHEN typeof(${value}) LIKE 'DECIMAL%' THEN rtrim(rtrim(${plain}, '0'), '.') WHEN typeof(${value}) = 'DOUBLE' THEN regexp_replace(${plain}, '\\.0$', '') WHEN typeof(${value}) = 'BLOB' THEN ${fromBytes} ELSE ${plain} END)`
+  return `(CASE WHEN typeof(${value}) LIKE 'DECIMAL%' THEN rtrim(rtrim(${plain}, '0'), '.') WHEN typeof(${value}) = 'DOUBLE' THEN regexp_replace(${plain}, '\\.0$', '') WHEN typeof(${value}) = 'BLOB' THEN ${fromBytes} WHEN typeof(${value}) = 'INTERVAL' THEN ${INTERVAL_TEXT_FUNCTION}(${value}) ELSE ${plain} END)`
 }
 
 const TIMESTAMP_TYPE = "MDP_TIMESTAMP_TZ"
@@ -3192,7 +3293,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(checkedArrayIndexes(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql)))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(checkedArrayIndexes(intervalRanges(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
