@@ -215,22 +215,41 @@ export const intervalText = (months: number, days: number, micros: bigint): stri
   return `${monthSign}${Math.floor(absoluteMonths / 12)}-${absoluteMonths % 12} ${days} ${timeSign}${time / 3_600_000_000n}:${(time / 60_000_000n) % 60n}:${(time / 1_000_000n) % 60n}${fractionText}`
 }
 
-/** JUSTIFY_HOURS: whole days of the time part moved to the day part (truncated toward zero). */
-export const justifyHours = (interval: { readonly months: number; readonly days: number; readonly micros: bigint }) => ({
-  months: interval.months,
-  days: interval.days + Number(interval.micros / MICROS_PER_DAY),
-  micros: interval.micros % MICROS_PER_DAY
-})
+type IntervalParts = { readonly months: number; readonly days: number; readonly micros: bigint }
 
-/** JUSTIFY_DAYS: whole 30-day months of the day part moved to the month part (truncated toward zero). */
-export const justifyDays = (interval: { readonly months: number; readonly days: number; readonly micros: bigint }) => ({
-  months: interval.months + Math.trunc(interval.days / 30),
-  days: interval.days % 30,
-  micros: interval.micros
-})
+/** JUSTIFY_HOURS, as ZetaSQL's JustifyHours: whole days of the time part moved to the day part, the two given one sign. */
+export const justifyHours = (interval: IntervalParts): IntervalParts => {
+  let days = interval.days + Number(interval.micros / MICROS_PER_DAY)
+  let micros = interval.micros % MICROS_PER_DAY
+  if (days > 0 && micros < 0n) [days, micros] = [days - 1, micros + MICROS_PER_DAY]
+  else if (days < 0 && micros > 0n) [days, micros] = [days + 1, micros - MICROS_PER_DAY]
+  return { months: interval.months, days, micros }
+}
+
+/** JUSTIFY_DAYS, as ZetaSQL's JustifyDays: whole 30-day months of the day part moved to the month part, the two given one sign. */
+export const justifyDays = (interval: IntervalParts): IntervalParts => {
+  let months = interval.months + Math.trunc(interval.days / 30)
+  let days = interval.days % 30
+  if (months > 0 && days < 0) [months, days] = [months - 1, days + 30]
+  else if (months < 0 && days > 0) [months, days] = [months + 1, days - 30]
+  return { months, days, micros: interval.micros }
+}
+
+/** JUSTIFY_INTERVAL, as ZetaSQL's JustifyInterval: both moves, then every part given one sign (Postgres's rule). */
+export const justifyInterval = (interval: IntervalParts): IntervalParts => {
+  let days = interval.days + Number(interval.micros / MICROS_PER_DAY)
+  let micros = interval.micros % MICROS_PER_DAY
+  let months = interval.months + Math.trunc(days / 30)
+  days = days % 30
+  if (months > 0 && (days < 0 || (days === 0 && micros < 0n))) [months, days] = [months - 1, days + 30]
+  else if (months < 0 && (days > 0 || (days === 0 && micros > 0n))) [months, days] = [months + 1, days - 30]
+  if (days > 0 && micros < 0n) [days, micros] = [days - 1, micros + MICROS_PER_DAY]
+  else if (days < 0 && micros > 0n) [days, micros] = [days + 1, micros - MICROS_PER_DAY]
+  return { months, days, micros }
+}
 
 const asInterval = (value: DuckDBValue): DuckDBIntervalValue => value as DuckDBIntervalValue
-const intervalOf = (parts: { readonly months: number; readonly days: number; readonly micros: bigint }) => intervalValue(parts.months, parts.days, parts.micros)
+const intervalOf = (parts: IntervalParts) => intervalValue(parts.months, parts.days, parts.micros)
 
 const items = (list: DuckDBValue): ReadonlyArray<bigint | null> => (list as DuckDBListValue).items as ReadonlyArray<bigint | null>
 const bytesOf = (value: DuckDBValue): Uint8Array => (value as DuckDBBlobValue).bytes
@@ -251,7 +270,7 @@ const stringAndJsonFunctions = [
   ),
   rowFunction(JUSTIFY_FUNCTIONS["JUSTIFY_DAYS"]!, [INTERVAL], INTERVAL, ([value]) => intervalOf(justifyDays(asInterval(value!)))),
   rowFunction(JUSTIFY_FUNCTIONS["JUSTIFY_HOURS"]!, [INTERVAL], INTERVAL, ([value]) => intervalOf(justifyHours(asInterval(value!)))),
-  rowFunction(JUSTIFY_FUNCTIONS["JUSTIFY_INTERVAL"]!, [INTERVAL], INTERVAL, ([value]) => intervalOf(justifyDays(justifyHours(asInterval(value!))))),
+  rowFunction(JUSTIFY_FUNCTIONS["JUSTIFY_INTERVAL"]!, [INTERVAL], INTERVAL, ([value]) => intervalOf(justifyInterval(asInterval(value!)))),
   // ANY, so that the call binds in a CASE branch that typeof rules out for other operand types.
   rowFunction(NUMERIC_MULTIPLY_FUNCTION, [ANY, ANY], NUMERIC, ([left, right]) => {
     if (!(left instanceof DuckDBDecimalValue) || !(right instanceof DuckDBDecimalValue)) return new Error(`${NUMERIC_MULTIPLY_FUNCTION} multiplies decimals only`)
