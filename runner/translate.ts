@@ -2191,12 +2191,17 @@ const checkedDivisions = (sql: string): string => {
 const isNan = (expression: string): string => `(typeof(${expression}) IN ('DOUBLE', 'FLOAT') AND CAST(${expression} AS VARCHAR) = 'nan')`
 
 /**
- * MIN (an aggregate or a window) and LEAST are NaN when an input is NaN in BigQuery; DuckDB orders
- * NaN above every number, so its MIN and LEAST pass over a NaN that its MAX and GREATEST return.
- * Over DuckDB SQL, after the calls' own rewrites.
+ * Aggregates that answer differently in DuckDB, over DuckDB SQL after the calls' own rewrites:
+ * - MIN (an aggregate or a window) and LEAST are NaN when an input is NaN in BigQuery; DuckDB
+ *   orders NaN above every number, so its MIN and LEAST pass over a NaN that MAX and GREATEST return.
+ * - SUM of INT64s fails on overflow in BigQuery; DuckDB's is a HUGEINT that goes past INT64's range.
+ * - list_min and list_sum (ARRAY_MIN, ARRAY_SUM, and `listAggregates`' aggregates over an UNNEST) likewise.
+ * typeof is read without evaluating its argument, so the other types' branches fold away. A PIVOT's
+ * aggregate is left alone (DuckDB takes one bare aggregate there), and this runs after
+ * `listAggregates`, whose shapes it would hide.
  */
-const nanAwareMinimum = (sql: string): string => {
-  if (!/\b(MIN|LEAST)\s*\(/i.test(sql)) return sql
+const aggregatesAsBigQuery = (sql: string): string => {
+  if (!/\b(MIN|LEAST|SUM|LIST_MIN|LIST_SUM)\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
   const out: Array<string> = []
   for (let i = 0; i < tokens.length; i++) {
@@ -2204,14 +2209,26 @@ const nanAwareMinimum = (sql: string): string => {
     const name = token.kind === "word" ? token.text.toUpperCase() : ""
     const open = nextSignificant(tokens, i + 1)
     const before = tokens[previousSignificant(tokens, i)]
-    const close = (name === "MIN" || name === "LEAST") && tokens[open]?.text === "(" && before?.text !== "." ? matchingParen(tokens, open) : -1
+    // A PIVOT's aggregate must stay one bare call: left as written.
+    if (name === "PIVOT" && tokens[open]?.text === "(" && matchingParen(tokens, open) > open) {
+      out.push(render(tokens.slice(i, matchingParen(tokens, open) + 1)))
+      i = matchingParen(tokens, open)
+      continue
+    }
+    const close = ["MIN", "LEAST", "SUM", "LIST_MIN", "LIST_SUM"].includes(name) && tokens[open]?.text === "(" && before?.text !== "." ? matchingParen(tokens, open) : -1
     if (close < 0) {
       out.push(token.text)
       continue
     }
-    const args = nanAwareMinimum(render(tokens.slice(open + 1, close)))
-    if (name === "LEAST") {
-      out.push(`(CASE WHEN ${isNan(`GREATEST(${args})`)} THEN GREATEST(${args}) ELSE LEAST(${args}) END)`)
+    const args = aggregatesAsBigQuery(render(tokens.slice(open + 1, close)))
+    // LEAST, and list_min and list_sum (ARRAY_MIN, ARRAY_SUM and an aggregate over an UNNEST).
+    const scalar: Readonly<Record<string, () => string>> = {
+      LEAST: () => `(CASE WHEN ${isNan(`GREATEST(${args})`)} THEN GREATEST(${args}) ELSE LEAST(${args}) END)`,
+      LIST_MIN: () => `(CASE WHEN ${isNan(`list_max(${args})`)} THEN list_max(${args}) ELSE list_min(${args}) END)`,
+      LIST_SUM: () => `(CASE WHEN typeof(list_sum(${args})) = 'HUGEINT' THEN CAST(list_sum(${args}) AS BIGINT) ELSE list_sum(${args}) END)`
+    }
+    if (scalar[name] !== undefined) {
+      out.push(scalar[name]!())
       i = close
       continue
     }
@@ -2226,10 +2243,15 @@ const nanAwareMinimum = (sql: string): string => {
         out.push(token.text)
         continue
       }
-      over = ` OVER ${nanAwareMinimum(render(tokens.slice(spec, end + 1)))}`
+      over = ` OVER ${aggregatesAsBigQuery(render(tokens.slice(spec, end + 1)))}`
     }
-    const maximum = `MAX(${args})${over}`
-    out.push(`(CASE WHEN ${isNan(maximum)} THEN ${maximum} ELSE MIN(${args})${over} END)`)
+    if (name === "SUM") {
+      const sum = `SUM(${args})${over}`
+      out.push(`(CASE WHEN typeof(${sum}) = 'HUGEINT' THEN CAST(${sum} AS BIGINT) ELSE ${sum} END)`)
+    } else {
+      const maximum = `MAX(${args})${over}`
+      out.push(`(CASE WHEN ${isNan(maximum)} THEN ${maximum} ELSE MIN(${args})${over} END)`)
+    }
     i = end
   }
   return out.join("")
@@ -3329,5 +3351,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(nanAwareMinimum(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))))
   })
