@@ -1131,6 +1131,65 @@ const intervalRanges = (sql: string): string => {
   return out.join("")
 }
 
+/**
+ * `x [NOT] LIKE ANY|SOME|ALL (p, …)`, `… UNNEST(array)` or `… (subquery)`: polyglot negated only
+ * the first pattern (`'a' NOT LIKE ALL ('b', 'c')` was FALSE), refused SOME, and made a set-returning
+ * `x LIKE UNNEST(arr)` of the array form (a row per pattern). Written out here with BigQuery's
+ * three-valued logic: NOT LIKE ANY is true when some pattern does not match (operators#like_operator).
+ */
+const quantifiedLike = (sql: string): string => {
+  if (!/\bLIKE\s+(ANY|SOME|ALL)\b/i.test(sql)) return sql
+  for (let guard = 0; guard < 1000; guard++) {
+    const tokens = tokenize(sql, "bigquery")
+    let found: { readonly start: number; readonly end: number; readonly text: string } | undefined
+    for (let like = 0; like < tokens.length && found === undefined; like++) {
+      if (tokens[like]!.kind !== "word" || tokens[like]!.text.toUpperCase() !== "LIKE") continue
+      const quantifier = nextSignificantToken(tokens, like)
+      const kind = quantifier?.token.kind === "word" ? quantifier.token.text.toUpperCase() : ""
+      if (kind !== "ANY" && kind !== "SOME" && kind !== "ALL") continue
+      const notAt = previousSignificant(tokens, like)
+      const negated = tokens[notAt]?.kind === "word" && tokens[notAt]!.text.toUpperCase() === "NOT"
+      const operandEnd = negated ? previousSignificant(tokens, notAt) : notAt
+      const start = operandStart(tokens, operandEnd)
+      if (start === undefined) continue
+      const value = render(tokens.slice(start, operandEnd + 1)).trim()
+      const after = nextSignificantToken(tokens, quantifier!.index)
+      const isUnnest = after?.token.kind === "word" && after.token.text.toUpperCase() === "UNNEST"
+      const open = isUnnest ? nextSignificantToken(tokens, after.index) : after
+      if (open?.token.text !== "(") continue
+      const close = closingParenthesisIndex(tokens, open.index)
+      if (close < 0) continue
+      const inside = render(tokens.slice(open.index + 1, close)).trim()
+      const match = (pattern: string) => `(${value}) ${negated ? "NOT LIKE" : "LIKE"} ${pattern}`
+      const any = kind !== "ALL"
+      let text: string
+      if (!isUnnest && !/^(SELECT|WITH)\b/i.test(inside)) {
+        text = `(${splitTopLevel(inside).map((pattern) => match(pattern.trim())).join(any ? " OR " : " AND ")})`
+      } else {
+        // One match per element, folded as OR/AND fold them: TRUE or FALSE decides, else NULL.
+        const patterns = isUnnest ? `UNNEST(${inside})` : `UNNEST(ARRAY(${inside}))`
+        const decided = any ? "COUNTIF(mdp_match) > 0 THEN TRUE" : "COUNTIF(NOT mdp_match) > 0 THEN FALSE"
+        text = `(SELECT CASE WHEN ${decided} WHEN COUNTIF(mdp_match IS NULL) > 0 THEN NULL ELSE ${any ? "FALSE" : "TRUE"} END FROM (SELECT ${match("mdp_pattern")} AS mdp_match FROM ${patterns} AS mdp_pattern))`
+      }
+      found = { start, end: close, text }
+    }
+    if (found === undefined) return sql
+    sql = `${render(tokens.slice(0, found.start))}${found.text}${render(tokens.slice(found.end + 1))}`
+  }
+  return sql
+}
+
+/** Index of the `)` closing the `(` at `open` in `tokens`, or -1. */
+const closingParenthesisIndex = (tokens: ReadonlyArray<Token>, open: number): number => {
+  let depth = 0
+  for (let k = open; k < tokens.length; k++) {
+    if (tokens[k]!.kind !== "punct") continue
+    if (tokens[k]!.text === "(") depth++
+    if (tokens[k]!.text === ")" && --depth === 0) return k
+  }
+  return -1
+}
+
 const FIELD_MARKER = "MDP_FIELD__"
 
 /**
@@ -3315,7 +3374,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(checkedArrayIndexes(intervalRanges(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(checkedArrayIndexes(intervalRanges(quantifiedLike(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql)))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
