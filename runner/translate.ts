@@ -1746,6 +1746,15 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     return `(to_months(CAST(${wide(year!)} * 12 + ${wide(month!)} AS INTEGER)) + to_days(CAST(${day} AS INTEGER)) + to_microseconds(${wide(hour!)} * 3600000000 + ${wide(minute!)} * 60000000 + ${wide(second)} * 1000000))`
   },
   [INTERVAL_PARTS_MARKER]: (call) => (call.args.length === 3 ? `(to_months(${call.args[0]}) + to_days(${call.args[1]}) + to_microseconds(${call.args[2]}))` : undefined),
+  // The splits from start_split (1-based, negative from the end, 0 or before the first as 1), count of them.
+  SPLIT_SUBSTR: (call) => {
+    const [value, delimiter, start, count] = call.args
+    if (value === undefined || delimiter === undefined || start === undefined || call.args.length > 4) return undefined
+    const first = `(CASE WHEN (${start}) = 0 OR (${start}) < -len(mdp_parts) THEN 1 WHEN (${start}) < 0 THEN len(mdp_parts) + (${start}) + 1 ELSE (${start}) END)`
+    const last = count === undefined ? "len(mdp_parts)" : `${first} + (${count}) - 1`
+    const joined = `list_transform([string_split(${value}, ${delimiter})], mdp_parts -> array_to_string(list_slice(mdp_parts, ${first}, ${last}), ${delimiter}))[1]`
+    return count === undefined ? joined : `(CASE WHEN (${count}) < 0 THEN error('SPLIT_SUBSTR: count must not be negative, but is ' || (${count})) ELSE ${joined} END)`
+  },
   JUSTIFY_DAYS: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_DAYS"]}(${call.args[0]})` : undefined),
   JUSTIFY_HOURS: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_HOURS"]}(${call.args[0]})` : undefined),
   JUSTIFY_INTERVAL: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_INTERVAL"]}(${call.args[0]})` : undefined),
