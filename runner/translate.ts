@@ -1113,7 +1113,9 @@ const intervalRanges = (sql: string): string => {
   for (let k = 0; k + 4 < significant.length; k++) {
     const [interval, literal, from, to, until] = significant.slice(k, k + 5).map(({ token }) => token)
     if (interval!.kind !== "word" || interval!.text.toUpperCase() !== "INTERVAL" || literal!.kind !== "string" || to!.kind !== "word" || to!.text.toUpperCase() !== "TO") continue
-    const parts = isStringLiteral(literal!.text) ? intervalRangeParts(literalText(literal!.text), from!.text, until!.text) : undefined
+    // BigQuery quotes it either way; an interval's text has no escapes.
+    const quoted = /^(['"])([^'"\\]*)\1$/.exec(literal!.text)
+    const parts = quoted === null ? undefined : intervalRangeParts(quoted[2]!, from!.text, until!.text)
     if (parts === undefined) continue
     edits.set(significant[k]!.index, { end: significant[k + 4]!.index, text: `${INTERVAL_PARTS_MARKER}(${parts.join(", ")})` })
     k += 4
@@ -1189,6 +1191,41 @@ const closingParenthesisIndex = (tokens: ReadonlyArray<Token>, open: number): nu
   }
   return -1
 }
+
+// The arguments BigQuery reads as TIMESTAMPs, by position: a string literal there is one.
+const TIMESTAMP_ARGUMENTS: Readonly<Record<string, ReadonlyArray<number>>> = {
+  TIMESTAMP_DIFF: [0, 1],
+  TIMESTAMP_ADD: [0],
+  TIMESTAMP_SUB: [0],
+  TIMESTAMP_TRUNC: [0],
+  GENERATE_TIMESTAMP_ARRAY: [0, 1],
+  FORMAT_TIMESTAMP: [1],
+  UNIX_SECONDS: [0],
+  UNIX_MILLIS: [0],
+  UNIX_MICROS: [0],
+  TIMESTAMP_BUCKET: [0, 2]
+}
+
+/**
+ * A string literal where a TIMESTAMP is expected (`TIMESTAMP_DIFF('2001-02-01 01:00:00', …)`) is
+ * that TIMESTAMP, as BigQuery coerces it; polyglot cast it to DuckDB's zone-less TIMESTAMP (a
+ * DATETIME), or not at all.
+ */
+const timestampLiteralArguments = (sql: string): string =>
+  rewriteCalls(
+    sql,
+    "bigquery",
+    Object.fromEntries(
+      Object.entries(TIMESTAMP_ARGUMENTS).map(([name, positions]) => [
+        name,
+        (call: Call) => {
+          if (!positions.some((at) => BIGQUERY_STRING_LITERAL.test(call.args[at]?.trim() ?? ""))) return undefined
+          const args = call.args.map((arg, at) => (positions.includes(at) && /^(['"])[^'"\\]*\1$/.test(arg.trim()) ? `TIMESTAMP ${arg.trim()}` : arg))
+          return `${call.text.slice(0, call.text.indexOf("("))}(${args.join(", ")})`
+        }
+      ])
+    )
+  )
 
 const FIELD_MARKER = "MDP_FIELD__"
 
@@ -3383,7 +3420,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(checkedArrayIndexes(intervalRanges(quantifiedLike(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql)))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
