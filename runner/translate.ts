@@ -469,6 +469,9 @@ const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
 const DIVIDE = "MDP_DIVIDE__"
 const MULTIPLY = "MDP_MULTIPLY__"
 const MAKE_INTERVAL_MARKER = "MDP_MAKE_INTERVAL__"
+const BIT_XOR_DISTINCT = "MDP_BIT_XOR_DISTINCT__"
+/** PERCENTILE_CONT/DISC(x, p RESPECT NULLS), completed with its OVER clause by `aggregatesAsBigQuery`. */
+const PERCENTILE_RESPECTING_NULLS = "MDP_PERCENTILE_RESPECTING_NULLS__"
 /** An interval of months, days and microseconds (BigQuery's three parts, as DuckDB keeps them). */
 const INTERVAL_PARTS_MARKER = "MDP_INTERVAL_PARTS__"
 const CHECKED_POWER = "MDP_CHECKED_POWER__"
@@ -756,6 +759,14 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   POWER: (call) => (call.args.length === 2 ? `${CHECKED_POWER}(${call.args[0]}, ${call.args[1]})` : undefined),
   EXP: (call) => (call.args.length === 1 ? `${CHECKED_EXP}(${call.args[0]})` : undefined),
   REGEXP_EXTRACT: regexpExtraction,
+  // polyglot dropped the DISTINCT (BIT_AND's and BIT_OR's answer is the same without it).
+  BIT_XOR: (call) => {
+    const distinct = /^DISTINCT\s+([\s\S]+)$/i.exec(call.args[0]?.trim() ?? "")
+    return distinct === null || call.args.length !== 1 ? undefined : `${BIT_XOR_DISTINCT}(${distinct[1]})`
+  },
+  // polyglot dropped RESPECT NULLS, and DuckDB's quantiles skip NULLs.
+  PERCENTILE_CONT: (call) => percentileRespectingNulls(call, "CONT"),
+  PERCENTILE_DISC: (call) => percentileRespectingNulls(call, "DISC"),
   // polyglot kept only the year and month (MAKE_INTERVAL(1, 2, 3) lost its 3 days).
   MAKE_INTERVAL: (call) => {
     const parts = ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"]
@@ -1226,6 +1237,12 @@ const timestampLiteralArguments = (sql: string): string =>
       ])
     )
   )
+
+const percentileRespectingNulls = (call: Call, kind: "CONT" | "DISC"): string | undefined => {
+  const respecting = /^([\s\S]+?)\s+RESPECT\s+NULLS$/i.exec(call.args[1]?.trim() ?? "")
+  if (respecting === null || call.args.length !== 2) return undefined
+  return `${PERCENTILE_RESPECTING_NULLS}('${kind}', ${call.args[0]}, ${respecting[1]})`
+}
 
 const FIELD_MARKER = "MDP_FIELD__"
 
@@ -1776,6 +1793,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
+  [BIT_XOR_DISTINCT]: (call) => (call.args.length === 1 ? `bit_xor(DISTINCT ${call.args[0]})` : undefined),
   [MAKE_INTERVAL_MARKER]: (call) => {
     const [year, month, day, hour, minute, second] = call.args
     if (second === undefined || call.args.length !== 6) return undefined
@@ -2306,7 +2324,7 @@ const isNan = (expression: string): string => `(typeof(${expression}) IN ('DOUBL
  * `listAggregates`, whose shapes it would hide.
  */
 const aggregatesAsBigQuery = (sql: string): string => {
-  if (!/\b(MIN|LEAST|SUM|LIST_MIN|LIST_SUM)\s*\(/i.test(sql)) return sql
+  if (!/\b(MIN|LEAST|SUM|LIST_MIN|LIST_SUM|MDP_PERCENTILE_RESPECTING_NULLS__)\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
   const out: Array<string> = []
   for (let i = 0; i < tokens.length; i++) {
@@ -2320,7 +2338,7 @@ const aggregatesAsBigQuery = (sql: string): string => {
       i = matchingParen(tokens, open)
       continue
     }
-    const close = ["MIN", "LEAST", "SUM", "LIST_MIN", "LIST_SUM"].includes(name) && tokens[open]?.text === "(" && before?.text !== "." ? matchingParen(tokens, open) : -1
+    const close = ["MIN", "LEAST", "SUM", "LIST_MIN", "LIST_SUM", PERCENTILE_RESPECTING_NULLS].includes(name) && tokens[open]?.text === "(" && before?.text !== "." ? matchingParen(tokens, open) : -1
     if (close < 0) {
       out.push(token.text)
       continue
@@ -2350,7 +2368,18 @@ const aggregatesAsBigQuery = (sql: string): string => {
       }
       over = ` OVER ${aggregatesAsBigQuery(render(tokens.slice(spec, end + 1)))}`
     }
-    if (name === "SUM") {
+    if (name === PERCENTILE_RESPECTING_NULLS) {
+      // The window's values with NULLs first, as BigQuery orders them, then the percentile of the list.
+      const [kind, value, fraction] = splitTopLevel(args).map((part) => part.trim())
+      const sorted = `list_sort(list(${value})${over}, 'ASC', 'NULLS FIRST')`
+      const position = `(${fraction}) * (len(mdp_l) - 1)`
+      const picked =
+        kind === "'DISC'"
+          ? `mdp_l[CAST(greatest(1, ceil((${fraction}) * len(mdp_l))) AS BIGINT)]`
+          : `(CASE WHEN floor(${position}) = ${position} THEN mdp_l[CAST(${position} AS BIGINT) + 1] WHEN mdp_l[CAST(floor(${position}) AS BIGINT) + 1] IS NULL THEN mdp_l[CAST(ceil(${position}) AS BIGINT) + 1] ` +
+            `ELSE mdp_l[CAST(floor(${position}) AS BIGINT) + 1] + (${position} - floor(${position})) * (mdp_l[CAST(ceil(${position}) AS BIGINT) + 1] - mdp_l[CAST(floor(${position}) AS BIGINT) + 1]) END)`
+      out.push(`list_transform([${sorted}], mdp_l -> ${picked})[1]`)
+    } else if (name === "SUM") {
       const sum = `SUM(${args})${over}`
       out.push(`(CASE WHEN typeof(${sum}) = 'HUGEINT' THEN CAST(${sum} AS BIGINT) ELSE ${sum} END)`)
     } else {
