@@ -1712,7 +1712,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     // Each distinct value (NULL included) with the sum of its weights, sorted by the sum first.
     const values = `list_distinct(list(${value})) || CASE WHEN count(*) FILTER (WHERE (${value}) IS NULL) > 0 THEN [NULL] ELSE [] END`
     const pairs = `list({'v': ${value}, 'w': ${weight}})`
-    const summed = `list_transform(${values}, v -> {'sum': list_sum(list_transform(list_filter(${pairs}, p -> p.v IS NOT DISTINCT FROM v), p -> p.w)), 'value': v})`
+    // A NULL sum (every weight NULL) comes last: DuckDB orders a STRUCT's NULL field above any value.
+    const summed = `list_transform(${values}, v -> list_transform([list_sum(list_transform(list_filter(${pairs}, p -> p.v IS NOT DISTINCT FROM v), p -> p.w))], s -> {'known': s IS NOT NULL, 'sum': s, 'value': v})[1])`
     return `list_transform(list_slice(list_sort(${summed}, 'DESC', 'NULLS LAST'), 1, ${number}), e -> {'value': e.value, 'sum': e.sum})`
   },
   // The exact counts (an approximation may be exact), most frequent first, NULL counted as a value.
@@ -2313,18 +2314,23 @@ const checkedDivisions = (sql: string): string => {
 /** Whether a FLOAT64 expression is NaN, written for any type (typeof is read without evaluating it). */
 const isNan = (expression: string): string => `(typeof(${expression}) IN ('DOUBLE', 'FLOAT') AND CAST(${expression} AS VARCHAR) = 'nan')`
 
+// Statistical aggregates, which BigQuery answers NaN for an infinite or NaN input.
+const SPREAD_AGGREGATES = ["STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VARIANCE", "VAR_POP", "VAR_SAMP", "CORR", "COVAR_POP", "COVAR_SAMP"]
+
 /**
  * Aggregates that answer differently in DuckDB, over DuckDB SQL after the calls' own rewrites:
  * - MIN (an aggregate or a window) and LEAST are NaN when an input is NaN in BigQuery; DuckDB
  *   orders NaN above every number, so its MIN and LEAST pass over a NaN that MAX and GREATEST return.
  * - SUM of INT64s fails on overflow in BigQuery; DuckDB's is a HUGEINT that goes past INT64's range.
  * - list_min and list_sum (ARRAY_MIN, ARRAY_SUM, and `listAggregates`' aggregates over an UNNEST) likewise.
+ * - STDDEV, VARIANCE, CORR and COVAR are NaN with an infinite or NaN input (DuckDB fails or answers
+ *   infinity), and CORR of fewer than two pairs is NULL (DuckDB: NaN).
  * typeof is read without evaluating its argument, so the other types' branches fold away. A PIVOT's
  * aggregate is left alone (DuckDB takes one bare aggregate there), and this runs after
  * `listAggregates`, whose shapes it would hide.
  */
 const aggregatesAsBigQuery = (sql: string): string => {
-  if (!/\b(MIN|LEAST|SUM|LIST_MIN|LIST_SUM|MDP_PERCENTILE_RESPECTING_NULLS__)\s*\(/i.test(sql)) return sql
+  if (!/\b(MIN|LEAST|SUM|LIST_MIN|LIST_SUM|MDP_PERCENTILE_RESPECTING_NULLS__|STDDEV\w*|VAR\w*|CORR|COVAR_\w+)\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
   const out: Array<string> = []
   for (let i = 0; i < tokens.length; i++) {
@@ -2338,7 +2344,7 @@ const aggregatesAsBigQuery = (sql: string): string => {
       i = matchingParen(tokens, open)
       continue
     }
-    const close = ["MIN", "LEAST", "SUM", "LIST_MIN", "LIST_SUM", PERCENTILE_RESPECTING_NULLS].includes(name) && tokens[open]?.text === "(" && before?.text !== "." ? matchingParen(tokens, open) : -1
+    const close = ["MIN", "LEAST", "SUM", "LIST_MIN", "LIST_SUM", PERCENTILE_RESPECTING_NULLS, ...SPREAD_AGGREGATES].includes(name) && tokens[open]?.text === "(" && before?.text !== "." ? matchingParen(tokens, open) : -1
     if (close < 0) {
       out.push(token.text)
       continue
@@ -2368,7 +2374,16 @@ const aggregatesAsBigQuery = (sql: string): string => {
       }
       over = ` OVER ${aggregatesAsBigQuery(render(tokens.slice(spec, end + 1)))}`
     }
-    if (name === PERCENTILE_RESPECTING_NULLS) {
+    const spread = SPREAD_AGGREGATES.includes(name) ? splitTopLevel(args).map((part) => part.trim()) : []
+    if (spread.length > 0 && !/^DISTINCT\b/i.test(spread[0]!)) {
+      // A pair counts when both values are there; an infinite or NaN one makes the answer NaN
+      // (DuckDB fails on it, or answers infinity), and CORR of fewer than two pairs is NULL (DuckDB: NaN).
+      const counted = spread.map((value) => `(${value}) IS NOT NULL`).join(" AND ")
+      const finite = spread.map((value) => `isfinite(${value})`).join(" AND ")
+      const kept = spread.map((value) => `CASE WHEN ${finite} THEN ${value} END`).join(", ")
+      const tooFew = name === "CORR" ? `WHEN count(CASE WHEN ${counted} THEN 1 END)${over} < 2 THEN NULL ` : ""
+      out.push(`(CASE ${tooFew}WHEN bool_or(${counted} AND NOT (${finite}))${over} THEN CAST('NaN' AS DOUBLE) ELSE ${name}(${kept})${over} END)`)
+    } else if (name === PERCENTILE_RESPECTING_NULLS) {
       // The window's values with NULLs first, as BigQuery orders them, then the percentile of the list.
       const [kind, value, fraction] = splitTopLevel(args).map((part) => part.trim())
       const sorted = `list_sort(list(${value})${over}, 'ASC', 'NULLS FIRST')`
