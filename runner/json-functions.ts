@@ -443,3 +443,23 @@ export const jsonEdit = (operation: "set" | "append" | "insert", text: string, e
   }
   return render(value, false, "")
 }
+
+type JsonValue = null | boolean | number | string | ReadonlyArray<JsonValue> | { readonly [key: string]: JsonValue }
+
+const isJsonObject = (value: JsonValue): value is { readonly [key: string]: JsonValue } => value !== null && typeof value === "object" && !Array.isArray(value)
+
+/**
+ * JSON_CONTAINS as BigQuery states it (json_functions#json_contains): a scalar contains only itself,
+ * an object every key-value pair of the other at the same level, an array every element of the
+ * other in some element of its own; a top-level array also contains a scalar it holds. DuckDB's
+ * json_contains looks at every depth (`{"a": {"b": 1}}` contained `{"b": 1}`).
+ */
+export const jsonContains = (containerText: string, containedText: string): boolean => {
+  const contains = (container: JsonValue, contained: JsonValue, topLevel: boolean): boolean => {
+    if (Array.isArray(contained)) return Array.isArray(container) && contained.every((element) => container.some((candidate) => contains(candidate, element, false)))
+    if (isJsonObject(contained)) return isJsonObject(container) && Object.entries(contained).every(([key, value]) => Object.hasOwn(container, key) && contains(container[key]!, value, false))
+    if (Array.isArray(container)) return topLevel && container.some((candidate) => !Array.isArray(candidate) && !isJsonObject(candidate) && candidate === contained)
+    return container === contained
+  }
+  return contains(JSON.parse(containerText) as JsonValue, JSON.parse(containedText) as JsonValue, true)
+}
