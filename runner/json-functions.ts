@@ -441,7 +441,8 @@ export const jsonEdit = (operation: "set" | "append" | "insert", text: string, e
       value = parent.length === 0 ? insert(value) : updateAt(value, parent, insert)
     }
   }
-  return render(value, false, "")
+  // A member set anew takes its place in name order, as in any JSON value BigQuery makes.
+  return render(canonical(value), false, "")
 }
 
 type JsonValue = null | boolean | number | string | ReadonlyArray<JsonValue> | { readonly [key: string]: JsonValue }
@@ -463,3 +464,21 @@ export const jsonContains = (containerText: string, containedText: string): bool
   }
   return contains(JSON.parse(containerText) as JsonValue, JSON.parse(containedText) as JsonValue, true)
 }
+
+const canonical = (value: Json): Json => {
+  if (value.kind === "array") return { kind: "array", items: value.items.map(canonical) }
+  if (value.kind !== "object") return value
+  const seen = new Map<string, readonly [string, Json]>()
+  for (const [key, field] of value.entries) {
+    const name = unescaped(key)
+    if (!seen.has(name)) seen.set(name, [key, canonical(field)])
+  }
+  return { kind: "object", entries: [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry) }
+}
+
+/**
+ * A JSON value as BigQuery keeps one: an object's first member of each name (data-types#json_type),
+ * members in name order, as BigQuery writes them (the order is not guaranteed, so any would do; this
+ * one matches its answers), numbers as written.
+ */
+export const canonicalJson = (text: string): string => render(canonical(parseJson(text)), false, "")
