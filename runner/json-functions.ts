@@ -482,3 +482,14 @@ const canonical = (value: Json): Json => {
  * one matches its answers), numbers as written.
  */
 export const canonicalJson = (text: string): string => render(canonical(parseJson(text)), false, "")
+
+/** JSON_FLATTEN: the non-array values of the value, or of its arrays nested one in another, in order. */
+export const jsonFlatten = (text: string): ReadonlyArray<string> => {
+  const values: Array<string> = []
+  const visit = (value: Json): void => {
+    if (value.kind === "array") value.items.forEach(visit)
+    else values.push(render(value, false, ""))
+  }
+  visit(parseJson(text))
+  return values
+}

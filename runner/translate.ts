@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, JSON_CONTAINS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -1806,6 +1806,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // each name, in name order, as BigQuery keeps and writes them.
   JSON: (call) => (call.args.length === 1 ? `CAST(${CANONICAL_JSON_FUNCTION}(CAST(JSON(${call.args[0]}) AS VARCHAR)) AS JSON)` : undefined),
   JSON_OBJECT: (call) => `CAST(${CANONICAL_JSON_FUNCTION}(CAST(${call.text} AS VARCHAR)) AS JSON)`,
+  JSON_FLATTEN: (call) => (call.args.length === 1 ? `CAST(${JSON_FLATTEN_FUNCTION}(CAST(${call.args[0]} AS VARCHAR)) AS JSON[])` : undefined),
   JSON_CONTAINS: (call) => (call.args.length === 2 ? `${JSON_CONTAINS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), CAST(${call.args[1]} AS VARCHAR))` : undefined),
   // The splits from start_split (1-based, negative from the end, 0 or before the first as 1), count of them.
   SPLIT_SUBSTR: (call) => {
