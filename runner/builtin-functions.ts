@@ -7,7 +7,7 @@
  */
 import { createRequire } from "node:module"
 import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
-import { bigQueryJson, canonicalJson, jsonContains, jsonFlatten, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
+import { bigQueryJson, canonicalJson, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
@@ -23,6 +23,8 @@ export const JSON_EDIT_FUNCTION = "mdp_json_edit"
 export const JSON_STRIP_NULLS_FUNCTION = "mdp_json_strip_nulls"
 export const JSON_CONTAINS_FUNCTION = "mdp_json_contains"
 export const JSON_FLATTEN_FUNCTION = "mdp_json_flatten"
+/** JSON_OBJECT(key, value) or JSON_OBJECT(keys, values): which one is known from the key's type only. */
+export const JSON_OBJECT_PAIRS_FUNCTION = "mdp_json_object_pairs"
 /** A JSON value with its object members deduplicated and in name order, as BigQuery keeps it. */
 export const CANONICAL_JSON_FUNCTION = "mdp_canonical_json"
 /** BigQuery's name → the function computing it here, for functions called as they are written. */
@@ -305,6 +307,18 @@ const stringAndJsonFunctions = [
     { nulls: true }
   ),
   rowFunction(CANONICAL_JSON_FUNCTION, [VARCHAR], VARCHAR, ([json]) => canonicalJson(json as string)),
+  // ANY: a STRING key, or an ARRAY of them (a NULL key fails, as in BigQuery).
+  rowFunction(
+    JSON_OBJECT_PAIRS_FUNCTION,
+    [ANY, VARCHAR],
+    VARCHAR,
+    ([keys, values]) => {
+      if (keys === null) return new Error("JSON_OBJECT: a key cannot be NULL")
+      if (values === null) return new Error("JSON_OBJECT: the values cannot be NULL")
+      return jsonObjectOf(typeof keys === "string" ? keys : ((keys as DuckDBListValue).items as ReadonlyArray<string | null>), values as string)
+    },
+    { nulls: true }
+  ),
   rowFunction(JSON_FLATTEN_FUNCTION, [VARCHAR], LIST(VARCHAR), ([json]) => listValue([...jsonFlatten(json as string)])),
   rowFunction(JSON_CONTAINS_FUNCTION, [VARCHAR, VARCHAR], BOOLEAN, ([container, contained]) => jsonContains(container as string, contained as string)),
   // A NULL path or option gives the value back as it is.

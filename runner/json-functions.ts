@@ -493,3 +493,23 @@ export const jsonFlatten = (text: string): ReadonlyArray<string> => {
   visit(parseJson(text))
   return values
 }
+
+/**
+ * JSON_OBJECT of one key and value (keys and values given as the text of each value's JSON), or of
+ * an array of keys and the JSON array of their values: the first member of each name kept
+ * (json_functions#json_object); an Error for a NULL key or arrays of different lengths.
+ */
+export const jsonObjectOf = (keys: string | ReadonlyArray<string | null>, valuesJson: string): string | Error => {
+  const pairs: Array<readonly [string, Json]> = []
+  if (typeof keys === "string") pairs.push([JSON.stringify(keys), parseJson(valuesJson)])
+  else {
+    const values = parseJson(valuesJson)
+    const items = values.kind === "array" ? values.items : []
+    if (items.length !== keys.length) return new Error(`JSON_OBJECT: ${keys.length} keys and ${items.length} values; they must be as many`)
+    for (const [i, key] of keys.entries()) {
+      if (key === null) return new Error("JSON_OBJECT: a key cannot be NULL")
+      pairs.push([JSON.stringify(key), items[i]!])
+    }
+  }
+  return render(canonical({ kind: "object", entries: pairs }), false, "")
+}

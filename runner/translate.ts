@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -470,6 +470,9 @@ const DIVIDE = "MDP_DIVIDE__"
 const MULTIPLY = "MDP_MULTIPLY__"
 const MAKE_INTERVAL_MARKER = "MDP_MAKE_INTERVAL__"
 const BIT_XOR_DISTINCT = "MDP_BIT_XOR_DISTINCT__"
+const JSON_OBJECT_PAIRS_MARKER = "MDP_JSON_OBJECT_PAIRS__"
+/** A column named KEY or VALUE, which polyglot reads as JSON_OBJECT's keywords, quoted. */
+const quotedIfKeyword = (arg: string): string => (/^(KEY|VALUE)$/i.test(arg.trim()) ? `\`${arg.trim()}\`` : arg)
 /** PERCENTILE_CONT/DISC(x, p RESPECT NULLS), completed with its OVER clause by `aggregatesAsBigQuery`. */
 const PERCENTILE_RESPECTING_NULLS = "MDP_PERCENTILE_RESPECTING_NULLS__"
 /** An interval of months, days and microseconds (BigQuery's three parts, as DuckDB keeps them). */
@@ -759,6 +762,12 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   POWER: (call) => (call.args.length === 2 ? `${CHECKED_POWER}(${call.args[0]}, ${call.args[1]})` : undefined),
   EXP: (call) => (call.args.length === 1 ? `${CHECKED_EXP}(${call.args[0]})` : undefined),
   REGEXP_EXTRACT: regexpExtraction,
+  // JSON_OBJECT(key, value) with a key that is not a literal, or JSON_OBJECT(keys, values): which
+  // one only the key's type tells (polyglot could not parse columns named key and value either).
+  JSON_OBJECT: (call) =>
+    call.args.length === 2 && !BIGQUERY_STRING_LITERAL.test(call.args[0]!.trim())
+      ? `${JSON_OBJECT_PAIRS_MARKER}(${quotedIfKeyword(call.args[0]!)}, ${JSON_TEXT}(${quotedIfKeyword(call.args[1]!)}, 'json', FALSE))`
+      : undefined,
   // polyglot dropped the DISTINCT (BIT_AND's and BIT_OR's answer is the same without it).
   BIT_XOR: (call) => {
     const distinct = /^DISTINCT\s+([\s\S]+)$/i.exec(call.args[0]?.trim() ?? "")
@@ -1806,6 +1815,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // each name, in name order, as BigQuery keeps and writes them.
   JSON: (call) => (call.args.length === 1 ? `CAST(${CANONICAL_JSON_FUNCTION}(CAST(JSON(${call.args[0]}) AS VARCHAR)) AS JSON)` : undefined),
   JSON_OBJECT: (call) => `CAST(${CANONICAL_JSON_FUNCTION}(CAST(${call.text} AS VARCHAR)) AS JSON)`,
+  [JSON_OBJECT_PAIRS_MARKER]: (call) => (call.args.length === 2 ? `CAST(${JSON_OBJECT_PAIRS_FUNCTION}(${call.args[0]}, CAST(${call.args[1]} AS VARCHAR)) AS JSON)` : undefined),
   JSON_FLATTEN: (call) => (call.args.length === 1 ? `CAST(${JSON_FLATTEN_FUNCTION}(CAST(${call.args[0]} AS VARCHAR)) AS JSON[])` : undefined),
   JSON_CONTAINS: (call) => (call.args.length === 2 ? `${JSON_CONTAINS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), CAST(${call.args[1]} AS VARCHAR))` : undefined),
   // The splits from start_split (1-based, negative from the end, 0 or before the first as 1), count of them.
