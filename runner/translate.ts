@@ -1816,6 +1816,14 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   JSON: (call) => (call.args.length === 1 ? `CAST(${CANONICAL_JSON_FUNCTION}(CAST(JSON(${call.args[0]}) AS VARCHAR)) AS JSON)` : undefined),
   JSON_OBJECT: (call) => `CAST(${CANONICAL_JSON_FUNCTION}(CAST(${call.text} AS VARCHAR)) AS JSON)`,
   [JSON_OBJECT_PAIRS_MARKER]: (call) => (call.args.length === 2 ? `CAST(${JSON_OBJECT_PAIRS_FUNCTION}(${call.args[0]}, CAST(${call.args[1]} AS VARCHAR)) AS JSON)` : undefined),
+  // The reciprocal trigonometric functions DuckDB lacks (COT it has, but 0 gives infinity there):
+  // a zero denominator fails, as in BigQuery, and SAFE. makes that NULL.
+  COT: (call) => (call.args.length === 1 ? reciprocal("COT", `tan(${call.args[0]})`) : undefined),
+  CSC: (call) => (call.args.length === 1 ? reciprocal("CSC", `sin(${call.args[0]})`) : undefined),
+  SEC: (call) => (call.args.length === 1 ? reciprocal("SEC", `cos(${call.args[0]})`) : undefined),
+  COTH: (call) => (call.args.length === 1 ? reciprocal("COTH", `tanh(${call.args[0]})`) : undefined),
+  CSCH: (call) => (call.args.length === 1 ? reciprocal("CSCH", `sinh(${call.args[0]})`) : undefined),
+  SECH: (call) => (call.args.length === 1 ? reciprocal("SECH", `cosh(${call.args[0]})`) : undefined),
   JSON_FLATTEN: (call) => (call.args.length === 1 ? `CAST(${JSON_FLATTEN_FUNCTION}(CAST(${call.args[0]} AS VARCHAR)) AS JSON[])` : undefined),
   JSON_CONTAINS: (call) => (call.args.length === 2 ? `${JSON_CONTAINS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), CAST(${call.args[1]} AS VARCHAR))` : undefined),
   // The splits from start_split (1-based, negative from the end, 0 or before the first as 1), count of them.
@@ -1890,6 +1898,10 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   JSON_QUERY_ARRAY: jsonArray,
   JSON_EXTRACT_ARRAY: jsonArray
 }
+
+/** 1 / denominator as a FLOAT64, failing where the denominator is 0. */
+const reciprocal = (name: string, denominator: string): string =>
+  `(CASE WHEN (${denominator}) = 0 THEN error('${name}: division by zero') ELSE 1 / CAST(${denominator} AS DOUBLE) END)`
 
 /** `left * right`, a NUMERIC product computed as BigQuery does (see NUMERIC_MULTIPLY_FUNCTION); typeof is read without evaluating the product. */
 const product = (left: string, right: string): string =>
