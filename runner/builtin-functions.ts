@@ -43,6 +43,8 @@ export const CODE_POINTS_FUNCTION = "mdp_code_points"
 export const BYTE_VALUES_FUNCTION = "mdp_byte_values"
 /** An INTERVAL in BigQuery's canonical text, `Y-M D H:M:S[.F]` (CAST to STRING, FORMAT's %t). */
 export const INTERVAL_TEXT_FUNCTION = "mdp_interval_text"
+/** An INT64 text in hexadecimal with a sign or spaces (`-0x123`), as BigQuery's CAST reads it. */
+export const HEX_INT64_FUNCTION = "mdp_hex_int64"
 /** JUSTIFY_DAYS, JUSTIFY_HOURS and JUSTIFY_INTERVAL. */
 export const JUSTIFY_FUNCTIONS: Readonly<Record<string, string>> = { JUSTIFY_DAYS: "mdp_justify_days", JUSTIFY_HOURS: "mdp_justify_hours", JUSTIFY_INTERVAL: "mdp_justify_interval" }
 /** NUMERIC × NUMERIC as BigQuery computes it: nine decimal places, up to 10^29 (DuckDB's product has 18 and overflows at 10^20). */
@@ -270,6 +272,11 @@ const stringAndJsonFunctions = [
   rowFunction(STRING_FUNCTIONS["TO_BASE32"]!, [BLOB], VARCHAR, ([value]) => toBase32(bytesOf(value!))),
   rowFunction(STRING_FUNCTIONS["FROM_BASE32"]!, [VARCHAR], BLOB, ([value]) => withBlob(fromBase32(value as string))),
   rowFunction(PARSE_NUMERIC_FUNCTION, [VARCHAR], VARCHAR, ([value]) => parseNumericText(value as string)),
+  rowFunction(HEX_INT64_FUNCTION, [VARCHAR], BIGINT, ([value]) => {
+    const match = /^\s*([+-]?)0[xX]([0-9a-fA-F]+)\s*$/.exec(value as string)
+    const number = match === null ? undefined : BigInt(`0x${match[2]}`) * (match[1] === "-" ? -1n : 1n)
+    return number === undefined || number > 2n ** 63n - 1n || number < -(2n ** 63n) ? new Error(`Bad int64 value: ${value as string}`) : number
+  }),
   // ANY, so that the call binds in the CASE branch of CAST … AS STRING that typeof rules out for other types.
   rowFunction(INTERVAL_TEXT_FUNCTION, [ANY], VARCHAR, ([value]) =>
     value instanceof DuckDBIntervalValue ? intervalText(value.months, value.days, value.micros) : new Error(`${INTERVAL_TEXT_FUNCTION} writes intervals only`)

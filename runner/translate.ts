@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_PARSE_MARKER, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -469,6 +469,7 @@ const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
 const DIVIDE = "MDP_DIVIDE__"
 const MULTIPLY = "MDP_MULTIPLY__"
 const MAKE_INTERVAL_MARKER = "MDP_MAKE_INTERVAL__"
+const UNIX_SECONDS_MARKER = "MDP_UNIX_SECONDS__"
 const BIT_XOR_DISTINCT = "MDP_BIT_XOR_DISTINCT__"
 const JSON_OBJECT_PAIRS_MARKER = "MDP_JSON_OBJECT_PAIRS__"
 /** A column named KEY or VALUE, which polyglot reads as JSON_OBJECT's keywords, quoted. */
@@ -840,7 +841,8 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // BigQuery's CONCAT is NULL when any argument is; DuckDB's skips NULLs. `||` is NULL-strict in both.
   CONCAT: (call) => (call.args.length >= 2 ? `(${call.args.map((arg) => `(${arg})`).join(" || ")})` : undefined),
   // Rounded down to the second (DuckDB's cast of the epoch rounds to the nearest).
-  UNIX_SECONDS: (call) => (call.args.length === 1 ? `CAST(FLOOR(UNIX_MILLIS(${call.args[0]}) / 1000) AS INT64)` : undefined),
+  // Whole seconds, rounded down; the value written once (a CAST to INT64 would dispatch on its type).
+  UNIX_SECONDS: (call) => (call.args.length === 1 ? `${UNIX_SECONDS_MARKER}(UNIX_MILLIS(${call.args[0]}))` : undefined),
   TIME_TRUNC: (call) => (call.args.length === 2 ? `TIME(DATETIME_TRUNC(DATETIME(DATE '1970-01-01', ${call.args[0]}), ${call.args[1]}))` : undefined),
   // COLLATE(value, 'und:ci'): compared without regard to case, as DuckDB's NOCASE collation does;
   // '' is the default (binary) collation. Other collations are left for polyglot, which refuses them.
@@ -1804,6 +1806,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
   [BIT_XOR_DISTINCT]: (call) => (call.args.length === 1 ? `bit_xor(DISTINCT ${call.args[0]})` : undefined),
+  [UNIX_SECONDS_MARKER]: (call) => (call.args.length === 1 ? `CAST(floor((${call.args[0]}) / 1000) AS BIGINT)` : undefined),
   [MAKE_INTERVAL_MARKER]: (call) => {
     const [year, month, day, hour, minute, second] = call.args
     if (second === undefined || call.args.length !== 6) return undefined
@@ -1938,9 +1941,17 @@ const isJsonScalar = (expression: string): boolean => {
  * "1", not "1.0"); from STRING to INT64, only an integer's text converts (DuckDB rounds "1.5"); from
  * STRING to BOOL, only 'true' and 'false'.
  */
+// A value this long is bound once by a lambda before the type dispatch repeats it: nested casts of
+// long expressions (a time zone conversion) otherwise grow many times over at each level.
+const LONG_CAST_OPERAND = 400
+
 const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
   const match = /^([\s\S]+)\s+AS\s+(TEXT|VARCHAR|BIGINT|BOOLEAN|BLOB)$/i.exec(call.args[0] ?? "")
   if (match === null || call.args.length !== 1) return undefined
+  if (match[1]!.length > LONG_CAST_OPERAND) {
+    const dispatched = castAs({ ...call, args: [`mdp_cast_operand AS ${match[2]}`] }, cast)
+    if (dispatched !== undefined) return `list_transform([${match[1]!.trim()}], mdp_cast_operand -> ${dispatched})[1]`
+  }
   const value = `(${match[1]!.trim()})`
   const plain = `${cast}(${value} AS ${match[2]})`
   // A literal's type is plain to see: a NULL or an integer needs no dispatch.
@@ -1965,10 +1976,10 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
     // Only a text with a point or an exponent can be one DuckDB converts and BigQuery does not; the
     // cheap test first keeps the regular expression off the usual digits-only row.
     if (isText) {
-      return `(CASE WHEN (contains(${value}, '.') OR contains(${value}, 'e') OR contains(${value}, 'E')) AND NOT regexp_full_match(${value}, ${INT64_TEXT}) THEN ${invalid} ELSE ${plain} END)`
+      return `(CASE WHEN (contains(${value}, '.') OR contains(${value}, 'e') OR contains(${value}, 'E')) AND NOT regexp_full_match(${value}, ${INT64_TEXT}) THEN ${invalid} WHEN ${signedHex(value, cast)} ELSE ${plain} END)`
     }
     const text = `CAST(${value} AS VARCHAR)`
-    return `(CASE WHEN typeof(${value}) = 'VARCHAR' AND (contains(${text}, '.') OR contains(${text}, 'e') OR contains(${text}, 'E')) AND NOT regexp_full_match(${text}, ${INT64_TEXT}) THEN ${invalid} WHEN typeof(${value}) IN ('DOUBLE', 'FLOAT') THEN ${cast}(round(TRY_CAST(${value} AS DOUBLE)) AS BIGINT) ELSE ${plain} END)`
+    return `(CASE WHEN typeof(${value}) = 'VARCHAR' AND (contains(${text}, '.') OR contains(${text}, 'e') OR contains(${text}, 'E')) AND NOT regexp_full_match(${text}, ${INT64_TEXT}) THEN ${invalid} WHEN typeof(${value}) = 'VARCHAR' AND ${signedHex(text, cast)} WHEN typeof(${value}) IN ('DOUBLE', 'FLOAT') THEN ${cast}(round(TRY_CAST(${value} AS DOUBLE)) AS BIGINT) ELSE ${plain} END)`
   }
   if (isText) return plain
   // BYTES as UTF-8 text (DuckDB's cast escapes every byte above 0x7F): invalid UTF-8 fails, or is
@@ -1977,6 +1988,14 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
   const fromBytes = cast === "CAST" ? decoded : `try(${decoded})`
   return `(CASE WHEN typeof(${value}) LIKE 'DECIMAL%' THEN rtrim(rtrim(${plain}, '0'), '.') WHEN typeof(${value}) = 'DOUBLE' THEN regexp_replace(${plain}, '\\.0$', '') WHEN typeof(${value}) = 'BLOB' THEN ${fromBytes} WHEN typeof(${value}) = 'INTERVAL' THEN ${INTERVAL_TEXT_FUNCTION}(${value}) ELSE ${plain} END)`
 }
+
+/**
+ * The WHEN … THEN of an INT64 text with an x in it: hexadecimal, which BigQuery reads with a sign
+ * and spaces (`-0x123`) and DuckDB's cast only bare (`0x123`). A Node function reads it, failing as
+ * BigQuery's cast does (NULL for SAFE_CAST). Two contains() cost less per row than upper().
+ */
+const signedHex = (text: string, cast: "CAST" | "TRY_CAST"): string =>
+  `(contains(${text}, 'x') OR contains(${text}, 'X')) THEN ${cast === "CAST" ? `${HEX_INT64_FUNCTION}(${text})` : `TRY(${HEX_INT64_FUNCTION}(${text}))`}`
 
 const TIMESTAMP_TYPE = "MDP_TIMESTAMP_TZ"
 
@@ -2634,8 +2653,9 @@ const fixedOffsetZones = (sql: string): string => {
   // Token ranges (significant indexes) replaced whole, by arithmetic for minute offsets.
   const spans: Array<{ readonly from: number; readonly to: number; readonly text: string }> = []
   const rendered = (from: number, to: number) => render(tokens.slice(significant[from]!.index, significant[to]!.index + 1))
+  // The operand is bound once by a lambda: written twice, nested conversions doubled at each level.
   const shifted = (operand: string, minutes: number) =>
-    `timezone('UTC', (${operand}) + (CASE WHEN typeof(${operand}) = 'TIMESTAMP WITH TIME ZONE' THEN INTERVAL (${minutes}) MINUTE ELSE INTERVAL (${-minutes}) MINUTE END))`
+    `list_transform([${operand}], mdp_zoned -> timezone('UTC', mdp_zoned + (CASE WHEN typeof(mdp_zoned) = 'TIMESTAMP WITH TIME ZONE' THEN INTERVAL (${minutes}) MINUTE ELSE INTERVAL (${-minutes}) MINUTE END)))[1]`
   // The primary expression ending at `end`: a bracketed group or call, a typed literal, a (dotted) name.
   const operandStart = (end: number): number => {
     let k = end

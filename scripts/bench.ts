@@ -3,6 +3,7 @@
  * generated deterministically by the sample source, and prints (and saves under data/bench/) the
  * figures beside their targets. Every figure is measured in this run. Not a test.
  */
+import { registerBuiltinFunctions } from "../runner/builtin-functions.ts"
 import { hash } from "node:crypto"
 import { spawnSync } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -210,6 +211,8 @@ const runDirectly = async (file: string, statements: ReadonlyArray<string>): Pro
   const instance = await DuckDBInstance.create(file, { memory_limit: DEFAULT_MEMORY_LIMIT, preserve_insertion_order: "false" })
   const connection = await instance.connect()
   await connection.run("SET TimeZone = 'UTC'")
+  // The translated SQL may call the runner's Node functions (a signed hexadecimal INT64, say).
+  registerBuiltinFunctions(connection)
   const started = performance.now()
   for (const statement of statements) await connection.run(statement)
   const ms = performance.now() - started

@@ -34,6 +34,17 @@ describe("the translator's refusals and mechanics", () => {
       }))
   }
 
+  it.effect("a type dispatch repeats a long operand once, so nested conversions stay small", () =>
+    Effect.gen(function* () {
+      // Two zone conversions with minutes under UNIX_SECONDS, and a cast of a long CASE: 93 KB and a
+      // run out of heap in the conformance suite before each operand was bound once.
+      const zoned = "SELECT UNIX_SECONDS(TIMESTAMP('2024-01-01 05:30:00', '+05:30')) AS a, UNIX_SECONDS(PARSE_TIMESTAMP('%Y-%m-%d %H:%M', '2024-01-01 05:30', '+05:30')) AS b"
+      assert.isBelow((yield* translate(zoned, { fileName: "x" })).join(";").length, 20_000)
+      const longCase = `CASE ${Array.from({ length: 40 }, (_, i) => `WHEN x = '${i}' THEN '${i}'`).join(" ")} END`
+      const nested = `SELECT CAST(CAST(CAST(${longCase} AS INT64) AS STRING) AS INT64) AS v FROM t`
+      assert.isBelow((yield* translate(nested, { fileName: "x" })).join(";").length, 4 * nested.length + 5_000)
+    }))
+
   it.effect("a variable declared by an earlier statement of the action is read by the later ones", () =>
     Effect.gen(function* () {
       const [statement] = yield* translate("SELECT * FROM t WHERE date >= reprocess_start AND t.reprocess_start IS NULL", {
