@@ -162,8 +162,9 @@ export const expandAliasedUnnest = (sql: string): string => {
     }
     if (found === undefined) return sql
     const last = found.chain[found.chain.length - 1]!
-    // BigQuery's `LEFT JOIN UNNEST(…)` needs no condition; DuckDB's LEFT JOIN does.
-    const condition = found.left && word(found.next) !== "ON" && word(found.next) !== "USING" ? " ON TRUE" : ""
+    // BigQuery's `[INNER | LEFT] JOIN UNNEST(…)` needs no condition; DuckDB's JOIN does.
+    const joined = text(found.at - 1)?.toUpperCase() === "JOIN" && word(found.at - 2) !== "CROSS"
+    const condition = (found.left || joined) && word(found.next) !== "ON" && word(found.next) !== "USING" ? " ON TRUE" : ""
     // Arrays that cannot hold STRUCTs keep DuckDB's form (which list-aggregates.ts reads), renamed so
     // that this loop moves past them.
     const replacement = found.chain.every((item) => isScalarArray(render(item.array).trim()))

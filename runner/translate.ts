@@ -1255,6 +1255,39 @@ const percentileRespectingNulls = (call: Call, kind: "CONT" | "DISC"): string | 
   return `${PERCENTILE_RESPECTING_NULLS}('${kind}', ${call.args[0]}, ${respecting[1]})`
 }
 
+const STRUCT_FIELDS_MARKER = "MDP_STRUCT_FIELDS__"
+
+/**
+ * `expression.*` of a STRUCT (`l.location.*`, `arr[OFFSET(0)].*`): a column per field. DuckDB cannot
+ * parse a star after more than a table's name; its UNNEST of a STRUCT gives the same columns. A
+ * table's `t.*`, and a star with EXCEPT or REPLACE, are left as they are.
+ */
+const structFieldStars = (sql: string): string => {
+  if (!sql.includes(".*")) return sql
+  for (let guard = 0; guard < 1000; guard++) {
+    const tokens = tokenize(sql, "bigquery")
+    let found: { readonly start: number; readonly star: number } | undefined
+    for (let star = 0; star < tokens.length && found === undefined; star++) {
+      if (tokens[star]!.text !== "*" || tokens[star]!.kind !== "punct") continue
+      const dot = previousSignificant(tokens, star)
+      if (tokens[dot]?.text !== ".") continue
+      const after = nextSignificantToken(tokens, star)?.token
+      if (after?.kind === "word" && /^(EXCEPT|REPLACE)$/i.test(after.text)) continue
+      const end = previousSignificant(tokens, dot)
+      const start = operandStart(tokens, end)
+      if (start === undefined) continue
+      const operand = tokens.slice(start, end + 1).filter(isSignificant)
+      // More than a name: a field path, an index or a call.
+      if (operand.length < 2) continue
+      found = { start, star }
+    }
+    if (found === undefined) return sql
+    const dot = previousSignificant(tokens, found.star)
+    sql = `${render(tokens.slice(0, found.start))}${STRUCT_FIELDS_MARKER}(${render(tokens.slice(found.start, dot)).trim()})${render(tokens.slice(found.star + 1))}`
+  }
+  return sql
+}
+
 const FIELD_MARKER = "MDP_FIELD__"
 
 /**
@@ -1356,8 +1389,8 @@ const UNNEST_OFFSET = "MDP_UNNEST_OFFSET__"
 /**
  * `UNNEST(a) AS x WITH OFFSET AS o` (the offset alias defaults to `offset`): a subquery of the
  * elements and their zero-based positions, which DuckDB joins laterally, as BigQuery does. Markers
- * carry the array through polyglot. After `LEFT JOIN` it is joined `ON TRUE`, keeping the rows
- * whose array is empty, as BigQuery does.
+ * carry the array through polyglot. After `[INNER | LEFT] JOIN` with no condition it is joined
+ * `ON TRUE` (a LEFT JOIN keeps the rows whose array is empty, as BigQuery does).
  */
 const unnestWithOffset = (sql: string): string => {
   for (let guard = 0, n = 1; guard < 200; guard++, n++) {
@@ -1393,7 +1426,8 @@ const unnestWithOffset = (sql: string): string => {
         array: render(tokens.slice(significant[k + 1]!.index + 1, significant[close]!.index)).trim(),
         value: value.text,
         offset,
-        left: word(k - 1) === "JOIN" && (word(k - 2) === "LEFT" || (word(k - 2) === "OUTER" && word(k - 3) === "LEFT"))
+        // After [INNER | LEFT] JOIN with no condition of its own: BigQuery needs none, DuckDB does.
+        left: word(k - 1) === "JOIN" && word(k - 2) !== "CROSS" && word(end + 1) !== "ON" && word(end + 1) !== "USING"
       }
     }
     if (found === undefined) return sql
@@ -1843,6 +1877,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   JUSTIFY_INTERVAL: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_INTERVAL"]}(${call.args[0]})` : undefined),
   // ARRAY(SELECT … UNION ALL SELECT …): polyglot writes LIST_VALUE(SELECT …), which DuckDB cannot parse.
   LIST_VALUE: (call) => (call.args.length === 1 && /^\s*(SELECT|WITH)\b/i.test(call.args[0]!) ? `ARRAY(${call.args[0]})` : undefined),
+  [STRUCT_FIELDS_MARKER]: (call) => (call.args.length === 1 ? `UNNEST(${call.args[0]})` : undefined),
   [FIELD_MARKER]: (call) => (call.args.length === 2 && isStringLiteral(call.args[1]!) ? `(${call.args[0]}).${quoteIdentifier(literalText(call.args[1]!))}` : undefined),
   [ARRAY_ELEMENT_MARKER]: (call) => `(${call.args[0]})[${call.args[1]}]`,
   // BigQuery's buckets start from 1950-01-01 unless an origin is given; DuckDB's time_bucket from 2000.
@@ -3512,7 +3547,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql)))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
