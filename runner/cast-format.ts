@@ -10,12 +10,29 @@ import { isSignificant, render, tokenize } from "./sql-tokens.ts"
 
 export const CAST_PARSE_MARKER = "MDP_CAST_PARSE__"
 export const CAST_FORMAT_MARKER = "MDP_CAST_FORMAT__"
+/** TZH or TZM of a TIMESTAMP in a zone: `CAST_OFFSET_MARKER(value, zone, 'TZH'|'TZM')`, see `offsetElement`. */
+export const CAST_OFFSET_MARKER = "MDP_CAST_OFFSET__"
+
+/** The DuckDB form of an offset marker's arguments: the zone's UTC offset at the instant, `+05` or `30`. */
+export const offsetElement = (args: ReadonlyArray<string>): string | undefined => {
+  const [value, zone, element] = args
+  if (value === undefined || zone === undefined || element === undefined) return undefined
+  // The local time read as if it were UTC, less the instant: the offset in seconds.
+  const seconds = `CAST(epoch(CAST(timezone(${zone}, ${value}) AS TIMESTAMP)) - epoch(${value}) AS BIGINT)`
+  return element === "'TZH'"
+    ? `(CASE WHEN ${seconds} < 0 THEN '-' ELSE '+' END || lpad(CAST(abs(${seconds}) // 3600 AS VARCHAR), 2, '0'))`
+    : `lpad(CAST(abs(${seconds}) % 3600 // 60 AS VARCHAR), 2, '0')`
+}
+
+// TZH and TZM: the value's UTC offset in the zone, written from FORMAT_TIMESTAMP's %z (a STRING only).
+const OFFSET_HOURS = "\u0000TZH"
+const OFFSET_MINUTES = "\u0000TZM"
 
 // Longest first, so HH24 is not read as HH then 24.
 const ELEMENTS: ReadonlyArray<readonly [string, string | undefined]> = [
   ["MONTH", "%B"], ["SSSSS", undefined], ["HH24", "%H"], ["HH12", "%I"], ["RRRR", "%Y"], ["YYYY", "%Y"],
   ["A.M.", "%p"], ["P.M.", "%p"], ["FF1", undefined], ["FF2", undefined], ["FF3", "%g"], ["FF4", undefined], ["FF5", undefined], ["FF6", "%f"],
-  ["FF7", undefined], ["FF8", undefined], ["FF9", "%n"], ["MON", "%b"], ["DDD", "%j"], ["DAY", "%A"], ["TZH", undefined], ["TZM", undefined],
+  ["FF7", undefined], ["FF8", undefined], ["FF9", "%n"], ["MON", "%b"], ["DDD", "%j"], ["DAY", "%A"], ["TZH", OFFSET_HOURS], ["TZM", OFFSET_MINUTES],
   ["YYY", undefined], ["HH", "%I"], ["MI", "%M"], ["SS", "%S"], ["MM", "%m"], ["DD", "%d"], ["DY", "%a"], ["YY", "%y"], ["RR", "%y"],
   ["AM", "%p"], ["PM", "%p"], ["Y", undefined], ["D", undefined]
 ]
@@ -115,6 +132,11 @@ export const castWithFormat = (argument: string, safe: boolean, timestampType: s
         run = ""
       }
       for (const piece of format.pieces) {
+        if (piece.pattern === OFFSET_HOURS || piece.pattern === OFFSET_MINUTES) {
+          flush()
+          parts.push(`${CAST_OFFSET_MARKER}(${value}, ${zone ?? "'UTC'"}, '${piece.pattern === OFFSET_HOURS ? "TZH" : "TZM"}')`)
+          continue
+        }
         if (piece.letterCase === "as-is") {
           run += piece.pattern
           continue
@@ -126,6 +148,8 @@ export const castWithFormat = (argument: string, safe: boolean, timestampType: s
       return parts.length === 0 ? "''" : `(${parts.join(" || ")})`
     }
     if (!PARSED_TYPES.has(type)) return failure(`a cast to ${typeWord}`)
+    const offsetElement = format.pieces.find((piece) => piece.pattern === OFFSET_HOURS || piece.pattern === OFFSET_MINUTES)
+    if (offsetElement !== undefined) return failure(`parsing the format element ${offsetElement.pattern.slice(1)}`)
     // Without a year BigQuery takes the current one: a local run must not depend on today.
     if (type !== "TIME" && !format.year) return failure("a date format without a year")
     const pattern = sqlString(format.pieces.map((piece) => piece.pattern).join(""))
