@@ -6,7 +6,7 @@
  * (polyglot parses at most three arguments).
  */
 import { createRequire } from "node:module"
-import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBBlobValue, type DuckDBConnection } from "@duckdb/node-api"
+import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
 import { bigQueryJson, canonicalJson, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
@@ -45,6 +45,10 @@ export const BYTE_VALUES_FUNCTION = "mdp_byte_values"
 export const INTERVAL_TEXT_FUNCTION = "mdp_interval_text"
 /** An INT64 text in hexadecimal with a sign or spaces (`-0x123`), as BigQuery's CAST reads it. */
 export const HEX_INT64_FUNCTION = "mdp_hex_int64"
+/** FORMAT's %t (escaped) or %T (a literal) of BYTES, as ZetaSQL's EscapeBytes and ToBytesLiteral write them. */
+export const BYTES_TEXT_FUNCTION = "mdp_bytes_text"
+/** REVERSE of a STRING by code point, or of BYTES by byte. */
+export const REVERSE_FUNCTION = "mdp_reverse"
 /** JUSTIFY_DAYS, JUSTIFY_HOURS and JUSTIFY_INTERVAL. */
 export const JUSTIFY_FUNCTIONS: Readonly<Record<string, string>> = { JUSTIFY_DAYS: "mdp_justify_days", JUSTIFY_HOURS: "mdp_justify_hours", JUSTIFY_INTERVAL: "mdp_justify_interval" }
 /** NUMERIC × NUMERIC as BigQuery computes it: nine decimal places, up to 10^29 (DuckDB's product has 18 and overflows at 10^20). */
@@ -100,11 +104,12 @@ export const netDomainPart = (url: string, part: "suffix" | "domain"): string | 
  * the -position-th character from the end; 0 when there is none. A position of 0 or an
  * occurrence below 1 is an error, as in BigQuery.
  */
-export const instr = (source: string, search: string, position: number, occurrence: number): number | Error => {
+export const instr = (source: string, search: string, position: number, occurrence: number): number | Error => instrIn(Array.from(source), Array.from(search), position, occurrence)
+
+/** INSTR over characters or bytes: the 1-based place of the occurrence-th match from position (from the end when negative), 0 for none. */
+const instrIn = <T>(characters: ReadonlyArray<T>, wanted: ReadonlyArray<T>, position: number, occurrence: number): number | Error => {
   if (position === 0) return new Error("INSTR: position must not be 0")
   if (occurrence < 1) return new Error("INSTR: occurrence must be at least 1")
-  const characters = Array.from(source)
-  const wanted = Array.from(search)
   const matchesAt = (i: number) => wanted.every((character, k) => characters[i + k] === character)
   let found = 0
   if (position > 0) {
@@ -259,6 +264,114 @@ export const justifyInterval = (interval: IntervalParts): IntervalParts => {
 const asInterval = (value: DuckDBValue): DuckDBIntervalValue => value as DuckDBIntervalValue
 const intervalOf = (parts: IntervalParts) => intervalValue(parts.months, parts.days, parts.micros)
 
+/**
+ * BYTES forms of string functions, registered under DuckDB's own names beside its VARCHAR ones
+ * (which DuckDB lacks for BLOB): the translation of LEFT, RIGHT, LPAD, RPAD, REVERSE, TRIM, LTRIM,
+ * RTRIM, SUBSTR, STRPOS, REPLACE, SPLIT and INSTR calls the same name for either type, and DuckDB
+ * picks by the argument's type. Each works on bytes as BigQuery's string_functions state.
+ */
+const bytesIndexOf = (source: Uint8Array, search: Uint8Array, from: number): number => {
+  for (let i = from; i + search.length <= source.length; i++) if (search.every((byte, k) => source[i + k] === byte)) return i
+  return -1
+}
+const blobOf = (bytes: Uint8Array | ReadonlyArray<number>) => blobValue(bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes))
+const padded = (name: string, side: "left" | "right") => ([value, length, pattern]: ReadonlyArray<DuckDBValue>) => {
+  const bytes = bytesOf(value!)
+  const wanted = Number(length as bigint)
+  const fill = pattern === undefined ? Uint8Array.of(0x20) : bytesOf(pattern)
+  if (wanted < 0) return new Error(`${name}: return_length must not be negative`)
+  if (fill.length === 0) return new Error(`${name}: the pattern must not be empty`)
+  if (wanted <= bytes.length) return blobOf(bytes.slice(0, wanted))
+  const padding = Array.from({ length: wanted - bytes.length }, (_, i) => fill[i % fill.length]!)
+  return blobOf(side === "left" ? [...padding, ...bytes] : [...bytes, ...padding])
+}
+const trimmed = (sides: "both" | "left" | "right") => ([value, set]: ReadonlyArray<DuckDBValue>) => {
+  const bytes = bytesOf(value!)
+  const removed = new Set(bytesOf(set!))
+  let start = 0
+  let end = bytes.length
+  if (sides !== "right") while (start < end && removed.has(bytes[start]!)) start++
+  if (sides !== "left") while (end > start && removed.has(bytes[end - 1]!)) end--
+  return blobOf(bytes.slice(start, end))
+}
+/** ZetaSQL's EscapeBytes: printable ASCII as it is (a backslash and the quote escaped), other bytes as \\xNN. */
+export const escapedBytes = (bytes: Uint8Array, quote: string | undefined): string =>
+  Array.from(bytes, (byte) => {
+    const character = String.fromCharCode(byte)
+    if (byte < 0x20 || byte > 0x7e) return `\\x${byte.toString(16).padStart(2, "0")}`
+    if (character === "\\") return "\\\\"
+    if ((character === "'" || character === '"' || character === "`") && (quote === undefined || quote === character)) return `\\${character}`
+    return character
+  }).join("")
+
+/** ZetaSQL's ToBytesLiteral: b"…", or b'…' when the bytes hold a " and no '. */
+export const bytesLiteral = (bytes: Uint8Array): string => {
+  const quote = bytes.includes(0x22) && !bytes.includes(0x27) ? "'" : '"'
+  return `b${quote}${escapedBytes(bytes, quote)}${quote}`
+}
+
+const bytesFunctions = [
+  // ANY, so that the call binds in FORMAT's typeof dispatch, whose other branches take other types.
+  rowFunction(BYTES_TEXT_FUNCTION, [ANY, BOOLEAN], VARCHAR, ([value, literal]) =>
+    value instanceof DuckDBBlobValue ? (literal === true ? bytesLiteral(value.bytes) : escapedBytes(value.bytes, undefined)) : new Error(`${BYTES_TEXT_FUNCTION} writes BYTES only`)
+  ),
+  rowFunction("left", [BLOB, BIGINT], BLOB, ([value, length]) => ((length as bigint) < 0n ? new Error("LEFT: length must not be negative") : blobOf(bytesOf(value!).slice(0, Number(length as bigint))))),
+  rowFunction("right", [BLOB, BIGINT], BLOB, ([value, length]) => {
+    const bytes = bytesOf(value!)
+    return (length as bigint) < 0n ? new Error("RIGHT: length must not be negative") : blobOf(bytes.slice(Math.max(0, bytes.length - Number(length as bigint))))
+  }),
+  rowFunction("lpad", [BLOB, BIGINT, BLOB], BLOB, padded("LPAD", "left")),
+  rowFunction("lpad", [BLOB, BIGINT], BLOB, padded("LPAD", "left")),
+  rowFunction("rpad", [BLOB, BIGINT, BLOB], BLOB, padded("RPAD", "right")),
+  rowFunction("rpad", [BLOB, BIGINT], BLOB, padded("RPAD", "right")),
+  // REVERSE by code point (DuckDB's reverse goes by grapheme cluster), or by byte.
+  rowFunction(REVERSE_FUNCTION, [VARCHAR], VARCHAR, ([value]) => Array.from(value as string).reverse().join("")),
+  rowFunction(REVERSE_FUNCTION, [BLOB], BLOB, ([value]) => blobOf(bytesOf(value!).slice().reverse())),
+  rowFunction("starts_with", [BLOB, BLOB], BOOLEAN, ([value, prefix]) => {
+    const [bytes, start] = [bytesOf(value!), bytesOf(prefix!)]
+    return start.length <= bytes.length && start.every((byte, i) => bytes[i] === byte)
+  }),
+  rowFunction("ends_with", [BLOB, BLOB], BOOLEAN, ([value, suffix]) => {
+    const [bytes, end] = [bytesOf(value!), bytesOf(suffix!)]
+    return end.length <= bytes.length && end.every((byte, i) => bytes[bytes.length - end.length + i] === byte)
+  }),
+  rowFunction("trim", [BLOB, BLOB], BLOB, trimmed("both")),
+  rowFunction("ltrim", [BLOB, BLOB], BLOB, trimmed("left")),
+  rowFunction("rtrim", [BLOB, BLOB], BLOB, trimmed("right")),
+  // The translation of SUBSTR has made the start 1-based and positive.
+  rowFunction("substring", [BLOB, BIGINT, BIGINT], BLOB, ([value, start, length]) =>
+    (length as bigint) < 0n ? new Error("SUBSTR: length must not be negative") : blobOf(bytesOf(value!).slice(Number(start as bigint) - 1, Number(start as bigint) - 1 + Number(length as bigint)))
+  ),
+  rowFunction("substring", [BLOB, BIGINT], BLOB, ([value, start]) => blobOf(bytesOf(value!).slice(Number(start as bigint) - 1))),
+  rowFunction("strpos", [BLOB, BLOB], BIGINT, ([value, search]) => BigInt(bytesIndexOf(bytesOf(value!), bytesOf(search!), 0) + 1)),
+  rowFunction("replace", [BLOB, BLOB, BLOB], BLOB, ([value, from, to]) => {
+    const [bytes, search, replacement] = [bytesOf(value!), bytesOf(from!), bytesOf(to!)]
+    if (search.length === 0) return blobOf(bytes)
+    const out: Array<number> = []
+    let at = 0
+    for (let found = bytesIndexOf(bytes, search, 0); found >= 0; found = bytesIndexOf(bytes, search, at)) {
+      out.push(...bytes.slice(at, found), ...replacement)
+      at = found + search.length
+    }
+    return blobOf([...out, ...bytes.slice(at)])
+  }),
+  rowFunction("str_split", [BLOB, BLOB], LIST(BLOB), ([value, delimiter]) => {
+    const [bytes, separator] = [bytesOf(value!), bytesOf(delimiter!)]
+    if (separator.length === 0) return listValue(Array.from(bytes, (byte) => blobOf([byte])))
+    const parts: Array<ReturnType<typeof blobOf>> = []
+    let at = 0
+    for (let found = bytesIndexOf(bytes, separator, 0); found >= 0; found = bytesIndexOf(bytes, separator, at)) {
+      parts.push(blobOf(bytes.slice(at, found)))
+      at = found + separator.length
+    }
+    return listValue([...parts, blobOf(bytes.slice(at))])
+  }),
+  rowFunction(INSTR_FUNCTION, [BLOB, BLOB, BIGINT, BIGINT], BIGINT, ([value, search, position, occurrence]) => {
+    const found = instrIn(Array.from(bytesOf(value!)), Array.from(bytesOf(search!)), Number(position as bigint), Number(occurrence as bigint))
+    return found instanceof Error ? found : BigInt(found)
+  })
+]
+
 const items = (list: DuckDBValue): ReadonlyArray<bigint | null> => (list as DuckDBListValue).items as ReadonlyArray<bigint | null>
 const bytesOf = (value: DuckDBValue): Uint8Array => (value as DuckDBBlobValue).bytes
 const withBlob = (value: Uint8Array | null | Error) => (value === null || value instanceof Error ? value : blobValue(value))
@@ -406,6 +519,7 @@ export const registerBuiltinFunctions = (connection: DuckDBConnection): void => 
   connection.registerScalarFunction(bigQueryJsonFunction)
   connection.registerScalarFunction(jsonKeysFunction)
   for (const fn of stringAndJsonFunctions) connection.registerScalarFunction(fn)
+  for (const fn of bytesFunctions) connection.registerScalarFunction(fn)
   connection.registerScalarFunction(unary(BYTES_TO_STRING_FUNCTION, VARCHAR, BLOB, (value: DuckDBBlobValue) => Buffer.from(value.bytes).toString("utf8")))
   connection.registerScalarFunction(unary(NET_HOST_FUNCTION, VARCHAR, VARCHAR, netHost))
   connection.registerScalarFunction(unary(NET_PUBLIC_SUFFIX_FUNCTION, VARCHAR, VARCHAR, (url: string) => netDomainPart(url, "suffix")))

@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -1519,6 +1519,7 @@ const valueText = (value: string, asLiteral: boolean): string => {
     `WHEN ${type} = 'TIMESTAMP WITH TIME ZONE' THEN ${typed("TIMESTAMP")} ` +
     `WHEN ${type} = 'TIMESTAMP' THEN ${typed("DATETIME")} ` +
     `WHEN ${type} = 'TIME' THEN ${typed("TIME")} ` +
+    `WHEN ${type} = 'BLOB' THEN ${BYTES_TEXT_FUNCTION}(${value}, ${asLiteral ? "TRUE" : "FALSE"}) ` +
     `WHEN ${type} = 'INTERVAL' THEN ${asLiteral ? `'INTERVAL "' || ${INTERVAL_TEXT_FUNCTION}(${value}) || '" YEAR TO SECOND'` : `${INTERVAL_TEXT_FUNCTION}(${value})`} ` +
     `WHEN ${type} IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'BOOLEAN') THEN ${text} ` +
     // An array of integers or BOOLs reads the same either way ([1, NULL, 3]): dynamic SQL's
@@ -1585,7 +1586,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // The deprecated full match.
   REGEXP_MATCH: (call) => (call.args.length === 2 ? `regexp_full_match(${call.args[0]}, ${call.args[1]})` : undefined),
   // Code point by code point (DuckDB's reverse keeps a letter and its combining mark together).
-  REVERSE: (call) => (call.args.length === 1 ? `(CASE WHEN typeof(${call.args[0]}) = 'VARCHAR' THEN array_to_string(list_reverse(string_split(CAST(${call.args[0]} AS VARCHAR), '')), '') ELSE reverse(${call.args[0]}) END)` : undefined),
+  REVERSE: (call) => (call.args.length === 1 ? `${REVERSE_FUNCTION}(${call.args[0]})` : undefined),
   // The pattern defaults to a space.
   LPAD: (call) => withLengthChecked(call, 1, (args) => `lpad(${args[0]}, ${args[1]}, ${args[2] ?? "' '"})`),
   RPAD: (call) => withLengthChecked(call, 1, (args) => `rpad(${args[0]}, ${args[1]}, ${args[2] ?? "' '"})`),
