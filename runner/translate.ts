@@ -470,6 +470,7 @@ const DIVIDE = "MDP_DIVIDE__"
 const MULTIPLY = "MDP_MULTIPLY__"
 const MAKE_INTERVAL_MARKER = "MDP_MAKE_INTERVAL__"
 const UNIX_SECONDS_MARKER = "MDP_UNIX_SECONDS__"
+const QUANTILES_OF_LIST_MARKER = "MDP_QUANTILES_OF_LIST__"
 const BIT_XOR_DISTINCT = "MDP_BIT_XOR_DISTINCT__"
 const JSON_OBJECT_PAIRS_MARKER = "MDP_JSON_OBJECT_PAIRS__"
 /** A column named KEY or VALUE, which polyglot reads as JSON_OBJECT's keywords, quoted. */
@@ -913,10 +914,15 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
     call.args.length === 1 ? `CAST(CAST(${call.args[0]} AS DATETIME) AS TIME)` : call.args.length === 2 ? `CAST(DATETIME(${call.args[0]}, ${call.args[1]}) AS TIME)` : undefined,
   // The exact quantiles (DuckDB's QUANTILE_DISC: values of the input, NULLs left out), within the
   // error BigQuery's approximation allows; DISTINCT and RESPECT NULLS are left alone.
-  APPROX_QUANTILES: (call) =>
-    call.args.length === 2 && /^\s*[1-9]\d*(\s+IGNORE\s+NULLS)?\s*$/i.test(call.args[1]!) && !/^\s*DISTINCT\b/i.test(call.args[0]!)
-      ? `${APPROX_QUANTILES_MARKER}(${call.args[0]}, ${call.args[1]!.trim().split(/\s+/)[0]})`
-      : undefined,
+  APPROX_QUANTILES: (call) => {
+    const quantiles = /^\s*([1-9]\d*)(\s+(IGNORE|RESPECT)\s+NULLS)?\s*$/i.exec(call.args[1] ?? "")
+    if (call.args.length !== 2 || quantiles === null) return undefined
+    const distinct = /^\s*DISTINCT\s+([\s\S]+)$/i.exec(call.args[0]!)
+    const respectNulls = quantiles[3]?.toUpperCase() === "RESPECT"
+    if (distinct === null && !respectNulls) return `${APPROX_QUANTILES_MARKER}(${call.args[0]}, ${quantiles[1]})`
+    // DISTINCT or RESPECT NULLS: the quantiles of the sorted list, NULLs first when respected.
+    return `${QUANTILES_OF_LIST_MARKER}(${distinct?.[1] ?? call.args[0]}, ${quantiles[1]}, ${distinct === null ? "FALSE" : "TRUE"}, ${respectNulls ? "TRUE" : "FALSE"})`
+  },
   // With a position or an occurrence: polyglot parses three arguments at most, and reads a negative
   // position as a substring's start where BigQuery searches backwards from it.
   INSTR: (call) =>
@@ -1890,6 +1896,17 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   [APPROX_QUANTILES_MARKER]: (call) => {
     const n = Number(call.args[1])
     return `QUANTILE_DISC(${call.args[0]}, [${Array.from({ length: n + 1 }, (_, k) => String(k / n)).join(", ")}]::DOUBLE[])`
+  },
+  // The k-th of n quantiles is the sorted values' floor(k / n * (m - 1))-th (from 0), as DuckDB's
+  // QUANTILE_DISC picks them for the plain form; one NULL among DISTINCT values when respected.
+  [QUANTILES_OF_LIST_MARKER]: (call) => {
+    const [value, n, distinct, respectNulls] = call.args
+    if (value === undefined || n === undefined || distinct === undefined || respectNulls === undefined) return undefined
+    const nulls = respectNulls === "TRUE" ? `CASE WHEN count(*) FILTER (WHERE (${value}) IS NULL) > 0 THEN [NULL] ELSE [] END` : "[]"
+    const known = distinct === "TRUE" ? `list_distinct(list(${value}))` : `list_filter(list(${value}), mdp_v -> mdp_v IS NOT NULL)`
+    const nullCount = distinct === "TRUE" ? nulls : respectNulls === "TRUE" ? `list_transform(range(count(*) FILTER (WHERE (${value}) IS NULL)), mdp_i -> NULL)` : "[]"
+    const values = `list_concat(${nullCount}, list_sort(${known}))`
+    return `list_transform([${values}], mdp_l -> CASE WHEN len(mdp_l) = 0 THEN NULL ELSE list_transform(range(0, ${n} + 1), mdp_k -> mdp_l[CAST(floor(mdp_k / ${n} * (len(mdp_l) - 1)) AS BIGINT) + 1]) END)[1]`
   },
   [UNNEST_VALUE]: (call) => `UNNEST(${call.args[0]})`,
   [UNNEST_OFFSET]: (call) => `(GENERATE_SUBSCRIPTS(${call.args[0]}, 1) - 1)`,
