@@ -7,7 +7,8 @@
  */
 import { createRequire } from "node:module"
 import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
-import { bigQueryJson, canonicalJson, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
+import { formattedValue } from "./format-values.ts"
+import { bigQueryJson, canonicalJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
@@ -47,6 +48,8 @@ export const INTERVAL_TEXT_FUNCTION = "mdp_interval_text"
 export const HEX_INT64_FUNCTION = "mdp_hex_int64"
 /** FORMAT's %t (escaped) or %T (a literal) of BYTES, as ZetaSQL's EscapeBytes and ToBytesLiteral write them. */
 export const BYTES_TEXT_FUNCTION = "mdp_bytes_text"
+/** FORMAT's %t or %T of an ARRAY or a STRUCT (`format-values.ts`). */
+export const FORMAT_VALUE_FUNCTION = "mdp_format_value"
 /** REVERSE of a STRING by code point, or of BYTES by byte. */
 export const REVERSE_FUNCTION = "mdp_reverse"
 /** JUSTIFY_DAYS, JUSTIFY_HOURS and JUSTIFY_INTERVAL. */
@@ -311,6 +314,10 @@ export const bytesLiteral = (bytes: Uint8Array): string => {
 }
 
 const bytesFunctions = [
+  // ANY and the value's typeof, which leads the writing of each element and field.
+  rowFunction(FORMAT_VALUE_FUNCTION, [ANY, VARCHAR, BOOLEAN], VARCHAR, ([value, type, literal]) =>
+    formattedValue(value!, parseDuckType(type as string), literal === true, (bytes, asLiteral) => (asLiteral ? bytesLiteral(bytes) : escapedBytes(bytes, undefined)), intervalText)
+  ),
   // ANY, so that the call binds in FORMAT's typeof dispatch, whose other branches take other types.
   rowFunction(BYTES_TEXT_FUNCTION, [ANY, BOOLEAN], VARCHAR, ([value, literal]) =>
     value instanceof DuckDBBlobValue ? (literal === true ? bytesLiteral(value.bytes) : escapedBytes(value.bytes, undefined)) : new Error(`${BYTES_TEXT_FUNCTION} writes BYTES only`)

@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -1518,6 +1518,8 @@ const valueText = (value: string, asLiteral: boolean): string => {
   const typed = (name: string) => (asLiteral ? `'${name} "' || ${text} || '"'` : text)
   return (
     `(CASE WHEN (${value}) IS NULL THEN 'NULL' ` +
+    // An ARRAY or a STRUCT (before DECIMAL%, which an array of NUMERICs also matches), in Node.
+    `WHEN ${type} LIKE '%[]' OR ${type} LIKE 'STRUCT(%' THEN ${FORMAT_VALUE_FUNCTION}(${value}, ${type}, ${asLiteral ? "TRUE" : "FALSE"}) ` +
     `WHEN ${type} LIKE 'DECIMAL%' THEN ${asLiteral ? `'NUMERIC "' || ${numeric} || '"'` : numeric} ` +
     `WHEN ${type} IN ('DOUBLE', 'FLOAT') THEN ${float} ` +
     `WHEN ${type} = 'VARCHAR' THEN ${asLiteral ? quoted : text} ` +
@@ -1528,9 +1530,6 @@ const valueText = (value: string, asLiteral: boolean): string => {
     `WHEN ${type} = 'BLOB' THEN ${BYTES_TEXT_FUNCTION}(${value}, ${asLiteral ? "TRUE" : "FALSE"}) ` +
     `WHEN ${type} = 'INTERVAL' THEN ${asLiteral ? `'INTERVAL "' || ${INTERVAL_TEXT_FUNCTION}(${value}) || '" YEAR TO SECOND'` : `${INTERVAL_TEXT_FUNCTION}(${value})`} ` +
     `WHEN ${type} IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'BOOLEAN') THEN ${text} ` +
-    // An array of integers or BOOLs reads the same either way ([1, NULL, 3]): dynamic SQL's
-    // `IN UNNEST(%T)`. Other arrays' elements are written otherwise by DuckDB (its quotes).
-    `WHEN ${type} IN ('BIGINT[]', 'INTEGER[]', 'SMALLINT[]', 'TINYINT[]', 'HUGEINT[]', 'BOOLEAN[]') THEN ${text} ` +
     `ELSE error('FORMAT ${asLiteral ? "%T" : "%t"} of the type ' || ${type} || ' runs only on BigQuery') END)`
   )
 }
