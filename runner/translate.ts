@@ -2506,6 +2506,83 @@ const aggregatesAsBigQuery = (sql: string): string => {
   return out.join("")
 }
 
+/**
+ * A query's ORDER BY puts NaN right after NULL (before -inf) in BigQuery (data-types#orderable_data_types);
+ * DuckDB sorts it above +inf. Each item gets a key before it that is true for NaN, sorted against the
+ * item's direction, with the item's NULLs placement: typeof folds the key away for other types.
+ * A window's or an aggregate's ORDER BY, an ordinal, and the ORDER BY of a set operation are left alone.
+ */
+const nanOrdering = (sql: string): string => {
+  if (!/\bORDER\s+BY\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  const text = (k: number) => significant[k]?.token.text ?? ""
+  // Per open parenthesis: whether a query runs in it (the top level counts as one), and whether a set operator was met there.
+  const levels: Array<{ readonly query: boolean; setOperation: boolean }> = [{ query: true, setOperation: false }]
+  const edits = new Map<number, { readonly end: number; readonly text: string }>()
+  for (let k = 0; k < significant.length; k++) {
+    const t = text(k)
+    if (t === "(") {
+      levels.push({ query: word(k + 1) === "SELECT" || word(k + 1) === "WITH", setOperation: false })
+      continue
+    }
+    if (t === ")") {
+      levels.pop()
+      continue
+    }
+    const level = levels[levels.length - 1]!
+    if (["UNION", "EXCEPT", "INTERSECT"].includes(word(k))) level.setOperation = true
+    if (word(k) !== "ORDER" || word(k + 1) !== "BY" || !level.query || level.setOperation) continue
+    // The items: up to LIMIT, OFFSET, the closing parenthesis or the end, split at top-level commas.
+    const items: Array<{ from: number; to: number }> = []
+    let depth = 0
+    let from = k + 2
+    let end = k + 2
+    for (; end < significant.length; end++) {
+      const e = text(end)
+      if (e === "(") depth++
+      else if (e === ")") {
+        if (depth === 0) break
+        depth--
+      } else if (depth === 0 && (e === ";" || ["LIMIT", "OFFSET", "FETCH"].includes(word(end)))) break
+      else if (depth === 0 && e === ",") {
+        items.push({ from, to: end - 1 })
+        from = end + 1
+      }
+    }
+    items.push({ from, to: end - 1 })
+    const rendered = items.map(({ from: a, to: b }) => {
+      const itemText = render(tokens.slice(significant[a]!.index, significant[b]!.index + 1))
+      let last = b
+      let nulls = ""
+      if (word(last - 1) === "NULLS" && (word(last) === "FIRST" || word(last) === "LAST")) {
+        nulls = word(last)
+        last -= 2
+      }
+      const descending = word(last) === "DESC"
+      if (descending || word(last) === "ASC") last--
+      const expression = render(tokens.slice(significant[a]!.index, significant[last]!.index + 1)).trim()
+      if (last < a || /^\d+$/.test(expression)) return itemText
+      const placement = nulls === "" ? (descending ? "LAST" : "FIRST") : nulls
+      return `${isNan(expression)} ${descending ? "ASC" : "DESC"} NULLS ${placement}, ${itemText}`
+    })
+    edits.set(significant[k + 2]!.index, { end: significant[end - 1]!.index, text: rendered.join(", ") })
+    k = end - 1
+  }
+  if (edits.size === 0) return sql
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const edit = edits.get(i)
+    if (edit === undefined) out.push(tokens[i]!.text)
+    else {
+      out.push(edit.text)
+      i = edit.end
+    }
+  }
+  return out.join("")
+}
+
 /** BigQuery NUMERIC is DECIMAL(38, 9); polyglot emits bare DECIMAL, which DuckDB reads as DECIMAL(18, 3). */
 const widenBareDecimals = (sql: string): string => {
   const tokens = tokenize(sql, "duckdb")
@@ -3601,5 +3678,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)))))))))))))))))))))))
   })
