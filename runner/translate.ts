@@ -753,6 +753,8 @@ const weeksBetween = (call: Call, type: "DATE" | "DATETIME"): string | undefined
 
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  // A zero divisor fails, as BigQuery's MOD does; DuckDB's % answers NULL.
+  MOD: (call) => (call.args.length === 2 ? `MOD(${call.args[0]}, ${CHECKED_DIVISOR}(${call.args[1]}))` : undefined),
   // Integer division, truncated, of INT64s or NUMERICs (DuckDB's // of decimals keeps the fraction).
   DIV: (call) => (call.args.length === 2 ? `${INTEGER_DIVIDE}(${call.args[0]}, ${CHECKED_DIVISOR}(${call.args[1]}))` : undefined),
   // The current date and time in a zone (UTC by default), from the current instant.
