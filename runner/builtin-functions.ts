@@ -50,6 +50,8 @@ export const HEX_INT64_FUNCTION = "mdp_hex_int64"
 export const BYTES_TEXT_FUNCTION = "mdp_bytes_text"
 /** FORMAT's %t or %T of an ARRAY or a STRUCT (`format-values.ts`). */
 export const FORMAT_VALUE_FUNCTION = "mdp_format_value"
+/** UPPER and LOWER of a text with non-ASCII characters: Unicode's full case mapping, as ZetaSQL's ICU CaseMap ("ß" → "SS"). */
+export const CASE_MAP_FUNCTIONS = { UPPER: "mdp_upper", LOWER: "mdp_lower" } as const
 /** REVERSE of a STRING by code point, or of BYTES by byte. */
 export const REVERSE_FUNCTION = "mdp_reverse"
 /** JUSTIFY_DAYS, JUSTIFY_HOURS and JUSTIFY_INTERVAL. */
@@ -331,6 +333,8 @@ const bytesFunctions = [
   rowFunction("lpad", [BLOB, BIGINT], BLOB, padded("LPAD", "left")),
   rowFunction("rpad", [BLOB, BIGINT, BLOB], BLOB, padded("RPAD", "right")),
   rowFunction("rpad", [BLOB, BIGINT], BLOB, padded("RPAD", "right")),
+  rowFunction(CASE_MAP_FUNCTIONS.UPPER, [VARCHAR], VARCHAR, ([value]) => (value as string).toUpperCase()),
+  rowFunction(CASE_MAP_FUNCTIONS.LOWER, [VARCHAR], VARCHAR, ([value]) => (value as string).toLowerCase()),
   // REVERSE by code point (DuckDB's reverse goes by grapheme cluster), or by byte.
   rowFunction(REVERSE_FUNCTION, [VARCHAR], VARCHAR, ([value]) => Array.from(value as string).reverse().join("")),
   rowFunction(REVERSE_FUNCTION, [BLOB], BLOB, ([value]) => blobOf(bytesOf(value!).slice().reverse())),

@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -1593,6 +1593,10 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // The deprecated full match.
   REGEXP_MATCH: (call) => (call.args.length === 2 ? `regexp_full_match(${call.args[0]}, ${call.args[1]})` : undefined),
   // Code point by code point (DuckDB's reverse keeps a letter and its combining mark together).
+  // DuckDB maps case a character at a time ("ß" stays, a final sigma is σ); ZetaSQL uses ICU's full
+  // mapping. ASCII text (as many bytes as characters) keeps DuckDB's function, the rest goes to Node.
+  UPPER: (call) => (call.args.length === 1 ? fullCaseMap("UPPER", call.args[0]!) : undefined),
+  LOWER: (call) => (call.args.length === 1 ? fullCaseMap("LOWER", call.args[0]!) : undefined),
   REVERSE: (call) => (call.args.length === 1 ? `${REVERSE_FUNCTION}(${call.args[0]})` : undefined),
   // The pattern defaults to a space.
   LPAD: (call) => withLengthChecked(call, 1, (args) => `lpad(${args[0]}, ${args[1]}, ${args[2] ?? "' '"})`),
@@ -1956,6 +1960,11 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   JSON_QUERY_ARRAY: jsonArray,
   JSON_EXTRACT_ARRAY: jsonArray
 }
+
+const fullCaseMap = (name: "UPPER" | "LOWER", value: string): string =>
+  /^'[\x00-\x7f]*'$/.test(value.trim())
+    ? `${name}(${value})`
+    : `(CASE WHEN strlen(${value}) = length(${value}) THEN ${name}(${value}) ELSE ${CASE_MAP_FUNCTIONS[name]}(${value}) END)`
 
 /** 1 / denominator as a FLOAT64, failing where the denominator is 0. */
 const reciprocal = (name: string, denominator: string): string =>
