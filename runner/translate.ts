@@ -1087,6 +1087,20 @@ const checkedArrayIndexes = (sql: string): string => {
   return sql
 }
 
+/** The tokens' text with each span (from its first token's index to `end`) replaced by its text. */
+const withSpansReplaced = (tokens: ReadonlyArray<Token>, spans: ReadonlyMap<number, { readonly end: number; readonly text: string }>): string => {
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const span = spans.get(i)
+    if (span === undefined) out.push(tokens[i]!.text)
+    else {
+      out.push(span.text)
+      i = span.end
+    }
+  }
+  return out.join("")
+}
+
 const INTERVAL_PARTS = ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"] as const
 
 /**
@@ -1150,17 +1164,7 @@ const intervalRanges = (sql: string): string => {
     edits.set(significant[k]!.index, { end: significant[k + 4]!.index, text: `${INTERVAL_PARTS_MARKER}(${parts.join(", ")})` })
     k += 4
   }
-  if (edits.size === 0) return sql
-  const out: Array<string> = []
-  for (let i = 0; i < tokens.length; i++) {
-    const edit = edits.get(i)
-    if (edit === undefined) out.push(tokens[i]!.text)
-    else {
-      out.push(edit.text)
-      i = edit.end
-    }
-  }
-  return out.join("")
+  return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
 }
 
 /**
@@ -2581,17 +2585,7 @@ const nanOrdering = (sql: string): string => {
     edits.set(significant[k + 2]!.index, { end: significant[end - 1]!.index, text: rendered.join(", ") })
     k = end - 1
   }
-  if (edits.size === 0) return sql
-  const out: Array<string> = []
-  for (let i = 0; i < tokens.length; i++) {
-    const edit = edits.get(i)
-    if (edit === undefined) out.push(tokens[i]!.text)
-    else {
-      out.push(edit.text)
-      i = edit.end
-    }
-  }
-  return out.join("")
+  return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
 }
 
 /** BigQuery NUMERIC is DECIMAL(38, 9); polyglot emits bare DECIMAL, which DuckDB reads as DECIMAL(18, 3). */
