@@ -2,8 +2,11 @@
  * BigQuery functions DuckDB lacks, registered from Node on every warehouse: FARM_FINGERPRINT
  * (FarmHash Fingerprint64 as a signed INT64, from farmhash-modern, whose `bigqueryFingerprint` is
  * documented to match BigQuery's) and SAFE_CONVERT_BYTES_TO_STRING (invalid UTF-8 becomes U+FFFD,
- * as Node's UTF-8 decoder does; DuckDB's decode() fails instead), and INSTR with an occurrence
- * (polyglot parses at most three arguments).
+ * as Node's UTF-8 decoder does; DuckDB's decode() fails instead), INSTR with an occurrence
+ * (polyglot parses at most three arguments), and those where DuckDB's answer differs: NUMERIC
+ * products, INTERVAL text and JUSTIFY_*, a signed hexadecimal INT64, full Unicode case mapping,
+ * string functions on BYTES, FORMAT's text of BYTES, ARRAYs and STRUCTs, and the JSON functions
+ * of json-functions.ts.
  */
 import { createRequire } from "node:module"
 import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
@@ -269,12 +272,7 @@ export const justifyInterval = (interval: IntervalParts): IntervalParts => {
 const asInterval = (value: DuckDBValue): DuckDBIntervalValue => value as DuckDBIntervalValue
 const intervalOf = (parts: IntervalParts) => intervalValue(parts.months, parts.days, parts.micros)
 
-/**
- * BYTES forms of string functions, registered under DuckDB's own names beside its VARCHAR ones
- * (which DuckDB lacks for BLOB): the translation of LEFT, RIGHT, LPAD, RPAD, REVERSE, TRIM, LTRIM,
- * RTRIM, SUBSTR, STRPOS, REPLACE, SPLIT and INSTR calls the same name for either type, and DuckDB
- * picks by the argument's type. Each works on bytes as BigQuery's string_functions state.
- */
+/** Where `search` first starts in `source` at or after `from`, or -1. */
 const bytesIndexOf = (source: Uint8Array, search: Uint8Array, from: number): number => {
   for (let i = from; i + search.length <= source.length; i++) if (search.every((byte, k) => source[i + k] === byte)) return i
   return -1
@@ -315,6 +313,13 @@ export const bytesLiteral = (bytes: Uint8Array): string => {
   return `b${quote}${escapedBytes(bytes, quote)}${quote}`
 }
 
+/**
+ * BYTES forms of string functions, registered under DuckDB's own names beside its VARCHAR ones
+ * (which DuckDB lacks for BLOB): the translation of LEFT, RIGHT, LPAD, RPAD, TRIM, LTRIM, RTRIM,
+ * SUBSTR, STRPOS, STARTS_WITH, ENDS_WITH, REPLACE, SPLIT and INSTR calls the same name for either
+ * type, and DuckDB picks by the argument's type. Each works on bytes as BigQuery's string_functions
+ * state. REVERSE, and FORMAT's text of BYTES, ARRAYs and STRUCTs, have functions of their own.
+ */
 const bytesFunctions = [
   // ANY and the value's typeof, which leads the writing of each element and field.
   rowFunction(FORMAT_VALUE_FUNCTION, [ANY, VARCHAR, BOOLEAN], VARCHAR, ([value, type, literal]) =>

@@ -1193,7 +1193,7 @@ const quantifiedLike = (sql: string): string => {
       const isUnnest = after?.token.kind === "word" && after.token.text.toUpperCase() === "UNNEST"
       const open = isUnnest ? nextSignificantToken(tokens, after.index) : after
       if (open?.token.text !== "(") continue
-      const close = closingParenthesisIndex(tokens, open.index)
+      const close = matchingParen(tokens, open.index)
       if (close < 0) continue
       const inside = render(tokens.slice(open.index + 1, close)).trim()
       const match = (pattern: string) => `(${value}) ${negated ? "NOT LIKE" : "LIKE"} ${pattern}`
@@ -1213,17 +1213,6 @@ const quantifiedLike = (sql: string): string => {
     sql = `${render(tokens.slice(0, found.start))}${found.text}${render(tokens.slice(found.end + 1))}`
   }
   return sql
-}
-
-/** Index of the `)` closing the `(` at `open` in `tokens`, or -1. */
-const closingParenthesisIndex = (tokens: ReadonlyArray<Token>, open: number): number => {
-  let depth = 0
-  for (let k = open; k < tokens.length; k++) {
-    if (tokens[k]!.kind !== "punct") continue
-    if (tokens[k]!.text === "(") depth++
-    if (tokens[k]!.text === ")" && --depth === 0) return k
-  }
-  return -1
 }
 
 // The arguments BigQuery reads as TIMESTAMPs, by position: a string literal there is one.
@@ -1911,10 +1900,10 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   [QUANTILES_OF_LIST_MARKER]: (call) => {
     const [value, n, distinct, respectNulls] = call.args
     if (value === undefined || n === undefined || distinct === undefined || respectNulls === undefined) return undefined
-    const nulls = respectNulls === "TRUE" ? `CASE WHEN count(*) FILTER (WHERE (${value}) IS NULL) > 0 THEN [NULL] ELSE [] END` : "[]"
+    const nullRows = `count(*) FILTER (WHERE (${value}) IS NULL)`
+    const nullsFirst = respectNulls !== "TRUE" ? "[]" : distinct === "TRUE" ? `CASE WHEN ${nullRows} > 0 THEN [NULL] ELSE [] END` : `list_transform(range(${nullRows}), mdp_i -> NULL)`
     const known = distinct === "TRUE" ? `list_distinct(list(${value}))` : `list_filter(list(${value}), mdp_v -> mdp_v IS NOT NULL)`
-    const nullCount = distinct === "TRUE" ? nulls : respectNulls === "TRUE" ? `list_transform(range(count(*) FILTER (WHERE (${value}) IS NULL)), mdp_i -> NULL)` : "[]"
-    const values = `list_concat(${nullCount}, list_sort(${known}))`
+    const values = `list_concat(${nullsFirst}, list_sort(${known}))`
     return `list_transform([${values}], mdp_l -> CASE WHEN len(mdp_l) = 0 THEN NULL ELSE list_transform(range(0, ${n} + 1), mdp_k -> mdp_l[CAST(floor(mdp_k / ${n} * (len(mdp_l) - 1)) AS BIGINT) + 1]) END)[1]`
   },
   [UNNEST_VALUE]: (call) => `UNNEST(${call.args[0]})`,
