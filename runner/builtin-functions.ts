@@ -55,6 +55,8 @@ export const BYTES_TEXT_FUNCTION = "mdp_bytes_text"
 export const FORMAT_VALUE_FUNCTION = "mdp_format_value"
 /** UPPER and LOWER of a text with non-ASCII characters: Unicode's full case mapping, as ZetaSQL's ICU CaseMap ("ß" → "SS"). */
 export const CASE_MAP_FUNCTIONS = { UPPER: "mdp_upper", LOWER: "mdp_lower" } as const
+/** ASCII of a STRING (failing on a first character past 127, as ZetaSQL's does) or of BYTES (the first byte). */
+export const ASCII_FUNCTION = "mdp_ascii"
 /** REVERSE of a STRING by code point, or of BYTES by byte. */
 export const REVERSE_FUNCTION = "mdp_reverse"
 /** JUSTIFY_DAYS, JUSTIFY_HOURS and JUSTIFY_INTERVAL. */
@@ -340,6 +342,11 @@ const bytesFunctions = [
   rowFunction("rpad", [BLOB, BIGINT], BLOB, padded("RPAD", "right")),
   rowFunction(CASE_MAP_FUNCTIONS.UPPER, [VARCHAR], VARCHAR, ([value]) => (value as string).toUpperCase()),
   rowFunction(CASE_MAP_FUNCTIONS.LOWER, [VARCHAR], VARCHAR, ([value]) => (value as string).toLowerCase()),
+  rowFunction(ASCII_FUNCTION, [VARCHAR], BIGINT, ([value]) => {
+    const first = (value as string).codePointAt(0) ?? 0
+    return first > 127 ? new Error(`Argument to ASCII is not a structurally valid ASCII string: '${value as string}'`) : BigInt(first)
+  }),
+  rowFunction(ASCII_FUNCTION, [BLOB], BIGINT, ([value]) => BigInt(bytesOf(value!)[0] ?? 0)),
   // REVERSE by code point (DuckDB's reverse goes by grapheme cluster), or by byte.
   rowFunction(REVERSE_FUNCTION, [VARCHAR], VARCHAR, ([value]) => Array.from(value as string).reverse().join("")),
   rowFunction(REVERSE_FUNCTION, [BLOB], BLOB, ([value]) => blobOf(bytesOf(value!).slice().reverse())),

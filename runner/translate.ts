@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -1591,6 +1591,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   UPPER: (call) => (call.args.length === 1 ? fullCaseMap("UPPER", call.args[0]!) : undefined),
   LOWER: (call) => (call.args.length === 1 ? fullCaseMap("LOWER", call.args[0]!) : undefined),
   REVERSE: (call) => (call.args.length === 1 ? `${REVERSE_FUNCTION}(${call.args[0]})` : undefined),
+  // DuckDB's ascii gives any first code point and takes no BYTES.
+  ASCII: (call) => (call.args.length === 1 ? `${ASCII_FUNCTION}(${call.args[0]})` : undefined),
   // The pattern defaults to a space.
   LPAD: (call) => withLengthChecked(call, 1, (args) => `lpad(${args[0]}, ${args[1]}, ${args[2] ?? "' '"})`),
   RPAD: (call) => withLengthChecked(call, 1, (args) => `rpad(${args[0]}, ${args[1]}, ${args[2] ?? "' '"})`),
