@@ -24,7 +24,8 @@ export const offsetElement = (args: ReadonlyArray<string>): string | undefined =
     : `lpad(CAST(abs(${seconds}) % 3600 // 60 AS VARCHAR), 2, '0')`
 }
 
-// TZH and TZM: the value's UTC offset in the zone, written from FORMAT_TIMESTAMP's %z (a STRING only).
+// TZH and TZM: the value's UTC offset in the zone, written by `offsetElement` (when formatting a
+// STRING; parsing with them is refused by name).
 const OFFSET_HOURS = "\u0000TZH"
 const OFFSET_MINUTES = "\u0000TZM"
 
@@ -148,8 +149,8 @@ export const castWithFormat = (argument: string, safe: boolean, timestampType: s
       return parts.length === 0 ? "''" : `(${parts.join(" || ")})`
     }
     if (!PARSED_TYPES.has(type)) return failure(`a cast to ${typeWord}`)
-    const offsetElement = format.pieces.find((piece) => piece.pattern === OFFSET_HOURS || piece.pattern === OFFSET_MINUTES)
-    if (offsetElement !== undefined) return failure(`parsing the format element ${offsetElement.pattern.slice(1)}`)
+    const offsetPiece = format.pieces.find((piece) => piece.pattern === OFFSET_HOURS || piece.pattern === OFFSET_MINUTES)
+    if (offsetPiece !== undefined) return failure(`parsing the format element ${offsetPiece.pattern.slice(1)}`)
     // Without a year BigQuery takes the current one: a local run must not depend on today.
     if (type !== "TIME" && !format.year) return failure("a date format without a year")
     const pattern = sqlString(format.pieces.map((piece) => piece.pattern).join(""))

@@ -36,7 +36,6 @@ const emptyRow = (catalog: string, schema: string, table: string, partitionId: s
 export const partitionsPlaceholder = (dataset: string): string =>
   `(${emptyRow("CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)", "CAST(NULL AS BIGINT)", ` WHERE error(${sqlString(`${UNANSWERED}: ${dataset}`)}) IS NULL`)})`
 
-
 /** BigQuery's partition id of a row, from the partitioning expression: `YYYYMMDD`, `YYYYMMDDHH`, `YYYYMM`, `YYYY`, a range's start; undefined for an expression not read. */
 export const partitionIdExpression = (partitionBy: string): string | undefined => {
   const text = partitionBy.trim()
