@@ -3276,6 +3276,23 @@ const namesRelation = (tokens: ReadonlyArray<Token>, name: string): boolean =>
     return next?.text !== "." && previous?.text !== "." && (RELATION_KEYWORDS.has(previous?.text.toUpperCase() ?? "") || previous?.kind === "word" || previous?.text === ")")
   })
 
+/** The names given with AS in the statement's FROM clauses (`FROM … AS t`, `JOIN … AS t`), lower-cased. */
+const fromClauseAliases = (tokens: ReadonlyArray<Token>): ReadonlySet<string> => {
+  const aliases = new Set<string>()
+  const inFromClause: Array<boolean> = [false]
+  let previous: Token | undefined
+  for (const token of tokens) {
+    const word = token.kind === "word" ? token.text.toUpperCase() : ""
+    if (token.text === "(") inFromClause.push(false)
+    if (token.text === ")" && inFromClause.length > 1) inFromClause.pop()
+    if (word === "FROM" || word === "JOIN") inFromClause[inFromClause.length - 1] = true
+    else if (CLAUSES_AFTER_FROM.has(word) || word === "ON" || word === "USING") inFromClause[inFromClause.length - 1] = false
+    if (token.kind === "word" && previous?.text.toUpperCase() === "AS" && inFromClause[inFromClause.length - 1] === true) aliases.add(token.text.toLowerCase())
+    if (isSignificant(token)) previous = token
+  }
+  return aliases
+}
+
 /**
  * Bare references to declared variables become `getvariable('name')`. A name used as a column
  * alias is refused: in BigQuery a column shadows a variable of the same name, and which one a bare
@@ -3294,6 +3311,7 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
     const inSelectList: Array<boolean> = [false]
     // And whether it is in a FROM clause: `AS t` there names a table, and `t.x` its column.
     const inFromClause: Array<boolean> = [false]
+    const tableAliases = fromClauseAliases(tokens)
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i]!
       const name = token.kind === "word" ? token.text.toLowerCase() : ""
@@ -3327,6 +3345,15 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
           fileName,
           construct: `the name ${token.text}`,
           reason: "it is both a script variable and a column alias; BigQuery would read the column, so rename one"
+        })
+      }
+      // A bare `t` where `t` is also a table alias: in BigQuery the range variable (its row) wins
+      // where it is in scope, which the text alone cannot always tell: refused rather than guessed.
+      if (tableAliases.has(name) && after?.text !== "." && before?.text !== ".") {
+        return yield* new TranslationError({
+          fileName,
+          construct: `the name ${token.text}`,
+          reason: "it is both a script variable and a table alias read as a whole row; BigQuery would read the row where the alias is in scope, so rename one"
         })
       }
       // `s.b`: a field of a STRUCT variable, unless the statement names a table (or alias) s.

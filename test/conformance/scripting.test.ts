@@ -268,6 +268,16 @@ describe("BigQuery scripting conformance", () => {
       assert.isTrue(needsInterpreter(["CREATE PROCEDURE mydataset.p() BEGIN SELECT 1; SELECT 2; END"]))
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
+  it.effect("a table alias named like a script variable and read as a whole row is refused by name, not read as the variable", () =>
+    Effect.gen(function* () {
+      // BigQuery reads `t` here as the row of the range variable t; it used to read the variable 5.
+      const error = yield* Effect.flip(runScript("DECLARE t INT64 DEFAULT 5; CREATE TABLE out AS SELECT TO_JSON_STRING(t) AS v FROM (SELECT 1 AS x) AS t;"))
+      assert.include(error.message, "both a script variable and a table alias read as a whole row")
+      // Its columns (t.x) and a variable no alias shadows still run.
+      yield* runScript("DECLARE t INT64 DEFAULT 5; DECLARE n INT64 DEFAULT 2; CREATE TABLE out AS SELECT t.x + n AS v FROM (SELECT 1 AS x) AS t;")
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT v FROM out"), [{ v: 3 }])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
   it.effect("an uncaught RAISE fails the script with its message, after the statements before it", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(runScript("CREATE TABLE out AS SELECT 1 AS v; RAISE USING MESSAGE = 'stop here';"))
