@@ -1883,6 +1883,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   JUSTIFY_DAYS: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_DAYS"]}(${call.args[0]})` : undefined),
   JUSTIFY_HOURS: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_HOURS"]}(${call.args[0]})` : undefined),
   JUSTIFY_INTERVAL: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_INTERVAL"]}(${call.args[0]})` : undefined),
+  // ARRAY_CONCAT is NULL when an argument is (array_functions#array_concat); DuckDB's skips it.
+  LIST_CONCAT: (call) =>
+    call.args.length === 0 ? undefined : `(CASE WHEN ${call.args.map((arg) => `(${arg}) IS NULL`).join(" OR ")} THEN NULL ELSE list_concat(${call.args.join(", ")}) END)`,
   // ARRAY(SELECT … UNION ALL SELECT …): polyglot writes LIST_VALUE(SELECT …), which DuckDB cannot parse.
   LIST_VALUE: (call) => (call.args.length === 1 && /^\s*(SELECT|WITH)\b/i.test(call.args[0]!) ? `ARRAY(${call.args[0]})` : undefined),
   [STRUCT_FIELDS_MARKER]: (call) => (call.args.length === 1 ? `UNNEST(${call.args[0]})` : undefined),
