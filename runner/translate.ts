@@ -1883,6 +1883,12 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   JUSTIFY_DAYS: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_DAYS"]}(${call.args[0]})` : undefined),
   JUSTIFY_HOURS: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_HOURS"]}(${call.args[0]})` : undefined),
   JUSTIFY_INTERVAL: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_INTERVAL"]}(${call.args[0]})` : undefined),
+  // SPLIT by a NULL delimiter is NULL; DuckDB's str_split gives []. A literal delimiter (the usual
+  // case, and what aliased-unnest.ts reads as a scalar array) needs no check.
+  STR_SPLIT: (call) =>
+    call.args.length === 2 && !/^'(?:[^']|'')*'$/.test(call.args[1]!.trim())
+      ? `(CASE WHEN (${call.args[1]}) IS NULL THEN NULL ELSE STR_SPLIT(${call.args[0]}, ${call.args[1]}) END)`
+      : undefined,
   // ARRAY_CONCAT is NULL when an argument is (array_functions#array_concat); DuckDB's skips it.
   LIST_CONCAT: (call) =>
     call.args.length === 0 ? undefined : `(CASE WHEN ${call.args.map((arg) => `(${arg}) IS NULL`).join(" OR ")} THEN NULL ELSE list_concat(${call.args.join(", ")}) END)`,
