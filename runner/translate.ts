@@ -1878,7 +1878,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const first = `(CASE WHEN (${start}) = 0 OR (${start}) < -len(mdp_parts) THEN 1 WHEN (${start}) < 0 THEN len(mdp_parts) + (${start}) + 1 ELSE (${start}) END)`
     const last = count === undefined ? "len(mdp_parts)" : `${first} + (${count}) - 1`
     const joined = `list_transform([string_split(${value}, ${delimiter})], mdp_parts -> array_to_string(list_slice(mdp_parts, ${first}, ${last}), ${delimiter}))[1]`
-    return count === undefined ? joined : `(CASE WHEN (${count}) < 0 THEN error('SPLIT_SUBSTR: count must not be negative, but is ' || (${count})) ELSE ${joined} END)`
+    // A NULL delimiter makes it NULL (DuckDB's string_split by NULL keeps the value whole).
+    const counted = count === undefined ? joined : `CASE WHEN (${count}) < 0 THEN error('SPLIT_SUBSTR: count must not be negative, but is ' || (${count})) ELSE ${joined} END`
+    return `(CASE WHEN (${delimiter}) IS NULL THEN NULL ELSE ${counted} END)`
   },
   JUSTIFY_DAYS: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_DAYS"]}(${call.args[0]})` : undefined),
   JUSTIFY_HOURS: (call) => (call.args.length === 1 ? `${JUSTIFY_FUNCTIONS["JUSTIFY_HOURS"]}(${call.args[0]})` : undefined),
