@@ -675,8 +675,15 @@ const jsonEditExpression = (operation: "set" | "append" | "insert", flag: string
 /** JSON_VALUE_ARRAY: NULL unless every element is a scalar (DuckDB's cast gives objects' and arrays' text). */
 const scalarArray = (json: string | undefined, path: string | undefined, count: number): string | undefined => {
   if (json === undefined || count > 2) return undefined
-  const at = path ?? "'$'"
+  const at = path === undefined ? "'$'" : pathWithQuotedMembers(path)
   return `${SCALARS_ONLY}(JSON_QUERY_ARRAY(${json}, ${at}), JSON_VALUE_ARRAY(${json}, ${at}))`
+}
+/** A BigQuery JSONPath literal's `['a.b']` members as `."a.b"`, which DuckDB reads (`$['a.b'].c` fails there). */
+const pathWithQuotedMembers = (path: string): string => {
+  const literal = /^(['"])((?:(?!\1)[^\\]|\\.)*)\1$/.exec(path.trim())
+  if (literal === null || !literal[2]!.includes("['")) return path
+  const text = quotedMembersDotted(literal[2]!)
+  return `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`
 }
 const SCALARS_ONLY = "MDP_SCALARS_ONLY__"
 const STRING_JSON_NULL = "MDP_STRING_JSON_NULL__"
@@ -1463,7 +1470,7 @@ const groupMayNotTakePart = (pattern: string): boolean => {
 }
 
 function jsonArray(call: Call): string {
-  return `CAST(JSON_EXTRACT(${call.args[0]}, ${call.args[1] ?? "'$'"}) AS JSON[])`
+  return `CAST(JSON_EXTRACT(${call.args[0]}, ${call.args[1] === undefined ? "'$'" : withQuotedMembers(call.args[1])}) AS JSON[])`
 }
 
 // A printf specifier: flags, width, precision and conversion.
@@ -1533,9 +1540,10 @@ const valueText = (value: string, asLiteral: boolean): string => {
 const withQuotedMembers = (path: string): string => {
   const literal = /^'((?:[^']|'')*)'$/.exec(path.trim())
   if (literal === null || !literal[1]!.includes("[''")) return path
-  const text = literal[1]!.replaceAll("''", "'").replace(/\['((?:[^'\\]|\\.)*)'\]/g, (_, name: string) => `."${name.replace(/\\(.)/g, "$1").replaceAll('"', '\\"')}"`)
-  return duckdbStringLiteral(text)
+  return duckdbStringLiteral(quotedMembersDotted(literal[1]!.replaceAll("''", "'")))
 }
+const quotedMembersDotted = (path: string): string =>
+  path.replace(/\['((?:[^'\\]|\\.)*)'\]/g, (_, name: string) => `."${name.replace(/\\(.)/g, "$1").replaceAll('"', '\\"')}"`)
 
 const duckdbStringLiteral = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
