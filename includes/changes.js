@@ -95,6 +95,24 @@ function newestVersions(raw, loads, incremental) {
   );
 }
 
+// A staging model's re-derived rows (after declarePending), each keeping its stamp when it holds
+// the values the table already has: a look-back re-fetch (Meta's 28 days) returns most days as
+// they were, and the marts then re-process only the rows whose values changed. The row itself is
+// still replaced, so ingested_at and run_id name the newest run. `values`: every column but the
+// key, that lineage and changed_at.
+function stampsKeptWhereUnchanged(rows, self, key, values, incremental) {
+  if (!incremental) return `select * from ${rows}`;
+  return `select derived.* replace (
+    if(staged.changed_at is not null
+      and ${values.map((column) => `derived.${column} is not distinct from staged.${column}`).join("\n      and ")},
+      staged.changed_at, derived.changed_at) as changed_at
+  )
+  from ${rows} as derived
+  left join ${self} as staged
+    on ${key.map((column) => `staged.${column} = derived.${column}`).join(" and ")}
+    and staged.date between pending_from and pending_to`;
+}
+
 // The raw rows of the loads a model has not processed yet (all of them on a first run), with
 // their loads' stamps: for models that keep one row per run, such as the observations.
 function pendingLoadRows(raw, loads, incremental) {
@@ -166,6 +184,6 @@ function recordChecks(checkpoints, model, relation) {
 }
 
 module.exports = {
-  epoch, newestStamp, stamp, checkpoint, recordCheckpoint, newLoads, declarePending, newestVersions, pendingLoadRows, declareChangedRows, changedRows,
+  epoch, newestStamp, stamp, checkpoint, recordCheckpoint, newLoads, declarePending, newestVersions, stampsKeptWhereUnchanged, pendingLoadRows, declareChangedRows, changedRows,
   checkedUntil, uncheckedRows, forgetChecks, recordChecks
 };

@@ -72,6 +72,14 @@ function summedSegments(platform, segments) {
   group by date, account_id, campaign_id`;
 }
 
+// The key of a staging model's statistics, and the columns that hold its values (not the key, the
+// lineage or the stamp): includes/changes.js stampsKeptWhereUnchanged compares them.
+const stagingKey = ["account_id", "campaign_id", "date"];
+function stagingValueColumns(platform) {
+  const notValues = new Set([...stagingKey, "platform", "ingested_at", "run_id", "changed_at"]);
+  return [...Object.keys(stagingColumns).filter((column) => !notValues.has(column)), ...passthroughMetrics(platform).map(({ name }) => name)];
+}
+
 // Every ingestion run's view of a campaign's attributes: the raw zone is historised, so renames
 // and status changes can be dated. Within one run the latest day's values stand for the run.
 // `rows` are raw rows with their loads' changed_at (includes/changes.js pendingLoadRows).
@@ -187,7 +195,7 @@ const stagingColumns = {
   segments: "Raw rows of the winning ingestion run summed into this row (several when the platform reports segments, such as devices).",
   ingested_at: "When the ingestion run whose numbers this row holds started: the newest run that reported the key wins.",
   run_id: "That ingestion run.",
-  changed_at: "Start of the transform that last re-derived this row because its inputs changed (includes/changes.js); not a business date."
+  changed_at: "Start of the transform that last changed this row's values; a re-derivation that finds the same values keeps it (includes/changes.js). Not a business date."
 };
 
 const observationColumns = {
@@ -223,6 +231,8 @@ module.exports = {
   observations,
   conversionActionTypes,
   passthroughMetrics,
+  stagingKey,
+  stagingValueColumns,
   passthroughSelect,
   passthroughSums,
   passthroughColumns,
