@@ -9,6 +9,7 @@
  * Supported: DECLARE (at the start of the script or of a BEGIN block), SET, IF/ELSEIF/ELSE, the
  * CASE statement, LOOP, WHILE, REPEAT … UNTIL, FOR … IN (query), BREAK/LEAVE, CONTINUE/ITERATE (with labels),
  * BEGIN … EXCEPTION WHEN ERROR THEN … END, RAISE, RETURN, EXECUTE IMMEDIATE (INTO, USING),
+ * CREATE PROCEDURE (SQL bodies, kept in the warehouse) and CALL (IN, OUT and INOUT parameters),
  * `@@row_count`, `@@error.message` and `@@error.statement_text`.
  */
 import { Effect, Schema } from "effect"
@@ -26,6 +27,18 @@ export type ScriptNode =
   | { readonly kind: "jump"; readonly jump: "break" | "continue" | "return"; readonly label?: string }
   | { readonly kind: "raise"; readonly message?: string }
   | { readonly kind: "execute"; readonly text: string; readonly into: ReadonlyArray<string>; readonly using: ReadonlyArray<{ readonly value: string; readonly name?: string }> }
+  | ({ readonly kind: "procedure"; readonly body: ReadonlyArray<ScriptNode> } & ProcedureDefinition)
+  | { readonly kind: "call"; readonly name: string; readonly args: ReadonlyArray<string> }
+
+/** A stored procedure as CREATE PROCEDURE wrote it: kept in the warehouse, run by CALL. */
+export interface ProcedureDefinition {
+  readonly name: string
+  readonly replace: boolean
+  readonly ifNotExists: boolean
+  readonly parameters: ReadonlyArray<{ readonly mode: "IN" | "OUT" | "INOUT"; readonly name: string; readonly type: string }>
+  /** Its BEGIN … END block, BigQuery SQL: translated again by each CALL. */
+  readonly text: string
+}
 
 /** The same program with DuckDB SQL: conditions and values as one-column SELECTs. */
 export type Step =
@@ -37,6 +50,8 @@ export type Step =
   | { readonly kind: "jump"; readonly jump: "break" | "continue" | "return"; readonly label?: string }
   | { readonly kind: "raise"; readonly message?: string }
   | { readonly kind: "execute"; readonly text: string; readonly into: ReadonlyArray<string>; readonly using: ReadonlyArray<{ readonly value: string; readonly name?: string }>; readonly variables: ReadonlyArray<string> }
+  | ({ readonly kind: "procedure" } & ProcedureDefinition)
+  | { readonly kind: "call"; readonly name: string; readonly args: ReadonlyArray<{ readonly value: string; readonly variable?: string }> }
 
 /** A RAISE nothing caught, or a script that went wrong as BigQuery's would. */
 export class ScriptError extends Schema.TaggedError<ScriptError>()("ScriptError", {
@@ -228,6 +243,56 @@ class ScriptParser {
     return nodes
   }
 
+  /** The texts of a parenthesised list's items, split at its top-level commas (types' <…> included). */
+  private parenthesised(construct: string, types = false): ReadonlyArray<string> {
+    if (this.peek()?.text !== "(") this.fail(construct, `expected ( after the name, found ${this.peek()?.text ?? "the end of the script"}`)
+    this.position++
+    const items: Array<string> = []
+    let from = this.position
+    let depth = 0
+    while (this.peek() !== undefined) {
+      const text = this.peek()!.text
+      if (depth === 0 && (text === "," || text === ")")) {
+        items.push(this.text(from, this.position))
+        this.position++
+        if (text === ")") return items
+        from = this.position
+        continue
+      }
+      if (text === "(" || text === "[" || (types && text === "<")) depth++
+      if (text === ")" || text === "]" || (types && text === ">")) depth--
+      this.position++
+    }
+    return this.fail(construct, "the script ends inside its parentheses")
+  }
+
+  /** CREATE [OR REPLACE] PROCEDURE [IF NOT EXISTS] name (parameters) [OPTIONS (…)] BEGIN … END. */
+  private procedure(procedureAt: number): ScriptNode {
+    const replace = this.word(1) === "OR"
+    this.position += procedureAt + 1
+    const ifNotExists = this.word() === "IF" && this.word(1) === "NOT" && this.word(2) === "EXISTS"
+    if (ifNotExists) this.position += 3
+    const name = this.until(() => this.peek()?.text === "(", "CREATE PROCEDURE")
+    const parameters = this.parenthesised("CREATE PROCEDURE", true)
+      .filter((item) => item !== "")
+      .map((item) => {
+        const parts = /^(?:(IN|OUT|INOUT)\s+)?(`[^`]+`|\w+)\s+([\s\S]+)$/i.exec(item)
+        if (parts === null) return this.fail("CREATE PROCEDURE", `expected a parameter as [IN|OUT|INOUT] name type, found ${item}`)
+        return { mode: (parts[1]?.toUpperCase() ?? "IN") as "IN" | "OUT" | "INOUT", name: parts[2]!.replaceAll("`", "").toLowerCase(), type: parts[3]!.trim() }
+      })
+    if (this.word() === "OPTIONS") {
+      this.position++
+      this.parenthesised("CREATE PROCEDURE")
+    }
+    if (this.word() !== "BEGIN") {
+      return this.fail("CREATE PROCEDURE", `only SQL procedures (a BEGIN … END body) run locally, found ${this.peek()?.text ?? "the end of the script"}`)
+    }
+    const from = this.position
+    const block = this.statement()
+    const text = this.text(from, this.position).replace(/;\s*$/, "")
+    return { kind: "procedure", name, replace, ifNotExists, parameters, text, body: [block] }
+  }
+
   private statement(): ScriptNode {
     let label: string | undefined
     if (this.peek()?.kind === "word" && this.peek(1)?.text === ":" && ["LOOP", "WHILE", "REPEAT", "FOR", "BEGIN"].includes(this.word(2))) {
@@ -387,16 +452,17 @@ class ScriptParser {
         return this.fail(phrase, `${phrase} closes nothing open here`)
       }
       case "CREATE": {
-        // CREATE PROCEDURE only stores the procedure in BigQuery's catalogue; nothing runs. Its body
-        // is read (so a script around it parses) and kept for nothing, since CALL is refused.
         const procedureAt = [1, 2, 3, 4].find((offset) => this.word(offset) === "PROCEDURE")
         if (procedureAt === undefined || [1, 2, 3].slice(0, procedureAt - 1).some((offset) => !["OR", "REPLACE", "TEMP", "TEMPORARY"].includes(this.word(offset)))) break
-        this.until(() => this.word() === "BEGIN", "CREATE PROCEDURE")
-        this.statement()
-        return { kind: "block", body: [] }
+        return this.procedure(procedureAt)
       }
-      case "CALL":
-        return this.fail("CALL", "stored procedures are not supported locally; inline the procedure's statements")
+      case "CALL": {
+        this.position++
+        const name = this.until(() => this.peek()?.text === "(", "CALL")
+        const args = this.parenthesised("CALL")
+        this.endStatement("CALL")
+        return { kind: "call", name, args: args.length === 1 && args[0] === "" ? [] : args }
+      }
       case "CASE": {
         // CASE [subject] WHEN … THEN … [ELSE …] END CASE: an IF whose conditions are the WHENs (or
         // the subject equal to each); no branch runs when none holds and there is no ELSE.
@@ -544,6 +610,21 @@ const planNode = (node: ScriptNode, fileName: string, scope: Scope): Effect.Effe
           return yield* new TranslationError({ fileName, construct: "BigQuery scripting (RAISE)", reason: "RAISE without USING MESSAGE re-raises an error, so it belongs in an EXCEPTION handler" })
         }
         return node.message === undefined ? { kind: "raise" } : { kind: "raise", message: yield* value(node.message) }
+      case "procedure": {
+        // Translated once here so that a dry run finds what would fail; each CALL translates it again.
+        yield* planList(node.body, fileName, procedureScope(node.parameters))
+        const { body: _body, ...definition } = node
+        return definition
+      }
+      case "call":
+        return {
+          kind: "call",
+          name: node.name,
+          args: yield* Effect.forEach(node.args, (arg) => {
+            const variable = /^`?(\w+)`?$/.exec(arg.trim())?.[1]?.toLowerCase()
+            return value(arg).pipe(Effect.map((query) => (variable !== undefined && scope.variables.includes(variable) ? { value: query, variable } : { value: query })))
+          })
+        }
       case "execute":
         return {
           kind: "execute",
@@ -556,6 +637,41 @@ const planNode = (node: ScriptNode, fileName: string, scope: Scope): Effect.Effe
         }
     }
   })
+
+/** A procedure's body sees its parameters, not its caller's variables. */
+const procedureScope = (parameters: ProcedureDefinition["parameters"]): Scope => ({
+  variables: [...parameters.map((parameter) => parameter.name), ...SYSTEM_VARIABLES],
+  rows: new Set(),
+  inHandler: false
+})
+
+/** Every variable a procedure's body declares or loops over, at any depth. */
+const variablesOf = (nodes: ReadonlyArray<ScriptNode>): ReadonlyArray<string> =>
+  nodes.flatMap((node): ReadonlyArray<string> => {
+    switch (node.kind) {
+      case "sql":
+        return declaresVariables(node)
+      case "if":
+        return [...node.branches.flatMap((branch) => variablesOf(branch.body)), ...variablesOf(node.otherwise)]
+      case "loop":
+        return variablesOf(node.body)
+      case "for":
+        return [node.variable, ...variablesOf(node.body)]
+      case "block":
+        return [...variablesOf(node.body), ...variablesOf(node.handler ?? [])]
+      default:
+        return []
+    }
+  })
+
+/** A procedure's name as the catalogue keys it: dataset and name (the project is the local one). */
+const procedureKey = (name: string): string => name.replaceAll("`", "").toLowerCase().split(".").map((part) => part.trim()).slice(-2).join(".")
+
+// Where CREATE PROCEDURE keeps procedures, as BigQuery's catalogue would: in the warehouse, so
+// that one action's procedure is there for another action's CALL, in this run or a later one.
+const PROCEDURES = "main.mdp_procedures"
+// BigQuery's limit on nested CALLs.
+const MAX_CALL_DEPTH = 50
 
 /** The program as statements, one per line of a dry run: control flow as comments. */
 export const renderProgram = (steps: ReadonlyArray<Step>, depth = 0): ReadonlyArray<string> => {
@@ -586,6 +702,10 @@ export const renderProgram = (steps: ReadonlyArray<Step>, depth = 0): ReadonlyAr
         return [`${pad}-- RAISE${step.message === undefined ? "" : ` (${step.message})`}`]
       case "execute":
         return [`${pad}-- EXECUTE IMMEDIATE (${step.text})`]
+      case "procedure":
+        return [`${pad}-- CREATE PROCEDURE ${step.name} (kept in ${PROCEDURES})`]
+      case "call":
+        return [`${pad}-- CALL ${step.name}(${step.args.map((arg) => arg.value).join(", ")})`]
     }
   })
 }
@@ -615,6 +735,8 @@ export const runProgram = (steps: ReadonlyArray<Step>, fileName: string, project
 
 class Interpreter {
   private temporaries = 0
+  private calls = 0
+  private depth = 0
   private currentError: Raised | undefined
 
   private readonly session: WarehouseSession
@@ -712,7 +834,82 @@ class Interpreter {
         }
         case "execute":
           return yield* self.execute(step)
+        case "procedure":
+          return yield* self.createProcedure(step)
+        case "call":
+          return yield* self.call(step)
       }
+    })
+  }
+
+  private createProcedure(step: Extract<Step, { kind: "procedure" }>): Effect.Effect<Signal, Raised> {
+    const self = this
+    return Effect.gen(function* () {
+      const key = procedureKey(step.name)
+      yield* self.session.run(`CREATE TABLE IF NOT EXISTS ${PROCEDURES} (name VARCHAR, definition VARCHAR)`)
+      const exists = (yield* self.session.query(`SELECT COUNT(*) AS n FROM ${PROCEDURES} WHERE name = $1`, [key]))[0]?.["n"] !== 0
+      if (exists && step.ifNotExists) return NORMAL
+      if (exists && !step.replace) return yield* new ScriptError({ fileName: self.fileName, reason: `Already Exists: procedure ${step.name} (CREATE OR REPLACE PROCEDURE replaces it)` })
+      const definition: ProcedureDefinition = { name: step.name, replace: step.replace, ifNotExists: step.ifNotExists, parameters: step.parameters, text: step.text }
+      yield* self.session.run(`DELETE FROM ${PROCEDURES} WHERE name = $1`, [key])
+      yield* self.session.run(`INSERT INTO ${PROCEDURES} VALUES ($1, $2)`, [key, JSON.stringify(definition)])
+      return NORMAL
+    })
+  }
+
+  /**
+   * CALL: the arguments are evaluated in the caller's scope; the body then runs with its parameters
+   * and its own variables, which DuckDB keeps in one namespace with the caller's, so those of the
+   * same names are saved before and put back after (OUT and INOUT parameters then set the caller's
+   * variables). RETURN leaves the procedure; an error goes on to the caller.
+   */
+  private call(step: Extract<Step, { kind: "call" }>): Effect.Effect<Signal, Raised> {
+    const self = this
+    return Effect.gen(function* () {
+      const key = procedureKey(step.name)
+      const notFound = new ScriptError({ fileName: self.fileName, reason: `Not found: procedure ${step.name} (no CREATE PROCEDURE for it has run in this warehouse)` })
+      const catalogued = yield* self.session.query(`SELECT definition FROM ${PROCEDURES} WHERE name = $1`, [key]).pipe(Effect.mapError(() => notFound))
+      const stored = catalogued[0]?.["definition"]
+      if (typeof stored !== "string") return yield* notFound
+      const procedure = JSON.parse(stored) as ProcedureDefinition
+      if (procedure.parameters.length !== step.args.length) {
+        return yield* new ScriptError({ fileName: self.fileName, reason: `CALL ${step.name}: the procedure takes ${procedure.parameters.length} argument(s), the call gives ${step.args.length}` })
+      }
+      if (self.depth >= MAX_CALL_DEPTH) return yield* new ScriptError({ fileName: self.fileName, reason: `CALL ${step.name}: more than ${MAX_CALL_DEPTH} nested calls` })
+      const where = `${self.fileName} (procedure ${step.name})`
+      const nodes = yield* parseScript(procedure.text, where)
+      const steps = yield* planList(nodes, where, procedureScope(procedure.parameters))
+      for (const [index, parameter] of procedure.parameters.entries()) {
+        if (parameter.mode !== "IN" && step.args[index]!.variable === undefined) {
+          return yield* new ScriptError({ fileName: self.fileName, reason: `CALL ${step.name}: the ${parameter.mode} argument ${parameter.name} must be a variable` })
+        }
+      }
+      const call = ++self.calls
+      const held = (name: string) => `mdp_call_${call}_${name}`
+      // Arguments first, while the caller's variables are still in place.
+      for (const [index, arg] of step.args.entries()) yield* self.session.run(`SET VARIABLE ${held(`arg_${index}`)} = (${arg.value})`)
+      const own = [...new Set([...procedure.parameters.map((parameter) => parameter.name), ...variablesOf(nodes), ...SYSTEM_VARIABLES])]
+      for (const name of own) yield* self.session.run(`SET VARIABLE ${held(`saved_${name}`)} = getvariable('${name}')`)
+      for (const [index, parameter] of procedure.parameters.entries()) {
+        const initial = parameter.mode === "OUT" ? "NULL" : held(`arg_${index}`)
+        const cast = yield* valueQuery(`CAST(${initial} AS ${parameter.type})`, where, [held(`arg_${index}`)], new Set())
+        yield* self.session.run(`SET VARIABLE ${parameter.name} = (${cast})`)
+      }
+      self.depth++
+      const outcome = yield* Effect.result(self.list(steps))
+      self.depth--
+      for (const [index, parameter] of procedure.parameters.entries()) {
+        if (parameter.mode !== "IN") yield* self.session.run(`SET VARIABLE ${held(`out_${index}`)} = getvariable('${parameter.name}')`)
+      }
+      for (const name of own) yield* self.session.run(`SET VARIABLE ${name} = getvariable('${held(`saved_${name}`)}')`)
+      if (outcome._tag === "Success") {
+        for (const [index, parameter] of procedure.parameters.entries()) {
+          if (parameter.mode !== "IN") yield* self.session.run(`SET VARIABLE ${step.args[index]!.variable!} = getvariable('${held(`out_${index}`)}')`)
+        }
+      }
+      const heldNames = [...step.args.keys()].flatMap((index) => [held(`arg_${index}`), held(`out_${index}`)])
+      for (const name of [...heldNames, ...own.map((name) => held(`saved_${name}`))]) yield* self.session.run(`RESET VARIABLE ${name}`)
+      return outcome._tag === "Failure" ? yield* outcome.failure : NORMAL
     })
   }
 

@@ -3331,9 +3331,10 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
     // And whether it is in a FROM clause: `AS t` there names a table, and `t.x` its column.
     const inFromClause: Array<boolean> = [false]
     const tableAliases = fromClauseAliases(tokens)
+    const insertedColumns = insertColumnLists(tokens)
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i]!
-      const name = token.kind === "word" ? token.text.toLowerCase() : ""
+      const name = token.kind === "word" && !insertedColumns.has(i) ? token.text.toLowerCase() : ""
       const word = token.kind === "word" ? token.text.toUpperCase() : ""
       if (token.text === "(") {
         inSelectList.push(false)
@@ -3390,6 +3391,49 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
     }
     return out.join("")
   })
+
+/**
+ * The tokens that name a table's columns, never a script variable of the same name: INSERT's column
+ * lists (`INSERT [INTO] t (a, b)`, MERGE's `INSERT (a, b)`) and CREATE TABLE's column definitions.
+ */
+const insertColumnLists = (tokens: ReadonlyArray<Token>): ReadonlySet<number> => {
+  const columns = new Set<number>()
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.kind !== "word" || tokens[i]!.text.toUpperCase() !== "INSERT") continue
+    let at = nextSignificant(tokens, i + 1)
+    if (tokens[at]?.text.toUpperCase() === "INTO") at = nextSignificant(tokens, at + 1)
+    // The table's name, in parts (`a`.b.`c`) or none at all (MERGE's INSERT).
+    while (tokens[at] !== undefined && (tokens[at]!.kind === "word" || tokens[at]!.kind === "quoted" || tokens[at]!.text === "." || tokens[at]!.text === "-")) {
+      if (tokens[at]!.kind === "word" && /^(VALUES|SELECT|WITH|ROW)$/i.test(tokens[at]!.text)) break
+      at = nextSignificant(tokens, at + 1)
+    }
+    if (tokens[at]?.text !== "(") continue
+    const first = tokens[nextSignificant(tokens, at + 1)]
+    if (first !== undefined && /^(SELECT|WITH)$/i.test(first.text)) continue
+    const close = matchingParen(tokens, at)
+    for (let k = at + 1; k < close; k++) columns.add(k)
+  }
+  // CREATE TABLE t (a INT64, b STRING): each definition's first word is a column's name.
+  const significant = tokens.flatMap((token, index) => (isSignificant(token) ? [index] : []))
+  const tableAt = significant.findIndex((index, k) => tokens[index]!.text.toUpperCase() === "TABLE" && k > 0 && /^(CREATE|REPLACE|TEMP|TEMPORARY)$/i.test(tokens[significant[k - 1]!]!.text))
+  if (tableAt >= 0) {
+    // The table's name (and IF NOT EXISTS), then its definitions' parenthesis, not AS SELECT's.
+    let k = tableAt + 1
+    while (k < significant.length && (tokens[significant[k]!]!.kind === "quoted" || /^(\.|-)$/.test(tokens[significant[k]!]!.text) || (tokens[significant[k]!]!.kind === "word" && !/^(AS|PARTITION|CLUSTER|OPTIONS|COPY|CLONE|LIKE)$/i.test(tokens[significant[k]!]!.text)))) k++
+    const open = tokens[significant[k] ?? -1]?.text === "(" ? significant[k] : undefined
+    const close = open === undefined ? -1 : matchingParen(tokens, open)
+    if (open !== undefined && !/^(SELECT|WITH)$/i.test(tokens[nextSignificant(tokens, open + 1)]?.text ?? "")) {
+      let depth = 0
+      for (let k = open; k < close; k++) {
+        const text = tokens[k]!.text
+        if (text === "(" || text === "<") depth++
+        if (text === ")" || text === ">") depth--
+        if (depth === 1 && (text === "(" || text === ",")) columns.add(nextSignificant(tokens, k + 1))
+      }
+    }
+  }
+  return columns
+}
 
 // Holds the STRUCT of a SET (a, b, …) = … while its fields are assigned.
 const SET_TUPLE = "mdp_set_tuple"

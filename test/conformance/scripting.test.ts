@@ -237,6 +237,51 @@ const cases: ReadonlyArray<ScriptCase> = [
     script: "DECLARE t INT64 DEFAULT 5; CREATE TABLE out AS SELECT u.x + t.y AS v FROM (SELECT 1 AS x) AS u JOIN (SELECT 1 AS x, 100 AS y) AS t USING (x) WHERE t.y > 1",
     check: "SELECT v FROM out",
     expected: [{ v: 101 }]
+  },
+  {
+    name: "an INSERT's column list names the table's columns, even one named like a variable, which VALUES reads",
+    doc: `${DOC}#declare`,
+    script: "DECLARE name STRING DEFAULT 'alice'; CREATE TABLE out (id INT64, name STRING); INSERT INTO out (id, name) VALUES (1, name); INSERT out (name, id) SELECT CONCAT(name, '!'), 2;",
+    check: "SELECT id, name FROM out ORDER BY id",
+    expected: [{ id: 1, name: "alice" }, { id: 2, name: "alice!" }]
+  },
+  {
+    name: "CALL runs a procedure with an OUT parameter, which sets the caller's variable",
+    doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#create_procedure",
+    script:
+      "DECLARE id STRING;\nCREATE SCHEMA mydataset; CREATE TABLE mydataset.customers (customer_id STRING, name STRING);\n" +
+      "CREATE PROCEDURE mydataset.create_customer(name STRING, OUT id STRING)\nBEGIN\n  SET id = CONCAT('c-', name);\n  INSERT INTO mydataset.customers (customer_id, name) VALUES(id, name);\nEND;\n" +
+      "CALL mydataset.create_customer(\"alice\", id);\nCREATE TABLE out AS SELECT * FROM mydataset.customers WHERE customer_id = id;",
+    check: "SELECT customer_id, name FROM out",
+    expected: [{ customer_id: "c-alice", name: "alice" }]
+  },
+  {
+    name: "an INOUT parameter carries the caller's value in and the procedure's out, call after call",
+    doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#create_procedure",
+    script:
+      "DECLARE accumulator INT64 DEFAULT 0;\nCREATE OR REPLACE PROCEDURE AddDelta(INOUT x INT64, delta INT64)\nBEGIN\n  SET x = x + delta;\nEND;\n" +
+      "CALL AddDelta(accumulator, 5);\nCALL AddDelta(accumulator, 3);\nCREATE TABLE out AS SELECT accumulator AS v;",
+    check: "SELECT v FROM out",
+    expected: [{ v: 8 }]
+  },
+  {
+    name: "a procedure's variables are its own: the caller's of the same names keep their values, and RETURN leaves only the procedure",
+    doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/procedural-language#return",
+    script:
+      "DECLARE x INT64 DEFAULT 1;\nDECLARE n INT64 DEFAULT 2;\nCREATE TABLE out (step STRING, v INT64);\n" +
+      "CREATE PROCEDURE mydataset.p(x INT64)\nBEGIN\n  DECLARE n INT64 DEFAULT x * 10;\n  INSERT INTO out VALUES ('inside', n + x);\n  IF n > 0 THEN RETURN; END IF;\n  INSERT INTO out VALUES ('never', 0);\nEND;\n" +
+      "CALL mydataset.p(x + 3);\nINSERT INTO out VALUES ('after', x * 100 + n);",
+    check: "SELECT step, v FROM out ORDER BY step",
+    expected: [{ step: "after", v: 102 }, { step: "inside", v: 44 }]
+  },
+  {
+    name: "a procedure may CALL another, and itself until its condition stops it",
+    doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/procedural-language#call",
+    script:
+      "DECLARE trail STRING DEFAULT '';\nCREATE PROCEDURE countdown(n INT64, INOUT trail STRING)\nBEGIN\n  SET trail = CONCAT(trail, CAST(n AS STRING));\n  IF n > 0 THEN CALL countdown(n - 1, trail); END IF;\nEND;\n" +
+      "CALL countdown(3, trail);\nCREATE TABLE out AS SELECT trail AS v;",
+    check: "SELECT v FROM out",
+    expected: [{ v: "3210" }]
   }
 ]
 
@@ -255,6 +300,31 @@ describe("BigQuery scripting conformance", () => {
         assert.deepStrictEqual(yield* (yield* Warehouse).query(statements.join(";\n")), testCase.expected)
       }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
   }
+
+  it.effect("a procedure created by one script is called by another, as one Dataform action's is by the next", () =>
+    Effect.gen(function* () {
+      yield* runScript("CREATE SCHEMA reporting; CREATE TABLE reporting.log (v INT64); CREATE OR REPLACE PROCEDURE `my-project.reporting.note`(v INT64) BEGIN INSERT INTO reporting.log VALUES (v); END;")
+      yield* runScript("CALL reporting.note(7); CALL `my-project`.reporting.note(8);")
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT v FROM reporting.log ORDER BY v"), [{ v: 7 }, { v: 8 }])
+      // CREATE without OR REPLACE refuses an existing one, IF NOT EXISTS leaves it.
+      const exists = yield* Effect.flip(runScript("CREATE PROCEDURE reporting.note(v INT64) BEGIN SELECT 1; END;"))
+      assert.include(exists.message, "Already Exists: procedure reporting.note")
+      yield* runScript("CREATE PROCEDURE IF NOT EXISTS reporting.note() BEGIN SELECT 1; END; CALL reporting.note(9);")
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT COUNT(*) AS n FROM reporting.log"), [{ n: 3 }])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("a CALL that cannot run says why: no such procedure, the wrong number of arguments, an OUT argument that is not a variable", () =>
+    Effect.gen(function* () {
+      const missing = yield* Effect.flip(runScript("CALL mydataset.nowhere();"))
+      assert.include(missing.message, "conformance.sqlx: Not found: procedure mydataset.nowhere")
+      yield* runScript("CREATE PROCEDURE twice(x INT64, OUT y INT64) BEGIN SET y = x * 2; END;")
+      assert.include((yield* Effect.flip(runScript("DECLARE y INT64; CALL twice(1);"))).message, "the procedure takes 2 argument(s), the call gives 1")
+      assert.include((yield* Effect.flip(runScript("CALL twice(1, 2);"))).message, "the OUT argument y must be a variable")
+      // An error inside the procedure reaches the caller's handler, and its variables are the caller's again.
+      yield* runScript("CREATE OR REPLACE PROCEDURE fails(y INT64) BEGIN SELECT ERROR(CONCAT('bad ', CAST(y AS STRING))); END;")
+      yield* runScript("DECLARE y INT64 DEFAULT 5; CREATE TABLE out (m STRING, v INT64); BEGIN CALL fails(1); EXCEPTION WHEN ERROR THEN INSERT INTO out VALUES (@@error.message, y); END;")
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT m, v FROM out"), [{ m: "bad 1", v: 5 }])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
   it.effect("CREATE PROCEDURE stores a procedure and runs nothing: the statements around it run, its body does not", () =>
     Effect.gen(function* () {
@@ -306,7 +376,8 @@ describe("BigQuery scripting conformance", () => {
     ["DECLARE a INT64; SELECT 1; DECLARE b INT64;", "BigQuery scripting (DECLARE)", /start of a script or of a BEGIN block/],
     ["IF TRUE THEN SELECT 1;", "BigQuery scripting (IF)", /ends inside IF/],
     ["WHILE TRUE DO\n  SELECT 1;\nEND LOOP;", "BigQuery scripting (END LOOP)", /END LOOP closes nothing open here \(line 3\)/],
-    ["CALL mydataset.proc();", "BigQuery scripting (CALL)", /procedures are not supported/],
+    ["CREATE PROCEDURE d.spark() WITH CONNECTION `p.us.c` OPTIONS (engine='SPARK') LANGUAGE PYTHON AS r'x';", "BigQuery scripting (CREATE PROCEDURE)", /only SQL procedures/],
+    ["CREATE PROCEDURE d.p(x INT64) BEGIN SELECT undeclared_in_p + x; SET undeclared = 1; END;", "BigQuery scripting (SET)", /not declared/],
     ["CASE WHEN TRUE THEN SELECT 1; END IF;", "BigQuery scripting (END IF)", /closes nothing open here/],
     ["SELECT 1;\nRAISE;", "BigQuery scripting (RAISE)", /EXCEPTION handler/],
     ["SET undeclared = 1; IF TRUE THEN SELECT 1; END IF;", "BigQuery scripting (SET)", /not declared/]
