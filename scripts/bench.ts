@@ -123,6 +123,14 @@ const currentPeakRssMb = (): number | undefined => {
     return undefined
   }
 }
+const currentRssMb = (): number | undefined => {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024)
+  } catch {
+    return undefined
+  }
+}
 const spread = (values: ReadonlyArray<number>): readonly [number, number] => [Math.min(...values), Math.max(...values)]
 const spreadText = ([low, high]: readonly [number, number]) => `median; ${fmt(low)}–${fmt(high)}`
 
@@ -411,9 +419,13 @@ const program = Effect.gen(function* () {
   let limitDiffering: Effect.Success<ReturnType<typeof compareLimitEffect>> | undefined
   let transformPeakMb: number | undefined
   for (let round = 1; round <= pairs; round++) {
+    // What the process already holds when the round starts (earlier phases' memory that the
+    // allocator kept) is part of the peak; printed so the transform's own share can be read.
     const measurable = resetPeakRss()
+    const startRss = measurable ? currentRssMb() : undefined
     const runner = yield* fullRun
     const peak = measurable ? currentPeakRssMb() : undefined
+    if (peak !== undefined) progress(`round ${round}: peak RSS ${peak} MB, of which ${startRss ?? "?"} MB held before it started`)
     if (peak !== undefined) transformPeakMb = Math.max(transformPeakMb ?? 0, peak)
     const roundFile = path.join(work, `direct-${round}.duckdb`)
     copyFileSync(directFile, roundFile)
