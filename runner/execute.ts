@@ -11,7 +11,7 @@ import type { Action, ProjectGraph } from "./graph.ts"
 import { duckdbErrorPosition, locateInSource, statementPosition, withoutDuckdbExcerpt, type ErrorPosition } from "./locate.ts"
 import { ActionError, columnsNeeded, nullArraysAsEmpty, nullElementFailure, partitionedTables, planAction, type ActionPlan, type Catalogue, type PlanError, type PlanOptions } from "./plan.ts"
 import { RunProgress } from "./progress.ts"
-import { runProgram } from "./script.ts"
+import { procedureEntry, runProgram } from "./script.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel, type Target } from "./target.ts"
 import { Warehouse, WarehouseError, type RelationType, type Row } from "./warehouse.ts"
 
@@ -101,6 +101,21 @@ const runWithConflictRetry = (statements: ReadonlyArray<string>) =>
       schedule: Schedule.exponential("20 millis").pipe(Schedule.jittered),
       times: 8
     })
+  })
+
+// An operation with hasOutput may create a routine rather than a relation (`CREATE FUNCTION
+// ${self()}`, a Dataform pattern for persistent UDFs that other actions ref()).
+const createdRoutine = (target: Target) =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const schema = target.schema ?? "main"
+    const count = (rows: ReadonlyArray<Row>) => Number(rows[0]?.["n"] ?? 0)
+    const macros = yield* warehouse.query("SELECT COUNT(*) AS n FROM duckdb_functions() WHERE NOT internal AND schema_name = $1 AND function_name = $2", [schema, target.name])
+    if (count(macros) > 0) return true
+    const entry = procedureEntry(schema, target.name)
+    const kept = yield* warehouse.query("SELECT COUNT(*) AS n FROM duckdb_tables() WHERE schema_name = $1 AND table_name = $2", [entry.schema, entry.table])
+    if (count(kept) === 0) return false
+    return count(yield* warehouse.query(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(entry.schema)}.${quoteIdentifier(entry.table)} WHERE name = $1`, [entry.key])) > 0
   })
 
 const countRows = (relation: string) =>
@@ -263,7 +278,7 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
       case "count_rows":
         return { ...outcome, rows: yield* countRows(relation) }
       case "has_output":
-        if ((yield* warehouse.relationType(action.target.schema ?? "main", action.target.name)) === undefined) {
+        if ((yield* warehouse.relationType(action.target.schema ?? "main", action.target.name)) === undefined && !(yield* createdRoutine(action.target))) {
           return yield* new ActionError({ reason: `${action.fileName}: the operation has hasOutput: true but did not create ${targetLabel(action.target)}` })
         }
         return outcome

@@ -187,6 +187,11 @@ const friendlyReason = (file: string, cause: unknown): string => {
   return text
 }
 
+const withStorageHint = (reason: string): string =>
+  /Typed macro parameters are only supported for storage versions/.test(reason)
+    ? `${reason}\nThis warehouse file was written in an older DuckDB storage format, which cannot keep a persistent SQL function (CREATE FUNCTION without TEMP). A warehouse file mdp creates now can: name a new one with --warehouse, or move this one aside and load again.`
+    : reason
+
 const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibraries?: string, limits: WarehouseLimits = {}) =>
   Effect.gen(function* () {
     if (file !== ":memory:" && !readOnly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
@@ -204,7 +209,10 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
             // Tables have no row order in BigQuery either; keeping it makes DuckDB buffer whole
             // results in large CREATE TABLE … AS and INSERT statements (a 10M-row full refresh: 2.5 GB
             // of RSS with it, 2.35 GB without, in the same time).
-            preserve_insertion_order: "false"
+            preserve_insertion_order: "false",
+            // A new file in today's storage format: a persistent SQL UDF (an operation's CREATE
+            // FUNCTION) is a macro with typed parameters, which older formats cannot store.
+            storage_compatibility_version: "v1.4.0"
           })
           // TIMESTAMP values are UTC, as in BigQuery: set once for every connection to come (the
           // setting belongs to the ICU extension, which cannot be loaded while the instance is created).
@@ -243,7 +251,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
               running = use(connection)
               return running
             },
-            catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
+            catch: (cause) => new WarehouseError({ reason: withStorageHint(describe(cause)), sql, cause })
           }).pipe(
             // The connection closes only once DuckDB has let go of the statement (and rolled back):
             // closing it mid-statement left the process unable to exit.

@@ -291,6 +291,38 @@ select count(*) as n from \${ref("assertion_logs")} where assertion = assertion`
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  // A file warehouse, since a persistent SQL UDF is a macro with typed parameters, which DuckDB
+  // stores only in files of its newer storage format.
+  const routines = makeTempProject({
+    "definitions/plus_one.sqlx": `config { type: "operations", hasOutput: true }
+create or replace function \${self()}(x int64) returns int64 as (x + 1)`,
+    "definitions/log_answer.sqlx": `config { type: "operations", hasOutput: true }
+create or replace procedure \${self()}(out answer int64)
+begin
+  set answer = 42;
+end`,
+    "definitions/answers.sqlx": `config { type: "table" }
+pre_operations {
+  declare logged int64;
+  call \${ref("log_answer")}(logged);
+}
+select \${ref("plus_one")}(41) as computed, logged
+`,
+    "definitions/nothing.sqlx": `config { type: "operations", hasOutput: true }
+select 1`
+  })
+  afterAll(() => routines.cleanup())
+  it.effect("an operation with hasOutput may create the function or procedure its target names, which other actions ref(); creating nothing still fails", () =>
+    Effect.gen(function* () {
+      const summary = yield* transform({ projectDir: routines.dir })
+      assert.deepStrictEqual(
+        summary.results.map((r) => [r.action, r.status]).sort(),
+        [["analytics.answers", "succeeded"], ["analytics.log_answer", "succeeded"], ["analytics.nothing", "failed"], ["analytics.plus_one", "succeeded"]]
+      )
+      assert.include(byAction(summary.results, "analytics.nothing").error, "the operation has hasOutput: true but did not create analytics.nothing")
+      assert.deepStrictEqual(yield* rows("SELECT computed, logged FROM analytics.answers"), [{ computed: 42, logged: 42 }])
+    }).pipe(Effect.provide(localWarehouse(`${routines.dir}/warehouse.duckdb`))))
+
   it.effect("a table an operation dropped earlier in the run is built afresh, not merged into", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
