@@ -669,10 +669,11 @@ const procedureKey = (name: string): string => name.replaceAll("`", "").toLowerC
 
 // Where CREATE PROCEDURE keeps procedures, as BigQuery's catalogue would: in the warehouse, so
 // that one action's procedure is there for another action's CALL, in this run or a later one.
-const PROCEDURES = "main.mdp_procedures" // procedureEntry names the same table
+const PROCEDURES_TABLE = { schema: "main", table: "mdp_procedures" } as const
+const PROCEDURES = `${PROCEDURES_TABLE.schema}.${PROCEDURES_TABLE.table}`
 
 /** Where a procedure of this schema and name would be kept, for checking that CREATE PROCEDURE ran. */
-export const procedureEntry = (schema: string, name: string) => ({ schema: "main", table: "mdp_procedures", key: procedureKey(`${schema}.${name}`) }) as const
+export const procedureEntry = (schema: string, name: string) => ({ ...PROCEDURES_TABLE, key: procedureKey(`${schema}.${name}`) })
 // BigQuery's limit on nested CALLs.
 const MAX_CALL_DEPTH = 50
 

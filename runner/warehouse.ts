@@ -127,6 +127,8 @@ export interface WarehouseLimits {
 }
 
 export const DEFAULT_MEMORY_LIMIT = "600MB"
+/** The DuckDB storage format of new warehouse files (the bench's baselines use it too). */
+export const WAREHOUSE_STORAGE_VERSION = "v1.4.0"
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 
@@ -212,7 +214,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
             preserve_insertion_order: "false",
             // A new file in today's storage format: a persistent SQL UDF (an operation's CREATE
             // FUNCTION) is a macro with typed parameters, which older formats cannot store.
-            storage_compatibility_version: "v1.4.0"
+            storage_compatibility_version: WAREHOUSE_STORAGE_VERSION
           })
           // TIMESTAMP values are UTC, as in BigQuery: set once for every connection to come (the
           // setting belongs to the ICU extension, which cannot be loaded while the instance is created).
@@ -305,7 +307,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
                 inFlight.set(connection, running)
                 return running.then(read)
               },
-              catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
+              catch: (cause) => new WarehouseError({ reason: withStorageHint(describe(cause)), sql, cause })
             })
           return use({
             run: (sql, parameters = []) =>

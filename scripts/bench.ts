@@ -27,7 +27,7 @@ import { compileProject } from "../runner/compile.ts"
 import { executeGraph } from "../runner/execute.ts"
 import { inDependencyOrder, validateGraph } from "../runner/graph.ts"
 import { duckdbRelation, quoteIdentifier } from "../runner/target.ts"
-import { DEFAULT_MEMORY_LIMIT, Warehouse } from "../runner/warehouse.ts"
+import { DEFAULT_MEMORY_LIMIT, WAREHOUSE_STORAGE_VERSION, Warehouse } from "../runner/warehouse.ts"
 import { LIMIT_COMPARISONS, limitMismatchQuery, limitStatements } from "./bench-limit.ts"
 import { UsageError, benchMachine, machineLine, parse, repositoryRoot, runCommand, table, usableCores } from "./cli-support.ts"
 
@@ -115,17 +115,10 @@ const resetPeakRss = (): boolean => {
     return false
   }
 }
-const currentPeakRssMb = (): number | undefined => {
+/** A memory figure of this process from /proc (VmHWM: the peak RSS; VmRSS: the current one), in MB. */
+const processMemoryMb = (field: "VmHWM" | "VmRSS"): number | undefined => {
   try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]
-    return kb === undefined ? undefined : Math.round(Number(kb) / 1024)
-  } catch {
-    return undefined
-  }
-}
-const currentRssMb = (): number | undefined => {
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"))?.[1]
     return kb === undefined ? undefined : Math.round(Number(kb) / 1024)
   } catch {
     return undefined
@@ -216,7 +209,7 @@ const measureStartup = (work: string, runs: number) => {
  * comparison work within the same memory and settings.
  */
 const runDirectly = async (file: string, statements: ReadonlyArray<string>): Promise<number> => {
-  const instance = await DuckDBInstance.create(file, { memory_limit: DEFAULT_MEMORY_LIMIT, preserve_insertion_order: "false" })
+  const instance = await DuckDBInstance.create(file, { memory_limit: DEFAULT_MEMORY_LIMIT, preserve_insertion_order: "false", storage_compatibility_version: WAREHOUSE_STORAGE_VERSION })
   const connection = await instance.connect()
   await connection.run("SET TimeZone = 'UTC'")
   // The translated SQL may call the runner's Node functions (a signed hexadecimal INT64, say).
@@ -422,9 +415,9 @@ const program = Effect.gen(function* () {
     // What the process already holds when the round starts (earlier phases' memory that the
     // allocator kept) is part of the peak; printed so the transform's own share can be read.
     const measurable = resetPeakRss()
-    const startRss = measurable ? currentRssMb() : undefined
+    const startRss = measurable ? processMemoryMb("VmRSS") : undefined
     const runner = yield* fullRun
-    const peak = measurable ? currentPeakRssMb() : undefined
+    const peak = measurable ? processMemoryMb("VmHWM") : undefined
     if (peak !== undefined) progress(`round ${round}: peak RSS ${peak} MB, of which ${startRss ?? "?"} MB held before it started`)
     if (peak !== undefined) transformPeakMb = Math.max(transformPeakMb ?? 0, peak)
     const roundFile = path.join(work, `direct-${round}.duckdb`)
