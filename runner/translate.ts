@@ -2537,6 +2537,27 @@ const aggregatesAsBigQuery = (sql: string): string => {
  * item's direction, with the item's NULLs placement: typeof folds the key away for other types.
  * A window's or an aggregate's ORDER BY, an ordinal, and the ORDER BY of a set operation are left alone.
  */
+// Tokens after which a word starts an expression: there `offset` is a column (WITH OFFSET's default
+// name), not the OFFSET clause, which only follows the end of an expression.
+const EXPRESSION_STARTS = new Set([",", "(", "[", ":", "=", "<", ">", "<=", ">=", "<>", "!=", "+", "-", "*", "/", "||", "SELECT", "BY", "AND", "OR", "NOT", "WHERE", "ON", "WHEN", "THEN", "ELSE", "DISTINCT", "IN", "HAVING", "QUALIFY", "RETURN"])
+
+/** A bare `offset` that DuckDB would read as its OFFSET keyword, where BigQuery reads a column: quoted. */
+const offsetColumnsQuoted = (sql: string): string => {
+  if (!/\boffset\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  let previous = ""
+  let changed = false
+  const quoted = tokens.map((token) => {
+    if (!isSignificant(token)) return token
+    const before = previous
+    previous = token.kind === "word" ? token.text.toUpperCase() : token.text
+    if (token.kind !== "word" || token.text.toUpperCase() !== "OFFSET" || !EXPRESSION_STARTS.has(before)) return token
+    changed = true
+    return { ...token, kind: "quoted" as const, text: '"offset"' }
+  })
+  return changed ? render(quoted) : sql
+}
+
 const nanOrdering = (sql: string): string => {
   if (!/\bORDER\s+BY\b/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
@@ -2559,7 +2580,8 @@ const nanOrdering = (sql: string): string => {
     const level = levels[levels.length - 1]!
     if (["UNION", "EXCEPT", "INTERSECT"].includes(word(k))) level.setOperation = true
     if (word(k) !== "ORDER" || word(k + 1) !== "BY" || !level.query || level.setOperation) continue
-    // The items: up to LIMIT, OFFSET, the closing parenthesis or the end, split at top-level commas.
+    // The items: up to LIMIT, OFFSET, the closing parenthesis or the end, split at top-level commas
+    // (a word that opens an item is the item: a column named offset, WITH OFFSET's default name).
     const items: Array<{ from: number; to: number }> = []
     let depth = 0
     let from = k + 2
@@ -2570,7 +2592,7 @@ const nanOrdering = (sql: string): string => {
       else if (e === ")") {
         if (depth === 0) break
         depth--
-      } else if (depth === 0 && (e === ";" || ["LIMIT", "OFFSET", "FETCH"].includes(word(end)))) break
+      } else if (depth === 0 && (e === ";" || (end > from && ["LIMIT", "OFFSET", "FETCH"].includes(word(end))))) break
       else if (depth === 0 && e === ",") {
         items.push({ from, to: end - 1 })
         from = end + 1
@@ -3764,5 +3786,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))))))
   })
