@@ -24,8 +24,8 @@ export const offsetElement = (args: ReadonlyArray<string>): string | undefined =
     : `lpad(CAST(abs(${seconds}) % 3600 // 60 AS VARCHAR), 2, '0')`
 }
 
-// TZH and TZM: the value's UTC offset in the zone, written by `offsetElement` (when formatting a
-// STRING; parsing with them is refused by name).
+// TZH and TZM: the value's UTC offset in the zone, written by `offsetElement` when formatting a
+// STRING, read as DuckDB's %z when parsing a TIMESTAMP (`offsetsParsed`).
 const OFFSET_HOURS = "\u0000TZH"
 const OFFSET_MINUTES = "\u0000TZM"
 
@@ -149,15 +149,37 @@ export const castWithFormat = (argument: string, safe: boolean, timestampType: s
       return parts.length === 0 ? "''" : `(${parts.join(" || ")})`
     }
     if (!PARSED_TYPES.has(type)) return failure(`a cast to ${typeWord}`)
-    const offsetPiece = format.pieces.find((piece) => piece.pattern === OFFSET_HOURS || piece.pattern === OFFSET_MINUTES)
-    if (offsetPiece !== undefined) return failure(`parsing the format element ${offsetPiece.pattern.slice(1)}`)
+    const pieces = type === "TIMESTAMP" ? offsetsParsed(format.pieces) : format.pieces
+    const offsetPiece = pieces.find((piece) => piece.pattern === OFFSET_HOURS || piece.pattern === OFFSET_MINUTES)
+    if (offsetPiece !== undefined) return failure(`parsing the format element ${offsetPiece.pattern.slice(1)}${type === "TIMESTAMP" ? " without TZH before it" : ` into a ${typeWord}`}`)
+    // Which of the two would win is not documented: refused rather than guessed.
+    if (zone !== undefined && pieces.some((piece) => piece.pattern === "%z")) return failure("parsing TZH together with AT TIME ZONE")
     // Without a year BigQuery takes the current one: a local run must not depend on today.
     if (type !== "TIME" && !format.year) return failure("a date format without a year")
-    const pattern = sqlString(format.pieces.map((piece) => piece.pattern).join(""))
+    const pattern = sqlString(pieces.map((piece) => piece.pattern).join(""))
     const zoneArgument = zone ?? "NULL"
     return `${CAST_PARSE_MARKER}('${type}', ${safe ? "TRUE" : "FALSE"}, ${value}, ${pattern}, ${zoneArgument})`
   }
   return undefined
+}
+
+/**
+ * A TIMESTAMP's TZH (sign and hours), alone or followed by TZM, with or without a colon between:
+ * DuckDB's %z, which reads ±HH, ±HHMM and ±HH:MM, and makes the value that instant. A TZM without
+ * a TZH before it stays, for the caller to refuse.
+ */
+const offsetsParsed = (pieces: ReadonlyArray<Piece>): ReadonlyArray<Piece> => {
+  const parsed: Array<Piece> = []
+  for (let i = 0; i < pieces.length; i++) {
+    if (pieces[i]!.pattern !== OFFSET_HOURS) {
+      parsed.push(pieces[i]!)
+      continue
+    }
+    if (pieces[i + 1]?.pattern === OFFSET_MINUTES) i += 1
+    else if (pieces[i + 1]?.pattern === ":" && pieces[i + 2]?.pattern === OFFSET_MINUTES) i += 2
+    parsed.push({ pattern: "%z", letterCase: "as-is" })
+  }
+  return parsed
 }
 
 /** The DuckDB form of a parse marker's arguments (type, safe, value, pattern, zone). */
