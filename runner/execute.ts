@@ -113,8 +113,7 @@ const createdRoutine = (target: Target) =>
     const macros = yield* warehouse.query("SELECT COUNT(*) AS n FROM duckdb_functions() WHERE NOT internal AND schema_name = $1 AND function_name = $2", [schema, target.name])
     if (count(macros) > 0) return true
     const entry = procedureEntry(schema, target.name)
-    const kept = yield* warehouse.query("SELECT COUNT(*) AS n FROM duckdb_tables() WHERE schema_name = $1 AND table_name = $2", [entry.schema, entry.table])
-    if (count(kept) === 0) return false
+    if ((yield* warehouse.relationType(entry.schema, entry.table)) === undefined) return false
     return count(yield* warehouse.query(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(entry.schema)}.${quoteIdentifier(entry.table)} WHERE name = $1`, [entry.key])) > 0
   })
 

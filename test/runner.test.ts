@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
+import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
 import type { ActionResult } from "../runner/execute.ts"
@@ -322,6 +323,16 @@ select 1`
       assert.include(byAction(summary.results, "analytics.nothing").error, "the operation has hasOutput: true but did not create analytics.nothing")
       assert.deepStrictEqual(yield* rows("SELECT computed, logged FROM analytics.answers"), [{ computed: 42, logged: 42 }])
     }).pipe(Effect.provide(localWarehouse(`${routines.dir}/warehouse.duckdb`))))
+
+  it.effect("a warehouse file in DuckDB's older storage format says why it cannot keep a persistent function", () =>
+    Effect.gen(function* () {
+      // Created as mdp created files before: DuckDB's default format, which lacks typed macros.
+      const file = `${routines.dir}/older.duckdb`
+      yield* Effect.promise(() => DuckDBInstance.create(file).then((instance) => instance.closeSync()))
+      const summary = yield* transform({ projectDir: routines.dir, actions: ["plus_one"] }).pipe(Effect.provide(localWarehouse(file)))
+      assert.strictEqual(byAction(summary.results, "analytics.plus_one").status, "failed")
+      assert.include(byAction(summary.results, "analytics.plus_one").error, "This warehouse file was written in an older DuckDB storage format")
+    }))
 
   it.effect("a table an operation dropped earlier in the run is built afresh, not merged into", () =>
     Effect.gen(function* () {
