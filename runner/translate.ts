@@ -1028,12 +1028,29 @@ const expressionStart = (tokens: ReadonlyArray<Token>, end: number): number | un
         if (opener === "[" && k >= 0 && (tokens[k]!.text === ")" || tokens[k]!.text === "]" || tokens[k]!.kind === "quoted" || (tokens[k]!.kind === "word" && !NOT_A_FUNCTION.has(tokens[k]!.text.toUpperCase())))) {
           return expressionStart(tokens, k + 1)
         }
+        // A typed literal, `ARRAY<INT64>[1, 2]` or `STRUCT<a INT64>(1)`: its type is part of it.
+        if (k >= 0 && tokens[k]!.text === ">") return typedLiteralStart(tokens, k) ?? j
         return j
       }
     }
     return undefined
   }
   if (last.kind === "word" || last.kind === "quoted") return chainStart(tokens, i)
+  return undefined
+}
+
+/** The `ARRAY` or `STRUCT` word of a type whose closing `>` is token `close`. */
+const typedLiteralStart = (tokens: ReadonlyArray<Token>, close: number): number | undefined => {
+  let depth = 0
+  for (let j = close; j >= 0; j--) {
+    const token = tokens[j]!
+    if (token.kind !== "punct") continue
+    if (token.text === ">") depth++
+    if (token.text === "<" && --depth === 0) {
+      const word = previousSignificant(tokens, j)
+      return word >= 0 && /^(ARRAY|STRUCT)$/i.test(tokens[word]!.text) ? word : undefined
+    }
+  }
   return undefined
 }
 
@@ -2250,12 +2267,14 @@ const operandStart = (tokens: ReadonlyArray<Token>, end: number): number | undef
     if (tokens[before]?.kind === "word" && tokens[before]!.text.toUpperCase() === "OVER") return operandStart(tokens, previousSignificant(tokens, before))
     // A call: its name.
     if (tokens[before]?.kind === "word" && !KEYWORDS_BEFORE_AN_OPERAND.has(tokens[before]!.text.toUpperCase())) start = before
+    // A typed STRUCT literal: its type.
+    if (tokens[before]?.text === ">") start = typedLiteralStart(tokens, before) ?? start
   } else if (token.text === "]") {
     const open = openerOf(end, "[", "]")
     if (open < 0) return undefined
     const before = previousSignificant(tokens, open)
     // An index into the operand before it, or an array literal.
-    const indexed = before >= 0 && (tokens[before]!.kind === "word" || tokens[before]!.kind === "quoted" || tokens[before]!.text === ")" || tokens[before]!.text === "]") ? operandStart(tokens, before) : open
+    const indexed = before >= 0 && (tokens[before]!.kind === "word" || tokens[before]!.kind === "quoted" || tokens[before]!.text === ")" || tokens[before]!.text === "]") ? operandStart(tokens, before) : tokens[before]?.text === ">" ? (typedLiteralStart(tokens, before) ?? open) : open
     return indexed
   } else return undefined
   if (start < 0) return undefined
@@ -2931,26 +2950,50 @@ const positionalStructCasts = (sql: string): string => {
       continue
     }
     // Each literal's keys dropped: `{'a': 1, 'b': {'c': 2}}` → `row(1, row(2))`.
-    const literals: Array<{ nesting: number; inKey: boolean }> = []
-    for (let k = open + 1; k < as; k++) {
-      const text = punct(k)
-      const literal = literals[literals.length - 1]
-      if (text === "{") {
-        replaced.set(k, "row(")
-        literals.push({ nesting: 0, inKey: true })
-      } else if (literal?.inKey === true) {
-        replaced.set(k, "")
-        if (text === ":") literal.inKey = false
-      } else if (literal !== undefined && text === "}" && literal.nesting === 0) {
-        replaced.set(k, ")")
-        literals.pop()
-      } else if (literal !== undefined && text === "," && literal.nesting === 0) literal.inKey = true
-      else if (literal !== undefined && (text === "(" || text === "[")) literal.nesting++
-      else if (literal !== undefined && (text === ")" || text === "]")) literal.nesting--
-    }
+    structLiteralsAsRows(tokens, open + 1, as, replaced, "all")
     i = as
   }
   if (replaced.size === 0) return sql
+  return tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
+}
+
+/**
+ * The STRUCT literals among tokens `from` to `to` (all of them, or the anonymous ones, whose keys
+ * polyglot writes as `'_0'`, `'_1'`, …) as unnamed `row(…)`s, which DuckDB casts by position.
+ */
+const structLiteralsAsRows = (tokens: ReadonlyArray<Token>, from: number, to: number, replaced: Map<number, string>, which: "all" | "anonymous"): void => {
+  const punct = (k: number) => (tokens[k]?.kind === "punct" ? tokens[k]!.text : "")
+  const literals: Array<{ readonly unnamed: boolean; nesting: number; inKey: boolean }> = []
+  for (let k = from; k < to; k++) {
+    const text = punct(k)
+    const literal = literals[literals.length - 1]
+    if (text === "{") {
+      const key = tokens.slice(k + 1, to).find(isSignificant)
+      const unnamed = which === "all" || (key?.kind === "string" && /^'_\d+'$/.test(key.text))
+      if (unnamed) replaced.set(k, "row(")
+      literals.push({ unnamed, nesting: 0, inKey: true })
+    } else if (literal?.inKey === true) {
+      if (literal.unnamed) replaced.set(k, "")
+      if (text === ":") literal.inKey = false
+    } else if (literal !== undefined && text === "}" && literal.nesting === 0) {
+      if (literal.unnamed) replaced.set(k, ")")
+      literals.pop()
+    } else if (literal !== undefined && text === "," && literal.nesting === 0) literal.inKey = true
+    else if (literal !== undefined && (text === "(" || text === "[")) literal.nesting++
+    else if (literal !== undefined && (text === ")" || text === "]")) literal.nesting--
+  }
+}
+
+/**
+ * A value written to a STRUCT column (INSERT, UPDATE's SET, MERGE) is coerced as a cast is: field by
+ * field in order. An anonymous `STRUCT(1, 'a')` written so becomes an unnamed `row(…)`; DuckDB
+ * refused its `_0`, `_1` keys. Named literals keep their names, since the statement may read them.
+ */
+const positionalStructAssignments = (sql: string): string => {
+  if (!sql.includes("{'_0'") || !/^\s*(INSERT|UPDATE|MERGE)\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const replaced = new Map<number, string>()
+  structLiteralsAsRows(tokens, 0, tokens.length, replaced, "anonymous")
   return tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
 }
 
@@ -3786,5 +3829,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)))))))))))))))))))))))))
   })
