@@ -394,6 +394,7 @@ const splitDottedIdentifiers = (sql: string): string =>
 
 const castToDate = (call: Call): string => `CAST(${call.text} AS DATE)`
 
+const WEEKDAYS = ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
 const WEEK_PART = /^(WEEK|ISOWEEK|WEEK\s*\(\s*(SUNDAY|MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY)\s*\))$/i
 
 // polyglot passes some calls through without translating their arguments (a FORMAT_DATE inside
@@ -511,12 +512,12 @@ const notA = (what: string, fn: string) => `error('${fn}: the JSON value is not 
 const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 
 // %F, %T, %D and %R spelled out in a FORMAT_* call's format; %e, %k and %l (the day and the 24-
-// and 12-hour hour, space-padded) and %Q (the quarter), which DuckDB lacks, as numbers between the
-// formats before and after them.
+// and 12-hour hour, space-padded), %Q (the quarter), %E*S (seconds and their fraction's digits)
+// and %P (am or pm), which DuckDB lacks, as values between the formats before and after them.
 const FORMATTED_TYPES: Readonly<Record<string, string>> = { FORMAT_DATE: "DATE", FORMAT_DATETIME: "DATETIME", FORMAT_TIMESTAMP: "TIMESTAMP" }
-const COMPUTED_ELEMENT = /(?<!%)%(Ez|[eklQsCgz])/
+const COMPUTED_ELEMENT = /(?<!%)%(Ez|E\*S|[eklQsCgzP])/
 // A DATE, DATETIME or TIME has no offset: %Ez and %z stay for DuckDB to refuse.
-const COMPUTED_ELEMENT_WITHOUT_ZONE = /(?<!%)%([eklQsCg])/
+const COMPUTED_ELEMENT_WITHOUT_ZONE = /(?<!%)%(E\*S|[eklQsCgP])/
 const withoutShorthands = (call: Call): string | undefined => {
   const literal = call.args[0] ?? ""
   const format = formatWithoutShorthands(literal) ?? literal
@@ -528,6 +529,9 @@ const withoutShorthands = (call: Call): string | undefined => {
     const value = written !== undefined && /^'[^']*'$/.test(written.trim()) ? `CAST(${written} AS ${FORMATTED_TYPES[call.name] ?? "TIMESTAMP"})` : written
     const at = `${value}${zone === undefined ? "" : ` AT TIME ZONE ${zone}`}`
     const padded = (number: string) => `LPAD(CAST(${number} AS STRING), 2, ' ')`
+    // Not rewritten again: a FORMAT_TIMESTAMP in a zone goes to its marker here.
+    const name = call.name === "FORMAT_TIMESTAMP" && zone !== undefined ? FORMAT_TIMESTAMP_IN_ZONE : call.name
+    const formatted = (format: string) => `${name}('${format}', ${call.args.slice(1).join(", ")})`
     const elements: Readonly<Record<string, string>> = {
       e: padded(`EXTRACT(DAY FROM ${at})`),
       k: padded(`EXTRACT(HOUR FROM ${at})`),
@@ -540,11 +544,12 @@ const withoutShorthands = (call: Call): string | undefined => {
       g: `LPAD(CAST(MOD(EXTRACT(ISOYEAR FROM ${at}), 100) AS STRING), 2, '0')`,
       // A TIMESTAMP's offset in the zone (UTC without one): +HH:MM and +HHMM.
       Ez: utcOffsetInFormat(value!, zone, ":"),
-      z: utcOffsetInFormat(value!, zone, "")
+      z: utcOffsetInFormat(value!, zone, ""),
+      // Seconds with as many digits of fraction as they have (none for whole seconds).
+      "E*S": `REGEXP_REPLACE(${formatted("%S.%f")}, r'\\.?0+$', '')`,
+      P: `LOWER(${formatted("%p")})`
     }
-    // Not rewritten again: a FORMAT_TIMESTAMP in a zone goes to its marker here.
-    const name = call.name === "FORMAT_TIMESTAMP" && zone !== undefined ? FORMAT_TIMESTAMP_IN_ZONE : call.name
-    const piece = (text: string) => (text === "" ? [] : [`${name}('${withFractionalSeconds(text)}', ${call.args.slice(1).join(", ")})`])
+    const piece = (text: string) => (text === "" ? [] : [formatted(withFractionalSeconds(text))])
     // split() with a group: texts at even positions, the elements between them at odd ones.
     return `(${parts.flatMap((part, i) => (i % 2 === 1 ? [elements[part]!] : piece(part))).join(" || ")})`
   }
@@ -586,6 +591,8 @@ const limitedAggregate = (call: Call, name: "STRING_AGG" | "ARRAY_AGG"): string 
 
 // PARSE_* with %E elements (%E*S, %Ez), which DuckDB's strptime does not know: its patterns in turn.
 const withParsePatterns = (type: "DATE" | "DATETIME" | "TIMESTAMP", call: Call): string | undefined => {
+  // Seconds since the epoch (DuckDB's strptime lacks %s).
+  if (type === "TIMESTAMP" && /^'\s*%s\s*'$/.test(call.args[0] ?? "") && call.args[1] !== undefined) return `TIMESTAMP_SECONDS(CAST(TRIM(${call.args[1]}) AS INT64))`
   const patterns = call.args.length >= 2 ? parsePatterns(call.args[0]!) : undefined
   if (patterns === undefined) return undefined
   if (patterns.startsWith("ERROR(")) return patterns
@@ -1713,8 +1720,15 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
         return `CAST(STRFTIME(${value}, '%U') AS BIGINT)`
       case "WEEK(MONDAY)":
         return `CAST(STRFTIME(${value}, '%W') AS BIGINT)`
-      default:
-        return undefined
+      default: {
+        // Weeks starting on another day, counted as %U counts Sunday ones: from the first such
+        // day of the year, the days before it in week 0. DuckDB's dayofweek is 0 on Sunday.
+        const weekday = /^WEEK\((\w+)\)$/.exec(part)?.[1]
+        const first = weekday === undefined ? -1 : WEEKDAYS.indexOf(weekday)
+        if (first < 0) return undefined
+        const yearStartsOn = `(((dayofweek(${value}) - dayofyear(${value}) + 1) % 7 + 7) % 7)`
+        return `((dayofyear(${value}) + 6 - ((${first} - ${yearStartsOn} + 7) % 7)) // 7)`
+      }
     }
   },
   // Division by zero is ±inf or NaN (IEEE 754), not an error or NULL.
@@ -1969,7 +1983,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (/^'WEEK'$/i.test(part)) return `(DATE_TRUNC('WEEK', ${value} + INTERVAL 1 DAY) - INTERVAL 1 DAY)`
     // Weeks starting on another day: shifted onto DuckDB's Monday weeks and back.
     const weekday = /^'WEEK\s*\(\s*(\w+)\s*\)'$/i.exec(part)?.[1]?.toUpperCase()
-    const isoDay = weekday === undefined ? -1 : ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"].indexOf(weekday) + 1
+    const sundayFirst = weekday === undefined ? -1 : WEEKDAYS.indexOf(weekday)
+    const isoDay = sundayFirst < 0 ? -1 : ((sundayFirst + 6) % 7) + 1
     if (isoDay > 0) {
       const shift = (8 - isoDay) % 7
       return shift === 0 ? `DATE_TRUNC('WEEK', ${value})` : `(DATE_TRUNC('WEEK', ${value} + INTERVAL ${shift} DAY) - INTERVAL ${shift} DAY)`
