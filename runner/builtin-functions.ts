@@ -11,7 +11,7 @@
 import { createRequire } from "node:module"
 import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
 import { formattedValue } from "./format-values.ts"
-import { bigQueryJson, canonicalJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
+import { bigQueryJson, canonicalJson, parsedJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
@@ -31,6 +31,7 @@ export const JSON_FLATTEN_FUNCTION = "mdp_json_flatten"
 export const JSON_OBJECT_PAIRS_FUNCTION = "mdp_json_object_pairs"
 /** A JSON value with its object members deduplicated and in name order, as BigQuery keeps it. */
 export const CANONICAL_JSON_FUNCTION = "mdp_canonical_json"
+export const PARSE_JSON_FUNCTION = "mdp_parse_json"
 /** BigQuery's name → the function computing it here, for functions called as they are written. */
 export const STRING_FUNCTIONS: Readonly<Record<string, string>> = {
   SOUNDEX: "mdp_soundex",
@@ -450,6 +451,7 @@ const stringAndJsonFunctions = [
     { nulls: true }
   ),
   rowFunction(CANONICAL_JSON_FUNCTION, [VARCHAR], VARCHAR, ([json]) => canonicalJson(json as string)),
+  rowFunction(PARSE_JSON_FUNCTION, [VARCHAR, VARCHAR], VARCHAR, ([text, mode]) => parsedJson(text as string, mode as string)),
   // ANY: a STRING key, or an ARRAY of them (a NULL key fails, as in BigQuery).
   rowFunction(
     JSON_OBJECT_PAIRS_FUNCTION,

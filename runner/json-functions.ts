@@ -483,6 +483,61 @@ const canonical = (value: Json): Json => {
  */
 export const canonicalJson = (text: string): string => render(canonical(parseJson(text)), false, "")
 
+// INT64's and UINT64's range: integers a JSON value keeps exactly.
+const INT64_MIN = -(2n ** 63n)
+const UINT64_MAX = 2n ** 64n - 1n
+
+/** A decimal number's value as sign, significant digits and exponent, to compare two spellings. */
+const decimalValue = (text: string): string => {
+  const match = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text)
+  if (match === null) return text
+  const digits = `${match[2] ?? ""}${match[3] ?? ""}`
+  const exponent = Number(match[4] ?? "0") - (match[3] ?? "").length
+  const leading = digits.replace(/^0+/, "")
+  if (leading === "") return "0"
+  const significant = leading.replace(/0+$/, "")
+  return `${match[1]}${significant}e${exponent + leading.length - significant.length}`
+}
+
+/** A FLOAT64's shortest text, in exponent form (two digits at least) from 1e16 and below 1e-4. */
+const doubleText = (value: number): string => {
+  const magnitude = Math.abs(value)
+  if (magnitude === 0 || (magnitude >= 1e-4 && magnitude < 1e16)) return String(value)
+  return value.toExponential().replace(/e([+-])(\d)$/, "e$10$2")
+}
+
+/**
+ * PARSE_JSON (and a JSON literal) as BigQuery reads the text (json_functions#parse_json): integers
+ * in INT64's or UINT64's range are kept, other numbers as a FLOAT64 whose shortest text has the
+ * same value. A number that would change fails with wide_number_mode 'exact' (the default) and
+ * becomes that FLOAT64 with 'round'. An Error for text that is not JSON.
+ */
+export const parsedJson = (text: string, wideNumberMode: string): string | Error => {
+  if (wideNumberMode !== "exact" && wideNumberMode !== "round") return new Error(`PARSE_JSON: wide_number_mode is 'exact' or 'round', not '${wideNumberMode}'`)
+  try {
+    JSON.parse(text)
+  } catch (cause) {
+    return new Error(`PARSE_JSON: the text is not JSON (${cause instanceof Error ? cause.message : String(cause)})`)
+  }
+  let lossy: string | undefined
+  const numbers = (value: Json): Json => {
+    if (value.kind === "array") return { kind: "array", items: value.items.map(numbers) }
+    if (value.kind === "object") return { kind: "object", entries: value.entries.map(([key, field]) => [key, numbers(field)] as const) }
+    if (value.kind !== "literal" || value.text === "true" || value.text === "false") return value
+    if (/^-?\d+$/.test(value.text)) {
+      const integer = BigInt(value.text)
+      if (integer >= INT64_MIN && integer <= UINT64_MAX) return value
+    } else if (decimalValue(String(Number(value.text))) === decimalValue(value.text)) return value
+    lossy ??= value.text
+    return { kind: "literal", text: doubleText(Number(value.text)) }
+  }
+  const value = numbers(parseJson(text))
+  if (lossy !== undefined && wideNumberMode === "exact") {
+    return new Error(`PARSE_JSON: the number ${lossy} cannot round-trip through a FLOAT64 without losing precision; wide_number_mode=>'round' rounds it`)
+  }
+  return render(canonical(value), false, "")
+}
+
 /** JSON_FLATTEN: the non-array values of the value, or of its arrays nested one in another, in order. */
 export const jsonFlatten = (text: string): ReadonlyArray<string> => {
   const values: Array<string> = []

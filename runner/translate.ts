@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -660,8 +660,9 @@ const withZeroBasedLambdaIndex = (call: Call): string | undefined => {
  */
 const jsonTextExpression = (value: string, mode: string, pretty: string): string => {
   const json = `CAST(to_json(${value}) AS VARCHAR)`
-  // A NULL is JSON's null ('null'), where DuckDB's to_json returns NULL.
-  return `coalesce(CASE WHEN regexp_matches(typeof(${value}), '${NEEDS_REENCODING}') OR (${pretty}) THEN ${BIGQUERY_JSON_FUNCTION}(${json}, typeof(${value}), ${mode}, ${pretty}) ELSE ${json} END, 'null')`
+  // A NULL is JSON's null ('null'), where DuckDB's to_json returns NULL. A JSON value is its own
+  // text: to_json would write its numbers anew (1e+20 as 100000000000000000000.0).
+  return `coalesce(CASE WHEN typeof(${value}) = 'JSON' AND NOT (${pretty}) THEN CAST(${value} AS VARCHAR) WHEN regexp_matches(typeof(${value}), '${NEEDS_REENCODING}') OR (${pretty}) THEN ${BIGQUERY_JSON_FUNCTION}(${json}, typeof(${value}), ${mode}, ${pretty}) ELSE ${json} END, 'null')`
 }
 
 /** JSON_SET, JSON_ARRAY_APPEND, JSON_ARRAY_INSERT: path and value pairs, then the named flag (TRUE by default). */
@@ -1897,7 +1898,12 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   [INTERVAL_PARTS_MARKER]: (call) => (call.args.length === 3 ? `(to_months(${call.args[0]}) + to_days(${call.args[1]}) + to_microseconds(${call.args[2]}))` : undefined),
   // A JSON value made (a literal, PARSE_JSON, TO_JSON, JSON_OBJECT): its objects' first member of
   // each name, in name order, as BigQuery keeps and writes them.
-  JSON: (call) => (call.args.length === 1 ? `CAST(${CANONICAL_JSON_FUNCTION}(CAST(JSON(${call.args[0]}) AS VARCHAR)) AS JSON)` : undefined),
+  // PARSE_JSON and JSON literals: numbers checked against the text, wide_number_mode named or not.
+  JSON: (call) => {
+    const mode = call.args.length === 1 ? "'exact'" : /^wide_number_mode\s*=>\s*('[^']*')$/i.exec(call.args[1]?.trim() ?? "")?.[1]
+    if (call.args[0]?.trim().toUpperCase() === "NULL") return "CAST(NULL AS JSON)"
+    return mode === undefined || call.args.length > 2 ? undefined : `CAST(${PARSE_JSON_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), ${mode}) AS JSON)`
+  },
   JSON_OBJECT: (call) => `CAST(${CANONICAL_JSON_FUNCTION}(CAST(${call.text} AS VARCHAR)) AS JSON)`,
   [JSON_OBJECT_PAIRS_MARKER]: (call) => (call.args.length === 2 ? `CAST(${JSON_OBJECT_PAIRS_FUNCTION}(${call.args[0]}, CAST(${call.args[1]} AS VARCHAR)) AS JSON)` : undefined),
   // The reciprocal trigonometric functions DuckDB lacks (COT it has, but 0 gives infinity there):
