@@ -166,7 +166,7 @@ const bigQueryJsonFunction = DuckDBScalarFunction.create({
     const [type, mode, pretty] = [1, 2, 3].map((i) => input.getColumnVector(i).getItem(0)) as [string | null, string | null, boolean | null]
     for (let row = 0; row < input.rowCount; row++) {
       const text = texts.getItem(row) as string | null
-      output.setItem(row, text === null || type === null ? null : bigQueryJson(text, type, mode === "json" ? "json" : "string", pretty === true))
+      output.setItem(row, text === null || type === null ? null : bigQueryJson(text, type, mode === "json" || mode === "wide" ? mode : "string", pretty === true))
     }
     output.flush()
   }

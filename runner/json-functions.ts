@@ -161,7 +161,14 @@ const trimmedDecimal = (text: string): string => (text.includes(".") ? text.repl
 
 const quoted = (text: string): Json => ({ kind: "string", raw: JSON.stringify(text) })
 
-const encode = (value: Json, type: DuckType, mode: "string" | "json"): Json => {
+/**
+ * How numbers are written: TO_JSON_STRING's way ("string": integers beyond ±2^53 and NUMERICs with
+ * a fraction as strings), TO_JSON's ("json": as numbers), or TO_JSON's with stringify_wide_numbers
+ * ("wide": numbers outside FLOAT64's domain, which a FLOAT64 would change, as strings).
+ */
+export type JsonNumbers = "string" | "json" | "wide"
+
+const encode = (value: Json, type: DuckType, mode: JsonNumbers): Json => {
   if (value.kind === "null") return value
   if (type.kind === "list") return value.kind === "array" ? { kind: "array", items: value.items.map((item) => encode(item, type.element, mode)) } : value
   if (type.kind === "struct") {
@@ -182,10 +189,10 @@ const encode = (value: Json, type: DuckType, mode: "string" | "json"): Json => {
   if (/^DECIMAL/.test(name)) {
     const text = trimmedDecimal(value.text)
     if (mode === "json") return { kind: "literal", text }
-    const wide = text.includes(".") || BigInt(text) > TWO_TO_53 || BigInt(text) < -TWO_TO_53
+    const wide = text.includes(".") ? mode === "string" || decimalValue(String(Number(text))) !== decimalValue(text) : BigInt(text) > TWO_TO_53 || BigInt(text) < -TWO_TO_53
     return wide ? quoted(text) : { kind: "literal", text }
   }
-  if (/^U?(BIGINT|HUGEINT)$/.test(name) && mode === "string") {
+  if (/^U?(BIGINT|HUGEINT)$/.test(name) && mode !== "json") {
     const number = BigInt(value.text)
     return number > TWO_TO_53 || number < -TWO_TO_53 ? quoted(value.text) : value
   }
@@ -220,7 +227,7 @@ const render = (value: Json, pretty: boolean, indent: string): string => {
  * `mode` "string" for TO_JSON_STRING (wide numbers as strings) or "json" for TO_JSON, `pretty`
  * TO_JSON_STRING's pretty_print (two spaces a level, as BigQuery indents).
  */
-export const bigQueryJson = (text: string, type: string, mode: "string" | "json", pretty: boolean): string => {
+export const bigQueryJson = (text: string, type: string, mode: JsonNumbers, pretty: boolean): string => {
   // One type for every row of a query: parsed once.
   let parsed = parsedTypes.get(type)
   if (parsed === undefined) {

@@ -823,7 +823,12 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // BigQuery's JSON encoding (TIMESTAMP with T and Z, BYTES in base64, wide numbers as strings…),
   // completed after the translation: see JSON_TEXT.
   TO_JSON_STRING: (call) => (call.args.length <= 2 ? `${JSON_TEXT}(${call.args[0]}, 'string', ${call.args[1] ?? "FALSE"})` : undefined),
-  TO_JSON: (call) => (call.args.length === 1 ? `PARSE_JSON(${JSON_TEXT}(${call.args[0]}, 'json', FALSE))` : undefined),
+  // stringify_wide_numbers=>TRUE writes wide numbers as strings, as TO_JSON_STRING does.
+  TO_JSON: (call) => {
+    const stringify = call.args.length === 1 ? "FALSE" : /^stringify_wide_numbers\s*=>\s*(TRUE|FALSE)$/i.exec(call.args[1]?.trim() ?? "")?.[1]?.toUpperCase()
+    if (stringify === undefined || call.args.length > 2) return undefined
+    return `PARSE_JSON(${JSON_TEXT}(${call.args[0]}, '${stringify === "TRUE" ? "wide" : "json"}', FALSE))`
+  },
   // Nested keys, sorted, arrays per mode (DuckDB's json_keys lists the top level as written).
   JSON_KEYS: (call) => {
     const [json, ...rest] = call.args
