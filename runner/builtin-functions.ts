@@ -9,7 +9,7 @@
  * of json-functions.ts.
  */
 import { createRequire } from "node:module"
-import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
+import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DOUBLE, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
 import { formattedValue } from "./format-values.ts"
 import { bigQueryJson, canonicalJson, parsedJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
@@ -64,6 +64,8 @@ export const REVERSE_FUNCTION = "mdp_reverse"
 export const JUSTIFY_FUNCTIONS: Readonly<Record<string, string>> = { JUSTIFY_DAYS: "mdp_justify_days", JUSTIFY_HOURS: "mdp_justify_hours", JUSTIFY_INTERVAL: "mdp_justify_interval" }
 /** NUMERIC × NUMERIC as BigQuery computes it: nine decimal places, up to 10^29 (DuckDB's product has 18 and overflows at 10^20). */
 export const NUMERIC_MULTIPLY_FUNCTION = "mdp_numeric_multiply"
+// CAST(FLOAT64 AS STRING) as ZetaSQL writes it.
+export const DOUBLE_TEXT_FUNCTION = "mdp_double_text"
 
 /**
  * NET.HOST: the host of a URL, as BigQuery's best effort reads it: spaces around it trimmed, the
@@ -237,6 +239,34 @@ export const intervalText = (months: number, days: number, micros: bigint): stri
   const fraction = time % 1_000_000n
   const fractionText = fraction === 0n ? "" : fraction % 1000n === 0n ? `.${String(fraction / 1000n).padStart(3, "0")}` : `.${String(fraction).padStart(6, "0")}`
   return `${monthSign}${Math.floor(absoluteMonths / 12)}-${absoluteMonths % 12} ${days} ${timeSign}${time / 3_600_000_000n}:${(time / 60_000_000n) % 60n}:${(time / 1_000_000n) % 60n}${fractionText}`
+}
+
+/** printf's `%.{precision}g`: exponent form below 1e-4 or from 10^precision, trailing zeros dropped. */
+const printfG = (value: number, precision: number): string => {
+  const [mantissa, exponentText] = value.toExponential(precision - 1).split("e") as [string, string]
+  const exponent = Number(exponentText)
+  const trimmed = (text: string) => (text.includes(".") ? text.replace(/\.?0+$/, "") : text)
+  if (exponent < -4 || exponent >= precision) return `${trimmed(mantissa)}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`
+  return trimmed(value.toFixed(precision - 1 - exponent))
+}
+
+// ZetaSQL checks the short form only below this (DBL_MAX / 1.000000000000001).
+const DOUBLE_PRECISION_CHECK_MAX = Number.MAX_VALUE / 1.000000000000001
+
+/**
+ * A FLOAT64 as text, as ZetaSQL's RoundTripDoubleToString writes it for CAST(… AS STRING): 15
+ * significant digits when they read back as the same number, else 17 (`1/3` is
+ * 0.33333333333333331, `1e15` is 1e+15), "nan", "inf" and "-inf".
+ */
+export const doubleText = (value: number): string => {
+  if (Number.isNaN(value)) return "nan"
+  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf"
+  if (value === 0) return "0"
+  if (Math.abs(value) <= DOUBLE_PRECISION_CHECK_MAX) {
+    const short = printfG(value, 15)
+    if (Number(short) === value) return short
+  }
+  return printfG(value, 17)
 }
 
 type IntervalParts = { readonly months: number; readonly days: number; readonly micros: bigint }
@@ -415,6 +445,7 @@ const stringAndJsonFunctions = [
     return number === undefined || number > 2n ** 63n - 1n || number < -(2n ** 63n) ? new Error(`Bad int64 value: ${value as string}`) : number
   }),
   // ANY, so that the call binds in the CASE branch of CAST … AS STRING that typeof rules out for other types.
+  rowFunction(DOUBLE_TEXT_FUNCTION, [DOUBLE], VARCHAR, ([value]) => doubleText(value as number)),
   rowFunction(INTERVAL_TEXT_FUNCTION, [ANY], VARCHAR, ([value]) =>
     value instanceof DuckDBIntervalValue ? intervalText(value.months, value.days, value.micros) : new Error(`${INTERVAL_TEXT_FUNCTION} writes intervals only`)
   ),
