@@ -466,6 +466,7 @@ const utcOffsetInFormat = (timestamp: string, zone: string | undefined, separato
 
 const JSON_SCALAR = "MDP_JSON_SCALAR__"
 const TIMESTAMP_DIFF_MARKER = "MDP_TIMESTAMP_DIFF__"
+const UNIX_DAYS_MARKER = "MDP_UNIX_DAYS__"
 const CHECKED_DIVISOR = "MDP_CHECKED_DIVISOR__"
 const DIVIDE = "MDP_DIVIDE__"
 const MULTIPLY = "MDP_MULTIPLY__"
@@ -861,8 +862,10 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
     }
     return `TIMESTAMP(DATETIME_TRUNC(${local}, ${part}), ${zone})`
   },
-  // BigQuery's CONCAT is NULL when any argument is; DuckDB's skips NULLs. `||` is NULL-strict in both.
-  CONCAT: (call) => (call.args.length >= 2 ? `(${call.args.map((arg) => `(${arg})`).join(" || ")})` : undefined),
+  // BigQuery's CONCAT is NULL when any argument is, a lone one included; DuckDB's skips NULLs.
+  // `||` is NULL-strict in both.
+  CONCAT: (call) =>
+    call.args.length >= 2 ? `(${call.args.map((arg) => `(${arg})`).join(" || ")})` : call.args.length === 1 ? `(CASE WHEN (${call.args[0]}) IS NULL THEN NULL ELSE CONCAT(${call.args[0]}) END)` : undefined,
   // Rounded down to the second (DuckDB's cast of the epoch rounds to the nearest).
   // Whole seconds, rounded down; the value written once (a CAST to INT64 would dispatch on its type).
   UNIX_SECONDS: (call) => (call.args.length === 1 ? `${UNIX_SECONDS_MARKER}(UNIX_MILLIS(${call.args[0]}))` : undefined),
@@ -971,7 +974,8 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // Instants (TIMESTAMPTZ), where polyglot's make_timestamp is zone-less.
   TIMESTAMP_MILLIS: (call) => (call.args.length === 1 ? `${EPOCH_MILLIS}(${call.args[0]})` : undefined),
   TIMESTAMP_MICROS: (call) => (call.args.length === 1 ? `${EPOCH_MICROS}(${call.args[0]})` : undefined),
-  DATE_FROM_UNIX_DATE: (call) => (call.args.length === 1 ? `CAST(DATE_ADD(DATE '1970-01-01', INTERVAL (${call.args[0]}) DAY) AS DATE)` : undefined),
+  // DuckDB adds days to a DATE as integers (an INTERVAL's operand would not be translated).
+  DATE_FROM_UNIX_DATE: (call) => (call.args.length === 1 ? `${UNIX_DAYS_MARKER}(${call.args[0]})` : undefined),
   // polyglot drops an aggregate's LIMIT (STRING_AGG) or places IGNORE NULLS where a slice cannot take it.
   STRING_AGG: (call) => limitedAggregate(call, "STRING_AGG"),
   ARRAY_AGG: (call) => limitedAggregate(call, "ARRAY_AGG"),
@@ -1631,9 +1635,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   REVERSE: (call) => (call.args.length === 1 ? `${REVERSE_FUNCTION}(${call.args[0]})` : undefined),
   // DuckDB's ascii gives any first code point and takes no BYTES.
   ASCII: (call) => (call.args.length === 1 ? `${ASCII_FUNCTION}(${call.args[0]})` : undefined),
-  // The pattern defaults to a space.
-  LPAD: (call) => withLengthChecked(call, 1, (args) => `lpad(${args[0]}, ${args[1]}, ${args[2] ?? "' '"})`),
-  RPAD: (call) => withLengthChecked(call, 1, (args) => `rpad(${args[0]}, ${args[1]}, ${args[2] ?? "' '"})`),
+  // The pattern defaults to a space; DuckDB's length is an INTEGER (an INT64 column did not bind).
+  LPAD: (call) => withLengthChecked(call, 1, (args) => `lpad(${args[0]}, CAST(${args[1]} AS INTEGER), ${args[2] ?? "' '"})`),
+  RPAD: (call) => withLengthChecked(call, 1, (args) => `rpad(${args[0]}, CAST(${args[1]} AS INTEGER), ${args[2] ?? "' '"})`),
   LEFT: (call) => withLengthChecked(call, 1, (args) => `left(${args[0]}, ${args[1]})`),
   RIGHT: (call) => withLengthChecked(call, 1, (args) => `right(${args[0]}, ${args[1]})`),
   REGEXP_INSTR: (call) => {
@@ -1794,6 +1798,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // The first value whose cumulative distribution reaches the fraction, NULLs ignored: DuckDB's quantile_disc.
   PERCENTILE_DISC: (call) => (call.args.length === 2 ? `quantile_disc(${call.args.join(", ")})` : undefined),
   [TIMESTAMP_DIFF_MARKER]: (call) => `DATE_SUB(${call.args.join(", ")})`,
+  [UNIX_DAYS_MARKER]: (call) => `CAST(DATE '1970-01-01' + CAST(${call.args[0]} AS INTEGER) AS DATE)`,
   [COLLATE_CI_MARKER]: (call) => `(${call.args[0]} COLLATE NOCASE)`,
   // DuckDB's aggregates ignore a collation under DISTINCT: COUNT(DISTINCT) counts the folded values
   // (findUnsupported refuses the other aggregates, which would silently see every spelling).
@@ -3804,9 +3809,51 @@ const translateJavascriptFunction = (tokens: ReadonlyArray<Token>, context: Tran
 let polyglot: typeof import("@polyglot-sql/sdk") | undefined
 const loadPolyglot = Effect.promise(async () => (polyglot ??= await import("@polyglot-sql/sdk")))
 
+const INTERVAL_OPERAND = "mdp_interval_operand_"
+
+/**
+ * `INTERVAL <expression> <part>` whose expression holds a call or parentheses: polyglot leaves that
+ * expression as it is (`INTERVAL DATE_DIFF(a, b, DAY) DAY` kept BigQuery's DATE_DIFF), so each one
+ * becomes a stand-in name, translated apart and put back afterwards.
+ */
+const liftedIntervalOperands = (sql: string): { readonly sql: string; readonly operands: ReadonlyArray<string> } => {
+  if (!/\bINTERVAL\b/i.test(sql)) return { sql, operands: [] }
+  const tokens = tokenize(sql, "bigquery")
+  const operands: Array<string> = []
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    out.push(tokens[i]!.text)
+    if (tokens[i]!.kind !== "word" || tokens[i]!.text.toUpperCase() !== "INTERVAL") continue
+    // The operand runs to the part's name at its own level.
+    let depth = 0
+    let end = i + 1
+    for (; end < tokens.length; end++) {
+      const token = tokens[end]!
+      if (token.text === "(" || token.text === "[") depth++
+      else if (token.text === ")" || token.text === "]") {
+        if (--depth < 0) break
+      } else if (depth === 0 && token.kind === "word" && INTERVAL_UNITS.test(token.text)) break
+      else if (depth === 0 && (token.text === "," || token.text === ";" || token.kind === "string")) break
+    }
+    const operand = tokens.slice(i + 1, end)
+    if (end >= tokens.length || depth !== 0 || tokens[end]!.kind !== "word" || !operand.some((token) => token.text === "(")) continue
+    out.push(` ${INTERVAL_OPERAND}${operands.length} `)
+    operands.push(render(operand).trim())
+    i = end - 1
+  }
+  return { sql: out.join(""), operands }
+}
+
 /** Plain statements (no script variables) through polyglot and the repairs around it. */
 const translateStatements = (original: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
+    const lifted = liftedIntervalOperands(original)
+    if (lifted.operands.length > 0) {
+      const operands: Array<string> = []
+      for (const operand of lifted.operands) operands.push(((yield* translateStatements(`SELECT ${operand}`, context))[0] ?? "").replace(/^\s*SELECT\s+/i, ""))
+      const statements = yield* translateStatements(lifted.sql, context)
+      return statements.map((statement) => statement.replace(new RegExp(`\\b${INTERVAL_OPERAND}(\\d+)\\b`, "g"), (_, n: string) => `(${operands[Number(n)]})`))
+    }
     const piped = withoutPipes(original)
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, AGGREGATE, ORDER BY, LIMIT, DROP, AS and DISTINCT are" })
