@@ -1382,7 +1382,11 @@ const jsonAwareSubscripts = (sql: string): string => {
       const previous = tokens[before]
       const afterExpression =
         previous !== undefined &&
-        ((previous.kind === "punct" && (previous.text === ")" || previous.text === "]")) || previous.kind === "quoted" || (previous.kind === "word" && !NOT_A_FUNCTION.has(previous.text.toUpperCase()) && !/^(ARRAY|SELECT|STRUCT)$/i.test(previous.text)))
+        ((previous.kind === "punct" && (previous.text === ")" || previous.text === "]")) ||
+          previous.kind === "quoted" ||
+          (previous.kind === "word" && !NOT_A_FUNCTION.has(previous.text.toUpperCase()) && !/^(ARRAY|SELECT|STRUCT)$/i.test(previous.text)) ||
+          // A field named like a keyword (`json.array[0]`).
+          (previous.kind === "word" && tokens[previousSignificant(tokens, before)]?.text === "."))
       if (!afterExpression) continue
       const inside = tokens.slice(i + 1).filter(isSignificant)
       if (inside[0] === undefined || inside[0].kind === "string" || (inside[0].kind === "word" && /^(SAFE_)?(OFFSET|ORDINAL)$/i.test(inside[0].text) && inside[1]?.text === "(")) continue
@@ -1910,7 +1914,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // each name, in name order, as BigQuery keeps and writes them.
   // PARSE_JSON and JSON literals: numbers checked against the text, wide_number_mode named or not.
   JSON: (call) => {
-    const mode = call.args.length === 1 ? "'exact'" : /^wide_number_mode\s*=>\s*('[^']*')$/i.exec(call.args[1]?.trim() ?? "")?.[1]
+    const mode = call.args.length === 1 ? "'exact'" : /^wide_number_mode\s*=>\s*([\s\S]+)$/i.exec(call.args[1]?.trim() ?? "")?.[1]
     if (call.args[0]?.trim().toUpperCase() === "NULL") return "CAST(NULL AS JSON)"
     return mode === undefined || call.args.length > 2 ? undefined : `CAST(${PARSE_JSON_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), ${mode}) AS JSON)`
   },
@@ -1958,7 +1962,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   DATE_BUCKET: (call) => (call.args.length === 2 || call.args.length === 3 ? `CAST(TIME_BUCKET(${call.args[1]}, CAST(${call.args[0]} AS DATE), ${call.args[2] ?? "DATE '1950-01-01'"}) AS DATE)` : undefined),
   DATETIME_BUCKET: (call) => (call.args.length === 2 || call.args.length === 3 ? `TIME_BUCKET(${call.args[1]}, CAST(${call.args[0]} AS TIMESTAMP), ${call.args[2] ?? "TIMESTAMP '1950-01-01 00:00:00'"})` : undefined),
   TIMESTAMP_BUCKET: (call) => (call.args.length === 2 || call.args.length === 3 ? `TIME_BUCKET(${call.args[1]}, CAST(${call.args[0]} AS TIMESTAMPTZ), ${call.args[2] ?? "TIMESTAMPTZ '1950-01-01 00:00:00+00'"})` : undefined),
-  [SUBSCRIPT_MARKER]: (call) => `(CASE WHEN typeof(${call.args[0]}) = 'JSON' THEN (${call.args[0]})[${call.args[1]}] ELSE (${call.args[0]})[(${call.args[1]}) + 1] END)`,
+  // A key computed as a STRING (a JSON member) binds in the ARRAY branch too, where it is no index.
+  [SUBSCRIPT_MARKER]: (call) => `(CASE WHEN typeof(${call.args[0]}) = 'JSON' THEN (${call.args[0]})[${call.args[1]}] ELSE (${call.args[0]})[TRY_CAST(${call.args[1]} AS BIGINT) + 1] END)`,
   [APPROX_QUANTILES_MARKER]: (call) => {
     const n = Number(call.args[1])
     return `QUANTILE_DISC(${call.args[0]}, [${Array.from({ length: n + 1 }, (_, k) => String(k / n)).join(", ")}]::DOUBLE[])`
