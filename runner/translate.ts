@@ -3183,8 +3183,9 @@ const pivotedColumns = (sql: string): string => {
 
 /**
  * PIVOT's columns for an aggregate with an alias are `alias_value` in BigQuery, `value_alias` in
- * DuckDB: the renames from DuckDB's to BigQuery's, given the tokens inside PIVOT's parentheses.
- * Undefined when a value is not a string literal or named by an alias (left as DuckDB names it).
+ * DuckDB, and values are named differently (`_100` for 100): the renames from DuckDB's names to
+ * BigQuery's, given the tokens inside PIVOT's parentheses. Undefined when a value's name is not
+ * known here (left as DuckDB names it).
  */
 const pivotRenames = (inside: ReadonlyArray<Token>): ReadonlyArray<string> | undefined => {
   const split = (from: number, to: number): Array<Array<Token>> => {
@@ -3204,10 +3205,40 @@ const pivotRenames = (inside: ReadonlyArray<Token>): ReadonlyArray<string> | und
   const inAt = inside.findIndex((token, k) => k > forAt && token.kind === "word" && token.text.toUpperCase() === "IN")
   if (forAt < 0 || inAt < 0 || inside[inAt + 1]?.text !== "(" || inside[inside.length - 1]?.text !== ")") return undefined
   const aggregates = split(0, forAt).map(aliasOf)
-  const values = split(inAt + 2, inside.length - 1).map((part) => aliasOf(part) ?? (part.length === 1 && part[0]!.kind === "string" ? part[0]!.text.slice(1, -1).replaceAll("''", "'") : undefined))
+  const values = split(inAt + 2, inside.length - 1).map(pivotValueNames)
   if (values.some((value) => value === undefined)) return undefined
   const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
-  return aggregates.flatMap((aggregate) => (aggregate === undefined ? [] : values.map((value) => `${quote(`${value}_${aggregate}`)} AS ${quote(`${aggregate}_${value}`)}`)))
+  return aggregates.flatMap((aggregate) =>
+    values.flatMap((value) => {
+      const duckdb = aggregate === undefined ? value!.duckdb : `${value!.duckdb}_${aggregate}`
+      const bigquery = aggregate === undefined ? value!.bigquery(false) : `${aggregate}_${value!.bigquery(true)}`
+      return duckdb === bigquery ? [] : [`${quote(duckdb)} AS ${quote(bigquery)}`]
+    })
+  )
+}
+
+/**
+ * A PIVOT value's column name in DuckDB (its text) and in BigQuery (query-syntax#pivot_operator),
+ * after the aggregate's alias or alone: an alias; a string's value (`empty_string_value` for '');
+ * NULL; an integer as `_1` alone, `1` after an alias, `minus_1`; a BOOL as `true`; a date as
+ * `_2013_11_25` alone. Undefined for another value.
+ */
+const pivotValueNames = (part: ReadonlyArray<Token>): { readonly duckdb: string; readonly bigquery: (prefixed: boolean) => string } | undefined => {
+  const alias = part.length >= 2 && part[part.length - 2]!.text.toUpperCase() === "AS" ? unquotedName(part[part.length - 1]!.text) : undefined
+  if (alias !== undefined) return { duckdb: alias, bigquery: () => alias }
+  const significant = part.filter(isSignificant)
+  if (significant.length === 1 && significant[0]!.kind === "string") {
+    const value = significant[0]!.text.slice(1, -1).replaceAll("''", "'")
+    return { duckdb: value, bigquery: () => (value === "" ? "empty_string_value" : value) }
+  }
+  const text = render(significant)
+  if (/^NULL$/i.test(text)) return { duckdb: "NULL", bigquery: () => "NULL" }
+  if (/^(TRUE|FALSE)$/i.test(text)) return { duckdb: text.toLowerCase(), bigquery: () => text.toLowerCase() }
+  const integer = /^(-?)(\d+)$/.exec(text)
+  if (integer !== null) return { duckdb: text, bigquery: (prefixed) => (integer[1] === "-" ? `minus_${integer[2]}` : prefixed ? integer[2]! : `_${integer[2]}`) }
+  const date = /^CAST\('(\d{4})-(\d{2})-(\d{2})'ASDATE\)$/i.exec(text)
+  if (date !== null) return { duckdb: `${date[1]}-${date[2]}-${date[3]}`, bigquery: (prefixed) => `${prefixed ? "" : "_"}${date[1]}_${date[2]}_${date[3]}` }
+  return undefined
 }
 
 const unquotedName = (name: string): string => (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name)
