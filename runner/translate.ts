@@ -2504,7 +2504,7 @@ const SPREAD_AGGREGATES = ["STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VARIANCE", "V
  * - SUM of INT64s fails on overflow in BigQuery; DuckDB's is a HUGEINT that goes past INT64's range.
  * - list_min and list_sum (ARRAY_MIN, ARRAY_SUM, and `listAggregates`' aggregates over an UNNEST) likewise.
  * - STDDEV, VARIANCE, CORR and COVAR are NaN with an infinite or NaN input (DuckDB fails or answers
- *   infinity), and CORR of fewer than two pairs is NULL (DuckDB: NaN).
+ *   infinity), and CORR and the sample statistics of fewer than two values are NULL (DuckDB: NaN).
  * typeof is read without evaluating its argument, so the other types' branches fold away. A PIVOT's
  * aggregate is left alone (DuckDB takes one bare aggregate there), and this runs after
  * `listAggregates`, whose shapes it would hide.
@@ -2561,7 +2561,8 @@ const aggregatesAsBigQuery = (sql: string): string => {
       const counted = spread.map((value) => `(${value}) IS NOT NULL`).join(" AND ")
       const finite = spread.map((value) => `isfinite(${value})`).join(" AND ")
       const kept = spread.map((value) => `CASE WHEN ${finite} THEN ${value} END`).join(", ")
-      const tooFew = name === "CORR" ? `WHEN count(CASE WHEN ${counted} THEN 1 END)${over} < 2 THEN NULL ` : ""
+      // A sample's statistics (and CORR) of fewer than two values are NULL, NaN or infinite ones too.
+      const tooFew = ["CORR", "STDDEV", "STDDEV_SAMP", "VARIANCE", "VAR_SAMP", "COVAR_SAMP"].includes(name) ? `WHEN count(CASE WHEN ${counted} THEN 1 END)${over} < 2 THEN NULL ` : ""
       out.push(`(CASE ${tooFew}WHEN bool_or(${counted} AND NOT (${finite}))${over} THEN CAST('NaN' AS DOUBLE) ELSE ${name}(${kept})${over} END)`)
     } else if (name === PERCENTILE_RESPECTING_NULLS) {
       // The window's values with NULLs first, as BigQuery orders them, then the percentile of the list.
