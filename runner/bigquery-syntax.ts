@@ -699,16 +699,16 @@ export const decodeStringEscapes = (body: string): string => {
 }
 
 /**
- * STRING literals with \u, \U or octal escapes, which polyglot leaves as written: the characters
+ * STRING literals with \u, \U, \X, octal, \? or \` escapes, which polyglot leaves as written: the characters
  * themselves (quotes, backslashes and control characters escaped again, as polyglot reads them).
  */
 export const stringEscapes = (sql: string): string => {
-  if (!/\\(u|U|[0-7]{3})/.test(sql)) return sql
+  if (!/\\(u|U|X|\?|`|[0-7]{3})/.test(sql)) return sql
   const tokens = tokenize(sql, "bigquery")
   let changed = false
   const out = tokens.map((token) => {
     const match = token.kind === "string" ? /^('''|"""|'|")([\s\S]*)\1$/.exec(token.text) : null
-    if (match === null || !/\\(u|U|[0-7]{3})/.test(match[2]!)) return token.text
+    if (match === null || !/\\(u|U|X|\?|`|[0-7]{3})/.test(match[2]!)) return token.text
     changed = true
     const quote = match[1]!
     const body = [...decodeStringEscapes(match[2]!)]
