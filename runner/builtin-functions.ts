@@ -8,6 +8,7 @@
  * string functions on BYTES, FORMAT's text of BYTES, ARRAYs and STRUCTs, and the JSON functions
  * of json-functions.ts.
  */
+import { createHash } from "node:crypto"
 import { createRequire } from "node:module"
 import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DOUBLE, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
 import { formattedValue } from "./format-values.ts"
@@ -15,6 +16,8 @@ import { bigQueryJson, canonicalJson, parsedJson, parseDuckType, jsonContains, j
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
+// SHA512 of BYTES (DuckDB has SHA-256, SHA-1 and MD5 only).
+export const SHA512_FUNCTION = "mdp_sha512"
 export const BYTES_TO_STRING_FUNCTION = "mdp_safe_convert_bytes_to_string"
 export const INSTR_FUNCTION = "mdp_instr"
 export const NET_HOST_FUNCTION = "mdp_net_host"
@@ -576,6 +579,7 @@ export const registerBuiltinFunctions = (connection: DuckDBConnection): void => 
   connection.registerScalarFunction(jsonKeysFunction)
   for (const fn of stringAndJsonFunctions) connection.registerScalarFunction(fn)
   for (const fn of bytesFunctions) connection.registerScalarFunction(fn)
+  connection.registerScalarFunction(rowFunction(SHA512_FUNCTION, [BLOB], BLOB, ([value]) => blobValue(createHash("sha512").update(bytesOf(value!)).digest())))
   connection.registerScalarFunction(unary(BYTES_TO_STRING_FUNCTION, VARCHAR, BLOB, (value: DuckDBBlobValue) => Buffer.from(value.bytes).toString("utf8")))
   connection.registerScalarFunction(unary(NET_HOST_FUNCTION, VARCHAR, VARCHAR, netHost))
   connection.registerScalarFunction(unary(NET_PUBLIC_SUFFIX_FUNCTION, VARCHAR, VARCHAR, (url: string) => netDomainPart(url, "suffix")))

@@ -515,12 +515,12 @@ post_operations {
   it.effect("an untranslatable construct fails the action with the file and construct named", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
-        "definitions/fingerprints.sqlx": `config { type: "table" } select sha512('a') as f`
+        "definitions/fingerprints.sqlx": `config { type: "table" } select st_geogpoint(1, 2) as f`
       })
       const summary = yield* transform({ projectDir: project.dir })
       const result = byAction(summary.results, "analytics.fingerprints")
       assert.strictEqual(result.status, "failed")
-      assert.include(result.error, "definitions/fingerprints.sqlx: cannot run SHA512()")
+      assert.include(result.error, "definitions/fingerprints.sqlx: cannot run ST_GEOGPOINT()")
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
