@@ -1350,8 +1350,9 @@ const parenthesizedFields = (sql: string): string => {
       const field = dot?.token.text === "." ? nextSignificantToken(tokens, dot.index) : undefined
       if (field === undefined || (field.token.kind !== "word" && field.token.kind !== "quoted")) continue
       const open = operandStart(tokens, close)
-      // A bare group (not a call's arguments) holding more than one token.
+      // A bare group (not a call's arguments, IF's included) holding more than one token.
       if (open === undefined || tokens[open]!.text !== "(" || significantTokens(render(tokens.slice(open + 1, close)), "bigquery").length < 2) continue
+      if (tokens[previousSignificant(tokens, open)]?.text.toUpperCase() === "IF") continue
       found = { open, close, field: field.index }
     }
     if (found === undefined) return sql
@@ -2623,12 +2624,14 @@ const nanOrdering = (sql: string): string => {
   const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
   const text = (k: number) => significant[k]?.token.text ?? ""
   // Per open parenthesis: whether a query runs in it (the top level counts as one), and whether a set operator was met there.
-  const levels: Array<{ readonly query: boolean; setOperation: boolean }> = [{ query: true, setOperation: false }]
+  // DuckDB's GROUP BY ALL refuses an ORDER BY expression over a grouped column (`k + 0`), so under
+  // one the keys stay as written and NaN sorts as DuckDB sorts it.
+  const levels: Array<{ readonly query: boolean; setOperation: boolean; groupByAll: boolean }> = [{ query: true, setOperation: false, groupByAll: false }]
   const edits = new Map<number, { readonly end: number; readonly text: string }>()
   for (let k = 0; k < significant.length; k++) {
     const t = text(k)
     if (t === "(") {
-      levels.push({ query: word(k + 1) === "SELECT" || word(k + 1) === "WITH", setOperation: false })
+      levels.push({ query: word(k + 1) === "SELECT" || word(k + 1) === "WITH", setOperation: false, groupByAll: false })
       continue
     }
     if (t === ")") {
@@ -2637,7 +2640,8 @@ const nanOrdering = (sql: string): string => {
     }
     const level = levels[levels.length - 1]!
     if (["UNION", "EXCEPT", "INTERSECT"].includes(word(k))) level.setOperation = true
-    if (word(k) !== "ORDER" || word(k + 1) !== "BY" || !level.query || level.setOperation) continue
+    if (word(k) === "GROUP" && word(k + 1) === "BY" && word(k + 2) === "ALL") level.groupByAll = true
+    if (word(k) !== "ORDER" || word(k + 1) !== "BY" || !level.query || level.setOperation || level.groupByAll) continue
     // The items: up to LIMIT, OFFSET, the closing parenthesis or the end, split at top-level commas
     // (a word that opens an item is the item: a column named offset, WITH OFFSET's default name).
     const items: Array<{ from: number; to: number }> = []
@@ -3021,6 +3025,69 @@ const structLiteralsAsRows = (tokens: ReadonlyArray<Token>, from: number, to: nu
     else if (literal !== undefined && (text === "(" || text === "[")) literal.nesting++
     else if (literal !== undefined && (text === ")" || text === "]")) literal.nesting--
   }
+}
+
+/**
+ * A CASE (or IF, COALESCE, IFNULL) whose branches mix an anonymous STRUCT literal (`THEN STRUCT(n + 1, 'b')`) with a named
+ * STRUCT value: BigQuery coerces the anonymous one field by field in order, DuckDB by name, which
+ * matched nothing and gave NULL fields (silently, as in a recursive CTE's state). The anonymous
+ * literals become unnamed `row(…)`s there; a CASE of anonymous literals only keeps its names.
+ */
+const anonymousStructBranches = (sql: string): string => {
+  if (!/'_\d+':/.test(sql) || !/\b(CASE|IF|COALESCE|IFNULL)\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  // A literal with an anonymous field (`STRUCT(x, 'z')` names its first field x).
+  const anonymousAt = (k: number) => {
+    if (significant[k]?.token.text !== "{") return false
+    for (let j = k + 1, level = 0; j < significant.length; j++) {
+      const t = significant[j]!.token.text
+      if (t === "{" || t === "(" || t === "[") level++
+      else if (t === "}" || t === ")" || t === "]") {
+        if (level-- === 0) return false
+      } else if (level === 0 && significant[j]!.token.kind === "string" && /^'_\d+'$/.test(t) && significant[j + 1]?.token.text === ":") return true
+    }
+    return false
+  }
+  const replaced = new Map<number, string>()
+  const frames: Array<{ readonly depth: number; readonly branches: Array<number> }> = []
+  const groups: Array<ReadonlyArray<number>> = []
+  let depth = 0
+  for (let k = 0; k < significant.length; k++) {
+    const text = significant[k]!.token.text
+    if (text === "(" || text === "[" || text === "{") depth++
+    else if (text === ")" || text === "]" || text === "}") depth--
+    else if (word(k) === "CASE") frames.push({ depth, branches: [] })
+    else if ((word(k) === "THEN" || word(k) === "ELSE") && frames[frames.length - 1]?.depth === depth) frames[frames.length - 1]!.branches.push(k + 1)
+    else if (word(k) === "END" && frames[frames.length - 1]?.depth === depth) groups.push(frames.pop()!.branches)
+    // IF's two values, and COALESCE's and IFNULL's arguments, are branches too.
+    if (["IF", "COALESCE", "IFNULL"].includes(word(k)) && significant[k + 1]?.token.text === "(") {
+      const starts: Array<number> = [k + 2]
+      for (let j = k + 2, level = 0; j < significant.length; j++) {
+        const t = significant[j]!.token.text
+        if (t === "{" || t === "(" || t === "[") level++
+        else if (t === "}" || t === ")" || t === "]") {
+          if (level-- === 0) break
+        } else if (level === 0 && t === ",") starts.push(j + 1)
+      }
+      groups.push(word(k) === "IF" ? starts.slice(1) : starts)
+    }
+  }
+  for (const branches of groups) {
+    const anonymous = branches.filter(anonymousAt)
+    if (anonymous.length === 0 || anonymous.length === branches.length) continue
+    for (const start of anonymous) {
+      let close = start
+      for (let level = 0; close < significant.length; close++) {
+        const t = significant[close]!.token.text
+        if (t === "{" || t === "(" || t === "[") level++
+        else if ((t === "}" || t === ")" || t === "]") && --level === 0) break
+      }
+      structLiteralsAsRows(tokens, significant[start]!.index, significant[close]!.index + 1, replaced, "all")
+    }
+  }
+  return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
 }
 
 /**
@@ -3941,5 +4008,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)))))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))))))))
   })
