@@ -2626,12 +2626,12 @@ const nanOrdering = (sql: string): string => {
   // Per open parenthesis: whether a query runs in it (the top level counts as one), and whether a set operator was met there.
   // DuckDB's GROUP BY ALL refuses an ORDER BY expression over a grouped column (`k + 0`), so under
   // one the keys stay as written and NaN sorts as DuckDB sorts it.
-  const levels: Array<{ readonly query: boolean; setOperation: boolean; groupByAll: boolean }> = [{ query: true, setOperation: false, groupByAll: false }]
+  const levels: Array<{ readonly query: boolean; readonly start: number; setOperation: boolean; groupByAll: boolean }> = [{ query: true, start: 0, setOperation: false, groupByAll: false }]
   const edits = new Map<number, { readonly end: number; readonly text: string }>()
   for (let k = 0; k < significant.length; k++) {
     const t = text(k)
     if (t === "(") {
-      levels.push({ query: word(k + 1) === "SELECT" || word(k + 1) === "WITH", setOperation: false, groupByAll: false })
+      levels.push({ query: word(k + 1) === "SELECT" || word(k + 1) === "WITH", start: k + 1, setOperation: false, groupByAll: false })
       continue
     }
     if (t === ")") {
@@ -2661,6 +2661,21 @@ const nanOrdering = (sql: string): string => {
       }
     }
     items.push({ from, to: end - 1 })
+    // DuckDB refuses an expression over an alias of a subquery or of RAND() (it would repeat it),
+    // so such a key stays as written.
+    const aliasesSubqueryOrRandom = (start: number, orderBy: number, name: string): boolean => {
+      let itemStart = start
+      for (let j = start, level = 0; j < orderBy; j++) {
+        const t = text(j)
+        if (t === "(") level++
+        else if (t === ")") level--
+        else if (level === 0 && (t === "," || word(j) === "SELECT")) itemStart = j + 1
+        else if (level === 0 && word(j) === "AS" && unquotedName(text(j + 1)).toLowerCase() === unquotedName(name).toLowerCase()) {
+          if (significant.slice(itemStart, j).some(({ token }) => token.kind === "word" && /^(SELECT|RANDOM|RAND)$/i.test(token.text))) return true
+        }
+      }
+      return false
+    }
     const rendered = items.map(({ from: a, to: b }) => {
       const itemText = render(tokens.slice(significant[a]!.index, significant[b]!.index + 1))
       let last = b
@@ -2672,7 +2687,7 @@ const nanOrdering = (sql: string): string => {
       const descending = word(last) === "DESC"
       if (descending || word(last) === "ASC") last--
       const expression = render(tokens.slice(significant[a]!.index, significant[last]!.index + 1)).trim()
-      if (last < a || /^\d+$/.test(expression)) return itemText
+      if (last < a || /^\d+$/.test(expression) || (last === a && aliasesSubqueryOrRandom(level.start, k, expression))) return itemText
       const placement = nulls === "" ? (descending ? "LAST" : "FIRST") : nulls
       return `${isNan(expression)} ${descending ? "ASC" : "DESC"} NULLS ${placement}, ${itemText}`
     })
