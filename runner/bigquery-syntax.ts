@@ -776,6 +776,10 @@ const orderByOutputColumns = (significant: ReadonlyArray<{ readonly token: Token
  * without AS STRUCT. Polyglot reads `t.*` alone; a value table read as a table (`FROM (SELECT AS
  * VALUE …)`, a CTE) is not supported.
  */
+// Words that end an expression (so are not an alias after it), and operators before an operand.
+const NOT_AN_ALIAS: ReadonlySet<string> = new Set(["END", "NULL", "TRUE", "FALSE", "AS", "ASC", "DESC"])
+const OPERATOR_WORDS: ReadonlySet<string> = new Set(["IS", "NOT", "AND", "OR", "LIKE", "IN", "BETWEEN", "INTERVAL", "DISTINCT", "CASE", "WHEN", "THEN", "ELSE", "STRUCT"])
+
 export const selectAsStructOrValue = (sql: string): string => {
   if (!/\bSELECT\s+AS\s+(STRUCT|VALUE)\b/i.test(sql)) return sql
   const tokens = tokenize(sql, "bigquery")
@@ -827,9 +831,24 @@ export const selectAsStructOrValue = (sql: string): string => {
       continue
     }
     if (star || end === k + 3) continue
+    // An item aliased without AS (`1 a`): STRUCT(…) needs the AS.
+    for (let item = k + 3, level = 0, j = k + 3; j <= end; j++) {
+      const t = text(j)
+      if (j < end && (t === "(" || t === "[")) level++
+      else if (j < end && (t === ")" || t === "]")) level--
+      else if (j === end || (level === 0 && t === ",")) {
+        const last = significant[j - 1]?.token
+        const before = significant[j - 2]?.token
+        const aliased =
+          j - 1 > item && last !== undefined && before !== undefined && (last.kind === "word" || last.kind === "quoted") && !NOT_AN_ALIAS.has(upper(last)) &&
+          (["number", "string", "quoted"].includes(before.kind) || before.text === ")" || before.text === "]" || (before.kind === "word" && !NOT_AN_ALIAS.has(upper(before)) && !OPERATOR_WORDS.has(upper(before))))
+        if (aliased) edits.set(significant[j - 1]!.index, `AS ${last.text}`)
+        item = j + 1
+      }
+    }
     edits.set(significant[k + 1]!.index, "")
     edits.set(significant[k + 2]!.index, "STRUCT(")
-    edits.set(significant[end - 1]!.index, `${text(end - 1)})`)
+    edits.set(significant[end - 1]!.index, `${edits.get(significant[end - 1]!.index) ?? text(end - 1)})`)
     k = end - 1
   }
   if (edits.size === 0) return sql
