@@ -812,7 +812,10 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   GENERATE_ARRAY: (call) => {
     const [start, end, step] = call.args
     if (start === undefined || end === undefined || step === undefined || call.args.length !== 3) return undefined
-    if (!call.args.some((arg) => /^[+-]?(\d*\.\d*|\d+(\.\d*)?[eE][+-]?\d+)$/.test(arg.trim()))) return undefined
+    if (!call.args.some((arg) => /^[+-]?(\d*\.\d*|\d+(\.\d*)?[eE][+-]?\d+)$/.test(arg.trim()))) {
+      // A zero step fails, as in BigQuery (DuckDB's series was empty); a literal one cannot be zero.
+      return /^\+?0*[1-9]\d*$|^-0*[1-9]\d*$/.test(step.trim()) ? undefined : `IF((${step}) = 0, ERROR('GENERATE_ARRAY: the step cannot be 0'), GENERATE_ARRAY(${start}, ${end}, ${step}))`
+    }
     return (
       `IF((${step}) = 0, ERROR('GENERATE_ARRAY: the step cannot be 0'), ` +
       `ARRAY(SELECT (${start}) + mdp_i * (${step}) FROM UNNEST(GENERATE_ARRAY(0, CAST(FLOOR(((${end}) - (${start})) / NULLIF(${step}, 0)) AS INT64))) AS mdp_i ORDER BY mdp_i))`
