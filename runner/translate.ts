@@ -1513,8 +1513,9 @@ const groupMayNotTakePart = (pattern: string): boolean => {
   return false
 }
 
+/** The JSON array at the path as a list of JSON values; NULL when the value there is no array, as in BigQuery. */
 function jsonArray(call: Call): string {
-  return `CAST(JSON_EXTRACT(${call.args[0]}, ${call.args[1] === undefined ? "'$'" : withQuotedMembers(call.args[1])}) AS JSON[])`
+  return `TRY_CAST(JSON_EXTRACT(${call.args[0]}, ${call.args[1] === undefined ? "'$'" : withQuotedMembers(call.args[1])}) AS JSON[])`
 }
 
 // A printf specifier: flags, width, precision and conversion.
@@ -1686,7 +1687,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   [SCALARS_ONLY]: (call) => {
     const [elements, values] = call.args
     if (elements === undefined || values === undefined) return undefined
-    return `(CASE WHEN list_bool_and(list_transform(${elements}, mdp_e -> json_type(CAST(mdp_e AS JSON)) NOT IN ('OBJECT', 'ARRAY'))) IS FALSE THEN NULL ELSE ${values} END)`
+    // No array there (an object, a scalar): NULL, where DuckDB's cast to a list failed.
+    const valuesOrNull = values.trim().replace(/^CAST\(/i, "TRY_CAST(")
+    return `(CASE WHEN ${elements} IS NULL THEN NULL WHEN list_bool_and(list_transform(${elements}, mdp_e -> json_type(CAST(mdp_e AS JSON)) NOT IN ('OBJECT', 'ARRAY'))) IS FALSE THEN NULL ELSE ${valuesOrNull} END)`
   },
   [JSON_TEXT]: (call) => {
     const [value, mode, pretty] = call.args
