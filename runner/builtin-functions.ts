@@ -447,8 +447,8 @@ const stringAndJsonFunctions = [
     const number = match === null ? undefined : BigInt(`0x${match[2]}`) * (match[1] === "-" ? -1n : 1n)
     return number === undefined || number > 2n ** 63n - 1n || number < -(2n ** 63n) ? new Error(`Bad int64 value: ${value as string}`) : number
   }),
-  // ANY, so that the call binds in the CASE branch of CAST … AS STRING that typeof rules out for other types.
   rowFunction(DOUBLE_TEXT_FUNCTION, [DOUBLE], VARCHAR, ([value]) => doubleText(value as number)),
+  // ANY, so that the call binds in the CASE branch of CAST … AS STRING that typeof rules out for other types.
   rowFunction(INTERVAL_TEXT_FUNCTION, [ANY], VARCHAR, ([value]) =>
     value instanceof DuckDBIntervalValue ? intervalText(value.months, value.days, value.micros) : new Error(`${INTERVAL_TEXT_FUNCTION} writes intervals only`)
   ),

@@ -506,8 +506,8 @@ const decimalValue = (text: string): string => {
   return `${match[1]}${significant}e${exponent + leading.length - significant.length}`
 }
 
-/** A FLOAT64's shortest text, in exponent form (two digits at least) from 1e16 and below 1e-4. */
-const doubleText = (value: number): string => {
+/** A FLOAT64's shortest text in a JSON value, in exponent form (two digits at least) from 1e16 and below 1e-4. */
+const jsonDoubleText = (value: number): string => {
   const magnitude = Math.abs(value)
   if (magnitude === 0 || (magnitude >= 1e-4 && magnitude < 1e16)) return String(value)
   return value.toExponential().replace(/e([+-])(\d)$/, "e$10$2")
@@ -536,7 +536,7 @@ export const parsedJson = (text: string, wideNumberMode: string): string | Error
       if (integer >= INT64_MIN && integer <= UINT64_MAX) return value
     } else if (decimalValue(String(Number(value.text))) === decimalValue(value.text)) return value
     lossy ??= value.text
-    return { kind: "literal", text: doubleText(Number(value.text)) }
+    return { kind: "literal", text: jsonDoubleText(Number(value.text)) }
   }
   const value = numbers(parseJson(text))
   if (lossy !== undefined && wideNumberMode === "exact") {

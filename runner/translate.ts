@@ -826,7 +826,7 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // BigQuery's JSON encoding (TIMESTAMP with T and Z, BYTES in base64, wide numbers as strings…),
   // completed after the translation: see JSON_TEXT.
   TO_JSON_STRING: (call) => (call.args.length <= 2 ? `${JSON_TEXT}(${call.args[0]}, 'string', ${call.args[1] ?? "FALSE"})` : undefined),
-  // stringify_wide_numbers=>TRUE writes wide numbers as strings, as TO_JSON_STRING does.
+  // stringify_wide_numbers=>TRUE writes an INT64 beyond ±2^53, or a NUMERIC a FLOAT64 would change, as a string.
   TO_JSON: (call) => {
     const stringify = call.args.length === 1 ? "FALSE" : /^stringify_wide_numbers\s*=>\s*(TRUE|FALSE)$/i.exec(call.args[1]?.trim() ?? "")?.[1]?.toUpperCase()
     if (stringify === undefined || call.args.length > 2) return undefined
@@ -3937,6 +3937,8 @@ let polyglot: typeof import("@polyglot-sql/sdk") | undefined
 const loadPolyglot = Effect.promise(async () => (polyglot ??= await import("@polyglot-sql/sdk")))
 
 const INTERVAL_OPERAND = "mdp_interval_operand_"
+// Words an INTERVAL's quantity never holds: past one, `interval` was a name (a column), not the keyword.
+const NOT_AN_INTERVAL_OPERAND: ReadonlySet<string> = new Set([...CLAUSES_AFTER_FROM, "FROM", "AS", "AND", "OR", "WHEN", "THEN", "ELSE", "END", "ON", "JOIN"])
 
 /**
  * `INTERVAL <expression> <part>` whose expression holds a call or parentheses: polyglot leaves that
@@ -3960,7 +3962,7 @@ const liftedIntervalOperands = (sql: string): { readonly sql: string; readonly o
       else if (token.text === ")" || token.text === "]") {
         if (--depth < 0) break
       } else if (depth === 0 && token.kind === "word" && INTERVAL_UNITS.test(token.text)) break
-      else if (depth === 0 && (token.text === "," || token.text === ";" || token.kind === "string")) break
+      else if (depth === 0 && (token.text === "," || token.text === ";" || token.kind === "string" || (token.kind === "word" && NOT_AN_INTERVAL_OPERAND.has(token.text.toUpperCase())))) break
     }
     const operand = tokens.slice(i + 1, end)
     if (end >= tokens.length || depth !== 0 || tokens[end]!.kind !== "word" || !operand.some((token) => token.text === "(")) continue
