@@ -926,7 +926,8 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
-  // A STRING is hashed as its UTF-8 bytes.
+  // A STRING is hashed as its UTF-8 bytes. Rewritten before polyglot (in DuckDB's functions, which
+  // it passes through), so that a TO_HEX around it is translated for BYTES as around SHA256.
   SHA512: (call) =>
     call.args.length === 1 ? `(CASE WHEN typeof(${call.args[0]}) = 'BLOB' THEN ${SHA512_FUNCTION}(TRY_CAST(${call.args[0]} AS BLOB)) ELSE ${SHA512_FUNCTION}(encode(CAST(${call.args[0]} AS VARCHAR))) END)` : undefined,
   // The legacy names, and the path's default ('$'): polyglot renamed them to a one-argument call
