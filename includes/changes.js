@@ -3,8 +3,8 @@
 // Every input is stamped with `changed_at`, the start of the transform that first saw it: each
 // platform's loads (stg_<platform>__loads: one row per ingestion run and account found in the raw
 // table, in whatever order runs were ingested or loaded) and each FX rate that is new or changed
-// (stg_reference__fx_rates). A staging model re-derives the (account, day) slices that its loads
-// newer than its own newest stamp touch, from every raw version of those slices; the marts
+// (stg_reference__fx_rates). A staging model re-derives the keys that the runs of its loads newer
+// than its checkpoint report, a newer version replacing the staged one; the marts
 // re-process the (platform, account, day) slices whose staging rows or FX rates carry a stamp newer
 // than their own. A transform that fails part-way leaves the stamps where they were, so the next
 // one picks the work up again. Stamps come from one writer's transforms, one after another, so
@@ -66,9 +66,14 @@ declare pending_to date default (select max(last_date) from ${loads} where chang
 
 // The raw rows a staging model derives from: for each natural key, every row of the newest
 // ingestion run that reported it (rows of one key within a run are segments, summed later), with
-// the stamp of the work. Incremental (after declarePending): only the (account, day) slices that
-// loads newer than the checkpoint touch, re-derived from every raw version of those slices, so a
-// late load of an old run can neither be missed nor overwrite a newer run's numbers.
+// the stamp of the work. Incremental (after declarePending): only the rows of the runs with loads
+// newer than the checkpoint, ranked among themselves; comparedWithStaged then keeps a key's
+// version only where it is at least as new as the staged one. The staged row already holds the
+// newest version among the loads processed before, so older raw versions need not be read again
+// (a daily look-back re-fetch leaves one more version of each day in the raw table every day),
+// and a late load of an old run can neither be missed nor overwrite a newer run's numbers. All of
+// a pending run's rows are read, not only its pending loads', so that a run whose rows of one key
+// arrived in two loads is summed whole again.
 function newestVersions(raw, loads, incremental) {
   const ranked = (from, where, stamp) => `select raw.*, ${stamp} as changed_at
     from ${from}
@@ -80,27 +85,21 @@ function newestVersions(raw, loads, incremental) {
   if (!incremental) {
     return ranked(`${raw} as raw`, "true", `(select max(changed_at) from ${loads})`);
   }
-  const touched = `(
-      select distinct touched_raw.account_id, touched_raw.date
-      from ${raw} as touched_raw
-      join ${loads} as pending
-        on pending.run_id = touched_raw._run_id and pending.account_id = touched_raw._account_id
-      where pending.changed_at > processed_until
-        and touched_raw.date between pending_from and pending_to
-    ) as touched`;
   return ranked(
-    `${raw} as raw join ${touched} on touched.account_id = raw.account_id and touched.date = raw.date`,
-    "raw.date between pending_from and pending_to",
+    `${raw} as raw`,
+    `raw.date between pending_from and pending_to
+      and raw._run_id in (select run_id from ${loads} where changed_at > processed_until)`,
     `(select max(changed_at) from ${loads} where changed_at > processed_until)`
   );
 }
 
-// A staging model's re-derived rows (after declarePending), each keeping its stamp when it holds
-// the values the table already has: a look-back re-fetch (Meta's 28 days) returns most days as
-// they were, and the marts then re-process only the rows whose values changed. The row itself is
-// still replaced, so ingested_at and run_id name the newest run. `values`: every column but the
-// key, that lineage and changed_at.
-function stampsKeptWhereUnchanged(rows, self, key, values, incremental) {
+// A staging model's derived rows (after declarePending and newestVersions) against the rows the
+// table holds. A derived row older than the staged one of its key (a late load of an old run) is
+// dropped. A derived row that holds the values the table already has keeps its stamp: a look-back
+// re-fetch (Meta's 28 days) returns most days as they were, and the marts then re-process only the
+// rows whose values changed. The row itself is still replaced, so ingested_at and run_id name the
+// newest run. `values`: every column but the key, that lineage and changed_at.
+function comparedWithStaged(rows, self, key, values, incremental) {
   if (!incremental) return `select * from ${rows}`;
   return `select derived.* replace (
     if(staged.changed_at is not null
@@ -110,7 +109,10 @@ function stampsKeptWhereUnchanged(rows, self, key, values, incremental) {
   from ${rows} as derived
   left join ${self} as staged
     on ${key.map((column) => `staged.${column} = derived.${column}`).join(" and ")}
-    and staged.date between pending_from and pending_to`;
+    and staged.date between pending_from and pending_to
+  where staged.changed_at is null
+    or derived.ingested_at > staged.ingested_at
+    or (derived.ingested_at = staged.ingested_at and derived.run_id >= staged.run_id)`;
 }
 
 // The raw rows of the loads a model has not processed yet (all of them on a first run), with
@@ -184,6 +186,6 @@ function recordChecks(checkpoints, model, relation) {
 }
 
 module.exports = {
-  epoch, newestStamp, stamp, checkpoint, recordCheckpoint, newLoads, declarePending, newestVersions, stampsKeptWhereUnchanged, pendingLoadRows, declareChangedRows, changedRows,
+  epoch, newestStamp, stamp, checkpoint, recordCheckpoint, newLoads, declarePending, newestVersions, comparedWithStaged, pendingLoadRows, declareChangedRows, changedRows,
   checkedUntil, uncheckedRows, forgetChecks, recordChecks
 };

@@ -73,7 +73,7 @@ function summedSegments(platform, segments) {
 }
 
 // The key of a staging model's statistics, and the columns that hold its values (not the key, the
-// lineage or the stamp): includes/changes.js stampsKeptWhereUnchanged compares them.
+// lineage or the stamp): includes/changes.js comparedWithStaged compares them.
 const stagingKey = ["account_id", "campaign_id", "date"];
 function stagingValueColumns(platform) {
   const notValues = new Set([...stagingKey, "platform", "ingested_at", "run_id", "changed_at"]);

@@ -398,11 +398,11 @@ describe("marketing models on the local runner", () => {
       assert.match(campaignMart?.incrementalQuery ?? "", /statistics_changed_at > processed_until or date between rates_from and rates_to/)
       for (const platform of ["google_ads", "meta_ads", "microsoft_ads"]) {
         const staging = graph.compiled.tables?.find((t) => t.target.name === `stg_${platform}__campaign_daily`)
-        // Only the slices that new loads touch, within the days those loads cover: script variables,
+        // Only the rows of runs with new loads, within the days those loads cover: script variables,
         // on which BigQuery prunes the raw table's date partitions.
         assert.match((staging?.incrementalPreOps ?? []).join("\n"), /declare pending_from date default \(select min\(first_date\) from .*stg_\w+__loads.* where changed_at > processed_until\)/, platform)
         assert.match((staging?.incrementalPreOps ?? []).join("\n"), /mdp_checkpoints/, platform)
-        assert.match(staging?.incrementalQuery ?? "", /pending\.changed_at > processed_until/, platform)
+        assert.match(staging?.incrementalQuery ?? "", /raw\._run_id in \(select run_id from .*stg_\w+__loads.* where changed_at > processed_until\)/, platform)
         assert.match(staging?.incrementalQuery ?? "", /raw\.date between pending_from and pending_to/, platform)
       }
     }).pipe(Effect.provide(NodeFileSystem.layer)))
