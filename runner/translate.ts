@@ -926,6 +926,13 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
+  // The count of TRUE values: 0 over no rows, or where none is TRUE, also in a window frame, where
+  // DuckDB's COUNT_IF is NULL (it sums the booleans).
+  COUNTIF: (call) => {
+    if (call.args.length !== 1) return undefined
+    const distinct = /^\s*DISTINCT\s+([\s\S]+)$/i.exec(call.args[0]!)
+    return `COUNT(${distinct === null ? "" : "DISTINCT "}CASE WHEN ${distinct?.[1] ?? call.args[0]} THEN TRUE END)`
+  },
   // A STRING is hashed as its UTF-8 bytes. Rewritten before polyglot (in DuckDB's functions, which
   // it passes through), so that a TO_HEX around it is translated for BYTES as around SHA256.
   SHA512: (call) =>
