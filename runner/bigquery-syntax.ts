@@ -522,9 +522,11 @@ const literalBytes = (body: string, raw: boolean): Buffer => {
   if (raw) return Buffer.from(body, "utf8")
   const bytes: Array<number> = []
   for (let i = 0; i < body.length; i++) {
-    const char = body[i]!
+    // By code point: a character beyond the BMP is two UTF-16 units, one UTF-8 sequence.
+    const char = String.fromCodePoint(body.codePointAt(i)!)
     if (char !== "\\") {
       bytes.push(...Buffer.from(char, "utf8"))
+      i += char.length - 1
       continue
     }
     const next = body[i + 1] ?? ""
