@@ -350,16 +350,74 @@ export const schemaWithoutOptions = (sql: string): string => {
   return dropped.size === 0 ? sql : tokens.map((token, index) => (dropped.has(index) ? "" : token.text)).join("")
 }
 
-/** Pipe operators: each wraps the query so far, as BigQuery defines them. */
-const pipeStep = (query: string, operator: string, rest: string, n: number): string | { readonly unsupported: string } => {
-  const input = `(${query}) AS mdp_pipe_${n}`
+/** The text's parts between its commas outside parentheses and brackets; empty parts (a trailing comma) left out. */
+const topLevelParts = (text: string): Array<string> => {
+  const parts: Array<string> = []
+  let depth = 0
+  let current: Array<Token> = []
+  for (const token of tokenize(text, "bigquery")) {
+    if (token.text === "(" || token.text === "[") depth++
+    if (token.text === ")" || token.text === "]") depth--
+    if (depth === 0 && token.text === ",") {
+      parts.push(render(current).trim())
+      current = []
+      continue
+    }
+    current.push(token)
+  }
+  parts.push(render(current).trim())
+  return parts.filter((part) => part !== "")
+}
+
+/** The text before and after its first `word` outside parentheses (after undefined when none). */
+const splitAtTopLevelWord = (text: string, word: string): { readonly before: string; readonly after: string | undefined } => {
+  const tokens = tokenize(text, "bigquery")
+  let depth = 0
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!
+    if (token.text === "(" || token.text === "[") depth++
+    if (token.text === ")" || token.text === "]") depth--
+    if (depth === 0 && token.kind === "word" && token.text.toUpperCase() === word) {
+      return { before: render(tokens.slice(0, i)).trim(), after: render(tokens.slice(i + 1)).trim() }
+    }
+  }
+  return { before: text, after: undefined }
+}
+
+// A query in parentheses that is a bare `FROM …` (pipe syntax's start), as a SELECT.
+const asSelect = (part: string): string => part.replace(/^\(\s*FROM\b/i, "(SELECT * FROM")
+
+const JOIN_STARTS = new Set(["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"])
+// Pipe operators whose output keeps the input's range variable (an AS alias).
+const ALIAS_KEEPING = new Set(["WHERE", "ORDER", "LIMIT", "DISTINCT", "EXTEND", "WINDOW", "SET", "DROP", "TABLESAMPLE"])
+
+/**
+ * Pipe operators: each wraps the query so far, as BigQuery defines them. `from` is the FROM clause
+ * while the query is still only `SELECT * FROM <it>` (the first FROM, then JOINs, or an AS): the
+ * next operator reads it directly, so that its range variables stay visible
+ * (`FROM t AS a |> JOIN u ON u.k = a.k`, `|> AS t |> SELECT t.key`). `alias` is the name an AS
+ * gave, which the operators that keep the input's rows and columns (WHERE, ORDER BY, …) keep.
+ */
+const pipeStep = (query: string, from: string | undefined, alias: string | undefined, operator: string, rest: string, n: number): string | { readonly unsupported: string } => {
+  const input = from ?? `(${query}) AS ${alias ?? `mdp_pipe_${n}`}`
+  // `… WINDOW w AS (…)` after a SELECT's or EXTEND's items belongs after the FROM.
+  const items = splitAtTopLevelWord(rest, "WINDOW")
+  const windows = items.after === undefined ? "" : ` WINDOW ${items.after}`
   switch (operator) {
     case "WHERE":
-      return `SELECT * FROM ${input} WHERE ${rest}`
+      // A window function in the condition filters as QUALIFY does.
+      return /\bOVER\b/i.test(rest) ? `SELECT * FROM ${input} WHERE TRUE QUALIFY ${rest}` : `SELECT * FROM ${input} WHERE ${rest}`
     case "SELECT":
-      return `SELECT ${rest} FROM ${input}`
+      return `SELECT ${items.before} FROM ${input}${windows}`
     case "EXTEND":
-      return `SELECT *, ${rest} FROM ${input}`
+    case "WINDOW":
+      return `SELECT *, ${items.before} FROM ${input}${windows}`
+    case "SET": {
+      // `|> SET a = x, b = y`: each column replaced where it stands.
+      const assignments = topLevelParts(rest).map((part) => /^(`[^`]+`|\w+)\s*=\s*([\s\S]+)$/.exec(part))
+      if (assignments.some((assignment) => assignment === null)) return { unsupported: "|> SET of a field path" }
+      return `SELECT * REPLACE (${assignments.map((assignment) => `${assignment![2]} AS ${assignment![1]}`).join(", ")}) FROM ${input}`
+    }
     case "ORDER":
       return `SELECT * FROM ${input} ORDER ${rest}`
     case "LIMIT":
@@ -370,16 +428,40 @@ const pipeStep = (query: string, operator: string, rest: string, n: number): str
       return `SELECT * FROM (${query}) AS ${rest}`
     case "DISTINCT":
       return `SELECT DISTINCT * FROM ${input}`
+    case "PIVOT":
+    case "UNPIVOT":
+    case "TABLESAMPLE":
+      return `SELECT * FROM ${input} ${operator} ${rest}`
+    case "UNION":
+    case "INTERSECT":
+    case "EXCEPT": {
+      // `|> UNION ALL (q1), (q2)`: the query so far, then each input; BY NAME and CORRESPONDING
+      // are not rewritten.
+      const mode = /^(ALL|DISTINCT)\b\s*([\s\S]*)$/i.exec(rest)
+      if (mode === null) return { unsupported: `|> ${operator} ${rest.split(/\s+/).slice(0, 2).join(" ")}` }
+      const inputs = topLevelParts(mode[2]!)
+      if (inputs.length === 0 || inputs.some((part) => !part.startsWith("("))) return { unsupported: `|> ${operator} ${mode[1]!.toUpperCase()} ${mode[2]!.split(/[\s(]+/).slice(0, 2).join(" ").toUpperCase()}` }
+      return `SELECT * FROM ${input} ${inputs.map((part) => `${operator} ${mode[1]!.toUpperCase()} ${asSelect(part)}`).join(" ")}`
+    }
     case "AGGREGATE": {
-      // `|> AGGREGATE aggregates [GROUP BY keys]`: the keys first, then the aggregates.
-      const groupAt = rest.search(/\bGROUP\s+BY\b/i)
-      if (groupAt < 0) return `SELECT ${rest} FROM ${input}`
-      const aggregates = rest.slice(0, groupAt).trim()
-      const keys = rest.slice(groupAt).replace(/^GROUP\s+BY\s+/i, "").trim()
-      const keyNames = keys.split(",").map((key) => key.trim()).filter((key) => key !== "")
-      return `SELECT ${keyNames.join(", ")}${aggregates === "" ? "" : `, ${aggregates}`} FROM ${input} GROUP BY ${keyNames.map((key) => key.replace(/\s+AS\s+\w+$/i, "")).join(", ")}`
+      // `|> AGGREGATE aggregates [GROUP [AND ORDER] BY keys]`: the keys first, then the aggregates;
+      // a key with ASC or DESC, or every key under GROUP AND ORDER BY, also orders the output.
+      const grouping = /\bGROUP\s+(AND\s+ORDER\s+)?BY\b/i.exec(rest)
+      if (grouping === null) return `SELECT ${rest} FROM ${input}`
+      const aggregates = rest.slice(0, grouping.index).trim()
+      const orderAll = grouping[1] !== undefined
+      const keys = topLevelParts(rest.slice(grouping.index + grouping[0].length)).map((key) => {
+        const direction = /\s+(ASC|DESC)(\s+NULLS\s+(FIRST|LAST))?$/i.exec(key)
+        const expression = direction === null ? key : key.slice(0, direction.index).trim()
+        const alias = /\s+AS\s+(`[^`]+`|\w+)$/i.exec(expression)
+        const value = alias === null ? expression : expression.slice(0, alias.index).trim()
+        return { expression, value, name: alias?.[1] ?? value, order: direction === null ? (orderAll ? "ASC" : undefined) : direction[0].trim() }
+      })
+      const ordered = keys.filter((key) => key.order !== undefined)
+      return `SELECT ${keys.map((key) => key.expression).join(", ")}${aggregates === "" ? "" : `, ${aggregates}`} FROM ${input} GROUP BY ${keys.map((key) => key.value).join(", ")}${ordered.length === 0 ? "" : ` ORDER BY ${ordered.map((key) => `${key.name} ${key.order}`).join(", ")}`}`
     }
     default:
+      if (JOIN_STARTS.has(operator)) return `SELECT * FROM ${input} ${operator} ${rest}`
       return { unsupported: `|> ${operator}` }
   }
 }
@@ -418,16 +500,23 @@ export const withoutPipes = (sql: string, counter = { n: 0 }): string | { readon
       i++
       continue
     }
-    current.push(tokens[i]!)
+    // A comment as a space: a line comment would swallow what the rewrite writes after it.
+    current.push(tokens[i]!.kind === "comment" ? { ...tokens[i]!, text: " " } : tokens[i]!)
   }
   segments.push(render(current).trim())
   if (segments.length === 1) return sql
-  let query = /^FROM\b/i.test(segments[0]!) ? `SELECT * ${segments[0]}` : segments[0]!
+  const startsWithFrom = /^FROM\b/i.test(segments[0]!)
+  let query = startsWithFrom ? `SELECT * ${segments[0]}` : segments[0]!
+  let from = startsWithFrom ? segments[0]!.replace(/^FROM\s+/i, "") : undefined
+  let alias: string | undefined
   for (const segment of segments.slice(1)) {
     const match = /^(\w+)\b\s*([\s\S]*)$/.exec(segment)
     if (match === null) return { unsupported: `|> ${segment.slice(0, 20)}` }
-    const step = pipeStep(query, match[1]!.toUpperCase(), match[2]!.trim(), ++counter.n)
+    const operator = match[1]!.toUpperCase()
+    const step = pipeStep(query, from, alias, operator, match[2]!.trim(), ++counter.n)
     if (typeof step !== "string") return step
+    alias = operator === "AS" ? match[2]!.trim() : ALIAS_KEEPING.has(operator) ? alias : undefined
+    from = operator === "AS" ? `(${query}) AS ${match[2]!.trim()}` : from !== undefined && JOIN_STARTS.has(operator) ? `${from} ${segment}` : undefined
     query = step
   }
   return query
