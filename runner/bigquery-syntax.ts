@@ -149,8 +149,9 @@ export const aliasedSubqueriesBeforeSetOperators = (sql: string): string => {
 const FROM_ITEM_ENDS = new Set([...CLAUSES_AFTER_FROM, "ON", "USING", "JOIN", "LEFT", "RIGHT", "INNER", "CROSS", "FULL", "OUTER", "WITH", "FOR", "TABLESAMPLE"])
 
 /**
- * `FROM t, t.tags AS tag`: a path in FROM that starts with an earlier range variable is that row's
- * array, joined as `UNNEST(t.tags)` (BigQuery's correlated join of an array path).
+ * `FROM t, t.tags AS tag`: a path in FROM that starts with an earlier range variable, of its own
+ * query or an enclosing one, is that row's array, joined as `UNNEST(t.tags)` (BigQuery's
+ * correlated join of an array path).
  */
 export const implicitArrayPaths = (sql: string): string => {
   if (!/\bFROM\b/i.test(sql)) return sql
@@ -163,22 +164,28 @@ export const implicitArrayPaths = (sql: string): string => {
     return parts[parts.length - 1]!.toLowerCase()
   }
   const wraps = new Map<number, number>()
-  // Per parenthesis depth: the range variables of the FROM clause being read, or undefined outside one.
-  const scopes: Array<Set<string> | undefined> = [undefined]
+  // Per parenthesis depth: the range variables of the query there, and whether its FROM clause is
+  // being read. A subquery's FROM may start a path with its own or an enclosing query's variable
+  // (`WHERE EXISTS (SELECT 1 FROM t.tags)`), read before the subquery.
+  const levels: Array<{ vars: Set<string>; reading: boolean }> = [{ vars: new Set(), reading: false }]
+  const inScope = (name: string): boolean => levels.some((level) => level.vars.has(name))
   for (let k = 0; k < significant.length; k++) {
     const text = significant[k]!.token.text
     if (text === "(") {
-      scopes.push(undefined)
+      levels.push({ vars: new Set(), reading: false })
       continue
     }
     if (text === ")") {
-      if (scopes.length > 1) scopes.pop()
+      if (levels.length > 1) levels.pop()
       continue
     }
-    if (word(k) === "FROM") scopes[scopes.length - 1] = new Set()
-    else if (CLAUSES_AFTER_FROM.has(word(k))) scopes[scopes.length - 1] = undefined
-    const scope = scopes[scopes.length - 1]
-    if (scope === undefined || !(word(k) === "FROM" || word(k) === "JOIN" || text === ",")) continue
+    const level = levels[levels.length - 1]!
+    if (word(k) === "FROM") {
+      level.vars = new Set()
+      level.reading = true
+    } else if (CLAUSES_AFTER_FROM.has(word(k))) level.reading = false
+    const scope = level.vars
+    if (!level.reading || !(word(k) === "FROM" || word(k) === "JOIN" || text === ",")) continue
     // A FROM item: a path (a.b.c), a parenthesised query or an UNNEST(…), then its alias.
     let end = k + 1
     let pathStart: number | undefined
@@ -198,7 +205,7 @@ export const implicitArrayPaths = (sql: string): string => {
     if (word(end + 1) === "AS" && isName(end + 2)) alias = end + 2
     else if (isName(end + 1) && !FROM_ITEM_ENDS.has(word(end + 1))) alias = end + 1
     const path = pathStart === undefined ? [] : partsOf(significant[pathStart]!.token)
-    if (pathStart !== undefined && (end > pathStart || path.length > 1) && scope.has(path[0]!.toLowerCase())) wraps.set(significant[pathStart]!.index, significant[end]!.index)
+    if (pathStart !== undefined && (end > pathStart || path.length > 1) && inScope(path[0]!.toLowerCase())) wraps.set(significant[pathStart]!.index, significant[end]!.index)
     if (alias !== undefined) scope.add(nameOf(alias))
     else if (pathStart !== undefined) scope.add(nameOf(end))
   }
