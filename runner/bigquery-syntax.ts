@@ -164,51 +164,63 @@ export const implicitArrayPaths = (sql: string): string => {
     return parts[parts.length - 1]!.toLowerCase()
   }
   const wraps = new Map<number, number>()
-  // Per parenthesis depth: the range variables of the query there, and whether its FROM clause is
-  // being read. A subquery's FROM may start a path with its own or an enclosing query's variable
-  // (`WHERE EXISTS (SELECT 1 FROM t.tags)`), read before the subquery.
-  const levels: Array<{ vars: Set<string>; reading: boolean }> = [{ vars: new Set(), reading: false }]
-  const inScope = (name: string): boolean => levels.some((level) => level.vars.has(name))
-  for (let k = 0; k < significant.length; k++) {
-    const text = significant[k]!.token.text
-    if (text === "(") {
-      levels.push({ vars: new Set(), reading: false })
-      continue
-    }
-    if (text === ")") {
-      if (levels.length > 1) levels.pop()
-      continue
-    }
-    const level = levels[levels.length - 1]!
-    if (word(k) === "FROM") {
-      level.vars = new Set()
-      level.reading = true
-    } else if (CLAUSES_AFTER_FROM.has(word(k))) level.reading = false
-    const scope = level.vars
-    if (!level.reading || !(word(k) === "FROM" || word(k) === "JOIN" || text === ",")) continue
-    // A FROM item: a path (a.b.c), a parenthesised query or an UNNEST(…), then its alias.
-    let end = k + 1
-    let pathStart: number | undefined
-    if (isName(end) && word(end) !== "UNNEST") {
-      pathStart = end
-      while (significant[end + 1]?.token.text === "." && isName(end + 2)) end += 2
-    } else if (significant[end]?.token.text === "(" || (word(end) === "UNNEST" && significant[end + 1]?.token.text === "(")) {
-      let depth = 0
-      let close = word(end) === "UNNEST" ? end + 1 : end
-      for (; close < significant.length; close++) {
-        if (significant[close]!.token.text === "(") depth++
-        if (significant[close]!.token.text === ")" && --depth === 0) break
+  // Every range variable of each parenthesis level's FROM clauses (the first pass), by the position
+  // of the parenthesis that opens the level: a subquery in a SELECT list comes before the FROM whose
+  // variables it may read (`SELECT (SELECT SUM(x) FROM t.tags AS x) FROM t`).
+  const levelVars = new Map<number, Set<string>>()
+  const walk = (wrap: boolean): void => {
+    // Per parenthesis depth: the range variables of the query there so far, and whether its FROM
+    // clause is being read. A subquery's FROM may start a path with its own variable or with an
+    // enclosing query's (`WHERE EXISTS (SELECT 1 FROM t.tags)`).
+    const levels: Array<{ key: number; vars: Set<string>; reading: boolean; query: boolean }> = [{ key: -1, vars: new Set(), reading: false, query: false }]
+    const inScope = (name: string): boolean =>
+      levels[levels.length - 1]!.vars.has(name) || levels.slice(0, -1).some((level) => levelVars.get(level.key)?.has(name) === true)
+    for (let k = 0; k < significant.length; k++) {
+      const text = significant[k]!.token.text
+      if (text === "(") {
+        levels.push({ key: k, vars: new Set(), reading: false, query: false })
+        continue
       }
-      end = close
-    } else continue
-    let alias: number | undefined
-    if (word(end + 1) === "AS" && isName(end + 2)) alias = end + 2
-    else if (isName(end + 1) && !FROM_ITEM_ENDS.has(word(end + 1))) alias = end + 1
-    const path = pathStart === undefined ? [] : partsOf(significant[pathStart]!.token)
-    if (pathStart !== undefined && (end > pathStart || path.length > 1) && inScope(path[0]!.toLowerCase())) wraps.set(significant[pathStart]!.index, significant[end]!.index)
-    if (alias !== undefined) scope.add(nameOf(alias))
-    else if (pathStart !== undefined) scope.add(nameOf(end))
+      if (text === ")") {
+        if (levels.length > 1) levels.pop()
+        continue
+      }
+      const level = levels[levels.length - 1]!
+      if (word(k) === "SELECT" || word(k) === "DELETE") level.query = true
+      // A FROM clause, not EXTRACT(part FROM value) nor IS [NOT] DISTINCT FROM.
+      if (word(k) === "FROM" && level.query && word(k - 1) !== "DISTINCT") {
+        level.vars = new Set()
+        level.reading = true
+      } else if (CLAUSES_AFTER_FROM.has(word(k))) level.reading = false
+      if (!level.reading || !(word(k) === "FROM" || word(k) === "JOIN" || text === ",")) continue
+      // A FROM item: a path (a.b.c), a parenthesised query or an UNNEST(…), then its alias.
+      let end = k + 1
+      let pathStart: number | undefined
+      if (isName(end) && word(end) !== "UNNEST") {
+        pathStart = end
+        while (significant[end + 1]?.token.text === "." && isName(end + 2)) end += 2
+      } else if (significant[end]?.token.text === "(" || (word(end) === "UNNEST" && significant[end + 1]?.token.text === "(")) {
+        let depth = 0
+        let close = word(end) === "UNNEST" ? end + 1 : end
+        for (; close < significant.length; close++) {
+          if (significant[close]!.token.text === "(") depth++
+          if (significant[close]!.token.text === ")" && --depth === 0) break
+        }
+        end = close
+      } else continue
+      let alias: number | undefined
+      if (word(end + 1) === "AS" && isName(end + 2)) alias = end + 2
+      else if (isName(end + 1) && !FROM_ITEM_ENDS.has(word(end + 1))) alias = end + 1
+      const path = pathStart === undefined ? [] : partsOf(significant[pathStart]!.token)
+      if (wrap && pathStart !== undefined && (end > pathStart || path.length > 1) && inScope(path[0]!.toLowerCase())) wraps.set(significant[pathStart]!.index, significant[end]!.index)
+      const name = alias !== undefined ? nameOf(alias) : pathStart !== undefined ? nameOf(end) : undefined
+      if (name === undefined) continue
+      level.vars.add(name)
+      if (!wrap) levelVars.set(level.key, (levelVars.get(level.key) ?? new Set()).add(name))
+    }
   }
+  walk(false)
+  walk(true)
   if (wraps.size === 0) return sql
   const closes = new Set(wraps.values())
   return tokens.map((token, index) => (wraps.has(index) ? `UNNEST(${token.text}` : "") + (wraps.has(index) ? "" : token.text) + (closes.has(index) ? ")" : "")).join("")
