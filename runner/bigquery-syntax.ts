@@ -186,9 +186,11 @@ export const implicitArrayPaths = (sql: string): string => {
         continue
       }
       const level = levels[levels.length - 1]!
-      if (word(k) === "SELECT" || word(k) === "DELETE") level.query = true
-      // A FROM clause, not EXTRACT(part FROM value) nor IS [NOT] DISTINCT FROM.
-      if (word(k) === "FROM" && level.query && word(k - 1) !== "DISTINCT") {
+      if (word(k) === "SELECT" || word(k) === "DELETE" || word(k) === "UPDATE") level.query = true
+      // A FROM clause (also a pipe query's first FROM), not EXTRACT(part FROM value) nor IS [NOT]
+      // DISTINCT FROM.
+      const startsQuery = k === 0 || significant[k - 1]!.token.text === "(" || significant[k - 1]!.token.text === ";"
+      if (word(k) === "FROM" && (level.query || startsQuery) && word(k - 1) !== "DISTINCT") {
         level.vars = new Set()
         level.reading = true
       } else if (CLAUSES_AFTER_FROM.has(word(k))) level.reading = false
