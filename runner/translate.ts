@@ -2031,10 +2031,11 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (/^'ISOYEAR'$/i.test(part)) return `DATE_TRUNC('WEEK', MAKE_DATE(isoyear(${value}), 1, 4))`
     return undefined
   },
-  // DuckDB has no LIMIT inside an aggregate: the first n of the ordered list.
+  // DuckDB has no LIMIT inside an aggregate: the first n of the ordered list, NULL when none (LIMIT 0)
+  // as over no rows.
   [AGGREGATE_LIMIT]: (call) => {
     const [list, limit, separator] = call.args
-    const sliced = `LIST_SLICE(${list}, 1, ${limit})`
+    const sliced = `NULLIF(LIST_SLICE(${list}, 1, ${limit}), [])`
     return separator === undefined ? sliced : `ARRAY_TO_STRING(${sliced}, ${separator})`
   },
   // SAFE.f(…): NULL where f fails. The checks the translation added as error(…) give NULL instead
