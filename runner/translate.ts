@@ -109,10 +109,22 @@ const hasWhereClause = (tokens: ReadonlyArray<Token>, start: number): boolean =>
 
 /** Constructs refused before translation: each would otherwise fail obscurely or answer wrongly. */
 const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; reason: string } | undefined => {
+  // Per open parenthesis: the function it calls (undefined for a subquery or a group), and whether
+  // a SELECT has been read inside it.
+  const parentheses: Array<{ readonly call: string | undefined; query: boolean }> = []
   for (let i = 0; i < tokens.length; i++) {
     const word = tokens[i]!.kind === "word" ? tokens[i]!.text.toUpperCase() : ""
     const next = tokens[i + 1]?.text.toUpperCase() ?? ""
     const statementStart = i === 0 || tokens[i - 1]!.text === ";"
+    if (tokens[i]!.text === "(") parentheses.push({ call: tokens[i - 1]?.kind === "word" ? tokens[i - 1]!.text.toUpperCase() : undefined, query: false })
+    else if (tokens[i]!.text === ")") parentheses.pop()
+    else if (word === "SELECT" && parentheses.length > 0) parentheses[parentheses.length - 1]!.query = true
+    // `MAX(x HAVING MIN y)`: the aggregate's HAVING MAX/MIN modifier, which polyglot translates for
+    // ANY_VALUE only (DuckDB's arg_max/arg_min); a HAVING clause comes after a SELECT.
+    const call = parentheses[parentheses.length - 1]
+    if (word === "HAVING" && (next === "MAX" || next === "MIN") && call !== undefined && !call.query && call.call !== undefined && call.call !== "ANY_VALUE") {
+      return { construct: `${call.call}(… HAVING ${next} …)`, reason: "of the aggregates, only ANY_VALUE's HAVING MAX/MIN modifier is translated locally; filter the rows to the group's maximum in a subquery" }
+    }
     if (word === "BIGNUMERIC" || word === "BIGDECIMAL") {
       return { construct: word, reason: "DuckDB decimals stop at 38 digits; use NUMERIC or FLOAT64" }
     }

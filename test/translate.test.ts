@@ -21,7 +21,10 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SELECT * FROM UNNEST([1]) WITH OFFSET AS o", "UNNEST … WITH OFFSET"],
   ["SELECT ST_GEOGPOINT(1, 2) AS g", "ST_GEOGPOINT()"],
   ["SELECT * FROM ML.PREDICT(MODEL `d.m`, TABLE `d.t`)", "ML.*"],
-  ["SELECT NET.IP_FROM_STRING('1.2.3.4') AS ip", "NET.IP_FROM_STRING"]
+  ["SELECT NET.IP_FROM_STRING('1.2.3.4') AS ip", "NET.IP_FROM_STRING"],
+  // ANY_VALUE's modifier is translated (arg_max); a GROUP BY's HAVING MAX(…) clause is no modifier.
+  ["SELECT g, MAX(x HAVING MIN y) AS v FROM t GROUP BY g HAVING MAX(x) > 0", "MAX(… HAVING MIN …)"],
+  ["SELECT EXISTS(SELECT 1 FROM t GROUP BY g HAVING MIN(x) > 0), ARRAY_AGG(x HAVING MAX y) AS v FROM t", "ARRAY_AGG(… HAVING MAX …)"]
 ]
 
 describe("the translator's refusals and mechanics", () => {
