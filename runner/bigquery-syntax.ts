@@ -408,9 +408,20 @@ const splitAtTopLevelWord = (text: string, word: string): { readonly before: str
 // A query in parentheses that is a bare `FROM …` (pipe syntax's start), as a SELECT.
 const asSelect = (part: string): string => part.replace(/^\(\s*FROM\b/i, "(SELECT * FROM")
 
+/** Marks `|> RENAME a AS b` in an EXCEPT list (`mdp_rename__a__to__b`), made DuckDB's `* RENAME` by `pipeRenames`. */
+export const PIPE_RENAME_MARKER = "mdp_rename__"
+
+/** `* EXCLUDE (mdp_rename__a__to__b, …)` after polyglot: `* RENAME ("a" AS "b", …)`. */
+export const pipeRenames = (sql: string): string =>
+  sql.includes(PIPE_RENAME_MARKER)
+    ? sql.replace(new RegExp(`EXCLUDE \\(((?:${PIPE_RENAME_MARKER}\\w+?__to__\\w+(?:, )?)+)\\)`, "g"), (_, names: string) =>
+        `RENAME (${names.split(", ").map((item) => item.slice(PIPE_RENAME_MARKER.length).split("__to__")).map(([from, to]) => `"${from}" AS "${to}"`).join(", ")})`
+      )
+    : sql
+
 const JOIN_STARTS = new Set(["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"])
 // Pipe operators whose output keeps the input's range variable (an AS alias).
-const ALIAS_KEEPING = new Set(["WHERE", "ORDER", "LIMIT", "DISTINCT", "EXTEND", "WINDOW", "SET", "DROP", "TABLESAMPLE"])
+const ALIAS_KEEPING = new Set(["WHERE", "ORDER", "LIMIT", "DISTINCT", "EXTEND", "WINDOW", "SET", "DROP", "RENAME", "TABLESAMPLE"])
 
 /**
  * Pipe operators: each wraps the query so far, as BigQuery defines them. `from` is the FROM clause
@@ -438,6 +449,13 @@ const pipeStep = (query: string, from: string | undefined, alias: string | undef
       const assignments = topLevelParts(rest).map((part) => /^(`[^`]+`|\w+)\s*=\s*([\s\S]+)$/.exec(part))
       if (assignments.some((assignment) => assignment === null)) return { unsupported: "|> SET of a field path" }
       return `SELECT * REPLACE (${assignments.map((assignment) => `${assignment![2]} AS ${assignment![1]}`).join(", ")}) FROM ${input}`
+    }
+    case "RENAME": {
+      // `|> RENAME a AS b`: DuckDB's `* RENAME` keeps each column where it stands, which polyglot
+      // does not read: carried through as EXCEPT names (see PIPE_RENAME_MARKER).
+      const renames = topLevelParts(rest).map((part) => /^(\w+)\s+(?:AS\s+)?(\w+)$/i.exec(part))
+      if (renames.length === 0 || renames.some((names) => names === null || names[1]!.includes("__") || names[2]!.includes("__"))) return { unsupported: "|> RENAME of a quoted name or a path" }
+      return `SELECT * EXCEPT (${renames.map((names) => `${PIPE_RENAME_MARKER}${names![1]}__to__${names![2]}`).join(", ")}) FROM ${input}`
     }
     case "ORDER":
       return `SELECT * FROM ${input} ORDER ${rest}`
