@@ -548,17 +548,24 @@ export const withoutPipes = (sql: string, counter = { n: 0 }): string | { readon
   let query = startsWithFrom ? `SELECT * ${segments[0]}` : segments[0]!
   let from = startsWithFrom ? segments[0]!.replace(/^FROM\s+/i, "") : undefined
   let alias: string | undefined
+  // `|> WITH name AS (…), …`: tables for the operators after it, defined around the whole query.
+  const tables: Array<string> = []
   for (const segment of segments.slice(1)) {
     const match = /^(\w+)\b\s*([\s\S]*)$/.exec(segment)
     if (match === null) return { unsupported: `|> ${segment.slice(0, 20)}` }
     const operator = match[1]!.toUpperCase()
+    if (operator === "WITH") {
+      if (/^RECURSIVE\b/i.test(match[2]!.trim())) return { unsupported: "|> WITH RECURSIVE" }
+      tables.push(match[2]!.trim().replace(/,$/, "").replace(/\bAS\s*\(\s*FROM\b/gi, "AS (SELECT * FROM"))
+      continue
+    }
     const step = pipeStep(query, from, alias, operator, match[2]!.trim(), ++counter.n)
     if (typeof step !== "string") return step
     alias = operator === "AS" ? match[2]!.trim() : ALIAS_KEEPING.has(operator) ? alias : undefined
     from = operator === "AS" ? `(${query}) AS ${match[2]!.trim()}` : from !== undefined && JOIN_STARTS.has(operator) ? `${from} ${segment}` : undefined
     query = step
   }
-  return query
+  return tables.length === 0 ? query : `WITH ${tables.join(", ")} ${query}`
 }
 
 const QUERY_CLAUSE_ENDS = new Set(["HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "INTERSECT", "EXCEPT"])

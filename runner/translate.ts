@@ -4006,7 +4006,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const piped = withoutPipes(original)
     if (typeof piped !== "string") {
-      return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, SET, DROP, RENAME, AS, AGGREGATE, DISTINCT, JOIN, ORDER BY, LIMIT, UNION, INTERSECT and EXCEPT (ALL or DISTINCT), PIVOT, UNPIVOT and TABLESAMPLE are" })
+      return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, SET, DROP, RENAME, AS, WITH, AGGREGATE, DISTINCT, JOIN, ORDER BY, LIMIT, UNION, INTERSECT and EXCEPT (ALL or DISTINCT), PIVOT, UNPIVOT and TABLESAMPLE are" })
     }
     const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(stringEscapes(piped))))))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
