@@ -17,6 +17,16 @@ const upper = (token: Token | undefined): string => (token?.kind === "word" ? to
 const indexed = (tokens: ReadonlyArray<Token>) => tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
 
 /** `a, b,)` and `SELECT a, b, FROM`: BigQuery accepts a trailing comma there. */
+/**
+ * `q1 FULL [OUTER] UNION ALL BY NAME q2`: every column of either input, matched by name, NULL where
+ * an input lacks it, which is DuckDB's `UNION ALL BY NAME`. (LEFT and INNER modes, CORRESPONDING
+ * and `BY NAME ON (…)` are refused by name before translation.)
+ */
+export const fullSetOperationsByName = (sql: string): string =>
+  /\bFULL\b/i.test(sql) && /\bBY\s+NAME\b/i.test(sql)
+    ? sql.replace(/\bFULL\s+(?:OUTER\s+)?(UNION\s+(?:ALL|DISTINCT)\s+BY\s+NAME)\b(?!\s+ON\b)/gi, "$1")
+    : sql
+
 export const withoutTrailingCommas = (sql: string): string => {
   const tokens = tokenize(sql, "bigquery")
   const significant = indexed(tokens)
@@ -474,13 +484,14 @@ const pipeStep = (query: string, from: string | undefined, alias: string | undef
     case "UNION":
     case "INTERSECT":
     case "EXCEPT": {
-      // `|> UNION ALL (q1), (q2)`: the query so far, then each input; BY NAME and CORRESPONDING
-      // are not rewritten.
-      const mode = /^(ALL|DISTINCT)\b\s*([\s\S]*)$/i.exec(rest)
+      // `|> UNION ALL (q1), (q2)`: the query so far, then each input; `UNION ALL BY NAME` (FULL
+      // mode: the FULL [OUTER] before it is dropped by the caller) is DuckDB's; the LEFT and INNER
+      // modes and CORRESPONDING are not rewritten.
+      const mode = (operator === "UNION" ? /^((?:ALL|DISTINCT)(?:\s+BY\s+NAME(?!\s+ON\b))?)\b\s*([\s\S]*)$/i : /^(ALL|DISTINCT)\b(?!\s+BY\b)\s*([\s\S]*)$/i).exec(rest)
       if (mode === null) return { unsupported: `|> ${operator} ${rest.split(/\s+/).slice(0, 2).join(" ")}` }
       const inputs = topLevelParts(mode[2]!)
       if (inputs.length === 0 || inputs.some((part) => !part.startsWith("("))) return { unsupported: `|> ${operator} ${mode[1]!.toUpperCase()} ${mode[2]!.split(/[\s(]+/).slice(0, 2).join(" ").toUpperCase()}` }
-      return `SELECT * FROM ${input} ${inputs.map((part) => `${operator} ${mode[1]!.toUpperCase()} ${asSelect(part)}`).join(" ")}`
+      return `SELECT * FROM ${input} ${inputs.map((part) => `${operator} ${mode[1]!.toUpperCase().replace(/\s+/g, " ")} ${asSelect(part)}`).join(" ")}`
     }
     case "AGGREGATE": {
       // `|> AGGREGATE aggregates [GROUP [AND ORDER] BY keys]`: the keys first, then the aggregates;
@@ -550,19 +561,22 @@ export const withoutPipes = (sql: string, counter = { n: 0 }): string | { readon
   let alias: string | undefined
   // `|> WITH name AS (…), …`: tables for the operators after it, defined around the whole query.
   const tables: Array<string> = []
-  for (const segment of segments.slice(1)) {
+  for (const written of segments.slice(1)) {
+    // `|> FULL [OUTER] UNION ALL BY NAME (…)`: the FULL mode is the one DuckDB's BY NAME has.
+    const segment = written.replace(/^FULL\s+(?:OUTER\s+)?(UNION\s+(?:ALL|DISTINCT)\s+BY\s+NAME\b)/i, "$1")
     const match = /^(\w+)\b\s*([\s\S]*)$/.exec(segment)
     if (match === null) return { unsupported: `|> ${segment.slice(0, 20)}` }
     const operator = match[1]!.toUpperCase()
+    const rest = match[2]!.trim()
     if (operator === "WITH") {
-      if (/^RECURSIVE\b/i.test(match[2]!.trim())) return { unsupported: "|> WITH RECURSIVE" }
-      tables.push(match[2]!.trim().replace(/,$/, "").replace(/\bAS\s*\(\s*FROM\b/gi, "AS (SELECT * FROM"))
+      if (/^RECURSIVE\b/i.test(rest)) return { unsupported: "|> WITH RECURSIVE" }
+      tables.push(rest.replace(/,$/, "").replace(/\bAS\s*\(\s*FROM\b/gi, "AS (SELECT * FROM"))
       continue
     }
-    const step = pipeStep(query, from, alias, operator, match[2]!.trim(), ++counter.n)
+    const step = pipeStep(query, from, alias, operator, rest, ++counter.n)
     if (typeof step !== "string") return step
-    alias = operator === "AS" ? match[2]!.trim() : ALIAS_KEEPING.has(operator) ? alias : undefined
-    from = operator === "AS" ? `(${query}) AS ${match[2]!.trim()}` : from !== undefined && JOIN_STARTS.has(operator) ? `${from} ${segment}` : undefined
+    alias = operator === "AS" ? rest : ALIAS_KEEPING.has(operator) ? alias : undefined
+    from = operator === "AS" ? `(${query}) AS ${rest}` : from !== undefined && JOIN_STARTS.has(operator) ? `${from} ${segment}` : undefined
     query = step
   }
   return tables.length === 0 ? query : `WITH ${tables.join(", ")} ${query}`

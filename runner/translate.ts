@@ -19,7 +19,7 @@ import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
-import { INFORMATION_SCHEMA_MARKER, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
@@ -134,6 +134,12 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     }
     if (statementStart && (word === "IF" || word === "LOOP" || word === "WHILE" || word === "EXECUTE")) {
       return { construct: `BigQuery scripting (${word})`, reason: "control flow runs in operations and in pre_operations/post_operations, not inside a query" }
+    }
+    // Set operations matching columns by name in a mode DuckDB's BY NAME (BigQuery's FULL mode) is not.
+    const setOperator = /^(UNION|INTERSECT|EXCEPT)$/
+    const modeBefore = setOperator.test(next) || (next === "OUTER" && setOperator.test(tokens[i + 2]?.text.toUpperCase() ?? ""))
+    if (word === "CORRESPONDING" || ((word === "LEFT" || word === "INNER") && modeBefore) || (word === "BY" && next === "NAME" && tokens[i + 2]?.text.toUpperCase() === "ON")) {
+      return { construct: word === "CORRESPONDING" ? "CORRESPONDING" : word === "BY" ? "BY NAME ON (…)" : `${word} … BY NAME`, reason: "of the set operations that match columns by name, UNION ALL|DISTINCT BY NAME and its FULL [OUTER] mode run locally" }
     }
     // Left as it was by unnestWithOffset: a form it does not rewrite.
     if (word === "WITH" && next === "OFFSET") {
@@ -4008,7 +4014,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, SET, DROP, RENAME, AS, WITH, AGGREGATE, DISTINCT, JOIN, ORDER BY, LIMIT, UNION, INTERSECT and EXCEPT (ALL or DISTINCT), PIVOT, UNPIVOT and TABLESAMPLE are" })
     }
-    const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(stringEscapes(piped))))))))))))))))))
+    const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(fullSetOperationsByName(stringEscapes(piped)))))))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()
