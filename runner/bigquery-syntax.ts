@@ -18,13 +18,17 @@ const indexed = (tokens: ReadonlyArray<Token>) => tokens.map((token, index) => (
 
 /** `a, b,)` and `SELECT a, b, FROM`: BigQuery accepts a trailing comma there. */
 /**
- * `q1 FULL [OUTER] UNION ALL BY NAME q2`: every column of either input, matched by name, NULL where
- * an input lacks it, which is DuckDB's `UNION ALL BY NAME`. (LEFT and INNER modes, CORRESPONDING
- * and `BY NAME ON (…)` are refused by name before translation.)
+ * Unions that match columns by name as DuckDB's `UNION ALL|DISTINCT BY NAME` does: the FULL
+ * [OUTER] mode (every column of either input, NULL where an input lacks it), and STRICT
+ * CORRESPONDING (both inputs have the same columns, in any order), which is also what the FULL
+ * mode gives then. (The LEFT and INNER modes, plain CORRESPONDING, a column list and
+ * INTERSECT/EXCEPT by name are refused by name before translation.)
  */
 export const fullSetOperationsByName = (sql: string): string =>
-  /\bFULL\b/i.test(sql) && /\bBY\s+NAME\b/i.test(sql)
-    ? sql.replace(/\bFULL\s+(?:OUTER\s+)?(UNION\s+(?:ALL|DISTINCT)\s+BY\s+NAME)\b(?!\s+ON\b)/gi, "$1")
+  /\b(BY\s+NAME|CORRESPONDING)\b/i.test(sql)
+    ? sql
+        .replace(/\bFULL\s+(?:OUTER\s+)?(UNION\s+(?:ALL|DISTINCT))\s+(?:BY\s+NAME|CORRESPONDING)\b(?!\s+(?:ON|BY)\b)/gi, "$1 BY NAME")
+        .replace(/\b(UNION\s+(?:ALL|DISTINCT))\s+STRICT\s+CORRESPONDING\b(?!\s+BY\b)/gi, "$1 BY NAME")
     : sql
 
 export const withoutTrailingCommas = (sql: string): string => {

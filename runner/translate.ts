@@ -138,8 +138,11 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     // Set operations matching columns by name in a mode DuckDB's BY NAME (BigQuery's FULL mode) is not.
     const setOperator = /^(UNION|INTERSECT|EXCEPT)$/
     const modeBefore = setOperator.test(next) || (next === "OUTER" && setOperator.test(tokens[i + 2]?.text.toUpperCase() ?? ""))
-    if (word === "CORRESPONDING" || ((word === "LEFT" || word === "INNER") && modeBefore) || (word === "BY" && next === "NAME" && tokens[i + 2]?.text.toUpperCase() === "ON")) {
-      return { construct: word === "CORRESPONDING" ? "CORRESPONDING" : word === "BY" ? "BY NAME ON (…)" : `${word} … BY NAME`, reason: "of the set operations that match columns by name, UNION ALL|DISTINCT BY NAME and its FULL [OUTER] mode run locally" }
+    // `UNION ALL BY NAME`, not `GROUP BY name` (a column).
+    const byNameOf = word === "BY" && next === "NAME" && /^(ALL|DISTINCT)$/i.test(tokens[i - 1]?.text ?? "") && setOperator.test(tokens[i - 2]?.text.toUpperCase() ?? "") ? tokens[i - 2]!.text.toUpperCase() : undefined
+    if (word === "CORRESPONDING" || ((word === "LEFT" || word === "INNER") && modeBefore) || (byNameOf !== undefined && (byNameOf !== "UNION" || tokens[i + 2]?.text.toUpperCase() === "ON"))) {
+      const construct = word === "CORRESPONDING" ? "CORRESPONDING" : byNameOf === undefined ? `${word} … BY NAME` : byNameOf === "UNION" ? "BY NAME ON (…)" : `${byNameOf} … BY NAME`
+      return { construct, reason: "of the set operations that match columns by name, UNION ALL|DISTINCT BY NAME, its FULL [OUTER] mode and STRICT CORRESPONDING run locally" }
     }
     // Left as it was by unnestWithOffset: a form it does not rewrite.
     if (word === "WITH" && next === "OFFSET") {

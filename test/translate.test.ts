@@ -29,7 +29,8 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SELECT a FROM t LEFT OUTER JOIN u USING (a) LEFT OUTER UNION ALL BY NAME SELECT b FROM u", "LEFT … BY NAME"],
   ["SELECT a FROM t INNER UNION DISTINCT BY NAME SELECT a FROM u", "INNER … BY NAME"],
   ["SELECT a FROM t UNION ALL CORRESPONDING SELECT a FROM u", "CORRESPONDING"],
-  ["SELECT a FROM t UNION ALL BY NAME ON (a) SELECT a FROM u", "BY NAME ON (…)"]
+  ["SELECT a FROM t UNION ALL BY NAME ON (a) SELECT a FROM u", "BY NAME ON (…)"],
+  ["SELECT a FROM t EXCEPT DISTINCT BY NAME SELECT a FROM u", "EXCEPT … BY NAME"]
 ]
 
 describe("the translator's refusals and mechanics", () => {
@@ -41,6 +42,18 @@ describe("the translator's refusals and mechanics", () => {
         assert.match(error.message, /^definitions\/x\.sqlx: cannot run /)
       }))
   }
+
+  it.effect("a column named like a refused construct's word is no such construct (GROUP BY name, HAVING MAX(x) after a SELECT)", () =>
+    Effect.gen(function* () {
+      for (const sql of [
+        "SELECT name, COUNT(*) AS c FROM t GROUP BY name ORDER BY name",
+        "SELECT name, ROW_NUMBER() OVER (PARTITION BY name ORDER BY name) AS r FROM t",
+        "SELECT ARRAY(SELECT g FROM t GROUP BY g HAVING MAX(x) > 1) AS a"
+      ]) {
+        const statements = yield* translate(sql, { fileName: "definitions/x.sqlx" })
+        assert.isAbove(statements.length, 0, sql)
+      }
+    }))
 
   it.effect("a type dispatch repeats a long operand once, so nested conversions stay small", () =>
     Effect.gen(function* () {
