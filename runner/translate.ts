@@ -1759,9 +1759,14 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
         return `(${call.text} % 1000)`
       case "MICROSECOND":
         return `(${call.text} % 1000000)`
-      // The date of a timestamp (in UTC, the session's zone).
+      // The date, time or datetime of a timestamp (in UTC, the session's zone, or in the zone of
+      // its AT TIME ZONE).
       case "DATE":
         return `CAST(${value} AS DATE)`
+      case "TIME":
+        return `CAST(CAST(${value} AS TIMESTAMP) AS TIME)`
+      case "DATETIME":
+        return `CAST(${value} AS TIMESTAMP)`
       case "ISOWEEK":
         return `WEEKOFYEAR(${value})`
       case "ISOYEAR":
