@@ -107,6 +107,20 @@ const hasWhereClause = (tokens: ReadonlyArray<Token>, start: number): boolean =>
   return false
 }
 
+/**
+ * `RANGE BETWEEN 1 PRECEDING AND 2 PRECEDING` (or `2 FOLLOWING AND 1 FOLLOWING`): a frame that ends
+ * before it starts holds no row, and COUNT over it is 0; DuckDB's RANGE frame counts -1 there. The
+ * same ROWS frame, also empty, it counts right.
+ */
+const emptyRangeFrames = (sql: string): string =>
+  /\bRANGE\s+BETWEEN\b/i.test(sql)
+    ? sql.replace(/\bRANGE(\s+BETWEEN\s+)(\d+(?:\.\d+)?)\s+(PRECEDING|FOLLOWING)(\s+AND\s+)(\d+(?:\.\d+)?)\s+\3\b/gi, (frame, between: string, start: string, side: string, and: string, end: string) => {
+        const preceding = side.toUpperCase() === "PRECEDING"
+        const empty = preceding ? Number(start) < Number(end) : Number(start) > Number(end)
+        return !empty ? frame : preceding ? `ROWS${between}1 PRECEDING${and}2 PRECEDING` : `ROWS${between}2 FOLLOWING${and}1 FOLLOWING`
+      })
+    : sql
+
 /** Constructs refused before translation: each would otherwise fail obscurely or answer wrongly. */
 const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; reason: string } | undefined => {
   // Per open parenthesis: the function it calls (undefined for a subquery or a group), and whether
@@ -4066,5 +4080,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)))))))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))))))))))
   })
