@@ -10,7 +10,7 @@
  */
 import { partitionsPlaceholder } from "./partitions.ts"
 import { constraintViewQuery } from "./table-constraints.ts"
-import { CLAUSES_AFTER_FROM, isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, isSignificant, render, splitTopLevel, tokenize, type Token } from "./sql-tokens.ts"
 
 const upper = (token: Token | undefined): string => (token?.kind === "word" ? token.text.toUpperCase() : "")
 
@@ -386,23 +386,7 @@ export const schemaWithoutOptions = (sql: string): string => {
 }
 
 /** The text's parts between its commas outside parentheses and brackets; empty parts (a trailing comma) left out. */
-const topLevelParts = (text: string): Array<string> => {
-  const parts: Array<string> = []
-  let depth = 0
-  let current: Array<Token> = []
-  for (const token of tokenize(text, "bigquery")) {
-    if (token.text === "(" || token.text === "[") depth++
-    if (token.text === ")" || token.text === "]") depth--
-    if (depth === 0 && token.text === ",") {
-      parts.push(render(current).trim())
-      current = []
-      continue
-    }
-    current.push(token)
-  }
-  parts.push(render(current).trim())
-  return parts.filter((part) => part !== "")
-}
+const topLevelParts = (text: string): Array<string> => splitTopLevel(text).map((part) => part.trim()).filter((part) => part !== "")
 
 /** The text before and after its first `word` outside parentheses (after undefined when none). */
 const splitAtTopLevelWord = (text: string, word: string): { readonly before: string; readonly after: string | undefined } => {
@@ -436,6 +420,9 @@ export const pipeRenames = (sql: string): string =>
 const JOIN_STARTS = new Set(["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"])
 // Pipe operators whose output keeps the input's range variable (an AS alias).
 const ALIAS_KEEPING = new Set(["WHERE", "ORDER", "LIMIT", "DISTINCT", "EXTEND", "WINDOW", "SET", "DROP", "RENAME", "TABLESAMPLE"])
+
+/** The pipe operators \`pipeStep\` rewrites, for the error that refuses another. */
+export const REWRITTEN_PIPE_OPERATORS = "WHERE, SELECT, EXTEND, WINDOW, SET, DROP, RENAME, AS, WITH, AGGREGATE, DISTINCT, the JOINs, ORDER BY, LIMIT, UNION, INTERSECT and EXCEPT (ALL or DISTINCT; UNION also BY NAME), PIVOT, UNPIVOT and TABLESAMPLE are"
 
 /**
  * Pipe operators: each wraps the query so far, as BigQuery defines them. `from` is the FROM clause

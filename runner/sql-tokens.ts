@@ -97,6 +97,26 @@ export const tokenize = (sql: string, dialect: Dialect): ReadonlyArray<Token> =>
 
 export const render = (tokens: ReadonlyArray<Token>): string => tokens.map((token) => token.text).join("")
 
+/** A list's items at top-level commas. */
+export const splitTopLevel = (text: string): ReadonlyArray<string> => {
+  const items: Array<string> = []
+  let depth = 0
+  let start = 0
+  const tokens = tokenize(text, "bigquery")
+  let at = 0
+  for (const token of tokens) {
+    if (token.text === "(" || token.text === "[") depth++
+    if (token.text === ")" || token.text === "]") depth--
+    if (token.text === "," && depth === 0) {
+      items.push(text.slice(start, at))
+      start = at + 1
+    }
+    at += token.text.length
+  }
+  items.push(text.slice(start))
+  return items
+}
+
 /** The clauses of a query that may follow its FROM clause (a SELECT: the next query begins). */
 export const CLAUSES_AFTER_FROM: ReadonlySet<string> = new Set(["WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "SELECT"])
 

@@ -19,12 +19,12 @@ import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
-import { INFORMATION_SCHEMA_MARKER, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
-import { CLAUSES_AFTER_FROM, isSignificant, matchingParen, nextSignificant, rewriteCalls, significantTokens, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, isSignificant, matchingParen, nextSignificant, rewriteCalls, significantTokens, splitTopLevel, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 import { quoteIdentifier } from "./target.ts"
 
 /** A statement that cannot be translated faithfully; names the file and the construct. */
@@ -2423,26 +2423,6 @@ const staticType = (expression: string): "INT64" | "FLOAT64" | "NUMERIC" | undef
   return undefined
 }
 
-/** A list's items at top-level commas. */
-const splitTopLevel = (text: string): ReadonlyArray<string> => {
-  const items: Array<string> = []
-  let depth = 0
-  let start = 0
-  const tokens = tokenize(text, "bigquery")
-  let at = 0
-  for (const token of tokens) {
-    if (token.text === "(" || token.text === "[") depth++
-    if (token.text === ")" || token.text === "]") depth--
-    if (token.text === "," && depth === 0) {
-      items.push(text.slice(start, at))
-      start = at + 1
-    }
-    at += token.text.length
-  }
-  items.push(text.slice(start))
-  return items
-}
-
 /**
  * `a * b / c`: each multiplicative chain as nested MDP_MULTIPLY and MDP_DIVIDE calls (left to right),
  * so that the translation can give a NUMERIC product and quotient where BigQuery does; the divisor
@@ -4034,7 +4014,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const piped = withoutPipes(original)
     if (typeof piped !== "string") {
-      return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: "this pipe operator is not rewritten locally; WHERE, SELECT, EXTEND, SET, DROP, RENAME, AS, WITH, AGGREGATE, DISTINCT, JOIN, ORDER BY, LIMIT, UNION, INTERSECT and EXCEPT (ALL or DISTINCT), PIVOT, UNPIVOT and TABLESAMPLE are" })
+      return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: `this pipe operator is not rewritten locally; ${REWRITTEN_PIPE_OPERATORS}` })
     }
     const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(fullSetOperationsByName(stringEscapes(piped)))))))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
