@@ -518,6 +518,8 @@ const INTERVAL_PARTS_MARKER = "MDP_INTERVAL_PARTS__"
 const CHECKED_POWER = "MDP_CHECKED_POWER__"
 const CHECKED_EXP = "MDP_CHECKED_EXP__"
 const INTEGER_DIVIDE = "MDP_INTEGER_DIVIDE__"
+const SAFE_NUMERIC_DIVIDE = "MDP_SAFE_NUMERIC_DIVIDE__"
+const SAFE_NUMERIC_MULTIPLY = "MDP_SAFE_NUMERIC_MULTIPLY__"
 const APPROX_TOP_COUNT_MARKER = "MDP_APPROX_TOP_COUNT__"
 const APPROX_TOP_SUM_MARKER = "MDP_APPROX_TOP_SUM__"
 const FLATTEN_MARKER = "MDP_FLATTEN__"
@@ -803,6 +805,10 @@ const weeksBetween = (call: Call, type: "DATE" | "DATETIME"): string | undefined
 
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  // NUMERIC in, NUMERIC out (DuckDB's DECIMAL quotient and product are a DOUBLE and a
+  // DECIMAL(38, 18) that overflows at 10^20), NULL where BigQuery's would fail.
+  SAFE_DIVIDE: (call) => (call.args.length === 2 && mayBeNumeric(call.args) ? `${SAFE_NUMERIC_DIVIDE}(${call.args[0]}, ${call.args[1]})` : undefined),
+  SAFE_MULTIPLY: (call) => (call.args.length === 2 && call.args.some((arg) => staticType(arg) === "NUMERIC") && mayBeNumeric(call.args) ? `${SAFE_NUMERIC_MULTIPLY}(${call.args[0]}, ${call.args[1]})` : undefined),
   // A zero divisor fails, as BigQuery's MOD does; DuckDB's % answers NULL.
   MOD: (call) => (call.args.length === 2 ? `MOD(${call.args[0]}, ${CHECKED_DIVISOR}(${call.args[1]}))` : undefined),
   // Integer division, truncated, of INT64s or NUMERICs (DuckDB's // of decimals keeps the fraction).
@@ -1933,6 +1939,12 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (value === undefined) return undefined
     return `(CASE WHEN isinf(exp(${value})) AND NOT isinf(${value}) THEN error('EXP: floating point overflow') ELSE exp(${value}) END)`
   },
+  [SAFE_NUMERIC_DIVIDE]: (call) => {
+    const [dividend, divisor] = call.args
+    if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
+    return `(CASE WHEN (${divisor}) = 0 THEN NULL WHEN typeof((${dividend}) + (${divisor})) LIKE 'DECIMAL%' THEN TRY_CAST((${dividend}) / (${divisor}) AS DECIMAL(38, 9)) ELSE (${dividend}) / (${divisor}) END)`
+  },
+  [SAFE_NUMERIC_MULTIPLY]: (call) => (call.args.length === 2 ? `TRY(${product(call.args[0]!, call.args[1]!)})` : undefined),
   [INTEGER_DIVIDE]: (call) => {
     const [dividend, divisor] = call.args
     if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
@@ -2423,6 +2435,12 @@ const staticType = (expression: string): "INT64" | "FLOAT64" | "NUMERIC" | undef
   return undefined
 }
 
+/** Whether NUMERIC can be among these operands: none is a FLOAT64 and not all are INT64s. */
+const mayBeNumeric = (operands: ReadonlyArray<string>): boolean => {
+  const types = operands.map(staticType)
+  return !types.includes("FLOAT64") && !types.every((type) => type === "INT64")
+}
+
 /**
  * `a * b / c`: each multiplicative chain as nested MDP_MULTIPLY and MDP_DIVIDE calls (left to right),
  * so that the translation can give a NUMERIC product and quotient where BigQuery does; the divisor
@@ -2732,16 +2750,37 @@ const nanOrdering = (sql: string): string => {
   return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
 }
 
-/** BigQuery NUMERIC is DECIMAL(38, 9); polyglot emits bare DECIMAL, which DuckDB reads as DECIMAL(18, 3). */
-const widenBareDecimals = (sql: string): string => {
+/**
+ * BigQuery NUMERIC is DECIMAL(38, 9); polyglot emits bare DECIMAL, which DuckDB reads as
+ * DECIMAL(18, 3), and inside ROUND's or SAFE_DIVIDE's arguments it writes that DECIMAL(18, 3) out
+ * (`ROUND(NUMERIC '1.23456', 4)` was 1.235). A DECIMAL(18, 3) the BigQuery statement did not spell
+ * out is such a NUMERIC.
+ */
+const widenBareDecimals = (sql: string, spelledOut: string): string => {
+  const narrowIsNumeric = !/\b(?:NUMERIC|DECIMAL)\s*\(\s*18\s*,\s*3\s*\)/i.test(spelledOut)
   const tokens = tokenize(sql, "duckdb")
-  return tokens
-    .map((token, index) => {
-      if (token.kind !== "word" || token.text.toUpperCase() !== "DECIMAL") return token.text
-      const next = tokens.slice(index + 1).find((t) => t.kind !== "space")
-      return next?.text === "(" ? token.text : "DECIMAL(38, 9)"
-    })
-    .join("")
+  const out: Array<string> = []
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index]!
+    if (token.kind !== "word" || token.text.toUpperCase() !== "DECIMAL") {
+      out.push(token.text)
+      continue
+    }
+    const next = tokens.findIndex((t, k) => k > index && t.kind !== "space")
+    if (tokens[next]?.text !== "(") {
+      out.push("DECIMAL(38, 9)")
+      continue
+    }
+    const parameters = tokens.slice(next, next + 8).filter((t) => t.kind !== "space").map((t) => t.text)
+    const close = tokens.findIndex((t, k) => k > next && t.text === ")")
+    if (narrowIsNumeric && parameters.slice(0, 5).join("") === "(18,3)" && close !== -1) {
+      out.push("DECIMAL(38, 9)")
+      index = close
+      continue
+    }
+    out.push(token.text)
+  }
+  return out.join("")
 }
 
 const INTERVAL_UNITS = /^(YEAR|QUARTER|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)S?$/i
@@ -4060,5 +4099,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation))))))))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)), prepared))))))))))))))))))))))))))
   })

@@ -55,6 +55,16 @@ describe("the translator's refusals and mechanics", () => {
       }
     }))
 
+  it.effect("a NUMERIC is DECIMAL(38, 9) wherever polyglot puts it; a NUMERIC(18, 3) the statement spells out stays", () =>
+    Effect.gen(function* () {
+      const [rounded] = yield* translate("SELECT ROUND(NUMERIC '1.23456', 4) AS v", { fileName: "definitions/x.sqlx" })
+      assert.include(rounded, "DECIMAL(38, 9)")
+      assert.notInclude(rounded, "DECIMAL(18, 3)")
+      const [created] = yield* translate("CREATE TEMP TABLE t (x NUMERIC(18, 3), y NUMERIC)", { fileName: "definitions/x.sqlx" })
+      assert.include(created, "DECIMAL(18, 3)")
+      assert.include(created, "DECIMAL(38, 9)")
+    }))
+
   it.effect("a type dispatch repeats a long operand once, so nested conversions stay small", () =>
     Effect.gen(function* () {
       // Two zone conversions with minutes under UNIX_SECONDS, and a cast of a long CASE: 93 KB and a
