@@ -519,6 +519,7 @@ const CHECKED_POWER = "MDP_CHECKED_POWER__"
 const CHECKED_EXP = "MDP_CHECKED_EXP__"
 const INTEGER_DIVIDE = "MDP_INTEGER_DIVIDE__"
 const SAFE_NUMERIC_DIVIDE = "MDP_SAFE_NUMERIC_DIVIDE__"
+const DATETIME_DIFFERENCE = "MDP_DATETIME_DIFFERENCE__"
 const SAFE_NUMERIC_MULTIPLY = "MDP_SAFE_NUMERIC_MULTIPLY__"
 const APPROX_TOP_COUNT_MARKER = "MDP_APPROX_TOP_COUNT__"
 const APPROX_TOP_SUM_MARKER = "MDP_APPROX_TOP_SUM__"
@@ -1939,6 +1940,11 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (value === undefined) return undefined
     return `(CASE WHEN isinf(exp(${value})) AND NOT isinf(${value}) THEN error('EXP: floating point overflow') ELSE exp(${value}) END)`
   },
+  [DATETIME_DIFFERENCE]: (call) => {
+    const [later, earlier, type] = call.args
+    if (later === undefined || earlier === undefined || type === undefined) return undefined
+    return type === "'DATE'" ? `to_days(CAST((${later}) - (${earlier}) AS INTEGER))` : `to_microseconds(epoch_us(${later}) - epoch_us(${earlier}))`
+  },
   [SAFE_NUMERIC_DIVIDE]: (call) => {
     const [dividend, divisor] = call.args
     if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
@@ -2435,6 +2441,71 @@ const staticType = (expression: string): "INT64" | "FLOAT64" | "NUMERIC" | undef
   return undefined
 }
 
+type TemporalType = "DATE" | "DATETIME" | "TIMESTAMP"
+const TEMPORAL_CALLS: Readonly<Record<string, TemporalType>> = {
+  DATE: "DATE", CURRENT_DATE: "DATE", PARSE_DATE: "DATE", DATE_ADD: "DATE", DATE_SUB: "DATE", DATE_FROM_UNIX_DATE: "DATE", LAST_DAY: "DATE",
+  DATETIME: "DATETIME", CURRENT_DATETIME: "DATETIME", PARSE_DATETIME: "DATETIME", DATETIME_ADD: "DATETIME", DATETIME_SUB: "DATETIME", DATETIME_TRUNC: "DATETIME",
+  TIMESTAMP: "TIMESTAMP", CURRENT_TIMESTAMP: "TIMESTAMP", PARSE_TIMESTAMP: "TIMESTAMP", TIMESTAMP_ADD: "TIMESTAMP", TIMESTAMP_SUB: "TIMESTAMP", TIMESTAMP_TRUNC: "TIMESTAMP",
+  TIMESTAMP_SECONDS: "TIMESTAMP", TIMESTAMP_MILLIS: "TIMESTAMP", TIMESTAMP_MICROS: "TIMESTAMP"
+}
+
+/** DATE, DATETIME or TIMESTAMP where the text shows it: a typed literal, a CAST to it, or a call that returns it. */
+const temporalType = (expression: string): TemporalType | undefined => {
+  const tokens = tokenize(expression.trim(), "bigquery").filter(isSignificant)
+  const first = tokens[0]
+  if (first?.kind !== "word") return undefined
+  const name = first.text.toUpperCase()
+  // CURRENT_DATE and the like without parentheses, as BigQuery allows.
+  if (tokens.length === 1) return /^CURRENT_(DATE|DATETIME|TIMESTAMP)$/.test(name) ? TEMPORAL_CALLS[name] : undefined
+  if (tokens.length === 2 && tokens[1]!.kind === "string" && (name === "DATE" || name === "DATETIME" || name === "TIMESTAMP")) return name
+  if (tokens[1]?.text !== "(" || tokens[tokens.length - 1]?.text !== ")") return undefined
+  let depth = 0
+  for (let k = 1; k < tokens.length - 1; k++) {
+    if (tokens[k]!.text === "(") depth++
+    if (tokens[k]!.text === ")" && --depth === 0) return undefined
+  }
+  if (name === "CAST" || name === "SAFE_CAST") {
+    const type = tokens[tokens.length - 2]?.text.toUpperCase()
+    return tokens[tokens.length - 3]?.text.toUpperCase() === "AS" && (type === "DATE" || type === "DATETIME" || type === "TIMESTAMP") ? type : undefined
+  }
+  return TEMPORAL_CALLS[name]
+}
+
+const ARITHMETIC = new Set(["*", "/", "+", "-", "||", ".", "["])
+
+/**
+ * `date - date`, `datetime - datetime` and `timestamp - timestamp` are INTERVALs in BigQuery: days
+ * for dates (0-0 396 0:0:0), hours and less for the others (0-0 0 36:34:56.789). DuckDB gives a
+ * number of days and an interval of days and time. Rewritten where both operands show their type.
+ */
+const datetimeDifferences = (sql: string): string => {
+  if (!sql.includes("-") || !/\b(DATE|DATETIME|TIMESTAMP)/i.test(sql)) return sql
+  let text = sql
+  let from = 0
+  for (;;) {
+    const tokens = tokenize(text, "bigquery")
+    const minus = tokens.findIndex((token, k) => k >= from && token.kind === "punct" && token.text === "-")
+    if (minus < 0) return text
+    from = minus + 1
+    const leftEnd = previousSignificant(tokens, minus)
+    let leftStart = operandStart(tokens, leftEnd)
+    if (leftStart === undefined) continue
+    const beforeLiteral = previousSignificant(tokens, leftStart)
+    if (tokens[leftStart]!.kind === "string" && tokens[beforeLiteral]?.kind === "word" && /^(DATE|DATETIME|TIMESTAMP)$/i.test(tokens[beforeLiteral]!.text)) leftStart = beforeLiteral
+    if (ARITHMETIC.has(tokens[previousSignificant(tokens, leftStart)]?.text ?? "")) continue
+    const afterMinus = nextSignificantToken(tokens, minus)
+    const literalType = afterMinus?.token.kind === "word" && /^(DATE|DATETIME|TIMESTAMP)$/i.test(afterMinus.token.text) ? nextSignificantToken(tokens, afterMinus.index) : undefined
+    const right = literalType?.token.kind === "string" ? { start: afterMinus!.index, end: literalType.index } : divisorEnd(tokens, minus)
+    if (right === undefined || ARITHMETIC.has(nextSignificantToken(tokens, right.end)?.token.text ?? "")) continue
+    const left = render(tokens.slice(leftStart, leftEnd + 1))
+    const rightText = render(tokens.slice(right.start, right.end + 1))
+    const type = temporalType(left)
+    if (type === undefined || temporalType(rightText) !== type) continue
+    const call = `${DATETIME_DIFFERENCE}(${left}, ${rightText}, '${type}')`
+    text = render(tokens.slice(0, leftStart)) + call + render(tokens.slice(right.end + 1))
+    from = 0
+  }
+}
 /** Whether NUMERIC can be among these operands: none is a FLOAT64 and not all are INT64s. */
 const mayBeNumeric = (operands: ReadonlyArray<string>): boolean => {
   const types = operands.map(staticType)
@@ -4063,7 +4134,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(splitDottedIdentifiers(sql)))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(datetimeDifferences(splitDottedIdentifiers(sql))))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
