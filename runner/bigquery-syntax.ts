@@ -339,15 +339,34 @@ export const informationSchemaQuery = (marker: string): string | undefined => {
   }
 }
 
+const CAPACITY_OBJECTS = new Set(["CAPACITY", "RESERVATION", "ASSIGNMENT", "BI_CAPACITY", "RESERVATION_GROUP"])
+
+/**
+ * `ALTER PROJECT|ORGANIZATION SET OPTIONS (\`region-us.default_time_zone\` = …)`: a default that
+ * changes what queries answer (a time zone, NUMERIC's rounding mode), which a local run cannot take
+ * from the cloud project; the option's name, or undefined.
+ */
+export const projectDefaultsThatChangeAnswers = (tokens: ReadonlyArray<Token>): string | undefined => {
+  const words = tokens.filter(isSignificant)
+  if (words[0]?.text.toUpperCase() !== "ALTER" || !/^(PROJECT|ORGANIZATION)$/i.test(words[1]?.text ?? "")) return undefined
+  return words.map((token) => token.text.replaceAll("`", "")).find((text) => /(^|\.)default_(time_zone|rounding_mode)$/i.test(text))
+}
+
 /**
  * `ALTER TABLE … SET OPTIONS (…)`, `ALTER COLUMN … SET OPTIONS`: descriptions and labels;
- * `SET @@query_label`, `@@reservation` or `@@location`, settings of the job. No query answers
- * differently without them. (Keys, which INFORMATION_SCHEMA lists, are kept: `table-constraints.ts`.)
+ * `SET @@query_label`, `@@reservation` or `@@location`, settings of the job; reservations and
+ * capacity; a project's or organization's settings. No query answers differently without them.
+ * (Keys, which INFORMATION_SCHEMA lists, are kept: `table-constraints.ts`.)
  */
 export const isMetadataOnly = (tokens: ReadonlyArray<Token>): boolean => {
   const words = tokens.filter(isSignificant).map((token) => (token.kind === "word" ? token.text.toUpperCase() : token.text))
   // The job's label, reservation or location: nothing a query reads.
   if (words[0] === "SET" && words[1] === "@" && words[2] === "@" && ["QUERY_LABEL", "RESERVATION", "LOCATION"].includes(words[3] ?? "")) return true
+  // Slot capacity, reservations and their assignments: where a job runs, not what it reads.
+  if (["CREATE", "ALTER", "DROP"].includes(words[0] ?? "") && CAPACITY_OBJECTS.has(words[words[1] === "OR" ? 3 : 1] ?? "")) return true
+  // A project's or organization's settings (dialect, optimizer, runtime, fairness), but for the
+  // defaults that change an answer (projectDefaultsThatChangeAnswers refuses those).
+  if (words[0] === "ALTER" && (words[1] === "PROJECT" || words[1] === "ORGANIZATION")) return words.includes("SET") && words.includes("OPTIONS") && projectDefaultsThatChangeAnswers(tokens) === undefined
   if (words[0] !== "ALTER" || !["TABLE", "VIEW", "SCHEMA", "MATERIALIZED"].includes(words[1] ?? "")) return false
   const text = words.join(" ")
   return /\bSET OPTIONS\b/.test(text)

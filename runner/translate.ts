@@ -19,7 +19,7 @@ import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
-import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, projectDefaultsThatChangeAnswers, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
@@ -138,6 +138,10 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     const call = parentheses[parentheses.length - 1]
     if (word === "HAVING" && (next === "MAX" || next === "MIN") && call !== undefined && !call.query && call.call !== undefined && call.call !== "ANY_VALUE") {
       return { construct: `${call.call}(… HAVING ${next} …)`, reason: "of the aggregates, only ANY_VALUE's HAVING MAX/MIN modifier is translated locally; filter the rows to the group's maximum in a subquery" }
+    }
+    const projectDefault = statementStart && word === "ALTER" ? projectDefaultsThatChangeAnswers(tokens.slice(i)) : undefined
+    if (projectDefault !== undefined) {
+      return { construct: `ALTER ${next} SET OPTIONS (${projectDefault})`, reason: "a project's or organization's default that changes query answers is not applied locally; set it in the query (a time zone argument, ROUND's rounding mode)" }
     }
     if (word === "BIGNUMERIC" || word === "BIGDECIMAL") {
       return { construct: word, reason: "DuckDB decimals stop at 38 digits; use NUMERIC or FLOAT64" }
