@@ -8,6 +8,7 @@
  * metadata (`ALTER TABLE … SET OPTIONS`) and so have nothing to do locally, and `INFORMATION_SCHEMA`
  * views, answered from DuckDB's catalogue (keys: `table-constraints.ts`) with BigQuery's columns.
  */
+import { fromItemStarts } from "./aliased-unnest.ts"
 import { partitionsPlaceholder } from "./partitions.ts"
 import { constraintViewQuery } from "./table-constraints.ts"
 import { CLAUSES_AFTER_FROM, isSignificant, render, splitTopLevel, tokenize, type Token } from "./sql-tokens.ts"
@@ -254,6 +255,52 @@ export interface InformationSchemaView {
   readonly view: string
 }
 
+// Words BigQuery takes as a table alias without AS (none is reserved there) that polyglot reads as
+// a keyword after a table: `FROM procedures proc` failed to parse. Found by trying each word.
+const ALIASES_READ_AS_KEYWORDS = new Set(
+  ("PROC LAST FIRST KEY DATE TIME TYPE VIEW TABLE INDEX SEQUENCE TRIGGER SCHEMA COLUMN COMMENT AFTER ALWAYS BEFORE BEGIN CACHE CASCADE CHECK " +
+    "CLUSTER COMMIT CONSTRAINT CYCLE DATABASE DECLARE DELETE DOMAIN DROP EACH EXECUTE FILTER FUNCTION GENERATED IDENTITY INCREMENT INPUT INSERT " +
+    "INSTEAD LANGUAGE LOAD LOCAL MATCH MATERIALIZED MAXVALUE MINVALUE NEXT OPERATOR ORDINALITY OTHERS OWNED PREPARE PRESERVE PRIOR PROCEDURE " +
+    "REFERENCING REFRESH REPLACE RESTART RESTRICT RETURNS REVOKE ROLLBACK SAVEPOINT START STATEMENT SYSTEM TEMP TEMPORARY TIES TRANSACTION " +
+    "TRUNCATE UPDATE FINAL").split(" ")
+)
+
+/** `FROM procedures proc`: AS before a table alias polyglot would read as a keyword. */
+export const keywordAliases = (sql: string): string => {
+  if (!/\b(FROM|JOIN)\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const closing = (k: number): number => {
+    let depth = 0
+    for (let j = k; j < significant.length; j++) {
+      if (significant[j]!.token.text === "(") depth++
+      if (significant[j]!.token.text === ")" && --depth === 0) return j
+    }
+    return -1
+  }
+  const before = new Set<number>()
+  // An UNNEST is a FROM item wherever it stands (also after a comma that follows a JOIN's ON).
+  const unnests = significant.flatMap(({ token }, k) => (upper(token) === "UNNEST" && significant[k + 1]?.token.text === "(" ? [k] : []))
+  for (const start of new Set([...fromItemStarts(significant), ...unnests])) {
+    let k = start
+    const first = significant[k]?.token
+    if (first === undefined) continue
+    if (first.text === "(") k = closing(k)
+    else if (first.kind === "word" || first.kind === "quoted") {
+      // A dotted name (dashes in a project's), then a call's arguments (UNNEST(…), a table function).
+      while (significant[k + 1] !== undefined && [".", "-"].includes(significant[k + 1]!.token.text) && significant[k + 2] !== undefined) k += 2
+      if (significant[k + 1]?.token.text === "(") k = closing(k + 1)
+    } else continue
+    const alias = significant[k + 1]
+    if (k < 0 || alias === undefined || alias.token.kind !== "word" || !ALIASES_READ_AS_KEYWORDS.has(alias.token.text.toUpperCase())) continue
+    const after = significant[k + 2]?.token.text
+    if (after === "(" || after === ".") continue
+    before.add(alias.index)
+  }
+  if (before.size === 0) return sql
+  return tokens.map((token, index) => (before.has(index) ? `AS ${token.text}` : token.text)).join("")
+}
+
 /** A marker identifier polyglot carries through, replaced by `informationSchemaQuery` afterwards. */
 export const INFORMATION_SCHEMA_MARKER = "mdp_information_schema__"
 
@@ -269,12 +316,21 @@ export const localReferences = (sql: string): string => {
   let cursor = 0
   for (let k = 0; k < significant.length; k++) {
     if (!RELATION_BEFORE.has(upper(significant[k]!.token))) continue
-    // The chain of names and dots after the keyword.
+    // The chain of names and dots after the keyword; a project's name may hold dashes unquoted
+    // (`my-project-2.dataset.table`, where `2.` reads as a number).
     let end = k + 1
     const parts: Array<string> = []
     let expectName = true
     while (end < significant.length) {
       const token = significant[end]!.token
+      const dash: Token | undefined = parts.length === 1 && !expectName && token.text === "-" ? significant[end + 1]?.token : undefined
+      if (dash !== undefined && (dash.kind === "word" || (dash.kind === "number" && /^\d+\.?$/.test(dash.text)))) {
+        parts[0] = `${parts[0]}-${dash.text.replace(/\.$/, "")}`
+        end += 2
+        // `2.`: the number took the dot that follows the project.
+        expectName = dash.text.endsWith(".")
+        continue
+      }
       if (expectName && (token.kind === "quoted" || token.kind === "word")) parts.push(...partsOf(token))
       else if (expectName || token.text !== ".") break
       expectName = !expectName
@@ -289,7 +345,9 @@ export const localReferences = (sql: string): string => {
       // `region-us.INFORMATION_SCHEMA` spans the project; a dataset name never starts with `region-`.
       const dataset = schemaAt >= 1 && !/^region-/i.test(parts[schemaAt - 1]!) ? parts[schemaAt - 1] : undefined
       replacement = quotePart(`${INFORMATION_SCHEMA_MARKER}${parts[parts.length - 1]!.toLowerCase()}__${dataset ?? ""}`)
-    } else if (parts.length >= 3 && tokens.slice(first, last + 1).some((token) => token.kind === "quoted")) {
+    } else if (parts.length >= 3) {
+      // Unquoted too: array paths (`FROM t, t.a.b`) are UNNESTs by now (implicitArrayPaths), and
+      // DuckDB has no catalog named like a project.
       replacement = parts.slice(-2).map(quotePart).join(".")
     }
     if (replacement === undefined) continue

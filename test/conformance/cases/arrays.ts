@@ -1,6 +1,7 @@
 import type { QueryCase } from "../case.ts"
 
 export const cases: ReadonlyArray<QueryCase> = [
+  { name: "an index on a field of an indexed element, a[SAFE_OFFSET(i)].b[SAFE_OFFSET(j)].c, reads the element's own field", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/operators#array_subscript_operator", sql: "SELECT s.a[SAFE_OFFSET(0)].b[SAFE_OFFSET(1)].c AS v, s.a[OFFSET(0)].b[ORDINAL(1)].c AS w, s.a[SAFE_OFFSET(5)].b[SAFE_OFFSET(0)].c AS n FROM UNNEST([STRUCT([STRUCT([STRUCT(1 AS c), STRUCT(2 AS c)] AS b)] AS a)]) AS s", expected: [{ v: 2, w: 1, n: null }] },
   { name: "STRUCT fields", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#struct_type", sql: "SELECT s.b AS v FROM (SELECT STRUCT(1 AS a, 'x' AS b) AS s)", expected: [{ v: "x" }] },
   { name: "STRUCT values come back as JSON objects", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#struct_type", sql: "SELECT STRUCT(1 AS a, 'x' AS b) AS s", expected: [{ s: { a: 1, b: "x" } }] },
   { name: "SAFE_OFFSET and SAFE_ORDINAL out of range are NULL", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/operators#array_subscript_operator", sql: "SELECT [1, 2, 3][SAFE_OFFSET(5)] AS v, [1, 2, 3][SAFE_ORDINAL(0)] AS w", expected: [{ v: null, w: null }] },
