@@ -1754,6 +1754,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   JSON_ARRAY_INSERT: (call) => jsonEditExpression("insert", "insert_each_element", call),
   // REGEXP_CONTAINS is a partial match in BigQuery.
   REGEXP_FULL_MATCH: (call) => `REGEXP_MATCHES(${call.args.join(", ")})`,
+  // polyglot's name for a REGEXP_CONTAINS inside another's arguments; DuckDB has none.
+  REGEXP_LIKE: (call) => `REGEXP_MATCHES(${call.args.join(", ")})`,
   // BigQuery replaces every match; DuckDB only the first unless given 'g'.
   REGEXP_REPLACE: (call) => (call.args.length === 3 ? `REGEXP_REPLACE(${call.args.join(", ")}, 'g')` : undefined),
   // Without a capture group BigQuery returns the whole match; polyglot asks DuckDB for group 1.

@@ -1,6 +1,7 @@
 import type { QueryCase } from "../case.ts"
 
 export const cases: ReadonlyArray<QueryCase> = [
+  { name: "REGEXP_CONTAINS inside another REGEXP_CONTAINS's argument is a partial match too", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#regexp_contains", sql: "SELECT REGEXP_CONTAINS(CASE WHEN REGEXP_CONTAINS(url, r'example') THEN url END, r'\\.com') AS v FROM UNNEST(['https://www.example.com/a', 'https://other.org']) AS url", expected: [{ v: true }, { v: null }] },
   { name: "REGEXP_CONTAINS is a partial match", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#regexp_contains", sql: "SELECT REGEXP_CONTAINS('foobar', r'oba') AS v", expected: [{ v: true }] },
   { name: "REGEXP_CONTAINS honours anchors", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#regexp_contains", sql: "SELECT REGEXP_CONTAINS('foobar', r'^oba') AS v", expected: [{ v: false }] },
   { name: "REGEXP_REPLACE replaces every match", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#regexp_replace", sql: "SELECT REGEXP_REPLACE('a1b2c3', r'[0-9]', 'X') AS v", expected: [{ v: "aXbXcX" }] },
