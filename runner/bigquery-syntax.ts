@@ -301,6 +301,56 @@ export const keywordAliases = (sql: string): string => {
   return tokens.map((token, index) => (before.has(index) ? `AS ${token.text}` : token.text)).join("")
 }
 
+/** `CREATE [OR REPLACE] EXTERNAL TABLE [IF NOT EXISTS] name …`: the table's (dataset, name), or undefined for another statement. */
+export const externalTableTarget = (tokens: ReadonlyArray<Token>): { readonly schema: string | undefined; readonly name: string; readonly columns: ReadonlyArray<string> } | undefined => {
+  const words = tokens.filter(isSignificant)
+  let k = 0
+  if (upper(words[k]) !== "CREATE") return undefined
+  k++
+  if (upper(words[k]) === "OR" && upper(words[k + 1]) === "REPLACE") k += 2
+  if (upper(words[k]) !== "EXTERNAL" || upper(words[k + 1]) !== "TABLE") return undefined
+  k += 2
+  if (upper(words[k]) === "IF" && upper(words[k + 1]) === "NOT" && upper(words[k + 2]) === "EXISTS") k += 3
+  const parts: Array<string> = []
+  for (; words[k] !== undefined && (words[k]!.kind === "word" || words[k]!.kind === "quoted"); k += 2) {
+    parts.push(...partsOf(words[k]!))
+    if (words[k + 1]?.text !== ".") break
+  }
+  const name = parts[parts.length - 1]
+  if (name === undefined) return undefined
+  // The column list, when the statement gives one: each item's first word.
+  const open = words[k + 1]?.text === "(" ? tokens.indexOf(words[k + 1]!) : -1
+  let columns: ReadonlyArray<string> = []
+  if (open >= 0) {
+    let depth = 0
+    let close = open
+    for (; close < tokens.length; close++) {
+      if (tokens[close]!.text === "(") depth++
+      if (tokens[close]!.text === ")" && --depth === 0) break
+    }
+    columns = splitTopLevel(render(tokens.slice(open + 1, close)))
+      .map((item) => tokenize(item, "bigquery").find(isSignificant))
+      .flatMap((token) => (token === undefined ? [] : [token.kind === "quoted" ? token.text.slice(1, -1) : token.text]))
+  }
+  return { schema: parts.length >= 2 ? parts[parts.length - 2] : undefined, name, columns }
+}
+
+/**
+ * The columns of the external table an operation creates, when every one of its statements creates
+ * one (data from outside the warehouse); undefined for any other operation.
+ */
+export const externalTableColumns = (queries: ReadonlyArray<string>): ReadonlyArray<string> | undefined => {
+  const separator: Token = { kind: "punct", text: ";" }
+  const statements: Array<Array<Token>> = [[]]
+  for (const token of queries.flatMap((query) => [...tokenize(query, "bigquery"), separator])) {
+    if (token.text === ";") statements.push([])
+    else statements[statements.length - 1]!.push(token)
+  }
+  const targets = statements.filter((statement) => statement.some(isSignificant)).map(externalTableTarget)
+  if (targets.length === 0 || targets.some((target) => target === undefined)) return undefined
+  return targets[targets.length - 1]!.columns
+}
+
 /** A marker identifier polyglot carries through, replaced by `informationSchemaQuery` afterwards. */
 export const INFORMATION_SCHEMA_MARKER = "mdp_information_schema__"
 

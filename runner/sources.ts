@@ -17,6 +17,7 @@
  */
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
+import { externalTableColumns } from "./bigquery-syntax.ts"
 import type { DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
 import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
@@ -87,7 +88,12 @@ export const findSources = (graph: ProjectGraph, folder: string) =>
     const declared = declarations(graph)
     const plain = new Map(declared.filter((declaration) => wildcardPrefix(declaration) === undefined).map((declaration) => [`${declaration.target.schema ?? "main"}.${declaration.target.name}`, declaration]))
     const wildcards = declared.filter((declaration) => wildcardPrefix(declaration) !== undefined)
-    const built = new Set(graph.actions.filter((action) => action.kind !== "declaration").map((action) => `${action.target.schema ?? "main"}.${action.target.name}`))
+    // An operation that only creates an external table builds nothing here: its rows are the file's.
+    const built = new Set(
+      graph.actions
+        .filter((action) => action.kind !== "declaration" && !(action.kind === "operations" && externalTableColumns(action.queries) !== undefined))
+        .map((action) => `${action.target.schema ?? "main"}.${action.target.name}`)
+    )
     const found: Array<SourceFile> = []
     for (const file of files) {
       const key = `${file.schema}.${file.name}`
@@ -201,7 +207,8 @@ export interface SourceStub {
 }
 
 /**
- * `mdp sources init`: a CSV with a header row for each declaration that has no file yet, from the
+ * `mdp sources init`: a CSV with a header row for each declaration (and each external table an
+ * operation creates) that has no file yet, from the
  * columns its config documents (a `.csv` with only `column_name` when it documents none). Existing
  * files are never overwritten.
  */
@@ -226,6 +233,21 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
       yield* fs.makeDirectory(path.dirname(file), { recursive: true })
       yield* fs.writeFileString(file, `${columns.join(",")}\n`)
       stubs.push({ table, file, state: "written", columns: declaration.columns })
+    }
+    // An external table's rows (CREATE EXTERNAL TABLE in an operation) come from the folder too.
+    for (const action of graph.actions) {
+      const columns = action.kind === "operations" ? externalTableColumns(action.queries) : undefined
+      if (columns === undefined) continue
+      const base = path.join(folder, action.target.schema ?? "main", action.target.name)
+      const table = targetLabel(action.target)
+      const present = yield* Effect.forEach(SOURCE_EXTENSIONS, (extension) => fs.exists(`${base}.${extension}`))
+      if (present.some(Boolean)) {
+        stubs.push({ table, file: `${base}.*`, state: "kept", columns })
+        continue
+      }
+      yield* fs.makeDirectory(path.dirname(base), { recursive: true })
+      yield* fs.writeFileString(`${base}.csv`, `${(columns.length === 0 ? ["column_name"] : columns).join(",")}\n`)
+      stubs.push({ table, file: `${base}.csv`, state: "written", columns })
     }
     return stubs
   })

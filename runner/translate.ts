@@ -19,7 +19,7 @@ import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
-import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, keywordAliases, projectDefaultsThatChangeAnswers, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, projectDefaultsThatChangeAnswers, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
@@ -3929,12 +3929,17 @@ const translateUncached = (sql: string, context: TranslationContext): Effect.Eff
   Effect.gen(function* () {
     const statements = splitStatements(sql)
     const keys = statements.map(tableKeys)
-    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined)) {
+    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined || externalTableTarget(tokens) !== undefined)) {
       // A UDF in another language, metadata only or keys, among plain statements: each on its own.
       const out: Array<string> = []
       for (const [index, tokens] of statements.entries()) {
         const variables = [...(context.variables ?? []), ...declaredVariables(statements.slice(0, index).map(render))]
         if (isMetadataOnly(tokens)) continue
+        const external = externalTableTarget(tokens)
+        if (external !== undefined) {
+          out.push(externalTableCheck(external))
+          continue
+        }
         const statementKeys = keys[index]
         if (statementKeys !== undefined && "refused" in statementKeys) {
           return yield* new TranslationError({ fileName: context.fileName, construct: "a primary or foreign key", reason: `${statementKeys.refused} (BigQuery refuses the statement too)` })
@@ -3979,6 +3984,19 @@ const translateUncached = (sql: string, context: TranslationContext): Effect.Eff
 const tableKeys = (tokens: ReadonlyArray<Token>): { readonly create?: string; readonly marker: string } | { readonly refused: string } | undefined => {
   const altered = alterTableConstraints(tokens)
   return altered === undefined ? createTableConstraints(tokens) : typeof altered === "string" ? { marker: altered } : altered
+}
+
+/**
+ * An external table reads files in Cloud Storage, Drive or on the web, none of which a local run
+ * reads: its rows come from the sources folder (runner/sources.ts loads that file before the run,
+ * as for a declaration). The statement checks the table is there, and fails by name if not.
+ */
+const externalTableCheck = (target: { readonly schema: string | undefined; readonly name: string }): string => {
+  const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
+  const shown = `${target.schema === undefined ? "" : `${target.schema}.`}${target.name}`
+  const schema = target.schema === undefined ? "current_schema()" : `lower(${literal(target.schema)})`
+  const hint = `CREATE EXTERNAL TABLE ${shown} reads files outside the warehouse, which a local run does not: give it local rows in the sources folder, ${target.schema ?? "main"}/${target.name}.csv (or .jsonl, or a BigQuery .sql SELECT)`
+  return `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() AND lower(table_schema) = ${schema} AND lower(table_name) = lower(${literal(target.name)})) THEN error(${literal(hint)}) END AS mdp_external_table`
 }
 
 /** `CREATE … FUNCTION … LANGUAGE <language>`: a UDF whose body is not SQL. */

@@ -116,12 +116,14 @@ A summary is written to data/runs/. The exit code is 1 when any action failed.`
 
 export const sourcesHelp = `Usage: mdp sources init [options]
 
-Writes a stub for each table the project declares but does not build, for local runs: a CSV with a
-header row of the columns its config documents, at <sources>/<schema>/<table>.csv. Existing files
-are kept. Fill them with rows; a .jsonl file (one JSON object per line) or a .sql file (one
-BigQuery SELECT, for exact types) may take a .csv's place. mdp transform creates each declared
-table from its file before every run, and any other file of the folder as the table it names (for
-tables the project reads by name without declaring them), unless the project builds that table.
+Writes a stub for each table the project declares but does not build, and for each external table
+an operation creates (CREATE EXTERNAL TABLE), for local runs: a CSV with a header row of the
+columns its config documents (the external table's column list), at
+<sources>/<schema>/<table>.csv. Existing files are kept. Fill them with rows; a .jsonl file (one
+JSON object per line) or a .sql file (one BigQuery SELECT, for exact types) may take a .csv's
+place. mdp transform creates each declared or external table from its file before every run, and
+any other file of the folder as the table it names (for tables the project reads by name without
+declaring them), unless the project builds that table.
   --sources DIR             the folder (default: the project's test/sources)
 ${projectHelp}`
 

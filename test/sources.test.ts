@@ -205,6 +205,36 @@ select count(*) as n from \${ref("campaigns")}`
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("an operation's CREATE EXTERNAL TABLE takes its rows from the sources folder; sources init writes its columns; without a file the run names where the rows go", () =>
+    Effect.gen(function* () {
+      const external = makeTempProject({
+        "definitions/country_lookup.sqlx": `
+config { type: "operations", schema: "config_business", hasOutput: true, description: "Countries, from a CSV in Cloud Storage." }
+create or replace external table \${self()} (
+  iso_code string, -- ISO 3166
+  country_name string,
+)
+options (format = 'CSV', uris = ['gs://config_business/countries.csv'], skip_leading_rows = 1)`,
+        "definitions/countries.sqlx": `
+config { type: "table", schema: "marts", description: "Countries by name." }
+select country_name from \${ref("country_lookup")} order by country_name`
+      })
+      try {
+        const sourcesDir = path.join(external.dir, "test", "sources")
+        const without = yield* transform({ projectDir: external.dir, sourcesDir })
+        assert.include(without.results.find((r) => r.action === "config_business.country_lookup")?.error ?? "", "give it local rows in the sources folder, config_business/country_lookup.csv")
+        const init = yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", external.dir], { cwd: external.dir }))
+        assert.include(init.stdout, "1 file(s) written")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "config_business", "country_lookup.csv"), "utf8"), "iso_code,country_name\n")
+        external.write("test/sources/config_business/country_lookup.csv", "iso_code,country_name\nFR,France\nBR,Brazil\n")
+        const summary = yield* transform({ projectDir: external.dir, sourcesDir })
+        assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT country_name FROM marts.countries ORDER BY country_name"), [{ country_name: "Brazil" }, { country_name: "France" }])
+      } finally {
+        external.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
   it.effect("BigQuery scripts (FOR, IF, WHILE, BEGIN … EXCEPTION, @@ variables) and JavaScript UDFs in operations and pre_operations run as BigQuery runs them", () =>
     Effect.gen(function* () {
       writeShopSources()

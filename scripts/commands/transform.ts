@@ -174,7 +174,7 @@ export const sourcesCommand = (args: ReadonlyArray<string>) =>
     const graph = yield* compileProject(yield* compileOptions(values, yield* projectSettings(values)))
     const folder = path.resolve(values.sources ?? path.join(values["project-dir"] ?? defaults.projectDir, "test", "sources"))
     const stubs = yield* writeSourceStubs(graph, folder)
-    if (stubs.length === 0) return yield* Effect.sync(() => (console.log("The project declares no tables: nothing to write."), 0))
+    if (stubs.length === 0) return yield* Effect.sync(() => (console.log("The project declares no tables and creates no external ones: nothing to write."), 0))
     console.log(
       table(
         ["declaration", "file", "columns"],
