@@ -218,9 +218,14 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
     const graph = yield* decodeGraph(projectDir, cached.value).pipe(Effect.option)
     if (graph._tag === "Some") return graph.value
   }
+  const installedCore = withCli ? undefined : yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json"))
+  // Core 1.x speaks another protocol (no main(CoreExecutionRequest)).
+  if (installedCore !== undefined && coreMajor(installedCore) < 2) {
+    return yield* new CompileError({ projectDir, reason: `@dataform/core ${installedCore} is installed: the runner compiles projects on core 2.x and 3.x; upgrade the project's @dataform/core` })
+  }
   const json = withCli
     ? yield* compileWithCli({ ...options, projectDir })
-    : yield* (coreMajor(yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json"))) < 3 ? compileCore2 : compileInWorker)({
+    : yield* (coreMajor(installedCore ?? "") < 3 ? compileCore2 : compileInWorker)({
         ...options,
         projectDir,
         timeoutMs: options.timeoutMs ?? 120_000

@@ -61,8 +61,10 @@ const CompiledAssertion = Schema.Struct({
   parentAction: Schema.optionalKey(Target)
 })
 
+// A declaration core compiles without a name (a package's `declare` given no name): it declares
+// nothing an action can read, and is left out of the graph.
 const CompiledDeclaration = Schema.Struct({
-  target: Target,
+  target: Schema.Struct({ database: Schema.optionalKey(Schema.String), schema: Schema.optionalKey(Schema.String), name: Schema.optionalKey(Schema.String) }),
   fileName: Schema.optionalKey(Schema.String),
   actionDescriptor: Schema.optionalKey(ActionDescriptor)
 })
@@ -247,8 +249,10 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
     })
   }
   for (const declaration of compiled.declarations ?? []) {
+    const name = declaration.target.name
+    if (name === undefined) continue
     actions.push({
-      ...base(declaration.target, declaration.fileName, [], [], false),
+      ...base({ ...declaration.target, name }, declaration.fileName, [], [], false),
       kind: "declaration",
       columns: [...new Set((declaration.actionDescriptor?.columns ?? []).map((column) => column.path[0]).filter((name) => name !== undefined))]
     })

@@ -60,6 +60,8 @@ const makeCore2Project = (core: (typeof cores)[number]) => {
   write(
     "definitions/models.js",
     `declare({ schema: "shop", name: "orders" })
+// Core 2.x compiles a declaration without a name (a package's, given none): it declares nothing.
+declare({ schema: "shop" })
 publish("orders_in_cents", { type: "table", description: "Orders with amounts in cents." })
   .query((ctx) => \`select order_id, day, \${money.cents("amount")} as amount_cents from \${ctx.ref("shop", "orders")} where amount >= \${dataform.projectConfig.vars.min_amount}\`)`
   )

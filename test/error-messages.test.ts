@@ -1,7 +1,7 @@
 // Errors name the analyst's own file and line, and a hint is given only where following it fixes
 // the case: each hint here is followed, and the case is then fixed.
 import { execFile, spawn } from "node:child_process"
-import { mkdtempSync, renameSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import os from "node:os"
 import path from "node:path"
@@ -146,5 +146,16 @@ describe("hints outside the SQL", () => {
       const compiled = yield* transform({ projectDir: bare.dir })
       assert.isTrue(compiled.ok, JSON.stringify(compiled.results))
       bare.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
+  it.effect("a project on @dataform/core 1.x is told which cores the runner compiles, not a stack trace", () =>
+    Effect.gen(function* () {
+      const old = makeTempProject({ "definitions/rows.sqlx": rows })
+      const manifest = path.join(old.dir, "node_modules", "@dataform", "core", "package.json")
+      yield* Effect.sync(() => writeFileSync(manifest, JSON.stringify({ ...(JSON.parse(readFileSync(manifest, "utf8")) as object), version: "1.18.0" })))
+      const error = yield* Effect.flip(transform({ projectDir: old.dir }))
+      assert.strictEqual(error._tag, "CompileError")
+      assert.include(error.message, "@dataform/core 1.18.0 is installed: the runner compiles projects on core 2.x and 3.x")
+      old.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 })
