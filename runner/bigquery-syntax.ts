@@ -262,8 +262,47 @@ const ALIASES_READ_AS_KEYWORDS = new Set(
     "CLUSTER COMMIT CONSTRAINT CYCLE DATABASE DECLARE DELETE DOMAIN DROP EACH EXECUTE FILTER FUNCTION GENERATED IDENTITY INCREMENT INPUT INSERT " +
     "INSTEAD LANGUAGE LOAD LOCAL MATCH MATERIALIZED MAXVALUE MINVALUE NEXT OPERATOR ORDINALITY OTHERS OWNED PREPARE PRESERVE PRIOR PROCEDURE " +
     "REFERENCING REFRESH REPLACE RESTART RESTRICT RETURNS REVOKE ROLLBACK SAVEPOINT START STATEMENT SYSTEM TEMP TEMPORARY TIES TRANSACTION " +
-    "TRUNCATE UPDATE FINAL").split(" ")
+    "TRUNCATE UPDATE FINAL ROW").split(" ")
 )
+
+// Parameter names polyglot refuses in a function's parameter list (`f(type STRING)`), found by
+// trying each word; in backticks it reads them, and the body's unquoted references too.
+const PARAMETERS_READ_AS_KEYWORDS = new Set([...ALIASES_READ_AS_KEYWORDS, "OFFSET", "FORMAT", "DOMAIN", "TIMESTAMP", "DATETIME"])
+
+/** `CREATE [TEMP] FUNCTION f(type STRING, …)`: a parameter named like a keyword polyglot knows, in backticks. */
+export const quotedFunctionParameters = (sql: string): string => {
+  if (!/\bFUNCTION\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const quoted = new Set<number>()
+  for (let k = 0; k < significant.length; k++) {
+    if (upper(significant[k]!.token) !== "FUNCTION") continue
+    // The name (dotted, quoted), then the parameter list.
+    let open = k + 1
+    if (upper(significant[open]?.token) === "IF") open += 3
+    while (significant[open] !== undefined && significant[open]!.token.text !== "(" && open < k + 12) open++
+    if (significant[open]?.token.text !== "(") continue
+    let depth = 0
+    let expectName = true
+    for (let j = open; j < significant.length; j++) {
+      const text = significant[j]!.token.text
+      if (text === "(" || text === "<") depth++
+      if (text === ")" || text === ">") depth--
+      if (depth === 0) break
+      if (depth === 1 && text === ",") {
+        expectName = true
+        continue
+      }
+      if (depth === 1 && expectName && j > open) {
+        const token = significant[j]!.token
+        if (token.kind === "word" && PARAMETERS_READ_AS_KEYWORDS.has(token.text.toUpperCase())) quoted.add(significant[j]!.index)
+        expectName = false
+      }
+    }
+  }
+  if (quoted.size === 0) return sql
+  return tokens.map((token, index) => (quoted.has(index) ? `\`${token.text}\`` : token.text)).join("")
+}
 
 /** `FROM procedures proc`: AS before a table alias polyglot would read as a keyword. */
 export const keywordAliases = (sql: string): string => {

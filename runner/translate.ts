@@ -19,7 +19,7 @@ import { NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
-import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, projectDefaultsThatChangeAnswers, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
@@ -172,6 +172,12 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     // BigQuery requires a WHERE clause on UPDATE and DELETE (WHERE TRUE for every row).
     if (statementStart && (word === "UPDATE" || word === "DELETE") && !hasWhereClause(tokens, i)) {
       return { construct: `${word} without WHERE`, reason: "BigQuery refuses it too; write WHERE TRUE to change every row" }
+    }
+    // BigQuery ML's models (trained, or remote on Vertex AI): nothing to train or call locally.
+    if (statementStart && word === "CREATE") {
+      const rest = tokens.slice(i + 1).filter((token) => token.kind === "word").slice(0, 4).map((token) => token.text.toUpperCase())
+      const kind = rest[0] === "OR" ? rest[2] : rest[0]
+      if (kind === "MODEL") return { construct: "CREATE MODEL", reason: "BigQuery ML models are trained or called on Google Cloud; no local equivalent" }
     }
     if (next === "." && unsupportedFamilies.test(word)) {
       const name = tokens[i + 2]?.kind === "word" ? `${word}.${tokens[i + 2]!.text.toUpperCase()}` : `${word}.*`
@@ -4150,7 +4156,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: `this pipe operator is not rewritten locally; ${REWRITTEN_PIPE_OPERATORS}` })
     }
-    const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(fullSetOperationsByName(keywordAliases(stringEscapes(piped))))))))))))))))))))
+    const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(fullSetOperationsByName(quotedFunctionParameters(keywordAliases(stringEscapes(piped)))))))))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()

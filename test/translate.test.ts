@@ -21,6 +21,8 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SELECT * FROM UNNEST([1]) WITH OFFSET AS o", "UNNEST … WITH OFFSET"],
   ["SELECT ST_GEOGPOINT(1, 2) AS g", "ST_GEOGPOINT()"],
   ["SELECT * FROM ML.PREDICT(MODEL `d.m`, TABLE `d.t`)", "ML.*"],
+  ["CREATE OR REPLACE MODEL `p.d.embedding` REMOTE WITH CONNECTION `p.us.vertex` OPTIONS (ENDPOINT = 'text-embedding-004')", "CREATE MODEL"],
+  ["CREATE MODEL d.m OPTIONS (model_type = 'linear_reg') AS SELECT 1 AS label", "CREATE MODEL"],
   ["SELECT NET.IP_FROM_STRING('1.2.3.4') AS ip", "NET.IP_FROM_STRING"],
   // ANY_VALUE's modifier is translated (arg_max); a GROUP BY's HAVING MAX(…) clause is no modifier.
   ["SELECT g, MAX(x HAVING MIN y) AS v FROM t GROUP BY g HAVING MAX(x) > 0", "MAX(… HAVING MIN …)"],

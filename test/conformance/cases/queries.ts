@@ -1,6 +1,7 @@
 import type { QueryCase } from "../case.ts"
 
 export const cases: ReadonlyArray<QueryCase> = [
+  { name: "a SQL function's parameters may be named like non-reserved keywords (type, key, first, date)", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/user-defined-functions#sql-udf-structure", sql: "CREATE TEMP FUNCTION resource_id(type STRING, key STRING, first INT64, date DATE) RETURNS STRING AS (CONCAT(type, '/', key, '/', CAST(first AS STRING), '/', CAST(date AS STRING))); SELECT resource_id('gce', 'k', 1, DATE '2024-01-02') AS v", expected: [{ v: "gce/k/1/2024-01-02" }] },
   { name: "SAFE. prefix returns NULL instead of an error", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-reference#safe_prefix", sql: "SELECT SAFE.PARSE_DATE('%Y-%m-%d', 'nope') AS v", expected: [{ v: null }] },
   { name: "* EXCEPT drops columns", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#select_except", sql: "SELECT * EXCEPT (a) FROM (SELECT 1 AS a, 2 AS b)", expected: [{ b: 2 }] },
   { name: "* REPLACE replaces columns", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#select_replace", sql: "SELECT * REPLACE (3 AS a) FROM (SELECT 1 AS a, 2 AS b)", expected: [{ a: 3, b: 2 }] },
