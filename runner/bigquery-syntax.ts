@@ -1081,12 +1081,14 @@ const orderByOutputColumns = (significant: ReadonlyArray<{ readonly token: Token
  * through (it reads SELECT AS STRUCT only inside ARRAY(…), and not there once the ARRAY is indexed,
  * `ARRAY(SELECT AS STRUCT …)[OFFSET(0)]`): the row as `STRUCT(a, b AS c)`, the
  * value as the only column; in parentheses, a SELECT AS STRUCT with `*` as the row of the query
- * without AS STRUCT. Polyglot reads `t.*` alone; a value table read as a table (`FROM (SELECT AS
- * VALUE …)`, a CTE) is not supported.
+ * without AS STRUCT. Polyglot reads `t.*` alone. A value table of STRUCTs read as a table
+ * (`FROM (SELECT AS VALUE …)`, a CTE's body) has the STRUCT's fields as its columns.
  */
 // Words that end an expression (so are not an alias after it), and operators before an operand.
 const NOT_AN_ALIAS: ReadonlySet<string> = new Set(["END", "NULL", "TRUE", "FALSE", "AS", "ASC", "DESC"])
 const OPERATOR_WORDS: ReadonlySet<string> = new Set(["IS", "NOT", "AND", "OR", "LIKE", "IN", "BETWEEN", "INTERVAL", "DISTINCT", "CASE", "WHEN", "THEN", "ELSE", "STRUCT"])
+
+const VALUE_ROW = "mdp_value_row"
 
 export const selectAsStructOrValue = (sql: string): string => {
   if (!/\bSELECT\s+AS\s+(STRUCT|VALUE)\b/i.test(sql)) return sql
@@ -1102,6 +1104,30 @@ export const selectAsStructOrValue = (sql: string): string => {
       if (!inParentheses) continue
       edits.set(significant[k + 1]!.index, "")
       edits.set(significant[k + 2]!.index, "")
+      // Read as a table (FROM, JOIN, a CTE's body): a value table of STRUCTs, whose columns are
+      // the STRUCT's fields: `(SELECT row.* FROM (SELECT value AS row …))`.
+      const before = word(k - 2)
+      const asTable = before === "FROM" || before === "JOIN" || (before === "AS" && significant[k - 3]?.token.kind !== "string" && (text(k - 4) === "," || word(k - 4) === "WITH" || word(k - 4) === "RECURSIVE"))
+      if (!asTable) continue
+      let depth = 0
+      let itemEnd = -1
+      let close = -1
+      for (let j = k + 3; j < significant.length; j++) {
+        const t = text(j)
+        if (t === "(" || t === "[") depth++
+        else if (t === ")" || t === "]") {
+          if (depth === 0) {
+            if (itemEnd < 0) itemEnd = j - 1
+            close = j
+            break
+          }
+          depth--
+        } else if (depth === 0 && itemEnd < 0 && (word(j) === "FROM" || CLAUSES_AFTER_FROM.has(word(j)))) itemEnd = j - 1
+      }
+      if (close < 0 || itemEnd < k + 3) continue
+      edits.set(significant[k - 1]!.index, `(SELECT ${VALUE_ROW}.* FROM (`)
+      edits.set(significant[itemEnd]!.index, `${text(itemEnd)} AS ${VALUE_ROW}`)
+      edits.set(significant[close]!.index, "))")
       continue
     }
     // The select list ends at its clause's next keyword, or where its parentheses close.

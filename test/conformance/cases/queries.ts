@@ -1,6 +1,7 @@
 import type { QueryCase } from "../case.ts"
 
 export const cases: ReadonlyArray<QueryCase> = [
+  { name: "a value table of STRUCTs read as a table (FROM, a CTE) has the STRUCT's fields as columns", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#value_tables", sql: "WITH vt AS (SELECT AS VALUE STRUCT(n AS a, n * 10 AS b) FROM conformance.numbers) SELECT v.a, v.b, (SELECT COUNT(*) FROM vt) AS n FROM (SELECT AS VALUE STRUCT(a, b) FROM vt WHERE a > 1) AS v ORDER BY a", expected: [{ a: 2, b: 20, n: 3 }, { a: 3, b: 30, n: 3 }] },
   { name: "a SQL function's parameters may be named like non-reserved keywords (type, key, first, date)", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/user-defined-functions#sql-udf-structure", sql: "CREATE TEMP FUNCTION resource_id(type STRING, key STRING, first INT64, date DATE) RETURNS STRING AS (CONCAT(type, '/', key, '/', CAST(first AS STRING), '/', CAST(date AS STRING))); SELECT resource_id('gce', 'k', 1, DATE '2024-01-02') AS v", expected: [{ v: "gce/k/1/2024-01-02" }] },
   { name: "SAFE. prefix returns NULL instead of an error", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/functions-reference#safe_prefix", sql: "SELECT SAFE.PARSE_DATE('%Y-%m-%d', 'nope') AS v", expected: [{ v: null }] },
   { name: "* EXCEPT drops columns", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#select_except", sql: "SELECT * EXCEPT (a) FROM (SELECT 1 AS a, 2 AS b)", expected: [{ b: 2 }] },
