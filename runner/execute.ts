@@ -258,6 +258,15 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
             sql: error.sql
           })
         }
+        // BigQuery's pseudo-columns of ingestion-time partitioned tables (a transfer's, GA4's
+        // p_ga4_* tables): a local source table has them only as columns of its file.
+        const pseudo = /Referenced column "?(_PARTITIONTIME|_PARTITIONDATE)"? not found/i.exec(error.reason)?.[1]
+        if (pseudo !== undefined) {
+          return new WarehouseError({
+            reason: `${error.reason}\n${pseudo.toUpperCase()} is the pseudo-column of an ingestion-time partitioned table; locally it is a column of the table's source file: add a ${pseudo.toUpperCase()} column to it (a ${pseudo.toUpperCase() === "_PARTITIONTIME" ? "TIMESTAMP" : "DATE"})`,
+            sql: error.sql
+          })
+        }
         const missing = missingTable(error.reason)
         return missing === undefined
           ? error

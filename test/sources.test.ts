@@ -235,6 +235,28 @@ select country_name from \${ref("country_lookup")} order by country_name`
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
+  it.effect("a transfer table's _PARTITIONTIME is a column of its source file; without it the error says so", () =>
+    Effect.gen(function* () {
+      const transfer = makeTempProject({
+        "definitions/latest_events.sqlx": `
+config { type: "table", schema: "ga4", description: "Events of the newest partition." }
+select event_name from \`analytics.p_ga4_Events_123\`
+qualify cast(_PARTITIONTIME as date) = max(cast(_PARTITIONTIME as date)) over ()`
+      })
+      try {
+        const sourcesDir = path.join(transfer.dir, "test", "sources")
+        transfer.write("test/sources/analytics/p_ga4_Events_123.csv", "event_name\npage_view\n")
+        const without = yield* transform({ projectDir: transfer.dir, sourcesDir })
+        assert.include(without.results.find((r) => r.action === "ga4.latest_events")?.error ?? "", "add a _PARTITIONTIME column to it (a TIMESTAMP)")
+        transfer.write("test/sources/analytics/p_ga4_Events_123.csv", "event_name,_PARTITIONTIME\nold,2024-01-01 00:00:00+00\npage_view,2024-01-02 00:00:00+00\n")
+        const summary = yield* transform({ projectDir: transfer.dir, sourcesDir })
+        assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT event_name FROM ga4.latest_events"), [{ event_name: "page_view" }])
+      } finally {
+        transfer.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
   it.effect("BigQuery scripts (FOR, IF, WHILE, BEGIN … EXCEPTION, @@ variables) and JavaScript UDFs in operations and pre_operations run as BigQuery runs them", () =>
     Effect.gen(function* () {
       writeShopSources()
