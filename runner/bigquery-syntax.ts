@@ -277,6 +277,10 @@ export const quotedFunctionParameters = (sql: string): string => {
   const quoted = new Set<number>()
   for (let k = 0; k < significant.length; k++) {
     if (upper(significant[k]!.token) !== "FUNCTION") continue
+    // CREATE [OR REPLACE] [TEMP|TEMPORARY] [AGGREGATE|TABLE] FUNCTION, not a column named function.
+    let create = k - 1
+    while (create >= 0 && ["OR", "REPLACE", "TEMP", "TEMPORARY", "AGGREGATE", "TABLE"].includes(upper(significant[create]!.token))) create--
+    if (upper(significant[create]?.token) !== "CREATE") continue
     // The name (dotted, quoted), then the parameter list.
     let open = k + 1
     if (upper(significant[open]?.token) === "IF") open += 3

@@ -2491,11 +2491,11 @@ const ARITHMETIC = new Set(["*", "/", "+", "-", "||", ".", "["])
  * number of days and an interval of days and time. Rewritten where both operands show their type.
  */
 const datetimeDifferences = (sql: string): string => {
-  if (!sql.includes("-") || !/\b(DATE|DATETIME|TIMESTAMP)/i.test(sql)) return sql
+  if (!sql.includes("-") || !/DATE|TIME/i.test(sql)) return sql
   let text = sql
+  let tokens = tokenize(text, "bigquery")
   let from = 0
   for (;;) {
-    const tokens = tokenize(text, "bigquery")
     const minus = tokens.findIndex((token, k) => k >= from && token.kind === "punct" && token.text === "-")
     if (minus < 0) return text
     from = minus + 1
@@ -2515,9 +2515,11 @@ const datetimeDifferences = (sql: string): string => {
     if (type === undefined || temporalType(rightText) !== type) continue
     const call = `${DATETIME_DIFFERENCE}(${left}, ${rightText}, '${type}')`
     text = render(tokens.slice(0, leftStart)) + call + render(tokens.slice(right.end + 1))
+    tokens = tokenize(text, "bigquery")
     from = 0
   }
 }
+
 /** Whether NUMERIC can be among these operands: none is a FLOAT64 and not all are INT64s. */
 const mayBeNumeric = (operands: ReadonlyArray<string>): boolean => {
   const types = operands.map(staticType)
