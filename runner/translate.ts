@@ -61,7 +61,8 @@ export interface TranslationContext {
 
 const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(DETERMINISTIC_ENCRYPT|DETERMINISTIC_DECRYPT)$/, "BigQuery encryption functions have no DuckDB equivalent"],
-  [/^ST_[A-Z_]+$/, "BigQuery GEOGRAPHY functions are not available in the local warehouse"]
+  [/^ST_[A-Z_]+$/, "BigQuery GEOGRAPHY functions are not available in the local warehouse"],
+  [/^(SEARCH|VECTOR_SEARCH)$/, "BigQuery's search tokenizes with its text analyzers (or its vector indexes); no DuckDB equivalent (CONTAINS_SUBSTR and REGEXP_CONTAINS match substrings)"]
 ]
 
 /** Function families (`FAMILY.FUNCTION(...)`) refused by name; of NET, the members not run locally. */
@@ -142,6 +143,11 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     const projectDefault = statementStart && word === "ALTER" ? projectDefaultsThatChangeAnswers(tokens.slice(i)) : undefined
     if (projectDefault !== undefined) {
       return { construct: `ALTER ${next} SET OPTIONS (${projectDefault})`, reason: "a project's or organization's default that changes query answers is not applied locally; set it in the query (a time zone argument, ROUND's rounding mode)" }
+    }
+    // CONTAINS_SUBSTR searches a JSON value's values (the default scope); its keys are not searched here.
+    if (word === "JSON_SCOPE" && call?.call === "CONTAINS_SUBSTR") {
+      const scope = tokens.slice(i + 1, i + 5).find((token) => token.kind === "string")?.text.slice(1, -1).toUpperCase()
+      if (scope !== "JSON_VALUES") return { construct: `CONTAINS_SUBSTR(…, json_scope => '${scope ?? "?"}')`, reason: "only the default scope, JSON_VALUES, is searched locally" }
     }
     if (word === "BIGNUMERIC" || word === "BIGDECIMAL") {
       return { construct: word, reason: "DuckDB decimals stop at 38 digits; use NUMERIC or FLOAT64" }
@@ -529,6 +535,8 @@ const CHECKED_POWER = "MDP_CHECKED_POWER__"
 const CHECKED_EXP = "MDP_CHECKED_EXP__"
 const INTEGER_DIVIDE = "MDP_INTEGER_DIVIDE__"
 const SAFE_NUMERIC_DIVIDE = "MDP_SAFE_NUMERIC_DIVIDE__"
+const CONTAINS_SUBSTR_MARKER = "MDP_CONTAINS_SUBSTR__"
+const BIT_COUNT_MARKER = "MDP_BIT_COUNT__"
 const DATETIME_DIFFERENCE = "MDP_DATETIME_DIFFERENCE__"
 const SAFE_NUMERIC_MULTIPLY = "MDP_SAFE_NUMERIC_MULTIPLY__"
 const APPROX_TOP_COUNT_MARKER = "MDP_APPROX_TOP_COUNT__"
@@ -820,6 +828,13 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // DECIMAL(38, 18) that overflows at 10^20), NULL where BigQuery's would fail.
   SAFE_DIVIDE: (call) => (call.args.length === 2 && mayBeNumeric(call.args) ? `${SAFE_NUMERIC_DIVIDE}(${call.args[0]}, ${call.args[1]})` : undefined),
   SAFE_MULTIPLY: (call) => (call.args.length === 2 && call.args.some((arg) => staticType(arg) === "NUMERIC") && mayBeNumeric(call.args) ? `${SAFE_NUMERIC_MULTIPLY}(${call.args[0]}, ${call.args[1]})` : undefined),
+  // Any value, searched as BigQuery does (a STRUCT, an ARRAY or a row field by field): afterTranslation.
+  CONTAINS_SUBSTR: (call) =>
+    call.args.length === 2 || (call.args.length === 3 && /^\s*json_scope\s*=>\s*(['"])JSON_VALUES\1\s*$/i.test(call.args[2]!))
+      ? `${CONTAINS_SUBSTR_MARKER}(${call.args[0]}, ${call.args[1]})`
+      : undefined,
+  // BYTES too, bit by bit; an INT64's two's complement in 64 bits (DuckDB's BIT_COUNT takes integers only).
+  BIT_COUNT: (call) => (call.args.length === 1 ? `${BIT_COUNT_MARKER}(${call.args[0]})` : undefined),
   // A zero divisor fails, as BigQuery's MOD does; DuckDB's % answers NULL.
   MOD: (call) => (call.args.length === 2 ? `MOD(${call.args[0]}, ${CHECKED_DIVISOR}(${call.args[1]}))` : undefined),
   // Integer division, truncated, of INT64s or NUMERICs (DuckDB's // of decimals keeps the fraction).
@@ -1956,6 +1971,27 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const [later, earlier, type] = call.args
     if (later === undefined || earlier === undefined || type === undefined) return undefined
     return type === "'DATE'" ? `to_days(CAST((${later}) - (${earlier}) AS INTEGER))` : `to_microseconds(epoch_us(${later}) - epoch_us(${earlier}))`
+  },
+  // NFKC-normalized and case-folded (ASCII by lower()), a substring of the value's text; a STRUCT,
+  // an ARRAY or a row (a table alias) searched leaf by leaf: TRUE on a match, else NULL if a leaf is
+  // NULL, else FALSE. Numbers and the like as their text.
+  [CONTAINS_SUBSTR_MARKER]: (call) => {
+    const [value, search] = call.args
+    if (value === undefined || search === undefined) return undefined
+    if (/^\s*NULL\s*$/i.test(value) || /^\s*NULL\s*$/i.test(search)) return "CAST(NULL AS BOOLEAN)"
+    const folded = (text: string) => `(CASE WHEN strlen(${text}) = length(${text}) THEN lower(${text}) ELSE ${normalizeFunction("NFKC", true)}(${text}) END)`
+    const json = `to_json(${value})`
+    const leaves = `(CASE WHEN json_type(${json}) IN ('OBJECT', 'ARRAY') THEN list_filter(json_extract(${json}, '$..*'), mdp_leaf -> json_type(mdp_leaf) NOT IN ('OBJECT', 'ARRAY')) ELSE [${json}] END)`
+    const matches = `list_transform(${leaves}, mdp_leaf -> CASE WHEN json_type(mdp_leaf) = 'NULL' THEN NULL ELSE contains(${folded("(mdp_leaf ->> '$')")}, ${folded(`(${search})`)}) END)`
+    const text = `CAST(${value} AS VARCHAR)`
+    return `(CASE WHEN (${search}) IS NULL OR (${value}) IS NULL THEN NULL WHEN typeof(${value}) = 'VARCHAR' THEN contains(${folded(text)}, ${folded(`(${search})`)}) WHEN list_bool_or(${matches}) THEN TRUE WHEN list_count(${matches}) < len(${matches}) THEN NULL ELSE FALSE END)`
+  },
+  [BIT_COUNT_MARKER]: (call) => {
+    const [value] = call.args
+    if (value === undefined) return undefined
+    // DuckDB refuses an empty BLOB as a BIT string, even under TRY_CAST.
+    const bytes = `(CASE WHEN octet_length(TRY_CAST(${value} AS BLOB)) = 0 THEN 0 ELSE bit_count(TRY_CAST(${value} AS BIT)) END)`
+    return `(CASE WHEN typeof(${value}) = 'BLOB' THEN ${bytes} ELSE bit_count(TRY_CAST(TRY_CAST(${value} AS BIGINT) AS BIT)) END)`
   },
   [SAFE_NUMERIC_DIVIDE]: (call) => {
     const [dividend, divisor] = call.args

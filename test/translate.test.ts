@@ -21,6 +21,8 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SELECT * FROM UNNEST([1]) WITH OFFSET AS o", "UNNEST … WITH OFFSET"],
   ["SELECT ST_GEOGPOINT(1, 2) AS g", "ST_GEOGPOINT()"],
   ["SELECT * FROM ML.PREDICT(MODEL `d.m`, TABLE `d.t`)", "ML.*"],
+  ["SELECT SEARCH(t, 'foo') AS found FROM t", "SEARCH()"],
+  ["SELECT CONTAINS_SUBSTR(JSON '{\"lunch\": \"soup\"}', 'lunch', json_scope => 'JSON_KEYS') AS v", "CONTAINS_SUBSTR(…, json_scope => 'JSON_KEYS')"],
   ["CREATE OR REPLACE MODEL `p.d.embedding` REMOTE WITH CONNECTION `p.us.vertex` OPTIONS (ENDPOINT = 'text-embedding-004')", "CREATE MODEL"],
   ["CREATE MODEL d.m OPTIONS (model_type = 'linear_reg') AS SELECT 1 AS label", "CREATE MODEL"],
   ["SELECT NET.IP_FROM_STRING('1.2.3.4') AS ip", "NET.IP_FROM_STRING"],
