@@ -536,6 +536,7 @@ const CHECKED_EXP = "MDP_CHECKED_EXP__"
 const INTEGER_DIVIDE = "MDP_INTEGER_DIVIDE__"
 const SAFE_NUMERIC_DIVIDE = "MDP_SAFE_NUMERIC_DIVIDE__"
 const CONTAINS_SUBSTR_MARKER = "MDP_CONTAINS_SUBSTR__"
+const FLOAT_OPERATION = "MDP_FLOAT_OPERATION__"
 const BIT_COUNT_MARKER = "MDP_BIT_COUNT__"
 const DATETIME_DIFFERENCE = "MDP_DATETIME_DIFFERENCE__"
 const SAFE_NUMERIC_MULTIPLY = "MDP_SAFE_NUMERIC_MULTIPLY__"
@@ -1993,6 +1994,16 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const bytes = `(CASE WHEN octet_length(TRY_CAST(${value} AS BLOB)) = 0 THEN 0 ELSE bit_count(TRY_CAST(${value} AS BIT)) END)`
     return `(CASE WHEN typeof(${value}) = 'BLOB' THEN ${bytes} ELSE bit_count(TRY_CAST(TRY_CAST(${value} AS BIGINT) AS BIT)) END)`
   },
+  [FLOAT_OPERATION]: (call) => {
+    const [left, right, quoted] = call.args
+    const op = quoted?.slice(1, -1)
+    if (left === undefined || right === undefined || op === undefined) return undefined
+    const result = `(${left}) ${op === "!=" ? "<>" : op} (${right})`
+    if (op === "+" || op === "-") return `(CASE WHEN isinf(${result}) AND NOT isinf(${left}) AND NOT isinf(${right}) THEN error('floating point overflow: ' || ${sqlText(`${left} ${op} ${right}`)}) ELSE ${result} END)`
+    // The comparison stays a conjunct of its own, so that an equality still drives a hash join.
+    const nan = `isnan(CAST(${left} AS DOUBLE)) OR isnan(CAST(${right} AS DOUBLE))`
+    return op === "!=" || op === "<>" ? `(${result} OR ${nan})` : `(${result} AND NOT (${nan}))`
+  },
   [SAFE_NUMERIC_DIVIDE]: (call) => {
     const [dividend, divisor] = call.args
     if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
@@ -2476,6 +2487,7 @@ const staticType = (expression: string): "INT64" | "FLOAT64" | "NUMERIC" | undef
   const name = tokens[0].text.toUpperCase()
   if (name === "COUNT" || name === "COUNTIF") return "INT64"
   if (name === "PARSE_NUMERIC" || name === MULTIPLY) return "NUMERIC"
+  if (name === "IEEE_DIVIDE") return "FLOAT64"
   const inner = render(tokenize(text, "bigquery")).slice(text.indexOf("(") + 1, -1)
   if (name === "CAST" || name === "SAFE_CAST") {
     const type = /\bAS\s+(INT64|FLOAT64|NUMERIC|DECIMAL)\s*(\(\s*\d+\s*(,\s*\d+\s*)?\))?\s*$/i.exec(inner)?.[1]?.toUpperCase()
@@ -2556,6 +2568,69 @@ const datetimeDifferences = (sql: string): string => {
   }
 }
 
+/** Whether the `=` at `at` assigns (SET a = …, OPTIONS(a = …)) rather than compares. */
+const isAssignment = (tokens: ReadonlyArray<Token>, at: number): boolean => {
+  let depth = 0
+  for (let k = at - 1; k >= 0; k--) {
+    const token = tokens[k]!
+    if (token.text === ")") depth++
+    else if (token.text === "(") {
+      if (depth === 0) return tokens[previousSignificant(tokens, k)]?.text.toUpperCase() === "OPTIONS"
+      depth--
+    } else if (depth === 0 && token.kind === "word") {
+      const word = token.text.toUpperCase()
+      if (word === "SET") return true
+      if (["SELECT", "WHERE", "ON", "WHEN", "HAVING", "QUALIFY", "AND", "OR", "NOT", "THEN", "ELSE", "IF", "WHILE", "UNTIL", "RETURN", "USING"].includes(word)) return false
+    } else if (token.text === ";") return false
+  }
+  return false
+}
+
+/**
+ * Comparisons with a FLOAT64 the text shows (a float literal, a CAST to FLOAT64, IEEE_DIVIDE):
+ * BigQuery's are IEEE-754's, so a NaN compares FALSE (and `!=` TRUE); DuckDB orders NaN above every
+ * number and equal to itself. `+` and `-` of two such operands fail on overflow, as BigQuery's do,
+ * where DuckDB gives an infinity.
+ */
+const floatComparisons = (sql: string): string => {
+  if (!/[=<>+-]/.test(sql) || !/FLOAT64|IEEE_DIVIDE|\d\.\d|\d[eE]/i.test(sql)) return sql
+  let text = sql
+  let tokens = tokenize(text, "bigquery")
+  let from = 0
+  for (;;) {
+    let at = -1
+    let end = -1
+    let op = ""
+    for (let k = from; k < tokens.length && at < 0; k++) {
+      const token = tokens[k]!
+      if (token.kind !== "punct" || !"=<>!+-".includes(token.text)) continue
+      const next = tokens[k + 1]
+      const pair = next?.kind === "punct" ? token.text + next.text : ""
+      if (pair === "=>" || pair === "->") {
+        k++
+        continue
+      }
+      if (["<=", ">=", "!=", "<>"].includes(pair)) [at, end, op] = [k, k + 1, pair]
+      else if (token.text !== "!") [at, end, op] = [k, k, token.text]
+    }
+    if (at < 0) return text
+    from = end + 1
+    if (op === "=" && isAssignment(tokens, at)) continue
+    const leftEnd = previousSignificant(tokens, at)
+    const leftStart = operandStart(tokens, leftEnd)
+    if (leftStart === undefined || ARITHMETIC.has(tokens[previousSignificant(tokens, leftStart)]?.text ?? "")) continue
+    const right = divisorEnd(tokens, end)
+    if (right === undefined || ARITHMETIC.has(nextSignificantToken(tokens, right.end)?.token.text ?? "")) continue
+    const left = render(tokens.slice(leftStart, leftEnd + 1)).trim()
+    const rightText = render(tokens.slice(right.start, right.end + 1)).trim()
+    const types = [staticType(left), staticType(rightText)]
+    const arithmetic = op === "+" || op === "-"
+    if (arithmetic ? !types.every((type) => type === "FLOAT64") : !types.includes("FLOAT64")) continue
+    text = `${render(tokens.slice(0, leftStart))}${FLOAT_OPERATION}(${left}, ${rightText}, '${op}')${render(tokens.slice(right.end + 1))}`
+    tokens = tokenize(text, "bigquery")
+    from = 0
+  }
+}
 /** Whether NUMERIC can be among these operands: none is a FLOAT64 and not all are INT64s. */
 const mayBeNumeric = (operands: ReadonlyArray<string>): boolean => {
   const types = operands.map(staticType)
@@ -4202,7 +4277,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(datetimeDifferences(splitDottedIdentifiers(sql))))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(floatComparisons(datetimeDifferences(splitDottedIdentifiers(sql)))))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
