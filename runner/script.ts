@@ -742,6 +742,12 @@ class Interpreter {
   private calls = 0
   private depth = 0
   private currentError: Raised | undefined
+  // BEGIN TRANSACTION … COMMIT|ROLLBACK: DuckDB refuses every statement of a transaction after one
+  // fails, the handler's included, where BigQuery hands the open transaction to the handler to
+  // commit or roll back. So a handler entered with a transaction open rolls DuckDB's back and
+  // opens another for the handler's statements ("aborted"): the script's ROLLBACK then discards
+  // them as BigQuery's would; its COMMIT, which would keep the work before the error, fails by name.
+  private transaction: "none" | "open" | "aborted" = "none"
 
   private readonly session: WarehouseSession
   private readonly fileName: string
@@ -754,6 +760,19 @@ class Interpreter {
   }
 
   private statement(sql: string): Effect.Effect<void, WarehouseError> {
+    const control = /^\s*(BEGIN|START|COMMIT|ROLLBACK)\b/i.exec(sql)?.[1]?.toUpperCase()
+    if (control === "COMMIT" && this.transaction === "aborted") {
+      this.transaction = "none"
+      return Effect.ignore(this.session.run("ROLLBACK")).pipe(
+        Effect.andThen(
+          Effect.fail(
+            new WarehouseError({ reason: "COMMIT TRANSACTION in an EXCEPTION handler, after a statement of the transaction failed: not run locally (DuckDB keeps no part of a failed transaction); roll it back there instead", sql })
+          )
+        )
+      )
+    }
+    if (control === "BEGIN" || control === "START") this.transaction = "open"
+    if (control === "COMMIT" || control === "ROLLBACK") this.transaction = "none"
     return this.session.run(sql).pipe(
       Effect.flatMap((changed) => this.session.run(`SET VARIABLE ${ROW_COUNT} = ${DML.test(sql) ? `${changed}::BIGINT` : "NULL::BIGINT"}`)),
       Effect.asVoid
@@ -821,6 +840,11 @@ class Interpreter {
           const outcome = yield* Effect.result(self.list(step.body))
           if (outcome._tag === "Success") return self.blockSignal(outcome.success, step.label)
           const error = outcome.failure
+          if (self.transaction === "open") {
+            yield* Effect.ignore(self.session.run("ROLLBACK"))
+            yield* self.session.run("BEGIN TRANSACTION")
+            self.transaction = "aborted"
+          }
           const previous = self.currentError
           self.currentError = error
           yield* self.session.run(`SET VARIABLE ${ERROR_MESSAGE} = $1`, [messageOf(error)])

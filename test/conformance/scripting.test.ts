@@ -43,6 +43,17 @@ const cases: ReadonlyArray<ScriptCase> = [
     expected: [{ v: "else" }]
   },
   {
+    name: "an error inside a transaction goes to the handler, whose ROLLBACK discards the transaction's work, its own writes before it included",
+    doc: "https://cloud.google.com/bigquery/docs/transactions#transaction_scope",
+    script:
+      "CREATE TABLE NewArrivals (product STRING, quantity INT64); CREATE TABLE log (m STRING);\n" +
+      "BEGIN\n  BEGIN TRANSACTION;\n  INSERT INTO NewArrivals VALUES ('top load washer', 100);\n  SELECT 1/0;\n  COMMIT TRANSACTION;\n" +
+      "EXCEPTION WHEN ERROR THEN\n  INSERT INTO log VALUES ('inside: ' || @@error.message);\n  ROLLBACK TRANSACTION;\n  INSERT INTO log VALUES ('after the rollback');\nEND;\n" +
+      "BEGIN TRANSACTION; INSERT INTO NewArrivals VALUES ('dryer', 5); COMMIT TRANSACTION;",
+    check: "SELECT (SELECT ARRAY_AGG(product) FROM NewArrivals) AS products, (SELECT ARRAY_AGG(m) FROM log) AS logged",
+    expected: [{ products: ["dryer"], logged: ["after the rollback"] }]
+  },
+  {
     name: "WHILE repeats while its condition is TRUE",
     doc: `${DOC}#while`,
     script: "DECLARE i INT64 DEFAULT 0; CREATE TABLE out (v INT64); WHILE i < 3 DO SET i = i + 1; INSERT INTO out VALUES (i); END WHILE;",
@@ -311,6 +322,13 @@ describe("BigQuery scripting conformance", () => {
       assert.include(exists.message, "Already Exists: procedure reporting.note")
       yield* runScript("CREATE PROCEDURE IF NOT EXISTS reporting.note() BEGIN SELECT 1; END; CALL reporting.note(9);")
       assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT COUNT(*) AS n FROM reporting.log"), [{ n: 3 }])
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
+
+  it.effect("a handler's COMMIT of a transaction whose statement failed is refused by name, and nothing of it is kept", () =>
+    Effect.gen(function* () {
+      const refused = yield* Effect.flip(runScript("CREATE TABLE t (v INT64); BEGIN BEGIN TRANSACTION; INSERT INTO t VALUES (1); SELECT 1/0; EXCEPTION WHEN ERROR THEN COMMIT TRANSACTION; END;"))
+      assert.include(refused.message, "COMMIT TRANSACTION in an EXCEPTION handler, after a statement of the transaction failed")
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT COUNT(*) AS n FROM t"), [{ n: 0 }])
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 
   it.effect("a CALL that cannot run says why: no such procedure, the wrong number of arguments, an OUT argument that is not a variable", () =>
