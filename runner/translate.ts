@@ -2912,18 +2912,17 @@ const nanOrdering = (sql: string): string => {
     items.push({ from, to: end - 1 })
     // DuckDB refuses an expression over an alias of a subquery or of RAND() (it would repeat it),
     // so such a key stays as written.
-    const aliasesSubqueryOrRandom = (start: number, orderBy: number, name: string): boolean => {
+    // The select item an ORDER BY name aliases, when it is one: the expression's tokens.
+    const aliasedItem = (start: number, orderBy: number, name: string): ReadonlyArray<{ readonly token: Token; readonly index: number }> | undefined => {
       let itemStart = start
       for (let j = start, level = 0; j < orderBy; j++) {
         const t = text(j)
         if (t === "(") level++
         else if (t === ")") level--
         else if (level === 0 && (t === "," || word(j) === "SELECT")) itemStart = j + 1
-        else if (level === 0 && word(j) === "AS" && unquotedName(text(j + 1)).toLowerCase() === unquotedName(name).toLowerCase()) {
-          if (significant.slice(itemStart, j).some(({ token }) => token.kind === "word" && /^(SELECT|RANDOM|RAND)$/i.test(token.text))) return true
-        }
+        else if (level === 0 && word(j) === "AS" && unquotedName(text(j + 1)).toLowerCase() === unquotedName(name).toLowerCase()) return significant.slice(itemStart, j)
       }
-      return false
+      return undefined
     }
     const rendered = items.map(({ from: a, to: b }) => {
       const itemText = render(tokens.slice(significant[a]!.index, significant[b]!.index + 1))
@@ -2936,9 +2935,14 @@ const nanOrdering = (sql: string): string => {
       const descending = word(last) === "DESC"
       if (descending || word(last) === "ASC") last--
       const expression = render(tokens.slice(significant[a]!.index, significant[last]!.index + 1)).trim()
-      if (last < a || /^\d+$/.test(expression) || (last === a && aliasesSubqueryOrRandom(level.start, k, expression))) return itemText
+      if (last < a || /^\d+$/.test(expression)) return itemText
+      const aliased = last === a ? aliasedItem(level.start, k, expression) : undefined
+      if (aliased?.some(({ token }) => token.kind === "word" && /^(SELECT|RANDOM|RAND|OVER)$/i.test(token.text))) return itemText
+      // An alias of a computed item is tested on its expression: inside an expression, DuckDB reads
+      // the name as a FROM column first (`ORDER BY conversions` of SUM(s.conversions) AS conversions).
+      const tested = aliased !== undefined && aliased.some(({ token }) => token.text === "(") ? render(tokens.slice(aliased[0]!.index, aliased[aliased.length - 1]!.index + 1)).trim() : expression
       const placement = nulls === "" ? (descending ? "LAST" : "FIRST") : nulls
-      return `${isNan(expression)} ${descending ? "ASC" : "DESC"} NULLS ${placement}, ${itemText}`
+      return `${isNan(tested)} ${descending ? "ASC" : "DESC"} NULLS ${placement}, ${itemText}`
     })
     edits.set(significant[k + 2]!.index, { end: significant[end - 1]!.index, text: rendered.join(", ") })
     k = end - 1
