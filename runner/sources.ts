@@ -97,12 +97,16 @@ export const findSources = (graph: ProjectGraph, folder: string) =>
     const found: Array<SourceFile> = []
     for (const file of files) {
       const key = `${file.schema}.${file.name}`
+      // The longest prefix a shard has: `events_intraday_20240103` is events_intraday_*'s shard,
+      // though events_* reads it too (as BigQuery's wildcard does: the view holds every table).
       const declaration =
         plain.get(key) ??
-        wildcards.find((wildcard) => {
-          const prefix = wildcardPrefix(wildcard)!
-          return (wildcard.target.schema ?? "main") === file.schema && file.name.startsWith(prefix) && file.name.length > prefix.length
-        })
+        wildcards
+          .filter((wildcard) => {
+            const prefix = wildcardPrefix(wildcard)!
+            return (wildcard.target.schema ?? "main") === file.schema && file.name.startsWith(prefix) && file.name.length > prefix.length
+          })
+          .sort((a, b) => wildcardPrefix(b)!.length - wildcardPrefix(a)!.length)[0]
       if (declaration === undefined && built.has(key)) continue
       const target = declaration === undefined ? { schema: file.schema, name: file.name } : { ...declaration.target, name: file.name }
       found.push({ target, file: file.file, format: file.format, ...(declaration === undefined ? {} : { declaration }) })

@@ -235,6 +235,32 @@ select country_name from \${ref("country_lookup")} order by country_name`
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
+  it.effect("GA4's events_* and events_intraday_* side by side: each intraday shard is the intraday declaration's, and events_* reads it too, as BigQuery's wildcard does", () =>
+    Effect.gen(function* () {
+      const ga4 = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "analytics_1", name: "events_*" })
+declare({ schema: "analytics_1", name: "events_intraday_*" })`,
+        "definitions/suffixes.sqlx": `
+config { type: "table", schema: "marts", description: "Rows per table suffix, from each wildcard." }
+select 'all' as wildcard, _table_suffix as suffix, count(*) as n from \${ref("analytics_1", "events_*")} group by 1, 2
+union all
+select 'intraday', _table_suffix, count(*) from \${ref("analytics_1", "events_intraday_*")} group by 1, 2`
+      })
+      try {
+        ga4.write("test/sources/analytics_1/events_20240101.jsonl", '{"event_name": "page_view"}\n{"event_name": "scroll"}\n')
+        ga4.write("test/sources/analytics_1/events_intraday_20240102.jsonl", '{"event_name": "page_view"}\n')
+        const summary = yield* transform({ projectDir: ga4.dir, sourcesDir: path.join(ga4.dir, "test", "sources") })
+        assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT wildcard, suffix, n FROM marts.suffixes ORDER BY wildcard, suffix"), [
+          { wildcard: "all", suffix: "20240101", n: 2 },
+          { wildcard: "all", suffix: "intraday_20240102", n: 1 },
+          { wildcard: "intraday", suffix: "20240102", n: 1 }
+        ])
+      } finally {
+        ga4.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
   it.effect("a transfer table's _PARTITIONTIME is a column of its source file; without it the error says so", () =>
     Effect.gen(function* () {
       const transfer = makeTempProject({
