@@ -87,7 +87,7 @@ export const findSources = (graph: ProjectGraph, folder: string) =>
     const files = yield* folderFiles(folder)
     const declared = declarations(graph)
     const plain = new Map(declared.filter((declaration) => wildcardPrefix(declaration) === undefined).map((declaration) => [`${declaration.target.schema ?? "main"}.${declaration.target.name}`, declaration]))
-    const wildcards = declared.filter((declaration) => wildcardPrefix(declaration) !== undefined)
+    const wildcards = [...declared.filter((declaration) => wildcardPrefix(declaration) !== undefined), ...undeclaredWildcards(graph, declared)]
     // An operation that only creates an external table builds nothing here: its rows are the file's.
     const built = new Set(
       graph.actions
@@ -115,6 +115,28 @@ export const findSources = (graph: ProjectGraph, folder: string) =>
   })
 
 const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
+
+/**
+ * Wildcard tables the project reads by name without declaring them (`` `analytics_123.events_*` ``,
+ * a GA4 export in a hand-written query): each as a declaration of its own, so that its shards'
+ * files make its view, as a declared wildcard's do.
+ */
+const undeclaredWildcards = (graph: ProjectGraph, declared: ReadonlyArray<DeclarationAction>): ReadonlyArray<DeclarationAction> => {
+  const known = new Set(declared.map((declaration) => `${declaration.target.schema ?? "main"}.${declaration.target.name}`.toLowerCase()))
+  const found = new Map<string, DeclarationAction>()
+  for (const action of graph.actions) {
+    const texts = action.kind === "declaration" ? [] : action.kind === "operations" ? action.queries : action.kind === "assertion" ? [action.query] : [action.query, action.incrementalQuery, ...action.preOps, ...action.postOps]
+    for (const text of texts) {
+      for (const match of text.matchAll(/`(?:[\w-]+\.)?([\w-]+)\.([\w-]*)\*`/g)) {
+        const [, schema, prefix] = match
+        const key = `${schema}.${prefix}*`
+        if (known.has(key.toLowerCase()) || found.has(key)) continue
+        found.set(key, { kind: "declaration", key, target: { schema: schema!, name: `${prefix}*` }, fileName: action.fileName, dependencies: [], tags: [], disabled: false, columns: [] })
+      }
+    }
+  }
+  return [...found.values()]
+}
 
 /** Creates each declared table from its file, replacing what was there, then the wildcard declarations' views. */
 export const loadSources = (sources: ReadonlyArray<SourceFile>) =>

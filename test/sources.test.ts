@@ -235,7 +235,7 @@ select country_name from \${ref("country_lookup")} order by country_name`
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
-  it.effect("GA4's events_* and events_intraday_* side by side: each intraday shard is the intraday declaration's, and events_* reads it too, as BigQuery's wildcard does", () =>
+  it.effect("GA4's events_* and events_intraday_* side by side: each intraday shard is the intraday declaration's, and events_* reads it too, as BigQuery's wildcard does; an undeclared events_* read by name is a wildcard too", () =>
     Effect.gen(function* () {
       const ga4 = makeTempProject({
         "definitions/sources.js": `declare({ schema: "analytics_1", name: "events_*" })
@@ -244,11 +244,17 @@ declare({ schema: "analytics_1", name: "events_intraday_*" })`,
 config { type: "table", schema: "marts", description: "Rows per table suffix, from each wildcard." }
 select 'all' as wildcard, _table_suffix as suffix, count(*) as n from \${ref("analytics_1", "events_*")} group by 1, 2
 union all
-select 'intraday', _table_suffix, count(*) from \${ref("analytics_1", "events_intraday_*")} group by 1, 2`
+select 'intraday', _table_suffix, count(*) from \${ref("analytics_1", "events_intraday_*")} group by 1, 2`,
+        // A GA4 export read by name, declared nowhere: its shards' files make its wildcard too.
+        "definitions/undeclared.sqlx": `
+config { type: "table", schema: "marts", description: "Events of a property the project does not declare." }
+select _table_suffix as suffix, event_name from \`my-project.analytics_9.events_*\` where _table_suffix >= '20240105'`
       })
       try {
         ga4.write("test/sources/analytics_1/events_20240101.jsonl", '{"event_name": "page_view"}\n{"event_name": "scroll"}\n')
         ga4.write("test/sources/analytics_1/events_intraday_20240102.jsonl", '{"event_name": "page_view"}\n')
+        ga4.write("test/sources/analytics_9/events_20240104.jsonl", '{"event_name": "old"}\n')
+        ga4.write("test/sources/analytics_9/events_20240105.jsonl", '{"event_name": "purchase"}\n')
         const summary = yield* transform({ projectDir: ga4.dir, sourcesDir: path.join(ga4.dir, "test", "sources") })
         assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
         assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT wildcard, suffix, n FROM marts.suffixes ORDER BY wildcard, suffix"), [
@@ -256,6 +262,7 @@ select 'intraday', _table_suffix, count(*) from \${ref("analytics_1", "events_in
           { wildcard: "all", suffix: "intraday_20240102", n: 1 },
           { wildcard: "intraday", suffix: "20240102", n: 1 }
         ])
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT suffix, event_name FROM marts.undeclared"), [{ suffix: "20240105", event_name: "purchase" }])
       } finally {
         ga4.cleanup()
       }
