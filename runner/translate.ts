@@ -2937,10 +2937,13 @@ const nanOrdering = (sql: string): string => {
       const expression = render(tokens.slice(significant[a]!.index, significant[last]!.index + 1)).trim()
       if (last < a || /^\d+$/.test(expression)) return itemText
       const aliased = last === a ? aliasedItem(level.start, k, expression) : undefined
-      if (aliased?.some(({ token }) => token.kind === "word" && /^(SELECT|RANDOM|RAND|OVER)$/i.test(token.text))) return itemText
-      // An alias of a computed item is tested on its expression: inside an expression, DuckDB reads
-      // the name as a FROM column first (`ORDER BY conversions` of SUM(s.conversions) AS conversions).
-      const tested = aliased !== undefined && aliased.some(({ token }) => token.text === "(") ? render(tokens.slice(aliased[0]!.index, aliased[aliased.length - 1]!.index + 1)).trim() : expression
+      const hasWord = (pattern: RegExp) => aliased?.some(({ token }) => token.kind === "word" && pattern.test(token.text)) === true
+      if (hasWord(/^(SELECT|RANDOM|RAND)$/i)) return itemText
+      // An alias of a computed item (not a window's) is tested on its expression: inside an
+      // expression, DuckDB reads the name as a FROM column first (`ORDER BY conversions` of
+      // SUM(s.conversions) AS conversions).
+      const computed = aliased !== undefined && aliased.some(({ token }) => token.text === "(") && !hasWord(/^OVER$/i)
+      const tested = computed ? render(tokens.slice(aliased[0]!.index, aliased[aliased.length - 1]!.index + 1)).trim() : expression
       const placement = nulls === "" ? (descending ? "LAST" : "FIRST") : nulls
       return `${isNan(tested)} ${descending ? "ASC" : "DESC"} NULLS ${placement}, ${itemText}`
     })
