@@ -2326,6 +2326,32 @@ const nextSignificantToken = (tokens: ReadonlyArray<Token>, from: number): { rea
   return undefined
 }
 
+/**
+ * `INTERVAL x PART` or `INTERVAL 'text' PART TO PART` ending at token `end` (its last part): the
+ * INTERVAL's index, or undefined. The part is no operand of its own (`INTERVAL 10 YEAR / 3`).
+ */
+const intervalLiteralStart = (tokens: ReadonlyArray<Token>, end: number): number | undefined => {
+  if (tokens[end]?.kind !== "word" || !INTERVAL_PART.test(tokens[end]!.text)) return undefined
+  let k = previousSignificant(tokens, end)
+  // `HOUR TO SECOND`: the range's first part.
+  if (tokens[k]?.kind === "word" && tokens[k]!.text.toUpperCase() === "TO") {
+    k = previousSignificant(tokens, previousSignificant(tokens, k))
+  }
+  // The quantity: a literal, or a parenthesised expression.
+  if (tokens[k]?.text === ")") {
+    let depth = 0
+    for (; k >= 0; k--) {
+      if (tokens[k]!.text === ")") depth++
+      if (tokens[k]!.text === "(" && --depth === 0) break
+    }
+  }
+  if (tokens[k]?.kind === "punct" && tokens[k]!.text !== "(") return undefined
+  const before = previousSignificant(tokens, k)
+  const negative = tokens[before]?.text === "-" ? previousSignificant(tokens, before) : before
+  return tokens[negative]?.kind === "word" && tokens[negative]!.text.toUpperCase() === "INTERVAL" ? negative : undefined
+}
+const INTERVAL_PART = /^(YEAR|QUARTER|MONTH|WEEK|DAY|HOUR|MINUTE|SECOND|MILLISECOND|MICROSECOND)$/i
+
 /** The operand after `/` at token `slash`: a literal, a name chain, a call, a group, a CASE … END. */
 const divisorEnd = (tokens: ReadonlyArray<Token>, slash: number): { readonly start: number; readonly end: number } | undefined => {
   let i = slash + 1
@@ -2346,6 +2372,18 @@ const divisorEnd = (tokens: ReadonlyArray<Token>, slash: number): { readonly sta
   const token = tokens[i]
   if (token === undefined) return undefined
   let end: number
+  // `INTERVAL x PART [TO PART]`: to its last part.
+  if (token.kind === "word" && token.text.toUpperCase() === "INTERVAL") {
+    for (let k = i + 1; k < tokens.length; k++) {
+      if (!isSignificant(tokens[k]!)) continue
+      if (tokens[k]!.kind === "word" && INTERVAL_PART.test(tokens[k]!.text)) {
+        const to = nextSignificantToken(tokens, k)
+        return to?.token.kind === "word" && to.token.text.toUpperCase() === "TO" ? { start, end: nextSignificantToken(tokens, to.index)?.index ?? k } : { start, end: k }
+      }
+      if (k > i + 4) break
+    }
+    return undefined
+  }
   if (token.kind === "number" || token.kind === "string") end = i
   else if (token.text === "(") end = closeOf(i, "(", ")")
   else if (token.kind === "word" && token.text.toUpperCase() === "CASE") {
@@ -2402,6 +2440,8 @@ const previousSignificant = (tokens: ReadonlyArray<Token>, from: number): number
 const operandStart = (tokens: ReadonlyArray<Token>, end: number): number | undefined => {
   const token = tokens[end]
   if (token === undefined) return undefined
+  const interval = intervalLiteralStart(tokens, end)
+  if (interval !== undefined) return interval
   const openerOf = (close: number, opener: string, closer: string): number => {
     let depth = 0
     for (let k = close; k >= 0; k--) {
@@ -2690,9 +2730,10 @@ const divisionChain = (tokens: ReadonlyArray<Token>, slash: number): { readonly 
     const nonZeroLiteral = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text) && Number(text) !== 0
     const divisor = nonZeroLiteral ? text : `${CHECKED_DIVISOR}(${text})`
     // No NUMERIC can be in it when a side is a FLOAT64 or both are INT64: a plain division, whose
-    // operands are not repeated (staging divides large JSON extractions by 1000000).
+    // operands are not repeated (staging divides large JSON extractions by 1000000). An INTERVAL
+    // divided by a number is DuckDB's own division too.
     const types = [staticType(folded), staticType(text)]
-    const plain = types.includes("FLOAT64") || types.every((type) => type === "INT64")
+    const plain = types.includes("FLOAT64") || types.every((type) => type === "INT64") || /^\s*INTERVAL\b/i.test(folded)
     // A product is NUMERIC-aware only with a NUMERIC side in sight: the translation's CASE gives its
     // branches one type, which would make a product of INT64s (or an INTERVAL's) a DECIMAL.
     const numericProduct = !types.includes("FLOAT64") && types.includes("NUMERIC")
