@@ -1636,8 +1636,13 @@ const valueText = (value: string, asLiteral: boolean): string => {
   const numeric = `regexp_replace(rtrim(${text}, '0'), '\\.$', '.0')`
   const float = asLiteral ? `(CASE ${text} WHEN 'inf' THEN 'CAST("inf" AS FLOAT64)' WHEN '-inf' THEN 'CAST("-inf" AS FLOAT64)' WHEN 'nan' THEN 'CAST("nan" AS FLOAT64)' ELSE ${text} END)` : `replace(${text}, 'nan', 'NaN')`
   // ZetaSQL's ToStringLiteral: single quotes for a text with a " and no ', else double quotes.
-  const escaped = `replace(replace(replace(replace(${text}, '\\', '\\\\'), chr(10), '\\n'), chr(13), '\\r'), chr(9), '\\t')`
-  const quoted = `(CASE WHEN contains(${text}, '"') AND NOT contains(${text}, '''') THEN '''' || ${escaped} || '''' ELSE '"' || replace(${escaped}, '"', '\\"') || '"' END)`
+  const escapedOf = (text: string) => `replace(replace(replace(replace(${text}, '\\', '\\\\'), chr(10), '\\n'), chr(13), '\\r'), chr(9), '\\t')`
+  const quotedOf = (text: string) => `(CASE WHEN contains(${text}, '"') AND NOT contains(${text}, '''') THEN '''' || ${escapedOf(text)} || '''' ELSE '"' || replace(${escapedOf(text)}, '"', '\\"') || '"' END)`
+  const quoted = quotedOf(text)
+  // JSON: its one-line text (JSON values are canonical from the start: JSON literals and
+  // PARSE_JSON); as a literal, JSON '…'. No Node function here: DuckDB folds constant branches
+  // when it plans, and a Node function called then waits on the thread that is waiting for it.
+  const json = text
   const typed = (name: string) => (asLiteral ? `'${name} "' || ${text} || '"'` : text)
   return (
     `(CASE WHEN (${value}) IS NULL THEN 'NULL' ` +
@@ -1653,6 +1658,7 @@ const valueText = (value: string, asLiteral: boolean): string => {
     `WHEN ${type} = 'BLOB' THEN ${BYTES_TEXT_FUNCTION}(${value}, ${asLiteral ? "TRUE" : "FALSE"}) ` +
     `WHEN ${type} = 'INTERVAL' THEN ${asLiteral ? `'INTERVAL "' || ${INTERVAL_TEXT_FUNCTION}(${value}) || '" YEAR TO SECOND'` : `${INTERVAL_TEXT_FUNCTION}(${value})`} ` +
     `WHEN ${type} IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'BOOLEAN') THEN ${text} ` +
+    `WHEN ${type} = 'JSON' THEN ${asLiteral ? `'JSON ' || ${quotedOf(json)}` : json} ` +
     `ELSE error('FORMAT ${asLiteral ? "%T" : "%t"} of the type ' || ${type} || ' runs only on BigQuery') END)`
   )
 }
