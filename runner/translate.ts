@@ -2971,6 +2971,17 @@ const nanOrdering = (sql: string): string => {
       }
       return undefined
     }
+    // Whether the ORDER BY's query reads its items' expressions: not under SELECT DISTINCT (its
+    // ORDER BY may name only what it selects) nor after a set operation (it orders the union's rows).
+    const readsItemExpressions = (start: number, orderBy: number): boolean => {
+      for (let j = start, level = 0; j < orderBy; j++) {
+        const t = text(j)
+        if (t === "(") level++
+        else if (t === ")") level--
+        else if (level === 0 && (/^(UNION|INTERSECT|EXCEPT)$/.test(word(j)) || (word(j) === "SELECT" && /^(DISTINCT|AS)$/.test(word(j + 1))))) return false
+      }
+      return true
+    }
     const rendered = items.map(({ from: a, to: b }) => {
       const itemText = render(tokens.slice(significant[a]!.index, significant[b]!.index + 1))
       let last = b
@@ -2989,7 +3000,7 @@ const nanOrdering = (sql: string): string => {
       // An alias of a computed item (not a window's) is tested on its expression: inside an
       // expression, DuckDB reads the name as a FROM column first (`ORDER BY conversions` of
       // SUM(s.conversions) AS conversions).
-      const computed = aliased !== undefined && aliased.some(({ token }) => token.text === "(") && !hasWord(/^OVER$/i)
+      const computed = aliased !== undefined && aliased.some(({ token }) => token.text === "(") && !hasWord(/^OVER$/i) && readsItemExpressions(level.start, k)
       const tested = computed ? render(tokens.slice(aliased[0]!.index, aliased[aliased.length - 1]!.index + 1)).trim() : expression
       const placement = nulls === "" ? (descending ? "LAST" : "FIRST") : nulls
       return `${isNan(tested)} ${descending ? "ASC" : "DESC"} NULLS ${placement}, ${itemText}`
