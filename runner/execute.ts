@@ -271,7 +271,9 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
         return missing === undefined
           ? error
           : new WarehouseError({
-              reason: `${error.reason}\nIf the project reads ${missing.schema}.${missing.name} without building it, give it local rows in test/sources/${missing.schema}/${missing.name}.csv (or .jsonl, or a BigQuery .sql SELECT)`,
+              reason: missing.name.endsWith("*")
+                ? `${error.reason}\nIf the project reads the wildcard ${missing.schema}.${missing.name} without building it, give it one file per table in test/sources/${missing.schema}/${missing.name.slice(0, -1)}<suffix>.csv (e.g. ${missing.name.slice(0, -1)}20240101.csv; or .jsonl, or a BigQuery .sql SELECT)`
+                : `${error.reason}\nIf the project reads ${missing.schema}.${missing.name} without building it, give it local rows in test/sources/${missing.schema}/${missing.name}.csv (or .jsonl, or a BigQuery .sql SELECT)`,
               sql: error.sql
             })
       })

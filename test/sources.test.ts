@@ -253,6 +253,9 @@ select _table_suffix as suffix, event_name from \`my-project.analytics_9.events_
       try {
         ga4.write("test/sources/analytics_1/events_20240101.jsonl", '{"event_name": "page_view"}\n{"event_name": "scroll"}\n')
         ga4.write("test/sources/analytics_1/events_intraday_20240102.jsonl", '{"event_name": "page_view"}\n')
+        // Without its shards, the undeclared wildcard's failure says how to name them.
+        const without = yield* transform({ projectDir: ga4.dir, sourcesDir: path.join(ga4.dir, "test", "sources") })
+        assert.include(without.results.find((r) => r.action === "marts.undeclared")?.error ?? "", "test/sources/analytics_9/events_<suffix>.csv")
         ga4.write("test/sources/analytics_9/events_20240104.jsonl", '{"event_name": "old"}\n')
         ga4.write("test/sources/analytics_9/events_20240105.jsonl", '{"event_name": "purchase"}\n')
         const summary = yield* transform({ projectDir: ga4.dir, sourcesDir: path.join(ga4.dir, "test", "sources") })
