@@ -122,6 +122,33 @@ const emptyRangeFrames = (sql: string): string =>
       })
     : sql
 
+// Words that make a subquery more than `(SELECT expression)`.
+const QUERY_CLAUSES = /^(FROM|WHERE|GROUP|HAVING|QUALIFY|WINDOW|ORDER|LIMIT|UNION|EXCEPT|INTERSECT|DISTINCT|WITH)$/i
+
+/**
+ * The expression of a scalar subquery without FROM, `(SELECT [1, 2][OFFSET(5)])`, or undefined.
+ * IFERROR and its kin catch errors under DuckDB's TRY, which refuses subqueries; this one is its
+ * expression.
+ */
+const subqueryExpression = (argument: string): string | undefined => {
+  const all = tokenize(argument, "bigquery")
+  const at = all.flatMap((token, k) => (isSignificant(token) ? [k] : []))
+  const text = (k: number) => all[at[k]!]!.text
+  const last = at.length - 1
+  if (at.length < 4 || text(0) !== "(" || text(1).toUpperCase() !== "SELECT" || text(last) !== ")") return undefined
+  let depth = 0
+  for (let k = 2; k < last; k++) {
+    if (text(k) === "(" || text(k) === "[") depth++
+    else if (text(k) === ")" || text(k) === "]") {
+      if (--depth < 0) return undefined
+    } else if (depth === 0 && (text(k) === "," || (all[at[k]!]!.kind === "word" && QUERY_CLAUSES.test(text(k))))) return undefined
+  }
+  // `AS STRUCT` and `AS VALUE` make a different value; a trailing `AS name` only names it.
+  if (text(2).toUpperCase() === "AS") return undefined
+  const end = last - 2 > 2 && text(last - 2).toUpperCase() === "AS" ? last - 2 : last
+  return `(${render(all.slice(at[2]!, at[end - 1]! + 1))})`
+}
+
 /** Constructs refused before translation: each would otherwise fail obscurely or answer wrongly. */
 const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; reason: string } | undefined => {
   // Per open parenthesis: the function it calls (undefined for a subquery or a group), and whether
@@ -190,6 +217,14 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
       return word === "NET"
         ? { construct: name, reason: "of the NET functions, NET.HOST, NET.PUBLIC_SUFFIX and NET.REG_DOMAIN run locally" }
         : { construct: `${word}.*`, reason: "this BigQuery function family has no DuckDB equivalent" }
+    }
+    if (next === "(" && /^(IFERROR|ISERROR|NULLIFERROR)$/.test(word)) {
+      const close = closingBracket(tokens, i + 1)
+      const first = close < 0 ? undefined : commaItems(tokens, i + 1, close)[0]
+      const argument = first === undefined ? "" : first.map((k) => tokens[k]!.text).join(" ")
+      if (significantTokens(subqueryExpression(argument) ?? argument, "bigquery").some((token) => token.kind === "word" && token.text.toUpperCase() === "SELECT")) {
+        return { construct: `${word}((SELECT …))`, reason: "errors are caught by DuckDB's TRY, which cannot hold a subquery; a subquery without FROM, (SELECT expression), runs" }
+      }
     }
     if (next === "(") {
       const refused = unsupportedFunctions.find(([pattern]) => pattern.test(word))
@@ -824,7 +859,15 @@ const weeksBetween = (call: Call, type: "DATE" | "DATETIME"): string | undefined
 }
 
 /** Rewrites in BigQuery SQL, so that polyglot sees a construct it translates correctly. */
+const unwrappedSubquery = (call: Call): string | undefined => {
+  const expression = call.args[0] === undefined ? undefined : subqueryExpression(call.args[0])
+  return expression === undefined ? undefined : `${call.name}(${[expression, ...call.args.slice(1)].join(", ")})`
+}
+
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  IFERROR: unwrappedSubquery,
+  ISERROR: unwrappedSubquery,
+  NULLIFERROR: unwrappedSubquery,
   // NUMERIC in, NUMERIC out (DuckDB's DECIMAL quotient and product are a DOUBLE and a
   // DECIMAL(38, 18) that overflows at 10^20), NULL where BigQuery's would fail.
   SAFE_DIVIDE: (call) => (call.args.length === 2 && mayBeNumeric(call.args) ? `${SAFE_NUMERIC_DIVIDE}(${call.args[0]}, ${call.args[1]})` : undefined),
@@ -2015,7 +2058,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
     return `(CASE WHEN (${divisor}) = 0 THEN NULL WHEN typeof((${dividend}) + (${divisor})) LIKE 'DECIMAL%' THEN TRY_CAST((${dividend}) / (${divisor}) AS DECIMAL(38, 9)) ELSE (${dividend}) / (${divisor}) END)`
   },
-  [SAFE_NUMERIC_MULTIPLY]: (call) => (call.args.length === 2 ? `TRY(${product(call.args[0]!, call.args[1]!)})` : undefined),
+  [SAFE_NUMERIC_MULTIPLY]: (call) => (call.args.length === 2 ? safeOperation(call.args, ([left, right]) => product(left!, right!)) : undefined),
   [INTEGER_DIVIDE]: (call) => {
     const [dividend, divisor] = call.args
     if (dividend === undefined || divisor === undefined || call.args.length !== 2) return undefined
@@ -2023,10 +2066,15 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   },
   // BigQuery fails a division by zero (SAFE_DIVIDE and IEEE_DIVIDE do not); DuckDB answers NULL.
   [CHECKED_DIVISOR]: (call) => `(CASE WHEN (${call.args[0]}) = 0 THEN error('division by zero: ' || ${sqlText(call.args[0]!)}) ELSE (${call.args[0]}) END)`,
-  SAFE_ADD: (call) => `TRY((${call.args[0]}) + (${call.args[1]}))`,
-  SAFE_SUBTRACT: (call) => `TRY((${call.args[0]}) - (${call.args[1]}))`,
-  SAFE_MULTIPLY: (call) => `TRY((${call.args[0]}) * (${call.args[1]}))`,
-  SAFE_NEGATE: (call) => `TRY(-(${call.args[0]}))`,
+  // Debugging functions: an error while evaluating the first argument is caught (the catch
+  // expression's own errors are not).
+  ISERROR: (call) => (call.args.length === 1 ? isError(call.args[0]!) : undefined),
+  IFERROR: (call) => (call.args.length === 2 ? `(CASE WHEN ${isError(call.args[0]!)} THEN ${call.args[1]} ELSE ${call.args[0]} END)` : undefined),
+  NULLIFERROR: (call) => (call.args.length === 1 ? caught(call.args[0]!) : undefined),
+  SAFE_ADD: (call) => (call.args.length === 2 ? safeOperation(call.args, ([left, right]) => `${left} + ${right}`) : undefined),
+  SAFE_SUBTRACT: (call) => (call.args.length === 2 ? safeOperation(call.args, ([left, right]) => `${left} - ${right}`) : undefined),
+  SAFE_MULTIPLY: (call) => (call.args.length === 2 ? safeOperation(call.args, ([left, right]) => `${left} * ${right}`) : undefined),
+  SAFE_NEGATE: (call) => (call.args.length === 1 ? safeOperation(call.args, ([value]) => `-${value}`) : undefined),
   // Bytes are counted as they are; a string by its UTF-8 encoding.
   BYTE_LENGTH: (call) => `(CASE WHEN typeof(${call.args[0]}) = 'BLOB' THEN octet_length(TRY_CAST(${call.args[0]} AS BLOB)) ELSE strlen(CAST(${call.args[0]} AS VARCHAR)) END)`,
   CAST: (call) => castAs(call, "CAST"),
@@ -2177,6 +2225,34 @@ const fullCaseMap = (name: "UPPER" | "LOWER", value: string): string =>
 /** 1 / denominator as a FLOAT64, failing where the denominator is 0. */
 const reciprocal = (name: string, denominator: string): string =>
   `(CASE WHEN (${denominator}) = 0 THEN error('${name}: division by zero') ELSE 1 / CAST(${denominator} AS DOUBLE) END)`
+
+/**
+ * A SAFE_ operation: NULL where the operation itself overflows, FLOAT64 included (DuckDB gives an
+ * infinity). The operands are bound by a lambda outside TRY, so that an error in them is raised as
+ * BigQuery raises it, and so that TRY accepts them: DuckDB refuses TRY around error(), which the
+ * translation writes for checked casts and divisions.
+ */
+const safeOperation = (operands: ReadonlyArray<string>, operation: (names: ReadonlyArray<string>) => string): string => {
+  const names = operands.map((_, k) => `mdp_safe.o${k}`)
+  const result = `TRY(${operation(names)})`
+  const infinite = (value: string) => `isinf(CAST(${value} AS DOUBLE))`
+  const overflowed = `${infinite(result)} AND NOT (${names.map(infinite).join(" OR ")})`
+  return `list_transform([{${operands.map((operand, k) => `'o${k}': ${operand}`).join(", ")}}], mdp_safe -> CASE WHEN ${overflowed} THEN NULL ELSE ${result} END)[1]`
+}
+
+/**
+ * An expression under TRY, NULL where it fails. DuckDB refuses TRY around error() (volatile), and
+ * raises a constant's failed conversion while binding, so the translation's error() calls become a
+ * conversion that fails only when evaluated: of a lambda's parameter, which is never a constant.
+ * Scalar subqueries and aggregates stay refused, by DuckDB's binder.
+ */
+const caught = (expression: string): string => {
+  const raising = rewriteCalls(expression, "duckdb", { ERROR: () => "(CASE WHEN CAST('x' || mdp_try AS INTEGER) IS NOT NULL THEN NULL END)" })
+  return `list_transform([1], mdp_try -> TRY(${raising}))[1]`
+}
+
+/** Whether evaluating an expression fails (TRY's NULL told apart from the expression's own). */
+const isError = (expression: string): string => `(${caught(`(${expression}) IS NULL`)} IS NULL)`
 
 /** `left * right`, a NUMERIC product computed as BigQuery does (see NUMERIC_MULTIPLY_FUNCTION); typeof is read without evaluating the product. */
 const product = (left: string, right: string): string =>

@@ -26,6 +26,9 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["CREATE OR REPLACE MODEL `p.d.embedding` REMOTE WITH CONNECTION `p.us.vertex` OPTIONS (ENDPOINT = 'text-embedding-004')", "CREATE MODEL"],
   ["CREATE MODEL d.m OPTIONS (model_type = 'linear_reg') AS SELECT 1 AS label", "CREATE MODEL"],
   ["SELECT NET.IP_FROM_STRING('1.2.3.4') AS ip", "NET.IP_FROM_STRING"],
+  // DuckDB's TRY holds no subquery; one without FROM is its expression and runs.
+  ["SELECT IFERROR((SELECT x FROM t LIMIT 1), 0) AS v", "IFERROR((SELECT …))"],
+  ["SELECT ISERROR((SELECT (SELECT 1))) AS v", "ISERROR((SELECT …))"],
   // ANY_VALUE's modifier is translated (arg_max); a GROUP BY's HAVING MAX(…) clause is no modifier.
   ["SELECT g, MAX(x HAVING MIN y) AS v FROM t GROUP BY g HAVING MAX(x) > 0", "MAX(… HAVING MIN …)"],
   ["SELECT EXISTS(SELECT 1 FROM t GROUP BY g HAVING MIN(x) > 0), ARRAY_AGG(x HAVING MAX y) AS v FROM t", "ARRAY_AGG(… HAVING MAX …)"],
