@@ -607,9 +607,9 @@ const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 // and 12-hour hour, space-padded), %Q (the quarter), %E*S (seconds and their fraction's digits)
 // and %P (am or pm), which DuckDB lacks, as values between the formats before and after them.
 const FORMATTED_TYPES: Readonly<Record<string, string>> = { FORMAT_DATE: "DATE", FORMAT_DATETIME: "DATETIME", FORMAT_TIMESTAMP: "TIMESTAMP" }
-const COMPUTED_ELEMENT = /(?<!%)%(Ez|E\*S|[eklQsCgzP])/
+const COMPUTED_ELEMENT = /(?<!%)%(Ez|E\*S|E[1245]S|[eklQsCgzP])/
 // A DATE, DATETIME or TIME has no offset: %Ez and %z stay for DuckDB to refuse.
-const COMPUTED_ELEMENT_WITHOUT_ZONE = /(?<!%)%(E\*S|[eklQsCgP])/
+const COMPUTED_ELEMENT_WITHOUT_ZONE = /(?<!%)%(E\*S|E[1245]S|[eklQsCgP])/
 const withoutShorthands = (call: Call): string | undefined => {
   const literal = call.args[0] ?? ""
   const format = formatWithoutShorthands(literal) ?? literal
@@ -639,6 +639,9 @@ const withoutShorthands = (call: Call): string | undefined => {
       z: utcOffsetInFormat(value!, zone, ""),
       // Seconds with as many digits of fraction as they have (none for whole seconds).
       "E*S": `REGEXP_REPLACE(${formatted("%S.%f")}, r'\\.?0+$', '')`,
+      // Seconds with 1, 2, 4 or 5 digits of fraction, cut (not rounded) from the microseconds;
+      // DuckDB's strftime has elements for 3 and 6 (withFractionalSeconds).
+      ...Object.fromEntries([1, 2, 4, 5].map((digits) => [`E${digits}S`, `LEFT(${formatted("%S.%f")}, ${digits + 3})`])),
       P: `LOWER(${formatted("%p")})`
     }
     const piece = (text: string) => (text === "" ? [] : [formatted(withFractionalSeconds(text))])
