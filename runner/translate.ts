@@ -1017,7 +1017,12 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   },
   // BigQuery's JSON converters (STRING(json) would become a cast keeping the quotes).
   INT64: (call) => (call.args.length === 1 ? `${JSON_INT64}(${call.args[0]})` : undefined),
-  FLOAT64: (call) => (call.args.length === 1 ? `${JSON_FLOAT64}(${call.args[0]})` : undefined),
+  // wide_number_mode: 'exact' (the default) fails for a number a FLOAT64 would change; 'round' rounds it.
+  FLOAT64: (call) => {
+    if (call.args.length === 1) return `${JSON_FLOAT64}(${call.args[0]}, 'exact')`
+    const mode = /^wide_number_mode\s*=>\s*'(exact|round)'$/i.exec(call.args[1]?.trim() ?? "")?.[1]?.toLowerCase()
+    return call.args.length === 2 && mode !== undefined ? `${JSON_FLOAT64}(${call.args[0]}, '${mode}')` : undefined
+  },
   BOOL: (call) => (call.args.length === 1 ? `${JSON_BOOL}(${call.args[0]})` : undefined),
   // STRING(json); STRING(timestamp, zone) is the local time with the zone's offset.
   // (STRING(10) with a number is the parameterized type of a CAST, not a call.)
@@ -1896,7 +1901,11 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     return `(CASE WHEN CAST(${y} AS DOUBLE) = 0 THEN CASE WHEN CAST(${x} AS DOUBLE) > 0 THEN CAST('inf' AS DOUBLE) WHEN CAST(${x} AS DOUBLE) < 0 THEN CAST('-inf' AS DOUBLE) ELSE CAST('nan' AS DOUBLE) END ELSE CAST(${x} AS DOUBLE) / CAST(${y} AS DOUBLE) END)`
   },
   [JSON_INT64]: (call) => jsonConversion(call.args[0]!, [[NUMBER_TYPES, "CASE WHEN CAST($j AS DOUBLE) = floor(CAST($j AS DOUBLE)) THEN CAST(CAST($j AS DOUBLE) AS BIGINT) ELSE error('INT64: the JSON number has a fractional part') END"]], notA("a number", "INT64")),
-  [JSON_FLOAT64]: (call) => jsonConversion(call.args[0]!, [[NUMBER_TYPES, "CAST($j AS DOUBLE)"]], notA("a number", "FLOAT64")),
+  [JSON_FLOAT64]: (call) => {
+    // An integer beyond 2^53 that the FLOAT64 would change (other JSON numbers are FLOAT64s already).
+    const exact = "CASE WHEN json_type($j) = 'DOUBLE' OR CAST(CAST($j AS DOUBLE) AS HUGEINT) = CAST($j AS HUGEINT) THEN CAST($j AS DOUBLE) ELSE error('FLOAT64: the JSON number ' || CAST($j AS VARCHAR) || ' cannot be converted to FLOAT64 without loss of precision; wide_number_mode=>''round'' rounds it') END"
+    return jsonConversion(call.args[0]!, [[NUMBER_TYPES, call.args[1] === "'round'" ? "CAST($j AS DOUBLE)" : exact]], notA("a number", "FLOAT64"))
+  },
   [JSON_BOOL]: (call) => jsonConversion(call.args[0]!, [["('BOOLEAN')", "CAST($j AS BOOLEAN)"]], notA("a boolean", "BOOL")),
   [JSON_STRING]: (call) => jsonConversion(call.args[0]!, [["('VARCHAR')", "$s"]], notA("a string", "STRING")),
   LAX_INT64: (call) =>
