@@ -2306,7 +2306,7 @@ const isJsonScalar = (expression: string): boolean => {
 const LONG_CAST_OPERAND = 400
 
 const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
-  const match = /^([\s\S]+)\s+AS\s+(TEXT|VARCHAR|BIGINT|BOOLEAN|BLOB)$/i.exec(call.args[0] ?? "")
+  const match = /^([\s\S]+)\s+AS\s+(TEXT|VARCHAR|BIGINT|BOOLEAN|BLOB|DOUBLE|DECIMAL|DECIMAL\(38, 9\))$/i.exec(call.args[0] ?? "")
   if (match === null || call.args.length !== 1) return undefined
   if (match[1]!.length > LONG_CAST_OPERAND) {
     const dispatched = castAs({ ...call, args: [`mdp_cast_operand AS ${match[2]}`] }, cast)
@@ -2330,16 +2330,22 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
   // JSON_VALUE's answer is a string: no dispatch on its type (staging reads every metric this way,
   // and the dispatch made its statements a third of their planning time and twice as long).
   const isText = isJsonScalar(match[1]!.trim())
+  if (/^(DOUBLE|DECIMAL)/i.test(match[2]!)) {
+    // DuckDB reads an underscore between digits ('1_000') as a separator; BigQuery's cast fails.
+    const invalid = cast === "CAST" ? `error('${/^DOUBLE$/i.test(match[2]!) ? "Bad double value" : "Invalid NUMERIC value"}: ' || CAST(${value} AS VARCHAR))` : "NULL"
+    if (isText) return `(CASE WHEN contains(${value}, '_') THEN ${invalid} ELSE ${plain} END)`
+    return `(CASE WHEN typeof(${value}) = 'VARCHAR' AND contains(CAST(${value} AS VARCHAR), '_') THEN ${invalid} ELSE ${plain} END)`
+  }
   if (/^BIGINT$/i.test(match[2]!)) {
     const invalid = cast === "CAST" ? `error('Bad int64 value: ' || CAST(${value} AS VARCHAR))` : "NULL"
     // A FLOAT64 rounds half away from zero, where DuckDB rounds half to even.
-    // Only a text with a point or an exponent can be one DuckDB converts and BigQuery does not; the
+    // Only a text with a point, an exponent or an underscore (a digit separator to DuckDB) can be one DuckDB converts and BigQuery does not; the
     // cheap test first keeps the regular expression off the usual digits-only row.
     if (isText) {
-      return `(CASE WHEN (contains(${value}, '.') OR contains(${value}, 'e') OR contains(${value}, 'E')) AND NOT regexp_full_match(${value}, ${INT64_TEXT}) THEN ${invalid} WHEN ${signedHex(value, cast)} ELSE ${plain} END)`
+      return `(CASE WHEN (contains(${value}, '.') OR contains(${value}, 'e') OR contains(${value}, 'E') OR contains(${value}, '_')) AND NOT regexp_full_match(${value}, ${INT64_TEXT}) THEN ${invalid} WHEN ${signedHex(value, cast)} ELSE ${plain} END)`
     }
     const text = `CAST(${value} AS VARCHAR)`
-    return `(CASE WHEN typeof(${value}) = 'VARCHAR' AND (contains(${text}, '.') OR contains(${text}, 'e') OR contains(${text}, 'E')) AND NOT regexp_full_match(${text}, ${INT64_TEXT}) THEN ${invalid} WHEN typeof(${value}) = 'VARCHAR' AND ${signedHex(text, cast)} WHEN typeof(${value}) IN ('DOUBLE', 'FLOAT') THEN ${cast}(round(TRY_CAST(${value} AS DOUBLE)) AS BIGINT) ELSE ${plain} END)`
+    return `(CASE WHEN typeof(${value}) = 'VARCHAR' AND (contains(${text}, '.') OR contains(${text}, 'e') OR contains(${text}, 'E') OR contains(${text}, '_')) AND NOT regexp_full_match(${text}, ${INT64_TEXT}) THEN ${invalid} WHEN typeof(${value}) = 'VARCHAR' AND ${signedHex(text, cast)} WHEN typeof(${value}) IN ('DOUBLE', 'FLOAT') THEN ${cast}(round(TRY_CAST(${value} AS DOUBLE)) AS BIGINT) ELSE ${plain} END)`
   }
   if (isText) return plain
   // BYTES as UTF-8 text (DuckDB's cast escapes every byte above 0x7F): invalid UTF-8 fails, or is
