@@ -9,6 +9,7 @@
  * views, answered from DuckDB's catalogue (keys: `table-constraints.ts`) with BigQuery's columns.
  */
 import { fromItemStarts } from "./aliased-unnest.ts"
+import { BIGQUERY_TYPE_FUNCTION } from "./builtin-functions.ts"
 import { partitionsPlaceholder } from "./partitions.ts"
 import { constraintViewQuery } from "./table-constraints.ts"
 import { CLAUSES_AFTER_FROM, isSignificant, render, splitTopLevel, tokenize, type Token } from "./sql-tokens.ts"
@@ -455,18 +456,8 @@ export const localReferences = (sql: string): string => {
 
 const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
-// BigQuery's names for DuckDB's types, as INFORMATION_SCHEMA.COLUMNS shows them.
-const BIGQUERY_TYPE = `CASE
-  WHEN data_type IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'UBIGINT', 'UINTEGER') THEN 'INT64'
-  WHEN data_type IN ('DOUBLE', 'FLOAT', 'REAL') THEN 'FLOAT64'
-  WHEN data_type = 'VARCHAR' THEN 'STRING'
-  WHEN data_type = 'BOOLEAN' THEN 'BOOL'
-  WHEN data_type = 'DATE' THEN 'DATE'
-  WHEN data_type = 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP'
-  WHEN data_type = 'TIMESTAMP' THEN 'DATETIME'
-  WHEN data_type = 'BLOB' THEN 'BYTES'
-  WHEN data_type LIKE 'DECIMAL%' THEN 'NUMERIC'
-  ELSE data_type END`
+// BigQuery's names for DuckDB's types, as INFORMATION_SCHEMA.COLUMNS shows them (nested ones too).
+const BIGQUERY_TYPE = `${BIGQUERY_TYPE_FUNCTION}(data_type)`
 
 /** The DuckDB query answering a marked INFORMATION_SCHEMA view, or undefined for a view the runner does not have. */
 export const informationSchemaQuery = (marker: string): string | undefined => {

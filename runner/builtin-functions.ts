@@ -69,6 +69,55 @@ export const JUSTIFY_FUNCTIONS: Readonly<Record<string, string>> = { JUSTIFY_DAY
 export const NUMERIC_MULTIPLY_FUNCTION = "mdp_numeric_multiply"
 // CAST(FLOAT64 AS STRING) as ZetaSQL writes it.
 export const DOUBLE_TEXT_FUNCTION = "mdp_double_text"
+/** A DuckDB type's text in BigQuery's names, as INFORMATION_SCHEMA.COLUMNS shows it (bigQueryTypeName). */
+export const BIGQUERY_TYPE_FUNCTION = "mdp_bigquery_type"
+
+const SCALAR_TYPE_NAMES: Readonly<Record<string, string>> = {
+  BIGINT: "INT64", INTEGER: "INT64", SMALLINT: "INT64", TINYINT: "INT64", HUGEINT: "INT64", UBIGINT: "INT64", UINTEGER: "INT64", INT64: "INT64",
+  DOUBLE: "FLOAT64", FLOAT: "FLOAT64", REAL: "FLOAT64", FLOAT64: "FLOAT64",
+  VARCHAR: "STRING", STRING: "STRING", TEXT: "STRING",
+  BOOLEAN: "BOOL", BOOL: "BOOL",
+  "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", TIMESTAMPTZ: "TIMESTAMP", TIMESTAMP: "DATETIME", DATETIME: "DATETIME",
+  BLOB: "BYTES", BYTES: "BYTES", BYTEA: "BYTES"
+}
+
+/**
+ * A DuckDB type's text (`STRUCT(x VARCHAR, y DECIMAL(38,9)[])`, aliases such as DATETIME kept as
+ * written) in BigQuery's names (`STRUCT<x STRING, y ARRAY<NUMERIC>>`); a name BigQuery shares
+ * (DATE, TIME, JSON, INTERVAL) or does not have is kept.
+ */
+export const bigQueryTypeName = (duckdb: string): string => {
+  let at = 0
+  const type = (): string => {
+    let name: string
+    if (/^STRUCT\(/i.test(duckdb.slice(at))) {
+      at += "STRUCT(".length
+      const fields: Array<string> = []
+      while (at < duckdb.length && duckdb[at] !== ")") {
+        const field = /^\s*("(?:[^"]|"")*"|[^\s]+)\s+/.exec(duckdb.slice(at))
+        if (field === null) break
+        at += field[0].length
+        const quoted = field[1]!.startsWith('"') ? field[1]!.slice(1, -1).replaceAll('""', '"') : field[1]!
+        fields.push(`${quoted} ${type()}`)
+        if (duckdb[at] === ",") at++
+      }
+      at++
+      name = `STRUCT<${fields.join(", ")}>`
+    } else {
+      const scalar = /^(TIMESTAMP WITH TIME ZONE|(?:DECIMAL|NUMERIC)\(\s*\d+\s*,\s*\d+\s*\)|[A-Za-z_][A-Za-z0-9_]*)/.exec(duckdb.slice(at))?.[1] ?? duckdb.slice(at)
+      at += scalar.length
+      const decimal = /^(?:DECIMAL|NUMERIC)\(\s*(\d+)\s*,\s*(\d+)\s*\)$/i.exec(scalar)
+      name = decimal !== null ? (decimal[1] === "38" && decimal[2] === "9" ? "NUMERIC" : `NUMERIC(${decimal[1]}, ${decimal[2]})`) : /^(DECIMAL|NUMERIC)$/i.test(scalar) ? "NUMERIC" : (SCALAR_TYPE_NAMES[scalar.toUpperCase()] ?? scalar)
+    }
+    while (duckdb.startsWith("[]", at)) {
+      at += 2
+      name = `ARRAY<${name}>`
+    }
+    return name
+  }
+  const converted = type()
+  return at >= duckdb.length ? converted : duckdb
+}
 
 /**
  * NET.HOST: the host of a URL, as BigQuery's best effort reads it: spaces around it trimmed, the
@@ -581,6 +630,7 @@ export const registerBuiltinFunctions = (connection: DuckDBConnection): void => 
   for (const fn of bytesFunctions) connection.registerScalarFunction(fn)
   connection.registerScalarFunction(rowFunction(SHA512_FUNCTION, [BLOB], BLOB, ([value]) => blobValue(createHash("sha512").update(bytesOf(value!)).digest())))
   connection.registerScalarFunction(unary(BYTES_TO_STRING_FUNCTION, VARCHAR, BLOB, (value: DuckDBBlobValue) => Buffer.from(value.bytes).toString("utf8")))
+  connection.registerScalarFunction(unary(BIGQUERY_TYPE_FUNCTION, VARCHAR, VARCHAR, bigQueryTypeName))
   connection.registerScalarFunction(unary(NET_HOST_FUNCTION, VARCHAR, VARCHAR, netHost))
   connection.registerScalarFunction(unary(NET_PUBLIC_SUFFIX_FUNCTION, VARCHAR, VARCHAR, (url: string) => netDomainPart(url, "suffix")))
   connection.registerScalarFunction(unary(NET_REG_DOMAIN_FUNCTION, VARCHAR, VARCHAR, (url: string) => netDomainPart(url, "domain")))
