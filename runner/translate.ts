@@ -4207,12 +4207,26 @@ const translateUncached = (sql: string, context: TranslationContext): Effect.Eff
   Effect.gen(function* () {
     const statements = splitStatements(sql)
     const keys = statements.map(tableKeys)
-    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined || externalTableTarget(tokens) !== undefined)) {
-      // A UDF in another language, metadata only or keys, among plain statements: each on its own.
+    const functionForms = statements.map((tokens) => aggregateFunctionAsMacro(tokens) ?? tableFunction(tokens))
+    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined || externalTableTarget(tokens) !== undefined || functionForms[index] !== undefined)) {
+      // A UDF in another language, metadata only, keys, an aggregate or table function, among plain statements: each on its own.
       const out: Array<string> = []
       for (const [index, tokens] of statements.entries()) {
         const variables = [...(context.variables ?? []), ...declaredVariables(statements.slice(0, index).map(render))]
         if (isMetadataOnly(tokens)) continue
+        const form = functionForms[index]
+        if (typeof form === "string") {
+          out.push(...(yield* translateUncached(form, { ...context, variables })))
+          continue
+        }
+        if (form !== undefined) {
+          // A table macro: DuckDB substitutes the parameters in the query, as BigQuery reads them there.
+          const query = yield* translateUncached(form.query, { ...context, variables })
+          if (query.length !== 1) return yield* new TranslationError({ fileName: context.fileName, construct: "CREATE TABLE FUNCTION", reason: "its body must be one query" })
+          const create = form.orReplace ? "CREATE OR REPLACE MACRO" : `CREATE MACRO${form.ifNotExists ? " IF NOT EXISTS" : ""}`
+          out.push(`${create} ${form.name}(${form.parameters.join(", ")}) AS TABLE ${query[0]}`)
+          continue
+        }
         const external = externalTableTarget(tokens)
         if (external !== undefined) {
           out.push(externalTableCheck(external))
@@ -4284,6 +4298,61 @@ const isFunctionInLanguage = (tokens: ReadonlyArray<Token>): boolean => {
   const functionAt = significant.findIndex((token) => token.kind === "word" && token.text.toUpperCase() === "FUNCTION")
   if (functionAt < 0 || functionAt > 4) return false
   return significant.some((token, i) => i > functionAt && token.kind === "word" && token.text.toUpperCase() === "LANGUAGE")
+}
+
+/** The words of a CREATE statement before FUNCTION (`CREATE OR REPLACE TEMP AGGREGATE`), or undefined for another statement. */
+const functionKind = (tokens: ReadonlyArray<Token>): ReadonlyArray<string> | undefined => {
+  const significant = tokens.filter(isSignificant)
+  if (firstWord(significant) !== "CREATE") return undefined
+  const functionAt = significant.findIndex((token) => token.kind === "word" && token.text.toUpperCase() === "FUNCTION")
+  return functionAt < 0 || functionAt > 5 ? undefined : significant.slice(0, functionAt).map((token) => token.text.toUpperCase())
+}
+
+/**
+ * A SQL aggregate UDF (`CREATE AGGREGATE FUNCTION f(x INT64, k INT64 NOT AGGREGATE) AS (SUM(x) * k)`)
+ * as the SQL function it becomes in DuckDB, a macro whose aggregate is expanded where it is called;
+ * undefined for another statement.
+ */
+const aggregateFunctionAsMacro = (tokens: ReadonlyArray<Token>): string | undefined => {
+  if (!functionKind(tokens)?.includes("AGGREGATE")) return undefined
+  const out: Array<string> = []
+  let seenFunction = false
+  for (let i = 0; i < tokens.length; i++) {
+    const word = tokens[i]!.kind === "word" ? tokens[i]!.text.toUpperCase() : ""
+    if (word === "FUNCTION") seenFunction = true
+    if (!seenFunction && word === "AGGREGATE") continue
+    // `NOT AGGREGATE` marks a parameter constant within each group: any value works in a macro.
+    const next = nextSignificant(tokens, i + 1)
+    if (seenFunction && word === "NOT" && tokens[next]?.text.toUpperCase() === "AGGREGATE") {
+      i = next
+      continue
+    }
+    out.push(tokens[i]!.text)
+  }
+  return out.join("")
+}
+
+/**
+ * `CREATE [OR REPLACE] TABLE FUNCTION d.f(p T, …) [RETURNS TABLE<…>] AS query`: its name (the
+ * dataset and function, as DuckDB names them), parameter names and query; undefined otherwise.
+ */
+const tableFunction = (tokens: ReadonlyArray<Token>): { readonly name: string; readonly orReplace: boolean; readonly ifNotExists: boolean; readonly parameters: ReadonlyArray<string>; readonly query: string } | undefined => {
+  const kind = functionKind(tokens)
+  if (kind?.[kind.length - 1] !== "TABLE") return undefined
+  const significant = tokens.flatMap((token, index) => (isSignificant(token) ? [{ token, index }] : []))
+  const upper = (k: number) => significant[k]?.token.text.toUpperCase() ?? ""
+  let at = kind.length + 1
+  const ifNotExists = upper(at) === "IF" && upper(at + 1) === "NOT" && upper(at + 2) === "EXISTS"
+  if (ifNotExists) at += 3
+  const open = significant.findIndex(({ token }, k) => k >= at && token.text === "(")
+  if (open < 0) return undefined
+  const parts = significant.slice(at, open).map(({ token }) => token.text.replaceAll("`", "")).join("").split(".")
+  const close = closingBracket(significant.map(({ token }) => token), open)
+  if (close < 0) return undefined
+  const parameters = commaItems(significant.map(({ token }) => token), open, close).map((item) => significant[item[0]!]!.token.text.replaceAll("`", ""))
+  const asAt = significant.findIndex(({ token }, k) => k > close && token.kind === "word" && token.text.toUpperCase() === "AS")
+  if (asAt < 0) return undefined
+  return { name: parts.slice(-2).map(quoteIdentifier).join("."), orReplace: kind.includes("REPLACE"), ifNotExists, parameters, query: render(tokens.slice(significant[asAt]!.index + 1)) }
 }
 
 /** The text of a BigQuery string literal: quotes, triple quotes, r-prefix and escapes. */
