@@ -92,7 +92,7 @@ const parseFormat = (format: string): Parsed => {
 
 const sqlString = (text: string): string => `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`
 
-const failure = (what: string): string => `ERROR(${sqlString(`CAST … FORMAT: ${what} is not supported locally`)})`
+const failure = (what: string, construct = "CAST … FORMAT"): string => `ERROR(${sqlString(`${construct}: ${what} is not supported locally`)})`
 
 const PARSED_TYPES = new Set(["DATE", "DATETIME", "TIMESTAMP", "TIME"])
 
@@ -223,7 +223,8 @@ export const withFractionalSeconds = (format: string): string =>
 /**
  * A PARSE_* format with BigQuery's %E elements as the strptime patterns DuckDB tries in turn:
  * %E*S is seconds with or without a fraction (two patterns), %Ez an offset (+HH:MM), %E4Y a
- * four-digit year, %e, %k and %l the day and hours without their padding; shorthands (%F, %T, %D, %R) are spelled out.
+ * four-digit year, %E0S to %E6S seconds with that fraction, %e, %k and %l the day and hours without
+ * their padding; shorthands (%F, %T, %D, %R) are spelled out.
  * Undefined when there is none of these; an error call for an %E element not read here.
  */
 export const parsePatterns = (formatLiteral: string): string | undefined => {
@@ -231,9 +232,10 @@ export const parsePatterns = (formatLiteral: string): string | undefined => {
   if (match === null || !/%[EFTDRekl]/.test(match[1]!)) return undefined
   // The space-padded day and hours read as DuckDB's unpadded ones (which also skip a leading space).
   const format = expandShorthands(match[1]!).replace(/(?<!%)%([ekl])/g, (_, element: string) => ({ e: "%-d", k: "%-H", l: "%-I" })[element]!)
-  const unknown = /%E(?!\*S|z|4Y)(\S{0,2})/.exec(format)
-  if (unknown !== null) return failure(`the format element %E${unknown[1]}`)
-  const base = format.replaceAll("%Ez", "%z").replaceAll("%E4Y", "%Y")
+  const unknown = /%E(?!\*S|z|4Y|[0-6]S)(\S{0,2})/.exec(format)
+  if (unknown !== null) return failure(`the format element %E${unknown[1]}`, "a PARSE_ function's format")
+  // %E0S is whole seconds; %E1S to %E6S read a fraction as %E*S does.
+  const base = format.replaceAll("%Ez", "%z").replaceAll("%E4Y", "%Y").replaceAll("%E0S", "%S").replace(/%E[1-6]S/g, "%E*S")
   const patterns = base.includes("%E*S") ? [base.replaceAll("%E*S", "%S.%f"), base.replaceAll("%E*S", "%S")] : [base]
   return `[${patterns.map((pattern) => `'${pattern}'`).join(", ")}]`
 }

@@ -984,7 +984,9 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
     call.args.length >= 2 ? `(${call.args.map((arg) => `(${arg})`).join(" || ")})` : call.args.length === 1 ? `(CASE WHEN (${call.args[0]}) IS NULL THEN NULL ELSE CONCAT(${call.args[0]}) END)` : undefined,
   // Rounded down to the second (DuckDB's cast of the epoch rounds to the nearest).
   // Whole seconds, rounded down; the value written once (a CAST to INT64 would dispatch on its type).
-  UNIX_SECONDS: (call) => (call.args.length === 1 ? `${UNIX_SECONDS_MARKER}(UNIX_MILLIS(${call.args[0]}))` : undefined),
+  UNIX_SECONDS: (call) => (call.args.length === 1 ? `${UNIX_SECONDS_MARKER}(UNIX_MICROS(${call.args[0]}), 1000000)` : undefined),
+  // Milliseconds rounded down, before 1970 too (DuckDB's epoch_ms rounds towards zero).
+  UNIX_MILLIS: (call) => (call.args.length === 1 ? `${UNIX_SECONDS_MARKER}(UNIX_MICROS(${call.args[0]}), 1000)` : undefined),
   TIME_TRUNC: (call) => (call.args.length === 2 ? `TIME(DATETIME_TRUNC(DATETIME(DATE '1970-01-01', ${call.args[0]}), ${call.args[1]}))` : undefined),
   // COLLATE(value, 'und:ci'): compared without regard to case, as DuckDB's NOCASE collation does;
   // '' is the default (binary) collation. Other collations are left for polyglot, which refuses them.
@@ -1042,7 +1044,11 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
       : call.args.length === 3
         ? `${CAST_PARSE_MARKER}('TIMESTAMP', FALSE, ${call.args[1]}, ${call.args[0]}, ${call.args[2]})` // polyglot drops the zone
         : undefined),
-  PARSE_TIME: (call) => (call.args.length === 2 ? `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${call.args[0]}, NULL)` : undefined),
+  PARSE_TIME: (call) => {
+    if (call.args.length !== 2) return undefined
+    const patterns = parsePatterns(call.args[0]!)
+    return patterns?.startsWith("ERROR(") === true ? patterns : `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${patterns ?? call.args[0]}, NULL)`
+  },
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
   // The count of TRUE values: 0 over no rows, or where none is TRUE, also in a window frame, where
@@ -2102,7 +2108,11 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   IS_INF: (call) => `ISINF(${call.args.join(", ")})`,
   [ARRAY_LENGTH_MARKER]: (call) => `LEN(${call.args[0]})`,
   [BIT_XOR_DISTINCT]: (call) => (call.args.length === 1 ? `bit_xor(DISTINCT ${call.args[0]})` : undefined),
-  [UNIX_SECONDS_MARKER]: (call) => (call.args.length === 1 ? `CAST(floor((${call.args[0]}) / 1000) AS BIGINT)` : undefined),
+  // Microseconds divided and rounded down, in integers (a FLOAT64 would round micros past 2^53).
+  [UNIX_SECONDS_MARKER]: (call) => {
+    const [micros, unit] = call.args
+    return micros === undefined || unit === undefined || call.args.length !== 2 ? undefined : `(((${micros}) - (((${micros}) % ${unit}) + ${unit}) % ${unit}) // ${unit})`
+  },
   [MAKE_INTERVAL_MARKER]: (call) => {
     const [year, month, day, hour, minute, second] = call.args
     if (second === undefined || call.args.length !== 6) return undefined
@@ -2211,7 +2221,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
       return shift === 0 ? `DATE_TRUNC('WEEK', ${value})` : `(DATE_TRUNC('WEEK', ${value} + INTERVAL ${shift} DAY) - INTERVAL ${shift} DAY)`
     }
     if (/^'ISOWEEK'$/i.test(part)) return `DATE_TRUNC('WEEK', ${value})`
-    if (/^'ISOYEAR'$/i.test(part)) return `DATE_TRUNC('WEEK', MAKE_DATE(isoyear(${value}), 1, 4))`
+    // The Monday of ISO week 1, reached by going back whole weeks: a TIMESTAMP stays one (MAKE_DATE
+    // would make it a DATETIME).
+    if (/^'ISOYEAR'$/i.test(part)) return `DATE_TRUNC('WEEK', ${value} - to_days(CAST(7 * (week(${value}) - 1) AS INTEGER)))`
     return undefined
   },
   // DuckDB has no LIMIT inside an aggregate: the first n of the ordered list, NULL when none (LIMIT 0)
