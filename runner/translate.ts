@@ -2344,6 +2344,8 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
   const isText = isJsonScalar(match[1]!.trim())
   if (/^(DOUBLE|DECIMAL)/i.test(match[2]!)) {
     // DuckDB reads an underscore between digits ('1_000') as a separator; BigQuery's cast fails.
+    // A literal without one (NUMERIC '1.5') needs no test.
+    if (/^\('[^'_\\]*'\)$/.test(value)) return undefined
     const invalid = cast === "CAST" ? `error('${/^DOUBLE$/i.test(match[2]!) ? "Bad double value" : "Invalid NUMERIC value"}: ' || CAST(${value} AS VARCHAR))` : "NULL"
     if (isText) return `(CASE WHEN contains(${value}, '_') THEN ${invalid} ELSE ${plain} END)`
     return `(CASE WHEN typeof(${value}) = 'VARCHAR' AND contains(CAST(${value} AS VARCHAR), '_') THEN ${invalid} ELSE ${plain} END)`
@@ -2907,6 +2909,8 @@ const SPREAD_AGGREGATES = ["STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VARIANCE", "V
  * - MIN (an aggregate or a window) and LEAST are NaN when an input is NaN in BigQuery; DuckDB
  *   orders NaN above every number, so its MIN and LEAST pass over a NaN that MAX and GREATEST return.
  * - SUM of INT64s fails on overflow in BigQuery; DuckDB's is a HUGEINT that goes past INT64's range.
+ * - AVG of NUMERICs is a NUMERIC in BigQuery, rounded to nine decimal places; DuckDB's is a DOUBLE
+ *   of the exact quotient. The value is made BigQuery's (its type stays DOUBLE).
  * - list_min and list_sum (ARRAY_MIN, ARRAY_SUM, and `listAggregates`' aggregates over an UNNEST) likewise.
  * - STDDEV, VARIANCE, CORR and COVAR are NaN with an infinite or NaN input (DuckDB fails or answers
  *   infinity), and CORR and the sample statistics of fewer than two values are NULL (DuckDB: NaN).
@@ -2915,7 +2919,7 @@ const SPREAD_AGGREGATES = ["STDDEV", "STDDEV_POP", "STDDEV_SAMP", "VARIANCE", "V
  * `listAggregates`, whose shapes it would hide.
  */
 const aggregatesAsBigQuery = (sql: string): string => {
-  if (!/\b(MIN|LEAST|SUM|LIST_MIN|LIST_SUM|MDP_PERCENTILE_RESPECTING_NULLS__|STDDEV\w*|VAR\w*|CORR|COVAR_\w+)\s*\(/i.test(sql)) return sql
+  if (!/\b(MIN|LEAST|SUM|AVG|LIST_MIN|LIST_SUM|MDP_PERCENTILE_RESPECTING_NULLS__|STDDEV\w*|VAR\w*|CORR|COVAR_\w+)\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
   const out: Array<string> = []
   for (let i = 0; i < tokens.length; i++) {
@@ -2929,7 +2933,7 @@ const aggregatesAsBigQuery = (sql: string): string => {
       i = matchingParen(tokens, open)
       continue
     }
-    const close = ["MIN", "LEAST", "SUM", "LIST_MIN", "LIST_SUM", PERCENTILE_RESPECTING_NULLS, ...SPREAD_AGGREGATES].includes(name) && tokens[open]?.text === "(" && before?.text !== "." ? matchingParen(tokens, open) : -1
+    const close = ["MIN", "LEAST", "SUM", "AVG", "LIST_MIN", "LIST_SUM", PERCENTILE_RESPECTING_NULLS, ...SPREAD_AGGREGATES].includes(name) && tokens[open]?.text === "(" && before?.text !== "." ? matchingParen(tokens, open) : -1
     if (close < 0) {
       out.push(token.text)
       continue
@@ -2983,6 +2987,15 @@ const aggregatesAsBigQuery = (sql: string): string => {
     } else if (name === "SUM") {
       const sum = `SUM(${args})${over}`
       out.push(`(CASE WHEN typeof(${sum}) = 'HUGEINT' THEN CAST(${sum} AS BIGINT) ELSE ${sum} END)`)
+    } else if (name === "AVG") {
+      // Of NUMERICs, BigQuery's NUMERIC value: the sum in billionths over the count, rounded half
+      // away from zero in integers (DuckDB's AVG of decimals is a DOUBLE). Its type stays DOUBLE, as
+      // the CASE must have one type for every input. The casts through text bind for any type.
+      const sum = `SUM(${args})${over}`
+      const count = `COUNT(${args})${over}`
+      const billionths = `CAST(replace(CAST(CAST(CAST(${sum} AS VARCHAR) AS DECIMAL(38, 9)) AS VARCHAR), '.', '') AS HUGEINT)`
+      const quotient = `(${billionths} // ${count} + CASE WHEN 2 * abs(${billionths} % ${count}) >= ${count} THEN sign(${billionths}) ELSE 0 END)`
+      out.push(`(CASE WHEN typeof(${sum}) LIKE 'DECIMAL%' THEN CAST(${quotient} AS DECIMAL(38, 0)) * CAST(0.000000001 AS DECIMAL(10, 9)) ELSE AVG(${args})${over} END)`)
     } else {
       const maximum = `MAX(${args})${over}`
       out.push(`(CASE WHEN ${isNan(maximum)} THEN ${maximum} ELSE MIN(${args})${over} END)`)
