@@ -12,7 +12,7 @@ import { createHash } from "node:crypto"
 import { createRequire } from "node:module"
 import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DOUBLE, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
 import { formattedValue } from "./format-values.ts"
-import { bigQueryJson, canonicalJson, parsedJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
+import { bigQueryJson, canonicalJson, parsedJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonQueryLax, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
@@ -26,6 +26,8 @@ export const NET_REG_DOMAIN_FUNCTION = "mdp_net_reg_domain"
 export const BIGQUERY_JSON_FUNCTION = "mdp_bigquery_json"
 export const JSON_KEYS_FUNCTION = "mdp_json_keys"
 export const JSON_REMOVE_FUNCTION = "mdp_json_remove"
+/** JSON_QUERY with a lax JSONPath (`lax $.a.b`, `lax recursive $.a.b`): the matches as a JSON array's text. */
+export const JSON_QUERY_LAX_FUNCTION = "mdp_json_query_lax"
 export const JSON_EDIT_FUNCTION = "mdp_json_edit"
 export const JSON_STRIP_NULLS_FUNCTION = "mdp_json_strip_nulls"
 export const JSON_CONTAINS_FUNCTION = "mdp_json_contains"
@@ -515,6 +517,7 @@ const stringAndJsonFunctions = [
     return found instanceof Error ? found : BigInt(found)
   }),
   rowFunction(REGEXP_EXTRACT_FUNCTION, [VARCHAR, VARCHAR], VARCHAR, ([source, pattern]) => regexpExtract(source as string, pattern as string)),
+  rowFunction(JSON_QUERY_LAX_FUNCTION, [VARCHAR, VARCHAR], VARCHAR, ([json, path]) => jsonQueryLax(json as string, path as string)),
   rowFunction(JSON_REMOVE_FUNCTION, [VARCHAR, LIST(VARCHAR)], VARCHAR, ([json, paths]) => jsonRemove(json as string, (paths as DuckDBListValue).items as ReadonlyArray<string | null>)),
   // JSON_SET, JSON_ARRAY_APPEND, JSON_ARRAY_INSERT: the operation, the JSON, its paths, their
   // values as JSON text and whether each is a SQL ARRAY, and the flag (NULL: the JSON unchanged).

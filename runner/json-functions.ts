@@ -331,6 +331,57 @@ const updateAt = (value: Json, steps: ReadonlyArray<PathStep>, change: (found: J
   return value
 }
 
+/** Whether a JSONPath starts with JSON_QUERY's lax modifiers (`lax $.a`, `lax recursive $.a`). */
+export const isLaxPath = (path: string): boolean => /^\s*(lax|recursive)\s/i.test(path)
+
+/**
+ * JSON_QUERY with a lax JSONPath (https://cloud.google.com/bigquery/docs/reference/standard-sql/json_functions#JSONPath_mode):
+ * every match in document order, in a JSON array ([] for none). A key read from an array is read
+ * from its objects, and from nested arrays' objects too with `recursive`; an index read from a
+ * value that is no array reads the value as [value].
+ */
+export const jsonQueryLax = (text: string, path: string): string | Error => {
+  let rest = path
+  const modifiers = new Set<string>()
+  for (let match = /^\s*(lax|recursive)\s+/i.exec(rest); match !== null; match = /^\s*(lax|recursive)\s+/i.exec(rest)) {
+    const modifier = match[1]!.toLowerCase()
+    if (modifiers.has(modifier)) return new Error("JSONPath must start with zero or more unique modifiers followed by '$'")
+    modifiers.add(modifier)
+    rest = rest.slice(match[0].length)
+  }
+  if (!modifiers.has("lax")) return new Error("JSONPath has an invalid combination of modifiers. The 'lax' modifier must be included if 'recursive' is specified.")
+  const steps = parsePath(rest.trim())
+  if (steps instanceof Error) return steps
+  const recursive = modifiers.has("recursive")
+  const matches: Array<Json> = []
+  const walk = (value: Json, at: number): void => {
+    if (at === steps.length) {
+      matches.push(value)
+      return
+    }
+    const step = steps[at]!
+    if ("key" in step) {
+      const member = (object: Json) => (object.kind === "object" ? object.entries.find(([key]) => unescaped(key) === step.key)?.[1] : undefined)
+      if (value.kind === "object") {
+        const found = member(value)
+        if (found !== undefined) walk(found, at + 1)
+      } else if (value.kind === "array") {
+        for (const item of value.items) {
+          const found = member(item)
+          if (found !== undefined) walk(found, at + 1)
+          else if (recursive && item.kind === "array") walk(item, at)
+        }
+      }
+      return
+    }
+    if (value.kind === "array") {
+      if (step.index < value.items.length) walk(value.items[step.index]!, at + 1)
+    } else if (step.index === 0) walk(value, at + 1)
+  }
+  walk(parseJson(text), 0)
+  return render({ kind: "array", items: matches }, false, "")
+}
+
 /** JSON_REMOVE: each path's subtree removed in turn; paths that lead nowhere (or SQL NULL) are skipped. */
 export const jsonRemove = (text: string, paths: ReadonlyArray<string | null>): string | Error => {
   let value = parseJson(text)

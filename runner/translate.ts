@@ -14,8 +14,8 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, SHA512_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, DOUBLE_TEXT_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
-import { NEEDS_REENCODING } from "./json-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, SHA512_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, DOUBLE_TEXT_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, JSON_QUERY_LAX_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { isLaxPath, NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
@@ -1067,7 +1067,9 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   JSON_EXTRACT_STRING_ARRAY: (call) => scalarArray(call.args[0], call.args[1], call.args.length),
   JSON_VALUE_ARRAY: (call) => scalarArray(call.args[0], call.args[1], call.args.length),
   // Marked with their input: a JSON null read from a STRING is SQL NULL (json_functions#json_null).
-  JSON_QUERY: (call) => (call.args.length === 2 ? `${STRING_JSON_NULL}(${call.args[0]}, ${call.text})` : undefined),
+  // A lax JSONPath's matches, always a JSON array.
+  JSON_QUERY: (call) =>
+    call.args.length !== 2 ? undefined : /^(['"])[^'"\\]*\1$/.test(call.args[1]!.trim()) && isLaxPath(call.args[1]!.trim().slice(1, -1)) ? `CAST(${JSON_QUERY_LAX_FUNCTION}(CAST(${call.args[0]} AS STRING), ${call.args[1]}) AS JSON)` : `${STRING_JSON_NULL}(${call.args[0]}, ${call.text})`,
   JSON_EXTRACT: (call) => (call.args.length === 2 ? `${STRING_JSON_NULL}(${call.args[0]}, ${call.text})` : undefined),
   JSON_EXTRACT_ARRAY: (call) => (call.args.length === 1 ? `JSON_QUERY_ARRAY(${call.args[0]}, '$')` : undefined),
   JSON_QUERY_ARRAY: (call) => (call.args.length === 1 ? `JSON_QUERY_ARRAY(${call.args[0]}, '$')` : undefined),
