@@ -42,7 +42,7 @@ export interface ProcedureDefinition {
 
 /** The same program with DuckDB SQL: conditions and values as one-column SELECTs. */
 export type Step =
-  | { readonly kind: "sql"; readonly statements: ReadonlyArray<string>; readonly atomic?: boolean }
+  | { readonly kind: "sql"; readonly statements: ReadonlyArray<string>; readonly atomic?: boolean; readonly source?: string }
   | { readonly kind: "if"; readonly branches: ReadonlyArray<{ readonly condition: string; readonly body: ReadonlyArray<Step> }>; readonly otherwise: ReadonlyArray<Step> }
   | { readonly kind: "loop"; readonly label?: string; readonly condition?: string; readonly until?: string; readonly body: ReadonlyArray<Step> }
   | { readonly kind: "for"; readonly label?: string; readonly variable: string; readonly query: string; readonly body: ReadonlyArray<Step> }
@@ -573,7 +573,7 @@ const planNode = (node: ScriptNode, fileName: string, scope: Scope): Effect.Effe
     const value = (expression: string) => valueQuery(expression, fileName, scope.variables, scope.rows)
     switch (node.kind) {
       case "sql":
-        return { kind: "sql", statements: yield* translate(readRowVariables(node.text, scope.rows), { fileName, variables: scope.variables }) }
+        return { kind: "sql", statements: yield* translate(readRowVariables(node.text, scope.rows), { fileName, variables: scope.variables }), source: node.text.trim() }
       case "if":
         return {
           kind: "if",
@@ -742,6 +742,7 @@ class Interpreter {
   private calls = 0
   private depth = 0
   private currentError: Raised | undefined
+  private statementText: string | undefined
   // BEGIN TRANSACTION … COMMIT|ROLLBACK: DuckDB refuses every statement of a transaction after one
   // fails, the handler's included, where BigQuery hands the open transaction to the handler to
   // commit or roll back. So a handler entered with a transaction open rolls DuckDB's back and
@@ -808,6 +809,8 @@ class Interpreter {
     return Effect.gen(function* () {
       switch (step.kind) {
         case "sql":
+          // @@error.statement_text is the statement as the script wrote it, not its translation.
+          self.statementText = step.source
           if (step.atomic === true && step.statements.length > 1) {
             yield* self.session.run("BEGIN TRANSACTION")
             const done = yield* Effect.result(Effect.forEach(step.statements, (sql) => self.session.run(sql), { discard: true }))
@@ -848,7 +851,7 @@ class Interpreter {
           const previous = self.currentError
           self.currentError = error
           yield* self.session.run(`SET VARIABLE ${ERROR_MESSAGE} = $1`, [messageOf(error)])
-          yield* self.session.run(`SET VARIABLE ${ERROR_STATEMENT} = $1`, [error._tag === "WarehouseError" ? error.sql : ""])
+          yield* self.session.run(`SET VARIABLE ${ERROR_STATEMENT} = $1`, [error._tag === "WarehouseError" ? (self.statementText ?? error.sql) : ""])
           const handled = yield* self.list(step.handler)
           self.currentError = previous
           return self.blockSignal(handled, step.label)

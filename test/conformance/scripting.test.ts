@@ -124,6 +124,13 @@ const cases: ReadonlyArray<ScriptCase> = [
     expected: [{ v: "caught: boom" }]
   },
   {
+    name: "@@error.statement_text is the failing statement as the script wrote it",
+    doc: `${DOC}#beginexceptionend`,
+    script: "CREATE TABLE out (v STRING); BEGIN\n  SELECT 1/0;\nEXCEPTION WHEN ERROR THEN\n  INSERT INTO out VALUES (@@error.statement_text);\nEND;",
+    check: "SELECT v FROM out",
+    expected: [{ v: "SELECT 1/0" }]
+  },
+  {
     name: "statements before an error inside a block stay done (a script is not a transaction)",
     doc: `${DOC}#beginexceptionend`,
     script: "CREATE TABLE out (v INT64); BEGIN INSERT INTO out VALUES (1); SELECT ERROR('x'); EXCEPTION WHEN ERROR THEN INSERT INTO out VALUES (2); END;",
