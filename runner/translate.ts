@@ -867,7 +867,50 @@ const unwrappedSubquery = (call: Call): string | undefined => {
   return expression === undefined ? undefined : `${call.name}(${[expression, ...call.args.slice(1)].join(", ")})`
 }
 
+/**
+ * ARRAY_ZIP(a [AS name], b [AS name], … [, transformation] [, mode => 'STRICT'|'TRUNCATE'|'PAD']):
+ * the elements at each offset, as a STRUCT (fields named by alias, or by the column an input is)
+ * or as the lambda's value; NULL for a NULL array; arrays of unequal length fail in STRICT mode (the
+ * default), are cut to the shortest in TRUNCATE and padded with NULLs to the longest in PAD. DuckDB's
+ * array_zip (list_zip) unnamed its fields and read a lambda as its truncate flag.
+ */
+const arrayZip = (call: Call): string | undefined => {
+  const inputs: Array<{ readonly value: string; readonly name: string | undefined }> = []
+  let mode = "STRICT"
+  let transformation: string | undefined
+  for (const arg of call.args.map((text) => text.trim())) {
+    const named = /^(mode|transformation)\s*=>\s*([\s\S]+)$/i.exec(arg)
+    if (named !== null && named[1]!.toLowerCase() === "mode") {
+      const literal = /^(['"])(STRICT|TRUNCATE|PAD)\1$/i.exec(named[2]!.trim())
+      if (literal === null) return undefined
+      mode = literal[2]!.toUpperCase()
+    } else if (named !== null) transformation = named[2]!.trim()
+    else if (/^(\(\s*\w+(\s*,\s*\w+)*\s*\)|\w+)\s*->/.test(arg)) transformation = arg
+    else {
+      const aliased = /^([\s\S]+?)\s+AS\s+(`[^`]+`|\w+)$/i.exec(arg)
+      inputs.push(aliased !== null ? { value: aliased[1]!, name: aliased[2]! } : { value: arg, name: /^(?:(?:\w+|`[^`]+`)\.)*(\w+|`[^`]+`)$/.exec(arg)?.[1] })
+    }
+  }
+  if (inputs.length < 2 || inputs.length > 4) return undefined
+  const element = (k: number) => `(${inputs[k]!.value})[SAFE_OFFSET(mdp_zip_offset)]`
+  let value: string
+  if (transformation === undefined) {
+    value = `STRUCT(${inputs.map((input, k) => `${element(k)}${input.name === undefined ? "" : ` AS ${input.name}`}`).join(", ")})`
+  } else {
+    const lambda = /^\(?\s*(\w+(?:\s*,\s*\w+)*)\s*\)?\s*->\s*([\s\S]+)$/.exec(transformation)
+    const parameters = lambda?.[1]!.split(",").map((name) => name.trim().toUpperCase())
+    if (lambda === null || parameters === undefined || parameters.length !== inputs.length) return undefined
+    const tokens = tokenize(lambda[2]!, "bigquery")
+    value = tokens.map((token, k) => (token.kind === "word" && parameters.includes(token.text.toUpperCase()) && tokens[previousSignificant(tokens, k)]?.text !== "." ? element(parameters.indexOf(token.text.toUpperCase())) : token.text)).join("")
+  }
+  const lengths = inputs.map((input) => `ARRAY_LENGTH(${input.value})`).join(", ")
+  const size = mode === "TRUNCATE" ? `LEAST(${lengths})` : mode === "PAD" ? `GREATEST(${lengths})` : `IF(LEAST(${lengths}) != GREATEST(${lengths}), ERROR('ARRAY_ZIP: Unequal array length'), ARRAY_LENGTH(${inputs[0]!.value}))`
+  const anyNull = inputs.map((input) => `(${input.value}) IS NULL`).join(" OR ")
+  return `IF(${anyNull}, NULL, ARRAY(SELECT ${value} FROM UNNEST(GENERATE_ARRAY(0, ${size} - 1)) AS mdp_zip_offset ORDER BY mdp_zip_offset))`
+}
+
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  ARRAY_ZIP: arrayZip,
   IFERROR: unwrappedSubquery,
   ISERROR: unwrappedSubquery,
   NULLIFERROR: unwrappedSubquery,
