@@ -13,6 +13,7 @@ import { createRequire } from "node:module"
 import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DOUBLE, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
 import { formattedValue } from "./format-values.ts"
 import { bigQueryJson, canonicalJson, parsedJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonQueryLax, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
+import { formatNumber } from "./number-format.ts"
 import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
@@ -71,6 +72,8 @@ export const JUSTIFY_FUNCTIONS: Readonly<Record<string, string>> = { JUSTIFY_DAY
 export const NUMERIC_MULTIPLY_FUNCTION = "mdp_numeric_multiply"
 // CAST(FLOAT64 AS STRING) as ZetaSQL writes it.
 export const DOUBLE_TEXT_FUNCTION = "mdp_double_text"
+/** CAST(number AS STRING FORMAT '…'): the value's text, whether it is exact (an integer or a NUMERIC), and the format. */
+export const NUMBER_FORMAT_FUNCTION = "mdp_number_format"
 /** A DuckDB type's text in BigQuery's names, as INFORMATION_SCHEMA.COLUMNS shows it (bigQueryTypeName). */
 export const BIGQUERY_TYPE_FUNCTION = "mdp_bigquery_type"
 
@@ -517,6 +520,7 @@ const stringAndJsonFunctions = [
     return found instanceof Error ? found : BigInt(found)
   }),
   rowFunction(REGEXP_EXTRACT_FUNCTION, [VARCHAR, VARCHAR], VARCHAR, ([source, pattern]) => regexpExtract(source as string, pattern as string)),
+  rowFunction(NUMBER_FORMAT_FUNCTION, [VARCHAR, BOOLEAN, VARCHAR], VARCHAR, ([text, exact, format]) => formatNumber(text as string, exact as boolean, format as string)),
   rowFunction(JSON_QUERY_LAX_FUNCTION, [VARCHAR, VARCHAR], VARCHAR, ([json, path]) => jsonQueryLax(json as string, path as string)),
   rowFunction(JSON_REMOVE_FUNCTION, [VARCHAR, LIST(VARCHAR)], VARCHAR, ([json, paths]) => jsonRemove(json as string, (paths as DuckDBListValue).items as ReadonlyArray<string | null>)),
   // JSON_SET, JSON_ARRAY_APPEND, JSON_ARRAY_INSERT: the operation, the JSON, its paths, their

@@ -6,6 +6,8 @@
  * ('999.99'), fail when run with an error naming them, never a different answer.
  * https://cloud.google.com/bigquery/docs/reference/standard-sql/format-elements#format_elements_date_time
  */
+import { NUMBER_FORMAT_FUNCTION } from "./builtin-functions.ts"
+import { isNumberFormat } from "./number-format.ts"
 import { isSignificant, render, tokenize } from "./sql-tokens.ts"
 
 export const CAST_PARSE_MARKER = "MDP_CAST_PARSE__"
@@ -96,6 +98,16 @@ const failure = (what: string, construct = "CAST … FORMAT"): string => `ERROR(
 
 const PARSED_TYPES = new Set(["DATE", "DATETIME", "TIMESTAMP", "TIME"])
 
+/** CAST(number AS STRING FORMAT '…'): its value and format, for `numberFormatted` after translation. */
+export const NUMBER_FORMAT_MARKER = "MDP_NUMBER_FORMAT__"
+
+/** The DuckDB form of a number format marker's arguments: the value's exact text for an integer or a NUMERIC, its shortest for a FLOAT64. */
+export const numberFormatted = (args: ReadonlyArray<string>): string | undefined => {
+  const [value, format] = args
+  if (value === undefined || format === undefined || args.length !== 2) return undefined
+  return `${NUMBER_FORMAT_FUNCTION}(CAST(${value} AS VARCHAR), typeof(${value}) NOT IN ('DOUBLE', 'FLOAT'), ${format})`
+}
+
 /**
  * The rewrite of one CAST/SAFE_CAST argument (`x AS T FORMAT 'f' [AT TIME ZONE tz]`), or undefined
  * when it has no FORMAT. `timestampType` is the name TIMESTAMP has become by then.
@@ -120,6 +132,8 @@ export const castWithFormat = (argument: string, safe: boolean, timestampType: s
     const hasZone = rest.length >= 4 && rest[0] === "AT" && rest[1] === "TIME" && rest[2] === "ZONE"
     if (rest.length > 0 && !hasZone) return undefined
     const zone = hasZone ? render(tokens.slice(significant[k + 7]!.index)).trim() : undefined
+    // A number's format (digits 0, 9 or X, or RN): printed by a function registered from Node.
+    if (type === "STRING" && zone === undefined && isNumberFormat(formatToken.text.slice(1, -1))) return `${NUMBER_FORMAT_MARKER}(${value}, ${formatToken.text})`
     const format = parseFormat(formatToken.text.slice(1, -1))
     if ("unsupported" in format) return failure(format.unsupported)
     if (type === "STRING") {
