@@ -14,7 +14,7 @@ import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DOUBLE, D
 import { formattedValue } from "./format-values.ts"
 import { bigQueryJson, canonicalJson, parsedJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonQueryLax, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { formatNumber } from "./number-format.ts"
-import { codePoints, codePointsToBytes, codePointsToString, fromBase32, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
+import { bytesAsText, codePoints, codePointsToBytes, codePointsToString, fromBase32, textAsBytes, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
 export const FARM_FINGERPRINT_FUNCTION = "mdp_farm_fingerprint"
 // SHA512 of BYTES (DuckDB has SHA-256, SHA-1 and MD5 only).
@@ -72,6 +72,9 @@ export const JUSTIFY_FUNCTIONS: Readonly<Record<string, string>> = { JUSTIFY_DAY
 export const NUMERIC_MULTIPLY_FUNCTION = "mdp_numeric_multiply"
 // CAST(FLOAT64 AS STRING) as ZetaSQL writes it.
 export const DOUBLE_TEXT_FUNCTION = "mdp_double_text"
+/** CAST(bytes AS STRING FORMAT 'BASE64'…) and CAST(string AS BYTES FORMAT …). */
+export const BYTES_AS_TEXT_FUNCTION = "mdp_bytes_as_text"
+export const TEXT_AS_BYTES_FUNCTION = "mdp_text_as_bytes"
 /** CAST(number AS STRING FORMAT '…'): the value's text, whether it is exact (an integer or a NUMERIC), and the format. */
 export const NUMBER_FORMAT_FUNCTION = "mdp_number_format"
 /** A DuckDB type's text in BigQuery's names, as INFORMATION_SCHEMA.COLUMNS shows it (bigQueryTypeName). */
@@ -520,6 +523,8 @@ const stringAndJsonFunctions = [
     return found instanceof Error ? found : BigInt(found)
   }),
   rowFunction(REGEXP_EXTRACT_FUNCTION, [VARCHAR, VARCHAR], VARCHAR, ([source, pattern]) => regexpExtract(source as string, pattern as string)),
+  rowFunction(BYTES_AS_TEXT_FUNCTION, [BLOB, VARCHAR], VARCHAR, ([bytes, format]) => bytesAsText(bytesOf(bytes!), format as string)),
+  rowFunction(TEXT_AS_BYTES_FUNCTION, [VARCHAR, VARCHAR], BLOB, ([text, format]) => withBlob(textAsBytes(text as string, format as string))),
   rowFunction(NUMBER_FORMAT_FUNCTION, [VARCHAR, BOOLEAN, VARCHAR], VARCHAR, ([text, exact, format]) => formatNumber(text as string, exact as boolean, format as string)),
   rowFunction(JSON_QUERY_LAX_FUNCTION, [VARCHAR, VARCHAR], VARCHAR, ([json, path]) => jsonQueryLax(json as string, path as string)),
   rowFunction(JSON_REMOVE_FUNCTION, [VARCHAR, LIST(VARCHAR)], VARCHAR, ([json, paths]) => jsonRemove(json as string, (paths as DuckDBListValue).items as ReadonlyArray<string | null>)),

@@ -6,7 +6,8 @@
  * ('999.99'), fail when run with an error naming them, never a different answer.
  * https://cloud.google.com/bigquery/docs/reference/standard-sql/format-elements#format_elements_date_time
  */
-import { NUMBER_FORMAT_FUNCTION } from "./builtin-functions.ts"
+import { BYTES_AS_TEXT_FUNCTION, NUMBER_FORMAT_FUNCTION, TEXT_AS_BYTES_FUNCTION } from "./builtin-functions.ts"
+import { BYTES_FORMATS } from "./string-functions.ts"
 import { isNumberFormat } from "./number-format.ts"
 import { isSignificant, render, tokenize } from "./sql-tokens.ts"
 
@@ -98,6 +99,9 @@ const failure = (what: string, construct = "CAST … FORMAT"): string => `ERROR(
 
 const PARSED_TYPES = new Set(["DATE", "DATETIME", "TIMESTAMP", "TIME"])
 
+/** SAFE_CAST … FORMAT of BYTES: NULL where the conversion fails (DuckDB's TRY, after translation). */
+export const SAFE_FORMAT_MARKER = "MDP_SAFE_FORMAT__"
+
 /** CAST(number AS STRING FORMAT '…'): its value and format, for `numberFormatted` after translation. */
 export const NUMBER_FORMAT_MARKER = "MDP_NUMBER_FORMAT__"
 
@@ -132,6 +136,12 @@ export const castWithFormat = (argument: string, safe: boolean, timestampType: s
     const hasZone = rest.length >= 4 && rest[0] === "AT" && rest[1] === "TIME" && rest[2] === "ZONE"
     if (rest.length > 0 && !hasZone) return undefined
     const zone = hasZone ? render(tokens.slice(significant[k + 7]!.index)).trim() : undefined
+    // BYTES as text and back: HEX, BASE2 … BASE64M, ASCII, UTF-8.
+    const formatText = formatToken.text.slice(1, -1)
+    if (zone === undefined && BYTES_FORMATS.has(formatText.toUpperCase()) && (type === "STRING" || type === "BYTES")) {
+      const call = type === "STRING" ? `${BYTES_AS_TEXT_FUNCTION}(CAST(${value} AS BYTES), ${formatToken.text})` : `${TEXT_AS_BYTES_FUNCTION}(CAST(${value} AS STRING), ${formatToken.text})`
+      return safe ? `${SAFE_FORMAT_MARKER}(${call})` : call
+    }
     // A number's format (digits 0, 9 or X, or RN): printed by a function registered from Node.
     if (type === "STRING" && zone === undefined && isNumberFormat(formatToken.text.slice(1, -1))) return `${NUMBER_FORMAT_MARKER}(${value}, ${formatToken.text})`
     const format = parseFormat(formatToken.text.slice(1, -1))

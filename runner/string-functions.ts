@@ -105,6 +105,84 @@ export const fromBase32 = (text: string): Uint8Array | Error => {
   return Uint8Array.from(bytes)
 }
 
+/** The formats of CAST(bytes AS STRING FORMAT …) and CAST(string AS BYTES FORMAT …), in upper case. */
+export const BYTES_FORMATS = new Set(["HEX", "BASE2", "BASE8", "BASE16", "BASE32", "BASE64", "BASE64M", "ASCII", "UTF-8", "UTF8"])
+
+/** A base's digits of bytes read as one big-endian number, padded to the width of their bits (BASE2: 8 per byte; BASE8: 8 per 3 bytes). */
+const radixText = (bytes: Uint8Array, radix: 2 | 8): string => {
+  if (bytes.length === 0) return ""
+  const width = radix === 2 ? 8 * bytes.length : Math.ceil((8 * bytes.length) / 3)
+  const value = BigInt(`0x${Buffer.from(bytes).toString("hex")}`)
+  return value.toString(radix).padStart(width, "0")
+}
+
+/** CAST(bytes AS STRING FORMAT 'HEX'|'BASE2'|…|'BASE64M'|'ASCII'|'UTF-8'). */
+export const bytesAsText = (bytes: Uint8Array, format: string): string | Error => {
+  switch (format.toUpperCase()) {
+    case "HEX":
+    case "BASE16":
+      return Buffer.from(bytes).toString("hex")
+    case "BASE2":
+      return radixText(bytes, 2)
+    case "BASE8":
+      return radixText(bytes, 8)
+    case "BASE32":
+      return toBase32(bytes)
+    case "BASE64":
+      return Buffer.from(bytes).toString("base64")
+    case "BASE64M":
+      // RFC 2045: a line break every 76 characters.
+      return (Buffer.from(bytes).toString("base64").match(/.{1,76}/g) ?? []).join("\n")
+    case "ASCII":
+      return bytes.every((byte) => byte < 128) ? Buffer.from(bytes).toString("latin1") : new Error("CAST … FORMAT 'ASCII': the bytes are not ASCII")
+    case "UTF-8":
+    case "UTF8": {
+      const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes)
+      return Buffer.from(text, "utf8").equals(Buffer.from(bytes)) ? text : new Error("CAST … FORMAT 'UTF-8': the bytes are not valid UTF-8")
+    }
+    default:
+      return new Error(`CAST … FORMAT: '${format}' is no format for BYTES`)
+  }
+}
+
+/** CAST(string AS BYTES FORMAT …): the bytes a text encodes; an error for a character outside the encoding. */
+export const textAsBytes = (text: string, format: string): Uint8Array | Error => {
+  const upper = format.toUpperCase()
+  const invalid = () => new Error(`Failed to decode invalid ${upper === "HEX" ? "hex" : upper.toLowerCase()} string "${text.slice(0, 40)}"`)
+  switch (upper) {
+    case "HEX":
+    case "BASE16": {
+      if (!/^[0-9a-fA-F]*$/.test(text)) return invalid()
+      return Uint8Array.from(Buffer.from(text.length % 2 === 1 ? `0${text}` : text, "hex"))
+    }
+    case "BASE2":
+    case "BASE8": {
+      const radix = upper === "BASE2" ? 2 : 8
+      if (!(radix === 2 ? /^[01]*$/ : /^[0-7]*$/).test(text)) return invalid()
+      if (text === "") return new Uint8Array(0)
+      const length = radix === 2 ? Math.ceil(text.length / 8) : Math.floor(text.length / 8) * 3 + [0, 1, 1, 1, 2, 2, 2, 3][text.length % 8]!
+      const hex = BigInt(radix === 2 ? `0b${text}` : `0o${text}`).toString(16).padStart(2 * length, "0")
+      return Uint8Array.from(Buffer.from(hex.slice(hex.length - 2 * length), "hex"))
+    }
+    case "BASE32":
+      return fromBase32(text)
+    case "BASE64":
+    case "BASE64M": {
+      // Whitespace is ignored; anything else outside the alphabet fails.
+      const body = text.replace(/\s+/g, "")
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 === 1) return invalid()
+      return Uint8Array.from(Buffer.from(body, "base64"))
+    }
+    case "ASCII":
+      return /^[\x00-\x7f]*$/.test(text) ? Uint8Array.from(Buffer.from(text, "latin1")) : new Error("CAST … FORMAT 'ASCII': the string has a character that is not ASCII")
+    case "UTF-8":
+    case "UTF8":
+      return Uint8Array.from(Buffer.from(text, "utf8"))
+    default:
+      return new Error(`CAST … FORMAT: '${format}' is no format for BYTES`)
+  }
+}
+
 /**
  * PARSE_NUMERIC's text as a plain decimal for DuckDB's cast (which rounds half away from zero,
  * as PARSE_NUMERIC does): spaces anywhere but between digits, one sign before or after the

@@ -17,7 +17,7 @@ import { Effect, Schema } from "effect"
 import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, SHA512_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, DOUBLE_TEXT_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, JSON_QUERY_LAX_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { isLaxPath, NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
-import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, NUMBER_FORMAT_MARKER, numberFormatted, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
+import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, NUMBER_FORMAT_MARKER, SAFE_FORMAT_MARKER, numberFormatted, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
 import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
@@ -2148,6 +2148,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   [EPOCH_MICROS]: (call) => `CAST(make_timestamp(${call.args[0]}) AS TIMESTAMPTZ)`,
   [CAST_FORMAT_MARKER]: (call) => `STRFTIME(${call.args[0]}, ${call.args[1]})`,
   [NUMBER_FORMAT_MARKER]: (call) => numberFormatted(call.args),
+  [SAFE_FORMAT_MARKER]: (call) => (call.args.length === 1 ? `TRY(${call.args[0]})` : undefined),
   [CAST_OFFSET_MARKER]: (call) => offsetElement(call.args),
   TRY_CAST: (call) => castAs(call, "TRY_CAST"),
   IS_NAN: (call) => `ISNAN(${call.args.join(", ")})`,
