@@ -13,6 +13,7 @@ import { createRequire } from "node:module"
 import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DOUBLE, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
 import { formattedValue } from "./format-values.ts"
 import { bigQueryJson, canonicalJson, parsedJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonQueryLax, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
+import { ipFromString, ipNetMask, ipToString, ipTrunc, ipv4FromInt64, ipv4ToInt64 } from "./net-functions.ts"
 import { formatNumber } from "./number-format.ts"
 import { bytesAsText, codePoints, codePointsToBytes, codePointsToString, fromBase32, textAsBytes, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
 
@@ -72,6 +73,16 @@ export const JUSTIFY_FUNCTIONS: Readonly<Record<string, string>> = { JUSTIFY_DAY
 export const NUMERIC_MULTIPLY_FUNCTION = "mdp_numeric_multiply"
 // CAST(FLOAT64 AS STRING) as ZetaSQL writes it.
 export const DOUBLE_TEXT_FUNCTION = "mdp_double_text"
+/** The NET functions of IP addresses (net-functions.ts). */
+export const NET_IP_FUNCTIONS = {
+  IP_FROM_STRING: "mdp_net_ip_from_string",
+  SAFE_IP_FROM_STRING: "mdp_net_safe_ip_from_string",
+  IP_TO_STRING: "mdp_net_ip_to_string",
+  IP_NET_MASK: "mdp_net_ip_net_mask",
+  IP_TRUNC: "mdp_net_ip_trunc",
+  IPV4_FROM_INT64: "mdp_net_ipv4_from_int64",
+  IPV4_TO_INT64: "mdp_net_ipv4_to_int64"
+} as const
 /** CAST(bytes AS STRING FORMAT 'BASE64'…) and CAST(string AS BYTES FORMAT …). */
 export const BYTES_AS_TEXT_FUNCTION = "mdp_bytes_as_text"
 export const TEXT_AS_BYTES_FUNCTION = "mdp_text_as_bytes"
@@ -523,6 +534,16 @@ const stringAndJsonFunctions = [
     return found instanceof Error ? found : BigInt(found)
   }),
   rowFunction(REGEXP_EXTRACT_FUNCTION, [VARCHAR, VARCHAR], VARCHAR, ([source, pattern]) => regexpExtract(source as string, pattern as string)),
+  rowFunction(NET_IP_FUNCTIONS.IP_FROM_STRING, [VARCHAR], BLOB, ([text]) => withBlob(ipFromString(text as string))),
+  rowFunction(NET_IP_FUNCTIONS.SAFE_IP_FROM_STRING, [VARCHAR], BLOB, ([text]) => {
+    const bytes = ipFromString(text as string)
+    return bytes instanceof Error ? null : blobValue(bytes)
+  }),
+  rowFunction(NET_IP_FUNCTIONS.IP_TO_STRING, [BLOB], VARCHAR, ([bytes]) => ipToString(bytesOf(bytes!))),
+  rowFunction(NET_IP_FUNCTIONS.IP_NET_MASK, [BIGINT, BIGINT], BLOB, ([length, prefix]) => withBlob(ipNetMask(length as bigint, prefix as bigint))),
+  rowFunction(NET_IP_FUNCTIONS.IP_TRUNC, [BLOB, BIGINT], BLOB, ([bytes, prefix]) => withBlob(ipTrunc(bytesOf(bytes!), prefix as bigint))),
+  rowFunction(NET_IP_FUNCTIONS.IPV4_FROM_INT64, [BIGINT], BLOB, ([value]) => withBlob(ipv4FromInt64(value as bigint))),
+  rowFunction(NET_IP_FUNCTIONS.IPV4_TO_INT64, [BLOB], BIGINT, ([bytes]) => ipv4ToInt64(bytesOf(bytes!))),
   rowFunction(BYTES_AS_TEXT_FUNCTION, [BLOB, VARCHAR], VARCHAR, ([bytes, format]) => bytesAsText(bytesOf(bytes!), format as string)),
   rowFunction(TEXT_AS_BYTES_FUNCTION, [VARCHAR, VARCHAR], BLOB, ([text, format]) => withBlob(textAsBytes(text as string, format as string))),
   rowFunction(NUMBER_FORMAT_FUNCTION, [VARCHAR, BOOLEAN, VARCHAR], VARCHAR, ([text, exact, format]) => formatNumber(text as string, exact as boolean, format as string)),

@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, SHA512_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, DOUBLE_TEXT_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, JSON_QUERY_LAX_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, SHA512_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_IP_FUNCTIONS, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, DOUBLE_TEXT_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, JSON_QUERY_LAX_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { isLaxPath, NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, NUMBER_FORMAT_MARKER, SAFE_FORMAT_MARKER, numberFormatted, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -75,7 +75,7 @@ const unsupportedFamilies = /^(ML|NET|KEYS|AEAD)$/
  */
 const HLL_FUNCTIONS: Readonly<Record<string, string>> = { INIT: "MDP_HLL_INIT__", MERGE: "MDP_HLL_MERGE__", MERGE_PARTIAL: "MDP_HLL_MERGE_PARTIAL__", EXTRACT: "MDP_HLL_EXTRACT__" }
 
-const NET_FUNCTIONS: Readonly<Record<string, string>> = { HOST: NET_HOST_FUNCTION, PUBLIC_SUFFIX: NET_PUBLIC_SUFFIX_FUNCTION, REG_DOMAIN: NET_REG_DOMAIN_FUNCTION }
+const NET_FUNCTIONS: Readonly<Record<string, string>> = { HOST: NET_HOST_FUNCTION, PUBLIC_SUFFIX: NET_PUBLIC_SUFFIX_FUNCTION, REG_DOMAIN: NET_REG_DOMAIN_FUNCTION, ...NET_IP_FUNCTIONS }
 
 /** Calls of a dotted family (`NET.HOST(…)`) under the names `functions` gives them; the family's other members are left as written. */
 const familyCalls = (sql: string, family: string, functions: Readonly<Record<string, string>>): string => {
@@ -92,7 +92,7 @@ const familyCalls = (sql: string, family: string, functions: Readonly<Record<str
   return out.join("")
 }
 
-/** NET.HOST, NET.PUBLIC_SUFFIX and NET.REG_DOMAIN run as functions registered from Node; the other NET. functions are refused by name. */
+/** NET.HOST, NET.PUBLIC_SUFFIX, NET.REG_DOMAIN and the IP address functions run as functions registered from Node; the other NET. functions are refused by name. */
 const netFunctions = (sql: string): string => familyCalls(sql, "NET", NET_FUNCTIONS)
 const hllFunctions = (sql: string): string => familyCalls(sql, "HLL_COUNT", HLL_FUNCTIONS)
 
@@ -212,10 +212,10 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
       const kind = rest[0] === "OR" ? rest[2] : rest[0]
       if (kind === "MODEL") return { construct: "CREATE MODEL", reason: "BigQuery ML models are trained or called on Google Cloud; no local equivalent" }
     }
-    if (next === "." && unsupportedFamilies.test(word)) {
+    if (next === "." && unsupportedFamilies.test(word) && !(word === "NET" && tokens[i + 2]?.kind === "word" && NET_FUNCTIONS[tokens[i + 2]!.text.toUpperCase()] !== undefined)) {
       const name = tokens[i + 2]?.kind === "word" ? `${word}.${tokens[i + 2]!.text.toUpperCase()}` : `${word}.*`
       return word === "NET"
-        ? { construct: name, reason: "of the NET functions, NET.HOST, NET.PUBLIC_SUFFIX and NET.REG_DOMAIN run locally" }
+        ? { construct: name, reason: `of the NET functions, ${Object.keys(NET_FUNCTIONS).map((fn) => `NET.${fn}`).join(", ")} run locally` }
         : { construct: `${word}.*`, reason: "this BigQuery function family has no DuckDB equivalent" }
     }
     if (next === "(" && /^(IFERROR|ISERROR|NULLIFERROR)$/.test(word)) {

@@ -25,7 +25,7 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SELECT CONTAINS_SUBSTR(JSON '{\"lunch\": \"soup\"}', 'lunch', json_scope => 'JSON_KEYS') AS v", "CONTAINS_SUBSTR(…, json_scope => 'JSON_KEYS')"],
   ["CREATE OR REPLACE MODEL `p.d.embedding` REMOTE WITH CONNECTION `p.us.vertex` OPTIONS (ENDPOINT = 'text-embedding-004')", "CREATE MODEL"],
   ["CREATE MODEL d.m OPTIONS (model_type = 'linear_reg') AS SELECT 1 AS label", "CREATE MODEL"],
-  ["SELECT NET.IP_FROM_STRING('1.2.3.4') AS ip", "NET.IP_FROM_STRING"],
+  ["SELECT NET.FORMAT_IP(1) AS ip", "NET.FORMAT_IP"],
   // DuckDB's TRY holds no subquery; one without FROM is its expression and runs.
   ["SELECT IFERROR((SELECT x FROM t LIMIT 1), 0) AS v", "IFERROR((SELECT …))"],
   ["SELECT ISERROR((SELECT (SELECT 1))) AS v", "ISERROR((SELECT …))"],
