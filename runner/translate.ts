@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, SHA512_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_IP_FUNCTIONS, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, DOUBLE_TEXT_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, JSON_QUERY_LAX_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, SHA512_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_IP_FUNCTIONS, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, DOUBLE_TEXT_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, JSON_QUERY_LAX_FUNCTION, RANGE_TEXT_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { isLaxPath, NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, NUMBER_FORMAT_MARKER, SAFE_FORMAT_MARKER, numberFormatted, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -25,6 +25,7 @@ import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
 import { CLAUSES_AFTER_FROM, isSignificant, matchingParen, nextSignificant, rewriteCalls, significantTokens, splitTopLevel, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
+import { rangeCalls, rangeLiteralsAndTypes, rangeMarkers, RANGE_TYPE_PREFIX } from "./ranges.ts"
 import { quoteIdentifier } from "./target.ts"
 
 /** A statement that cannot be translated faithfully; names the file and the construct. */
@@ -62,6 +63,7 @@ export interface TranslationContext {
 const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(DETERMINISTIC_ENCRYPT|DETERMINISTIC_DECRYPT)$/, "BigQuery encryption functions have no DuckDB equivalent"],
   [/^ST_[A-Z_]+$/, "BigQuery GEOGRAPHY functions are not available in the local warehouse"],
+  [/^RANGE_SESSIONIZE$/, "the table-valued function that sessionizes RANGEs is not run locally; RANGE_OVERLAPS and RANGE_INTERSECT are"],
   [/^(SEARCH|VECTOR_SEARCH)$/, "BigQuery's search tokenizes with its text analyzers (or its vector indexes); no DuckDB equivalent (CONTAINS_SUBSTR and REGEXP_CONTAINS match substrings)"]
 ]
 
@@ -910,6 +912,7 @@ const arrayZip = (call: Call): string | undefined => {
 }
 
 const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  ...rangeCalls,
   ARRAY_ZIP: arrayZip,
   IFERROR: unwrappedSubquery,
   ISERROR: unwrappedSubquery,
@@ -1789,6 +1792,7 @@ const withLengthChecked = (call: Call, at: number, build: (args: ReadonlyArray<s
 
 /** Rewrites in DuckDB SQL, where polyglot's output runs but answers differently from BigQuery. */
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  ...rangeMarkers,
   [JSON_KEYS_CALL]: (call) => (call.args.length === 3 ? `${JSON_KEYS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), ${call.args[1]}, ${call.args[2]})` : undefined),
   ...Object.fromEntries(Object.entries(STRING_FUNCTIONS).map(([name, implementation]) => [name, (call: Call) => `${implementation}(${call.args.join(", ")})`])),
   PARSE_NUMERIC: (call) => (call.args.length === 1 ? `CAST(${PARSE_NUMERIC_FUNCTION}(${call.args[0]}) AS DECIMAL(38, 9))` : undefined),
@@ -2413,7 +2417,7 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
   // NULL for SAFE_CAST. DuckDB's escaped text casts back to the same bytes, and binds for any type.
   const decoded = `decode(CAST(CAST(${value} AS VARCHAR) AS BLOB))`
   const fromBytes = cast === "CAST" ? decoded : `try(${decoded})`
-  return `(CASE WHEN typeof(${value}) LIKE 'DECIMAL%' THEN rtrim(rtrim(${plain}, '0'), '.') WHEN typeof(${value}) = 'DOUBLE' THEN ${DOUBLE_TEXT_FUNCTION}(TRY_CAST(${value} AS DOUBLE)) WHEN typeof(${value}) = 'BLOB' THEN ${fromBytes} WHEN typeof(${value}) = 'INTERVAL' THEN ${INTERVAL_TEXT_FUNCTION}(${value}) ELSE ${plain} END)`
+  return `(CASE WHEN typeof(${value}) LIKE 'DECIMAL%' THEN rtrim(rtrim(${plain}, '0'), '.') WHEN typeof(${value}) = 'DOUBLE' THEN ${DOUBLE_TEXT_FUNCTION}(TRY_CAST(${value} AS DOUBLE)) WHEN typeof(${value}) = 'BLOB' THEN ${fromBytes} WHEN typeof(${value}) = 'INTERVAL' THEN ${INTERVAL_TEXT_FUNCTION}(${value}) WHEN starts_with(typeof(${value}), '${RANGE_TYPE_PREFIX}') THEN ${RANGE_TEXT_FUNCTION}(${value}) ELSE ${plain} END)`
 }
 
 /**
@@ -4577,7 +4581,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(floatComparisons(datetimeDifferences(splitDottedIdentifiers(sql)))))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql))))))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({

@@ -9,6 +9,8 @@ import path from "node:path"
 import {
   DuckDBInstance,
   DuckDBTypeId,
+  DuckDBStructType,
+  DuckDBStructValue,
   JsonDuckDBValueConverter,
   doubleFromDecimalValue,
   type DuckDBConnection,
@@ -20,6 +22,7 @@ import {
 } from "@duckdb/node-api"
 import { Config, Context, Effect, Layer, Option, Schema } from "effect"
 import { registerBuiltinFunctions } from "./builtin-functions.ts"
+import { RANGE_LOWER, RANGE_UPPER, rangeText } from "./ranges.ts"
 import { applyTableConstraints, isTableConstraintsStatement } from "./table-constraints.ts"
 import { isJavascriptFunctionStatement, registerJavascriptFunction } from "./javascript-udf.ts"
 import { quoteIdentifier } from "./target.ts"
@@ -148,6 +151,13 @@ export const jsonValueConverter: DuckDBValueConverter<Json> = (value, type, conv
       return integerToJson(value)
     case DuckDBTypeId.DECIMAL:
       return doubleFromDecimalValue(value)
+    case DuckDBTypeId.STRUCT:
+      // A RANGE (ranges.ts) as BigQuery hands it out: its text.
+      if (value instanceof DuckDBStructValue && type instanceof DuckDBStructType && type.entryNames.length === 2 && type.entryNames[0] === RANGE_LOWER && type.entryNames[1] === RANGE_UPPER) {
+        const bound = (entry: unknown) => (entry === null || entry === undefined ? null : String(entry))
+        return rangeText(bound(value.entries[RANGE_LOWER]), bound(value.entries[RANGE_UPPER]))
+      }
+      return JsonDuckDBValueConverter(value, type, converter)
     default:
       return JsonDuckDBValueConverter(value, type, converter)
   }

@@ -26,6 +26,7 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["CREATE OR REPLACE MODEL `p.d.embedding` REMOTE WITH CONNECTION `p.us.vertex` OPTIONS (ENDPOINT = 'text-embedding-004')", "CREATE MODEL"],
   ["CREATE MODEL d.m OPTIONS (model_type = 'linear_reg') AS SELECT 1 AS label", "CREATE MODEL"],
   ["SELECT NET.FORMAT_IP(1) AS ip", "NET.FORMAT_IP"],
+  ["SELECT * FROM RANGE_SESSIONIZE(TABLE t, 'r', ['k'])", "RANGE_SESSIONIZE()"],
   // DuckDB's TRY holds no subquery; one without FROM is its expression and runs.
   ["SELECT IFERROR((SELECT x FROM t LIMIT 1), 0) AS v", "IFERROR((SELECT …))"],
   ["SELECT ISERROR((SELECT (SELECT 1))) AS v", "ISERROR((SELECT …))"],
