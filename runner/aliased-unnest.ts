@@ -236,6 +236,13 @@ const rangeVariablesQualified = (
     if (!visible(k) || (token.kind !== "word" && token.kind !== "quoted")) return
     const name = names.get(unquoted(token.text).toLowerCase())
     if (name === undefined || text(k - 1) === "." || text(k + 1) === "(" || text(k - 1).toUpperCase() === "AS") return
+    // `alias.*` of a STRUCT element: a column per field (DuckDB parses no star after a column).
+    if (text(k + 1) === "." && text(k + 2) === "*") {
+      qualified.set(index, `unnest(${name})`)
+      qualified.set(significant[k + 1]!.index, "")
+      qualified.set(significant[k + 2]!.index, "")
+      return
+    }
     qualified.set(index, name)
   })
   return qualified
