@@ -1711,7 +1711,7 @@ const PRINTF_SPEC = /%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*))?([a-zA-Z%])/g
  */
 const printfArguments = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const literal = /^'((?:[^']|'')*)'$/.exec(args[0]?.trim() ?? "")
-  if (literal === null || !(literal[1]!.includes("%''") || /%[-+ #0']*[\d*]*(\.[\d*]+)?[tT]/.test(literal[1]!))) return args
+  if (literal === null || !(literal[1]!.includes("%''") || /%[-+ #0']*[\d*]*(\.[\d*]+)?[tTxXo]/.test(literal[1]!))) return args
   const format = literal[1]!.replaceAll("''", "'")
   const values = [...args.slice(1)]
   let argument = 0
@@ -1726,6 +1726,11 @@ const printfArguments = (args: ReadonlyArray<string>): ReadonlyArray<string> => 
     if (conversion === "t" || conversion === "T") {
       values[index] = flags === "" && width === undefined && precision === undefined ? valueText(value, conversion === "T") : `CAST(error(${duckdbStringLiteral(`FORMAT ${spec} with flags, a width or a precision runs only on BigQuery`)}) AS VARCHAR)`
       return "%s"
+    }
+    // BigQuery fails on a negative INT64 in hexadecimal or octal; DuckDB writes its two's complement.
+    if (conversion === "x" || conversion === "X" || conversion === "o") {
+      values[index] = `(CASE WHEN (${value}) < 0 THEN error(${duckdbStringLiteral(`FORMAT ${spec}: the value is negative`)}) ELSE (${value}) END)`
+      return spec
     }
     if (!flags.includes("'")) return spec
     values[index] = `replace(printf(${duckdbStringLiteral(spec)}, ${value}), '''', ',')`
