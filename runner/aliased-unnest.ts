@@ -73,10 +73,11 @@ export const fromItemStarts = (significant: ReadonlyArray<{ readonly token: Toke
     if (text === "(") inFrom.push(false)
     else if (text === ")") {
       if (inFrom.length > 1) inFrom.pop()
-    } else if (word(k) === "FROM") inFrom[inFrom.length - 1] = true
+    } else if (word(k) === "FROM" && word(k - 1) !== "DISTINCT") inFrom[inFrom.length - 1] = true
     else if (FROM_CLAUSE_ENDS.has(word(k))) inFrom[inFrom.length - 1] = false
+    // `IS [NOT] DISTINCT FROM x` compares; its FROM starts no FROM item.
     const before = significant[k - 1]?.token.text.toUpperCase()
-    if (before === "FROM" || before === "JOIN" || (before === "," && inFrom[inFrom.length - 1] === true)) starts.add(k)
+    if ((before === "FROM" && word(k - 2) !== "DISTINCT") || before === "JOIN" || (before === "," && inFrom[inFrom.length - 1] === true)) starts.add(k)
   }
   return starts
 }

@@ -206,7 +206,9 @@ export const implicitArrayPaths = (sql: string): string => {
       // A FROM clause (also a pipe query's first FROM), not EXTRACT(part FROM value) nor IS [NOT]
       // DISTINCT FROM.
       const startsQuery = k === 0 || significant[k - 1]!.token.text === "(" || significant[k - 1]!.token.text === ";"
-      if (word(k) === "FROM" && (level.query || startsQuery) && word(k - 1) !== "DISTINCT") {
+      // `a IS [NOT] DISTINCT FROM b.c` in a JOIN's ON clause is a comparison, not a FROM item.
+      if (word(k) === "FROM" && word(k - 1) === "DISTINCT") continue
+      if (word(k) === "FROM" && (level.query || startsQuery)) {
         level.vars = new Set()
         level.reading = true
       } else if (CLAUSES_AFTER_FROM.has(word(k))) level.reading = false
