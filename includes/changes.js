@@ -74,23 +74,34 @@ declare pending_to date default (select max(last_date) from ${loads} where chang
 // and a late load of an old run can neither be missed nor overwrite a newer run's numbers. All of
 // a pending run's rows are read, not only its pending loads', so that a run whose rows of one key
 // arrived in two loads is summed whole again.
+// The newest run of each key is found on the narrow columns and its rows are then read whole:
+// ranking the rows themselves made the window carry every payload (at 10M rows, a sixth of Meta's
+// staging time). Keys are matched NULL to NULL, as the window's partitions group them.
 function newestVersions(raw, loads, incremental) {
-  const ranked = (from, where, stamp) => `select raw.*, ${stamp} as changed_at
-    from ${from}
-    where ${where}
-    qualify dense_rank() over (
-      partition by raw.account_id, raw.campaign_id, raw.date
-      order by raw._ingested_at desc, raw._run_id desc
-    ) = 1`;
-  if (!incremental) {
-    return ranked(`${raw} as raw`, "true", `(select max(changed_at) from ${loads})`);
-  }
-  return ranked(
-    `${raw} as raw`,
-    `raw.date between pending_from and pending_to
-      and raw._run_id in (select run_id from ${loads} where changed_at > processed_until)`,
-    `(select max(changed_at) from ${loads} where changed_at > processed_until)`
-  );
+  const where = incremental
+    ? `raw.date between pending_from and pending_to
+      and raw._run_id in (select run_id from ${loads} where changed_at > processed_until)`
+    : "true";
+  const stamp = incremental
+    ? `(select max(changed_at) from ${loads} where changed_at > processed_until)`
+    : `(select max(changed_at) from ${loads})`;
+  return `select raw.*, ${stamp} as changed_at
+    from ${raw} as raw
+    join (
+      select distinct raw.account_id, raw.campaign_id, raw.date, raw._ingested_at, raw._run_id
+      from ${raw} as raw
+      where ${where}
+      qualify dense_rank() over (
+        partition by raw.account_id, raw.campaign_id, raw.date
+        order by raw._ingested_at desc, raw._run_id desc
+      ) = 1
+    ) as newest
+      on raw._run_id = newest._run_id
+      and raw._ingested_at = newest._ingested_at
+      and raw.date is not distinct from newest.date
+      and raw.account_id is not distinct from newest.account_id
+      and raw.campaign_id is not distinct from newest.campaign_id
+    where ${where}`;
 }
 
 // A staging model's derived rows (after declarePending and newestVersions) against the rows the
