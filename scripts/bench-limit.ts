@@ -22,17 +22,19 @@ const MICROSOFT_STATUSES = { ACTIVE: "active", PAUSED: "paused", BUDGETPAUSED: "
 const statuses = (column: string, mapping: Readonly<Record<string, string>>) =>
   `CASE upper(${column}) ${Object.entries(mapping).map(([raw, status]) => `WHEN '${raw}' THEN '${status}'`).join(" ")} ELSE 'unknown' END`
 
-// The newest ingestion run of each (account, campaign, day) wins, all of its rows (segments) summed.
+// The newest ingestion run of each (account, campaign, day) wins, all of its rows (segments)
+// summed. The run is found on the narrow columns and its rows read whole, and the campaign's
+// attributes are grouped by: the window then carries no payloads, and no string MAX holds memory
+// DuckDB cannot spill (what the staging models do too).
 const newest = (table: string) =>
-  `SELECT * FROM raw.${table} QUALIFY dense_rank() OVER (PARTITION BY account_id, campaign_id, date ORDER BY _ingested_at DESC, _run_id DESC) = 1`
+  `SELECT raw.* FROM raw.${table} AS raw JOIN (SELECT DISTINCT account_id, campaign_id, date, _ingested_at, _run_id FROM raw.${table} QUALIFY dense_rank() OVER (PARTITION BY account_id, campaign_id, date ORDER BY _ingested_at DESC, _run_id DESC) = 1) USING (account_id, campaign_id, date, _ingested_at, _run_id)`
 
 const summed = (platform: string, fields: string) => `
-  SELECT date, '${platform}' AS platform, account_id, max(account_name) AS account_name, campaign_id,
-    max(campaign_name) AS campaign_name, max(campaign_status) AS campaign_status, max(currency) AS currency,
+  SELECT date, '${platform}' AS platform, account_id, account_name, campaign_id, campaign_name, campaign_status, currency,
     sum(impressions)::BIGINT AS impressions, sum(clicks)::BIGINT AS clicks, sum(spend) AS spend,
     sum(conversions) AS conversions, sum(conversion_value) AS conversion_value
   FROM (${fields})
-  GROUP BY date, account_id, campaign_id`
+  GROUP BY date, account_id, campaign_id, account_name, campaign_name, campaign_status, currency`
 
 /** `main.limit_campaign_performance_daily`. */
 const campaignPerformanceDaily = (reportingCurrency: string, metaActionTypes: ReadonlyArray<string>): string => {
