@@ -1711,7 +1711,7 @@ const PRINTF_SPEC = /%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*))?([a-zA-Z%])/g
  */
 const printfArguments = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const literal = /^'((?:[^']|'')*)'$/.exec(args[0]?.trim() ?? "")
-  if (literal === null || !(literal[1]!.includes("%''") || /%[-+ #0']*[\d*]*(\.[\d*]+)?[tTxXo]/.test(literal[1]!))) return args
+  if (literal === null || !(literal[1]!.includes("%''") || /%[-+ #0']*[\d*]*(\.[\d*]+)?[tTxXopP]/.test(literal[1]!))) return args
   const format = literal[1]!.replaceAll("''", "'")
   const values = [...args.slice(1)]
   let argument = 0
@@ -1725,6 +1725,11 @@ const printfArguments = (args: ReadonlyArray<string>): ReadonlyArray<string> => 
     if (value === undefined) return spec
     if (conversion === "t" || conversion === "T") {
       values[index] = flags === "" && width === undefined && precision === undefined ? valueText(value, conversion === "T") : `CAST(error(${duckdbStringLiteral(`FORMAT ${spec} with flags, a width or a precision runs only on BigQuery`)}) AS VARCHAR)`
+      return "%s"
+    }
+    // JSON on one line (%p) or indented over several (%P), as TO_JSON_STRING writes it.
+    if ((conversion === "p" || conversion === "P") && flags === "" && width === undefined && precision === undefined) {
+      values[index] = `${BIGQUERY_JSON_FUNCTION}(CAST(to_json(${value}) AS VARCHAR), typeof(${value}), 'string', ${conversion === "P" ? "TRUE" : "FALSE"})`
       return "%s"
     }
     // BigQuery fails on a negative INT64 in hexadecimal or octal; DuckDB writes its two's complement.
