@@ -1706,8 +1706,8 @@ const PRINTF_SPEC = /%([-+ #0']*)(\d+|\*)?(?:\.(\d+|\*))?([a-zA-Z%])/g
  * FORMAT's specifiers that DuckDB's printf writes otherwise, each such value formatted on its own
  * and given to the format as a string: `%'d` groups digits with commas (DuckDB: apostrophes, so
  * 1234567 is 1,234,567); `%t` (a value's readable text) and `%T` (a BigQuery literal of it) DuckDB
- * does not know. `%t`/`%T` of arrays (but of integers or BOOLs), STRUCTs, BYTES and JSON, or with a
- * width, fail by name.
+ * does not know, with a width, precision or `-` flag acting as for `%s` (an ARRAY or a STRUCT holding
+ * JSON fails by name); `%p`/`%P` of JSON; `%x`, `%X` and `%o` of a negative INT64 fail.
  */
 const printfArguments = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const literal = /^'((?:[^']|'')*)'$/.exec(args[0]?.trim() ?? "")
@@ -1723,9 +1723,10 @@ const printfArguments = (args: ReadonlyArray<string>): ReadonlyArray<string> => 
     const index = argument++
     const value = values[index]
     if (value === undefined) return spec
+    // The width, precision and flags act as they do for %s: pad to the width, cut to the precision.
     if (conversion === "t" || conversion === "T") {
-      values[index] = flags === "" && width === undefined && precision === undefined ? valueText(value, conversion === "T") : `CAST(error(${duckdbStringLiteral(`FORMAT ${spec} with flags, a width or a precision runs only on BigQuery`)}) AS VARCHAR)`
-      return "%s"
+      values[index] = valueText(value, conversion === "T")
+      return `%${flags.replace(/[^-]/g, "")}${width ?? ""}${precision === undefined ? "" : `.${precision}`}s`
     }
     // JSON on one line (%p) or indented over several (%P), as TO_JSON_STRING writes it.
     if ((conversion === "p" || conversion === "P") && flags === "" && width === undefined && precision === undefined) {

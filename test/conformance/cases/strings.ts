@@ -1,6 +1,7 @@
 import type { QueryCase } from "../case.ts"
 
 export const cases: ReadonlyArray<QueryCase> = [
+  { name: "FORMAT %t and %T take a width, a precision and the - flag as %s does", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#t_and_t_behavior", sql: "SELECT FORMAT('[%10t]|[%-6T]|[%.2t]|[%8.3T]', 'abc', 12, 'hello', 'hello') AS v", expected: [{ v: '[       abc]|[12    ]|[he]|[     "he]' }] },
   { name: "FORMAT %p writes JSON on one line and %P indented over several", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#format_specifiers", sql: "SELECT FORMAT('%p', JSON '{\"month\":10,\"year\":2019}') AS one_line, FORMAT('%P', JSON '{\"month\":10,\"year\":2019}') AS multi_line", expected: [{ one_line: '{"month":10,"year":2019}', multi_line: '{\n  "month": 10,\n  "year": 2019\n}' }] },
   { name: "FORMAT %x, %X and %o of a negative INT64 is an error", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#format_specifiers", sql: "SELECT FORMAT('%x', -1) AS v", expected: { error: /negative/ } },
   { name: "FORMAT %x, %X and %o of a positive INT64", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/string_functions#format_specifiers", sql: "SELECT FORMAT('%x|%X|%o|%#x', 2042, 2042, 392, 255) AS v", expected: [{ v: "7fa|7FA|610|0xff" }] },
