@@ -977,7 +977,8 @@ export const viewsAndCopies = (sql: string): string => {
   if (!/\b(MATERIALIZED|COPY|CLONE)\b/i.test(sql)) return sql
   return sql
     .replace(/\bCREATE(\s+OR\s+REPLACE)?\s+MATERIALIZED\s+VIEW\b/gi, (_, replace: string | undefined) => `CREATE${replace ?? ""} VIEW`)
-    .replace(/\b(CREATE(?:\s+OR\s+REPLACE)?\s+(?:SNAPSHOT\s+)?TABLE(?:\s+IF\s+NOT\s+EXISTS)?\s+(`[^`]+`|[\w.-]+))\s+(?:COPY|CLONE)\s+(`[^`]+`|[\w.-]+)/gi, (_, head: string, _name: string, source: string) => `${head} AS SELECT * FROM ${source}`)
+    // A snapshot is a read-only copy: locally, a copy.
+    .replace(/\b(CREATE(?:\s+OR\s+REPLACE)?\s+(?:SNAPSHOT\s+)?TABLE(?:\s+IF\s+NOT\s+EXISTS)?\s+(`[^`]+`|[\w.-]+))\s+(?:COPY|CLONE)\s+(`[^`]+`|[\w.-]+)/gi, (_, head: string, _name: string, source: string) => `${head.replace(/\s+SNAPSHOT\b/i, "")} AS SELECT * FROM ${source}`)
 }
 
 /** A STRING literal's body with its escapes read: \n, \xHH, \uHHHH, \UHHHHHHHH, \ooo (octal), \' and the rest. */

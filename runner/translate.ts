@@ -208,6 +208,9 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (statementStart && (word === "UPDATE" || word === "DELETE") && !hasWhereClause(tokens, i)) {
       return { construct: `${word} without WHERE`, reason: "BigQuery refuses it too; write WHERE TRUE to change every row" }
     }
+    // Time travel reads a table as it was; the local warehouse keeps only its current rows.
+    if (word === "FOR" && next === "SYSTEM_TIME") return { construct: "FOR SYSTEM_TIME AS OF", reason: "the local warehouse keeps a table's current rows only, not its history" }
+    if (statementStart && word === "EXPORT" && next === "DATA") return { construct: "EXPORT DATA", reason: "it writes files to Cloud Storage (or another service); run the query itself to check it locally" }
     // BigQuery ML's models (trained, or remote on Vertex AI): nothing to train or call locally.
     if (statementStart && word === "CREATE") {
       const rest = tokens.slice(i + 1).filter((token) => token.kind === "word").slice(0, 4).map((token) => token.text.toUpperCase())
