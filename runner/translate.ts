@@ -580,6 +580,7 @@ const FLOAT_OPERATION = "MDP_FLOAT_OPERATION__"
 const BIT_COUNT_MARKER = "MDP_BIT_COUNT__"
 const DATETIME_DIFFERENCE = "MDP_DATETIME_DIFFERENCE__"
 const SAFE_NUMERIC_MULTIPLY = "MDP_SAFE_NUMERIC_MULTIPLY__"
+const STRUCT_EQUALITY = "MDP_STRUCT_EQUALITY__"
 const APPROX_TOP_COUNT_MARKER = "MDP_APPROX_TOP_COUNT__"
 const APPROX_TOP_SUM_MARKER = "MDP_APPROX_TOP_SUM__"
 const FLATTEN_MARKER = "MDP_FLATTEN__"
@@ -2166,6 +2167,13 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   [EPOCH_MICROS]: (call) => `CAST(make_timestamp(${call.args[0]}) AS TIMESTAMPTZ)`,
   [CAST_FORMAT_MARKER]: (call) => `STRFTIME(${call.args[0]}, ${call.args[1]})`,
   [NUMBER_FORMAT_MARKER]: (call) => numberFormatted(call.args),
+  [STRUCT_EQUALITY]: (call) => {
+    const [left, right, count, op] = call.args
+    if (left === undefined || right === undefined || count === undefined || op === undefined) return undefined
+    // AND's three values: FALSE if a field differs, else NULL if one is NULL, else TRUE.
+    const fields = Array.from({ length: Number(count) }, (_, k) => `(struct_extract_at(${left}, ${k + 1}) = struct_extract_at(${right}, ${k + 1}))`).join(" AND ")
+    return op === "'!='" ? `(NOT (${fields}))` : `(${fields})`
+  },
   [SAFE_FORMAT_MARKER]: (call) => (call.args.length === 1 ? `TRY(${call.args[0]})` : undefined),
   [CAST_OFFSET_MARKER]: (call) => offsetElement(call.args),
   TRY_CAST: (call) => castAs(call, "TRY_CAST"),
@@ -2850,6 +2858,72 @@ const floatComparisons = (sql: string): string => {
     from = 0
   }
 }
+/** The number of fields of a STRUCT the text shows (`STRUCT(a, b)`, `STRUCT<…>(…)`, a tuple `(a, b)`), or undefined. */
+const shownStructFields = (operand: string): number | undefined => {
+  const tokens = significantTokens(operand, "bigquery")
+  let open = 0
+  if (tokens[0]?.kind === "word" && tokens[0].text.toUpperCase() === "STRUCT") {
+    open = 1
+    if (tokens[1]?.text === "<") {
+      for (let depth = 0; open < tokens.length; open++) {
+        if (tokens[open]!.text === "<") depth++
+        else if (tokens[open]!.text === ">" && --depth === 0) break
+      }
+      open++
+    }
+  }
+  if (tokens[open]?.text !== "(" || closingBracket(tokens, open) !== tokens.length - 1) return undefined
+  // A subquery is no tuple.
+  if (/^(SELECT|WITH)$/i.test(tokens[open + 1]?.text ?? "")) return undefined
+  const fields = commaItems(tokens, open, tokens.length - 1).length
+  // A parenthesised expression is no tuple; STRUCT() has no fields to compare.
+  return fields === 0 || (open === 0 && fields < 2) ? undefined : fields
+}
+
+/**
+ * `a = b` or `a != b` where a side shows a STRUCT: BigQuery compares the fields in order, whatever
+ * their names, and the answer is NULL when no field differs but one is NULL; DuckDB matches fields
+ * by name and takes NULL fields as equal. Written field by field (struct_extract_at) after
+ * translation.
+ */
+const structComparisons = (sql: string): string => {
+  if (!/[=<>]/.test(sql) || !/\bSTRUCT\b|\(\s*[^()]*,/i.test(sql)) return sql
+  let text = sql
+  let tokens = tokenize(text, "bigquery")
+  let from = 0
+  for (;;) {
+    let at = -1
+    let end = -1
+    let op = ""
+    for (let k = from; k < tokens.length && at < 0; k++) {
+      const token = tokens[k]!
+      if (token.kind !== "punct" || !"=<>!".includes(token.text)) continue
+      const next = tokens[k + 1]
+      const pair = next?.kind === "punct" ? token.text + next.text : ""
+      if (pair === "=>" || pair === "<=" || pair === ">=") {
+        k++
+        continue
+      }
+      if (pair === "!=" || pair === "<>") [at, end, op] = [k, k + 1, "!="]
+      else if (token.text === "=") [at, end, op] = [k, k, "="]
+    }
+    if (at < 0) return text
+    from = end + 1
+    if (isAssignment(tokens, at)) continue
+    const leftEnd = previousSignificant(tokens, at)
+    const leftStart = operandStart(tokens, leftEnd)
+    const right = divisorEnd(tokens, end)
+    if (leftStart === undefined || right === undefined) continue
+    const left = render(tokens.slice(leftStart, leftEnd + 1)).trim()
+    const rightText = render(tokens.slice(right.start, right.end + 1)).trim()
+    const counts = [shownStructFields(left), shownStructFields(rightText)].filter((count) => count !== undefined)
+    if (counts.length === 0 || (counts.length === 2 && counts[0] !== counts[1])) continue
+    text = `${render(tokens.slice(0, leftStart))}${STRUCT_EQUALITY}(${left}, ${rightText}, ${counts[0]}, '${op}')${render(tokens.slice(right.end + 1))}`
+    tokens = tokenize(text, "bigquery")
+    from = 0
+  }
+}
+
 /** Whether NUMERIC can be among these operands: none is a FLOAT64 and not all are INT64s. */
 const mayBeNumeric = (operands: ReadonlyArray<string>): boolean => {
   const types = operands.map(staticType)
@@ -4595,7 +4669,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql))))))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql)))))))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
