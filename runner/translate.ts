@@ -2825,22 +2825,9 @@ const floatComparisons = (sql: string): string => {
   let tokens = tokenize(text, "bigquery")
   let from = 0
   for (;;) {
-    let at = -1
-    let end = -1
-    let op = ""
-    for (let k = from; k < tokens.length && at < 0; k++) {
-      const token = tokens[k]!
-      if (token.kind !== "punct" || !"=<>!+-".includes(token.text)) continue
-      const next = tokens[k + 1]
-      const pair = next?.kind === "punct" ? token.text + next.text : ""
-      if (pair === "=>" || pair === "->") {
-        k++
-        continue
-      }
-      if (["<=", ">=", "!=", "<>"].includes(pair)) [at, end, op] = [k, k + 1, pair]
-      else if (token.text !== "!") [at, end, op] = [k, k, token.text]
-    }
-    if (at < 0) return text
+    const found = nextOperator(tokens, from, ["=", "<", ">", "<=", ">=", "!=", "<>", "+", "-"])
+    if (found === undefined) return text
+    const { at, end, op } = found
     from = end + 1
     if (op === "=" && isAssignment(tokens, at)) continue
     const leftEnd = previousSignificant(tokens, at)
@@ -2858,6 +2845,26 @@ const floatComparisons = (sql: string): string => {
     from = 0
   }
 }
+/**
+ * The next binary operator from `from` among `wanted` (`<=`, `>=`, `!=` and `<>` read as one, `=>`
+ * and `->` passed over): its first and last token.
+ */
+const nextOperator = (tokens: ReadonlyArray<Token>, from: number, wanted: ReadonlyArray<string>): { readonly at: number; readonly end: number; readonly op: string } | undefined => {
+  for (let k = from; k < tokens.length; k++) {
+    const token = tokens[k]!
+    if (token.kind !== "punct" || !"=<>!+-".includes(token.text)) continue
+    const next = tokens[k + 1]
+    const pair = next?.kind === "punct" ? token.text + next.text : ""
+    if (["=>", "->", "<=", ">=", "!=", "<>"].includes(pair)) {
+      if (wanted.includes(pair)) return { at: k, end: k + 1, op: pair }
+      k++
+      continue
+    }
+    if (wanted.includes(token.text)) return { at: k, end: k, op: token.text }
+  }
+  return undefined
+}
+
 /** The number of fields of a STRUCT the text shows (`STRUCT(a, b)`, `STRUCT<…>(…)`, a tuple `(a, b)`), or undefined. */
 const shownStructFields = (operand: string): number | undefined => {
   const tokens = significantTokens(operand, "bigquery")
@@ -2892,22 +2899,10 @@ const structComparisons = (sql: string): string => {
   let tokens = tokenize(text, "bigquery")
   let from = 0
   for (;;) {
-    let at = -1
-    let end = -1
-    let op = ""
-    for (let k = from; k < tokens.length && at < 0; k++) {
-      const token = tokens[k]!
-      if (token.kind !== "punct" || !"=<>!".includes(token.text)) continue
-      const next = tokens[k + 1]
-      const pair = next?.kind === "punct" ? token.text + next.text : ""
-      if (pair === "=>" || pair === "<=" || pair === ">=") {
-        k++
-        continue
-      }
-      if (pair === "!=" || pair === "<>") [at, end, op] = [k, k + 1, "!="]
-      else if (token.text === "=") [at, end, op] = [k, k, "="]
-    }
-    if (at < 0) return text
+    const found = nextOperator(tokens, from, ["=", "!=", "<>"])
+    if (found === undefined) return text
+    const { at, end } = found
+    const op = found.op === "=" ? "=" : "!="
     from = end + 1
     if (isAssignment(tokens, at)) continue
     const leftEnd = previousSignificant(tokens, at)
