@@ -188,8 +188,8 @@ interface Digits {
 const roundedDigits = (text: string, scale: number, scientific: boolean): Digits => {
   const negative = text.startsWith("-")
   const [whole = "", part = ""] = text.replace(/^[+-]/, "").split(".")
-  let digits = (whole + part).replace(/^0+(?=\d)/, "")
-  let pointAt = digits.length - part.length
+  let digits = whole + part
+  let pointAt = whole.length
   if (scientific) {
     const firstNonZero = digits.search(/[1-9]/)
     if (firstNonZero < 0) return { negative, integer: "0", fraction: "0".repeat(scale), exponent: "+00" }
