@@ -13,7 +13,7 @@ import { createRequire } from "node:module"
 import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DOUBLE, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, DuckDBStructValue, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
 import { formattedValue } from "./format-values.ts"
 import { bigQueryJson, canonicalJson, parsedJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonQueryLax, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
-import { RANGE_LOWER, RANGE_UPPER, rangeText } from "./ranges.ts"
+import { rangeText } from "./ranges.ts"
 import { ipFromString, ipNetMask, ipToString, ipTrunc, ipv4FromInt64, ipv4ToInt64 } from "./net-functions.ts"
 import { formatNumber } from "./number-format.ts"
 import { bytesAsText, codePoints, codePointsToBytes, codePointsToString, fromBase32, textAsBytes, parseNumericText, regexpExtract, regexpInstr, soundex, toBase32 } from "./string-functions.ts"
@@ -74,8 +74,6 @@ export const JUSTIFY_FUNCTIONS: Readonly<Record<string, string>> = { JUSTIFY_DAY
 export const NUMERIC_MULTIPLY_FUNCTION = "mdp_numeric_multiply"
 // CAST(FLOAT64 AS STRING) as ZetaSQL writes it.
 export const DOUBLE_TEXT_FUNCTION = "mdp_double_text"
-/** A RANGE bound's text (a DATE's, a DATETIME's or a TIMESTAMP's, as DuckDB writes it in UTC); NULL when unbounded. */
-const boundText = (value: DuckDBValue | undefined): string | null => (value === null || value === undefined ? null : String(value))
 /** CAST(RANGE AS STRING): `[2022-12-01, UNBOUNDED)` (ranges.ts). */
 export const RANGE_TEXT_FUNCTION = "mdp_range_text"
 /** The NET functions of IP addresses (net-functions.ts). */
@@ -541,7 +539,7 @@ const stringAndJsonFunctions = [
   rowFunction(REGEXP_EXTRACT_FUNCTION, [VARCHAR, VARCHAR], VARCHAR, ([source, pattern]) => regexpExtract(source as string, pattern as string)),
   // ANY, so that the call binds in a CASE branch that typeof rules out for other operand types.
   rowFunction(RANGE_TEXT_FUNCTION, [ANY], VARCHAR, ([value]) =>
-    value instanceof DuckDBStructValue ? rangeText(boundText(value.entries[RANGE_LOWER]), boundText(value.entries[RANGE_UPPER])) : new Error(`${RANGE_TEXT_FUNCTION} writes RANGEs only`)
+    value instanceof DuckDBStructValue ? rangeText(value.entries) : new Error(`${RANGE_TEXT_FUNCTION} writes RANGEs only`)
   ),
   rowFunction(NET_IP_FUNCTIONS.IP_FROM_STRING, [VARCHAR], BLOB, ([text]) => withBlob(ipFromString(text as string))),
   rowFunction(NET_IP_FUNCTIONS.SAFE_IP_FROM_STRING, [VARCHAR], BLOB, ([text]) => {

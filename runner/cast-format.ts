@@ -143,8 +143,8 @@ export const castWithFormat = (argument: string, safe: boolean, timestampType: s
       return safe ? `${SAFE_FORMAT_MARKER}(${call})` : call
     }
     // A number's format (digits 0, 9 or X, or RN): printed by a function registered from Node.
-    if (type === "STRING" && zone === undefined && isNumberFormat(formatToken.text.slice(1, -1))) return `${NUMBER_FORMAT_MARKER}(${value}, ${formatToken.text})`
-    const format = parseFormat(formatToken.text.slice(1, -1))
+    if (type === "STRING" && zone === undefined && isNumberFormat(formatText)) return `${NUMBER_FORMAT_MARKER}(${value}, ${formatToken.text})`
+    const format = parseFormat(formatText)
     if ("unsupported" in format) return failure(format.unsupported)
     if (type === "STRING") {
       const input = zone === undefined ? value : `TIMEZONE(${zone}, ${value})`

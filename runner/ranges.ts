@@ -127,5 +127,11 @@ export const rangeMarkers: Readonly<Record<string, (call: Call) => string | unde
   }
 }
 
-/** A RANGE's text as BigQuery writes it: `[2022-12-01, UNBOUNDED)`, each bound as its type's text. */
-export const rangeText = (low: string | null, high: string | null): string => `[${low ?? "UNBOUNDED"}, ${high ?? "UNBOUNDED"})`
+/**
+ * A RANGE's text as BigQuery writes it, `[2022-12-01, UNBOUNDED)`, from its STRUCT's entries: each
+ * bound as DuckDB writes its value (in UTC), UNBOUNDED for NULL.
+ */
+export const rangeText = (entries: Readonly<Record<string, unknown>>): string => {
+  const bound = (value: unknown) => (value === null || value === undefined ? "UNBOUNDED" : String(value))
+  return `[${bound(entries[RANGE_LOWER])}, ${bound(entries[RANGE_UPPER])})`
+}

@@ -807,10 +807,11 @@ class Interpreter {
   private step(step: Step): Effect.Effect<Signal, Raised> {
     const self = this
     return Effect.gen(function* () {
+      // @@error.statement_text is the failing statement as the script wrote it, not its translation;
+      // an error outside a SQL step (an IF's condition) keeps the translation's text.
+      self.statementText = step.kind === "sql" ? step.source : undefined
       switch (step.kind) {
         case "sql":
-          // @@error.statement_text is the statement as the script wrote it, not its translation.
-          self.statementText = step.source
           if (step.atomic === true && step.statements.length > 1) {
             yield* self.session.run("BEGIN TRANSACTION")
             const done = yield* Effect.result(Effect.forEach(step.statements, (sql) => self.session.run(sql), { discard: true }))

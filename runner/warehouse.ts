@@ -153,10 +153,7 @@ export const jsonValueConverter: DuckDBValueConverter<Json> = (value, type, conv
       return doubleFromDecimalValue(value)
     case DuckDBTypeId.STRUCT:
       // A RANGE (ranges.ts) as BigQuery hands it out: its text.
-      if (value instanceof DuckDBStructValue && type instanceof DuckDBStructType && type.entryNames.length === 2 && type.entryNames[0] === RANGE_LOWER && type.entryNames[1] === RANGE_UPPER) {
-        const bound = (entry: unknown) => (entry === null || entry === undefined ? null : String(entry))
-        return rangeText(bound(value.entries[RANGE_LOWER]), bound(value.entries[RANGE_UPPER]))
-      }
+      if (value instanceof DuckDBStructValue && type instanceof DuckDBStructType && type.entryNames.length === 2 && type.entryNames[0] === RANGE_LOWER && type.entryNames[1] === RANGE_UPPER) return rangeText(value.entries)
       return JsonDuckDBValueConverter(value, type, converter)
     default:
       return JsonDuckDBValueConverter(value, type, converter)
