@@ -595,13 +595,14 @@ const NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE')"
 /**
  * A JSON conversion as BigQuery defines it (json_functions#converters and #lax_converters): `kinds`
  * maps DuckDB's json_type of the value to an expression of `j` (the value as JSON) and `s` (a JSON
- * string's text); other kinds give `otherwise`. SQL NULL stays NULL.
+ * string's text); other kinds give `otherwise`. SQL NULL stays NULL; JSON null gives `jsonNull`
+ * (an error for the strict converters, whose documentation has `INT64(JSON 'null')` fail).
  */
-const jsonConversion = (value: string, kinds: ReadonlyArray<readonly [string, string]>, otherwise: string): string => {
+const jsonConversion = (value: string, kinds: ReadonlyArray<readonly [string, string]>, otherwise: string, jsonNull = "NULL"): string => {
   const j = `CAST((${value}) AS JSON)`
   const s = `json_extract_string(${j}, '$')`
   const cases = kinds.map(([kind, expression]) => `WHEN json_type(${j}) IN ${kind} THEN ${expression.replaceAll("$j", () => j).replaceAll("$s", () => s)}`).join(" ")
-  return `(CASE WHEN (${value}) IS NULL OR json_type(${j}) = 'NULL' THEN NULL ${cases} ELSE ${otherwise} END)`
+  return `(CASE WHEN (${value}) IS NULL THEN NULL WHEN json_type(${j}) = 'NULL' THEN ${jsonNull} ${cases} ELSE ${otherwise} END)`
 }
 
 const notA = (what: string, fn: string) => `error('${fn}: the JSON value is not ${what}')`
@@ -1970,14 +1971,14 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (x === undefined || y === undefined) return undefined
     return `(CASE WHEN CAST(${y} AS DOUBLE) = 0 THEN CASE WHEN CAST(${x} AS DOUBLE) > 0 THEN CAST('inf' AS DOUBLE) WHEN CAST(${x} AS DOUBLE) < 0 THEN CAST('-inf' AS DOUBLE) ELSE CAST('nan' AS DOUBLE) END ELSE CAST(${x} AS DOUBLE) / CAST(${y} AS DOUBLE) END)`
   },
-  [JSON_INT64]: (call) => jsonConversion(call.args[0]!, [[NUMBER_TYPES, "CASE WHEN CAST($j AS DOUBLE) = floor(CAST($j AS DOUBLE)) THEN CAST(CAST($j AS DOUBLE) AS BIGINT) ELSE error('INT64: the JSON number has a fractional part') END"]], notA("a number", "INT64")),
+  [JSON_INT64]: (call) => jsonConversion(call.args[0]!, [[NUMBER_TYPES, "CASE WHEN CAST($j AS DOUBLE) = floor(CAST($j AS DOUBLE)) THEN CAST(CAST($j AS DOUBLE) AS BIGINT) ELSE error('INT64: the JSON number has a fractional part') END"]], notA("a number", "INT64"), notA("a number", "INT64")),
   [JSON_FLOAT64]: (call) => {
     // An integer beyond 2^53 that the FLOAT64 would change (other JSON numbers are FLOAT64s already).
     const exact = "CASE WHEN json_type($j) = 'DOUBLE' OR CAST(CAST($j AS DOUBLE) AS HUGEINT) = CAST($j AS HUGEINT) THEN CAST($j AS DOUBLE) ELSE error('FLOAT64: the JSON number ' || CAST($j AS VARCHAR) || ' cannot be converted to FLOAT64 without loss of precision; wide_number_mode=>''round'' rounds it') END"
-    return jsonConversion(call.args[0]!, [[NUMBER_TYPES, call.args[1] === "'round'" ? "CAST($j AS DOUBLE)" : exact]], notA("a number", "FLOAT64"))
+    return jsonConversion(call.args[0]!, [[NUMBER_TYPES, call.args[1] === "'round'" ? "CAST($j AS DOUBLE)" : exact]], notA("a number", "FLOAT64"), notA("a number", "FLOAT64"))
   },
-  [JSON_BOOL]: (call) => jsonConversion(call.args[0]!, [["('BOOLEAN')", "CAST($j AS BOOLEAN)"]], notA("a boolean", "BOOL")),
-  [JSON_STRING]: (call) => jsonConversion(call.args[0]!, [["('VARCHAR')", "$s"]], notA("a string", "STRING")),
+  [JSON_BOOL]: (call) => jsonConversion(call.args[0]!, [["('BOOLEAN')", "CAST($j AS BOOLEAN)"]], notA("a boolean", "BOOL"), notA("a boolean", "BOOL")),
+  [JSON_STRING]: (call) => jsonConversion(call.args[0]!, [["('VARCHAR')", "$s"]], notA("a string", "STRING"), notA("a string", "STRING")),
   LAX_INT64: (call) =>
     jsonConversion(call.args[0]!, [["('BOOLEAN')", "CASE WHEN CAST($j AS BOOLEAN) THEN 1 ELSE 0 END"], [NUMBER_TYPES, "TRY_CAST(ROUND(CAST($j AS DOUBLE)) AS BIGINT)"], ["('VARCHAR')", "TRY_CAST(ROUND(TRY_CAST(trim($s) AS DOUBLE)) AS BIGINT)"]], "NULL"),
   LAX_FLOAT64: (call) => jsonConversion(call.args[0]!, [[NUMBER_TYPES, "CAST($j AS DOUBLE)"], ["('VARCHAR')", "TRY_CAST(trim($s) AS DOUBLE)"]], "NULL"),
