@@ -1965,6 +1965,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
       }
     }
   },
+  COSINE_DISTANCE: (call) => vectorDistance(call, "COSINE_DISTANCE"),
+  EUCLIDEAN_DISTANCE: (call) => vectorDistance(call, "EUCLIDEAN_DISTANCE"),
   // Division by zero is ±inf or NaN (IEEE 754), not an error or NULL.
   IEEE_DIVIDE: (call) => {
     const [x, y] = call.args
@@ -2351,6 +2353,48 @@ const caught = (expression: string): string => {
 
 /** Whether evaluating an expression fails (TRY's NULL told apart from the expression's own). */
 const isError = (expression: string): string => `(${caught(`(${expression}) IS NULL`)} IS NULL)`
+
+/**
+ * COSINE_DISTANCE and EUCLIDEAN_DISTANCE (mathematical_functions#cosine_distance): DuckDB's list
+ * functions for dense vectors (ARRAY<FLOAT64>), with BigQuery's errors (vectors of different
+ * lengths, a NULL magnitude, and for the cosine a zero vector, where DuckDB returns 2 or NULL). A
+ * sparse vector, an array of (dimension, magnitude) pairs written as tuples or STRUCTs, is read by
+ * dimension; a repeated dimension is an error. Whether a vector is sparse is read from its text: a
+ * column of pairs meets DuckDB's own refusal of a list of STRUCTs.
+ */
+const vectorDistance = (call: Call, name: "COSINE_DISTANCE" | "EUCLIDEAN_DISTANCE"): string | undefined => {
+  const [left, right] = call.args
+  if (call.args.length !== 2 || left === undefined || right === undefined) return undefined
+  const isSparse = (vector: string) => /^\[\s*(\(|\{|STRUCT\b|ROW\s*\()/i.test(vector.trim())
+  if (isSparse(left) !== isSparse(right)) return undefined
+  const fail = (reason: string) => `error('${name}: ${reason}')`
+  const cosine = name === "COSINE_DISTANCE"
+  if (!isSparse(left)) {
+    const zero = (v: string) => `coalesce(list_max(list_transform(${v}, x -> abs(x))), 0) = 0`
+    const distance = cosine ? "list_cosine_distance(mdp_v.a, mdp_v.b)" : "list_distance(mdp_v.a, mdp_v.b)"
+    return `list_transform([{'a': ${left}, 'b': ${right}}], mdp_v -> CASE WHEN mdp_v.a IS NULL OR mdp_v.b IS NULL THEN NULL
+      WHEN len(mdp_v.a) <> len(mdp_v.b) THEN ${fail("the vectors have different lengths")}
+      WHEN list_count(mdp_v.a) < len(mdp_v.a) OR list_count(mdp_v.b) < len(mdp_v.b) THEN ${fail("a magnitude is NULL")}
+      ${cosine ? `WHEN ${zero("mdp_v.a")} OR ${zero("mdp_v.b")} THEN ${fail("a vector is a zero vector")}` : ""}
+      ELSE CAST(${distance} AS DOUBLE) END)[1]`
+  }
+  const dimension = (pair: string) => `struct_extract_at(${pair}, 1)`
+  const magnitude = (pair: string) => `CAST(struct_extract_at(${pair}, 2) AS DOUBLE)`
+  // The magnitude of `pair`'s dimension in `other` (0 where it has none).
+  const matching = (pair: string, other: string) => `coalesce(list_sum(list_transform(list_filter(${other}, y -> ${dimension("y")} = ${dimension(pair)}), y -> ${magnitude("y")})), 0)`
+  const squares = (v: string) => `coalesce(list_sum(list_transform(${v}, x -> ${magnitude("x")} * ${magnitude("x")})), 0)`
+  const repeated = (v: string) => `len(list_distinct(list_transform(${v}, x -> ${dimension("x")}))) < len(${v})`
+  const nullMagnitude = (v: string) => `list_count(list_filter(${v}, x -> ${magnitude("x")} IS NULL)) > 0`
+  const distance = cosine
+    ? `1 - coalesce(list_sum(list_transform(mdp_v.a, x -> ${magnitude("x")} * ${matching("x", "mdp_v.b")})), 0) / (sqrt(${squares("mdp_v.a")}) * sqrt(${squares("mdp_v.b")}))`
+    : `sqrt(coalesce(list_sum(list_transform(mdp_v.a, x -> pow(${magnitude("x")} - ${matching("x", "mdp_v.b")}, 2))), 0)
+        + coalesce(list_sum(list_transform(list_filter(mdp_v.b, y -> NOT list_bool_or(list_transform(mdp_v.a, x -> ${dimension("x")} = ${dimension("y")}))), y -> ${magnitude("y")} * ${magnitude("y")})), 0))`
+  return `list_transform([{'a': ${left}, 'b': ${right}}], mdp_v -> CASE WHEN mdp_v.a IS NULL OR mdp_v.b IS NULL THEN NULL
+    WHEN ${nullMagnitude("mdp_v.a")} OR ${nullMagnitude("mdp_v.b")} THEN ${fail("a magnitude is NULL")}
+    WHEN ${repeated("mdp_v.a")} OR ${repeated("mdp_v.b")} THEN ${fail("a sparse vector repeats a dimension")}
+    ${cosine ? `WHEN ${squares("mdp_v.a")} = 0 OR ${squares("mdp_v.b")} = 0 THEN ${fail("a vector is a zero vector")}` : ""}
+    ELSE CAST(${distance} AS DOUBLE) END)[1]`
+}
 
 /** `left * right`, a NUMERIC product computed as BigQuery does (see NUMERIC_MULTIPLY_FUNCTION); typeof is read without evaluating the product. */
 const product = (left: string, right: string): string =>
