@@ -178,7 +178,7 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
       const scope = tokens.slice(i + 1, i + 5).find((token) => token.kind === "string")?.text.slice(1, -1).toUpperCase()
       if (scope !== "JSON_VALUES") return { construct: `CONTAINS_SUBSTR(…, json_scope => '${scope ?? "?"}')`, reason: "only the default scope, JSON_VALUES, is searched locally" }
     }
-    if (word === "BIGNUMERIC" || word === "BIGDECIMAL") {
+    if (word === "BIGNUMERIC" || word === "BIGDECIMAL" || (word === "PARSE_BIGNUMERIC" && next === "(")) {
       return { construct: word, reason: "DuckDB decimals stop at 38 digits; use NUMERIC or FLOAT64" }
     }
     // The runner writes in @@project_id and, in scripts, @@row_count and @@error.*; DuckDB would read the rest as a parse error.
