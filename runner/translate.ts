@@ -612,11 +612,22 @@ const INITCAP_DELIMITERS = `'[[:space:]\\[\\](){}/|\\\\<>!?@"^#$&~_,.:;*%+\\-]'`
 
 // %F, %T, %D and %R spelled out in a FORMAT_* call's format; %e, %k and %l (the day and the 24-
 // and 12-hour hour, space-padded), %Q (the quarter), %E*S (seconds and their fraction's digits)
-// and %P (am or pm), which DuckDB lacks, as values between the formats before and after them.
+// %P (am or pm) and %J (the day of the ISO year), which DuckDB lacks, as values between the
+// formats before and after them.
 const FORMATTED_TYPES: Readonly<Record<string, string>> = { FORMAT_DATE: "DATE", FORMAT_DATETIME: "DATETIME", FORMAT_TIMESTAMP: "TIMESTAMP" }
-const COMPUTED_ELEMENT = /(?<!%)%(Ez|E\*S|E[1245]S|[eklQsCgzP])/
+const COMPUTED_ELEMENT = /(?<!%)%(Ez|E\*S|E[1245]S|[eklQsCgzPJ])/
 // A DATE, DATETIME or TIME has no offset: %Ez and %z stay for DuckDB to refuse.
-const COMPUTED_ELEMENT_WITHOUT_ZONE = /(?<!%)%(E\*S|E[1245]S|[eklQsCgP])/
+const COMPUTED_ELEMENT_WITHOUT_ZONE = /(?<!%)%(E\*S|E[1245]S|[eklQsCgPJ])/
+/**
+ * A FORMAT_ or PARSE_ rewrite given its format as a single-quoted literal: the rewrites read the
+ * format's elements from one, and BigQuery's examples often write it in double quotes.
+ */
+const withFormatLiteral = (rewrite: (call: Call) => string | undefined) => (call: Call): string | undefined => {
+  const format = call.args[0]?.trim()
+  if (format === undefined || !/^"[^"\\']*"$/.test(format)) return rewrite(call)
+  return rewrite({ ...call, args: [`'${format.slice(1, -1)}'`, ...call.args.slice(1)] })
+}
+
 const withoutShorthands = (call: Call): string | undefined => {
   const literal = call.args[0] ?? ""
   const format = formatWithoutShorthands(literal) ?? literal
@@ -641,6 +652,8 @@ const withoutShorthands = (call: Call): string | undefined => {
       // The century, and the ISO year within it (DuckDB's %g is milliseconds; it lacks %C).
       C: `LPAD(CAST(DIV(EXTRACT(YEAR FROM ${at}), 100) AS STRING), 2, '0')`,
       g: `LPAD(CAST(MOD(EXTRACT(ISOYEAR FROM ${at}), 100) AS STRING), 2, '0')`,
+      // The day of the ISO year (001 is the Monday of its first week).
+      J: `LPAD(CAST((EXTRACT(ISOWEEK FROM ${at}) - 1) * 7 + MOD(EXTRACT(DAYOFWEEK FROM ${at}) + 5, 7) + 1 AS STRING), 3, '0')`,
       // A TIMESTAMP's offset in the zone (UTC without one): +HH:MM and +HHMM.
       Ez: utcOffsetInFormat(value!, zone, ":"),
       z: utcOffsetInFormat(value!, zone, ""),
@@ -1050,7 +1063,7 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   APPROX_TOP_COUNT: (call) => (call.args.length === 2 ? `${APPROX_TOP_COUNT_MARKER}(${call.args.join(", ")})` : undefined),
   // The date of a timestamp in a time zone; polyglot reads the zone as a format.
   DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
-  FORMAT_TIMESTAMP: (call) => {
+  FORMAT_TIMESTAMP: withFormatLiteral((call) => {
     // Without a zone, BigQuery formats in UTC, and %Z is "UTC" (with one, findUnsupported refuses it).
     if (call.args.length === 2 && /^'[\s\S]*'$/.test(call.args[0] ?? "") && ZONE_NAME_ELEMENT.test(call.args[0]!)) {
       return `FORMAT_TIMESTAMP(${call.args[0]!.replace(/(?<!%)((?:%%)*)%Z/g, "$1UTC")}, ${call.args[1]})`
@@ -1059,15 +1072,15 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
     if (/^'[\s\S]*'$/.test(expanded) && COMPUTED_ELEMENT.test(expanded)) return withoutShorthands(call)
     const args = [withFractionalSeconds(expanded), ...call.args.slice(1)]
     return args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${args.join(", ")})` : withoutShorthands(call)
-  },
-  FORMAT_DATE: (call) => withoutShorthands(call),
-  FORMAT_DATETIME: (call) => withoutShorthands(call),
+  }),
+  FORMAT_DATE: withFormatLiteral(withoutShorthands),
+  FORMAT_DATETIME: withFormatLiteral(withoutShorthands),
   // DuckDB has no FORMAT_TIME: the time on the epoch's day, formatted as a DATETIME.
-  FORMAT_TIME: (call) => {
+  FORMAT_TIME: withFormatLiteral((call) => {
     if (call.args.length !== 2) return undefined
     const args = [call.args[0]!, `DATETIME(DATE '1970-01-01', ${call.args[1]})`]
     return withoutShorthands({ ...call, name: "FORMAT_DATETIME", args }) ?? `FORMAT_DATETIME(${args.join(", ")})`
-  },
+  }),
   // BigQuery's JSON converters (STRING(json) would become a cast keeping the quotes).
   INT64: (call) => (call.args.length === 1 ? `${JSON_INT64}(${call.args[0]})` : undefined),
   // wide_number_mode: 'exact' (the default) fails for a number a FLOAT64 would change; 'round' rounds it.
@@ -1086,20 +1099,20 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   // Whole intervals elapsed, where DuckDB's DATE_DIFF counts boundaries crossed.
   TIMESTAMP_DIFF: (call) => (call.args.length === 3 ? `${TIMESTAMP_DIFF_MARKER}('${call.args[2]!.toUpperCase()}', ${call.args[1]}, ${call.args[0]})` : undefined),
   // A TIMESTAMP (UTC), where DuckDB's strptime returns a zone-less one.
-  PARSE_DATETIME: (call) => withParsePatterns("DATETIME", call),
-  PARSE_DATE: (call) => withParsePatterns("DATE", call),
-  PARSE_TIMESTAMP: (call) =>
+  PARSE_DATETIME: withFormatLiteral((call) => withParsePatterns("DATETIME", call)),
+  PARSE_DATE: withFormatLiteral((call) => withParsePatterns("DATE", call)),
+  PARSE_TIMESTAMP: withFormatLiteral((call) =>
     withParsePatterns("TIMESTAMP", call) ??
     (call.args.length === 2
       ? `CAST(${call.text} AS ${TIMESTAMP_TYPE})`
       : call.args.length === 3
         ? `${CAST_PARSE_MARKER}('TIMESTAMP', FALSE, ${call.args[1]}, ${call.args[0]}, ${call.args[2]})` // polyglot drops the zone
-        : undefined),
-  PARSE_TIME: (call) => {
+        : undefined)),
+  PARSE_TIME: withFormatLiteral((call) => {
     if (call.args.length !== 2) return undefined
     const patterns = parsePatterns(call.args[0]!)
     return patterns?.startsWith("ERROR(") === true ? patterns : `${CAST_PARSE_MARKER}('TIME', FALSE, ${call.args[1]}, ${patterns ?? call.args[0]}, NULL)`
-  },
+  }),
   SAFE_CONVERT_BYTES_TO_STRING: (call) => (call.args.length === 1 ? `${BYTES_TO_STRING_FUNCTION}(${call.args[0]})` : undefined),
   FARM_FINGERPRINT: (call) => (call.args.length === 1 ? `${FARM_FINGERPRINT_FUNCTION}(${call.args[0]})` : undefined),
   // The count of TRUE values: 0 over no rows, or where none is TRUE, also in a window frame, where
