@@ -12,7 +12,7 @@ import { createHash } from "node:crypto"
 import { createRequire } from "node:module"
 import { ANY, BIGINT, blobValue, BLOB, BOOLEAN, DECIMAL, decimalValue, DOUBLE, DuckDBBlobValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBScalarFunction, DuckDBStructValue, INTERVAL, intervalValue, LIST, listValue, VARCHAR, type DuckDBListValue, type DuckDBType, type DuckDBValue, type DuckDBConnection } from "@duckdb/node-api"
 import { formattedValue } from "./format-values.ts"
-import { bigQueryJson, canonicalJson, parsedJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonQueryLax, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
+import { bigQueryJson, canonicalJson, doubleText, parsedJson, parseDuckType, jsonContains, jsonFlatten, jsonObjectOf, jsonEdit, jsonKeys, jsonQueryLax, jsonRemove, jsonStripNulls, type JsonKeysMode } from "./json-functions.ts"
 import { rangeText } from "./ranges.ts"
 import { ipFromString, ipNetMask, ipToString, ipTrunc, ipv4FromInt64, ipv4ToInt64 } from "./net-functions.ts"
 import { formatNumber } from "./number-format.ts"
@@ -316,33 +316,6 @@ export const intervalText = (months: number, days: number, micros: bigint): stri
 }
 
 /** printf's `%.{precision}g`: exponent form below 1e-4 or from 10^precision, trailing zeros dropped. */
-const printfG = (value: number, precision: number): string => {
-  const [mantissa, exponentText] = value.toExponential(precision - 1).split("e") as [string, string]
-  const exponent = Number(exponentText)
-  const trimmed = (text: string) => (text.includes(".") ? text.replace(/\.?0+$/, "") : text)
-  if (exponent < -4 || exponent >= precision) return `${trimmed(mantissa)}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`
-  return trimmed(value.toFixed(precision - 1 - exponent))
-}
-
-// ZetaSQL checks the short form only below this (DBL_MAX / 1.000000000000001).
-const DOUBLE_PRECISION_CHECK_MAX = Number.MAX_VALUE / 1.000000000000001
-
-/**
- * A FLOAT64 as text, as ZetaSQL's RoundTripDoubleToString writes it for CAST(… AS STRING): 15
- * significant digits when they read back as the same number, else 17 (`1/3` is
- * 0.33333333333333331, `1e15` is 1e+15), "nan", "inf" and "-inf".
- */
-export const doubleText = (value: number): string => {
-  if (Number.isNaN(value)) return "nan"
-  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf"
-  if (value === 0) return "0"
-  if (Math.abs(value) <= DOUBLE_PRECISION_CHECK_MAX) {
-    const short = printfG(value, 15)
-    if (Number(short) === value) return short
-  }
-  return printfG(value, 17)
-}
-
 type IntervalParts = { readonly months: number; readonly days: number; readonly micros: bigint }
 
 /** JUSTIFY_HOURS, as ZetaSQL's JustifyHours: whole days of the time part moved to the day part, the two given one sign. */

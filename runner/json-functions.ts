@@ -168,6 +168,53 @@ const quoted = (text: string): Json => ({ kind: "string", raw: JSON.stringify(te
  */
 export type JsonNumbers = "string" | "json" | "wide"
 
+const printfG = (value: number, precision: number): string => {
+  const [mantissa, exponentText] = value.toExponential(precision - 1).split("e") as [string, string]
+  const exponent = Number(exponentText)
+  const trimmed = (text: string) => (text.includes(".") ? text.replace(/\.?0+$/, "") : text)
+  if (exponent < -4 || exponent >= precision) return `${trimmed(mantissa)}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`
+  return trimmed(value.toFixed(precision - 1 - exponent))
+}
+
+// ZetaSQL checks the short form only below this (DBL_MAX / 1.000000000000001).
+const DOUBLE_PRECISION_CHECK_MAX = Number.MAX_VALUE / 1.000000000000001
+
+/**
+ * A FLOAT64 as text, as ZetaSQL's RoundTripDoubleToString writes it for CAST(… AS STRING) and
+ * TO_JSON_STRING: 15
+ * significant digits when they read back as the same number, else 17 (`1/3` is
+ * 0.33333333333333331, `1e15` is 1e+15), "nan", "inf" and "-inf".
+ */
+export const doubleText = (value: number): string => {
+  if (Number.isNaN(value)) return "nan"
+  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf"
+  if (value === 0) return "0"
+  if (Math.abs(value) <= DOUBLE_PRECISION_CHECK_MAX) {
+    const short = printfG(value, 15)
+    if (Number(short) === value) return short
+  }
+  return printfG(value, 17)
+}
+
+/**
+ * A finite FLOAT64 as a JSON value's number (TO_JSON), as ZetaSQL's JSON type writes it: the
+ * shortest digits that read back as the number, in positional notation while the decimal point
+ * falls within 15 digits of the first and no more than 4 zeros precede it (1e+20, 1e-05,
+ * 9.007199254740992e+15), an integral value without a fraction (the documentation's 1.0 is 1).
+ */
+const jsonDoubleText = (value: number): string => {
+  if (value === 0) return "0"
+  const [mantissa, exponentText] = Math.abs(value).toExponential().split("e") as [string, string]
+  const digits = mantissa.replace(".", "")
+  const point = Number(exponentText) + 1
+  const sign = value < 0 ? "-" : ""
+  if (digits.length <= point && point <= 15) return `${sign}${digits}${"0".repeat(point - digits.length)}`
+  if (0 < point && point <= 15) return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`
+  if (-4 < point && point <= 0) return `${sign}0.${"0".repeat(-point)}${digits}`
+  const exponent = point - 1
+  return `${sign}${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ""}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`
+}
+
 const encode = (value: Json, type: DuckType, mode: JsonNumbers): Json => {
   if (value.kind === "null") return value
   if (type.kind === "list") return value.kind === "array" ? { kind: "array", items: value.items.map((item) => encode(item, type.element, mode)) } : value
@@ -184,7 +231,8 @@ const encode = (value: Json, type: DuckType, mode: JsonNumbers): Json => {
   if (value.kind !== "literal") return value
   if (name === "DOUBLE" || name === "FLOAT") {
     if (value.text === "NaN" || value.text === "Infinity" || value.text === "-Infinity") return quoted(value.text)
-    return { kind: "literal", text: String(Number(value.text)) }
+    const number = Number(value.text)
+    return { kind: "literal", text: mode === "string" ? doubleText(number) : jsonDoubleText(number) }
   }
   if (/^DECIMAL/.test(name)) {
     const text = trimmedDecimal(value.text)
@@ -555,13 +603,6 @@ const decimalValue = (text: string): string => {
   if (leading === "") return "0"
   const significant = leading.replace(/0+$/, "")
   return `${match[1]}${significant}e${exponent + leading.length - significant.length}`
-}
-
-/** A FLOAT64's shortest text in a JSON value, in exponent form (two digits at least) from 1e16 and below 1e-4. */
-const jsonDoubleText = (value: number): string => {
-  const magnitude = Math.abs(value)
-  if (magnitude === 0 || (magnitude >= 1e-4 && magnitude < 1e16)) return String(value)
-  return value.toExponential().replace(/e([+-])(\d)$/, "e$10$2")
 }
 
 /**
