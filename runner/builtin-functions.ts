@@ -315,7 +315,6 @@ export const intervalText = (months: number, days: number, micros: bigint): stri
   return `${monthSign}${Math.floor(absoluteMonths / 12)}-${absoluteMonths % 12} ${days} ${timeSign}${time / 3_600_000_000n}:${(time / 60_000_000n) % 60n}:${(time / 1_000_000n) % 60n}${fractionText}`
 }
 
-/** printf's `%.{precision}g`: exponent form below 1e-4 or from 10^precision, trailing zeros dropped. */
 type IntervalParts = { readonly months: number; readonly days: number; readonly micros: bigint }
 
 /** JUSTIFY_HOURS, as ZetaSQL's JustifyHours: whole days of the time part moved to the day part, the two given one sign. */

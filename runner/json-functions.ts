@@ -168,6 +168,7 @@ const quoted = (text: string): Json => ({ kind: "string", raw: JSON.stringify(te
  */
 export type JsonNumbers = "string" | "json" | "wide"
 
+/** printf's `%.{precision}g`: exponent form below 1e-4 or from 10^precision, trailing zeros dropped. */
 const printfG = (value: number, precision: number): string => {
   const [mantissa, exponentText] = value.toExponential(precision - 1).split("e") as [string, string]
   const exponent = Number(exponentText)
@@ -215,6 +216,38 @@ const jsonDoubleText = (value: number): string => {
   return `${sign}${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ""}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`
 }
 
+/**
+ * An INTERVAL in JSON, as ZetaSQL's IntervalValue::ToISO8601 writes it ("P1DT5H30M", "P-2Y-1M",
+ * "PT0.5S", "P0Y" for none), from DuckDB's text of it ("1 day 05:30:00", "-2 years -1 month").
+ */
+const intervalIso8601 = (duckText: string): string => {
+  let months = 0
+  let days = 0
+  for (const [, amount, unit] of duckText.matchAll(/(-?\d+) (year|month|day)s?/g)) {
+    if (unit === "year") months += 12 * Number(amount)
+    else if (unit === "month") months += Number(amount)
+    else days += Number(amount)
+  }
+  const time = /(-?)(\d+):(\d+):(\d+)(?:\.(\d+))?$/.exec(duckText)
+  const micros = time === null ? 0n : (time[1] === "-" ? -1n : 1n) * ((BigInt(time[2]!) * 3600n + BigInt(time[3]!) * 60n + BigInt(time[4]!)) * 1_000_000n + BigInt((time[5] ?? "").padEnd(6, "0")))
+  const hours = micros / 3_600_000_000n
+  const minutes = (micros % 3_600_000_000n) / 60_000_000n
+  const seconds = (micros % 60_000_000n) / 1_000_000n
+  const fraction = micros % 1_000_000n
+  let text = "P"
+  if (Math.trunc(months / 12) !== 0) text += `${Math.trunc(months / 12)}Y`
+  if (months % 12 !== 0) text += `${months % 12}M`
+  if (days !== 0) text += `${days}D`
+  if (micros !== 0n) text += "T"
+  if (hours !== 0n) text += `${hours}H`
+  if (minutes !== 0n) text += `${minutes}M`
+  if (fraction !== 0n) {
+    const digits = String(fraction < 0n ? -fraction : fraction).padStart(6, "0").replace(/0+$/, "")
+    text += `${seconds !== 0n ? String(seconds) : micros < 0n ? "-0" : "0"}.${digits}S`
+  } else if (seconds !== 0n) text += `${seconds}S`
+  return text === "P" ? "P0Y" : text
+}
+
 const encode = (value: Json, type: DuckType, mode: JsonNumbers): Json => {
   if (value.kind === "null") return value
   if (type.kind === "list") return value.kind === "array" ? { kind: "array", items: value.items.map((item) => encode(item, type.element, mode)) } : value
@@ -228,6 +261,7 @@ const encode = (value: Json, type: DuckType, mode: JsonNumbers): Json => {
   }
   if ((name === "TIMESTAMP" || name === "TIMESTAMP_NS" || name === "TIMESTAMP_MS" || name === "TIMESTAMP_S") && value.kind === "string") return quoted(unescaped(value.raw).replace(" ", "T"))
   if (name === "BLOB" && value.kind === "string") return quoted(blobBytes(unescaped(value.raw)).toString("base64"))
+  if (name === "INTERVAL" && value.kind === "string") return quoted(intervalIso8601(unescaped(value.raw)))
   if (value.kind !== "literal") return value
   if (name === "DOUBLE" || name === "FLOAT") {
     if (value.text === "NaN" || value.text === "Infinity" || value.text === "-Infinity") return quoted(value.text)
@@ -289,7 +323,7 @@ export const bigQueryJson = (text: string, type: string, mode: JsonNumbers, pret
 const parsedTypes = new Map<string, DuckType>()
 
 /** Types whose DuckDB JSON already is BigQuery's (no Node call needed): strings, booleans, dates, INT32 and smaller. */
-export const NEEDS_REENCODING = "TIMESTAMP|DECIMAL|BIGINT|HUGEINT|DOUBLE|FLOAT|BLOB"
+export const NEEDS_REENCODING = "TIMESTAMP|DECIMAL|BIGINT|HUGEINT|DOUBLE|FLOAT|BLOB|INTERVAL"
 
 /** JSON_KEYS' modes: keys inside arrays are skipped (strict), read one array deep (lax), or at any depth (lax recursive). */
 export type JsonKeysMode = "strict" | "lax" | "lax recursive"

@@ -11,6 +11,7 @@ import {
   DuckDBTypeId,
   DuckDBStructType,
   DuckDBStructValue,
+  DuckDBIntervalValue,
   JsonDuckDBValueConverter,
   doubleFromDecimalValue,
   type DuckDBConnection,
@@ -21,7 +22,7 @@ import {
   type Json
 } from "@duckdb/node-api"
 import { Config, Context, Effect, Layer, Option, Schema } from "effect"
-import { registerBuiltinFunctions } from "./builtin-functions.ts"
+import { intervalText, registerBuiltinFunctions } from "./builtin-functions.ts"
 import { RANGE_LOWER, RANGE_UPPER, rangeText } from "./ranges.ts"
 import { applyTableConstraints, isTableConstraintsStatement } from "./table-constraints.ts"
 import { isJavascriptFunctionStatement, registerJavascriptFunction } from "./javascript-udf.ts"
@@ -155,6 +156,9 @@ export const jsonValueConverter: DuckDBValueConverter<Json> = (value, type, conv
       // A RANGE (ranges.ts) as BigQuery hands it out: its text.
       if (value instanceof DuckDBStructValue && type instanceof DuckDBStructType && type.entryNames.length === 2 && type.entryNames[0] === RANGE_LOWER && type.entryNames[1] === RANGE_UPPER) return rangeText(value.entries)
       return JsonDuckDBValueConverter(value, type, converter)
+    // An INTERVAL as BigQuery hands it out: its canonical text, 'Y-M D H:M:S'.
+    case DuckDBTypeId.INTERVAL:
+      return value instanceof DuckDBIntervalValue ? intervalText(value.months, value.days, value.micros) : JsonDuckDBValueConverter(value, type, converter)
     default:
       return JsonDuckDBValueConverter(value, type, converter)
   }
