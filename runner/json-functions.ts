@@ -248,6 +248,9 @@ const intervalIso8601 = (duckText: string): string => {
   return text === "P" ? "P0Y" : text
 }
 
+/** A time's fraction of a second in groups of three digits, as ZetaSQL writes it ("12:00:00.500"). */
+export const narrowedFraction = (text: string): string => text.replace(/\.(\d+)/, (_, digits: string) => `.${digits.padEnd(digits.length <= 3 ? 3 : 6, "0")}`)
+
 const encode = (value: Json, type: DuckType, mode: JsonNumbers): Json => {
   if (value.kind === "null") return value
   if (type.kind === "list") return value.kind === "array" ? { kind: "array", items: value.items.map((item) => encode(item, type.element, mode)) } : value
@@ -257,9 +260,10 @@ const encode = (value: Json, type: DuckType, mode: JsonNumbers): Json => {
   const name = type.name
   if (name === "TIMESTAMP WITH TIME ZONE" && value.kind === "string") {
     // The session's zone is UTC: "2017-01-01 12:00:00.5+00".
-    return quoted(unescaped(value.raw).replace(" ", "T").replace(/\+00(:00)?$/, "Z"))
+    return quoted(narrowedFraction(unescaped(value.raw)).replace(" ", "T").replace(/\+00(:00)?$/, "Z"))
   }
-  if ((name === "TIMESTAMP" || name === "TIMESTAMP_NS" || name === "TIMESTAMP_MS" || name === "TIMESTAMP_S") && value.kind === "string") return quoted(unescaped(value.raw).replace(" ", "T"))
+  if ((name === "TIMESTAMP" || name === "TIMESTAMP_NS" || name === "TIMESTAMP_MS" || name === "TIMESTAMP_S") && value.kind === "string") return quoted(narrowedFraction(unescaped(value.raw)).replace(" ", "T"))
+  if (name === "TIME" && value.kind === "string") return quoted(narrowedFraction(unescaped(value.raw)))
   if (name === "BLOB" && value.kind === "string") return quoted(blobBytes(unescaped(value.raw)).toString("base64"))
   if (name === "INTERVAL" && value.kind === "string") return quoted(intervalIso8601(unescaped(value.raw)))
   if (value.kind !== "literal") return value
@@ -323,7 +327,7 @@ export const bigQueryJson = (text: string, type: string, mode: JsonNumbers, pret
 const parsedTypes = new Map<string, DuckType>()
 
 /** Types whose DuckDB JSON already is BigQuery's (no Node call needed): strings, booleans, dates, INT32 and smaller. */
-export const NEEDS_REENCODING = "TIMESTAMP|DECIMAL|BIGINT|HUGEINT|DOUBLE|FLOAT|BLOB|INTERVAL"
+export const NEEDS_REENCODING = "TIME|DECIMAL|BIGINT|HUGEINT|DOUBLE|FLOAT|BLOB|INTERVAL"
 
 /** JSON_KEYS' modes: keys inside arrays are skipped (strict), read one array deep (lax), or at any depth (lax recursive). */
 export type JsonKeysMode = "strict" | "lax" | "lax recursive"

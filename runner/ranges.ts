@@ -6,6 +6,7 @@
  * DuckDB SQL after it. A RANGE prints as BigQuery prints it (`rangeText`).
  */
 import { type Call, isSignificant, render, tokenize } from "./sql-tokens.ts"
+import { narrowedFraction } from "./json-functions.ts"
 
 export const RANGE_LOWER = "mdp_range_lower"
 export const RANGE_UPPER = "mdp_range_upper"
@@ -34,8 +35,9 @@ const literalBounds = (text: string): readonly [string | undefined, string | und
 }
 
 /**
- * `RANGE<T> '[a, b)'` as `RANGE(T 'a', T 'b')`, and `RANGE<T>` where it is a type (a column, a
- * CAST) as its STRUCT. Runs on BigQuery SQL before the calls are rewritten.
+ * `RANGE<T> '[a, b)'` and `CAST('[a, b)' AS RANGE<T>)` as `RANGE(T 'a', T 'b')`, and `RANGE<T>`
+ * where it is a type (a column, another CAST) as its STRUCT. Runs on BigQuery SQL before the calls
+ * are rewritten.
  */
 export const rangeLiteralsAndTypes = (sql: string): string => {
   if (!/\bRANGE\s*</i.test(sql)) return sql
@@ -48,11 +50,22 @@ export const rangeLiteralsAndTypes = (sql: string): string => {
     if (at(0).kind !== "word" || at(0).text.toUpperCase() !== "RANGE" || at(1).text !== "<" || at(2).kind !== "word" || !ELEMENT_TYPES.test(at(2).text) || at(3).text !== ">") continue
     const type = at(2).text.toUpperCase()
     const literal = k + 4 < significant.length ? at(4) : undefined
+    const bound = (value: string | undefined) => (value === undefined ? `CAST(NULL AS ${type})` : `${type} '${value.replaceAll("'", "\\'")}'`)
+    // CAST('[a, b)' AS RANGE<T>): the literal's bounds, as for RANGE<T> '[a, b)'.
+    const before = (n: number) => (k - n >= 0 ? tokens[significant[k - n]!]! : undefined)
+    const castOpen = k - 4 >= 0 && /^(SAFE_)?CAST$/i.test(before(4)?.text ?? "") && before(3)?.text === "(" && before(2)?.kind === "string" && before(1)?.text.toUpperCase() === "AS" && k + 4 < significant.length && at(4).text === ")"
+    const castBounds = castOpen ? literalBounds(before(2)!.text.replace(/^[rR]?(['"])([\s\S]*)\1$/, "$2")) : undefined
+    if (castBounds !== undefined) {
+      out.push(render(tokens.slice(cursor, significant[k - 4]!)))
+      out.push(`RANGE(${bound(castBounds[0])}, ${bound(castBounds[1])})`)
+      cursor = significant[k + 4]! + 1
+      k += 4
+      continue
+    }
     out.push(render(tokens.slice(cursor, significant[k]!)))
     if (literal?.kind === "string") {
       const bounds = literalBounds(literal.text.replace(/^[rR]?(['"])([\s\S]*)\1$/, "$2"))
       if (bounds === undefined) return sql
-      const bound = (value: string | undefined) => (value === undefined ? `CAST(NULL AS ${type})` : `${type} '${value.replaceAll("'", "\\'")}'`)
       out.push(`RANGE(${bound(bounds[0])}, ${bound(bounds[1])})`)
       cursor = significant[k + 4]! + 1
       k += 4
@@ -132,6 +145,6 @@ export const rangeMarkers: Readonly<Record<string, (call: Call) => string | unde
  * bound as DuckDB writes its value (in UTC), UNBOUNDED for NULL.
  */
 export const rangeText = (entries: Readonly<Record<string, unknown>>): string => {
-  const bound = (value: unknown) => (value === null || value === undefined ? "UNBOUNDED" : String(value))
+  const bound = (value: unknown) => (value === null || value === undefined ? "UNBOUNDED" : narrowedFraction(String(value)))
   return `[${bound(entries[RANGE_LOWER])}, ${bound(entries[RANGE_UPPER])})`
 }

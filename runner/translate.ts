@@ -585,6 +585,8 @@ const APPROX_TOP_COUNT_MARKER = "MDP_APPROX_TOP_COUNT__"
 const APPROX_TOP_SUM_MARKER = "MDP_APPROX_TOP_SUM__"
 const FLATTEN_MARKER = "MDP_FLATTEN__"
 const COLLATE_CI_MARKER = "MDP_COLLATE_CI__"
+const TODAY_MARKER = "MDP_TODAY__"
+const NOW_MARKER = "MDP_NOW__"
 const JSON_INT64 = "MDP_JSON_INT64__"
 const JSON_FLOAT64 = "MDP_JSON_FLOAT64__"
 const JSON_BOOL = "MDP_JSON_BOOL__"
@@ -830,6 +832,27 @@ const mergeInsertRow = (sql: string): string => {
   return out.join("")
 }
 const withInsertByPosition = (sql: string): string => (sql.includes("mdp_insert_row__") ? sql.replaceAll(INSERT_ROW_MARKER, "INSERT BY POSITION") : sql)
+
+/**
+ * `CURRENT_DATE()` and `CURRENT_TIMESTAMP()`, with parentheses, as markers for DuckDB's today() and
+ * get_current_timestamp() where the statement also names a column or an alias so: DuckDB reads its
+ * CURRENT_DATE keyword as that column first (`SELECT CURRENT_DATE() AS current_date` did not bind),
+ * where BigQuery's parentheses make it the function. Without them the name stays DuckDB's to
+ * resolve, column first, as BigQuery's documentation warns.
+ */
+const explicitCurrentCalls = (sql: string): string => {
+  if (!/\bCURRENT_(DATE|TIMESTAMP)\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const isName = (token: Token | undefined): token is Token => (token?.kind === "word" || token?.kind === "quoted") && /^`?CURRENT_(DATE|TIMESTAMP)`?$/i.test(token.text)
+  const calledAt = (i: number) => tokens.slice(i + 1).find(isSignificant)?.text === "("
+  if (!tokens.some((token, i) => isName(token) && !calledAt(i))) return sql
+  return tokens
+    .map((token, i) => {
+      if (token.kind !== "word" || !isName(token) || !calledAt(i)) return token.text
+      return token.text.toUpperCase() === "CURRENT_DATE" ? TODAY_MARKER : NOW_MARKER
+    })
+    .join("")
+}
 
 /** `CURRENT_DATETIME` and `CURRENT_TIME` without parentheses, which BigQuery allows: as calls, rewritten like any. */
 const bareCurrentCalls = (sql: string): string => {
@@ -1763,6 +1786,15 @@ const printfArguments = (args: ReadonlyArray<string>): ReadonlyArray<string> => 
   return unsupported ? args : [duckdbStringLiteral(rewritten), ...values]
 }
 
+/**
+ * A TIMESTAMP's, DATETIME's or TIME's DuckDB text with its fraction of a second in groups of three
+ * digits, as ZetaSQL's NarrowTimestampIfPossible writes it: '17:00:53.110', not '17:00:53.11'.
+ */
+const narrowedFraction = (text: string): string => {
+  const digits = `regexp_extract(${text}, '\\.(\\d+)', 1)`
+  return `(CASE WHEN strpos(${text}, '.') = 0 THEN ${text} ELSE regexp_extract(${text}, '^([^.]*)\\.', 1) || '.' || rpad(${digits}, CASE WHEN length(${digits}) <= 3 THEN 3 ELSE 6 END, '0') || regexp_extract(${text}, '\\.\\d+(.*)$', 1) END)`
+}
+
 /** `%t` or, as a literal, `%T` of a value, by its DuckDB type (NUMERIC always with a fraction, as BigQuery writes it). */
 const valueText = (value: string, asLiteral: boolean): string => {
   const type = `typeof(${value})`
@@ -1777,7 +1809,7 @@ const valueText = (value: string, asLiteral: boolean): string => {
   // PARSE_JSON); as a literal, JSON '…'. No Node function here: DuckDB folds constant branches
   // when it plans, and a Node function called then waits on the thread that is waiting for it.
   const json = text
-  const typed = (name: string) => (asLiteral ? `'${name} "' || ${text} || '"'` : text)
+  const typed = (name: string) => (asLiteral ? `'${name} "' || ${narrowedFraction(text)} || '"'` : narrowedFraction(text))
   return (
     `(CASE WHEN (${value}) IS NULL THEN 'NULL' ` +
     // An ARRAY or a STRUCT (before DECIMAL%, which an array of NUMERICs also matches), in Node.
@@ -1821,6 +1853,8 @@ const withLengthChecked = (call: Call, at: number, build: (args: ReadonlyArray<s
 
 /** Rewrites in DuckDB SQL, where polyglot's output runs but answers differently from BigQuery. */
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  [TODAY_MARKER]: (call) => (call.args.length === 0 ? "today()" : undefined),
+  [NOW_MARKER]: (call) => (call.args.length === 0 ? "get_current_timestamp()" : undefined),
   ...rangeMarkers,
   [JSON_KEYS_CALL]: (call) => (call.args.length === 3 ? `${JSON_KEYS_FUNCTION}(CAST(${call.args[0]} AS VARCHAR), ${call.args[1]}, ${call.args[2]})` : undefined),
   ...Object.fromEntries(Object.entries(STRING_FUNCTIONS).map(([name, implementation]) => [name, (call: Call) => `${implementation}(${call.args.join(", ")})`])),
@@ -2294,7 +2328,7 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     if (point === undefined || array === undefined) return undefined
     return `(CASE WHEN len(list_filter(${array}, mdp_e -> mdp_e IS NULL)) > 0 THEN error('RANGE_BUCKET: the array has a NULL element') WHEN (${point}) IS NULL THEN NULL ELSE len(list_filter(${array}, mdp_e -> mdp_e <= (${point}))) END)`
   },
-  [STRING_IN_ZONE]: (call) => `(CAST(TIMEZONE(${call.args[1]}, ${call.args[0]}) AS VARCHAR) || ${utcOffsetText(call.args[0]!, call.args[1]!)})`,
+  [STRING_IN_ZONE]: (call) => `(${narrowedFraction(`CAST(TIMEZONE(${call.args[1]}, ${call.args[0]}) AS VARCHAR)`)} || ${utcOffsetText(call.args[0]!, call.args[1]!)})`,
   [FORMAT_TIMESTAMP_IN_ZONE]: (call) => `STRFTIME(TIMEZONE(${call.args[2]}, ${call.args[1]}), ${call.args[0]})`,
   DATE_TRUNC: (call) => {
     const [part, value] = call.args
@@ -2497,7 +2531,7 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
   // NULL for SAFE_CAST. DuckDB's escaped text casts back to the same bytes, and binds for any type.
   const decoded = `decode(CAST(CAST(${value} AS VARCHAR) AS BLOB))`
   const fromBytes = cast === "CAST" ? decoded : `try(${decoded})`
-  return `(CASE WHEN typeof(${value}) LIKE 'DECIMAL%' THEN rtrim(rtrim(${plain}, '0'), '.') WHEN typeof(${value}) = 'DOUBLE' THEN ${DOUBLE_TEXT_FUNCTION}(TRY_CAST(${value} AS DOUBLE)) WHEN typeof(${value}) = 'BLOB' THEN ${fromBytes} WHEN typeof(${value}) = 'INTERVAL' THEN ${INTERVAL_TEXT_FUNCTION}(${value}) WHEN starts_with(typeof(${value}), '${RANGE_TYPE_PREFIX}') THEN ${RANGE_TEXT_FUNCTION}(${value}) ELSE ${plain} END)`
+  return `(CASE WHEN typeof(${value}) LIKE 'DECIMAL%' THEN rtrim(rtrim(${plain}, '0'), '.') WHEN typeof(${value}) = 'DOUBLE' THEN ${DOUBLE_TEXT_FUNCTION}(TRY_CAST(${value} AS DOUBLE)) WHEN typeof(${value}) = 'BLOB' THEN ${fromBytes} WHEN typeof(${value}) = 'INTERVAL' THEN ${INTERVAL_TEXT_FUNCTION}(${value}) WHEN starts_with(typeof(${value}), '${RANGE_TYPE_PREFIX}') THEN ${RANGE_TEXT_FUNCTION}(${value}) WHEN typeof(${value}) IN ('TIMESTAMP WITH TIME ZONE', 'TIMESTAMP', 'TIME') THEN ${narrowedFraction(plain)} ELSE ${plain} END)`
 }
 
 /**
@@ -4722,7 +4756,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql)))))))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql))))))))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
