@@ -56,6 +56,7 @@ export const CODE_POINTS_FUNCTION = "mdp_code_points"
 export const BYTE_VALUES_FUNCTION = "mdp_byte_values"
 /** An INTERVAL in BigQuery's canonical text, `Y-M D H:M:S[.F]` (CAST to STRING, FORMAT's %t). */
 export const INTERVAL_TEXT_FUNCTION = "mdp_interval_text"
+export const INTERVAL_FROM_TEXT_FUNCTION = "mdp_interval_from_text"
 /** An INT64 text in hexadecimal with a sign or spaces (`-0x123`), as BigQuery's CAST reads it. */
 export const HEX_INT64_FUNCTION = "mdp_hex_int64"
 /** FORMAT's %t (escaped) or %T (a literal) of BYTES, as ZetaSQL's EscapeBytes and ToBytesLiteral write them. */
@@ -315,6 +316,86 @@ export const intervalText = (months: number, days: number, micros: bigint): stri
   return `${monthSign}${Math.floor(absoluteMonths / 12)}-${absoluteMonths % 12} ${days} ${timeSign}${time / 3_600_000_000n}:${(time / 60_000_000n) % 60n}:${(time / 1_000_000n) % 60n}${fractionText}`
 }
 
+const INTERVAL_PARTS = ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"] as const
+
+/**
+ * A range's text (`'10:20:30.5'` for HOUR TO SECOND) as months, days and microseconds: BigQuery's
+ * `[-]Y-M [-]D [-]H:M:S[.F]`, the parts of the range only; undefined for text that does not fit.
+ */
+export const intervalRangeParts = (text: string, from: string, to: string): readonly [bigint, bigint, bigint] | undefined => {
+  const first = INTERVAL_PARTS.indexOf(from.toUpperCase() as (typeof INTERVAL_PARTS)[number])
+  const last = INTERVAL_PARTS.indexOf(to.toUpperCase() as (typeof INTERVAL_PARTS)[number])
+  if (first < 0 || last <= first) return undefined
+  const groups = [["YEAR", "MONTH"], ["DAY"], ["HOUR", "MINUTE", "SECOND"]] as const
+  // Within a group: Y-M and H:M:S; between groups, spaces.
+  const separators = ["-", "", ":"]
+  const patterns: Array<string> = []
+  const inRange = (part: string) => INTERVAL_PARTS.indexOf(part as (typeof INTERVAL_PARTS)[number]) >= first && INTERVAL_PARTS.indexOf(part as (typeof INTERVAL_PARTS)[number]) <= last
+  groups.forEach((group, g) => {
+    const parts = group.filter(inRange)
+    if (parts.length === 0) return
+    const digits = parts.map((part) => (part === "SECOND" ? String.raw`(\d+(?:\.\d{1,6})?)` : String.raw`(\d+)`))
+    patterns.push(`([+-]?)${digits.join(separators[g])}`)
+  })
+  const match = new RegExp(`^\\s*${patterns.join("\\s+")}\\s*$`).exec(text)
+  if (match === null) return undefined
+  let months = 0n
+  let days = 0n
+  let micros = 0n
+  let at = 1
+  groups.forEach((group) => {
+    const parts = group.filter(inRange)
+    if (parts.length === 0) return
+    const sign = match[at++] === "-" ? -1n : 1n
+    for (const part of parts) {
+      const value = match[at++]!
+      if (part === "YEAR") months += sign * BigInt(value) * 12n
+      else if (part === "MONTH") months += sign * BigInt(value)
+      else if (part === "DAY") days += sign * BigInt(value)
+      else if (part === "HOUR") micros += sign * BigInt(value) * 3_600_000_000n
+      else if (part === "MINUTE") micros += sign * BigInt(value) * 60_000_000n
+      else {
+        const [whole, fraction = ""] = value.split(".")
+        micros += sign * (BigInt(whole!) * 1_000_000n + BigInt(fraction.padEnd(6, "0")))
+      }
+    }
+  })
+  return [months, days, micros]
+}
+
+/**
+ * CAST(STRING AS INTERVAL) as ZetaSQL's IntervalValue::Parse reads it: ISO 8601 ('P1Y2M3DT4H5M6.5S',
+ * a comma for the point, W for weeks, a sign per number) when it starts with P, otherwise the
+ * interval literal's 'Y-M D H:M:S.F' or the part of it that its spaces, colons and dashes after a
+ * digit identify ('1-2', '3 10:20', '10:20:30'); undefined for text it does not read.
+ */
+export const parseIntervalText = (text: string): readonly [bigint, bigint, bigint] | undefined => {
+  if (text.startsWith("P")) {
+    const iso = /^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)W)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?)(\d+)(?:[.,](\d{1,6}))?S)?)?$/.exec(text)
+    if (iso === null || text === "P" || text.endsWith("T")) return undefined
+    const number = (k: number) => BigInt(iso[k] ?? "0")
+    const secondsSign = iso[7] === "-" ? -1n : 1n
+    const seconds = secondsSign * (BigInt(iso[8] ?? "0") * 1_000_000n + BigInt((iso[9] ?? "").padEnd(6, "0")))
+    return [number(1) * 12n + number(2), number(3) * 7n + number(4), number(5) * 3_600_000_000n + number(6) * 60_000_000n + seconds]
+  }
+  let previous = ""
+  let spaces = 0
+  let colons = 0
+  let dashes = 0
+  for (const character of text) {
+    if (character === " ") spaces++
+    else if (character === ":") colons++
+    else if (character === "-" && /\d/.test(previous)) dashes++
+    previous = character
+  }
+  const ranges: Readonly<Record<string, readonly [string, string]>> = {
+    "221": ["YEAR", "SECOND"], "211": ["YEAR", "MINUTE"], "201": ["YEAR", "HOUR"], "101": ["YEAR", "DAY"], "001": ["YEAR", "MONTH"],
+    "200": ["MONTH", "HOUR"], "210": ["MONTH", "MINUTE"], "220": ["MONTH", "SECOND"], "110": ["DAY", "MINUTE"], "120": ["DAY", "SECOND"], "020": ["HOUR", "SECOND"]
+  }
+  const range = ranges[`${spaces}${colons}${dashes}`]
+  return range === undefined ? undefined : intervalRangeParts(text, range[0], range[1])
+}
+
 type IntervalParts = { readonly months: number; readonly days: number; readonly micros: bigint }
 
 /** JUSTIFY_HOURS, as ZetaSQL's JustifyHours: whole days of the time part moved to the day part, the two given one sign. */
@@ -492,6 +573,12 @@ const stringAndJsonFunctions = [
   }),
   rowFunction(DOUBLE_TEXT_FUNCTION, [DOUBLE], VARCHAR, ([value]) => doubleText(value as number)),
   // ANY, so that the call binds in the CASE branch of CAST … AS STRING that typeof rules out for other types.
+  // DuckDB's spelling of a BigQuery interval text (parseIntervalText), for its CAST to INTERVAL.
+  rowFunction(INTERVAL_FROM_TEXT_FUNCTION, [VARCHAR, BOOLEAN], VARCHAR, ([text, safe]) => {
+    const parts = parseIntervalText(text as string)
+    if (parts !== undefined) return `${parts[0]} months ${parts[1]} days ${parts[2]} microseconds`
+    return safe === true ? null : new Error(`Invalid INTERVAL value: '${text as string}'`)
+  }),
   rowFunction(INTERVAL_TEXT_FUNCTION, [ANY], VARCHAR, ([value]) =>
     value instanceof DuckDBIntervalValue ? intervalText(value.months, value.days, value.micros) : new Error(`${INTERVAL_TEXT_FUNCTION} writes intervals only`)
   ),

@@ -14,7 +14,7 @@
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
 import { Effect, Schema } from "effect"
-import { BIGQUERY_JSON_FUNCTION, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, SHA512_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_IP_FUNCTIONS, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, DOUBLE_TEXT_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, JSON_QUERY_LAX_FUNCTION, RANGE_TEXT_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
+import { BIGQUERY_JSON_FUNCTION, INTERVAL_FROM_TEXT_FUNCTION, intervalRangeParts, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, SHA512_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_IP_FUNCTIONS, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, DOUBLE_TEXT_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, JSON_QUERY_LAX_FUNCTION, RANGE_TEXT_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { isLaxPath, NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, NUMBER_FORMAT_MARKER, SAFE_FORMAT_MARKER, numberFormatted, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
@@ -1369,53 +1369,6 @@ const withSpansReplaced = (tokens: ReadonlyArray<Token>, spans: ReadonlyMap<numb
   return out.join("")
 }
 
-const INTERVAL_PARTS = ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"] as const
-
-/**
- * A range's text (`'10:20:30.5'` for HOUR TO SECOND) as months, days and microseconds: BigQuery's
- * `[-]Y-M [-]D [-]H:M:S[.F]`, the parts of the range only; undefined for text that does not fit.
- */
-export const intervalRangeParts = (text: string, from: string, to: string): readonly [bigint, bigint, bigint] | undefined => {
-  const first = INTERVAL_PARTS.indexOf(from.toUpperCase() as (typeof INTERVAL_PARTS)[number])
-  const last = INTERVAL_PARTS.indexOf(to.toUpperCase() as (typeof INTERVAL_PARTS)[number])
-  if (first < 0 || last <= first) return undefined
-  const groups = [["YEAR", "MONTH"], ["DAY"], ["HOUR", "MINUTE", "SECOND"]] as const
-  // Within a group: Y-M and H:M:S; between groups, spaces.
-  const separators = ["-", "", ":"]
-  const patterns: Array<string> = []
-  const inRange = (part: string) => INTERVAL_PARTS.indexOf(part as (typeof INTERVAL_PARTS)[number]) >= first && INTERVAL_PARTS.indexOf(part as (typeof INTERVAL_PARTS)[number]) <= last
-  groups.forEach((group, g) => {
-    const parts = group.filter(inRange)
-    if (parts.length === 0) return
-    const digits = parts.map((part) => (part === "SECOND" ? String.raw`(\d+(?:\.\d{1,6})?)` : String.raw`(\d+)`))
-    patterns.push(`([+-]?)${digits.join(separators[g])}`)
-  })
-  const match = new RegExp(`^\\s*${patterns.join("\\s+")}\\s*$`).exec(text)
-  if (match === null) return undefined
-  let months = 0n
-  let days = 0n
-  let micros = 0n
-  let at = 1
-  groups.forEach((group) => {
-    const parts = group.filter(inRange)
-    if (parts.length === 0) return
-    const sign = match[at++] === "-" ? -1n : 1n
-    for (const part of parts) {
-      const value = match[at++]!
-      if (part === "YEAR") months += sign * BigInt(value) * 12n
-      else if (part === "MONTH") months += sign * BigInt(value)
-      else if (part === "DAY") days += sign * BigInt(value)
-      else if (part === "HOUR") micros += sign * BigInt(value) * 3_600_000_000n
-      else if (part === "MINUTE") micros += sign * BigInt(value) * 60_000_000n
-      else {
-        const [whole, fraction = ""] = value.split(".")
-        micros += sign * (BigInt(whole!) * 1_000_000n + BigInt(fraction.padEnd(6, "0")))
-      }
-    }
-  })
-  return [months, days, micros]
-}
-
 /** `INTERVAL '10:20:30' HOUR TO SECOND` and the other ranges, which DuckDB does not parse, as the interval of their parts. */
 const intervalRanges = (sql: string): string => {
   if (!/\bTO\b/i.test(sql)) return sql
@@ -2483,6 +2436,12 @@ const isJsonScalar = (expression: string): boolean => {
 const LONG_CAST_OPERAND = 400
 
 const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
+  const toInterval = /^([\s\S]+)\s+AS\s+INTERVAL$/i.exec(call.args[0] ?? "")
+  if (toInterval !== null && call.args.length === 1) {
+    // A STRING in BigQuery's interval formats ('1-2 3 10:20:30.456', 'P1Y2M3D'), which DuckDB does not read.
+    const value = `(${toInterval[1]!.trim()})`
+    return `(CASE WHEN typeof(${value}) = 'VARCHAR' THEN CAST(${INTERVAL_FROM_TEXT_FUNCTION}(CAST(${value} AS VARCHAR), ${cast === "TRY_CAST" ? "TRUE" : "FALSE"}) AS INTERVAL) ELSE ${cast}(${value} AS INTERVAL) END)`
+  }
   const match = /^([\s\S]+)\s+AS\s+(TEXT|VARCHAR|BIGINT|BOOLEAN|BLOB|DOUBLE|DECIMAL|DECIMAL\(38, 9\))$/i.exec(call.args[0] ?? "")
   if (match === null || call.args.length !== 1) return undefined
   if (match[1]!.length > LONG_CAST_OPERAND) {
