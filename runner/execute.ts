@@ -110,6 +110,35 @@ const runWithConflictRetry = (statements: ReadonlyArray<string>) =>
     })
   })
 
+export const ONE_THREAD_WARNING =
+  "DuckDB ran out of its memory_limit running this action on every thread; it ran again on one thread (each thread holds its own hash tables), more slowly. A larger memory_limit (settings: duckdb.memory_limit) runs it on all of them"
+
+/**
+ * An action's statements, and once more on one thread if DuckDB runs out of its memory_limit (its
+ * own advice: a statement whose hash tables spill can still need more memory than the limit when
+ * every thread holds some, e.g. Meta's full refresh at 10M rows after other large models). Its
+ * transaction rolled back, so the second run starts where the first did. True when it took that.
+ */
+const runWithinMemory = (statements: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const warehouse = yield* Warehouse
+    const ranOnAllThreads = yield* runWithConflictRetry(statements).pipe(
+      Effect.as(true),
+      Effect.catchIf(
+        (error) => /Out of Memory Error/i.test(error.reason),
+        () => Effect.succeed(false)
+      )
+    )
+    if (ranOnAllThreads) return false
+    const threads = (yield* warehouse.query("SELECT current_setting('threads') AS threads"))[0]?.["threads"]
+    yield* Effect.acquireUseRelease(
+      warehouse.run(["SET threads = 1"]),
+      () => runWithConflictRetry(statements),
+      () => warehouse.run([`SET threads = ${Number(threads) > 0 ? Number(threads) : 1}`]).pipe(Effect.ignore)
+    )
+    return true
+  })
+
 // An operation with hasOutput may create a routine rather than a relation (`CREATE FUNCTION
 // ${self()}`, a Dataform pattern for persistent UDFs that other actions ref()).
 const createdRoutine = (target: Target) =>
@@ -243,13 +272,14 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
     }
     const ran =
       plan.program === undefined
-        ? withNullElementCheck(plan).pipe(Effect.flatMap(runWithConflictRetry))
+        ? withNullElementCheck(plan).pipe(Effect.flatMap(runWithinMemory))
         : runProgram(plan.program, action.fileName, action.target.database).pipe(
+            Effect.as(false),
             Effect.catchTags({
               ScriptError: (error) => Effect.fail(new ActionError({ reason: error.message })),
             })
           )
-    yield* ran.pipe(
+    const ranOnOneThread = yield* ran.pipe(
       Effect.mapError((error) => {
         if (error._tag !== "WarehouseError") return error
         if (plan.mode === "incremental" && tableOlderThanModel(error, relation, plan.schemaCheck?.tableColumns ?? [])) {
@@ -283,9 +313,10 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
       statements: plan.statements,
       ...(plan.mode === undefined ? {} : { mode: plan.mode }),
       ...(leftOut.length === 0
-        ? {}
+        ? ranOnOneThread ? { warnings: [ONE_THREAD_WARNING] } : {}
         : {
             warnings: [
+              ...(ranOnOneThread ? [ONE_THREAD_WARNING] : []),
               `the query has column(s) ${leftOut.join(", ")} that ${targetLabel(action.target)} lacks; the merge left them out, as Dataform does. ` +
                 `Rebuild the table once to add them: mdp transform --actions ${action.target.name} --full-refresh --include-dependents`
             ]

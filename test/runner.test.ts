@@ -209,6 +209,29 @@ describe("runner failure paths", () => {
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("an action DuckDB runs out of memory for on every thread runs again on one thread, with a warning, and the threads are set back", () =>
+    Effect.gen(function* () {
+      // The fault is injected in the statement itself: it fails as DuckDB's memory limit does
+      // whenever more than one thread may run it.
+      const project = makeTempProject({
+        "definitions/wide.sqlx": `config { type: "table" } select if(cast(current_setting('threads') as int64) > 1, error('Out of Memory Error: failed to allocate data of size 1.0 MiB (injected)'), 1) as n`
+      })
+      const warehouse = yield* Warehouse
+      yield* warehouse.run(["SET threads = 3"])
+      const result = yield* transform({ projectDir: project.dir })
+      const wide = byAction(result.results, "analytics.wide")
+      assert.strictEqual(wide.status, "succeeded", wide.error)
+      assert.include(wide.warnings?.[0], "ran again on one thread")
+      assert.deepStrictEqual(yield* rows("SELECT n FROM analytics.wide"), [{ n: 1 }])
+      assert.deepStrictEqual(yield* rows("SELECT current_setting('threads') AS threads"), [{ threads: 3 }])
+      // A statement that fails on one thread too fails the action with DuckDB's reason.
+      project.write("definitions/wide.sqlx", `config { type: "table" } select error('Out of Memory Error: failed to allocate data of size 1.0 MiB (injected)') as n`)
+      const failed = yield* transform({ projectDir: project.dir })
+      assert.include(byAction(failed.results, "analytics.wide").error, "Out of Memory Error")
+      assert.deepStrictEqual(yield* rows("SELECT current_setting('threads') AS threads"), [{ threads: 3 }])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("an incremental table built by an older model is merged with its own columns, as Dataform does, with a warning to rebuild it", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
