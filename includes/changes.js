@@ -76,7 +76,9 @@ declare pending_to date default (select max(last_date) from ${loads} where chang
 // arrived in two loads is summed whole again.
 // The newest run of each key is found on the narrow columns and its rows are then read whole:
 // ranking the rows themselves made the window carry every payload (at 10M rows, a sixth of Meta's
-// staging time). Keys are matched NULL to NULL, as the window's partitions group them.
+// staging time). Keys are matched NULL to NULL, as the window's partitions group them. Each row
+// carries _segment_rows, how many rows its run has for its key, so that platforms.summedSegments
+// sums only the keys reported in several segments.
 function newestVersions(raw, loads, incremental) {
   const where = incremental
     ? `raw.date between pending_from and pending_to
@@ -85,12 +87,13 @@ function newestVersions(raw, loads, incremental) {
   const stamp = incremental
     ? `(select max(changed_at) from ${loads} where changed_at > processed_until)`
     : `(select max(changed_at) from ${loads})`;
-  return `select raw.*, ${stamp} as changed_at
+  return `select raw.*, newest._segment_rows, ${stamp} as changed_at
     from ${raw} as raw
     join (
-      select distinct raw.account_id, raw.campaign_id, raw.date, raw._ingested_at, raw._run_id
+      select raw.account_id, raw.campaign_id, raw.date, raw._ingested_at, raw._run_id, count(*) as _segment_rows
       from ${raw} as raw
       where ${where}
+      group by raw.account_id, raw.campaign_id, raw.date, raw._ingested_at, raw._run_id
       qualify dense_rank() over (
         partition by raw.account_id, raw.campaign_id, raw.date
         order by raw._ingested_at desc, raw._run_id desc

@@ -44,13 +44,20 @@ const attributes = Object.fromEntries(
 
 // A staging model's rows: its segments (rows of one key within the winning run, e.g. one per
 // device) summed per natural key. `segments` has the key, the attributes and metrics of each raw
-// row, and _ingested_at, _run_id, changed_at. The attributes are the campaign's, the same in every
-// segment of one run's response, and are grouped by rather than aggregated (as are the lineage
-// columns, one per winning run): DuckDB keeps a string MAX's state outside the memory it can
-// spill, and at 10M rows the names' MAX held about 400 MB. Segments that disagreed on an attribute
-// would stay apart, and the staging key assertion would name the key.
+// row, and _segment_rows, _ingested_at, _run_id, changed_at (includes/changes.js newestVersions).
+// A key the run reported in one row (most keys) passes through as it is, and only the others are
+// summed: a hash table of every key beside the join that found the newest runs ran out of DuckDB's
+// 600 MB in a 10M-row full refresh of Meta's (one run in two, on two threads). The summed keys are
+// grouped by their attributes rather than aggregating them (as are the lineage columns, one per
+// winning run): DuckDB keeps a string MAX's state outside the memory it can spill. Segments that
+// disagreed on an attribute would stay apart, and the staging key assertion would name the key.
+// `segments` is read twice; DuckDB computes it once, and BigQuery bills its columns once.
 function summedSegments(platform, segments) {
-  return `select
+  const metrics = ["impressions", "clicks", "spend", "conversions", "conversion_value", ...passthroughMetrics(platform).map(({ name }) => name)];
+  // BigQuery's SUM of INT64 is an INT64; DuckDB's is a 128-bit HUGEINT unless cast, and every
+  // table downstream would then store, compare and sum 128-bit counts.
+  const summed = (metric) => (metric === "impressions" || metric === "clicks" ? `cast(sum(${metric}) as int64) as ${metric}` : `sum(${metric}) as ${metric}`);
+  const select = (metric, segmentsCount) => `select
     date,
     '${platform}' as platform,
     account_id,
@@ -60,19 +67,17 @@ function summedSegments(platform, segments) {
     campaign_status,
     channel,
     currency,
-    -- BigQuery's SUM of INT64 is an INT64; DuckDB's is a 128-bit HUGEINT unless cast, and every
-    -- table downstream would then store, compare and sum 128-bit counts.
-    cast(sum(impressions) as int64) as impressions,
-    cast(sum(clicks) as int64) as clicks,
-    sum(spend) as spend,
-    sum(conversions) as conversions,
-    sum(conversion_value) as conversion_value,
-    ${passthroughMetrics(platform).map(({ name }) => `sum(${name}) as ${name},`).join("\n    ")}
-    count(*) as segments,
+    ${metrics.map((name) => `${metric(name)},`).join("\n    ")}
+    ${segmentsCount} as segments,
     _ingested_at as ingested_at,
     _run_id as run_id,
     changed_at
-  from ${segments}
+  from ${segments}`;
+  return `${select((name) => name, "1")}
+  where _segment_rows = 1
+  union all
+  ${select(summed, "count(*)")}
+  where _segment_rows > 1
   group by date, account_id, campaign_id, account_name, campaign_name, campaign_status, channel, currency, _ingested_at, _run_id, changed_at`;
 }
 

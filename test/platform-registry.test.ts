@@ -123,6 +123,7 @@ segments as (
     coalesce(safe_cast(json_value(payload, '$.sales') as float64), 0) as conversions,
     coalesce(safe_cast(json_value(payload, '$.sales_value') as float64), 0) as conversion_value,
     \${platforms.passthroughSelect("acme_ads")}
+    _segment_rows,
     _ingested_at,
     _run_id,
     changed_at
