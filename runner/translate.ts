@@ -1646,6 +1646,9 @@ const unnestWithOffset = (sql: string): string => {
       if (alias !== undefined && (alias.kind === "quoted" || (alias.kind === "word" && !NOT_A_FUNCTION.has(alias.text.toUpperCase()) && !/^(LEFT|RIGHT|INNER|CROSS|FULL|GROUP|WINDOW)$/i.test(alias.text)))) {
         end++
         offset = alias.text
+      } else if (alias?.kind === "word" && alias.text.toUpperCase() === "OFFSET") {
+        // `WITH OFFSET [AS] offset`: the default name, spelled out.
+        end++
       }
       found = {
         from: significant[k]!.index,
