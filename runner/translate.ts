@@ -854,6 +854,48 @@ const explicitCurrentCalls = (sql: string): string => {
     .join("")
 }
 
+/**
+ * `EXTRACT(part FROM timestamp AT TIME ZONE zone)` as `EXTRACT(part FROM DATETIME(timestamp, zone))`,
+ * the same local parts: polyglot passed the whole EXTRACT through untranslated when a zone was
+ * given, so a call inside it (`TIMESTAMP('…')`, `TIMESTAMP_SECONDS(…)`) reached DuckDB as written.
+ * The DATETIME part is that DATETIME itself.
+ */
+const extractAtTimeZone = (sql: string): string => {
+  if (!/\bEXTRACT\b/i.test(sql) || !/\bAT\s+TIME\s+ZONE\b/i.test(sql)) return sql
+  for (let guard = 0; guard < 100; guard++) {
+    const tokens = tokenize(sql, "bigquery")
+    const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+    const upper = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : significant[k]?.token.text ?? "")
+    let edit: { readonly from: number; readonly to: number; readonly text: string } | undefined
+    for (let k = 0; k + 2 < significant.length && edit === undefined; k++) {
+      if (upper(k) !== "EXTRACT" || upper(k + 1) !== "(") continue
+      let depth = 0
+      let from = -1
+      let at = -1
+      let close = -1
+      for (let m = k + 1; m < significant.length; m++) {
+        const text = upper(m)
+        if (text === "(" || text === "[") depth++
+        else if ((text === ")" || text === "]") && --depth === 0) {
+          close = m
+          break
+        } else if (depth === 1 && text === "FROM" && from < 0) from = m
+        else if (depth === 1 && text === "AT" && upper(m + 1) === "TIME" && upper(m + 2) === "ZONE" && from > 0) at = m
+      }
+      if (from < 0 || at < 0 || close < 0) continue
+      const slice = (a: number, b: number) => render(tokens.slice(significant[a]!.index, significant[b]!.index + 1)).trim()
+      const part = slice(k + 2, from - 1)
+      const value = slice(from + 1, at - 1)
+      const zone = slice(at + 3, close - 1)
+      const local = `DATETIME(${value}, ${zone})`
+      edit = { from: significant[k]!.index, to: significant[close]!.index, text: /^DATETIME$/i.test(part) ? local : `EXTRACT(${part} FROM ${local})` }
+    }
+    if (edit === undefined) return sql
+    sql = render(tokens.slice(0, edit.from)) + edit.text + render(tokens.slice(edit.to + 1))
+  }
+  return sql
+}
+
 /** `CURRENT_DATETIME` and `CURRENT_TIME` without parentheses, which BigQuery allows: as calls, rewritten like any. */
 const bareCurrentCalls = (sql: string): string => {
   if (!/\bCURRENT_(DATETIME|TIME)\b/i.test(sql)) return sql
@@ -4718,7 +4760,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql))))))))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(extractAtTimeZone(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql)))))))))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
