@@ -234,7 +234,8 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (next === "(") {
       const refused = unsupportedFunctions.find(([pattern]) => pattern.test(word))
       if (refused !== undefined) return { construct: `${word}()`, reason: refused[1] }
-      if (word === "FORMAT_TIMESTAMP" && ZONE_NAME_ELEMENT.test(tokens[i + 2]?.kind === "string" ? tokens[i + 2]!.text : "") && argumentCount(tokens, i + 1) === 3) {
+      const zoneArgument = word === "FORMAT_TIMESTAMP" ? commaItems(tokens, i + 1, closingBracket(tokens, i + 1))[2]?.map((k) => tokens[k]!.text).join("").trim() : undefined
+      if (word === "FORMAT_TIMESTAMP" && ZONE_NAME_ELEMENT.test(tokens[i + 2]?.kind === "string" ? tokens[i + 2]!.text : "") && argumentCount(tokens, i + 1) === 3 && !UTC_ZONE.test(zoneArgument ?? "")) {
         return { construct: "FORMAT_TIMESTAMP('…%Z…', timestamp, zone)", reason: "BigQuery writes the zone's abbreviation, which DuckDB does not know; %Ez or %z write its offset" }
       }
     }
@@ -242,6 +243,8 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
   return undefined
 }
 
+// A time zone argument naming UTC itself.
+const UTC_ZONE = /^(['"])(UTC|Etc\/UTC)\1$/i
 // %Z, the time zone's name, in a format (%%Z is a literal %Z).
 const ZONE_NAME_ELEMENT = /(?<!%)(%%)*%Z/
 
@@ -620,6 +623,20 @@ const FORMATTED_TYPES: Readonly<Record<string, string>> = { FORMAT_DATE: "DATE",
 const COMPUTED_ELEMENT = /(?<!%)%(Ez|E\*S|E[1245]S|[eklQsCgzPJ])/
 // A DATE, DATETIME or TIME has no offset: %Ez and %z stay for DuckDB to refuse.
 const COMPUTED_ELEMENT_WITHOUT_ZONE = /(?<!%)%(E\*S|E[1245]S|[eklQsCgPJ])/
+/** FORMAT_TIMESTAMP's rewrite (its format already single-quoted). */
+const formatTimestamp = (call: Call): string | undefined => {
+  // Without a zone or in UTC, BigQuery formats in UTC, and %Z is "UTC" (with another zone,
+  // findUnsupported refuses it); the other elements are rewritten as usual.
+  if ((call.args.length === 2 || (call.args.length === 3 && UTC_ZONE.test(call.args[2]!.trim()))) && /^'[\s\S]*'$/.test(call.args[0] ?? "") && ZONE_NAME_ELEMENT.test(call.args[0]!)) {
+    const args = [call.args[0]!.replace(/(?<!%)((?:%%)*)%Z/g, "$1UTC"), call.args[1]!]
+    return formatTimestamp({ ...call, args }) ?? `FORMAT_TIMESTAMP(${args.join(", ")})`
+  }
+  const expanded = formatWithoutShorthands(call.args[0] ?? "") ?? call.args[0]!
+  if (/^'[\s\S]*'$/.test(expanded) && COMPUTED_ELEMENT.test(expanded)) return withoutShorthands(call)
+  const args = [withFractionalSeconds(expanded), ...call.args.slice(1)]
+  return args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${args.join(", ")})` : withoutShorthands(call)
+}
+
 /**
  * A FORMAT_ or PARSE_ rewrite given its format as a single-quoted literal: the rewrites read the
  * format's elements from one, and BigQuery's examples often write it in double quotes.
@@ -1128,16 +1145,7 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
   APPROX_TOP_COUNT: (call) => (call.args.length === 2 ? `${APPROX_TOP_COUNT_MARKER}(${call.args.join(", ")})` : undefined),
   // The date of a timestamp in a time zone; polyglot reads the zone as a format.
   DATE: (call) => (call.args.length === 2 ? `${DATE_IN_ZONE}(${call.args.join(", ")})` : undefined),
-  FORMAT_TIMESTAMP: withFormatLiteral((call) => {
-    // Without a zone, BigQuery formats in UTC, and %Z is "UTC" (with one, findUnsupported refuses it).
-    if (call.args.length === 2 && /^'[\s\S]*'$/.test(call.args[0] ?? "") && ZONE_NAME_ELEMENT.test(call.args[0]!)) {
-      return `FORMAT_TIMESTAMP(${call.args[0]!.replace(/(?<!%)((?:%%)*)%Z/g, "$1UTC")}, ${call.args[1]})`
-    }
-    const expanded = formatWithoutShorthands(call.args[0] ?? "") ?? call.args[0]!
-    if (/^'[\s\S]*'$/.test(expanded) && COMPUTED_ELEMENT.test(expanded)) return withoutShorthands(call)
-    const args = [withFractionalSeconds(expanded), ...call.args.slice(1)]
-    return args.length === 3 ? `${FORMAT_TIMESTAMP_IN_ZONE}(${args.join(", ")})` : withoutShorthands(call)
-  }),
+  FORMAT_TIMESTAMP: withFormatLiteral((call) => formatTimestamp(call)),
   FORMAT_DATE: withFormatLiteral(withoutShorthands),
   FORMAT_DATETIME: withFormatLiteral(withoutShorthands),
   // DuckDB has no FORMAT_TIME: the time on the epoch's day, formatted as a DATETIME.
