@@ -47,6 +47,8 @@ const SEPARATORS = /^[-./,';:\s]$/
 interface Piece {
   readonly pattern: string
   readonly letterCase: "upper" | "lower" | "as-is"
+  /** A.M. and P.M.: the meridian with a point after each letter. */
+  readonly dotted?: boolean
 }
 
 type Parsed = { readonly pieces: ReadonlyArray<Piece>; readonly year: boolean } | { readonly unsupported: string }
@@ -79,7 +81,7 @@ const parseFormat = (format: string): Parsed => {
       if (pattern === undefined) return { unsupported: `the format element ${name}` }
       if (/^(YYYY|RRRR|YY|RR)$/.test(name)) year = true
       const written = format.slice(i, i + name.length)
-      pieces.push({ pattern, letterCase: NAMES.has(name) ? letterCaseOf(written) : "as-is" })
+      pieces.push({ pattern, letterCase: NAMES.has(name) ? letterCaseOf(written) : "as-is", ...(name.includes(".") ? { dotted: true } : {}) })
       i += name.length
       continue
     }
@@ -167,7 +169,8 @@ export const castWithFormat = (argument: string, safe: boolean, timestampType: s
           continue
         }
         flush()
-        parts.push(`${piece.letterCase === "upper" ? "UPPER" : "LOWER"}(${CAST_FORMAT_MARKER}(${input}, ${sqlString(piece.pattern)}))`)
+        const name = `${piece.letterCase === "upper" ? "UPPER" : "LOWER"}(${CAST_FORMAT_MARKER}(${input}, ${sqlString(piece.pattern)}))`
+        parts.push(piece.dotted === true ? `REGEXP_REPLACE(${name}, r'^(.)(.)$', r'\\1.\\2.')` : name)
       }
       flush()
       return parts.length === 0 ? "''" : `(${parts.join(" || ")})`
@@ -182,7 +185,9 @@ export const castWithFormat = (argument: string, safe: boolean, timestampType: s
     if (type !== "TIME" && !format.year) return failure("a date format without a year")
     const pattern = sqlString(pieces.map((piece) => piece.pattern).join(""))
     const zoneArgument = zone ?? "NULL"
-    return `${CAST_PARSE_MARKER}('${type}', ${safe ? "TRUE" : "FALSE"}, ${value}, ${pattern}, ${zoneArgument})`
+    // A.M. and P.M. read as %p's AM and PM, their points taken out of the text first.
+    const text = pieces.some((piece) => piece.dotted === true) ? `REGEXP_REPLACE(${value}, r'([AaPp])\\.([Mm])\\.', r'\\1\\2')` : value
+    return `${CAST_PARSE_MARKER}('${type}', ${safe ? "TRUE" : "FALSE"}, ${text}, ${pattern}, ${zoneArgument})`
   }
   return undefined
 }

@@ -2221,7 +2221,9 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   // The session's zone is UTC: the zone-less results are the instants.
   [EPOCH_MILLIS]: (call) => `CAST(epoch_ms(${call.args[0]}) AS TIMESTAMPTZ)`,
   [EPOCH_MICROS]: (call) => `CAST(make_timestamp(${call.args[0]}) AS TIMESTAMPTZ)`,
-  [CAST_FORMAT_MARKER]: (call) => `STRFTIME(${call.args[0]}, ${call.args[1]})`,
+  // DuckDB's strftime takes no TIME: a TIME the text shows is formatted on the epoch's day.
+  [CAST_FORMAT_MARKER]: (call) =>
+    /^\s*(TIME\s+'|CAST\([\s\S]*\sAS\s+TIME\s*\)\s*$)/i.test(call.args[0] ?? "") ? `STRFTIME(CAST('1970-01-01' AS DATE) + ${call.args[0]}, ${call.args[1]})` : `STRFTIME(${call.args[0]}, ${call.args[1]})`,
   [NUMBER_FORMAT_MARKER]: (call) => numberFormatted(call.args),
   [STRUCT_EQUALITY]: (call) => {
     const [left, right, count, op] = call.args
