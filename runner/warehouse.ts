@@ -24,6 +24,7 @@ import {
 import { Config, Context, Effect, Layer, Option, Schema } from "effect"
 import { intervalText, registerBuiltinFunctions } from "./builtin-functions.ts"
 import { RANGE_LOWER, RANGE_UPPER, rangeText } from "./ranges.ts"
+import { narrowedFraction } from "./json-functions.ts"
 import { applyTableConstraints, isTableConstraintsStatement } from "./table-constraints.ts"
 import { isJavascriptFunctionStatement, registerJavascriptFunction } from "./javascript-udf.ts"
 import { quoteIdentifier } from "./target.ts"
@@ -156,6 +157,13 @@ export const jsonValueConverter: DuckDBValueConverter<Json> = (value, type, conv
       // A RANGE (ranges.ts) as BigQuery hands it out: its text.
       if (value instanceof DuckDBStructValue && type instanceof DuckDBStructType && type.entryNames.length === 2 && type.entryNames[0] === RANGE_LOWER && type.entryNames[1] === RANGE_UPPER) return rangeText(value.entries)
       return JsonDuckDBValueConverter(value, type, converter)
+    // A TIMESTAMP, DATETIME or TIME as BigQuery writes it: the fraction in groups of three digits.
+    case DuckDBTypeId.TIMESTAMP_TZ:
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIME: {
+      const text = JsonDuckDBValueConverter(value, type, converter)
+      return typeof text === "string" ? narrowedFraction(text) : text
+    }
     // An INTERVAL as BigQuery hands it out: its canonical text, 'Y-M D H:M:S'.
     case DuckDBTypeId.INTERVAL:
       return value instanceof DuckDBIntervalValue ? intervalText(value.months, value.days, value.micros) : JsonDuckDBValueConverter(value, type, converter)
