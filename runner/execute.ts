@@ -110,6 +110,9 @@ const runWithConflictRetry = (statements: ReadonlyArray<string>) =>
     })
   })
 
+// One action at a time runs again on one thread (runWithinMemory).
+const oneThreadRuns = Semaphore.makeUnsafe(1)
+
 export const ONE_THREAD_WARNING =
   "DuckDB ran out of its memory_limit running this action on every thread; it ran again on one thread (each thread holds its own hash tables), more slowly. A larger memory_limit (settings: duckdb.memory_limit) runs it on all of them"
 
@@ -130,11 +133,17 @@ const runWithinMemory = (statements: ReadonlyArray<string>) =>
       )
     )
     if (ranOnAllThreads) return false
-    const threads = (yield* warehouse.query("SELECT current_setting('threads') AS threads"))[0]?.["threads"]
-    yield* Effect.acquireUseRelease(
-      warehouse.run(["SET threads = 1"]),
-      () => runWithConflictRetry(statements),
-      () => warehouse.run([`SET threads = ${Number(threads) > 0 ? Number(threads) : 1}`]).pipe(Effect.ignore)
+    // DuckDB's threads are the instance's: actions running beside it go on one thread meanwhile,
+    // and two such runs take turns, so that the second does not read the first's 1 as the setting.
+    yield* Semaphore.withPermit(oneThreadRuns)(
+      Effect.gen(function* () {
+        const threads = (yield* warehouse.query("SELECT current_setting('threads') AS threads"))[0]?.["threads"]
+        yield* Effect.acquireUseRelease(
+          warehouse.run(["SET threads = 1"]),
+          () => runWithConflictRetry(statements),
+          () => warehouse.run([`SET threads = ${Number(threads) > 0 ? Number(threads) : 1}`]).pipe(Effect.ignore)
+        )
+      })
     )
     return true
   })
