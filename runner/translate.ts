@@ -872,6 +872,28 @@ const explicitCurrentCalls = (sql: string): string => {
 }
 
 /**
+ * `ORDER BY x COLLATE 'und:ci'`, an ORDER BY item's collation, as the COLLATE function of the item
+ * (DuckDB's COLLATE takes a name, not a string): where the item is one column, call or bracketed
+ * expression, so that the collation applies to all of it, as BigQuery's does.
+ */
+const orderByCollations = (sql: string): string => {
+  if (!/\bCOLLATE\s+['"]/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const edits = new Map<number, { readonly end: number; readonly text: string }>()
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]!.kind !== "word" || tokens[i]!.text.toUpperCase() !== "COLLATE") continue
+    const spec = nextSignificantToken(tokens, i)
+    if (spec?.token.kind !== "string") continue
+    const start = expressionStart(tokens, i)
+    if (start === undefined) continue
+    const before = tokens[previousSignificant(tokens, start)]?.text.toUpperCase()
+    if (before !== "BY" && before !== ",") continue
+    edits.set(start, { end: spec.index, text: `COLLATE(${render(tokens.slice(start, i)).trim()}, ${spec.token.text})` })
+  }
+  return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
+}
+
+/**
  * `EXTRACT(part FROM timestamp AT TIME ZONE zone)` as `EXTRACT(part FROM DATETIME(timestamp, zone))`,
  * the same local parts: polyglot passed the whole EXTRACT through untranslated when a zone was
  * given, so a call inside it (`TIMESTAMP('…')`, `TIMESTAMP_SECONDS(…)`) reached DuckDB as written.
@@ -4770,7 +4792,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(extractAtTimeZone(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql)))))))))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(extractAtTimeZone(orderByCollations(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql))))))))))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
