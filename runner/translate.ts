@@ -2634,6 +2634,74 @@ const floatLiterals = (sql: string): string => {
     .join("")
 }
 
+// Words a constant row's item may hold beside calls: literals, CAST's types and INTERVAL parts.
+const CONSTANT_WORDS = /^(NULL|TRUE|FALSE|AS|CAST|TRY_CAST|DATE|TIME|TIMESTAMP|TIMESTAMPTZ|INTERVAL|DOUBLE|FLOAT|BIGINT|INTEGER|HUGEINT|VARCHAR|TEXT|BOOLEAN|BLOB|JSON|DECIMAL|YEAR|MONTH|DAY|HOUR|MINUTE|SECOND|MICROSECOND|MILLISECOND|AND|OR|NOT|IS|CASE|WHEN|THEN|ELSE|END)$/i
+
+/**
+ * A chain of FROM-less SELECTs joined by UNION ALL (a CTE of literal rows, as BigQuery's
+ * documentation builds its examples) as DuckDB's VALUES, which keeps the rows in order: DuckDB ran
+ * the branches as parallel pipelines, so ARRAY_AGG over them listed the rows in a varying order
+ * where BigQuery lists them as written. Only where every item is a constant, the branches have as
+ * many items, and the first branch names each of them.
+ */
+const constantUnionsAsValues = (sql: string): string => {
+  if (!/\bUNION\s+ALL\s+SELECT\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const upper = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : significant[k]?.token.text ?? "")
+  const edits = new Map<number, { readonly end: number; readonly text: string }>()
+  for (let k = 0; k < significant.length; k++) {
+    // A chain starts a query: the statement, or right after an opening parenthesis.
+    if (upper(k) !== "SELECT" || (k > 0 && upper(k - 1) !== "(")) continue
+    const rows: Array<ReadonlyArray<readonly [number, number]>> = []
+    let names: Array<string> | undefined
+    let m = k
+    let end = -1
+    let valid = true
+    while (valid) {
+      // One branch: its items up to UNION, a closing parenthesis at its level, or the end.
+      const items: Array<readonly [number, number]> = []
+      let depth = 0
+      let itemStart = m + 1
+      let n = m + 1
+      for (; n < significant.length; n++) {
+        const text = upper(n)
+        if (text === "(" || text === "[" || text === "{") depth++
+        else if (text === ")" || text === "]" || text === "}") {
+          if (depth === 0) break
+          depth--
+        } else if (depth === 0 && (text === "," || text === "UNION" || text === ";")) {
+          if (text !== ",") break
+          items.push([itemStart, n - 1])
+          itemStart = n + 1
+        } else if (depth === 0 && /^(FROM|WHERE|GROUP|HAVING|ORDER|LIMIT|QUALIFY|WINDOW|DISTINCT|INTERSECT|EXCEPT)$/.test(text)) valid = false
+        else if (text === "SELECT" || text === "OVER") valid = false
+        else if (significant[n]!.token.kind === "word" && !CONSTANT_WORDS.test(text) && upper(n + 1) !== "(" && upper(n - 1) !== "AS") valid = false
+      }
+      if (!valid || itemStart > n - 1) break
+      items.push([itemStart, n - 1])
+      if (names === undefined) {
+        names = items.map(([, last]) => (upper(last - 1) === "AS" ? significant[last]!.token.text : ""))
+        if (names.some((name) => name === "")) valid = false
+      }
+      if (rows.length > 0 && items.length !== rows[0]!.length) valid = false
+      rows.push(items)
+      end = n - 1
+      if (upper(n) === "UNION" && upper(n + 1) === "ALL" && upper(n + 2) === "SELECT") m = n + 2
+      else break
+    }
+    if (!valid || rows.length < 2 || names === undefined) continue
+    const value = ([first, last]: readonly [number, number]) => {
+      const to = upper(last - 1) === "AS" ? last - 2 : last
+      return render(tokens.slice(significant[first]!.index, significant[to]!.index + 1)).trim()
+    }
+    const values = rows.map((items) => `(${items.map(value).join(", ")})`).join(", ")
+    edits.set(significant[k]!.index, { end: significant[end]!.index, text: `SELECT * FROM (VALUES ${values}) AS mdp_values(${names.join(", ")})` })
+    k = end
+  }
+  return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
+}
+
 const TYPED_LITERAL = /^(NUMERIC|BIGNUMERIC|DECIMAL|BIGDECIMAL)$/i
 
 const nextSignificantToken = (tokens: ReadonlyArray<Token>, from: number): { readonly token: Token; readonly index: number } | undefined => {
@@ -4828,5 +4896,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)), prepared))))))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)), prepared)))))))))))))))))))))))))))
   })
