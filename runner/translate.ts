@@ -2677,6 +2677,8 @@ const constantUnionsAsValues = (sql: string): string => {
         } else if (depth === 0 && /^(FROM|WHERE|GROUP|HAVING|ORDER|LIMIT|QUALIFY|WINDOW|DISTINCT|INTERSECT|EXCEPT)$/.test(text)) valid = false
         else if (text === "SELECT" || text === "OVER") valid = false
         else if (significant[n]!.token.kind === "word" && !CONSTANT_WORDS.test(text) && upper(n + 1) !== "(" && upper(n - 1) !== "AS") valid = false
+        // A quoted name is a column (an outer one, in a correlated subquery), unless it is the alias.
+        else if (significant[n]!.token.kind === "quoted" && upper(n - 1) !== "AS") valid = false
       }
       if (!valid || itemStart > n - 1) break
       items.push([itemStart, n - 1])
