@@ -182,8 +182,7 @@ const DOUBLE_PRECISION_CHECK_MAX = Number.MAX_VALUE / 1.000000000000001
 
 /**
  * A FLOAT64 as text, as ZetaSQL's RoundTripDoubleToString writes it for CAST(… AS STRING) and
- * TO_JSON_STRING: 15
- * significant digits when they read back as the same number, else 17 (`1/3` is
+ * TO_JSON_STRING: 15 significant digits when they read back as the same number, else 17 (`1/3` is
  * 0.33333333333333331, `1e15` is 1e+15), "nan", "inf" and "-inf".
  */
 export const doubleText = (value: number): string => {
