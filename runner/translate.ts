@@ -201,6 +201,13 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (word === "WITH" && next === "OFFSET") {
       return { construct: "UNNEST … WITH OFFSET", reason: "give the element an alias (UNNEST(a) AS x WITH OFFSET AS o)" }
     }
+    // A collation other than 'und:ci' and binary ('').
+    if (word === "COLLATE") {
+      const spec = next === "(" ? commaItems(tokens, i + 1, closingBracket(tokens, i + 1))[1]?.map((k) => tokens[k]!.text).join("").trim() : tokens[i + 1]?.kind === "string" ? tokens[i + 1]!.text : undefined
+      if (spec !== undefined && /^(['"]).*\1$/.test(spec) && !/^(['"])(und:ci)?\1$/i.test(spec)) {
+        return { construct: `COLLATE ${spec}`, reason: "of BigQuery's collations, 'und:ci' (case-insensitive) and '' (binary) are applied locally" }
+      }
+    }
     if (word === "DISTINCT" && next === "COLLATE" && tokens[i - 1]?.text === "(" && tokens[i - 2]?.text.toUpperCase() !== "COUNT") {
       return { construct: `${tokens[i - 2]?.text.toUpperCase() ?? "an aggregate"}(DISTINCT COLLATE(…))`, reason: "DuckDB's aggregates ignore a collation under DISTINCT; only COUNT(DISTINCT COLLATE(…, 'und:ci')) is counted case-insensitively here" }
     }

@@ -11,6 +11,7 @@ import { checkDeclarations, translate } from "../runner/translate.ts"
 const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SELECT CAST(1 AS BIGNUMERIC) AS v", "BIGNUMERIC"],
   ["SELECT PARSE_BIGNUMERIC('1.5') AS v", "PARSE_BIGNUMERIC"],
+  ["SELECT x FROM UNNEST(['a1b', 'a12b']) AS x ORDER BY x COLLATE 'en-us-u-kn-true'", "COLLATE 'en-us-u-kn-true'"],
   ["SELECT ST_GEOGPOINT(1, 2) AS v", "ST_GEOGPOINT()"],
   ["IF TRUE THEN SELECT 1; END IF", "BigQuery scripting (IF)"],
   ["DECLARE start DATE DEFAULT CURRENT_DATE(); SELECT 1 AS start", "the name start"],
