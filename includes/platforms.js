@@ -51,7 +51,8 @@ const attributes = Object.fromEntries(
 // grouped by their attributes rather than aggregating them (as are the lineage columns, one per
 // winning run): DuckDB keeps a string MAX's state outside the memory it can spill. Segments that
 // disagreed on an attribute would stay apart, and the staging key assertion would name the key.
-// `segments` is read twice; DuckDB computes it once, and BigQuery bills its columns once.
+// `segments` is read twice: DuckDB computes it once; BigQuery runs it twice (it bills a table's
+// columns by what the query reads, so the bytes should not double, but its slot time does).
 function summedSegments(platform, segments) {
   const metrics = ["impressions", "clicks", "spend", "conversions", "conversion_value", ...passthroughMetrics(platform).map(({ name }) => name)];
   // BigQuery's SUM of INT64 is an INT64; DuckDB's is a 128-bit HUGEINT unless cast, and every
