@@ -1,5 +1,6 @@
 // The incremental marts under any order of events. Random sequences of operations (ingestion runs
-// with overlapping windows, out of order, restated numbers and segmented rows; FX corrections;
+// with overlapping windows, out of order, restated numbers and segmented rows, re-fetches that
+// return an earlier run's records unchanged; FX corrections;
 // transforms and full refreshes) run against the real project on DuckDB. After every transform the
 // marts must equal what this file computes itself from the raw rows it wrote (newest run of a key
 // wins, its segments summed, converted at the month's rate), and at the end a full refresh must
@@ -43,6 +44,12 @@ type Operation =
       readonly segments: number
       readonly seed: number
     }
+  | {
+      readonly kind: "refetch"
+      /** Which earlier ingestion run returns again, record for record (modulo the runs so far). */
+      readonly of: number
+      readonly startedMinute: number
+    }
   | { readonly kind: "fx"; readonly month: "2024-05-01" | "2024-06-01"; readonly unitsPerEur: number }
   | { readonly kind: "transform" }
   | { readonly kind: "full_refresh" }
@@ -61,6 +68,9 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
       seed: fc.integer({ min: 1, max: 1_000_000 })
     })
   },
+  // A look-back re-fetch that finds the numbers as they were: the same records under a new run,
+  // which may start before or after the runs in between.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("refetch" as const), of: fc.nat({ max: 50 }), startedMinute: fc.integer({ min: 0, max: 30 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("fx" as const), month: fc.constantFrom("2024-05-01" as const, "2024-06-01" as const), unitsPerEur: fc.integer({ min: 9000, max: 13000 }).map((n) => n / 10_000) }) },
   { weight: 2, arbitrary: fc.constant({ kind: "transform" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "full_refresh" as const }) }
@@ -245,11 +255,16 @@ const play = (operations: ReadonlyArray<Operation>) =>
     yield* loadReferenceRates(ratesFile)
     const rates = initialRates()
     const records: Array<RawRecord> = []
+    const ingestions: Array<Extract<Operation, { kind: "ingest" }>> = []
     let transformed = false
     for (const [index, op] of operations.entries()) {
       switch (op.kind) {
-        case "ingest": {
-          const { records: added, statements } = ingestionRun(op, `r${String(index).padStart(3, "0")}`)
+        case "ingest":
+        case "refetch": {
+          if (op.kind === "refetch" && ingestions.length === 0) break
+          const run = op.kind === "ingest" ? op : { ...ingestions[op.of % ingestions.length]!, startedMinute: op.startedMinute }
+          if (op.kind === "ingest") ingestions.push(op)
+          const { records: added, statements } = ingestionRun(run, `r${String(index).padStart(3, "0")}`)
           if (statements.length > 0) yield* warehouse.run(statements)
           records.push(...added)
           break

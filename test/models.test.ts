@@ -232,6 +232,34 @@ describe("marketing models on the local runner", () => {
       assert.deepStrictEqual(staged, { segments: 2, run_id: "r6" })
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("a re-fetch that finds a record unchanged is carried over under its run, so a later load of an older run does not win", () =>
+    Effect.gen(function* () {
+      yield* setUp()
+      assert.isTrue((yield* transform({ projectDir: repository, vars })).ok)
+      const staged = () => query("SELECT run_id, impressions, conversions, changed_at, source_record_hash FROM staging.stg_google_ads__campaign_daily WHERE campaign_id = '1' AND date = DATE '2024-05-01'")
+      const run = (statements: ReadonlyArray<string>) =>
+        Effect.gen(function* () {
+          yield* (yield* Warehouse).run(statements)
+          const summary = yield* transform({ projectDir: repository, vars })
+          assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded"), null, 2))
+          assert.strictEqual(summary.results.find((r) => r.action === "staging.stg_google_ads__campaign_daily")?.mode, "incremental")
+        })
+      const [before] = yield* staged()
+      const [raw] = yield* query("SELECT _record_hash FROM raw.google_ads__campaign_daily WHERE _run_id = 'r2' AND date = DATE '2024-05-01'")
+      assert.strictEqual(before!["source_record_hash"], raw!["_record_hash"], "the staged row names the record it came from")
+
+      // r2's record again, under a run two days later: the row keeps its values and stamp, under r7.
+      const r2 = googlePayload("2024-05-01", "EUR", { impressions: "1000", clicks: "50", costMicros: "25000000", conversions: 3, conversionsValue: 150 })
+      yield* run([rawRow("google_ads", "r7", "2024-05-07 08:00:00+00", "111", "1", "2024-05-01", r2)])
+      assert.deepStrictEqual(yield* staged(), [{ ...before!, run_id: "r7" }])
+
+      // A run that started between r2 and r7, loaded last: r7's numbers stand.
+      yield* run([rawRow("google_ads", "r6", "2024-05-06 08:00:00+00", "111", "1", "2024-05-01", googlePayload("2024-05-01", "EUR", { impressions: "10", conversions: 9 }))])
+      assert.deepStrictEqual(yield* staged(), [{ ...before!, run_id: "r7" }])
+      const [day] = yield* query("SELECT impressions, conversions FROM marts.campaign_performance_daily WHERE platform = 'google_ads' AND date = DATE '2024-05-01'")
+      assert.deepStrictEqual(day, { impressions: 1000, conversions: 3 })
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a corrected FX rate re-converts exactly the month it belongs to", () =>
     Effect.gen(function* () {
       yield* setUp([
