@@ -78,13 +78,8 @@ declare pending_to date default (select max(last_date) from ${loads} where chang
 // ranking the rows themselves made the window carry every payload (at 10M rows, a sixth of Meta's
 // staging time). Keys are matched NULL to NULL, as the window's partitions group them. Each row
 // carries _segment_rows, how many rows its run has for its key, so that platforms.summedSegments
-// sums only the keys reported in several segments, and _unchanged: on an incremental run, whether
-// it is a key's one record and the staged row was derived from that very record (the same
-// _record_hash, the SHA-256 of its payload). A look-back re-fetch returns most days as they were
-// (at 10M rows, half of Meta's 28 days): those records are not parsed again, and
-// comparedWithStaged carries their staged rows over under the newer run's lineage. A key reported
-// in several segments is always derived again.
-function newestVersions(raw, loads, incremental, self) {
+// sums only the keys reported in several segments.
+function newestVersions(raw, loads, incremental) {
   const where = incremental
     ? `raw.date between pending_from and pending_to
       and raw._run_id in (select run_id from ${loads} where changed_at > processed_until)`
@@ -92,8 +87,7 @@ function newestVersions(raw, loads, incremental, self) {
   const stamp = incremental
     ? `(select max(changed_at) from ${loads} where changed_at > processed_until)`
     : `(select max(changed_at) from ${loads})`;
-  return `select raw.*, newest._segment_rows, ${stamp} as changed_at,
-    ${incremental ? "staged.source_record_hash is not null" : "false"} as _unchanged
+  return `select raw.*, newest._segment_rows, ${stamp} as changed_at
     from ${raw} as raw
     join (
       select raw.account_id, raw.campaign_id, raw.date, raw._ingested_at, raw._run_id, count(*) as _segment_rows
@@ -110,13 +104,6 @@ function newestVersions(raw, loads, incremental, self) {
       and raw.date is not distinct from newest.date
       and raw.account_id is not distinct from newest.account_id
       and raw.campaign_id is not distinct from newest.campaign_id
-    ${incremental ? `left join ${self} as staged
-      on newest._segment_rows = 1
-      and staged.source_record_hash = raw._record_hash
-      and staged.account_id = raw.account_id
-      and staged.campaign_id = raw.campaign_id
-      and staged.date = raw.date
-      and staged.date between pending_from and pending_to` : ""}
     where ${where}`;
 }
 
@@ -125,36 +112,21 @@ function newestVersions(raw, loads, incremental, self) {
 // dropped. A derived row that holds the values the table already has keeps its stamp: a look-back
 // re-fetch (Meta's 28 days) returns most days as they were, and the marts then re-process only the
 // rows whose values changed. The row itself is still replaced, so ingested_at and run_id name the
-// newest run. The keys newestVersions found unchanged (`latest` rows with _unchanged) were not
-// derived: their staged rows come back as they are, under the newer run's lineage, so that a late
-// load of a run between the two cannot pass for the newest. `values`: every column but the key and
-// the lineage (ingested_at, run_id, changed_at, source_record_hash); both branches list the
-// columns, as a UNION ALL pairs them by position.
-function comparedWithStaged(rows, latest, self, key, values, incremental) {
+// newest run. `values`: every column but the key, that lineage and changed_at.
+function comparedWithStaged(rows, self, key, values, incremental) {
   if (!incremental) return `select * from ${rows}`;
-  const lineage = ["ingested_at", "run_id", "changed_at", "source_record_hash"];
-  const columns = (relation, replaced) => [...key, ...values, ...lineage].map((column) => replaced[column] ?? `${relation}.${column}`).join(", ");
-  const newer = (ingestedAt, runId) => `${ingestedAt} > staged.ingested_at
-    or (${ingestedAt} = staged.ingested_at and ${runId} >= staged.run_id)`;
-  return `select ${columns("derived", {
-    changed_at: `if(staged.changed_at is not null
+  return `select derived.* replace (
+    if(staged.changed_at is not null
       and ${values.map((column) => `derived.${column} is not distinct from staged.${column}`).join("\n      and ")},
-      staged.changed_at, derived.changed_at) as changed_at`
-  })}
+      staged.changed_at, derived.changed_at) as changed_at
+  )
   from ${rows} as derived
   left join ${self} as staged
     on ${key.map((column) => `staged.${column} = derived.${column}`).join(" and ")}
     and staged.date between pending_from and pending_to
   where staged.changed_at is null
-    or ${newer("derived.ingested_at", "derived.run_id")}
-  union all
-  select ${columns("staged", { ingested_at: "unchanged._ingested_at as ingested_at", run_id: "unchanged._run_id as run_id" })}
-  from ${latest} as unchanged
-  join ${self} as staged
-    on ${key.map((column) => `staged.${column} = unchanged.${column}`).join(" and ")}
-    and staged.date between pending_from and pending_to
-  where unchanged._unchanged
-    and (${newer("unchanged._ingested_at", "unchanged._run_id")})`;
+    or derived.ingested_at > staged.ingested_at
+    or (derived.ingested_at = staged.ingested_at and derived.run_id >= staged.run_id)`;
 }
 
 // The raw rows of the loads a model has not processed yet (all of them on a first run), with

@@ -44,8 +44,7 @@ const attributes = Object.fromEntries(
 
 // A staging model's rows: its segments (rows of one key within the winning run, e.g. one per
 // device) summed per natural key. `segments` has the key, the attributes and metrics of each raw
-// row, and _segment_rows, _record_hash, _ingested_at, _run_id, changed_at (includes/changes.js
-// newestVersions). A row summed from several segments has no source_record_hash.
+// row, and _segment_rows, _ingested_at, _run_id, changed_at (includes/changes.js newestVersions).
 // A key the run reported in one row (most keys) passes through as it is, and only the others are
 // summed: a hash table of every key beside the join that found the newest runs ran out of DuckDB's
 // 600 MB in a 10M-row full refresh of Meta's (one run in two, on two threads). The summed keys are
@@ -73,8 +72,7 @@ function summedSegments(platform, segments) {
     ${segmentsCount} as segments,
     _ingested_at as ingested_at,
     _run_id as run_id,
-    changed_at,
-    ${segmentsCount === "1" ? "_record_hash" : "cast(null as string)"} as source_record_hash
+    changed_at
   from ${segments}`;
   return `${select((name) => name, "1")}
   where _segment_rows = 1
@@ -88,7 +86,7 @@ function summedSegments(platform, segments) {
 // lineage or the stamp): includes/changes.js comparedWithStaged compares them.
 const stagingKey = ["account_id", "campaign_id", "date"];
 function stagingValueColumns(platform) {
-  const notValues = new Set([...stagingKey, "ingested_at", "run_id", "changed_at"]);
+  const notValues = new Set([...stagingKey, "platform", "ingested_at", "run_id", "changed_at"]);
   return [...Object.keys(stagingColumns).filter((column) => !notValues.has(column)), ...passthroughMetrics(platform).map(({ name }) => name)];
 }
 
@@ -210,14 +208,6 @@ const stagingColumns = {
   changed_at: "Start of the transform that last changed this row's values; a re-derivation that finds the same values keeps it (includes/changes.js). Not a business date."
 };
 
-// A staging model's columns: the ones the unions carry on, its own lineage column and its
-// pass-through metrics.
-function stagingModelColumns(platform) {
-  return Object.assign({}, stagingColumns, {
-    source_record_hash: "The raw record's SHA-256 (_record_hash) when the row comes from one record; NULL when summed from several segments. An incremental run does not parse again a re-fetched record whose hash the row holds (includes/changes.js newestVersions)."
-  }, passthroughColumns(platform));
-}
-
 const observationColumns = {
   platform: "Ad platform.",
   account_id: "Ad account id on the platform.",
@@ -258,7 +248,6 @@ module.exports = {
   passthroughColumns,
   unionAll,
   stagingColumns,
-  stagingModelColumns,
   observationColumns,
   loadColumns,
   rawColumns

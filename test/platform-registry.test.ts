@@ -88,7 +88,7 @@ const stagingModel = `config {
   tags: ["staging", "acme_ads"],
   disabled: !platforms.isEnabled("acme_ads"),
   description: "Acme Ads statistics per campaign and day from its exports.",
-  columns: platforms.stagingModelColumns("acme_ads"),
+  columns: Object.assign({}, platforms.stagingColumns, platforms.passthroughColumns("acme_ads")),
   assertions: {
     nonNull: ["date", "account_id", "campaign_id", "currency"]
   }
@@ -104,7 +104,7 @@ post_operations {
 }
 
 with latest as (
-  \${changes.newestVersions(ref("acme_ads__campaign_daily"), ref("stg_acme_ads__loads"), incremental(), self())}
+  \${changes.newestVersions(ref("acme_ads__campaign_daily"), ref("stg_acme_ads__loads"), incremental())}
 ),
 
 segments as (
@@ -124,19 +124,17 @@ segments as (
     coalesce(safe_cast(json_value(payload, '$.sales_value') as float64), 0) as conversion_value,
     \${platforms.passthroughSelect("acme_ads")}
     _segment_rows,
-    _record_hash,
     _ingested_at,
     _run_id,
     changed_at
   from latest
-  where not _unchanged
 ),
 
 final as (
   \${platforms.summedSegments("acme_ads", "segments")}
 )
 
-\${changes.comparedWithStaged("final", "latest", self(), platforms.stagingKey, platforms.stagingValueColumns("acme_ads"), incremental())}
+select * from final
 `
 
 // 3. Its registry entry.
