@@ -19,20 +19,6 @@ const upper = (token: Token | undefined): string => (token?.kind === "word" ? to
 const indexed = (tokens: ReadonlyArray<Token>) => tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
 
 /** `a, b,)` and `SELECT a, b, FROM`: BigQuery accepts a trailing comma there. */
-/**
- * Unions that match columns by name as DuckDB's `UNION ALL|DISTINCT BY NAME` does: the FULL
- * [OUTER] mode (every column of either input, NULL where an input lacks it), and STRICT
- * CORRESPONDING (both inputs have the same columns, in any order), which is also what the FULL
- * mode gives then. (The LEFT and INNER modes, plain CORRESPONDING, a column list and
- * INTERSECT/EXCEPT by name are refused by name before translation.)
- */
-export const fullSetOperationsByName = (sql: string): string =>
-  /\b(BY\s+NAME|CORRESPONDING)\b/i.test(sql)
-    ? sql
-        .replace(/\bFULL\s+(?:OUTER\s+)?(UNION\s+(?:ALL|DISTINCT))\s+(?:BY\s+NAME|CORRESPONDING)\b(?!\s+(?:ON|BY)\b)/gi, "$1 BY NAME")
-        .replace(/\b(UNION\s+(?:ALL|DISTINCT))\s+STRICT\s+CORRESPONDING\b(?!\s+BY\b)/gi, "$1 BY NAME")
-    : sql
-
 export const withoutTrailingCommas = (sql: string): string => {
   const tokens = tokenize(sql, "bigquery")
   const significant = indexed(tokens)
@@ -585,7 +571,7 @@ const JOIN_STARTS = new Set(["JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS"])
 const ALIAS_KEEPING = new Set(["WHERE", "ORDER", "LIMIT", "DISTINCT", "EXTEND", "WINDOW", "SET", "DROP", "RENAME", "TABLESAMPLE"])
 
 /** The pipe operators \`pipeStep\` rewrites, for the error that refuses another. */
-export const REWRITTEN_PIPE_OPERATORS = "WHERE, SELECT, EXTEND, WINDOW, SET, DROP, RENAME, AS, WITH, AGGREGATE, DISTINCT, the JOINs, ORDER BY, LIMIT, UNION, INTERSECT and EXCEPT (ALL or DISTINCT; UNION also BY NAME), PIVOT, UNPIVOT and TABLESAMPLE are"
+export const REWRITTEN_PIPE_OPERATORS = "WHERE, SELECT, EXTEND, WINDOW, SET, DROP, RENAME, AS, WITH, AGGREGATE, DISTINCT, the JOINs, ORDER BY, LIMIT, UNION, INTERSECT and EXCEPT (ALL or DISTINCT, also BY NAME and its FULL mode), PIVOT, UNPIVOT and TABLESAMPLE are"
 
 /**
  * Pipe operators: each wraps the query so far, as BigQuery defines them. `from` is the FROM clause
@@ -594,7 +580,7 @@ export const REWRITTEN_PIPE_OPERATORS = "WHERE, SELECT, EXTEND, WINDOW, SET, DRO
  * (`FROM t AS a |> JOIN u ON u.k = a.k`, `|> AS t |> SELECT t.key`). `alias` is the name an AS
  * gave, which the operators that keep the input's rows and columns (WHERE, ORDER BY, …) keep.
  */
-const pipeStep = (query: string, from: string | undefined, alias: string | undefined, operator: string, rest: string, n: number): string | { readonly unsupported: string } => {
+const pipeStep = (query: string, from: string | undefined, alias: string | undefined, operator: string, rest: string, n: number, fullMode = false): string | { readonly unsupported: string } => {
   const input = from ?? `(${query}) AS ${alias ?? `mdp_pipe_${n}`}`
   // `… WINDOW w AS (…)` after a SELECT's or EXTEND's items belongs after the FROM.
   const items = splitAtTopLevelWord(rest, "WINDOW")
@@ -638,14 +624,15 @@ const pipeStep = (query: string, from: string | undefined, alias: string | undef
     case "UNION":
     case "INTERSECT":
     case "EXCEPT": {
-      // `|> UNION ALL (q1), (q2)`: the query so far, then each input; `UNION ALL BY NAME` (FULL
-      // mode: the FULL [OUTER] before it is dropped by the caller) is DuckDB's; the LEFT and INNER
-      // modes and CORRESPONDING are not rewritten.
-      const mode = (operator === "UNION" ? /^((?:ALL|DISTINCT)(?:\s+BY\s+NAME(?!\s+ON\b))?)\b\s*([\s\S]*)$/i : /^(ALL|DISTINCT)\b(?!\s+BY\b)\s*([\s\S]*)$/i).exec(rest)
+      // `|> UNION ALL (q1), (q2)`: the query so far, then each input; BY NAME and its FULL mode
+      // (the caller takes the FULL [OUTER] off) as in a query (runner/set-operations-by-name.ts);
+      // the LEFT and INNER modes, CORRESPONDING and a column list are not rewritten.
+      const mode = /^((?:ALL|DISTINCT)(?:\s+BY\s+NAME(?!\s+ON\b))?)\b\s*([\s\S]*)$/i.exec(rest)
       if (mode === null) return { unsupported: `|> ${operator} ${rest.split(/\s+/).slice(0, 2).join(" ")}` }
       const inputs = topLevelParts(mode[2]!)
       if (inputs.length === 0 || inputs.some((part) => !part.startsWith("("))) return { unsupported: `|> ${operator} ${mode[1]!.toUpperCase()} ${mode[2]!.split(/[\s(]+/).slice(0, 2).join(" ").toUpperCase()}` }
-      return `SELECT * FROM ${input} ${inputs.map((part) => `${operator} ${mode[1]!.toUpperCase().replace(/\s+/g, " ")} ${asSelect(part)}`).join(" ")}`
+      const prefix = fullMode ? "FULL " : ""
+      return `SELECT * FROM ${input} ${inputs.map((part) => `${prefix}${operator} ${mode[1]!.toUpperCase().replace(/\s+/g, " ")} ${asSelect(part)}`).join(" ")}`
     }
     case "AGGREGATE": {
       // `|> AGGREGATE aggregates [GROUP [AND ORDER] BY keys]`: the keys first, then the aggregates;
@@ -716,8 +703,9 @@ export const withoutPipes = (sql: string, counter = { n: 0 }): string | { readon
   // `|> WITH name AS (…), …`: tables for the operators after it, defined around the whole query.
   const tables: Array<string> = []
   for (const written of segments.slice(1)) {
-    // `|> FULL [OUTER] UNION ALL BY NAME (…)`: the FULL mode is the one DuckDB's BY NAME has.
-    const segment = written.replace(/^FULL\s+(?:OUTER\s+)?(UNION\s+(?:ALL|DISTINCT)\s+BY\s+NAME\b)/i, "$1")
+    // `|> FULL [OUTER] INTERSECT DISTINCT BY NAME (…)`: the mode goes with the operator's step.
+    const fullMode = /^(?:FULL\s+(?:OUTER\s+)?|OUTER\s+)(?=(?:UNION|INTERSECT|EXCEPT)\s+(?:ALL|DISTINCT)\s+BY\s+NAME\b)/i.exec(written)
+    const segment = fullMode === null ? written : written.slice(fullMode[0].length)
     const match = /^(\w+)\b\s*([\s\S]*)$/.exec(segment)
     if (match === null) return { unsupported: `|> ${segment.slice(0, 20)}` }
     const operator = match[1]!.toUpperCase()
@@ -727,7 +715,7 @@ export const withoutPipes = (sql: string, counter = { n: 0 }): string | { readon
       tables.push(rest.replace(/,$/, "").replace(/\bAS\s*\(\s*FROM\b/gi, "AS (SELECT * FROM"))
       continue
     }
-    const step = pipeStep(query, from, alias, operator, rest, ++counter.n)
+    const step = pipeStep(query, from, alias, operator, rest, ++counter.n, fullMode !== null)
     if (typeof step !== "string") return step
     alias = operator === "AS" ? rest : ALIAS_KEEPING.has(operator) ? alias : undefined
     from = operator === "AS" ? `(${query}) AS ${rest}` : from !== undefined && JOIN_STARTS.has(operator) ? `${from} ${segment}` : undefined

@@ -19,7 +19,8 @@ import { isLaxPath, NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, NUMBER_FORMAT_MARKER, SAFE_FORMAT_MARKER, numberFormatted, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
-import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, fullSetOperationsByName, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { setOperationsByName } from "./set-operations-by-name.ts"
+import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
@@ -188,14 +189,14 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     if (statementStart && (word === "IF" || word === "LOOP" || word === "WHILE" || word === "EXECUTE")) {
       return { construct: `BigQuery scripting (${word})`, reason: "control flow runs in operations and in pre_operations/post_operations, not inside a query" }
     }
-    // Set operations matching columns by name in a mode DuckDB's BY NAME (BigQuery's FULL mode) is not.
+    // Set operations matching columns by name that setOperationsByName leaves: they need the inputs' column names.
     const setOperator = /^(UNION|INTERSECT|EXCEPT)$/
     const modeBefore = setOperator.test(next) || (next === "OUTER" && setOperator.test(tokens[i + 2]?.text.toUpperCase() ?? ""))
     // `UNION ALL BY NAME`, not `GROUP BY name` (a column).
     const byNameOf = word === "BY" && next === "NAME" && /^(ALL|DISTINCT)$/i.test(tokens[i - 1]?.text ?? "") && setOperator.test(tokens[i - 2]?.text.toUpperCase() ?? "") ? tokens[i - 2]!.text.toUpperCase() : undefined
     if (word === "CORRESPONDING" || ((word === "LEFT" || word === "INNER") && modeBefore) || (byNameOf !== undefined && (byNameOf !== "UNION" || tokens[i + 2]?.text.toUpperCase() === "ON"))) {
       const construct = word === "CORRESPONDING" ? "CORRESPONDING" : byNameOf === undefined ? `${word} … BY NAME` : byNameOf === "UNION" ? "BY NAME ON (…)" : `${byNameOf} … BY NAME`
-      return { construct, reason: "of the set operations that match columns by name, UNION ALL|DISTINCT BY NAME, its FULL [OUTER] mode and STRICT CORRESPONDING run locally" }
+      return { construct, reason: "the INNER and LEFT modes and plain CORRESPONDING need the inputs' column names; BY NAME (STRICT CORRESPONDING) and its FULL [OUTER] mode, each with or without ON (…), run locally" }
     }
     // Left as it was by unnestWithOffset: a form it does not rewrite.
     if (word === "WITH" && next === "OFFSET") {
@@ -4861,7 +4862,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: `this pipe operator is not rewritten locally; ${REWRITTEN_PIPE_OPERATORS}` })
     }
-    const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(fullSetOperationsByName(quotedFunctionParameters(keywordAliases(stringEscapes(piped)))))))))))))))))))))
+    const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(setOperationsByName(quotedFunctionParameters(keywordAliases(stringEscapes(piped)))))))))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()

@@ -208,10 +208,16 @@ const friendlyReason = (file: string, cause: unknown): string => {
   return text
 }
 
-const withStorageHint = (reason: string): string =>
-  /Typed macro parameters are only supported for storage versions/.test(reason)
-    ? `${reason}\nThis warehouse file was written in an older DuckDB storage format, which cannot keep a persistent SQL function (CREATE FUNCTION without TEMP). A warehouse file mdp creates now can: name a new one with --warehouse, or move this one aside and load again.`
-    : reason
+const withHints = (reason: string, sql: string): string => {
+  if (/Typed macro parameters are only supported for storage versions/.test(reason)) {
+    return `${reason}\nThis warehouse file was written in an older DuckDB storage format, which cannot keep a persistent SQL function (CREATE FUNCTION without TEMP). A warehouse file mdp creates now can: name a new one with --warehouse, or move this one aside and load again.`
+  }
+  // runner/set-operations-by-name.ts: an input whose column names are not the first input's.
+  if (/Set operations can only apply to expressions with the same number of result columns/.test(reason) && /\bBY\s+NAME\b/i.test(sql)) {
+    return `${reason}\nA set operation BY NAME (or STRICT CORRESPONDING) needs inputs with the same column names, in any order, as BigQuery does; FULL [OUTER] … BY NAME takes inputs whose columns differ.`
+  }
+  return reason
+}
 
 const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibraries?: string, limits: WarehouseLimits = {}) =>
   Effect.gen(function* () {
@@ -272,7 +278,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
               running = use(connection)
               return running
             },
-            catch: (cause) => new WarehouseError({ reason: withStorageHint(describe(cause)), sql, cause })
+            catch: (cause) => new WarehouseError({ reason: withHints(describe(cause), sql), sql, cause })
           }).pipe(
             // The connection closes only once DuckDB has let go of the statement (and rolled back):
             // closing it mid-statement left the process unable to exit.
@@ -326,7 +332,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
                 inFlight.set(connection, running)
                 return running.then(read)
               },
-              catch: (cause) => new WarehouseError({ reason: withStorageHint(describe(cause)), sql, cause })
+              catch: (cause) => new WarehouseError({ reason: withHints(describe(cause), sql), sql, cause })
             })
           return use({
             run: (sql, parameters = []) =>
