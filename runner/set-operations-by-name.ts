@@ -134,11 +134,12 @@ const queryAround = (pieces: ReadonlyArray<Piece>, k: number): { readonly start:
       let c = s + 1
       if (upper(pieces[c]) === "RECURSIVE") c++
       for (;;) {
-        c++ // the table's name
+        c++ // past the table's name
         if (pieces[c]?.token.text === "(") c = closing(pieces, c) + 1
         if (upper(pieces[c]) !== "AS" || pieces[c + 1]?.token.text !== "(") return undefined
         c = closing(pieces, c + 1) + 1
         if (pieces[c]?.token.text !== ",") break
+        c++ // to the next table's name
       }
       start = c
       break
