@@ -52,6 +52,15 @@ const setUp = (extra: ReadonlyArray<string> = []) =>
     yield* (yield* Warehouse).run([...fixture, ...extra])
   })
 
+/** Loads raw rows and runs a transform, which must succeed and run `incrementalAction` incrementally. */
+const loadAndTransform = (statements: ReadonlyArray<string>, incrementalAction: string) =>
+  Effect.gen(function* () {
+    yield* (yield* Warehouse).run(statements)
+    const summary = yield* transform({ projectDir: repository, vars })
+    assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded"), null, 2))
+    assert.strictEqual(summary.results.find((r) => r.action === incrementalAction)?.mode, "incremental")
+  })
+
 const query = (sql: string) =>
   Effect.gen(function* () {
     return yield* (yield* Warehouse).query(sql)
@@ -200,13 +209,7 @@ describe("marketing models on the local runner", () => {
       const may1 = (platform = "google_ads") =>
         query(`SELECT campaign_id, impressions, conversions FROM marts.campaign_performance_daily WHERE platform = '${platform}' AND date = DATE '2024-05-01' ORDER BY campaign_id`)
       const platformDay = () => query("SELECT impressions, conversions FROM marts.platform_performance_daily WHERE platform = 'google_ads' AND date = DATE '2024-05-01'")
-      const run = (statements: ReadonlyArray<string>) =>
-        Effect.gen(function* () {
-          yield* (yield* Warehouse).run(statements)
-          const summary = yield* transform({ projectDir: repository, vars })
-          assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded"), null, 2))
-          assert.strictEqual(summary.results.find((r) => r.action === "marts.campaign_performance_daily")?.mode, "incremental")
-        })
+      const run = (statements: ReadonlyArray<string>) => loadAndTransform(statements, "marts.campaign_performance_daily")
 
       // A revision of 2024-05-01 ten weeks later (7 conversions instead of 3), far from the mart's last day.
       yield* run([rawRow("google_ads", "r5", "2024-07-17 08:00:00+00", "111", "1", "2024-05-01", googlePayload("2024-05-01", "EUR", { impressions: "1000", clicks: "50", costMicros: "25000000", conversions: 7, conversionsValue: 150 }))])
@@ -237,13 +240,7 @@ describe("marketing models on the local runner", () => {
       yield* setUp()
       assert.isTrue((yield* transform({ projectDir: repository, vars })).ok)
       const staged = () => query("SELECT run_id, impressions, conversions, changed_at FROM staging.stg_google_ads__campaign_daily WHERE campaign_id = '1' AND date = DATE '2024-05-01'")
-      const run = (statements: ReadonlyArray<string>) =>
-        Effect.gen(function* () {
-          yield* (yield* Warehouse).run(statements)
-          const summary = yield* transform({ projectDir: repository, vars })
-          assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded"), null, 2))
-          assert.strictEqual(summary.results.find((r) => r.action === "staging.stg_google_ads__campaign_daily")?.mode, "incremental")
-        })
+      const run = (statements: ReadonlyArray<string>) => loadAndTransform(statements, "staging.stg_google_ads__campaign_daily")
       const [before] = yield* staged()
 
       // r2's record again, under a run two days later: the row keeps its values and stamp, under r7.
