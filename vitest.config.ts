@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config"
 
 // Tests that compile a Dataform project, run the CLI or a benchmark; everything else is a unit
 // test (`npm run test:unit`, the edit–test loop).
-const integration = ["test/sources.test.ts", "test/error-messages.test.ts", "test/incremental.property.test.ts", "test/compile.test.ts", "test/runner.test.ts", "test/models.test.ts", "test/model-tests.test.ts", "test/report.test.ts", "test/cli.test.ts", "test/bench.test.ts", "test/platform-registry.test.ts", "test/goldens.test.ts", "test/safety.test.ts", "test/core2.test.ts", "test/plans-explain.test.ts"]
+const integration = ["test/sources.test.ts", "test/error-messages.test.ts", "test/incremental.property.test.ts", "test/compile.test.ts", "test/runner.test.ts", "test/models.test.ts", "test/model-tests.test.ts", "test/report.test.ts", "test/cli.test.ts", "test/bench.test.ts", "test/platform-registry.test.ts", "test/goldens.test.ts", "test/safety.test.ts", "test/core2.test.ts", "test/plans-explain.test.ts", "test/public-projects.test.ts"]
 
 export default defineConfig({
   test: {

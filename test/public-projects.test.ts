@@ -1,0 +1,238 @@
+// Public Dataform projects, vendored under test/projects/ with their licences (test/projects/README.md),
+// run end to end by the local runner from a copy, with small source rows: every action succeeds,
+// the tables hold what this file computes from those rows itself, and a second run over new
+// source rows (their incremental tables incremental) adds what the new rows bring.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import os from "node:os"
+import path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { afterAll } from "vitest"
+import type { RunSummary } from "../runner/transform.ts"
+import { transform } from "../runner/transform.ts"
+import { Warehouse } from "../runner/warehouse.ts"
+import { localWarehouse } from "./support/local-layers.ts"
+
+const vendored = path.join(import.meta.dirname, "projects")
+const copies: Array<string> = []
+afterAll(() => {
+  for (const dir of copies) rmSync(dir, { recursive: true, force: true })
+})
+
+// A package's folder as Node resolves it from another (some packages' exports hide package.json).
+const packageFolder = (from: string, name: string): string => {
+  const resolve = createRequire(path.join(from, "package.json")).resolve
+  try {
+    return path.dirname(resolve(`${name}/package.json`))
+  } catch {
+    let folder = path.dirname(resolve(name))
+    while (folder !== path.dirname(folder) && (JSON.parse(existsSync(path.join(folder, "package.json")) ? readFileSync(path.join(folder, "package.json"), "utf8") : "{}") as { name?: string }).name !== name) {
+      folder = path.dirname(folder)
+    }
+    return folder
+  }
+}
+
+/** A copy of a vendored project; a core 2.x project gets @dataform/core 2.6.0 (installed as dataform-core-2) as `npm install` would leave it. */
+const copyProject = (name: string, core2 = false): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `mdp-${name}-`))
+  copies.push(dir)
+  cpSync(path.join(vendored, name), dir, { recursive: true })
+  if (core2) {
+    const install = (from: string, as: string, seen = new Set<string>()) => {
+      cpSync(from, path.join(dir, "node_modules", as), { recursive: true, dereference: true })
+      const manifest = JSON.parse(readFileSync(path.join(from, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
+      for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+        if (seen.has(dependency)) continue
+        seen.add(dependency)
+        install(packageFolder(from, dependency), dependency, seen)
+      }
+    }
+    install(path.dirname(createRequire(import.meta.url).resolve("dataform-core-2/package.json")), "@dataform/core")
+  }
+  return dir
+}
+
+const run = (dir: string) => transform({ projectDir: dir, sourcesDir: path.join(dir, "test", "sources") })
+
+/** The actions that did not succeed, with their errors: none is expected. */
+const failures = (summary: RunSummary) => summary.results.filter((result) => result.status !== "succeeded").map((result) => `${result.action} ${result.status} ${result.error ?? ""}`)
+const modeOf = (summary: RunSummary, action: string) => summary.results.find((result) => result.action === action)?.mode
+
+const query = (sql: string) => Warehouse.use((warehouse) => warehouse.query(sql))
+
+/** The rows of a small CSV file (quoted fields may hold commas), as records of strings. */
+const csvRows = (file: string): ReadonlyArray<Record<string, string>> => {
+  const lines = readFileSync(file, "utf8").trim().split("\n")
+  const fields = (line: string) => [...line.matchAll(/("([^"]*)"|[^,]*)(,|$)/g)].slice(0, -1).map((match) => match[2] ?? match[1]!)
+  const header = fields(lines[0]!)
+  return lines.slice(1).map((line) => Object.fromEntries(fields(line).map((value, i) => [header[i]!, value])))
+}
+
+describe("public Dataform projects, vendored, on the local runner", () => {
+  // dataform-co/dataform-scd (MIT, core 2.x): a type-2 slowly changing dimension, an incremental
+  // table of updates and a view that dates each version. Its source is a view of literal rows
+  // dated from CURRENT_DATE(); the copy dates them, so that nothing depends on today.
+  it.effect("dataform-scd: a changed source row is appended and closes the version before it; an unchanged source adds nothing", () =>
+    Effect.gen(function* () {
+      const dir = copyProject("dataform-scd", true)
+      const source = (rows: string) =>
+        writeFileSync(
+          path.join(dir, "definitions", "source_data.sqlx"),
+          `config { type: "view" }\n\nSELECT *, md5(concat(field_a, cast(field_b AS string))) AS hash_value\nFROM (${rows})\n`
+        )
+      source("SELECT 1 AS user_id, 'b' AS field_a, 12.3 AS field_b, DATE '2024-01-02' AS updated_at UNION ALL SELECT 2, 'c', 23.4, DATE '2024-01-01'")
+      const first = yield* run(dir)
+      assert.deepStrictEqual(failures(first), [])
+      const versions = () =>
+        query("SELECT user_id, field_a, CAST(scd_valid_from AS VARCHAR) AS valid_from, CAST(scd_valid_to AS VARCHAR) AS valid_to FROM dataform_scd_example.source_data_scd ORDER BY user_id, scd_valid_from")
+      assert.deepStrictEqual(yield* versions(), [
+        { user_id: 1, field_a: "b", valid_from: "2024-01-02", valid_to: null },
+        { user_id: 2, field_a: "c", valid_from: "2024-01-01", valid_to: null }
+      ])
+
+      // User 1 changes on 2024-01-05; user 2 is unchanged.
+      source("SELECT 1 AS user_id, 'x' AS field_a, 12.3 AS field_b, DATE '2024-01-05' AS updated_at UNION ALL SELECT 2, 'c', 23.4, DATE '2024-01-01'")
+      const second = yield* run(dir)
+      assert.deepStrictEqual(failures(second), [])
+      assert.strictEqual(modeOf(second, "dataform_scd_example.source_data_scd_updates"), "incremental")
+      const expected = [
+        { user_id: 1, field_a: "b", valid_from: "2024-01-02", valid_to: "2024-01-05" },
+        { user_id: 1, field_a: "x", valid_from: "2024-01-05", valid_to: null },
+        { user_id: 2, field_a: "c", valid_from: "2024-01-01", valid_to: null }
+      ]
+      assert.deepStrictEqual(yield* versions(), expected)
+
+      // The same source again: no newer row, nothing appended.
+      const third = yield* run(dir)
+      assert.deepStrictEqual(failures(third), [])
+      assert.deepStrictEqual(yield* versions(), expected)
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
+  // dataform-co/dataform-segment (MIT, core 2.x): Segment's page, track and identify calls made into
+  // users and 30-minute sessions (tables) and views. Core 2.6 requires a defaultLocation, which
+  // the project's dataform.json predates: the copy adds one.
+  it.effect("dataform-segment: sessions and users as computed here from the calls, again after new calls arrive", () =>
+    Effect.gen(function* () {
+      const dir = copyProject("dataform-segment", true)
+      const settings = path.join(dir, "dataform.json")
+      writeFileSync(settings, JSON.stringify({ ...(JSON.parse(readFileSync(settings, "utf8")) as object), defaultLocation: "US" }))
+      const calls = path.join(dir, "test", "sources", "javascript")
+      // Sessions as the package defines them: each call's person is its user_id, else the user its
+      // anonymous_id was last seen with, else the anonymous_id; a gap of more than 30 minutes ends one.
+      const expectedSessions = () => {
+        const events: ReadonlyArray<Record<string, string>> = [...csvRows(path.join(calls, "pages.csv")).map((row) => ({ ...row, kind: "page" })), ...csvRows(path.join(calls, "tracks.csv")).map((row) => ({ ...row, kind: "track" }))]
+        const seen = [...events, ...csvRows(path.join(calls, "identifies.csv"))].sort((a, b) => Date.parse(a["timestamp"]!) - Date.parse(b["timestamp"]!))
+        const userOf = new Map<string, string>()
+        for (const call of seen) if (call["user_id"] !== "") userOf.set(call["anonymous_id"]!, call["user_id"]!)
+        const byPerson = new Map<string, Array<{ readonly at: number; readonly kind: string }>>()
+        for (const event of events) {
+          const person = event["user_id"] !== "" ? event["user_id"]! : (userOf.get(event["anonymous_id"]!) ?? event["anonymous_id"]!)
+          byPerson.set(person, [...(byPerson.get(person) ?? []), { at: Date.parse(event["timestamp"]!), kind: event["kind"]! }])
+        }
+        const sessions: Array<{ user_id: string; start: string; pages: number; tracks: number }> = []
+        for (const [person, list] of byPerson) {
+          let current: { user_id: string; start: string; pages: number; tracks: number; last: number } | undefined
+          for (const event of list.sort((a, b) => a.at - b.at)) {
+            if (current === undefined || event.at - current.last > 30 * 60 * 1000) {
+              if (current !== undefined) sessions.push({ user_id: current.user_id, start: current.start, pages: current.pages, tracks: current.tracks })
+              current = { user_id: person, start: new Date(event.at).toISOString(), pages: 0, tracks: 0, last: event.at }
+            }
+            current.last = event.at
+            if (event.kind === "page") current.pages++
+            else current.tracks++
+          }
+          if (current !== undefined) sessions.push({ user_id: current.user_id, start: current.start, pages: current.pages, tracks: current.tracks })
+        }
+        return sessions.sort((a, b) => a.user_id.localeCompare(b.user_id) || a.start.localeCompare(b.start))
+      }
+      const sessions = () =>
+        query(
+          "SELECT user_id, strftime(session_start_timestamp AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.000Z') AS start, CAST(stats.total_pages AS INTEGER) AS pages, CAST(stats.total_tracks AS INTEGER) AS tracks FROM segment_package_example.segment_sessions ORDER BY user_id, start"
+        )
+      const first = yield* run(dir)
+      assert.deepStrictEqual(failures(first), [])
+      assert.deepStrictEqual(yield* sessions(), expectedSessions())
+      assert.deepStrictEqual(yield* query("SELECT user_id, email FROM segment_package_example.segment_users ORDER BY user_id"), [
+        { user_id: "anon-b", email: null },
+        { user_id: "u1", email: "ada@example.com" }
+      ])
+
+      // anon-b comes back within its session's half hour, and a new visitor arrives.
+      appendFileSync(path.join(calls, "pages.csv"), "p6,2024-03-01 10:20:00+00,,anon-b,https://shop.example/,,Home,Home,,/,,,,,,h1,home\np7,2024-03-02 08:00:00+00,,anon-c,https://shop.example/,,Home,Home,,/,,,,,,h1,home\n")
+      const second = yield* run(dir)
+      assert.deepStrictEqual(failures(second), [])
+      const expected = expectedSessions()
+      assert.strictEqual(expected.length, 4)
+      assert.deepStrictEqual(yield* sessions(), expected)
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
+  // Alessine/zurich_air_quality (MIT, core 3.x, dataformCoreVersion): the city of Zurich's daily air
+  // quality (its open data, a few rows of the project's own data/ files) in incremental staging
+  // and reporting tables, and the days above each emission limit.
+  it.effect("zurich_air_quality: days above the limits as computed here from the measurements; a new day is added incrementally", () =>
+    Effect.gen(function* () {
+      const dir = copyProject("zurich_air_quality")
+      const sources = path.join(dir, "test", "sources", "air_quality_data")
+      // The limits of the days' statistics (not the yearly ones); the hourly ozone limit is the one for O3_max_h1.
+      const expectedDaysAbove = () => {
+        const limits = new Map(csvRows(path.join(sources, "limits_metadata.csv")).filter((row) => row["granularity"] !== "y1").map((row) => [row["id"] === "O3" ? "O3_max_h1" : row["id"]!, Number(row["emission_limit"])]))
+        const locations = new Map(csvRows(path.join(sources, "locations_metadata.csv")).map((row) => [row["id"]!, row["short_name"]!]))
+        const counts = new Map<string, number>()
+        for (const row of csvRows(path.join(sources, "daily_air_quality.csv"))) {
+          if (row["parameter"] === "O3_nb_h1>120") continue
+          const key = `${row["date"]!.slice(0, 4)}-01-01|${locations.get(row["location"]!)!}|${row["parameter"]!}`
+          const limit = limits.get(row["parameter"]!)
+          counts.set(key, (counts.get(key) ?? 0) + (limit !== undefined && Number(row["value"]) > limit ? 1 : 0))
+        }
+        return [...counts].map(([key, days]) => `${key}|${days}`).sort()
+      }
+      const daysAbove = () =>
+        query("SELECT CAST(year AS VARCHAR) || '|' || location_short_name || '|' || parameter || '|' || CAST(num_days_exceeded AS VARCHAR) AS v FROM dataform.days_above_limit").pipe(
+          Effect.map((rows) => rows.map((row) => String(row["v"])).sort())
+        )
+      const first = yield* run(dir)
+      assert.deepStrictEqual(failures(first), [])
+      assert.deepStrictEqual(yield* daysAbove(), expectedDaysAbove())
+      // Zurich's days all stayed under the daily limits; each parameter carries its own limit.
+      assert.deepStrictEqual(yield* query("SELECT DISTINCT parameter, emission_limit FROM dataform.air_quality_daily ORDER BY parameter"), [
+        { parameter: "NO2", emission_limit: 80 },
+        { parameter: "O3_max_h1", emission_limit: 120 },
+        { parameter: "PM10", emission_limit: 50 }
+      ])
+
+      // 2025-01-05 arrives: staging and the daily table take only the newer day's rows.
+      appendFileSync(
+        path.join(sources, "daily_air_quality.csv"),
+        [
+          "2025-01-05,Zch_Stampfenbachstrasse,NO2,µg/m3,19.27",
+          "2025-01-05,Zch_Stampfenbachstrasse,PM10,µg/m3,6.56",
+          "2025-01-05,Zch_Stampfenbachstrasse,O3_max_h1,µg/m3,63.76",
+          "2025-01-05,Zch_Stampfenbachstrasse,O3_nb_h1>120,1,0",
+          "2025-01-05,Zch_Schimmelstrasse,NO2,µg/m3,19.6",
+          "2025-01-05,Zch_Schimmelstrasse,PM10,µg/m3,6.93",
+          "2025-01-05,Zch_Schimmelstrasse,O3_max_h1,µg/m3,65.95",
+          "2025-01-05,Zch_Schimmelstrasse,O3_nb_h1>120,1,0"
+        ].join("\n") + "\n"
+      )
+      const second = yield* run(dir)
+      assert.deepStrictEqual(failures(second), [])
+      assert.strictEqual(modeOf(second, "dataform.air_quality_staging"), "incremental")
+      assert.strictEqual(modeOf(second, "dataform.air_quality_daily"), "incremental")
+      assert.deepStrictEqual(yield* query("SELECT CAST(date AS VARCHAR) AS date, COUNT(*) AS n FROM dataform.air_quality_daily GROUP BY date ORDER BY date"), [
+        { date: "2025-01-01", n: 6 },
+        { date: "2025-01-02", n: 6 },
+        { date: "2025-01-03", n: 6 },
+        { date: "2025-01-04", n: 6 },
+        { date: "2025-01-05", n: 6 }
+      ])
+      assert.deepStrictEqual(yield* daysAbove(), expectedDaysAbove())
+      // max_date is each run's own (its window sees the rows that run selects), as on BigQuery: the
+      // first run's newest day stays "yesterday" for its rows.
+      assert.deepStrictEqual(yield* query("SELECT CAST(date AS VARCHAR) AS date, COUNT(*) AS n FROM dataform.air_quality_yesterday GROUP BY date ORDER BY date"), [
+        { date: "2025-01-04", n: 6 },
+        { date: "2025-01-05", n: 6 }
+      ])
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+})
