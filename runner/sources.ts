@@ -168,6 +168,24 @@ const createWildcardView = (declaration: DeclarationAction) =>
     yield* warehouse.run([`CREATE OR REPLACE VIEW ${duckdbRelation(declaration.target)} AS\n${union}`])
   })
 
+/**
+ * The CSV file to read: the file itself, or a copy with its line endings made one kind where it
+ * mixes Windows (CRLF) and Unix (LF) ones, as a file edited on two systems does (DuckDB's
+ * sniffer refuses such a file). The copy lasts as long as the scope. A file past 64 MB, not a
+ * hand-edited one, is read as it is.
+ */
+const csvWithOneLineEnding = (file: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const failed = (cause: { readonly message: string }) => new SourceFileError({ file, reason: cause.message })
+    if ((yield* fs.stat(file).pipe(Effect.mapError(failed))).size > 64n * 1024n * 1024n) return file
+    const text = yield* fs.readFileString(file).pipe(Effect.mapError(failed))
+    if (!text.includes("\r\n") || !/(^|[^\r])\n/.test(text)) return file
+    const copy = yield* fs.makeTempFileScoped({ suffix: ".csv" }).pipe(Effect.mapError(failed))
+    yield* fs.writeFileString(copy, text.replaceAll("\r\n", "\n")).pipe(Effect.mapError(failed))
+    return copy
+  })
+
 const loadSource = (source: SourceFile): Effect.Effect<LoadedSource, WarehouseError | TranslationError | SourceFileError, Warehouse | FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const warehouse = yield* Warehouse
@@ -175,7 +193,7 @@ const loadSource = (source: SourceFile): Effect.Effect<LoadedSource, WarehouseEr
     const relation = duckdbRelation(target)
     const select =
       source.format === "csv"
-        ? `SELECT * FROM read_csv(${sqlString(source.file)}, header = true, auto_detect = true)`
+        ? `SELECT * FROM read_csv(${sqlString(yield* csvWithOneLineEnding(source.file))}, header = true, auto_detect = true)`
         : source.format === "jsonl"
           ? `SELECT * FROM read_json(${sqlString(source.file)}, format = 'newline_delimited', auto_detect = true)`
           : yield* sqlSource(source)
@@ -201,7 +219,7 @@ const loadSource = (source: SourceFile): Effect.Effect<LoadedSource, WarehouseEr
     ], { transaction: true })
     const rows = yield* warehouse.query(`SELECT COUNT(*) AS n FROM ${relation}`)
     return { table: targetLabel(target), file: source.file, rows: Number(rows[0]?.["n"] ?? 0) }
-  })
+  }).pipe(Effect.scoped)
 
 /** A `.sql` source is BigQuery SQL, translated like a model's. */
 const sqlSource = (source: SourceFile) =>

@@ -131,6 +131,10 @@ describe("local data for declarations", () => {
       assert.isTrue((yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })).ok)
       assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT country, orders FROM marts.revenue_by_country"), [{ country: "FR", orders: 1 }])
       assert.isFalse(existsSync(path.join(project.dir, "test", "sources", "shop", "customers.csv")))
+      // A file saved on Windows, then a row added with Unix line endings: read as one file.
+      project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\r\n3,11,100\r\n4,11,50\n")
+      assert.isTrue((yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources") })).ok)
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT country, revenue, orders FROM marts.revenue_by_country"), [{ country: "FR", revenue: 150, orders: 2 }])
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
   it.effect("a wildcard declaration reads its date shards from files, filtered on _TABLE_SUFFIX, which SELECT * leaves out", () =>
