@@ -1,7 +1,6 @@
 // A project on @dataform/core 2.x (dataform.json, no workflow_settings.yaml) compiles and runs:
 // the stock CLI 3.x refuses core 2.x by version, so the runner compiles it itself.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -11,6 +10,7 @@ import { compileProject } from "../runner/compile.ts"
 import { graphProblems } from "../runner/graph.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse } from "../runner/warehouse.ts"
+import { installCore } from "./support/dataform-project.ts"
 import { localWarehouse } from "./support/local-layers.ts"
 
 // Installed by npm install as aliases (package.json: dataform-core-2, dataform-core-2-0), so no
@@ -20,22 +20,7 @@ const cores = [
   { version: "2.0.1", alias: "dataform-core-2-0" }
 ] as const
 
-// A package's folder as Node resolves it from another (some packages' exports hide package.json).
-const packageFolder = (from: string, name: string): string => {
-  const resolve = createRequire(path.join(from, "package.json")).resolve
-  try {
-    return path.dirname(resolve(`${name}/package.json`))
-  } catch {
-    let folder = path.dirname(resolve(name))
-    while (folder !== path.dirname(folder) && (JSON.parse(existsSync(path.join(folder, "package.json")) ? readFileSync(path.join(folder, "package.json"), "utf8") : "{}") as { name?: string }).name !== name) {
-      folder = path.dirname(folder)
-    }
-    return folder
-  }
-}
-
 const makeCore2Project = (core: (typeof cores)[number]) => {
-  const coreFolder = path.dirname(createRequire(import.meta.url).resolve(`${core.alias}/package.json`))
   const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-core2-"))
   const write = (file: string, content: string) => {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
@@ -43,18 +28,7 @@ const makeCore2Project = (core: (typeof cores)[number]) => {
   }
   write("dataform.json", JSON.stringify({ warehouse: "bigquery", defaultSchema: "analytics", assertionSchema: "checks", defaultDatabase: "legacy-project", defaultLocation: "US", vars: { min_amount: "0" } }))
   write("package.json", JSON.stringify({ dependencies: { "@dataform/core": core.version } }))
-  // Core and what it requires, as `npm install` leaves them in a 2.x project (the sandbox only
-  // loads modules from inside the project).
-  const installPackage = (from: string, as: string, seen = new Set<string>()) => {
-    cpSync(from, path.join(dir, "node_modules", as), { recursive: true, dereference: true })
-    const manifest = JSON.parse(readFileSync(path.join(from, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
-    for (const dependency of Object.keys(manifest.dependencies ?? {})) {
-      if (seen.has(dependency)) continue
-      seen.add(dependency)
-      installPackage(packageFolder(from, dependency), dependency, seen)
-    }
-  }
-  installPackage(coreFolder, "@dataform/core")
+  installCore(dir, core.alias)
   write("includes/money.js", "module.exports = { cents: (column) => `cast(round(${column} * 100) as int64)` }")
   // A package-style JS file: actions declared from a helper, as 2.x packages (dataform-segment) do.
   write(

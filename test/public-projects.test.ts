@@ -2,8 +2,7 @@
 // run end to end by the local runner from a copy, with small source rows: every action succeeds,
 // the tables hold what this file computes from those rows itself, and a second run over new
 // source rows (their incremental tables incremental) adds what the new rows bring.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs"
-import { createRequire } from "node:module"
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -12,6 +11,7 @@ import { afterAll } from "vitest"
 import type { RunSummary } from "../runner/transform.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse } from "../runner/warehouse.ts"
+import { installCore } from "./support/dataform-project.ts"
 import { localWarehouse } from "./support/local-layers.ts"
 
 const vendored = path.join(import.meta.dirname, "projects")
@@ -20,37 +20,12 @@ afterAll(() => {
   for (const dir of copies) rmSync(dir, { recursive: true, force: true })
 })
 
-// A package's folder as Node resolves it from another (some packages' exports hide package.json).
-const packageFolder = (from: string, name: string): string => {
-  const resolve = createRequire(path.join(from, "package.json")).resolve
-  try {
-    return path.dirname(resolve(`${name}/package.json`))
-  } catch {
-    let folder = path.dirname(resolve(name))
-    while (folder !== path.dirname(folder) && (JSON.parse(existsSync(path.join(folder, "package.json")) ? readFileSync(path.join(folder, "package.json"), "utf8") : "{}") as { name?: string }).name !== name) {
-      folder = path.dirname(folder)
-    }
-    return folder
-  }
-}
-
 /** A copy of a vendored project; a core 2.x project gets @dataform/core 2.6.0 (installed as dataform-core-2) as `npm install` would leave it. */
 const copyProject = (name: string, core2 = false): string => {
   const dir = mkdtempSync(path.join(os.tmpdir(), `mdp-${name}-`))
   copies.push(dir)
   cpSync(path.join(vendored, name), dir, { recursive: true })
-  if (core2) {
-    const install = (from: string, as: string, seen = new Set<string>()) => {
-      cpSync(from, path.join(dir, "node_modules", as), { recursive: true, dereference: true })
-      const manifest = JSON.parse(readFileSync(path.join(from, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
-      for (const dependency of Object.keys(manifest.dependencies ?? {})) {
-        if (seen.has(dependency)) continue
-        seen.add(dependency)
-        install(packageFolder(from, dependency), dependency, seen)
-      }
-    }
-    install(path.dirname(createRequire(import.meta.url).resolve("dataform-core-2/package.json")), "@dataform/core")
-  }
+  if (core2) installCore(dir, "dataform-core-2")
   return dir
 }
 

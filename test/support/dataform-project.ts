@@ -1,5 +1,5 @@
 /** Builds a throwaway Dataform project in a temp folder, with the pinned @dataform/core beside it. */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import os from "node:os"
 import path from "node:path"
@@ -41,4 +41,36 @@ export const makeTempProject = (files: Readonly<Record<string, string>>, vars: R
     remove: (file) => rmSync(path.join(dir, file), { force: true }),
     cleanup: () => rmSync(dir, { recursive: true, force: true })
   }
+}
+
+// A package's folder as Node resolves it from another (some packages' exports hide package.json).
+const packageFolder = (from: string, name: string): string => {
+  const resolve = createRequire(path.join(from, "package.json")).resolve
+  try {
+    return path.dirname(resolve(`${name}/package.json`))
+  } catch {
+    let folder = path.dirname(resolve(name))
+    while (folder !== path.dirname(folder) && (JSON.parse(existsSync(path.join(folder, "package.json")) ? readFileSync(path.join(folder, "package.json"), "utf8") : "{}") as { name?: string }).name !== name) {
+      folder = path.dirname(folder)
+    }
+    return folder
+  }
+}
+
+/**
+ * Installs a @dataform/core that npm install put here under an alias (package.json: dataform-core-2,
+ * dataform-core-2-0) into a project's node_modules, with what it requires, as `npm install` leaves
+ * a 2.x project (the compile sandbox only loads modules from inside the project); no registry reached.
+ */
+export const installCore = (projectDir: string, alias: string): void => {
+  const install = (from: string, as: string, seen: Set<string>) => {
+    cpSync(from, path.join(projectDir, "node_modules", as), { recursive: true, dereference: true })
+    const manifest = JSON.parse(readFileSync(path.join(from, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
+    for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+      if (seen.has(dependency)) continue
+      seen.add(dependency)
+      install(packageFolder(from, dependency), dependency, seen)
+    }
+  }
+  install(path.dirname(createRequire(import.meta.url).resolve(`${alias}/package.json`)), "@dataform/core", new Set())
 }
