@@ -18,8 +18,9 @@
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
 import { externalTableColumns } from "./bigquery-syntax.ts"
-import type { DeclarationAction, ProjectGraph } from "./graph.ts"
+import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
+import { isSignificant, tokenize } from "./sql-tokens.ts"
 import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { translate, type TranslationError } from "./translate.ts"
 import { Warehouse, type WarehouseError } from "./warehouse.ts"
@@ -248,12 +249,58 @@ export interface SourceStub {
   /** written now; kept: a file was already there; shards: a wildcard, whose files the analyst names */
   readonly state: "written" | "kept" | "shards"
   readonly columns: ReadonlyArray<string>
+  /** documented: from its config; read: the columns the project's SQL reads of it (none documented) */
+  readonly columnsFrom: "documented" | "read" | "none"
+}
+
+const sqlOfAction = (action: Action): ReadonlyArray<string> =>
+  action.kind === "declaration" ? [] : action.kind === "operations" ? action.queries : action.kind === "assertion" ? [action.query] : [action.query, action.incrementalQuery, ...action.preOps, ...action.postOps, ...action.incrementalPreOps, ...action.incrementalPostOps]
+
+// Words that end a FROM item, so none is its alias.
+const NOT_AN_ALIAS = new Set(["WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "ON", "USING", "GROUP", "ORDER", "HAVING", "QUALIFY", "WINDOW", "LIMIT", "UNION", "INTERSECT", "EXCEPT", "FOR", "TABLESAMPLE", "PIVOT", "UNPIVOT", "SET", "WHEN", "SELECT"])
+
+/**
+ * The columns the project's SQL reads of a declared table, for the stub of one whose config
+ * documents none: wherever a query names the table, `alias.column` of the alias it gives it (or of
+ * its own name) and the columns of a `USING (…)` after it, in the order the SQL first reads them.
+ * Bare names are left out: which table they belong to needs the other tables' columns.
+ */
+const columnsRead = (graph: ProjectGraph, declaration: DeclarationAction): ReadonlyArray<string> => {
+  const { database, schema, name } = declaration.target
+  const names = new Set([`${schema ?? ""}.${name}`, `${database ?? ""}.${schema ?? ""}.${name}`].map((text) => text.toLowerCase()))
+  const found: Array<{ readonly at: number; readonly column: string }> = []
+  const sqls = graph.actions.filter((action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? ""))).flatMap(sqlOfAction)
+  sqls.forEach((sql, n) => {
+    const tokens = tokenize(sql, "bigquery").filter(isSignificant)
+    const word = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+    const identifier = (k: number) => (tokens[k]?.kind === "quoted" ? tokens[k]!.text.slice(1, -1) : tokens[k]?.kind === "word" ? tokens[k]!.text : undefined)
+    tokens.forEach((token, k) => {
+      if (token.kind !== "quoted" || !names.has(token.text.slice(1, -1).toLowerCase())) return
+      let next = word(k + 1) === "AS" ? k + 2 : k + 1
+      const aliased = identifier(next) !== undefined && !NOT_AN_ALIAS.has(word(next))
+      const alias = aliased ? identifier(next)! : name
+      if (aliased) next++
+      if (word(next) === "USING" && tokens[next + 1]?.text === "(") {
+        for (let c = next + 2; c < tokens.length && tokens[c]!.text !== ")"; c++) {
+          const column = identifier(c)
+          if (column !== undefined) found.push({ at: n * 1e9 + c, column })
+        }
+      }
+      tokens.forEach((_, c) => {
+        const column = identifier(c + 2)
+        if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && column !== undefined && tokens[c - 1]?.text !== ".") found.push({ at: n * 1e9 + c, column })
+      })
+    })
+  })
+  const columns = new Map<string, string>()
+  for (const { column } of [...found].sort((a, b) => a.at - b.at)) if (!columns.has(column.toLowerCase())) columns.set(column.toLowerCase(), column)
+  return [...columns.values()]
 }
 
 /**
  * `mdp sources init`: a CSV with a header row for each declaration (and each external table an
- * operation creates) that has no file yet, from the
- * columns its config documents (a `.csv` with only `column_name` when it documents none). Existing
+ * operation creates) that has no file yet, from the columns its config documents, or else the
+ * columns the project's SQL reads of it (`columnsRead`), or else only `column_name`. Existing
  * files are never overwritten.
  */
 export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
@@ -263,20 +310,22 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
     const stubs: Array<SourceStub> = []
     for (const declaration of declarations(graph)) {
       const table = targetLabel(declaration.target)
+      const read = declaration.columns.length === 0 ? columnsRead(graph, declaration) : []
+      const columns = declaration.columns.length > 0 ? declaration.columns : read
+      const columnsFrom = declaration.columns.length > 0 ? "documented" : read.length > 0 ? "read" : "none"
       if (existing.has(declaration.key)) {
-        stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, state: "kept", columns: declaration.columns })
+        stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, state: "kept", columns, columnsFrom })
         continue
       }
       // A wildcard's shards are named by the analyst (events_20240101.csv, …): none is invented.
       if (wildcardPrefix(declaration) !== undefined) {
-        stubs.push({ table, file: `${sourceBase(folder, declaration).slice(0, -1)}<suffix>.csv`, state: "shards", columns: declaration.columns })
+        stubs.push({ table, file: `${sourceBase(folder, declaration).slice(0, -1)}<suffix>.csv`, state: "shards", columns, columnsFrom })
         continue
       }
       const file = `${sourceBase(folder, declaration)}.csv`
-      const columns = declaration.columns.length === 0 ? ["column_name"] : declaration.columns
       yield* fs.makeDirectory(path.dirname(file), { recursive: true })
-      yield* fs.writeFileString(file, `${columns.join(",")}\n`)
-      stubs.push({ table, file, state: "written", columns: declaration.columns })
+      yield* fs.writeFileString(file, `${(columns.length === 0 ? ["column_name"] : columns).join(",")}\n`)
+      stubs.push({ table, file, state: "written", columns, columnsFrom })
     }
     // An external table's rows (CREATE EXTERNAL TABLE in an operation) come from the folder too.
     for (const action of graph.actions) {
@@ -285,13 +334,14 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
       const base = path.join(folder, action.target.schema ?? "main", action.target.name)
       const table = targetLabel(action.target)
       const present = yield* Effect.forEach(SOURCE_EXTENSIONS, (extension) => fs.exists(`${base}.${extension}`))
+      const columnsFrom = columns.length === 0 ? "none" : "documented"
       if (present.some(Boolean)) {
-        stubs.push({ table, file: `${base}.*`, state: "kept", columns })
+        stubs.push({ table, file: `${base}.*`, state: "kept", columns, columnsFrom })
         continue
       }
       yield* fs.makeDirectory(path.dirname(base), { recursive: true })
       yield* fs.writeFileString(`${base}.csv`, `${(columns.length === 0 ? ["column_name"] : columns).join(",")}\n`)
-      stubs.push({ table, file: `${base}.csv`, state: "written", columns })
+      stubs.push({ table, file: `${base}.csv`, state: "written", columns, columnsFrom })
     }
     return stubs
   })

@@ -98,13 +98,15 @@ const writeShopSources = () => {
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
 
 describe("local data for declarations", () => {
-  it("mdp sources init writes a header-only CSV per declaration from its documented columns, and keeps existing files", async () => {
+  it("mdp sources init writes a header-only CSV per declaration from its documented columns, or else the columns the SQL reads of it, and keeps existing files", async () => {
     const run = () => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", project.dir], { cwd: project.dir })
     const first = await run()
     const folder = path.join(project.dir, "test", "sources")
     assert.strictEqual(readFileSync(path.join(folder, "shop", "orders.csv"), "utf8"), "order_id,customer_id,amount\n")
     assert.strictEqual(readFileSync(path.join(folder, "shop", "customers.csv"), "utf8"), "customer_id,country\n")
-    assert.strictEqual(readFileSync(path.join(folder, "ref", "vat_rates.csv"), "utf8"), "column_name\n", "no documented columns: a header to rename")
+    // No documented columns: the ones the project's SQL reads of it (v.rate, then USING (country)).
+    assert.strictEqual(readFileSync(path.join(folder, "ref", "vat_rates.csv"), "utf8"), "rate,country\n")
+    assert.include(first.stdout, "rate, country (read by the project's SQL, none documented: check them)")
     assert.include(first.stdout, "3 file(s) written")
     project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
     const second = await run()

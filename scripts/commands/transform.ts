@@ -178,7 +178,11 @@ export const sourcesCommand = (args: ReadonlyArray<string>) =>
     console.log(
       table(
         ["declaration", "file", "columns"],
-        stubs.map((stub) => [stub.table, `${path.relative(process.cwd(), stub.file)}${STUB_STATE[stub.state]}`, stub.columns.length === 0 ? "(none documented: name them in the header)" : stub.columns.join(", ")])
+        stubs.map((stub) => [
+          stub.table,
+          `${path.relative(process.cwd(), stub.file)}${STUB_STATE[stub.state]}`,
+          stub.columnsFrom === "none" ? "(none documented or read by name: name them in the header)" : `${stub.columns.join(", ")}${stub.columnsFrom === "read" ? " (read by the project's SQL, none documented: check them)" : ""}`
+        ])
       )
     )
     const written = stubs.filter((stub) => stub.state === "written").length
