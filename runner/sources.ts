@@ -20,7 +20,7 @@ import { Effect, FileSystem, Schema } from "effect"
 import { externalTableColumns } from "./bigquery-syntax.ts"
 import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
-import { isSignificant, tokenize } from "./sql-tokens.ts"
+import { isSignificant, tokenize, type Token } from "./sql-tokens.ts"
 import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { translate, type TranslationError } from "./translate.ts"
 import { Warehouse, type WarehouseError } from "./warehouse.ts"
@@ -259,11 +259,67 @@ const sqlOfAction = (action: Action): ReadonlyArray<string> =>
 // Words that end a FROM item, so none is its alias.
 const NOT_AN_ALIAS = new Set(["WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "ON", "USING", "GROUP", "ORDER", "HAVING", "QUALIFY", "WINDOW", "LIMIT", "UNION", "INTERSECT", "EXCEPT", "FOR", "TABLESAMPLE", "PIVOT", "UNPIVOT", "SET", "WHEN", "SELECT"])
 
+// Words of a SELECT that name no column: clauses, operators, literals, date parts, types.
+const NOT_COLUMNS = new Set([
+  "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE", "AS", "CASE", "WHEN", "THEN", "ELSE", "END", "DISTINCT", "ALL",
+  "GROUP", "BY", "ORDER", "HAVING", "QUALIFY", "LIMIT", "OFFSET", "ASC", "DESC", "NULLS", "FIRST", "LAST", "BETWEEN", "LIKE", "EXISTS", "OVER", "PARTITION",
+  "ROWS", "RANGE", "UNBOUNDED", "PRECEDING", "FOLLOWING", "CURRENT", "ROW", "INTERVAL", "WINDOW", "UNION", "INTERSECT", "EXCEPT", "WITH", "ON", "USING",
+  "JOIN", "LEFT", "RIGHT", "INNER", "FULL", "OUTER", "CROSS", "IGNORE", "RESPECT", "ESCAPE", "COLLATE", "REPLACE", "SUNDAY", "MONDAY", "TUESDAY",
+  "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "NUMERIC", "BIGNUMERIC", "JSON", "STRUCT", "ARRAY", "RECURSIVE"
+])
+// Date parts, also common column names (day, month): a part where EXTRACT (`year FROM`) or an
+// INTERVAL (`1 DAY`) places one, a column anywhere else.
+const DATE_PARTS = new Set(["YEAR", "QUARTER", "MONTH", "WEEK", "ISOWEEK", "ISOYEAR", "DAY", "DAYOFWEEK", "DAYOFYEAR", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND", "DATE", "DATETIME", "TIMESTAMP", "TIME"])
+
+/** Bare column names of the SELECT whose only FROM item is piece `at` of `tokens` (its own subqueries left out), or none when it has several. */
+const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, at: number, aliasEnd: number): ReadonlyArray<number> => {
+  const depths: Array<number> = []
+  let depth = 0
+  for (const token of tokens) {
+    if (token.text === ")" || token.text === "]") depth--
+    depths.push(depth)
+    if (token.text === "(" || token.text === "[") depth++
+  }
+  const level = depths[at]!
+  const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+  if (upper(at - 1) !== "FROM") return []
+  let start = at
+  while (start > 0 && depths[start - 1]! >= level && !(depths[start - 1] === level && tokens[start - 1]!.text === ";")) start--
+  let end = at
+  while (end + 1 < tokens.length && depths[end + 1]! >= level && !(depths[end + 1] === level && tokens[end + 1]!.text === ";")) end++
+  // Another FROM item (a join or a comma) makes a bare name ambiguous without the other's columns.
+  for (let k = aliasEnd; k <= end; k++) {
+    if (depths[k] !== level) continue
+    if (upper(k) === "JOIN" || tokens[k]!.text === ",") return []
+    if (/^(WHERE|GROUP|HAVING|QUALIFY|WINDOW|ORDER|LIMIT|UNION|INTERSECT|EXCEPT)$/.test(upper(k))) break
+  }
+  // An output's name (after AS) is no input column; a later use of it (ORDER BY total) may be
+  // taken for one: an extra column in a stub's header costs nothing, a missing one fails the run.
+  const names: Array<number> = []
+  for (let k = start; k <= end; k++) {
+    // A subquery has its own FROM: skipped.
+    if (tokens[k]!.text === "(" && /^(SELECT|WITH)$/.test(upper(k + 1))) {
+      while (k + 1 <= end && depths[k + 1]! > depths[k]!) k++
+      continue
+    }
+    const token = tokens[k]!
+    if (token.kind !== "word" && !(token.kind === "quoted" && !token.text.includes("."))) continue
+    if (k >= at && k < aliasEnd) continue
+    if (tokens[k - 1]?.text === "." || tokens[k + 1]?.text === "." || tokens[k + 1]?.text === "(") continue
+    if (upper(k - 1) === "AS") continue
+    if (token.kind === "word" && NOT_COLUMNS.has(token.text.toUpperCase())) continue
+    if (DATE_PARTS.has(upper(k)) && (upper(k + 1) === "FROM" || tokens[k - 1]?.kind === "number" || tokens[k - 1]?.kind === "string" || tokens[k + 1]?.kind === "string")) continue
+    names.push(k)
+  }
+  return names
+}
+
 /**
  * The columns the project's SQL reads of a declared table, for the stub of one whose config
  * documents none: wherever a query names the table, `alias.column` of the alias it gives it (or of
- * its own name) and the columns of a `USING (…)` after it, in the order the SQL first reads them.
- * Bare names are left out: which table they belong to needs the other tables' columns.
+ * its own name), the columns of a `USING (…)` after it, and the bare names of a SELECT whose only
+ * FROM item it is, in the order the SQL first reads them. Bare names beside other tables are left
+ * out: which table they belong to needs the other tables' columns.
  */
 const columnsRead = (graph: ProjectGraph, declaration: DeclarationAction): ReadonlyArray<string> => {
   const { database, schema, name } = declaration.target
@@ -290,6 +346,10 @@ const columnsRead = (graph: ProjectGraph, declaration: DeclarationAction): Reado
         const column = identifier(c + 2)
         if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && column !== undefined && tokens[c - 1]?.text !== ".") found.push({ at: n * 1e9 + c, column })
       })
+      for (const c of bareNamesOfOnlySource(tokens, k, next)) {
+        const column = identifier(c)
+        if (column !== undefined && column.toLowerCase() !== alias.toLowerCase()) found.push({ at: n * 1e9 + c, column })
+      }
     })
   })
   const columns = new Map<string, string>()

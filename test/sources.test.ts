@@ -17,6 +17,7 @@ const project = makeTempProject({
 declare({ schema: "shop", name: "orders", columns: { order_id: "Order.", customer_id: "Who ordered.", amount: "Paid." } })
 declare({ schema: "shop", name: "customers", columns: { customer_id: "Id.", country: "Where." } })
 declare({ schema: "ref", name: "vat_rates" })
+declare({ schema: "ref", name: "holidays" })
 declare({ schema: "analytics_123", name: "events_*", description: "GA4's daily export, one table per day." })`,
   // GA4's date-sharded export read through its wildcard, filtered on _TABLE_SUFFIX.
   "definitions/page_views.sqlx": `
@@ -28,6 +29,10 @@ select
 from \${ref("events_*")}
 where _table_suffix between '20240101' and '20240102' and event_name = 'page_view'
 group by 1, 2`,
+  // An undocumented declaration read by bare names, as the only table of its SELECT.
+  "definitions/holidays_2024.sqlx": `
+config { type: "view", schema: "marts", description: "The year's holidays." }
+select day, upper(name) as holiday from \${ref("ref", "holidays")} where extract(year from day) = 2024 order by holiday`,
   "definitions/events_copy.sqlx": `
 config { type: "table", schema: "marts", description: "Every event, as the wildcard's SELECT * gives it." }
 select * from \${ref("events_*")}`,
@@ -93,6 +98,7 @@ const writeShopSources = () => {
   project.remove("test/sources/ref/vat_rates.csv")
   project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate union all select 'FR', numeric '0.2'")
   project.write("test/sources/analytics_123/events_20240101.jsonl", PLACEHOLDER_EVENT)
+  project.write("test/sources/ref/holidays.csv", "day,name\n2024-12-25,Christmas\n")
 }
 
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
@@ -107,7 +113,9 @@ describe("local data for declarations", () => {
     // No documented columns: the ones the project's SQL reads of it (v.rate, then USING (country)).
     assert.strictEqual(readFileSync(path.join(folder, "ref", "vat_rates.csv"), "utf8"), "rate,country\n")
     assert.include(first.stdout, "rate, country (read by the project's SQL, none documented: check them)")
-    assert.include(first.stdout, "3 file(s) written")
+    // Bare names where it is the SELECT's only table; `holiday`, an output's name, is read again by ORDER BY.
+    assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day,name,holiday\n")
+    assert.include(first.stdout, "4 file(s) written")
     project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
     const second = await run()
     assert.include(second.stdout, "0 file(s) written")
@@ -121,7 +129,7 @@ describe("local data for declarations", () => {
       assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
       assert.sameDeepMembers(
         summary.sources!.map(({ table, rows }) => ({ table, rows })),
-        [{ table: "shop.orders", rows: 3 }, { table: "shop.customers", rows: 2 }, { table: "ref.vat_rates", rows: 2 }, { table: "analytics_123.events_20240101", rows: 1 }]
+        [{ table: "shop.orders", rows: 3 }, { table: "shop.customers", rows: 2 }, { table: "ref.vat_rates", rows: 2 }, { table: "ref.holidays", rows: 1 }, { table: "analytics_123.events_20240101", rows: 1 }]
       )
       const rows = yield* (yield* Warehouse).query("SELECT country, revenue, round(revenue_with_vat, 4) AS with_vat, orders FROM marts.revenue_by_country ORDER BY country")
       assert.deepStrictEqual(rows, [
