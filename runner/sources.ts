@@ -259,7 +259,7 @@ const sqlOfAction = (action: Action): ReadonlyArray<string> =>
 // Words that end a FROM item, so none is its alias.
 const NOT_AN_ALIAS = new Set(["WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "ON", "USING", "GROUP", "ORDER", "HAVING", "QUALIFY", "WINDOW", "LIMIT", "UNION", "INTERSECT", "EXCEPT", "FOR", "TABLESAMPLE", "PIVOT", "UNPIVOT", "SET", "WHEN", "SELECT"])
 
-// Words of a SELECT that name no column: clauses, operators, literals, date parts, types.
+// Words of a SELECT that name no column: clauses, operators, literals, weekdays (WEEK(MONDAY)), types.
 const NOT_COLUMNS = new Set([
   "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE", "AS", "CASE", "WHEN", "THEN", "ELSE", "END", "DISTINCT", "ALL",
   "GROUP", "BY", "ORDER", "HAVING", "QUALIFY", "LIMIT", "OFFSET", "ASC", "DESC", "NULLS", "FIRST", "LAST", "BETWEEN", "LIKE", "EXISTS", "OVER", "PARTITION",
