@@ -17,7 +17,7 @@
  * The INNER and LEFT modes and plain CORRESPONDING need the inputs' column names, which the text
  * does not give: they are left as they are, and refused by name before translation.
  */
-import { isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
+import { depthsOf, isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
 
 interface Piece {
   readonly token: Token
@@ -40,15 +40,8 @@ const upper = (piece: Piece | undefined): string => (piece?.token.kind === "word
 const SET_OPERATORS = new Set(["UNION", "INTERSECT", "EXCEPT"])
 
 const piecesOf = (tokens: ReadonlyArray<Token>): ReadonlyArray<Piece> => {
-  const pieces: Array<Piece> = []
-  let depth = 0
-  tokens.forEach((token, index) => {
-    if (!isSignificant(token)) return
-    if (token.text === ")" || token.text === "]") depth--
-    pieces.push({ token, index, depth })
-    if (token.text === "(" || token.text === "[") depth++
-  })
-  return pieces
+  const depths = depthsOf(tokens)
+  return tokens.flatMap((token, index) => (isSignificant(token) ? [{ token, index, depth: depths[index]! }] : []))
 }
 
 const closing = (pieces: ReadonlyArray<Piece>, open: number): number => {
@@ -65,8 +58,10 @@ const siteAt = (pieces: ReadonlyArray<Piece>, k: number): Site | undefined => {
   let from = k
   let mode = ""
   if (upper(pieces[k - 1]) === "OUTER") {
-    mode = /^(FULL|LEFT)$/.test(upper(pieces[k - 2])) ? upper(pieces[k - 2]) : "FULL"
-    from = mode === upper(pieces[k - 2]) ? k - 2 : k - 1
+    // OUTER alone is FULL OUTER.
+    const named = /^(FULL|LEFT)$/.test(upper(pieces[k - 2]))
+    mode = named ? upper(pieces[k - 2]) : "FULL"
+    from = named ? k - 2 : k - 1
   } else if (/^(FULL|LEFT|INNER)$/.test(upper(pieces[k - 1]))) {
     mode = upper(pieces[k - 1])
     from = k - 1

@@ -20,7 +20,7 @@ import { Effect, FileSystem, Schema } from "effect"
 import { externalTableColumns } from "./bigquery-syntax.ts"
 import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
-import { isSignificant, tokenize, type Token } from "./sql-tokens.ts"
+import { depthsOf, isSignificant, tokenize, type Token } from "./sql-tokens.ts"
 import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { translate, type TranslationError } from "./translate.ts"
 import { Warehouse, type WarehouseError } from "./warehouse.ts"
@@ -271,15 +271,8 @@ const NOT_COLUMNS = new Set([
 // INTERVAL (`1 DAY`) places one, a column anywhere else.
 const DATE_PARTS = new Set(["YEAR", "QUARTER", "MONTH", "WEEK", "ISOWEEK", "ISOYEAR", "DAY", "DAYOFWEEK", "DAYOFYEAR", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND", "DATE", "DATETIME", "TIMESTAMP", "TIME"])
 
-/** Bare column names of the SELECT whose only FROM item is piece `at` of `tokens` (its own subqueries left out), or none when it has several. */
-const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, at: number, aliasEnd: number): ReadonlyArray<number> => {
-  const depths: Array<number> = []
-  let depth = 0
-  for (const token of tokens) {
-    if (token.text === ")" || token.text === "]") depth--
-    depths.push(depth)
-    if (token.text === "(" || token.text === "[") depth++
-  }
+/** Bare column names of the SELECT whose only FROM item is token `at` (`depths`: depthsOf the tokens; its own subqueries left out), or none when it has several. */
+const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number, aliasEnd: number): ReadonlyArray<number> => {
   const level = depths[at]!
   const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
   if (upper(at - 1) !== "FROM") return []
@@ -328,6 +321,7 @@ const columnsRead = (graph: ProjectGraph, declaration: DeclarationAction): Reado
   const sqls = graph.actions.filter((action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? ""))).flatMap(sqlOfAction)
   sqls.forEach((sql, n) => {
     const tokens = tokenize(sql, "bigquery").filter(isSignificant)
+    const depths = depthsOf(tokens)
     const word = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
     const identifier = (k: number) => (tokens[k]?.kind === "quoted" ? tokens[k]!.text.slice(1, -1) : tokens[k]?.kind === "word" ? tokens[k]!.text : undefined)
     tokens.forEach((token, k) => {
@@ -346,7 +340,7 @@ const columnsRead = (graph: ProjectGraph, declaration: DeclarationAction): Reado
         const column = identifier(c + 2)
         if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && column !== undefined && tokens[c - 1]?.text !== ".") found.push({ at: n * 1e9 + c, column })
       })
-      for (const c of bareNamesOfOnlySource(tokens, k, next)) {
+      for (const c of bareNamesOfOnlySource(tokens, depths, k, next)) {
         const column = identifier(c)
         if (column !== undefined && column.toLowerCase() !== alias.toLowerCase()) found.push({ at: n * 1e9 + c, column })
       }

@@ -129,6 +129,17 @@ export const nextSignificant = (tokens: ReadonlyArray<Token>, from: number): num
   return i
 }
 
+/** Each token's depth in parentheses and brackets, a bracket itself counted at the depth outside it. */
+export const depthsOf = (tokens: ReadonlyArray<Token>): ReadonlyArray<number> => {
+  let depth = 0
+  return tokens.map((token) => {
+    if (token.kind === "punct" && (token.text === ")" || token.text === "]")) depth--
+    const at = depth
+    if (token.kind === "punct" && (token.text === "(" || token.text === "[")) depth++
+    return at
+  })
+}
+
 /** Index of the `)` closing the `(` at `open`, or -1. */
 export const matchingParen = (tokens: ReadonlyArray<Token>, open: number): number => {
   let depth = 0
