@@ -730,11 +730,42 @@ const isNamePart = (token: Token | undefined): boolean => token?.kind === "word"
 
 const unquoted = (token: Token): string => (token.kind === "quoted" ? token.text.slice(1, -1) : token.text).toLowerCase()
 
+// BigQuery's reserved keywords (lexical structure): none of them is an alias written without AS.
+const RESERVED = new Set(
+  ("ALL AND ANY ARRAY AS ASC ASSERT_ROWS_MODIFIED AT BETWEEN BY CASE CAST COLLATE CONTAINS CREATE CROSS CUBE CURRENT DEFAULT DEFINE DESC DISTINCT ELSE END ENUM ESCAPE EXCEPT " +
+    "EXCLUDE EXISTS EXTRACT FALSE FETCH FOLLOWING FOR FROM FULL GROUP GROUPING GROUPS HASH HAVING IF IGNORE IN INNER INTERSECT INTERVAL INTO IS JOIN LATERAL LEFT LIKE LIMIT LOOKUP " +
+    "MERGE NATURAL NEW NO NOT NULL NULLS OF ON OR ORDER OUTER OVER PARTITION PRECEDING PROTO QUALIFY RANGE RECURSIVE RESPECT RIGHT ROLLUP ROWS SELECT SET SOME STRUCT TABLESAMPLE " +
+    "THEN TO TREAT TRUE UNBOUNDED UNION UNNEST USING WHEN WHERE WINDOW WITH WITHIN").split(" ")
+)
+
 /**
- * `SELECT t.user_id … GROUP BY user_id`: BigQuery reads a GROUP BY name that a SELECT item
- * outputs as that item first; DuckDB reads the FROM clause first, and fails when two joined
- * tables have the column. A bare GROUP BY name whose SELECT item is a qualified column becomes
- * that column.
+ * A SELECT item's output name and how many of its tokens make the expression named: `expr AS
+ * name`, `expr name` (BigQuery needs no AS), or a path `a.b` (named `b`). Undefined for a bare
+ * name, a star or anything else.
+ */
+const namedOutput = (item: ReadonlyArray<Token>): { readonly name: string; readonly length: number } | undefined => {
+  const last = item[item.length - 1]
+  if (item.length < 2 || !isNamePart(last)) return undefined
+  const name = unquoted(last!)
+  const before = item[item.length - 2]!
+  if (upper(before) === "AS") return item.length >= 3 ? { name, length: item.length - 2 } : undefined
+  if (before.text === ".") return isPath(item) ? { name, length: item.length } : undefined
+  // Without AS: after a closing bracket, a literal, END or a name; not a keyword's operand
+  // (`OVER w`, `IS NULL`) nor an interval's part (`INTERVAL 1 DAY`).
+  if (last!.kind === "word" && RESERVED.has(upper(last))) return undefined
+  const follows = before.text === ")" || before.text === "]" || before.kind === "string" || before.kind === "number" || before.kind === "quoted" || (before.kind === "word" && (upper(before) === "END" || !RESERVED.has(upper(before))))
+  return follows && !item.some((part) => upper(part) === "INTERVAL") ? { name, length: item.length - 1 } : undefined
+}
+
+const isPath = (parts: ReadonlyArray<Token>): boolean => parts.every((part, i) => (i % 2 === 0 ? isNamePart(part) : part.text === "."))
+
+/**
+ * `SELECT DATE(created_at) AS created_at … GROUP BY created_at`: BigQuery reads a GROUP BY name
+ * that a SELECT item outputs as that item ("aliases override names in the FROM clause"); DuckDB
+ * reads the FROM clause's column first, so it grouped by the timestamp and returned a row per
+ * instant, not per day, and failed where two joined tables have the column. A bare GROUP BY name
+ * (also inside ROLLUP, CUBE and GROUPING SETS) that a SELECT item outputs becomes that item's
+ * expression, unless the item is the bare name itself.
  */
 export const groupByOutputNames = (sql: string): string => {
   if (!/\bGROUP\s+BY\b/i.test(sql)) return sql
@@ -759,16 +790,20 @@ export const groupByOutputNames = (sql: string): string => {
     let inner = 0
     for (let at = from; at < to; at++) {
       const text = significant[at]!.token.text
-      if (text === "(") inner++
-      if (text === ")") inner--
+      if (text === "(" || text === "[") inner++
+      if (text === ")" || text === "]") inner--
       if (inner === 0 && text === ",") found.push([])
       else found[found.length - 1]!.push(significant[at]!)
     }
     return found
   }
-  // Per open parenthesis: the qualified columns the SELECT at that depth outputs, by name.
-  const outputs: Array<Map<string, string>> = [new Map()]
+  // Per open parenthesis: what the SELECT at that depth outputs, by name (a name output twice: undefined).
+  const outputs: Array<Map<string, string | undefined>> = [new Map()]
   let depth = 0
+  const replaceName = (entry: { readonly token: Token; readonly index: number }) => {
+    const expression = isNamePart(entry.token) ? outputs[depth]?.get(unquoted(entry.token)) : undefined
+    if (expression !== undefined) replaced.set(entry.index, expression)
+  }
   let k = 0
   while (k < significant.length) {
     const { token } = significant[k]!
@@ -778,25 +813,35 @@ export const groupByOutputNames = (sql: string): string => {
     } else if (token.text === ")") {
       depth = Math.max(0, depth - 1)
     } else if (word(k) === "SELECT") {
-      const names = new Map<string, string>()
+      const names = new Map<string, string | undefined>()
       outputs[depth] = names
-      const end = clauseEnd(k + 1, (at) => word(at) === "FROM")
+      // A SELECT without FROM ends at the next clause; `* EXCEPT (…)` is no set operator.
+      const end = clauseEnd(k + 1, (at) => word(at) === "FROM" || (QUERY_CLAUSE_ENDS.has(word(at)) && significant[at - 1]?.token.text !== "*"))
       for (const entry of items(k + 1, end)) {
-        // `a.b`, `a.b AS c`: a qualified column and the name it is output as.
-        const item = entry.map(({ token: part }) => part).filter((part, i) => !(i === 0 && ["DISTINCT", "ALL"].includes(upper(part))))
-        const aliased = item.length >= 3 && upper(item[item.length - 2]) === "AS" && isNamePart(item[item.length - 1])
-        const path = aliased ? item.slice(0, -2) : item
-        const isPath = path.length >= 3 && path.every((part, i) => (i % 2 === 0 ? isNamePart(part) : part.text === "."))
-        if (isPath) names.set(aliased ? unquoted(item[item.length - 1]!) : unquoted(path[path.length - 1]!), path.map((part) => part.text).join(""))
+        const item = entry.filter(({ token: part }, i) => !(i === 0 && ["DISTINCT", "ALL"].includes(upper(part))))
+        const output = namedOutput(item.map(({ token: part }) => part))
+        if (output === undefined) continue
+        const expression = item.slice(0, output.length)
+        const isItself = expression.length === 1 && unquoted(expression[0]!.token) === output.name
+        const path = isPath(expression.map(({ token: part }) => part))
+        // As written (comments and line breaks kept), in brackets unless it is a column.
+        const text = render(tokens.slice(expression[0]!.index, expression[expression.length - 1]!.index + 1))
+        names.set(output.name, names.has(output.name) || isItself ? undefined : path ? text : `(${text})`)
       }
-      k = end
+      // Subqueries of the SELECT list are read as well; each opens its own depth.
+      k++
       continue
     } else if (word(k) === "GROUP" && word(k + 1) === "BY") {
-      const names = outputs[depth] ?? new Map<string, string>()
       const end = clauseEnd(k + 2, (at) => QUERY_CLAUSE_ENDS.has(word(at)))
       for (const item of items(k + 2, end)) {
-        const column = item.length === 1 && item[0]!.token.kind === "word" ? names.get(item[0]!.token.text.toLowerCase()) : undefined
-        if (column !== undefined) replaced.set(item[0]!.index, column)
+        if (item.length === 1) replaceName(item[0]!)
+        if (item.length > 2 && ["ROLLUP", "CUBE", "GROUPING"].includes(upper(item[0]!.token))) {
+          // Inside ROLLUP (…), CUBE (…), GROUPING SETS (…): a name standing alone between brackets and commas.
+          for (let i = 1; i < item.length - 1; i++) {
+            const [previous, next] = [item[i - 1]!.token.text, item[i + 1]!.token.text]
+            if ((previous === "(" || previous === ",") && (next === "," || next === ")")) replaceName(item[i]!)
+          }
+        }
       }
       k = end
       continue
