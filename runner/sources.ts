@@ -267,9 +267,18 @@ const NOT_COLUMNS = new Set([
   "JOIN", "LEFT", "RIGHT", "INNER", "FULL", "OUTER", "CROSS", "IGNORE", "RESPECT", "ESCAPE", "COLLATE", "REPLACE", "SUNDAY", "MONDAY", "TUESDAY",
   "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "NUMERIC", "BIGNUMERIC", "JSON", "STRUCT", "ARRAY", "RECURSIVE"
 ])
-// Date parts, also common column names (day, month): a part where EXTRACT (`year FROM`) or an
-// INTERVAL (`1 DAY`) places one, a column anywhere else.
+// Date parts, also common column names (day, month): a part where EXTRACT (`year FROM`), an
+// INTERVAL (`1 DAY`) or a function taking one last (`DATE_TRUNC(d, MONTH)`) places it, a column anywhere else.
 const DATE_PARTS = new Set(["YEAR", "QUARTER", "MONTH", "WEEK", "ISOWEEK", "ISOYEAR", "DAY", "DAYOFWEEK", "DAYOFYEAR", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND", "DATE", "DATETIME", "TIMESTAMP", "TIME"])
+const LAST_ARGUMENT_IS_A_PART = /^(DATE|DATETIME|TIMESTAMP|TIME)_(TRUNC|DIFF)$|^LAST_DAY$/
+
+/** Whether token `k` (a `,` before it, a `)` after) is the last argument of a function whose last argument is a date part. */
+const isPartArgument = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, k: number): boolean => {
+  if (tokens[k - 1]?.text !== "," || tokens[k + 1]?.text !== ")") return false
+  let open = k - 1
+  while (open >= 0 && !(tokens[open]!.text === "(" && depths[open] === depths[k]! - 1)) open--
+  return LAST_ARGUMENT_IS_A_PART.test(tokens[open - 1]?.kind === "word" ? tokens[open - 1]!.text.toUpperCase() : "")
+}
 
 /** Bare column names of the SELECT whose only FROM item is token `at` (`depths`: depthsOf the tokens; its own subqueries left out), or none when it has several. */
 const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number, aliasEnd: number): ReadonlyArray<number> => {
@@ -301,7 +310,7 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
     if (tokens[k - 1]?.text === "." || tokens[k + 1]?.text === "." || tokens[k + 1]?.text === "(") continue
     if (upper(k - 1) === "AS") continue
     if (token.kind === "word" && NOT_COLUMNS.has(token.text.toUpperCase())) continue
-    if (DATE_PARTS.has(upper(k)) && (upper(k + 1) === "FROM" || tokens[k - 1]?.kind === "number" || tokens[k - 1]?.kind === "string" || tokens[k + 1]?.kind === "string")) continue
+    if (DATE_PARTS.has(upper(k)) && (upper(k + 1) === "FROM" || tokens[k - 1]?.kind === "number" || tokens[k - 1]?.kind === "string" || tokens[k + 1]?.kind === "string" || isPartArgument(tokens, depths, k))) continue
     names.push(k)
   }
   return names

@@ -32,7 +32,7 @@ group by 1, 2`,
   // An undocumented declaration read by bare names, as the only table of its SELECT.
   "definitions/holidays_2024.sqlx": `
 config { type: "view", schema: "marts", description: "The year's holidays." }
-select day, upper(name) as holiday from \${ref("ref", "holidays")} where extract(year from day) = 2024 order by holiday`,
+select day, upper(name) as holiday, date_trunc(day, month) as month_start from \${ref("ref", "holidays")} where extract(year from day) = 2024 order by holiday`,
   "definitions/events_copy.sqlx": `
 config { type: "table", schema: "marts", description: "Every event, as the wildcard's SELECT * gives it." }
 select * from \${ref("events_*")}`,
