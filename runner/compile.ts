@@ -70,8 +70,15 @@ const graphOf = (stdout: string): string | undefined => {
   }
 }
 
-// ANSI colour codes from the CLI's own messages.
-const plain = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, "").trim()
+/**
+ * The CLI's message as a reader wants it: without ANSI colour codes, Node's stack frames (a
+ * failed `npm i` of a pinned dataformCoreVersion prints its child process's) or a line repeated.
+ */
+export const cliMessage = (text: string): string => {
+  const lines = text.replace(/\u001b\[[0-9;]*m/g, "").split("\n").map((line) => line.trimEnd())
+  const kept = lines.filter((line, i) => !/^\s+at \S/.test(line) && !(line !== "" && lines.indexOf(line) < i) && !(line.startsWith("Error: ") && lines.slice(0, i).some((earlier) => earlier.endsWith(line.slice("Error: ".length)))))
+  return kept.join("\n").replace(/\n{3,}/g, "\n\n").trim()
+}
 
 /** `dataform compile --json` in a child process: the graph's JSON, or the CLI's own message. */
 export const compileWithCli = (options: CompileOptions): Effect.Effect<string, CompileError> =>
@@ -83,7 +90,7 @@ export const compileWithCli = (options: CompileOptions): Effect.Effect<string, C
       (error, stdout, stderr) => {
         const json = graphOf(stdout)
         if (json !== undefined) return resume(Effect.succeed(json))
-        const reason = plain(stderr) || plain(stdout) || (error?.message ?? "the compiler printed nothing")
+        const reason = cliMessage(stderr) || cliMessage(stdout) || (error?.message ?? "the compiler printed nothing")
         resume(Effect.fail(new CompileError({ projectDir: options.projectDir, reason })))
       }
     )

@@ -7,7 +7,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
-import { compileCacheKey, compileProject, compileWithCli, type CompileOptions } from "../runner/compile.ts"
+import { cliMessage, compileCacheKey, compileProject, compileWithCli, type CompileOptions } from "../runner/compile.ts"
 import { compileInWorker } from "../runner/compile-worker.ts"
 import type { ProjectGraph } from "../runner/graph.ts"
 import { makeTempProject } from "./support/dataform-project.ts"
@@ -93,4 +93,25 @@ describe("the compiled-graph cache", () => {
         assert.strictEqual(yield* compileCacheKey(project.dir, options), before)
       })
     ).pipe(Effect.provide(NodeFileSystem.layer)), 120_000)
+})
+
+describe("the CLI's failure as the runner reports it", () => {
+  it("keeps npm's own lines and drops the child process's stack frames and the repeated command", () => {
+    // As the CLI printed it for a workflow_settings.yaml pinning a core version npm does not have.
+    const printed = [
+      "\u001b[31mDataform encountered an error: Command failed: npm i --ignore-scripts\u001b[39m",
+      "Error: Command failed: npm i --ignore-scripts",
+      "npm error code ETARGET",
+      "npm error notarget No matching version found for @dataform/core@3.0.0-beta.4.",
+      "",
+      "    at genericNodeError (node:internal/errors:999:15)",
+      "    at ChildProcess.exithandler (node:child_process:417:12)",
+      "    at ChildProcess._handle.onexit (node:internal/child_process:334:5)"
+    ].join("\n")
+    assert.strictEqual(
+      cliMessage(printed),
+      "Dataform encountered an error: Command failed: npm i --ignore-scripts\nnpm error code ETARGET\nnpm error notarget No matching version found for @dataform/core@3.0.0-beta.4."
+    )
+    assert.strictEqual(cliMessage("definitions/a.sqlx: Unexpected token at 3:1"), "definitions/a.sqlx: Unexpected token at 3:1")
+  })
 })
