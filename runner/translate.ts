@@ -4210,11 +4210,16 @@ const qualifyAfterWindow = (sql: string): string => {
 
 const UNION_SLICE = 100
 
-/** The branches of a statement that is one top-level UNION ALL chain (one part when it is not). */
-const unionAllParts = (sql: string): ReadonlyArray<string> => {
+/**
+ * The branches of a statement that is one top-level chain of UNION ALL or of UNION DISTINCT (one
+ * part when it is not; BigQuery does not mix the two without parentheses), and DuckDB's operator.
+ */
+const unionChainParts = (sql: string): { readonly parts: ReadonlyArray<string>; readonly operator: "UNION ALL" | "UNION" } => {
+  const whole = { parts: [sql], operator: "UNION ALL" } as const
   const tokens = tokenize(sql, "bigquery")
-  if (firstWord(tokens) === "WITH") return [sql]
+  if (firstWord(tokens) === "WITH") return whole
   const parts: Array<string> = []
+  let kind: string | undefined
   let depth = 0
   let start = 0
   for (let i = 0; i < tokens.length; i++) {
@@ -4223,17 +4228,19 @@ const unionAllParts = (sql: string): ReadonlyArray<string> => {
     if (text === ")" || text === "]") depth--
     if (depth !== 0 || tokens[i]!.kind !== "word" || text.toUpperCase() !== "UNION") continue
     const next = tokens.slice(i + 1).find(isSignificant)
-    if (next?.text.toUpperCase() !== "ALL") return [sql]
+    const quantifier = next?.text.toUpperCase()
+    if ((quantifier !== "ALL" && quantifier !== "DISTINCT") || (kind !== undefined && kind !== quantifier)) return whole
+    kind = quantifier
     parts.push(render(tokens.slice(start, i)).trim())
-    start = tokens.indexOf(next, i + 1) + 1
+    start = tokens.indexOf(next!, i + 1) + 1
   }
   parts.push(render(tokens.slice(start)).trim())
-  return parts
+  return { parts, operator: kind === "DISTINCT" ? "UNION" : "UNION ALL" }
 }
 
 const UNION_STAND_IN = "mdp_union_chain__"
 
-/** The parenthesised UNION ALL chain with the most branches, and the text with a stand-in for it. */
+/** The parenthesised UNION chain with the most branches, and the text with a stand-in for it. */
 const longestUnionGroup = (sql: string): { readonly inner: string; readonly outer: string } | undefined => {
   const tokens = tokenize(sql, "bigquery")
   const opens: Array<number> = []
@@ -4243,7 +4250,7 @@ const longestUnionGroup = (sql: string): { readonly inner: string; readonly oute
     if (tokens[i]!.text !== ")") continue
     const open = opens.pop()
     if (open === undefined) continue
-    const branches = unionAllParts(render(tokens.slice(open + 1, i))).length
+    const branches = unionChainParts(render(tokens.slice(open + 1, i))).parts.length
     if (branches > 1 && (best === undefined || branches > best.branches)) best = { open, close: i, branches }
   }
   if (best === undefined) return undefined
@@ -4879,15 +4886,16 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         new TranslationError({ fileName: context.fileName, construct: "the statement", reason: String(cause) })
     })
     if (!result.success && /E_GUARD_AST_DEPTH_EXCEEDED/.test(result.error ?? "")) {
-      // A long UNION ALL chain nests past polyglot's depth limit: translated in slices and rejoined.
-      const parts = unionAllParts(sql)
+      // A long UNION chain nests past polyglot's depth limit: translated in slices and rejoined
+      // (a distinct union of slices' distinct unions is the distinct union of all the branches).
+      const { parts, operator } = unionChainParts(sql)
       if (parts.length > 1) {
         const slices: Array<string> = []
         for (let start = 0; start < parts.length; start += UNION_SLICE) {
-          const translatedSlice = yield* translateStatements(parts.slice(start, start + UNION_SLICE).join(" UNION ALL "), context)
+          const translatedSlice = yield* translateStatements(parts.slice(start, start + UNION_SLICE).join(operator === "UNION" ? " UNION DISTINCT " : " UNION ALL "), context)
           slices.push(translatedSlice.join(" "))
         }
-        return [slices.join(" UNION ALL ")]
+        return [slices.join(` ${operator} `)]
       }
       // Or such a chain in parentheses: translated apart, the rest around a stand-in for it.
       const group = longestUnionGroup(sql)
