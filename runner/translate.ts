@@ -1344,10 +1344,12 @@ const expressionStart = (tokens: ReadonlyArray<Token>, end: number): number | un
       if (token.kind !== "punct") continue
       if (token.text === last.text) depth++
       if (token.text === opener && --depth === 0) {
-        // A call: the function's name (possibly dotted) before its parenthesis.
+        // A call: the function's name (possibly dotted) before its parenthesis; IF (…) with three
+        // arguments is the function, not a script's IF.
         let k = j - 1
         while (k >= 0 && !isSignificant(tokens[k]!)) k--
-        if (opener === "(" && k >= 0 && tokens[k]!.kind === "word" && !NOT_A_FUNCTION.has(tokens[k]!.text.toUpperCase())) return chainStart(tokens, k)
+        const name = k >= 0 && tokens[k]!.kind === "word" ? tokens[k]!.text.toUpperCase() : undefined
+        if (opener === "(" && name !== undefined && (!NOT_A_FUNCTION.has(name) || (name === "IF" && argumentCount(tokens, j) === 3))) return chainStart(tokens, k)
         // An indexed expression: the array before its brackets.
         if (opener === "[" && k >= 0 && (tokens[k]!.text === ")" || tokens[k]!.text === "]" || tokens[k]!.kind === "quoted" || (tokens[k]!.kind === "word" && !NOT_A_FUNCTION.has(tokens[k]!.text.toUpperCase())))) {
           return expressionStart(tokens, k + 1)
@@ -2869,8 +2871,9 @@ const operandStart = (tokens: ReadonlyArray<Token>, end: number): number | undef
     const before = previousSignificant(tokens, start)
     // A window's OVER (…): the call before it is part of the operand.
     if (tokens[before]?.kind === "word" && tokens[before]!.text.toUpperCase() === "OVER") return operandStart(tokens, previousSignificant(tokens, before))
-    // A call: its name.
-    if (tokens[before]?.kind === "word" && !KEYWORDS_BEFORE_AN_OPERAND.has(tokens[before]!.text.toUpperCase())) start = before
+    // A call: its name. IF (…) with three arguments is the function, not a script's IF.
+    const name = tokens[before]?.kind === "word" ? tokens[before]!.text.toUpperCase() : undefined
+    if (name !== undefined && (!KEYWORDS_BEFORE_AN_OPERAND.has(name) || (name === "IF" && argumentCount(tokens, start) === 3))) start = before
     // A typed STRUCT literal: its type.
     if (tokens[before]?.text === ">") start = typedLiteralStart(tokens, before) ?? start
   } else if (token.text === "]") {
