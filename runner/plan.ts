@@ -114,8 +114,8 @@ const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
 // The condition of a translated `SELECT 1 FROM t WHERE <condition>`: a filter translated alone.
 const whereClause = (statement: string): string => statement.replace(/^[\s\S]*?\bWHERE\b/i, "").trim()
 
-const translateOne = (sql: string, action: Action, variables: ReadonlyArray<string> = []) =>
-  translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables }).pipe(
+const translateOne = (sql: string, action: Action, variables: ReadonlyArray<string> = [], shadowable: ReadonlyArray<string> = []) =>
+  translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables, shadowable }).pipe(
     Effect.flatMap((statements) =>
       statements.length === 1
         ? Effect.succeed(statements[0]!)
@@ -153,23 +153,43 @@ export const columnsNeeded = (action: Action, catalogue: Catalogue, options: Pla
 }
 
 /**
- * In BigQuery a column shadows a script variable of the same name, and the translation reads every
- * bare use of the name as the variable: refused when a relation the action reads has such a column
- * (one it only inserts into puts no column in scope).
+ * The script variables named like a column of a relation the action reads (one it only inserts
+ * into puts no column in scope). In BigQuery such a column shadows the variable wherever it is in
+ * scope: the query is translated to read it so (`shadowable`); a pre- or post-operation reading the
+ * name is refused, since the translation would read the variable there.
  */
-const checkVariablesNotShadowed = (action: TableAction, variables: ReadonlyArray<string>, catalogue: Catalogue, script: ReadonlyArray<string>) => {
-  for (const dependency of action.dependencies) {
-    if (onlyInsertedInto(script, dependency)) continue
-    const shadowed = (catalogue.columns(dependency.schema ?? "main", dependency.name) ?? []).find((column) => variables.includes(column.toLowerCase()))
-    if (shadowed !== undefined) {
-      return Effect.fail(
-        new ActionError({
-          reason: `${action.fileName}: the script variable ${shadowed} has the name of a column of ${targetLabel(dependency)}; BigQuery would read the column there, so rename the variable`
-        })
-      )
+const shadowedVariables = (action: TableAction, variables: ReadonlyArray<string>, catalogue: Catalogue, script: { readonly preOps: ReadonlyArray<string>; readonly query: string; readonly postOps: ReadonlyArray<string> }) =>
+  Effect.gen(function* () {
+    const shadowed: Array<string> = []
+    const operations = [...script.preOps, ...script.postOps]
+    for (const dependency of action.dependencies) {
+      if (onlyInsertedInto([...operations, script.query], dependency)) continue
+      for (const column of catalogue.columns(dependency.schema ?? "main", dependency.name) ?? []) {
+        const name = column.toLowerCase()
+        if (!variables.includes(name) || shadowed.includes(name)) continue
+        if (operations.some((sql) => readsName(sql, name))) {
+          return yield* new ActionError({
+            reason: `${action.fileName}: the script variable ${column} has the name of a column of ${targetLabel(dependency)} and an operation around the query reads it; BigQuery would read the column there, so rename the variable`
+          })
+        }
+        shadowed.push(name)
+      }
     }
+    return shadowed
+  })
+
+/** Whether a script text reads `name` by itself (not as a field, `t.name`); of a DECLARE, only its DEFAULT expression. */
+const readsName = (sql: string, name: string): boolean => {
+  let declaring = false
+  let previous: string | undefined = ";"
+  for (const token of tokenize(sql, "bigquery").filter(isSignificant)) {
+    const word = token.kind === "word" ? token.text.toUpperCase() : ""
+    if (previous === ";") declaring = word === "DECLARE"
+    if (word === "DEFAULT") declaring = false
+    if (!declaring && token.kind === "word" && token.text.toLowerCase() === name && previous !== ".") return true
+    previous = token.text
   }
-  return Effect.void
+  return false
 }
 
 /**
@@ -212,14 +232,14 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     const preProgram = scripted ? yield* scriptProgram(script.preOps, action) : []
     const postProgram = scripted ? yield* scriptProgram(script.postOps, action, variables, true) : []
     // A view's query is stored and read later, outside the script: no variables in it.
-    const query = yield* translateOne(script.query, action, action.kind === "view" ? [] : variables)
+    const shadowable = action.kind === "view" || variables.length === 0 ? [] : yield* shadowedVariables(action, variables, catalogue, script)
+    const query = yield* translateOne(script.query, action, action.kind === "view" ? [] : variables, shadowable)
     const plan = (mode: "full" | "incremental", statements: ReadonlyArray<string>): ActionPlan => {
       if (!scripted) return { action, mode, statements, check: action.kind === "view" ? "none" : "count_rows" }
       const program: ReadonlyArray<Step> = [...preProgram, { kind: "sql", statements, atomic: true }, ...postProgram]
       return { action, mode, statements: renderProgram(program), program, check: action.kind === "view" ? "none" : "count_rows" }
     }
     if (action.kind === "view") return plan("full", [...preOps, ...dropOther, `CREATE OR REPLACE VIEW ${relation} AS\n${query}`, ...postOps])
-    if (variables.length > 0) yield* checkVariablesNotShadowed(action, variables, catalogue, [...script.preOps, script.query, ...script.postOps])
     const label = `${targetLabel(action.target)} (${action.fileName})`
     // A view's arrays were never written, so a query reading one is looked at too.
     const readsView = action.dependencies.some((dependency) => catalogue.relationType(dependency.schema ?? "main", dependency.name) === "view")

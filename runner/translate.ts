@@ -59,6 +59,11 @@ export interface TranslationContext {
    * where a declared variable is a DuckDB variable and a bare reference reads `getvariable(…)`.
    */
   readonly variables?: ReadonlyArray<string>
+  /**
+   * Variables named like a column of a relation the statement may read (the planner knows the
+   * columns): in a query, a column in scope shadows such a variable, as in BigQuery.
+   */
+  readonly shadowable?: ReadonlyArray<string>
 }
 
 const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
@@ -4339,7 +4344,7 @@ const fromClauseAliases = (tokens: ReadonlyArray<Token>): ReadonlySet<string> =>
  * name means cannot be told from the text alone. A name used as a table alias (`FROM … AS t`) is
  * the table there, and `t.x` its column.
  */
-const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: string): Effect.Effect<string, TranslationError> =>
+const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: string, kept: ReadonlySet<string> = new Set()): Effect.Effect<string, TranslationError> =>
   Effect.gen(function* () {
     if (variables.size === 0) return sql
     const tokens = tokenize(sql, "bigquery")
@@ -4369,7 +4374,8 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
       if (SELECT_LIST_ENDS.has(word)) inSelectList[inSelectList.length - 1] = false
       if (word === "FROM" || word === "JOIN") inFromClause[inFromClause.length - 1] = true
       else if (CLAUSES_AFTER_FROM.has(word) || word === "ON" || word === "USING") inFromClause[inFromClause.length - 1] = false
-      if (!variables.has(name)) {
+      // Not a variable, or one a column may shadow: the query's outer scope holds it (variablesAsOuterScope).
+      if (!variables.has(name) || kept.has(name)) {
         out.push(token.text)
         continue
       }
@@ -4411,6 +4417,86 @@ const readVariables = (sql: string, variables: ReadonlySet<string>, fileName: st
       out.push(isMember || isCall ? token.text : wholeItem ? `getvariable('${name}') AS \`${name}\`` : `getvariable('${name}')`)
     }
     return out.join("")
+  })
+
+const OUTER_SCOPE = "mdp_script_variables"
+
+/**
+ * The variables of a query that a column may shadow and that it reads by bare name: those named
+ * like a column of a relation it reads (`shadowable`, from the planner) or like one of its own
+ * output names. They are left as names, and the query runs beneath an outer scope holding them
+ * (`variablesAsOuterScope`), so DuckDB reads a column in scope first and the variable otherwise,
+ * as BigQuery does. DuckDB also reads a SELECT's own output names in that SELECT (WHERE, other
+ * items), where BigQuery reads the variable: refused there.
+ */
+const shadowableInQuery = (
+  sql: string,
+  variables: ReadonlySet<string>,
+  context: TranslationContext
+): Effect.Effect<{ readonly outer: ReadonlyArray<string>; readonly kept: ReadonlySet<string> }, TranslationError> =>
+  Effect.gen(function* () {
+    const tokens = tokenize(sql, "bigquery")
+    const significant = tokens.filter(isSignificant)
+    if (variables.size === 0) return { outer: [], kept: new Set<string>() }
+    const isQuery = significant[0]?.text === "(" || /^(SELECT|WITH)$/i.test(significant[0]?.text ?? "")
+    const candidates = new Set(isQuery ? (context.shadowable ?? []).filter((name) => variables.has(name)) : [])
+    // Each token's SELECT: a subquery's own, an expression's parentheses their SELECT's.
+    const selectOf: Array<number> = []
+    const selects: Array<number> = [0]
+    let counted = 0
+    const inFrom: Array<boolean> = [false]
+    const outputNames = new Map<string, Set<number>>()
+    for (let k = 0; k < significant.length; k++) {
+      const text = significant[k]!.text
+      const word = significant[k]!.kind === "word" ? text.toUpperCase() : ""
+      if (text === "(") {
+        selects.push(selects[selects.length - 1]!)
+        inFrom.push(false)
+      } else if (text === ")" && selects.length > 1) {
+        selects.pop()
+        inFrom.pop()
+      }
+      if (word === "SELECT") selects[selects.length - 1] = ++counted
+      if (word === "FROM" || word === "JOIN") inFrom[inFrom.length - 1] = true
+      else if (CLAUSES_AFTER_FROM.has(word) || word === "ON" || word === "USING") inFrom[inFrom.length - 1] = false
+      selectOf.push(selects[selects.length - 1]!)
+      const name = significant[k]!.kind === "word" ? text.toLowerCase() : ""
+      if (variables.has(name) && significant[k - 1]?.text.toUpperCase() === "AS" && inFrom[inFrom.length - 1] !== true) {
+        candidates.add(name)
+        outputNames.set(name, (outputNames.get(name) ?? new Set()).add(selects[selects.length - 1]!))
+      }
+    }
+    const read = new Set<string>()
+    for (let k = 0; k < significant.length; k++) {
+      const name = significant[k]!.kind === "word" ? significant[k]!.text.toLowerCase() : ""
+      if (!candidates.has(name) || significant[k - 1]?.text === "." || significant[k - 1]?.text.toUpperCase() === "AS") continue
+      if (outputNames.get(name)?.has(selectOf[k]!) === true) {
+        return yield* new TranslationError({
+          fileName: context.fileName,
+          construct: `the name ${significant[k]!.text}`,
+          reason: "it is both a script variable and an output name of the SELECT that reads it; BigQuery reads the variable (or a column) there, DuckDB the output, so rename one"
+        })
+      }
+      read.add(name)
+    }
+    // An output name read nowhere is only a name: kept as written, no outer scope needed. Outside
+    // a query (CREATE TABLE … AS SELECT) a read one is refused as before.
+    const onlyNames = [...outputNames.keys()].filter((name) => !read.has(name))
+    return isQuery ? { outer: [...read], kept: new Set([...read, ...onlyNames]) } : { outer: [], kept: new Set(onlyNames) }
+  })
+
+/** A translated query beneath one row holding the variables as columns: its names resolve to a column in scope first. */
+const variablesAsOuterScope = (query: string, names: ReadonlyArray<string>): string =>
+  `SELECT mdp_query.* FROM (SELECT ${names.map((name) => `getvariable('${name}') AS ${quoteIdentifier(name)}`).join(", ")}) AS ${OUTER_SCOPE}, LATERAL (\n${query}\n) AS mdp_query`
+
+/** One statement with the variables in scope read: a query whose variables a column may shadow beneath an outer scope. */
+const statementWithVariables = (sql: string, variables: ReadonlySet<string>, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
+  Effect.gen(function* () {
+    const { outer, kept } = yield* shadowableInQuery(sql, variables, context)
+    const statements = yield* translateStatements(yield* readVariables(sql, variables, context.fileName, kept), context)
+    if (outer.length === 0) return statements
+    if (statements.length !== 1) return yield* new TranslationError({ fileName: context.fileName, construct: "the query", reason: "its variables named like columns need it to be one statement" })
+    return [variablesAsOuterScope(statements[0]!, outer)]
   })
 
 /**
@@ -4564,7 +4650,7 @@ export const restoreTranslations = (entries: ReadonlyArray<readonly [string, Rea
 /** Translates one BigQuery SQL text (one or more statements) into DuckDB SQL statements. */
 export const translate = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.suspend(() => {
-    const key = `${(context.variables ?? []).join("\u0000")}\u0001${sql}`
+    const key = `${(context.variables ?? []).join("\u0000")}\u0002${(context.shadowable ?? []).join("\u0000")}\u0001${sql}`
     const known = translated.get(key)
     if (known !== undefined) return Effect.succeed(known)
     return translateUncached(sql, context).pipe(
@@ -4627,11 +4713,11 @@ const translateUncached = (sql: string, context: TranslationContext): Effect.Eff
       const word = keyword?.text.toUpperCase()
       return word === "DECLARE" || (word === "SET" && target !== undefined && target.text !== "@")
     }
-    if (!statements.some(isScripting)) return yield* translateStatements(yield* readVariables(sql, inScope, context.fileName), context)
+    if (!statements.some(isScripting)) return yield* statementWithVariables(sql, inScope, context)
     const out: Array<string> = []
     for (const tokens of statements) {
       if (!isScripting(tokens)) {
-        out.push(...(yield* translateStatements(yield* readVariables(render(tokens), inScope, context.fileName), context)))
+        out.push(...(yield* statementWithVariables(render(tokens), inScope, context)))
         continue
       }
       const keyword = firstWord(tokens)

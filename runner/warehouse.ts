@@ -216,6 +216,10 @@ const withHints = (reason: string, sql: string): string => {
   if (/Set operations can only apply to expressions with the same number of result columns/.test(reason) && /\bBY\s+NAME\b/i.test(sql)) {
     return `${reason}\nA set operation BY NAME (or STRICT CORRESPONDING) needs inputs with the same column names, in any order, as BigQuery does; FULL [OUTER] … BY NAME takes inputs whose columns differ.`
   }
+  // runner/translate.ts (variablesAsOuterScope): script variables named like columns are read from an outer scope.
+  if (/window expression is not supported here|LATERAL join cannot contain window functions|UNNEST\(\) for correlated expressions is not supported/.test(reason) && sql.includes("AS mdp_script_variables, LATERAL")) {
+    return `${reason}\nThe query reads script variables named like columns, which the runner reads through an outer scope (a column in scope first, as in BigQuery); DuckDB cannot read such a name there in a window function or an UNNEST: rename the variable.`
+  }
   return reason
 }
 

@@ -253,7 +253,7 @@ describe("runner failure paths", () => {
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
-  it.effect("pre_operations declare a checkpoint the incremental query reads; a column of the same name is refused", () =>
+  it.effect("pre_operations declare a checkpoint the incremental query reads; a column of the same name is read instead of it, as in BigQuery", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
         "definitions/source_days.sqlx": `config { type: "table" } select day, 10 * day as value from unnest([1, 2, 3]) as day`,
@@ -279,11 +279,29 @@ select day, value from \${ref("source_days")}
         { day: 3, value: 300 },
         { day: 4, value: 400 }
       ])
-      // In BigQuery a column named like the variable would be read instead of it.
+      // In BigQuery a column named like the variable is read instead of it: day >= day keeps day 1,
+      // which the variable (max 4 - 1 = 3) would have left out.
       project.write("definitions/source_days.sqlx", `config { type: "table" } select day, day as checkpoint, day as value from unnest([1]) as day`)
       const shadowed = byAction((yield* transform(options)).results, "analytics.rollup")
-      assert.strictEqual(shadowed.status, "failed")
-      assert.include(shadowed.error, "the script variable checkpoint has the name of a column of analytics.source_days")
+      assert.strictEqual(shadowed.status, "succeeded", shadowed.error)
+      assert.deepStrictEqual(yield* rows("SELECT day, value FROM analytics.rollup ORDER BY day"), [
+        { day: 1, value: 1 },
+        { day: 2, value: 200 },
+        { day: 3, value: 300 },
+        { day: 4, value: 400 }
+      ])
+      // An operation around the query reading the name is refused: it would read the variable.
+      project.write("definitions/rollup.sqlx", `config { type: "incremental", uniqueKey: ["day"] }
+pre_operations {
+  declare checkpoint int64 default (select max(day) - 1 from \${self()});
+}
+select day, value from \${ref("source_days")} where day >= checkpoint
+post_operations {
+  delete from \${self()} where day < checkpoint - 10
+}`)
+      const refused = byAction((yield* transform(options)).results, "analytics.rollup")
+      assert.strictEqual(refused.status, "failed")
+      assert.include(refused.error, "the script variable checkpoint has the name of a column of analytics.source_days and an operation around the query reads it")
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
@@ -303,15 +321,17 @@ select 'ran' as placeholder`
       const summary = yield* transform({ projectDir: project.dir })
       assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status === "failed")))
       assert.deepStrictEqual(yield* rows("SELECT assertion, failures FROM analytics.assertion_logs"), [{ assertion: "ids are unique", failures: 1 }])
-      // Read in a query's scope, the same column would shadow the variable: still refused.
+      // Read in a query's scope, the same column shadows the variable, as in BigQuery; the variable
+      // is read where no relation with the column is in scope (the CTE over UNNEST).
       project.write("definitions/check_ids.sqlx", `config { type: "table", dependencies: ["assertion_logs"] }
 pre_operations {
-  declare assertion string default 'ids are unique';
+  declare assertion string default 'another check';
 }
-select count(*) as n from \${ref("assertion_logs")} where assertion = assertion`)
+with other as (select assertion as text from unnest([1]))
+select assertion as logged, (select text from other) as declared from \${ref("assertion_logs")}`)
       const shadowed = byAction((yield* transform({ projectDir: project.dir })).results, "analytics.check_ids")
-      assert.strictEqual(shadowed.status, "failed")
-      assert.include(shadowed.error, "the script variable assertion has the name of a column of analytics.assertion_logs")
+      assert.strictEqual(shadowed.status, "succeeded", shadowed.error)
+      assert.deepStrictEqual(yield* rows("SELECT logged, declared FROM analytics.check_ids"), [{ logged: "ids are unique", declared: "another check" }])
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 

@@ -14,7 +14,7 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SELECT x FROM UNNEST(['a1b', 'a12b']) AS x ORDER BY x COLLATE 'en-us-u-kn-true'", "COLLATE 'en-us-u-kn-true'"],
   ["SELECT ST_GEOGPOINT(1, 2) AS v", "ST_GEOGPOINT()"],
   ["IF TRUE THEN SELECT 1; END IF", "BigQuery scripting (IF)"],
-  ["DECLARE start DATE DEFAULT CURRENT_DATE(); SELECT 1 AS start", "the name start"],
+  ["DECLARE start DATE DEFAULT CURRENT_DATE(); SELECT 1 AS start, DATE_ADD(start, INTERVAL 1 DAY) AS next", "the name start"],
   ["DECLARE x DEFAULT", "BigQuery scripting (DECLARE)"],
   // BigQuery fails a SET of a name no DECLARE before it declares; DuckDB would take it as a setting.
   ["SET threads = 1", "BigQuery scripting (SET)"],
