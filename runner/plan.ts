@@ -124,9 +124,9 @@ const translateOne = (sql: string, action: Action, variables: ReadonlyArray<stri
   )
 
 /** An action's statements, one script as in BigQuery: a variable declared by one is seen by those after it. */
-const translateAll = (sqls: ReadonlyArray<string>, action: Action, variables: ReadonlyArray<string> = []) =>
+const translateAll = (sqls: ReadonlyArray<string>, action: Action, variables: ReadonlyArray<string> = [], shadowable: ReadonlyArray<string> = []) =>
   Effect.forEach(sqls, (sql, index) =>
-    translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables: [...variables, ...declaredVariables(sqls.slice(0, index))] })
+    translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables: [...variables, ...declaredVariables(sqls.slice(0, index))], shadowable })
   ).pipe(Effect.map((lists) => lists.flat()))
 
 /**
@@ -146,36 +146,43 @@ const scriptOf = (action: TableAction, existing: RelationType | undefined, fullR
  * declares variables (a column of the same name would shadow one in BigQuery).
  */
 export const columnsNeeded = (action: Action, catalogue: Catalogue, options: PlanOptions): ReadonlyArray<Target> => {
+  if (action.kind === "operations") return declaredVariables(action.queries).length === 0 ? [] : action.dependencies
   if (action.kind !== "table" && action.kind !== "view" && action.kind !== "incremental") return []
   const { incremental, script } = scriptOf(action, catalogue.relationType(action.target.schema ?? "main", action.target.name), options.fullRefresh)
   // A merge writes the table's own columns.
   return [...(incremental ? [action.target] : []), ...(declaredVariables(script.preOps).length === 0 ? [] : action.dependencies)]
 }
 
+/** The variables named like a column of a relation the action reads (one it only inserts into puts no column in scope). */
+const columnsNamedLike = (action: Action, variables: ReadonlyArray<string>, catalogue: Catalogue, script: ReadonlyArray<string> = action.kind === "operations" ? action.queries : []): ReadonlyArray<{ readonly name: string; readonly column: string; readonly dependency: Target }> => {
+  const found: Array<{ readonly name: string; readonly column: string; readonly dependency: Target }> = []
+  for (const dependency of action.dependencies) {
+    if (onlyInsertedInto(script, dependency)) continue
+    for (const column of catalogue.columns(dependency.schema ?? "main", dependency.name) ?? []) {
+      const name = column.toLowerCase()
+      if (variables.includes(name) && !found.some((known) => known.name === name)) found.push({ name, column, dependency })
+    }
+  }
+  return found
+}
+
 /**
- * The script variables named like a column of a relation the action reads (one it only inserts
- * into puts no column in scope). In BigQuery such a column shadows the variable wherever it is in
- * scope: the query is translated to read it so (`shadowable`); a pre- or post-operation reading the
- * name is refused, since the translation would read the variable there.
+ * A table's variables named like a column of a relation it reads. In BigQuery such a column
+ * shadows the variable wherever it is in scope: the query is translated to read it so
+ * (`shadowable`); a pre- or post-operation reading the name is refused, since the translation
+ * would read the variable there.
  */
 const shadowedVariables = (action: TableAction, variables: ReadonlyArray<string>, catalogue: Catalogue, script: { readonly preOps: ReadonlyArray<string>; readonly query: string; readonly postOps: ReadonlyArray<string> }) =>
   Effect.gen(function* () {
-    const shadowed: Array<string> = []
     const operations = [...script.preOps, ...script.postOps]
-    for (const dependency of action.dependencies) {
-      if (onlyInsertedInto([...operations, script.query], dependency)) continue
-      for (const column of catalogue.columns(dependency.schema ?? "main", dependency.name) ?? []) {
-        const name = column.toLowerCase()
-        if (!variables.includes(name) || shadowed.includes(name)) continue
-        if (operations.some((sql) => readsName(sql, name))) {
-          return yield* new ActionError({
-            reason: `${action.fileName}: the script variable ${column} has the name of a column of ${targetLabel(dependency)} and an operation around the query reads it; BigQuery would read the column there, so rename the variable`
-          })
-        }
-        shadowed.push(name)
-      }
+    const shadowed = columnsNamedLike(action, variables, catalogue, [...operations, script.query])
+    const readAround = shadowed.find(({ name }) => operations.some((sql) => readsName(sql, name)))
+    if (readAround !== undefined) {
+      return yield* new ActionError({
+        reason: `${action.fileName}: the script variable ${readAround.column} has the name of a column of ${targetLabel(readAround.dependency)} and an operation around the query reads it; BigQuery would read the column there, so rename the variable`
+      })
     }
-    return shadowed
+    return shadowed.map(({ name }) => name)
   })
 
 /** Whether a script text reads `name` by itself (not as a field, `t.name`); of a DECLARE, only its DEFAULT expression. */
@@ -285,14 +292,15 @@ const scriptProgram = (sqls: ReadonlyArray<string>, action: Action, variables: R
     return yield* planScript(nodes, action.fileName, { variables, afterOtherStatements })
   })
 
-const planOperation = (action: OperationAction) =>
+const planOperation = (action: OperationAction, catalogue: Catalogue) =>
   Effect.gen(function* () {
     if (needsInterpreter(action.queries)) {
       const program = yield* scriptProgram(action.queries, action)
       return { action, statements: renderProgram(program), program, check: action.hasOutput ? "has_output" : "none" } satisfies ActionPlan
     }
     yield* checkDeclarations(action.queries, action.fileName)
-    const statements = yield* translateAll(action.queries, action)
+    // Its queries read a column named like a variable where one is in scope; other statements refuse the name (translate.ts).
+    const statements = yield* translateAll(action.queries, action, [], columnsNamedLike(action, declaredVariables(action.queries), catalogue).map(({ name }) => name))
     return { action, statements, check: action.hasOutput ? "has_output" : "none" } satisfies ActionPlan
   })
 
@@ -330,7 +338,7 @@ const planOf = (action: Action, catalogue: Catalogue, options: PlanOptions): Eff
     case "incremental":
       return planTable(action, catalogue, options)
     case "operations":
-      return planOperation(action)
+      return planOperation(action, catalogue)
     case "assertion":
       return planAssertion(action)
     case "declaration":

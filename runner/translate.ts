@@ -4439,6 +4439,23 @@ const shadowableInQuery = (
     const significant = tokens.filter(isSignificant)
     if (variables.size === 0) return { outer: [], kept: new Set<string>() }
     const isQuery = significant[0]?.text === "(" || /^(SELECT|WITH)$/i.test(significant[0]?.text ?? "")
+    if (!isQuery) {
+      // Outside a query (CREATE TABLE … AS SELECT, INSERT, DELETE) no outer scope can be put beneath the name.
+      const inserted = insertColumnLists(tokens)
+      let previous: Token | undefined
+      for (const [i, token] of tokens.entries()) {
+        if (!isSignificant(token)) continue
+        const name = token.kind === "word" && !inserted.has(i) ? token.text.toLowerCase() : ""
+        if (variables.has(name) && context.shadowable?.includes(name) === true && previous?.text !== "." && previous?.text.toUpperCase() !== "AS") {
+          return yield* new TranslationError({
+            fileName: context.fileName,
+            construct: `the name ${token.text}`,
+            reason: "it is both a script variable and a column of a relation the script reads; BigQuery reads the column where it is in scope, which only a query (SELECT) is translated to do, so rename the variable"
+          })
+        }
+        previous = token
+      }
+    }
     const candidates = new Set(isQuery ? (context.shadowable ?? []).filter((name) => variables.has(name)) : [])
     // Each token's SELECT: a subquery's own, an expression's parentheses their SELECT's.
     const selectOf: Array<number> = []

@@ -335,6 +335,28 @@ select assertion as logged, (select text from other) as declared from \${ref("as
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("an operation's statement reading a variable named like a column of a relation it reads is refused by name, not read as the variable", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/source_days.sqlx": `config { type: "table" } select day, 10 * day as threshold from unnest([1, 2]) as day`,
+        "definitions/copy_days.sqlx": `config { type: "operations", hasOutput: true }
+declare threshold int64 default 15;
+create or replace table \${self()} as select day from \${ref("source_days")} where threshold > 15`
+      })
+      // BigQuery reads the column threshold (10, 20) there, not the variable (15): day 2 only.
+      const refused = byAction((yield* transform({ projectDir: project.dir })).results, "analytics.copy_days")
+      assert.strictEqual(refused.status, "failed")
+      assert.include(refused.error, "cannot run the name threshold locally: it is both a script variable and a column of a relation the script reads")
+      // A variable no relation it reads has as a column is read as before.
+      project.write("definitions/copy_days.sqlx", `config { type: "operations", hasOutput: true }
+declare minimum int64 default 15;
+create or replace table \${self()} as select day from \${ref("source_days")} where threshold > minimum`)
+      const summary = yield* transform({ projectDir: project.dir })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status === "failed")))
+      assert.deepStrictEqual(yield* rows("SELECT day FROM analytics.copy_days"), [{ day: 2 }])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   // A file warehouse, since a persistent SQL UDF is a macro with typed parameters, which DuckDB
   // stores only in files of its newer storage format.
   const routines = makeTempProject({
