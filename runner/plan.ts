@@ -294,13 +294,21 @@ const scriptProgram = (sqls: ReadonlyArray<string>, action: Action, variables: R
 
 const planOperation = (action: OperationAction, catalogue: Catalogue) =>
   Effect.gen(function* () {
+    const namedLikeColumns = columnsNamedLike(action, declaredVariables(action.queries), catalogue)
     if (needsInterpreter(action.queries)) {
+      // The interpreter reads every bare name as the variable: refused where a column would be read.
+      const read = namedLikeColumns.find(({ name }) => action.queries.some((sql) => readsName(sql, name)))
+      if (read !== undefined) {
+        return yield* new ActionError({
+          reason: `${action.fileName}: the script variable ${read.column} has the name of a column of ${targetLabel(read.dependency)}; BigQuery would read the column where it is in scope, so rename the variable`
+        })
+      }
       const program = yield* scriptProgram(action.queries, action)
       return { action, statements: renderProgram(program), program, check: action.hasOutput ? "has_output" : "none" } satisfies ActionPlan
     }
     yield* checkDeclarations(action.queries, action.fileName)
     // Its queries read a column named like a variable where one is in scope; other statements refuse the name (translate.ts).
-    const statements = yield* translateAll(action.queries, action, [], columnsNamedLike(action, declaredVariables(action.queries), catalogue).map(({ name }) => name))
+    const statements = yield* translateAll(action.queries, action, [], namedLikeColumns.map(({ name }) => name))
     return { action, statements, check: action.hasOutput ? "has_output" : "none" } satisfies ActionPlan
   })
 

@@ -354,6 +354,15 @@ create or replace table \${self()} as select day from \${ref("source_days")} whe
       const summary = yield* transform({ projectDir: project.dir })
       assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status === "failed")))
       assert.deepStrictEqual(yield* rows("SELECT day FROM analytics.copy_days"), [{ day: 2 }])
+      // So is a script with control flow, which the interpreter runs statement by statement.
+      project.write("definitions/copy_days.sqlx", `config { type: "operations", hasOutput: true }
+declare threshold int64 default 15;
+if threshold > 0 then
+  create or replace table \${self()} as select day from \${ref("source_days")} where threshold > 15;
+end if`)
+      const scripted = byAction((yield* transform({ projectDir: project.dir })).results, "analytics.copy_days")
+      assert.strictEqual(scripted.status, "failed")
+      assert.include(scripted.error, "the script variable threshold has the name of a column of analytics.source_days")
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
