@@ -2,15 +2,18 @@
  * Compiles a Dataform project with the stock `@dataform/cli`'s compiler, which loads the project's
  * own pinned `@dataform/core`: exactly what GCP Dataform compiles, with the same `--vars`, schema
  * suffix, table prefix and default database overrides as `dataform run`. The CLI's own compile
- * worker runs in a child process of ours (`compile-worker.ts`); a project that pins
- * `dataformCoreVersion` or uses an `extension` goes through `dataform compile --json` itself.
+ * worker runs in a child process of ours (`compile-worker.ts`). A project that pins
+ * `dataformCoreVersion` compiles as the CLI would compile it (a copy of the project beside that
+ * core), with the core installed once into a cache folder (`pinnedCoreFolder`) instead of on every
+ * compile; one that uses an `extension` goes through `dataform compile --json` itself.
  * The compiled graph is cached by content hash (see `compileCacheKey`), so an unchanged project
  * compiles once. It does not install the project's packages; `npm install` does that.
  */
 import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
 import { createRequire } from "node:module"
-import { homedir } from "node:os"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { homedir, tmpdir } from "node:os"
 import path from "node:path"
 import { Effect, FileSystem, Option, Schema } from "effect"
 import type { PlatformError } from "effect/PlatformError"
@@ -71,12 +74,13 @@ const graphOf = (stdout: string): string | undefined => {
 }
 
 /**
- * The CLI's message as a reader wants it: without ANSI colour codes, Node's stack frames (a
- * failed `npm i` of a pinned dataformCoreVersion prints its child process's) or a line repeated.
+ * The CLI's (or npm's) message as a reader wants it: without ANSI colour codes, stack frames (a
+ * failed `npm i` of a pinned dataformCoreVersion prints its child process's and npm's own) or a
+ * line repeated.
  */
 export const cliMessage = (text: string): string => {
   const lines = text.replace(/\u001b\[[0-9;]*m/g, "").split("\n").map((line) => line.trimEnd())
-  const kept = lines.filter((line, i) => !/^\s+at \S/.test(line) && !(line !== "" && lines.indexOf(line) < i) && !(line.startsWith("Error: ") && lines.slice(0, i).some((earlier) => earlier.endsWith(line.slice("Error: ".length)))))
+  const kept = lines.filter((line, i) => !/^(npm error)?\s+at \S/.test(line) && !(line !== "" && lines.indexOf(line) < i) && !(line.startsWith("Error: ") && lines.slice(0, i).some((earlier) => earlier.endsWith(line.slice("Error: ".length)))))
   return kept.join("\n").replace(/\n{3,}/g, "\n\n").trim()
 }
 
@@ -189,18 +193,94 @@ const writeCached = (fs: FileSystem.FileSystem, folder: string, key: string, jso
     // The cache is an optimisation; the compile itself succeeded.
   }).pipe(Effect.ignore)
 
-// The CLI installs a pinned dataformCoreVersion in a temporary copy and wires an extension's
-// code itself; the warm worker does neither, so those projects compile through the CLI.
-const needsCli = (fs: FileSystem.FileSystem, projectDir: string): Effect.Effect<boolean, CompileError> =>
+/** What workflow_settings.yaml pins: a core version, an extension (the CLI wires its code itself). */
+const pinnedSettings = (fs: FileSystem.FileSystem, projectDir: string): Effect.Effect<{ readonly coreVersion?: string; readonly extension: boolean }, CompileError> =>
   Effect.gen(function* () {
     const file = path.join(projectDir, "workflow_settings.yaml")
-    if (!(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) return false
+    if (!(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) return { extension: false }
     const text = yield* fs.readFileString(file).pipe(Effect.mapError((cause) => new CompileError({ projectDir, reason: `workflow_settings.yaml cannot be read: ${cause.message}` })))
     const settings = yield* Effect.try({
       try: () => parseYaml(text) as Record<string, unknown> | null,
       catch: (cause) => new CompileError({ projectDir, reason: `workflow_settings.yaml is not valid YAML: ${String(cause)}` })
     })
-    return settings !== null && typeof settings === "object" && (settings["dataformCoreVersion"] !== undefined || settings["extension"] !== undefined)
+    if (settings === null || typeof settings !== "object") return { extension: false }
+    const version = settings["dataformCoreVersion"]
+    return { extension: settings["extension"] !== undefined, ...(version === undefined || version === null ? {} : { coreVersion: String(version) }) }
+  })
+
+/** Where a pinned `dataformCoreVersion` is installed once: MDP_DATAFORM_CORE_CACHE, or the user's cache folder. */
+export const pinnedCoreFolder = (version: string): string =>
+  path.join(process.env["MDP_DATAFORM_CORE_CACHE"] || path.join(process.env["XDG_CACHE_HOME"] || path.join(homedir(), ".cache"), "mdp", "dataform-core"), version)
+
+/**
+ * The `node_modules` holding @dataform/core at a pinned version: from the cache, or installed
+ * there by npm first (as the CLI installs it, in a folder of its own, renamed into place whole so
+ * that two processes never see half an install).
+ */
+const installedPinnedCore = (projectDir: string, version: string, timeoutMs: number): Effect.Effect<string, CompileError> =>
+  Effect.gen(function* () {
+    const folder = pinnedCoreFolder(version)
+    const modules = path.join(folder, "node_modules")
+    if (existsSync(path.join(modules, "@dataform", "core", "package.json"))) return modules
+    if (!/^[0-9A-Za-z.+-]+$/.test(version)) return yield* new CompileError({ projectDir, reason: `workflow_settings.yaml pins dataformCoreVersion ${JSON.stringify(version)}, which is no version` })
+    const staging = `${folder}.installing-${process.pid}-${Date.now()}`
+    yield* Effect.try({
+      try: () => {
+        mkdirSync(staging, { recursive: true })
+        writeFileSync(path.join(staging, "package.json"), JSON.stringify({ private: true, dependencies: { "@dataform/core": version } }))
+      },
+      catch: (cause) => new CompileError({ projectDir, reason: `could not prepare ${staging} to install the pinned dataformCoreVersion ${version}: ${String(cause)}` })
+    })
+    yield* Effect.callback<void, CompileError>((resume) => {
+      const child = execFile("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: staging, timeout: timeoutMs }, (error, _stdout, stderr) => {
+        if (error === null) return resume(Effect.void)
+        rmSync(staging, { recursive: true, force: true })
+        resume(
+          Effect.fail(
+            new CompileError({
+              projectDir,
+              reason: `the project pins dataformCoreVersion ${version}, which npm could not install into ${folder} (once, then every compile reads it there): ${cliMessage(stderr) || error.message}`
+            })
+          )
+        )
+      })
+      return Effect.sync(() => child.kill())
+    })
+    try {
+      renameSync(staging, folder)
+    } catch {
+      // Another process installed it meanwhile: theirs is used, this one dropped.
+      rmSync(staging, { recursive: true, force: true })
+    }
+    return modules
+  })
+
+// Local state and dependencies stay behind when the project is copied beside a pinned core.
+const NOT_COPIED = new Set(["node_modules", ".git", "data"])
+
+/** A project pinning its core version, compiled as the CLI compiles it: a copy beside that core. */
+const compilePinned = (options: CompileOptions & { readonly projectDir: string }, version: string) =>
+  Effect.gen(function* () {
+    const timeoutMs = options.timeoutMs ?? 120_000
+    const modules = yield* installedPinnedCore(options.projectDir, version, timeoutMs)
+    const copyFailed = (cause: unknown) => new CompileError({ projectDir: options.projectDir, reason: `could not copy the project beside @dataform/core ${version}: ${String(cause)}` })
+    return yield* Effect.acquireUseRelease(
+      Effect.try({ try: () => mkdtempSync(path.join(tmpdir(), "mdp-pinned-core-")), catch: copyFailed }),
+      (copy) =>
+        Effect.gen(function* () {
+          yield* Effect.try({
+            try: () => {
+              cpSync(options.projectDir, copy, { recursive: true, filter: (source) => !NOT_COPIED.has(path.relative(options.projectDir, source).split(path.sep)[0] ?? "") })
+              cpSync(modules, path.join(copy, "node_modules"), { recursive: true })
+            },
+            catch: copyFailed
+          })
+          return yield* (coreMajor(version) < 3 ? compileCore2 : compileInWorker)({ ...options, projectDir: copy, timeoutMs }).pipe(
+            Effect.mapError(({ reason }) => new CompileError({ projectDir: options.projectDir, reason }))
+          )
+        }),
+      (copy) => Effect.sync(() => rmSync(copy, { recursive: true, force: true }))
+    )
   })
 
 export const compileProject = Effect.fn("Runner.compileProject")(function* (options: CompileOptions) {
@@ -210,9 +290,11 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   if (!(yield* exists("workflow_settings.yaml")) && !(yield* exists("dataform.json"))) {
     return yield* new CompileError({ projectDir, reason: "no workflow_settings.yaml (is this a Dataform project?)" })
   }
-  // A pinned dataformCoreVersion is installed by the CLI itself, as `dataform compile` does.
-  const withCli = process.env["MDP_COMPILE_WITH_CLI"] === "1" || (yield* needsCli(fs, projectDir))
-  if (!withCli && !(yield* exists("node_modules/@dataform/core"))) {
+  const pinned = yield* pinnedSettings(fs, projectDir)
+  // An extension's code is wired by the CLI itself, as `dataform compile` does.
+  const withCli = process.env["MDP_COMPILE_WITH_CLI"] === "1" || pinned.extension
+  const pinnedCore = withCli ? undefined : pinned.coreVersion
+  if (!withCli && pinnedCore === undefined && !(yield* exists("node_modules/@dataform/core"))) {
     return yield* new CompileError({ projectDir, reason: "@dataform/core is not installed; run `npm install` first" })
   }
   const key = yield* compileCacheKey(projectDir, options).pipe(
@@ -225,14 +307,16 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
     const graph = yield* decodeGraph(projectDir, cached.value).pipe(Effect.option)
     if (graph._tag === "Some") return graph.value
   }
-  const installedCore = withCli ? undefined : yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json"))
+  const installedCore = withCli || pinnedCore !== undefined ? undefined : yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json"))
   // Core 1.x speaks another protocol (no main(CoreExecutionRequest)).
   if (installedCore !== undefined && coreMajor(installedCore) < 2) {
     return yield* new CompileError({ projectDir, reason: `@dataform/core ${installedCore} is installed: the runner compiles projects on core 2.x and 3.x; upgrade the project's @dataform/core` })
   }
   const json = withCli
     ? yield* compileWithCli({ ...options, projectDir })
-    : yield* (coreMajor(installedCore ?? "") < 3 ? compileCore2 : compileInWorker)({
+    : pinnedCore !== undefined
+      ? yield* compilePinned({ ...options, projectDir }, pinnedCore)
+      : yield* (coreMajor(installedCore ?? "") < 3 ? compileCore2 : compileInWorker)({
         ...options,
         projectDir,
         timeoutMs: options.timeoutMs ?? 120_000

@@ -1,6 +1,6 @@
 // Compilation: the warm compile worker answers exactly what `dataform compile --json` prints, and
 // the compiled-graph cache is read, keyed by content and refreshed when a file changes.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -10,7 +10,7 @@ import { afterAll } from "vitest"
 import { cliMessage, compileCacheKey, compileProject, compileWithCli, type CompileOptions } from "../runner/compile.ts"
 import { compileInWorker } from "../runner/compile-worker.ts"
 import type { ProjectGraph } from "../runner/graph.ts"
-import { makeTempProject } from "./support/dataform-project.ts"
+import { makeTempProject, pinnedCoreCache } from "./support/dataform-project.ts"
 
 const repository = path.resolve(import.meta.dirname, "..")
 const cacheFolder = mkdtempSync(path.join(os.tmpdir(), "mdp-compile-test-"))
@@ -114,4 +114,49 @@ describe("the CLI's failure as the runner reports it", () => {
     )
     assert.strictEqual(cliMessage("definitions/a.sqlx: Unexpected token at 3:1"), "definitions/a.sqlx: Unexpected token at 3:1")
   })
+})
+
+describe("a project pinning dataformCoreVersion", () => {
+  // npm pointed at a closed port and told not to retry: a compile that needed it would fail at once.
+  const offline = { MDP_COMPILE_CACHE: cacheFolder, npm_config_registry: "http://127.0.0.1:9/", npm_config_fetch_retries: "0" }
+  const withEnvironment = <A, E, R>(variables: Readonly<Record<string, string>>, effect: Effect.Effect<A, E, R>) =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => {
+        const previous = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]))
+        Object.assign(process.env, variables)
+        return previous
+      }),
+      () => effect,
+      (previous) => Effect.sync(() => Object.entries(previous).forEach(([name, value]) => (value === undefined ? delete process.env[name] : (process.env[name] = value))))
+    )
+  const pinnedProject = (version: string) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-pinned-"))
+    writeFileSync(path.join(dir, "workflow_settings.yaml"), `defaultProject: demo\ndefaultLocation: EU\ndefaultDataset: dataform\ndataformCoreVersion: ${version}\n`)
+    mkdirSync(path.join(dir, "definitions"))
+    writeFileSync(path.join(dir, "definitions", "orders.sqlx"), `config { type: "table" }\nselect 1 as order_id`)
+    return dir
+  }
+
+  it.effect("compiles with that core from the cache, without npm, from a copy that leaves the project untouched", () =>
+    Effect.gen(function* () {
+      const dir = pinnedProject("3.0.0")
+      const graph = yield* withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: pinnedCoreCache("dataform-core-3-0-0", "3.0.0") }, compileProject({ projectDir: dir }))
+      assert.strictEqual(graph.compiled.dataformCoreVersion, "3.0.0")
+      assert.deepStrictEqual(graph.actions.map((action) => action.target.name), ["orders"])
+      // As `dataform compile` requires: no node_modules in the project itself.
+      assert.deepStrictEqual(readdirSync(dir).sort(), ["definitions", "workflow_settings.yaml"])
+      rmSync(dir, { recursive: true, force: true })
+    }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
+
+  it.effect("a version not in the cache is installed by npm into it; when npm cannot, the error says so", () =>
+    Effect.gen(function* () {
+      const dir = pinnedProject("3.0.1")
+      const cache = mkdtempSync(path.join(os.tmpdir(), "mdp-core-cache-empty-"))
+      const error = yield* Effect.flip(withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: cache }, compileProject({ projectDir: dir })))
+      assert.include(error.message, `the project pins dataformCoreVersion 3.0.1, which npm could not install into ${path.join(cache, "3.0.1")}`)
+      assert.include(error.message, "ECONNREFUSED")
+      // Nothing half-installed is left to be read next time.
+      assert.deepStrictEqual(readdirSync(cache), [])
+      rmSync(dir, { recursive: true, force: true })
+    }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
 })

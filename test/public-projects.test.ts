@@ -11,11 +11,16 @@ import { afterAll } from "vitest"
 import type { RunSummary } from "../runner/transform.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse } from "../runner/warehouse.ts"
-import { installCore } from "./support/dataform-project.ts"
+import { installCore, pinnedCoreCache } from "./support/dataform-project.ts"
 import { localWarehouse } from "./support/local-layers.ts"
 
 const vendored = path.join(import.meta.dirname, "projects")
 const copies: Array<string> = []
+// zurich_air_quality pins dataformCoreVersion 3.0.0: it compiles with that core from a cache
+// seeded from this repository's own copy, never from npm, whose registry is a closed port here.
+const coreCache = pinnedCoreCache("dataform-core-3-0-0", "3.0.0")
+copies.push(coreCache)
+Object.assign(process.env, { MDP_DATAFORM_CORE_CACHE: coreCache, npm_config_registry: "http://127.0.0.1:9/", npm_config_fetch_retries: "0" })
 afterAll(() => {
   for (const dir of copies) rmSync(dir, { recursive: true, force: true })
 })

@@ -74,3 +74,17 @@ export const installCore = (projectDir: string, alias: string): void => {
   }
   install(path.dirname(createRequire(import.meta.url).resolve(`${alias}/package.json`)), "@dataform/core", new Set())
 }
+
+/**
+ * A folder for MDP_DATAFORM_CORE_CACHE holding @dataform/core at `version`, from the package this
+ * repository installs under `alias` (`npm:@dataform/core@version`): a project pinning that
+ * dataformCoreVersion then compiles without reaching npm, as after its first compile anywhere.
+ */
+export const pinnedCoreCache = (alias: string, version: string): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-core-cache-"))
+  const from = path.dirname(createRequire(import.meta.url).resolve(`${alias}/package.json`))
+  const installed = JSON.parse(readFileSync(path.join(from, "package.json"), "utf8")) as { version?: string }
+  if (installed.version !== version) throw new Error(`${alias} is @dataform/core ${installed.version ?? "?"}, not ${version}`)
+  cpSync(from, path.join(dir, version, "node_modules", "@dataform", "core"), { recursive: true, dereference: true })
+  return dir
+}
