@@ -154,7 +154,7 @@ describe("a project pinning dataformCoreVersion", () => {
       const cache = mkdtempSync(path.join(os.tmpdir(), "mdp-core-cache-empty-"))
       const error = yield* Effect.flip(withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: cache }, compileProject({ projectDir: dir })))
       assert.include(error.message, `the project pins dataformCoreVersion 3.0.1, which npm could not install into ${path.join(cache, "3.0.1")}`)
-      assert.include(error.message, "ECONNREFUSED")
+      assert.match(error.message, /npm error code E[A-Z]+/)
       // Nothing half-installed is left to be read next time.
       assert.deepStrictEqual(readdirSync(cache), [])
       rmSync(dir, { recursive: true, force: true })
