@@ -2,7 +2,8 @@
 // run end to end by the local runner from a copy, with small source rows: every action succeeds,
 // the tables hold what this file computes from those rows itself, and a second run over new
 // source rows (their incremental tables incremental) adds what the new rows bring.
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import os from "node:os"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
@@ -214,5 +215,106 @@ describe("public Dataform projects, vendored, on the local runner", () => {
         { date: "2025-01-04", n: 6 },
         { date: "2025-01-05", n: 6 }
       ])
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
+  // google-marketing-solutions/ga4_dataform (Apache-2.0, core 3.x, dataformCoreVersion): Google's
+  // GA4 export made into events and sessions, each session's traffic source and default channel
+  // group read through a seed of source categories (a UNION DISTINCT of 800 constant SELECTs). Its
+  // staging declares variables named like export columns (is_active_user, collected_traffic_source)
+  // for exports that predate them: the columns must be read. The test writes the export's shards.
+  it.effect("ga4_dataform: sessions and their channel groups as classified here from the events; a new day's shard is added incrementally", () =>
+    Effect.gen(function* () {
+      const dir = copyProject("ga4_dataform")
+      // The project pins 3.0.0-beta.4, which the registry no longer has, and its helpers assign an
+      // undeclared loop variable, which core 3.0.0's strict sandbox refuses.
+      writeFileSync(path.join(dir, "workflow_settings.yaml"), readFileSync(path.join(dir, "workflow_settings.yaml"), "utf8").replace("3.0.0-beta.4", "3.0.0"))
+      const helpers = path.join(dir, "includes", "helpers.js")
+      writeFileSync(helpers, readFileSync(helpers, "utf8").replaceAll("for (row of", "for (const row of"))
+      const categories = new Map(
+        (createRequire(import.meta.url)(path.join(dir, "includes", "source_categories.js")) as { sourceCategories: ReadonlyArray<{ source: string; sourceCategory: string }> }).sourceCategories.map((row) => [row.source, row.sourceCategory])
+      )
+      // Sessions of three visitors a day: from a Google Ads click (gclid), from Facebook, from a newsletter, and direct.
+      const visits = [
+        { user: "1001.1", source: "google", medium: "cpc", gclid: "gclid-1" },
+        { user: "1002.2", source: "facebook", medium: "referral", gclid: null },
+        { user: "1003.3", source: "newsletter", medium: "email", gclid: null },
+        { user: "1004.4", source: null, medium: null, gclid: null }
+      ]
+      const shard = (day: number) => {
+        const date = `202401${String(day).padStart(2, "0")}`
+        const events = visits.flatMap((visit, v) => {
+          const session = 1704067200 + day * 86400 + v * 600
+          return ["session_start", "page_view", "page_view", ...(v === 0 ? ["purchase"] : [])].map((name, n) => ({
+            event_date: date,
+            event_timestamp: (session + n * 30) * 1_000_000,
+            event_name: name,
+            event_params: [
+              { key: "ga_session_id", value: { string_value: null, int_value: session, float_value: null, double_value: null } },
+              { key: "ga_session_number", value: { string_value: null, int_value: day, float_value: null, double_value: null } },
+              { key: "page_location", value: { string_value: `https://shop.example.com/page-${n}`, int_value: null, float_value: null, double_value: null } },
+              { key: "engagement_time_msec", value: { string_value: null, int_value: 1000, float_value: null, double_value: null } },
+              { key: "session_engaged", value: { string_value: "1", int_value: null, float_value: 0.5, double_value: 0.5 } }
+            ],
+            event_previous_timestamp: null,
+            event_value_in_usd: name === "purchase" ? 21.5 : null,
+            event_bundle_sequence_id: n,
+            event_server_timestamp_offset: 12,
+            user_id: v === 0 ? "customer-1" : null,
+            user_pseudo_id: visit.user,
+            user_properties: [{ key: "tier", value: { string_value: "gold", int_value: null, float_value: null, double_value: null, set_timestamp_micros: session * 1_000_000 } }],
+            user_first_touch_timestamp: 1704067200 * 1_000_000,
+            device: { category: "desktop", operating_system: "Linux", language: "en-us", web_info: { browser: "Chrome", browser_version: "120.0", hostname: "shop.example.com" } },
+            geo: { city: "Paris", country: "France", continent: "Europe", region: "Ile-de-France", sub_continent: "Western Europe", metro: "(not set)" },
+            app_info: { id: "web", version: "1.0", install_store: "none", firebase_app_id: "none", install_source: "none" },
+            is_active_user: true,
+            traffic_source: { name: "(direct)", medium: "(none)", source: "(direct)" },
+            collected_traffic_source: { manual_campaign_id: null, manual_campaign_name: visit.source === null ? null : "winter", manual_source: visit.source, manual_medium: visit.medium, manual_term: null, manual_content: null, gclid: visit.gclid, dclid: null, srsltid: null },
+            stream_id: "123",
+            platform: "WEB",
+            ecommerce: { total_item_quantity: name === "purchase" ? 1 : null, purchase_revenue_in_usd: name === "purchase" ? 21.5 : null, purchase_revenue: name === "purchase" ? 20.0 : null, refund_value_in_usd: null, refund_value: 0.0, transaction_id: name === "purchase" ? `T${date}` : null },
+            items: name === "purchase" ? [{ item_id: "SKU1", item_name: "Shoe", price: 20.0, quantity: 1 }] : []
+          }))
+        })
+        const folder = path.join(dir, "test", "sources", "ga4_source")
+        mkdirSync(folder, { recursive: true })
+        writeFileSync(path.join(folder, `events_${date}.jsonl`), events.map((event) => JSON.stringify(event)).join("\n") + "\n")
+        return events.length
+      }
+      // GA4's default channel group for the few sources and media above (its documented rules).
+      const channelOf = (source: string | null, medium: string | null): string =>
+        source === null && medium === null
+          ? "Direct"
+          : categories.get(source ?? "") === "SOURCE_CATEGORY_SEARCH" && /^(.*cp.*|ppc|retargeting|paid.*)$/.test(medium ?? "")
+            ? "Paid Search"
+            : /^(facebook|instagram|pinterest|reddit|twitter|linkedin)/.test(source ?? "")
+              ? "Organic Social"
+              : /email/.test(medium ?? "")
+                ? "Email"
+                : "(Other)"
+      const expectedSessions = (days: number) =>
+        Array.from({ length: days }, (_, d) =>
+          visits.map((visit, v) => ({ user_pseudo_id: visit.user, ga_session_id: 1704067200 + (d + 1) * 86400 + v * 600, channel_group: channelOf(visit.source, visit.medium), source_category: categories.get(visit.source ?? "") ?? null }))
+        ).flat().sort((a, b) => a.ga_session_id - b.ga_session_id)
+      const sessions = () =>
+        query(
+          "SELECT user_pseudo_id, ga_session_id, first_traffic_source.channel_group AS channel_group, first_traffic_source.source_category AS source_category FROM ga4_dataform_output.session ORDER BY ga_session_id"
+        )
+      const notRun = (summary: RunSummary) => failures(summary).filter((failure) => !failure.startsWith("ga4_dataform_output.user_transaction_daily disabled"))
+
+      const events = shard(1) + shard(2) + shard(3)
+      const first = yield* run(dir)
+      assert.deepStrictEqual(notRun(first), [])
+      assert.deepStrictEqual(yield* sessions(), expectedSessions(3))
+      assert.deepStrictEqual(yield* query("SELECT count(*) AS n FROM ga4_dataform_output.event"), [{ n: events }])
+      // The export's is_active_user, not the NULL of the variable the staging declares for older exports.
+      assert.deepStrictEqual(yield* query("SELECT is_active_user, count(*) AS n FROM ga4_dataform_staging.stg_events GROUP BY ALL"), [{ is_active_user: true, n: events }])
+
+      const more = shard(4)
+      const second = yield* run(dir)
+      assert.deepStrictEqual(notRun(second), [])
+      assert.strictEqual(modeOf(second, "ga4_dataform_staging.stg_events"), "incremental")
+      assert.strictEqual(modeOf(second, "ga4_dataform_intermediate.int_event"), "incremental")
+      assert.deepStrictEqual(yield* sessions(), expectedSessions(4))
+      assert.deepStrictEqual(yield* query("SELECT count(*) AS n FROM ga4_dataform_output.event"), [{ n: events + more }])
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 })
