@@ -323,41 +323,85 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
  * FROM item it is, in the order the SQL first reads them. Bare names beside other tables are left
  * out: which table they belong to needs the other tables' columns.
  */
-const columnsRead = (graph: ProjectGraph, declaration: DeclarationAction): ReadonlyArray<string> => {
-  const { database, schema, name } = declaration.target
+const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<string> = new Set()): ReadonlyArray<string> => {
+  const { database, schema, name } = target
   const names = new Set([`${schema ?? ""}.${name}`, `${database ?? ""}.${schema ?? ""}.${name}`].map((text) => text.toLowerCase()))
   const found: Array<{ readonly at: number; readonly column: string }> = []
-  const sqls = graph.actions.filter((action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? ""))).flatMap(sqlOfAction)
-  sqls.forEach((sql, n) => {
-    const tokens = tokenize(sql, "bigquery").filter(isSignificant)
-    const depths = depthsOf(tokens)
-    const word = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
-    const identifier = (k: number) => (tokens[k]?.kind === "quoted" ? tokens[k]!.text.slice(1, -1) : tokens[k]?.kind === "word" ? tokens[k]!.text : undefined)
-    tokens.forEach((token, k) => {
-      if (token.kind !== "quoted" || !names.has(token.text.slice(1, -1).toLowerCase())) return
-      let next = word(k + 1) === "AS" ? k + 2 : k + 1
-      const aliased = identifier(next) !== undefined && !NOT_AN_ALIAS.has(word(next))
-      const alias = aliased ? identifier(next)! : name
-      if (aliased) next++
-      if (word(next) === "USING" && tokens[next + 1]?.text === "(") {
-        for (let c = next + 2; c < tokens.length && tokens[c]!.text !== ")"; c++) {
-          const column = identifier(c)
-          if (column !== undefined) found.push({ at: n * 1e9 + c, column })
+  const readers = graph.actions.filter((action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")))
+  // A model passing the table's rows on with SELECT * (`staging AS SELECT *, … FROM source`): the
+  // columns read of that model, beyond those it makes itself, are the table's too.
+  const passedOn: Array<string> = []
+  readers.forEach((action, a) => {
+    sqlOfAction(action).forEach((sql, s) => {
+      const n = a * 1000 + s
+      const tokens = tokenize(sql, "bigquery").filter(isSignificant)
+      const depths = depthsOf(tokens)
+      const word = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+      const identifier = (k: number) => (tokens[k]?.kind === "quoted" ? tokens[k]!.text.slice(1, -1) : tokens[k]?.kind === "word" ? tokens[k]!.text : undefined)
+      tokens.forEach((token, k) => {
+        if (token.kind !== "quoted" || !names.has(token.text.slice(1, -1).toLowerCase())) return
+        let next = word(k + 1) === "AS" ? k + 2 : k + 1
+        const aliased = identifier(next) !== undefined && !NOT_AN_ALIAS.has(word(next))
+        const alias = aliased ? identifier(next)! : name
+        if (aliased) next++
+        if (word(next) === "USING" && tokens[next + 1]?.text === "(") {
+          for (let c = next + 2; c < tokens.length && tokens[c]!.text !== ")"; c++) {
+            const column = identifier(c)
+            if (column !== undefined) found.push({ at: n * 1e9 + c, column })
+          }
         }
-      }
-      tokens.forEach((_, c) => {
-        const column = identifier(c + 2)
-        if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && column !== undefined && tokens[c - 1]?.text !== ".") found.push({ at: n * 1e9 + c, column })
+        tokens.forEach((_, c) => {
+          const column = identifier(c + 2)
+          if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && column !== undefined && tokens[c - 1]?.text !== ".") found.push({ at: n * 1e9 + c, column })
+        })
+        for (const c of bareNamesOfOnlySource(tokens, depths, k, next)) {
+          const column = identifier(c)
+          if (column !== undefined && column.toLowerCase() !== alias.toLowerCase()) found.push({ at: n * 1e9 + c, column })
+        }
+        if (s === 0 && action.kind !== "declaration" && action.kind !== "operations" && action.kind !== "assertion" && depths[k] === 0 && !seen.has(action.key)) {
+          const made = madeByStarSelect(tokens, depths, k)
+          if (made !== undefined) {
+            const own = new Set(made.map((column) => column.toLowerCase()))
+            passedOn.push(...columnsRead(graph, action.target, new Set([...seen, action.key])).filter((column) => !own.has(column.toLowerCase())))
+          }
+        }
       })
-      for (const c of bareNamesOfOnlySource(tokens, depths, k, next)) {
-        const column = identifier(c)
-        if (column !== undefined && column.toLowerCase() !== alias.toLowerCase()) found.push({ at: n * 1e9 + c, column })
-      }
     })
   })
   const columns = new Map<string, string>()
-  for (const { column } of [...found].sort((a, b) => a.at - b.at)) if (!columns.has(column.toLowerCase())) columns.set(column.toLowerCase(), column)
+  for (const column of [...[...found].sort((a, b) => a.at - b.at).map(({ column }) => column), ...passedOn]) if (!columns.has(column.toLowerCase())) columns.set(column.toLowerCase(), column)
   return [...columns.values()]
+}
+
+/**
+ * Whether the statement's outermost SELECT reads only the table at token `at` and passes its rows
+ * on with `*` (or `* EXCEPT (…)`): the names it makes or drops itself (after AS, in the EXCEPT
+ * list), or undefined when it is no such SELECT.
+ */
+const madeByStarSelect = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number): ReadonlyArray<string> | undefined => {
+  const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+  if (upper(at - 1) !== "FROM") return undefined
+  let select = at - 1
+  while (select >= 0 && !(depths[select] === 0 && upper(select) === "SELECT")) select--
+  if (select < 0 || tokens.slice(select + 1, at - 1).some((_, i) => depths[select + 1 + i] === 0 && upper(select + 1 + i) === "FROM")) return undefined
+  // Another FROM item (a join or a comma) after it: a star would mix the tables' columns.
+  for (let k = at + 1; k < tokens.length && !/^(WHERE|GROUP|HAVING|QUALIFY|WINDOW|ORDER|LIMIT|UNION|INTERSECT|EXCEPT)$/.test(upper(k)); k++) {
+    if (depths[k] === 0 && (upper(k) === "JOIN" || tokens[k]!.text === ",")) return undefined
+  }
+  let star = false
+  const made: Array<string> = []
+  for (let k = select + 1; k < at - 1; k++) {
+    if (depths[k] !== 0) continue
+    const previous = tokens[k - 1]?.text
+    if (tokens[k]!.text === "*" && (k === select + 1 || previous === "," || upper(k - 1) === "DISTINCT")) {
+      star = true
+      if (upper(k + 1) === "EXCEPT" && tokens[k + 2]?.text === "(") {
+        for (let c = k + 3; c < tokens.length && tokens[c]!.text !== ")"; c++) if (tokens[c]!.kind === "word" || tokens[c]!.kind === "quoted") made.push(tokens[c]!.text.replaceAll("`", ""))
+      }
+    }
+    if (upper(k - 1) === "AS" && (tokens[k]!.kind === "word" || tokens[k]!.kind === "quoted")) made.push(tokens[k]!.text.replaceAll("`", ""))
+  }
+  return star ? made : undefined
 }
 
 /**
@@ -373,7 +417,7 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
     const stubs: Array<SourceStub> = []
     for (const declaration of declarations(graph)) {
       const table = targetLabel(declaration.target)
-      const read = declaration.columns.length === 0 ? columnsRead(graph, declaration) : []
+      const read = declaration.columns.length === 0 ? columnsRead(graph, declaration.target) : []
       const columns = declaration.columns.length > 0 ? declaration.columns : read
       const columnsFrom = declaration.columns.length > 0 ? "documented" : read.length > 0 ? "read" : "none"
       if (existing.has(declaration.key)) {

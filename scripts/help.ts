@@ -120,7 +120,8 @@ Writes a stub for each table the project declares but does not build, and for ea
 an operation creates (CREATE EXTERNAL TABLE), for local runs: a CSV with a header row of the
 columns its config documents (the external table's column list) or, where it documents none, of
 the columns the project's SQL reads of it (alias.column, USING (…), bare names where it is a
-SELECT's only table; check them), at
+SELECT's only table, and what is read of a model passing its rows on with SELECT *; check
+them), at
 <sources>/<schema>/<table>.csv. Existing files are kept. Fill them with rows; a .jsonl file (one
 JSON object per line) or a .sql file (one BigQuery SELECT, for exact types) may take a .csv's
 place. mdp transform creates each declared or external table from its file before every run, and

@@ -18,6 +18,7 @@ declare({ schema: "shop", name: "orders", columns: { order_id: "Order.", custome
 declare({ schema: "shop", name: "customers", columns: { customer_id: "Id.", country: "Where." } })
 declare({ schema: "ref", name: "vat_rates" })
 declare({ schema: "ref", name: "holidays" })
+declare({ schema: "ref", name: "calendar" })
 declare({ schema: "analytics_123", name: "events_*", description: "GA4's daily export, one table per day." })`,
   // GA4's date-sharded export read through its wildcard, filtered on _TABLE_SUFFIX.
   "definitions/page_views.sqlx": `
@@ -33,6 +34,14 @@ group by 1, 2`,
   "definitions/holidays_2024.sqlx": `
 config { type: "view", schema: "marts", description: "The year's holidays." }
 select day, upper(name) as holiday, date_trunc(day, month) as month_start from \${ref("ref", "holidays")} where extract(year from day) = 2024 order by holiday`,
+  // An undocumented declaration passed on by a staging view's SELECT *: what the view's readers
+  // read of it, beyond what the view makes itself, is read of the declaration.
+  "definitions/stg_calendar.sqlx": `
+config { type: "view", schema: "staging", description: "The calendar, as loaded." }
+select *, current_timestamp() as loaded_at from \${ref("ref", "calendar")}`,
+  "definitions/calendar_days.sqlx": `
+config { type: "table", schema: "marts", description: "Days of the calendar." }
+select parse_date('%Y%m%d', day_text) as day, day_name, loaded_at from \${ref("stg_calendar")}`,
   "definitions/events_copy.sqlx": `
 config { type: "table", schema: "marts", description: "Every event, as the wildcard's SELECT * gives it." }
 select * from \${ref("events_*")}`,
@@ -99,6 +108,7 @@ const writeShopSources = () => {
   project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate union all select 'FR', numeric '0.2'")
   project.write("test/sources/analytics_123/events_20240101.jsonl", PLACEHOLDER_EVENT)
   project.write("test/sources/ref/holidays.csv", "day,name\n2024-12-25,Christmas\n")
+  project.write("test/sources/ref/calendar.csv", "day_text,day_name\n20240101,Monday\n")
 }
 
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
@@ -115,7 +125,9 @@ describe("local data for declarations", () => {
     assert.include(first.stdout, "rate, country (read by the project's SQL, none documented: check them)")
     // Bare names where it is the SELECT's only table; `holiday`, an output's name, is read again by ORDER BY.
     assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day,name,holiday\n")
-    assert.include(first.stdout, "4 file(s) written")
+    // Read through the staging view's SELECT *; loaded_at is the view's own.
+    assert.strictEqual(readFileSync(path.join(folder, "ref", "calendar.csv"), "utf8"), "day_text,day_name\n")
+    assert.include(first.stdout, "5 file(s) written")
     project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
     const second = await run()
     assert.include(second.stdout, "0 file(s) written")
@@ -129,8 +141,9 @@ describe("local data for declarations", () => {
       assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
       assert.sameDeepMembers(
         summary.sources!.map(({ table, rows }) => ({ table, rows })),
-        [{ table: "shop.orders", rows: 3 }, { table: "shop.customers", rows: 2 }, { table: "ref.vat_rates", rows: 2 }, { table: "ref.holidays", rows: 1 }, { table: "analytics_123.events_20240101", rows: 1 }]
+        [{ table: "shop.orders", rows: 3 }, { table: "shop.customers", rows: 2 }, { table: "ref.vat_rates", rows: 2 }, { table: "ref.holidays", rows: 1 }, { table: "ref.calendar", rows: 1 }, { table: "analytics_123.events_20240101", rows: 1 }]
       )
+      assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT CAST(day AS VARCHAR) AS day, day_name FROM marts.calendar_days"), [{ day: "2024-01-01", day_name: "Monday" }])
       const rows = yield* (yield* Warehouse).query("SELECT country, revenue, round(revenue_with_vat, 4) AS with_vat, orders FROM marts.revenue_by_country ORDER BY country")
       assert.deepStrictEqual(rows, [
         { country: "DE", revenue: 25, with_vat: 29.75, orders: 2 },
