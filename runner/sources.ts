@@ -338,33 +338,46 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
       const depths = depthsOf(tokens)
       const word = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
       const identifier = (k: number) => (tokens[k]?.kind === "quoted" ? tokens[k]!.text.slice(1, -1) : tokens[k]?.kind === "word" ? tokens[k]!.text : undefined)
-      tokens.forEach((token, k) => {
-        if (token.kind !== "quoted" || !names.has(token.text.slice(1, -1).toLowerCase())) return
+      // The table read at token k under `table` (its name, or a CTE passing its rows on), its
+      // columns except those a CTE on the way made or dropped itself.
+      const readAt = (k: number, table: string, made: ReadonlySet<string>, ctes: ReadonlySet<string>): void => {
+        const push = (c: number, column: string | undefined) => {
+          if (column !== undefined && !made.has(column.toLowerCase())) found.push({ at: n * 1e9 + c, column })
+        }
         let next = word(k + 1) === "AS" ? k + 2 : k + 1
         const aliased = identifier(next) !== undefined && !NOT_AN_ALIAS.has(word(next))
-        const alias = aliased ? identifier(next)! : name
+        const alias = aliased ? identifier(next)! : table
         if (aliased) next++
         if (word(next) === "USING" && tokens[next + 1]?.text === "(") {
-          for (let c = next + 2; c < tokens.length && tokens[c]!.text !== ")"; c++) {
-            const column = identifier(c)
-            if (column !== undefined) found.push({ at: n * 1e9 + c, column })
-          }
+          for (let c = next + 2; c < tokens.length && tokens[c]!.text !== ")"; c++) push(c, identifier(c))
         }
         tokens.forEach((_, c) => {
-          const column = identifier(c + 2)
-          if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && column !== undefined && tokens[c - 1]?.text !== ".") found.push({ at: n * 1e9 + c, column })
+          if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && tokens[c - 1]?.text !== ".") push(c, identifier(c + 2))
         })
         for (const c of bareNamesOfOnlySource(tokens, depths, k, next)) {
-          const column = identifier(c)
-          if (column !== undefined && column.toLowerCase() !== alias.toLowerCase()) found.push({ at: n * 1e9 + c, column })
+          if (identifier(c)?.toLowerCase() !== alias.toLowerCase()) push(c, identifier(c))
         }
-        if (s === 0 && action.kind !== "declaration" && action.kind !== "operations" && action.kind !== "assertion" && depths[k] === 0 && !seen.has(action.key)) {
-          const made = madeByStarSelect(tokens, depths, k)
-          if (made !== undefined) {
-            const own = new Set(made.map((column) => column.toLowerCase()))
-            passedOn.push(...columnsRead(graph, action.target, new Set([...seen, action.key])).filter((column) => !own.has(column.toLowerCase())))
+        const star = madeByStarSelect(tokens, depths, k)
+        if (star === undefined) return
+        const passing = new Set([...made, ...star.made.map((column) => column.toLowerCase())])
+        if (depths[k] === 0) {
+          // The model's own rows: what its readers read of it.
+          if (s === 0 && action.kind !== "declaration" && action.kind !== "operations" && action.kind !== "assertion" && !seen.has(action.key)) {
+            passedOn.push(...columnsRead(graph, action.target, new Set([...seen, action.key])).filter((column) => !passing.has(column.toLowerCase())))
           }
+          return
         }
+        // `cte AS (SELECT * FROM table)`: the statement's reads of the CTE are reads of the table.
+        const cte = tokens[star.select - 1]?.text === "(" && word(star.select - 2) === "AS" ? identifier(star.select - 3) : undefined
+        if (cte === undefined || ctes.has(cte.toLowerCase())) return
+        tokens.forEach((token, c) => {
+          if (c !== star.select - 3 && (token.kind === "word" || token.kind === "quoted") && identifier(c)?.toLowerCase() === cte.toLowerCase() && (word(c - 1) === "FROM" || word(c - 1) === "JOIN")) {
+            readAt(c, cte, passing, new Set([...ctes, cte.toLowerCase()]))
+          }
+        })
+      }
+      tokens.forEach((token, k) => {
+        if (token.kind === "quoted" && names.has(token.text.slice(1, -1).toLowerCase())) readAt(k, name, new Set(), new Set())
       })
     })
   })
@@ -374,24 +387,25 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
 }
 
 /**
- * Whether the statement's outermost SELECT reads only the table at token `at` and passes its rows
- * on with `*` (or `* EXCEPT (…)`): the names it makes or drops itself (after AS, in the EXCEPT
- * list), or undefined when it is no such SELECT.
+ * Whether the SELECT whose FROM item is token `at` reads only that table and passes its rows on
+ * with `*` (or `* EXCEPT (…)`): where that SELECT starts, and the names it makes or drops itself
+ * (after AS, in the EXCEPT list); undefined when it is no such SELECT.
  */
-const madeByStarSelect = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number): ReadonlyArray<string> | undefined => {
+const madeByStarSelect = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number): { readonly select: number; readonly made: ReadonlyArray<string> } | undefined => {
   const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+  const level = depths[at]!
   if (upper(at - 1) !== "FROM") return undefined
   let select = at - 1
-  while (select >= 0 && !(depths[select] === 0 && upper(select) === "SELECT")) select--
-  if (select < 0 || tokens.slice(select + 1, at - 1).some((_, i) => depths[select + 1 + i] === 0 && upper(select + 1 + i) === "FROM")) return undefined
+  while (select >= 0 && depths[select]! >= level && !(depths[select] === level && upper(select) === "SELECT")) select--
+  if (select < 0 || depths[select] !== level || tokens.slice(select + 1, at - 1).some((_, i) => depths[select + 1 + i] === level && upper(select + 1 + i) === "FROM")) return undefined
   // Another FROM item (a join or a comma) after it: a star would mix the tables' columns.
-  for (let k = at + 1; k < tokens.length && !/^(WHERE|GROUP|HAVING|QUALIFY|WINDOW|ORDER|LIMIT|UNION|INTERSECT|EXCEPT)$/.test(upper(k)); k++) {
-    if (depths[k] === 0 && (upper(k) === "JOIN" || tokens[k]!.text === ",")) return undefined
+  for (let k = at + 1; k < tokens.length && depths[k]! >= level && !(depths[k] === level && /^(WHERE|GROUP|HAVING|QUALIFY|WINDOW|ORDER|LIMIT|UNION|INTERSECT|EXCEPT)$/.test(upper(k))); k++) {
+    if (depths[k] === level && (upper(k) === "JOIN" || tokens[k]!.text === ",")) return undefined
   }
   let star = false
   const made: Array<string> = []
   for (let k = select + 1; k < at - 1; k++) {
-    if (depths[k] !== 0) continue
+    if (depths[k] !== level) continue
     const previous = tokens[k - 1]?.text
     if (tokens[k]!.text === "*" && (k === select + 1 || previous === "," || upper(k - 1) === "DISTINCT")) {
       star = true
@@ -401,7 +415,7 @@ const madeByStarSelect = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<nu
     }
     if (upper(k - 1) === "AS" && (tokens[k]!.kind === "word" || tokens[k]!.kind === "quoted")) made.push(tokens[k]!.text.replaceAll("`", ""))
   }
-  return star ? made : undefined
+  return star ? { select, made } : undefined
 }
 
 /**

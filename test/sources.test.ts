@@ -19,6 +19,7 @@ declare({ schema: "shop", name: "customers", columns: { customer_id: "Id.", coun
 declare({ schema: "ref", name: "vat_rates" })
 declare({ schema: "ref", name: "holidays" })
 declare({ schema: "ref", name: "calendar" })
+declare({ schema: "crm", name: "contacts" })
 declare({ schema: "analytics_123", name: "events_*", description: "GA4's daily export, one table per day." })`,
   // GA4's date-sharded export read through its wildcard, filtered on _TABLE_SUFFIX.
   "definitions/page_views.sqlx": `
@@ -42,6 +43,12 @@ select *, current_timestamp() as loaded_at from \${ref("ref", "calendar")}`,
   "definitions/calendar_days.sqlx": `
 config { type: "table", schema: "marts", description: "Days of the calendar." }
 select parse_date('%Y%m%d', day_text) as day, day_name, loaded_at from \${ref("stg_calendar")}`,
+  // The same through a CTE (\`source AS (SELECT * FROM …)\`), as dbt-style staging models read sources.
+  "definitions/stg_contacts.sqlx": `
+config { type: "view", schema: "staging", description: "Contacts, renamed." }
+with source as (select * from \${ref("crm", "contacts")}),
+renamed as (select id as contact_id, lower(email) as email, source.created_at from source)
+select * from renamed`,
   "definitions/events_copy.sqlx": `
 config { type: "table", schema: "marts", description: "Every event, as the wildcard's SELECT * gives it." }
 select * from \${ref("events_*")}`,
@@ -109,6 +116,7 @@ const writeShopSources = () => {
   project.write("test/sources/analytics_123/events_20240101.jsonl", PLACEHOLDER_EVENT)
   project.write("test/sources/ref/holidays.csv", "day,name\n2024-12-25,Christmas\n")
   project.write("test/sources/ref/calendar.csv", "day_text,day_name\n20240101,Monday\n")
+  project.write("test/sources/crm/contacts.csv", "id,email,created_at\n7,Ann@Example.com,2024-01-01\n")
 }
 
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
@@ -127,7 +135,8 @@ describe("local data for declarations", () => {
     assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day,name,holiday\n")
     // Read through the staging view's SELECT *; loaded_at is the view's own.
     assert.strictEqual(readFileSync(path.join(folder, "ref", "calendar.csv"), "utf8"), "day_text,day_name\n")
-    assert.include(first.stdout, "5 file(s) written")
+    assert.strictEqual(readFileSync(path.join(folder, "crm", "contacts.csv"), "utf8"), "id,email,created_at\n")
+    assert.include(first.stdout, "6 file(s) written")
     project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
     const second = await run()
     assert.include(second.stdout, "0 file(s) written")
@@ -141,7 +150,7 @@ describe("local data for declarations", () => {
       assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
       assert.sameDeepMembers(
         summary.sources!.map(({ table, rows }) => ({ table, rows })),
-        [{ table: "shop.orders", rows: 3 }, { table: "shop.customers", rows: 2 }, { table: "ref.vat_rates", rows: 2 }, { table: "ref.holidays", rows: 1 }, { table: "ref.calendar", rows: 1 }, { table: "analytics_123.events_20240101", rows: 1 }]
+        [{ table: "shop.orders", rows: 3 }, { table: "shop.customers", rows: 2 }, { table: "ref.vat_rates", rows: 2 }, { table: "ref.holidays", rows: 1 }, { table: "ref.calendar", rows: 1 }, { table: "crm.contacts", rows: 1 }, { table: "analytics_123.events_20240101", rows: 1 }]
       )
       assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT CAST(day AS VARCHAR) AS day, day_name FROM marts.calendar_days"), [{ day: "2024-01-01", day_name: "Monday" }])
       const rows = yield* (yield* Warehouse).query("SELECT country, revenue, round(revenue_with_vat, 4) AS with_vat, orders FROM marts.revenue_by_country ORDER BY country")
