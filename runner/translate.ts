@@ -25,7 +25,7 @@ import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, 
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
-import { CLAUSES_AFTER_FROM, isSignificant, matchingParen, nextSignificant, rewriteCalls, significantTokens, splitTopLevel, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, depthsOf, isSignificant, matchingParen, nextSignificant, rewriteCalls, significantTokens, splitTopLevel, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
 import { rangeCalls, rangeLiteralsAndTypes, rangeMarkers, RANGE_TYPE_PREFIX } from "./ranges.ts"
 import { quoteIdentifier } from "./target.ts"
 
@@ -4962,8 +4962,107 @@ const liftedIntervalOperands = (sql: string): { readonly sql: string; readonly o
 }
 
 /** Plain statements (no script variables) through polyglot and the repairs around it. */
+const MERGE_PIECE = "mdp_merge_piece_"
+
+/**
+ * A MERGE's expressions (its ON condition, each WHEN's AND condition, the values of UPDATE SET and
+ * of INSERT … VALUES) and its USING subquery, each lifted out for a stand-in: polyglot leaves
+ * function calls inside a MERGE as written (DATE_SUB, DATE_DIFF, FORMAT_DATE, SAFE_DIVIDE), so
+ * each is translated on its own and put back. Undefined for any other statement.
+ */
+const mergePieces = (sql: string): { readonly sql: string; readonly pieces: ReadonlyArray<{ readonly text: string; readonly query: boolean }> } | undefined => {
+  const tokens = tokenize(sql, "bigquery")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  // The skeleton, its pieces already lifted, goes to polyglot as it is.
+  if (word(0) !== "MERGE" || sql.includes(MERGE_PIECE)) return undefined
+  const depths = depthsOf(significant.map(({ token }) => token))
+  const pieces: Array<{ readonly text: string; readonly query: boolean }> = []
+  const replaced = new Map<number, { readonly end: number; readonly text: string }>()
+  // Significant tokens from..to (exclusive) as one piece, unless empty; a query with its brackets around it.
+  const lift = (from: number, to: number, query = false) => {
+    if (to <= from) return
+    const [start, end] = query ? [from - 1, to] : [from, to - 1]
+    replaced.set(significant[start]!.index, { end: significant[end]!.index, text: `${MERGE_PIECE}${pieces.length}` })
+    pieces.push({ text: render(tokens.slice(significant[from]!.index, significant[to - 1]!.index + 1)), query })
+  }
+  const atTop = (k: number) => depths[k] === 0
+  const next = (from: number, words: ReadonlyArray<string>) => {
+    for (let k = from; k < significant.length; k++) if (atTop(k) && words.includes(word(k))) return k
+    return significant.length
+  }
+  const using = next(1, ["USING"])
+  const on = next(using, ["ON"])
+  if (using >= significant.length || on >= significant.length) return undefined
+  // USING (subquery): the query inside the brackets.
+  if (significant[using + 1]?.token.text === "(" && /^(SELECT|WITH)$/.test(word(using + 2))) {
+    let close = using + 2
+    while (close < significant.length && !(depths[close] === 0 && significant[close]!.token.text === ")")) close++
+    lift(using + 2, close, true)
+  }
+  let when = next(on, ["WHEN"])
+  lift(on + 1, when)
+  while (when < significant.length) {
+    const then = next(when, ["THEN"])
+    const following = next(then + 1, ["WHEN"])
+    const and = next(when, ["AND"])
+    if (and < then) lift(and + 1, then)
+    const action = word(then + 1)
+    // Items at commas of depth `level` between from and to, each lifted from its first token past `skip`.
+    const items = (from: number, to: number, level: number, afterEquals: boolean) => {
+      let start = from
+      for (let k = from; k <= to; k++) {
+        if (k < to && !(depths[k] === level && significant[k]!.token.text === ",")) continue
+        let first = start
+        if (afterEquals) {
+          while (first < k && !(depths[first] === level && significant[first]!.token.text === "=")) first++
+          first++
+        }
+        // DEFAULT (a column's default) is no expression to translate.
+        if (!(k - first === 1 && word(first) === "DEFAULT")) lift(first, k)
+        start = k + 1
+      }
+    }
+    if (action === "UPDATE" && word(then + 2) === "SET") items(then + 3, following, 0, true)
+    if (action === "INSERT") {
+      const values = next(then + 1, ["VALUES"])
+      if (values < following && significant[values + 1]?.token.text === "(") {
+        let close = values + 2
+        while (close < following && !(depths[close] === 0 && significant[close]!.token.text === ")")) close++
+        items(values + 2, close, 1, false)
+      }
+    }
+    when = following
+  }
+  return pieces.length === 0 ? undefined : { sql: withSpansReplaced(tokens, replaced), pieces }
+}
+
 const translateStatements = (original: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
+    // A MERGE among other statements: each statement on its own.
+    const split = splitStatements(original)
+    if (split.length > 1 && split.some((tokens) => firstWord(tokens) === "MERGE")) {
+      const out: Array<string> = []
+      for (const tokens of split) out.push(...(yield* translateStatements(render(tokens), context)))
+      return out
+    }
+    const merge = mergePieces(original)
+    if (merge !== undefined) {
+      // Each piece translated alone: a query as it is, an expression as a SELECT's only item.
+      const translated: Array<string> = []
+      for (const piece of merge.pieces) {
+        const statements = yield* translateStatements(piece.query ? piece.text : `SELECT ${piece.text}`, context)
+        const text = statements.length === 1 ? statements[0]! : undefined
+        const expression = text === undefined || piece.query ? text : /^\s*SELECT\s+([\s\S]*)$/i.exec(text)?.[1]
+        if (expression === undefined || (!piece.query && /\bFROM\b/i.test(expression.replace(/'(?:[^']|'')*'/g, "''")))) {
+          return yield* new TranslationError({ fileName: context.fileName, construct: "MERGE", reason: `its part ${piece.text.trim().slice(0, 60)} does not translate to one expression` })
+        }
+        translated.push(expression)
+      }
+      const skeleton = yield* translateStatements(merge.sql, context)
+      // Anonymous STRUCTs written to STRUCT columns are rewritten once they stand in the statement.
+      return skeleton.map((statement) => positionalStructAssignments(statement.replace(new RegExp(`\\b${MERGE_PIECE}(\\d+)\\b`, "gi"), (_, n: string) => `(${translated[Number(n)]})`)))
+    }
     const lifted = liftedIntervalOperands(original)
     if (lifted.operands.length > 0) {
       const operands: Array<string> = []
