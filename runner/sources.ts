@@ -450,12 +450,15 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
     }
     // An external table's rows (CREATE EXTERNAL TABLE in an operation) come from the folder too.
     for (const action of graph.actions) {
-      const columns = action.kind === "operations" ? externalTableColumns(action.queries) : undefined
-      if (columns === undefined) continue
+      const listed = action.kind === "operations" ? externalTableColumns(action.queries) : undefined
+      if (listed === undefined) continue
+      // Without a column list (the files' own schema), the columns the project's SQL reads of it.
+      const read = listed.length === 0 ? columnsRead(graph, action.target) : []
+      const columns = listed.length > 0 ? listed : read
       const base = path.join(folder, action.target.schema ?? "main", action.target.name)
       const table = targetLabel(action.target)
       const present = yield* Effect.forEach(SOURCE_EXTENSIONS, (extension) => fs.exists(`${base}.${extension}`))
-      const columnsFrom = columns.length === 0 ? "none" : "documented"
+      const columnsFrom = listed.length > 0 ? "documented" : read.length > 0 ? "read" : "none"
       if (present.some(Boolean)) {
         stubs.push({ table, file: `${base}.*`, state: "kept", columns, columnsFrom })
         continue

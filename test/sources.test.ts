@@ -253,16 +253,26 @@ create or replace external table \${self()} (
 options (format = 'CSV', uris = ['gs://config_business/countries.csv'], skip_leading_rows = 1)`,
         "definitions/countries.sqlx": `
 config { type: "table", schema: "marts", description: "Countries by name." }
-select country_name from \${ref("country_lookup")} order by country_name`
+select country_name from \${ref("country_lookup")} order by country_name`,
+        // No column list (Parquet carries its schema): the stub is headed by the columns read of it.
+        "definitions/region_lookup.sqlx": `
+config { type: "operations", schema: "config_business", hasOutput: true, description: "Regions, from Parquet in Cloud Storage." }
+create or replace external table \${self()}
+options (format = 'PARQUET', uris = ['gs://config_business/regions.parquet'])`,
+        "definitions/regions.sqlx": `
+config { type: "table", schema: "marts", description: "Regions." }
+select Region_Code as region_code, Region_Name as region_name from \${ref("region_lookup")}`
       })
       try {
         const sourcesDir = path.join(external.dir, "test", "sources")
         const without = yield* transform({ projectDir: external.dir, sourcesDir })
         assert.include(without.results.find((r) => r.action === "config_business.country_lookup")?.error ?? "", "give it local rows in the sources folder, config_business/country_lookup.csv")
         const init = yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", external.dir], { cwd: external.dir }))
-        assert.include(init.stdout, "1 file(s) written")
+        assert.include(init.stdout, "2 file(s) written")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "config_business", "country_lookup.csv"), "utf8"), "iso_code,country_name\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "config_business", "region_lookup.csv"), "utf8"), "Region_Code,Region_Name\n")
         external.write("test/sources/config_business/country_lookup.csv", "iso_code,country_name\nFR,France\nBR,Brazil\n")
+        external.write("test/sources/config_business/region_lookup.csv", "Region_Code,Region_Name\nEU,Europe\n")
         const summary = yield* transform({ projectDir: external.dir, sourcesDir })
         assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
         assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT country_name FROM marts.countries ORDER BY country_name"), [{ country_name: "Brazil" }, { country_name: "France" }])
