@@ -4976,7 +4976,14 @@ const mergePieces = (sql: string): { readonly sql: string; readonly pieces: Read
   const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
   // The skeleton, its pieces already lifted, goes to polyglot as it is.
   if (word(0) !== "MERGE" || sql.includes(MERGE_PIECE)) return undefined
-  const depths = depthsOf(significant.map(({ token }) => token))
+  // Brackets, and CASE … END too: a CASE's WHEN and AND are not the MERGE's.
+  let cases = 0
+  const depths = depthsOf(significant.map(({ token }) => token)).map((depth, k) => {
+    if (word(k) === "CASE") cases++
+    const at = depth + cases
+    if (word(k) === "END" && cases > 0) cases--
+    return at
+  })
   const pieces: Array<{ readonly text: string; readonly query: boolean }> = []
   const replaced = new Map<number, { readonly end: number; readonly text: string }>()
   // Significant tokens from..to (exclusive) as one piece, unless empty; a query with its brackets around it.
