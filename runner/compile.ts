@@ -294,6 +294,12 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   // An extension's code is wired by the CLI itself, as `dataform compile` does.
   const withCli = process.env["MDP_COMPILE_WITH_CLI"] === "1" || pinned.extension
   const pinnedCore = withCli ? undefined : pinned.coreVersion
+  // As the CLI (and so Dataform) refuses a pinned version beside the project's own packages.
+  for (const file of pinnedCore === undefined ? [] : ["node_modules", "package.json", "package-lock.json"]) {
+    if (yield* exists(file)) {
+      return yield* new CompileError({ projectDir, reason: `workflow_settings.yaml pins dataformCoreVersion ${pinnedCore}, and '${path.join(projectDir, file)}' is unexpected beside it (Dataform refuses both); remove one` })
+    }
+  }
   if (!withCli && pinnedCore === undefined && !(yield* exists("node_modules/@dataform/core"))) {
     return yield* new CompileError({ projectDir, reason: "@dataform/core is not installed; run `npm install` first" })
   }

@@ -117,6 +117,8 @@ describe("the CLI's failure as the runner reports it", () => {
 })
 
 describe("a project pinning dataformCoreVersion", () => {
+  const coreCache = pinnedCoreCache("dataform-core-3-0-0", "3.0.0")
+  afterAll(() => rmSync(coreCache, { recursive: true, force: true }))
   // npm pointed at a closed port and told not to retry: a compile that needed it would fail at once.
   const offline = { MDP_COMPILE_CACHE: cacheFolder, npm_config_registry: "http://127.0.0.1:9/", npm_config_fetch_retries: "0" }
   const withEnvironment = <A, E, R>(variables: Readonly<Record<string, string>>, effect: Effect.Effect<A, E, R>) =>
@@ -140,7 +142,7 @@ describe("a project pinning dataformCoreVersion", () => {
   it.effect("compiles with that core from the cache, without npm, from a copy that leaves the project untouched", () =>
     Effect.gen(function* () {
       const dir = pinnedProject("3.0.0")
-      const graph = yield* withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: pinnedCoreCache("dataform-core-3-0-0", "3.0.0") }, compileProject({ projectDir: dir }))
+      const graph = yield* withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: coreCache }, compileProject({ projectDir: dir }))
       assert.strictEqual(graph.compiled.dataformCoreVersion, "3.0.0")
       assert.deepStrictEqual(graph.actions.map((action) => action.target.name), ["orders"])
       // As `dataform compile` requires: no node_modules in the project itself.
@@ -157,6 +159,16 @@ describe("a project pinning dataformCoreVersion", () => {
       assert.match(error.message, /npm error code E[A-Z]+/)
       // Nothing half-installed is left to be read next time.
       assert.deepStrictEqual(readdirSync(cache), [])
+      rmSync(dir, { recursive: true, force: true })
+      rmSync(cache, { recursive: true, force: true })
+    }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
+
+  it.effect("beside the project's own package.json it is refused, as Dataform refuses it", () =>
+    Effect.gen(function* () {
+      const dir = pinnedProject("3.0.0")
+      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { "@dataform/core": "3.0.0" } }))
+      const error = yield* Effect.flip(withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: coreCache }, compileProject({ projectDir: dir })))
+      assert.include(error.message, `pins dataformCoreVersion 3.0.0, and '${path.join(dir, "package.json")}' is unexpected beside it`)
       rmSync(dir, { recursive: true, force: true })
     }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
 })
