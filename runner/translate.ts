@@ -3380,6 +3380,52 @@ const offsetColumnsQuoted = (sql: string): string => {
   return changed ? render(quoted) : sql
 }
 
+// DuckDB's aggregate functions, as a GROUP BY ALL tells a SELECT item that groups from one that aggregates.
+const DUCKDB_AGGREGATES = new Set(
+  ("SUM COUNT MIN MAX AVG ARRAY_AGG LIST STRING_AGG ANY_VALUE ARG_MAX ARG_MIN ARG_MAX_NULL ARG_MIN_NULL BOOL_AND BOOL_OR COUNT_IF COUNTIF FIRST LAST MEDIAN MODE " +
+    "QUANTILE QUANTILE_CONT QUANTILE_DISC APPROX_COUNT_DISTINCT APPROX_QUANTILE STDDEV STDDEV_POP STDDEV_SAMP VARIANCE VAR_POP VAR_SAMP CORR COVAR_POP COVAR_SAMP " +
+    "BIT_AND BIT_OR BIT_XOR HISTOGRAM GROUP_CONCAT LISTAGG PRODUCT KURTOSIS SKEWNESS ENTROPY FAVG FSUM SUMKAHAN MAD BITSTRING_AGG").split(" ")
+)
+
+/**
+ * `SELECT k, ARRAY_AGG(STRUCT(…) ORDER BY t LIMIT 1)[OFFSET(0)].* … GROUP BY ALL`: the struct's
+ * fields come out of DuckDB's UNNEST, which GROUP BY ALL refuses beside it. The grouping items
+ * (those without an aggregate) are named by position instead, as BigQuery's GROUP BY ALL groups.
+ */
+const groupByAllBesideStructStars = (sql: string): string => {
+  if (!/\bGROUP\s+BY\s+ALL\b/i.test(sql) || !/\bUNNEST\s*\(/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const depths = depthsOf(significant.map(({ token }) => token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  const edits = new Map<number, { readonly end: number; readonly text: string }>()
+  for (let k = 0; k < significant.length; k++) {
+    if (word(k) !== "SELECT") continue
+    const level = depths[k]!
+    // The select list's items, at commas of its level, up to its FROM.
+    const items: Array<Array<number>> = [[]]
+    let at = k + 1
+    for (; at < significant.length && depths[at]! >= level; at++) {
+      if (depths[at] === level && (word(at) === "FROM" || significant[at]!.token.text === ";")) break
+      if (depths[at] === level && significant[at]!.token.text === ",") items.push([])
+      else items[items.length - 1]!.push(at)
+    }
+    if (word(at) !== "FROM") continue
+    let group = at
+    while (group < significant.length && depths[group]! >= level && !(depths[group] === level && (word(group) === "SELECT" || (word(group) === "GROUP" && word(group + 1) === "BY")))) group++
+    if (!(word(group) === "GROUP" && word(group + 2) === "ALL" && depths[group] === level)) continue
+    const starred = items.some((item) => word(item[0]!) === "UNNEST")
+    const windowed = items.some((item) => item.some((t) => word(t) === "OVER"))
+    if (!starred || windowed) continue
+    const aggregates = (item: ReadonlyArray<number>) => item.some((t) => DUCKDB_AGGREGATES.has(word(t)) && significant[t + 1]?.token.text === "(")
+    const keys = items.flatMap((item, i) => (aggregates(item) ? [] : [String(i + 1)]))
+    // A struct expanded from a grouped value (no aggregate in it) is left to DuckDB, which refuses it by name.
+    if (items.some((item) => word(item[0]!) === "UNNEST" && !aggregates(item))) continue
+    edits.set(significant[group]!.index, { end: significant[group + 2]!.index, text: keys.length === 0 ? "GROUP BY ()" : `GROUP BY ${keys.join(", ")}` })
+  }
+  return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
+}
+
 const nanOrdering = (sql: string): string => {
   if (!/\bORDER\s+BY\b/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
@@ -5126,5 +5172,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)), prepared)))))))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(groupByAllBesideStructStars(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)), prepared))))))))))))))))))))))))))))
   })
