@@ -566,10 +566,12 @@ const stringAndJsonFunctions = [
   rowFunction(STRING_FUNCTIONS["TO_BASE32"]!, [BLOB], VARCHAR, ([value]) => toBase32(bytesOf(value!))),
   rowFunction(STRING_FUNCTIONS["FROM_BASE32"]!, [VARCHAR], BLOB, ([value]) => withBlob(fromBase32(value as string))),
   rowFunction(PARSE_NUMERIC_FUNCTION, [VARCHAR], VARCHAR, ([value]) => parseNumericText(value as string)),
-  rowFunction(HEX_INT64_FUNCTION, [VARCHAR], BIGINT, ([value]) => {
+  // Safe (SAFE_CAST): NULL instead of the error, without TRY(…), which DuckDB refuses around a window function.
+  rowFunction(HEX_INT64_FUNCTION, [VARCHAR, BOOLEAN], BIGINT, ([value, safe]) => {
     const match = /^\s*([+-]?)0[xX]([0-9a-fA-F]+)\s*$/.exec(value as string)
     const number = match === null ? undefined : BigInt(`0x${match[2]}`) * (match[1] === "-" ? -1n : 1n)
-    return number === undefined || number > 2n ** 63n - 1n || number < -(2n ** 63n) ? new Error(`Bad int64 value: ${value as string}`) : number
+    if (number !== undefined && number <= 2n ** 63n - 1n && number >= -(2n ** 63n)) return number
+    return safe === true ? null : new Error(`Bad int64 value: ${value as string}`)
   }),
   rowFunction(DOUBLE_TEXT_FUNCTION, [DOUBLE], VARCHAR, ([value]) => doubleText(value as number)),
   // ANY, so that the call binds in the CASE branch of CAST … AS STRING that typeof rules out for other types.

@@ -2588,10 +2588,11 @@ const castAs = (call: Call, cast: "CAST" | "TRY_CAST"): string | undefined => {
 /**
  * The WHEN … THEN of an INT64 text with an x in it: hexadecimal, which BigQuery reads with a sign
  * and spaces (`-0x123`) and DuckDB's cast only bare (`0x123`). A Node function reads it, failing as
- * BigQuery's cast does (NULL for SAFE_CAST). Two contains() cost less per row than upper().
+ * BigQuery's cast does (NULL for SAFE_CAST, not through TRY(…), which DuckDB refuses around a window
+ * function). Two contains() cost less per row than upper().
  */
 const signedHex = (text: string, cast: "CAST" | "TRY_CAST"): string =>
-  `(contains(${text}, 'x') OR contains(${text}, 'X')) THEN ${cast === "CAST" ? `${HEX_INT64_FUNCTION}(${text})` : `TRY(${HEX_INT64_FUNCTION}(${text}))`}`
+  `(contains(${text}, 'x') OR contains(${text}, 'X')) THEN ${HEX_INT64_FUNCTION}(${text}, ${cast === "CAST" ? "false" : "true"})`
 
 const TIMESTAMP_TYPE = "MDP_TIMESTAMP_TZ"
 
