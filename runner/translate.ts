@@ -1307,6 +1307,18 @@ const beforeTranslation: Readonly<Record<string, (call: Call) => string | undefi
 // SAFE.fn(...) returns NULL instead of failing; DuckDB's TRY() does the same. The marker survives
 // polyglot as an unknown function and is replaced after translation.
 const SAFE_MARKER = "MDP_SAFE_CALL__"
+const SAFE_ARGUMENT = "MDP_SAFE_ARG__"
+// Numbers the SAFE. arguments of a statement's translation, so that nested calls keep theirs apart.
+const safeArguments = { next: 0 }
+// An argument that cannot fail nor hold a window, and whose text a translation may read: a literal
+// (raw, bytes and triple-quoted strings too), a typed literal, a negative number or a bare name.
+const isPlainArgument = (arg: string): boolean => {
+  const parts = significantTokens(arg, "bigquery")
+  const [first, second] = parts
+  if (parts.length === 1) return first!.kind === "string" || first!.kind === "number" || first!.kind === "word" || first!.kind === "quoted"
+  if (parts.length === 2) return (first!.text === "-" && second!.kind === "number") || (first!.kind === "word" && second!.kind === "string")
+  return parts.every((part, i) => (i % 2 === 0 ? part.kind === "word" || part.kind === "quoted" : part.text === "."))
+}
 
 const safePrefixed = (sql: string): string => {
   const tokens = tokenize(sql, "bigquery")
@@ -1323,7 +1335,11 @@ const safePrefixed = (sql: string): string => {
         if (tokens[j]!.text === "(") depth++
         if (tokens[j]!.text === ")" && --depth === 0) break
       }
-      out.push(`${SAFE_MARKER}(${inner}${safePrefixed(render(tokens.slice(i + 4, j)))}))`)
+      // Each argument that is more than a literal in a marker of its own: evaluated outside the
+      // TRY, since SAFE. keeps the function's own errors from failing the query, not its arguments'.
+      const args = splitTopLevel(safePrefixed(render(tokens.slice(i + 4, j))))
+      const marked = args.map((arg) => (arg.trim() === "" || isPlainArgument(arg) ? arg : `${SAFE_ARGUMENT}${safeArguments.next++}__(${arg})`))
+      out.push(`${SAFE_MARKER}(${inner}${marked.join(",")}))`)
       i = j
       continue
     }
@@ -2403,7 +2419,26 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
   },
   // SAFE.f(…): NULL where f fails. The checks the translation added as error(…) give NULL instead
   // (DuckDB's TRY refuses a volatile function such as error inside it).
-  [SAFE_MARKER]: (call) => `TRY(${rewriteCalls(call.args.join(", "), "duckdb", { ERROR: () => "NULL" })})`,
+  [SAFE_MARKER]: (call) => {
+    // The arguments the translation kept in their markers: evaluated once, outside the TRY.
+    const tokens = tokenize(call.args.join(", "), "duckdb")
+    const lifted = new Map<string, { readonly name: string; readonly text: string }>()
+    const spans = new Map<number, { readonly end: number; readonly text: string }>()
+    for (let k = 0; k < tokens.length; k++) {
+      const index = tokens[k]!.kind === "word" ? new RegExp(`^${SAFE_ARGUMENT}(\\d+)__$`, "i").exec(tokens[k]!.text)?.[1] : undefined
+      const open = index === undefined ? -1 : nextSignificant(tokens, k + 1)
+      if (index === undefined || tokens[open]?.text !== "(") continue
+      const close = matchingParen(tokens, open)
+      if (close < 0) continue
+      // Named by order of appearance: the markers' numbers differ from one translation to the next.
+      if (!lifted.has(index)) lifted.set(index, { name: `o${lifted.size}`, text: render(tokens.slice(open + 1, close)) })
+      spans.set(k, { end: close, text: `mdp_safe.${lifted.get(index)!.name}` })
+      k = close
+    }
+    const within = rewriteCalls(withSpansReplaced(tokens, spans), "duckdb", { ERROR: () => "NULL" })
+    if (lifted.size === 0) return `TRY(${within})`
+    return `list_transform([{${[...lifted.values()].map(({ name, text }) => `'${name}': ${text}`).join(", ")}}], mdp_safe -> TRY(${within}))[1]`
+  },
   // DuckDB has no JSON_QUERY_ARRAY; extracting with a path and casting gives the list of elements.
   JSON_QUERY_ARRAY: jsonArray,
   JSON_EXTRACT_ARRAY: jsonArray
