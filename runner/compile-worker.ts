@@ -7,8 +7,8 @@
  * it ready. The worker answers in core's protobuf; it is decoded with core's own `.proto` files
  * and printed as the CLI prints `--json` (protobufjs's JSON form), byte for byte
  * (`test/compile.test.ts` compares the two).
- * Not for projects that pin `dataformCoreVersion` or use an `extension` (the CLI installs or
- * wires those itself): `compileProject` hands those to the CLI.
+ * A project that pins `dataformCoreVersion` is compiled here too, from a copy beside that core
+ * (`compileProject`); one that uses an `extension` goes to the CLI, which wires its code itself.
  */
 import { fork, type ChildProcess } from "node:child_process"
 import { createRequire } from "node:module"

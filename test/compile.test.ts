@@ -29,16 +29,19 @@ const ordersDescription = (graph: ProjectGraph) => {
   return orders?.kind === "table" ? orders.description : undefined
 }
 
-const withCache = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+// Environment variables set for one effect and restored after it.
+const withEnvironment = <A, E, R>(variables: Readonly<Record<string, string>>, effect: Effect.Effect<A, E, R>) =>
   Effect.acquireUseRelease(
     Effect.sync(() => {
-      const previous = process.env["MDP_COMPILE_CACHE"]
-      process.env["MDP_COMPILE_CACHE"] = cacheFolder
+      const previous = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]))
+      Object.assign(process.env, variables)
       return previous
     }),
     () => effect,
-    (previous) => Effect.sync(() => (previous === undefined ? delete process.env["MDP_COMPILE_CACHE"] : (process.env["MDP_COMPILE_CACHE"] = previous)))
+    (previous) => Effect.sync(() => Object.entries(previous).forEach(([name, value]) => (value === undefined ? delete process.env[name] : (process.env[name] = value))))
   )
+
+const withCache = <A, E, R>(effect: Effect.Effect<A, E, R>) => withEnvironment({ MDP_COMPILE_CACHE: cacheFolder }, effect)
 
 describe("compiling with the CLI's own worker", () => {
   const cases: ReadonlyArray<[string, CompileOptions]> = [
@@ -121,16 +124,6 @@ describe("a project pinning dataformCoreVersion", () => {
   afterAll(() => rmSync(coreCache, { recursive: true, force: true }))
   // npm pointed at a closed port and told not to retry: a compile that needed it would fail at once.
   const offline = { MDP_COMPILE_CACHE: cacheFolder, npm_config_registry: "http://127.0.0.1:9/", npm_config_fetch_retries: "0" }
-  const withEnvironment = <A, E, R>(variables: Readonly<Record<string, string>>, effect: Effect.Effect<A, E, R>) =>
-    Effect.acquireUseRelease(
-      Effect.sync(() => {
-        const previous = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]))
-        Object.assign(process.env, variables)
-        return previous
-      }),
-      () => effect,
-      (previous) => Effect.sync(() => Object.entries(previous).forEach(([name, value]) => (value === undefined ? delete process.env[name] : (process.env[name] = value))))
-    )
   const pinnedProject = (version: string) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-pinned-"))
     writeFileSync(path.join(dir, "workflow_settings.yaml"), `defaultProject: demo\ndefaultLocation: EU\ndefaultDataset: dataform\ndataformCoreVersion: ${version}\n`)
