@@ -5126,6 +5126,38 @@ const mergePieces = (sql: string): { readonly sql: string; readonly pieces: Read
   return pieces.length === 0 ? undefined : { sql: withSpansReplaced(tokens, replaced), pieces }
 }
 
+const PIVOT_SOURCE = "mdp_pivot_source_"
+
+/**
+ * The subqueries that PIVOT or UNPIVOT read (`FROM (SELECT …) PIVOT (…)`), each lifted out for a
+ * table-name stand-in: polyglot leaves such a subquery as written (FORMAT_DATE, SAFE_DIVIDE,
+ * `DATE_DIFF(…, DAY)` reached DuckDB untranslated), so each is translated on its own and put back.
+ * Undefined when the statement has none.
+ */
+const pivotSourcePieces = (sql: string): { readonly sql: string; readonly pieces: ReadonlyArray<string> } | undefined => {
+  if (!/\b(UN)?PIVOT\b/i.test(sql) || sql.includes(PIVOT_SOURCE)) return undefined
+  const tokens = tokenize(sql, "bigquery")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  const depths = depthsOf(significant.map(({ token }) => token))
+  const pieces: Array<string> = []
+  const replaced = new Map<number, { readonly end: number; readonly text: string }>()
+  significant.forEach((_, k) => {
+    if (!/^(UN)?PIVOT$/.test(word(k)) || significant[k + 1]?.token.text !== "(") return
+    // `(subquery) [AS] alias PIVOT`: the alias skipped back over.
+    let close = k - 1
+    if (significant[close]?.token.kind === "word" || significant[close]?.token.kind === "quoted") close--
+    if (word(close) === "AS") close--
+    if (significant[close]?.token.text !== ")") return
+    let open = close - 1
+    while (open >= 0 && !(depths[open] === depths[close] && significant[open]!.token.text === "(")) open--
+    if (open < 0 || !/^(SELECT|WITH)$/.test(word(open + 1)) || replaced.has(significant[open]!.index)) return
+    replaced.set(significant[open]!.index, { end: significant[close]!.index, text: `${PIVOT_SOURCE}${pieces.length}` })
+    pieces.push(render(tokens.slice(significant[open + 1]!.index, significant[close - 1]!.index + 1)))
+  })
+  return pieces.length === 0 ? undefined : { sql: withSpansReplaced(tokens, replaced), pieces }
+}
+
 const translateStatements = (original: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     // A MERGE among other statements: each statement on its own.
@@ -5151,6 +5183,13 @@ const translateStatements = (original: string, context: TranslationContext): Eff
       const skeleton = yield* translateStatements(merge.sql, context)
       // Anonymous STRUCTs written to STRUCT columns are rewritten once they stand in the statement.
       return skeleton.map((statement) => positionalStructAssignments(statement.replace(new RegExp(`\\b${MERGE_PIECE}(\\d+)\\b`, "gi"), (_, n: string) => `(${translated[Number(n)]})`)))
+    }
+    const pivoted = pivotSourcePieces(original)
+    if (pivoted !== undefined) {
+      const sources: Array<string> = []
+      for (const piece of pivoted.pieces) sources.push((yield* translateStatements(piece, context)).join(" "))
+      const skeleton = yield* translateStatements(pivoted.sql, context)
+      return skeleton.map((statement) => statement.replace(new RegExp(`\\b${PIVOT_SOURCE}(\\d+)\\b`, "gi"), (_, n: string) => `(${sources[Number(n)]})`))
     }
     const lifted = liftedIntervalOperands(original)
     if (lifted.operands.length > 0) {
