@@ -265,8 +265,10 @@ const NOT_COLUMNS = new Set([
   "GROUP", "BY", "ORDER", "HAVING", "QUALIFY", "LIMIT", "OFFSET", "ASC", "DESC", "NULLS", "FIRST", "LAST", "BETWEEN", "LIKE", "EXISTS", "OVER", "PARTITION",
   "ROWS", "RANGE", "UNBOUNDED", "PRECEDING", "FOLLOWING", "CURRENT", "ROW", "INTERVAL", "WINDOW", "UNION", "INTERSECT", "EXCEPT", "WITH", "ON", "USING",
   "JOIN", "LEFT", "RIGHT", "INNER", "FULL", "OUTER", "CROSS", "IGNORE", "RESPECT", "ESCAPE", "COLLATE", "REPLACE", "SUNDAY", "MONDAY", "TUESDAY",
-  "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "NUMERIC", "BIGNUMERIC", "JSON", "STRUCT", "ARRAY", "RECURSIVE"
+  "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "STRUCT", "ARRAY", "RECURSIVE"
 ])
+// Types that head a literal (`NUMERIC '1.5'`, `JSON '{}'`) and are otherwise free column names.
+const LITERAL_TYPES = new Set(["NUMERIC", "BIGNUMERIC", "BIGDECIMAL", "DECIMAL", "JSON", "RANGE"])
 // Date parts, also common column names (day, month): a part where EXTRACT (`year FROM`), an
 // INTERVAL (`1 DAY`) or a function taking one last (`DATE_TRUNC(d, MONTH)`) places it, a column anywhere else.
 const DATE_PARTS = new Set(["YEAR", "QUARTER", "MONTH", "WEEK", "ISOWEEK", "ISOYEAR", "DAY", "DAYOFWEEK", "DAYOFYEAR", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND", "DATE", "DATETIME", "TIMESTAMP", "TIME"])
@@ -310,6 +312,7 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
     if (tokens[k - 1]?.text === "." || tokens[k + 1]?.text === "." || tokens[k + 1]?.text === "(") continue
     if (upper(k - 1) === "AS") continue
     if (token.kind === "word" && NOT_COLUMNS.has(token.text.toUpperCase())) continue
+    if (LITERAL_TYPES.has(upper(k)) && (tokens[k + 1]?.kind === "string" || tokens[k + 1]?.text === "<")) continue
     if (DATE_PARTS.has(upper(k)) && (upper(k + 1) === "FROM" || tokens[k - 1]?.kind === "number" || tokens[k - 1]?.kind === "string" || tokens[k + 1]?.kind === "string" || isPartArgument(tokens, depths, k))) continue
     names.push(k)
   }

@@ -31,10 +31,11 @@ select
 from \${ref("events_*")}
 where _table_suffix between '20240101' and '20240102' and event_name = 'page_view'
 group by 1, 2`,
-  // An undocumented declaration read by bare names, as the only table of its SELECT.
+  // An undocumented declaration read by bare names, as the only table of its SELECT (\`numeric\`, a
+  // type's name, is a column unless it heads a literal).
   "definitions/holidays_2024.sqlx": `
 config { type: "view", schema: "marts", description: "The year's holidays." }
-select day, upper(name) as holiday, date_trunc(day, month) as month_start from \${ref("ref", "holidays")} where extract(year from day) = 2024 order by holiday`,
+select day, upper(name) as holiday, numeric as code, numeric '1.5' as weight, date_trunc(day, month) as month_start from \${ref("ref", "holidays")} where extract(year from day) = 2024 order by holiday`,
   // An undocumented declaration passed on by a staging view's SELECT *: what the view's readers
   // read of it, beyond what the view makes itself, is read of the declaration.
   "definitions/stg_calendar.sqlx": `
@@ -114,7 +115,7 @@ const writeShopSources = () => {
   project.remove("test/sources/ref/vat_rates.csv")
   project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate union all select 'FR', numeric '0.2'")
   project.write("test/sources/analytics_123/events_20240101.jsonl", PLACEHOLDER_EVENT)
-  project.write("test/sources/ref/holidays.csv", "day,name\n2024-12-25,Christmas\n")
+  project.write("test/sources/ref/holidays.csv", "day,name,numeric\n2024-12-25,Christmas,7\n")
   project.write("test/sources/ref/calendar.csv", "day_text,day_name\n20240101,Monday\n")
   project.write("test/sources/crm/contacts.csv", "id,email,created_at\n7,Ann@Example.com,2024-01-01\n")
 }
@@ -132,7 +133,7 @@ describe("local data for declarations", () => {
     assert.strictEqual(readFileSync(path.join(folder, "ref", "vat_rates.csv"), "utf8"), "rate,country\n")
     assert.include(first.stdout, "rate, country (read by the project's SQL, none documented: check them)")
     // Bare names where it is the SELECT's only table; `holiday`, an output's name, is read again by ORDER BY.
-    assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day,name,holiday\n")
+    assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day,name,numeric,holiday\n")
     // Read through the staging view's SELECT *; loaded_at is the view's own.
     assert.strictEqual(readFileSync(path.join(folder, "ref", "calendar.csv"), "utf8"), "day_text,day_name\n")
     assert.strictEqual(readFileSync(path.join(folder, "crm", "contacts.csv"), "utf8"), "id,email,created_at\n")
