@@ -11,6 +11,7 @@
 import { fromItemStarts } from "./aliased-unnest.ts"
 import { BIGQUERY_TYPE_FUNCTION } from "./builtin-functions.ts"
 import { partitionsPlaceholder } from "./partitions.ts"
+import { isBigQueryType, type HeaderColumn } from "./source-types.ts"
 import { constraintViewQuery } from "./table-constraints.ts"
 import { CLAUSES_AFTER_FROM, isSignificant, render, splitTopLevel, tokenize, type Token } from "./sql-tokens.ts"
 
@@ -334,7 +335,7 @@ export const keywordAliases = (sql: string): string => {
 }
 
 /** `CREATE [OR REPLACE] EXTERNAL TABLE [IF NOT EXISTS] name …`: the table's (dataset, name), or undefined for another statement. */
-export const externalTableTarget = (tokens: ReadonlyArray<Token>): { readonly schema: string | undefined; readonly name: string; readonly columns: ReadonlyArray<string> } | undefined => {
+export const externalTableTarget = (tokens: ReadonlyArray<Token>): { readonly schema: string | undefined; readonly name: string; readonly columns: ReadonlyArray<HeaderColumn> } | undefined => {
   const words = tokens.filter(isSignificant)
   let k = 0
   if (upper(words[k]) !== "CREATE") return undefined
@@ -350,9 +351,9 @@ export const externalTableTarget = (tokens: ReadonlyArray<Token>): { readonly sc
   }
   const name = parts[parts.length - 1]
   if (name === undefined) return undefined
-  // The column list, when the statement gives one: each item's first word.
+  // The column list, when the statement gives one: each item's name and type (before NOT NULL, OPTIONS).
   const open = words[k + 1]?.text === "(" ? tokens.indexOf(words[k + 1]!) : -1
-  let columns: ReadonlyArray<string> = []
+  let columns: ReadonlyArray<HeaderColumn> = []
   if (open >= 0) {
     let depth = 0
     let close = open
@@ -360,9 +361,17 @@ export const externalTableTarget = (tokens: ReadonlyArray<Token>): { readonly sc
       if (tokens[close]!.text === "(") depth++
       if (tokens[close]!.text === ")" && --depth === 0) break
     }
-    columns = splitTopLevel(render(tokens.slice(open + 1, close)))
-      .map((item) => tokenize(item, "bigquery").find(isSignificant))
-      .flatMap((token) => (token === undefined ? [] : [token.kind === "quoted" ? token.text.slice(1, -1) : token.text]))
+    columns = splitTopLevel(render(tokens.slice(open + 1, close))).flatMap((item) => {
+      const itemTokens = tokenize(item, "bigquery")
+      const first = itemTokens.findIndex(isSignificant)
+      if (first < 0) return []
+      const token = itemTokens[first]!
+      const name = token.kind === "quoted" ? token.text.slice(1, -1) : token.text
+      const rest = itemTokens.slice(first + 1)
+      const stop = rest.findIndex((part) => part.kind === "word" && /^(NOT|OPTIONS|DEFAULT|COLLATE)$/i.test(part.text))
+      const type = render(stop < 0 ? rest : rest.slice(0, stop)).trim()
+      return [isBigQueryType(type) ? { name, type: type.includes("<") ? type : type.toUpperCase() } : { name }]
+    })
   }
   return { schema: parts.length >= 2 ? parts[parts.length - 2] : undefined, name, columns }
 }
@@ -371,7 +380,7 @@ export const externalTableTarget = (tokens: ReadonlyArray<Token>): { readonly sc
  * The columns of the external table an operation creates, when every one of its statements creates
  * one (data from outside the warehouse); undefined for any other operation.
  */
-export const externalTableColumns = (queries: ReadonlyArray<string>): ReadonlyArray<string> | undefined => {
+export const externalTableColumns = (queries: ReadonlyArray<string>): ReadonlyArray<HeaderColumn> | undefined => {
   const separator: Token = { kind: "punct", text: ";" }
   const statements: Array<Array<Token>> = [[]]
   for (const token of queries.flatMap((query) => [...tokenize(query, "bigquery"), separator])) {

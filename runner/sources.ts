@@ -18,6 +18,7 @@
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
 import { externalTableColumns } from "./bigquery-syntax.ts"
+import { csvHeaderCells, headerCell, headerColumn, isNestedType, typeFromUse, type HeaderColumn } from "./source-types.ts"
 import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
 import { depthsOf, isSignificant, tokenize, type Token } from "./sql-tokens.ts"
@@ -194,7 +195,7 @@ const loadSource = (source: SourceFile): Effect.Effect<LoadedSource, WarehouseEr
     const relation = duckdbRelation(target)
     const select =
       source.format === "csv"
-        ? `SELECT * FROM read_csv(${sqlString(yield* csvWithOneLineEnding(source.file))}, header = true, auto_detect = true)`
+        ? yield* csvSource(source.file)
         : source.format === "jsonl"
           ? `SELECT * FROM read_json(${sqlString(source.file)}, format = 'newline_delimited', auto_detect = true)`
           : yield* sqlSource(source)
@@ -217,10 +218,48 @@ const loadSource = (source: SourceFile): Effect.Effect<LoadedSource, WarehouseEr
       `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema ?? "main")}`,
       `CREATE OR REPLACE TABLE ${relation} AS\n${select}`,
       ...arrays.map(({ name, type }) => nullArraysAsEmpty(relation, name, type))
-    ], { transaction: true })
+    ], { transaction: true }).pipe(
+      // A cell its header's type cannot read (`amount:INT64` holding `abc`) is the file's error.
+      Effect.mapError((error): WarehouseError | SourceFileError => (/^Conversion Error|Invalid Input Error/.test(error.reason) && source.format === "csv" ? new SourceFileError({ file: source.file, reason: error.reason.split("\n")[0]! }) : error))
+    )
     const rows = yield* warehouse.query(`SELECT COUNT(*) AS n FROM ${relation}`)
     return { table: targetLabel(target), file: source.file, rows: Number(rows[0]?.["n"] ?? 0) }
   }).pipe(Effect.scoped)
+
+const CSV_ROWS = "mdp_csv_rows"
+
+/**
+ * The SELECT of a CSV source: DuckDB's reader with its types sniffed, except for the columns whose
+ * header cell gives a BigQuery type (`created_at:TIMESTAMP`), read as text and cast as BigQuery's
+ * CAST from STRING would (a nested type's cell as JSON), and named without the type.
+ */
+const csvSource = (file: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const failed = (cause: { readonly message: string }) => new SourceFileError({ file, reason: cause.message })
+    const readable = yield* csvWithOneLineEnding(file)
+    const handle = yield* fs.open(readable).pipe(Effect.mapError(failed))
+    const head = yield* handle.readAlloc(64 * 1024).pipe(Effect.mapError(failed))
+    const columns = csvHeaderCells(head._tag === "Some" ? new TextDecoder().decode(head.value) : "").map(headerColumn)
+    const reader = `read_csv(${sqlString(readable)}, header = true, auto_detect = true`
+    if (columns.every((column) => column.type === undefined)) return `SELECT * FROM ${reader})`
+    const typed = columns.filter((column) => column.type !== undefined)
+    const names = `[${columns.map((column) => sqlString(column.name)).join(", ")}]`
+    const asText = `{${typed.map((column) => `${sqlString(column.name)}: 'VARCHAR'`).join(", ")}}`
+    const backticked = (name: string) => `\`${name.replaceAll("\\", "\\\\").replaceAll("`", "\\`")}\``
+    // Scalars through the BigQuery CAST's translation; nested types from JSON, in DuckDB's types.
+    const scalars = typed.filter((column) => !isNestedType(column.type!))
+    const bigquery = `SELECT * ${scalars.length === 0 ? "" : `REPLACE (${scalars.map((column) => `CAST(${backticked(column.name)} AS ${column.type}) AS ${backticked(column.name)}`).join(", ")}) `}FROM ${CSV_ROWS}`
+    const translated = yield* translate(bigquery, { fileName: file }).pipe(Effect.mapError((error) => new SourceFileError({ file, reason: `a type in its header: ${error.message}` })))
+    const nested: Array<string> = []
+    for (const column of typed.filter((column) => isNestedType(column.type!))) {
+      const empty = yield* translate(`SELECT CAST(NULL AS ${column.type}) AS v`, { fileName: file }).pipe(Effect.mapError((error) => new SourceFileError({ file, reason: `the type of ${column.name}: ${error.message}` })))
+      const described = yield* (yield* Warehouse).query(`SELECT typeof(v) AS t FROM (${empty[0]})`)
+      nested.push(`CAST(CAST(${quoteIdentifier(column.name)} AS JSON) AS ${String(described[0]?.["t"])}) AS ${quoteIdentifier(column.name)}`)
+    }
+    const rows = translated[0]!.replace(new RegExp(`\\b${CSV_ROWS}\\b`), () => `${reader}, names = ${names}, types = ${asText})`)
+    return nested.length === 0 ? rows : `SELECT * REPLACE (${nested.join(", ")}) FROM (${rows})`
+  })
 
 /** A `.sql` source is BigQuery SQL, translated like a model's. */
 const sqlSource = (source: SourceFile) =>
@@ -248,7 +287,8 @@ export interface SourceStub {
   readonly file: string
   /** written now; kept: a file was already there; shards: a wildcard, whose files the analyst names */
   readonly state: "written" | "kept" | "shards"
-  readonly columns: ReadonlyArray<string>
+  /** Each with the type its header cell gives (`name:TYPE`), where the SQL or a column list shows it. */
+  readonly columns: ReadonlyArray<HeaderColumn>
   /** documented: from its config; read: the columns the project's SQL reads of it (none documented) */
   readonly columnsFrom: "documented" | "read" | "none"
 }
@@ -326,14 +366,14 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
  * FROM item it is, in the order the SQL first reads them. Bare names beside other tables are left
  * out: which table they belong to needs the other tables' columns.
  */
-const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<string> = new Set()): ReadonlyArray<string> => {
+const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<string> = new Set()): ReadonlyArray<HeaderColumn> => {
   const { database, schema, name } = target
   const names = new Set([`${schema ?? ""}.${name}`, `${database ?? ""}.${schema ?? ""}.${name}`].map((text) => text.toLowerCase()))
-  const found: Array<{ readonly at: number; readonly column: string }> = []
+  const found: Array<{ readonly at: number; readonly column: HeaderColumn }> = []
   const readers = graph.actions.filter((action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")))
   // A model passing the table's rows on with SELECT * (`staging AS SELECT *, … FROM source`): the
   // columns read of that model, beyond those it makes itself, are the table's too.
-  const passedOn: Array<string> = []
+  const passedOn: Array<HeaderColumn> = []
   readers.forEach((action, a) => {
     sqlOfAction(action).forEach((sql, s) => {
       const n = a * 1000 + s
@@ -344,18 +384,21 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
       // The table read at token k under `table` (its name, or a CTE passing its rows on), its
       // columns except those a CTE on the way made or dropped itself.
       const readAt = (k: number, table: string, made: ReadonlySet<string>, ctes: ReadonlySet<string>): void => {
-        const push = (c: number, column: string | undefined) => {
-          if (column !== undefined && !made.has(column.toLowerCase())) found.push({ at: n * 1e9 + c, column })
+        // The reference spans tokens c..end; what the SQL around it shows of its type, if anything.
+        const push = (c: number, column: string | undefined, end = c, typed = true) => {
+          if (column === undefined || made.has(column.toLowerCase())) return
+          const type = typed ? typeFromUse(tokens, depths, c, end) : undefined
+          found.push({ at: n * 1e9 + c, column: type === undefined ? { name: column } : { name: column, type } })
         }
         let next = word(k + 1) === "AS" ? k + 2 : k + 1
         const aliased = identifier(next) !== undefined && !NOT_AN_ALIAS.has(word(next))
         const alias = aliased ? identifier(next)! : table
         if (aliased) next++
         if (word(next) === "USING" && tokens[next + 1]?.text === "(") {
-          for (let c = next + 2; c < tokens.length && tokens[c]!.text !== ")"; c++) push(c, identifier(c))
+          for (let c = next + 2; c < tokens.length && tokens[c]!.text !== ")"; c++) push(c, identifier(c), c, false)
         }
         tokens.forEach((_, c) => {
-          if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && tokens[c - 1]?.text !== ".") push(c, identifier(c + 2))
+          if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && tokens[c - 1]?.text !== ".") push(c, identifier(c + 2), c + 2)
         })
         for (const c of bareNamesOfOnlySource(tokens, depths, k, next)) {
           if (identifier(c)?.toLowerCase() !== alias.toLowerCase()) push(c, identifier(c))
@@ -366,7 +409,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
         if (depths[k] === 0) {
           // The model's own rows: what its readers read of it.
           if (s === 0 && action.kind !== "declaration" && action.kind !== "operations" && action.kind !== "assertion" && !seen.has(action.key)) {
-            passedOn.push(...columnsRead(graph, action.target, new Set([...seen, action.key])).filter((column) => !passing.has(column.toLowerCase())))
+            passedOn.push(...columnsRead(graph, action.target, new Set([...seen, action.key])).filter((column) => !passing.has(column.name.toLowerCase())))
           }
           return
         }
@@ -384,8 +427,14 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
       })
     })
   })
-  const columns = new Map<string, string>()
-  for (const column of [...[...found].sort((a, b) => a.at - b.at).map(({ column }) => column), ...passedOn]) if (!columns.has(column.toLowerCase())) columns.set(column.toLowerCase(), column)
+  // Each column once, in the order first read, with the first type any of its reads shows.
+  const columns = new Map<string, HeaderColumn>()
+  for (const column of [...[...found].sort((a, b) => a.at - b.at).map(({ column }) => column), ...passedOn]) {
+    const key = column.name.toLowerCase()
+    const known = columns.get(key)
+    if (known === undefined) columns.set(key, column)
+    else if (known.type === undefined && column.type !== undefined) columns.set(key, { name: known.name, type: column.type })
+  }
   return [...columns.values()]
 }
 
@@ -421,6 +470,11 @@ const madeByStarSelect = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<nu
   return star ? { select, made } : undefined
 }
 
+const withType = (name: string, type: string | undefined): HeaderColumn => (type === undefined ? { name } : { name, type })
+
+/** A stub's header row; `column_name` when no column is known. */
+const headerLine = (columns: ReadonlyArray<HeaderColumn>): string => `${(columns.length === 0 ? [{ name: "column_name" }] : columns).map(headerCell).join(",")}\n`
+
 /**
  * `mdp sources init`: a CSV with a header row for each declaration (and each external table an
  * operation creates) that has no file yet, from the columns its config documents, or else the
@@ -434,8 +488,10 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
     const stubs: Array<SourceStub> = []
     for (const declaration of declarations(graph)) {
       const table = targetLabel(declaration.target)
-      const read = declaration.columns.length === 0 ? columnsRead(graph, declaration.target) : []
-      const columns = declaration.columns.length > 0 ? declaration.columns : read
+      const read = columnsRead(graph, declaration.target)
+      // Documented columns take the types their reads show too.
+      const readType = new Map(read.map((column) => [column.name.toLowerCase(), column.type]))
+      const columns = declaration.columns.length > 0 ? declaration.columns.map((name) => withType(name, readType.get(name.toLowerCase()))) : read
       const columnsFrom = declaration.columns.length > 0 ? "documented" : read.length > 0 ? "read" : "none"
       if (existing.has(declaration.key)) {
         stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, state: "kept", columns, columnsFrom })
@@ -448,16 +504,18 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
       }
       const file = `${sourceBase(folder, declaration)}.csv`
       yield* fs.makeDirectory(path.dirname(file), { recursive: true })
-      yield* fs.writeFileString(file, `${(columns.length === 0 ? ["column_name"] : columns).join(",")}\n`)
+      yield* fs.writeFileString(file, headerLine(columns))
       stubs.push({ table, file, state: "written", columns, columnsFrom })
     }
     // An external table's rows (CREATE EXTERNAL TABLE in an operation) come from the folder too.
     for (const action of graph.actions) {
       const listed = action.kind === "operations" ? externalTableColumns(action.queries) : undefined
       if (listed === undefined) continue
-      // Without a column list (the files' own schema), the columns the project's SQL reads of it.
-      const read = listed.length === 0 ? columnsRead(graph, action.target) : []
-      const columns = listed.length > 0 ? listed : read
+      // Without a column list (the files' own schema), the columns the project's SQL reads of it;
+      // a listed column without a type (none is allowed) takes what its reads show.
+      const read = columnsRead(graph, action.target)
+      const readType = new Map(read.map((column) => [column.name.toLowerCase(), column.type]))
+      const columns = listed.length > 0 ? listed.map((column) => column.type === undefined ? withType(column.name, readType.get(column.name.toLowerCase())) : column) : read
       const base = path.join(folder, action.target.schema ?? "main", action.target.name)
       const table = targetLabel(action.target)
       const present = yield* Effect.forEach(SOURCE_EXTENSIONS, (extension) => fs.exists(`${base}.${extension}`))
@@ -467,7 +525,7 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
         continue
       }
       yield* fs.makeDirectory(path.dirname(base), { recursive: true })
-      yield* fs.writeFileString(`${base}.csv`, `${(columns.length === 0 ? ["column_name"] : columns).join(",")}\n`)
+      yield* fs.writeFileString(`${base}.csv`, headerLine(columns))
       stubs.push({ table, file: `${base}.csv`, state: "written", columns, columnsFrom })
     }
     return stubs

@@ -127,13 +127,14 @@ describe("local data for declarations", () => {
     const run = () => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", project.dir], { cwd: project.dir })
     const first = await run()
     const folder = path.join(project.dir, "test", "sources")
-    assert.strictEqual(readFileSync(path.join(folder, "shop", "orders.csv"), "utf8"), "order_id,customer_id,amount\n")
+    // amount is summed (SUM(o.amount)): a number, typed in its header cell.
+    assert.strictEqual(readFileSync(path.join(folder, "shop", "orders.csv"), "utf8"), "order_id,customer_id,amount:FLOAT64\n")
     assert.strictEqual(readFileSync(path.join(folder, "shop", "customers.csv"), "utf8"), "customer_id,country\n")
     // No documented columns: the ones the project's SQL reads of it (v.rate, then USING (country)).
     assert.strictEqual(readFileSync(path.join(folder, "ref", "vat_rates.csv"), "utf8"), "rate,country\n")
     assert.include(first.stdout, "rate, country (read by the project's SQL, none documented: check them)")
     // Bare names where it is the SELECT's only table; `holiday`, an output's name, is read again by ORDER BY.
-    assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day,name,numeric,holiday\n")
+    assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day:DATE,name,numeric,holiday\n")
     // Read through the staging view's SELECT *; loaded_at is the view's own.
     assert.strictEqual(readFileSync(path.join(folder, "ref", "calendar.csv"), "utf8"), "day_text,day_name\n")
     assert.strictEqual(readFileSync(path.join(folder, "crm", "contacts.csv"), "utf8"), "id,email,created_at\n")
@@ -250,11 +251,12 @@ config { type: "operations", schema: "config_business", hasOutput: true, descrip
 create or replace external table \${self()} (
   iso_code string, -- ISO 3166
   country_name string,
+  population int64 not null options (description = "People."),
 )
 options (format = 'CSV', uris = ['gs://config_business/countries.csv'], skip_leading_rows = 1)`,
         "definitions/countries.sqlx": `
 config { type: "table", schema: "marts", description: "Countries by name." }
-select country_name from \${ref("country_lookup")} order by country_name`,
+select country_name, population from \${ref("country_lookup")} order by country_name`,
         // No column list (Parquet carries its schema): the stub is headed by the columns read of it.
         "definitions/region_lookup.sqlx": `
 config { type: "operations", schema: "config_business", hasOutput: true, description: "Regions, from Parquet in Cloud Storage." }
@@ -270,15 +272,63 @@ select Region_Code as region_code, Region_Name as region_name from \${ref("regio
         assert.include(without.results.find((r) => r.action === "config_business.country_lookup")?.error ?? "", "give it local rows in the sources folder, config_business/country_lookup.csv")
         const init = yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", external.dir], { cwd: external.dir }))
         assert.include(init.stdout, "2 file(s) written")
-        assert.strictEqual(readFileSync(path.join(sourcesDir, "config_business", "country_lookup.csv"), "utf8"), "iso_code,country_name\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "config_business", "country_lookup.csv"), "utf8"), "iso_code:STRING,country_name:STRING,population:INT64\n")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "config_business", "region_lookup.csv"), "utf8"), "Region_Code,Region_Name\n")
-        external.write("test/sources/config_business/country_lookup.csv", "iso_code,country_name\nFR,France\nBR,Brazil\n")
+        external.write("test/sources/config_business/country_lookup.csv", "iso_code:STRING,country_name:STRING,population:INT64\nFR,France,068\nBR,Brazil,211\n")
         external.write("test/sources/config_business/region_lookup.csv", "Region_Code,Region_Name\nEU,Europe\n")
         const summary = yield* transform({ projectDir: external.dir, sourcesDir })
         assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
-        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT country_name FROM marts.countries ORDER BY country_name"), [{ country_name: "Brazil" }, { country_name: "France" }])
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT country_name, population, typeof(population) AS type FROM marts.countries ORDER BY country_name"), [{ country_name: "Brazil", population: 211, type: "BIGINT" }, { country_name: "France", population: 68, type: "BIGINT" }])
       } finally {
         external.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
+  it.effect("a header cell's BigQuery type (name:TYPE) types its column, with rows or none; sources init writes the types the SQL shows; a cell its type cannot read fails naming the file", () =>
+    Effect.gen(function* () {
+      const typed = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "raw", name: "visits" })`,
+        "definitions/monthly_visits.sqlx": `
+config { type: "table", schema: "marts", description: "Visits per month." }
+select date_trunc(v.visit_date, month) as month, sum(v.revenue) as revenue, countif(v.is_bounce) as bounces, max(array_length(v.pages)) as most_pages
+from \${ref("raw", "visits")} as v
+where v.visited_at >= timestamp('2024-01-01') and v.duration_s > 0 and not v.is_test
+group by 1`
+      })
+      try {
+        const sourcesDir = path.join(typed.dir, "test", "sources")
+        yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", typed.dir], { cwd: typed.dir }))
+        // pages shows no type (ARRAY_LENGTH takes any array): a STRING, as the sniffer leaves it.
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "visits.csv"), "utf8"), "visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,pages,visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n")
+        // Header-only with its pages typed by hand: the run binds and gives no rows (untyped, DATE_TRUNC of a STRING fails).
+        typed.write("test/sources/raw/visits.csv", 'visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,"pages:ARRAY<STRING>",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n')
+        const empty = yield* transform({ projectDir: typed.dir, sourcesDir })
+        assert.isTrue(empty.ok, JSON.stringify(empty.results.filter((r) => r.status !== "succeeded")))
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT count(*) AS n FROM marts.monthly_visits"), [{ n: 0 }])
+        assert.deepStrictEqual(
+          (yield* (yield* Warehouse).query("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'visits' ORDER BY ordinal_position")).map((row) => `${row["column_name"]} ${row["data_type"]}`),
+          ["visit_date DATE", "revenue DOUBLE", "is_bounce BOOLEAN", "pages VARCHAR[]", "visited_at TIMESTAMP WITH TIME ZONE", "duration_s BIGINT", "is_test BOOLEAN"]
+        )
+        // Rows, read as BigQuery's CAST reads text (a zone in a timestamp, a nested cell as JSON).
+        typed.write(
+          "test/sources/raw/visits.csv",
+          'visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,"pages:ARRAY<STRING>",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n' +
+            '2024-03-05,10.5,true,"[""/"",""/cart""]",2024-03-05 23:30:00-02,30,false\n' +
+            '2024-03-09,2,false,[],2024-03-09 10:00:00 UTC,0,false\n' +
+            '2024-03-10,1,false,"[""/""]",2023-12-31 23:00:00-02,5,false\n'
+        )
+        assert.isTrue((yield* transform({ projectDir: typed.dir, sourcesDir })).ok)
+        // 2023-12-31 23:00-02 is 2024-01-01 01:00 UTC: kept; the second row has no duration.
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT CAST(month AS VARCHAR) AS month, revenue, bounces, most_pages FROM marts.monthly_visits"), [{ month: "2024-03-01", revenue: 11.5, bounces: 1, most_pages: 2 }])
+        typed.write("test/sources/raw/visits.csv", "visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,pages,visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n2024-03-05,ten,true,,2024-03-05,1,false\n")
+        const bad = yield* Effect.result(transform({ projectDir: typed.dir, sourcesDir }))
+        assert.strictEqual(bad._tag, "Failure")
+        if (bad._tag === "Failure") {
+          assert.include(bad.failure.message, path.join(sourcesDir, "raw", "visits.csv"))
+          assert.include(bad.failure.message, "ten")
+        }
+      } finally {
+        typed.cleanup()
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 

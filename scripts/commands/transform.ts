@@ -5,6 +5,7 @@ import type { ActionResult } from "../../runner/execute.ts"
 import { graphProblems } from "../../runner/graph.ts"
 import { readIncrementalSpecs, runDataformTests, runIncrementalCase, type ModelTestResult } from "../../runner/model-tests.ts"
 import { RunProgress } from "../../runner/progress.ts"
+import { headerCell } from "../../runner/source-types.ts"
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
@@ -181,7 +182,7 @@ export const sourcesCommand = (args: ReadonlyArray<string>) =>
         stubs.map((stub) => [
           stub.table,
           `${path.relative(process.cwd(), stub.file)}${STUB_STATE[stub.state]}`,
-          stub.columnsFrom === "none" ? "(none documented or read by name: name them in the header)" : `${stub.columns.join(", ")}${stub.columnsFrom === "read" ? " (read by the project's SQL, none documented: check them)" : ""}`
+          stub.columnsFrom === "none" ? "(none documented or read by name: name them in the header)" : `${stub.columns.map(headerCell).join(", ")}${stub.columnsFrom === "read" ? " (read by the project's SQL, none documented: check them)" : ""}`
         ])
       )
     )

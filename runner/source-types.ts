@@ -1,0 +1,175 @@
+/**
+ * Column types for a sources folder's CSV files. A header cell may give its column's BigQuery type
+ * as `bq` schemas write it, `name:TYPE` (`created_at:TIMESTAMP`, `"tags:ARRAY<STRING>"`): the
+ * column is then that type even with no rows, where DuckDB's sniffer makes every column of a
+ * header-only file a STRING and a date function on it fails to bind. `mdp sources init` writes
+ * such cells where the project's SQL shows the type (`typeFromUse`) or an external table's column
+ * list gives it.
+ */
+import type { Token } from "./sql-tokens.ts"
+
+const SCALAR_TYPES = new Set([
+  "STRING", "BYTES", "INT64", "INT", "INTEGER", "SMALLINT", "BIGINT", "TINYINT", "BYTEINT", "FLOAT64", "FLOAT", "NUMERIC", "DECIMAL", "BIGNUMERIC", "BIGDECIMAL",
+  "BOOL", "BOOLEAN", "DATE", "DATETIME", "TIME", "TIMESTAMP", "JSON", "GEOGRAPHY", "INTERVAL"
+])
+
+/** Whether `text` is a BigQuery type: a scalar type's name (with `(p, s)` for NUMERIC), or ARRAY<…>/STRUCT<…>/RANGE<…>. */
+export const isBigQueryType = (text: string): boolean => {
+  const trimmed = text.trim()
+  const head = /^([A-Za-z0-9]+)\s*(.*)$/s.exec(trimmed)
+  if (head === null) return false
+  const [, name, rest] = head
+  const upper = name!.toUpperCase()
+  if (/^(ARRAY|STRUCT|RANGE)$/.test(upper)) return rest!.startsWith("<") && rest!.endsWith(">")
+  return SCALAR_TYPES.has(upper) && (rest === "" || /^\(\s*\d+\s*(,\s*\d+\s*)?\)$/.test(rest!))
+}
+
+/** Whether values of the type are written as JSON in a CSV cell (BigQuery's CSV has no nested columns). */
+export const isNestedType = (type: string): boolean => /^\s*(ARRAY|STRUCT)\b/i.test(type)
+
+export interface HeaderColumn {
+  readonly name: string
+  readonly type?: string
+}
+
+/** A header cell: `name:TYPE` when the part after the last colon outside `<…>` is a BigQuery type, else the name alone. */
+export const headerColumn = (cell: string): HeaderColumn => {
+  let depth = 0
+  let colon = -1
+  for (let i = 0; i < cell.length; i++) {
+    if (cell[i] === "<") depth++
+    else if (cell[i] === ">") depth--
+    else if (cell[i] === ":" && depth === 0) colon = i
+  }
+  if (colon <= 0) return { name: cell }
+  const type = cell.slice(colon + 1).trim()
+  return isBigQueryType(type) ? { name: cell.slice(0, colon).trim(), type } : { name: cell }
+}
+
+/** A header cell as a CSV file writes it: quoted when it holds a comma, a quote or a line break. */
+export const headerCell = (column: HeaderColumn): string => {
+  const text = column.type === undefined ? column.name : `${column.name}:${column.type}`
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+/** The cells of a CSV file's first record (RFC 4180 quoting). */
+export const csvHeaderCells = (text: string): ReadonlyArray<string> => {
+  const cells: Array<string> = []
+  let cell = ""
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') (cell += '"'), i++
+      else if (char === '"') quoted = false
+      else cell += char
+    } else if (char === '"') quoted = true
+    else if (char === ",") cells.push(cell), (cell = "")
+    else if (char === "\n" || char === "\r") break
+    else cell += char
+  }
+  cells.push(cell)
+  return cells
+}
+
+const word = (tokens: ReadonlyArray<Token>, k: number): string => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+
+// Functions whose argument at a position takes one type, and the functions' own result types.
+const ARGUMENT_TYPES: ReadonlyArray<readonly [RegExp, ReadonlyArray<number>, string]> = [
+  [/^(DATE_TRUNC|DATE_ADD|DATE_SUB|LAST_DAY|DATE_BUCKET)$/, [0], "DATE"],
+  [/^DATE_DIFF$/, [0, 1], "DATE"],
+  [/^FORMAT_DATE$/, [1], "DATE"],
+  [/^(TIMESTAMP_TRUNC|TIMESTAMP_ADD|TIMESTAMP_SUB|UNIX_SECONDS|UNIX_MILLIS|UNIX_MICROS|DATE|DATETIME|TIMESTAMP_BUCKET)$/, [0], "TIMESTAMP"],
+  [/^TIMESTAMP_DIFF$/, [0, 1], "TIMESTAMP"],
+  [/^FORMAT_TIMESTAMP$/, [1], "TIMESTAMP"],
+  [/^(DATETIME_TRUNC|DATETIME_ADD|DATETIME_SUB)$/, [0], "DATETIME"],
+  [/^DATETIME_DIFF$/, [0, 1], "DATETIME"],
+  [/^FORMAT_DATETIME$/, [1], "DATETIME"],
+  [/^(TIMESTAMP_SECONDS|TIMESTAMP_MILLIS|TIMESTAMP_MICROS|DATE_FROM_UNIX_DATE)$/, [0], "INT64"],
+  [/^(SUM|AVG|ROUND|TRUNC|CEIL|CEILING|FLOOR|ABS|SQRT|LN|LOG|LOG10|EXP|STDDEV|STDDEV_SAMP|STDDEV_POP|VARIANCE|VAR_SAMP|VAR_POP)$/, [0], "FLOAT64"],
+  [/^(SAFE_DIVIDE|IEEE_DIVIDE|POW|POWER)$/, [0, 1], "FLOAT64"],
+  [/^(COUNTIF|LOGICAL_AND|LOGICAL_OR)$/, [0], "BOOL"],
+  [/^IF$/, [0], "BOOL"]
+]
+const RESULT_TYPES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(DATE|CURRENT_DATE|DATE_ADD|DATE_SUB|DATE_TRUNC|PARSE_DATE|SAFE\.PARSE_DATE|LAST_DAY|DATE_FROM_UNIX_DATE)$/, "DATE"],
+  [/^(TIMESTAMP|CURRENT_TIMESTAMP|TIMESTAMP_ADD|TIMESTAMP_SUB|TIMESTAMP_TRUNC|PARSE_TIMESTAMP|TIMESTAMP_SECONDS|TIMESTAMP_MILLIS|TIMESTAMP_MICROS)$/, "TIMESTAMP"],
+  [/^(DATETIME|CURRENT_DATETIME|DATETIME_ADD|DATETIME_SUB|DATETIME_TRUNC|PARSE_DATETIME)$/, "DATETIME"]
+]
+const DATE_PARTS_OF_A_DATE = /^(YEAR|QUARTER|MONTH|WEEK|ISOWEEK|ISOYEAR|DAY|DAYOFWEEK|DAYOFYEAR)$/
+const COMPARISONS = new Set(["=", "!=", "<>", "<", ">", "<=", ">="])
+// The tokenizer gives `>=` as `>` and `=`: the comparison starting (or ending) at token k, and its length.
+const comparisonAt = (tokens: ReadonlyArray<Token>, k: number, step: 1 | -1): number => {
+  const one = tokens[k]?.kind === "punct" ? tokens[k]!.text : ""
+  const two = tokens[k + step]?.kind === "punct" ? (step === 1 ? one + tokens[k + 1]!.text : tokens[k - 1]!.text + one) : ""
+  return COMPARISONS.has(two) ? 2 : COMPARISONS.has(one) ? 1 : 0
+}
+// What may follow a boolean column used as a condition on its own (`WHERE is_active AND …`).
+const AFTER_A_CONDITION = /^(AND|OR|THEN|GROUP|ORDER|HAVING|QUALIFY|WINDOW|LIMIT|UNION|INTERSECT|EXCEPT)$/
+
+/** The type of the value that starts at token k (a literal, or a call of a function with a known result), if known. */
+const typeOfOperand = (tokens: ReadonlyArray<Token>, k: number): string | undefined => {
+  const token = tokens[k]
+  if (token === undefined) return undefined
+  const sign = token.text === "-" ? 1 : 0
+  if (tokens[k + sign]?.kind === "number") return /[.eE]/.test(tokens[k + sign]!.text) ? "FLOAT64" : "INT64"
+  const name = word(tokens, k)
+  if (name === "TRUE" || name === "FALSE") return "BOOL"
+  // `DATE '2024-01-01'`, `TIMESTAMP '…'`, or a call.
+  if (/^(DATE|TIMESTAMP|DATETIME)$/.test(name) && tokens[k + 1]?.kind === "string") return name
+  const called = name === "SAFE" && tokens[k + 1]?.text === "." ? `SAFE.${word(tokens, k + 2)}` : name
+  const open = called.startsWith("SAFE.") ? k + 3 : k + 1
+  if (tokens[open]?.text !== "(" && !/^CURRENT_(DATE|TIMESTAMP|DATETIME)$/.test(called)) return undefined
+  return RESULT_TYPES.find(([pattern]) => pattern.test(called))?.[1]
+}
+
+/** The start of the value that ends at token k (`)` of a call back to its name; a literal; a `DATE '…'`). */
+const operandStart = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, k: number): number => {
+  if (tokens[k]?.kind === "string" && /^(DATE|TIMESTAMP|DATETIME)$/.test(word(tokens, k - 1))) return k - 1
+  if (tokens[k]?.text !== ")") return k
+  let open = k - 1
+  while (open >= 0 && !(depths[open] === depths[k] && tokens[open]!.text === "(")) open--
+  return tokens[open - 2]?.text === "." && word(tokens, open - 3) === "SAFE" ? open - 3 : open - 1
+}
+
+/**
+ * The type the SQL around a column shows, for a stub's header: `tokens` the significant tokens,
+ * `start`..`end` the column's reference (`alias.column` or a bare name). Only uses that leave one
+ * type possible, or one that every other would work like on an empty table: the argument of a
+ * date function, a comparison with a literal or a typed call, `SUM(x)`, `x + INTERVAL …`, a
+ * column standing alone as a condition. Undefined when the use shows none.
+ */
+export const typeFromUse = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, start: number, end: number): string | undefined => {
+  const before = tokens[start - 1]?.text ?? ""
+  const after = tokens[end + 1]?.text ?? ""
+  // EXTRACT(part FROM column).
+  if (word(tokens, start - 1) === "FROM" && tokens[start - 3]?.text === "(" && word(tokens, start - 4) === "EXTRACT" && after === ")") {
+    return DATE_PARTS_OF_A_DATE.test(word(tokens, start - 2)) ? "DATE" : "TIMESTAMP"
+  }
+  // The whole argument of a call: the call and the argument's position.
+  if ((before === "(" || before === ",") && (after === ")" || after === ",")) {
+    let open = start - 1
+    while (open >= 0 && !(depths[open] === depths[start]! - 1 && tokens[open]!.text === "(")) open--
+    const name = tokens[open - 2]?.text === "." && word(tokens, open - 3) === "SAFE" ? word(tokens, open - 1) : word(tokens, open - 1)
+    let position = 0
+    for (let k = open + 1; k < start; k++) if (depths[k] === depths[start] && tokens[k]!.text === ",") position++
+    const found = ARGUMENT_TYPES.find(([pattern, positions]) => pattern.test(name) && positions.includes(position))
+    if (found !== undefined) return found[2]
+  }
+  // column <op> value, value <op> column, column BETWEEN value AND …
+  const following = comparisonAt(tokens, end + 1, 1)
+  if (following > 0) return typeOfOperand(tokens, end + 1 + following)
+  if (word(tokens, end + 1) === "BETWEEN") return typeOfOperand(tokens, end + 2)
+  const preceding = comparisonAt(tokens, start - 1, -1)
+  if (preceding > 0) return typeOfOperand(tokens, operandStart(tokens, depths, start - 1 - preceding))
+  // column ± INTERVAL …: a point in time.
+  if ((after === "+" || after === "-") && word(tokens, end + 2) === "INTERVAL") return "TIMESTAMP"
+  // column * 100, column / 2.5: a number.
+  if ((after === "*" || after === "/") && tokens[end + 2]?.kind === "number") return "FLOAT64"
+  if ((before === "*" || before === "/") && tokens[start - 2]?.kind === "number") return "FLOAT64"
+  // A condition on its own: WHERE flag, AND flag, NOT flag, flag IS TRUE.
+  const standsAlone = after === "" || after === ")" || after === ";" || AFTER_A_CONDITION.test(word(tokens, end + 1))
+  if (/^(WHERE|AND|OR|NOT|HAVING)$/.test(word(tokens, start - 1)) && standsAlone && !(word(tokens, start - 1) === "AND" && word(tokens, start - 3) === "BETWEEN")) return "BOOL"
+  if (word(tokens, end + 1) === "IS" && /^(TRUE|FALSE)$/.test(word(tokens, end + 2) === "NOT" ? word(tokens, end + 3) : word(tokens, end + 2))) return "BOOL"
+  return undefined
+}

@@ -1,0 +1,58 @@
+// The types a sources folder's CSV header gives, and those `mdp sources init` reads off the SQL.
+import { assert, describe, it } from "@effect/vitest"
+import { csvHeaderCells, headerCell, headerColumn, typeFromUse } from "../runner/source-types.ts"
+import { depthsOf, isSignificant, tokenize } from "../runner/sql-tokens.ts"
+
+/** The type `typeFromUse` gives the first reference to `column` (`alias.column` or bare) in `sql`. */
+const typeOf = (sql: string, column: string): string | undefined => {
+  const tokens = tokenize(sql, "bigquery").filter(isSignificant)
+  const at = tokens.findIndex((token) => token.text === column)
+  const start = tokens[at - 1]?.text === "." ? at - 2 : at
+  return typeFromUse(tokens, depthsOf(tokens), start, at)
+}
+
+describe("CSV header types", () => {
+  it("a cell's type follows its last colon outside <…>; a colon before no type is part of the name", () => {
+    assert.deepStrictEqual(csvHeaderCells('id:INT64,"tags:ARRAY<STRUCT<k STRING, v INT64>>",note\r\n1,2,3'), ["id:INT64", "tags:ARRAY<STRUCT<k STRING, v INT64>>", "note"])
+    assert.deepStrictEqual(headerColumn("id:INT64"), { name: "id", type: "INT64" })
+    assert.deepStrictEqual(headerColumn("amount: numeric(10, 2)"), { name: "amount", type: "numeric(10, 2)" })
+    assert.deepStrictEqual(headerColumn("tags:ARRAY<STRUCT<k STRING, v INT64>>"), { name: "tags", type: "ARRAY<STRUCT<k STRING, v INT64>>" })
+    assert.deepStrictEqual(headerColumn("time:of:day"), { name: "time:of:day" })
+    assert.deepStrictEqual(headerColumn("ratio:FLOAT65"), { name: "ratio:FLOAT65" })
+    assert.deepStrictEqual(headerColumn("plain"), { name: "plain" })
+    assert.strictEqual(headerCell({ name: "tags", type: "ARRAY<STRUCT<k STRING, v INT64>>" }), '"tags:ARRAY<STRUCT<k STRING, v INT64>>"')
+    assert.strictEqual(headerCell({ name: "day", type: "DATE" }), "day:DATE")
+  })
+
+  it("the SQL around a column shows its type only where one type is possible, or works like any other on no rows", () => {
+    const cases: ReadonlyArray<readonly [string, string, string | undefined]> = [
+      ["SELECT DATE_TRUNC(o.created, MONTH) FROM t AS o", "created", "DATE"],
+      ["SELECT FORMAT_TIMESTAMP('%F', o.created) FROM t AS o", "created", "TIMESTAMP"],
+      ["SELECT DATE(created, 'Europe/Paris') FROM t", "created", "TIMESTAMP"],
+      ["SELECT EXTRACT(YEAR FROM created) FROM t", "created", "DATE"],
+      ["SELECT EXTRACT(HOUR FROM created) FROM t", "created", "TIMESTAMP"],
+      ["SELECT TIMESTAMP_DIFF(ended, started, SECOND) FROM t", "started", "TIMESTAMP"],
+      ["SELECT SUM(amount) FROM t", "amount", "FLOAT64"],
+      ["SELECT SUM(amount * 2) FROM t", "amount", "FLOAT64"],
+      ["SELECT SUM(IF(ok, amount, 0)) FROM t", "amount", undefined],
+      ["SELECT * FROM t WHERE MIN > 0", "MIN", "INT64"],
+      ["SELECT * FROM t WHERE 0.5 <= ratio", "ratio", "FLOAT64"],
+      ["SELECT * FROM t WHERE created >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 3 DAY)", "created", "TIMESTAMP"],
+      ["SELECT * FROM t WHERE DATE_SUB(CURRENT_DATE(), INTERVAL 3 DAY) < day", "day", "DATE"],
+      ["SELECT * FROM t WHERE day BETWEEN DATE '2024-01-01' AND DATE '2024-02-01'", "day", "DATE"],
+      ["SELECT * FROM t WHERE day >= '2024-01-01'", "day", undefined],
+      ["SELECT * FROM t WHERE name = other", "name", undefined],
+      ["SELECT created + INTERVAL 1 HOUR FROM t", "created", "TIMESTAMP"],
+      ["SELECT * FROM t WHERE is_active AND n > 1", "is_active", "BOOL"],
+      ["SELECT * FROM t WHERE NOT deleted", "deleted", "BOOL"],
+      ["SELECT * FROM t WHERE deleted IS NOT TRUE", "deleted", "BOOL"],
+      ["SELECT * FROM t WHERE deleted IS NULL", "deleted", undefined],
+      ["SELECT IF(flag, 1, 0) FROM t", "flag", "BOOL"],
+      ["SELECT COUNTIF(flag) FROM t", "flag", "BOOL"],
+      ["SELECT TIMESTAMP_MICROS(event_timestamp) FROM t", "event_timestamp", "INT64"],
+      ["SELECT * FROM t WHERE a = 1 AND flag", "flag", "BOOL"],
+      ["SELECT * FROM t WHERE n BETWEEN 1 AND 5", "n", "INT64"]
+    ]
+    for (const [sql, column, type] of cases) assert.strictEqual(typeOf(sql, column), type, sql)
+  })
+})
