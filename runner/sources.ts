@@ -417,7 +417,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
         const cte = tokens[star.select - 1]?.text === "(" && word(star.select - 2) === "AS" ? identifier(star.select - 3) : undefined
         if (cte === undefined || ctes.has(cte.toLowerCase())) return
         tokens.forEach((token, c) => {
-          if (c !== star.select - 3 && (token.kind === "word" || token.kind === "quoted") && identifier(c)?.toLowerCase() === cte.toLowerCase() && (word(c - 1) === "FROM" || word(c - 1) === "JOIN")) {
+          if (c !== star.select - 3 && (token.kind === "word" || token.kind === "quoted") && identifier(c)?.toLowerCase() === cte.toLowerCase() && (word(c - 1) === "FROM" || word(c - 1) === "JOIN" || (tokens[c - 1]?.text === "," && tokens[c + 1]?.text !== "." && tokens[c + 1]?.text !== "("))) {
             readAt(c, cte, passing, new Set([...ctes, cte.toLowerCase()]))
           }
         })

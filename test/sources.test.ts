@@ -44,12 +44,14 @@ select *, current_timestamp() as loaded_at from \${ref("ref", "calendar")}`,
   "definitions/calendar_days.sqlx": `
 config { type: "table", schema: "marts", description: "Days of the calendar." }
 select parse_date('%Y%m%d', day_text) as day, day_name, loaded_at from \${ref("stg_calendar")}`,
-  // The same through a CTE (\`source AS (SELECT * FROM …)\`), as dbt-style staging models read sources.
+  // The same through a CTE (\`source AS (SELECT * FROM …)\`), as dbt-style staging models read sources,
+  // joined by a comma too.
   "definitions/stg_contacts.sqlx": `
 config { type: "view", schema: "staging", description: "Contacts, renamed." }
 with source as (select * from \${ref("crm", "contacts")}),
-renamed as (select id as contact_id, lower(email) as email, source.created_at from source)
-select * from renamed`,
+renamed as (select id as contact_id, lower(email) as email, source.created_at from source),
+tiers as (select c.tier from (select 1 as n) as one, source c)
+select renamed.*, (select max(tier) from tiers) as top_tier from renamed`,
   "definitions/events_copy.sqlx": `
 config { type: "table", schema: "marts", description: "Every event, as the wildcard's SELECT * gives it." }
 select * from \${ref("events_*")}`,
@@ -117,7 +119,7 @@ const writeShopSources = () => {
   project.write("test/sources/analytics_123/events_20240101.jsonl", PLACEHOLDER_EVENT)
   project.write("test/sources/ref/holidays.csv", "day,name,numeric\n2024-12-25,Christmas,7\n")
   project.write("test/sources/ref/calendar.csv", "day_text,day_name\n20240101,Monday\n")
-  project.write("test/sources/crm/contacts.csv", "id,email,created_at\n7,Ann@Example.com,2024-01-01\n")
+  project.write("test/sources/crm/contacts.csv", "id,email,created_at,tier\n7,Ann@Example.com,2024-01-01,gold\n")
 }
 
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
@@ -137,7 +139,7 @@ describe("local data for declarations", () => {
     assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day:DATE,name,numeric,holiday\n")
     // Read through the staging view's SELECT *; loaded_at is the view's own.
     assert.strictEqual(readFileSync(path.join(folder, "ref", "calendar.csv"), "utf8"), "day_text,day_name\n")
-    assert.strictEqual(readFileSync(path.join(folder, "crm", "contacts.csv"), "utf8"), "id,email,created_at\n")
+    assert.strictEqual(readFileSync(path.join(folder, "crm", "contacts.csv"), "utf8"), "id,email,created_at,tier\n")
     assert.include(first.stdout, "6 file(s) written")
     project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
     const second = await run()
