@@ -1472,6 +1472,34 @@ const withSpansReplaced = (tokens: ReadonlyArray<Token>, spans: ReadonlyMap<numb
   return out.join("")
 }
 
+/**
+ * The first argument of FIRST_VALUE, LAST_VALUE and NTH_VALUE in brackets when the call says
+ * IGNORE or RESPECT NULLS: polyglot gave the clause to an aggregate as that argument
+ * (`LAST_VALUE(MAX(x) IGNORE NULLS)` lost it, a silently different answer;
+ * `LAST_VALUE(COUNT(DISTINCT x) IGNORE NULLS)` failed to parse).
+ */
+const bracketedNavigationArguments = (sql: string): string => {
+  if (!/\b(IGNORE|RESPECT)\s+NULLS\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const depths = depthsOf(significant.map(({ token }) => token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  const edits = new Map<number, { readonly end: number; readonly text: string }>()
+  significant.forEach(({ token }, k) => {
+    if (!/^(FIRST_VALUE|LAST_VALUE|NTH_VALUE)$/.test(word(k)) || token.kind !== "word" || significant[k + 1]?.token.text !== "(") return
+    const level = depths[k]! + 1
+    let end = k + 2
+    while (end < significant.length && !(depths[end] === level && (significant[end]!.token.text === "," || /^(IGNORE|RESPECT)$/.test(word(end)))) && !(depths[end] === level - 1 && significant[end]!.token.text === ")")) end++
+    let clause = end
+    while (clause < significant.length && !(depths[clause] === level - 1 && significant[clause]!.token.text === ")") && !/^(IGNORE|RESPECT)$/.test(word(clause))) clause++
+    if (!/^(IGNORE|RESPECT)$/.test(word(clause)) || depths[clause] !== level || end <= k + 2) return
+    const first = significant[k + 2]!.index
+    const last = significant[end - 1]!.index
+    edits.set(first, { end: last, text: `(${render(tokens.slice(first, last + 1))})` })
+  })
+  return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
+}
+
 /** `INTERVAL '10:20:30' HOUR TO SECOND` and the other ranges, which DuckDB does not parse, as the interval of their parts. */
 const intervalRanges = (sql: string): string => {
   if (!/\bTO\b/i.test(sql)) return sql
@@ -5210,7 +5238,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(extractAtTimeZone(orderByCollations(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql))))))))))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(extractAtTimeZone(orderByCollations(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(bracketedNavigationArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql)))))))))))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
