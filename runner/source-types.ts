@@ -173,3 +173,34 @@ export const typeFromUse = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<
   if (word(tokens, end + 1) === "IS" && /^(TRUE|FALSE)$/.test(word(tokens, end + 2) === "NOT" ? word(tokens, end + 3) : word(tokens, end + 2))) return "BOOL"
   return undefined
 }
+
+/** A field read of a STRUCT column: its path below the column, and the type its use shows. */
+export interface FieldRead {
+  readonly path: ReadonlyArray<string>
+  readonly type?: string
+}
+
+interface FieldNode {
+  readonly name: string
+  type?: string
+  readonly children: Map<string, FieldNode>
+}
+
+/** The STRUCT type holding every field read (`STRUCT<url STRING, owner STRUCT<id INT64>>`), a field's type STRING unless its use shows another. */
+export const structOf = (reads: ReadonlyArray<FieldRead>): string => {
+  const root = new Map<string, FieldNode>()
+  for (const read of reads) {
+    let level = root
+    read.path.forEach((name, i) => {
+      const key = name.toLowerCase()
+      const node = level.get(key) ?? { name, children: new Map<string, FieldNode>() }
+      level.set(key, node)
+      if (i === read.path.length - 1 && node.type === undefined && read.type !== undefined) node.type = read.type
+      level = node.children
+    })
+  }
+  const field = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `\`${name.replaceAll("`", "\\`")}\``)
+  const render = (level: ReadonlyMap<string, FieldNode>): string =>
+    `STRUCT<${[...level.values()].map((node) => `${field(node.name)} ${node.children.size > 0 ? render(node.children) : (node.type ?? "STRING")}`).join(", ")}>`
+  return render(root)
+}

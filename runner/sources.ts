@@ -18,7 +18,7 @@
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
 import { externalTableColumns } from "./bigquery-syntax.ts"
-import { csvHeaderCells, headerCell, headerColumn, isNestedType, typeFromUse, type HeaderColumn } from "./source-types.ts"
+import { csvHeaderCells, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
 import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
 import { depthsOf, isSignificant, tokenize, type Token } from "./sql-tokens.ts"
@@ -323,6 +323,13 @@ const isPartArgument = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<numb
 }
 
 /** Bare column names of the SELECT whose only FROM item is token `at` (`depths`: depthsOf the tokens; its own subqueries left out), or none when it has several. */
+/** The last token of the field path after token k (`k.field.subfield`): k itself when none follows. */
+const fieldPathEnd = (tokens: ReadonlyArray<Token>, k: number): number => {
+  let end = k
+  while (tokens[end + 1]?.text === "." && (tokens[end + 2]?.kind === "word" || tokens[end + 2]?.kind === "quoted")) end += 2
+  return end
+}
+
 const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number, aliasEnd: number): ReadonlyArray<number> => {
   const level = depths[at]!
   const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
@@ -349,7 +356,9 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
     const token = tokens[k]!
     if (token.kind !== "word" && !(token.kind === "quoted" && !token.text.includes("."))) continue
     if (k >= at && k < aliasEnd) continue
-    if (tokens[k - 1]?.text === "." || tokens[k + 1]?.text === "." || tokens[k + 1]?.text === "(") continue
+    if (tokens[k - 1]?.text === "." || tokens[k + 1]?.text === "(") continue
+    // `name.field`: a STRUCT column's field, unless the chain is a call (SAFE.PARSE_DATE(…), NET.HOST(…)).
+    if (tokens[k + 1]?.text === "." && tokens[fieldPathEnd(tokens, k) + 1]?.text === "(") continue
     if (upper(k - 1) === "AS") continue
     if (token.kind === "word" && NOT_COLUMNS.has(token.text.toUpperCase())) continue
     if (LITERAL_TYPES.has(upper(k)) && (tokens[k + 1]?.kind === "string" || tokens[k + 1]?.text === "<")) continue
@@ -369,7 +378,7 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
 const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<string> = new Set()): ReadonlyArray<HeaderColumn> => {
   const { database, schema, name } = target
   const names = new Set([`${schema ?? ""}.${name}`, `${database ?? ""}.${schema ?? ""}.${name}`].map((text) => text.toLowerCase()))
-  const found: Array<{ readonly at: number; readonly column: HeaderColumn }> = []
+  const found: Array<{ readonly at: number; readonly column: HeaderColumn; readonly field?: FieldRead }> = []
   const readers = graph.actions.filter((action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")))
   // A model passing the table's rows on with SELECT * (`staging AS SELECT *, … FROM source`): the
   // columns read of that model, beyond those it makes itself, are the table's too.
@@ -385,9 +394,17 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
       // columns except those a CTE on the way made or dropped itself.
       const readAt = (k: number, table: string, made: ReadonlySet<string>, ctes: ReadonlySet<string>): void => {
         // The reference spans tokens c..end; what the SQL around it shows of its type, if anything.
+        // A STRUCT field's path after the column (`column.field.subfield`) makes the column a STRUCT.
         const push = (c: number, column: string | undefined, end = c, typed = true) => {
           if (column === undefined || made.has(column.toLowerCase())) return
-          const type = typed ? typeFromUse(tokens, depths, c, end) : undefined
+          const last = typed ? fieldPathEnd(tokens, end) : end
+          const path: Array<string> = []
+          for (let f = end + 2; f <= last; f += 2) path.push(identifier(f)!)
+          const type = typed && tokens[last + 1]?.text !== "(" ? typeFromUse(tokens, depths, c, last) : undefined
+          if (path.length > 0 && tokens[last + 1]?.text !== "(") {
+            found.push({ at: n * 1e9 + c, column: { name: column }, field: type === undefined ? { path } : { path, type } })
+            return
+          }
           found.push({ at: n * 1e9 + c, column: type === undefined ? { name: column } : { name: column, type } })
         }
         let next = word(k + 1) === "AS" ? k + 2 : k + 1
@@ -427,15 +444,22 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
       })
     })
   })
-  // Each column once, in the order first read, with the first type any of its reads shows.
+  // Each column once, in the order first read, with the first type any of its reads shows, or a
+  // STRUCT of the fields read of it.
   const columns = new Map<string, HeaderColumn>()
-  for (const column of [...[...found].sort((a, b) => a.at - b.at).map(({ column }) => column), ...passedOn]) {
+  const fields = new Map<string, Array<FieldRead>>()
+  const ordered = [...found].sort((a, b) => a.at - b.at)
+  for (const { column, field } of [...ordered, ...passedOn.map((column) => ({ column, field: undefined }))]) {
     const key = column.name.toLowerCase()
     const known = columns.get(key)
     if (known === undefined) columns.set(key, column)
     else if (known.type === undefined && column.type !== undefined) columns.set(key, { name: known.name, type: column.type })
+    if (field !== undefined) fields.set(key, [...(fields.get(key) ?? []), field])
   }
-  return [...columns.values()]
+  return [...columns.entries()].map(([key, column]) => {
+    const read = fields.get(key)
+    return read === undefined ? column : { name: column.name, type: structOf(read) }
+  })
 }
 
 /**

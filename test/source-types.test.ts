@@ -1,6 +1,6 @@
 // The types a sources folder's CSV header gives, and those `mdp sources init` reads off the SQL.
 import { assert, describe, it } from "@effect/vitest"
-import { csvHeaderCells, headerCell, headerColumn, typeFromUse } from "../runner/source-types.ts"
+import { csvHeaderCells, headerCell, headerColumn, structOf, typeFromUse } from "../runner/source-types.ts"
 import { depthsOf, isSignificant, tokenize } from "../runner/sql-tokens.ts"
 
 /** The type `typeFromUse` gives the first reference to `column` (`alias.column` or bare) in `sql`. */
@@ -54,5 +54,12 @@ describe("CSV header types", () => {
       ["SELECT * FROM t WHERE n BETWEEN 1 AND 5", "n", "INT64"]
     ]
     for (const [sql, column, type] of cases) assert.strictEqual(typeOf(sql, column), type, sql)
+  })
+
+  it("the fields read of a column make one STRUCT, nested by path, each field once whatever its case", () => {
+    assert.strictEqual(
+      structOf([{ path: ["page", "url"] }, { path: ["owner", "id"], type: "INT64" }, { path: ["Page", "title"] }, { path: ["owner", "id"] }, { path: ["first seen"], type: "DATE" }]),
+      "STRUCT<page STRUCT<url STRING, title STRING>, owner STRUCT<id INT64>, `first seen` DATE>"
+    )
   })
 })

@@ -35,7 +35,7 @@ group by 1, 2`,
   // type's name, is a column unless it heads a literal).
   "definitions/holidays_2024.sqlx": `
 config { type: "view", schema: "marts", description: "The year's holidays." }
-select day, upper(name) as holiday, numeric as code, numeric '1.5' as weight, date_trunc(day, month) as month_start from \${ref("ref", "holidays")} where extract(year from day) = 2024 order by holiday`,
+select day, upper(name) as holiday, numeric as code, numeric '1.5' as weight, meta.source as source, safe.parse_date('%F', name) as parsed, date_trunc(day, month) as month_start from \${ref("ref", "holidays")} where extract(year from day) = 2024 order by holiday`,
   // An undocumented declaration passed on by a staging view's SELECT *: what the view's readers
   // read of it, beyond what the view makes itself, is read of the declaration.
   "definitions/stg_calendar.sqlx": `
@@ -117,7 +117,7 @@ const writeShopSources = () => {
   project.remove("test/sources/ref/vat_rates.csv")
   project.write("test/sources/ref/vat_rates.sql", "select 'DE' as country, numeric '0.19' as rate union all select 'FR', numeric '0.2'")
   project.write("test/sources/analytics_123/events_20240101.jsonl", PLACEHOLDER_EVENT)
-  project.write("test/sources/ref/holidays.csv", "day,name,numeric\n2024-12-25,Christmas,7\n")
+  project.write("test/sources/ref/holidays.csv", 'day,name,numeric,meta:STRUCT<source STRING>\n2024-12-25,Christmas,7,"{""source"": ""gov""}"\n')
   project.write("test/sources/ref/calendar.csv", "day_text,day_name\n20240101,Monday\n")
   project.write("test/sources/crm/contacts.csv", "id,email,created_at,tier\n7,Ann@Example.com,2024-01-01,gold\n")
 }
@@ -135,8 +135,9 @@ describe("local data for declarations", () => {
     // No documented columns: the ones the project's SQL reads of it (v.rate, then USING (country)).
     assert.strictEqual(readFileSync(path.join(folder, "ref", "vat_rates.csv"), "utf8"), "rate,country\n")
     assert.include(first.stdout, "rate, country (read by the project's SQL, none documented: check them)")
-    // Bare names where it is the SELECT's only table; `holiday`, an output's name, is read again by ORDER BY.
-    assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day:DATE,name,numeric,holiday\n")
+    // Bare names where it is the SELECT's only table; `holiday`, an output's name, is read again by
+    // ORDER BY; `meta.source` a STRUCT's field (`safe.parse_date(…)` a call, no column).
+    assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day:DATE,name,numeric,meta:STRUCT<source STRING>,holiday\n")
     // Read through the staging view's SELECT *; loaded_at is the view's own.
     assert.strictEqual(readFileSync(path.join(folder, "ref", "calendar.csv"), "utf8"), "day_text,day_name\n")
     assert.strictEqual(readFileSync(path.join(folder, "crm", "contacts.csv"), "utf8"), "id,email,created_at,tier\n")
@@ -292,7 +293,8 @@ select Region_Code as region_code, Region_Name as region_name from \${ref("regio
         "definitions/sources.js": `declare({ schema: "raw", name: "visits" })`,
         "definitions/monthly_visits.sqlx": `
 config { type: "table", schema: "marts", description: "Visits per month." }
-select date_trunc(v.visit_date, month) as month, sum(v.revenue) as revenue, countif(v.is_bounce) as bounces, max(array_length(v.pages)) as most_pages
+select date_trunc(v.visit_date, month) as month, sum(v.revenue) as revenue, countif(v.is_bounce) as bounces, max(array_length(v.pages)) as most_pages,
+  max(v.device.category) as device, max(v.device.screen.width * 2) as double_width
 from \${ref("raw", "visits")} as v
 where v.visited_at >= timestamp('2024-01-01') and v.duration_s > 0 and not v.is_test
 group by 1`
@@ -300,29 +302,31 @@ group by 1`
       try {
         const sourcesDir = path.join(typed.dir, "test", "sources")
         yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", typed.dir], { cwd: typed.dir }))
-        // pages shows no type (ARRAY_LENGTH takes any array): a STRING, as the sniffer leaves it.
-        assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "visits.csv"), "utf8"), "visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,pages,visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n")
+        // pages shows no type (ARRAY_LENGTH takes any array): a STRING, as the sniffer leaves it;
+        // device's fields read make it a STRUCT (a field's type STRING unless its use shows one).
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "visits.csv"), "utf8"), "visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,pages,\"device:STRUCT<category STRING, screen STRUCT<width FLOAT64>>\",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n")
         // Header-only with its pages typed by hand: the run binds and gives no rows (untyped, DATE_TRUNC of a STRING fails).
-        typed.write("test/sources/raw/visits.csv", 'visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,"pages:ARRAY<STRING>",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n')
+        typed.write("test/sources/raw/visits.csv", 'visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,"pages:ARRAY<STRING>","device:STRUCT<category STRING, screen STRUCT<width FLOAT64>>",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n')
         const empty = yield* transform({ projectDir: typed.dir, sourcesDir })
         assert.isTrue(empty.ok, JSON.stringify(empty.results.filter((r) => r.status !== "succeeded")))
         assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT count(*) AS n FROM marts.monthly_visits"), [{ n: 0 }])
         assert.deepStrictEqual(
           (yield* (yield* Warehouse).query("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'visits' ORDER BY ordinal_position")).map((row) => `${row["column_name"]} ${row["data_type"]}`),
-          ["visit_date DATE", "revenue DOUBLE", "is_bounce BOOLEAN", "pages VARCHAR[]", "visited_at TIMESTAMP WITH TIME ZONE", "duration_s BIGINT", "is_test BOOLEAN"]
+          ["visit_date DATE", "revenue DOUBLE", "is_bounce BOOLEAN", "pages VARCHAR[]", "device STRUCT(category VARCHAR, screen STRUCT(width DOUBLE))", "visited_at TIMESTAMP WITH TIME ZONE", "duration_s BIGINT", "is_test BOOLEAN"]
         )
-        // Rows, read as BigQuery's CAST reads text (a zone in a timestamp, a nested cell as JSON).
+        // Rows, read as BigQuery's CAST reads text (a zone in a timestamp, a nested cell as JSON
+        // naming each field, null for none).
         typed.write(
           "test/sources/raw/visits.csv",
-          'visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,"pages:ARRAY<STRING>",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n' +
-            '2024-03-05,10.5,true,"[""/"",""/cart""]",2024-03-05 23:30:00-02,30,false\n' +
-            '2024-03-09,2,false,[],2024-03-09 10:00:00 UTC,0,false\n' +
-            '2024-03-10,1,false,"[""/""]",2023-12-31 23:00:00-02,5,false\n'
+          'visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,"pages:ARRAY<STRING>","device:STRUCT<category STRING, screen STRUCT<width FLOAT64>>",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n' +
+            '2024-03-05,10.5,true,"[""/"",""/cart""]","{""category"": ""mobile"", ""screen"": {""width"": 390}}",2024-03-05 23:30:00-02,30,false\n' +
+            '2024-03-09,2,false,[],,2024-03-09 10:00:00 UTC,0,false\n' +
+            '2024-03-10,1,false,"[""/""]","{""category"": ""desktop"", ""screen"": null}",2023-12-31 23:00:00-02,5,false\n'
         )
         assert.isTrue((yield* transform({ projectDir: typed.dir, sourcesDir })).ok)
         // 2023-12-31 23:00-02 is 2024-01-01 01:00 UTC: kept; the second row has no duration.
-        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT CAST(month AS VARCHAR) AS month, revenue, bounces, most_pages FROM marts.monthly_visits"), [{ month: "2024-03-01", revenue: 11.5, bounces: 1, most_pages: 2 }])
-        typed.write("test/sources/raw/visits.csv", "visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,pages,visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n2024-03-05,ten,true,,2024-03-05,1,false\n")
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT CAST(month AS VARCHAR) AS month, revenue, bounces, most_pages, device, double_width FROM marts.monthly_visits"), [{ month: "2024-03-01", revenue: 11.5, bounces: 1, most_pages: 2, device: "mobile", double_width: 780 }])
+        typed.write("test/sources/raw/visits.csv", "visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,pages,device,visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n2024-03-05,ten,true,,,2024-03-05,1,false\n")
         const bad = yield* Effect.result(transform({ projectDir: typed.dir, sourcesDir }))
         assert.strictEqual(bad._tag, "Failure")
         if (bad._tag === "Failure") {
