@@ -136,8 +136,8 @@ const operandStart = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number
  * The type the SQL around a column shows, for a stub's header: `tokens` the significant tokens,
  * `start`..`end` the column's reference (`alias.column` or a bare name). Only uses that leave one
  * type possible, or one that every other would work like on an empty table: the argument of a
- * date function, a comparison with a literal or a typed call, `SUM(x)`, `x + INTERVAL …`, a
- * column standing alone as a condition. Undefined when the use shows none.
+ * date function, a comparison with a literal or a typed call, `SUM(x)`, `x + INTERVAL …`,
+ * `COALESCE(x, 0)`, a column standing alone as a condition. Undefined when the use shows none.
  */
 export const typeFromUse = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, start: number, end: number): string | undefined => {
   const before = tokens[start - 1]?.text ?? ""
@@ -155,6 +155,16 @@ export const typeFromUse = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<
     for (let k = open + 1; k < start; k++) if (depths[k] === depths[start] && tokens[k]!.text === ",") position++
     const found = ARGUMENT_TYPES.find(([pattern, positions]) => pattern.test(name) && positions.includes(position))
     if (found !== undefined) return found[2]
+    // COALESCE(column, 0), IFNULL(column, DATE '…'): the arguments share one type.
+    if (/^(COALESCE|IFNULL)$/.test(name)) {
+      for (let k = open + 1; k < tokens.length && depths[k]! >= depths[start]!; k++) {
+        if (k === start || depths[k] !== depths[start] || !(tokens[k - 1]!.text === "(" || tokens[k - 1]!.text === ",")) continue
+        let argumentEnd = k
+        while (depths[argumentEnd + 1]! > depths[start]! || !/^[,)]$/.test(tokens[argumentEnd + 1]?.text ?? ")")) argumentEnd++
+        const type = operandStart(tokens, depths, argumentEnd) === k || (tokens[k]!.text === "-" && argumentEnd === k + 1) ? typeOfOperand(tokens, k) : undefined
+        if (type !== undefined) return type
+      }
+    }
   }
   // column <op> value, value <op> column, column BETWEEN value AND …
   const following = comparisonAt(tokens, end + 1, 1)

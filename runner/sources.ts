@@ -378,7 +378,7 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
 const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<string> = new Set()): ReadonlyArray<HeaderColumn> => {
   const { database, schema, name } = target
   const names = new Set([`${schema ?? ""}.${name}`, `${database ?? ""}.${schema ?? ""}.${name}`].map((text) => text.toLowerCase()))
-  const found: Array<{ readonly at: number; readonly column: HeaderColumn; readonly field?: FieldRead }> = []
+  const found: Array<{ readonly at: number; readonly column: HeaderColumn; readonly field?: FieldRead; readonly via?: { readonly model: Action; readonly output: string } }> = []
   const readers = graph.actions.filter((action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")))
   // A model passing the table's rows on with SELECT * (`staging AS SELECT *, … FROM source`): the
   // columns read of that model, beyond those it makes itself, are the table's too.
@@ -405,7 +405,10 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
             found.push({ at: n * 1e9 + c, column: { name: column }, field: type === undefined ? { path } : { path, type } })
             return
           }
-          found.push({ at: n * 1e9 + c, column: type === undefined ? { name: column } : { name: column, type } })
+          // A model's own column passing it on as it is (`SELECT t.spend, t.day AS date`): typed by
+          // what the model's readers show of that column.
+          const output = type === undefined && s === 0 && (action.kind === "table" || action.kind === "view" || action.kind === "incremental") && !seen.has(action.key) ? passedAs(tokens, depths, c, last) : undefined
+          found.push({ at: n * 1e9 + c, column: type === undefined ? { name: column } : { name: column, type }, ...(output === undefined ? {} : { via: { model: action, output } }) })
         }
         let next = word(k + 1) === "AS" ? k + 2 : k + 1
         const aliased = identifier(next) !== undefined && !NOT_AN_ALIAS.has(word(next))
@@ -449,6 +452,11 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   const columns = new Map<string, HeaderColumn>()
   const fields = new Map<string, Array<FieldRead>>()
   const ordered = [...found].sort((a, b) => a.at - b.at)
+  const modelColumns = new Map<string, ReadonlyArray<HeaderColumn>>()
+  const typeThrough = ({ model, output }: { readonly model: Action; readonly output: string }): string | undefined => {
+    if (!modelColumns.has(model.key)) modelColumns.set(model.key, columnsRead(graph, model.target, new Set([...seen, model.key])))
+    return modelColumns.get(model.key)!.find((read) => read.name.toLowerCase() === output.toLowerCase())?.type
+  }
   for (const { column, field } of [...ordered, ...passedOn.map((column) => ({ column, field: undefined }))]) {
     const key = column.name.toLowerCase()
     const known = columns.get(key)
@@ -456,10 +464,50 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
     else if (known.type === undefined && column.type !== undefined) columns.set(key, { name: known.name, type: column.type })
     if (field !== undefined) fields.set(key, [...(fields.get(key) ?? []), field])
   }
+  // A column no read of the table itself types: what the models passing it on show of it.
+  for (const { column, via } of ordered) {
+    const key = column.name.toLowerCase()
+    if (via === undefined || columns.get(key)?.type !== undefined) continue
+    const type = typeThrough(via)
+    if (type !== undefined) columns.set(key, { name: columns.get(key)!.name, type })
+  }
   return [...columns.entries()].map(([key, column]) => {
     const read = fields.get(key)
     return read === undefined ? column : { name: column.name, type: structOf(read) }
   })
+}
+
+// Words that end a SELECT list at its level, or show a comma-separated list is no SELECT list.
+const NOT_A_SELECT_LIST = /^(FROM|WHERE|GROUP|BY|HAVING|QUALIFY|WINDOW|ORDER|LIMIT|ON|USING|JOIN|PARTITION|UNION|INTERSECT|EXCEPT)$/
+
+/**
+ * The output name of a whole item of a model's outermost SELECT list that is the column reference
+ * tokens c..end (`t.spend`, `t.day AS date`, `spend`), or of the list of the CTE that outermost
+ * SELECT passes on whole (`final AS (SELECT …) SELECT * FROM final`); undefined when the
+ * reference is part of an expression or elsewhere.
+ */
+const passedAs = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, c: number, end: number): string | undefined => {
+  const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+  const level = depths[c]!
+  if (!(tokens[c - 1]?.text === "," || upper(c - 1) === "SELECT" || (upper(c - 1) === "DISTINCT" && upper(c - 2) === "SELECT"))) return undefined
+  let select = c - 1
+  while (select >= 0 && !(depths[select] === level && upper(select) === "SELECT")) {
+    if (depths[select] === level && NOT_A_SELECT_LIST.test(upper(select))) return undefined
+    select--
+  }
+  if (select < 0) return undefined
+  if (level > 0) {
+    // `name AS (SELECT …)` in the outermost WITH, and the statement's own SELECT is `SELECT * FROM name`.
+    if (level !== 1 || tokens[select - 1]?.text !== "(" || upper(select - 2) !== "AS") return undefined
+    const cte = tokens[select - 3]?.text.replaceAll("`", "").toLowerCase()
+    let main = tokens.length - 1
+    while (main >= 0 && !(depths[main] === 0 && upper(main) === "SELECT")) main--
+    if (cte === undefined || main < 0 || tokens[main + 1]?.text !== "*" || upper(main + 2) !== "FROM" || tokens[main + 3]?.text.replaceAll("`", "").toLowerCase() !== cte) return undefined
+    if (tokens[main + 4] !== undefined && !/^(WHERE|ORDER|LIMIT|QUALIFY)$/.test(upper(main + 4)) && tokens[main + 4]!.text !== ";") return undefined
+  }
+  const ends = (at: number) => (tokens[at]?.text === "," && depths[at] === level) || upper(at) === "FROM"
+  if (ends(end + 1)) return tokens[end]!.text.replaceAll("`", "")
+  return upper(end + 1) === "AS" && ends(end + 3) ? tokens[end + 2]?.text.replaceAll("`", "") : undefined
 }
 
 /**

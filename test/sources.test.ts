@@ -338,6 +338,47 @@ group by 1`
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
+  it.effect("sources init types a column a model passes on as it is (t.x, t.x AS y, a final CTE's) by what the model's readers show of it, and COALESCE(x, 0) by its literal; the stubs bind", () =>
+    Effect.gen(function* () {
+      const layered = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "raw", name: "readings" })\ndeclare({ schema: "raw", name: "stations" })`,
+        "definitions/stg_readings.sqlx": `
+config { type: "view", schema: "staging", description: "Readings, renamed." }
+select r.reading_day as read_on, r.value, r.station, upper(r.label) as label, coalesce(r.fallback, 0) as fallback, cast(r.code as int64) as code
+from \${ref("raw", "readings")} as r`,
+        // dbt's layout: an import CTE, a final CTE, SELECT * FROM final.
+        "definitions/stg_stations.sqlx": `
+config { type: "view", schema: "staging", description: "Stations, as loaded." }
+with source as (select * from \${ref("raw", "stations")}),
+final as (select station_id, opened_on from source)
+select * from final`,
+        "definitions/monthly_readings.sqlx": `
+config { type: "table", schema: "marts", description: "Readings per month and station." }
+select date_trunc(r.read_on, month) as month, s.station_id, sum(r.value) as total, max(r.label) as label, sum(r.code) as codes,
+  max(date_diff(r.read_on, s.opened_on, day)) as station_age_days
+from \${ref("stg_readings")} as r join \${ref("stg_stations")} as s on s.station_id = r.station
+group by 1, 2`
+      })
+      try {
+        const sourcesDir = path.join(layered.dir, "test", "sources")
+        yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", layered.dir], { cwd: layered.dir }))
+        // label and code reach the mart through expressions (UPPER, CAST): their types are the
+        // expressions', not the column's, and stay unwritten.
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "readings.csv"), "utf8"), "reading_day:DATE,value:FLOAT64,station,label,fallback:INT64,code\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "stations.csv"), "utf8"), "station_id,opened_on:DATE\n")
+        const run = yield* transform({ projectDir: layered.dir, sourcesDir })
+        assert.isTrue(run.ok, JSON.stringify(run.results.filter((r) => r.status !== "succeeded")))
+        layered.write("test/sources/raw/readings.csv", "reading_day:DATE,value:FLOAT64,station,label,fallback:INT64,code\n2024-03-05,1.5,s1,a,,7\n2024-03-20,2,s1,b,3,8\n")
+        layered.write("test/sources/raw/stations.csv", "station_id,opened_on:DATE\ns1,2024-03-01\n")
+        assert.isTrue((yield* transform({ projectDir: layered.dir, sourcesDir })).ok)
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT CAST(month AS VARCHAR) AS month, station_id, total, label, codes, station_age_days FROM marts.monthly_readings"), [
+          { month: "2024-03-01", station_id: "s1", total: 3.5, label: "B", codes: 15, station_age_days: 19 }
+        ])
+      } finally {
+        layered.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
   it.effect("GA4's events_* and events_intraday_* side by side: each intraday shard is the intraday declaration's, and events_* reads it too, as BigQuery's wildcard does; an undeclared events_* read by name is a wildcard too", () =>
     Effect.gen(function* () {
       const ga4 = makeTempProject({
