@@ -513,7 +513,7 @@ export const isMetadataOnly = (tokens: ReadonlyArray<Token>): boolean => {
 
 /**
  * `CREATE SCHEMA|TABLE|VIEW|FUNCTION … OPTIONS(description = …, labels = …, expiration_timestamp = …)`,
- * also after PARTITION BY and CLUSTER BY, where polyglot cannot parse them: the options are
+ * also after PARTITION BY and CLUSTER BY and on a column ALTER TABLE … ADD COLUMN adds, where polyglot cannot parse them: the options are
  * metadata no query reads, dropped.
  */
 export const schemaWithoutOptions = (sql: string): string => {
@@ -530,7 +530,9 @@ export const schemaWithoutOptions = (sql: string): string => {
     if (upper(significant[k]!.token) !== "OPTIONS" || significant[k + 1]?.token.text !== "(") continue
     const words = significant.slice(statementStart, k).map(({ token }) => upper(token))
     const kind = words.slice(1, 6).find((word) => !["OR", "REPLACE", "TEMP", "TEMPORARY", "MATERIALIZED"].includes(word))
-    if (words[0] !== "CREATE" || !["SCHEMA", "TABLE", "VIEW", "FUNCTION"].includes(kind ?? "")) continue
+    // A column's options in ALTER TABLE … ADD COLUMN c T OPTIONS(…) too (SET OPTIONS is isMetadataOnly's).
+    const addedColumn = words[0] === "ALTER" && words[1] === "TABLE" && words.includes("ADD") && words[words.length - 1] !== "SET"
+    if (!addedColumn && (words[0] !== "CREATE" || !["SCHEMA", "TABLE", "VIEW", "FUNCTION"].includes(kind ?? ""))) continue
     let depth = 0
     let close = k + 1
     for (; close < significant.length; close++) {

@@ -4393,6 +4393,39 @@ const splitStatements = (sql: string): ReadonlyArray<ReadonlyArray<Token>> => {
 
 const firstWord = (tokens: ReadonlyArray<Token>): string => tokens.find(isSignificant)?.text.toUpperCase() ?? ""
 
+const ALTER_TABLE_ACTIONS = /^(ADD|DROP|ALTER|RENAME|SET)$/
+
+/**
+ * `ALTER TABLE t ADD COLUMN a INT64, RENAME COLUMN b TO c, …` as one ALTER TABLE per action, which
+ * is all DuckDB takes in a statement (BigQuery applies them in order); undefined for a statement
+ * with one action, another statement, or keys (table-constraints.ts reads those as a whole).
+ */
+const alterTableActions = (tokens: ReadonlyArray<Token>): ReadonlyArray<string> | undefined => {
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const upper = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  if (upper(0) !== "ALTER" || upper(1) !== "TABLE" || alterTableConstraints(tokens) !== undefined) return undefined
+  const first = upper(2) === "IF" && upper(3) === "EXISTS" ? 5 : 3
+  // The table's name may be dotted (`project.dataset.table`): the first action keyword after it.
+  let k = first
+  while (k < significant.length && !ALTER_TABLE_ACTIONS.test(upper(k))) k++
+  if (k >= significant.length) return undefined
+  const prefix = render(tokens.slice(0, significant[k]!.index))
+  // Each action's first token and the token after its last (the comma before the next action).
+  const pieces: Array<{ start: number; end: number }> = [{ start: significant[k]!.index, end: tokens.length }]
+  let depth = 0
+  for (let j = k; j < significant.length; j++) {
+    const text = significant[j]!.token.text
+    if (text === "(" || text === "[") depth++
+    if (text === ")" || text === "]") depth--
+    // A comma between actions, not one of a STRUCT<…>'s fields (whose names are no action keywords).
+    if (text === "," && depth === 0 && ALTER_TABLE_ACTIONS.test(upper(j + 1))) {
+      pieces[pieces.length - 1]!.end = significant[j]!.index
+      pieces.push({ start: significant[j + 1]!.index, end: tokens.length })
+    }
+  }
+  return pieces.length < 2 ? undefined : pieces.map(({ start, end }) => `${prefix}${render(tokens.slice(start, end))}`)
+}
+
 const unquoted = (token: Token): string => (token.kind === "quoted" ? token.text.slice(1, -1) : token.text).toLowerCase()
 
 /** `DECLARE a[, b] [type] [DEFAULT expression]`: the names, the type text and the expression text. */
@@ -4796,11 +4829,18 @@ const translateUncached = (sql: string, context: TranslationContext): Effect.Eff
     const statements = splitStatements(sql)
     const keys = statements.map(tableKeys)
     const functionForms = statements.map((tokens) => aggregateFunctionAsMacro(tokens) ?? tableFunction(tokens))
-    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined || externalTableTarget(tokens) !== undefined || functionForms[index] !== undefined)) {
-      // A UDF in another language, metadata only, keys, an aggregate or table function, among plain statements: each on its own.
+    const alterActions = statements.map(alterTableActions)
+    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined || externalTableTarget(tokens) !== undefined || functionForms[index] !== undefined || alterActions[index] !== undefined)) {
+      // A UDF in another language, metadata only, keys, an aggregate or table function, ALTER TABLE's actions, among plain statements: each on its own.
       const out: Array<string> = []
       for (const [index, tokens] of statements.entries()) {
         const variables = [...(context.variables ?? []), ...declaredVariables(statements.slice(0, index).map(render))]
+        // Before the metadata check: SET OPTIONS beside ADD COLUMN drops the options alone.
+        const actions = alterActions[index]
+        if (actions !== undefined) {
+          for (const action of actions) out.push(...(yield* translateUncached(action, { ...context, variables })))
+          continue
+        }
         if (isMetadataOnly(tokens)) continue
         const form = functionForms[index]
         if (typeof form === "string") {
