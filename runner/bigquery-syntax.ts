@@ -1049,6 +1049,25 @@ export const decodeStringEscapes = (body: string): string => {
 }
 
 /**
+ * Raw literals (`r'…'`, `rb'…'`) holding a backslash before a quote or at their end (`r'\\'`,
+ * `r'it\'s'`): BigQuery keeps both characters and the quote does not end the literal, where
+ * polyglot's tokenizer ends it there. Written as the same text in a literal with escapes.
+ */
+export const rawStringsPolyglotMisreads = (sql: string): string => {
+  if (!/[rRbB]{1,2}['"][\s\S]*\\/.test(sql)) return sql
+  let changed = false
+  const out = tokenize(sql, "bigquery").map((token) => {
+    const match = token.kind === "string" ? /^([rR][bB]?|[bB][rR])('''|"""|'|")([\s\S]*)\2$/.exec(token.text) : null
+    if (match === null || !/\\['"]|\\$/.test(match[3]!)) return token.text
+    changed = true
+    const bytes = /[bB]/.test(match[1]!) ? "b" : ""
+    const quote = match[2]!
+    return `${bytes}${quote}${match[3]!.replaceAll("\\", "\\\\").replaceAll(quote[0]!, `\\${quote[0]}`)}${quote}`
+  })
+  return changed ? out.join("") : sql
+}
+
+/**
  * STRING literals with \u, \U, \X, octal, \? or \` escapes, which polyglot leaves as written: the characters
  * themselves (quotes, backslashes and control characters escaped again, as polyglot reads them).
  */

@@ -60,8 +60,8 @@ export const tokenize = (sql: string, dialect: Dialect): ReadonlyArray<Token> =>
       kind = "comment"
     } else if (dialect === "bigquery" && /[rRbB]/.test(c) && (next === "'" || next === '"' || (/[rRbB]/.test(next) && /['"]/.test(sql[i + 2] ?? "")))) {
       const prefixLength = /['"]/.test(next) ? 1 : 2
-      const raw = sql.slice(i, i + prefixLength).toLowerCase().includes("r")
-      end = readQuoted(i + prefixLength, sql[i + prefixLength]!, !raw)
+      // A raw literal keeps its backslashes, but one still takes the next character with it: r'it\'s' is one literal.
+      end = readQuoted(i + prefixLength, sql[i + prefixLength]!, true)
       kind = "string"
     } else if (c === "'") {
       end = readQuoted(i, "'", dialect === "bigquery")
