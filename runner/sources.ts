@@ -13,7 +13,8 @@
  *
  * Projects also read tables by name without declaring them (a Google Ads transfer's
  * `ads_Campaign_<customer id>`, named in a SQLX body from a var): any other file of the folder,
- * `<schema>/<name>.<csv|jsonl|sql>`, becomes that table too, unless the project builds it.
+ * `<schema>/<name>.<csv|jsonl|sql>`, becomes that table too, unless the project builds it;
+ * `sources init` stubs those the SQL names in backticks (undeclaredTables).
  */
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
@@ -134,6 +135,34 @@ const undeclaredWildcards = (graph: ProjectGraph, declared: ReadonlyArray<Declar
         const key = `${schema}.${prefix}*`
         if (known.has(key.toLowerCase()) || found.has(key)) continue
         found.set(key, { kind: "declaration", key, target: { schema: schema!, name: `${prefix}*` }, fileName: action.fileName, dependencies: [], tags: [], disabled: false, columns: [] })
+      }
+    }
+  }
+  return [...found.values()]
+}
+
+/**
+ * Tables the project's SQL names in backticks (`project.dataset.table`, `dataset.table`) that no
+ * action builds or declares and no statement creates: read by name, so their rows come from the
+ * sources folder as well (findSources), and `sources init` writes their stubs. A name followed by
+ * `(` is a function, INFORMATION_SCHEMA and `_SESSION` are the warehouse's own.
+ */
+const undeclaredTables = (graph: ProjectGraph): ReadonlyArray<DeclarationAction> => {
+  const known = new Set(graph.actions.map((action) => `${action.target.schema ?? "main"}.${action.target.name}`.toLowerCase()))
+  const texts = graph.actions.flatMap(sqlOfAction)
+  const created = new Set<string>()
+  for (const text of texts) {
+    for (const match of text.matchAll(/\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:EXTERNAL\s+|SNAPSHOT\s+|MATERIALIZED\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?`(?:[\w-]+\.)?([\w-]+)\.([\w-]+)`/gi)) created.add(`${match[1]}.${match[2]}`.toLowerCase())
+  }
+  const found = new Map<string, DeclarationAction>()
+  for (const action of graph.actions) {
+    for (const text of sqlOfAction(action)) {
+      for (const match of text.matchAll(/`(?:([\w-]+)\.)?([\w-]+)\.([\w-]+)`(?!\s*\()/g)) {
+        const [, database, schema, name] = match
+        const key = `${schema}.${name}`
+        if (/^(INFORMATION_SCHEMA|_SESSION)$/i.test(schema!) || /^INFORMATION_SCHEMA$/i.test(name!)) continue
+        if (known.has(key.toLowerCase()) || created.has(key.toLowerCase()) || found.has(key.toLowerCase())) continue
+        found.set(key.toLowerCase(), { kind: "declaration", key, target: { ...(database === undefined ? {} : { database }), schema: schema!, name: name! }, fileName: action.fileName, dependencies: [], tags: [], disabled: false, columns: [] })
       }
     }
   }
@@ -296,6 +325,23 @@ export interface SourceStub {
 const sqlOfAction = (action: Action): ReadonlyArray<string> =>
   action.kind === "declaration" ? [] : action.kind === "operations" ? action.queries : action.kind === "assertion" ? [action.query] : [action.query, action.incrementalQuery, ...action.preOps, ...action.postOps, ...action.incrementalPreOps, ...action.incrementalPostOps]
 
+/** The names a script DECLAREs (`DECLARE a, b INT64 DEFAULT …`), lower-cased. */
+const scriptVariables = (texts: ReadonlyArray<string>): ReadonlySet<string> => {
+  const variables = new Set<string>()
+  for (const text of texts) {
+    if (!/\bDECLARE\b/i.test(text)) continue
+    const tokens = tokenize(text, "bigquery").filter(isSignificant)
+    tokens.forEach((token, k) => {
+      if (token.kind !== "word" || token.text.toUpperCase() !== "DECLARE") return
+      for (let v = k + 1; tokens[v]?.kind === "word" || tokens[v]?.kind === "quoted"; v += 2) {
+        variables.add(tokens[v]!.text.replaceAll("`", "").toLowerCase())
+        if (tokens[v + 1]?.text !== ",") break
+      }
+    })
+  }
+  return variables
+}
+
 // Words that end a FROM item, so none is its alias.
 const NOT_AN_ALIAS = new Set(["WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "ON", "USING", "GROUP", "ORDER", "HAVING", "QUALIFY", "WINDOW", "LIMIT", "UNION", "INTERSECT", "EXCEPT", "FOR", "TABLESAMPLE", "PIVOT", "UNPIVOT", "SET", "WHEN", "SELECT"])
 
@@ -305,7 +351,9 @@ const NOT_COLUMNS = new Set([
   "GROUP", "BY", "ORDER", "HAVING", "QUALIFY", "LIMIT", "OFFSET", "ASC", "DESC", "NULLS", "FIRST", "LAST", "BETWEEN", "LIKE", "EXISTS", "OVER", "PARTITION",
   "ROWS", "RANGE", "UNBOUNDED", "PRECEDING", "FOLLOWING", "CURRENT", "ROW", "INTERVAL", "WINDOW", "UNION", "INTERSECT", "EXCEPT", "WITH", "ON", "USING",
   "JOIN", "LEFT", "RIGHT", "INNER", "FULL", "OUTER", "CROSS", "IGNORE", "RESPECT", "ESCAPE", "COLLATE", "REPLACE", "SUNDAY", "MONDAY", "TUESDAY",
-  "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "STRUCT", "ARRAY", "RECURSIVE"
+  "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "STRUCT", "ARRAY", "RECURSIVE",
+  // Functions called without parentheses.
+  "CURRENT_DATE", "CURRENT_TIMESTAMP", "CURRENT_DATETIME", "CURRENT_TIME"
 ])
 // Types that head a literal (`NUMERIC '1.5'`, `JSON '{}'`) and are otherwise free column names.
 const LITERAL_TYPES = new Set(["NUMERIC", "BIGNUMERIC", "BIGDECIMAL", "DECIMAL", "JSON", "RANGE"])
@@ -379,11 +427,19 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   const { database, schema, name } = target
   const names = new Set([`${schema ?? ""}.${name}`, `${database ?? ""}.${schema ?? ""}.${name}`].map((text) => text.toLowerCase()))
   const found: Array<{ readonly at: number; readonly column: HeaderColumn; readonly field?: FieldRead; readonly via?: { readonly model: Action; readonly output: string } }> = []
-  const readers = graph.actions.filter((action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")))
+  // Readers by ref(), or by name in backticks (a table read undeclared).
+  const quotedName = `${schema ?? ""}.${name}\``.toLowerCase()
+  const readers = graph.actions.filter(
+    (action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")) || sqlOfAction(action).some((sql) => sql.toLowerCase().includes(quotedName))
+  )
+  // `any-project.schema.name` is the table too: a project names its own tables with its project id.
+  const isName = (text: string) => names.has(text) || (text.split(".").length === 3 && text.endsWith(`.${schema ?? ""}.${name}`.toLowerCase()))
   // A model passing the table's rows on with SELECT * (`staging AS SELECT *, … FROM source`): the
   // columns read of that model, beyond those it makes itself, are the table's too.
   const passedOn: Array<HeaderColumn> = []
   readers.forEach((action, a) => {
+    // The action's script variables (DECLARE a, b INT64 in its pre_operations too), which a bare name may read.
+    const variables = scriptVariables(sqlOfAction(action))
     sqlOfAction(action).forEach((sql, s) => {
       const n = a * 1000 + s
       const tokens = tokenize(sql, "bigquery").filter(isSignificant)
@@ -421,7 +477,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
           if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && tokens[c - 1]?.text !== ".") push(c, identifier(c + 2), c + 2)
         })
         for (const c of bareNamesOfOnlySource(tokens, depths, k, next)) {
-          if (identifier(c)?.toLowerCase() !== alias.toLowerCase()) push(c, identifier(c))
+          if (identifier(c)?.toLowerCase() !== alias.toLowerCase() && !(tokens[c]!.kind === "word" && variables.has(tokens[c]!.text.toLowerCase()))) push(c, identifier(c))
         }
         const star = madeByStarSelect(tokens, depths, k)
         if (star === undefined) return
@@ -443,7 +499,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
         })
       }
       tokens.forEach((token, k) => {
-        if (token.kind === "quoted" && names.has(token.text.slice(1, -1).toLowerCase())) readAt(k, name, new Set(), new Set())
+        if (token.kind === "quoted" && isName(token.text.slice(1, -1).toLowerCase())) readAt(k, name, new Set(), new Set())
       })
     })
   })
@@ -558,14 +614,17 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
     const fs = yield* FileSystem.FileSystem
     const existing = new Set((yield* findSources(graph, folder)).flatMap((source) => (source.declaration === undefined ? [] : [source.declaration.key])))
     const stubs: Array<SourceStub> = []
-    for (const declaration of declarations(graph)) {
+    const declared = declarations(graph)
+    // Tables read by name without a declaration take their rows from the folder too: stubbed alike.
+    for (const declaration of [...declared, ...undeclaredWildcards(graph, declared), ...undeclaredTables(graph)]) {
       const table = targetLabel(declaration.target)
       const read = columnsRead(graph, declaration.target)
       // Documented columns take the types their reads show too.
       const readType = new Map(read.map((column) => [column.name.toLowerCase(), column.type]))
       const columns = declaration.columns.length > 0 ? declaration.columns.map((name) => withType(name, readType.get(name.toLowerCase()))) : read
       const columnsFrom = declaration.columns.length > 0 ? "documented" : read.length > 0 ? "read" : "none"
-      if (existing.has(declaration.key)) {
+      const present = yield* Effect.forEach(SOURCE_EXTENSIONS, (extension) => fs.exists(`${sourceBase(folder, declaration)}.${extension}`))
+      if (existing.has(declaration.key) || present.some(Boolean)) {
         stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, state: "kept", columns, columnsFrom })
         continue
       }

@@ -213,7 +213,7 @@ describe("local data for declarations", () => {
       writeShopSources()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
-  it.effect("a table the project reads by name without declaring it takes its rows from its file; a file named like a table the project builds is left alone", () =>
+  it.effect("a table the project reads by name without declaring it takes its rows from its file, and sources init writes its stub; a file named like a table the project builds is left alone", () =>
     Effect.gen(function* () {
       // As a Google Ads transfer is read: the table's name is built from a var, never declared.
       const undeclared = makeTempProject(
@@ -224,7 +224,16 @@ select campaign_id, campaign_name from \`transfer_data.ads_Campaign_\${dataform.
 where _DATA_DATE = _LATEST_DATE`,
           "definitions/campaign_count.sqlx": `
 config { type: "table", schema: "ads", description: "How many campaigns." }
-select count(*) as n from \${ref("campaigns")}`
+select count(*) as n from \${ref("campaigns")}`,
+          // Read by name too, beside a script variable and CURRENT_DATE, neither of them its column.
+          "definitions/recent_rates.sqlx": `
+config { type: "table", schema: "ads", description: "Rates over a floor." }
+pre_operations { declare min_rate float64 default 0.5; }
+select day, rate, current_date as today from \`fx.daily_rates\` where day >= date '2024-01-01' and rate > min_rate`,
+          // A table an operation creates is the project's own: no stub.
+          "definitions/scratch.sqlx": `
+config { type: "operations", description: "A scratch table." }
+create or replace table \`fx.scratch\` as select 1 as x`
         },
         { customer: "'123'" }
       )
@@ -232,15 +241,24 @@ select count(*) as n from \${ref("campaigns")}`
         // Without its file, the failure says where the rows go.
         const without = yield* transform({ projectDir: undeclared.dir, sourcesDir: path.join(undeclared.dir, "test", "sources") })
         assert.include(without.results.find((r) => r.action === "ads.campaigns")?.error ?? "", "give it local rows in test/sources/transfer_data/ads_Campaign_123.csv")
+        // sources init writes stubs for the tables read by name, from what the SQL reads of them.
+        yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", undeclared.dir], { cwd: undeclared.dir }))
+        const sourcesDir = path.join(undeclared.dir, "test", "sources")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "transfer_data", "ads_Campaign_123.csv"), "utf8"), "campaign_id,campaign_name,_DATA_DATE,_LATEST_DATE\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "fx", "daily_rates.csv"), "utf8"), "day:DATE,rate\n")
+        assert.isFalse(existsSync(path.join(sourcesDir, "fx", "scratch.csv")))
+        assert.isFalse(existsSync(path.join(sourcesDir, "ads")))
         undeclared.write("test/sources/transfer_data/ads_Campaign_123.csv", "campaign_id,campaign_name,_DATA_DATE,_LATEST_DATE\n1,Brand,2024-01-02,2024-01-02\n2,Old,2024-01-01,2024-01-02\n")
+        undeclared.write("test/sources/fx/daily_rates.csv", "day:DATE,rate:FLOAT64\n2024-02-01,0.7\n2024-02-02,0.2\n")
         // The project builds ads.campaign_count: a file of that name must not replace it.
         undeclared.write("test/sources/ads/campaign_count.csv", "n\n99\n")
         const summary = yield* transform({ projectDir: undeclared.dir, sourcesDir: path.join(undeclared.dir, "test", "sources") })
         assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
-        assert.deepStrictEqual(summary.sources!.map(({ table, rows }) => ({ table, rows })), [{ table: "transfer_data.ads_Campaign_123", rows: 2 }])
+        assert.deepStrictEqual(summary.sources!.map(({ table, rows }) => ({ table, rows })), [{ table: "fx.daily_rates", rows: 2 }, { table: "transfer_data.ads_Campaign_123", rows: 2 }])
         const warehouse = yield* Warehouse
         assert.deepStrictEqual(yield* warehouse.query("SELECT campaign_id, campaign_name FROM ads.campaigns"), [{ campaign_id: 1, campaign_name: "Brand" }])
         assert.deepStrictEqual(yield* warehouse.query("SELECT n FROM ads.campaign_count"), [{ n: 1 }])
+        assert.deepStrictEqual(yield* warehouse.query("SELECT CAST(day AS VARCHAR) AS day, rate FROM ads.recent_rates"), [{ day: "2024-02-01", rate: 0.7 }])
       } finally {
         undeclared.cleanup()
       }

@@ -164,7 +164,7 @@ const STUB_STATE: Readonly<Record<SourceStub["state"], string>> = {
   shards: " (a wildcard: one file per shard, none written)"
 }
 
-/** `mdp sources init`: a stub file per declaration, to fill with local rows. */
+/** `mdp sources init`: a stub file per declared, external or read-by-name table, to fill with local rows. */
 export const sourcesCommand = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const { values, positionals } = yield* parse(args, { ...projectOptions, sources: { type: "string" } }, true)
@@ -175,10 +175,10 @@ export const sourcesCommand = (args: ReadonlyArray<string>) =>
     const graph = yield* compileProject(yield* compileOptions(values, yield* projectSettings(values)))
     const folder = path.resolve(values.sources ?? path.join(values["project-dir"] ?? defaults.projectDir, "test", "sources"))
     const stubs = yield* writeSourceStubs(graph, folder)
-    if (stubs.length === 0) return yield* Effect.sync(() => (console.log("The project declares no tables and creates no external ones: nothing to write."), 0))
+    if (stubs.length === 0) return yield* Effect.sync(() => (console.log("The project declares no tables, creates no external ones and reads none by name: nothing to write."), 0))
     console.log(
       table(
-        ["declaration", "file", "columns"],
+        ["table", "file", "columns"],
         stubs.map((stub) => [
           stub.table,
           `${path.relative(process.cwd(), stub.file)}${STUB_STATE[stub.state]}`,
