@@ -392,8 +392,12 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
     if (upper(k) === "JOIN" || tokens[k]!.text === ",") return []
     if (/^(WHERE|GROUP|HAVING|QUALIFY|WINDOW|ORDER|LIMIT|UNION|INTERSECT|EXCEPT)$/.test(upper(k))) break
   }
-  // An output's name (after AS) is no input column; a later use of it (ORDER BY total) may be
-  // taken for one: an extra column in a stub's header costs nothing, a missing one fails the run.
+  // An output's name (after AS) is no input column, nor its use where BigQuery reads outputs
+  // (GROUP BY lsn, ORDER BY total, HAVING, QUALIFY); elsewhere a name read both ways is kept: an
+  // extra column in a stub's header costs little, a missing one fails the run.
+  const outputs = new Set<string>()
+  for (let k = start; k <= end; k++) if (depths[k] === level && upper(k - 1) === "AS" && (tokens[k]!.kind === "word" || tokens[k]!.kind === "quoted")) outputs.add(tokens[k]!.text.replaceAll("`", "").toLowerCase())
+  let readsOutputs = false
   const names: Array<number> = []
   for (let k = start; k <= end; k++) {
     // A subquery has its own FROM: skipped.
@@ -401,6 +405,8 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
       while (k + 1 <= end && depths[k + 1]! > depths[k]!) k++
       continue
     }
+    if (depths[k] === level && /^(GROUP|HAVING|QUALIFY|ORDER)$/.test(upper(k))) readsOutputs = true
+    if (readsOutputs && outputs.has(tokens[k]!.text.replaceAll("`", "").toLowerCase())) continue
     const token = tokens[k]!
     if (token.kind !== "word" && !(token.kind === "quoted" && !token.text.includes("."))) continue
     if (k >= at && k < aliasEnd) continue

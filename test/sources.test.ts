@@ -135,9 +135,9 @@ describe("local data for declarations", () => {
     // No documented columns: the ones the project's SQL reads of it (v.rate, then USING (country)).
     assert.strictEqual(readFileSync(path.join(folder, "ref", "vat_rates.csv"), "utf8"), "rate,country\n")
     assert.include(first.stdout, "rate, country (read by the project's SQL, none documented: check them)")
-    // Bare names where it is the SELECT's only table; `holiday`, an output's name, is read again by
-    // ORDER BY; `meta.source` a STRUCT's field (`safe.parse_date(…)` a call, no column).
-    assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day:DATE,name,numeric,meta:STRUCT<source STRING>,holiday\n")
+    // Bare names where it is the SELECT's only table; `holiday`, an output's name, read again by
+    // ORDER BY, is none; `meta.source` a STRUCT's field (`safe.parse_date(…)` a call, no column).
+    assert.strictEqual(readFileSync(path.join(folder, "ref", "holidays.csv"), "utf8"), "day:DATE,name,numeric,meta:STRUCT<source STRING>\n")
     // Read through the staging view's SELECT *; loaded_at is the view's own.
     assert.strictEqual(readFileSync(path.join(folder, "ref", "calendar.csv"), "utf8"), "day_text,day_name\n")
     assert.strictEqual(readFileSync(path.join(folder, "crm", "contacts.csv"), "utf8"), "id,email,created_at,tier\n")
