@@ -104,6 +104,8 @@ const comparisonAt = (tokens: ReadonlyArray<Token>, k: number, step: 1 | -1): nu
   const two = tokens[k + step]?.kind === "punct" ? (step === 1 ? one + tokens[k + 1]!.text : tokens[k - 1]!.text + one) : ""
   return COMPARISONS.has(two) ? 2 : COMPARISONS.has(one) ? 1 : 0
 }
+/** The length in tokens of the comparison operator starting at token k (`>=` is two), 0 for none. */
+export const comparisonLength = (tokens: ReadonlyArray<Token>, k: number): number => comparisonAt(tokens, k, 1)
 // What may follow a boolean column used as a condition on its own (`WHERE is_active AND …`).
 const AFTER_A_CONDITION = /^(AND|OR|THEN|GROUP|ORDER|HAVING|QUALIFY|WINDOW|LIMIT|UNION|INTERSECT|EXCEPT)$/
 

@@ -19,7 +19,7 @@
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
 import { externalTableColumns } from "./bigquery-syntax.ts"
-import { csvHeaderCells, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
+import { comparisonLength, csvHeaderCells, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
 import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
 import { depthsOf, isSignificant, tokenize, type Token } from "./sql-tokens.ts"
@@ -432,7 +432,9 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
 const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<string> = new Set()): ReadonlyArray<HeaderColumn> => {
   const { database, schema, name } = target
   const names = new Set([`${schema ?? ""}.${name}`, `${database ?? ""}.${schema ?? ""}.${name}`].map((text) => text.toLowerCase()))
-  const found: Array<{ readonly at: number; readonly column: HeaderColumn; readonly field?: FieldRead; readonly via?: { readonly model: Action; readonly output: string } }> = []
+  // Each read: where it starts, and where the operand after it starts when an operator joins them
+  // (`t.price - t.cost`, `a.shipped_at > a.created_at`): two columns of one table so joined share a type.
+  const found: Array<{ readonly at: number; readonly column: HeaderColumn; readonly field?: FieldRead; readonly via?: { readonly model: Action; readonly output: string }; readonly operand?: number }> = []
   // Readers by ref(), or by name in backticks (a table read undeclared).
   const quotedName = `${schema ?? ""}.${name}\``.toLowerCase()
   const readers = graph.actions.filter(
@@ -470,7 +472,13 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
           // A model's own column passing it on as it is (`SELECT t.spend, t.day AS date`): typed by
           // what the model's readers show of that column.
           const output = type === undefined && s === 0 && (action.kind === "table" || action.kind === "view" || action.kind === "incremental") && !seen.has(action.key) ? passedAs(tokens, depths, c, last) : undefined
-          found.push({ at: n * 1e9 + c, column: type === undefined ? { name: column } : { name: column, type }, ...(output === undefined ? {} : { via: { model: action, output } }) })
+          const operator = /^[-+*/]$/.test(tokens[last + 1]?.text ?? "") ? 1 : comparisonLength(tokens, last + 1)
+          found.push({
+            at: n * 1e9 + c,
+            column: type === undefined ? { name: column } : { name: column, type },
+            ...(output === undefined ? {} : { via: { model: action, output } }),
+            ...(operator > 0 && typed ? { operand: n * 1e9 + last + 1 + operator } : {})
+          })
         }
         let next = word(k + 1) === "AS" ? k + 2 : k + 1
         const aliased = identifier(next) !== undefined && !NOT_AN_ALIAS.has(word(next))
@@ -526,6 +534,24 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
     else if (known.type === undefined && column.type !== undefined) columns.set(key, { name: known.name, type: column.type })
     if (field !== undefined) fields.set(key, [...(fields.get(key) ?? []), field])
   }
+  // Two columns an operator joins share a type: one typed by its use types the other.
+  const startsAt = new Map(ordered.map((read) => [read.at, read.column.name.toLowerCase()]))
+  const shareTypes = () => {
+    for (let changed = true; changed; ) {
+      changed = false
+      for (const read of ordered) {
+        const other = read.operand === undefined ? undefined : startsAt.get(read.operand)
+        if (other === undefined) continue
+        const mine = read.column.name.toLowerCase()
+        const [left, right] = [columns.get(mine), columns.get(other)]
+        if (left === undefined || right === undefined || fields.has(other) || fields.has(mine) || (left.type === undefined) === (right.type === undefined)) continue
+        const [untyped, type] = left.type === undefined ? [mine, right.type!] : [other, left.type]
+        columns.set(untyped, { name: columns.get(untyped)!.name, type })
+        changed = true
+      }
+    }
+  }
+  shareTypes()
   // A column no read of the table itself types: what the models passing it on show of it.
   for (const { column, via } of ordered) {
     const key = column.name.toLowerCase()
@@ -533,6 +559,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
     const type = typeThrough(via)
     if (type !== undefined) columns.set(key, { name: columns.get(key)!.name, type })
   }
+  shareTypes()
   return [...columns.entries()].map(([key, column]) => {
     const read = fields.get(key)
     return read === undefined ? column : { name: column.name, type: structOf(read) }

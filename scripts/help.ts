@@ -124,14 +124,14 @@ none, of the columns the project's SQL reads of it (alias.column, USING (…), b
 is a SELECT's only table, and what is read of a model passing its rows on with SELECT *; check
 them), at <sources>/<schema>/<table>.csv. A header cell name:TYPE gives the column a BigQuery type
 (created_at:TIMESTAMP; "tags:ARRAY<STRING>" holds JSON): the stub types the columns whose type the
-SQL shows (a date function's argument, a comparison with a literal, SUM(x), COALESCE(x, 0); a
-STRUCT of the fields read, column.field; what a model's readers show of a column it passes on as
-it is) or the column list gives; untyped columns are sniffed from the rows (STRING in a
-header-only file). Existing files are kept. Fill them with rows; a .jsonl file (one JSON object
-per line) or a .sql file (one BigQuery SELECT) may take a .csv's place. mdp transform creates each
-declared or external table from its file before every run, and any other file of the folder as the
-table it names (for tables the project reads by name without declaring them), unless the project
-builds that table.
+SQL shows (a date function's argument, a comparison with a literal or with a typed column of the
+same table, SUM(x), COALESCE(x, 0); a STRUCT of the fields read, column.field; what a model's
+readers show of a column it passes on as it is) or the column list gives; untyped columns are
+sniffed from the rows (STRING in a header-only file). Existing files are kept. Fill them with
+rows; a .jsonl file (one JSON object per line) or a .sql file (one BigQuery SELECT) may take a
+.csv's place. mdp transform creates each declared or external table from its file before every
+run, and any other file of the folder as the table it names (for tables the project reads by name
+without declaring them), unless the project builds that table.
   --sources DIR             the folder (default: the project's test/sources)
 ${projectHelp}`
 

@@ -356,14 +356,16 @@ group by 1`
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
-  it.effect("sources init types a column a model passes on as it is (t.x, t.x AS y, a final CTE's) by what the model's readers show of it, and COALESCE(x, 0) by its literal; the stubs bind", () =>
+  it.effect("sources init types a column a model passes on as it is (t.x, t.x AS y, a final CTE's) by what the model's readers show of it, COALESCE(x, 0) by its literal, and a column compared with a typed one of its table alike; the stubs bind", () =>
     Effect.gen(function* () {
       const layered = makeTempProject({
         "definitions/sources.js": `declare({ schema: "raw", name: "readings" })\ndeclare({ schema: "raw", name: "stations" })`,
         "definitions/stg_readings.sqlx": `
 config { type: "view", schema: "staging", description: "Readings, renamed." }
 select r.reading_day as read_on, r.value, r.station, upper(r.label) as label, coalesce(r.fallback, 0) as fallback, cast(r.code as int64) as code
-from \${ref("raw", "readings")} as r`,
+from \${ref("raw", "readings")} as r
+-- Compared with columns typed above: the same types.
+where r.checked_on >= r.reading_day and r.limit_value < r.value`,
         // dbt's layout: an import CTE, a final CTE, SELECT * FROM final.
         "definitions/stg_stations.sqlx": `
 config { type: "view", schema: "staging", description: "Stations, as loaded." }
@@ -382,11 +384,11 @@ group by 1, 2`
         yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", layered.dir], { cwd: layered.dir }))
         // label and code reach the mart through expressions (UPPER, CAST): their types are the
         // expressions', not the column's, and stay unwritten.
-        assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "readings.csv"), "utf8"), "reading_day:DATE,value:FLOAT64,station,label,fallback:INT64,code\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "readings.csv"), "utf8"), "reading_day:DATE,value:FLOAT64,station,label,fallback:INT64,code,checked_on:DATE,limit_value:FLOAT64\n")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "stations.csv"), "utf8"), "station_id,opened_on:DATE\n")
         const run = yield* transform({ projectDir: layered.dir, sourcesDir })
         assert.isTrue(run.ok, JSON.stringify(run.results.filter((r) => r.status !== "succeeded")))
-        layered.write("test/sources/raw/readings.csv", "reading_day:DATE,value:FLOAT64,station,label,fallback:INT64,code\n2024-03-05,1.5,s1,a,,7\n2024-03-20,2,s1,b,3,8\n")
+        layered.write("test/sources/raw/readings.csv", "reading_day:DATE,value:FLOAT64,station,label,fallback:INT64,code,checked_on:DATE,limit_value:FLOAT64\n2024-03-05,1.5,s1,a,,7,2024-03-05,0\n2024-03-20,2,s1,b,3,8,2024-03-21,1\n2024-03-21,9,s1,c,1,1,2024-03-20,0\n")
         layered.write("test/sources/raw/stations.csv", "station_id,opened_on:DATE\ns1,2024-03-01\n")
         assert.isTrue((yield* transform({ projectDir: layered.dir, sourcesDir })).ok)
         assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT CAST(month AS VARCHAR) AS month, station_id, total, label, codes, station_age_days FROM marts.monthly_readings"), [
