@@ -124,9 +124,12 @@ const writeShopSources = () => {
 
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
 
+/** `mdp sources init` on a project, as a user runs it. */
+const sourcesInit = (projectDir: string) => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", projectDir], { cwd: projectDir })
+
 describe("local data for declarations", () => {
   it("mdp sources init writes a header-only CSV per declaration from its documented columns, or else the columns the SQL reads of it, and keeps existing files", async () => {
-    const run = () => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", project.dir], { cwd: project.dir })
+    const run = () => sourcesInit(project.dir)
     const first = await run()
     const folder = path.join(project.dir, "test", "sources")
     // amount is summed (SUM(o.amount)): a number, typed in its header cell.
@@ -242,7 +245,7 @@ create or replace table \`fx.scratch\` as select 1 as x`
         const without = yield* transform({ projectDir: undeclared.dir, sourcesDir: path.join(undeclared.dir, "test", "sources") })
         assert.include(without.results.find((r) => r.action === "ads.campaigns")?.error ?? "", "give it local rows in test/sources/transfer_data/ads_Campaign_123.csv")
         // sources init writes stubs for the tables read by name, from what the SQL reads of them.
-        yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", undeclared.dir], { cwd: undeclared.dir }))
+        yield* Effect.promise(() => sourcesInit(undeclared.dir))
         const sourcesDir = path.join(undeclared.dir, "test", "sources")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "transfer_data", "ads_Campaign_123.csv"), "utf8"), "campaign_id,campaign_name,_DATA_DATE,_LATEST_DATE\n")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "fx", "daily_rates.csv"), "utf8"), "day:DATE,rate\n")
@@ -291,7 +294,7 @@ select Region_Code as region_code, Region_Name as region_name from \${ref("regio
         const sourcesDir = path.join(external.dir, "test", "sources")
         const without = yield* transform({ projectDir: external.dir, sourcesDir })
         assert.include(without.results.find((r) => r.action === "config_business.country_lookup")?.error ?? "", "give it local rows in the sources folder, config_business/country_lookup.csv")
-        const init = yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", external.dir], { cwd: external.dir }))
+        const init = yield* Effect.promise(() => sourcesInit(external.dir))
         assert.include(init.stdout, "2 file(s) written")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "config_business", "country_lookup.csv"), "utf8"), "iso_code:STRING,country_name:STRING,population:INT64\n")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "config_business", "region_lookup.csv"), "utf8"), "Region_Code,Region_Name\n")
@@ -319,7 +322,7 @@ group by 1`
       })
       try {
         const sourcesDir = path.join(typed.dir, "test", "sources")
-        yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", typed.dir], { cwd: typed.dir }))
+        yield* Effect.promise(() => sourcesInit(typed.dir))
         // pages shows no type (ARRAY_LENGTH takes any array): a STRING, as the sniffer leaves it;
         // device's fields read make it a STRUCT (a field's type STRING unless its use shows one).
         assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "visits.csv"), "utf8"), "visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,pages,\"device:STRUCT<category STRING, screen STRUCT<width FLOAT64>>\",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n")
@@ -381,7 +384,7 @@ group by 1, 2`
       })
       try {
         const sourcesDir = path.join(layered.dir, "test", "sources")
-        yield* Effect.promise(() => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", layered.dir], { cwd: layered.dir }))
+        yield* Effect.promise(() => sourcesInit(layered.dir))
         // label and code reach the mart through expressions (UPPER, CAST): their types are the
         // expressions', not the column's, and stay unwritten.
         assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "readings.csv"), "utf8"), "reading_day:DATE,value:FLOAT64,station,label,fallback:INT64,code,checked_on:DATE,limit_value:FLOAT64\n")
