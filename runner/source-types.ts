@@ -161,8 +161,14 @@ export const typeFromUse = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<
     if (/^(COALESCE|IFNULL)$/.test(name)) {
       for (let k = open + 1; k < tokens.length && depths[k]! >= depths[start]!; k++) {
         if (k === start || depths[k] !== depths[start] || !(tokens[k - 1]!.text === "(" || tokens[k - 1]!.text === ",")) continue
+        // The argument's last token: before the `,` or `)` that ends it, past any call inside it.
         let argumentEnd = k
-        while (depths[argumentEnd + 1]! > depths[start]! || !/^[,)]$/.test(tokens[argumentEnd + 1]?.text ?? ")")) argumentEnd++
+        for (let open = 0; argumentEnd + 1 < tokens.length; argumentEnd++) {
+          const text = tokens[argumentEnd + 1]!.text
+          if (open === 0 && (text === "," || text === ")")) break
+          if (text === "(" || text === "[") open++
+          if (text === ")" || text === "]") open--
+        }
         const type = operandStart(tokens, depths, argumentEnd) === k || (tokens[k]!.text === "-" && argumentEnd === k + 1) ? typeOfOperand(tokens, k) : undefined
         if (type !== undefined) return type
       }

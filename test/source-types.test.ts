@@ -51,7 +51,13 @@ describe("CSV header types", () => {
       ["SELECT COUNTIF(flag) FROM t", "flag", "BOOL"],
       ["SELECT TIMESTAMP_MICROS(event_timestamp) FROM t", "event_timestamp", "INT64"],
       ["SELECT * FROM t WHERE a = 1 AND flag", "flag", "BOOL"],
-      ["SELECT * FROM t WHERE n BETWEEN 1 AND 5", "n", "INT64"]
+      ["SELECT * FROM t WHERE n BETWEEN 1 AND 5", "n", "INT64"],
+      ["SELECT COALESCE(spend, 0) FROM t", "spend", "INT64"],
+      ["SELECT COALESCE(x, -1.5) FROM t", "x", "FLOAT64"],
+      ["SELECT IFNULL(d, DATE '2024-01-01') FROM t", "d", "DATE"],
+      ["SELECT COALESCE(a, CURRENT_TIMESTAMP()) FROM t", "a", "TIMESTAMP"],
+      ["SELECT COALESCE(a, b) FROM t", "a", undefined],
+      ["SELECT COALESCE(x, 0 + y) FROM t", "x", undefined]
     ]
     for (const [sql, column, type] of cases) assert.strictEqual(typeOf(sql, column), type, sql)
   })
