@@ -152,7 +152,10 @@ const undeclaredTables = (graph: ProjectGraph): ReadonlyArray<DeclarationAction>
   const texts = graph.actions.flatMap(sqlOfAction)
   const created = new Set<string>()
   for (const text of texts) {
-    for (const match of text.matchAll(/\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:EXTERNAL\s+|SNAPSHOT\s+|MATERIALIZED\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?`(?:[\w-]+\.)?([\w-]+)\.([\w-]+)`/gi)) created.add(`${match[1]}.${match[2]}`.toLowerCase())
+    // The name quoted or not (`CREATE TABLE ds.scratch`): its last two parts.
+    for (const match of text.matchAll(/\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:EXTERNAL\s+|SNAPSHOT\s+|MATERIALIZED\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(`[^`]+`|[\w.-]+)/gi)) {
+      created.add(match[1]!.replaceAll("`", "").split(".").slice(-2).join(".").toLowerCase())
+    }
   }
   const found = new Map<string, DeclarationAction>()
   for (const action of graph.actions) {

@@ -236,7 +236,9 @@ select day, rate, current_date as today from \`fx.daily_rates\` where day >= dat
           // A table an operation creates is the project's own: no stub.
           "definitions/scratch.sqlx": `
 config { type: "operations", description: "A scratch table." }
-create or replace table \`fx.scratch\` as select 1 as x`
+create or replace table \`fx.scratch\` as select 1 as x;
+create table if not exists fx.scratch_log (x int64);
+insert into \`fx.scratch_log\` select x from \`fx.scratch\``
         },
         { customer: "'123'" }
       )
@@ -250,6 +252,7 @@ create or replace table \`fx.scratch\` as select 1 as x`
         assert.strictEqual(readFileSync(path.join(sourcesDir, "transfer_data", "ads_Campaign_123.csv"), "utf8"), "campaign_id,campaign_name,_DATA_DATE,_LATEST_DATE\n")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "fx", "daily_rates.csv"), "utf8"), "day:DATE,rate\n")
         assert.isFalse(existsSync(path.join(sourcesDir, "fx", "scratch.csv")))
+        assert.isFalse(existsSync(path.join(sourcesDir, "fx", "scratch_log.csv")))
         assert.isFalse(existsSync(path.join(sourcesDir, "ads")))
         undeclared.write("test/sources/transfer_data/ads_Campaign_123.csv", "campaign_id,campaign_name,_DATA_DATE,_LATEST_DATE\n1,Brand,2024-01-02,2024-01-02\n2,Old,2024-01-01,2024-01-02\n")
         undeclared.write("test/sources/fx/daily_rates.csv", "day:DATE,rate:FLOAT64\n2024-02-01,0.7\n2024-02-02,0.2\n")
