@@ -607,6 +607,8 @@ const JSON_INT64 = "MDP_JSON_INT64__"
 const JSON_FLOAT64 = "MDP_JSON_FLOAT64__"
 const JSON_BOOL = "MDP_JSON_BOOL__"
 const JSON_STRING = "MDP_JSON_STRING__"
+const SHIFT_LEFT = "MDP_SHIFT_LEFT__"
+const SHIFT_RIGHT = "MDP_SHIFT_RIGHT__"
 
 const NUMBER_TYPES = "('BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE')"
 
@@ -2255,6 +2257,8 @@ const afterTranslation: Readonly<Record<string, (call: Call) => string | undefin
     const text = `CAST(${value} AS VARCHAR)`
     return `(CASE WHEN (${search}) IS NULL OR (${value}) IS NULL THEN NULL WHEN typeof(${value}) = 'VARCHAR' THEN contains(${folded(text)}, ${folded(`(${search})`)}) WHEN list_bool_or(${matches}) THEN TRUE WHEN list_count(${matches}) < len(${matches}) THEN NULL ELSE FALSE END)`
   },
+  [SHIFT_LEFT]: (call) => (call.args.length === 2 ? int64Shift("left", call.args[0]!, call.args[1]!) : undefined),
+  [SHIFT_RIGHT]: (call) => (call.args.length === 2 ? int64Shift("right", call.args[0]!, call.args[1]!) : undefined),
   [BIT_COUNT_MARKER]: (call) => {
     const [value] = call.args
     if (value === undefined) return undefined
@@ -3201,6 +3205,93 @@ const structComparisons = (sql: string): string => {
 const mayBeNumeric = (operands: ReadonlyArray<string>): boolean => {
   const types = operands.map(staticType)
   return !types.includes("FLOAT64") && !types.every((type) => type === "INT64")
+}
+
+/**
+ * BigQuery's INT64 shifts (operators#bitwise_operators): on 64 bits whatever DuckDB's type of the
+ * operand (an INTEGER literal refused `1 << 62`), `>>` filling with zeros (DuckDB's extends the
+ * sign: -8 >> 1 was -4), 0 for a count of 64 or more (DuckDB fails), an error for a negative one.
+ * Computed on the value's 64 bits as an unsigned HUGEINT.
+ */
+const int64Shift = (direction: "left" | "right", value: string, count: string): string => {
+  const two64 = "CAST('18446744073709551616' AS HUGEINT)"
+  const signed = (bits: string) => `CAST(CASE WHEN ${bits} >= CAST('9223372036854775808' AS HUGEINT) THEN ${bits} - ${two64} ELSE ${bits} END AS BIGINT)`
+  const bits =
+    direction === "left"
+      ? `((mdp_shift.x + ${two64}) % (CAST(1 AS HUGEINT) << (64 - mdp_shift.y))) * (CAST(1 AS HUGEINT) << mdp_shift.y)`
+      : `((mdp_shift.x + ${two64}) % ${two64}) // (CAST(1 AS HUGEINT) << mdp_shift.y)`
+  const shifted = `CASE WHEN mdp_shift.y < 0 THEN error('Bitwise shift by a negative count: ' || mdp_shift.y) WHEN mdp_shift.y >= 64 THEN CAST(0 AS BIGINT) ELSE ${signed(`(${bits})`)} END`
+  return `list_transform([{'x': CAST(${value} AS HUGEINT), 'y': CAST(${count} AS BIGINT)}], mdp_shift -> ${shifted})[1]`
+}
+
+/** Whether a token can end an operand (`1`, `x`, `)` …), so that a `-` or `+` after it is binary. */
+const endsAnOperand = (token: Token | undefined): boolean =>
+  token !== undefined && (token.kind === "number" || token.kind === "string" || token.kind === "quoted" || token.text === ")" || token.text === "]" || (token.kind === "word" && !KEYWORDS_BEFORE_AN_OPERAND.has(token.text.toUpperCase())))
+
+/** The operator at token k binding tighter than a shift (`+ - * / ||`): its first token, or undefined. */
+const tighterOperatorEndingAt = (tokens: ReadonlyArray<Token>, k: number): number | undefined => {
+  const token = tokens[k]
+  if (token?.kind !== "punct") return undefined
+  if (token.text === "|" && tokens[k - 1]?.text === "|") return k - 1
+  return /^[-+*/]$/.test(token.text) ? k : undefined
+}
+
+/**
+ * `a << b` and `a >> b` (BigQuery's INT64 shifts, whose operands are additive expressions) as
+ * MDP_SHIFT_LEFT/RIGHT calls; `>>` closing ARRAY<STRUCT<…>> is a type's. A shape not read is left
+ * to DuckDB's own operator.
+ */
+const bitShifts = (sql: string): string => {
+  if (!/<<|>>/.test(sql)) return sql
+  let skipped = 0
+  for (let guard = 0; guard < 1000; guard++) {
+    const tokens = tokenize(sql, "bigquery")
+    // `<`/`>` of a type: after ARRAY, STRUCT or RANGE, to its matching `>`.
+    const inType = new Array<boolean>(tokens.length).fill(false)
+    let angles = 0
+    tokens.forEach((token, k) => {
+      if (token.text === "<" && /^(ARRAY|STRUCT|RANGE)$/i.test(tokens[previousSignificant(tokens, k)]?.text ?? "")) angles++
+      else if (token.text === ">" && angles > 0) {
+        inType[k] = true
+        angles--
+      }
+    })
+    const shifts = tokens.flatMap((token, k) => (token.kind === "punct" && (token.text === "<" || token.text === ">") && tokens[k + 1]?.text === token.text && tokens[k + 1]?.kind === "punct" && !inType[k] && !inType[k + 1] && tokens[k - 1]?.text !== token.text ? [k] : []))
+    const at = shifts[skipped]
+    if (at === undefined) return sql
+    // The left operand, back over operators that bind tighter, and a sign of its own.
+    let start = operandStart(tokens, previousSignificant(tokens, at))
+    for (;;) {
+      if (start === undefined) break
+      const before = previousSignificant(tokens, start)
+      const operator = tighterOperatorEndingAt(tokens, before)
+      if (operator === undefined) break
+      if (!endsAnOperand(tokens[previousSignificant(tokens, operator)])) {
+        if (tokens[operator]!.text === "-" || tokens[operator]!.text === "+") start = operator
+        break
+      }
+      start = operandStart(tokens, previousSignificant(tokens, operator))
+    }
+    // The right operand, on over operators that bind tighter.
+    let right = divisorEnd(tokens, at + 1)
+    for (let next = right === undefined ? undefined : nextSignificantToken(tokens, right.end); right !== undefined && next !== undefined; next = nextSignificantToken(tokens, right.end)) {
+      const concat = next.token.text === "|" && tokens[next.index + 1]?.text === "|"
+      if (!concat && !(next.token.kind === "punct" && /^[-+*/]$/.test(next.token.text))) break
+      const operand = divisorEnd(tokens, concat ? next.index + 1 : next.index)
+      if (operand === undefined) {
+        right = undefined
+        break
+      }
+      right = { start: right.start, end: operand.end }
+    }
+    if (start === undefined || right === undefined) {
+      skipped++
+      continue
+    }
+    const marker = tokens[at]!.text === "<" ? SHIFT_LEFT : SHIFT_RIGHT
+    sql = `${render(tokens.slice(0, start))}${marker}(${render(tokens.slice(start, at)).trim()}, ${render(tokens.slice(right.start, right.end + 1))})${render(tokens.slice(right.end + 1))}`
+  }
+  return sql
 }
 
 /**
@@ -5278,7 +5369,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(extractAtTimeZone(orderByCollations(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(bracketedNavigationArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(rangeLiteralsAndTypes(sql)))))))))))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(extractAtTimeZone(orderByCollations(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(bracketedNavigationArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(bitShifts(rangeLiteralsAndTypes(sql))))))))))))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
