@@ -7,6 +7,7 @@
  */
 import { Effect, Schema } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
+import { mergeTypeCheck } from "./insert-types.ts"
 import { isSignificant, tokenize } from "./sql-tokens.ts"
 import { bigQuerySpellings, duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { needsInterpreter, parseScript, planScript, renderProgram, withProjectId, type Step } from "./script.ts"
@@ -260,7 +261,8 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     const tableColumns = catalogue.columns(action.target.schema ?? "main", action.target.name)
     const written = tableColumns === undefined ? "*" : tableColumns.map(quoteIdentifier).join(", ")
     const schemaCheck = tableColumns === undefined ? {} : { schemaCheck: { tableColumns, describe: variables.length > 0 ? undefined : `DESCRIBE ${query}` } }
-    if (action.uniqueKey.length === 0) return { ...plan("incremental", [...preOps, `INSERT INTO ${relation} BY NAME\nSELECT ${written} FROM (\n${query}\n)`, ...postOps]), ...schemaCheck, ...nullElementCheck(relation, preOps.length, tableColumns) }
+    // BigQuery's insert refuses a FLOAT64 for an INT64 column; DuckDB would round it.
+    if (action.uniqueKey.length === 0) return { ...plan("incremental", [...preOps, mergeTypeCheck(query, relation, label), `INSERT INTO ${relation} BY NAME\nSELECT ${written} FROM (\n${query}\n)`, ...postOps]), ...schemaCheck, ...nullElementCheck(relation, preOps.length + 1, tableColumns) }
     // MERGE on uniqueKey: new rows replace the rows they match, the others are appended. As on
     // BigQuery, only target rows passing updatePartitionFilter can match: a filter that leaves out a
     // changed row's partition adds a duplicate here too, for the key assertion to catch.
@@ -278,6 +280,7 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
       `SELECT error(${sqlString(`MERGE into ${label}: `)} || count(*) || ${sqlString(` new row(s) have a NULL in the uniqueKey (${action.uniqueKey.join(", ")}); they would never match and be added again on every run`)}) FROM ${staging} WHERE ${action.uniqueKey.map((key) => `${quoteIdentifier(key)} IS NULL`).join(" OR ")} HAVING count(*) > 0`,
       // As BigQuery's MERGE: an existing row may match at most one new row.
       `SELECT error(${sqlString(`MERGE into ${label}: UPDATE/MERGE must match at most one source row for each target row; `)} || count(*) || ${sqlString(` existing key(s) match several new rows`)}) FROM (SELECT ${keys} FROM ${staging} GROUP BY ${keys} HAVING count(*) > 1) AS repeated JOIN ${relation} AS existing USING (${keys}) HAVING count(*) > 0`,
+      mergeTypeCheck(staging, relation, label),
       `DELETE FROM ${relation} WHERE (${keys}) IN (SELECT ${keys} FROM ${staging})${partitionFilter}`,
       `INSERT INTO ${relation} BY NAME SELECT ${written} FROM ${staging}`,
       `DROP TABLE ${staging}`,

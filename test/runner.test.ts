@@ -448,6 +448,25 @@ select day, v from unnest([${values}]) as t`
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("an incremental query that gives a FLOAT64 for an INT64 column fails as BigQuery's insert does, merge or append, and the table keeps its rows", () =>
+    Effect.gen(function* () {
+      // On the incremental run the query divides: BigQuery's / is FLOAT64, which it never rounds into INT64.
+      const merged = `config { type: "incremental", uniqueKey: ["day"] }
+select 1 as day, \${incremental() ? "7 / 2" : "3"} as clicks, 1.5 as rate`
+      const appended = `config { type: "incremental" }
+select \${incremental() ? "avg(n)" : "max(n)"} as n, 0.5 as rate from unnest([1, 2]) as n`
+      const project = makeTempProject({ "definitions/merged.sqlx": merged, "definitions/appended.sqlx": appended })
+      const options = { projectDir: project.dir }
+      const first = yield* transform(options)
+      assert.isTrue(first.ok, JSON.stringify(first.results.filter((r) => r.status === "failed")))
+      const second = yield* transform(options)
+      assert.include(byAction(second.results, "analytics.merged").error, "column clicks has type FLOAT64 in the query, which cannot be inserted into the table's INT64 column")
+      assert.include(byAction(second.results, "analytics.appended").error, "column n has type FLOAT64 in the query, which cannot be inserted into the table's INT64 column")
+      assert.deepStrictEqual(yield* rows("SELECT day, clicks FROM analytics.merged"), [{ day: 1, clicks: 3 }], "the refused merge changed nothing")
+      assert.deepStrictEqual(yield* rows("SELECT n FROM analytics.appended"), [{ n: 2 }], "the refused insert changed nothing")
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("INFORMATION_SCHEMA.PARTITIONS lists each table's partitions by its partitionBy, as the action finds them", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
