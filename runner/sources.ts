@@ -22,7 +22,7 @@ import { externalTableColumns } from "./bigquery-syntax.ts"
 import { comparisonLength, csvHeaderCells, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
 import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
-import { depthsOf, isSignificant, tokenize, type Token } from "./sql-tokens.ts"
+import { depthsOf, isSignificant, matchingParen, tokenize, type Token } from "./sql-tokens.ts"
 import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { translate, type TranslationError } from "./translate.ts"
 import { Warehouse, type WarehouseError } from "./warehouse.ts"
@@ -381,7 +381,31 @@ const fieldPathEnd = (tokens: ReadonlyArray<Token>, k: number): number => {
   return end
 }
 
-const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number, aliasEnd: number): ReadonlyArray<number> => {
+/**
+ * What a FROM item other than the table reads from, as text to look for a column name in: a CTE's
+ * body, a subquery, a project model's SQL (`relationSql`); undefined when unknown (another source,
+ * UNNEST), which leaves a bare name ambiguous.
+ */
+const otherItemText = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, item: number, relationSql: (name: string) => string | undefined): string | undefined => {
+  const token = tokens[item]
+  if (token === undefined) return undefined
+  // The tokens are the significant ones: spaced again to be read as SQL.
+  const textOf = (from: number, to: number) => tokens.slice(from, to).map((other) => other.text).join(" ")
+  if (token.text === "(") return textOf(item + 1, matchingParen(tokens, item))
+  if (token.kind !== "word" && token.kind !== "quoted") return undefined
+  if (token.kind === "word" && token.text.toUpperCase() === "UNNEST") return undefined
+  const name = token.kind === "quoted" ? token.text.slice(1, -1) : token.text
+  // A CTE of the statement: `name AS (`, at its level.
+  const cte = tokens.findIndex((other, k) => k !== item && depths[k] === 0 && (other.kind === "word" || other.kind === "quoted") && other.text.replaceAll("`", "").toLowerCase() === name.toLowerCase() && tokens[k + 1]?.text.toUpperCase() === "AS" && tokens[k + 2]?.text === "(")
+  if (cte >= 0) return textOf(cte + 3, matchingParen(tokens, cte + 2))
+  return tokens[item + 1]?.text === "." ? undefined : relationSql(name)
+}
+
+/** Whether SQL text may give a column `name`: it names it, or selects `*`. */
+const mayGive = (text: string, name: string): boolean =>
+  tokenize(text, "bigquery").some((token) => token.text === "*" || ((token.kind === "word" || token.kind === "quoted") && token.text.replaceAll("`", "").toLowerCase().split(".").includes(name.toLowerCase())))
+
+const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number, aliasEnd: number, relationSql: (name: string) => string | undefined = () => undefined): ReadonlyArray<number> => {
   const level = depths[at]!
   const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
   if (upper(at - 1) !== "FROM") return []
@@ -389,12 +413,26 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
   while (start > 0 && depths[start - 1]! >= level && !(depths[start - 1] === level && tokens[start - 1]!.text === ";")) start--
   let end = at
   while (end + 1 < tokens.length && depths[end + 1]! >= level && !(depths[end + 1] === level && tokens[end + 1]!.text === ";")) end++
-  // Another FROM item (a join or a comma) makes a bare name ambiguous without the other's columns.
+  // Another FROM item (a join or a comma) makes a bare name ambiguous, unless what that item reads
+  // is known and never names it: a model's SQL, a CTE or a subquery without the name or a `*`.
+  const others: Array<string | undefined> = []
+  // The other items' names and aliases: `alias.column` reads them, not a STRUCT of the table.
+  const otherNames = new Set<string>()
+  const itemTokens = new Set<number>()
+  const nameOf = (k: number) => (tokens[k]?.kind === "word" || tokens[k]?.kind === "quoted" ? tokens[k]!.text.replaceAll("`", "").split(".").at(-1)!.toLowerCase() : undefined)
   for (let k = aliasEnd; k <= end; k++) {
     if (depths[k] !== level) continue
-    if (upper(k) === "JOIN" || tokens[k]!.text === ",") return []
+    if (upper(k) === "JOIN" || tokens[k]!.text === ",") {
+      others.push(otherItemText(tokens, depths, k + 1, relationSql))
+      const itemEnd = tokens[k + 1]?.text === "(" ? matchingParen(tokens, k + 1) : k + 1
+      const aliasAt = upper(itemEnd + 1) === "AS" ? itemEnd + 2 : itemEnd + 1
+      itemTokens.add(k + 1)
+      if (!NOT_AN_ALIAS.has(upper(aliasAt))) itemTokens.add(aliasAt)
+      for (const named of [nameOf(k + 1), NOT_AN_ALIAS.has(upper(aliasAt)) ? undefined : nameOf(aliasAt)]) if (named !== undefined) otherNames.add(named)
+    }
     if (/^(WHERE|GROUP|HAVING|QUALIFY|WINDOW|ORDER|LIMIT|UNION|INTERSECT|EXCEPT)$/.test(upper(k))) break
   }
+  if (others.includes(undefined)) return []
   // An output's name (after AS) is no input column, nor its use where BigQuery reads outputs
   // (GROUP BY lsn, ORDER BY total, HAVING, QUALIFY); elsewhere a name read both ways is kept: an
   // extra column in a stub's header costs little, a missing one fails the run.
@@ -417,20 +455,23 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
     // `name.field`: a STRUCT column's field, unless the chain is a call (SAFE.PARSE_DATE(…), NET.HOST(…)).
     if (tokens[k + 1]?.text === "." && tokens[fieldPathEnd(tokens, k) + 1]?.text === "(") continue
     if (upper(k - 1) === "AS") continue
+    // A CTE's name (`brands AS (`) is no column.
+    if (upper(k + 1) === "AS" && tokens[k + 2]?.text === "(") continue
     if (token.kind === "word" && NOT_COLUMNS.has(token.text.toUpperCase())) continue
     if (LITERAL_TYPES.has(upper(k)) && (tokens[k + 1]?.kind === "string" || tokens[k + 1]?.text === "<")) continue
     if (DATE_PARTS.has(upper(k)) && (upper(k + 1) === "FROM" || tokens[k - 1]?.kind === "number" || tokens[k - 1]?.kind === "string" || tokens[k + 1]?.kind === "string" || isPartArgument(tokens, depths, k))) continue
     names.push(k)
   }
-  return names
+  return names.filter((k) => !itemTokens.has(k) && !(tokens[k + 1]?.text === "." && otherNames.has(nameOf(k)!)) && others.every((text) => !mayGive(text!, tokens[k]!.text.replaceAll("`", ""))))
 }
 
 /**
  * The columns the project's SQL reads of a declared table, for the stub of one whose config
  * documents none: wherever a query names the table, `alias.column` of the alias it gives it (or of
  * its own name), the columns of a `USING (…)` after it, and the bare names of a SELECT whose only
- * FROM item it is, in the order the SQL first reads them. Bare names beside other tables are left
- * out: which table they belong to needs the other tables' columns.
+ * FROM item it is, in the order the SQL first reads them. A bare name beside other tables is the
+ * table's only where none of them can have it (models, CTEs and subqueries whose SQL never names
+ * it nor selects `*`); beside another source it is left out, either's.
  */
 const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<string> = new Set()): ReadonlyArray<HeaderColumn> => {
   const { database, schema, name } = target
@@ -445,6 +486,12 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   )
   // `any-project.schema.name` is the table too: a project names its own tables with its project id.
   const isName = (text: string) => names.has(text) || (text.split(".").length === 3 && text.endsWith(`.${schema ?? ""}.${name}`.toLowerCase()))
+  // A project model's SQL by its reference (`project.schema.name`), for a bare name beside it.
+  const relationSql = (reference: string): string | undefined => {
+    const parts = reference.toLowerCase().split(".")
+    const model = graph.actions.find((other) => (other.kind === "table" || other.kind === "view" || other.kind === "incremental") && other.target.name.toLowerCase() === parts.at(-1) && (parts.length < 2 || (other.target.schema ?? "").toLowerCase() === parts.at(-2)))
+    return model === undefined ? undefined : sqlOfAction(model).join("\n")
+  }
   // A model passing the table's rows on with SELECT * (`staging AS SELECT *, … FROM source`): the
   // columns read of that model, beyond those it makes itself, are the table's too.
   const passedOn: Array<HeaderColumn> = []
@@ -459,10 +506,13 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
       const identifier = (k: number) => (tokens[k]?.kind === "quoted" ? tokens[k]!.text.slice(1, -1) : tokens[k]?.kind === "word" ? tokens[k]!.text : undefined)
       // The table read at token k under `table` (its name, or a CTE passing its rows on), its
       // columns except those a CTE on the way made or dropped itself.
-      const readAt = (k: number, table: string, made: ReadonlySet<string>, ctes: ReadonlySet<string>): void => {
+      // `only`: through a CTE that lists the columns it passes on, its output names (lower-cased)
+      // and the table's columns they are.
+      const readAt = (k: number, table: string, made: ReadonlySet<string>, ctes: ReadonlySet<string>, only?: ReadonlyMap<string, string>): void => {
         // The reference spans tokens c..end; what the SQL around it shows of its type, if anything.
         // A STRUCT field's path after the column (`column.field.subfield`) makes the column a STRUCT.
-        const push = (c: number, column: string | undefined, end = c, typed = true) => {
+        const push = (c: number, read: string | undefined, end = c, typed = true) => {
+          const column = read === undefined || only === undefined ? read : only.get(read.toLowerCase())
           if (column === undefined || made.has(column.toLowerCase())) return
           const last = typed ? fieldPathEnd(tokens, end) : end
           const path: Array<string> = []
@@ -493,10 +543,31 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
         tokens.forEach((_, c) => {
           if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && tokens[c - 1]?.text !== ".") push(c, identifier(c + 2), c + 2)
         })
-        for (const c of bareNamesOfOnlySource(tokens, depths, k, next)) {
-          if (identifier(c)?.toLowerCase() !== alias.toLowerCase() && !(tokens[c]!.kind === "word" && variables.has(tokens[c]!.text.toLowerCase()))) push(c, identifier(c))
+        const bare = new Set<number>()
+        for (const c of bareNamesOfOnlySource(tokens, depths, k, next, relationSql)) {
+          if (identifier(c)?.toLowerCase() !== alias.toLowerCase() && !(tokens[c]!.kind === "word" && variables.has(tokens[c]!.text.toLowerCase()))) {
+            bare.add(c)
+            push(c, identifier(c))
+          }
         }
-        const star = madeByStarSelect(tokens, depths, k)
+        // `cte AS (SELECT t.a, b AS c, … FROM table t …)`: the statement's reads of those CTE
+        // columns are reads of the table's, through as many such CTEs as pass them on.
+        const listed = passedThroughCte(tokens, depths, k, (c) => bare.has(c) || (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "."))
+        if (listed !== undefined && !ctes.has(listed.cte.toLowerCase())) {
+          const through = new Map<string, string>()
+          for (const [output, input] of listed.columns) {
+            const column = only === undefined ? input : only.get(input.toLowerCase())
+            if (column !== undefined && !made.has(column.toLowerCase())) through.set(output.toLowerCase(), column)
+          }
+          if (through.size > 0) {
+            tokens.forEach((token, c) => {
+              if (c !== listed.name && (token.kind === "word" || token.kind === "quoted") && identifier(c)?.toLowerCase() === listed.cte.toLowerCase() && (word(c - 1) === "FROM" || word(c - 1) === "JOIN" || (tokens[c - 1]?.text === "," && tokens[c + 1]?.text !== "." && tokens[c + 1]?.text !== "("))) {
+                readAt(c, listed.cte, new Set(), new Set([...ctes, listed.cte.toLowerCase()]), through)
+              }
+            })
+          }
+        }
+        const star = only === undefined ? madeByStarSelect(tokens, depths, k) : undefined
         if (star === undefined) return
         const passing = new Set([...made, ...star.made.map((column) => column.toLowerCase())])
         if (depths[k] === 0) {
@@ -600,6 +671,41 @@ const passedAs = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, c
   const ends = (at: number) => (tokens[at]?.text === "," && depths[at] === level) || upper(at) === "FROM"
   if (ends(end + 1)) return tokens[end]!.text.replaceAll("`", "")
   return upper(end + 1) === "AS" && ends(end + 3) ? tokens[end + 2]?.text.replaceAll("`", "") : undefined
+}
+
+/**
+ * For a table read at token `at` in the body of a CTE (`name AS (SELECT … FROM table …)`), the
+ * CTE's name (and its token) and the columns its SELECT list passes on as they are: each item that
+ * is a column of the table alone (`ownColumn(c)` says which tokens read one: a bare name or
+ * `alias.`), under its own name or an AS; undefined when the read is in no CTE's own SELECT.
+ */
+const passedThroughCte = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number, ownColumn: (c: number) => boolean): { readonly cte: string; readonly name: number; readonly columns: ReadonlyArray<readonly [string, string]> } | undefined => {
+  const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+  const level = depths[at]!
+  let from = at - 1
+  while (from >= 0 && !(depths[from] === level && upper(from) === "FROM")) from--
+  let select = from - 1
+  while (select >= 0 && !(depths[select] === level && upper(select) === "SELECT")) select--
+  if (from < 0 || select < 0 || tokens[select - 1]?.text !== "(" || upper(select - 2) !== "AS") return undefined
+  const nameToken = tokens[select - 3]
+  if (nameToken === undefined || (nameToken.kind !== "word" && nameToken.kind !== "quoted")) return undefined
+  const columns: Array<readonly [string, string]> = []
+  let item = upper(select + 1) === "DISTINCT" ? select + 2 : select + 1
+  for (let k = item; k <= from; k++) {
+    if (k < from && !(depths[k] === level && tokens[k]!.text === ",")) continue
+    // One item: tokens item..k-1.
+    const length = k - item
+    const name = (t: number) => (tokens[t]?.kind === "word" || tokens[t]?.kind === "quoted" ? tokens[t]!.text.replaceAll("`", "") : undefined)
+    const column = tokens[item + 1]?.text === "." ? item + 2 : item
+    const width = column - item + 1
+    const input = ownColumn(item) ? name(column) : undefined
+    if (input !== undefined && (length === width || (length === width + 2 && upper(item + width) === "AS"))) {
+      const output = length === width ? input : name(item + width + 1)
+      if (output !== undefined) columns.push([output, input])
+    }
+    item = k + 1
+  }
+  return { cte: nameToken.text.replaceAll("`", ""), name: select - 3, columns }
 }
 
 /**

@@ -405,6 +405,65 @@ group by 1, 2`
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
+  it.effect("sources init gives a bare name beside a join to the one source whose partners cannot have it (models and CTEs that never name it, no *); beside another source or a SELECT * it stays out", () =>
+    Effect.gen(function* () {
+      const joined = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "shop", name: "order_items" })\ndeclare({ schema: "shop", name: "returns" })\ndeclare({ schema: "shop", name: "stock" })`,
+        "definitions/products.sqlx": `config { type: "table", schema: "core" }\nselect 'p1' as product_id, 'Shoes' as brand`,
+        "definitions/anything.sqlx": `config { type: "table", schema: "core" }\nselect * from \${ref("products")}`,
+        // inventory_item_id is bare: products never names it, nor does the CTE.
+        "definitions/sales.sqlx": `config { type: "table", schema: "marts" }
+with brands as (select product_id as brand_product, brand from \${ref("products")})
+select items.order_id, inventory_item_id, products.brand, brands.brand as brand_again
+from \${ref("shop", "order_items")} items
+join \${ref("products")} products on items.product_id = products.product_id
+join brands on brands.brand_product = items.product_id`,
+        // Beside another source, or a model selecting *, a bare name could be either's.
+        "definitions/returned.sqlx": `config { type: "table", schema: "marts" }
+select r.order_id, reason from \${ref("shop", "returns")} r join \${ref("shop", "order_items")} i on i.order_id = r.order_id`,
+        "definitions/stocked.sqlx": `config { type: "table", schema: "marts" }
+select s.product_id, warehouse from \${ref("shop", "stock")} s join \${ref("anything")} a on a.product_id = s.product_id`
+      })
+      try {
+        const sourcesDir = path.join(joined.dir, "test", "sources")
+        yield* Effect.promise(() => sourcesInit(joined.dir))
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "order_items.csv"), "utf8"), "order_id,inventory_item_id,product_id\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "returns.csv"), "utf8"), "order_id\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "stock.csv"), "utf8"), "product_id\n")
+        const run = yield* transform({ projectDir: joined.dir, sourcesDir })
+        const sales = run.results.find((result) => result.action === "marts.sales")
+        assert.strictEqual(sales?.status, "succeeded", sales?.error)
+      } finally {
+        joined.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
+  it.effect("sources init types a column through CTEs that list it on (bare, alias.column, renamed), by its use at the end of the chain; a CTE computing from it passes no type", () =>
+    Effect.gen(function* () {
+      const chained = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "bikes", name: "trips" })`,
+        "definitions/monthly.sqlx": `config { type: "table", schema: "marts" }
+with base as (
+  select tripduration, starttime, gender, duration_text from \${ref("bikes", "trips")} where usertype = 'Subscriber'
+),
+enriched as (
+  select b.tripduration as seconds, b.starttime, upper(b.gender) as gender, b.duration_text from base b
+)
+select date_trunc(date(starttime), month) as month, gender, sum(seconds) as total_seconds, count(1) as trips, max(duration_text) as longest
+from enriched
+group by 1, 2`
+      })
+      try {
+        const sourcesDir = path.join(chained.dir, "test", "sources")
+        yield* Effect.promise(() => sourcesInit(chained.dir))
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "bikes", "trips.csv"), "utf8"), "tripduration:FLOAT64,starttime:TIMESTAMP,gender,duration_text,usertype\n")
+        const run = yield* transform({ projectDir: chained.dir, sourcesDir })
+        assert.isTrue(run.ok, JSON.stringify(run.results.filter((r) => r.status !== "succeeded")))
+      } finally {
+        chained.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
   it.effect("GA4's events_* and events_intraday_* side by side: each intraday shard is the intraday declaration's, and events_* reads it too, as BigQuery's wildcard does; an undeclared events_* read by name is a wildcard too", () =>
     Effect.gen(function* () {
       const ga4 = makeTempProject({
