@@ -508,7 +508,8 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
       // columns except those a CTE on the way made or dropped itself.
       // `only`: through a CTE that lists the columns it passes on, its output names (lower-cased)
       // and the table's columns they are.
-      const readAt = (k: number, table: string, made: ReadonlySet<string>, ctes: ReadonlySet<string>, only?: ReadonlyMap<string, string>): void => {
+      // `itemEnd`: where the FROM item ends, past k when it is a subquery `( … )` passing the rows on.
+      const readAt = (k: number, table: string, made: ReadonlySet<string>, ctes: ReadonlySet<string>, only?: ReadonlyMap<string, string>, itemEnd = k): void => {
         // The reference spans tokens c..end; what the SQL around it shows of its type, if anything.
         // A STRUCT field's path after the column (`column.field.subfield`) makes the column a STRUCT.
         const push = (c: number, read: string | undefined, end = c, typed = true) => {
@@ -533,9 +534,10 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
             ...(operator > 0 && typed ? { operand: n * 1e9 + last + 1 + operator } : {})
           })
         }
-        let next = word(k + 1) === "AS" ? k + 2 : k + 1
+        let next = word(itemEnd + 1) === "AS" ? itemEnd + 2 : itemEnd + 1
         const aliased = identifier(next) !== undefined && !NOT_AN_ALIAS.has(word(next))
-        const alias = aliased ? identifier(next)! : table
+        // An unaliased subquery has no name to qualify its columns with.
+        const alias = aliased ? identifier(next)! : itemEnd === k ? table : "\u0000"
         if (aliased) next++
         if (word(next) === "USING" && tokens[next + 1]?.text === "(") {
           for (let c = next + 2; c < tokens.length && tokens[c]!.text !== ")"; c++) push(c, identifier(c), c, false)
@@ -578,6 +580,12 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
           return
         }
         // `cte AS (SELECT * FROM table)`: the statement's reads of the CTE are reads of the table.
+        // `FROM (SELECT *, … FROM table) [AS] alias`: the outer SELECT's reads of the subquery are reads of the table.
+        const open = star.select - 1
+        if (tokens[open]?.text === "(" && (word(open - 1) === "FROM" || word(open - 1) === "JOIN" || tokens[open - 1]?.text === ",")) {
+          readAt(open, table, passing, ctes, undefined, matchingParen(tokens, open))
+          return
+        }
         const cte = tokens[star.select - 1]?.text === "(" && word(star.select - 2) === "AS" ? identifier(star.select - 3) : undefined
         if (cte === undefined || ctes.has(cte.toLowerCase())) return
         tokens.forEach((token, c) => {

@@ -438,10 +438,16 @@ select s.product_id, warehouse from \${ref("shop", "stock")} s join \${ref("anyt
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
-  it.effect("sources init types a column through CTEs that list it on (bare, alias.column, renamed), by its use at the end of the chain; a CTE computing from it passes no type", () =>
+  it.effect("sources init types a column through CTEs that list it on (bare, alias.column, renamed), by its use at the end of the chain; a CTE computing from it passes no type; a subquery passing rows on with * is read through", () =>
     Effect.gen(function* () {
       const chained = makeTempProject({
-        "definitions/sources.js": `declare({ schema: "bikes", name: "trips" })`,
+        "definitions/sources.js": `declare({ schema: "bikes", name: "trips" })\ndeclare({ schema: "bikes", name: "orders" })`,
+        // A subquery passing the rows on with * (a deduplication): the outer SELECT reads the table's columns.
+        "definitions/latest_orders.sqlx": `config { type: "table", schema: "marts" }
+select id, amount, t.region from (
+  select *, row_number() over (partition by id order by updated_at desc) as rn from \${ref("bikes", "orders")}
+) t
+where rn = 1 and amount > 0`,
         "definitions/monthly.sqlx": `config { type: "table", schema: "marts" }
 with base as (
   select tripduration, starttime, gender, duration_text from \${ref("bikes", "trips")} where usertype = 'Subscriber'
@@ -457,6 +463,7 @@ group by 1, 2`
         const sourcesDir = path.join(chained.dir, "test", "sources")
         yield* Effect.promise(() => sourcesInit(chained.dir))
         assert.strictEqual(readFileSync(path.join(sourcesDir, "bikes", "trips.csv"), "utf8"), "tripduration:FLOAT64,starttime:TIMESTAMP,gender,duration_text,usertype\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "bikes", "orders.csv"), "utf8"), "id,amount:INT64,region,updated_at\n")
         const run = yield* transform({ projectDir: chained.dir, sourcesDir })
         assert.isTrue(run.ok, JSON.stringify(run.results.filter((r) => r.status !== "succeeded")))
       } finally {
