@@ -182,9 +182,10 @@ export const typeFromUse = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<
   if (preceding > 0) return typeOfOperand(tokens, operandStart(tokens, depths, start - 1 - preceding))
   // column ± INTERVAL …: a point in time.
   if ((after === "+" || after === "-") && word(tokens, end + 2) === "INTERVAL") return "TIMESTAMP"
-  // column * 100, column / 2.5: a number.
-  if ((after === "*" || after === "/") && tokens[end + 2]?.kind === "number") return "FLOAT64"
-  if ((before === "*" || before === "/") && tokens[start - 2]?.kind === "number") return "FLOAT64"
+  // column * 100, a.price / b.rate: BigQuery multiplies and divides numbers only (a column next to
+  // `*` is never a star). FLOAT64 takes an INT64's values as well.
+  if (after === "*" || after === "/") return "FLOAT64"
+  if ((before === "*" || before === "/") && tokens[start - 2] !== undefined) return "FLOAT64"
   // A condition on its own: WHERE flag, AND flag, NOT flag, flag IS TRUE.
   const standsAlone = after === "" || after === ")" || after === ";" || AFTER_A_CONDITION.test(word(tokens, end + 1))
   if (/^(WHERE|AND|OR|NOT|HAVING)$/.test(word(tokens, start - 1)) && standsAlone && !(word(tokens, start - 1) === "AND" && word(tokens, start - 3) === "BETWEEN")) return "BOOL"

@@ -569,13 +569,20 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
             })
           }
         }
-        const star = only === undefined ? madeByStarSelect(tokens, depths, k) : undefined
+        const star = madeByStarSelect(tokens, depths, k)
         if (star === undefined) return
-        const passing = new Set([...made, ...star.made.map((column) => column.toLowerCase())])
+        // What the star SELECT makes itself is not the table's: left out of the names, or of the
+        // CTE columns that are the table's (`only`, in the CTE's names).
+        const starMade = new Set(star.made.map((column) => column.toLowerCase()))
+        const passing = only === undefined ? new Set([...made, ...starMade]) : made
+        const onlyThrough = only === undefined ? undefined : new Map([...only].filter(([output]) => !starMade.has(output)))
         if (depths[k] === 0) {
           // The model's own rows: what its readers read of it.
           if (s === 0 && action.kind !== "declaration" && action.kind !== "operations" && action.kind !== "assertion" && !seen.has(action.key)) {
-            passedOn.push(...columnsRead(graph, action.target, new Set([...seen, action.key])).filter((column) => !passing.has(column.name.toLowerCase())))
+            for (const column of columnsRead(graph, action.target, new Set([...seen, action.key]))) {
+              const own = onlyThrough === undefined ? column.name : onlyThrough.get(column.name.toLowerCase())
+              if (own !== undefined && !passing.has(own.toLowerCase())) passedOn.push({ ...column, name: own })
+            }
           }
           return
         }
@@ -583,14 +590,14 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
         // `FROM (SELECT *, … FROM table) [AS] alias`: the outer SELECT's reads of the subquery are reads of the table.
         const open = star.select - 1
         if (tokens[open]?.text === "(" && (word(open - 1) === "FROM" || word(open - 1) === "JOIN" || tokens[open - 1]?.text === ",")) {
-          readAt(open, table, passing, ctes, undefined, matchingParen(tokens, open))
+          readAt(open, table, passing, ctes, onlyThrough, matchingParen(tokens, open))
           return
         }
         const cte = tokens[star.select - 1]?.text === "(" && word(star.select - 2) === "AS" ? identifier(star.select - 3) : undefined
         if (cte === undefined || ctes.has(cte.toLowerCase())) return
         tokens.forEach((token, c) => {
           if (c !== star.select - 3 && (token.kind === "word" || token.kind === "quoted") && identifier(c)?.toLowerCase() === cte.toLowerCase() && (word(c - 1) === "FROM" || word(c - 1) === "JOIN" || (tokens[c - 1]?.text === "," && tokens[c + 1]?.text !== "." && tokens[c + 1]?.text !== "("))) {
-            readAt(c, cte, passing, new Set([...ctes, cte.toLowerCase()]))
+            readAt(c, cte, passing, new Set([...ctes, cte.toLowerCase()]), onlyThrough)
           }
         })
       }

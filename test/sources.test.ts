@@ -438,7 +438,7 @@ select s.product_id, warehouse from \${ref("shop", "stock")} s join \${ref("anyt
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
-  it.effect("sources init types a column through CTEs that list it on (bare, alias.column, renamed), by its use at the end of the chain; a CTE computing from it passes no type; a subquery passing rows on with * is read through", () =>
+  it.effect("sources init types a column through CTEs that list it on (bare, alias.column, renamed), by its use at the end of the chain; a CTE computing from it passes no type; a CTE or subquery passing rows on with * is read through", () =>
     Effect.gen(function* () {
       const chained = makeTempProject({
         "definitions/sources.js": `declare({ schema: "bikes", name: "trips" })\ndeclare({ schema: "bikes", name: "orders" })`,
@@ -454,9 +454,10 @@ with base as (
 ),
 enriched as (
   select b.tripduration as seconds, b.starttime, upper(b.gender) as gender, b.duration_text from base b
-)
-select date_trunc(date(starttime), month) as month, gender, sum(seconds) as total_seconds, count(1) as trips, max(duration_text) as longest
-from enriched
+),
+numbered as (select *, 1 as one from enriched)
+select date_trunc(date(starttime), month) as month, gender, sum(seconds) as total_seconds, sum(one) as trips, max(duration_text) as longest
+from numbered
 group by 1, 2`
       })
       try {
