@@ -142,7 +142,7 @@ const undeclaredWildcards = (graph: ProjectGraph, declared: ReadonlyArray<Declar
 }
 
 /**
- * Tables the project's SQL names in backticks (`project.dataset.table`, `dataset.table`) that no
+ * Tables the project's SQL names in backticks (`project.dataset.table`, `dataset.table`) or unquoted after FROM or JOIN that no
  * action builds or declares and no statement creates: read by name, so their rows come from the
  * sources folder as well (findSources), and `sources init` writes their stubs. A name followed by
  * `(` is a function, INFORMATION_SCHEMA and `_SESSION` are the warehouse's own.
@@ -160,7 +160,16 @@ const undeclaredTables = (graph: ProjectGraph): ReadonlyArray<DeclarationAction>
   const found = new Map<string, DeclarationAction>()
   for (const action of graph.actions) {
     for (const text of sqlOfAction(action)) {
-      for (const match of text.matchAll(/`(?:([\w-]+)\.)?([\w-]+)\.([\w-]+)`(?!\s*\()/g)) {
+      // Unquoted too, after FROM or JOIN (`FROM raw_dataset.agents`), in the SQL without its
+      // strings and comments, unless the first part is an alias of the statement (`JOIN e.items`
+      // reads an array of the row).
+      const code = tokenize(text, "bigquery").map((token) => (token.kind === "comment" ? " " : token.kind === "string" ? "''" : token.text)).join("")
+      // (A lookahead, so that one match does not swallow the next: `, item FROM t a`.)
+      const aliases = new Set([...code.matchAll(/(?=(?:\bFROM|\bJOIN|,)\s+[`\w.-]+\s+(?:AS\s+)?(\w+))/gi)].map((alias) => alias[1]!.toLowerCase()))
+      const unquoted = [...code.matchAll(/\b(?:FROM|JOIN)\s+(?:([a-z][\w-]*)\.)?([a-z_]\w*)\.([a-z_]\w*)\b(?![\s]*[(.])/gi)].filter(
+        (reference) => !aliases.has((reference[1] ?? reference[2]!).toLowerCase())
+      )
+      for (const match of [...text.matchAll(/`(?:([\w-]+)\.)?([\w-]+)\.([\w-]+)`(?!\s*\()/g), ...unquoted]) {
         const [, database, schema, name] = match
         const key = `${schema}.${name}`
         if (/^(INFORMATION_SCHEMA|_SESSION)$/i.test(schema!) || /^INFORMATION_SCHEMA$/i.test(name!)) continue
@@ -479,10 +488,11 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   // Each read: where it starts, and where the operand after it starts when an operator joins them
   // (`t.price - t.cost`, `a.shipped_at > a.created_at`): two columns of one table so joined share a type.
   const found: Array<{ readonly at: number; readonly column: HeaderColumn; readonly field?: FieldRead; readonly via?: { readonly model: Action; readonly output: string }; readonly operand?: number }> = []
-  // Readers by ref(), or by name in backticks (a table read undeclared).
-  const quotedName = `${schema ?? ""}.${name}\``.toLowerCase()
+  // Readers by ref(), or by name (a table read undeclared).
+  // (or unquoted: `FROM raw.agents`; a reader found by the text alone reads nothing if no reference matches)
+  const byName = `${schema ?? ""}.${name}`.toLowerCase()
   const readers = graph.actions.filter(
-    (action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")) || sqlOfAction(action).some((sql) => sql.toLowerCase().includes(quotedName))
+    (action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")) || sqlOfAction(action).some((sql) => sql.toLowerCase().includes(byName))
   )
   // `any-project.schema.name` is the table too: a project names its own tables with its project id.
   const isName = (text: string) => names.has(text) || (text.split(".").length === 3 && text.endsWith(`.${schema ?? ""}.${name}`.toLowerCase()))
@@ -537,7 +547,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
         let next = word(itemEnd + 1) === "AS" ? itemEnd + 2 : itemEnd + 1
         const aliased = identifier(next) !== undefined && !NOT_AN_ALIAS.has(word(next))
         // An unaliased subquery has no name to qualify its columns with.
-        const alias = aliased ? identifier(next)! : itemEnd === k ? table : "\u0000"
+        const alias = aliased ? identifier(next)! : tokens[k]?.text === "(" ? "\u0000" : table
         if (aliased) next++
         if (word(next) === "USING" && tokens[next + 1]?.text === "(") {
           for (let c = next + 2; c < tokens.length && tokens[c]!.text !== ")"; c++) push(c, identifier(c), c, false)
@@ -603,6 +613,13 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
       }
       tokens.forEach((token, k) => {
         if (token.kind === "quoted" && isName(token.text.slice(1, -1).toLowerCase())) readAt(k, name, new Set(), new Set())
+        // Unquoted, after FROM or JOIN: `dataset.table` or `project.dataset.table`, in word tokens.
+        if (token.kind === "word" && (word(k - 1) === "FROM" || word(k - 1) === "JOIN") && tokens[k + 1]?.text === "." && tokens[k + 2]?.kind === "word") {
+          const last = tokens[k + 3]?.text === "." && tokens[k + 4]?.kind === "word" ? k + 4 : k + 2
+          if (tokens[last + 1]?.text === "(" || tokens[last + 1]?.text === ".") return
+          const reference = tokens.slice(k, last + 1).map((part) => part.text).join("")
+          if (isName(reference.toLowerCase())) readAt(k, name, new Set(), new Set(), undefined, last)
+        }
       })
     })
   })

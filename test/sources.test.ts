@@ -216,7 +216,7 @@ describe("local data for declarations", () => {
       writeShopSources()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
-  it.effect("a table the project reads by name without declaring it takes its rows from its file, and sources init writes its stub; a file named like a table the project builds is left alone", () =>
+  it.effect("a table the project reads by name without declaring it (in backticks, or unquoted after FROM or JOIN) takes its rows from its file, and sources init writes its stub; a file named like a table the project builds is left alone", () =>
     Effect.gen(function* () {
       // As a Google Ads transfer is read: the table's name is built from a var, never declared.
       const undeclared = makeTempProject(
@@ -233,6 +233,14 @@ select count(*) as n from \${ref("campaigns")}`,
 config { type: "table", schema: "ads", description: "Rates over a floor." }
 pre_operations { declare min_rate float64 default 0.5; }
 select day, rate, current_date as today from \`fx.daily_rates\` where day >= date '2024-01-01' and rate > min_rate`,
+          // Read by name unquoted; a path from an alias (a.items, an array of the row) and a
+          // name in a comment are no tables.
+          "definitions/agent_tools.sqlx": `
+config { type: "table", schema: "ads", description: "Agents and their tools." }
+-- the columns are copied from legacy_ds.agents_backup
+select a.agent_id, t.tool_name, item from agent_structure.agents a
+join agent_structure.tools as t on t.agent_id = a.agent_id
+cross join a.items as item`,
           // A table an operation creates is the project's own: no stub.
           "definitions/scratch.sqlx": `
 config { type: "operations", description: "A scratch table." }
@@ -254,17 +262,32 @@ insert into \`fx.scratch_log\` select x from \`fx.scratch\``
         assert.isFalse(existsSync(path.join(sourcesDir, "fx", "scratch.csv")))
         assert.isFalse(existsSync(path.join(sourcesDir, "fx", "scratch_log.csv")))
         assert.isFalse(existsSync(path.join(sourcesDir, "ads")))
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "agent_structure", "agents.csv"), "utf8"), "agent_id,items\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "agent_structure", "tools.csv"), "utf8"), "tool_name,agent_id\n")
+        assert.isFalse(existsSync(path.join(sourcesDir, "legacy_ds")))
+        assert.isFalse(existsSync(path.join(sourcesDir, "a")))
+        undeclared.write("test/sources/agent_structure/agents.csv", 'agent_id,items:ARRAY<STRING>\n7,"[""search"", ""mail""]"\n')
+        undeclared.write("test/sources/agent_structure/tools.csv", "tool_name,agent_id\nbrowser,7\n")
         undeclared.write("test/sources/transfer_data/ads_Campaign_123.csv", "campaign_id,campaign_name,_DATA_DATE,_LATEST_DATE\n1,Brand,2024-01-02,2024-01-02\n2,Old,2024-01-01,2024-01-02\n")
         undeclared.write("test/sources/fx/daily_rates.csv", "day:DATE,rate:FLOAT64\n2024-02-01,0.7\n2024-02-02,0.2\n")
         // The project builds ads.campaign_count: a file of that name must not replace it.
         undeclared.write("test/sources/ads/campaign_count.csv", "n\n99\n")
         const summary = yield* transform({ projectDir: undeclared.dir, sourcesDir: path.join(undeclared.dir, "test", "sources") })
         assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
-        assert.deepStrictEqual(summary.sources!.map(({ table, rows }) => ({ table, rows })), [{ table: "fx.daily_rates", rows: 2 }, { table: "transfer_data.ads_Campaign_123", rows: 2 }])
+        assert.deepStrictEqual(summary.sources!.map(({ table, rows }) => ({ table, rows })), [
+          { table: "agent_structure.agents", rows: 1 },
+          { table: "agent_structure.tools", rows: 1 },
+          { table: "fx.daily_rates", rows: 2 },
+          { table: "transfer_data.ads_Campaign_123", rows: 2 }
+        ])
         const warehouse = yield* Warehouse
         assert.deepStrictEqual(yield* warehouse.query("SELECT campaign_id, campaign_name FROM ads.campaigns"), [{ campaign_id: 1, campaign_name: "Brand" }])
         assert.deepStrictEqual(yield* warehouse.query("SELECT n FROM ads.campaign_count"), [{ n: 1 }])
         assert.deepStrictEqual(yield* warehouse.query("SELECT CAST(day AS VARCHAR) AS day, rate FROM ads.recent_rates"), [{ day: "2024-02-01", rate: 0.7 }])
+        assert.deepStrictEqual(yield* warehouse.query("SELECT agent_id, tool_name, item FROM ads.agent_tools ORDER BY item"), [
+          { agent_id: 7, tool_name: "browser", item: "mail" },
+          { agent_id: 7, tool_name: "browser", item: "search" }
+        ])
       } finally {
         undeclared.cleanup()
       }
