@@ -35,14 +35,22 @@ export const plainJsonLiterals = (sql: string): string => {
   const tokens = tokenize(sql, "bigquery")
   const significant = indexed(tokens)
   const replaced = new Map<number, string>()
-  significant.forEach(({ token }, k) => {
+  significant.forEach(({ token, index }, k) => {
     const literal = significant[k + 1]
     if (upper(token) !== "JSON" || literal?.token.kind !== "string") return
+    // A field or subscript read right off the literal (`JSON '{"a": 1}'.a`, `JSON '[1]'[0]`):
+    // the literal in parentheses, which polyglot reads (it failed to parse the bare form).
+    const accessed = significant[k + 2]?.token.text === "." || significant[k + 2]?.token.text === "["
     const match = /^([rR]?)('''|""")([\s\S]*)\2$/.exec(literal.token.text)
-    if (match === null) return
-    const raw = match[1] !== ""
-    const text = raw ? match[3]!.replaceAll("\\", "\\\\") : match[3]!
-    replaced.set(literal.index, `'${text.replaceAll("'", "\\'").replaceAll("\n", "\\n").replaceAll("\r", "\\r")}'`)
+    const plain =
+      match === null
+        ? literal.token.text
+        : `'${(match[1] !== "" ? match[3]!.replaceAll("\\", "\\\\") : match[3]!).replaceAll("'", "\\'").replaceAll("\n", "\\n").replaceAll("\r", "\\r")}'`
+    if (match === null && !accessed) return
+    if (accessed) {
+      replaced.set(index, `(${token.text}`)
+      replaced.set(literal.index, `${plain})`)
+    } else replaced.set(literal.index, plain)
   })
   return replaced.size === 0 ? sql : tokens.map((token, index) => replaced.get(index) ?? token.text).join("")
 }
