@@ -16,7 +16,7 @@ const FLOAT_TYPES = ["DOUBLE", "FLOAT"]
 const sqlList = (values: ReadonlyArray<string>) => values.map((value) => `'${value}'`).join(", ")
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`
 
-/** The rows of `described` (column_type) whose FLOAT64 would land in an INT64 `target` (column_type). */
+/** The condition on two DESCRIBE rows (their column_type) that a written FLOAT64 lands in an INT64 column. */
 const floatIntoInteger = (source: string, target: string) =>
   `${target}.column_type IN (${sqlList(INTEGER_TYPES)}) AND ${source}.column_type IN (${sqlList(FLOAT_TYPES)})`
 
@@ -31,14 +31,13 @@ const NOT_PLAIN = /\b(ON\s+CONFLICT|RETURNING|BY\s+(NAME|POSITION)|DEFAULT\s+VAL
  * for any other statement, or an INSERT this cannot read (BY NAME, ON CONFLICT, parameters).
  */
 export const insertTypeCheck = (sql: string): string | undefined => {
-  if (!/^\s*INSERT\s+INTO\s/i.test(sql)) return undefined
+  // A mention in a string only skips the check, which is safe.
+  if (!/^\s*INSERT\s+INTO\s/i.test(sql) || NOT_PLAIN.test(sql)) return undefined
   const tokens = tokenize(sql, "duckdb")
   const significant: Array<number> = []
   tokens.forEach((token, index) => {
     if (isSignificant(token)) significant.push(index)
   })
-  // A mention in a string only skips the check, which is safe.
-  if (NOT_PLAIN.test(sql)) return undefined
   // The table's name: words and quoted names joined by dots, after INSERT INTO.
   let at = 2
   const nameStart = significant[at]

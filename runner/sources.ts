@@ -142,10 +142,11 @@ const undeclaredWildcards = (graph: ProjectGraph, declared: ReadonlyArray<Declar
 }
 
 /**
- * Tables the project's SQL names in backticks (`project.dataset.table`, `dataset.table`) or unquoted after FROM or JOIN that no
- * action builds or declares and no statement creates: read by name, so their rows come from the
- * sources folder as well (findSources), and `sources init` writes their stubs. A name followed by
- * `(` is a function, INFORMATION_SCHEMA and `_SESSION` are the warehouse's own.
+ * Tables the project's SQL names in backticks (`project.dataset.table`, `dataset.table`), or
+ * unquoted after FROM or JOIN, that no action builds or declares and no statement creates: read
+ * by name, so their rows come from the sources folder as well (findSources), and `sources init`
+ * writes their stubs. A name followed by `(` is a function, INFORMATION_SCHEMA and `_SESSION` are
+ * the warehouse's own.
  */
 const undeclaredTables = (graph: ProjectGraph): ReadonlyArray<DeclarationAction> => {
   const known = new Set(graph.actions.map((action) => `${action.target.schema ?? "main"}.${action.target.name}`.toLowerCase()))
@@ -488,8 +489,8 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   // Each read: where it starts, and where the operand after it starts when an operator joins them
   // (`t.price - t.cost`, `a.shipped_at > a.created_at`): two columns of one table so joined share a type.
   const found: Array<{ readonly at: number; readonly column: HeaderColumn; readonly field?: FieldRead; readonly via?: { readonly model: Action; readonly output: string }; readonly operand?: number }> = []
-  // Readers by ref(), or by name (a table read undeclared).
-  // (or unquoted: `FROM raw.agents`; a reader found by the text alone reads nothing if no reference matches)
+  // Readers by ref(), or by name, quoted or not (a table read undeclared); a reader the text
+  // matches by chance reads nothing, no reference in it being the table's.
   const byName = `${schema ?? ""}.${name}`.toLowerCase()
   const readers = graph.actions.filter(
     (action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")) || sqlOfAction(action).some((sql) => sql.toLowerCase().includes(byName))
