@@ -8,10 +8,16 @@
  * Only FLOAT64 into INT64 is checked: the translation's NUMERIC results are typed by DuckDB as the
  * union of a CASE's branches (DIV of two INT64 binds as DECIMAL), which would refuse valid writes.
  */
-import { isSignificant, matchingParen, render, tokenize, type Token } from "./sql-tokens.ts"
+import { depthsOf, isSignificant, matchingParen, render, tokenize, type Token } from "./sql-tokens.ts"
 
 const INTEGER_TYPES = ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"]
 const FLOAT_TYPES = ["DOUBLE", "FLOAT"]
+
+/** How a check begins: scripts leave @@row_count to the statement it guards. */
+const CHECK_MARKER = "/* mdp: BigQuery's assignment types */"
+
+/** Whether a statement is one of these checks. */
+export const isTypeCheck = (sql: string): boolean => sql.startsWith(CHECK_MARKER)
 
 const sqlList = (values: ReadonlyArray<string>) => values.map((value) => `'${value}'`).join(", ")
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`
@@ -71,15 +77,70 @@ export const insertTypeCheck = (sql: string): string | undefined => {
   const keyword = tokens[sourceStart]!.text.toUpperCase()
   if (keyword !== "SELECT" && keyword !== "WITH" && keyword !== "VALUES" && keyword !== "(" && keyword !== "FROM") return undefined
   const source = render(tokens.slice(sourceStart)).replace(/;\s*$/, "")
+  return positionalCheck(`DESCRIBE ${source}`, table, listed, "'Query column ' || written.position || ' has type FLOAT64 which cannot be inserted into column ' || target.column_name || ', which has type INT64'")
+}
+
+/**
+ * A check that the columns `described` gives, in order, fit the table's (its `listed` columns, or
+ * all in order): the error's text is `message`, an SQL expression over written.position and
+ * target.column_name.
+ */
+const positionalCheck = (described: string, table: string, listed: ReadonlyArray<string> | undefined, message: string) => {
   const targetColumns =
     listed === undefined
       ? `SELECT row_number() OVER () AS position, column_name, column_type FROM (DESCRIBE ${table})`
       : `SELECT listed.position, described.column_name, described.column_type FROM (VALUES ${listed.map((name, index) => `(${index + 1}, ${sqlString(name)})`).join(", ")}) AS listed(position, name) JOIN (DESCRIBE ${table}) AS described ON lower(described.column_name) = lower(listed.name)`
-  return `SELECT error('Query column ' || written.position || ' has type FLOAT64 which cannot be inserted into column ' || target.column_name || ', which has type INT64 (BigQuery does not round it: CAST it AS INT64 or ROUND it first)')
-FROM (SELECT row_number() OVER () AS position, column_type FROM (DESCRIBE ${source})) AS written
+  return `${CHECK_MARKER} SELECT error(${message} || ' (BigQuery does not round it: CAST it AS INT64 or ROUND it first)')
+FROM (SELECT row_number() OVER () AS position, column_type FROM (${described})) AS written
 JOIN (${targetColumns}) AS target ON target.position = written.position
 WHERE ${floatIntoInteger("written", "target")}
 LIMIT 1`
+}
+
+/**
+ * For a translated `UPDATE t [[AS] alias] SET a = …, alias.b = … WHERE …` (no FROM), a statement to
+ * run before it that fails as BigQuery's UPDATE would when a FLOAT64 is assigned to an INT64
+ * column; none for any other statement.
+ */
+export const updateTypeCheck = (sql: string): string | undefined => {
+  if (!/^\s*UPDATE\s/i.test(sql) || NOT_PLAIN.test(sql)) return undefined
+  const all = tokenize(sql, "duckdb")
+  // Significant tokens, and where each is among all of them (a value's text is rendered whole).
+  const positions = all.flatMap((token, index) => (isSignificant(token) ? [index] : []))
+  const tokens = positions.map((index) => all[index]!)
+  const textOf = (from: number, to: number) => render(all.slice(positions[from]!, positions[to - 1]! + 1))
+  const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+  const depths = depthsOf(tokens)
+  let at = 1
+  while (tokens[at + 1]?.text === "." && (tokens[at + 2]?.kind === "word" || tokens[at + 2]?.kind === "quoted")) at += 2
+  if (tokens[at]?.kind !== "word" && tokens[at]?.kind !== "quoted") return undefined
+  const table = tokens.slice(1, at + 1).map((token) => token.text).join("")
+  let set = at + 1
+  if (upper(set) === "AS") set++
+  const alias = upper(set) === "SET" ? undefined : tokens[set]
+  if (alias !== undefined) set++
+  if (upper(set) !== "SET") return undefined
+  const columns: Array<string> = []
+  const values: Array<string> = []
+  let k = set + 1
+  while (k < tokens.length) {
+    // The assigned column: `a` or `alias.a` (a STRUCT field's path is left alone).
+    const last = tokens[k + 1]?.text === "." ? k + 2 : k
+    const qualifier = last === k ? undefined : unquotedName(tokens[k]!).toLowerCase()
+    if (qualifier !== undefined && qualifier !== (alias === undefined ? unquotedName(tokens[at]!) : unquotedName(alias)).toLowerCase()) return undefined
+    if (tokens[last + 1]?.text !== "=" || (tokens[last]?.kind !== "word" && tokens[last]?.kind !== "quoted")) return undefined
+    let end = last + 2
+    while (end < tokens.length && !(depths[end] === 0 && (tokens[end]!.text === "," || /^(WHERE|FROM|RETURNING)$/.test(upper(end))))) end++
+    if (upper(end) === "FROM") return undefined
+    columns.push(unquotedName(tokens[last]!))
+    if (end <= last + 2) return undefined
+    values.push(textOf(last + 2, end))
+    if (tokens[end]?.text !== ",") break
+    k = end + 1
+  }
+  if (columns.length === 0) return undefined
+  const from = `${table}${alias === undefined ? "" : ` AS ${alias.text}`}`
+  return positionalCheck(`DESCRIBE SELECT ${values.join(", ")} FROM ${from}`, table, columns, "'Value of type FLOAT64 cannot be assigned to ' || target.column_name || ', which has type INT64'")
 }
 
 /**
@@ -88,7 +149,7 @@ LIMIT 1`
  * `rows` is a relation or a query, `label` names the table and its file.
  */
 export const mergeTypeCheck = (rows: string, relation: string, label: string): string =>
-  `SELECT error(${sqlString(`writing into ${label}: column `)} || written.column_name || ' has type FLOAT64 in the query, which cannot be inserted into the table''s INT64 column (BigQuery does not round it: CAST it AS INT64 or ROUND it in the model)')
+  `${CHECK_MARKER} SELECT error(${sqlString(`writing into ${label}: column `)} || written.column_name || ' has type FLOAT64 in the query, which cannot be inserted into the table''s INT64 column (BigQuery does not round it: CAST it AS INT64 or ROUND it in the model)')
 FROM (DESCRIBE ${rows}) AS written
 JOIN (DESCRIBE ${relation}) AS target ON lower(target.column_name) = lower(written.column_name)
 WHERE ${floatIntoInteger("written", "target")}

@@ -13,6 +13,7 @@
  * `@@row_count`, `@@error.message` and `@@error.statement_text`.
  */
 import { Effect, Schema } from "effect"
+import { isTypeCheck } from "./insert-types.ts"
 import { isSignificant, render, tokenize, type Token } from "./sql-tokens.ts"
 import { translate, TranslationError } from "./translate.ts"
 import { Warehouse, WarehouseError, type WarehouseSession } from "./warehouse.ts"
@@ -774,6 +775,8 @@ class Interpreter {
     }
     if (control === "BEGIN" || control === "START") this.transaction = "open"
     if (control === "COMMIT" || control === "ROLLBACK") this.transaction = "none"
+    // A check of assignment types before an INSERT or UPDATE leaves @@row_count to the statement before it.
+    if (isTypeCheck(sql)) return this.session.run(sql).pipe(Effect.asVoid)
     return this.session.run(sql).pipe(
       Effect.flatMap((changed) => this.session.run(`SET VARIABLE ${ROW_COUNT} = ${DML.test(sql) ? `${changed}::BIGINT` : "NULL::BIGINT"}`)),
       Effect.asVoid
