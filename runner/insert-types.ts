@@ -28,8 +28,11 @@ const floatIntoInteger = (source: string, target: string) =>
 
 const unquotedName = (token: Token): string => (token.kind === "quoted" ? token.text.slice(1, -1).replaceAll('""', '"') : token.text)
 
-/** What makes an INSERT other than a plain `INSERT INTO t [(columns)] query`, or its types unknown before it runs. */
-const NOT_PLAIN = /\b(ON\s+CONFLICT|RETURNING|BY\s+(NAME|POSITION)|DEFAULT\s+VALUES)\b|\$\d|\?/i
+/**
+ * What makes a write other than a plain `INSERT INTO t [(columns)] query` or `UPDATE t SET a = …`,
+ * or its types unknown before it runs (a column's DEFAULT, which DESCRIBE cannot bind; parameters).
+ */
+const NOT_PLAIN = /\b(ON\s+CONFLICT|RETURNING|BY\s+(NAME|POSITION)|DEFAULT)\b|\$\d|\?/i
 
 /**
  * For a translated (DuckDB) `INSERT INTO t [(a, b)] SELECT|VALUES|WITH …`, a statement to run just
