@@ -101,7 +101,7 @@ LIMIT 1`
 }
 
 /**
- * For a translated `UPDATE t [[AS] alias] SET a = …, alias.b = … WHERE …` (no FROM), a statement to
+ * For a translated `UPDATE t [[AS] alias] SET a = …, alias.b = … [FROM …] WHERE …`, a statement to
  * run before it that fails as BigQuery's UPDATE would when a FLOAT64 is assigned to an INT64
  * column; none for any other statement.
  */
@@ -125,6 +125,8 @@ export const updateTypeCheck = (sql: string): string | undefined => {
   if (upper(set) !== "SET") return undefined
   const columns: Array<string> = []
   const values: Array<string> = []
+  // UPDATE … FROM: the values may read the FROM's tables, joined to the target as the UPDATE joins them.
+  let joined = ""
   let k = set + 1
   while (k < tokens.length) {
     // The assigned column: `a` or `alias.a` (a STRUCT field's path is left alone).
@@ -134,15 +136,20 @@ export const updateTypeCheck = (sql: string): string | undefined => {
     if (tokens[last + 1]?.text !== "=" || (tokens[last]?.kind !== "word" && tokens[last]?.kind !== "quoted")) return undefined
     let end = last + 2
     while (end < tokens.length && !(depths[end] === 0 && (tokens[end]!.text === "," || /^(WHERE|FROM|RETURNING)$/.test(upper(end))))) end++
-    if (upper(end) === "FROM") return undefined
     columns.push(unquotedName(tokens[last]!))
     if (end <= last + 2) return undefined
     values.push(textOf(last + 2, end))
+    if (upper(end) === "FROM") {
+      let where = end + 1
+      while (where < tokens.length && !(depths[where] === 0 && /^(WHERE|RETURNING)$/.test(upper(where)))) where++
+      if (where <= end + 1) return undefined
+      joined = `, ${textOf(end + 1, where)}`
+    }
     if (tokens[end]?.text !== ",") break
     k = end + 1
   }
   if (columns.length === 0) return undefined
-  const from = `${table}${alias === undefined ? "" : ` AS ${alias.text}`}`
+  const from = `${table}${alias === undefined ? "" : ` AS ${alias.text}`}${joined}`
   return positionalCheck(`DESCRIBE SELECT ${values.join(", ")} FROM ${from}`, table, columns, "'Value of type FLOAT64 cannot be assigned to ' || target.column_name || ', which has type INT64'")
 }
 
