@@ -154,6 +154,68 @@ export const updateTypeCheck = (sql: string): string | undefined => {
 }
 
 /**
+ * For a translated `MERGE INTO t [AS T] USING s [AS S] ON … WHEN … THEN UPDATE SET a = … | INSERT
+ * [(a, …)] VALUES (…)`, the statements to run before it that fail as BigQuery's MERGE would when a
+ * FLOAT64 is written into an INT64 column: an UPDATE's values bound over the target and the source,
+ * an INSERT's over the source. None for a clause this cannot read (INSERT ROW, a STRUCT field).
+ */
+export const mergeClausesTypeChecks = (sql: string): ReadonlyArray<string> => {
+  if (!/^\s*MERGE\s+INTO\s/i.test(sql) || NOT_PLAIN.test(sql)) return []
+  const all = tokenize(sql, "duckdb")
+  const positions = all.flatMap((token, index) => (isSignificant(token) ? [index] : []))
+  const tokens = positions.map((index) => all[index]!)
+  const textOf = (from: number, to: number) => render(all.slice(positions[from]!, positions[to - 1]! + 1))
+  const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+  const depths = depthsOf(tokens)
+  const next = (from: number, words: ReadonlyArray<string>) => {
+    let k = from
+    while (k < tokens.length && !(depths[k] === 0 && words.includes(upper(k)))) k++
+    return k
+  }
+  const using = next(2, ["USING"])
+  const on = next(using + 1, ["ON"])
+  if (using >= tokens.length || on >= tokens.length) return []
+  const target = textOf(2, using)
+  // The table's name alone: the words and dots before an AS or alias.
+  let nameEnd = 2
+  while (tokens[nameEnd + 1]?.text === "." && (tokens[nameEnd + 2]?.kind === "word" || tokens[nameEnd + 2]?.kind === "quoted")) nameEnd += 2
+  const table = textOf(2, nameEnd + 1)
+  const source = textOf(using + 1, on)
+  const checks: Array<string> = []
+  for (let then = next(on + 1, ["THEN"]); then < tokens.length; then = next(then + 1, ["THEN"])) {
+    const clauseEnd = next(then + 1, ["WHEN"])
+    if (upper(then + 1) === "UPDATE" && upper(then + 2) === "SET") {
+      const columns: Array<string> = []
+      const values: Array<string> = []
+      let k = then + 3
+      while (k < clauseEnd) {
+        if (tokens[k + 1]?.text !== "=" || (tokens[k]?.kind !== "word" && tokens[k]?.kind !== "quoted")) return []
+        let end = k + 2
+        while (end < clauseEnd && !(depths[end] === 0 && tokens[end]!.text === ",")) end++
+        if (end <= k + 2) return []
+        columns.push(unquotedName(tokens[k]!))
+        values.push(textOf(k + 2, end))
+        k = end + 1
+      }
+      if (columns.length > 0) checks.push(positionalCheck(`DESCRIBE SELECT ${values.join(", ")} FROM ${target}, ${source}`, table, columns, "'Value of type FLOAT64 cannot be assigned to ' || target.column_name || ', which has type INT64'"))
+    }
+    if (upper(then + 1) === "INSERT") {
+      let k = then + 2
+      let listed: ReadonlyArray<string> | undefined
+      if (tokens[k]?.text === "(") {
+        const close = matchingParen(tokens, k)
+        listed = tokens.slice(k + 1, close).filter((token) => token.text !== ",").map(unquotedName)
+        k = close + 1
+      }
+      if (upper(k) !== "VALUES" || tokens[k + 1]?.text !== "(") continue
+      const close = matchingParen(tokens, k + 1)
+      checks.push(positionalCheck(`DESCRIBE SELECT ${textOf(k + 2, close)} FROM ${source}`, table, listed, "'Query column ' || written.position || ' has type FLOAT64 which cannot be inserted into column ' || target.column_name || ', which has type INT64'"))
+    }
+  }
+  return checks
+}
+
+/**
  * Before an incremental table's merge or insert (Dataform's `insert into t (columns) select …`):
  * fails as BigQuery would when the query gives a FLOAT64 for one of the table's INT64 columns.
  * `rows` is a relation or a query, `label` names the table and its file.

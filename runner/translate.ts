@@ -22,7 +22,7 @@ import { alterTableConstraints, createTableConstraints } from "./table-constrain
 import { setOperationsByName } from "./set-operations-by-name.ts"
 import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, rawStringsPolyglotMisreads, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
-import { insertTypeCheck, updateTypeCheck } from "./insert-types.ts"
+import { insertTypeCheck, mergeClausesTypeChecks, updateTypeCheck } from "./insert-types.ts"
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
@@ -4906,10 +4906,10 @@ export const translate = (sql: string, context: TranslationContext): Effect.Effe
     const known = translated.get(key)
     if (known !== undefined) return Effect.succeed(known)
     return translateUncached(sql, context).pipe(
-      // An INSERT or UPDATE of a FLOAT64 into an INT64 column fails on BigQuery; DuckDB would round it.
+      // An INSERT, UPDATE or MERGE of a FLOAT64 into an INT64 column fails on BigQuery; DuckDB would round it.
       Effect.map((statements) => statements.flatMap((statement) => {
         const check = insertTypeCheck(statement) ?? updateTypeCheck(statement)
-        return check === undefined ? [statement] : [check, statement]
+        return check === undefined ? [...mergeClausesTypeChecks(statement), statement] : [check, statement]
       })),
       Effect.tap((statements) =>
         Effect.sync(() => {
