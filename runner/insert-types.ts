@@ -100,6 +100,19 @@ WHERE ${floatIntoInteger("written", "target")}
 LIMIT 1`
 }
 
+/** A DuckDB statement's significant tokens, the text from one to before another as written, their words upper-cased and depths. */
+const statementTokens = (sql: string) => {
+  const all = tokenize(sql, "duckdb")
+  const positions = all.flatMap((token, index) => (isSignificant(token) ? [index] : []))
+  const tokens = positions.map((index) => all[index]!)
+  return {
+    tokens,
+    textOf: (from: number, to: number) => render(all.slice(positions[from]!, positions[to - 1]! + 1)),
+    upper: (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : ""),
+    depths: depthsOf(tokens)
+  }
+}
+
 /**
  * For a translated `UPDATE t [[AS] alias] SET a = …, alias.b = … [FROM …] WHERE …`, a statement to
  * run before it that fails as BigQuery's UPDATE would when a FLOAT64 is assigned to an INT64
@@ -107,13 +120,7 @@ LIMIT 1`
  */
 export const updateTypeCheck = (sql: string): string | undefined => {
   if (!/^\s*UPDATE\s/i.test(sql) || NOT_PLAIN.test(sql)) return undefined
-  const all = tokenize(sql, "duckdb")
-  // Significant tokens, and where each is among all of them (a value's text is rendered whole).
-  const positions = all.flatMap((token, index) => (isSignificant(token) ? [index] : []))
-  const tokens = positions.map((index) => all[index]!)
-  const textOf = (from: number, to: number) => render(all.slice(positions[from]!, positions[to - 1]! + 1))
-  const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
-  const depths = depthsOf(tokens)
+  const { tokens, textOf, upper, depths } = statementTokens(sql)
   let at = 1
   while (tokens[at + 1]?.text === "." && (tokens[at + 2]?.kind === "word" || tokens[at + 2]?.kind === "quoted")) at += 2
   if (tokens[at]?.kind !== "word" && tokens[at]?.kind !== "quoted") return undefined
@@ -161,12 +168,7 @@ export const updateTypeCheck = (sql: string): string | undefined => {
  */
 export const mergeClausesTypeChecks = (sql: string): ReadonlyArray<string> => {
   if (!/^\s*MERGE\s+INTO\s/i.test(sql) || NOT_PLAIN.test(sql)) return []
-  const all = tokenize(sql, "duckdb")
-  const positions = all.flatMap((token, index) => (isSignificant(token) ? [index] : []))
-  const tokens = positions.map((index) => all[index]!)
-  const textOf = (from: number, to: number) => render(all.slice(positions[from]!, positions[to - 1]! + 1))
-  const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
-  const depths = depthsOf(tokens)
+  const { tokens, textOf, upper, depths } = statementTokens(sql)
   const next = (from: number, words: ReadonlyArray<string>) => {
     let k = from
     while (k < tokens.length && !(depths[k] === 0 && words.includes(upper(k)))) k++
