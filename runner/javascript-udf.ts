@@ -147,13 +147,16 @@ export const registerJavascriptFunction = (connection: DuckDBConnection, databas
   registered.set(database, names)
   if (names.has(definition.rawName)) return
   const context = vm.createContext({})
+  // A missing copy fails the first call rather than the definition: a run over empty local sources
+  // never calls it, and BigQuery has the file; any row that needs it still fails, naming it.
+  let missingLibrary: string | undefined
   for (const url of definition.libraries ?? []) {
     const file = libraryFolder === undefined ? undefined : libraryFile(libraryFolder, url)
     if (file === undefined || !existsSync(file)) {
-      throw new Error(
+      missingLibrary ??=
         `JavaScript UDF ${definition.name} loads the library ${url}, which is read locally from ${file ?? "<sources>/udf_libraries/"}` +
-          `${file === undefined ? "" : " (missing)"}: put a copy of the file there`
-      )
+        `${file === undefined ? "" : " (missing)"}: put a copy of the file there`
+      continue
     }
     try {
       vm.runInContext(readFileSync(file, "utf8"), context, { filename: file })
@@ -175,6 +178,10 @@ export const registerJavascriptFunction = (connection: DuckDBConnection, databas
       // NULL arguments reach the function, as in BigQuery.
       specialHandling: true,
       mainFunction: (info, input, output) => {
+        if (missingLibrary !== undefined && input.rowCount > 0) {
+          info.setError(missingLibrary)
+          return
+        }
         const vectors = definition.parameters.map((_, index) => input.getColumnVector(index))
         for (let row = 0; row < input.rowCount; row++) {
           try {

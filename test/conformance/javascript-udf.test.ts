@@ -141,10 +141,22 @@ describe("JavaScript UDFs", () => {
       assert.deepStrictEqual(rows, [{ v: "HELLO ADA!", w: "Hello Bo" }])
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:", { javascriptLibraries: libraries }))))
 
-  it.effect("a library with no local copy fails the statement, naming the URL and where to put it", () =>
+  it.effect("a library with no local copy fails the statement that calls the function, naming the URL and where to put it", () =>
     Effect.gen(function* () {
-      const error = yield* Effect.flip(run("CREATE TEMP FUNCTION f(x STRING) RETURNS STRING LANGUAGE js OPTIONS (library = 'gs://b/absent.js') AS 'return x;'; SELECT f('a') AS v"))
+      const error = yield* Effect.flip(
+        run("CREATE TEMP FUNCTION f(x STRING) RETURNS STRING LANGUAGE js OPTIONS (library = 'gs://b/absent.js') AS 'return x;'; SELECT f(v) AS v FROM UNNEST(['a', 'b']) AS v")
+      )
       assert.include(error.message, "gs://b/absent.js")
       assert.include(error.message, path.join(libraries, "absent.js"))
+    }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:", { javascriptLibraries: libraries }))))
+
+  // Over empty local sources the function is never called: the query's answer is BigQuery's.
+  it.effect("a library with no local copy does not fail a query that calls the function on no rows", () =>
+    Effect.gen(function* () {
+      const rows = yield* run(
+        "CREATE TEMP FUNCTION g(x STRING) RETURNS STRING LANGUAGE js OPTIONS (library = 'gs://b/absent.js') AS 'return absent(x);'; " +
+          "SELECT g(v) AS v FROM UNNEST(ARRAY<STRING>[]) AS v; SELECT COUNT(g(v)) AS n FROM UNNEST(ARRAY<STRING>[]) AS v"
+      )
+      assert.deepStrictEqual(rows, [{ n: 0 }])
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:", { javascriptLibraries: libraries }))))
 })
