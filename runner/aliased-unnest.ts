@@ -176,9 +176,33 @@ export const expandAliasedUnnest = (sql: string): string => {
       ? rangeVariablesQualified(significant, found.at, found.next, new Map(found.chain.map((item) => [item.alias.toLowerCase(), `${scalar ? item.tableAlias.replace("_t", "_mdp_s") : found.chain[0]!.tableAlias}.${quotedIdentifier(item.alias)}`])))
       : new Map<number, string>()
     const rendered = (from: number, to: number) => tokens.slice(from, to).map((token, i) => qualified.get(from + i) ?? token.text).join("")
+    // `LEFT JOIN UNNEST(…) AS x ON condition`: DuckDB refuses a LEFT lateral join whose condition is
+    // not one comparison of both sides. Filtering the elements first, joined ON TRUE, is the same
+    // (a row whose elements all fail the condition keeps one row of NULLs).
+    const conditionEnd = found.left && word(found.next) === "ON" ? onConditionEnd(significant, found.next + 1) : undefined
+    if (conditionEnd !== undefined) {
+      const alias = scalar ? found.chain[0]!.tableAlias.replace("_t", "_mdp_s") : found.chain[0]!.tableAlias
+      const filter = rendered(significant[found.next + 1]!.index, conditionEnd < significant.length ? significant[conditionEnd]!.index : tokens.length)
+      const rest = conditionEnd < significant.length ? rendered(significant[conditionEnd]!.index, tokens.length) : ""
+      sql = `${rendered(0, found.chain[0]!.from)}(SELECT * FROM ${replacement} WHERE ${filter.trim()}) AS ${alias} ON TRUE ${rest}`
+      continue
+    }
     sql = rendered(0, found.chain[0]!.from) + replacement + condition + rendered(last.to + 1, tokens.length)
   }
   return sql
+}
+
+// Where a JOIN's ON condition ends, at its level: the next join, a clause, or the end of its parentheses.
+const CONDITION_ENDS = new Set([...FROM_CLAUSE_ENDS, "JOIN", "LEFT", "RIGHT", "FULL", "INNER", "CROSS", "NATURAL", "POSITIONAL", "ASOF"])
+const onConditionEnd = (significant: ReadonlyArray<{ readonly token: Token }>, from: number): number => {
+  let depth = 0
+  for (let k = from; k < significant.length; k++) {
+    const token = significant[k]!.token
+    if (token.text === "(") depth++
+    else if (token.text === ")" && --depth < 0) return k
+    else if (depth === 0 && (token.text === "," || token.text === ";" || (token.kind === "word" && CONDITION_ENDS.has(token.text.toUpperCase()) && k > from))) return k
+  }
+  return significant.length
 }
 
 const isSetOperator = (significant: ReadonlyArray<{ readonly token: Token }>, k: number): boolean => {
