@@ -784,7 +784,9 @@ const isPath = (parts: ReadonlyArray<Token>): boolean => parts.every((part, i) =
  * reads the FROM clause's column first, so it grouped by the timestamp and returned a row per
  * instant, not per day, and failed where two joined tables have the column. A bare GROUP BY name
  * (also inside ROLLUP, CUBE and GROUPING SETS) that a SELECT item outputs becomes that item's
- * expression, unless the item is the bare name itself.
+ * expression, unless the item is the bare name itself. So does a bare ORDER BY name of a SELECT AS
+ * STRUCT (`SELECT AS STRUCT e.key, … GROUP BY key ORDER BY key`), which runs before the SELECT
+ * AS STRUCT becomes one STRUCT value whose fields DuckDB cannot read by name.
  */
 export const groupByOutputNames = (sql: string): string => {
   if (!/\bGROUP\s+BY\b/i.test(sql)) return sql
@@ -818,6 +820,8 @@ export const groupByOutputNames = (sql: string): string => {
   }
   // Per open parenthesis: what the SELECT at that depth outputs, by name (a name output twice: undefined).
   const outputs: Array<Map<string, string | undefined>> = [new Map()]
+  // The depths whose SELECT is a SELECT AS STRUCT.
+  const structSelects = new Set<number>()
   let depth = 0
   const replaceName = (entry: { readonly token: Token; readonly index: number }) => {
     const expression = isNamePart(entry.token) ? outputs[depth]?.get(unquoted(entry.token)) : undefined
@@ -829,15 +833,20 @@ export const groupByOutputNames = (sql: string): string => {
     if (token.text === "(") {
       depth++
       outputs[depth] = new Map()
+      structSelects.delete(depth)
     } else if (token.text === ")") {
       depth = Math.max(0, depth - 1)
     } else if (word(k) === "SELECT") {
       const names = new Map<string, string | undefined>()
       outputs[depth] = names
+      if (word(k + 1) === "AS" && word(k + 2) === "STRUCT") structSelects.add(depth)
+      else structSelects.delete(depth)
       // A SELECT without FROM ends at the next clause; `* EXCEPT (…)` is no set operator.
       const end = clauseEnd(k + 1, (at) => word(at) === "FROM" || (QUERY_CLAUSE_ENDS.has(word(at)) && significant[at - 1]?.token.text !== "*"))
       for (const entry of items(k + 1, end)) {
-        const item = entry.filter(({ token: part }, i) => !(i === 0 && ["DISTINCT", "ALL"].includes(upper(part))))
+        // `SELECT DISTINCT a`, `SELECT AS STRUCT a`: the first item starts after the modifier.
+        const modifier = ["DISTINCT", "ALL"].includes(upper(entry[0]?.token)) ? 1 : upper(entry[0]?.token) === "AS" && ["STRUCT", "VALUE"].includes(upper(entry[1]?.token)) ? 2 : 0
+        const item = entry.slice(modifier)
         const output = namedOutput(item.map(({ token: part }) => part))
         if (output === undefined) continue
         const expression = item.slice(0, output.length)
@@ -849,6 +858,14 @@ export const groupByOutputNames = (sql: string): string => {
       }
       // Subqueries of the SELECT list are read as well; each opens its own depth.
       k++
+      continue
+    } else if (word(k) === "ORDER" && word(k + 1) === "BY" && structSelects.has(depth)) {
+      // A SELECT AS STRUCT's outputs are fields of one value, no columns DuckDB's ORDER BY could read by name.
+      const end = clauseEnd(k + 2, (at) => QUERY_CLAUSE_ENDS.has(word(at)) && word(at) !== "ORDER")
+      for (const item of items(k + 2, end)) {
+        if (item.length === 1 || (item.length > 1 && ["ASC", "DESC", "NULLS"].includes(upper(item[1]!.token)))) replaceName(item[0]!)
+      }
+      k = end
       continue
     } else if (word(k) === "GROUP" && word(k + 1) === "BY") {
       const end = clauseEnd(k + 2, (at) => QUERY_CLAUSE_ENDS.has(word(at)))
@@ -1197,6 +1214,13 @@ export const selectAsStructOrValue = (sql: string): string => {
       edits.set(significant[k - 1]!.index, `(SELECT ${VALUE_ROW}.* FROM (`)
       edits.set(significant[itemEnd]!.index, `${text(itemEnd)} AS ${VALUE_ROW}`)
       edits.set(significant[close]!.index, "))")
+      continue
+    }
+    // Read as a table (FROM, JOIN, a CTE's body): the STRUCT's fields are its columns, as a plain SELECT's.
+    const readAsTable = inParentheses && (word(k - 2) === "FROM" || word(k - 2) === "JOIN" || (word(k - 2) === "AS" && significant[k - 3]?.token.kind !== "string" && (text(k - 4) === "," || word(k - 4) === "WITH" || word(k - 4) === "RECURSIVE")))
+    if (readAsTable) {
+      edits.set(significant[k + 1]!.index, "")
+      edits.set(significant[k + 2]!.index, "")
       continue
     }
     // The select list ends at its clause's next keyword, or where its parentheses close.
