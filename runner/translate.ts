@@ -2560,7 +2560,8 @@ const vectorDistance = (call: Call, name: "COSINE_DISTANCE" | "EUCLIDEAN_DISTANC
 const product = (left: string, right: string): string =>
   `(CASE WHEN typeof((${left}) * (${right})) = 'DECIMAL(38,18)' THEN ${NUMERIC_MULTIPLY_FUNCTION}(${left}, ${right}) ELSE (${left}) * (${right}) END)`
 
-const sqlText = (expression: string): string => `'${expression.replaceAll("'", "''").slice(0, 80)}'`
+// Cut before quoting: a cut through a doubled quote would end the literal early.
+const sqlText = (expression: string): string => `'${expression.slice(0, 80).replaceAll("'", "''")}'`
 
 const INT64_TEXT = `'^\\s*[+-]?(\\d+|0[xX][0-9a-fA-F]+)\\s*$'`
 
@@ -5367,7 +5368,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: `this pipe operator is not rewritten locally; ${REWRITTEN_PIPE_OPERATORS}` })
     }
-    const sql = hllFunctions(netFunctions(bytesLiterals(groupByOutputNames(localReferences(implicitArrayPaths(selectAsStructOrValue(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(setOperationsByName(quotedFunctionParameters(keywordAliases(stringEscapes(rawStringsPolyglotMisreads(piped))))))))))))))))))))))
+    const sql = hllFunctions(netFunctions(bytesLiterals(localReferences(implicitArrayPaths(selectAsStructOrValue(groupByOutputNames(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(setOperationsByName(quotedFunctionParameters(keywordAliases(stringEscapes(rawStringsPolyglotMisreads(piped))))))))))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
     if (view !== undefined && informationSchemaQuery(view.slice(1, -1)) === undefined) {
       const name = view.slice(1 + INFORMATION_SCHEMA_MARKER.length).split("__")[0]!.toUpperCase()
