@@ -89,7 +89,8 @@ const ARGUMENT_TYPES: ReadonlyArray<readonly [RegExp, ReadonlyArray<number>, str
   [/^(SUM|AVG|ROUND|TRUNC|CEIL|CEILING|FLOOR|ABS|SQRT|LN|LOG|LOG10|EXP|STDDEV|STDDEV_SAMP|STDDEV_POP|VARIANCE|VAR_SAMP|VAR_POP)$/, [0], "FLOAT64"],
   [/^(SAFE_DIVIDE|IEEE_DIVIDE|POW|POWER)$/, [0, 1], "FLOAT64"],
   [/^(COUNTIF|LOGICAL_AND|LOGICAL_OR)$/, [0], "BOOL"],
-  [/^IF$/, [0], "BOOL"]
+  [/^IF$/, [0], "BOOL"],
+  [/^(ARRAY_LENGTH|ARRAY_REVERSE|ARRAY_TO_STRING)$/, [0], "ARRAY<STRING>"]
 ]
 const RESULT_TYPES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(DATE|CURRENT_DATE|DATE_ADD|DATE_SUB|DATE_TRUNC|PARSE_DATE|SAFE\.PARSE_DATE|LAST_DAY|DATE_FROM_UNIX_DATE)$/, "DATE"],
@@ -139,7 +140,8 @@ const operandStart = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number
  * `start`..`end` the column's reference (`alias.column` or a bare name). Only uses that leave one
  * type possible, or one that every other would work like on an empty table: the argument of a
  * date function, a comparison with a literal or a typed call, `SUM(x)`, `x + INTERVAL …`,
- * `COALESCE(x, 0)`, a column standing alone as a condition. Undefined when the use shows none.
+ * `COALESCE(x, 0)`, a column standing alone as a condition, the argument of ARRAY_LENGTH (an
+ * ARRAY<STRING>, which binds as any array would on an empty table). Undefined when the use shows none.
  */
 export const typeFromUse = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, start: number, end: number): string | undefined => {
   const before = tokens[start - 1]?.text ?? ""

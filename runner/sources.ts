@@ -19,6 +19,7 @@
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
 import { externalTableColumns } from "./bigquery-syntax.ts"
+import { ga4Column, isGa4ExportTable } from "./ga4-export-schema.ts"
 import { comparisonLength, csvHeaderCells, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
 import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
@@ -324,11 +325,14 @@ export class SourceFileError extends Schema.TaggedError<SourceFileError>()("Sour
   }
 }
 
+/** The suffix of the empty shard `sources init` writes for a wildcard (`events_19700101.csv`): a date, as GA4's are. */
+export const PLACEHOLDER_SHARD_SUFFIX = "19700101"
+
 export interface SourceStub {
   readonly table: string
   readonly file: string
-  /** written now; kept: a file was already there; shards: a wildcard, whose files the analyst names */
-  readonly state: "written" | "kept" | "shards"
+  /** written now; kept: a file was already there; shard: a wildcard's empty shard written now, to rename to a real suffix */
+  readonly state: "written" | "kept" | "shard"
   /** Each with the type its header cell gives (`name:TYPE`), where the SQL or a column list shows it. */
   readonly columns: ReadonlyArray<HeaderColumn>
   /** documented: from its config; read: the columns the project's SQL reads of it (none documented) */
@@ -392,6 +396,43 @@ const fieldPathEnd = (tokens: ReadonlyArray<Token>, k: number): number => {
 }
 
 /**
+ * What a query reads of the elements of the array column whose reference is the argument of the
+ * `UNNEST(` at token `unnest` (its `)` at `close`): through the alias it gives them, `alias.field`
+ * paths or the alias alone; unaliased as the only FROM item, the SELECT's bare names (a GA4
+ * `(SELECT value.int_value FROM UNNEST(event_params) WHERE key = 'x')`). Fields typed by their use.
+ */
+const unnestedElement = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, unnest: number, close: number): { readonly fields: ReadonlyArray<FieldRead>; readonly type?: string } => {
+  const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+  const named = (k: number) => (tokens[k]?.kind === "quoted" ? tokens[k]!.text.slice(1, -1) : tokens[k]?.kind === "word" ? tokens[k]!.text : undefined)
+  // Only a FROM item has an alias (`x IN UNNEST(tags) AND …` has none).
+  const isItem = upper(unnest - 1) === "FROM" || upper(unnest - 1) === "JOIN" || tokens[unnest - 1]?.text === ","
+  const aliasAt = upper(close + 1) === "AS" ? close + 2 : close + 1
+  const alias = isItem && named(aliasAt) !== undefined && !NOT_AN_ALIAS.has(upper(aliasAt)) && !NOT_COLUMNS.has(upper(aliasAt)) ? named(aliasAt)! : undefined
+  // The field path starts at token k; the whole reference (`alias.field`) at `start`.
+  const fieldOf = (k: number, start = k): FieldRead => {
+    const last = fieldPathEnd(tokens, k)
+    const path: Array<string> = []
+    for (let f = k; f <= last; f += 2) path.push(named(f)!)
+    // A field UNNEST reads (`UNNEST(query.values) AS value`) is an array too.
+    const unnested = tokens[start - 1]?.text === "(" && upper(start - 2) === "UNNEST" && tokens[last + 1]?.text === ")"
+    const type = unnested ? "ARRAY<STRING>" : tokens[last + 1]?.text === "(" ? undefined : typeFromUse(tokens, depths, start, last)
+    return type === undefined ? { path } : { path, type }
+  }
+  if (alias === undefined) {
+    return { fields: bareNamesOfOnlySource(tokens, depths, unnest, close + 1, undefined, true).map((k) => fieldOf(k)) }
+  }
+  const fields: Array<FieldRead> = []
+  let type: string | undefined
+  tokens.forEach((_, k) => {
+    if (k === aliasAt || named(k)?.toLowerCase() !== alias.toLowerCase() || tokens[k - 1]?.text === ".") return
+    if (tokens[k + 1]?.text === "." && named(k + 2) !== undefined) {
+      if (tokens[fieldPathEnd(tokens, k + 2) + 1]?.text !== "(") fields.push(fieldOf(k + 2, k))
+    } else if (tokens[k + 1]?.text !== "(") type ??= typeFromUse(tokens, depths, k, k)
+  })
+  return type === undefined ? { fields } : { fields, type }
+}
+
+/**
  * What a FROM item other than the table reads from, as text to look for a column name in: a CTE's
  * body, a subquery, a project model's SQL (`relationSql`); undefined when unknown (another source,
  * UNNEST), which leaves a bare name ambiguous.
@@ -415,7 +456,16 @@ const otherItemText = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<numbe
 const mayGive = (text: string, name: string): boolean =>
   tokenize(text, "bigquery").some((token) => token.text === "*" || ((token.kind === "word" || token.kind === "quoted") && token.text.replaceAll("`", "").toLowerCase().split(".").includes(name.toLowerCase())))
 
-const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number, aliasEnd: number, relationSql: (name: string) => string | undefined = () => undefined): ReadonlyArray<number> => {
+const bareNamesOfOnlySource = (
+  tokens: ReadonlyArray<Token>,
+  depths: ReadonlyArray<number>,
+  at: number,
+  aliasEnd: number,
+  relationSql: (name: string) => string | undefined = () => undefined,
+  // Whether another item `UNNEST(…) AS alias` gives its alias alone (the elements of a table's
+  // array give unknown fields; those of an element's array, `UNNEST(value) AS v`, do not).
+  aliasedUnnestsGiveTheirAlias = false
+): ReadonlyArray<number> => {
   const level = depths[at]!
   const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
   if (upper(at - 1) !== "FROM") return []
@@ -433,9 +483,11 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
   for (let k = aliasEnd; k <= end; k++) {
     if (depths[k] !== level) continue
     if (upper(k) === "JOIN" || tokens[k]!.text === ",") {
-      others.push(otherItemText(tokens, depths, k + 1, relationSql))
-      const itemEnd = tokens[k + 1]?.text === "(" ? matchingParen(tokens, k + 1) : k + 1
+      const unnest = upper(k + 1) === "UNNEST" && tokens[k + 2]?.text === "("
+      const itemEnd = tokens[k + 1]?.text === "(" ? matchingParen(tokens, k + 1) : unnest ? matchingParen(tokens, k + 2) : k + 1
       const aliasAt = upper(itemEnd + 1) === "AS" ? itemEnd + 2 : itemEnd + 1
+      const unnestAlias = unnest && aliasedUnnestsGiveTheirAlias && !NOT_AN_ALIAS.has(upper(aliasAt)) && !NOT_COLUMNS.has(upper(aliasAt)) ? nameOf(aliasAt) : undefined
+      others.push(unnestAlias ?? otherItemText(tokens, depths, k + 1, relationSql))
       itemTokens.add(k + 1)
       if (!NOT_AN_ALIAS.has(upper(aliasAt))) itemTokens.add(aliasAt)
       for (const named of [nameOf(k + 1), NOT_AN_ALIAS.has(upper(aliasAt)) ? undefined : nameOf(aliasAt)]) if (named !== undefined) otherNames.add(named)
@@ -453,7 +505,13 @@ const bareNamesOfOnlySource = (tokens: ReadonlyArray<Token>, depths: ReadonlyArr
   for (let k = start; k <= end; k++) {
     // A subquery has its own FROM: skipped.
     if (tokens[k]!.text === "(" && /^(SELECT|WITH)$/.test(upper(k + 1))) {
-      while (k + 1 <= end && depths[k + 1]! > depths[k]!) k++
+      const open = depths[k]!
+      while (k + 1 <= end && depths[k + 1]! > open) {
+        k++
+        // …but its first FROM item `UNNEST(name)` reads the outer row's array (GA4's
+        // `(SELECT value.int_value FROM UNNEST(event_params) WHERE key = …)`).
+        if (depths[k] === open + 1 && upper(k) === "FROM" && upper(k + 1) === "UNNEST" && tokens[k + 2]?.text === "(" && tokens[k + 4]?.text === ")" && (tokens[k + 3]?.kind === "word" || tokens[k + 3]?.kind === "quoted")) names.push(k + 3)
+      }
       continue
     }
     if (depths[k] === level && /^(GROUP|HAVING|QUALIFY|ORDER)$/.test(upper(k))) readsOutputs = true
@@ -488,7 +546,15 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   const names = new Set([`${schema ?? ""}.${name}`, `${database ?? ""}.${schema ?? ""}.${name}`].map((text) => text.toLowerCase()))
   // Each read: where it starts, and where the operand after it starts when an operator joins them
   // (`t.price - t.cost`, `a.shipped_at > a.created_at`): two columns of one table so joined share a type.
-  const found: Array<{ readonly at: number; readonly column: HeaderColumn; readonly field?: FieldRead; readonly via?: { readonly model: Action; readonly output: string }; readonly operand?: number }> = []
+  // `element`: the column is an array, and what is read of its elements.
+  const found: Array<{
+    readonly at: number
+    readonly column: HeaderColumn
+    readonly field?: FieldRead
+    readonly element?: { readonly fields: ReadonlyArray<FieldRead>; readonly type?: string }
+    readonly via?: { readonly model: Action; readonly output: string }
+    readonly operand?: number
+  }> = []
   // Readers by ref(), or by name, quoted or not (a table read undeclared); a reader the text
   // matches by chance reads nothing, no reference in it being the table's.
   const byName = `${schema ?? ""}.${name}`.toLowerCase()
@@ -530,6 +596,15 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
           const path: Array<string> = []
           for (let f = end + 2; f <= last; f += 2) path.push(identifier(f)!)
           const type = typed && tokens[last + 1]?.text !== "(" ? typeFromUse(tokens, depths, c, last) : undefined
+          // UNNEST(column), column[OFFSET(0)]: an array.
+          if (typed && path.length === 0 && tokens[c - 1]?.text === "(" && word(c - 2) === "UNNEST" && tokens[last + 1]?.text === ")") {
+            found.push({ at: n * 1e9 + c, column: { name: column }, element: unnestedElement(tokens, depths, c - 2, last + 1) })
+            return
+          }
+          if (typed && path.length === 0 && tokens[last + 1]?.text === "[") {
+            found.push({ at: n * 1e9 + c, column: { name: column }, element: { fields: [] } })
+            return
+          }
           if (path.length > 0 && tokens[last + 1]?.text !== "(") {
             found.push({ at: n * 1e9 + c, column: { name: column }, field: type === undefined ? { path } : { path, type } })
             return
@@ -634,12 +709,19 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
     if (!modelColumns.has(model.key)) modelColumns.set(model.key, columnsRead(graph, model.target, new Set([...seen, model.key])))
     return modelColumns.get(model.key)!.find((read) => read.name.toLowerCase() === output.toLowerCase())?.type
   }
-  for (const { column, field } of [...ordered, ...passedOn.map((column) => ({ column, field: undefined }))]) {
+  const elements = new Map<string, { fields: Array<FieldRead>; type?: string }>()
+  for (const { column, field, element } of [...ordered, ...passedOn.map((column) => ({ column, field: undefined, element: undefined }))]) {
     const key = column.name.toLowerCase()
     const known = columns.get(key)
     if (known === undefined) columns.set(key, column)
     else if (known.type === undefined && column.type !== undefined) columns.set(key, { name: known.name, type: column.type })
     if (field !== undefined) fields.set(key, [...(fields.get(key) ?? []), field])
+    if (element !== undefined) {
+      const seenOf = elements.get(key) ?? { fields: [] }
+      seenOf.fields.push(...element.fields)
+      if (seenOf.type === undefined && element.type !== undefined) seenOf.type = element.type
+      elements.set(key, seenOf)
+    }
   }
   // Two columns an operator joins share a type: one typed by its use types the other.
   const startsAt = new Map(ordered.map((read) => [read.at, read.column.name.toLowerCase()]))
@@ -667,9 +749,21 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
     if (type !== undefined) columns.set(key, { name: columns.get(key)!.name, type })
   }
   shareTypes()
+  // A GA4 export's documented columns take the export's types, with any other field read kept.
+  const ga4 = isGa4ExportTable(name)
   return [...columns.entries()].map(([key, column]) => {
     const read = fields.get(key)
-    return read === undefined ? column : { name: column.name, type: structOf(read) }
+    const documented = ga4 ? ga4Column(key) : undefined
+    if (documented?.kind === "scalar") return { name: column.name, type: documented.type }
+    if (documented?.kind === "struct") return { name: column.name, type: structOf([...documented.fields, ...(read ?? [])]) }
+    if (documented?.kind === "array") return { name: column.name, type: `ARRAY<${structOf([...documented.fields, ...(elements.get(key)?.fields ?? [])])}>` }
+    if (read !== undefined) return { name: column.name, type: structOf(read) }
+    const element = elements.get(key)
+    // An array's elements: a STRUCT of the fields read of them, or what their use shows (STRING unless).
+    if (element !== undefined && (element.fields.length > 0 || column.type === undefined || !/^ARRAY\s*</i.test(column.type))) {
+      return { name: column.name, type: `ARRAY<${element.fields.length > 0 ? structOf(element.fields) : (element.type ?? "STRING")}>` }
+    }
+    return column
   })
 }
 
@@ -735,6 +829,17 @@ const passedThroughCte = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<nu
     if (input !== undefined && (length === width || (length === width + 2 && upper(item + width) === "AS"))) {
       const output = length === width ? input : name(item + width + 1)
       if (output !== undefined) columns.push([output, input])
+    } else if (/^(COALESCE|IFNULL|IF)$/.test(upper(item)) && tokens[item + 1]?.text === "(" && matchingParen(tokens, item + 1) === k - 3 && upper(k - 2) === "AS") {
+      // `COALESCE(t.x, u.x) AS x`, `IF(…, t.x, u.x) AS x`: a branch that is the column alone gives the output its type.
+      const output = name(k - 1)
+      for (let a = item + 2; a < k - 3 && output !== undefined; a++) {
+        if (depths[a] !== level + 1 || !(tokens[a - 1]!.text === "(" || tokens[a - 1]!.text === ",") || !ownColumn(a)) continue
+        const branch = tokens[a + 1]?.text === "." ? a + 2 : a
+        if (tokens[branch + 1]?.text === "," || tokens[branch + 1]?.text === ")") {
+          columns.push([output, name(branch)!])
+          break
+        }
+      }
     }
     item = k + 1
   }
@@ -803,15 +908,15 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
         stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, state: "kept", columns, columnsFrom })
         continue
       }
-      // A wildcard's shards are named by the analyst (events_20240101.csv, …): none is invented.
-      if (wildcardPrefix(declaration) !== undefined) {
-        stubs.push({ table, file: `${sourceBase(folder, declaration).slice(0, -1)}<suffix>.csv`, state: "shards", columns, columnsFrom })
-        continue
-      }
-      const file = `${sourceBase(folder, declaration)}.csv`
+      // A wildcard takes one empty shard under a placeholder suffix, so that the project runs on empty
+      // stubs as with any other declaration: without rows, no query over the wildcard sees that suffix.
+      // `_TABLE_SUFFIX` is the wildcard view's, no column of a shard.
+      const wildcard = wildcardPrefix(declaration) !== undefined
+      const file = wildcard ? `${sourceBase(folder, declaration).slice(0, -1)}${PLACEHOLDER_SHARD_SUFFIX}.csv` : `${sourceBase(folder, declaration)}.csv`
+      const stubColumns = wildcard ? columns.filter((column) => column.name.toUpperCase() !== "_TABLE_SUFFIX") : columns
       yield* fs.makeDirectory(path.dirname(file), { recursive: true })
-      yield* fs.writeFileString(file, headerLine(columns))
-      stubs.push({ table, file, state: "written", columns, columnsFrom })
+      yield* fs.writeFileString(file, headerLine(stubColumns))
+      stubs.push({ table, file, state: wildcard ? "shard" : "written", columns: stubColumns, columnsFrom })
     }
     // An external table's rows (CREATE EXTERNAL TABLE in an operation) come from the folder too.
     for (const action of graph.actions) {

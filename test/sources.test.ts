@@ -144,11 +144,20 @@ describe("local data for declarations", () => {
     // Read through the staging view's SELECT *; loaded_at is the view's own.
     assert.strictEqual(readFileSync(path.join(folder, "ref", "calendar.csv"), "utf8"), "day_text,day_name\n")
     assert.strictEqual(readFileSync(path.join(folder, "crm", "contacts.csv"), "utf8"), "id,email,created_at,tier\n")
-    assert.include(first.stdout, "6 file(s) written")
+    // A wildcard: one empty shard under a placeholder suffix, typed as GA4's export documents its
+    // columns (event_params read through UNNEST in a subquery; _TABLE_SUFFIX is the view's).
+    assert.strictEqual(
+      readFileSync(path.join(folder, "analytics_123", "events_19700101.csv"), "utf8"),
+      'event_date:STRING,"event_params:ARRAY<STRUCT<key STRING, value STRUCT<string_value STRING, int_value INT64, float_value FLOAT64, double_value FLOAT64>>>",event_name:STRING\n'
+    )
+    assert.include(first.stdout, "a wildcard's empty shard: rename it to a real suffix")
+    assert.include(first.stdout, "7 file(s) written")
     project.write("test/sources/shop/orders.csv", "order_id,customer_id,amount\n1,10,20.5\n2,10,4.5\n3,11,100\n")
     const second = await run()
     assert.include(second.stdout, "0 file(s) written")
     assert.include(readFileSync(path.join(folder, "shop", "orders.csv"), "utf8"), "1,10,20.5", "a filled file is kept")
+    // As the analyst would, once real shards are there (the tests below write their own).
+    project.remove("test/sources/analytics_123/events_19700101.csv")
   }, 60_000)
 
   it.effect("a CSV, a JSONL and a BigQuery SQL source become the declared tables; the run reads them", () =>
@@ -349,11 +358,10 @@ group by 1`
       try {
         const sourcesDir = path.join(typed.dir, "test", "sources")
         yield* Effect.promise(() => sourcesInit(typed.dir))
-        // pages shows no type (ARRAY_LENGTH takes any array): a STRING, as the sniffer leaves it;
+        // pages is an array (ARRAY_LENGTH takes any; its elements a STRING, as nothing shows theirs);
         // device's fields read make it a STRUCT (a field's type STRING unless its use shows one).
-        assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "visits.csv"), "utf8"), "visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,pages,\"device:STRUCT<category STRING, screen STRUCT<width FLOAT64>>\",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n")
-        // Header-only with its pages typed by hand: the run binds and gives no rows (untyped, DATE_TRUNC of a STRING fails).
-        typed.write("test/sources/raw/visits.csv", 'visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,"pages:ARRAY<STRING>","device:STRUCT<category STRING, screen STRUCT<width FLOAT64>>",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n')
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "raw", "visits.csv"), "utf8"), "visit_date:DATE,revenue:FLOAT64,is_bounce:BOOL,pages:ARRAY<STRING>,\"device:STRUCT<category STRING, screen STRUCT<width FLOAT64>>\",visited_at:TIMESTAMP,duration_s:INT64,is_test:BOOL\n")
+        // Header-only: the run binds and gives no rows (untyped, DATE_TRUNC of a STRING fails).
         const empty = yield* transform({ projectDir: typed.dir, sourcesDir })
         assert.isTrue(empty.ok, JSON.stringify(empty.results.filter((r) => r.status !== "succeeded")))
         assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT count(*) AS n FROM marts.monthly_visits"), [{ n: 0 }])
@@ -382,6 +390,51 @@ group by 1`
         }
       } finally {
         typed.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
+  it.effect("sources init types an array column by its use (UNNEST, ARRAY_LENGTH, [OFFSET]) and its elements by what is read of them, through the UNNEST's alias or bare in a subquery, also past a CTE's IF(…) of it; the stubs bind", () =>
+    Effect.gen(function* () {
+      const ga4 = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "analytics", name: "events" })\ndeclare({ schema: "analytics", name: "requests" })`,
+        // Through a CTE whose IF(…) passes the column on, an array of STRUCTs holding an array.
+        "definitions/request_keys.sqlx": `
+config { type: "view", schema: "marts", description: "Query keys of the requests that have some." }
+with queried as (select r.path, if(array_length(r.query) > 0, r.query, null) as query from \${ref("analytics", "requests")} as r)
+select queried.path, q.key, v from queried, unnest(queried.query) as q, unnest(q.value) as v`,
+        "definitions/page_views.sqlx": `
+config { type: "table", schema: "marts", description: "GA4-shaped events, flattened." }
+select e.event_name,
+  (select value.int_value from unnest(e.event_params) where key = 'ga_session_id') as session_id,
+  (select p.value.string_value from unnest(e.event_params) as p where p.key = 'page_location') as page,
+  item.item_name, item.price * 2 as double_price, array_length(e.tags) as tag_count, e.user_ids[safe_offset(0)] as first_user,
+  (select string_agg(v, ',' order by v) from unnest(e.labels), unnest(value) as v where key = 'campaign') as campaigns
+from \${ref("analytics", "events")} as e, unnest(e.items) as item
+where 'promo' in unnest(e.tags)`
+      })
+      try {
+        const sourcesDir = path.join(ga4.dir, "test", "sources")
+        yield* Effect.promise(() => sourcesInit(ga4.dir))
+        const header = readFileSync(path.join(sourcesDir, "analytics", "events.csv"), "utf8")
+        assert.strictEqual(
+          header,
+          'event_name,"event_params:ARRAY<STRUCT<value STRUCT<int_value STRING, string_value STRING>, key STRING>>",tags:ARRAY<STRING>,user_ids:ARRAY<STRING>,"labels:ARRAY<STRUCT<value ARRAY<STRING>, key STRING>>","items:ARRAY<STRUCT<item_name STRING, price FLOAT64>>"\n'
+        )
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "analytics", "requests.csv"), "utf8"), 'path,"query:ARRAY<STRUCT<key STRING, value ARRAY<STRING>>>"\n')
+        const empty = yield* transform({ projectDir: ga4.dir, sourcesDir })
+        assert.isTrue(empty.ok, JSON.stringify(empty.results.filter((r) => r.status !== "succeeded")))
+        ga4.write(
+          "test/sources/analytics/events.csv",
+          header +
+            '"page_view","[{""key"": ""ga_session_id"", ""value"": {""int_value"": ""7"", ""string_value"": null}}, {""key"": ""page_location"", ""value"": {""int_value"": null, ""string_value"": ""/home""}}]",' +
+            '"[""promo""]","[""u1"", ""u2""]","[{""key"": ""campaign"", ""value"": [""spring"", ""sale""]}]","[{""item_name"": ""hat"", ""price"": 2.5}]"\n'
+        )
+        assert.isTrue((yield* transform({ projectDir: ga4.dir, sourcesDir })).ok)
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT event_name, session_id, page, item_name, double_price, tag_count, first_user, campaigns FROM marts.page_views"), [
+          { event_name: "page_view", session_id: "7", page: "/home", item_name: "hat", double_price: 5, tag_count: 1, first_user: "u1", campaigns: "sale,spring" }
+        ])
+      } finally {
+        ga4.cleanup()
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 

@@ -161,7 +161,7 @@ const sourcesFolder = (values: { readonly sources?: string | undefined; readonly
 const STUB_STATE: Readonly<Record<SourceStub["state"], string>> = {
   written: "",
   kept: " (kept)",
-  shards: " (a wildcard: one file per shard, none written)"
+  shard: " (a wildcard's empty shard: rename it to a real suffix, one file per shard)"
 }
 
 /** `mdp sources init`: a stub file per declared, external or read-by-name table, to fill with local rows. */
@@ -186,7 +186,7 @@ export const sourcesCommand = (args: ReadonlyArray<string>) =>
         ])
       )
     )
-    const written = stubs.filter((stub) => stub.state === "written").length
+    const written = stubs.filter((stub) => stub.state !== "kept").length
     console.log(`\n${written} file(s) written under ${folder}. Fill them with rows (a .jsonl or a BigQuery .sql SELECT may replace a .csv); mdp transform loads them before each run.`)
     return 0
   })
