@@ -140,12 +140,16 @@ const operandStart = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number
  * `start`..`end` the column's reference (`alias.column` or a bare name). Only uses that leave one
  * type possible, or one that every other would work like on an empty table: the argument of a
  * date function, a comparison with a literal or a typed call, `SUM(x)`, `x + INTERVAL …`,
- * `COALESCE(x, 0)`, a column standing alone as a condition, the argument of ARRAY_LENGTH (an
+ * `COALESCE(x, 0)`, a column standing alone as a condition, `CAST(x AS STRING FORMAT 'YYYYMMDD')`, the argument of ARRAY_LENGTH (an
  * ARRAY<STRING>, which binds as any array would on an empty table). Undefined when the use shows none.
  */
 export const typeFromUse = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, start: number, end: number): string | undefined => {
   const before = tokens[start - 1]?.text ?? ""
   const after = tokens[end + 1]?.text ?? ""
+  // CAST(column AS STRING FORMAT 'YYYYMMDD'): a date, or a timestamp where the format has a time.
+  if (before === "(" && word(tokens, start - 2) === "CAST" && word(tokens, end + 1) === "AS" && word(tokens, end + 2) === "STRING" && word(tokens, end + 3) === "FORMAT" && tokens[end + 4]?.kind === "string") {
+    return /HH|MI|SS|FF/i.test(tokens[end + 4]!.text) ? "TIMESTAMP" : /YY|MM|DD|MON|DAY/i.test(tokens[end + 4]!.text) ? "DATE" : undefined
+  }
   // EXTRACT(part FROM column).
   if (word(tokens, start - 1) === "FROM" && tokens[start - 3]?.text === "(" && word(tokens, start - 4) === "EXTRACT" && after === ")") {
     return DATE_PARTS_OF_A_DATE.test(word(tokens, start - 2)) ? "DATE" : "TIMESTAMP"

@@ -19,7 +19,7 @@
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
 import { externalTableColumns } from "./bigquery-syntax.ts"
-import { ga4Column, isGa4ExportTable } from "./ga4-export-schema.ts"
+import { adsTransferColumnType, ga4Column, isAdsTransferTable, isGa4ExportTable } from "./export-schemas.ts"
 import { comparisonLength, csvHeaderCells, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
 import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
@@ -149,6 +149,9 @@ const undeclaredWildcards = (graph: ProjectGraph, declared: ReadonlyArray<Declar
  * writes their stubs. A name followed by `(` is a function, INFORMATION_SCHEMA and `_SESSION` are
  * the warehouse's own.
  */
+// One part of a reference, quoted alone or not.
+const PART = "(`[\\w-]+`|[\\w-]+)"
+
 const undeclaredTables = (graph: ProjectGraph): ReadonlyArray<DeclarationAction> => {
   const known = new Set(graph.actions.map((action) => `${action.target.schema ?? "main"}.${action.target.name}`.toLowerCase()))
   const texts = graph.actions.flatMap(sqlOfAction)
@@ -171,7 +174,17 @@ const undeclaredTables = (graph: ProjectGraph): ReadonlyArray<DeclarationAction>
       const unquoted = [...code.matchAll(/\b(?:FROM|JOIN)\s+(?:([a-z][\w-]*)\.)?([a-z_]\w*)\.([a-z_]\w*)\b(?![\s]*[(.])/gi)].filter(
         (reference) => !aliases.has((reference[1] ?? reference[2]!).toLowerCase())
       )
-      for (const match of [...text.matchAll(/`(?:([\w-]+)\.)?([\w-]+)\.([\w-]+)`(?!\s*\()/g), ...unquoted]) {
+      // Quoted in parts (`` `project`.dataset.`table` ``, as a project's JS builds names): three parts
+      // anywhere, two after FROM or JOIN (`` t.`column` `` is no table).
+      const inParts = [
+        ...[...code.matchAll(new RegExp(`(?<![\\w\`.])${PART}\\.${PART}\\.${PART}(?![\\w\`*-]|\\s*[(.])`, "g"))],
+        ...[...code.matchAll(new RegExp(`\\b(?:FROM|JOIN)\\s+()${PART}\\.${PART}(?![\\w\`*-]|\\s*[(.])`, "gi"))]
+      ]
+        .filter((reference) => reference[0].includes("`"))
+        .map((reference) => reference[0].replace(/^(FROM|JOIN)\s+/i, "").replaceAll("`", "").split("."))
+        .map((parts) => [parts.join("."), ...(parts.length === 3 ? parts : [undefined, ...parts])] as const)
+        .filter(([, database, schema]) => !aliases.has((database ?? schema)!.toLowerCase()))
+      for (const match of [...text.matchAll(/`(?:([\w-]+)\.)?([\w-]+)\.([\w-]+)`(?!\s*\()/g), ...unquoted, ...inParts]) {
         const [, database, schema, name] = match
         const key = `${schema}.${name}`
         if (/^(INFORMATION_SCHEMA|_SESSION)$/i.test(schema!) || /^INFORMATION_SCHEMA$/i.test(name!)) continue
@@ -419,7 +432,7 @@ const unnestedElement = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<num
     return type === undefined ? { path } : { path, type }
   }
   if (alias === undefined) {
-    return { fields: bareNamesOfOnlySource(tokens, depths, unnest, close + 1, undefined, true).map((k) => fieldOf(k)) }
+    return { fields: bareNamesOfOnlySource(tokens, depths, unnest, close + 1).map((k) => fieldOf(k)) }
   }
   const fields: Array<FieldRead> = []
   let type: string | undefined
@@ -461,10 +474,7 @@ const bareNamesOfOnlySource = (
   depths: ReadonlyArray<number>,
   at: number,
   aliasEnd: number,
-  relationSql: (name: string) => string | undefined = () => undefined,
-  // Whether another item `UNNEST(…) AS alias` gives its alias alone (the elements of a table's
-  // array give unknown fields; those of an element's array, `UNNEST(value) AS v`, do not).
-  aliasedUnnestsGiveTheirAlias = false
+  relationSql: (name: string) => string | undefined = () => undefined
 ): ReadonlyArray<number> => {
   const level = depths[at]!
   const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
@@ -479,6 +489,7 @@ const bareNamesOfOnlySource = (
   // The other items' names and aliases: `alias.column` reads them, not a STRUCT of the table.
   const otherNames = new Set<string>()
   const itemTokens = new Set<number>()
+  const unnestArguments = new Set<number>()
   const nameOf = (k: number) => (tokens[k]?.kind === "word" || tokens[k]?.kind === "quoted" ? tokens[k]!.text.replaceAll("`", "").split(".").at(-1)!.toLowerCase() : undefined)
   for (let k = aliasEnd; k <= end; k++) {
     if (depths[k] !== level) continue
@@ -486,7 +497,11 @@ const bareNamesOfOnlySource = (
       const unnest = upper(k + 1) === "UNNEST" && tokens[k + 2]?.text === "("
       const itemEnd = tokens[k + 1]?.text === "(" ? matchingParen(tokens, k + 1) : unnest ? matchingParen(tokens, k + 2) : k + 1
       const aliasAt = upper(itemEnd + 1) === "AS" ? itemEnd + 2 : itemEnd + 1
-      const unnestAlias = unnest && aliasedUnnestsGiveTheirAlias && !NOT_AN_ALIAS.has(upper(aliasAt)) && !NOT_COLUMNS.has(upper(aliasAt)) ? nameOf(aliasAt) : undefined
+      // `UNNEST(x) AS alias` gives its alias (its elements' fields are read as `alias.field`; one read
+      // bare is taken for the table's, an extra column a stub can bear); its argument is a column of
+      // the rows it joins.
+      const unnestAlias = unnest && !NOT_AN_ALIAS.has(upper(aliasAt)) && !NOT_COLUMNS.has(upper(aliasAt)) ? nameOf(aliasAt) : undefined
+      if (unnestAlias !== undefined) for (let a = k + 3; a < itemEnd; a++) unnestArguments.add(a)
       others.push(unnestAlias ?? otherItemText(tokens, depths, k + 1, relationSql))
       itemTokens.add(k + 1)
       if (!NOT_AN_ALIAS.has(upper(aliasAt))) itemTokens.add(aliasAt)
@@ -520,6 +535,8 @@ const bareNamesOfOnlySource = (
     if (token.kind !== "word" && !(token.kind === "quoted" && !token.text.includes("."))) continue
     if (k >= at && k < aliasEnd) continue
     if (tokens[k - 1]?.text === "." || tokens[k + 1]?.text === "(") continue
+    // Another FROM item (a UNION's other table, `` `p`.ds.`t` ``), no column.
+    if (upper(k - 1) === "FROM" || upper(k - 1) === "JOIN") continue
     // `name.field`: a STRUCT column's field, unless the chain is a call (SAFE.PARSE_DATE(…), NET.HOST(…)).
     if (tokens[k + 1]?.text === "." && tokens[fieldPathEnd(tokens, k) + 1]?.text === "(") continue
     if (upper(k - 1) === "AS") continue
@@ -530,7 +547,9 @@ const bareNamesOfOnlySource = (
     if (DATE_PARTS.has(upper(k)) && (upper(k + 1) === "FROM" || tokens[k - 1]?.kind === "number" || tokens[k - 1]?.kind === "string" || tokens[k + 1]?.kind === "string" || isPartArgument(tokens, depths, k))) continue
     names.push(k)
   }
-  return names.filter((k) => !itemTokens.has(k) && !(tokens[k + 1]?.text === "." && otherNames.has(nameOf(k)!)) && others.every((text) => !mayGive(text!, tokens[k]!.text.replaceAll("`", ""))))
+  return names.filter(
+    (k) => !itemTokens.has(k) && !(tokens[k + 1]?.text === "." && otherNames.has(nameOf(k)!)) && (unnestArguments.has(k) || others.every((text) => !mayGive(text!, tokens[k]!.text.replaceAll("`", ""))))
+  )
 }
 
 /**
@@ -559,7 +578,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   // matches by chance reads nothing, no reference in it being the table's.
   const byName = `${schema ?? ""}.${name}`.toLowerCase()
   const readers = graph.actions.filter(
-    (action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")) || sqlOfAction(action).some((sql) => sql.toLowerCase().includes(byName))
+    (action) => action.dependencies.some((dependency) => dependency.name === name && (dependency.schema ?? "") === (schema ?? "")) || sqlOfAction(action).some((sql) => sql.toLowerCase().replaceAll("`", "").includes(byName))
   )
   // `any-project.schema.name` is the table too: a project names its own tables with its project id.
   const isName = (text: string) => names.has(text) || (text.split(".").length === 3 && text.endsWith(`.${schema ?? ""}.${name}`.toLowerCase()))
@@ -689,6 +708,15 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
       }
       tokens.forEach((token, k) => {
         if (token.kind === "quoted" && isName(token.text.slice(1, -1).toLowerCase())) readAt(k, name, new Set(), new Set())
+        // Quoted in parts: `` `project`.dataset.`table` ``.
+        if ((token.kind === "quoted" || token.kind === "word") && tokens[k - 1]?.text !== "." && tokens[k + 1]?.text === ".") {
+          const last = tokens[k + 3]?.text === "." ? k + 4 : k + 2
+          const parts = tokens.slice(k, last + 1).filter((_, i) => i % 2 === 0)
+          const isPart = (part: Token) => part.kind === "word" || (part.kind === "quoted" && !part.text.includes("."))
+          if (parts.some((part) => part.kind === "quoted") && parts.every(isPart) && tokens[last + 1]?.text !== "(" && tokens[last + 1]?.text !== ".") {
+            if (isName(parts.map((part) => part.text.replaceAll("`", "")).join(".").toLowerCase())) readAt(k, name, new Set(), new Set(), undefined, last)
+          }
+        }
         // Unquoted, after FROM or JOIN: `dataset.table` or `project.dataset.table`, in word tokens.
         if (token.kind === "word" && (word(k - 1) === "FROM" || word(k - 1) === "JOIN") && tokens[k + 1]?.text === "." && tokens[k + 2]?.kind === "word") {
           const last = tokens[k + 3]?.text === "." && tokens[k + 4]?.kind === "word" ? k + 4 : k + 2
@@ -749,20 +777,26 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
     if (type !== undefined) columns.set(key, { name: columns.get(key)!.name, type })
   }
   shareTypes()
-  // A GA4 export's documented columns take the export's types, with any other field read kept.
+  // A GA4 export's documented columns take the export's types, with any other field read kept;
+  // an Ads transfer table's dates theirs.
   const ga4 = isGa4ExportTable(name)
+  const ads = isAdsTransferTable(name)
   return [...columns.entries()].map(([key, column]) => {
     const read = fields.get(key)
-    const documented = ga4 ? ga4Column(key) : undefined
+    const adsType = ads ? adsTransferColumnType(key) : undefined
+    if (adsType !== undefined) return { name: column.name, type: adsType }
+    const documented = ga4 ? ga4Column(name, key) : undefined
     if (documented?.kind === "scalar") return { name: column.name, type: documented.type }
     if (documented?.kind === "struct") return { name: column.name, type: structOf([...documented.fields, ...(read ?? [])]) }
-    if (documented?.kind === "array") return { name: column.name, type: `ARRAY<${structOf([...documented.fields, ...(elements.get(key)?.fields ?? [])])}>` }
-    if (read !== undefined) return { name: column.name, type: structOf(read) }
+    // A path read of an array (`UNNEST(hidden_data.key)`, BigQuery's implicit array path) is a field of its elements.
     const element = elements.get(key)
+    if (documented?.kind === "array") return { name: column.name, type: `ARRAY<${structOf([...documented.fields, ...(element?.fields ?? []), ...(read ?? [])])}>` }
     // An array's elements: a STRUCT of the fields read of them, or what their use shows (STRING unless).
-    if (element !== undefined && (element.fields.length > 0 || column.type === undefined || !/^ARRAY\s*</i.test(column.type))) {
-      return { name: column.name, type: `ARRAY<${element.fields.length > 0 ? structOf(element.fields) : (element.type ?? "STRING")}>` }
-    }
+    const elementFields = [...(element?.fields ?? []), ...(read ?? [])]
+    const typedArray = /^ARRAY\s*</i.test(column.type ?? "")
+    if ((element !== undefined || typedArray) && elementFields.length > 0) return { name: column.name, type: `ARRAY<${structOf(elementFields)}>` }
+    if (element !== undefined && !typedArray) return { name: column.name, type: `ARRAY<${element.type ?? "STRING"}>` }
+    if (read !== undefined) return { name: column.name, type: structOf(read) }
     return column
   })
 }

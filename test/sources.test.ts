@@ -266,7 +266,8 @@ insert into \`fx.scratch_log\` select x from \`fx.scratch\``
         // sources init writes stubs for the tables read by name, from what the SQL reads of them.
         yield* Effect.promise(() => sourcesInit(undeclared.dir))
         const sourcesDir = path.join(undeclared.dir, "test", "sources")
-        assert.strictEqual(readFileSync(path.join(sourcesDir, "transfer_data", "ads_Campaign_123.csv"), "utf8"), "campaign_id,campaign_name,_DATA_DATE,_LATEST_DATE\n")
+        // A Google Ads transfer table: its id and dates typed as the transfer documents them.
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "transfer_data", "ads_Campaign_123.csv"), "utf8"), "campaign_id:INT64,campaign_name,_DATA_DATE:DATE,_LATEST_DATE:DATE\n")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "fx", "daily_rates.csv"), "utf8"), "day:DATE,rate\n")
         assert.isFalse(existsSync(path.join(sourcesDir, "fx", "scratch.csv")))
         assert.isFalse(existsSync(path.join(sourcesDir, "fx", "scratch_log.csv")))
@@ -435,6 +436,63 @@ where 'promo' in unnest(e.tags)`
         ])
       } finally {
         ga4.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
+  it("sources init reads a path through an array (BigQuery's implicit `UNNEST(t.marks.code)`) as a field of its elements", async () => {
+    const implicit = makeTempProject({
+      "definitions/sources.js": `declare({ schema: "raw", name: "sessions" })`,
+      "definitions/marked.sqlx": `
+config { type: "view", schema: "marts", description: "Sessions with an x mark." }
+select s.id from \${ref("raw", "sessions")} as s where array_length(s.marks) > 0 and 'x' in unnest(s.marks.code)`
+    })
+    try {
+      await sourcesInit(implicit.dir)
+      assert.strictEqual(readFileSync(path.join(implicit.dir, "test", "sources", "raw", "sessions.csv"), "utf8"), 'id,marks:ARRAY<STRUCT<code STRING>>\n')
+    } finally {
+      implicit.cleanup()
+    }
+  }, 60_000)
+
+  it.effect("sources init stubs a Google Ads transfer table read by a name quoted in parts and GA4's user export read beside an UNNEST, with the types Google documents; the stubs bind", () =>
+    Effect.gen(function* () {
+      const exportsProject = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "analytics_1", name: "pseudonymous_users_*" })`,
+        // As a project's JS builds the names: `project`.dataset.`table`, one per account, in a UNION.
+        "definitions/campaign_stats.sqlx": `
+config { type: "view", schema: "marts", description: "Campaign clicks and cost per day, both accounts." }
+select cast(campaign_id as string) as campaign_id, cast(cast(segments_date as string format 'YYYYMMDD') as int64) as date_id,
+  sum(metrics_clicks) as clicks, sum(metrics_cost_micros) / 1e6 as cost, sum(metrics_conversions) as conversions
+from (
+  select campaign_id, segments_date, metrics_clicks, metrics_cost_micros, metrics_conversions from \`my-project\`.ads_data.\`ads_CampaignBasicStats_123\` where _DATA_DATE = _LATEST_DATE
+  union all
+  select campaign_id, segments_date, metrics_clicks, metrics_cost_micros, metrics_conversions from \`my-project\`.ads_data.\`ads_CampaignBasicStats_456\` where _DATA_DATE = _LATEST_DATE
+)
+group by 1, 2`,
+        "definitions/user_audiences.sqlx": `
+config { type: "table", schema: "marts", description: "Users per audience." }
+select pseudo_user_id, timestamp_micros(user_info.last_active_timestamp_micros) as last_active, audiences.name as audience, occurrence_date
+from \${ref("analytics_1", "pseudonymous_users_*")}, unnest(audiences) as audiences`
+      })
+      try {
+        const sourcesDir = path.join(exportsProject.dir, "test", "sources")
+        yield* Effect.promise(() => sourcesInit(exportsProject.dir))
+        // The other branch's table is no column of this one; ids, counts and micros are INT64, other metrics FLOAT64.
+        assert.strictEqual(
+          readFileSync(path.join(sourcesDir, "ads_data", "ads_CampaignBasicStats_123.csv"), "utf8"),
+          "campaign_id:INT64,segments_date:DATE,metrics_clicks:INT64,metrics_cost_micros:INT64,metrics_conversions:FLOAT64,_DATA_DATE:DATE,_LATEST_DATE:DATE\n"
+        )
+        assert.isTrue(existsSync(path.join(sourcesDir, "ads_data", "ads_CampaignBasicStats_456.csv")))
+        // Read beside `UNNEST(audiences) AS audiences`: the bare names are the table's, the UNNEST's argument too.
+        assert.strictEqual(
+          readFileSync(path.join(sourcesDir, "analytics_1", "pseudonymous_users_19700101.csv"), "utf8"),
+          'pseudo_user_id:STRING,"user_info:STRUCT<last_active_timestamp_micros INT64, user_first_touch_timestamp_micros INT64, first_purchase_date STRING>",occurrence_date:STRING,' +
+            '"audiences:ARRAY<STRUCT<id INT64, name STRING, membership_start_timestamp_micros INT64, membership_expiry_timestamp_micros INT64, npa BOOL>>"\n'
+        )
+        const empty = yield* transform({ projectDir: exportsProject.dir, sourcesDir })
+        assert.isTrue(empty.ok, JSON.stringify(empty.results.filter((r) => r.status !== "succeeded")))
+      } finally {
+        exportsProject.cleanup()
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 

@@ -1,6 +1,11 @@
 /**
+ * Columns Google's exports to BigQuery document, for `mdp sources init`. The Google Ads transfer's
+ * tables (`ads_Campaign_<customer id>`, `p_ads_…`) have the DATE pseudo columns `_DATA_DATE` and
+ * `_LATEST_DATE` (https://cloud.google.com/bigquery/docs/google-ads-transfer), `segments_date`, and
+ * numeric ids and metrics (https://cloud.google.com/bigquery/docs/google-ads-transformation).
+ *
  * The columns of a GA4 BigQuery export table (`events_YYYYMMDD`, `events_intraday_YYYYMMDD`, the
- * `events_*` wildcard), as Google documents them
+ * `events_*` wildcard, and the user-data export's `pseudonymous_users_*` and `users_*`), as Google documents them
  * (https://developers.google.com/analytics/bigquery/event-schema), for `mdp sources init`: a stub
  * of such a table types the columns the project reads with the export's types, where the SQL alone
  * would leave `event_params`' `int_value` a STRING or not show that `items` is an array. Fields the
@@ -93,8 +98,46 @@ const COLUMNS: ReadonlyMap<string, Ga4Column> = new Map<string, Ga4Column>([
   ["publisher", { kind: "struct", fields: fields("ad_revenue_in_usd FLOAT64, ad_format STRING, ad_source_name STRING, ad_unit_id STRING") }]
 ])
 
-/** Whether a table is a GA4 export's: `events_` or `events_intraday_` and a day, or that prefix's wildcard. */
-export const isGa4ExportTable = (name: string): boolean => /^events_(intraday_)?(\d{8}|\*)$/i.test(name)
+// The user-data export (https://developers.google.com/analytics/bigquery/user-data-schema):
+// `pseudonymous_users_YYYYMMDD` and `users_YYYYMMDD`.
+const USER_COLUMNS: ReadonlyMap<string, Ga4Column> = new Map<string, Ga4Column>([
+  ["user_id", { kind: "scalar", type: "STRING" }],
+  ["pseudo_user_id", { kind: "scalar", type: "STRING" }],
+  ["stream_id", { kind: "scalar", type: "INT64" }],
+  ["user_info", { kind: "struct", fields: fields("last_active_timestamp_micros INT64, user_first_touch_timestamp_micros INT64, first_purchase_date STRING") }],
+  ["privacy_info", { kind: "struct", fields: fields("is_limited_ad_tracking STRING, is_ads_personalization_allowed STRING") }],
+  ["device", { kind: "struct", fields: fields("operating_system STRING, category STRING, mobile_brand_name STRING, mobile_model_name STRING, unified_screen_name STRING") }],
+  ["geo", { kind: "struct", fields: fields("city STRING, country STRING, continent STRING, region STRING") }],
+  ["audiences", { kind: "array", fields: fields("id INT64, name STRING, membership_start_timestamp_micros INT64, membership_expiry_timestamp_micros INT64, npa BOOL") }],
+  ["user_properties", { kind: "array", fields: fields("key STRING, value.string_value STRING, value.set_timestamp_micros INT64, value.user_property_name STRING") }],
+  [
+    "user_ltv",
+    { kind: "struct", fields: fields("revenue_in_usd FLOAT64, sessions INT64, engagement_time_millis INT64, purchases INT64, engaged_sessions INT64, session_duration_micros INT64") }
+  ],
+  ["predictions", { kind: "struct", fields: fields("in_app_purchase_score_7d FLOAT64, purchase_score_7d FLOAT64, churn_score_7d FLOAT64, revenue_28d_in_usd FLOAT64") }],
+  ["occurrence_date", { kind: "scalar", type: "STRING" }],
+  ["last_updated_date", { kind: "scalar", type: "STRING" }]
+])
 
-/** The export's column of that name, if it documents one. */
-export const ga4Column = (name: string): Ga4Column | undefined => COLUMNS.get(name.toLowerCase())
+/** Whether a table is a GA4 export's: `events_`, `events_intraday_`, `pseudonymous_users_` or `users_` and a day, or that prefix's wildcard. */
+export const isGa4ExportTable = (name: string): boolean => /^(events_(intraday_)?|(pseudonymous_)?users_(intraday_)?)(\d{8}|\*)$/i.test(name)
+
+/** The export's column of that name in that table, if it documents one. */
+export const ga4Column = (table: string, name: string): Ga4Column | undefined =>
+  (/^events_/i.test(table) ? COLUMNS : USER_COLUMNS).get(name.toLowerCase())
+
+/** Whether a table is a Google Ads transfer's: `ads_<Report>_<customer id>`, or its partitioned `p_ads_…`. */
+export const isAdsTransferTable = (name: string): boolean => /^(p_)?ads_[A-Za-z]+_\d+$/.test(name)
+
+/**
+ * The Ads transfer column's documented type: the dates every report table has, the ids (INTEGER),
+ * the counts and micros among the metrics (INTEGER) and the other metrics, conversions, values and
+ * rates (FLOAT).
+ */
+export const adsTransferColumnType = (name: string): string | undefined => {
+  if (/^(_DATA_DATE|_LATEST_DATE|segments_date)$/i.test(name)) return "DATE"
+  if (/^(customer|campaign|ad_group|ad_group_ad_ad|ad_group_criterion_criterion|campaign_budget|bidding_strategy)_id$/i.test(name)) return "INT64"
+  if (/^metrics_(impressions|clicks|interactions|video_views|engagements|view_through_conversions|\w+_micros)$/i.test(name)) return "INT64"
+  if (/^metrics_\w+$/i.test(name)) return "FLOAT64"
+  return undefined
+}
