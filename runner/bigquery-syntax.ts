@@ -789,7 +789,7 @@ const isPath = (parts: ReadonlyArray<Token>): boolean => parts.every((part, i) =
  * AS STRUCT becomes one STRUCT value whose fields DuckDB cannot read by name.
  */
 export const groupByOutputNames = (sql: string): string => {
-  if (!/\bGROUP\s+BY\b/i.test(sql)) return sql
+  if (!/\bGROUP\s+BY\b/i.test(sql) && !/\bSELECT\s+AS\s+STRUCT\b[\s\S]*\bORDER\s+BY\b/i.test(sql)) return sql
   const tokens = tokenize(sql, "bigquery")
   const significant = indexed(tokens)
   const replaced = new Map<number, string>()
