@@ -781,7 +781,17 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   // an Ads transfer table's dates theirs.
   const ga4 = isGa4ExportTable(name)
   const ads = isAdsTransferTable(name)
-  return [...columns.entries()].map(([key, column]) => {
+  // Beside `UNNEST(items) AS item`, a bare `item_name` is the element's (BigQuery exposes its
+  // fields): no column of a GA4 table, where it would make the name ambiguous.
+  const elementFieldNames = new Set(
+    ga4
+      ? [...columns.keys()].flatMap((key) => {
+          const documented = ga4Column(name, key)
+          return documented?.kind === "array" ? documented.fields.map((field) => field.path[0]!.toLowerCase()) : []
+        })
+      : []
+  )
+  return [...columns.entries()].filter(([key]) => !(elementFieldNames.has(key) && ga4Column(name, key) === undefined)).map(([key, column]) => {
     const read = fields.get(key)
     const adsType = ads ? adsTransferColumnType(key) : undefined
     if (adsType !== undefined) return { name: column.name, type: adsType }

@@ -471,7 +471,7 @@ from (
 group by 1, 2`,
         "definitions/user_audiences.sqlx": `
 config { type: "table", schema: "marts", description: "Users per audience." }
-select pseudo_user_id, timestamp_micros(user_info.last_active_timestamp_micros) as last_active, audiences.name as audience, occurrence_date
+select pseudo_user_id, timestamp_micros(user_info.last_active_timestamp_micros) as last_active, audiences.name as audience, occurrence_date, npa
 from \${ref("analytics_1", "pseudonymous_users_*")}, unnest(audiences) as audiences`
       })
       try {
@@ -483,7 +483,8 @@ from \${ref("analytics_1", "pseudonymous_users_*")}, unnest(audiences) as audien
           "campaign_id:INT64,segments_date:DATE,metrics_clicks:INT64,metrics_cost_micros:INT64,metrics_conversions:FLOAT64,_DATA_DATE:DATE,_LATEST_DATE:DATE\n"
         )
         assert.isTrue(existsSync(path.join(sourcesDir, "ads_data", "ads_CampaignBasicStats_456.csv")))
-        // Read beside `UNNEST(audiences) AS audiences`: the bare names are the table's, the UNNEST's argument too.
+        // Read beside `UNNEST(audiences) AS audiences`: the bare names are the table's, the UNNEST's
+        // argument too, but `npa`, a documented field of the audiences, is the element's.
         assert.strictEqual(
           readFileSync(path.join(sourcesDir, "analytics_1", "pseudonymous_users_19700101.csv"), "utf8"),
           'pseudo_user_id:STRING,"user_info:STRUCT<last_active_timestamp_micros INT64, user_first_touch_timestamp_micros INT64, first_purchase_date STRING>",occurrence_date:STRING,' +
