@@ -7,6 +7,8 @@ import { promisify } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
+import { compileProject } from "../runner/compile.ts"
+import { writeSourceStubs } from "../runner/sources.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse } from "../runner/warehouse.ts"
 import { makeTempProject } from "./support/dataform-project.ts"
@@ -126,6 +128,8 @@ const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
 
 /** `mdp sources init` on a project, as a user runs it. */
 const sourcesInit = (projectDir: string) => promisify(execFile)(process.execPath, [mdp, "sources", "init", "--project-dir", projectDir], { cwd: projectDir })
+// What `mdp sources init` writes, in this process (the CLI's own output is the first test's).
+const writeStubs = (projectDir: string) => Effect.flatMap(compileProject({ projectDir }), (graph) => writeSourceStubs(graph, path.join(projectDir, "test", "sources")))
 
 describe("local data for declarations", () => {
   it("mdp sources init writes a header-only CSV per declaration from its documented columns, or else the columns the SQL reads of it, and keeps existing files", async () => {
@@ -415,7 +419,7 @@ where 'promo' in unnest(e.tags)`
       })
       try {
         const sourcesDir = path.join(ga4.dir, "test", "sources")
-        yield* Effect.promise(() => sourcesInit(ga4.dir))
+        yield* writeStubs(ga4.dir)
         const header = readFileSync(path.join(sourcesDir, "analytics", "events.csv"), "utf8")
         assert.strictEqual(
           header,
@@ -439,20 +443,21 @@ where 'promo' in unnest(e.tags)`
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
-  it("sources init reads a path through an array (BigQuery's implicit `UNNEST(t.marks.code)`) as a field of its elements", async () => {
-    const implicit = makeTempProject({
-      "definitions/sources.js": `declare({ schema: "raw", name: "sessions" })`,
-      "definitions/marked.sqlx": `
+  it.effect("sources init reads a path through an array (BigQuery's implicit `UNNEST(t.marks.code)`) as a field of its elements", () =>
+    Effect.gen(function* () {
+      const implicit = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "raw", name: "sessions" })`,
+        "definitions/marked.sqlx": `
 config { type: "view", schema: "marts", description: "Sessions with an x mark." }
 select s.id from \${ref("raw", "sessions")} as s where array_length(s.marks) > 0 and 'x' in unnest(s.marks.code)`
-    })
-    try {
-      await sourcesInit(implicit.dir)
-      assert.strictEqual(readFileSync(path.join(implicit.dir, "test", "sources", "raw", "sessions.csv"), "utf8"), 'id,marks:ARRAY<STRUCT<code STRING>>\n')
-    } finally {
-      implicit.cleanup()
-    }
-  }, 60_000)
+      })
+      try {
+        yield* writeStubs(implicit.dir)
+        assert.strictEqual(readFileSync(path.join(implicit.dir, "test", "sources", "raw", "sessions.csv"), "utf8"), 'id,marks:ARRAY<STRUCT<code STRING>>\n')
+      } finally {
+        implicit.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
   it.effect("sources init stubs a Google Ads transfer table read by a name quoted in parts and GA4's user export read beside an UNNEST, with the types Google documents; the stubs bind", () =>
     Effect.gen(function* () {
@@ -476,7 +481,7 @@ from \${ref("analytics_1", "pseudonymous_users_*")}, unnest(audiences) as audien
       })
       try {
         const sourcesDir = path.join(exportsProject.dir, "test", "sources")
-        yield* Effect.promise(() => sourcesInit(exportsProject.dir))
+        yield* writeStubs(exportsProject.dir)
         // The other branch's table is no column of this one; ids, counts and micros are INT64, other metrics FLOAT64.
         assert.strictEqual(
           readFileSync(path.join(sourcesDir, "ads_data", "ads_CampaignBasicStats_123.csv"), "utf8"),
