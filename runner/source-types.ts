@@ -205,10 +205,93 @@ export interface FieldRead {
   readonly type?: string
 }
 
+// BigQuery's reserved keywords (https://cloud.google.com/bigquery/docs/reference/standard-sql/lexical#reserved_keywords):
+// a field so named (FHIR's `onsetPeriod.end`) is quoted in a type.
+const RESERVED_KEYWORDS = new Set(
+  ("ALL AND ANY ARRAY AS ASC ASSERT_ROWS_MODIFIED AT BETWEEN BY CASE CAST COLLATE CONTAINS CREATE CROSS CUBE CURRENT DEFAULT DEFINE DESC " +
+    "DISTINCT ELSE END ENUM ESCAPE EXCEPT EXCLUDE EXISTS EXTRACT FALSE FETCH FOLLOWING FOR FROM FULL GROUP GROUPING GROUPS HASH HAVING IF " +
+    "IGNORE IN INNER INTERSECT INTERVAL INTO IS JOIN LATERAL LEFT LIKE LIMIT LOOKUP MERGE NATURAL NEW NO NOT NULL NULLS OF ON OR ORDER OUTER " +
+    "OVER PARTITION PRECEDING PROTO QUALIFY RANGE RECURSIVE RESPECT RIGHT ROLLUP ROWS SELECT SET SOME STRUCT TABLESAMPLE THEN TO TREAT TRUE " +
+    "UNBOUNDED UNION UNNEST USING WHEN WHERE WINDOW WITH WITHIN").split(" ")
+)
+
+/** A path step into an array's elements (`["coding", ELEMENTS, "code"]`: `coding` is an ARRAY<STRUCT<code …>>). */
+export const ELEMENTS = "[]"
+
 interface FieldNode {
   readonly name: string
   type?: string
   readonly children: Map<string, FieldNode>
+}
+
+/**
+ * The fields a STRUCT or ARRAY type has, as reads (`STRUCT<a STRING, b ARRAY<STRUCT<c INT64>>>`:
+ * `a` STRING, `b[].c` INT64), so that a type passed on through a model merges with other reads.
+ * Undefined for a scalar type or one that does not parse.
+ */
+export const fieldsOfType = (type: string): ReadonlyArray<FieldRead> | undefined => {
+  let at = 0
+  const text = type.trim()
+  const space = () => {
+    while (/\s/.test(text[at] ?? "")) at++
+  }
+  const name = (): string | undefined => {
+    space()
+    if (text[at] === "`") {
+      const end = text.indexOf("`", at + 1)
+      if (end < 0) return undefined
+      const quoted = text.slice(at + 1, end)
+      at = end + 1
+      return quoted
+    }
+    const match = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(at))
+    if (match === null) return undefined
+    at += match[0].length
+    return match[0]
+  }
+  // Appends the reads of the type at `at` under `path`; false when it does not parse.
+  const read = (path: ReadonlyArray<string>, out: Array<FieldRead>): boolean => {
+    space()
+    const keyword = /^(STRUCT|ARRAY)\s*</i.exec(text.slice(at))
+    if (keyword === null) {
+      // A scalar: up to the `,` or `>` closing it at this level (NUMERIC(10, 2) keeps its comma).
+      let depth = 0
+      const start = at
+      while (at < text.length && !(depth === 0 && (text[at] === "," || text[at] === ">"))) {
+        if (text[at] === "(") depth++
+        if (text[at] === ")") depth--
+        at++
+      }
+      const scalar = text.slice(start, at).trim()
+      if (scalar === "") return false
+      out.push({ path, type: scalar })
+      return true
+    }
+    at += keyword[0].length
+    if (keyword[1]!.toUpperCase() === "ARRAY") {
+      if (!read([...path, ELEMENTS], out)) return false
+    } else {
+      for (;;) {
+        const field = name()
+        if (field === undefined || !read([...path, field], out)) return false
+        space()
+        if (text[at] === ",") {
+          at++
+          continue
+        }
+        break
+      }
+    }
+    space()
+    if (text[at] !== ">") return false
+    at++
+    return true
+  }
+  if (!isNestedType(text)) return undefined
+  const out: Array<FieldRead> = []
+  if (!read([], out)) return undefined
+  space()
+  return at === text.length ? out : undefined
 }
 
 /** The STRUCT type holding every field read (`STRUCT<url STRING, owner STRUCT<id INT64>>`), a field's type STRING unless its use shows another. */
@@ -224,8 +307,14 @@ export const structOf = (reads: ReadonlyArray<FieldRead>): string => {
       level = node.children
     })
   }
-  const field = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `\`${name.replaceAll("`", "\\`")}\``)
-  const render = (level: ReadonlyMap<string, FieldNode>): string =>
-    `STRUCT<${[...level.values()].map((node) => `${field(node.name)} ${node.children.size > 0 ? render(node.children) : (node.type ?? "STRING")}`).join(", ")}>`
+  const field = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !RESERVED_KEYWORDS.has(name.toUpperCase()) ? name : `\`${name.replaceAll("`", "\\`")}\``)
+  const typeOf = (node: FieldNode): string => {
+    const elements = node.children.get(ELEMENTS)
+    if (elements === undefined) return node.children.size > 0 ? render(node.children) : (node.type ?? "STRING")
+    // Fields read of the array itself are its elements' (BigQuery's implicit path).
+    const fields = new Map([...elements.children, ...[...node.children].filter(([key]) => key !== ELEMENTS)])
+    return `ARRAY<${fields.size > 0 ? render(fields) : (elements.type ?? "STRING")}>`
+  }
+  const render = (level: ReadonlyMap<string, FieldNode>): string => `STRUCT<${[...level.values()].map((node) => `${field(node.name)} ${typeOf(node)}`).join(", ")}>`
   return render(root)
 }

@@ -20,7 +20,7 @@ import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
 import { externalTableColumns } from "./bigquery-syntax.ts"
 import { adsTransferColumnType, ga4Column, isAdsTransferTable, isGa4ExportTable } from "./export-schemas.ts"
-import { comparisonLength, csvHeaderCells, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
+import { comparisonLength, csvHeaderCells, ELEMENTS, fieldsOfType, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
 import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
 import { depthsOf, isSignificant, matchingParen, tokenize, type Token } from "./sql-tokens.ts"
@@ -414,7 +414,7 @@ const fieldPathEnd = (tokens: ReadonlyArray<Token>, k: number): number => {
  * paths or the alias alone; unaliased as the only FROM item, the SELECT's bare names (a GA4
  * `(SELECT value.int_value FROM UNNEST(event_params) WHERE key = 'x')`). Fields typed by their use.
  */
-const unnestedElement = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, unnest: number, close: number): { readonly fields: ReadonlyArray<FieldRead>; readonly type?: string } => {
+const unnestedElement = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, unnest: number, close: number, depth = 0): { readonly fields: ReadonlyArray<FieldRead>; readonly type?: string } => {
   const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
   const named = (k: number) => (tokens[k]?.kind === "quoted" ? tokens[k]!.text.slice(1, -1) : tokens[k]?.kind === "word" ? tokens[k]!.text : undefined)
   // Only a FROM item has an alias (`x IN UNNEST(tags) AND …` has none).
@@ -422,27 +422,55 @@ const unnestedElement = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<num
   const aliasAt = upper(close + 1) === "AS" ? close + 2 : close + 1
   const alias = isItem && named(aliasAt) !== undefined && !NOT_AN_ALIAS.has(upper(aliasAt)) && !NOT_COLUMNS.has(upper(aliasAt)) ? named(aliasAt)! : undefined
   // The field path starts at token k; the whole reference (`alias.field`) at `start`.
-  const fieldOf = (k: number, start = k): FieldRead => {
+  const fieldOf = (k: number, start = k): ReadonlyArray<FieldRead> => {
     const last = fieldPathEnd(tokens, k)
     const path: Array<string> = []
     for (let f = k; f <= last; f += 2) path.push(named(f)!)
-    // A field UNNEST reads (`UNNEST(query.values) AS value`) is an array too.
+    // A field UNNEST reads (`UNNEST(query.values) AS value`) is an array too, of what is read of
+    // its elements in turn (FHIR's `UNNEST(ext.extension) AS inner`, then `inner.valueString`).
     const unnested = tokens[start - 1]?.text === "(" && upper(start - 2) === "UNNEST" && tokens[last + 1]?.text === ")"
-    const type = unnested ? "ARRAY<STRING>" : tokens[last + 1]?.text === "(" ? undefined : typeFromUse(tokens, depths, start, last)
-    return type === undefined ? { path } : { path, type }
+    if (unnested) return depth < MAX_NESTED_ARRAYS ? underArray(path, unnestedElement(tokens, depths, start - 2, last + 1, depth + 1)) : [{ path: [...path, ELEMENTS] }]
+    if (tokens[last + 1]?.text === "[" && depth < MAX_NESTED_ARRAYS) return underArray(path, indexedElement(tokens, depths, last + 1, start, depth + 1))
+    const type = tokens[last + 1]?.text === "(" ? undefined : typeFromUse(tokens, depths, start, last)
+    return [type === undefined ? { path } : { path, type }]
   }
   if (alias === undefined) {
-    return { fields: bareNamesOfOnlySource(tokens, depths, unnest, close + 1).map((k) => fieldOf(k)) }
+    return { fields: bareNamesOfOnlySource(tokens, depths, unnest, close + 1).flatMap((k) => fieldOf(k)) }
   }
   const fields: Array<FieldRead> = []
   let type: string | undefined
   tokens.forEach((_, k) => {
     if (k === aliasAt || named(k)?.toLowerCase() !== alias.toLowerCase() || tokens[k - 1]?.text === ".") return
     if (tokens[k + 1]?.text === "." && named(k + 2) !== undefined) {
-      if (tokens[fieldPathEnd(tokens, k + 2) + 1]?.text !== "(") fields.push(fieldOf(k + 2, k))
+      if (tokens[fieldPathEnd(tokens, k + 2) + 1]?.text !== "(") fields.push(...fieldOf(k + 2, k))
     } else if (tokens[k + 1]?.text !== "(") type ??= typeFromUse(tokens, depths, k, k)
   })
   return type === undefined ? { fields } : { fields, type }
+}
+
+// Arrays in arrays followed through their aliases, at most (a guard: each level is a later alias).
+const MAX_NESTED_ARRAYS = 8
+
+/** What is read of an array's elements, as paths under the array's own (`[...path, ELEMENTS, ...field]`); its elements alone when nothing is read of them. */
+const underArray = (path: ReadonlyArray<string>, element: { readonly fields: ReadonlyArray<FieldRead>; readonly type?: string }): ReadonlyArray<FieldRead> =>
+  element.fields.length > 0
+    ? element.fields.map((field) => ({ ...field, path: [...path, ELEMENTS, ...field.path] }))
+    : [element.type === undefined ? { path: [...path, ELEMENTS] } : { path: [...path, ELEMENTS], type: element.type }]
+
+/**
+ * What is read of an array's element indexed at the `[` at token `open` (`coding[OFFSET(0)].code`):
+ * its field path after the `]`, typed by its use (or an array again when indexed in turn).
+ */
+const indexedElement = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, open: number, start: number, depth = 0): { readonly fields: ReadonlyArray<FieldRead> } => {
+  const close = matchingParen(tokens, open)
+  if (close < 0 || tokens[close + 1]?.text !== "." || (tokens[close + 2]?.kind !== "word" && tokens[close + 2]?.kind !== "quoted")) return { fields: [] }
+  const last = fieldPathEnd(tokens, close + 2)
+  const path: Array<string> = []
+  for (let f = close + 2; f <= last; f += 2) path.push(tokens[f]!.kind === "quoted" ? tokens[f]!.text.slice(1, -1) : tokens[f]!.text)
+  if (tokens[last + 1]?.text === "(") return { fields: [] }
+  if (tokens[last + 1]?.text === "[" && depth < MAX_NESTED_ARRAYS) return { fields: underArray(path, indexedElement(tokens, depths, last + 1, start, depth + 1)) }
+  const type = typeFromUse(tokens, depths, start, last)
+  return { fields: [type === undefined ? { path } : { path, type }] }
 }
 
 /**
@@ -524,8 +552,9 @@ const bareNamesOfOnlySource = (
       while (k + 1 <= end && depths[k + 1]! > open) {
         k++
         // …but its first FROM item `UNNEST(name)` reads the outer row's array (GA4's
-        // `(SELECT value.int_value FROM UNNEST(event_params) WHERE key = …)`).
-        if (depths[k] === open + 1 && upper(k) === "FROM" && upper(k + 1) === "UNNEST" && tokens[k + 2]?.text === "(" && tokens[k + 4]?.text === ")" && (tokens[k + 3]?.kind === "word" || tokens[k + 3]?.kind === "quoted")) names.push(k + 3)
+        // `(SELECT value.int_value FROM UNNEST(event_params) WHERE key = …)`), or a STRUCT's
+        // (`FROM UNNEST(fhir.deviceName) AS device`).
+        if (depths[k] === open + 1 && upper(k) === "FROM" && upper(k + 1) === "UNNEST" && tokens[k + 2]?.text === "(" && tokens[fieldPathEnd(tokens, k + 3) + 1]?.text === ")" && (tokens[k + 3]?.kind === "word" || tokens[k + 3]?.kind === "quoted")) names.push(k + 3)
       }
       continue
     }
@@ -570,6 +599,8 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
     readonly at: number
     readonly column: HeaderColumn
     readonly field?: FieldRead
+    /** What `field` is when the column turns out to be an array: a field of its elements. */
+    readonly fieldOfElements?: FieldRead
     readonly element?: { readonly fields: ReadonlyArray<FieldRead>; readonly type?: string }
     readonly via?: { readonly model: Action; readonly output: string }
     readonly operand?: number
@@ -621,11 +652,23 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
             return
           }
           if (typed && path.length === 0 && tokens[last + 1]?.text === "[") {
-            found.push({ at: n * 1e9 + c, column: { name: column }, element: { fields: [] } })
+            found.push({ at: n * 1e9 + c, column: { name: column }, element: indexedElement(tokens, depths, last + 1, c) })
             return
           }
           if (path.length > 0 && tokens[last + 1]?.text !== "(") {
-            found.push({ at: n * 1e9 + c, column: { name: column }, field: type === undefined ? { path } : { path, type } })
+            const field = type === undefined ? { path } : { path, type }
+            // `UNNEST(fhir.extension) AS ext`: a STRUCT's field that is an array, unless the column
+            // itself is one (then BigQuery's implicit path: a field of its elements, as read).
+            if (typed && tokens[c - 1]?.text === "(" && word(c - 2) === "UNNEST" && tokens[last + 1]?.text === ")") {
+              for (const read of underArray(path, unnestedElement(tokens, depths, c - 2, last + 1))) found.push({ at: n * 1e9 + c, column: { name: column }, field: read, fieldOfElements: field })
+              return
+            }
+            // `fhir.coding[OFFSET(0)].code`: a STRUCT's field that is an array.
+            if (typed && tokens[last + 1]?.text === "[") {
+              for (const read of underArray(path, indexedElement(tokens, depths, last + 1, c))) found.push({ at: n * 1e9 + c, column: { name: column }, field: read, fieldOfElements: field })
+              return
+            }
+            found.push({ at: n * 1e9 + c, column: { name: column }, field })
             return
           }
           // A model's own column passing it on as it is (`SELECT t.spend, t.day AS date`): typed by
@@ -717,10 +760,14 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
             if (isName(parts.map((part) => part.text.replaceAll("`", "")).join(".").toLowerCase())) readAt(k, name, new Set(), new Set(), undefined, last)
           }
         }
-        // Unquoted, after FROM or JOIN: `dataset.table` or `project.dataset.table`, in word tokens.
-        if (token.kind === "word" && (word(k - 1) === "FROM" || word(k - 1) === "JOIN") && tokens[k + 1]?.text === "." && tokens[k + 2]?.kind === "word") {
-          const last = tokens[k + 3]?.text === "." && tokens[k + 4]?.kind === "word" ? k + 4 : k + 2
-          if (tokens[last + 1]?.text === "(" || tokens[last + 1]?.text === ".") return
+        // Unquoted, after FROM or JOIN: `dataset.table` or `project.dataset.table`, in word tokens;
+        // a project id with dashes (`my-project-1.dataset.table`) is several.
+        if (token.kind !== "word" || (word(k - 1) !== "FROM" && word(k - 1) !== "JOIN")) return
+        let project = k
+        while (tokens[project + 1]?.text === "-" && (tokens[project + 2]?.kind === "word" || tokens[project + 2]?.kind === "number")) project += 2
+        if (tokens[project + 1]?.text === "." && tokens[project + 2]?.kind === "word") {
+          const last = tokens[project + 3]?.text === "." && tokens[project + 4]?.kind === "word" ? project + 4 : project + 2
+          if (tokens[last + 1]?.text === "(" || tokens[last + 1]?.text === "." || (project > k && last === project + 2)) return
           const reference = tokens.slice(k, last + 1).map((part) => part.text).join("")
           if (isName(reference.toLowerCase())) readAt(k, name, new Set(), new Set(), undefined, last)
         }
@@ -731,6 +778,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   // STRUCT of the fields read of it.
   const columns = new Map<string, HeaderColumn>()
   const fields = new Map<string, Array<FieldRead>>()
+  const fieldsOfElements = new Map<string, Array<FieldRead>>()
   const ordered = [...found].sort((a, b) => a.at - b.at)
   const modelColumns = new Map<string, ReadonlyArray<HeaderColumn>>()
   const typeThrough = ({ model, output }: { readonly model: Action; readonly output: string }): string | undefined => {
@@ -738,12 +786,24 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
     return modelColumns.get(model.key)!.find((read) => read.name.toLowerCase() === output.toLowerCase())?.type
   }
   const elements = new Map<string, { fields: Array<FieldRead>; type?: string }>()
-  for (const { column, field, element } of [...ordered, ...passedOn.map((column) => ({ column, field: undefined, element: undefined }))]) {
+  // A nested type passed on through a model: its fields, to merge with the table's other reads of the column.
+  type ColumnRead = { readonly column: HeaderColumn; readonly field?: FieldRead | undefined; readonly fieldOfElements?: FieldRead | undefined; readonly element?: { readonly fields: ReadonlyArray<FieldRead>; readonly type?: string } | undefined }
+  const passedOnReads = passedOn.flatMap((column): ReadonlyArray<ColumnRead> => {
+    const reads = column.type === undefined ? undefined : fieldsOfType(column.type)
+    if (reads === undefined || reads.length === 0) return [{ column, field: undefined, fieldOfElements: undefined, element: undefined }]
+    const named = { name: column.name }
+    if (reads[0]!.path[0] !== ELEMENTS) return reads.map((field) => ({ column: named, field, fieldOfElements: undefined, element: undefined }))
+    const ofElements = reads.filter((read) => read.path.length > 1).map((read) => ({ ...read, path: read.path.slice(1) }))
+    const scalar = reads.find((read) => read.path.length === 1)?.type
+    return [{ column: named, field: undefined, fieldOfElements: undefined, element: scalar === undefined ? { fields: ofElements } : { fields: ofElements, type: scalar } }]
+  })
+  for (const { column, field, fieldOfElements, element } of [...ordered, ...passedOnReads]) {
     const key = column.name.toLowerCase()
     const known = columns.get(key)
     if (known === undefined) columns.set(key, column)
     else if (known.type === undefined && column.type !== undefined) columns.set(key, { name: known.name, type: column.type })
     if (field !== undefined) fields.set(key, [...(fields.get(key) ?? []), field])
+    if (field !== undefined) fieldsOfElements.set(key, [...(fieldsOfElements.get(key) ?? []), fieldOfElements ?? field])
     if (element !== undefined) {
       const seenOf = elements.get(key) ?? { fields: [] }
       seenOf.fields.push(...element.fields)
@@ -800,9 +860,10 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
     if (documented?.kind === "struct") return { name: column.name, type: structOf([...documented.fields, ...(read ?? [])]) }
     // A path read of an array (`UNNEST(hidden_data.key)`, BigQuery's implicit array path) is a field of its elements.
     const element = elements.get(key)
-    if (documented?.kind === "array") return { name: column.name, type: `ARRAY<${structOf([...documented.fields, ...(element?.fields ?? []), ...(read ?? [])])}>` }
+    const readOfElements = fieldsOfElements.get(key)
+    if (documented?.kind === "array") return { name: column.name, type: `ARRAY<${structOf([...documented.fields, ...(element?.fields ?? []), ...(readOfElements ?? [])])}>` }
     // An array's elements: a STRUCT of the fields read of them, or what their use shows (STRING unless).
-    const elementFields = [...(element?.fields ?? []), ...(read ?? [])]
+    const elementFields = [...(element?.fields ?? []), ...(readOfElements ?? [])]
     const typedArray = /^ARRAY\s*</i.test(column.type ?? "")
     if ((element !== undefined || typedArray) && elementFields.length > 0) return { name: column.name, type: `ARRAY<${structOf(elementFields)}>` }
     if (element !== undefined && !typedArray) return { name: column.name, type: `ARRAY<${element.type ?? "STRING"}>` }

@@ -1,6 +1,6 @@
 // The types a sources folder's CSV header gives, and those `mdp sources init` reads off the SQL.
 import { assert, describe, it } from "@effect/vitest"
-import { csvHeaderCells, headerCell, headerColumn, structOf, typeFromUse } from "../runner/source-types.ts"
+import { csvHeaderCells, ELEMENTS, fieldsOfType, headerCell, headerColumn, structOf, typeFromUse } from "../runner/source-types.ts"
 import { depthsOf, isSignificant, tokenize } from "../runner/sql-tokens.ts"
 
 /** The type `typeFromUse` gives the first reference to `column` (`alias.column` or bare) in `sql`. */
@@ -73,5 +73,35 @@ describe("CSV header types", () => {
       structOf([{ path: ["page", "url"] }, { path: ["owner", "id"], type: "INT64" }, { path: ["Page", "title"] }, { path: ["owner", "id"] }, { path: ["first seen"], type: "DATE" }]),
       "STRUCT<page STRUCT<url STRING, title STRING>, owner STRUCT<id INT64>, `first seen` DATE>"
     )
+  })
+
+  it("a path through an array's elements makes the field an ARRAY, its elements' reads merged, a field read of the array itself an element's", () => {
+    assert.strictEqual(
+      structOf([
+        { path: ["code", "coding", ELEMENTS, "code"] },
+        { path: ["code", "coding", ELEMENTS, "display"] },
+        { path: ["code", "coding", "system"] },
+        { path: ["tags", ELEMENTS], type: "INT64" },
+        { path: ["ext", ELEMENTS, "extension", ELEMENTS, "value"], type: "FLOAT64" }
+      ]),
+      "STRUCT<code STRUCT<coding ARRAY<STRUCT<code STRING, display STRING, system STRING>>>, tags ARRAY<INT64>, ext ARRAY<STRUCT<extension ARRAY<STRUCT<value FLOAT64>>>>>"
+    )
+  })
+
+  it("a STRUCT or ARRAY type reads back as the fields it holds, so that structOf rebuilds it; a scalar or broken type is none", () => {
+    const type = "STRUCT<id STRING, `end` DATE, code STRUCT<coding ARRAY<STRUCT<code STRING, n NUMERIC(10, 2)>>>, tags ARRAY<INT64>>"
+    const fields = fieldsOfType(type)
+    assert.deepStrictEqual(fields, [
+      { path: ["id"], type: "STRING" },
+      { path: ["end"], type: "DATE" },
+      { path: ["code", "coding", ELEMENTS, "code"], type: "STRING" },
+      { path: ["code", "coding", ELEMENTS, "n"], type: "NUMERIC(10, 2)" },
+      { path: ["tags", ELEMENTS], type: "INT64" }
+    ])
+    assert.strictEqual(structOf(fields!), "STRUCT<id STRING, `end` DATE, code STRUCT<coding ARRAY<STRUCT<code STRING, n NUMERIC(10, 2)>>>, tags ARRAY<INT64>>")
+    assert.deepStrictEqual(fieldsOfType("ARRAY<STRUCT<key STRING>>"), [{ path: [ELEMENTS, "key"], type: "STRING" }])
+    assert.isUndefined(fieldsOfType("INT64"))
+    assert.isUndefined(fieldsOfType("STRUCT<a STRING"))
+    assert.isUndefined(fieldsOfType("STRUCT<a STRING> trailing"))
   })
 })

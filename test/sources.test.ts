@@ -459,6 +459,50 @@ select s.id from \${ref("raw", "sessions")} as s where array_length(s.marks) > 0
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
+  it.effect("sources init types a STRUCT's arrays (FHIR's nested UNNESTs, a[SAFE_OFFSET(0)].field, a subquery's FROM UNNEST(s.f)) and what a model passing the STRUCT on with * has read of it, in a table named by an unquoted project id with dashes; the stubs bind and read rows", () =>
+    Effect.gen(function* () {
+      const fhir = makeTempProject({
+        "definitions/patients.sqlx": `
+config { type: "view", schema: "omop", description: "Patients' extension codes." }
+select user.name as patient_id, ext.url, codeable.code, inner_ext.valueString as inner_value,
+  (select d.name from unnest(fhir.deviceName) as d where d.type = 'model-name') as model
+from ehr-prod.ehr.patient, unnest(fhir.extension) as ext
+left join unnest(ext.valueCodeableConcept.coding) as codeable
+left join unnest(ext.extension) as inner_ext`,
+        "definitions/conditions_valid.sqlx": `
+config { type: "view", schema: "omop", description: "Conditions with a record." }
+select * from ehr-prod.ehr.condition where fhir.id is not null`,
+        "definitions/conditions.sqlx": `
+config { type: "view", schema: "omop", description: "Condition codes, first and all." }
+select fhir.code.coding[safe_offset(0)].display as first_display, fhir.code.coding[safe_offset(0)].code as first_code, coding.system
+from \${ref("omop", "conditions_valid")}, unnest(fhir.code.coding) as coding`
+      })
+      try {
+        const sourcesDir = path.join(fhir.dir, "test", "sources")
+        yield* writeStubs(fhir.dir)
+        const patient = readFileSync(path.join(sourcesDir, "ehr", "patient.csv"), "utf8")
+        assert.strictEqual(
+          patient,
+          'user:STRUCT<name STRING>,"fhir:STRUCT<deviceName ARRAY<STRUCT<name STRING, type STRING>>, extension ARRAY<STRUCT<url STRING, valueCodeableConcept STRUCT<coding ARRAY<STRUCT<code STRING>>>, extension ARRAY<STRUCT<valueString STRING>>>>>"\n'
+        )
+        // `fhir.id` read by conditions_valid, `fhir.code.coding` by the model reading its *: merged.
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "ehr", "condition.csv"), "utf8"), '"fhir:STRUCT<id STRING, code STRUCT<coding ARRAY<STRUCT<display STRING, code STRING, system STRING>>>>"\n')
+        const empty = yield* transform({ projectDir: fhir.dir, sourcesDir })
+        assert.isTrue(empty.ok, JSON.stringify(empty.results.filter((r) => r.status !== "succeeded")))
+        fhir.write(
+          "test/sources/ehr/patient.csv",
+          patient +
+            '"{""name"": ""p1""}","{""deviceName"": [{""name"": ""X-1"", ""type"": ""model-name""}], ""extension"": [{""url"": ""race"", ""valueCodeableConcept"": {""coding"": [{""code"": ""2106-3""}]}, ""extension"": [{""valueString"": ""White""}]}]}"\n'
+        )
+        assert.isTrue((yield* transform({ projectDir: fhir.dir, sourcesDir })).ok)
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT patient_id, url, code, inner_value, model FROM omop.patients"), [
+          { patient_id: "p1", url: "race", code: "2106-3", inner_value: "White", model: "X-1" }
+        ])
+      } finally {
+        fhir.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
   it.effect("sources init stubs a Google Ads transfer table read by a name quoted in parts and GA4's user export read beside an UNNEST, with the types Google documents; the stubs bind", () =>
     Effect.gen(function* () {
       const exportsProject = makeTempProject({
