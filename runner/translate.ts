@@ -2946,9 +2946,11 @@ const operandStart = (tokens: ReadonlyArray<Token>, end: number): number | undef
     const before = previousSignificant(tokens, start)
     // A window's OVER (…): the call before it is part of the operand.
     if (tokens[before]?.kind === "word" && tokens[before]!.text.toUpperCase() === "OVER") return operandStart(tokens, previousSignificant(tokens, before))
-    // A call: its name. IF (…) with three arguments is the function, not a script's IF.
+    // A call: its name. IF (…) with three arguments is the function, not a script's IF. A quoted
+    // name is a function's too (`` `project.dataset.fn`(…) ``).
     const name = tokens[before]?.kind === "word" ? tokens[before]!.text.toUpperCase() : undefined
     if (name !== undefined && (!KEYWORDS_BEFORE_AN_OPERAND.has(name) || (name === "IF" && argumentCount(tokens, start) === 3))) start = before
+    else if (tokens[before]?.kind === "quoted") start = before
     // A typed STRUCT literal: its type.
     if (tokens[before]?.text === ">") start = typedLiteralStart(tokens, before) ?? start
   } else if (token.text === "]") {
