@@ -3050,14 +3050,16 @@ const ARITHMETIC = new Set(["*", "/", "+", "-", "||", ".", "["])
  * `date - date`, `datetime - datetime` and `timestamp - timestamp` are INTERVALs in BigQuery: days
  * for dates (0-0 396 0:0:0), hours and less for the others (0-0 0 36:34:56.789). DuckDB gives a
  * number of days and an interval of days and time. Rewritten where both operands show their type.
+ * `date ± n` (n an INT64 that is no literal: `CURRENT_DATE - expiry_days`) is DATE_SUB/DATE_ADD of
+ * n days: DuckDB adds only a 32-bit INTEGER to a DATE, and every INT64 is a BIGINT there.
  */
 const datetimeDifferences = (sql: string): string => {
-  if (!sql.includes("-") || !/DATE|TIME/i.test(sql)) return sql
+  if (!/[-+]/.test(sql) || !/DATE|TIME/i.test(sql)) return sql
   let text = sql
   let tokens = tokenize(text, "bigquery")
   let from = 0
   for (;;) {
-    const minus = tokens.findIndex((token, k) => k >= from && token.kind === "punct" && token.text === "-")
+    const minus = tokens.findIndex((token, k) => k >= from && token.kind === "punct" && (token.text === "-" || token.text === "+"))
     if (minus < 0) return text
     from = minus + 1
     const leftEnd = previousSignificant(tokens, minus)
@@ -3073,7 +3075,16 @@ const datetimeDifferences = (sql: string): string => {
     const left = render(tokens.slice(leftStart, leftEnd + 1))
     const rightText = render(tokens.slice(right.start, right.end + 1))
     const type = temporalType(left)
-    if (type === undefined || temporalType(rightText) !== type) continue
+    if (type === undefined) continue
+    const plus = tokens[minus]!.text === "+"
+    if (type === "DATE" && temporalType(rightText) === undefined && !/^\s*\d+\s*$/.test(rightText) && !/^[\s(]*(INTERVAL|MAKE_INTERVAL|JUSTIFY_\w+)\b/i.test(rightText)) {
+      const days = `${plus ? "DATE_ADD" : "DATE_SUB"}(${left}, INTERVAL (${rightText}) DAY)`
+      text = render(tokens.slice(0, leftStart)) + days + render(tokens.slice(right.end + 1))
+      tokens = tokenize(text, "bigquery")
+      from = 0
+      continue
+    }
+    if (plus || temporalType(rightText) !== type) continue
     const call = `${DATETIME_DIFFERENCE}(${left}, ${rightText}, '${type}')`
     text = render(tokens.slice(0, leftStart)) + call + render(tokens.slice(right.end + 1))
     tokens = tokenize(text, "bigquery")
