@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs"
 import path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
-import { midnightInZone } from "../ingestion/core/dates.ts"
+import { dayInZone, midnightInZone } from "../ingestion/core/dates.ts"
 import type { FetchedRecord, SourceRecord } from "../ingestion/core/model.ts"
 import { makeSnapchatAdsSource } from "../ingestion/sources/snapchat_ads/client.ts"
 import { withLocalApi, type Answer, type ReceivedRequest } from "./support/local-api.ts"
@@ -38,6 +38,13 @@ describe("Snapchat Ads source (Effect HttpClient, the API on 127.0.0.1)", () => 
     assert.strictEqual(midnightInZone("2024-10-27", "Europe/Berlin"), "2024-10-27T00:00:00.000+02:00")
     assert.strictEqual(midnightInZone("2024-05-01", "Asia/Kolkata"), "2024-05-01T00:00:00.000+05:30")
     assert.strictEqual(midnightInZone("2024-05-01", "UTC"), "2024-05-01T00:00:00.000+00:00")
+    // One instant, a different calendar day on either side of the date line, each zone asked twice.
+    const instant = Date.parse("2024-05-01T06:30:00Z")
+    for (let round = 0; round < 2; round++) {
+      assert.strictEqual(dayInZone(instant, "America/Los_Angeles"), "2024-04-30")
+      assert.strictEqual(dayInZone(instant, "Pacific/Kiritimati"), "2024-05-01")
+      assert.strictEqual(dayInZone(instant + 18 * 3_600_000, "Pacific/Kiritimati"), "2024-05-02")
+    }
   })
 
   it.live("asks stats by day and campaign between the account's midnights, one row per campaign-day, swipes as clicks, micro-units as money", () =>
