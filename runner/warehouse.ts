@@ -220,6 +220,13 @@ const withHints = (reason: string, sql: string): string => {
   if (/window expression is not supported here|LATERAL join cannot contain window functions|UNNEST\(\) for correlated expressions is not supported/.test(reason) && sql.includes("AS mdp_script_variables, LATERAL")) {
     return `${reason}\nThe query reads script variables named like columns, which the runner reads through an outer scope (a column in scope first, as in BigQuery); DuckDB cannot read such a name there in a window function or an UNNEST: rename the variable.`
   }
+  // A persistent UDF (`cb_functions.XML_TO_JSON(…)`) that lives in BigQuery but that no action creates.
+  const missing = /(?:Scalar|Table) Function with name "?(\w+)"? does not exist/i.exec(reason)?.[1]
+  const call = missing === undefined ? undefined : new RegExp(`([A-Za-z_][\\w-]*)\\.${missing}\\s*\\(`, "i").exec(sql)
+  if (call !== null && call !== undefined) {
+    const name = call[0].replace(/\s*\($/, "")
+    return `${reason}\n${name} is a persistent function the project calls but does not create (on BigQuery it lives in the dataset ${call[1]}): create it locally in an operation the calling action depends on (CREATE FUNCTION ${name}(…) AS (…)), and the action runs.`
+  }
   return reason
 }
 

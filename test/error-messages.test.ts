@@ -88,6 +88,29 @@ describe("a model's SQL error", () => {
       assert.isTrue((yield* run({ actions: [rebuild![1]!], fullRefresh: true, includeDependents: true })).ok)
     }).pipe(Effect.provide(localWarehouse(path.join(project.dir, "warehouse.duckdb")))))
 
+  it.effect("a persistent function the project calls but does not create is named, with where BigQuery keeps it; created as the hint says, the action runs", () =>
+    Effect.gen(function* () {
+      const calls = makeTempProject({
+        "definitions/parsed.sqlx": `
+config { type: "table", schema: "reporting", description: "Parsed." }
+select cb_functions.XML_TO_JSON('<a>1</a>') as json_text`
+      })
+      try {
+        const failed = failedResult((yield* transform({ projectDir: calls.dir })).results)
+        assert.include(failed.error!, "cb_functions.XML_TO_JSON is a persistent function the project calls but does not create (on BigQuery it lives in the dataset cb_functions)")
+        const function_ = /CREATE FUNCTION (\S+)\(/.exec(failed.error!)
+        assert.strictEqual(function_?.[1], "cb_functions.XML_TO_JSON")
+        calls.write("definitions/xml_to_json.sqlx", `config { type: "operations" }\nCREATE SCHEMA IF NOT EXISTS cb_functions;\nCREATE FUNCTION ${function_![1]}(xml STRING) AS (TO_JSON_STRING(STRUCT(xml AS raw)))`)
+        calls.write("definitions/parsed.sqlx", `
+config { type: "table", schema: "reporting", description: "Parsed.", dependencies: ["xml_to_json"] }
+select cb_functions.XML_TO_JSON('<a>1</a>') as json_text`)
+        assert.isTrue((yield* transform({ projectDir: calls.dir })).ok)
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT json_text FROM reporting.parsed"), [{ json_text: '{"raw":"<a>1</a>"}' }])
+      } finally {
+        calls.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a missing comma is shown at the line where the parser stopped, with the line before it", () =>
     Effect.gen(function* () {
       const broken = makeTempProject({ "definitions/rows.sqlx": rows.replace("select day,", "select day") })
