@@ -404,6 +404,32 @@ export const externalTableColumns = (queries: ReadonlyArray<string>): ReadonlyAr
 export const INFORMATION_SCHEMA_MARKER = "mdp_information_schema__"
 
 /**
+ * An unquoted project id with dashes after FROM, JOIN, INTO… (`my-project-123.ecommerce.orders`,
+ * as BigQuery allows), quoted before anything else reads the statement: the tokenizer reads
+ * `123.e` as a number (an exponent), and the name fell apart into an arithmetic expression.
+ */
+export const quotedDashedProjects = (sql: string): string => {
+  if (!sql.includes("-")) return sql
+  const tokens = [...tokenize(sql, "bigquery")]
+  let changed = false
+  for (let k = 0; k < tokens.length; k++) {
+    if (!RELATION_BEFORE.has(upper(tokens[k]))) continue
+    let first = k + 1
+    while (first < tokens.length && !isSignificant(tokens[first]!)) first++
+    if (tokens[first]?.kind !== "word") continue
+    // The name as written: the tokens up to the first space, comma or bracket.
+    let end = first
+    while (end + 1 < tokens.length && (tokens[end + 1]!.kind === "word" || tokens[end + 1]!.kind === "number" || tokens[end + 1]!.text === "-" || tokens[end + 1]!.text === ".")) end++
+    const written = tokens.slice(first, end + 1).map((token) => token.text).join("")
+    const project = /^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+(?=\.[A-Za-z_`])/.exec(written)?.[0]
+    if (project === undefined) continue
+    tokens.splice(first, end - first + 1, { kind: "quoted", text: `\`${project}\`` }, { kind: "word", text: written.slice(project.length) })
+    changed = true
+  }
+  return changed ? render(tokens) : sql
+}
+
+/**
  * References after FROM, JOIN, INTO…: `project.dataset.table` in any mix of backticks becomes
  * `dataset`.`table` (one DuckDB schema per dataset), and `dataset.INFORMATION_SCHEMA.VIEW` (or
  * `region-us.INFORMATION_SCHEMA.VIEW`) a marker for the view.

@@ -18,7 +18,7 @@
  */
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
-import { externalTableColumns } from "./bigquery-syntax.ts"
+import { externalTableColumns, quotedDashedProjects } from "./bigquery-syntax.ts"
 import { adsTransferColumnType, ga4Column, isAdsTransferTable, isGa4ExportTable } from "./export-schemas.ts"
 import { comparisonLength, csvHeaderCells, ELEMENTS, fieldsOfType, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
 import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
@@ -627,7 +627,9 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
     const variables = scriptVariables(sqlOfAction(action))
     sqlOfAction(action).forEach((sql, s) => {
       const n = a * 1000 + s
-      const tokens = tokenize(sql, "bigquery").filter(isSignificant)
+      // An unquoted project id with dashes (`my-project-123.ehr.patient`) in backticks first: the
+      // tokenizer reads `123.e` as a number.
+      const tokens = tokenize(quotedDashedProjects(sql), "bigquery").filter(isSignificant)
       const depths = depthsOf(tokens)
       const word = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
       const identifier = (k: number) => (tokens[k]?.kind === "quoted" ? tokens[k]!.text.slice(1, -1) : tokens[k]?.kind === "word" ? tokens[k]!.text : undefined)
@@ -760,14 +762,11 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
             if (isName(parts.map((part) => part.text.replaceAll("`", "")).join(".").toLowerCase())) readAt(k, name, new Set(), new Set(), undefined, last)
           }
         }
-        // Unquoted, after FROM or JOIN: `dataset.table` or `project.dataset.table`, in word tokens;
-        // a project id with dashes (`my-project-1.dataset.table`) is several.
-        if (token.kind !== "word" || (word(k - 1) !== "FROM" && word(k - 1) !== "JOIN")) return
-        let project = k
-        while (tokens[project + 1]?.text === "-" && (tokens[project + 2]?.kind === "word" || tokens[project + 2]?.kind === "number")) project += 2
-        if (tokens[project + 1]?.text === "." && tokens[project + 2]?.kind === "word") {
-          const last = tokens[project + 3]?.text === "." && tokens[project + 4]?.kind === "word" ? project + 4 : project + 2
-          if (tokens[last + 1]?.text === "(" || tokens[last + 1]?.text === "." || (project > k && last === project + 2)) return
+        // Unquoted, after FROM or JOIN: `dataset.table` or `project.dataset.table`, in word tokens
+        // (a project id with dashes is quoted by then, and read as quoted in parts).
+        if (token.kind === "word" && (word(k - 1) === "FROM" || word(k - 1) === "JOIN") && tokens[k + 1]?.text === "." && tokens[k + 2]?.kind === "word") {
+          const last = tokens[k + 3]?.text === "." && tokens[k + 4]?.kind === "word" ? k + 4 : k + 2
+          if (tokens[last + 1]?.text === "(" || tokens[last + 1]?.text === ".") return
           const reference = tokens.slice(k, last + 1).map((part) => part.text).join("")
           if (isName(reference.toLowerCase())) readAt(k, name, new Set(), new Set(), undefined, last)
         }

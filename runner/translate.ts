@@ -20,7 +20,7 @@ import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, NUMBER_FORMAT_MARKER, SAFE_FORMAT_MARKER, numberFormatted, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
 import { setOperationsByName } from "./set-operations-by-name.ts"
-import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, rawStringsPolyglotMisreads, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, rawStringsPolyglotMisreads, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, quotedDashedProjects, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { insertTypeCheck, mergeClausesTypeChecks, updateTypeCheck } from "./insert-types.ts"
 import { listAggregates } from "./list-aggregates.ts"
@@ -4935,8 +4935,9 @@ export const translate = (sql: string, context: TranslationContext): Effect.Effe
     )
   }).pipe(Effect.withSpan("Translate.translate"))
 
-const translateUncached = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
+const translateUncached = (written: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
+    const sql = quotedDashedProjects(written)
     const statements = splitStatements(sql)
     const keys = statements.map(tableKeys)
     const functionForms = statements.map((tokens) => aggregateFunctionAsMacro(tokens) ?? tableFunction(tokens))

@@ -459,19 +459,19 @@ select s.id from \${ref("raw", "sessions")} as s where array_length(s.marks) > 0
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
-  it.effect("sources init types a STRUCT's arrays (FHIR's nested UNNESTs, a[SAFE_OFFSET(0)].field, a subquery's FROM UNNEST(s.f)) and what a model passing the STRUCT on with * has read of it, in a table named by an unquoted project id with dashes; the stubs bind and read rows", () =>
+  it.effect("sources init types a STRUCT's arrays (FHIR's nested UNNESTs, a[SAFE_OFFSET(0)].field, a subquery's FROM UNNEST(s.f)) and what a model passing the STRUCT on with * has read of it, in a table named by an unquoted project id with dashes and digits (`ehr-prod-42.ehr.patient`: `42.e` reads like a number); the stubs bind and read rows", () =>
     Effect.gen(function* () {
       const fhir = makeTempProject({
         "definitions/patients.sqlx": `
 config { type: "view", schema: "omop", description: "Patients' extension codes." }
 select user.name as patient_id, ext.url, codeable.code, inner_ext.valueString as inner_value,
   (select d.name from unnest(fhir.deviceName) as d where d.type = 'model-name') as model
-from ehr-prod.ehr.patient, unnest(fhir.extension) as ext
+from ehr-prod-42.ehr.patient, unnest(fhir.extension) as ext
 left join unnest(ext.valueCodeableConcept.coding) as codeable
 left join unnest(ext.extension) as inner_ext`,
         "definitions/conditions_valid.sqlx": `
 config { type: "view", schema: "omop", description: "Conditions with a record." }
-select * from ehr-prod.ehr.condition where fhir.id is not null`,
+select * from ehr-prod-42.ehr.condition where fhir.id is not null`,
         "definitions/conditions.sqlx": `
 config { type: "view", schema: "omop", description: "Condition codes, first and all." }
 select fhir.code.coding[safe_offset(0)].display as first_display, fhir.code.coding[safe_offset(0)].code as first_code, coding.system
