@@ -408,6 +408,13 @@ const fieldPathEnd = (tokens: ReadonlyArray<Token>, k: number): number => {
   return end
 }
 
+/** The names of the field path from token `first` to `last` (the dots between left out), unquoted. */
+const pathNames = (tokens: ReadonlyArray<Token>, first: number, last: number): Array<string> => {
+  const path: Array<string> = []
+  for (let f = first; f <= last; f += 2) path.push(tokens[f]!.kind === "quoted" ? tokens[f]!.text.slice(1, -1) : tokens[f]!.text)
+  return path
+}
+
 /**
  * What a query reads of the elements of the array column whose reference is the argument of the
  * `UNNEST(` at token `unnest` (its `)` at `close`): through the alias it gives them, `alias.field`
@@ -424,8 +431,7 @@ const unnestedElement = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<num
   // The field path starts at token k; the whole reference (`alias.field`) at `start`.
   const fieldOf = (k: number, start = k): ReadonlyArray<FieldRead> => {
     const last = fieldPathEnd(tokens, k)
-    const path: Array<string> = []
-    for (let f = k; f <= last; f += 2) path.push(named(f)!)
+    const path = pathNames(tokens, k, last)
     // A field UNNEST reads (`UNNEST(query.values) AS value`) is an array too, of what is read of
     // its elements in turn (FHIR's `UNNEST(ext.extension) AS inner`, then `inner.valueString`).
     const unnested = tokens[start - 1]?.text === "(" && upper(start - 2) === "UNNEST" && tokens[last + 1]?.text === ")"
@@ -465,8 +471,7 @@ const indexedElement = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<numb
   const close = matchingParen(tokens, open)
   if (close < 0 || tokens[close + 1]?.text !== "." || (tokens[close + 2]?.kind !== "word" && tokens[close + 2]?.kind !== "quoted")) return { fields: [] }
   const last = fieldPathEnd(tokens, close + 2)
-  const path: Array<string> = []
-  for (let f = close + 2; f <= last; f += 2) path.push(tokens[f]!.kind === "quoted" ? tokens[f]!.text.slice(1, -1) : tokens[f]!.text)
+  const path = pathNames(tokens, close + 2, last)
   if (tokens[last + 1]?.text === "(") return { fields: [] }
   if (tokens[last + 1]?.text === "[" && depth < MAX_NESTED_ARRAYS) return { fields: underArray(path, indexedElement(tokens, depths, last + 1, start, depth + 1)) }
   const type = typeFromUse(tokens, depths, start, last)
@@ -645,8 +650,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
           const column = read === undefined || only === undefined ? read : only.get(read.toLowerCase())
           if (column === undefined || made.has(column.toLowerCase())) return
           const last = typed ? fieldPathEnd(tokens, end) : end
-          const path: Array<string> = []
-          for (let f = end + 2; f <= last; f += 2) path.push(identifier(f)!)
+          const path = pathNames(tokens, end + 2, last)
           const type = typed && tokens[last + 1]?.text !== "(" ? typeFromUse(tokens, depths, c, last) : undefined
           // UNNEST(column), column[OFFSET(0)]: an array.
           if (typed && path.length === 0 && tokens[c - 1]?.text === "(" && word(c - 2) === "UNNEST" && tokens[last + 1]?.text === ")") {
