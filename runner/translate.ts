@@ -19,6 +19,7 @@ import { isLaxPath, NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, NUMBER_FORMAT_MARKER, SAFE_FORMAT_MARKER, numberFormatted, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
+import { exportDataMarker, exportDataParts } from "./export-data.ts"
 import { setOperationsByName } from "./set-operations-by-name.ts"
 import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, rawStringsPolyglotMisreads, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, quotedDashedProjects, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
@@ -224,7 +225,6 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
     }
     // Time travel reads a table as it was; the local warehouse keeps only its current rows.
     if (word === "FOR" && next === "SYSTEM_TIME") return { construct: "FOR SYSTEM_TIME AS OF", reason: "the local warehouse keeps a table's current rows only, not its history" }
-    if (statementStart && word === "EXPORT" && next === "DATA") return { construct: "EXPORT DATA", reason: "it writes files to Cloud Storage (or another service); run the query itself to check it locally" }
     // BigQuery ML's models (trained, or remote on Vertex AI): nothing to train or call locally.
     if (statementStart && word === "CREATE") {
       const rest = tokens.slice(i + 1).filter((token) => token.kind === "word").slice(0, 4).map((token) => token.text.toUpperCase())
@@ -4942,8 +4942,9 @@ const translateUncached = (written: string, context: TranslationContext): Effect
     const keys = statements.map(tableKeys)
     const functionForms = statements.map((tokens) => aggregateFunctionAsMacro(tokens) ?? tableFunction(tokens))
     const alterActions = statements.map(alterTableActions)
-    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined || externalTableTarget(tokens) !== undefined || functionForms[index] !== undefined || alterActions[index] !== undefined)) {
-      // A UDF in another language, metadata only, keys, an aggregate or table function, ALTER TABLE's actions, among plain statements: each on its own.
+    const exports = statements.map(exportDataParts)
+    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined || externalTableTarget(tokens) !== undefined || functionForms[index] !== undefined || alterActions[index] !== undefined || exports[index] !== undefined)) {
+      // A UDF in another language, metadata only, keys, an aggregate or table function, ALTER TABLE's actions, an export, among plain statements: each on its own.
       const out: Array<string> = []
       for (const [index, tokens] of statements.entries()) {
         const variables = [...(context.variables ?? []), ...declaredVariables(statements.slice(0, index).map(render))]
@@ -4965,6 +4966,15 @@ const translateUncached = (written: string, context: TranslationContext): Effect
           if (query.length !== 1) return yield* new TranslationError({ fileName: context.fileName, construct: "CREATE TABLE FUNCTION", reason: "its body must be one query" })
           const create = form.orReplace ? "CREATE OR REPLACE MACRO" : `CREATE MACRO${form.ifNotExists ? " IF NOT EXISTS" : ""}`
           out.push(`${create} ${form.name}(${form.parameters.join(", ")}) AS TABLE ${query[0]}`)
+          continue
+        }
+        const exported = exports[index]
+        if (exported !== undefined) {
+          if ("construct" in exported) return yield* new TranslationError({ fileName: context.fileName, ...exported })
+          const query = yield* translateUncached(exported.query, { ...context, variables })
+          if (query.length !== 1) return yield* new TranslationError({ fileName: context.fileName, construct: "EXPORT DATA", reason: "its query must be one statement" })
+          const options = yield* translateUncached(`SELECT ${exported.options.map((option) => `${option.value} AS \`${option.name}\``).join(", ") || "NULL AS uri"}`, { ...context, variables })
+          out.push(exportDataMarker({ options: options[0]!, query: query[0]! }))
           continue
         }
         const external = externalTableTarget(tokens)

@@ -27,6 +27,7 @@ import { RANGE_LOWER, RANGE_UPPER, rangeText } from "./ranges.ts"
 import { narrowedFraction } from "./json-functions.ts"
 import { applyTableConstraints, isTableConstraintsStatement } from "./table-constraints.ts"
 import { isJavascriptFunctionStatement, registerJavascriptFunction } from "./javascript-udf.ts"
+import { exportData, isExportDataStatement, type PendingExport } from "./export-data.ts"
 import { quoteIdentifier } from "./target.ts"
 
 export type Row = Readonly<Record<string, Schema.Json>>
@@ -104,10 +105,11 @@ export class Warehouse extends Context.Service<
 >()("mdp/Warehouse") {
   /**
    * DuckDB on a file (created with its folder when missing), or `:memory:`. `javascriptLibraries`:
-   * the folder JavaScript UDFs' `OPTIONS(library=…)` files are read from.
+   * the folder JavaScript UDFs' `OPTIONS(library=…)` files are read from; `exports`: the folder
+   * EXPORT DATA writes its `gs://bucket/…` files into (without one, an export fails by name).
    */
-  static readonly layerDuckDB = (file: string, options: { readonly javascriptLibraries?: string } & WarehouseLimits = {}): Layer.Layer<Warehouse, WarehouseError> =>
-    Layer.effect(Warehouse, makeDuckDBWarehouse(file, false, options.javascriptLibraries, options))
+  static readonly layerDuckDB = (file: string, options: { readonly javascriptLibraries?: string; readonly exports?: string } & WarehouseLimits = {}): Layer.Layer<Warehouse, WarehouseError> =>
+    Layer.effect(Warehouse, makeDuckDBWarehouse(file, false, options.javascriptLibraries, options, options.exports))
 
   /** An existing DuckDB file opened read-only: for readers (status, report), never creating it. */
   static readonly layerDuckDBReadOnly = (file: string): Layer.Layer<Warehouse, WarehouseError> =>
@@ -230,7 +232,7 @@ const withHints = (reason: string, sql: string): string => {
   return reason
 }
 
-const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibraries?: string, limits: WarehouseLimits = {}) =>
+const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibraries?: string, limits: WarehouseLimits = {}, exportsFolder?: string) =>
   Effect.gen(function* () {
     if (file !== ":memory:" && !readOnly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
     // Several processes sharing a few cores (the test suite runs two files at once on two) each
@@ -306,19 +308,24 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
           // One statement is already a transaction of its own (autocommit); BEGIN and COMMIT around
           // it cost about 2 ms, on every view, assertion and plain table of a run.
           const transactional = options?.transaction === true && statements.length > 1
+          // Exported files appear once the statements that wrote them have committed.
+          const exported: Array<PendingExport> = []
           if (transactional) await connection.run("BEGIN TRANSACTION")
           try {
             for (const statement of statements) {
               current = sqlOf(statement)
               if (isJavascriptFunctionStatement(current)) registerJavascriptFunction(connection, instance, current, javascriptLibraries)
               else if (isTableConstraintsStatement(current)) await applyTableConstraints(connection, current)
+              else if (isExportDataStatement(current)) exported.push(await exportData(connection, current, exportsFolder))
               else await (typeof statement === "string" ? connection.run(statement) : connection.run(statement.sql, statement.parameters.map(toDuckDB)))
             }
             if (transactional) await connection.run("COMMIT")
           } catch (error) {
             if (transactional) await connection.run("ROLLBACK").catch(() => undefined)
+            for (const file of exported) file.discard()
             throw error
           }
+          for (const file of exported) file.publish()
         }).pipe(Effect.mapError((error) => new WarehouseError({ reason: error.reason, sql: current || error.sql, cause: error.cause })))
       })
 
@@ -357,7 +364,13 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
                       try: () => applyTableConstraints(connection, sql).then(() => 0),
                       catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
                     })
-                  : call(sql, parameters, (result) => Number(result.rowsChanged)),
+                  : isExportDataStatement(sql)
+                    ? Effect.tryPromise({
+                        // A script's statement commits on its own: its file appears at once.
+                        try: () => exportData(connection, sql, exportsFolder).then((file) => (file.publish(), 0)),
+                        catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
+                      })
+                    : call(sql, parameters, (result) => Number(result.rowsChanged)),
             query: (sql, parameters = []) => call(sql, parameters, (result) => result.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>),
             queryResult: (sql) => call(sql, [], bigQueryResultRows)
           })

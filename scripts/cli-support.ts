@@ -26,6 +26,9 @@ export const defaults = {
 /** Transform run summaries live beside the warehouse they describe (data/runs by default). */
 export const runsDirFor = (warehouseFile: string): string => path.join(path.dirname(path.resolve(warehouseFile)), "runs")
 
+/** EXPORT DATA's files land beside the warehouse too (data/exports by default), at <bucket>/<path>. */
+export const exportsDirFor = (warehouseFile: string): string => path.join(path.dirname(path.resolve(warehouseFile)), "exports")
+
 /** A mistake in how the command was called; printed with a pointer to --help. */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { reason: Schema.String }) {
   override get message(): string {

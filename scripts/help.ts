@@ -106,6 +106,8 @@ Options:
                             loaded before the run: DIR/<schema>/<table>.csv, .jsonl or .sql (default: the
                             project's test/sources, when it has one; see mdp sources);
                             DIR/udf_libraries/<file> is the local copy of a JavaScript UDF's OPTIONS(library=…) file
+  --exports DIR             where EXPORT DATA writes its files, gs://bucket/path as DIR/bucket/path
+                            (default: exports/ beside the warehouse file, data/exports)
   --target local|gcp        local runs on DuckDB (default, unless the settings say gcp); gcp runs on BigQuery: a Dataform workflow
                             invocation that mdp waits for, or the stock \`dataform run\` when the
                             settings say gcp.run_with: cli;

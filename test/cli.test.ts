@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { promisify } from "node:util"
@@ -8,6 +8,7 @@ import { afterAll, assert, describe, it } from "vitest"
 import { daysBetween } from "../ingestion/core/dates.ts"
 import { SAMPLE_PLATFORMS } from "../ingestion/sources/sample/source.ts"
 import { onlyPlatformsSettings } from "./support/platform-subset.ts"
+import { makeTempProject } from "./support/dataform-project.ts"
 
 const mdp = path.resolve(import.meta.dirname, "..", "scripts", "mdp.ts")
 const work = mkdtempSync(path.join(os.tmpdir(), "mdp-cli-"))
@@ -81,6 +82,24 @@ describe("mdp command line", () => {
     assertUserError(await run(["ingest", "--config", config]), /no Google Cloud credentials found/)
     assertUserError(await run(["transform", "--target", "gcp", "--dry-run", "--config", config]), /no Google Cloud credentials found/)
   }, 30_000)
+
+  it("mdp transform on a project's operation with EXPORT DATA writes the file under exports/ beside the warehouse, and says so", async () => {
+    const project = makeTempProject({
+      "definitions/export_rows.sqlx": `config { type: "operations", description: "Exports two rows." }
+EXPORT DATA OPTIONS (uri = 'gs://reports-bucket/daily/rows-*.csv', format = 'CSV', header = true) AS
+SELECT n, n * 2 AS twice FROM UNNEST([1, 2]) AS n ORDER BY n`
+    })
+    try {
+      mkdirSync(path.dirname(project.warehouseFile), { recursive: true })
+      const result = await run(["transform", "--project-dir", project.dir, "--warehouse", project.warehouseFile])
+      assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+      const exports = path.join(path.dirname(project.warehouseFile), "exports")
+      assert.strictEqual(readFileSync(path.join(exports, "reports-bucket", "daily", "rows-000000000000.csv"), "utf8"), "n,twice\n1,2\n2,4\n")
+      assert.include(result.stdout, `Exports: 1 file(s) written under ${exports}`)
+    } finally {
+      project.cleanup()
+    }
+  }, 60_000)
 
   it("a warehouse file locked by another process is named, with what to do", async () => {
     const file = path.join(work, "locked.duckdb")

@@ -30,7 +30,7 @@ const unsupported: ReadonlyArray<readonly [string, string]> = [
   ["SELECT NET.FORMAT_IP(1) AS ip", "NET.FORMAT_IP"],
   ["SELECT * FROM RANGE_SESSIONIZE(TABLE t, 'r', ['k'])", "RANGE_SESSIONIZE()"],
   ["SELECT * FROM d.t FOR SYSTEM_TIME AS OF TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 1 HOUR)", "FOR SYSTEM_TIME AS OF"],
-  ["EXPORT DATA OPTIONS (uri = 'gs://b/x-*.csv', format = 'CSV') AS SELECT 1 AS a", "EXPORT DATA"],
+  ["EXPORT DATA OPTIONS (uri = 'gs://b/x-*.avro', format = 'AVRO') AS SELECT 1 AS a", "EXPORT DATA (format AVRO)"],
   // DuckDB's TRY holds no subquery; one without FROM is its expression and runs.
   ["SELECT IFERROR((SELECT x FROM t LIMIT 1), 0) AS v", "IFERROR((SELECT …))"],
   ["SELECT ISERROR((SELECT (SELECT 1))) AS v", "ISERROR((SELECT …))"],

@@ -9,9 +9,10 @@ import { headerCell } from "../../runner/source-types.ts"
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
+import { readdirSync, statSync } from "node:fs"
 import path from "node:path"
 import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from "../../app/settings.ts"
-import { UsageError, clockDate, defaults, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table, warehouseFlag } from "../cli-support.ts"
+import { UsageError, clockDate, defaults, exportsDirFor, formatDuration, list, parse, parseVars, positiveInteger, repositoryRoot, table, warehouseFlag } from "../cli-support.ts"
 import { compileHelp, sourcesHelp, transformHelp, testHelp } from "../help.ts"
 import { writeSourceStubs, type SourceStub } from "../../runner/sources.ts"
 import { transformOnGoogleCloud } from "../../app/google-cloud-transform.ts"
@@ -144,6 +145,15 @@ const transformOnGcp = (
     }
   })
 
+/** How many files under `folder` were written at or after `since` (ms): this run's exports. */
+const filesWrittenSince = (folder: string, since: number): number => {
+  try {
+    return readdirSync(folder, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && statSync(path.join(entry.parentPath, entry.name)).mtimeMs >= since - 1000).length
+  } catch {
+    return 0
+  }
+}
+
 /** --sources DIR, else the project's test/sources when it has one. */
 const sourcesFolder = (values: { readonly sources?: string | undefined; readonly "project-dir"?: string | undefined }) =>
   Effect.gen(function* () {
@@ -206,7 +216,8 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
       "dry-run": { type: "boolean" },
       concurrency: { type: "string" },
       json: { type: "boolean" },
-      sources: { type: "string" }
+      sources: { type: "string" },
+      exports: { type: "string" }
     })
     if (values.help === true) return yield* Effect.sync(() => (console.log(transformHelp), 0))
     // Like ingest: --target, else the settings' target, else local.
@@ -222,6 +233,9 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
     const sources = yield* sourcesFolder(values)
     // Local copies of the Cloud Storage files JavaScript UDFs load (OPTIONS(library=…)).
     const javascriptLibraries = path.join(sources.sourcesDir ?? path.join(values["project-dir"] ?? defaults.projectDir, "test", "sources"), "udf_libraries")
+    // Where EXPORT DATA writes its gs://bucket/… files.
+    const exportsFolder = path.resolve(values.exports ?? exportsDirFor(warehouseFile))
+    const startedAt = Date.now()
     const run = transform({
         ...(yield* compileOptions(values, settings)),
         actions: list(values.actions),
@@ -234,7 +248,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
         ...sources
       }).pipe(
         Effect.flatMap((summary) => saveRunSummary(summary, warehouseFile)),
-        Effect.provide(Warehouse.layerDuckDB(warehouseFile, { javascriptLibraries: path.resolve(javascriptLibraries), ...warehouseLimits(settings) })),
+        Effect.provide(Warehouse.layerDuckDB(warehouseFile, { javascriptLibraries: path.resolve(javascriptLibraries), exports: exportsFolder, ...warehouseLimits(settings) })),
         Effect.provideService(RunProgress, {
           actionStarted: (action) => Effect.sync(() => (quiet || dryRun ? undefined : console.log(`  … ${targetLabel(action.target)} (${action.kind})`))),
           actionEnded: (result) =>
@@ -253,7 +267,11 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
       ? yield* run
       : yield* withWriterLock(warehouseFile, { command: "mdp transform", wait: values["no-wait"] !== true, onWait: (holder) => console.log(`  … ${holder}`) }, run)
     if (quiet) console.log(JSON.stringify(summary, null, 2))
-    else printSummary(summary)
+    else {
+      printSummary(summary)
+      const exported = filesWrittenSince(exportsFolder, startedAt)
+      if (exported > 0) console.log(`Exports: ${exported} file(s) written under ${exportsFolder} (EXPORT DATA's gs://bucket/path as bucket/path)`)
+    }
     return summary.ok ? 0 : 1
   })
 
