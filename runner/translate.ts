@@ -3706,7 +3706,9 @@ const widenBareDecimals = (sql: string, spelledOut: string): string => {
   const out: Array<string> = []
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index]!
-    if (token.kind !== "word" || token.text.toUpperCase() !== "DECIMAL") {
+    // polyglot writes a type in capitals and a name as it was written: a column named `decimal`
+    // (BigQuery does not reserve the word) is no type to widen.
+    if (token.kind !== "word" || token.text !== "DECIMAL" || tokens[index - 1]?.text === ".") {
       out.push(token.text)
       continue
     }
