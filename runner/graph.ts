@@ -69,6 +69,25 @@ const CompiledDeclaration = Schema.Struct({
   actionDescriptor: Schema.optionalKey(ActionDescriptor)
 })
 
+// Notebooks and data preparations run on Google Cloud only; they are in the graph so that what
+// depends on them is found, and fail by name when run (`runner/plan.ts`).
+const CompiledNotebook = Schema.Struct({
+  target: Target,
+  fileName: Schema.optionalKey(Schema.String),
+  disabled: Schema.optionalKey(Schema.Boolean),
+  dependencyTargets: Schema.optionalKey(Targets),
+  tags: Schema.optionalKey(Strings)
+})
+
+const CompiledDataPreparation = Schema.Struct({
+  target: Schema.optionalKey(Target),
+  targets: Schema.optionalKey(Targets),
+  fileName: Schema.optionalKey(Schema.String),
+  disabled: Schema.optionalKey(Schema.Boolean),
+  dependencyTargets: Schema.optionalKey(Targets),
+  tags: Schema.optionalKey(Strings)
+})
+
 const CompiledTest = Schema.Struct({
   name: Schema.String,
   fileName: Schema.String,
@@ -87,6 +106,8 @@ export const CompiledGraph = Schema.Struct({
   operations: Schema.optionalKey(Schema.Array(CompiledOperation)),
   assertions: Schema.optionalKey(Schema.Array(CompiledAssertion)),
   declarations: Schema.optionalKey(Schema.Array(CompiledDeclaration)),
+  notebooks: Schema.optionalKey(Schema.Array(CompiledNotebook)),
+  dataPreparations: Schema.optionalKey(Schema.Array(CompiledDataPreparation)),
   tests: Schema.optionalKey(Schema.Array(CompiledTest)),
   projectConfig: Schema.Struct({
     defaultDatabase: Schema.optionalKey(Schema.String),
@@ -105,7 +126,7 @@ export type CompiledGraph = typeof CompiledGraph.Type
 
 export const decodeCompiledGraph = Schema.decodeUnknownEffect(CompiledGraph)
 
-export type ActionKind = "table" | "view" | "incremental" | "operations" | "assertion" | "declaration"
+export type ActionKind = "table" | "view" | "incremental" | "operations" | "assertion" | "declaration" | "notebook" | "data preparation"
 
 interface ActionBase {
   readonly key: string
@@ -150,7 +171,14 @@ export interface DeclarationAction extends ActionBase {
   readonly columns: ReadonlyArray<string>
 }
 
-export type Action = TableAction | OperationAction | AssertionAction | DeclarationAction
+/** A Colab notebook or a BigQuery data preparation: compiled by Dataform, run only on Google Cloud. */
+export interface CloudOnlyAction extends ActionBase {
+  readonly kind: "notebook" | "data preparation"
+}
+
+export type Action = TableAction | OperationAction | AssertionAction | DeclarationAction | CloudOnlyAction
+
+export const isCloudOnly = (action: Action): action is CloudOnlyAction => action.kind === "notebook" || action.kind === "data preparation"
 
 export interface UnitTest {
   readonly name: string
@@ -256,6 +284,16 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
       kind: "declaration",
       columns: [...new Set((declaration.actionDescriptor?.columns ?? []).map((column) => column.path[0]).filter((name) => name !== undefined))]
     })
+  }
+  for (const notebook of compiled.notebooks ?? []) {
+    actions.push({ ...base(notebook.target, notebook.fileName, notebook.dependencyTargets, notebook.tags, notebook.disabled), kind: "notebook" })
+  }
+  // A data preparation may write several tables: each is an action of its own, for its readers.
+  for (const preparation of compiled.dataPreparations ?? []) {
+    const outputs = [...(preparation.target === undefined ? [] : [preparation.target]), ...(preparation.targets ?? [])]
+    for (const output of outputs.filter((target, i) => outputs.findIndex((other) => targetKey(other) === targetKey(target)) === i)) {
+      actions.push({ ...base(output, preparation.fileName, preparation.dependencyTargets, preparation.tags, preparation.disabled), kind: "data preparation" })
+    }
   }
   const tests = (compiled.tests ?? []).map((test) => ({
     name: test.name,

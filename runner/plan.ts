@@ -354,6 +354,10 @@ const planOf = (action: Action, catalogue: Catalogue, options: PlanOptions): Eff
       return planAssertion(action)
     case "declaration":
       return Effect.succeed({ action, statements: [], check: "exists" })
+    case "notebook":
+      return Effect.fail(new TranslationError({ fileName: action.fileName, construct: "a notebook", reason: "Dataform runs a notebook's Python on Colab Enterprise, which a local run has no stand-in for; the actions that depend on it are skipped" }))
+    case "data preparation":
+      return Effect.fail(new TranslationError({ fileName: action.fileName, construct: "a data preparation", reason: "BigQuery runs a data preparation's steps itself, which a local run has no stand-in for; the actions that read its tables are skipped" }))
   }
 }
 

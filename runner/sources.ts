@@ -21,7 +21,7 @@ import { Effect, FileSystem, Schema } from "effect"
 import { externalTableColumns, quotedDashedProjects } from "./bigquery-syntax.ts"
 import { adsTransferColumnType, ga4Column, isAdsTransferTable, isGa4ExportTable } from "./export-schemas.ts"
 import { comparisonLength, csvHeaderCells, ELEMENTS, fieldsOfType, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
-import type { Action, DeclarationAction, ProjectGraph } from "./graph.ts"
+import { isCloudOnly, type Action, type DeclarationAction, type ProjectGraph } from "./graph.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
 import { depthsOf, isSignificant, matchingParen, tokenize, type Token } from "./sql-tokens.ts"
 import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
@@ -129,7 +129,7 @@ const undeclaredWildcards = (graph: ProjectGraph, declared: ReadonlyArray<Declar
   const known = new Set(declared.map((declaration) => `${declaration.target.schema ?? "main"}.${declaration.target.name}`.toLowerCase()))
   const found = new Map<string, DeclarationAction>()
   for (const action of graph.actions) {
-    const texts = action.kind === "declaration" ? [] : action.kind === "operations" ? action.queries : action.kind === "assertion" ? [action.query] : [action.query, action.incrementalQuery, ...action.preOps, ...action.postOps]
+    const texts = action.kind === "declaration" || isCloudOnly(action) ? [] : action.kind === "operations" ? action.queries : action.kind === "assertion" ? [action.query] : [action.query, action.incrementalQuery, ...action.preOps, ...action.postOps]
     for (const text of texts) {
       for (const match of text.matchAll(/`(?:[\w-]+\.)?([\w-]+)\.([\w-]*)\*`/g)) {
         const [, schema, prefix] = match
@@ -353,7 +353,7 @@ export interface SourceStub {
 }
 
 const sqlOfAction = (action: Action): ReadonlyArray<string> =>
-  action.kind === "declaration" ? [] : action.kind === "operations" ? action.queries : action.kind === "assertion" ? [action.query] : [action.query, action.incrementalQuery, ...action.preOps, ...action.postOps, ...action.incrementalPreOps, ...action.incrementalPostOps]
+  action.kind === "declaration" || isCloudOnly(action) ? [] : action.kind === "operations" ? action.queries : action.kind === "assertion" ? [action.query] : [action.query, action.incrementalQuery, ...action.preOps, ...action.postOps, ...action.incrementalPreOps, ...action.incrementalPostOps]
 
 /** The names a script DECLAREs (`DECLARE a, b INT64 DEFAULT …`), lower-cased. */
 const scriptVariables = (texts: ReadonlyArray<string>): ReadonlySet<string> => {

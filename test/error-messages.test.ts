@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
 import type { ActionResult } from "../runner/execute.ts"
+import { graphProblems, toProjectGraph } from "../runner/graph.ts"
 import { transform } from "../runner/transform.ts"
 import { Warehouse } from "../runner/warehouse.ts"
 import { makeTempProject } from "./support/dataform-project.ts"
@@ -181,4 +182,31 @@ describe("hints outside the SQL", () => {
       assert.include(error.message, "@dataform/core 1.18.0 is installed: the runner compiles projects on core 2.x and 3.x")
       old.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
+  it.effect("a notebook (actions.yaml) is in the graph: what depends on it is found, and it fails by name while the rest of the project runs", () =>
+    Effect.gen(function* () {
+      const notebook = makeTempProject({
+        "definitions/rows.sqlx": rows,
+        "definitions/actions.yaml": "actions:\n- notebook:\n    filename: notebooks/score.ipynb\n    name: score_notebook\n",
+        "definitions/notebooks/score.ipynb": JSON.stringify({ cells: [{ cell_type: "code", source: ["print('scored')"], metadata: {}, outputs: [], execution_count: null }], metadata: {}, nbformat: 4, nbformat_minor: 5 }),
+        "definitions/scores.sqlx": `config { type: "table", description: "Reads what the notebook wrote.", dependencies: ["score_notebook"] }\nselect 1 as score`
+      })
+      const summary = yield* transform({ projectDir: notebook.dir, concurrency: 1 })
+      const status = Object.fromEntries(summary.results.map((result) => [result.action, result.status]))
+      assert.deepStrictEqual(status, { "staging.rows": "succeeded", "analytics.scores": "skipped", "analytics.score_notebook": "failed" })
+      const failed = failedResult(summary.results)
+      assert.strictEqual(failed.kind, "notebook")
+      assert.include(failed.error!, "definitions/notebooks/score.ipynb: cannot run a notebook locally: Dataform runs a notebook's Python on Colab Enterprise")
+      notebook.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
+  it("a data preparation's tables are in the graph, so that a model reading one finds it", () => {
+    const graph = toProjectGraph({
+      dataPreparations: [{ target: { schema: "d", name: "prep" }, targets: [{ schema: "d", name: "clean_orders" }], fileName: "definitions/prep.dp.yaml" }],
+      tables: [{ type: "table", target: { schema: "d", name: "orders_report" }, fileName: "definitions/orders_report.sqlx", query: "select 1 as n", dependencyTargets: [{ schema: "d", name: "clean_orders" }] }],
+      projectConfig: {}
+    })
+    assert.deepStrictEqual(graphProblems(graph), [])
+    assert.deepStrictEqual(graph.actions.filter((action) => action.kind === "data preparation").map((action) => action.key), [".d.prep", ".d.clean_orders"])
+  })
 })
