@@ -21,7 +21,11 @@ const ActionDescriptor = Schema.Struct({
   columns: Schema.optionalKey(Schema.Array(ColumnDescriptor))
 })
 
+// SQL written by a JavaScript function at run time (`.jitCode(…)`, core 3): compiled with no query.
+const JitCode = Schema.optionalKey(Schema.String)
+
 const CompiledTable = Schema.Struct({
+  jitCode: JitCode,
   type: Schema.optionalKey(Schema.String),
   enumType: Schema.optionalKey(Schema.String),
   target: Target,
@@ -42,6 +46,7 @@ const CompiledTable = Schema.Struct({
 })
 
 const CompiledOperation = Schema.Struct({
+  jitCode: JitCode,
   target: Target,
   fileName: Schema.String,
   queries: Schema.optionalKey(Strings),
@@ -52,6 +57,7 @@ const CompiledOperation = Schema.Struct({
 })
 
 const CompiledAssertion = Schema.Struct({
+  jitCode: JitCode,
   target: Target,
   fileName: Schema.String,
   query: Schema.String,
@@ -135,6 +141,8 @@ interface ActionBase {
   readonly dependencies: ReadonlyArray<Target>
   readonly tags: ReadonlyArray<string>
   readonly disabled: boolean
+  /** Its SQL comes from a JavaScript function Dataform calls at run time (JiT compilation). */
+  readonly compiledAtRunTime?: boolean
 }
 
 export interface TableAction extends ActionBase {
@@ -246,6 +254,7 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
   for (const table of compiled.tables ?? []) {
     actions.push({
       ...base(table.target, table.fileName, table.dependencyTargets, table.tags, table.disabled),
+      ...(table.jitCode === undefined ? {} : { compiledAtRunTime: true }),
       kind: tableKind(table.type, table.enumType),
       query: table.query ?? "",
       incrementalQuery: table.incrementalQuery ?? table.query ?? "",
@@ -264,6 +273,7 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
   for (const operation of compiled.operations ?? []) {
     actions.push({
       ...base(operation.target, operation.fileName, operation.dependencyTargets, operation.tags, operation.disabled),
+      ...(operation.jitCode === undefined ? {} : { compiledAtRunTime: true }),
       kind: "operations",
       queries: operation.queries ?? [],
       hasOutput: operation.hasOutput ?? false
@@ -272,6 +282,7 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
   for (const assertion of compiled.assertions ?? []) {
     actions.push({
       ...base(assertion.target, assertion.fileName, assertion.dependencyTargets, assertion.tags, assertion.disabled),
+      ...(assertion.jitCode === undefined ? {} : { compiledAtRunTime: true }),
       kind: "assertion",
       query: assertion.query
     })

@@ -324,7 +324,10 @@ const planAssertion = (action: AssertionAction) =>
 
 /** One action's plan against the catalogue as it is when the action is about to run. */
 export const planAction = (action: Action, catalogue: Catalogue, options: PlanOptions): Effect.Effect<ActionPlan, PlanError> =>
-  planOf(action, catalogue, options).pipe(
+  (action.compiledAtRunTime === true
+    ? Effect.fail(new TranslationError({ fileName: action.fileName, construct: "JiT compilation (.jitCode(…))", reason: "Dataform writes this action's SQL at run time by calling its JavaScript with a connection to BigQuery, which the local runner does not do; write its SQL with .query(…) to run it locally" }))
+    : planOf(action, catalogue, options)
+  ).pipe(
     Effect.flatMap((planned) => withPartitions(planned, catalogue, options)),
     Effect.withSpan("Plan.planAction", { attributes: { action: action.key } })
   )

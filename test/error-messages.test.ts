@@ -183,20 +183,22 @@ describe("hints outside the SQL", () => {
       old.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
-  it.effect("a notebook (actions.yaml) is in the graph: what depends on it is found, and it fails by name while the rest of the project runs", () =>
+  it.effect("a notebook (actions.yaml) is in the graph: what depends on it is found, and it fails by name while the rest of the project runs; so does an action whose SQL a JiT function writes", () =>
     Effect.gen(function* () {
       const notebook = makeTempProject({
         "definitions/rows.sqlx": rows,
         "definitions/actions.yaml": "actions:\n- notebook:\n    filename: notebooks/score.ipynb\n    name: score_notebook\n",
         "definitions/notebooks/score.ipynb": JSON.stringify({ cells: [{ cell_type: "code", source: ["print('scored')"], metadata: {}, outputs: [], execution_count: null }], metadata: {}, nbformat: 4, nbformat_minor: 5 }),
-        "definitions/scores.sqlx": `config { type: "table", description: "Reads what the notebook wrote.", dependencies: ["score_notebook"] }\nselect 1 as score`
+        "definitions/scores.sqlx": `config { type: "table", description: "Reads what the notebook wrote.", dependencies: ["score_notebook"] }\nselect 1 as score`,
+        "definitions/jit.js": `publish("jit_scores", { type: "table" }).jitCode(async () => "SELECT 1 AS a")`
       })
       const summary = yield* transform({ projectDir: notebook.dir, concurrency: 1 })
       const status = Object.fromEntries(summary.results.map((result) => [result.action, result.status]))
-      assert.deepStrictEqual(status, { "staging.rows": "succeeded", "analytics.scores": "skipped", "analytics.score_notebook": "failed" })
-      const failed = failedResult(summary.results)
-      assert.strictEqual(failed.kind, "notebook")
-      assert.include(failed.error!, "definitions/notebooks/score.ipynb: cannot run a notebook locally: Dataform runs a notebook's Python on Colab Enterprise")
+      assert.deepStrictEqual(status, { "staging.rows": "succeeded", "analytics.scores": "skipped", "analytics.jit_scores": "failed", "analytics.score_notebook": "failed" })
+      const failed = (name: string) => summary.results.find((result) => result.action === name)!
+      assert.strictEqual(failed("analytics.score_notebook").kind, "notebook")
+      assert.include(failed("analytics.score_notebook").error!, "definitions/notebooks/score.ipynb: cannot run a notebook locally: Dataform runs a notebook's Python on Colab Enterprise")
+      assert.include(failed("analytics.jit_scores").error!, "definitions/jit.js: cannot run JiT compilation (.jitCode(…)) locally")
       notebook.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
