@@ -10,6 +10,7 @@ import { Deferred, Effect, Fiber, Schedule, Semaphore } from "effect"
 import type { Action, ProjectGraph } from "./graph.ts"
 import { duckdbErrorPosition, locateInSource, statementPosition, withoutDuckdbExcerpt, type ErrorPosition } from "./locate.ts"
 import { ActionError, columnsNeeded, nullArraysAsEmpty, nullElementFailure, partitionedTables, planAction, type ActionPlan, type Catalogue, type PlanError, type PlanOptions } from "./plan.ts"
+import { datasetsCreatedIn } from "./sources.ts"
 import { RunProgress } from "./progress.ts"
 import { procedureEntry, runProgram } from "./script.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel, type Target } from "./target.ts"
@@ -379,8 +380,10 @@ const runAction = (action: Action, options: ExecuteOptions, planOptions: PlanOpt
 export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: ProjectGraph, options: ExecuteOptions) {
   const selected = graph.actions.filter((action) => options.selected.has(action.key))
   if (options.dryRun !== true) {
-    // Created once, up front: concurrent CREATE SCHEMA statements conflict in DuckDB.
-    const schemas = [...new Set(selected.filter((a) => a.kind !== "declaration" && !a.disabled).map((a) => a.target.schema ?? "main"))]
+    // Created once, up front: concurrent CREATE SCHEMA statements conflict in DuckDB. Beside the
+    // targets' datasets, those the statements create objects in, which exist on BigQuery already.
+    const enabled = selected.filter((a) => a.kind !== "declaration" && !a.disabled)
+    const schemas = [...new Set([...enabled.map((a) => a.target.schema ?? "main"), ...datasetsCreatedIn(enabled)])]
     yield* (yield* Warehouse).run(schemas.map((schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`))
   }
   const catalogue = yield* runCatalogue

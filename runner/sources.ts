@@ -154,14 +154,7 @@ const PART = "(`[\\w-]+`|[\\w-]+)"
 
 const undeclaredTables = (graph: ProjectGraph): ReadonlyArray<DeclarationAction> => {
   const known = new Set(graph.actions.map((action) => `${action.target.schema ?? "main"}.${action.target.name}`.toLowerCase()))
-  const texts = graph.actions.flatMap(sqlOfAction)
-  const created = new Set<string>()
-  for (const text of texts) {
-    // The name quoted or not (`CREATE TABLE ds.scratch`): its last two parts.
-    for (const match of text.matchAll(/\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:EXTERNAL\s+|SNAPSHOT\s+|MATERIALIZED\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(`[^`]+`|[\w.-]+)/gi)) {
-      created.add(match[1]!.replaceAll("`", "").split(".").slice(-2).join(".").toLowerCase())
-    }
-  }
+  const created = new Set(createdNames(graph.actions.flatMap(sqlOfAction), "relations").map((parts) => parts.slice(-2).join(".").toLowerCase()))
   const found = new Map<string, DeclarationAction>()
   for (const action of graph.actions) {
     for (const text of sqlOfAction(action)) {
@@ -351,6 +344,24 @@ export interface SourceStub {
   /** documented: from its config; read: the columns the project's SQL reads of it (none documented) */
   readonly columnsFrom: "documented" | "read" | "none"
 }
+
+/**
+ * What the statements create, as the parts of each name (`CREATE TABLE ds.scratch`, quoted or not):
+ * tables and views, or also functions and procedures.
+ */
+const createdNames = (texts: ReadonlyArray<string>, objects: "relations" | "all"): ReadonlyArray<ReadonlyArray<string>> => {
+  const kinds = objects === "relations" ? "TABLE|VIEW" : "TABLE\\s+FUNCTION|AGGREGATE\\s+FUNCTION|TABLE|VIEW|FUNCTION|PROCEDURE"
+  const statement = new RegExp(`\\bCREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:TEMP(?:ORARY)?\\s+)?(?:EXTERNAL\\s+|SNAPSHOT\\s+|MATERIALIZED\\s+)?(?:${kinds})\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?(\`[^\`]+\`(?:\\.\`[^\`]+\`|\\.[\\w-]+)*|[\\w.-]+)`, "gi")
+  return texts.flatMap((text) => [...text.matchAll(statement)].map((match) => match[1]!.replaceAll("`", "").split(".")))
+}
+
+/**
+ * The datasets the project's statements create tables, views, functions or procedures in
+ * (`CREATE TABLE hr.departments`, the name quoted or not): on BigQuery they exist before the run, so the local
+ * warehouse makes them, empty, as it makes the datasets of the actions' targets.
+ */
+export const datasetsCreatedIn = (actions: ReadonlyArray<Action>): ReadonlyArray<string> =>
+  [...new Set(createdNames(actions.flatMap(sqlOfAction), "all").filter((parts) => parts.length >= 2).map((parts) => parts[parts.length - 2]!))]
 
 const sqlOfAction = (action: Action): ReadonlyArray<string> =>
   action.kind === "declaration" || isCloudOnly(action) ? [] : action.kind === "operations" ? action.queries : action.kind === "assertion" ? [action.query] : [action.query, action.incrementalQuery, ...action.preOps, ...action.postOps, ...action.incrementalPreOps, ...action.incrementalPostOps]

@@ -200,7 +200,9 @@ const bigQueryResultRows = (reader: DuckDBResultReader): ReadonlyArray<Row> => {
 
 const toDuckDB = (value: Parameter): DuckDBValue => (Array.isArray(value) ? listValue([...value]) : (value as string | number | boolean | null))
 
-const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+// DuckDB suggests its own system tables for a missing one (`Did you mean "pg_catalog.pg_tables"?`),
+// which name nothing a BigQuery project has.
+const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause)).replace(/\n?Did you mean "(?:pg_catalog|information_schema)\.[^"]*"\?/g, "")
 
 const friendlyReason = (file: string, cause: unknown): string => {
   const text = describe(cause)

@@ -211,4 +211,27 @@ describe("hints outside the SQL", () => {
     assert.deepStrictEqual(graphProblems(graph), [])
     assert.deepStrictEqual(graph.actions.filter((action) => action.kind === "data preparation").map((action) => action.key), [".d.prep", ".d.clean_orders"])
   })
+
+  it.effect("an operation creates tables in a dataset no action targets, which exists on BigQuery before the run: it exists locally too; a missing table is named without DuckDB's guesses from its own catalogue", () =>
+    Effect.gen(function* () {
+      const hr = makeTempProject({
+        "definitions/create_tables.sqlx": `config { type: "operations" }
+CREATE TABLE \`hr-db.hr_management.departments\` (department_id INT64, name STRING);
+INSERT INTO \`hr-db.hr_management.departments\` VALUES (1, 'IT'), (2, 'Sales');
+CREATE OR REPLACE FUNCTION hr_functions.label(name STRING) AS (UPPER(name))`,
+        "definitions/department_names.sqlx": `config { type: "table", dependencies: ["create_tables"], description: "Names." }
+select hr_functions.label(name) as label from \`hr-db.hr_management.departments\``,
+        "definitions/read_missing.sqlx": `config { type: "operations", dependencies: ["create_tables"] }
+SELECT COUNT(*) FROM hr_functions.employees`
+      })
+      const summary = yield* transform({ projectDir: hr.dir, concurrency: 1 })
+      const status = Object.fromEntries(summary.results.map((result) => [result.action, result.status]))
+      assert.deepStrictEqual(status, { "analytics.department_names": "succeeded", "analytics.create_tables": "succeeded", "analytics.read_missing": "failed" })
+      const rows = yield* (yield* Warehouse).query("SELECT label FROM analytics.department_names ORDER BY label")
+      assert.deepStrictEqual(rows, [{ label: "IT" }, { label: "SALES" }])
+      const missing = summary.results.find((result) => result.action === "analytics.read_missing")!
+      assert.include(missing.error!, "Table with name employees does not exist")
+      assert.notInclude(missing.error!, "pg_catalog")
+      hr.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
 })
