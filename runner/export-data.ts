@@ -13,7 +13,7 @@
  * file already there.
  *
  * Formats: PARQUET (typed columns), CSV (`header`, default false; `field_delimiter`, default `,`)
- * and JSON (one object per line, INT64 values as strings, as BigQuery writes them); `compression`
+ * and JSON (one object per line, INT64 values as strings, as BigQuery writes them, nested ones too); `compression`
  * GZIP for CSV and JSON, GZIP, SNAPPY or ZSTD for Parquet. In CSV and JSON a TIMESTAMP is written
  * `2024-01-01 10:00:00 UTC` (with six fractional digits when it has any) and a NUMERIC without
  * trailing zeros. AVRO, and exports through a connection or to Bigtable, Pub/Sub or Spanner, are
@@ -186,6 +186,8 @@ const timestampText = (column: string) =>
   `strftime(${column}, '%Y-%m-%d %H:%M:%S') || CASE WHEN microsecond(${column}) % 1000000 = 0 THEN '' ELSE '.' || lpad(CAST(microsecond(${column}) % 1000000 AS VARCHAR), 6, '0') END || ' UTC'`
 const numericText = (column: string) => `CASE WHEN CAST(${column} AS VARCHAR) LIKE '%.%' THEN rtrim(rtrim(CAST(${column} AS VARCHAR), '0'), '.') ELSE CAST(${column} AS VARCHAR) END`
 
+const INTEGER_TYPE = /(?<![\w"])(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)(?![\w"])/
+
 /** The query's columns in the export's text forms, for CSV and JSON. */
 const textColumns = (columns: ReadonlyArray<{ readonly name: string; readonly type: string }>, format: "CSV" | "JSON"): string =>
   columns
@@ -193,8 +195,9 @@ const textColumns = (columns: ReadonlyArray<{ readonly name: string; readonly ty
       const column = quoteIdentifier(name)
       if (type === "TIMESTAMP WITH TIME ZONE") return `${timestampText(column)} AS ${column}`
       if (type.startsWith("DECIMAL")) return `${numericText(column)} AS ${column}`
-      // INT64 as a JSON string, to keep its 64 bits in readers that parse numbers as doubles.
-      if (format === "JSON" && /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/.test(type)) return `CAST(${column} AS VARCHAR) AS ${column}`
+      // INT64 as a JSON string, to keep its 64 bits in readers that parse numbers as doubles; also
+      // inside a STRUCT or an ARRAY, cast to the same shape with text in the integers' place.
+      if (format === "JSON" && INTEGER_TYPE.test(type)) return `CAST(${column} AS ${type.replace(new RegExp(INTEGER_TYPE.source, "g"), "VARCHAR")}) AS ${column}`
       return column
     })
     .join(", ")

@@ -55,11 +55,11 @@ describe(`EXPORT DATA (${DOC})`, () => {
       folder,
       Effect.gen(function* () {
         yield* runBigQuery(setup)
-        yield* runBigQuery("EXPORT DATA OPTIONS (uri = 'gs://bucket/json/part-*.json', format = 'JSON', compression = 'GZIP') AS SELECT id, big, label FROM main.orders ORDER BY id")
+        yield* runBigQuery("EXPORT DATA OPTIONS (uri = 'gs://bucket/json/part-*.json', format = 'JSON', compression = 'GZIP') AS SELECT id, big, label, STRUCT(id AS n, [big] AS many) AS nested FROM main.orders ORDER BY id")
         const lines = gunzipSync(readFileSync(path.join(folder, "bucket/json/part-000000000000.json"))).toString("utf8").trim().split("\n")
         assert.deepStrictEqual(lines.map((line) => JSON.parse(line)), [
-          { id: "1", big: "9007199254740993", label: "a,b" },
-          { id: "2", big: "7", label: null }
+          { id: "1", big: "9007199254740993", label: "a,b", nested: { n: "1", many: ["9007199254740993"] } },
+          { id: "2", big: "7", label: null, nested: { n: "2", many: ["7"] } }
         ])
         yield* runBigQuery("EXPORT DATA OPTIONS (uri = 'gs://bucket/pq/*.parquet', format = 'PARQUET') AS SELECT id, placed_at, amount, [id, id + 1] AS ids FROM main.orders")
         const file = path.join(folder, "bucket/pq/000000000000.parquet")
