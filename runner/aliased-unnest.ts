@@ -60,7 +60,7 @@ const chainSubquery = (chain: ReadonlyArray<Item>, n: number): string => {
     earlier.set(item.alias.toLowerCase(), column)
   })
   const aliases = chain.map((item) => stringLiteral(item.alias.toLowerCase())).join(", ")
-  return `(SELECT * RENAME (${renames.join(", ")}) FROM (SELECT COLUMNS(c -> lower(c) NOT IN (${aliases}) AND c NOT LIKE 'unnest(%') FROM ${joined.join(" CROSS JOIN ")})) AS ${chain[0]!.tableAlias}`
+  return `(SELECT * RENAME (${renames.join(", ")}) FROM (SELECT COLUMNS(mdp_column -> lower(mdp_column) NOT IN (${aliases}) AND mdp_column NOT LIKE 'unnest(%') FROM ${joined.join(" CROSS JOIN ")})) AS ${chain[0]!.tableAlias}`
 }
 
 /** The positions where a FROM item starts: right after FROM or JOIN, or after a comma of a FROM clause. */
