@@ -13,7 +13,7 @@ import { BIGQUERY_TYPE_FUNCTION } from "./builtin-functions.ts"
 import { partitionsPlaceholder } from "./partitions.ts"
 import { isBigQueryType, type HeaderColumn } from "./source-types.ts"
 import { constraintViewQuery } from "./table-constraints.ts"
-import { CLAUSES_AFTER_FROM, isSignificant, render, splitTopLevel, tokenize, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, isSignificant, render, splitTopLevel, tokenize, type Dialect, type Token } from "./sql-tokens.ts"
 
 const upper = (token: Token | undefined): string => (token?.kind === "word" ? token.text.toUpperCase() : "")
 
@@ -154,6 +154,61 @@ export const aliasedSubqueriesBeforeSetOperators = (sql: string): string => {
     }
   })
   return aliased.size === 0 ? sql : tokens.map((token, index) => aliased.get(index) ?? token.text).join("")
+}
+
+/** Stands for the fields of an array's elements, `list_transform` in DuckDB (`flattenedArrayPaths`). */
+export const ARRAY_FIELDS_MARKER = "MDP_ARRAY_FIELDS"
+
+/**
+ * `UNNEST(hidden_data.key)` where `hidden_data` is an ARRAY of STRUCTs: BigQuery flattens an array
+ * path inside UNNEST, giving each element's field. The text cannot tell an ARRAY from a STRUCT, so
+ * the runner learns it from DuckDB (which refuses the field of a list, naming the list) and
+ * translates the action again with those names: each such path becomes the array of the fields,
+ * `UNNEST(MDP_ARRAY_FIELDS(hidden_data, 'key', FALSE))`, through as many arrays as the path crosses
+ * (each but the last flattened: `TRUE`). (An ARRAY(SELECT … FROM UNNEST(…)) would say the same,
+ * but DuckDB cannot bind such a subquery inside an aggregate grouped by a SELECT alias.)
+ */
+export const flattenedArrayPaths = (sql: string, arrayNames: ReadonlyArray<string> | undefined): string => {
+  if (arrayNames === undefined || arrayNames.length === 0 || !/\bUNNEST\s*\(/i.test(sql)) return sql
+  const arrays = new Set(arrayNames.map((name) => name.toLowerCase()))
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const replaced = new Map<number, { readonly end: number; readonly text: string }>()
+  const unquoted = (part: string) => (part.startsWith("`") ? part.slice(1, -1) : part)
+  significant.forEach(({ token }, k) => {
+    if (upper(token) !== "UNNEST" || significant[k + 1]?.token.text !== "(") return
+    // A path: names joined by dots, and nothing else, up to the closing parenthesis.
+    const parts: Array<string> = []
+    let j = k + 2
+    for (;;) {
+      const part = significant[j]?.token
+      if (part === undefined || (part.kind !== "word" && part.kind !== "quoted")) return
+      parts.push(part.text)
+      if (significant[j + 1]?.token.text === ".") j += 2
+      else break
+    }
+    if (significant[j + 1]?.token.text !== ")" || parts.length < 2) return
+    const crossings = parts.map((part, i) => (i < parts.length - 1 && arrays.has(unquoted(part).toLowerCase()) ? i : -1)).filter((i) => i >= 0)
+    if (crossings.length === 0) return
+    let expression = parts.slice(0, crossings[0]! + 1).join(".")
+    crossings.forEach((at, n) => {
+      const last = n === crossings.length - 1
+      const fields = parts.slice(at + 1, last ? parts.length : crossings[n + 1]! + 1).map(unquoted).join(".")
+      expression = `${ARRAY_FIELDS_MARKER}(${expression}, '${fields.replaceAll("'", "\\'")}', ${last ? "FALSE" : "TRUE"})`
+    })
+    replaced.set(significant[k + 2]!.index, { end: significant[j]!.index, text: expression })
+  })
+  if (replaced.size === 0) return sql
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const span = replaced.get(i)
+    if (span === undefined) out.push(tokens[i]!.text)
+    else {
+      out.push(span.text)
+      i = span.end
+    }
+  }
+  return out.join("")
 }
 
 /** Words that cannot be a FROM item's alias: they end it. */
@@ -813,10 +868,15 @@ const isPath = (parts: ReadonlyArray<Token>): boolean => parts.every((part, i) =
  * expression, unless the item is the bare name itself. So does a bare ORDER BY name of a SELECT AS
  * STRUCT (`SELECT AS STRUCT e.key, … GROUP BY key ORDER BY key`), which runs before the SELECT
  * AS STRUCT becomes one STRUCT value whose fields DuckDB cannot read by name.
+ *
+ * Run again on polyglot's DuckDB SQL (`dialect` "duckdb"): given an ORDER BY, polyglot writes a
+ * GROUP BY expression that a SELECT item outputs as that item's alias (`GROUP BY DATE(created_at)`
+ * → `GROUP BY created_at`), which DuckDB reads as the FROM clause's column of that name: a row per
+ * instant instead of per day, or an ambiguous name across a join.
  */
-export const groupByOutputNames = (sql: string): string => {
+export const groupByOutputNames = (sql: string, dialect: Dialect = "bigquery"): string => {
   if (!/\bGROUP\s+BY\b/i.test(sql) && !/\bSELECT\s+AS\s+STRUCT\b[\s\S]*\bORDER\s+BY\b/i.test(sql)) return sql
-  const tokens = tokenize(sql, "bigquery")
+  const tokens = tokenize(sql, dialect)
   const significant = indexed(tokens)
   const replaced = new Map<number, string>()
   const word = (at: number) => upper(significant[at]?.token)
@@ -898,10 +958,16 @@ export const groupByOutputNames = (sql: string): string => {
       for (const item of items(k + 2, end)) {
         if (item.length === 1) replaceName(item[0]!)
         if (item.length > 2 && ["ROLLUP", "CUBE", "GROUPING"].includes(upper(item[0]!.token))) {
-          // Inside ROLLUP (…), CUBE (…), GROUPING SETS (…): a name standing alone between brackets and commas.
-          for (let i = 1; i < item.length - 1; i++) {
+          // Inside ROLLUP (…), CUBE (…), GROUPING SETS (…): a name standing alone between brackets
+          // and commas, as a key of its own (in a set's own brackets), not an argument of a call.
+          const deepest = upper(item[0]!.token) === "GROUPING" ? 2 : 1
+          for (let i = 1, level = 0; i < item.length - 1; i++) {
+            const text = item[i]!.token.text
+            if (text === "(") level++
+            if (text === ")") level--
             const [previous, next] = [item[i - 1]!.token.text, item[i + 1]!.token.text]
-            if ((previous === "(" || previous === ",") && (next === "," || next === ")")) replaceName(item[i]!)
+            const call = previous === "(" && item[i - 2]?.token.kind === "word" && !["ROLLUP", "CUBE", "SETS"].includes(upper(item[i - 2]!.token))
+            if (level <= deepest && !call && (previous === "(" || previous === ",") && (next === "," || next === ")")) replaceName(item[i]!)
           }
         }
       }

@@ -362,15 +362,42 @@ const CATALOGUE_CHANGES = /\b(CREATE|DROP|ALTER|RENAME|ATTACH|DETACH|IMPORT|EXEC
 
 const mayChangeCatalogue = (plan: ActionPlan): boolean => plan.program !== undefined || plan.statements.some((statement) => CATALOGUE_CHANGES.test(statement))
 
-/** Plans the action against the catalogue as the actions before it left it, then runs the plan. */
+// DuckDB refusing a field of a list: the list a BigQuery array path (`UNNEST(hidden_data.key)`) crosses.
+const LIST_READ_AS_STRUCT = /Cannot extract field '[^']+' from expression "([^"]+)" because it is not a struct/
+// The list's own name: DuckDB shows a path as `struct_extract(races, 'laps')`, a column as itself.
+const listName = (expression: string | undefined): string | undefined =>
+  expression === undefined ? undefined : (/'([^']+)'\)$/.exec(expression)?.[1] ?? expression.split(".").pop()!.replaceAll('"', ""))
+
+/**
+ * Plans the action against the catalogue as the actions before it left it, then runs the plan. A
+ * plan of plain statements (one transaction, rolled back on failure) that DuckDB refuses because a
+ * path inside UNNEST reads a field through an ARRAY is planned and run again with that name known
+ * to be an array, which the translation then flattens as BigQuery does (`flattenedArrayPaths`).
+ */
 const runAction = (action: Action, options: ExecuteOptions, planOptions: PlanOptions, catalogue: RunCatalogue): Effect.Effect<Outcome, ActionFailure, Warehouse> =>
   Effect.gen(function* () {
     if (options.dryRun !== true) yield* catalogue.loadColumns(columnsNeeded(action, catalogue.catalogue, planOptions))
-    const plan = yield* planAction(action, catalogue.catalogue, planOptions)
+    let attempt = action
+    let plan = yield* planAction(attempt, catalogue.catalogue, planOptions)
     if (options.dryRun === true) return { statements: plan.statements, ...(plan.mode === undefined ? {} : { mode: plan.mode }) }
-    const outcome = yield* runPlan(plan, catalogue.catalogue.relationType).pipe(
-      Effect.ensuring(action.kind === "operations" && mayChangeCatalogue(plan) ? Effect.ignore(catalogue.refresh) : Effect.void)
-    )
+    const runOnce = (planned: typeof plan) =>
+      runPlan(planned, catalogue.catalogue.relationType).pipe(
+        Effect.ensuring(action.kind === "operations" && mayChangeCatalogue(planned) ? Effect.ignore(catalogue.refresh) : Effect.void)
+      )
+    let result = yield* Effect.result(runOnce(plan))
+    const firstFailure = result._tag === "Failure" ? result.failure : undefined
+    for (let tries = 0; result._tag === "Failure" && plan.program === undefined && tries < 3; tries++) {
+      const list = result.failure._tag === "WarehouseError" ? listName(LIST_READ_AS_STRUCT.exec(result.failure.reason)?.[1]) : undefined
+      if (list === undefined || (attempt.arrayNames ?? []).includes(list.toLowerCase())) break
+      attempt = { ...attempt, arrayNames: [...(attempt.arrayNames ?? []), list.toLowerCase()] }
+      const replanned = yield* Effect.result(planAction(attempt, catalogue.catalogue, planOptions))
+      // A path the translation does not flatten (outside UNNEST, where BigQuery refuses it too) keeps its error.
+      if (replanned._tag === "Failure" || replanned.success.statements.join(";") === plan.statements.join(";")) break
+      plan = replanned.success
+      result = yield* Effect.result(runOnce(plan))
+    }
+    if (result._tag === "Failure") return yield* Effect.fail(result.failure._tag === "WarehouseError" && LIST_READ_AS_STRUCT.test(result.failure.reason) && firstFailure !== undefined ? firstFailure : result.failure)
+    const outcome = result.success
     if (action.kind === "table" || action.kind === "incremental") yield* catalogue.built(action.target, "table")
     if (action.kind === "view") yield* catalogue.built(action.target, "view")
     return outcome

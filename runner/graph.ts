@@ -143,6 +143,8 @@ interface ActionBase {
   readonly disabled: boolean
   /** Its SQL comes from a JavaScript function Dataform calls at run time (JiT compilation). */
   readonly compiledAtRunTime?: boolean
+  /** Names DuckDB found to be ARRAYs read through inside UNNEST, learnt by a failed attempt (`runner/execute.ts`). */
+  readonly arrayNames?: ReadonlyArray<string>
 }
 
 export interface TableAction extends ActionBase {

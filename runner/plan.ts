@@ -115,8 +115,10 @@ const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
 // The condition of a translated `SELECT 1 FROM t WHERE <condition>`: a filter translated alone.
 const whereClause = (statement: string): string => statement.replace(/^[\s\S]*?\bWHERE\b/i, "").trim()
 
+const arraysOf = (action: Action) => (action.arrayNames === undefined ? {} : { arrayNames: action.arrayNames })
+
 const translateOne = (sql: string, action: Action, variables: ReadonlyArray<string> = [], shadowable: ReadonlyArray<string> = []) =>
-  translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables, shadowable }).pipe(
+  translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables, shadowable, ...arraysOf(action) }).pipe(
     Effect.flatMap((statements) =>
       statements.length === 1
         ? Effect.succeed(statements[0]!)
@@ -127,7 +129,7 @@ const translateOne = (sql: string, action: Action, variables: ReadonlyArray<stri
 /** An action's statements, one script as in BigQuery: a variable declared by one is seen by those after it. */
 const translateAll = (sqls: ReadonlyArray<string>, action: Action, variables: ReadonlyArray<string> = [], shadowable: ReadonlyArray<string> = []) =>
   Effect.forEach(sqls, (sql, index) =>
-    translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables: [...variables, ...declaredVariables(sqls.slice(0, index))], shadowable })
+    translate(withProjectId(sql, action.target.database), { fileName: action.fileName, variables: [...variables, ...declaredVariables(sqls.slice(0, index))], shadowable, ...arraysOf(action) })
   ).pipe(Effect.map((lists) => lists.flat()))
 
 /**

@@ -21,7 +21,7 @@ import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, NUMBER_FORMA
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
 import { exportDataMarker, exportDataParts } from "./export-data.ts"
 import { setOperationsByName } from "./set-operations-by-name.ts"
-import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, rawStringsPolyglotMisreads, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, quotedDashedProjects, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, rawStringsPolyglotMisreads, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, quotedDashedProjects, flattenedArrayPaths, ARRAY_FIELDS_MARKER, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { insertTypeCheck, mergeClausesTypeChecks, updateTypeCheck } from "./insert-types.ts"
 import { listAggregates } from "./list-aggregates.ts"
@@ -66,6 +66,12 @@ export interface TranslationContext {
    * columns): in a query, a column in scope shadows such a variable, as in BigQuery.
    */
   readonly shadowable?: ReadonlyArray<string>
+  /**
+   * Names DuckDB found to be ARRAYs where the statement reads a field through them inside UNNEST
+   * (`UNNEST(hidden_data.key)`): such paths are flattened as BigQuery flattens them
+   * (`flattenedArrayPaths`). Learnt by the runner from a failed attempt.
+   */
+  readonly arrayNames?: ReadonlyArray<string>
 }
 
 const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
@@ -1943,6 +1949,13 @@ const withLengthChecked = (call: Call, at: number, build: (args: ReadonlyArray<s
 
 /** Rewrites in DuckDB SQL, where polyglot's output runs but answers differently from BigQuery. */
 const afterTranslation: Readonly<Record<string, (call: Call) => string | undefined>> = {
+  // The fields of an array's elements (`flattenedArrayPaths`), flattened when they are arrays themselves.
+  [ARRAY_FIELDS_MARKER]: (call) => {
+    const path = call.args.length === 3 ? /^'(.*)'$/.exec(call.args[1]!.trim())?.[1] : undefined
+    if (path === undefined) return undefined
+    const fields = `list_transform(${call.args[0]}, mdp_element -> mdp_element${path.split(".").map((field) => `."${field.replaceAll("\\'", "'").replaceAll('"', '""')}"`).join("")})`
+    return /^TRUE$/i.test(call.args[2]!.trim()) ? `flatten(${fields})` : fields
+  },
   [TODAY_MARKER]: (call) => (call.args.length === 0 ? "today()" : undefined),
   [NOW_MARKER]: (call) => (call.args.length === 0 ? "get_current_timestamp()" : undefined),
   ...rangeMarkers,
@@ -3680,10 +3693,11 @@ const nanOrdering = (sql: string): string => {
       const aliased = last === a ? aliasedItem(level.start, k, expression) : undefined
       const hasWord = (pattern: RegExp) => aliased?.some(({ token }) => token.kind === "word" && pattern.test(token.text)) === true
       if (hasWord(/^(SELECT|RANDOM|RAND)$/i)) return itemText
-      // An alias of a computed item (not a window's) is tested on its expression: inside an
+      // An alias of a computed item (not a window's), or of a path (`_t0."c".key AS key`, where an
+      // UNNEST's element also gives a column key), is tested on its expression: inside an
       // expression, DuckDB reads the name as a FROM column first (`ORDER BY conversions` of
       // SUM(s.conversions) AS conversions).
-      const computed = aliased !== undefined && aliased.some(({ token }) => token.text === "(") && !hasWord(/^OVER$/i) && readsItemExpressions(level.start, k)
+      const computed = aliased !== undefined && (aliased.length > 1 || aliased.some(({ token }) => token.text === "(")) && !hasWord(/^OVER$/i) && readsItemExpressions(level.start, k)
       const tested = computed ? render(tokens.slice(aliased[0]!.index, aliased[aliased.length - 1]!.index + 1)).trim() : expression
       const placement = nulls === "" ? (descending ? "LAST" : "FIRST") : nulls
       return `${isNan(tested)} ${descending ? "ASC" : "DESC"} NULLS ${placement}, ${itemText}`
@@ -4918,7 +4932,7 @@ export const restoreTranslations = (entries: ReadonlyArray<readonly [string, Rea
 /** Translates one BigQuery SQL text (one or more statements) into DuckDB SQL statements. */
 export const translate = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.suspend(() => {
-    const key = `${(context.variables ?? []).join("\u0000")}\u0002${(context.shadowable ?? []).join("\u0000")}\u0001${sql}`
+    const key = `${(context.variables ?? []).join("\u0000")}\u0002${(context.shadowable ?? []).join("\u0000")}${context.arrayNames === undefined ? "" : `\u0003${context.arrayNames.join("\u0000")}`}\u0001${sql}`
     const known = translated.get(key)
     if (known !== undefined) return Effect.succeed(known)
     return translateUncached(sql, context).pipe(
@@ -4939,7 +4953,7 @@ export const translate = (sql: string, context: TranslationContext): Effect.Effe
 
 const translateUncached = (written: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
-    const sql = quotedDashedProjects(written)
+    const sql = flattenedArrayPaths(quotedDashedProjects(written), context.arrayNames)
     const statements = splitStatements(sql)
     const keys = statements.map(tableKeys)
     const functionForms = statements.map((tokens) => aggregateFunctionAsMacro(tokens) ?? tableFunction(tokens))
@@ -5439,5 +5453,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(groupByAllBesideStructStars(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(statement)), "duckdb", afterTranslation)), prepared))))))))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(groupByAllBesideStructStars(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(groupByOutputNames(statement, "duckdb"))), "duckdb", afterTranslation)), prepared))))))))))))))))))))))))))))
   })

@@ -1,3 +1,4 @@
+import path from "node:path"
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
@@ -229,6 +230,41 @@ describe("runner failure paths", () => {
       const failed = yield* transform({ projectDir: project.dir })
       assert.include(byAction(failed.results, "analytics.wide").error, "Out of Memory Error")
       assert.deepStrictEqual(yield* rows("SELECT current_setting('threads') AS threads"), [{ threads: 3 }])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
+  it.effect("an array path inside UNNEST through ARRAY columns (`UNNEST(hidden_data.key)`, `UNNEST(r.races.laps.time)`) is flattened as BigQuery flattens it; the same path outside UNNEST keeps DuckDB's error", () =>
+    Effect.gen(function* () {
+      // The columns' types come from the source file alone: the SQL cannot tell an ARRAY from a STRUCT.
+      const project = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "raw", name: "events" })`,
+        "definitions/hidden_keys.sqlx": `config { type: "table", description: "Keys, and whether each is hidden." }
+select d.key, logical_or(d.key in unnest(hidden_data.key)) as is_hidden
+from \${ref("events")}, unnest(array_concat(data, hidden_data)) as d
+group by d.key
+order by d.key`,
+        "definitions/lap_times.sqlx": `config { type: "table", description: "Every lap's time." }
+select r.id, t from \${ref("events")} as r, unnest(r.races.laps.time) as t`,
+        "definitions/not_in_unnest.sqlx": `config { type: "table", description: "A field of an array outside UNNEST: BigQuery refuses it." }
+select hidden_data.key as k from \${ref("events")}`,
+        "test/sources/raw/events.jsonl":
+          '{"id": 1, "data": [{"key": "a"}], "hidden_data": [{"key": "b"}, {"key": "c"}], "races": {"laps": [{"time": 5}, {"time": 7}]}}\n' +
+          '{"id": 2, "data": [{"key": "d"}], "hidden_data": [], "races": {"laps": [{"time": 3}]}}\n'
+      })
+      const result = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources"), concurrency: 1 })
+      assert.strictEqual(byAction(result.results, "raw.events").status, "succeeded", byAction(result.results, "raw.events").error)
+      assert.strictEqual(byAction(result.results, "analytics.hidden_keys").status, "succeeded", byAction(result.results, "analytics.hidden_keys").error)
+      assert.deepStrictEqual(yield* rows("SELECT key, is_hidden FROM analytics.hidden_keys ORDER BY key"), [
+        { key: "a", is_hidden: false },
+        { key: "b", is_hidden: true },
+        { key: "c", is_hidden: true },
+        { key: "d", is_hidden: false }
+      ])
+      assert.strictEqual(byAction(result.results, "analytics.lap_times").status, "succeeded", byAction(result.results, "analytics.lap_times").error)
+      assert.deepStrictEqual(yield* rows("SELECT id, t FROM analytics.lap_times ORDER BY id, t"), [{ id: 1, t: 5 }, { id: 1, t: 7 }, { id: 2, t: 3 }])
+      const refused = byAction(result.results, "analytics.not_in_unnest")
+      assert.strictEqual(refused.status, "failed")
+      assert.include(refused.error, 'Cannot extract field \'key\' from expression "hidden_data"')
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
