@@ -13,7 +13,7 @@ import { BIGQUERY_TYPE_FUNCTION } from "./builtin-functions.ts"
 import { partitionsPlaceholder } from "./partitions.ts"
 import { isBigQueryType, type HeaderColumn } from "./source-types.ts"
 import { constraintViewQuery } from "./table-constraints.ts"
-import { CLAUSES_AFTER_FROM, isSignificant, render, splitTopLevel, tokenize, type Dialect, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, isSignificant, render, splitTopLevel, tokenize, withSpansReplaced, type Dialect, type Token } from "./sql-tokens.ts"
 
 const upper = (token: Token | undefined): string => (token?.kind === "word" ? token.text.toUpperCase() : "")
 
@@ -198,17 +198,7 @@ export const flattenedArrayPaths = (sql: string, arrayNames: ReadonlyArray<strin
     })
     replaced.set(significant[k + 2]!.index, { end: significant[j]!.index, text: expression })
   })
-  if (replaced.size === 0) return sql
-  const out: Array<string> = []
-  for (let i = 0; i < tokens.length; i++) {
-    const span = replaced.get(i)
-    if (span === undefined) out.push(tokens[i]!.text)
-    else {
-      out.push(span.text)
-      i = span.end
-    }
-  }
-  return out.join("")
+  return replaced.size === 0 ? sql : withSpansReplaced(tokens, replaced)
 }
 
 /** Words that cannot be a FROM item's alias: they end it. */

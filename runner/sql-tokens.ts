@@ -97,6 +97,20 @@ export const tokenize = (sql: string, dialect: Dialect): ReadonlyArray<Token> =>
 
 export const render = (tokens: ReadonlyArray<Token>): string => tokens.map((token) => token.text).join("")
 
+/** The tokens' text with each span (from its first token's index to `end`) replaced by its text. */
+export const withSpansReplaced = (tokens: ReadonlyArray<Token>, spans: ReadonlyMap<number, { readonly end: number; readonly text: string }>): string => {
+  const out: Array<string> = []
+  for (let i = 0; i < tokens.length; i++) {
+    const span = spans.get(i)
+    if (span === undefined) out.push(tokens[i]!.text)
+    else {
+      out.push(span.text)
+      i = span.end
+    }
+  }
+  return out.join("")
+}
+
 /** A list's items at top-level commas. */
 export const splitTopLevel = (text: string): ReadonlyArray<string> => {
   const items: Array<string> = []

@@ -27,7 +27,7 @@ import { insertTypeCheck, mergeClausesTypeChecks, updateTypeCheck } from "./inse
 import { listAggregates } from "./list-aggregates.ts"
 import { elementAliasedUnnest, expandAliasedUnnest, FROM_CLAUSE_ENDS, fromItemStarts, rangeVariablesBesideParameters } from "./aliased-unnest.ts"
 import { sharedJsonExtraction } from "./shared-json-extraction.ts"
-import { CLAUSES_AFTER_FROM, depthsOf, isSignificant, matchingParen, nextSignificant, rewriteCalls, significantTokens, splitTopLevel, tokenize, render, type Call, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, depthsOf, isSignificant, matchingParen, nextSignificant, rewriteCalls, significantTokens, splitTopLevel, tokenize, render, withSpansReplaced, type Call, type Token } from "./sql-tokens.ts"
 import { rangeCalls, rangeLiteralsAndTypes, rangeMarkers, RANGE_TYPE_PREFIX } from "./ranges.ts"
 import { quoteIdentifier } from "./target.ts"
 
@@ -1465,20 +1465,6 @@ const checkedArrayIndexes = (sql: string): string => {
     sql = render(tokens.slice(0, start)) + checked + render(tokens.slice(close + 1))
   }
   return sql
-}
-
-/** The tokens' text with each span (from its first token's index to `end`) replaced by its text. */
-const withSpansReplaced = (tokens: ReadonlyArray<Token>, spans: ReadonlyMap<number, { readonly end: number; readonly text: string }>): string => {
-  const out: Array<string> = []
-  for (let i = 0; i < tokens.length; i++) {
-    const span = spans.get(i)
-    if (span === undefined) out.push(tokens[i]!.text)
-    else {
-      out.push(span.text)
-      i = span.end
-    }
-  }
-  return out.join("")
 }
 
 /**

@@ -28,16 +28,19 @@ const setup = `CREATE TABLE main.orders AS
   SELECT 1 AS id, 'a,b' AS label, TIMESTAMP '2024-01-01 10:00:00+02' AS placed_at, NUMERIC '2.50' AS amount, 9007199254740993 AS big, TRUE AS ok
   UNION ALL SELECT 2, NULL, TIMESTAMP '2024-01-02 00:00:00.25 UTC', NUMERIC '3', 7, FALSE`
 
-const withWarehouse = <A, E>(folder: string, effect: Effect.Effect<A, E, Warehouse>) =>
-  effect.pipe(Effect.provide(Warehouse.layerDuckDB(":memory:", { exports: folder })))
+/** A fresh warehouse exporting into a fresh folder, the orders table made unless asked not to. */
+const exporting = <A, E>(body: (folder: string) => Effect.Effect<A, E, Warehouse>, options: { readonly orders?: boolean } = {}) => {
+  const folder = exportsFolder()
+  return Effect.gen(function* () {
+    if (options.orders !== false) yield* runBigQuery(setup)
+    return yield* body(folder)
+  }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:", { exports: folder })))
+}
 
 describe(`EXPORT DATA (${DOC})`, () => {
-  it.effect("writes a CSV at the URI with its wildcard numbered 000000000000: no header unless asked, BigQuery's text for TIMESTAMP and NUMERIC, the delimiter given", () => {
-    const folder = exportsFolder()
-    return withWarehouse(
-      folder,
+  it.effect("writes a CSV at the URI with its wildcard numbered 000000000000: no header unless asked, BigQuery's text for TIMESTAMP and NUMERIC, the delimiter given", () =>
+    exporting((folder) =>
       Effect.gen(function* () {
-        yield* runBigQuery(setup)
         yield* runBigQuery("EXPORT DATA OPTIONS (uri = 'gs://bucket/daily/orders-*.csv', format = 'CSV') AS SELECT id, label, placed_at, amount FROM main.orders ORDER BY id")
         assert.strictEqual(
           readFileSync(path.join(folder, "bucket/daily/orders-000000000000.csv"), "utf8"),
@@ -46,15 +49,11 @@ describe(`EXPORT DATA (${DOC})`, () => {
         yield* runBigQuery("EXPORT DATA OPTIONS (uri = 'gs://bucket/semi/*.csv', format = 'CSV', header = true, field_delimiter = ';') AS SELECT id, ok FROM main.orders ORDER BY id")
         assert.strictEqual(readFileSync(path.join(folder, "bucket/semi/000000000000.csv"), "utf8"), "id;ok\n1;true\n2;false\n")
       })
-    )
-  })
+    ))
 
-  it.effect("writes JSON one object per line with INT64 values as strings, and Parquet with the columns' types", () => {
-    const folder = exportsFolder()
-    return withWarehouse(
-      folder,
+  it.effect("writes JSON one object per line with INT64 values as strings, and Parquet with the columns' types", () =>
+    exporting((folder) =>
       Effect.gen(function* () {
-        yield* runBigQuery(setup)
         yield* runBigQuery("EXPORT DATA OPTIONS (uri = 'gs://bucket/json/part-*.json', format = 'JSON', compression = 'GZIP') AS SELECT id, big, label, STRUCT(id AS n, [big] AS many) AS nested FROM main.orders ORDER BY id")
         const lines = gunzipSync(readFileSync(path.join(folder, "bucket/json/part-000000000000.json"))).toString("utf8").trim().split("\n")
         assert.deepStrictEqual(lines.map((line) => JSON.parse(line)), [
@@ -71,15 +70,11 @@ describe(`EXPORT DATA (${DOC})`, () => {
           { id: "2", placed_at: "2024-01-02 00:00:00.25+00", amount: "3.000000000", ids: "[2, 3]" }
         ])
       })
-    )
-  })
+    ))
 
-  it.effect("takes its options as expressions of script variables, in a plain script and inside a block the interpreter runs", () => {
-    const folder = exportsFolder()
-    return withWarehouse(
-      folder,
+  it.effect("takes its options as expressions of script variables, in a plain script and inside a block the interpreter runs", () =>
+    exporting((folder) =>
       Effect.gen(function* () {
-        yield* runBigQuery(setup)
         const exportOf = (indent: string) =>
           `${indent}EXPORT DATA OPTIONS (uri = CONCAT('gs://bucket/', FORMAT_DATE('%Y/%m/%d', day), '/orders_*.csv'), format = 'CSV', overwrite = true) AS\n${indent}SELECT id FROM main.orders WHERE DATE(placed_at) = day;`
         yield* runBigQuery(`DECLARE day DATE DEFAULT DATE '2024-01-02';\n${exportOf("")}`)
@@ -90,15 +85,11 @@ describe(`EXPORT DATA (${DOC})`, () => {
         yield* runProgram(program, "definitions/export.sqlx")
         assert.strictEqual(readFileSync(path.join(folder, "bucket/2024/01/01/orders_000000000000.csv"), "utf8"), "1\n")
       })
-    )
-  })
+    ))
 
-  it.effect("refuses to export over files already at the URI's prefix without overwrite = true, and replaces the file with it", () => {
-    const folder = exportsFolder()
-    return withWarehouse(
-      folder,
+  it.effect("refuses to export over files already at the URI's prefix without overwrite = true, and replaces the file with it", () =>
+    exporting((folder) =>
       Effect.gen(function* () {
-        yield* runBigQuery(setup)
         mkdirSync(path.join(folder, "bucket/out"), { recursive: true })
         writeFileSync(path.join(folder, "bucket/out/data-000000000000.csv"), "old\n")
         const export_ = (overwrite: string) => runBigQuery(`EXPORT DATA OPTIONS (uri = 'gs://bucket/out/data-*.csv', format = 'CSV'${overwrite}) AS SELECT id FROM main.orders WHERE id = 1`)
@@ -111,15 +102,11 @@ describe(`EXPORT DATA (${DOC})`, () => {
         yield* runBigQuery("EXPORT DATA OPTIONS (uri = 'gs://bucket/out/other-*.csv', format = 'CSV') AS SELECT 3 AS id")
         assert.deepStrictEqual(readdirSync(path.join(folder, "bucket/out")).sort(), ["data-000000000000.csv", "other-000000000000.csv"])
       })
-    )
-  })
+    ))
 
-  it.effect("leaves no file when the action fails after its export, or when the export's own query fails", () => {
-    const folder = exportsFolder()
-    return withWarehouse(
-      folder,
+  it.effect("leaves no file when the action fails after its export, or when the export's own query fails", () =>
+    exporting((folder) =>
       Effect.gen(function* () {
-        yield* runBigQuery(setup)
         const failed = yield* Effect.flip(
           runBigQuery("EXPORT DATA OPTIONS (uri = 'gs://bucket/tx/*.csv', format = 'CSV') AS SELECT id FROM main.orders;\nCREATE TABLE main.after AS SELECT * FROM main.missing")
         )
@@ -131,13 +118,10 @@ describe(`EXPORT DATA (${DOC})`, () => {
         yield* runBigQuery("EXPORT DATA OPTIONS (uri = 'gs://bucket/tx/*.csv', format = 'CSV') AS SELECT id FROM main.orders ORDER BY id")
         assert.strictEqual(readFileSync(path.join(folder, "bucket/tx/000000000000.csv"), "utf8"), "1\n2\n")
       })
-    )
-  })
+    ))
 
-  it.effect("fails as BigQuery does on a nested column in CSV, a URI without one wildcard, a missing format, an unknown option", () => {
-    const folder = exportsFolder()
-    return withWarehouse(
-      folder,
+  it.effect("fails as BigQuery does on a nested column in CSV, a URI without one wildcard, a missing format, an unknown option", () =>
+    exporting((folder) =>
       Effect.gen(function* () {
         const failure = (sql: string) => Effect.flip(runBigQuery(sql)).pipe(Effect.map((error) => error.message))
         assert.include(yield* failure("EXPORT DATA OPTIONS (uri = 'gs://b/x-*.csv', format = 'CSV') AS SELECT STRUCT(1 AS a) AS s"), "column s is nested or repeated")
@@ -147,9 +131,9 @@ describe(`EXPORT DATA (${DOC})`, () => {
         assert.include(yield* failure("EXPORT DATA OPTIONS (uri = 'gs://b/x-*.csv', format = 'CSV', sheet = 'x') AS SELECT 1 AS a"), "EXPORT DATA OPTIONS(sheet)")
         assert.include(yield* failure("EXPORT DATA OPTIONS (uri = 'gs://b/../x-*.csv', format = 'CSV') AS SELECT 1 AS a"), ". or .. segment")
         assert.deepStrictEqual(readdirSync(folder), [])
-      })
-    )
-  })
+      }),
+    { orders: false }
+    ))
 
   it.effect("refuses by name what a local run cannot write: Avro, other services, a connection; and an export without an exports folder", () =>
     Effect.gen(function* () {
