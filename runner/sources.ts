@@ -129,8 +129,7 @@ const undeclaredWildcards = (graph: ProjectGraph, declared: ReadonlyArray<Declar
   const known = new Set(declared.map((declaration) => `${declaration.target.schema ?? "main"}.${declaration.target.name}`.toLowerCase()))
   const found = new Map<string, DeclarationAction>()
   for (const action of graph.actions) {
-    const texts = action.kind === "declaration" || isCloudOnly(action) ? [] : action.kind === "operations" ? action.queries : action.kind === "assertion" ? [action.query] : [action.query, action.incrementalQuery, ...action.preOps, ...action.postOps]
-    for (const text of texts) {
+    for (const text of sqlOfAction(action)) {
       for (const match of text.matchAll(/`(?:[\w-]+\.)?([\w-]+)\.([\w-]*)\*`/g)) {
         const [, schema, prefix] = match
         const key = `${schema}.${prefix}*`
