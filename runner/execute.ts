@@ -396,7 +396,9 @@ const runAction = (action: Action, options: ExecuteOptions, planOptions: PlanOpt
       plan = replanned.success
       result = yield* Effect.result(runOnce(plan))
     }
-    if (result._tag === "Failure") return yield* Effect.fail(result.failure._tag === "WarehouseError" && LIST_READ_AS_STRUCT.test(result.failure.reason) && firstFailure !== undefined ? firstFailure : result.failure)
+    // A name that was no list after all (the flattening itself refused) keeps DuckDB's first word on it.
+    const flatteningRefused = (failure: ActionFailure) => failure._tag === "WarehouseError" && (LIST_READ_AS_STRUCT.test(failure.reason) || /\b(list_transform|flatten|mdp_element)\b|Invalid LIST argument/.test(failure.reason))
+    if (result._tag === "Failure") return yield* Effect.fail(firstFailure !== undefined && result.failure !== firstFailure && flatteningRefused(result.failure) ? firstFailure : result.failure)
     const outcome = result.success
     if (action.kind === "table" || action.kind === "incremental") yield* catalogue.built(action.target, "table")
     if (action.kind === "view") yield* catalogue.built(action.target, "view")

@@ -247,9 +247,11 @@ order by d.key`,
 select r.id, t from \${ref("events")} as r, unnest(r.races.laps.time) as t`,
         "definitions/not_in_unnest.sqlx": `config { type: "table", description: "A field of an array outside UNNEST: BigQuery refuses it." }
 select hidden_data.key as k from \${ref("events")}`,
+        "definitions/through_a_string.sqlx": `config { type: "table", description: "A field of a STRING inside UNNEST: BigQuery refuses it." }
+select x from \${ref("events")}, unnest(label.first) as x`,
         "test/sources/raw/events.jsonl":
-          '{"id": 1, "data": [{"key": "a"}], "hidden_data": [{"key": "b"}, {"key": "c"}], "races": {"laps": [{"time": 5}, {"time": 7}]}}\n' +
-          '{"id": 2, "data": [{"key": "d"}], "hidden_data": [], "races": {"laps": [{"time": 3}]}}\n'
+          '{"id": 1, "label": "one", "data": [{"key": "a"}], "hidden_data": [{"key": "b"}, {"key": "c"}], "races": {"laps": [{"time": 5}, {"time": 7}]}}\n' +
+          '{"id": 2, "label": "two", "data": [{"key": "d"}], "hidden_data": [], "races": {"laps": [{"time": 3}]}}\n'
       })
       const result = yield* transform({ projectDir: project.dir, sourcesDir: path.join(project.dir, "test", "sources"), concurrency: 1 })
       assert.strictEqual(byAction(result.results, "raw.events").status, "succeeded", byAction(result.results, "raw.events").error)
@@ -265,6 +267,10 @@ select hidden_data.key as k from \${ref("events")}`,
       const refused = byAction(result.results, "analytics.not_in_unnest")
       assert.strictEqual(refused.status, "failed")
       assert.include(refused.error, 'Cannot extract field \'key\' from expression "hidden_data"')
+      // Read again as a list, the STRING fails the flattening too: DuckDB's first word on it is kept.
+      const throughString = byAction(result.results, "analytics.through_a_string")
+      assert.strictEqual(throughString.status, "failed")
+      assert.include(throughString.error, 'Cannot extract field \'first\' from expression "label"')
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
