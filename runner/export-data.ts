@@ -110,6 +110,13 @@ export interface ExportDataStatement {
 
 export const exportDataMarker = (statement: ExportDataStatement): string => `${EXPORT_DATA_MARKER}${JSON.stringify(statement)}`
 
+/** A translated statement as a dry run shows it: an export as its two queries, each SQL otherwise as it is. */
+export const readableStatement = (sql: string): string => {
+  if (!isExportDataStatement(sql)) return `${sql};`
+  const statement = JSON.parse(sql.slice(EXPORT_DATA_MARKER.length)) as ExportDataStatement
+  return `-- EXPORT DATA: the options, then the rows written to the exports folder\n${statement.options};\n${statement.query};`
+}
+
 /** A file written under a temporary name, renamed into place once its statement has committed. */
 export interface PendingExport {
   readonly publish: () => void

@@ -96,6 +96,10 @@ SELECT n, n * 2 AS twice FROM UNNEST([1, 2]) AS n ORDER BY n`
       const exports = path.join(path.dirname(project.warehouseFile), "exports")
       assert.strictEqual(readFileSync(path.join(exports, "reports-bucket", "daily", "rows-000000000000.csv"), "utf8"), "n,twice\n1,2\n2,4\n")
       assert.include(result.stdout, `Exports: 1 file(s) written under ${exports}`)
+      // A dry run shows the export as its two queries, not as the runner's marker.
+      const dry = await run(["transform", "--dry-run", "--project-dir", project.dir, "--warehouse", project.warehouseFile])
+      assert.include(dry.stdout, "-- EXPORT DATA: the options, then the rows written to the exports folder\nSELECT 'gs://reports-bucket/daily/rows-*.csv' AS")
+      assert.notInclude(dry.stdout, "mdp:export-data")
     } finally {
       project.cleanup()
     }

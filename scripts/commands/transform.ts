@@ -9,6 +9,7 @@ import { headerCell } from "../../runner/source-types.ts"
 import { targetLabel } from "../../runner/target.ts"
 import { transform, type RunSummary } from "../../runner/transform.ts"
 import { Warehouse } from "../../runner/warehouse.ts"
+import { readableStatement } from "../../runner/export-data.ts"
 import { readdirSync, statSync } from "node:fs"
 import path from "node:path"
 import { DEFAULT_SETTINGS_FILE, dataformVars, readSettings, type Settings } from "../../app/settings.ts"
@@ -255,7 +256,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
             Effect.sync(() => {
               if (quiet) return
               if (dryRun) {
-                console.log(`-- ${result.action} (${result.kind}, ${result.fileName})\n${result.statements.map((s) => `${s};`).join("\n")}\n`)
+                console.log(`-- ${result.action} (${result.kind}, ${result.fileName})\n${result.statements.map(readableStatement).join("\n")}\n`)
               } else if (result.status !== "skipped" && result.status !== "disabled") {
                 console.log(`  ${statusMark[result.status]} ${result.action}${result.rows === undefined ? "" : `, ${result.rows} rows`} in ${formatDuration(result.durationMs)}`)
               }
