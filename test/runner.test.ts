@@ -264,13 +264,13 @@ select x from \${ref("events")}, unnest(label.first) as x`,
       ])
       assert.strictEqual(byAction(result.results, "analytics.lap_times").status, "succeeded", byAction(result.results, "analytics.lap_times").error)
       assert.deepStrictEqual(yield* rows("SELECT id, t FROM analytics.lap_times ORDER BY id, t"), [{ id: 1, t: 5 }, { id: 1, t: 7 }, { id: 2, t: 3 }])
-      const refused = byAction(result.results, "analytics.not_in_unnest")
-      assert.strictEqual(refused.status, "failed")
-      assert.include(refused.error, 'Cannot extract field \'key\' from expression "hidden_data"')
+      const failedWith = (action: string, reason: string) => {
+        const failed = byAction(result.results, action)
+        assert.deepStrictEqual([failed.status, failed.error?.includes(reason)], ["failed", true], failed.error)
+      }
+      failedWith("analytics.not_in_unnest", 'Cannot extract field \'key\' from expression "hidden_data"')
       // Read again as a list, the STRING fails the flattening too: DuckDB's first word on it is kept.
-      const throughString = byAction(result.results, "analytics.through_a_string")
-      assert.strictEqual(throughString.status, "failed")
-      assert.include(throughString.error, 'Cannot extract field \'first\' from expression "label"')
+      failedWith("analytics.through_a_string", 'Cannot extract field \'first\' from expression "label"')
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
