@@ -63,7 +63,11 @@ describe("CSV header types", () => {
       ["SELECT IFNULL(d, DATE '2024-01-01') FROM t", "d", "DATE"],
       ["SELECT COALESCE(a, CURRENT_TIMESTAMP()) FROM t", "a", "TIMESTAMP"],
       ["SELECT COALESCE(a, b) FROM t", "a", undefined],
-      ["SELECT COALESCE(x, 0 + y) FROM t", "x", undefined]
+      ["SELECT COALESCE(x, 0 + y) FROM t", "x", undefined],
+      ["SELECT CASE WHEN nb_kids > COUNTIF(guest_type = 'child') OVER (PARTITION BY visit_id) THEN 1 END FROM t", "nb_kids", "INT64"],
+      ["SELECT * FROM t WHERE LENGTH(name) = n", "n", "INT64"],
+      ["SELECT * FROM t WHERE score < AVG(s) OVER ()", "score", "FLOAT64"],
+      ["SELECT * FROM t WHERE d = EXTRACT(DATE FROM ts)", "d", undefined]
     ]
     for (const [sql, column, type] of cases) assert.strictEqual(typeOf(sql, column), type, sql)
   })
