@@ -11,6 +11,7 @@
  * (`compileProject`); one that uses an `extension` goes to the CLI, which wires its code itself.
  */
 import { fork, type ChildProcess } from "node:child_process"
+import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
 import path from "node:path"
 import { Effect, Semaphore } from "effect"
@@ -40,9 +41,19 @@ const decoderFor = (projectDir: string) => {
   const coreDir = coreProtoDir(projectDir)
   const known = decoders.get(coreDir)
   if (known !== undefined) return known
-  const root = new protobuf.Root()
-  root.resolvePath = (_origin, target) => path.join(coreDir, target)
-  root.loadSync(["core.proto"])
+  const load = (files: ReadonlyArray<string>) => {
+    const root = new protobuf.Root()
+    root.resolvePath = (_origin, target) => path.join(coreDir, target)
+    return root.loadSync([...files]).resolveAll()
+  }
+  // Some 3.0.x cores' core.proto names configs.proto's messages (DefaultIcebergConfig) without importing it.
+  let root: protobuf.Root
+  try {
+    root = load(["core.proto"])
+  } catch (error) {
+    if (!existsSync(path.join(coreDir, "configs.proto"))) throw error
+    root = load(["core.proto", "configs.proto"])
+  }
   const decoder = { response: root.lookupType("dataform.CoreExecutionResponse"), graph: root.lookupType("dataform.CompiledGraph") }
   decoders.set(coreDir, decoder)
   return decoder
