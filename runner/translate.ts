@@ -3549,6 +3549,51 @@ const offsetColumnsQuoted = (sql: string): string => {
   return changed ? render(quoted) : sql
 }
 
+/**
+ * `* EXCEPT (\`Stay Date\`)`, `* REPLACE (… AS \`Stay Date\`)`: polyglot writes the names of a
+ * star's lists without their quotes, which DuckDB cannot read back when they are not plain words
+ * (a space, a dash). Such a name, several tokens where one was written, is quoted again.
+ */
+const starListNamesQuoted = (sql: string): string => {
+  if (!/\*\s*(EXCLUDE|REPLACE)\s*\(/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const edits = new Map<number, { readonly end: number; readonly text: string }>()
+  // Tokens first..last of the significant list as one quoted name, when they are several plain tokens.
+  const quoteSpan = (first: number, last: number) => {
+    if (last <= first || significant.slice(first, last + 1).some(({ token }) => token.kind === "quoted" || token.kind === "string" || token.text === "." || token.text === "(")) return
+    const raw = tokens.slice(significant[first]!.index, significant[last]!.index + 1).map((token) => token.text).join("")
+    edits.set(significant[first]!.index, { end: significant[last]!.index, text: quoteIdentifier(raw) })
+  }
+  const listAt = (k: number) => {
+    const list = significant[k]?.token.text.toUpperCase()
+    return (list === "EXCLUDE" || list === "REPLACE") && significant[k + 1]?.token.text === "(" ? list : undefined
+  }
+  for (let k = 1; k + 1 < significant.length; k++) {
+    if (significant[k - 1]!.token.text !== "*") continue
+    // `* EXCLUDE (…) REPLACE (…)`: each list's items at its own commas, up to its closing parenthesis.
+    for (let list = listAt(k); list !== undefined; list = listAt(k)) {
+      let depth = 0
+      let itemStart = k + 2
+      let lastAs = -1
+      for (let j = k + 2; j < significant.length; j++) {
+        const text = significant[j]!.token.text
+        if (text === "(") depth++
+        else if (text === ")" && depth > 0) depth--
+        else if (depth === 0 && (text === "," || text === ")")) {
+          if (list === "EXCLUDE") quoteSpan(itemStart, j - 1)
+          else if (lastAs >= 0) quoteSpan(lastAs + 1, j - 1)
+          itemStart = j + 1
+          lastAs = -1
+          k = j + 1
+          if (text === ")") break
+        } else if (depth === 0 && significant[j]!.token.kind === "word" && text.toUpperCase() === "AS") lastAs = j
+      }
+    }
+  }
+  return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
+}
+
 // DuckDB's aggregate functions, as a GROUP BY ALL tells a SELECT item that groups from one that aggregates.
 const DUCKDB_AGGREGATES = new Set(
   ("SUM COUNT MIN MAX AVG ARRAY_AGG LIST STRING_AGG ANY_VALUE ARG_MAX ARG_MIN ARG_MAX_NULL ARG_MIN_NULL BOOL_AND BOOL_OR COUNT_IF COUNTIF FIRST LAST MEDIAN MODE " +
@@ -5439,5 +5484,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(groupByAllBesideStructStars(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(groupByOutputNames(statement, "duckdb"))), "duckdb", afterTranslation)), prepared))))))))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(starListNamesQuoted(groupByAllBesideStructStars(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(groupByOutputNames(statement, "duckdb"))), "duckdb", afterTranslation)), prepared)))))))))))))))))))))))))))))
   })
