@@ -129,6 +129,39 @@ const typeOfOperand = (tokens: ReadonlyArray<Token>, k: number): string | undefi
   return RESULT_TYPES.find(([pattern]) => pattern.test(called))?.[1]
 }
 
+/** The type of a literal or typed call that is a whole result (THEN …, ELSE …) of the CASE around token k, if any. */
+const typeOfCaseResults = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, k: number): string | undefined => {
+  // The CASE that k is a result of: back at its depth, past the CASE … END pairs nested in it.
+  let nested = 0
+  let open = k - 1
+  for (; open >= 0 && depths[open]! >= depths[k]!; open--) {
+    if (depths[open] !== depths[k]) continue
+    if (word(tokens, open) === "END") nested++
+    else if (word(tokens, open) === "CASE" && nested-- === 0) break
+  }
+  if (open < 0 || word(tokens, open) !== "CASE") return undefined
+  nested = 0
+  for (let j = open + 1; j < tokens.length && depths[j]! >= depths[k]!; j++) {
+    if (depths[j] !== depths[k]) continue
+    const w = word(tokens, j)
+    if (w === "CASE") nested++
+    else if (w === "END" && nested-- === 0) return undefined
+    if (nested > 0 || j === k || !/^(THEN|ELSE)$/.test(word(tokens, j - 1))) continue
+    // The result must be the literal or the call alone: what follows it ends the result.
+    let last = j + (tokens[j]!.text === "-" ? 1 : 0)
+    if (tokens[last]?.kind === "string" && /^(DATE|TIMESTAMP|DATETIME)$/.test(word(tokens, last - 1))) last = j + 1
+    else if (/^(DATE|TIMESTAMP|DATETIME)$/.test(word(tokens, j)) && tokens[j + 1]?.kind === "string") last = j + 1
+    else if (tokens[last + 1]?.text === "(") {
+      last += 1
+      while (last < tokens.length && !(tokens[last]!.text === ")" && depths[last] === depths[k])) last++
+    }
+    if (!/^(WHEN|ELSE|END)$/.test(word(tokens, last + 1))) continue
+    const type = typeOfOperand(tokens, j)
+    if (type !== undefined) return type
+  }
+  return undefined
+}
+
 /** The start of the value that ends at token k (`)` of a call back to its name; a literal; a `DATE '…'`). */
 const operandStart = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, k: number): number => {
   if (tokens[k]?.kind === "string" && /^(DATE|TIMESTAMP|DATETIME)$/.test(word(tokens, k - 1))) return k - 1
@@ -182,6 +215,11 @@ export const typeFromUse = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<
         if (type !== undefined) return type
       }
     }
+  }
+  // CASE … THEN column ELSE 0 END: a CASE's results share one type.
+  if (/^(THEN|ELSE)$/.test(word(tokens, start - 1)) && /^(WHEN|ELSE|END)$/.test(word(tokens, end + 1))) {
+    const type = typeOfCaseResults(tokens, depths, start)
+    if (type !== undefined) return type
   }
   // column <op> value, value <op> column, column BETWEEN value AND …
   const following = comparisonAt(tokens, end + 1, 1)

@@ -67,7 +67,12 @@ describe("CSV header types", () => {
       ["SELECT CASE WHEN nb_kids > COUNTIF(guest_type = 'child') OVER (PARTITION BY visit_id) THEN 1 END FROM t", "nb_kids", "INT64"],
       ["SELECT * FROM t WHERE LENGTH(name) = n", "n", "INT64"],
       ["SELECT * FROM t WHERE score < AVG(s) OVER ()", "score", "FLOAT64"],
-      ["SELECT * FROM t WHERE d = EXTRACT(DATE FROM ts)", "d", undefined]
+      ["SELECT * FROM t WHERE d = EXTRACT(DATE FROM ts)", "d", undefined],
+      ["SELECT SUM(CASE WHEN s NOT IN ('X') THEN Nights ELSE 0 END) FROM t", "Nights", "INT64"],
+      ["SELECT CASE WHEN a THEN 0.5 WHEN b THEN CASE WHEN c THEN 'x' END ELSE ratio END FROM t", "ratio", "FLOAT64"],
+      ["SELECT CASE WHEN a THEN amount ELSE 0 + fee END FROM t", "amount", undefined],
+      ["SELECT CASE WHEN a THEN d ELSE CURRENT_DATE() END FROM t", "d", "DATE"],
+      ["SELECT CASE WHEN a THEN d END FROM t", "d", undefined]
     ]
     for (const [sql, column, type] of cases) assert.strictEqual(typeOf(sql, column), type, sql)
   })
