@@ -44,7 +44,8 @@ const decoderFor = (projectDir: string) => {
   const load = (files: ReadonlyArray<string>) => {
     const root = new protobuf.Root()
     root.resolvePath = (_origin, target) => path.join(coreDir, target)
-    return root.loadSync([...files]).resolveAll()
+    root.loadSync([...files]).resolveAll()
+    return root
   }
   // Some 3.0.x cores' core.proto names configs.proto's messages (DefaultIcebergConfig) without importing it.
   let root: protobuf.Root
