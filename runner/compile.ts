@@ -12,7 +12,7 @@
 import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
 import { createRequire } from "node:module"
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
 import path from "node:path"
 import { Effect, FileSystem, Option, Schema } from "effect"
@@ -133,6 +133,32 @@ const projectSourceFiles = (fs: FileSystem.FileSystem, projectDir: string) => {
 const OWN_COMPILE_FILES = ["compile.ts", "compile-worker.ts", "core2-compile-worker.ts", "core-protos.ts"]
 
 const coreMajor = (version: string): number => Number(/^(\d+)\./.exec(version)?.[1] ?? "3")
+
+/**
+ * Whether the stock CLI's compile worker refuses a 3.x core as older than its own major.minor.0:
+ * a 3.0.0 prerelease (`3.0.0-beta.4`, which Google's GA4 Dataform template pins) counts below 3.0.0
+ * in semver. GCP Dataform compiles such a project with that core; the runner then compiles it with
+ * the core this package pins, the same major (`cliRefusedCore`).
+ */
+export const cliRefusesCore = (version: string, cliVersion: string): boolean => {
+  const parse = (text: string) => /^(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?/.exec(text.trim())
+  const core = parse(version)
+  const cli = parse(cliVersion)
+  if (core === null || cli === null || core[1] !== cli[1] || Number(core[1]) < 3) return false
+  if (Number(core[2]) !== Number(cli[2])) return Number(core[2]) < Number(cli[2])
+  return Number(core[3]) === 0 && core[4] !== undefined
+}
+
+const cliVersion = (): string => {
+  try {
+    return (createRequire(import.meta.url)("@dataform/cli/package.json") as { version?: string }).version ?? "0.0.0"
+  } catch {
+    return "0.0.0"
+  }
+}
+
+// The @dataform/core this package pins, as a node_modules folder to put beside a project's copy.
+const ownCoreModules = (): string => path.dirname(path.dirname(path.dirname(createRequire(import.meta.url).resolve("@dataform/core/package.json"))))
 
 const packageVersion = (fs: FileSystem.FileSystem, packageJson: string) =>
   fs.readFileString(packageJson).pipe(
@@ -258,11 +284,15 @@ const installedPinnedCore = (projectDir: string, version: string, timeoutMs: num
 // Local state and dependencies stay behind when the project is copied beside a pinned core.
 const NOT_COPIED = new Set(["node_modules", ".git", "data"])
 
-/** A project pinning its core version, compiled as the CLI compiles it: a copy beside that core. */
-const compilePinned = (options: CompileOptions & { readonly projectDir: string }, version: string) =>
+/**
+ * A project pinning its core version, compiled as the CLI compiles it: a copy beside that core.
+ * `modules`: the node_modules to put beside it (of the pinned core, installed once, or this
+ * package's own @dataform/core alone, for a core the CLI refuses).
+ */
+const compilePinned = (options: CompileOptions & { readonly projectDir: string }, version: string, ownCore = false) =>
   Effect.gen(function* () {
     const timeoutMs = options.timeoutMs ?? 120_000
-    const modules = yield* installedPinnedCore(options.projectDir, version, timeoutMs)
+    const modules = ownCore ? path.join(ownCoreModules(), "@dataform", "core") : yield* installedPinnedCore(options.projectDir, version, timeoutMs)
     const copyFailed = (cause: unknown) => new CompileError({ projectDir: options.projectDir, reason: `could not copy the project beside @dataform/core ${version}: ${String(cause)}` })
     return yield* Effect.acquireUseRelease(
       Effect.try({ try: () => mkdtempSync(path.join(tmpdir(), "mdp-pinned-core-")), catch: copyFailed }),
@@ -271,7 +301,10 @@ const compilePinned = (options: CompileOptions & { readonly projectDir: string }
           yield* Effect.try({
             try: () => {
               cpSync(options.projectDir, copy, { recursive: true, filter: (source) => !NOT_COPIED.has(path.relative(options.projectDir, source).split(path.sep)[0] ?? "") })
-              cpSync(modules, path.join(copy, "node_modules"), { recursive: true })
+              cpSync(modules, path.join(copy, "node_modules", ...(ownCore ? ["@dataform", "core"] : [])), { recursive: true })
+              // Core checks the settings' version against its own.
+              const settings = path.join(copy, "workflow_settings.yaml")
+              if (ownCore && existsSync(settings)) writeFileSync(settings, readFileSync(settings, "utf8").replace(/^dataformCoreVersion:.*$/m, ""))
             },
             catch: copyFailed
           })
@@ -294,8 +327,10 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   // An extension's code is wired by the CLI itself, as `dataform compile` does.
   const withCli = process.env["MDP_COMPILE_WITH_CLI"] === "1" || pinned.extension
   const pinnedCore = withCli ? undefined : pinned.coreVersion
-  // As the CLI (and so Dataform) refuses a pinned version beside the project's own packages.
-  for (const file of pinnedCore === undefined ? [] : ["node_modules", "package.json", "package-lock.json"]) {
+  // As the CLI (and so Dataform) refuses a pinned version beside the project's own packages. A
+  // node_modules folder committed beside it (Google's GA4 Dataform template) is left out of the
+  // copy the pinned core compiles, as GCP Dataform installs its own.
+  for (const file of pinnedCore === undefined ? [] : ["package.json", "package-lock.json"]) {
     if (yield* exists(file)) {
       return yield* new CompileError({ projectDir, reason: `workflow_settings.yaml pins dataformCoreVersion ${pinnedCore}, and '${path.join(projectDir, file)}' is unexpected beside it (Dataform refuses both); remove one` })
     }
@@ -318,9 +353,13 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   if (installedCore !== undefined && coreMajor(installedCore) < 2) {
     return yield* new CompileError({ projectDir, reason: `@dataform/core ${installedCore} is installed: the runner compiles projects on core 2.x and 3.x; upgrade the project's @dataform/core` })
   }
+  // A core the CLI's worker refuses (a 3.0.0 prerelease) compiles with this package's own.
+  const refused = [pinnedCore, installedCore].find((version) => version !== undefined && cliRefusesCore(version, cliVersion()))
   const json = withCli
     ? yield* compileWithCli({ ...options, projectDir })
-    : pinnedCore !== undefined
+    : refused !== undefined
+      ? yield* compilePinned({ ...options, projectDir }, refused, true)
+      : pinnedCore !== undefined
       ? yield* compilePinned({ ...options, projectDir }, pinnedCore)
       : yield* (coreMajor(installedCore ?? "") < 3 ? compileCore2 : compileInWorker)({
         ...options,

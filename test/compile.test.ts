@@ -1,13 +1,14 @@
 // Compilation: the warm compile worker answers exactly what `dataform compile --json` prints, and
 // the compiled-graph cache is read, keyed by content and refreshed when a file changes.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import os from "node:os"
 import path from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { afterAll } from "vitest"
-import { cliMessage, compileCacheKey, compileProject, compileWithCli, type CompileOptions } from "../runner/compile.ts"
+import { cliMessage, cliRefusesCore, compileCacheKey, compileProject, compileWithCli, type CompileOptions } from "../runner/compile.ts"
 import { compileInWorker } from "../runner/compile-worker.ts"
 import type { ProjectGraph } from "../runner/graph.ts"
 import { makeTempProject, pinnedCoreCache } from "./support/dataform-project.ts"
@@ -155,6 +156,33 @@ describe("a project pinning dataformCoreVersion", () => {
       rmSync(dir, { recursive: true, force: true })
       rmSync(cache, { recursive: true, force: true })
     }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
+
+  it.effect("a 3.0.0 prerelease the CLI refuses (Google's GA4 template pins 3.0.0-beta.4) compiles with this package's core, offline, a committed node_modules left out", () =>
+    Effect.gen(function* () {
+      const dir = pinnedProject("3.0.0-beta.4")
+      // The template commits node_modules/@dataform/core beside the pinned version.
+      mkdirSync(path.join(dir, "node_modules", "@dataform", "core"), { recursive: true })
+      writeFileSync(path.join(dir, "node_modules", "@dataform", "core", "package.json"), JSON.stringify({ name: "@dataform/core", version: "3.0.0-beta.4" }))
+      const empty = mkdtempSync(path.join(os.tmpdir(), "mdp-core-cache-empty-"))
+      const graph = yield* withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: empty }, compileProject({ projectDir: dir }))
+      assert.strictEqual(graph.compiled.dataformCoreVersion, createRequire(import.meta.url)("@dataform/core/package.json").version)
+      assert.deepStrictEqual(graph.actions.map((action) => action.target.name), ["orders"])
+      // Nothing was installed, and the project's own settings keep their pin.
+      assert.deepStrictEqual(readdirSync(empty), [])
+      assert.include(readFileSync(path.join(dir, "workflow_settings.yaml"), "utf8"), "dataformCoreVersion: 3.0.0-beta.4")
+      rmSync(dir, { recursive: true, force: true })
+      rmSync(empty, { recursive: true, force: true })
+    }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
+
+  it("the CLI refuses a core below its major.minor.0, a prerelease of it included, and only within its major", () => {
+    assert.isTrue(cliRefusesCore("3.0.0-beta.4", "3.0.69"))
+    assert.isTrue(cliRefusesCore("3.0.0-alpha.1", "3.0.2"))
+    assert.isFalse(cliRefusesCore("3.0.0", "3.0.69"))
+    assert.isFalse(cliRefusesCore("3.0.62", "3.0.69"))
+    assert.isTrue(cliRefusesCore("3.0.5", "3.1.0"))
+    assert.isFalse(cliRefusesCore("2.9.0", "3.0.69"))
+    assert.isFalse(cliRefusesCore("3.0.0-beta.4", "0.0.0"))
+  })
 
   it.effect("beside the project's own package.json it is refused, as Dataform refuses it", () =>
     Effect.gen(function* () {
