@@ -512,6 +512,14 @@ const otherItemText = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<numbe
 const mayGive = (text: string, name: string): boolean =>
   tokenize(text, "bigquery").some((token) => token.text === "*" || ((token.kind === "word" || token.kind === "quoted") && token.text.replaceAll("`", "").toLowerCase().split(".").includes(name.toLowerCase())))
 
+/** Whether the subquery opened at token `open` has a FROM of its own (at its own level). */
+const hasOwnFrom = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, open: number): boolean => {
+  for (let k = open + 1; k < tokens.length && depths[k]! > depths[open]!; k++) {
+    if (depths[k] === depths[open]! + 1 && tokens[k]!.kind === "word" && /^(FROM|WITH)$/i.test(tokens[k]!.text)) return true
+  }
+  return false
+}
+
 const bareNamesOfOnlySource = (
   tokens: ReadonlyArray<Token>,
   depths: ReadonlyArray<number>,
@@ -561,8 +569,9 @@ const bareNamesOfOnlySource = (
   let readsOutputs = false
   const names: Array<number> = []
   for (let k = start; k <= end; k++) {
-    // A subquery has its own FROM: skipped.
-    if (tokens[k]!.text === "(" && /^(SELECT|WITH)$/.test(upper(k + 1))) {
+    // A subquery has its own FROM: skipped. One without (`(SELECT AS STRUCT traffic_source.source
+    // AS source, …)`, Google's GA4 template) reads the outer row's columns, as the SELECT around it.
+    if (tokens[k]!.text === "(" && /^(SELECT|WITH)$/.test(upper(k + 1)) && hasOwnFrom(tokens, depths, k)) {
       const open = depths[k]!
       while (k + 1 <= end && depths[k + 1]! > open) {
         k++
@@ -588,6 +597,8 @@ const bareNamesOfOnlySource = (
     if (upper(k + 1) === "AS" && tokens[k + 2]?.text === "(") continue
     if (token.kind === "word" && NOT_COLUMNS.has(token.text.toUpperCase())) continue
     if (LITERAL_TYPES.has(upper(k)) && (tokens[k + 1]?.kind === "string" || tokens[k + 1]?.text === "<")) continue
+    // CAST(x AS DATE FORMAT 'yyyymmdd'): a keyword.
+    if (upper(k) === "FORMAT" && tokens[k + 1]?.kind === "string") continue
     if (DATE_PARTS.has(upper(k)) && (upper(k + 1) === "FROM" || tokens[k - 1]?.kind === "number" || tokens[k - 1]?.kind === "string" || tokens[k + 1]?.kind === "string" || isPartArgument(tokens, depths, k))) continue
     names.push(k)
   }

@@ -546,6 +546,29 @@ from \${ref("analytics_1", "pseudonymous_users_*")}, unnest(audiences) as audien
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
+  it.effect("sources init reads the outer row's columns in a subquery without FROM (GA4 Dataform's SELECT AS STRUCT traffic_source.source …), and no column in CAST(… FORMAT '…'); the stub binds", () =>
+    Effect.gen(function* () {
+      const ga4 = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "analytics_1", name: "events" })`,
+        "definitions/stg_events.sqlx": `
+config { type: "table", schema: "staging", description: "Events, cast." }
+select
+  cast(event_date as date format 'yyyymmdd') as event_date,
+  (select as struct traffic_source.source as source, traffic_source.medium as medium) as traffic_source,
+  (select max(n) from unnest([1, 2]) as n) as top
+from \${ref("analytics_1", "events")}`
+      })
+      try {
+        const sourcesDir = path.join(ga4.dir, "test", "sources")
+        yield* writeStubs(ga4.dir)
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "analytics_1", "events.csv"), "utf8"), 'event_date,"traffic_source:STRUCT<source STRING, medium STRING>"\n')
+        const run = yield* transform({ projectDir: ga4.dir, sourcesDir })
+        assert.isTrue(run.ok, JSON.stringify(run.results.filter((r) => r.status !== "succeeded")))
+      } finally {
+        ga4.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
   it.effect("sources init types a column a model passes on as it is (t.x, t.x AS y, a final CTE's) by what the model's readers show of it, COALESCE(x, 0) by its literal, and a column compared with a typed one of its table alike; the stubs bind", () =>
     Effect.gen(function* () {
       const layered = makeTempProject({
