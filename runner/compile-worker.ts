@@ -11,7 +11,7 @@
  * (`compileProject`); one that uses an `extension` goes to the CLI, which wires its code itself.
  */
 import { fork, type ChildProcess } from "node:child_process"
-import { existsSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs"
 import { createRequire } from "node:module"
 import path from "node:path"
 import { Effect, Semaphore } from "effect"
@@ -27,6 +27,8 @@ export interface WorkerRequest {
   readonly tablePrefix?: string
   readonly defaultDatabase?: string
   readonly timeoutMs: number
+  /** Compile with a core the CLI's worker refuses by version (a 3.0.0 prerelease), as GCP Dataform compiles it. */
+  readonly skipVersionCheck?: boolean
 }
 
 /** What went wrong, as the worker or the process around it said it. */
@@ -70,6 +72,30 @@ export const graphJson = (projectDir: string, base64: string): string => {
 
 let worker: ChildProcess | undefined
 let booted: Promise<ChildProcess> | undefined
+// The bundle the booted worker runs.
+let bootedFrom: string | undefined
+
+const cliWorkerBundle = (): string => require.resolve("@dataform/cli/worker_bundle.js")
+
+/**
+ * The CLI's worker bundle, copied where no package.json sits beside it: the worker then reads its
+ * own version as 0.0.0 and skips the check that refuses cores older than its major.minor.0 (a
+ * 3.0.0 prerelease), and nothing else changes. Under node_modules/.cache, so that it resolves the
+ * CLI's dependencies as the original does.
+ */
+const uncheckedWorkerBundle = (): string => {
+  const source = cliWorkerBundle()
+  const cliVersion = (require("@dataform/cli/package.json") as { version?: string }).version ?? "0"
+  const folder = path.join(path.dirname(path.dirname(path.dirname(source))), ".cache", "mdp-unchecked-worker")
+  const target = path.join(folder, `worker_bundle-${cliVersion}.js`)
+  if (!existsSync(target)) {
+    mkdirSync(folder, { recursive: true })
+    const temporary = `${target}.${process.pid}.tmp`
+    copyFileSync(source, temporary)
+    renameSync(temporary, target)
+  }
+  return target
+}
 // The worker compiles one request at a time and answers in order; one request in flight keeps
 // answers matched to their requests.
 const oneAtATime = Semaphore.makeUnsafe(1)
@@ -78,6 +104,7 @@ const stopWorker = () => {
   worker?.kill("SIGKILL")
   worker = undefined
   booted = undefined
+  bootedFrom = undefined
 }
 
 // An idle worker must not keep the process alive: its handles are unreferenced between requests.
@@ -92,10 +119,12 @@ const hold = (child: ChildProcess, held: boolean) => {
   }
 }
 
-const bootWorker = (): Promise<ChildProcess> => {
-  if (booted !== undefined) return booted
+const bootWorker = (bundle: string = cliWorkerBundle()): Promise<ChildProcess> => {
+  if (booted !== undefined && bootedFrom === bundle) return booted
+  if (booted !== undefined) stopWorker()
+  bootedFrom = bundle
   booted = new Promise<ChildProcess>((resolve, reject) => {
-    const child = fork(require.resolve("@dataform/cli/worker_bundle.js"), [], { stdio: ["ignore", "ignore", "ignore", "ipc"] })
+    const child = fork(bundle, [], { stdio: ["ignore", "ignore", "ignore", "ipc"] })
     worker = child
     child.once("message", (message: { type?: string }) => (message?.type === "worker_booted" ? resolve(child) : reject(new Error("the compile worker did not start"))))
     child.once("error", reject)
@@ -103,6 +132,7 @@ const bootWorker = (): Promise<ChildProcess> => {
       if (worker === child) {
         worker = undefined
         booted = undefined
+        bootedFrom = undefined
       }
       reject(new Error("the compile worker exited while starting"))
     })
@@ -162,7 +192,14 @@ export const compileInWorker = (request: WorkerRequest): Effect.Effect<string, W
         stopWorker()
         finish(Effect.fail({ reason: `compilation timed out after ${request.timeoutMs / 1000} s` }))
       }, request.timeoutMs)
-      bootWorker().then(
+      let bundle: string
+      try {
+        bundle = request.skipVersionCheck === true ? uncheckedWorkerBundle() : cliWorkerBundle()
+      } catch (error) {
+        finish(Effect.fail({ reason: `could not prepare the compile worker: ${describeWorkerError(error)}` }))
+        return Effect.void
+      }
+      bootWorker(bundle).then(
         (started) => {
           if (settled) return
           child = started

@@ -12,7 +12,7 @@
 import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
 import { createRequire } from "node:module"
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
 import path from "node:path"
 import { Effect, FileSystem, Option, Schema } from "effect"
@@ -137,8 +137,8 @@ const coreMajor = (version: string): number => Number(/^(\d+)\./.exec(version)?.
 /**
  * Whether the stock CLI's compile worker refuses a 3.x core as older than its own major.minor.0:
  * a 3.0.0 prerelease (`3.0.0-beta.4`, which Google's GA4 Dataform template pins) counts below 3.0.0
- * in semver. GCP Dataform compiles such a project with that core; the runner then compiles it with
- * the core this package pins, the same major (`cliRefusedCore`).
+ * in semver. GCP Dataform compiles such a project with that core; so does the runner, in the same
+ * worker without that check (`skipVersionCheck`).
  */
 export const cliRefusesCore = (version: string, cliVersion: string): boolean => {
   const parse = (text: string) => /^(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?/.exec(text.trim())
@@ -157,8 +157,6 @@ const cliVersion = (): string => {
   }
 }
 
-// The @dataform/core this package pins, as a node_modules folder to put beside a project's copy.
-const ownCoreModules = (): string => path.dirname(path.dirname(path.dirname(createRequire(import.meta.url).resolve("@dataform/core/package.json"))))
 
 const packageVersion = (fs: FileSystem.FileSystem, packageJson: string) =>
   fs.readFileString(packageJson).pipe(
@@ -285,14 +283,14 @@ const installedPinnedCore = (projectDir: string, version: string, timeoutMs: num
 const NOT_COPIED = new Set(["node_modules", ".git", "data"])
 
 /**
- * A project pinning its core version, compiled as the CLI compiles it: a copy beside that core.
- * `modules`: the node_modules to put beside it (of the pinned core, installed once, or this
- * package's own @dataform/core alone, for a core the CLI refuses).
+ * A project pinning its core version, compiled as the CLI compiles it: a copy beside that core,
+ * installed once into a cache, or the project's own committed node_modules when it holds that very
+ * version (Google's GA4 Dataform template commits it), which needs no npm.
  */
-const compilePinned = (options: CompileOptions & { readonly projectDir: string }, version: string, ownCore = false) =>
+const compilePinned = (options: CompileOptions & { readonly projectDir: string }, version: string, committedCore: string) =>
   Effect.gen(function* () {
     const timeoutMs = options.timeoutMs ?? 120_000
-    const modules = ownCore ? path.join(ownCoreModules(), "@dataform", "core") : yield* installedPinnedCore(options.projectDir, version, timeoutMs)
+    const modules = committedCore === version ? path.join(options.projectDir, "node_modules") : yield* installedPinnedCore(options.projectDir, version, timeoutMs)
     const copyFailed = (cause: unknown) => new CompileError({ projectDir: options.projectDir, reason: `could not copy the project beside @dataform/core ${version}: ${String(cause)}` })
     return yield* Effect.acquireUseRelease(
       Effect.try({ try: () => mkdtempSync(path.join(tmpdir(), "mdp-pinned-core-")), catch: copyFailed }),
@@ -301,14 +299,11 @@ const compilePinned = (options: CompileOptions & { readonly projectDir: string }
           yield* Effect.try({
             try: () => {
               cpSync(options.projectDir, copy, { recursive: true, filter: (source) => !NOT_COPIED.has(path.relative(options.projectDir, source).split(path.sep)[0] ?? "") })
-              cpSync(modules, path.join(copy, "node_modules", ...(ownCore ? ["@dataform", "core"] : [])), { recursive: true })
-              // Core checks the settings' version against its own.
-              const settings = path.join(copy, "workflow_settings.yaml")
-              if (ownCore && existsSync(settings)) writeFileSync(settings, readFileSync(settings, "utf8").replace(/^dataformCoreVersion:.*$/m, ""))
+              cpSync(modules, path.join(copy, "node_modules"), { recursive: true })
             },
             catch: copyFailed
           })
-          return yield* (coreMajor(version) < 3 ? compileCore2 : compileInWorker)({ ...options, projectDir: copy, timeoutMs }).pipe(
+          return yield* (coreMajor(version) < 3 ? compileCore2 : compileInWorker)({ ...options, projectDir: copy, timeoutMs, skipVersionCheck: cliRefusesCore(version, cliVersion()) }).pipe(
             Effect.mapError(({ reason }) => new CompileError({ projectDir: options.projectDir, reason }))
           )
         }),
@@ -353,18 +348,15 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   if (installedCore !== undefined && coreMajor(installedCore) < 2) {
     return yield* new CompileError({ projectDir, reason: `@dataform/core ${installedCore} is installed: the runner compiles projects on core 2.x and 3.x; upgrade the project's @dataform/core` })
   }
-  // A core the CLI's worker refuses (a 3.0.0 prerelease) compiles with this package's own.
-  const refused = [pinnedCore, installedCore].find((version) => version !== undefined && cliRefusesCore(version, cliVersion()))
   const json = withCli
     ? yield* compileWithCli({ ...options, projectDir })
-    : refused !== undefined
-      ? yield* compilePinned({ ...options, projectDir }, refused, true)
-      : pinnedCore !== undefined
-      ? yield* compilePinned({ ...options, projectDir }, pinnedCore)
+    : pinnedCore !== undefined
+      ? yield* compilePinned({ ...options, projectDir }, pinnedCore, yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json")))
       : yield* (coreMajor(installedCore ?? "") < 3 ? compileCore2 : compileInWorker)({
         ...options,
         projectDir,
-        timeoutMs: options.timeoutMs ?? 120_000
+        timeoutMs: options.timeoutMs ?? 120_000,
+        skipVersionCheck: installedCore !== undefined && cliRefusesCore(installedCore, cliVersion())
       }).pipe(
         Effect.mapError(({ reason }) => new CompileError({ projectDir, reason }))
       )

@@ -1,6 +1,6 @@
 // Compilation: the warm compile worker answers exactly what `dataform compile --json` prints, and
 // the compiled-graph cache is read, keyed by content and refreshed when a file changes.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import os from "node:os"
 import path from "node:path"
@@ -157,19 +157,23 @@ describe("a project pinning dataformCoreVersion", () => {
       rmSync(cache, { recursive: true, force: true })
     }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
 
-  it.effect("a 3.0.0 prerelease the CLI refuses (Google's GA4 template pins 3.0.0-beta.4) compiles with this package's core, offline, a committed node_modules left out", () =>
+  it.effect("a 3.0.0 prerelease the CLI refuses (Google's GA4 template pins 3.0.0-beta.4) compiles with that core, from the project's committed node_modules, offline", () =>
     Effect.gen(function* () {
       const dir = pinnedProject("3.0.0-beta.4")
-      // The template commits node_modules/@dataform/core beside the pinned version.
-      mkdirSync(path.join(dir, "node_modules", "@dataform", "core"), { recursive: true })
-      writeFileSync(path.join(dir, "node_modules", "@dataform", "core", "package.json"), JSON.stringify({ name: "@dataform/core", version: "3.0.0-beta.4" }))
+      // The template commits node_modules/@dataform/core at the pinned version: here core 3.0.0 relabelled.
+      const committed = path.join(dir, "node_modules", "@dataform", "core")
+      cpSync(path.dirname(createRequire(import.meta.url).resolve("dataform-core-3-0-0/package.json")), committed, { recursive: true, dereference: true })
+      writeFileSync(path.join(committed, "package.json"), readFileSync(path.join(committed, "package.json"), "utf8").replace('"version": "3.0.0"', '"version": "3.0.0-beta.4"'))
+      writeFileSync(path.join(committed, "bundle.js"), readFileSync(path.join(committed, "bundle.js"), "utf8").replace('version="3.0.0"', 'version="3.0.0-beta.4"'))
       const empty = mkdtempSync(path.join(os.tmpdir(), "mdp-core-cache-empty-"))
       const graph = yield* withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: empty }, compileProject({ projectDir: dir }))
-      assert.strictEqual(graph.compiled.dataformCoreVersion, createRequire(import.meta.url)("@dataform/core/package.json").version)
+      assert.strictEqual(graph.compiled.dataformCoreVersion, "3.0.0-beta.4")
       assert.deepStrictEqual(graph.actions.map((action) => action.target.name), ["orders"])
-      // Nothing was installed, and the project's own settings keep their pin.
+      // Nothing was installed.
       assert.deepStrictEqual(readdirSync(empty), [])
-      assert.include(readFileSync(path.join(dir, "workflow_settings.yaml"), "utf8"), "dataformCoreVersion: 3.0.0-beta.4")
+      // The stock CLI's own worker refuses that core by its version.
+      const refused = yield* Effect.flip(compileInWorker({ projectDir: dir, timeoutMs: 60_000 }))
+      assert.include(refused.reason, "@dataform/core 3.0.0-beta.4 is not compatible with @dataform/cli")
       rmSync(dir, { recursive: true, force: true })
       rmSync(empty, { recursive: true, force: true })
     }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
