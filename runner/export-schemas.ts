@@ -11,7 +11,7 @@
  * would leave `event_params`' `int_value` a STRING or not show that `items` is an array. Fields the
  * project reads that this list lacks (the export grows) are kept, typed by their use.
  */
-import type { FieldRead } from "./source-types.ts"
+import { ELEMENTS, type FieldRead } from "./source-types.ts"
 
 /** A column: a scalar type, a STRUCT of fields, or an ARRAY of STRUCTs of fields (each a path and its type). */
 export type Ga4Column =
@@ -77,7 +77,8 @@ const COLUMNS: ReadonlyMap<string, Ga4Column> = new Map<string, Ga4Column>([
         "item_id STRING, item_name STRING, item_brand STRING, item_variant STRING, item_category STRING, item_category2 STRING, item_category3 STRING, " +
           "item_category4 STRING, item_category5 STRING, price_in_usd FLOAT64, price FLOAT64, quantity INT64, item_revenue_in_usd FLOAT64, item_revenue FLOAT64, " +
           "item_refund_in_usd FLOAT64, item_refund FLOAT64, coupon STRING, affiliation STRING, location_id STRING, item_list_id STRING, item_list_name STRING, " +
-          "item_list_index STRING, promotion_id STRING, promotion_name STRING, creative_name STRING, creative_slot STRING"
+          "item_list_index STRING, promotion_id STRING, promotion_name STRING, creative_name STRING, creative_slot STRING, " +
+          PARAMETER.split(", ").map((field) => `item_params.${ELEMENTS}.${field}`).join(", ")
       )
     }
   ],
@@ -88,6 +89,21 @@ const COLUMNS: ReadonlyMap<string, Ga4Column> = new Map<string, Ga4Column>([
       fields: fields(
         "manual_campaign_id STRING, manual_campaign_name STRING, manual_source STRING, manual_medium STRING, manual_term STRING, manual_content STRING, " +
           "manual_source_platform STRING, manual_creative_format STRING, manual_marketing_tactic STRING, gclid STRING, dclid STRING, srsltid STRING"
+      )
+    }
+  ],
+  [
+    "session_traffic_source_last_click",
+    {
+      kind: "struct",
+      fields: fields(
+        "manual_campaign.campaign_id STRING, manual_campaign.campaign_name STRING, manual_campaign.source STRING, manual_campaign.medium STRING, " +
+          "manual_campaign.term STRING, manual_campaign.content STRING, manual_campaign.source_platform STRING, manual_campaign.creative_format STRING, " +
+          "manual_campaign.marketing_tactic STRING, google_ads_campaign.customer_id STRING, google_ads_campaign.account_name STRING, " +
+          "google_ads_campaign.campaign_id STRING, google_ads_campaign.campaign_name STRING, google_ads_campaign.ad_group_id STRING, " +
+          "google_ads_campaign.ad_group_name STRING, cross_channel_campaign.campaign_id STRING, cross_channel_campaign.campaign_name STRING, " +
+          "cross_channel_campaign.source STRING, cross_channel_campaign.medium STRING, cross_channel_campaign.source_platform STRING, " +
+          "cross_channel_campaign.default_channel_group STRING, cross_channel_campaign.primary_channel_group STRING"
       )
     }
   ],

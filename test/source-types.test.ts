@@ -1,5 +1,6 @@
 // The types a sources folder's CSV header gives, and those `mdp sources init` reads off the SQL.
 import { assert, describe, it } from "@effect/vitest"
+import { ga4Column } from "../runner/export-schemas.ts"
 import { csvHeaderCells, ELEMENTS, fieldsOfType, headerCell, headerColumn, structOf, typeFromUse } from "../runner/source-types.ts"
 import { depthsOf, isSignificant, tokenize } from "../runner/sql-tokens.ts"
 
@@ -112,5 +113,17 @@ describe("CSV header types", () => {
     assert.isUndefined(fieldsOfType("INT64"))
     assert.isUndefined(fieldsOfType("STRUCT<a STRING"))
     assert.isUndefined(fieldsOfType("STRUCT<a STRING> trailing"))
+  })
+})
+
+describe("GA4's documented export columns", () => {
+  it("items carry their item_params (an array of key and value, as event_params), and the session's last-click sources are a STRUCT of campaigns", () => {
+    const items = ga4Column("events_*", "items")
+    assert.strictEqual(items?.kind, "array")
+    const params = items?.kind === "array" ? items.fields.filter((field) => field.path[0] === "item_params") : []
+    assert.strictEqual(structOf(params), "STRUCT<item_params ARRAY<STRUCT<key STRING, value STRUCT<string_value STRING, int_value INT64, float_value FLOAT64, double_value FLOAT64>>>>")
+    const lastClick = ga4Column("events_20240101", "session_traffic_source_last_click")
+    const campaigns = lastClick?.kind === "struct" ? lastClick.fields.filter((field) => field.path[0] === "manual_campaign" && field.path[1] === "source") : []
+    assert.deepStrictEqual(campaigns, [{ path: ["manual_campaign", "source"], type: "STRING" }])
   })
 })
