@@ -5395,6 +5395,28 @@ const pivotSourcePieces = (sql: string): { readonly sql: string; readonly pieces
   return pieces.length === 0 ? undefined : { sql: withSpansReplaced(tokens, replaced), pieces }
 }
 
+// Comments as polyglot reads them without harm. A comment on a line of its own is attached to
+// the expression after it, and that expression's later siblings are then left untranslated
+// (`WHERE⏎ -- note⏎ REGEXP_CONTAINS(…) AND REGEXP_CONTAINS(…)` kept the second as it was, a function
+// DuckDB does not have): each comment is joined to the line before it, a line comment (`-- note`,
+// `# note`) made a block comment so that it ends there.
+const commentsPolyglotKeeps = (sql: string): string => {
+  if (!/--|#|\/\*/.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  let changed = false
+  const kept = tokens.map((token, i) => {
+    const next = tokens[i + 1]
+    if (token.kind === "space" && next?.kind === "comment" && i > 0 && token.text.includes("\n")) {
+      changed = true
+      return { ...token, text: " " }
+    }
+    if (token.kind !== "comment" || token.text.startsWith("/*")) return token
+    changed = true
+    return { ...token, text: `/* ${token.text.replace(/^(--|#)/, "").replaceAll("*/", "* /").trim()} */` }
+  })
+  return changed ? render(kept) : sql
+}
+
 const translateStatements = (original: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     // A MERGE among other statements: each statement on its own.
@@ -5451,7 +5473,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({
-      try: () => transpile(prepared, Dialect.BigQuery, Dialect.DuckDB),
+      try: () => transpile(commentsPolyglotKeeps(prepared), Dialect.BigQuery, Dialect.DuckDB),
       catch: (cause) =>
         new TranslationError({ fileName: context.fileName, construct: "the statement", reason: String(cause) })
     })
