@@ -5399,7 +5399,7 @@ const pivotSourcePieces = (sql: string): { readonly sql: string; readonly pieces
 // the expression after it, and that expression's later siblings are then left untranslated
 // (`WHERE⏎ -- note⏎ REGEXP_CONTAINS(…) AND REGEXP_CONTAINS(…)` kept the second as it was, a function
 // DuckDB does not have): each comment is joined to the line before it, a line comment (`-- note`,
-// `# note`) made a block comment so that it ends there.
+// `# note`) made a block comment so that it ends there, and no comment holds another's opening.
 const commentsPolyglotKeeps = (sql: string): string => {
   if (!/--|#|\/\*/.test(sql)) return sql
   const tokens = tokenize(sql, "bigquery")
@@ -5410,9 +5410,13 @@ const commentsPolyglotKeeps = (sql: string): string => {
       changed = true
       return { ...token, text: " " }
     }
-    if (token.kind !== "comment" || token.text.startsWith("/*")) return token
+    if (token.kind !== "comment") return token
+    // DuckDB nests block comments, BigQuery does not: a `/*` inside one would leave it open.
+    const block = token.text.startsWith("/*")
+    const body = block ? token.text.slice(2, token.text.endsWith("*/") ? -2 : undefined) : token.text.replace(/^(--|#)/, "")
+    if (block && !body.includes("/*")) return token
     changed = true
-    return { ...token, text: `/* ${token.text.replace(/^(--|#)/, "").replaceAll("*/", "* /").trim()} */` }
+    return { ...token, text: `/* ${body.replaceAll("/*", "/ *").replaceAll("*/", "* /").trim()} */` }
   })
   return changed ? render(kept) : sql
 }
