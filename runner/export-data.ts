@@ -22,6 +22,7 @@
 import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs"
 import path from "node:path"
 import type { DuckDBConnection } from "@duckdb/node-api"
+import { isLoadDataStatement, readableLoadData } from "./load-data.ts"
 import { isSignificant, matchingParen, render, type Token } from "./sql-tokens.ts"
 import { quoteIdentifier } from "./target.ts"
 
@@ -110,8 +111,9 @@ export interface ExportDataStatement {
 
 export const exportDataMarker = (statement: ExportDataStatement): string => `${EXPORT_DATA_MARKER}${JSON.stringify(statement)}`
 
-/** A translated statement as a dry run shows it: an export as its two queries, each SQL otherwise as it is. */
+/** A translated statement as a dry run shows it: an export as its two queries, a load as its table and options, each SQL otherwise as it is. */
 export const readableStatement = (sql: string): string => {
+  if (isLoadDataStatement(sql)) return readableLoadData(sql)
   if (!isExportDataStatement(sql)) return `${sql};`
   const statement = JSON.parse(sql.slice(EXPORT_DATA_MARKER.length)) as ExportDataStatement
   return `-- EXPORT DATA: the options, then the rows written to the exports folder\n${statement.options};\n${statement.query};`

@@ -20,6 +20,7 @@ import { javascriptReadsLikeRe2 } from "./string-functions.ts"
 import { CAST_FORMAT_MARKER, CAST_OFFSET_MARKER, CAST_PARSE_MARKER, NUMBER_FORMAT_MARKER, SAFE_FORMAT_MARKER, numberFormatted, offsetElement, castWithFormat, formatWithoutShorthands, parsedValue, parsePatterns, withFractionalSeconds } from "./cast-format.ts"
 import { alterTableConstraints, createTableConstraints } from "./table-constraints.ts"
 import { exportDataMarker, exportDataParts } from "./export-data.ts"
+import { loadDataMarker, loadDataParts } from "./load-data.ts"
 import { setOperationsByName } from "./set-operations-by-name.ts"
 import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, rawStringsPolyglotMisreads, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, quotedDashedProjects, flattenedArrayPaths, ARRAY_FIELDS_MARKER, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
@@ -2709,6 +2710,40 @@ const timestampTypes = (sql: string): string => {
   return replace.size === 0 && literals.size === 0 ? sql : tokens.map((token, index) => literals.get(index) ?? (replace.has(index) ? TIMESTAMP_TYPE : token.text)).join("")
 }
 
+// BigQuery's aliases of INT64 (https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#integer_types).
+const INT64_ALIASES = new Set(["INT", "INTEGER", "SMALLINT", "TINYINT", "BYTEINT"])
+
+/**
+ * INT, INTEGER, SMALLINT, TINYINT and BYTEINT as a column's or a parameter's type, or inside
+ * ARRAY<…>/STRUCT<…>, are INT64 in BigQuery: polyglot kept them, which DuckDB reads as 32-, 16- and
+ * 8-bit integers (a `CREATE TABLE t (id INTEGER)` overflowed at 2^31) or does not know (BYTEINT).
+ * Casts are translated on their own.
+ */
+const integerTypes = (sql: string): string => {
+  if (!/\b(INT|INTEGER|SMALLINT|TINYINT|BYTEINT)\b/i.test(sql)) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  const replace = new Set<number>()
+  let angles = 0
+  for (let k = 0; k < significant.length; k++) {
+    const text = significant[k]!.token.text
+    if (text === "<" && (word(k - 1) === "ARRAY" || word(k - 1) === "STRUCT")) angles++
+    if (text === ">" && angles > 0) angles--
+    if (!INT64_ALIASES.has(word(k))) continue
+    const before = significant[k - 1]?.token
+    const next = significant[k + 1]?.token
+    if (next?.text === "(" || next?.text === ".") continue
+    const inAngles = angles > 0 && (before?.text === "<" || before?.text === "," || before?.kind === "word" || before?.kind === "quoted")
+    // A column or parameter name, then the type; not a keyword, then a column named int.
+    const afterName =
+      (before?.kind === "quoted" || (before?.kind === "word" && !KEYWORDS_BEFORE_A_NAME.has(word(k - 1)))) &&
+      (next === undefined || [",", ")", ">", ";"].includes(next.text) || ["NOT", "OPTIONS", "DEFAULT", "PRIMARY", "REFERENCES"].includes(word(k + 1)))
+    if (inAngles || afterName) replace.add(significant[k]!.index)
+  }
+  return replace.size === 0 ? sql : tokens.map((token, index) => (replace.has(index) ? "INT64" : token.text)).join("")
+}
+
 /** Numbers written with a point or an exponent are FLOAT64 in BigQuery; DuckDB reads them as DECIMAL. */
 const floatLiterals = (sql: string): string => {
   const tokens = tokenize(sql, "duckdb")
@@ -4990,7 +5025,8 @@ const translateUncached = (written: string, context: TranslationContext): Effect
     const functionForms = statements.map((tokens) => aggregateFunctionAsMacro(tokens) ?? tableFunction(tokens))
     const alterActions = statements.map(alterTableActions)
     const exports = statements.map(exportDataParts)
-    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined || externalTableTarget(tokens) !== undefined || functionForms[index] !== undefined || alterActions[index] !== undefined || exports[index] !== undefined)) {
+    const loads = statements.map(loadDataParts)
+    if (statements.some((tokens, index) => isFunctionInLanguage(tokens) || isMetadataOnly(tokens) || keys[index] !== undefined || externalTableTarget(tokens) !== undefined || functionForms[index] !== undefined || alterActions[index] !== undefined || exports[index] !== undefined || loads[index] !== undefined)) {
       // A UDF in another language, metadata only, keys, an aggregate or table function, ALTER TABLE's actions, an export, among plain statements: each on its own.
       const out: Array<string> = []
       for (const [index, tokens] of statements.entries()) {
@@ -5022,6 +5058,19 @@ const translateUncached = (written: string, context: TranslationContext): Effect
           if (query.length !== 1) return yield* new TranslationError({ fileName: context.fileName, construct: "EXPORT DATA", reason: "its query must be one statement" })
           const options = yield* translateUncached(`SELECT ${exported.options.map((option) => `${option.value} AS \`${option.name}\``).join(", ") || "NULL AS uri"}`, { ...context, variables })
           out.push(exportDataMarker({ options: options[0]!, query: query[0]! }))
+          continue
+        }
+        const load = loads[index]
+        if (load !== undefined) {
+          if ("construct" in load) return yield* new TranslationError({ fileName: context.fileName, ...load })
+          const one = (statements: ReadonlyArray<string>, what: string) =>
+            statements.length === 1 ? Effect.succeed(statements[0]!) : Effect.fail(new TranslationError({ fileName: context.fileName, construct: "LOAD DATA", reason: `its ${what} must translate to one statement` }))
+          const select = yield* one(yield* translateUncached(`SELECT * FROM ${load.table}`, { ...context, variables }), "table")
+          const relation = /\bFROM\s+([\s\S]+?)\s*$/i.exec(select)?.[1]
+          if (relation === undefined) return yield* new TranslationError({ fileName: context.fileName, construct: "LOAD DATA", reason: `its table ${load.table} has no local name` })
+          const create = load.columns === undefined ? undefined : yield* one(yield* translateUncached(`CREATE ${load.temporary ? "TEMP " : ""}TABLE ${load.table} (${load.columns})`, { ...context, variables }), "column list")
+          const options = yield* one(yield* translateUncached(`SELECT ${load.options.map((option) => `${option.value} AS \`${option.name}\``).join(", ")}`, { ...context, variables }), "options")
+          out.push(loadDataMarker({ mode: load.mode, relation, temporary: load.temporary, options, ...(create === undefined ? {} : { create }) }))
           continue
         }
         const external = externalTableTarget(tokens)
@@ -5473,7 +5522,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     }
     const unsupported = findUnsupported(significantTokens(unnestWithOffset(sql), "bigquery"))
     if (unsupported !== undefined) return yield* new TranslationError({ fileName: context.fileName, ...unsupported })
-    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(extractAtTimeZone(orderByCollations(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(bracketedNavigationArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(bitShifts(rangeLiteralsAndTypes(sql))))))))))))))))))))))))))), "bigquery", beforeTranslation)
+    const prepared = rewriteCalls(mergeInsertRow(explicitCurrentCalls(bareCurrentCalls(extractAtTimeZone(orderByCollations(timestampTypes(checkedDivisions(numericDivisions(unnestWithOffset(jsonAwareSubscripts(parenthesizedFields(structFieldStars(checkedArrayIndexes(intervalRanges(quantifiedLike(timestampLiteralArguments(bracketedNavigationArguments(safePrefixed(propagatedStructNames(namedStructFields(setOperationStructNames(structComparisons(floatComparisons(datetimeDifferences(splitDottedIdentifiers(bitShifts(integerTypes(rangeLiteralsAndTypes(sql)))))))))))))))))))))))))))), "bigquery", beforeTranslation)
     if (significantTokens(prepared, "bigquery").length === 0) return []
     const { transpile, Dialect } = polyglot ?? (yield* loadPolyglot)
     const result = yield* Effect.try({

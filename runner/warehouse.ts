@@ -28,6 +28,7 @@ import { narrowedFraction } from "./json-functions.ts"
 import { applyTableConstraints, isTableConstraintsStatement } from "./table-constraints.ts"
 import { isJavascriptFunctionStatement, registerJavascriptFunction } from "./javascript-udf.ts"
 import { exportData, isExportDataStatement, type PendingExport } from "./export-data.ts"
+import { isLoadDataStatement, loadData } from "./load-data.ts"
 import { quoteIdentifier } from "./target.ts"
 
 export type Row = Readonly<Record<string, Schema.Json>>
@@ -106,10 +107,15 @@ export class Warehouse extends Context.Service<
   /**
    * DuckDB on a file (created with its folder when missing), or `:memory:`. `javascriptLibraries`:
    * the folder JavaScript UDFs' `OPTIONS(library=…)` files are read from; `exports`: the folder
-   * EXPORT DATA writes its `gs://bucket/…` files into (without one, an export fails by name).
+   * EXPORT DATA writes its `gs://bucket/…` files into (without one, an export fails by name);
+   * `cloudStorage`: the folders LOAD DATA reads `gs://bucket/…` files from, in order (the exports
+   * folder, when there is one, after them).
    */
-  static readonly layerDuckDB = (file: string, options: { readonly javascriptLibraries?: string; readonly exports?: string } & WarehouseLimits = {}): Layer.Layer<Warehouse, WarehouseError> =>
-    Layer.effect(Warehouse, makeDuckDBWarehouse(file, false, options.javascriptLibraries, options, options.exports))
+  static readonly layerDuckDB = (
+    file: string,
+    options: { readonly javascriptLibraries?: string; readonly exports?: string; readonly cloudStorage?: ReadonlyArray<string> } & WarehouseLimits = {}
+  ): Layer.Layer<Warehouse, WarehouseError> =>
+    Layer.effect(Warehouse, makeDuckDBWarehouse(file, false, options.javascriptLibraries, options, options.exports, [...(options.cloudStorage ?? []), ...(options.exports === undefined ? [] : [options.exports])]))
 
   /** An existing DuckDB file opened read-only: for readers (status, report), never creating it. */
   static readonly layerDuckDBReadOnly = (file: string): Layer.Layer<Warehouse, WarehouseError> =>
@@ -234,7 +240,7 @@ const withHints = (reason: string, sql: string): string => {
   return reason
 }
 
-const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibraries?: string, limits: WarehouseLimits = {}, exportsFolder?: string) =>
+const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibraries?: string, limits: WarehouseLimits = {}, exportsFolder?: string, storageFolders: ReadonlyArray<string> = []) =>
   Effect.gen(function* () {
     if (file !== ":memory:" && !readOnly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
     // Several processes sharing a few cores (the test suite runs two files at once on two) each
@@ -319,6 +325,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
               if (isJavascriptFunctionStatement(current)) registerJavascriptFunction(connection, instance, current, javascriptLibraries)
               else if (isTableConstraintsStatement(current)) await applyTableConstraints(connection, current)
               else if (isExportDataStatement(current)) exported.push(await exportData(connection, current, exportsFolder))
+              else if (isLoadDataStatement(current)) await loadData(connection, current, storageFolders)
               else await (typeof statement === "string" ? connection.run(statement) : connection.run(statement.sql, statement.parameters.map(toDuckDB)))
             }
             if (transactional) await connection.run("COMMIT")
@@ -372,7 +379,12 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
                         try: () => exportData(connection, sql, exportsFolder).then((file) => (file.publish(), 0)),
                         catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
                       })
-                    : call(sql, parameters, (result) => Number(result.rowsChanged)),
+                    : isLoadDataStatement(sql)
+                      ? Effect.tryPromise({
+                          try: () => loadData(connection, sql, storageFolders),
+                          catch: (cause) => new WarehouseError({ reason: describe(cause), sql, cause })
+                        })
+                      : call(sql, parameters, (result) => Number(result.rowsChanged)),
             query: (sql, parameters = []) => call(sql, parameters, (result) => result.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>),
             queryResult: (sql) => call(sql, [], bigQueryResultRows)
           })

@@ -105,9 +105,11 @@ Options:
   --sources DIR             data for the tables the project reads but does not build (declared or read by name),
                             loaded before the run: DIR/<schema>/<table>.csv, .jsonl or .sql (default: the
                             project's test/sources, when it has one; see mdp sources);
-                            DIR/udf_libraries/<file> is the local copy of a JavaScript UDF's OPTIONS(library=…) file
+                            DIR/udf_libraries/<file> is the local copy of a JavaScript UDF's OPTIONS(library=…) file;
+                            DIR/gs/<bucket>/<path> the local copy of a file LOAD DATA reads from gs://bucket/path
   --exports DIR             where EXPORT DATA writes its files, gs://bucket/path as DIR/bucket/path
-                            (default: exports/ beside the warehouse file, data/exports)
+                            (default: exports/ beside the warehouse file, data/exports); LOAD DATA
+                            reads there what the sources folder's gs/ lacks
   --target local|gcp        local runs on DuckDB (default, unless the settings say gcp); gcp runs on BigQuery: a Dataform workflow
                             invocation that mdp waits for, or the stock \`dataform run\` when the
                             settings say gcp.run_with: cli;

@@ -232,8 +232,9 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
     const dryRun = values["dry-run"] === true
     const warehouseFile = (yield* warehouseFlag(values.warehouse)) ?? defaults.warehouse
     const sources = yield* sourcesFolder(values)
+    const sourcesBase = sources.sourcesDir ?? path.join(values["project-dir"] ?? defaults.projectDir, "test", "sources")
     // Local copies of the Cloud Storage files JavaScript UDFs load (OPTIONS(library=…)).
-    const javascriptLibraries = path.join(sources.sourcesDir ?? path.join(values["project-dir"] ?? defaults.projectDir, "test", "sources"), "udf_libraries")
+    const javascriptLibraries = path.join(sourcesBase, "udf_libraries")
     // Where EXPORT DATA writes its gs://bucket/… files.
     const exportsFolder = path.resolve(values.exports ?? exportsDirFor(warehouseFile))
     const startedAt = Date.now()
@@ -249,7 +250,7 @@ export const transformCommand = (args: ReadonlyArray<string>) =>
         ...sources
       }).pipe(
         Effect.flatMap((summary) => saveRunSummary(summary, warehouseFile)),
-        Effect.provide(Warehouse.layerDuckDB(warehouseFile, { javascriptLibraries: path.resolve(javascriptLibraries), exports: exportsFolder, ...warehouseLimits(settings) })),
+        Effect.provide(Warehouse.layerDuckDB(warehouseFile, { javascriptLibraries: path.resolve(javascriptLibraries), exports: exportsFolder, cloudStorage: [path.resolve(sourcesBase, "gs")], ...warehouseLimits(settings) })),
         Effect.provideService(RunProgress, {
           actionStarted: (action) => Effect.sync(() => (quiet || dryRun ? undefined : console.log(`  … ${targetLabel(action.target)} (${action.kind})`))),
           actionEnded: (result) =>

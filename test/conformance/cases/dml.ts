@@ -3,6 +3,7 @@ import type { QueryCase } from "../case.ts"
 const DOC = "https://cloud.google.com/bigquery/docs/reference/standard-sql/dml-syntax"
 
 export const cases: ReadonlyArray<QueryCase> = [
+  { name: "INT, INTEGER, SMALLINT, TINYINT and BYTEINT columns are INT64, in ARRAY and STRUCT types too", doc: "https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#integer_types", sql: "CREATE TABLE ints (a INTEGER, b SMALLINT, c BYTEINT, d ARRAY<INT>, e STRUCT<x TINYINT>); INSERT INTO ints VALUES (3000000000, 100000, 300, [5000000000], STRUCT(70000)); SELECT a, b, c, d, e FROM ints", expected: [{ a: 3000000000, b: 100000, c: 300, d: [5000000000], e: { x: 70000 } }] },
   { name: "INSERT with a column list, then SELECT", doc: `${DOC}#insert_statement`, sql: "CREATE TABLE ins (a INT64, b STRING); INSERT INTO ins (b, a) VALUES ('x', 1), ('y', 2); SELECT STRING_AGG(CONCAT(b, CAST(a AS STRING)), ',' ORDER BY a) AS v FROM ins", expected: [{ v: "x1,y2" }] },
   { name: "UPDATE … WHERE", doc: `${DOC}#update_statement`, sql: "CREATE TABLE upd AS SELECT * FROM UNNEST([1, 2, 3]) AS n; UPDATE upd SET n = n * 10 WHERE n > 1; SELECT ARRAY_AGG(n ORDER BY n) AS v FROM upd", expected: [{ v: [1, 20, 30] }] },
   { name: "DELETE … WHERE", doc: `${DOC}#delete_statement`, sql: "CREATE TABLE del AS SELECT * FROM UNNEST([1, 2, 3]) AS n; DELETE FROM del WHERE n = 2; SELECT ARRAY_AGG(n ORDER BY n) AS v FROM del", expected: [{ v: [1, 3] }] },
