@@ -20,7 +20,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs"
 import path from "node:path"
 import type { DuckDBConnection } from "@duckdb/node-api"
-import { isSignificant, matchingParen, render, type Token } from "./sql-tokens.ts"
+import { isSignificant, matchingParen, render, splitTopLevel, tokenize, type Token } from "./sql-tokens.ts"
 
 /** A translated LOAD DATA travels to the warehouse as this comment and its JSON. */
 export const LOAD_DATA_MARKER = "-- mdp:load-data "
@@ -267,3 +267,51 @@ export const loadData = async (connection: DuckDBConnection, marker: string, fol
   const result = await connection.run(`INSERT INTO ${statement.relation} ${byName ? "BY NAME " : ""}SELECT * FROM ${reader(settings, files, byName && settings.format === "PARQUET" ? undefined : columns)}`)
   return Number(result.rowsChanged)
 }
+
+/** A file `sources init` stubs for a LOAD DATA: where its URI points, and what the file needs. */
+export interface LoadDataStub {
+  readonly table: string
+  /** `bucket/path`, a `*` made the first file's number, as EXPORT DATA numbers it. */
+  readonly object: string
+  readonly format: "CSV" | "JSON"
+  /** The rows a CSV's reader skips: the stub's header row, when at least one. */
+  readonly skipLeadingRows: number
+  /** The column list's names, when the statement has one. */
+  readonly header?: ReadonlyArray<string>
+}
+
+const literalText = (value: string | undefined): string | undefined => {
+  const match = value === undefined ? null : /^(?:'([^']*)'|"([^"]*)")$/.exec(value.trim())
+  return match === null ? undefined : (match[1] ?? match[2])
+}
+
+/** The files the LOAD DATA statements of some SQL read, as far as their options are literals (CSV and JSON only). */
+export const loadDataStubs = (texts: ReadonlyArray<string>): ReadonlyArray<LoadDataStub> =>
+  texts.flatMap((text) => {
+    if (!/\bLOAD\s+DATA\b/i.test(text)) return []
+    const tokens = tokenize(text, "bigquery")
+    const stubs: Array<LoadDataStub> = []
+    tokens.forEach((token, k) => {
+      if (token.kind !== "word" || token.text.toUpperCase() !== "LOAD") return
+      let end = k
+      let depth = 0
+      while (end < tokens.length && !(depth === 0 && tokens[end]!.text === ";")) {
+        if (tokens[end]!.text === "(") depth++
+        if (tokens[end]!.text === ")") depth--
+        end++
+      }
+      const parts = loadDataParts(tokens.slice(k, end))
+      if (parts === undefined || "construct" in parts) return
+      const option = (name: string) => parts.options.find((entry) => entry.name === name)?.value
+      const format = (literalText(option("format")) ?? "CSV").toUpperCase()
+      if (format !== "CSV" && format !== "NEWLINE_DELIMITED_JSON" && format !== "JSON") return
+      const skip = Number(option("skip_leading_rows") ?? "0")
+      const names = parts.columns === undefined ? undefined : splitTopLevel(parts.columns).map((column) => column.trim().split(/\s+/)[0]!.replaceAll("`", "")).filter((name) => name !== "")
+      for (const uri of [...(option("uris") ?? "").matchAll(/'(gs:\/\/[^']+)'|"(gs:\/\/[^"]+)"/g)].map((match) => match[1] ?? match[2]!)) {
+        const object = uri.slice("gs://".length).replace("*", "000000000000").replaceAll("*", "")
+        if (object.split("/").some((part) => part === "." || part === ".." || part === "")) continue
+        stubs.push({ table: parts.table, object, format: format === "CSV" ? "CSV" : "JSON", skipLeadingRows: Number.isInteger(skip) ? skip : 0, ...(names === undefined ? {} : { header: names }) })
+      }
+    })
+    return stubs
+  })

@@ -22,6 +22,7 @@ import { externalTableColumns, quotedDashedProjects } from "./bigquery-syntax.ts
 import { adsTransferColumnType, ga4Column, isAdsTransferTable, isGa4ExportTable } from "./export-schemas.ts"
 import { comparisonLength, csvHeaderCells, ELEMENTS, fieldsOfType, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
 import { isCloudOnly, type Action, type DeclarationAction, type ProjectGraph } from "./graph.ts"
+import { loadDataStubs } from "./load-data.ts"
 import { nullArraysAsEmpty } from "./plan.ts"
 import { depthsOf, isSignificant, matchingParen, tokenize, type Token } from "./sql-tokens.ts"
 import { duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
@@ -1067,6 +1068,22 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
       yield* fs.makeDirectory(path.dirname(base), { recursive: true })
       yield* fs.writeFileString(`${base}.csv`, headerLine(columns))
       stubs.push({ table, file: `${base}.csv`, state: "written", columns, columnsFrom })
+    }
+    // The files a LOAD DATA reads from gs://bucket/path: an empty one at gs/bucket/path, with the
+    // header row a CSV skips (the column list's names, or else what the project's SQL reads of the table).
+    for (const load of loadDataStubs(graph.actions.flatMap(sqlOfAction))) {
+      const file = path.join(folder, "gs", ...load.object.split("/"))
+      const parts = load.table.replaceAll("`", "").split(".")
+      const read = load.header === undefined && parts.length >= 2 ? columnsRead(graph, { schema: parts[parts.length - 2]!, name: parts[parts.length - 1]! }) : []
+      const columns: ReadonlyArray<HeaderColumn> = load.header?.map((name) => ({ name })) ?? read
+      const columnsFrom = load.header !== undefined ? "documented" : read.length > 0 ? "read" : "none"
+      if (yield* fs.exists(file)) {
+        stubs.push({ table: load.table, file, state: "kept", columns, columnsFrom })
+        continue
+      }
+      yield* fs.makeDirectory(path.dirname(file), { recursive: true })
+      yield* fs.writeFileString(file, load.format === "CSV" && load.skipLeadingRows >= 1 && columns.length > 0 ? `${columns.map((column) => headerCell({ name: column.name })).join(",")}\n` : "")
+      stubs.push({ table: load.table, file, state: "written", columns, columnsFrom })
     }
     return stubs
   })

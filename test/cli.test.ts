@@ -105,6 +105,34 @@ SELECT n, n * 2 AS twice FROM UNNEST([1, 2]) AS n ORDER BY n`
     }
   }, 60_000)
 
+  it("mdp sources init stubs the files a LOAD DATA reads (gs/<bucket>/<path>, the column list as header), and mdp transform loads them, or a file put there", async () => {
+    const project = makeTempProject({
+      "definitions/centers.sqlx": `config { type: "operations", schema: "raw", hasOutput: true, description: "Loads the distribution centers." }
+LOAD DATA OVERWRITE \${self()} (id INT64, name STRING) FROM FILES (format = 'CSV', skip_leading_rows = 1, uris = ['gs://landing/centers/centers.csv'])`,
+      "definitions/center_names.sqlx": `config { type: "view", schema: "marts", description: "Center names." }
+select upper(name) as name from \${ref("centers")}`
+    })
+    try {
+      mkdirSync(path.dirname(project.warehouseFile), { recursive: true })
+      const init = await run(["sources", "init", "--project-dir", project.dir])
+      assert.strictEqual(init.code, 0, init.stdout + init.stderr)
+      const stub = path.join(project.dir, "test", "sources", "gs", "landing", "centers", "centers.csv")
+      assert.strictEqual(readFileSync(stub, "utf8"), "id,name\n")
+      const empty = await run(["transform", "--project-dir", project.dir, "--warehouse", project.warehouseFile])
+      assert.strictEqual(empty.code, 0, empty.stdout + empty.stderr)
+      writeFileSync(stub, 'id,name\n1,"Memphis, TN"\n')
+      const loaded = await run(["transform", "--project-dir", project.dir, "--warehouse", project.warehouseFile])
+      assert.strictEqual(loaded.code, 0, loaded.stdout + loaded.stderr)
+      const names = await run(["query", "--warehouse", project.warehouseFile, "--format", "json", "select name from marts.center_names"])
+      assert.deepStrictEqual(JSON.parse(names.stdout), [{ name: "MEMPHIS, TN" }])
+      const dry = await run(["transform", "--dry-run", "--project-dir", project.dir, "--warehouse", project.warehouseFile])
+      assert.include(dry.stdout, "-- LOAD DATA OVERWRITE")
+      assert.notInclude(dry.stdout, "mdp:load-data")
+    } finally {
+      project.cleanup()
+    }
+  }, 60_000)
+
   it("a warehouse file locked by another process is named, with what to do", async () => {
     const file = path.join(work, "locked.duckdb")
     const holder = await DuckDBInstance.create(file)

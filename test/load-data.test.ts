@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
+import { loadDataStubs } from "../runner/load-data.ts"
 import { translate } from "../runner/translate.ts"
 import { Warehouse } from "../runner/warehouse.ts"
 
@@ -98,4 +99,21 @@ describe(`LOAD DATA (${DOC})`, () => {
         }
       })
     ))
+})
+
+describe("the files sources init stubs for LOAD DATA", () => {
+  it("one per literal gs:// URI of a CSV or JSON load, a * made the first file's number, with the column list's names and leading rows", () => {
+    assert.deepStrictEqual(
+      loadDataStubs([
+        "LOAD DATA INTO `p.raw.daily` (day DATE, `orders` INT64) FROM FILES (format = 'CSV', skip_leading_rows = 1, uris = ['gs://raw/daily/*.csv', \"gs://raw/extra.csv\"]);\nSELECT 1",
+        "LOAD DATA OVERWRITE raw.events FROM FILES (format = 'NEWLINE_DELIMITED_JSON', uris = ['gs://raw/events.json'])",
+        "LOAD DATA OVERWRITE raw.parquet FROM FILES (format = 'PARQUET', uris = ['gs://raw/x.parquet'])"
+      ]),
+      [
+        { table: "`p.raw.daily`", object: "raw/daily/000000000000.csv", format: "CSV", skipLeadingRows: 1, header: ["day", "orders"] },
+        { table: "`p.raw.daily`", object: "raw/extra.csv", format: "CSV", skipLeadingRows: 1, header: ["day", "orders"] },
+        { table: "raw.events", object: "raw/events.json", format: "JSON", skipLeadingRows: 0 }
+      ]
+    )
+  })
 })
