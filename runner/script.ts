@@ -130,8 +130,9 @@ export const needsInterpreter = (sqls: ReadonlyArray<string>): boolean =>
       // A procedure's BEGIN … END body is one statement, which only the interpreter reads as one.
       if (atStart && word === "CREATE" && tokens.slice(i + 1, i + 5).some((next) => upper(next) === "PROCEDURE")) return true
       if (!atStart || !CONTROL_WORDS.has(word) || word === "CASE") return false
-      // BEGIN TRANSACTION is a statement; a label's colon is not a statement start otherwise.
-      return !(word === "BEGIN" && /^(TRANSACTION|TRAN)$/i.test(tokens[i + 1]?.text ?? ""))
+      // BEGIN TRANSACTION is no block but a transaction of the script's own, which the interpreter
+      // runs (plain statements run inside one transaction of the runner's, where DuckDB refuses another).
+      return true
     })
   })
 

@@ -210,6 +210,33 @@ describe("runner failure paths", () => {
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("an operation's own BEGIN TRANSACTION … COMMIT TRANSACTION runs (inside the runner's transaction DuckDB refused it), and a failure inside rolls its statements back", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/archive.sqlx": `config { type: "operations", hasOutput: true }
+create table if not exists \${self()} (n int64);
+create table if not exists analytics.live as select 1 as n union all select 2;
+BEGIN TRANSACTION;
+-- Step 1: copy
+INSERT INTO \${self()} SELECT n FROM analytics.live WHERE n < 2;
+-- Step 2: delete
+DELETE FROM analytics.live WHERE n < 2;
+COMMIT TRANSACTION;`
+      })
+      const first = yield* transform({ projectDir: project.dir })
+      assert.isTrue(first.ok, JSON.stringify(first.results.filter((r) => r.status !== "succeeded")))
+      assert.deepStrictEqual(yield* rows("SELECT (SELECT COUNT(*) FROM analytics.archive) AS archived, (SELECT COUNT(*) FROM analytics.live) AS live"), [{ archived: 1, live: 1 }])
+      project.write("definitions/archive.sqlx", `config { type: "operations", hasOutput: true }
+BEGIN TRANSACTION;
+DELETE FROM analytics.live WHERE TRUE;
+SELECT ERROR('stop');
+COMMIT TRANSACTION;`)
+      const failed = yield* transform({ projectDir: project.dir })
+      assert.include(byAction(failed.results, "analytics.archive").error, "stop")
+      assert.deepStrictEqual(yield* rows("SELECT COUNT(*) AS live FROM analytics.live"), [{ live: 1 }])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("an action DuckDB runs out of memory for on every thread runs again on one thread, with a warning, and the threads are set back", () =>
     Effect.gen(function* () {
       // The fault is injected in the statement itself: it fails as DuckDB's memory limit does
