@@ -2673,6 +2673,14 @@ const KEYWORDS_BEFORE_A_NAME = new Set(["AS", "BY", "SELECT", "DISTINCT", "AND",
  * as local time. The type where it is a type (a CAST, a column, a field, a parameter, a DECLARE)
  * goes through polyglot as a name it keeps, and comes out as TIMESTAMPTZ.
  */
+/**
+ * Whether a word inside ARRAY<…>/STRUCT<…>, between `before` and `next`, is a type: after a field's
+ * name (`STRUCT<n INTEGER>`), or alone in its place (`ARRAY<INTEGER>`, `STRUCT<INT64, INTEGER>`); not
+ * a field named like a type (`STRUCT<integer INT64>`, FHIR's `value.integer`).
+ */
+const typeInAngles = (before: Token | undefined, next: Token | undefined): boolean =>
+  before?.kind === "word" || before?.kind === "quoted" || ((before?.text === "<" || before?.text === ",") && (next?.text === "," || next?.text === ">" || next?.text === "<"))
+
 const timestampTypes = (sql: string): string => {
   if (!/timestamp/i.test(sql)) return sql
   const tokens = tokenize(sql, "bigquery")
@@ -2700,7 +2708,7 @@ const timestampTypes = (sql: string): string => {
     if (next?.kind === "string" || next?.text === "(") continue
     const before = significant[k - 1]?.token
     const inCast = word(k - 1) === "AS" && ["CAST", "SAFE_CAST"].includes(parens[parens.length - 1] ?? "")
-    const inAngles = angles > 0 && (before?.text === "<" || before?.text === "," || before?.kind === "word" || before?.kind === "quoted")
+    const inAngles = angles > 0 && typeInAngles(before, next)
     // A column or parameter name, then the type; not a keyword, then a column named timestamp.
     const afterName =
       (before?.kind === "quoted" || (before?.kind === "word" && !KEYWORDS_BEFORE_A_NAME.has(word(k - 1)))) &&
@@ -2734,7 +2742,7 @@ const integerTypes = (sql: string): string => {
     const before = significant[k - 1]?.token
     const next = significant[k + 1]?.token
     if (next?.text === "(" || next?.text === ".") continue
-    const inAngles = angles > 0 && (before?.text === "<" || before?.text === "," || before?.kind === "word" || before?.kind === "quoted")
+    const inAngles = angles > 0 && typeInAngles(before, next)
     // A column or parameter name, then the type; not a keyword, then a column named int.
     const afterName =
       (before?.kind === "quoted" || (before?.kind === "word" && !KEYWORDS_BEFORE_A_NAME.has(word(k - 1)))) &&
