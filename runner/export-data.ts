@@ -19,11 +19,12 @@
  * trailing zeros. AVRO, and exports through a connection or to Bigtable, Pub/Sub or Spanner, are
  * refused by name.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs"
+import { mkdirSync, renameSync, rmSync } from "node:fs"
 import path from "node:path"
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { isLoadDataStatement, readableLoadData } from "./load-data.ts"
 import { isSignificant, matchingParen, render, type Token } from "./sql-tokens.ts"
+import { filesUnder, optionList, sqlLiteral, textOption } from "./statement-options.ts"
 import { quoteIdentifier } from "./target.ts"
 
 /** A translated EXPORT DATA travels to the warehouse as this comment and its JSON. */
@@ -65,33 +66,9 @@ export const exportDataParts = (tokens: ReadonlyArray<Token>): ExportDataParts |
   const close = matchingParen(tokens, at[3]!)
   const asAt = at.findIndex((k) => k > close)
   if (close < 0 || word(asAt) !== "AS") return { construct: "EXPORT DATA", reason: "BigQuery expects OPTIONS (…) AS query after EXPORT DATA" }
-  const options: Array<{ name: string; value: string }> = []
-  let item: Array<Token> = []
-  let depth = 0
-  const flush = (): ExportDataParts | undefined => {
-    const significant = item.filter(isSignificant)
-    item = []
-    if (significant.length === 0) return undefined
-    if (significant.length < 3 || significant[1]!.text !== "=" || significant[0]!.kind !== "word") return { construct: "EXPORT DATA OPTIONS", reason: "each option is written name = value" }
-    const name = significant[0]!.text.toLowerCase()
-    if (!KNOWN_OPTIONS.has(name)) return { construct: `EXPORT DATA OPTIONS(${name})`, reason: `BigQuery knows no such option for an export to Cloud Storage; it takes ${[...KNOWN_OPTIONS].join(", ")}` }
-    const value = significant.slice(2).map((token) => token.text).join(" ")
-    options.push({ name, value })
-    return undefined
-  }
-  for (let k = at[3]! + 1; k < close; k++) {
-    const token = tokens[k]!
-    if (token.kind === "punct" && (token.text === "(" || token.text === "[")) depth++
-    if (token.kind === "punct" && (token.text === ")" || token.text === "]")) depth--
-    if (token.kind === "punct" && token.text === "," && depth === 0) {
-      const problem = flush()
-      if (problem !== undefined) return problem
-      continue
-    }
-    item.push(token)
-  }
-  const problem = flush()
-  if (problem !== undefined) return problem
+  const listed = optionList(tokens, at[3]!, close, "EXPORT DATA OPTIONS", KNOWN_OPTIONS, `BigQuery knows no such option for an export to Cloud Storage; it takes ${[...KNOWN_OPTIONS].join(", ")}`)
+  if ("construct" in listed) return listed
+  const options = listed.options
   const format = options.find((option) => option.name === "format")?.value
   const literalFormat = format === undefined ? undefined : /^'([^']*)'$|^"([^"]*)"$/.exec(format)
   const formatName = literalFormat === undefined || literalFormat === null ? undefined : (literalFormat[1] ?? literalFormat[2] ?? "").toUpperCase()
@@ -136,12 +113,7 @@ interface Settings {
 }
 
 const settingsOf = (values: Readonly<Record<string, unknown>>): Settings => {
-  const text = (name: string): string | undefined => {
-    const value = values[name]
-    if (value === undefined || value === null) return undefined
-    if (typeof value !== "string") throw new Error(`EXPORT DATA: option ${name} takes a STRING`)
-    return value
-  }
+  const text = (name: string): string | undefined => textOption(values, "EXPORT DATA", name)
   const bool = (name: string): boolean => {
     const value = values[name]
     if (value === undefined || value === null) return false
@@ -177,18 +149,6 @@ const settingsOf = (values: Readonly<Record<string, unknown>>): Settings => {
   }
 }
 
-/** Every file under `folder`, as paths relative to it with / between parts. */
-const filesUnder = (folder: string, prefix = ""): ReadonlyArray<string> => {
-  let entries
-  try {
-    entries = readdirSync(folder, { withFileTypes: true })
-  } catch {
-    return []
-  }
-  return entries.flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(folder, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`]))
-}
-
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
 
 // BigQuery's text for a TIMESTAMP in a CSV or JSON export, and a NUMERIC without trailing zeros.
 const timestampText = (column: string) =>
@@ -241,14 +201,14 @@ export const exportData = async (connection: DuckDBConnection, marker: string, f
   const rows = settings.format === "PARQUET" ? statement.query : `SELECT ${textColumns(columns, settings.format)} FROM (${statement.query}) AS mdp_export`
   const copyOptions = [
     `FORMAT ${settings.format === "JSON" ? "JSON" : settings.format === "CSV" ? "CSV" : "PARQUET"}`,
-    ...(settings.format === "CSV" ? [`HEADER ${settings.header ? "true" : "false"}`, `DELIMITER ${literal(settings.delimiter)}`] : []),
+    ...(settings.format === "CSV" ? [`HEADER ${settings.header ? "true" : "false"}`, `DELIMITER ${sqlLiteral(settings.delimiter)}`] : []),
     ...(settings.format === "JSON" ? ["ARRAY false"] : []),
-    `COMPRESSION ${literal(settings.compression?.toLowerCase() ?? (settings.format === "PARQUET" ? "uncompressed" : "none"))}`
+    `COMPRESSION ${sqlLiteral(settings.compression?.toLowerCase() ?? (settings.format === "PARQUET" ? "uncompressed" : "none"))}`
   ]
   mkdirSync(path.dirname(destination), { recursive: true })
   const partial = `${destination}.mdp-partial-${process.pid}-${++written}`
   try {
-    await connection.run(`COPY (${rows}) TO ${literal(partial)} (${copyOptions.join(", ")})`)
+    await connection.run(`COPY (${rows}) TO ${sqlLiteral(partial)} (${copyOptions.join(", ")})`)
   } catch (error) {
     rmSync(partial, { force: true })
     throw error

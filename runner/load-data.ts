@@ -17,10 +17,11 @@
  * column list is given, the options as one SELECT) that the warehouse runs on the statement's
  * connection, inside the action's transaction: a failed action loads nothing.
  */
-import { existsSync, readdirSync, statSync } from "node:fs"
+import { existsSync, statSync } from "node:fs"
 import path from "node:path"
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { isSignificant, matchingParen, render, splitTopLevel, tokenize, type Token } from "./sql-tokens.ts"
+import { filesUnder, optionList, sqlLiteral, textOption } from "./statement-options.ts"
 
 /** A translated LOAD DATA travels to the warehouse as this comment and its JSON. */
 export const LOAD_DATA_MARKER = "-- mdp:load-data "
@@ -88,32 +89,9 @@ export const loadDataParts = (tokens: ReadonlyArray<Token>): LoadDataParts | und
   if (after >= 0 && word(after) === "WITH" && word(after + 1) === "CONNECTION") {
     return { construct: "LOAD DATA … WITH CONNECTION", reason: "a load through a connection reads Amazon S3 or Azure Blob Storage; a local run reads Cloud Storage URIs (gs://) from local folders" }
   }
-  const options: Array<{ name: string; value: string }> = []
-  let item: Array<Token> = []
-  let depth = 0
-  const flush = (): LoadDataParts | undefined => {
-    const significant = item.filter(isSignificant)
-    item = []
-    if (significant.length === 0) return undefined
-    if (significant.length < 3 || significant[1]!.text !== "=" || significant[0]!.kind !== "word") return { construct: "LOAD DATA FROM FILES", reason: "each option is written name = value" }
-    const name = significant[0]!.text.toLowerCase()
-    if (!KNOWN_OPTIONS.has(name)) return { construct: `LOAD DATA FROM FILES(${name})`, reason: `BigQuery knows no such load option` }
-    options.push({ name, value: significant.slice(2).map((token) => token.text).join(" ") })
-    return undefined
-  }
-  for (let k = open + 1; k < close; k++) {
-    const token = tokens[k]!
-    if (token.kind === "punct" && (token.text === "(" || token.text === "[")) depth++
-    if (token.kind === "punct" && (token.text === ")" || token.text === "]")) depth--
-    if (token.kind === "punct" && token.text === "," && depth === 0) {
-      const problem = flush()
-      if (problem !== undefined) return problem
-      continue
-    }
-    item.push(token)
-  }
-  const problem = flush()
-  if (problem !== undefined) return problem
+  const listed = optionList(tokens, open, close, "LOAD DATA FROM FILES", KNOWN_OPTIONS, "BigQuery knows no such load option")
+  if ("construct" in listed) return listed
+  const options = listed.options
   if (!options.some((option) => option.name === "uris")) return { construct: "LOAD DATA FROM FILES", reason: "the uris option is required" }
   return { mode, temporary, table, ...(columns === undefined ? {} : { columns }), options }
 }
@@ -149,12 +127,7 @@ interface Settings {
 }
 
 const settingsOf = (values: Readonly<Record<string, unknown>>): Settings => {
-  const text = (name: string): string | undefined => {
-    const value = values[name]
-    if (value === undefined || value === null) return undefined
-    if (typeof value !== "string") throw new Error(`LOAD DATA: option ${name} takes a STRING`)
-    return value
-  }
+  const text = (name: string): string | undefined => textOption(values, "LOAD DATA", name)
   const uris = values["uris"]
   const list = typeof uris === "string" ? [uris] : Array.isArray(uris) ? uris : undefined
   if (list === undefined || list.length === 0 || list.some((uri) => typeof uri !== "string")) throw new Error("LOAD DATA: the uris option takes an ARRAY<STRING> of Cloud Storage URIs")
@@ -199,29 +172,17 @@ const localFiles = (uri: string, folders: ReadonlyArray<string>): ReadonlyArray<
   throw new Error(`LOAD DATA: no local file for ${uri}; put it at ${folders.map((folder) => path.join(folder, bucket, object)).join(" or ")}`)
 }
 
-/** Every file under `folder`, as paths relative to it with / between parts. */
-const filesUnder = (folder: string, prefix = ""): ReadonlyArray<string> => {
-  let entries
-  try {
-    entries = readdirSync(folder, { withFileTypes: true })
-  } catch {
-    return []
-  }
-  return entries.flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(folder, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`]))
-}
-
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
 
 /** The DuckDB table function reading the files; `columns`, the table's names and types when it has a schema. */
 const reader = (settings: Settings, files: ReadonlyArray<string>, columns: ReadonlyArray<{ readonly name: string; readonly type: string }> | undefined): string => {
-  const list = `[${files.map(literal).join(", ")}]`
-  const typed = columns === undefined ? "" : `, columns = {${columns.map((column) => `${literal(column.name)}: ${literal(column.type)}`).join(", ")}}`
+  const list = `[${files.map(sqlLiteral).join(", ")}]`
+  const typed = columns === undefined ? "" : `, columns = {${columns.map((column) => `${sqlLiteral(column.name)}: ${sqlLiteral(column.type)}`).join(", ")}}`
   if (settings.format === "PARQUET") return `read_parquet(${list})`
   if (settings.format === "JSON") return `read_json(${list}, format = 'newline_delimited'${typed})`
   const options = [
-    `delim = ${literal(settings.delimiter)}`,
-    ...(settings.quote === undefined ? [] : [`quote = ${literal(settings.quote)}`]),
-    ...(settings.nullMarker === undefined ? [] : [`nullstr = ${literal(settings.nullMarker)}`]),
+    `delim = ${sqlLiteral(settings.delimiter)}`,
+    ...(settings.quote === undefined ? [] : [`quote = ${sqlLiteral(settings.quote)}`]),
+    ...(settings.nullMarker === undefined ? [] : [`nullstr = ${sqlLiteral(settings.nullMarker)}`]),
     ...(settings.jaggedRows ? ["null_padding = true"] : [])
   ]
   // A schema: rows by position, the leading rows skipped. Autodetect: the last leading row is the header, as BigQuery names columns from it.

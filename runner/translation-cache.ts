@@ -22,7 +22,7 @@ const cacheFolder = (): string => {
 export const translatorFiles = [
   path.join(nodeModules, "@polyglot-sql", "sdk", "package.json"),
   // translate.ts and every module it imports (test/translation-cache.test.ts checks the list).
-  ...["translate.ts", "sql-tokens.ts", "bigquery-syntax.ts", "cast-format.ts", "javascript-udf.ts", "builtin-functions.ts", "wasm-tiering.ts", "list-aggregates.ts", "shared-json-extraction.ts", "aliased-unnest.ts", "target.ts", "table-constraints.ts", "partitions.ts", "format-values.ts", "json-functions.ts", "string-functions.ts", "number-format.ts", "net-functions.ts", "ranges.ts", "set-operations-by-name.ts", "source-types.ts", "insert-types.ts", "export-data.ts", "load-data.ts"].map((file) => path.join(import.meta.dirname, file))
+  ...["translate.ts", "sql-tokens.ts", "bigquery-syntax.ts", "cast-format.ts", "javascript-udf.ts", "builtin-functions.ts", "wasm-tiering.ts", "list-aggregates.ts", "shared-json-extraction.ts", "aliased-unnest.ts", "target.ts", "table-constraints.ts", "partitions.ts", "format-values.ts", "json-functions.ts", "string-functions.ts", "number-format.ts", "net-functions.ts", "ranges.ts", "set-operations-by-name.ts", "source-types.ts", "insert-types.ts", "export-data.ts", "load-data.ts", "statement-options.ts"].map((file) => path.join(import.meta.dirname, file))
 ]
 
 const translatorKey = (fs: FileSystem.FileSystem) =>
