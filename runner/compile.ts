@@ -12,7 +12,7 @@
 import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
 import { createRequire } from "node:module"
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
 import path from "node:path"
 import { Effect, FileSystem, Option, Schema } from "effect"
@@ -148,6 +148,16 @@ export const cliRefusesCore = (version: string, cliVersion: string): boolean => 
   if (Number(core[2]) !== Number(cli[2])) return Number(core[2]) < Number(cli[2])
   return Number(core[3]) === 0 && core[4] !== undefined
 }
+
+// This package's own @dataform/core: its folder, and its version.
+const ownCoreModules = (): string => path.dirname(createRequire(import.meta.url).resolve("@dataform/core/package.json"))
+const ownCoreVersion = (): string => (createRequire(import.meta.url)("@dataform/core/package.json") as { version?: string }).version ?? "0"
+
+/** What a graph compiled with another core than the project pins says about it. */
+const withCoreNote = (graph: ProjectGraph, pinned: string | undefined): ProjectGraph =>
+  pinned === undefined || graph.compiled.dataformCoreVersion === undefined || graph.compiled.dataformCoreVersion === pinned
+    ? graph
+    : { ...graph, coreNote: `the project pins @dataform/core ${pinned}, which npm could not install here; it compiled with ${graph.compiled.dataformCoreVersion}, the runner's own` }
 
 const cliVersion = (): string => {
   try {
@@ -290,7 +300,13 @@ const NOT_COPIED = new Set(["node_modules", ".git", "data"])
 const compilePinned = (options: CompileOptions & { readonly projectDir: string }, version: string, committedCore: string) =>
   Effect.gen(function* () {
     const timeoutMs = options.timeoutMs ?? 120_000
-    const modules = committedCore === version ? path.join(options.projectDir, "node_modules") : yield* installedPinnedCore(options.projectDir, version, timeoutMs)
+    // A pinned version npm cannot install (offline, or missing from the registry it reads) compiles
+    // with this package's own core when the majors match, as the stock CLI compiles any 3.x core
+    // from its major.minor.0 on; compileProject says so.
+    const installed = committedCore === version ? path.join(options.projectDir, "node_modules") : yield* installedPinnedCore(options.projectDir, version, timeoutMs).pipe(
+      Effect.catch((error) => (coreMajor(version) === coreMajor(ownCoreVersion()) && coreMajor(version) >= 3 ? Effect.succeed(undefined) : Effect.fail(error)))
+    )
+    const modules = installed ?? ownCoreModules()
     const copyFailed = (cause: unknown) => new CompileError({ projectDir: options.projectDir, reason: `could not copy the project beside @dataform/core ${version}: ${String(cause)}` })
     return yield* Effect.acquireUseRelease(
       Effect.try({ try: () => mkdtempSync(path.join(tmpdir(), "mdp-pinned-core-")), catch: copyFailed }),
@@ -299,7 +315,10 @@ const compilePinned = (options: CompileOptions & { readonly projectDir: string }
           yield* Effect.try({
             try: () => {
               cpSync(options.projectDir, copy, { recursive: true, filter: (source) => !NOT_COPIED.has(path.relative(options.projectDir, source).split(path.sep)[0] ?? "") })
-              cpSync(modules, path.join(copy, "node_modules"), { recursive: true })
+              cpSync(modules, path.join(copy, "node_modules", ...(installed === undefined ? ["@dataform", "core"] : [])), { recursive: true })
+              // Core checks the settings' version against its own.
+              const settings = path.join(copy, "workflow_settings.yaml")
+              if (installed === undefined && existsSync(settings)) writeFileSync(settings, readFileSync(settings, "utf8").replace(/^dataformCoreVersion:.*$/m, ""))
             },
             catch: copyFailed
           })
@@ -341,7 +360,7 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   if (cached._tag === "Some") {
     // An unreadable entry (a disk that filled mid-write elsewhere) is only a cache miss.
     const graph = yield* decodeGraph(projectDir, cached.value).pipe(Effect.option)
-    if (graph._tag === "Some") return graph.value
+    if (graph._tag === "Some") return withCoreNote(graph.value, pinnedCore)
   }
   const installedCore = withCli || pinnedCore !== undefined ? undefined : yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json"))
   // Core 1.x speaks another protocol (no main(CoreExecutionRequest)).
@@ -360,8 +379,9 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
       }).pipe(
         Effect.mapError(({ reason }) => new CompileError({ projectDir, reason }))
       )
-  const graph = yield* decodeGraph(projectDir, json)
-  yield* writeCached(fs, folder, key, json)
+  const graph = withCoreNote(yield* decodeGraph(projectDir, json), pinnedCore)
+  // A graph from another core than the pinned one is not kept: once npm can install the pin, it compiles with it.
+  if (graph.coreNote === undefined) yield* writeCached(fs, folder, key, json)
   return graph
 })
 

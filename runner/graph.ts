@@ -201,6 +201,8 @@ export interface ProjectGraph {
   readonly actions: ReadonlyArray<Action>
   readonly tests: ReadonlyArray<UnitTest>
   readonly compiled: CompiledGraph
+  /** Set when the project compiled with another core than it pins (npm could not install that one). */
+  readonly coreNote?: string
 }
 
 /** Actions, or entries holding one, each after the actions it depends on (the graph lists them in the project's order). */

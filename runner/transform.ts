@@ -35,6 +35,8 @@ export interface RunSummary {
   readonly sources?: ReadonlyArray<LoadedSource>
   /** Where the summary was written, when it was. */
   readonly summaryFile?: string
+  /** The project compiled with another core than it pins (ProjectGraph.coreNote). */
+  readonly coreNote?: string
 }
 
 const runIdFrom = (startedAt: string): string =>
@@ -73,7 +75,8 @@ export const transform = Effect.fn("Runner.transform")(function* (options: Trans
     ok: counts.failed === 0 && counts.skipped === 0,
     counts,
     results,
-    ...(sources === undefined ? {} : { sources })
+    ...(sources === undefined ? {} : { sources }),
+    ...(graph.coreNote === undefined ? {} : { coreNote: graph.coreNote })
   }
   return summary
 })

@@ -144,17 +144,26 @@ describe("a project pinning dataformCoreVersion", () => {
       rmSync(dir, { recursive: true, force: true })
     }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
 
-  it.effect("a version not in the cache is installed by npm into it; when npm cannot, the error says so", () =>
+  it.effect("a version not in the cache is installed by npm into it; when npm cannot, a 3.x pin compiles with the runner's own core and says so, another major fails saying why", () =>
     Effect.gen(function* () {
       const dir = pinnedProject("3.0.1")
       const cache = mkdtempSync(path.join(os.tmpdir(), "mdp-core-cache-empty-"))
-      const error = yield* Effect.flip(withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: cache }, compileProject({ projectDir: dir })))
-      assert.include(error.message, `the project pins dataformCoreVersion 3.0.1, which npm could not install into ${path.join(cache, "3.0.1")}`)
-      assert.match(error.message, /npm error code E[A-Z]+/)
-      // Nothing half-installed is left to be read next time.
+      const compileCache = mkdtempSync(path.join(os.tmpdir(), "mdp-compile-cache-"))
+      const graph = yield* withEnvironment({ ...offline, MDP_COMPILE_CACHE: compileCache, MDP_DATAFORM_CORE_CACHE: cache }, compileProject({ projectDir: dir }))
+      const own = createRequire(import.meta.url)("@dataform/core/package.json").version
+      assert.strictEqual(graph.compiled.dataformCoreVersion, own)
+      assert.strictEqual(graph.coreNote, `the project pins @dataform/core 3.0.1, which npm could not install here; it compiled with ${own}, the runner's own`)
+      assert.deepStrictEqual(graph.actions.map((action) => action.target.name), ["orders"])
+      // Nothing half-installed is left to be read next time, and no graph of another core is kept.
       assert.deepStrictEqual(readdirSync(cache), [])
+      assert.deepStrictEqual(readdirSync(compileCache), [])
+      writeFileSync(path.join(dir, "workflow_settings.yaml"), readFileSync(path.join(dir, "workflow_settings.yaml"), "utf8").replace("3.0.1", "2.9.9"))
+      const error = yield* Effect.flip(withEnvironment({ ...offline, MDP_COMPILE_CACHE: compileCache, MDP_DATAFORM_CORE_CACHE: cache }, compileProject({ projectDir: dir })))
+      assert.include(error.message, `the project pins dataformCoreVersion 2.9.9, which npm could not install into ${path.join(cache, "2.9.9")}`)
+      assert.match(error.message, /npm error code E[A-Z]+/)
       rmSync(dir, { recursive: true, force: true })
       rmSync(cache, { recursive: true, force: true })
+      rmSync(compileCache, { recursive: true, force: true })
     }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
 
   it.effect("a 3.0.0 prerelease the CLI refuses (Google's GA4 template pins 3.0.0-beta.4) compiles with that core, from the project's committed node_modules, offline", () =>

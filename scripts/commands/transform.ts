@@ -62,6 +62,7 @@ export const compileCommand = (args: ReadonlyArray<string>) =>
     const { values } = yield* parse(args, { ...projectOptions, json: { type: "boolean" } })
     if (values.help === true) return yield* Effect.sync(() => (console.log(compileHelp), 0))
     const graph = yield* compileProject(yield* compileOptions(values, yield* projectSettings(values)))
+    if (graph.coreNote !== undefined) console.error(`Note: ${graph.coreNote}.`)
     if (values.json === true) return yield* Effect.sync(() => (console.log(JSON.stringify(graph.compiled, null, 2)), 0))
     const problems = graphProblems(graph)
     console.log(
@@ -88,6 +89,7 @@ const statusMark: Readonly<Record<ActionResult["status"], string>> = {
 }
 
 export const printSummary = (summary: RunSummary): void => {
+  if (summary.coreNote !== undefined) console.log(`\nNote: ${summary.coreNote}.`)
   if (summary.sources !== undefined && summary.sources.length > 0) {
     console.log(`\nSources: ${summary.sources.map((source) => `${source.table} (${source.rows} rows) from ${path.relative(process.cwd(), source.file)}`).join(", ")}`)
   }
