@@ -153,12 +153,6 @@ export const cliRefusesCore = (version: string, cliVersion: string): boolean => 
 const ownCoreModules = (): string => path.dirname(createRequire(import.meta.url).resolve("@dataform/core/package.json"))
 const ownCoreVersion = (): string => (createRequire(import.meta.url)("@dataform/core/package.json") as { version?: string }).version ?? "0"
 
-/** What a graph compiled with another core than the project pins says about it. */
-const withCoreNote = (graph: ProjectGraph, pinned: string | undefined): ProjectGraph =>
-  pinned === undefined || graph.compiled.dataformCoreVersion === undefined || graph.compiled.dataformCoreVersion === pinned
-    ? graph
-    : { ...graph, coreNote: `the project pins @dataform/core ${pinned}, which npm could not install here; it compiled with ${graph.compiled.dataformCoreVersion}, the runner's own` }
-
 const cliVersion = (): string => {
   try {
     return (createRequire(import.meta.url)("@dataform/cli/package.json") as { version?: string }).version ?? "0.0.0"
@@ -166,7 +160,6 @@ const cliVersion = (): string => {
     return "0.0.0"
   }
 }
-
 
 const packageVersion = (fs: FileSystem.FileSystem, packageJson: string) =>
   fs.readFileString(packageJson).pipe(
@@ -322,9 +315,10 @@ const compilePinned = (options: CompileOptions & { readonly projectDir: string }
             },
             catch: copyFailed
           })
-          return yield* (coreMajor(version) < 3 ? compileCore2 : compileInWorker)({ ...options, projectDir: copy, timeoutMs, skipVersionCheck: cliRefusesCore(version, cliVersion()) }).pipe(
+          const json = yield* (coreMajor(version) < 3 ? compileCore2 : compileInWorker)({ ...options, projectDir: copy, timeoutMs, skipVersionCheck: cliRefusesCore(version, cliVersion()) }).pipe(
             Effect.mapError(({ reason }) => new CompileError({ projectDir: options.projectDir, reason }))
           )
+          return { json, ...(installed === undefined ? { coreNote: `the project pins @dataform/core ${version}, which npm could not install here; it compiled with ${ownCoreVersion()}, the runner's own` } : {}) }
         }),
       (copy) => Effect.sync(() => rmSync(copy, { recursive: true, force: true }))
     )
@@ -360,28 +354,29 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   if (cached._tag === "Some") {
     // An unreadable entry (a disk that filled mid-write elsewhere) is only a cache miss.
     const graph = yield* decodeGraph(projectDir, cached.value).pipe(Effect.option)
-    if (graph._tag === "Some") return withCoreNote(graph.value, pinnedCore)
+    if (graph._tag === "Some") return graph.value
   }
   const installedCore = withCli || pinnedCore !== undefined ? undefined : yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json"))
   // Core 1.x speaks another protocol (no main(CoreExecutionRequest)).
   if (installedCore !== undefined && coreMajor(installedCore) < 2) {
     return yield* new CompileError({ projectDir, reason: `@dataform/core ${installedCore} is installed: the runner compiles projects on core 2.x and 3.x; upgrade the project's @dataform/core` })
   }
-  const json = withCli
-    ? yield* compileWithCli({ ...options, projectDir })
+  const { json, coreNote } = withCli
+    ? { json: yield* compileWithCli({ ...options, projectDir }), coreNote: undefined }
     : pinnedCore !== undefined
       ? yield* compilePinned({ ...options, projectDir }, pinnedCore, yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json")))
-      : yield* (coreMajor(installedCore ?? "") < 3 ? compileCore2 : compileInWorker)({
+      : { json: yield* (coreMajor(installedCore ?? "") < 3 ? compileCore2 : compileInWorker)({
         ...options,
         projectDir,
         timeoutMs: options.timeoutMs ?? 120_000,
         skipVersionCheck: installedCore !== undefined && cliRefusesCore(installedCore, cliVersion())
       }).pipe(
         Effect.mapError(({ reason }) => new CompileError({ projectDir, reason }))
-      )
-  const graph = withCoreNote(yield* decodeGraph(projectDir, json), pinnedCore)
+      ), coreNote: undefined }
+  const graph = yield* decodeGraph(projectDir, json)
   // A graph from another core than the pinned one is not kept: once npm can install the pin, it compiles with it.
-  if (graph.coreNote === undefined) yield* writeCached(fs, folder, key, json)
+  if (coreNote !== undefined) return { ...graph, coreNote }
+  yield* writeCached(fs, folder, key, json)
   return graph
 })
 
