@@ -172,7 +172,6 @@ const localFiles = (uri: string, folders: ReadonlyArray<string>): ReadonlyArray<
   throw new Error(`LOAD DATA: no local file for ${uri}; put it at ${folders.map((folder) => path.join(folder, bucket, object)).join(" or ")}`)
 }
 
-
 /** The DuckDB table function reading the files; `columns`, the table's names and types when it has a schema. */
 const reader = (settings: Settings, files: ReadonlyArray<string>, columns: ReadonlyArray<{ readonly name: string; readonly type: string }> | undefined): string => {
   const list = `[${files.map(sqlLiteral).join(", ")}]`
