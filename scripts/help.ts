@@ -135,7 +135,9 @@ sniffed from the rows (STRING in a header-only file). Existing files are kept. F
 rows; a .jsonl file (one JSON object per line) or a .sql file (one BigQuery SELECT) may take a
 .csv's place. mdp transform creates each declared or external table from its file before every
 run, and any other file of the folder as the table it names (for tables the project reads by name
-without declaring them), unless the project builds that table.
+without declaring them), unless the project builds that table. For each LOAD DATA of a literal
+gs://bucket/path CSV or JSON file it writes an empty <sources>/gs/bucket/path (a CSV's header row
+from the statement's column list), which mdp transform's LOAD DATA reads.
   --sources DIR             the folder (default: the project's test/sources)
 ${projectHelp}`
 
