@@ -129,6 +129,20 @@ const typeOfOperand = (tokens: ReadonlyArray<Token>, k: number): string | undefi
   return RESULT_TYPES.find(([pattern]) => pattern.test(called))?.[1]
 }
 
+/** FLOAT64 when token k is inside an argument of COALESCE or IFNULL another of whose arguments is a number alone. */
+const typeOfCoalescedNumber = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, k: number): string | undefined => {
+  let open = k - 1
+  while (open >= 0 && !(depths[open] === depths[k]! - 1 && tokens[open]!.text === "(")) open--
+  if (!/^(COALESCE|IFNULL)$/.test(word(tokens, open - 1))) return undefined
+  for (let j = open + 1; j < tokens.length && depths[j]! >= depths[k]!; j++) {
+    if (depths[j] !== depths[k] || !(tokens[j - 1]!.text === "(" || tokens[j - 1]!.text === ",")) continue
+    const sign = tokens[j]!.text === "-" ? 1 : 0
+    const after = tokens[j + sign + 1]?.text
+    if (tokens[j + sign]?.kind === "number" && (after === "," || after === ")")) return "FLOAT64"
+  }
+  return undefined
+}
+
 /** The type of a literal or typed call that is a whole result (THEN …, ELSE …) of the CASE around token k, if any. */
 const typeOfCaseResults = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, k: number): string | undefined => {
   // The CASE that k is a result of: back at its depth, past the CASE … END pairs nested in it.
@@ -219,6 +233,11 @@ export const typeFromUse = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<
   // CASE … THEN column ELSE 0 END: a CASE's results share one type.
   if (/^(THEN|ELSE)$/.test(word(tokens, start - 1)) && /^(WHEN|ELSE|END)$/.test(word(tokens, end + 1))) {
     const type = typeOfCaseResults(tokens, depths, start)
+    if (type !== undefined) return type
+  }
+  // COALESCE(a - b, 0): a sum or difference coalesced with a number is a number, and so are its operands.
+  if (after === "+" || after === "-" || ((before === "+" || before === "-") && /^(word|quoted|number)$/.test(tokens[start - 2]?.kind ?? ""))) {
+    const type = typeOfCoalescedNumber(tokens, depths, start)
     if (type !== undefined) return type
   }
   // column <op> value, value <op> column, column BETWEEN value AND …

@@ -73,7 +73,12 @@ describe("CSV header types", () => {
       ["SELECT CASE WHEN a THEN 0.5 WHEN b THEN CASE WHEN c THEN 'x' END ELSE ratio END FROM t", "ratio", "FLOAT64"],
       ["SELECT CASE WHEN a THEN amount ELSE 0 + fee END FROM t", "amount", undefined],
       ["SELECT CASE WHEN a THEN d ELSE CURRENT_DATE() END FROM t", "d", "DATE"],
-      ["SELECT CASE WHEN a THEN d END FROM t", "d", undefined]
+      ["SELECT CASE WHEN a THEN d END FROM t", "d", undefined],
+      ["SELECT COALESCE(NET_AMOUNT - RETURN_AMOUNT, 000) / 100 FROM t", "NET_AMOUNT", "FLOAT64"],
+      ["SELECT COALESCE(NET_AMOUNT - RETURN_AMOUNT, 000) / 100 FROM t", "RETURN_AMOUNT", "FLOAT64"],
+      ["SELECT IFNULL(-1, a + b) FROM t", "a", "FLOAT64"],
+      ["SELECT COALESCE(a - b, c) FROM t", "a", undefined],
+      ["SELECT COALESCE(d - 1, DATE '2024-01-01') FROM t", "d", undefined]
     ]
     for (const [sql, column, type] of cases) assert.strictEqual(typeOf(sql, column), type, sql)
   })
