@@ -286,6 +286,56 @@ export const implicitArrayPaths = (sql: string): string => {
   return tokens.map((token, index) => (wraps.has(index) ? `UNNEST(${token.text}` : "") + (wraps.has(index) ? "" : token.text) + (closes.has(index) ? ")" : "")).join("")
 }
 
+/**
+ * `FROM a, b LEFT JOIN c USING (x)`: in BigQuery the comma is a join like the others, taken left
+ * to right, so `c` joins `a × b` and `x` may be `a`'s column. In DuckDB (and standard SQL) the
+ * comma binds last, joining `a` to `b ⋈ c`, where `a`'s columns are not in scope. A comma of a FROM
+ * clause that an explicit JOIN follows becomes CROSS JOIN, which DuckDB takes left to right too.
+ */
+export const commaJoinsBeforeJoins = (sql: string): string => {
+  if (!/\bJOIN\b/i.test(sql) || !sql.includes(",")) return sql
+  const tokens = tokenize(sql, "bigquery")
+  const significant = indexed(tokens)
+  const word = (k: number) => upper(significant[k]?.token)
+  // Per parenthesis depth: whether a query has begun there, whether its FROM clause is being read,
+  // and that clause's commas so far.
+  const levels: Array<{ query: boolean; reading: boolean; commas: Array<number> }> = [{ query: false, reading: false, commas: [] }]
+  const crossJoins = new Set<number>()
+  // The depth of ARRAY<…>/STRUCT<…> (`ON u.pair = STRUCT<a INT64, b INT64>(1, 2)`), whose commas are no joins.
+  let angles = 0
+  for (let k = 0; k < significant.length; k++) {
+    const text = significant[k]!.token.text
+    if (text === "<" && (word(k - 1) === "ARRAY" || word(k - 1) === "STRUCT" || word(k - 1) === "RANGE" || angles > 0)) angles++
+    else if (text === ">" && angles > 0) angles--
+    if (angles > 0) continue
+    if (text === "(") {
+      levels.push({ query: false, reading: false, commas: [] })
+      continue
+    }
+    if (text === ")" || text === ";") {
+      if (text === ")" && levels.length > 1) levels.pop()
+      else levels[levels.length - 1] = { query: false, reading: false, commas: [] }
+      continue
+    }
+    const level = levels[levels.length - 1]!
+    if (word(k) === "SELECT" || word(k) === "DELETE" || word(k) === "UPDATE") level.query = true
+    const startsQuery = k === 0 || significant[k - 1]!.token.text === "("
+    // Not EXTRACT(part FROM value), TRIM(… FROM …) nor IS [NOT] DISTINCT FROM.
+    if (word(k) === "FROM" && word(k - 1) !== "DISTINCT" && (level.query || startsQuery)) {
+      level.reading = true
+      level.commas = []
+    } else if (CLAUSES_AFTER_FROM.has(word(k)) || word(k) === "SET") {
+      level.reading = false
+      level.commas = []
+    } else if (level.reading && text === ",") level.commas.push(significant[k]!.index)
+    else if (level.reading && word(k) === "JOIN") {
+      for (const comma of level.commas) crossJoins.add(comma)
+      level.commas = []
+    }
+  }
+  return crossJoins.size === 0 ? sql : tokens.map((token, index) => (crossJoins.has(index) ? " CROSS JOIN" : token.text)).join("")
+}
+
 const RELATION_BEFORE = new Set(["FROM", "JOIN", "INTO", "UPDATE", "TABLE", "USING", "MERGE", "EXISTS"])
 
 /** The name parts of a quoted or plain identifier: `a.b` in one pair of backticks is two parts. */
