@@ -608,15 +608,33 @@ const bareNamesOfOnlySource = (
   )
 }
 
+// Per project graph and source: the names its stub takes from `alias.column` reads (no bare names),
+// which a bare name beside it in another query is checked against. Empty while being computed.
+const readByName = new WeakMap<ProjectGraph, Map<string, ReadonlyArray<string>>>()
+const columnsReadByName = (graph: ProjectGraph, target: Target): ReadonlyArray<string> => {
+  const known = readByName.get(graph) ?? new Map<string, ReadonlyArray<string>>()
+  readByName.set(graph, known)
+  const key = `${target.database ?? ""}.${target.schema ?? ""}.${target.name}`.toLowerCase()
+  const cached = known.get(key)
+  if (cached !== undefined) return cached
+  known.set(key, [])
+  const names = columnsRead(graph, target, new Set(), { bare: false }).map((column) => column.name)
+  known.set(key, names)
+  return names
+}
+
 /**
  * The columns the project's SQL reads of a declared table, for the stub of one whose config
  * documents none: wherever a query names the table, `alias.column` of the alias it gives it (or of
  * its own name), the columns of a `USING (…)` after it, and the bare names of a SELECT whose only
  * FROM item it is, in the order the SQL first reads them. A bare name beside other tables is the
  * table's only where none of them can have it (models, CTEs and subqueries whose SQL never names
- * it nor selects `*`); beside another source it is left out, either's.
+ * it nor selects `*`, declared sources whose documented columns, or else whose columns read as
+ * `alias.column` anywhere in the project, leave it out): BigQuery gives a bare name to the one item
+ * that has it, and a stub that gives it to none fails the query. `bare: false` leaves bare names
+ * out (what the project reads of a source by name, for another source's stub).
  */
-const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<string> = new Set()): ReadonlyArray<HeaderColumn> => {
+const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<string> = new Set(), options: { readonly bare?: boolean } = {}): ReadonlyArray<HeaderColumn> => {
   const { database, schema, name } = target
   const names = new Set([`${schema ?? ""}.${name}`, `${database ?? ""}.${schema ?? ""}.${name}`].map((text) => text.toLowerCase()))
   // Each read: where it starts, and where the operand after it starts when an operator joins them
@@ -644,7 +662,12 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   const relationSql = (reference: string): string | undefined => {
     const parts = reference.toLowerCase().split(".")
     const model = graph.actions.find((other) => (other.kind === "table" || other.kind === "view" || other.kind === "incremental") && other.target.name.toLowerCase() === parts.at(-1) && (parts.length < 2 || (other.target.schema ?? "").toLowerCase() === parts.at(-2)))
-    return model === undefined ? undefined : sqlOfAction(model).join("\n")
+    if (model !== undefined) return sqlOfAction(model).join("\n")
+    // Another declared source: the columns it is known to have, as a list a bare name is looked up in.
+    const declaration = declarations(graph).find((other) => other.target.name.toLowerCase() === parts.at(-1) && (parts.length < 2 || (other.target.schema ?? "").toLowerCase() === parts.at(-2)))
+    if (declaration === undefined) return undefined
+    const known = declaration.columns.length > 0 ? declaration.columns : columnsReadByName(graph, declaration.target)
+    return known.map((column) => `\`${column.replaceAll("`", "")}\``).join(", ")
   }
   // A model passing the table's rows on with SELECT * (`staging AS SELECT *, … FROM source`): the
   // columns read of that model, beyond those it makes itself, are the table's too.
@@ -722,7 +745,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
           if (identifier(c)?.toLowerCase() === alias.toLowerCase() && tokens[c + 1]?.text === "." && tokens[c - 1]?.text !== ".") push(c, identifier(c + 2), c + 2)
         })
         const bare = new Set<number>()
-        for (const c of bareNamesOfOnlySource(tokens, depths, k, next, relationSql)) {
+        for (const c of options.bare === false ? [] : bareNamesOfOnlySource(tokens, depths, k, next, relationSql)) {
           if (identifier(c)?.toLowerCase() !== alias.toLowerCase() && !(tokens[c]!.kind === "word" && variables.has(tokens[c]!.text.toLowerCase()))) {
             bare.add(c)
             push(c, identifier(c))
@@ -755,7 +778,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
         if (depths[k] === 0) {
           // The model's own rows: what its readers read of it.
           if (s === 0 && action.kind !== "declaration" && action.kind !== "operations" && action.kind !== "assertion" && !seen.has(action.key)) {
-            for (const column of columnsRead(graph, action.target, new Set([...seen, action.key]))) {
+            for (const column of columnsRead(graph, action.target, new Set([...seen, action.key]), options)) {
               const own = onlyThrough === undefined ? column.name : onlyThrough.get(column.name.toLowerCase())
               if (own !== undefined && !passing.has(own.toLowerCase())) passedOn.push({ ...column, name: own })
             }
@@ -807,7 +830,7 @@ const columnsRead = (graph: ProjectGraph, target: Target, seen: ReadonlySet<stri
   const ordered = [...found].sort((a, b) => a.at - b.at)
   const modelColumns = new Map<string, ReadonlyArray<HeaderColumn>>()
   const typeThrough = ({ model, output }: { readonly model: Action; readonly output: string }): string | undefined => {
-    if (!modelColumns.has(model.key)) modelColumns.set(model.key, columnsRead(graph, model.target, new Set([...seen, model.key])))
+    if (!modelColumns.has(model.key)) modelColumns.set(model.key, columnsRead(graph, model.target, new Set([...seen, model.key]), options))
     return modelColumns.get(model.key)!.find((read) => read.name.toLowerCase() === output.toLowerCase())?.type
   }
   const elements = new Map<string, { fields: Array<FieldRead>; type?: string }>()

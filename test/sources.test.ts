@@ -612,7 +612,7 @@ group by 1, 2`
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
-  it.effect("sources init gives a bare name beside a join to the one source whose partners cannot have it (models and CTEs that never name it, no *); beside another source or a SELECT * it stays out", () =>
+  it.effect("sources init gives a bare name beside a join to the one source whose partners cannot have it (models and CTEs that never name it, no *; another source that the project never reads it of by alias); beside a SELECT * it stays out", () =>
     Effect.gen(function* () {
       const joined = makeTempProject({
         "definitions/sources.js": `declare({ schema: "shop", name: "order_items" })\ndeclare({ schema: "shop", name: "returns" })\ndeclare({ schema: "shop", name: "stock" })`,
@@ -625,21 +625,27 @@ select items.order_id, inventory_item_id, products.brand, brands.brand as brand_
 from \${ref("shop", "order_items")} items
 join \${ref("products")} products on items.product_id = products.product_id
 join brands on brands.brand_product = items.product_id`,
-        // Beside another source, or a model selecting *, a bare name could be either's.
+        // Beside another source: reason is the FROM item's (order_items is never read for it by
+        // alias), quantity order_items' (read as i.quantity in another model). Beside a model
+        // selecting *, a bare name could be either's.
         "definitions/returned.sqlx": `config { type: "table", schema: "marts" }
-select r.order_id, reason from \${ref("shop", "returns")} r join \${ref("shop", "order_items")} i on i.order_id = r.order_id`,
+select r.order_id, reason, quantity from \${ref("shop", "returns")} r join \${ref("shop", "order_items")} i on i.order_id = r.order_id`,
+        "definitions/quantities.sqlx": `config { type: "table", schema: "marts" }
+select i.order_id, i.quantity from \${ref("shop", "order_items")} i`,
         "definitions/stocked.sqlx": `config { type: "table", schema: "marts" }
 select s.product_id, warehouse from \${ref("shop", "stock")} s join \${ref("anything")} a on a.product_id = s.product_id`
       })
       try {
         const sourcesDir = path.join(joined.dir, "test", "sources")
         yield* Effect.promise(() => sourcesInit(joined.dir))
-        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "order_items.csv"), "utf8"), "order_id,inventory_item_id,product_id\n")
-        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "returns.csv"), "utf8"), "order_id\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "order_items.csv"), "utf8"), "order_id,quantity,inventory_item_id,product_id\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "returns.csv"), "utf8"), "order_id,reason\n")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "stock.csv"), "utf8"), "product_id\n")
         const run = yield* transform({ projectDir: joined.dir, sourcesDir })
-        const sales = run.results.find((result) => result.action === "marts.sales")
-        assert.strictEqual(sales?.status, "succeeded", sales?.error)
+        for (const name of ["marts.sales", "marts.returned"]) {
+          const result = run.results.find((candidate) => candidate.action === name)
+          assert.strictEqual(result?.status, "succeeded", result?.error)
+        }
       } finally {
         joined.cleanup()
       }
