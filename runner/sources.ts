@@ -982,8 +982,9 @@ const passedThroughCte = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<nu
     if (input !== undefined && (length === width || (length === width + 2 && upper(item + width) === "AS"))) {
       const output = length === width ? input : name(item + width + 1)
       if (output !== undefined) columns.push([output, input])
-    } else if (/^(COALESCE|IFNULL|IF)$/.test(upper(item)) && tokens[item + 1]?.text === "(" && matchingParen(tokens, item + 1) === k - 3 && upper(k - 2) === "AS") {
-      // `COALESCE(t.x, u.x) AS x`, `IF(…, t.x, u.x) AS x`: a branch that is the column alone gives the output its type.
+    } else if (/^(COALESCE|IFNULL|IF|MAX|MIN|ANY_VALUE)$/.test(upper(item)) && tokens[item + 1]?.text === "(" && matchingParen(tokens, item + 1) === k - 3 && upper(k - 2) === "AS") {
+      // `COALESCE(t.x, u.x) AS x`, `IF(…, t.x, u.x) AS x`: a branch that is the column alone gives the
+      // output its type; so does the argument of an aggregate that keeps it (`MAX(t.x) AS x`).
       const output = name(k - 1)
       for (let a = item + 2; a < k - 3 && output !== undefined; a++) {
         if (depths[a] !== level + 1 || !(tokens[a - 1]!.text === "(" || tokens[a - 1]!.text === ",") || !ownColumn(a)) continue
@@ -1006,27 +1007,37 @@ const passedThroughCte = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<nu
  */
 const madeByStarSelect = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<number>, at: number): { readonly select: number; readonly made: ReadonlyArray<string> } | undefined => {
   const upper = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]!.text.toUpperCase() : "")
+  const nameAt = (k: number) => (tokens[k]?.kind === "word" || tokens[k]?.kind === "quoted" ? tokens[k]!.text.replaceAll("`", "").split(".").at(-1)!.toLowerCase() : undefined)
   const level = depths[at]!
   if (upper(at - 1) !== "FROM") return undefined
   let select = at - 1
   while (select >= 0 && depths[select]! >= level && !(depths[select] === level && upper(select) === "SELECT")) select--
   if (select < 0 || depths[select] !== level || tokens.slice(select + 1, at - 1).some((_, i) => depths[select + 1 + i] === level && upper(select + 1 + i) === "FROM")) return undefined
-  // Another FROM item (a join or a comma) after it: a star would mix the tables' columns.
+  // Another FROM item (a join or a comma) after it: a bare star would mix the tables' columns; only
+  // this item's own `alias.*` passes its rows on then (`SELECT exp_vol.*, lp.name AS provider_name`).
+  let joined = false
   for (let k = at + 1; k < tokens.length && depths[k]! >= level && !(depths[k] === level && /^(WHERE|GROUP|HAVING|QUALIFY|WINDOW|ORDER|LIMIT|UNION|INTERSECT|EXCEPT)$/.test(upper(k))); k++) {
-    if (depths[k] === level && (upper(k) === "JOIN" || tokens[k]!.text === ",")) return undefined
+    if (depths[k] === level && (upper(k) === "JOIN" || tokens[k]!.text === ",")) joined = true
   }
+  const aliasAt = upper(at + 1) === "AS" ? at + 2 : at + 1
+  const alias = (tokens[aliasAt]?.kind === "word" && !NOT_AN_ALIAS.has(upper(aliasAt))) || tokens[aliasAt]?.kind === "quoted" ? nameAt(aliasAt) : nameAt(at)
   let star = false
   const made: Array<string> = []
   for (let k = select + 1; k < at - 1; k++) {
     if (depths[k] !== level) continue
     const previous = tokens[k - 1]?.text
-    if (tokens[k]!.text === "*" && (k === select + 1 || previous === "," || upper(k - 1) === "DISTINCT")) {
+    const starts = (item: number) => item === select + 1 || tokens[item - 1]?.text === "," || upper(item - 1) === "DISTINCT"
+    const ownStar = tokens[k]!.text === "*" && previous === "." && nameAt(k - 2) === alias && tokens[k - 3]?.text !== "." && starts(k - 2)
+    if (tokens[k]!.text === "*" && ((!joined && starts(k)) || ownStar)) {
       star = true
       if (upper(k + 1) === "EXCEPT" && tokens[k + 2]?.text === "(") {
         for (let c = k + 3; c < tokens.length && tokens[c]!.text !== ")"; c++) if (tokens[c]!.kind === "word" || tokens[c]!.kind === "quoted") made.push(tokens[c]!.text.replaceAll("`", ""))
       }
-    }
+    } else if (joined && tokens[k]!.text === "*") return undefined
     if (upper(k - 1) === "AS" && (tokens[k]!.kind === "word" || tokens[k]!.kind === "quoted")) made.push(tokens[k]!.text.replaceAll("`", ""))
+    // Beside a join, an item that is a column as it is (`lp.region`, `region`) is an output too, not this item's.
+    const ends = tokens[k + 1]?.text === "," || k + 1 === at - 1
+    if (joined && ends && (tokens[k]!.kind === "word" || tokens[k]!.kind === "quoted") && upper(k - 1) !== "AS" && (starts(k) || (previous === "." && starts(k - 2) && tokens[k - 3]?.text !== "."))) made.push(tokens[k]!.text.replaceAll("`", ""))
   }
   return star ? { select, made } : undefined
 }

@@ -685,6 +685,41 @@ group by 1, 2`
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
+  it.effect("sources init reads through a CTE passing one joined table's rows on as alias.* (DfE's allocations): the CTE's columns the SQL reads are that table's, except what the SELECT makes beside it; another table's * mixes them", () =>
+    Effect.gen(function* () {
+      const starred = makeTempProject({
+        "definitions/sources.js": `declare({ schema: "static", name: "allocations" })\ndeclare({ schema: "static", name: "providers" })\ndeclare({ schema: "static", name: "mixed" })\ndeclare({ schema: "static", name: "enrolments" })`,
+        "definitions/contracts.sqlx": `config { type: "table", schema: "marts" }
+with targets as (
+  select alloc.*, lp.name as provider_name, lp.region
+  from \${ref("static", "allocations")} as alloc
+  left join \${ref("static", "providers")} as lp on lp.id = cast(alloc.lead_provider_id as string)
+),
+blended as (select m.*, p.* from \${ref("static", "mixed")} m join \${ref("static", "providers")} p on p.id = m.provider_id),
+courses as (select distinct course from \${ref("static", "enrolments")}),
+caps as (select course, max(cap) as cap from targets group by course)
+select courses.course, targets.provider_name, targets.region, ifnull(targets.participants, 0) as participants, ifnull(caps.cap, 0.5) as cap, blended.blend
+from courses
+left join targets using (course)
+left join caps using (course)
+left join blended on blended.provider_id = targets.provider_name`
+      })
+      try {
+        const sourcesDir = path.join(starred.dir, "test", "sources")
+        yield* Effect.promise(() => sourcesInit(starred.dir))
+        // participants and course (in USING) come through alloc.*, cap through MAX(cap) AS cap too, typed where
+        // IFNULL reads it; provider_name and region are the SELECT's own.
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "static", "allocations.csv"), "utf8"), "lead_provider_id,course,cap:FLOAT64,participants:INT64\n")
+        // m.* beside p.*: blend could be either's, so neither stub takes it.
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "static", "mixed.csv"), "utf8"), "provider_id\n")
+        const run = yield* transform({ projectDir: starred.dir, sourcesDir })
+        const contracts = run.results.find((result) => result.action === "marts.contracts")
+        assert.match(contracts?.error ?? "", /blend/)
+      } finally {
+        starred.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
   it.effect("GA4's events_* and events_intraday_* side by side: each intraday shard is the intraday declaration's, and events_* reads it too, as BigQuery's wildcard does; an undeclared events_* read by name is a wildcard too", () =>
     Effect.gen(function* () {
       const ga4 = makeTempProject({
