@@ -505,7 +505,18 @@ const otherItemText = (tokens: ReadonlyArray<Token>, depths: ReadonlyArray<numbe
   const name = token.kind === "quoted" ? token.text.slice(1, -1) : token.text
   // A CTE of the statement: `name AS (`, at its level.
   const cte = tokens.findIndex((other, k) => k !== item && depths[k] === 0 && (other.kind === "word" || other.kind === "quoted") && other.text.replaceAll("`", "").toLowerCase() === name.toLowerCase() && tokens[k + 1]?.text.toUpperCase() === "AS" && tokens[k + 2]?.text === "(")
-  if (cte >= 0) return textOf(cte + 3, matchingParen(tokens, cte + 2))
+  if (cte >= 0) {
+    // `source AS (SELECT * FROM table [WHERE …])`: the table's columns, as known, rather than a `*`
+    // that could give any name.
+    const close = matchingParen(tokens, cte + 2)
+    const [select, star, from, table] = [cte + 3, cte + 4, cte + 5, cte + 6].map((k) => tokens[k])
+    const whole = close === cte + 7 || tokens[cte + 7]?.text.toUpperCase() === "WHERE"
+    if (select?.text.toUpperCase() === "SELECT" && star?.text === "*" && from?.text.toUpperCase() === "FROM" && table?.kind === "quoted" && whole) {
+      const known = relationSql(table.text.slice(1, -1))
+      if (known !== undefined) return known
+    }
+    return textOf(cte + 3, close)
+  }
   return tokens[item + 1]?.text === "." ? undefined : relationSql(name)
 }
 

@@ -632,17 +632,21 @@ join brands on brands.brand_product = items.product_id`,
 select r.order_id, reason, quantity from \${ref("shop", "returns")} r join \${ref("shop", "order_items")} i on i.order_id = r.order_id`,
         "definitions/quantities.sqlx": `config { type: "table", schema: "marts" }
 select i.order_id, i.quantity from \${ref("shop", "order_items")} i`,
+        // The same through CTEs passing each source's rows on with *: refund_total is order_items'.
+        "definitions/refunds.sqlx": `config { type: "table", schema: "marts" }
+with items as (select * from \${ref("shop", "order_items")}), returned as (select * from \${ref("shop", "returns")} where reason is not null)
+select items.order_id, refund_total from items join returned on returned.order_id = items.order_id`,
         "definitions/stocked.sqlx": `config { type: "table", schema: "marts" }
 select s.product_id, warehouse from \${ref("shop", "stock")} s join \${ref("anything")} a on a.product_id = s.product_id`
       })
       try {
         const sourcesDir = path.join(joined.dir, "test", "sources")
         yield* Effect.promise(() => sourcesInit(joined.dir))
-        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "order_items.csv"), "utf8"), "order_id,quantity,inventory_item_id,product_id\n")
-        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "returns.csv"), "utf8"), "order_id,reason\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "order_items.csv"), "utf8"), "order_id,quantity,refund_total,inventory_item_id,product_id\n")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "returns.csv"), "utf8"), "reason,order_id\n")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "shop", "stock.csv"), "utf8"), "product_id\n")
         const run = yield* transform({ projectDir: joined.dir, sourcesDir })
-        for (const name of ["marts.sales", "marts.returned"]) {
+        for (const name of ["marts.sales", "marts.returned", "marts.refunds"]) {
           const result = run.results.find((candidate) => candidate.action === name)
           assert.strictEqual(result?.status, "succeeded", result?.error)
         }
