@@ -14,6 +14,7 @@ import { fork, type ChildProcess } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs"
 import { createRequire } from "node:module"
 import path from "node:path"
+import { pathToFileURL } from "node:url"
 import { Effect, Semaphore } from "effect"
 import protobuf from "protobufjs"
 import { coreProtoDir } from "./core-protos.ts"
@@ -75,6 +76,9 @@ let booted: Promise<ChildProcess> | undefined
 // The bundle the booted worker runs.
 let bootedFrom: string | undefined
 
+// The vm2 transform cache, in the worker before its bundle (`vm2-transform-cache.ts`).
+const PRELOAD = pathToFileURL(path.join(import.meta.dirname, "compile-worker-preload.ts")).href
+
 const cliWorkerBundle = (): string => require.resolve("@dataform/cli/worker_bundle.js")
 
 /**
@@ -124,7 +128,7 @@ const bootWorker = (bundle: string = cliWorkerBundle()): Promise<ChildProcess> =
   if (booted !== undefined) stopWorker()
   bootedFrom = bundle
   booted = new Promise<ChildProcess>((resolve, reject) => {
-    const child = fork(bundle, [], { stdio: ["ignore", "ignore", "ignore", "ipc"] })
+    const child = fork(bundle, [], { stdio: ["ignore", "ignore", "ignore", "ipc"], execArgv: [...process.execArgv, "--import", PRELOAD] })
     worker = child
     child.once("message", (message: { type?: string }) => (message?.type === "worker_booted" ? resolve(child) : reject(new Error("the compile worker did not start"))))
     child.once("error", reject)

@@ -11,6 +11,7 @@ import { createRequire } from "node:module"
 import path from "node:path"
 import protobuf from "protobufjs"
 import { coreProtoDir } from "./core-protos.ts"
+import { installTransformCache } from "./vm2-transform-cache.ts"
 
 interface Request {
   readonly projectDir: string
@@ -27,6 +28,9 @@ interface NodeVMOptions {
 interface NodeVM {
   run(code: string, fileName: string): unknown
 }
+
+// Before vm2 loads: its modules read their transformer once.
+installTransformCache()
 
 const { NodeVM } = createRequire(createRequire(import.meta.url).resolve("@dataform/cli/package.json"))("vm2") as {
   NodeVM: new (options: NodeVMOptions) => NodeVM

@@ -1,5 +1,6 @@
 // Compilation: the warm compile worker answers exactly what `dataform compile --json` prints, and
 // the compiled-graph cache is read, keyed by content and refreshed when a file changes.
+import { execFileSync } from "node:child_process"
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import os from "node:os"
@@ -66,6 +67,28 @@ describe("compiling with the CLI's own worker", () => {
       assert.include(graph.tables.map((t) => t.query).join("\n"), "'third' as label")
       assert.isTrue(graph.graphErrors?.compilationErrors?.some((e) => e.message.includes("no_such_table")), JSON.stringify(graph.graphErrors))
     }), 120_000)
+})
+
+describe("the compile worker's vm2 transform cache", () => {
+  it("a compile keeps core's sandboxed code once; another project's compile reads it and keeps nothing more", () => {
+    const transforms = mkdtempSync(path.join(os.tmpdir(), "mdp-vm2-transforms-"))
+    const graphs = mkdtempSync(path.join(os.tmpdir(), "mdp-graphs-"))
+    const other = makeTempProject({ "definitions/other.sqlx": `config { type: "view" } select 2 as n` })
+    const compile = (dir: string) =>
+      execFileSync(process.execPath, [path.join(repository, "scripts", "mdp.ts"), "compile", "--project-dir", dir, "--json"], {
+        env: { ...process.env, MDP_VM2_TRANSFORM_CACHE: transforms, MDP_COMPILE_CACHE: graphs },
+        encoding: "utf8"
+      })
+    assert.include(compile(project.dir), "no_such_table")
+    // Core's bundle as the index VM loads it, and as the project's VM loads it inside a frame naming its path.
+    const kept = readdirSync(transforms)
+    assert.lengthOf(kept, 2)
+    assert.include(compile(other.dir), "select 2 as n")
+    assert.deepStrictEqual(readdirSync(transforms), kept)
+    other.cleanup()
+    rmSync(transforms, { recursive: true, force: true })
+    rmSync(graphs, { recursive: true, force: true })
+  }, 60_000)
 })
 
 describe("the compiled-graph cache", () => {
