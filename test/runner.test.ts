@@ -322,6 +322,24 @@ select x from \${ref("events")}, unnest(label.first) as x`,
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("a table's post_operations that change another table's columns are seen by that table's merge later in the run", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/events.sqlx": `config { type: "incremental", uniqueKey: ["id"], dependencies: ["trim_events"] } select 1 as id, 'a' as label`,
+        "definitions/trim_events.sqlx": `config { type: "table" } select 1 as n`
+      })
+      const options = { projectDir: project.dir }
+      assert.isTrue((yield* transform(options)).ok)
+      project.write("definitions/events.sqlx", `config { type: "incremental", uniqueKey: ["id"], dependencies: ["trim_events"] } select 2 as id, 'b' as label`)
+      project.write("definitions/trim_events.sqlx", `config { type: "table" } select 1 as n\npost_operations { alter table analytics.events drop column label }`)
+      const merged = yield* transform(options)
+      const events = byAction(merged.results, "analytics.events")
+      assert.strictEqual(events.status, "succeeded", events.error)
+      assert.include(events.warnings?.[0], "column(s) label that analytics.events lacks")
+      assert.deepStrictEqual(yield* rows("SELECT * FROM analytics.events ORDER BY id"), [{ id: 1 }, { id: 2 }])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("pre_operations declare a checkpoint the incremental query reads; a column of the same name is read instead of it, as in BigQuery", () =>
     Effect.gen(function* () {
       const project = makeTempProject({

@@ -25,6 +25,13 @@ describe("Warehouse.columns", () => {
       assert.deepStrictEqual(yield* warehouse.columns("main", 'quo"ted'), ["x", "y"])
       assert.deepStrictEqual(yield* warehouse.columns("odd.schema", "missing"), [])
       assert.deepStrictEqual(yield* warehouse.columns("no_such_schema", "b a"), [])
+      // The listing gives the same, for every relation at once (temp tables are no relation of the warehouse).
+      yield* warehouse.run([`CREATE TEMP TABLE scratch (t INTEGER)`])
+      assert.deepStrictEqual(yield* warehouse.listRelations(), [
+        { schema: "main", name: 'quo"ted', type: "table", columns: ["x", "y"] },
+        { schema: "odd.schema", name: "b a", type: "table", columns: ["zeta", "Mixed Case", "alpha"] },
+        { schema: "odd.schema", name: "v", type: "view", columns: ["alpha", "zeta"] }
+      ])
     }).pipe(Effect.provide(Warehouse.layerDuckDB(":memory:"))))
 })
 
