@@ -52,15 +52,27 @@ export interface ExecuteOptions {
 
 const ASSERTION_SAMPLE_ROWS = 5
 
+// DuckDB parallelises a scan by row groups of this many rows: a table smaller than one per core
+// keeps some cores idle whatever the query.
+const ROW_GROUP_ROWS = 122_880
+
 /**
- * How many actions run at once when the caller does not say. DuckDB spreads each query over every
- * core, so a run that builds tables runs half the cores' worth: concurrent rebuilds only contended
- * (docs/decisions.md). An incremental run over tables that all exist is mostly small statements
- * waiting on DuckDB's commits, which as many actions as cores overlap (the 10M bench's
- * incremental day took 7 % less than one at a time).
+ * How many actions run at once when the caller does not say. DuckDB spreads each query over the
+ * cores by row groups, so a run that builds tables from large ones runs half the cores' worth:
+ * concurrent rebuilds only contended (docs/decisions.md). When no table of the warehouse has a row
+ * group per core, no query can use them all, and as many actions as cores overlap (the default
+ * pipeline's transform: 1.4 s against 2.1 s one at a time). An incremental run over tables that all
+ * exist is mostly small statements waiting on DuckDB's commits, which as many actions as cores
+ * overlap (the 10M bench's incremental day took 7 % less than one at a time).
  */
-export const defaultConcurrency = (incrementalOverBuiltTables: boolean): number =>
-  Math.max(1, incrementalOverBuiltTables ? availableParallelism() : Math.floor(availableParallelism() / 2))
+export const defaultConcurrency = (incrementalOverBuiltTables: boolean, largestTableRows: number, cores: number = availableParallelism()): number =>
+  Math.max(1, incrementalOverBuiltTables || largestTableRows < cores * ROW_GROUP_ROWS ? cores : Math.floor(cores / 2))
+
+// Rows of the warehouse's largest table, as DuckDB's catalogue estimates them.
+const largestTableRows = Effect.gen(function* () {
+  const rows = yield* (yield* Warehouse).query("SELECT coalesce(max(estimated_size), 0) AS n FROM duckdb_tables() WHERE database_name = current_database()")
+  return Number(rows[0]?.["n"] ?? 0)
+})
 
 type ActionFailure = PlanError | WarehouseError
 
@@ -432,7 +444,8 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
   const incrementalOverBuiltTables =
     options.fullRefresh !== true &&
     selected.every((a) => (a.kind !== "table" && a.kind !== "incremental") || a.disabled || catalogue.catalogue.relationType(a.target.schema ?? "main", a.target.name) === "table")
-  const semaphore = yield* Semaphore.make(Math.max(1, options.concurrency ?? defaultConcurrency(incrementalOverBuiltTables)))
+  const concurrency = options.concurrency ?? defaultConcurrency(incrementalOverBuiltTables, incrementalOverBuiltTables || options.dryRun === true ? 0 : yield* largestTableRows)
+  const semaphore = yield* Semaphore.make(Math.max(1, concurrency))
   const planOptions: PlanOptions = { fullRefresh: options.fullRefresh === true, partitionedTables: partitionedTables(graph) }
   let translatingAhead: Fiber.Fiber<void> | undefined
   if (options.dryRun !== true) {

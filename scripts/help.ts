@@ -100,7 +100,8 @@ Options:
   --no-wait                 fail at once when another run is writing the warehouse (default: wait for it)
   --dry-run                 print the translated SQL, run nothing
   --concurrency N           actions run at once (default: half the cores, as many as the cores when
-                            every table exists and the run is incremental; DuckDB parallelises each query)
+                            every table exists and the run is incremental, or when no table has a
+                            DuckDB row group (122,880 rows) per core; DuckDB parallelises each query)
   --json                    print the run summary as JSON instead of a table
   --sources DIR             data for the tables the project reads but does not build (declared or read by name),
                             loaded before the run: DIR/<schema>/<table>.csv, .jsonl or .sql (default: the
