@@ -30,9 +30,6 @@ import { isJavascriptFunctionStatement, registerJavascriptFunction } from "./jav
 import { exportData, isExportDataStatement, type PendingExport } from "./export-data.ts"
 import { isLoadDataStatement, loadData } from "./load-data.ts"
 import { quoteIdentifier } from "./target.ts"
-import { appendFileSync } from "node:fs"
-const TRACE = process.env["MDP_TRACE_FILE"]
-const trace = (kind: string, sql: string, t0: number) => { if (TRACE) appendFileSync(TRACE, `${kind}\t${(performance.now() - t0).toFixed(2)}\t${sql.replace(/\s+/g, " ").slice(0, 200)}\n`) }
 
 export type Row = Readonly<Record<string, Schema.Json>>
 
@@ -331,9 +328,9 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
               else if (isTableConstraintsStatement(current)) await applyTableConstraints(connection, current)
               else if (isExportDataStatement(current)) exported.push(await exportData(connection, current, exportsFolder))
               else if (isLoadDataStatement(current)) await loadData(connection, current, storageFolders)
-              else { const t0 = performance.now(); await (typeof statement === "string" ? connection.run(statement) : connection.run(statement.sql, statement.parameters.map(toDuckDB))); trace("run", current, t0) }
+              else await (typeof statement === "string" ? connection.run(statement) : connection.run(statement.sql, statement.parameters.map(toDuckDB)))
             }
-            if (transactional) { const t0 = performance.now(); await connection.run("COMMIT"); trace("commit", "COMMIT", t0) }
+            if (transactional) await connection.run("COMMIT")
           } catch (error) {
             if (transactional) await connection.run("ROLLBACK").catch(() => undefined)
             for (const file of exported) file.discard()
@@ -345,9 +342,7 @@ const makeDuckDBWarehouse = (file: string, readOnly: boolean, javascriptLibrarie
 
     const query = (sql: string, parameters: ReadonlyArray<Parameter> = []) =>
       withConnection(sql, async (connection) => {
-        const t0 = performance.now()
         const reader = await connection.runAndReadAll(sql, parameters.length === 0 ? undefined : parameters.map(toDuckDB))
-        trace("query", sql, t0)
         return reader.convertRowObjects(jsonValueConverter) as ReadonlyArray<Row>
       })
 
