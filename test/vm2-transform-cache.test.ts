@@ -32,14 +32,19 @@ const counted = () => {
   return { transform, calls: () => calls }
 }
 
+// A cache in a folder of its own, in front of the counted transformer.
+const cacheInNewFolder = () => {
+  const folder = newFolder()
+  const { transform, calls } = counted()
+  return { folder, transform, calls, cached: cachedTransformer(transform, folder, "v1") }
+}
+
 // What the CLI's compile worker hands vm2 for a module it loads: the module inside a frame naming its path.
 const framed = (file: string, code: string) => `__df_enter(${JSON.stringify(file)});\ntry {\n${code}\n} finally {\n__df_exit();\n}`
 
 describe("vm2 transform cache", () => {
   it("answers a large module's second load from disk with what vm2 itself answers", () => {
-    const folder = newFolder()
-    const { transform, calls } = counted()
-    const cached = cachedTransformer(transform, folder, "v1")
+    const { folder, calls, cached } = cacheInNewFolder()
     const first = cached(null, largeModule, false, false, "/a/node_modules/@dataform/core/bundle.js")
     const second = cached(null, largeModule, false, false, "/b/node_modules/@dataform/core/bundle.js")
     expect(calls()).toBe(1)
@@ -49,9 +54,7 @@ describe("vm2 transform cache", () => {
   })
 
   it("keeps one entry for a framed module whatever project path the frame names, and gives each its own path back", () => {
-    const folder = newFolder()
-    const { transform, calls } = counted()
-    const cached = cachedTransformer(transform, folder, "v1")
+    const { folder, calls, cached } = cacheInNewFolder()
     const fileA = "/tmp/project-a/node_modules/@dataform/core/bundle.js"
     const fileB = '/tmp/project "b"\\x/node_modules/@dataform/core/bundle.js'
     const a = cached(null, framed(fileA, largeModule), false, false, fileA)
@@ -64,9 +67,7 @@ describe("vm2 transform cache", () => {
   })
 
   it("transforms again, and keeps anew, an entry that cannot be read; another version of the transform has its own entries", () => {
-    const folder = newFolder()
-    const { transform, calls } = counted()
-    const cached = cachedTransformer(transform, folder, "v1")
+    const { folder, transform, calls, cached } = cacheInNewFolder()
     const expected = cached(null, largeModule, false, false, "/x/bundle.js")
     const [entry] = readdirSync(folder)
     writeFileSync(path.join(folder, entry!), '{"code": 12')
@@ -80,9 +81,7 @@ describe("vm2 transform cache", () => {
   })
 
   it("leaves small modules to vm2 and keeps nothing for a module vm2 refuses", () => {
-    const folder = newFolder()
-    const { transform, calls } = counted()
-    const cached = cachedTransformer(transform, folder, "v1")
+    const { folder, calls, cached } = cacheInNewFolder()
     const small = "try { f() } catch (e) { g(e) }"
     expect(cached(null, small, false, false, "/small.js")).toEqual(vm2Transformer(null, small, false, false, "/small.js"))
     const broken = `${largeModule}\ntry { catch`
