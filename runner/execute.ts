@@ -61,7 +61,7 @@ const ROW_GROUP_ROWS = 122_880
  * cores by row groups, so a run that builds tables from large ones runs half the cores' worth:
  * concurrent rebuilds only contended (docs/decisions.md). When no table of the warehouse has a row
  * group per core, no query can use them all, and as many actions as cores overlap (the default
- * pipeline's transform: 1.4 s against 2.1 s one at a time). An incremental run over tables that all
+ * pipeline's transform: 1.4 s against 2.0–2.8 s one at a time). An incremental run over tables that all
  * exist is mostly small statements waiting on DuckDB's commits, which as many actions as cores
  * overlap (the 10M bench's incremental day took 7 % less than one at a time).
  */

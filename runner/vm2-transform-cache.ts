@@ -37,7 +37,8 @@ export const cachedTransformer =
     // vm2 copies string literals through untouched, so the path is a literal like any other.
     const fileLiteral = filename === undefined || filename === "" ? undefined : JSON.stringify(filename)
     const keyed = fileLiteral === undefined ? body : body.replaceAll(fileLiteral, FILE_PLACEHOLDER)
-    const restored = (code: string) => (fileLiteral === undefined ? code : code.replaceAll(FILE_PLACEHOLDER, fileLiteral))
+    // A function, so that a `$` in the path is not read as a replacement pattern.
+    const restored = (code: string) => (fileLiteral === undefined ? code : code.replaceAll(FILE_PLACEHOLDER, () => fileLiteral))
     const key = createHash("sha256").update(`${version}\u0000${args ?? "\u0001"}\u0000${isAsync}\u0000${isGenerator}\u0000`).update(keyed).digest("hex")
     const file = path.join(folder, `${key}.json`)
     try {

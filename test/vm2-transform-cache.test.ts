@@ -56,7 +56,7 @@ describe("vm2 transform cache", () => {
   it("keeps one entry for a framed module whatever project path the frame names, and gives each its own path back", () => {
     const { folder, calls, cached } = cacheInNewFolder()
     const fileA = "/tmp/project-a/node_modules/@dataform/core/bundle.js"
-    const fileB = '/tmp/project "b"\\x/node_modules/@dataform/core/bundle.js'
+    const fileB = '/tmp/project "b"\\x $& $1/node_modules/@dataform/core/bundle.js'
     const a = cached(null, framed(fileA, largeModule), false, false, fileA)
     const b = cached(null, framed(fileB, largeModule), false, false, fileB)
     expect(calls()).toBe(1)
