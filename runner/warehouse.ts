@@ -232,6 +232,10 @@ const withHints = (reason: string, sql: string): string => {
   if (/window expression is not supported here|LATERAL join cannot contain window functions|UNNEST\(\) for correlated expressions is not supported/.test(reason) && sql.includes("AS mdp_script_variables, LATERAL")) {
     return `${reason}\nThe query reads script variables named like columns, which the runner reads through an outer scope (a column in scope first, as in BigQuery); DuckDB cannot read such a name there in a window function or an UNNEST: rename the variable.`
   }
+  // BigQuery matches a regular expression over BYTES byte by byte; DuckDB's functions take strings only.
+  if (/No function matches the given name and argument types '(?:regexp_\w+|mdp_regexp_instr)\([^)]*\bBLOB\b/i.test(reason)) {
+    return `${reason}\nThe query applies a regular-expression function (REGEXP_CONTAINS, REGEXP_EXTRACT, REGEXP_EXTRACT_ALL, REGEXP_REPLACE or REGEXP_INSTR) to BYTES, which BigQuery matches byte by byte and which cannot run locally: DuckDB's regular expressions take STRING only. When the bytes hold text, convert them first (SAFE_CONVERT_BYTES_TO_STRING, or CAST(… AS STRING)) and match a STRING pattern.`
+  }
   // A persistent UDF (`cb_functions.XML_TO_JSON(…)`) that lives in BigQuery but that no action creates.
   const missing = /(?:Scalar|Table) Function with name "?(\w+)"? does not exist/i.exec(reason)?.[1]
   const call = missing === undefined ? undefined : new RegExp(`([A-Za-z_][\\w-]*)\\.${missing}\\s*\\(`, "i").exec(sql)
