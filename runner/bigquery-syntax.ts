@@ -286,14 +286,8 @@ export const implicitArrayPaths = (sql: string): string => {
   return tokens.map((token, index) => (wraps.has(index) ? `UNNEST(${token.text}` : "") + (wraps.has(index) ? "" : token.text) + (closes.has(index) ? ")" : "")).join("")
 }
 
-/**
- * `FROM a, b LEFT JOIN c USING (x)`: in BigQuery the comma is a join like the others, taken left
- * to right, so `c` joins `a × b` and `x` may be `a`'s column. In DuckDB (and standard SQL) the
- * comma binds last, joining `a` to `b ⋈ c`, where `a`'s columns are not in scope. A comma of a FROM
- * clause that an explicit JOIN follows becomes CROSS JOIN, which DuckDB takes left to right too.
- */
-export const commaJoinsBeforeJoins = (sql: string): string => {
-  if (!/\bJOIN\b/i.test(sql) || !sql.includes(",")) return sql
+// The FROM clauses' commas that an explicit JOIN follows, and the first RIGHT or FULL such JOIN.
+const commaJoinsScan = (sql: string) => {
   const tokens = tokenize(sql, "bigquery")
   const significant = indexed(tokens)
   const word = (k: number) => upper(significant[k]?.token)
@@ -301,6 +295,8 @@ export const commaJoinsBeforeJoins = (sql: string): string => {
   // and that clause's commas so far.
   const levels: Array<{ query: boolean; reading: boolean; commas: Array<number> }> = [{ query: false, reading: false, commas: [] }]
   const crossJoins = new Set<number>()
+  // A RIGHT or FULL JOIN that a comma join comes before, which BigQuery refuses.
+  let outerAfterComma: "RIGHT" | "FULL" | undefined
   // The depth of ARRAY<…>/STRUCT<…> (`ON u.pair = STRUCT<a INT64, b INT64>(1, 2)`), whose commas are no joins.
   let angles = 0
   for (let k = 0; k < significant.length; k++) {
@@ -329,12 +325,30 @@ export const commaJoinsBeforeJoins = (sql: string): string => {
       level.commas = []
     } else if (level.reading && text === ",") level.commas.push(significant[k]!.index)
     else if (level.reading && word(k) === "JOIN") {
+      const kind = word(k - 1) === "OUTER" ? word(k - 2) : word(k - 1)
+      if (level.commas.length > 0 && (kind === "RIGHT" || kind === "FULL")) outerAfterComma ??= kind
       for (const comma of level.commas) crossJoins.add(comma)
       level.commas = []
     }
   }
+  return { tokens, crossJoins, outerAfterComma }
+}
+
+/**
+ * `FROM a, b LEFT JOIN c USING (x)`: in BigQuery the comma is a join like the others, taken left
+ * to right, so `c` joins `a × b` and `x` may be `a`'s column. In DuckDB (and standard SQL) the
+ * comma binds last, joining `a` to `b ⋈ c`, where `a`'s columns are not in scope. A comma of a FROM
+ * clause that an explicit JOIN follows becomes CROSS JOIN, which DuckDB takes left to right too.
+ */
+export const commaJoinsBeforeJoins = (sql: string): string => {
+  if (!/\bJOIN\b/i.test(sql) || !sql.includes(",")) return sql
+  const { tokens, crossJoins } = commaJoinsScan(sql)
   return crossJoins.size === 0 ? sql : tokens.map((token, index) => (crossJoins.has(index) ? " CROSS JOIN" : token.text)).join("")
 }
+
+/** `FROM a, b RIGHT JOIN c …` (or FULL): BigQuery refuses a RIGHT or FULL JOIN after a comma join. */
+export const outerJoinAfterCommaJoin = (sql: string): "RIGHT" | "FULL" | undefined =>
+  /\b(RIGHT|FULL)\b/i.test(sql) && /\bJOIN\b/i.test(sql) && sql.includes(",") ? commaJoinsScan(sql).outerAfterComma : undefined
 
 const RELATION_BEFORE = new Set(["FROM", "JOIN", "INTO", "UPDATE", "TABLE", "USING", "MERGE", "EXISTS"])
 

@@ -22,7 +22,7 @@ import { alterTableConstraints, createTableConstraints } from "./table-constrain
 import { exportDataMarker, exportDataParts } from "./export-data.ts"
 import { loadDataMarker, loadDataParts } from "./load-data.ts"
 import { setOperationsByName } from "./set-operations-by-name.ts"
-import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, rawStringsPolyglotMisreads, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, quotedDashedProjects, flattenedArrayPaths, ARRAY_FIELDS_MARKER, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas, commaJoinsBeforeJoins } from "./bigquery-syntax.ts"
+import { INFORMATION_SCHEMA_MARKER, REWRITTEN_PIPE_OPERATORS, pipeRenames, aliasedSubqueriesBeforeSetOperators, assertStatements, decodeStringEscapes, rawStringsPolyglotMisreads, stringEscapes, viewsAndCopies, updatedStructFields, templatedParameters, STRUCT_UPDATE_MARKER, bytesLiterals, insertIntoDeleteFrom, quotedNamesDuckdbReserves, groupByOutputNames, implicitArrayPaths, informationSchemaQuery, isMetadataOnly, externalTableTarget, keywordAliases, quotedFunctionParameters, projectDefaultsThatChangeAnswers, localReferences, quotedDashedProjects, flattenedArrayPaths, ARRAY_FIELDS_MARKER, schemaWithoutOptions, plainJsonLiterals, selectAsStructOrValue, withoutPipes, withoutTrailingCommas, commaJoinsBeforeJoins, outerJoinAfterCommaJoin } from "./bigquery-syntax.ts"
 import { argumentText, describeJavascriptFunction, javascriptFunctionStatement, resultValue, unsupportedParameter } from "./javascript-udf.ts"
 import { insertTypeCheck, mergeClausesTypeChecks, updateTypeCheck } from "./insert-types.ts"
 import { listAggregates } from "./list-aggregates.ts"
@@ -5521,6 +5521,10 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     const piped = withoutPipes(original)
     if (typeof piped !== "string") {
       return yield* new TranslationError({ fileName: context.fileName, construct: `pipe syntax (${piped.unsupported})`, reason: `this pipe operator is not rewritten locally; ${REWRITTEN_PIPE_OPERATORS}` })
+    }
+    const outerJoin = outerJoinAfterCommaJoin(withoutTrailingCommas(piped))
+    if (outerJoin !== undefined) {
+      return yield* new TranslationError({ fileName: context.fileName, construct: `${outerJoin} JOIN after a comma join`, reason: `BigQuery refuses it too: a comma cross join cannot be followed by a RIGHT or FULL JOIN; write the comma as CROSS JOIN` })
     }
     const sql = hllFunctions(netFunctions(bytesLiterals(localReferences(implicitArrayPaths(selectAsStructOrValue(groupByOutputNames(plainJsonLiterals(schemaWithoutOptions(aliasedSubqueriesBeforeSetOperators(quotedNamesDuckdbReserves(insertIntoDeleteFrom(assertStatements(commaJoinsBeforeJoins(withoutTrailingCommas(updatedStructFields(viewsAndCopies(templatedParameters(setOperationsByName(quotedFunctionParameters(keywordAliases(stringEscapes(rawStringsPolyglotMisreads(piped)))))))))))))))))))))))
     const view = new RegExp(`\`${INFORMATION_SCHEMA_MARKER}[a-z_]+__[^\`]*\``).exec(sql)?.[0]
