@@ -70,7 +70,10 @@ export const fromItemStarts = (significant: ReadonlyArray<{ readonly token: Toke
   const inFrom: Array<boolean> = [false]
   for (let k = 0; k < significant.length; k++) {
     const text = significant[k]!.token.text
-    if (text === "(") inFrom.push(false)
+    // `FROM (UNNEST(a) AS x CROSS JOIN t)`: parentheses grouping FROM items, whose first item starts after them.
+    const opensGroup = text === "(" && (word(k + 1) === "UNNEST" || (significant[k + 1]?.token.kind === "word" && !["SELECT", "WITH", "FROM", "VALUES"].includes(word(k + 1)) && significant[k + 2]?.token.text !== "(")) && (word(k - 1) === "FROM" || word(k - 1) === "JOIN" || (significant[k - 1]?.token.text === "," && inFrom[inFrom.length - 1] === true))
+    if (opensGroup) starts.add(k + 1)
+    if (text === "(") inFrom.push(opensGroup)
     else if (text === ")") {
       if (inFrom.length > 1) inFrom.pop()
     } else if (word(k) === "FROM" && word(k - 1) !== "DISTINCT") inFrom[inFrom.length - 1] = true

@@ -293,7 +293,27 @@ const commaJoinsScan = (sql: string) => {
   const word = (k: number) => upper(significant[k]?.token)
   // Per parenthesis depth: whether a query has begun there, whether its FROM clause is being read,
   // and that clause's commas so far.
-  const levels: Array<{ query: boolean; reading: boolean; commas: Array<number> }> = [{ query: false, reading: false, commas: [] }]
+  const levels: Array<{ query: boolean; reading: boolean; commas: Array<number>; group: boolean }> = [{ query: false, reading: false, commas: [], group: false }]
+  // Whether the parenthesis at k opens a join group rather than a query: its first FROM item is a
+  // path, an UNNEST or a parenthesised query followed by what follows a FROM item (an alias, a
+  // comma, a join), not by the end of the parentheses or a set operation.
+  const joinGroupOpens = (k: number): boolean => {
+    const first = word(k + 1)
+    if (significant[k + 1]?.token.text === "(") {
+      let depth = 0
+      let close = k + 1
+      for (; close < significant.length; close++) {
+        if (significant[close]!.token.text === "(") depth++
+        if (significant[close]!.token.text === ")" && --depth === 0) break
+      }
+      const after = significant[close + 1]?.token
+      if (after === undefined) return false
+      if (after.text === ",") return true
+      const next = upper(after)
+      return (after.kind === "word" || after.kind === "quoted") && !["UNION", "INTERSECT", "EXCEPT", "ORDER", "LIMIT"].includes(next)
+    }
+    return (significant[k + 1]?.token.kind === "word" || significant[k + 1]?.token.kind === "quoted") && !["SELECT", "WITH", "FROM", "VALUES"].includes(first)
+  }
   const crossJoins = new Set<number>()
   // A RIGHT or FULL JOIN that a comma join comes before, which BigQuery refuses.
   let outerAfterComma: "RIGHT" | "FULL" | undefined
@@ -305,12 +325,19 @@ const commaJoinsScan = (sql: string) => {
     else if (text === ">" && angles > 0) angles--
     if (angles > 0) continue
     if (text === "(") {
-      levels.push({ query: false, reading: false, commas: [] })
+      // `FROM ((…) a, (…) b) RIGHT JOIN c`: parentheses around FROM items and their joins, which
+      // BigQuery accepts and polyglot reads with explicit joins only. Their commas are joins, of
+      // that group alone.
+      const enclosing = levels[levels.length - 1]!
+      const group = enclosing.reading && (["FROM", "JOIN"].includes(word(k - 1)) || significant[k - 1]?.token.text === "," || (enclosing.group && significant[k - 1]?.token.text === "(")) && joinGroupOpens(k)
+      levels.push({ query: false, reading: group, commas: [], group })
       continue
     }
     if (text === ")" || text === ";") {
-      if (text === ")" && levels.length > 1) levels.pop()
-      else levels[levels.length - 1] = { query: false, reading: false, commas: [] }
+      if (text === ")" && levels.length > 1) {
+        const closed = levels.pop()!
+        for (const comma of closed.group ? closed.commas : []) crossJoins.add(comma)
+      } else levels[levels.length - 1] = { query: false, reading: false, commas: [], group: false }
       continue
     }
     const level = levels[levels.length - 1]!
@@ -338,10 +365,11 @@ const commaJoinsScan = (sql: string) => {
  * `FROM a, b LEFT JOIN c USING (x)`: in BigQuery the comma is a join like the others, taken left
  * to right, so `c` joins `a × b` and `x` may be `a`'s column. In DuckDB (and standard SQL) the
  * comma binds last, joining `a` to `b ⋈ c`, where `a`'s columns are not in scope. A comma of a FROM
- * clause that an explicit JOIN follows becomes CROSS JOIN, which DuckDB takes left to right too.
+ * clause that an explicit JOIN follows becomes CROSS JOIN, which DuckDB takes left to right too;
+ * so does a comma inside parentheses that group FROM items (`FROM ((…) a, (…) b) RIGHT JOIN c`).
  */
 export const commaJoinsBeforeJoins = (sql: string): string => {
-  if (!/\bJOIN\b/i.test(sql) || !sql.includes(",")) return sql
+  if (!sql.includes(",") || !/\bJOIN\b|\bFROM\s*\(\s*[(\w`]/i.test(sql)) return sql
   const { tokens, crossJoins } = commaJoinsScan(sql)
   return crossJoins.size === 0 ? sql : tokens.map((token, index) => (crossJoins.has(index) ? " CROSS JOIN" : token.text)).join("")
 }
