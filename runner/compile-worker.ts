@@ -127,9 +127,9 @@ const bootWorker = (bundle: string = cliWorkerBundle()): Promise<ChildProcess> =
   if (booted !== undefined && bootedFrom === bundle) return booted
   if (booted !== undefined) stopWorker()
   bootedFrom = bundle
+  const child = fork(bundle, [], { stdio: ["ignore", "ignore", "ignore", "ipc"], execArgv: [...process.execArgv, "--import", PRELOAD] })
+  worker = child
   booted = new Promise<ChildProcess>((resolve, reject) => {
-    const child = fork(bundle, [], { stdio: ["ignore", "ignore", "ignore", "ipc"], execArgv: [...process.execArgv, "--import", PRELOAD] })
-    worker = child
     child.once("message", (message: { type?: string }) => (message?.type === "worker_booted" ? resolve(child) : reject(new Error("the compile worker did not start"))))
     child.once("error", reject)
     child.once("exit", () => {
@@ -141,7 +141,11 @@ const bootWorker = (bundle: string = cliWorkerBundle()): Promise<ChildProcess> =
       reject(new Error("the compile worker exited while starting"))
     })
   })
-  booted.catch(() => stopWorker())
+  // Only while this one is still the worker: one stopped while it started (the next compile
+  // wanting the other bundle) must not take its successor down with it.
+  booted.catch(() => {
+    if (worker === child) stopWorker()
+  })
   return booted
 }
 

@@ -67,6 +67,16 @@ describe("compiling with the CLI's own worker", () => {
       assert.include(graph.tables.map((t) => t.query).join("\n"), "'third' as label")
       assert.isTrue(graph.graphErrors?.compilationErrors?.some((e) => e.message.includes("no_such_table")), JSON.stringify(graph.graphErrors))
     }), 120_000)
+
+  it.effect("a compile wanting the other worker (one that skips the CLI's version check) right after a compile, while the next worker still boots, is not stopped with it", () =>
+    Effect.gen(function* () {
+      // Each answer starts the next worker at once; asking for the other bundle then stops that one
+      // while it boots, which once took down its successor too ("exited while starting").
+      for (const skipVersionCheck of [false, true, false, true]) {
+        const graph = JSON.parse(yield* compileInWorker({ projectDir: project.dir, vars: { label: String(skipVersionCheck) }, timeoutMs: 60_000, skipVersionCheck })) as { tables: ReadonlyArray<{ query: string }> }
+        assert.include(graph.tables.map((t) => t.query).join("\n"), `'${skipVersionCheck}' as label`)
+      }
+    }), 120_000)
 })
 
 describe("the compile worker's vm2 transform cache", () => {
