@@ -235,6 +235,18 @@ const pinnedSettings = (fs: FileSystem.FileSystem, projectDir: string): Effect.E
     return { extension: settings["extension"] !== undefined, ...(version === undefined || version === null ? {} : { coreVersion: String(version) }) }
   })
 
+/** The exact @dataform/core version of a package.json that declares no other dependency. */
+const onlyDeclaredCore = (fs: FileSystem.FileSystem, projectDir: string): Effect.Effect<string | undefined> =>
+  fs.readFileString(path.join(projectDir, "package.json")).pipe(
+    Effect.flatMap((text) => Effect.try(() => JSON.parse(text) as { readonly dependencies?: Record<string, unknown> } | null)),
+    Effect.map((manifest) => {
+      const dependencies = Object.entries(manifest?.dependencies ?? {})
+      const [name, version] = dependencies[0] ?? []
+      return dependencies.length === 1 && name === "@dataform/core" && typeof version === "string" && /^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/.test(version) ? version : undefined
+    }),
+    Effect.orElseSucceed(() => undefined)
+  )
+
 /** Where a pinned `dataformCoreVersion` is installed once: MDP_DATAFORM_CORE_CACHE, or the user's cache folder. */
 export const pinnedCoreFolder = (version: string): string =>
   path.join(process.env["MDP_DATAFORM_CORE_CACHE"] || path.join(process.env["XDG_CACHE_HOME"] || path.join(homedir(), ".cache"), "mdp", "dataform-core"), version)
@@ -244,7 +256,11 @@ export const pinnedCoreFolder = (version: string): string =>
  * there by npm first (as the CLI installs it, in a folder of its own, renamed into place whole so
  * that two processes never see half an install).
  */
-const installedPinnedCore = (projectDir: string, version: string, timeoutMs: number): Effect.Effect<string, CompileError> =>
+/** Where a project pins its core: workflow_settings.yaml's dataformCoreVersion, or its package.json without node_modules. */
+type PinSource = "dataformCoreVersion" | "package.json"
+const pinName = (source: PinSource, version: string): string => (source === "package.json" ? `@dataform/core ${version} in package.json` : `dataformCoreVersion ${version}`)
+
+const installedPinnedCore = (projectDir: string, version: string, timeoutMs: number, source: PinSource): Effect.Effect<string, CompileError> =>
   Effect.gen(function* () {
     const folder = pinnedCoreFolder(version)
     const modules = path.join(folder, "node_modules")
@@ -256,7 +272,7 @@ const installedPinnedCore = (projectDir: string, version: string, timeoutMs: num
         mkdirSync(staging, { recursive: true })
         writeFileSync(path.join(staging, "package.json"), JSON.stringify({ private: true, dependencies: { "@dataform/core": version } }))
       },
-      catch: (cause) => new CompileError({ projectDir, reason: `could not prepare ${staging} to install the pinned dataformCoreVersion ${version}: ${String(cause)}` })
+      catch: (cause) => new CompileError({ projectDir, reason: `could not prepare ${staging} to install the pinned ${pinName(source, version)}: ${String(cause)}` })
     })
     yield* Effect.callback<void, CompileError>((resume) => {
       const child = execFile("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: staging, timeout: timeoutMs }, (error, _stdout, stderr) => {
@@ -266,7 +282,7 @@ const installedPinnedCore = (projectDir: string, version: string, timeoutMs: num
           Effect.fail(
             new CompileError({
               projectDir,
-              reason: `the project pins dataformCoreVersion ${version}, which npm could not install into ${folder} (once, then every compile reads it there): ${cliMessage(stderr) || error.message}`
+              reason: `the project pins ${pinName(source, version)}, which npm could not install into ${folder} (once, then every compile reads it there): ${cliMessage(stderr) || error.message}`
             })
           )
         )
@@ -290,13 +306,13 @@ const NOT_COPIED = new Set(["node_modules", ".git", "data"])
  * installed once into a cache, or the project's own committed node_modules when it holds that very
  * version (Google's GA4 Dataform template commits it), which needs no npm.
  */
-const compilePinned = (options: CompileOptions & { readonly projectDir: string }, version: string, committedCore: string) =>
+const compilePinned = (options: CompileOptions & { readonly projectDir: string }, version: string, committedCore: string, source: PinSource) =>
   Effect.gen(function* () {
     const timeoutMs = options.timeoutMs ?? 120_000
     // A pinned version npm cannot install (offline, or missing from the registry it reads) compiles
     // with this package's own core when the majors match, as the stock CLI compiles any 3.x core
     // from its major.minor.0 on; compileProject says so.
-    const installed = committedCore === version ? path.join(options.projectDir, "node_modules") : yield* installedPinnedCore(options.projectDir, version, timeoutMs).pipe(
+    const installed = committedCore === version ? path.join(options.projectDir, "node_modules") : yield* installedPinnedCore(options.projectDir, version, timeoutMs, source).pipe(
       Effect.catch((error) => (coreMajor(version) === coreMajor(ownCoreVersion()) && coreMajor(version) >= 3 ? Effect.succeed(undefined) : Effect.fail(error)))
     )
     const modules = installed ?? ownCoreModules()
@@ -343,7 +359,11 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
       return yield* new CompileError({ projectDir, reason: `workflow_settings.yaml pins dataformCoreVersion ${pinnedCore}, and '${path.join(projectDir, file)}' is unexpected beside it (Dataform refuses both); remove one` })
     }
   }
-  if (!withCli && pinnedCore === undefined && !(yield* exists("node_modules/@dataform/core"))) {
+  // A package.json whose only dependency is @dataform/core at one version, not installed: compiled
+  // as a pinned project (that core from the cache, installed there once), as GCP Dataform installs
+  // package.json's dependencies itself. Other dependencies need the project's own `npm install`.
+  const declaredCore = withCli || pinnedCore !== undefined || (yield* exists("node_modules/@dataform/core")) ? undefined : yield* onlyDeclaredCore(fs, projectDir)
+  if (!withCli && pinnedCore === undefined && declaredCore === undefined && !(yield* exists("node_modules/@dataform/core"))) {
     return yield* new CompileError({ projectDir, reason: "@dataform/core is not installed; run `npm install` first" })
   }
   const key = yield* compileCacheKey(projectDir, options).pipe(
@@ -364,7 +384,9 @@ export const compileProject = Effect.fn("Runner.compileProject")(function* (opti
   const { json, coreNote } = withCli
     ? { json: yield* compileWithCli({ ...options, projectDir }), coreNote: undefined }
     : pinnedCore !== undefined
-      ? yield* compilePinned({ ...options, projectDir }, pinnedCore, yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json")))
+      ? yield* compilePinned({ ...options, projectDir }, pinnedCore, yield* packageVersion(fs, path.join(projectDir, "node_modules", "@dataform", "core", "package.json")), "dataformCoreVersion")
+      : declaredCore !== undefined
+      ? yield* compilePinned({ ...options, projectDir }, declaredCore, "", "package.json")
       : { json: yield* (coreMajor(installedCore ?? "") < 3 ? compileCore2 : compileInWorker)({
         ...options,
         projectDir,

@@ -199,6 +199,31 @@ describe("a project pinning dataformCoreVersion", () => {
       rmSync(compileCache, { recursive: true, force: true })
     }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
 
+  it.effect("a package.json declaring only @dataform/core, not installed, compiles as a pinned project; with other dependencies it still asks for npm install", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-declared-core-"))
+      writeFileSync(path.join(dir, "workflow_settings.yaml"), "defaultProject: demo\ndefaultLocation: EU\ndefaultDataset: dataform\n")
+      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { "@dataform/core": "3.0.0" } }))
+      mkdirSync(path.join(dir, "definitions"))
+      writeFileSync(path.join(dir, "definitions", "orders.sqlx"), `config { type: "table" }\nselect 1 as order_id`)
+      // From the cache holding 3.0.0, without npm.
+      const graph = yield* withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: coreCache }, compileProject({ projectDir: dir }))
+      assert.strictEqual(graph.compiled.dataformCoreVersion, "3.0.0")
+      assert.deepStrictEqual(graph.actions.map((action) => action.target.name), ["orders"])
+      assert.deepStrictEqual(readdirSync(dir).sort(), ["definitions", "package.json", "workflow_settings.yaml"])
+      // A version npm cannot install here: the runner's own core, saying so.
+      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { "@dataform/core": "3.0.1" } }))
+      const cache = mkdtempSync(path.join(os.tmpdir(), "mdp-core-cache-empty-"))
+      const fallback = yield* withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: cache }, compileProject({ projectDir: dir }))
+      assert.strictEqual(fallback.coreNote, `the project pins @dataform/core 3.0.1, which npm could not install here; it compiled with ${createRequire(import.meta.url)("@dataform/core/package.json").version}, the runner's own`)
+      // Another dependency (a package of the project's own) needs the project's npm install.
+      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { "@dataform/core": "3.0.0", "dataform-scd": "1.0.0" } }))
+      const error = yield* Effect.flip(withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: coreCache }, compileProject({ projectDir: dir })))
+      assert.include(error.message, "@dataform/core is not installed; run `npm install` first")
+      rmSync(dir, { recursive: true, force: true })
+      rmSync(cache, { recursive: true, force: true })
+    }).pipe(Effect.provide(NodeFileSystem.layer)), 60_000)
+
   it.effect("a 3.0.0 prerelease the CLI refuses (Google's GA4 template pins 3.0.0-beta.4) compiles with that core, from the project's committed node_modules, offline", () =>
     Effect.gen(function* () {
       const dir = pinnedProject("3.0.0-beta.4")
