@@ -5478,6 +5478,66 @@ const commentsPolyglotKeeps = (sql: string): string => {
   return changed ? render(kept) : sql
 }
 
+/**
+ * `CREATE TABLE t (a INT64, b STRING OPTIONS(…)) AS SELECT …`: BigQuery names and types the
+ * query's columns, by position, from the column list. DuckDB takes no column list beside AS: the
+ * table is created from the list, then the query's rows inserted by position (INSERT's checks
+ * of BigQuery's assignment types included). With IF NOT EXISTS the rows go through a temporary
+ * table of those columns into a CREATE TABLE IF NOT EXISTS … AS, so that an existing table (empty
+ * or not) is left as it is, as BigQuery leaves it.
+ */
+const tableWithColumnsAsQuery = (sql: string): { readonly statements: ReadonlyArray<string> } | undefined => {
+  if (!/^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*CREATE\b/i.test(sql)) return undefined
+  const tokens = tokenize(sql, "bigquery")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  let k = 1
+  if (word(k) === "OR" && word(k + 1) === "REPLACE") k += 2
+  const temporary = word(k) === "TEMP" || word(k) === "TEMPORARY"
+  if (temporary) k++
+  if (word(k) !== "TABLE") return undefined
+  k++
+  const ifNotExists = word(k) === "IF" && word(k + 1) === "NOT" && word(k + 2) === "EXISTS"
+  if (ifNotExists) k += 3
+  const nameStart = k
+  while (significant[k] !== undefined && significant[k]!.token.text !== "(" && !["AS", "PARTITION", "CLUSTER", "OPTIONS", "LIKE", "COPY", "CLONE"].includes(word(k))) k++
+  if (k === nameStart || significant[k]?.token.text !== "(") return undefined
+  const open = significant[k]!.index
+  const close = matchingParen(tokens, open)
+  if (close < 0) return undefined
+  // The first AS at the top level after the column list, before a query.
+  const afterList = significant.findIndex(({ index }) => index > close)
+  if (afterList < 0) return undefined
+  let depth = 0
+  let as = -1
+  for (let j = afterList; j < significant.length; j++) {
+    const text = significant[j]!.token.text
+    if (text === "(" || text === "[") depth++
+    else if (text === ")" || text === "]") depth--
+    else if (depth === 0 && word(j) === "AS") {
+      as = j
+      break
+    }
+  }
+  if (as < 0 || !(word(as + 1) === "SELECT" || word(as + 1) === "WITH" || significant[as + 1]?.token.text === "(")) return undefined
+  const name = render(tokens.slice(significant[nameStart]!.index, open)).trim()
+  const columns = render(tokens.slice(open, close + 1))
+  // PARTITION BY, CLUSTER BY and OPTIONS between the column list and AS.
+  const clauses = render(tokens.slice(close + 1, significant[as]!.index)).trim()
+  const query = render(tokens.slice(significant[as + 1]!.index)).trim()
+  const head = `CREATE${word(1) === "OR" ? " OR REPLACE" : ""}${temporary ? " TEMP" : ""} TABLE`
+  if (!ifNotExists) return { statements: [`${head} ${name} ${columns} ${clauses}`, `INSERT INTO ${name} SELECT * FROM (${query})`] }
+  const staging = "_mdp_table_columns"
+  return {
+    statements: [
+      `CREATE OR REPLACE TEMP TABLE ${staging} ${columns}`,
+      `INSERT INTO ${staging} SELECT * FROM (${query})`,
+      `${head} IF NOT EXISTS ${name} ${clauses} AS SELECT * FROM ${staging}`,
+      `DROP TABLE ${staging}`
+    ]
+  }
+}
+
 const translateStatements = (original: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
   Effect.gen(function* () {
     // A MERGE among other statements: each statement on its own.
@@ -5485,6 +5545,17 @@ const translateStatements = (original: string, context: TranslationContext): Eff
     if (split.length > 1 && split.some((tokens) => firstWord(tokens) === "MERGE")) {
       const out: Array<string> = []
       for (const tokens of split) out.push(...(yield* translateStatements(render(tokens), context)))
+      return out
+    }
+    if (split.length > 1 && split.some((tokens) => firstWord(tokens) === "CREATE" && tableWithColumnsAsQuery(render(tokens)) !== undefined)) {
+      const out: Array<string> = []
+      for (const tokens of split) out.push(...(yield* translateStatements(render(tokens), context)))
+      return out
+    }
+    const withColumns = split.length === 1 ? tableWithColumnsAsQuery(original) : undefined
+    if (withColumns !== undefined) {
+      const out: Array<string> = []
+      for (const statement of withColumns.statements) out.push(...(yield* translateStatements(statement, context)))
       return out
     }
     const merge = mergePieces(original)
