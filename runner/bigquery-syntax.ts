@@ -479,15 +479,19 @@ export const keywordAliases = (sql: string): string => {
   return tokens.map((token, index) => (before.has(index) ? `AS ${token.text}` : token.text)).join("")
 }
 
-/** `CREATE [OR REPLACE] EXTERNAL TABLE [IF NOT EXISTS] name …`: the table's (dataset, name), or undefined for another statement. */
-export const externalTableTarget = (tokens: ReadonlyArray<Token>): { readonly schema: string | undefined; readonly name: string; readonly columns: ReadonlyArray<HeaderColumn> } | undefined => {
+/**
+ * `CREATE [OR REPLACE] EXTERNAL TABLE [IF NOT EXISTS] name …` (or, with `kind` "table", a plain
+ * `CREATE [OR REPLACE] TABLE …`): the table's (dataset, name) and its column list's columns, or
+ * undefined for another statement.
+ */
+export const externalTableTarget = (tokens: ReadonlyArray<Token>, kind: "external" | "table" = "external"): { readonly schema: string | undefined; readonly name: string; readonly columns: ReadonlyArray<HeaderColumn> } | undefined => {
   const words = tokens.filter(isSignificant)
   let k = 0
   if (upper(words[k]) !== "CREATE") return undefined
   k++
   if (upper(words[k]) === "OR" && upper(words[k + 1]) === "REPLACE") k += 2
-  if (upper(words[k]) !== "EXTERNAL" || upper(words[k + 1]) !== "TABLE") return undefined
-  k += 2
+  if (kind === "external" ? upper(words[k]) !== "EXTERNAL" || upper(words[k + 1]) !== "TABLE" : upper(words[k]) !== "TABLE") return undefined
+  k += kind === "external" ? 2 : 1
   if (upper(words[k]) === "IF" && upper(words[k + 1]) === "NOT" && upper(words[k + 2]) === "EXISTS") k += 3
   const parts: Array<string> = []
   for (; words[k] !== undefined && (words[k]!.kind === "word" || words[k]!.kind === "quoted"); k += 2) {
@@ -532,9 +536,30 @@ export const externalTableColumns = (queries: ReadonlyArray<string>): ReadonlyAr
     if (token.text === ";") statements.push([])
     else statements[statements.length - 1]!.push(token)
   }
-  const targets = statements.filter((statement) => statement.some(isSignificant)).map(externalTableTarget)
+  const targets = statements.filter((statement) => statement.some(isSignificant)).map((statement) => externalTableTarget(statement))
   if (targets.length === 0 || targets.some((target) => target === undefined)) return undefined
   return targets[targets.length - 1]!.columns
+}
+
+/**
+ * The typed column lists of the tables the statements create (`CREATE TABLE IF NOT EXISTS ds.log
+ * (id INT64, …)`, a log an operation creates when missing), by lower-cased `dataset.name`.
+ */
+export const createdTableColumns = (texts: ReadonlyArray<string>): ReadonlyMap<string, ReadonlyArray<HeaderColumn>> => {
+  const created = new Map<string, ReadonlyArray<HeaderColumn>>()
+  for (const text of texts) {
+    if (!/\bCREATE\b[\s\S]*\bTABLE\b/i.test(text)) continue
+    const statements: Array<Array<Token>> = [[]]
+    for (const token of tokenize(text, "bigquery")) {
+      if (token.text === ";") statements.push([])
+      else statements[statements.length - 1]!.push(token)
+    }
+    for (const statement of statements) {
+      const target = externalTableTarget(statement, "table")
+      if (target !== undefined && target.schema !== undefined && target.columns.length > 0) created.set(`${target.schema}.${target.name}`.toLowerCase(), target.columns)
+    }
+  }
+  return created
 }
 
 /** A marker identifier polyglot carries through, replaced by `informationSchemaQuery` afterwards. */

@@ -18,7 +18,7 @@
  */
 import path from "node:path"
 import { Effect, FileSystem, Schema } from "effect"
-import { externalTableColumns, quotedDashedProjects } from "./bigquery-syntax.ts"
+import { createdTableColumns, externalTableColumns, quotedDashedProjects } from "./bigquery-syntax.ts"
 import { adsTransferColumnType, ga4Column, isAdsTransferTable, isGa4ExportTable } from "./export-schemas.ts"
 import { comparisonLength, csvHeaderCells, ELEMENTS, fieldsOfType, headerCell, headerColumn, isNestedType, structOf, typeFromUse, type FieldRead, type HeaderColumn } from "./source-types.ts"
 import { isCloudOnly, type Action, type DeclarationAction, type ProjectGraph } from "./graph.ts"
@@ -161,7 +161,10 @@ const undeclaredTables = (graph: ProjectGraph): ReadonlyArray<DeclarationAction>
       // Unquoted too, after FROM or JOIN (`FROM raw_dataset.agents`), in the SQL without its
       // strings and comments, unless the first part is an alias of the statement (`JOIN e.items`
       // reads an array of the row).
-      const code = tokenize(text, "bigquery").map((token) => (token.kind === "comment" ? " " : token.kind === "string" ? "''" : token.text)).join("")
+      const tokens = tokenize(text, "bigquery")
+      const code = tokens.map((token) => (token.kind === "comment" ? " " : token.kind === "string" ? "''" : token.text)).join("")
+      // A whole quoted name is read in strings too (dynamic SQL), never in comments (a query commented out).
+      const uncommented = tokens.map((token) => (token.kind === "comment" ? " " : token.text)).join("")
       // (A lookahead, so that one match does not swallow the next: `, item FROM t a`.)
       const aliases = new Set([...code.matchAll(/(?=(?:\bFROM|\bJOIN|,)\s+[`\w.-]+\s+(?:AS\s+)?(\w+))/gi)].map((alias) => alias[1]!.toLowerCase()))
       const unquoted = [...code.matchAll(/\b(?:FROM|JOIN)\s+(?:([a-z][\w-]*)\.)?([a-z_]\w*)\.([a-z_]\w*)\b(?![\s]*[(.])/gi)].filter(
@@ -177,7 +180,7 @@ const undeclaredTables = (graph: ProjectGraph): ReadonlyArray<DeclarationAction>
         .map((reference) => reference[0].replace(/^(FROM|JOIN)\s+/i, "").replaceAll("`", "").split("."))
         .map((parts) => [parts.join("."), ...(parts.length === 3 ? parts : [undefined, ...parts])] as const)
         .filter(([, database, schema]) => !aliases.has((database ?? schema)!.toLowerCase()))
-      for (const match of [...text.matchAll(/`(?:([\w-]+)\.)?([\w-]+)\.([\w-]+)`(?!\s*\()/g), ...unquoted, ...inParts]) {
+      for (const match of [...uncommented.matchAll(/`(?:([\w-]+)\.)?([\w-]+)\.([\w-]+)`(?!\s*\()/g), ...unquoted, ...inParts]) {
         const [, database, schema, name] = match
         const key = `${schema}.${name}`
         if (/^(INFORMATION_SCHEMA|_SESSION)$/i.test(schema!) || /^INFORMATION_SCHEMA$/i.test(name!)) continue
@@ -1070,14 +1073,18 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
     const existing = new Set((yield* findSources(graph, folder)).flatMap((source) => (source.declaration === undefined ? [] : [source.declaration.key])))
     const stubs: Array<SourceStub> = []
     const declared = declarations(graph)
+    // A declared table an operation creates when it is missing (`CREATE TABLE IF NOT EXISTS log
+    // (id INT64, …)`) takes that column list, types and all.
+    const created = createdTableColumns(graph.actions.flatMap(sqlOfAction))
     // Tables read by name without a declaration take their rows from the folder too: stubbed alike.
     for (const declaration of [...declared, ...undeclaredWildcards(graph, declared), ...undeclaredTables(graph)]) {
       const table = targetLabel(declaration.target)
       const read = columnsRead(graph, declaration.target)
       // Documented columns take the types their reads show too.
       const readType = new Map(read.map((column) => [column.name.toLowerCase(), column.type]))
-      const columns = declaration.columns.length > 0 ? declaration.columns.map((name) => withType(name, readType.get(name.toLowerCase()))) : read
-      const columnsFrom = declaration.columns.length > 0 ? "documented" : read.length > 0 ? "read" : "none"
+      const listed = declaration.columns.length > 0 ? undefined : created.get(`${declaration.target.schema ?? ""}.${declaration.target.name}`.toLowerCase())
+      const columns = declaration.columns.length > 0 ? declaration.columns.map((name) => withType(name, readType.get(name.toLowerCase()))) : listed ?? read
+      const columnsFrom = declaration.columns.length > 0 || listed !== undefined ? "documented" : read.length > 0 ? "read" : "none"
       const present = yield* Effect.forEach(SOURCE_EXTENSIONS, (extension) => fs.exists(`${sourceBase(folder, declaration)}.${extension}`))
       if (existing.has(declaration.key) || present.some(Boolean)) {
         stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, state: "kept", columns, columnsFrom })

@@ -348,6 +348,37 @@ select Region_Code as region_code, Region_Name as region_name from \${ref("regio
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
+  it.effect("sources init heads a declared table that an operation creates when missing with that CREATE's column list, types and all; a name quoted in a comment is no table; the stub binds", () =>
+    Effect.gen(function* () {
+      // As Google's cloud-cost-management-toolkit declares its process log and creates it if missing.
+      const logged = makeTempProject({
+        "definitions/process_log.sqlx": `config { type: "declaration", schema: "ops", name: "process_log" }`,
+        "definitions/create_process_log.sqlx": `
+config { type: "operations", description: "Creates the log once." }
+CREATE TABLE IF NOT EXISTS \${ref("process_log")} (
+  process_id INT64, -- one per run
+  started_at TIMESTAMP OPTIONS(description = "When it started."),
+  dates ARRAY<DATE>
+)`,
+        "definitions/next_process.sqlx": `
+config { type: "table", schema: "ops", description: "The next run's id." }
+SELECT COALESCE(MAX(process_id), 0) + 1 AS next_id, COUNT(started_at) AS started
+FROM \${ref("process_log")}
+-- UNION ALL SELECT … FROM \`my-project.legacy_ops.process_log_v1\`, the old log`
+      })
+      try {
+        yield* Effect.promise(() => sourcesInit(logged.dir))
+        const sourcesDir = path.join(logged.dir, "test", "sources")
+        assert.strictEqual(readFileSync(path.join(sourcesDir, "ops", "process_log.csv"), "utf8"), "process_id:INT64,started_at:TIMESTAMP,dates:ARRAY<DATE>\n")
+        assert.isFalse(existsSync(path.join(sourcesDir, "legacy_ops")))
+        const summary = yield* transform({ projectDir: logged.dir, sourcesDir })
+        assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT next_id, started FROM ops.next_process"), [{ next_id: 1, started: 0 }])
+      } finally {
+        logged.cleanup()
+      }
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
+
   it.effect("a header cell's BigQuery type (name:TYPE) types its column, with rows or none; sources init writes the types the SQL shows; a cell its type cannot read fails naming the file", () =>
     Effect.gen(function* () {
       const typed = makeTempProject({
