@@ -312,7 +312,9 @@ const compilePinned = (options: CompileOptions & { readonly projectDir: string }
     // A pinned version npm cannot install (offline, or missing from the registry it reads) compiles
     // with this package's own core when the majors match, as the stock CLI compiles any 3.x core
     // from its major.minor.0 on; compileProject says so.
-    const installed = committedCore === version ? path.join(options.projectDir, "node_modules") : yield* installedPinnedCore(options.projectDir, version, timeoutMs, source).pipe(
+    // The runner's own core, when it is the pinned version, needs no npm.
+    const own = version === ownCoreVersion()
+    const installed = committedCore === version ? path.join(options.projectDir, "node_modules") : own ? undefined : yield* installedPinnedCore(options.projectDir, version, timeoutMs, source).pipe(
       Effect.catch((error) => (coreMajor(version) === coreMajor(ownCoreVersion()) && coreMajor(version) >= 3 ? Effect.succeed(undefined) : Effect.fail(error)))
     )
     const modules = installed ?? ownCoreModules()
@@ -334,7 +336,7 @@ const compilePinned = (options: CompileOptions & { readonly projectDir: string }
           const json = yield* (coreMajor(version) < 3 ? compileCore2 : compileInWorker)({ ...options, projectDir: copy, timeoutMs, skipVersionCheck: cliRefusesCore(version, cliVersion()) }).pipe(
             Effect.mapError(({ reason }) => new CompileError({ projectDir: options.projectDir, reason }))
           )
-          return { json, ...(installed === undefined ? { coreNote: `the project pins @dataform/core ${version}, which npm could not install here; it compiled with ${ownCoreVersion()}, the runner's own` } : {}) }
+          return { json, ...(installed === undefined && !own ? { coreNote: `the project pins @dataform/core ${version}, which npm could not install here; it compiled with ${ownCoreVersion()}, the runner's own` } : {}) }
         }),
       (copy) => Effect.sync(() => rmSync(copy, { recursive: true, force: true }))
     )

@@ -206,16 +206,24 @@ describe("a project pinning dataformCoreVersion", () => {
       writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { "@dataform/core": "3.0.0" } }))
       mkdirSync(path.join(dir, "definitions"))
       writeFileSync(path.join(dir, "definitions", "orders.sqlx"), `config { type: "table" }\nselect 1 as order_id`)
+      const own = createRequire(import.meta.url)("@dataform/core/package.json").version as string
+      const cache = mkdtempSync(path.join(os.tmpdir(), "mdp-core-cache-empty-"))
+      // The runner's own version: compiled with it, without npm (nothing installed) and without a note.
+      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { "@dataform/core": own } }))
+      const same = yield* withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: cache }, compileProject({ projectDir: dir }))
+      assert.strictEqual(same.compiled.dataformCoreVersion, own)
+      assert.isUndefined(same.coreNote)
+      assert.deepStrictEqual(readdirSync(cache), [])
       // From the cache holding 3.0.0, without npm.
+      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { "@dataform/core": "3.0.0" } }))
       const graph = yield* withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: coreCache }, compileProject({ projectDir: dir }))
       assert.strictEqual(graph.compiled.dataformCoreVersion, "3.0.0")
       assert.deepStrictEqual(graph.actions.map((action) => action.target.name), ["orders"])
       assert.deepStrictEqual(readdirSync(dir).sort(), ["definitions", "package.json", "workflow_settings.yaml"])
       // A version npm cannot install here: the runner's own core, saying so.
       writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { "@dataform/core": "3.0.1" } }))
-      const cache = mkdtempSync(path.join(os.tmpdir(), "mdp-core-cache-empty-"))
       const fallback = yield* withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: cache }, compileProject({ projectDir: dir }))
-      assert.strictEqual(fallback.coreNote, `the project pins @dataform/core 3.0.1, which npm could not install here; it compiled with ${createRequire(import.meta.url)("@dataform/core/package.json").version}, the runner's own`)
+      assert.strictEqual(fallback.coreNote, `the project pins @dataform/core 3.0.1, which npm could not install here; it compiled with ${own}, the runner's own`)
       // Another dependency (a package of the project's own) needs the project's npm install.
       writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { "@dataform/core": "3.0.0", "dataform-scd": "1.0.0" } }))
       const error = yield* Effect.flip(withEnvironment({ ...offline, MDP_DATAFORM_CORE_CACHE: coreCache }, compileProject({ projectDir: dir })))

@@ -159,6 +159,8 @@ describe("hints outside the SQL", () => {
   it.effect("a project without its @dataform/core says to install it, and then compiles", () =>
     Effect.gen(function* () {
       const bare = makeTempProject({ "definitions/rows.sqlx": rows })
+      // (A package.json declaring only the core compiles without it, as a pinned project: test/compile.test.ts.)
+      bare.write("package.json", JSON.stringify({ dependencies: { "@dataform/core": "3.0.62", "dataform-scd": "1.0.0" } }))
       const core = path.join(bare.dir, "node_modules", "@dataform", "core")
       const saved = `${core}-saved`
       yield* Effect.sync(() => renameSync(core, saved))
