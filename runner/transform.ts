@@ -10,6 +10,7 @@ import { executeGraph, type ActionResult } from "./execute.ts"
 import { selectActions, validateGraph, type Selection } from "./graph.ts"
 import { findSources, loadSources, type LoadedSource } from "./sources.ts"
 import { Warehouse } from "./warehouse.ts"
+import { PseudoColumnsInWarehouse } from "./translate.ts"
 
 export interface TransformOptions extends CompileOptions, Selection {
   readonly fullRefresh?: boolean
@@ -52,13 +53,17 @@ export const transform = Effect.fn("Runner.transform")(function* (options: Trans
     options.sourcesDir === undefined || options.dryRun === true ? undefined : yield* findSources(graph, options.sourcesDir).pipe(Effect.flatMap(loadSources))
   const readSource = (fileName: string) =>
     fs.readFileString(path.resolve(options.projectDir, fileName)).pipe(Effect.orElseSucceed(() => undefined))
+  // A source file's _PARTITIONTIME and _PARTITIONDATE are plain columns locally; BigQuery's `*` leaves such pseudo-columns out.
+  const pseudoColumns = yield* warehouse.query(`SELECT count(*) AS n FROM duckdb_columns() WHERE upper(column_name) IN ('_PARTITIONTIME', '_PARTITIONDATE')`).pipe(
+    Effect.map((rows) => Number(rows[0]?.["n"] ?? 0) > 0)
+  )
   const results = yield* executeGraph(graph, {
     selected,
     fullRefresh: options.fullRefresh ?? false,
     dryRun: options.dryRun ?? false,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     readSource
-  })
+  }).pipe(Effect.provideService(PseudoColumnsInWarehouse, pseudoColumns))
   const finished = yield* DateTime.now
   const counts = { succeeded: 0, failed: 0, skipped: 0, disabled: 0, planned: 0 }
   for (const result of results) counts[result.status]++

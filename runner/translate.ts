@@ -13,7 +13,7 @@
  */
 // First: it sets the V8 flags under which polyglot's WebAssembly is compiled.
 import "./wasm-tiering.ts"
-import { Effect, Schema } from "effect"
+import { Context, Effect, Schema } from "effect"
 import { BIGQUERY_JSON_FUNCTION, INTERVAL_FROM_TEXT_FUNCTION, intervalRangeParts, BYTE_VALUES_FUNCTION, BYTES_TO_STRING_FUNCTION, CODE_POINTS_FUNCTION, JSON_EDIT_FUNCTION, JSON_KEYS_FUNCTION, JSON_REMOVE_FUNCTION, JSON_STRIP_NULLS_FUNCTION, PARSE_NUMERIC_FUNCTION, REGEXP_EXTRACT_FUNCTION, REGEXP_INSTR_FUNCTION, STRING_FUNCTIONS, FARM_FINGERPRINT_FUNCTION, SHA512_FUNCTION, INSTR_FUNCTION, NET_HOST_FUNCTION, NET_IP_FUNCTIONS, NET_PUBLIC_SUFFIX_FUNCTION, NET_REG_DOMAIN_FUNCTION, NUMERIC_MULTIPLY_FUNCTION, DOUBLE_TEXT_FUNCTION, INTERVAL_TEXT_FUNCTION, HEX_INT64_FUNCTION, CASE_MAP_FUNCTIONS, ASCII_FUNCTION, REVERSE_FUNCTION, BYTES_TEXT_FUNCTION, FORMAT_VALUE_FUNCTION, JSON_CONTAINS_FUNCTION, JSON_FLATTEN_FUNCTION, JSON_OBJECT_PAIRS_FUNCTION, JSON_QUERY_LAX_FUNCTION, RANGE_TEXT_FUNCTION, CANONICAL_JSON_FUNCTION, PARSE_JSON_FUNCTION, JUSTIFY_FUNCTIONS, normalizeFunction, type NormalForm } from "./builtin-functions.ts"
 import { isLaxPath, NEEDS_REENCODING } from "./json-functions.ts"
 import { javascriptReadsLikeRe2 } from "./string-functions.ts"
@@ -73,7 +73,16 @@ export interface TranslationContext {
    * (`flattenedArrayPaths`). Learnt by the runner from a failed attempt.
    */
   readonly arrayNames?: ReadonlyArray<string>
+  /** Whether a `*` over a table leaves out BigQuery's pseudo-columns (from `PseudoColumnsInWarehouse`). */
+  readonly hidePseudoColumns?: boolean
 }
+
+/**
+ * Whether the warehouse holds tables with BigQuery's pseudo-columns as plain columns (a source
+ * file's `_PARTITIONTIME` and `_PARTITIONDATE`): then a `*` over a table read by name leaves them
+ * out, as BigQuery's does. The runner provides it for a run; elsewhere nothing is rewritten.
+ */
+export const PseudoColumnsInWarehouse = Context.Reference<boolean>("mdp/PseudoColumnsInWarehouse", { defaultValue: () => false })
 
 const unsupportedFunctions: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(DETERMINISTIC_ENCRYPT|DETERMINISTIC_DECRYPT)$/, "BigQuery encryption functions have no DuckDB equivalent"],
@@ -3597,6 +3606,53 @@ const offsetColumnsQuoted = (sql: string): string => {
  * star's lists without their quotes, which DuckDB cannot read back when they are not plain words
  * (a space, a dash). Such a name, several tokens where one was written, is quoted again.
  */
+/**
+ * BigQuery's `*` never includes a table's pseudo-columns (`_PARTITIONTIME` and `_PARTITIONDATE` of
+ * an ingestion-time partitioned table: a Data Transfer's, the billing export's), and no real
+ * column may be named like them. Locally they are plain columns of the source file's table, so a
+ * bare `*` select item over a table read by name is written as `COLUMNS(…)` without them: otherwise
+ * the same columns, in the same order, USING joins merged alike. A subquery's or UNNEST's `*` keeps
+ * fields so named, as BigQuery's does.
+ */
+const PSEUDO_COLUMNS_HIDDEN = "COLUMNS(mdp_column -> upper(mdp_column) NOT IN ('_PARTITIONTIME', '_PARTITIONDATE'))"
+const pseudoColumnsHidden = (sql: string): string => {
+  if (!sql.includes("*")) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  // Names the statement defines (`name AS (…)`: its CTEs), whose columns are no table's.
+  const defined = new Set(significant.flatMap(({ token }, k) => (word(k + 1) === "AS" && significant[k + 2]?.token.text === "(" && (token.kind === "word" || token.kind === "quoted") ? [token.text.toLowerCase()] : [])))
+  // Whether the FROM clause of the select list holding k reads a table by name first (not a
+  // subquery, an UNNEST or another table function, nor a CTE of the statement).
+  const readsTable = (k: number): boolean => {
+    let depth = 0
+    for (let j = k + 1; j < significant.length; j++) {
+      const text = significant[j]!.token.text
+      if (text === "(") depth++
+      else if (text === ")") {
+        if (--depth < 0) return false
+      } else if (text === ";" && depth === 0) return false
+      else if (depth === 0 && word(j) === "FROM") {
+        const item = significant[j + 1]
+        if (item === undefined || (item.token.kind !== "word" && item.token.kind !== "quoted") || significant[j + 2]?.token.text === "(") return false
+        return !(significant[j + 2]?.token.text !== "." && defined.has(item.token.text.toLowerCase()))
+      }
+    }
+    return false
+  }
+  const stars = new Set<number>()
+  significant.forEach(({ token, index }, k) => {
+    if (token.text !== "*" || token.kind === "quoted") return
+    // A select item: after SELECT [DISTINCT|ALL] or a comma, before a comma, FROM or the end.
+    const before = word(k - 1) === "DISTINCT" || word(k - 1) === "ALL" ? k - 2 : k - 1
+    const opens = word(before) === "SELECT" || significant[before]?.token.text === ","
+    const next = significant[k + 1]?.token.text
+    const closes = next === undefined || next === "," || next === ")" || next === ";" || word(k + 1) === "FROM"
+    if (opens && closes && readsTable(k)) stars.add(index)
+  })
+  return stars.size === 0 ? sql : tokens.map((token, index) => (stars.has(index) ? PSEUDO_COLUMNS_HIDDEN : token.text)).join("")
+}
+
 const starListNamesQuoted = (sql: string): string => {
   if (!/\*\s*(EXCLUDE|REPLACE)\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
@@ -5004,12 +5060,13 @@ export const restoreTranslations = (entries: ReadonlyArray<readonly [string, Rea
 }
 
 /** Translates one BigQuery SQL text (one or more statements) into DuckDB SQL statements. */
-export const translate = (sql: string, context: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
-  Effect.suspend(() => {
-    const key = `${(context.variables ?? []).join("\u0000")}\u0002${(context.shadowable ?? []).join("\u0000")}${context.arrayNames === undefined ? "" : `\u0003${context.arrayNames.join("\u0000")}`}\u0001${sql}`
+export const translate = (sql: string, given: TranslationContext): Effect.Effect<ReadonlyArray<string>, TranslationError> =>
+  Effect.gen(function* () {
+    const context = (yield* PseudoColumnsInWarehouse) ? { ...given, hidePseudoColumns: true } : given
+    const key = `${(context.variables ?? []).join("\u0000")}\u0002${(context.shadowable ?? []).join("\u0000")}${context.arrayNames === undefined ? "" : `\u0003${context.arrayNames.join("\u0000")}`}${context.hidePseudoColumns === true ? "\u0004" : ""}\u0001${sql}`
     const known = translated.get(key)
-    if (known !== undefined) return Effect.succeed(known)
-    return translateUncached(sql, context).pipe(
+    if (known !== undefined) return known
+    return yield* translateUncached(sql, context).pipe(
       // An INSERT, UPDATE or MERGE of a FLOAT64 into an INT64 column fails on BigQuery; DuckDB would round it.
       Effect.map((statements) => statements.flatMap((statement) => {
         const check = insertTypeCheck(statement) ?? updateTypeCheck(statement)
@@ -5630,7 +5687,7 @@ const translateStatements = (original: string, context: TranslationContext): Eff
       if (group !== undefined) {
         const inner = yield* translateStatements(group.inner, context)
         const outer = yield* translateStatements(group.outer, context)
-        return outer.map((statement) => statement.replace(`SELECT * FROM ${UNION_STAND_IN}`, () => inner.join(" ")))
+        return outer.map((statement) => statement.replace(`SELECT ${statement.includes(`SELECT * FROM ${UNION_STAND_IN}`) ? "*" : PSEUDO_COLUMNS_HIDDEN} FROM ${UNION_STAND_IN}`, () => inner.join(" ")))
       }
     }
     if (!result.success || result.sql === undefined) {
@@ -5642,5 +5699,6 @@ const translateStatements = (original: string, context: TranslationContext): Eff
         ...(result.errorLine === undefined ? {} : { statement: prepared, line: result.errorLine, column: result.errorColumn ?? 1 })
       })
     }
-    return result.sql.flatMap((statement) => withMergeMatchCheck(starListNamesQuoted(groupByAllBesideStructStars(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(groupByOutputNames(statement, "duckdb"))), "duckdb", afterTranslation)), prepared)))))))))))))))))))))))))))))
+    const hidden = context.hidePseudoColumns === true ? pseudoColumnsHidden : (statement: string) => statement
+    return result.sql.flatMap((statement) => withMergeMatchCheck(hidden(starListNamesQuoted(groupByAllBesideStructStars(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(groupByOutputNames(statement, "duckdb"))), "duckdb", afterTranslation)), prepared))))))))))))))))))))))))))))))
   })

@@ -791,13 +791,20 @@ select _table_suffix as suffix, event_name from \`my-project.analytics_9.events_
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
-  it.effect("a transfer table's _PARTITIONTIME is a column of its source file; without it the error says so", () =>
+  it.effect("a transfer table's _PARTITIONTIME is a column of its source file, which a * over the table leaves out as BigQuery's does; without it the error says so", () =>
     Effect.gen(function* () {
       const transfer = makeTempProject({
         "definitions/latest_events.sqlx": `
 config { type: "table", schema: "ga4", description: "Events of the newest partition." }
 select event_name from \`analytics.p_ga4_Events_123\`
-qualify cast(_PARTITIONTIME as date) = max(cast(_PARTITIONTIME as date)) over ()`
+qualify cast(_PARTITIONTIME as date) = max(cast(_PARTITIONTIME as date)) over ()`,
+        // As Google's billing export view: the pseudo-column named, the rest by *.
+        "definitions/events_with_partition.sqlx": `
+config { type: "view", schema: "ga4", description: "Events with their partition." }
+select *, _PARTITIONTIME as partition_time from \`analytics.p_ga4_Events_123\` as events`,
+        "definitions/events_copy.sqlx": `
+config { type: "table", schema: "ga4", description: "The events as they are." }
+select * from \${ref("events_with_partition")}`
       })
       try {
         const sourcesDir = path.join(transfer.dir, "test", "sources")
@@ -808,6 +815,10 @@ qualify cast(_PARTITIONTIME as date) = max(cast(_PARTITIONTIME as date)) over ()
         const summary = yield* transform({ projectDir: transfer.dir, sourcesDir })
         assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
         assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT event_name FROM ga4.latest_events"), [{ event_name: "page_view" }])
+        assert.deepStrictEqual(
+          yield* (yield* Warehouse).query("SELECT column_name FROM duckdb_columns() WHERE table_name = 'events_copy' ORDER BY column_index"),
+          [{ column_name: "event_name" }, { column_name: "partition_time" }]
+        )
       } finally {
         transfer.cleanup()
       }

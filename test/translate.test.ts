@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { sharedJsonExtraction } from "../runner/shared-json-extraction.ts"
-import { checkDeclarations, translate } from "../runner/translate.ts"
+import { checkDeclarations, PseudoColumnsInWarehouse, translate } from "../runner/translate.ts"
 
 /**
  * What the translator refuses, naming the construct and the file, and how it handles variables,
@@ -107,6 +107,24 @@ describe("the translator's refusals and mechanics", () => {
       assert.include(late.reason, "top of pre_operations")
       const twice = yield* Effect.flip(checkDeclarations(["DECLARE a INT64; DECLARE A STRING"], "definitions/x.sqlx"))
       assert.include(twice.reason, "a is declared twice")
+    }))
+
+  it.effect("with pseudo-columns in the warehouse, a bare * over a table read by name leaves them out; a subquery's, an UNNEST's or a CTE's * and other stars stay", () =>
+    Effect.gen(function* () {
+      const hidden = "COLUMNS(mdp_column -> upper(mdp_column) NOT IN ('_PARTITIONTIME', '_PARTITIONDATE'))"
+      const translated = (sql: string) => translate(sql, { fileName: "stars.sqlx" }).pipe(Effect.map((statements) => statements.join(";\n")), Effect.provideService(PseudoColumnsInWarehouse, true))
+      assert.include(yield* translated("SELECT *, _PARTITIONTIME AS pt FROM `p.billing.export`"), `SELECT ${hidden}, _PARTITIONTIME AS pt FROM`)
+      assert.include(yield* translated("SELECT DISTINCT * FROM billing.export AS e JOIN billing.other USING (id)"), `SELECT DISTINCT ${hidden} FROM`)
+      for (const kept of [
+        "SELECT * FROM (SELECT 1 AS _PARTITIONTIME)",
+        "SELECT * FROM UNNEST([STRUCT(1 AS _PARTITIONTIME)])",
+        "WITH recent AS (SELECT 1 AS _PARTITIONTIME) SELECT * FROM recent",
+        "SELECT * EXCEPT (id) FROM billing.export",
+        "SELECT e.* FROM billing.export AS e",
+        "SELECT COUNT(*) AS n, 2 * 3 AS six FROM billing.export"
+      ]) assert.notInclude(yield* translated(kept), hidden, kept)
+      // Without them (the default), nothing changes.
+      assert.notInclude((yield* translate("SELECT * FROM billing.export", { fileName: "stars.sqlx" })).join(";"), hidden)
     }))
 
   it.effect("a syntax error says where it is", () =>
