@@ -817,13 +817,21 @@ class Interpreter {
       switch (step.kind) {
         case "sql":
           if (step.atomic === true && step.statements.length > 1) {
+            // An action's build, one statement on BigQuery (CREATE TABLE … AS, INSERT, MERGE): its
+            // @@row_count is the rows its last DML wrote (a MERGE's staged rows are those the INSERT
+            // writes after the DELETE), NULL for a CREATE.
+            let written: number | undefined
             yield* self.session.run("BEGIN TRANSACTION")
-            const done = yield* Effect.result(Effect.forEach(step.statements, (sql) => self.session.run(sql), { discard: true }))
+            const done = yield* Effect.result(Effect.forEach(step.statements, (sql) =>
+              self.session.run(sql).pipe(Effect.tap((changed) => Effect.sync(() => {
+                if (!isTypeCheck(sql) && DML.test(sql)) written = changed
+              }))), { discard: true }))
             if (done._tag === "Failure") {
               yield* Effect.ignore(self.session.run("ROLLBACK"))
               return yield* done.failure
             }
             yield* self.session.run("COMMIT")
+            yield* self.session.run(`SET VARIABLE ${ROW_COUNT} = ${written === undefined ? "NULL" : written}::BIGINT`)
             return NORMAL
           }
           for (const sql of step.statements) yield* self.statement(sql)

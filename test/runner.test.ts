@@ -322,6 +322,39 @@ select x from \${ref("events")}, unnest(label.first) as x`,
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("a table's scripted post_operations read @@row_count of its build as BigQuery's: NULL after a CREATE TABLE, the rows an INSERT or MERGE wrote after an incremental run", () =>
+    Effect.gen(function* () {
+      const logged = (rows: string, key: boolean) => `config { type: "incremental"${key ? `, uniqueKey: ["id"]` : ""} }
+${rows}
+post_operations {
+  BEGIN
+    INSERT INTO analytics.build_log VALUES ('${key ? "merged" : "appended"}', @@row_count);
+  EXCEPTION WHEN ERROR THEN
+    RAISE USING MESSAGE = @@error.message;
+  END;
+}`
+      const project = makeTempProject({
+        "definitions/build_log.sqlx": `config { type: "operations", hasOutput: true } create table if not exists \${self()} (model string, row_count int64)`,
+        "definitions/merged.sqlx": logged("select 1 as id, 'a' as label", true).replace("config {", `config { dependencies: ["build_log"],`),
+        "definitions/appended.sqlx": logged("select 1 as id", false).replace("config {", `config { dependencies: ["merged"],`)
+      })
+      const options = { projectDir: project.dir }
+      const first = yield* transform(options)
+      assert.isTrue(first.ok, JSON.stringify(first.results.filter((r) => r.status !== "succeeded")))
+      // The second run merges one changed and one new row, and appends three.
+      project.write("definitions/merged.sqlx", logged("select 1 as id, 'b' as label union all select 2, 'c'", true).replace("config {", `config { dependencies: ["build_log"],`))
+      project.write("definitions/appended.sqlx", logged("select id from unnest([2, 3, 4]) as id", false).replace("config {", `config { dependencies: ["merged"],`))
+      const second = yield* transform(options)
+      assert.isTrue(second.ok, JSON.stringify(second.results.filter((r) => r.status !== "succeeded")))
+      assert.deepStrictEqual(yield* rows("SELECT model, row_count FROM analytics.build_log ORDER BY row_count NULLS FIRST, model"), [
+        { model: "appended", row_count: null },
+        { model: "merged", row_count: null },
+        { model: "merged", row_count: 2 },
+        { model: "appended", row_count: 3 }
+      ])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a table's post_operations that change another table's columns are seen by that table's merge later in the run", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
