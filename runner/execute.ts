@@ -10,7 +10,7 @@ import { Deferred, Effect, Fiber, Schedule, Semaphore } from "effect"
 import type { Action, ProjectGraph } from "./graph.ts"
 import { duckdbErrorPosition, locateInSource, statementPosition, withoutDuckdbExcerpt, type ErrorPosition } from "./locate.ts"
 import { ActionError, columnsNeeded, nullArraysAsEmpty, nullElementFailure, partitionedTables, planAction, type ActionPlan, type Catalogue, type PlanError, type PlanOptions } from "./plan.ts"
-import { datasetsCreatedIn } from "./sources.ts"
+import { datasetsCreatedIn, relationsCreatedIn } from "./sources.ts"
 import { RunProgress } from "./progress.ts"
 import { procedureEntry, runProgram } from "./script.ts"
 import { duckdbRelation, quoteIdentifier, targetKey, targetLabel, type Target } from "./target.ts"
@@ -279,13 +279,19 @@ const missingTable = (reason: string): { readonly schema: string; readonly name:
 }
 
 /** Runs an action's plan: its statements, then its check. */
-const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => RelationType | undefined) =>
+const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => RelationType | undefined, createdByProject: ReadonlySet<string>) =>
   Effect.gen(function* () {
     const { action } = plan
     const warehouse = yield* Warehouse
     const relation = duckdbRelation(action.target)
     if (plan.check === "exists") {
-      if (lookup(action.target.schema ?? "main", action.target.name) === undefined) {
+      const missing = lookup(action.target.schema ?? "main", action.target.name) === undefined
+      // A declared table one of the project's statements creates (a log its operation makes when
+      // missing): on BigQuery the declaration checks nothing, and the operation makes it.
+      if (missing && createdByProject.has(`${action.target.schema ?? "main"}.${action.target.name}`.toLowerCase())) {
+        return { statements: [], warnings: [`${targetLabel(action.target)} is not in the warehouse yet: a statement of the project creates it`] } satisfies Outcome
+      }
+      if (missing) {
         return yield* new ActionError({
           reason:
             `declared source ${targetLabel(action.target)} does not exist in the warehouse` +
@@ -399,14 +405,14 @@ const listName = (expression: string | undefined): string | undefined =>
  * path inside UNNEST reads a field through an ARRAY is planned and run again with that name known
  * to be an array, which the translation then flattens as BigQuery does (`flattenedArrayPaths`).
  */
-const runAction = (action: Action, options: ExecuteOptions, planOptions: PlanOptions, catalogue: RunCatalogue): Effect.Effect<Outcome, ActionFailure, Warehouse> =>
+const runAction = (action: Action, options: ExecuteOptions, planOptions: PlanOptions, catalogue: RunCatalogue, createdByProject: ReadonlySet<string>): Effect.Effect<Outcome, ActionFailure, Warehouse> =>
   Effect.gen(function* () {
     if (options.dryRun !== true) yield* catalogue.loadColumns(columnsNeeded(action, catalogue.catalogue, planOptions))
     let attempt = action
     let plan = yield* planAction(attempt, catalogue.catalogue, planOptions)
     if (options.dryRun === true) return { statements: plan.statements, ...(plan.mode === undefined ? {} : { mode: plan.mode }) }
     const runOnce = (planned: typeof plan) =>
-      runPlan(planned, catalogue.catalogue.relationType).pipe(
+      runPlan(planned, catalogue.catalogue.relationType, createdByProject).pipe(
         Effect.ensuring(mayChangeOthers(action, planned) ? Effect.ignore(catalogue.refresh) : Effect.void)
       )
     let result = yield* Effect.result(runOnce(plan))
@@ -441,6 +447,7 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
     yield* (yield* Warehouse).run(schemas.map((schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`))
   }
   const catalogue = yield* runCatalogue
+  const createdByProject = relationsCreatedIn(graph.actions.filter((action) => !action.disabled))
   const incrementalOverBuiltTables =
     options.fullRefresh !== true &&
     selected.every((a) => (a.kind !== "table" && a.kind !== "incremental") || a.disabled || catalogue.catalogue.relationType(a.target.schema ?? "main", a.target.name) === "table")
@@ -490,7 +497,7 @@ export const executeGraph = Effect.fn("Runner.executeGraph")(function* (graph: P
         Effect.gen(function* () {
           yield* (yield* RunProgress).actionStarted(action)
           const started = Date.now()
-          const outcome = yield* Effect.result(runAction(action, options, planOptions, catalogue))
+          const outcome = yield* Effect.result(runAction(action, options, planOptions, catalogue, createdByProject))
           const durationMs = Date.now() - started
           if (outcome._tag === "Success") {
             const value = outcome.success

@@ -366,6 +366,10 @@ const createdNames = (texts: ReadonlyArray<string>, objects: "relations" | "all"
 export const datasetsCreatedIn = (actions: ReadonlyArray<Action>): ReadonlyArray<string> =>
   [...new Set(createdNames(actions.flatMap(sqlOfAction), "all").filter((parts) => parts.length >= 2).map((parts) => parts[parts.length - 2]!))]
 
+/** The tables and views the project's statements create, as lower-cased `dataset.name`. */
+export const relationsCreatedIn = (actions: ReadonlyArray<Action>): ReadonlySet<string> =>
+  new Set(createdNames(actions.flatMap(sqlOfAction), "relations").filter((parts) => parts.length >= 2).map((parts) => parts.slice(-2).join(".").toLowerCase()))
+
 const sqlOfAction = (action: Action): ReadonlyArray<string> =>
   action.kind === "declaration" || isCloudOnly(action) ? [] : action.kind === "operations" ? action.queries : action.kind === "assertion" ? [action.query] : [action.query, action.incrementalQuery, ...action.preOps, ...action.postOps, ...action.incrementalPreOps, ...action.incrementalPostOps]
 

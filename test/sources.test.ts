@@ -348,7 +348,7 @@ select Region_Code as region_code, Region_Name as region_name from \${ref("regio
       }
     }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 
-  it.effect("sources init heads a declared table that an operation creates when missing with that CREATE's column list, types and all; a name quoted in a comment is no table; the stub binds", () =>
+  it.effect("a declared table that an operation creates when missing needs no file; sources init heads its stub with that CREATE's column list, types and all; a name quoted in a comment is no table; the stub binds", () =>
     Effect.gen(function* () {
       // As Google's cloud-cost-management-toolkit declares its process log and creates it if missing.
       const logged = makeTempProject({
@@ -361,14 +361,19 @@ CREATE TABLE IF NOT EXISTS \${ref("process_log")} (
   dates ARRAY<DATE>
 )`,
         "definitions/next_process.sqlx": `
-config { type: "table", schema: "ops", description: "The next run's id." }
+config { type: "table", schema: "ops", description: "The next run's id.", dependencies: ["create_process_log"] }
 SELECT COALESCE(MAX(process_id), 0) + 1 AS next_id, COUNT(started_at) AS started
 FROM \${ref("process_log")}
 -- UNION ALL SELECT … FROM \`my-project.legacy_ops.process_log_v1\`, the old log`
       })
       try {
-        yield* Effect.promise(() => sourcesInit(logged.dir))
         const sourcesDir = path.join(logged.dir, "test", "sources")
+        // Without a file, the declaration checks nothing, as on BigQuery: the operation creates the table.
+        const created = yield* transform({ projectDir: logged.dir, sourcesDir })
+        assert.isTrue(created.ok, JSON.stringify(created.results.filter((r) => r.status !== "succeeded")))
+        assert.include(created.results.find((r) => r.action === "ops.process_log")?.warnings?.[0] ?? "", "not in the warehouse yet: a statement of the project creates it")
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT next_id FROM ops.next_process"), [{ next_id: 1 }])
+        yield* Effect.promise(() => sourcesInit(logged.dir))
         assert.strictEqual(readFileSync(path.join(sourcesDir, "ops", "process_log.csv"), "utf8"), "process_id:INT64,started_at:TIMESTAMP,dates:ARRAY<DATE>\n")
         assert.isFalse(existsSync(path.join(sourcesDir, "legacy_ops")))
         const summary = yield* transform({ projectDir: logged.dir, sourcesDir })
