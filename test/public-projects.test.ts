@@ -317,4 +317,91 @@ describe("public Dataform projects, vendored, on the local runner", () => {
       assert.deepStrictEqual(yield* sessions(), expectedSessions(4))
       assert.deepStrictEqual(yield* query("SELECT count(*) AS n FROM ga4_dataform_output.event"), [{ n: events + more }])
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
+  // GoogleCloudPlatform/cloud-cost-management-toolkit (Apache-2.0, core 3.x pinned in package.json):
+  // the billing export repartitioned by usage day, a process log its operations create and
+  // update in BigQuery scripts (BEGIN … EXCEPTION, EXECUTE IMMEDIATE, @@row_count), daily
+  // aggregates re-derived for the days a run touched, and the newest recommendation per resource.
+  it.effect("cloud-cost-management-toolkit: the billing export repartitioned and aggregated per day, the run logged; a second run reads the new partition (and, as the project does, the last one again) and re-derives only its days", () =>
+    Effect.gen(function* () {
+      const dir = copyProject("cloud-cost-management-toolkit")
+      // The settings are a template whose placeholders a user fills in (its Terraform writes them).
+      const template = readFileSync(path.join(dir, "workflow_settings_template.yaml"), "utf8")
+      writeFileSync(path.join(dir, "workflow_settings.yaml"), template
+        .replace('"<project_id>"', '"my-project"').replace('"<dataset_id>"', '"billing"').replace('"<same_dataset_id>"', '"billing_assertions"')
+        .replace('"<raw billing export table>"', '"gcp_billing_export_v1_0123"').replace('"<raw billing export dataset>"', '"billing_export"')
+        .replace('"<raw billing export gcp project>"', '"my-project"').replace('"<recommendations_export_table_name>"', '"recommendations_export"')
+        .replace('"<raw Azure billing export table>"', '"azure_costs"').replace('"<raw Azure billing export dataset>"', '"azure_export"'))
+      const first = yield* run(dir)
+      // Every action but the one the project disables (its GCP product hierarchy).
+      assert.deepStrictEqual(failures(first), ["billing.gcp_product_categories disabled "])
+      assert.strictEqual(first.results.filter((result) => result.status === "succeeded").length, 20)
+      // It pins @dataform/core 3.0.26 in package.json, which npm cannot install here.
+      assert.include(first.coreNote ?? "", "pins @dataform/core 3.0.26")
+      // The two partitions before today, each usage day in America/Los_Angeles; BigQuery's * leaves
+      // the export's pseudo-columns out, the view names them PARTITIONTIME and PARTITIONDATE.
+      assert.deepStrictEqual(yield* query("SELECT project.id AS project, CAST(usage_start_date AS VARCHAR) AS day, cost FROM billing.usage_partitioned_billing_export ORDER BY 2"), [
+        { project: "proj-a", day: "2024-09-01", cost: 12.5 },
+        { project: "proj-b", day: "2024-09-02", cost: 3.25 }
+      ])
+      assert.deepStrictEqual(yield* query("SELECT column_name FROM duckdb_columns() WHERE table_name = 'usage_partitioned_billing_export' AND column_name ILIKE '%PARTITION%' ORDER BY 1"), [{ column_name: "PARTITIONDATE" }, { column_name: "PARTITIONTIME" }])
+      const summary = () => query("SELECT project_id, CAST(usage_start_date AS VARCHAR) AS day, total_cost, total_credits, total_sud, total_usage_amount, all_labels FROM billing.gcp_billing_export_daily_summary ORDER BY 2")
+      assert.deepStrictEqual(yield* summary(), [
+        { project_id: "proj-a", day: "2024-09-01", total_cost: 12.5, total_credits: -1.5, total_sud: -1.5, total_usage_amount: 3600, all_labels: "team:::data" },
+        { project_id: "proj-b", day: "2024-09-02", total_cost: 3.25, total_credits: 0, total_sud: 0, total_usage_amount: 1e9, all_labels: "" }
+      ])
+      const log = () => query("SELECT process_id, records_added, CAST(max_source_date AS VARCHAR) AS max_source_date, CAST(usage_dates_processed AS VARCHAR[]) AS days, process_end_time IS NOT NULL AS ended FROM billing.billing_process ORDER BY process_id")
+      // A full refresh logs no usage days; the last partition read is the run's bookmark. The daily
+      // aggregate's post-operations log @@row_count last, which a CREATE TABLE (no DML) leaves NULL.
+      assert.deepStrictEqual(yield* log(), [{ process_id: 1, records_added: null, max_source_date: "2024-09-03", days: null, ended: true }])
+      // The newest of a resource's recommendations, its fields parsed out.
+      assert.deepStrictEqual(yield* query("SELECT recommendation_type, action, link, project, resource_name, service, impact_cost_unit FROM billing.gcp_billing_recommendations"), [
+        { recommendation_type: "GCE Idle VM", action: "Save cost by stopping Idle VM", link: "https://cloud.google.com/x", project: "p1", resource_name: "vm1", service: "Compute Engine", impact_cost_unit: 12 }
+      ])
+      // The region lookup create_process_log makes when missing: the rows its CREATE TABLE … AS lists.
+      const regions = readFileSync(path.join(dir, "definitions", "init", "create_process_log.sqlx"), "utf8").split("\n").filter((line) => /^\s*\('/.test(line)).length
+      assert.deepStrictEqual(yield* query("SELECT count(*) AS n, max(geo_name) FILTER (WHERE gcp_region = 'europe-west1') AS belgium FROM billing.geo_region_mapping"), [{ n: regions, belgium: "Belgium" }])
+
+      // A new partition: a third day of proj-a's usage.
+      const export_ = path.join(dir, "test", "sources", "billing_export", "gcp_billing_export_v1_0123.sql")
+      writeFileSync(export_, readFileSync(export_, "utf8").replace(/\n\]\)\s*$/, `,
+  STRUCT(
+    TIMESTAMP '2024-09-04 00:00:00+00', DATE '2024-09-04', '01ABCD-000000-111111',
+    STRUCT('6F81-5844-456A', 'Compute Engine'), STRUCT('2E27-4F75-95CD', 'N1 Predefined Instance Core running in Americas'),
+    TIMESTAMP '2024-09-03 08:00:00+00', TIMESTAMP '2024-09-03 09:00:00+00',
+    STRUCT('proj-a', '111', 'Project A', [STRUCT('env' AS key, 'prod' AS value)], '/1/2/', [STRUCT('projects/111' AS resource_name, 'Project A' AS display_name)]),
+    [STRUCT('team' AS key, 'data' AS value)], CAST([] AS ARRAY<STRUCT<key STRING, value STRING>>),
+    STRUCT('us-central1' AS location, 'US' AS country, 'us-central1' AS region, 'us-central1-a' AS zone),
+    CAST([] AS ARRAY<STRUCT<key STRING, value STRING, inherited BOOL, namespace STRING>>),
+    TIMESTAMP '2024-09-03 12:00:00+00', 2.0, 'USD', 1.0,
+    STRUCT(600.0 AS amount, 'seconds' AS unit, 0.2 AS amount_in_pricing_units, 'hour' AS pricing_unit),
+    CAST([] AS ARRAY<STRUCT<name STRING, amount FLOAT64, type STRING, id STRING, full_name STRING>>),
+    STRUCT('202409'), 'regular', 2.0, 2.0, 2.0, STRUCT('C7BE-6B28-B9DB', 'Default'), 'GOOGLE'
+  )
+])
+`))
+      const second = yield* run(dir)
+      assert.deepStrictEqual(failures(second), ["billing.gcp_product_categories disabled "])
+      assert.strictEqual(modeOf(second, "billing.usage_partitioned_billing_export"), "incremental")
+      assert.strictEqual(modeOf(second, "billing.gcp_billing_export_daily_summary"), "incremental")
+      // From the last run's bookmark on (>=): the 2024-09-03 partition again, as on BigQuery, and the new one.
+      assert.deepStrictEqual(yield* query("SELECT project.id AS project, CAST(usage_start_date AS VARCHAR) AS day, cost FROM billing.usage_partitioned_billing_export ORDER BY 2, 1"), [
+        { project: "proj-a", day: "2024-09-01", cost: 12.5 },
+        { project: "proj-b", day: "2024-09-02", cost: 3.25 },
+        { project: "proj-b", day: "2024-09-02", cost: 3.25 },
+        { project: "proj-a", day: "2024-09-03", cost: 2 }
+      ])
+      // The log lists the usage days of what came after the bookmark (>), the ones to re-derive; the
+      // aggregate's INSERT of that day's one row is its @@row_count.
+      assert.deepStrictEqual(yield* log(), [
+        { process_id: 1, records_added: null, max_source_date: "2024-09-03", days: null, ended: true },
+        { process_id: 2, records_added: 1, max_source_date: "2024-09-04", days: ["2024-09-03"], ended: true }
+      ])
+      // Only that day is deleted and aggregated again; the days before keep their sums.
+      assert.deepStrictEqual(yield* summary(), [
+        { project_id: "proj-a", day: "2024-09-01", total_cost: 12.5, total_credits: -1.5, total_sud: -1.5, total_usage_amount: 3600, all_labels: "team:::data" },
+        { project_id: "proj-b", day: "2024-09-02", total_cost: 3.25, total_credits: 0, total_sud: 0, total_usage_amount: 1e9, all_labels: "" },
+        { project_id: "proj-a", day: "2024-09-03", total_cost: 2, total_credits: 0, total_sud: 0, total_usage_amount: 600, all_labels: "team:::data" }
+      ])
+    }).pipe(Effect.provide(localWarehouse(":memory:"))), 60_000)
 })
