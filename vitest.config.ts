@@ -15,7 +15,9 @@ export default defineConfig({
     // turns (a fifth less time for the suite). Processes the tests start inherit it.
     env: { MDP_DUCKDB_THREADS: "1" },
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...integration, "test/bench/**"] } },
+      // Unit files share their worker's modules (polyglot's WebAssembly, effect) instead of loading
+      // them again per file: the unit loop took 32 s, 20 s so. Their state is per test or keyed.
+      { extends: true, test: { name: "unit", isolate: false, include: ["test/**/*.test.ts"], exclude: [...integration, "test/bench/**"] } },
       { extends: true, test: { name: "integration", include: integration } },
       // The live-client and file-export benchmarks' smoke runs: `npm run test:bench`, not `npm test`.
       { extends: true, test: { name: "bench", include: ["test/bench/**/*.test.ts"] } }

@@ -247,6 +247,10 @@ const onlyDeclaredCore = (fs: FileSystem.FileSystem, projectDir: string): Effect
     Effect.orElseSucceed(() => undefined)
   )
 
+/** Where a project pins its core: workflow_settings.yaml's dataformCoreVersion, or its package.json without node_modules. */
+type PinSource = "dataformCoreVersion" | "package.json"
+const pinName = (source: PinSource, version: string): string => (source === "package.json" ? `@dataform/core ${version} in package.json` : `dataformCoreVersion ${version}`)
+
 /** Where a pinned `dataformCoreVersion` is installed once: MDP_DATAFORM_CORE_CACHE, or the user's cache folder. */
 export const pinnedCoreFolder = (version: string): string =>
   path.join(process.env["MDP_DATAFORM_CORE_CACHE"] || path.join(process.env["XDG_CACHE_HOME"] || path.join(homedir(), ".cache"), "mdp", "dataform-core"), version)
@@ -256,10 +260,6 @@ export const pinnedCoreFolder = (version: string): string =>
  * there by npm first (as the CLI installs it, in a folder of its own, renamed into place whole so
  * that two processes never see half an install).
  */
-/** Where a project pins its core: workflow_settings.yaml's dataformCoreVersion, or its package.json without node_modules. */
-type PinSource = "dataformCoreVersion" | "package.json"
-const pinName = (source: PinSource, version: string): string => (source === "package.json" ? `@dataform/core ${version} in package.json` : `dataformCoreVersion ${version}`)
-
 const installedPinnedCore = (projectDir: string, version: string, timeoutMs: number, source: PinSource): Effect.Effect<string, CompileError> =>
   Effect.gen(function* () {
     const folder = pinnedCoreFolder(version)
