@@ -252,6 +252,44 @@ const columnsLeftOut = (check: NonNullable<ActionPlan["schemaCheck"]>) =>
   })
 
 /**
+ * What `onSchemaChange` makes of an incremental query whose columns differ from its table's, as
+ * Dataform's schema-change procedure does: FAIL refuses any added or removed column; EXTEND
+ * refuses a removed one and adds the new ones; SYNCHRONIZE adds the new ones and drops those the
+ * query no longer gives, unless one is part of the uniqueKey. The ALTER TABLE statements, or why not.
+ */
+const schemaChangeStatements = (
+  tableColumns: ReadonlyArray<string>,
+  describe: string | undefined,
+  change: { readonly mode: "FAIL" | "EXTEND" | "SYNCHRONIZE"; readonly relation: string; readonly label: string; readonly uniqueKey: ReadonlyArray<string> }
+) =>
+  Effect.gen(function* () {
+    if (describe === undefined) {
+      return yield* new ActionError({ reason: `${change.label}: onSchemaChange ${change.mode} compares the query's columns with the table's before the build; locally it cannot describe a query that reads a pre_operations variable` })
+    }
+    const described = (yield* (yield* Warehouse).query(describe)).map((row) => ({ name: String(row["column_name"]), type: String(row["column_type"]) }))
+    const had = new Set(tableColumns.map((column) => column.toLowerCase()))
+    const gives = new Set(described.map((column) => column.name.toLowerCase()))
+    const added = described.filter((column) => !had.has(column.name.toLowerCase()))
+    const removed = tableColumns.filter((column) => !gives.has(column.toLowerCase()))
+    const list = (names: ReadonlyArray<string>) => `[${names.join(", ")}]`
+    if (change.mode === "FAIL" && (added.length > 0 || removed.length > 0)) {
+      return yield* new ActionError({ reason: `${change.label}: schema mismatch, and onSchemaChange is FAIL: added columns ${list(added.map((column) => column.name))}, removed columns ${list(removed)}` })
+    }
+    if (change.mode === "EXTEND" && removed.length > 0) {
+      return yield* new ActionError({ reason: `${change.label}: column removals are not allowed when onSchemaChange is EXTEND; removed columns ${list(removed)}` })
+    }
+    const keys = new Set(change.uniqueKey.map((key) => key.toLowerCase()))
+    const removedKeys = removed.filter((column) => keys.has(column.toLowerCase()))
+    if (removedKeys.length > 0) {
+      return yield* new ActionError({ reason: `${change.label}: onSchemaChange SYNCHRONIZE cannot drop columns ${list(removedKeys)}, part of the uniqueKey` })
+    }
+    return [
+      ...(change.mode === "SYNCHRONIZE" ? removed.map((column) => `ALTER TABLE ${change.relation} DROP COLUMN ${quoteIdentifier(column)}`) : []),
+      ...added.map((column) => `ALTER TABLE ${change.relation} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column.name)} ${column.type}`)
+    ]
+  })
+
+/**
  * The plan's statements with, after its build, a statement that fails the transaction when a
  * written ARRAY column holds a NULL element, and one making its NULL ARRAYs empty, as BigQuery's
  * write does.
@@ -304,6 +342,12 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
       }
       return { statements: [] } satisfies Outcome
     }
+    // onSchemaChange FAIL, EXTEND or SYNCHRONIZE: the query's columns against the table's, before
+    // the build (as Dataform's schema-change procedure runs before its MERGE or INSERT).
+    if (plan.mode === "incremental" && plan.schemaCheck?.onSchemaChange !== undefined) {
+      const alterations = yield* schemaChangeStatements(plan.schemaCheck.tableColumns, plan.schemaCheck.describe, plan.schemaCheck.onSchemaChange)
+      if (alterations.length > 0) yield* warehouse.run(alterations)
+    }
     const ran =
       plan.program === undefined
         ? withNullElementCheck(plan).pipe(Effect.flatMap(runWithinMemory))
@@ -342,7 +386,7 @@ const runPlan = (plan: ActionPlan, lookup: (schema: string, name: string) => Rel
             })
       })
     )
-    const leftOut = plan.schemaCheck === undefined ? [] : yield* columnsLeftOut(plan.schemaCheck)
+    const leftOut = plan.schemaCheck === undefined || plan.schemaCheck.onSchemaChange !== undefined ? [] : yield* columnsLeftOut(plan.schemaCheck)
     const outcome: Outcome = {
       statements: plan.statements,
       ...(plan.mode === undefined ? {} : { mode: plan.mode }),

@@ -42,7 +42,10 @@ const CompiledTable = Schema.Struct({
   dependencyTargets: Schema.optionalKey(Targets),
   tags: Schema.optionalKey(Strings),
   actionDescriptor: Schema.optionalKey(ActionDescriptor),
-  bigquery: Schema.optionalKey(Schema.Struct({ updatePartitionFilter: Schema.optionalKey(Schema.String), partitionBy: Schema.optionalKey(Schema.String) }))
+  bigquery: Schema.optionalKey(Schema.Struct({ updatePartitionFilter: Schema.optionalKey(Schema.String), partitionBy: Schema.optionalKey(Schema.String) })),
+  // Core 3.0.x: enum names in JSON (numbers from a protobuf decode).
+  onSchemaChange: Schema.optionalKey(Schema.Union([Schema.String, Schema.Number])),
+  incrementalStrategy: Schema.optionalKey(Schema.Union([Schema.String, Schema.Number]))
 })
 
 const CompiledOperation = Schema.Struct({
@@ -162,6 +165,10 @@ export interface TableAction extends ActionBase {
   /** BigQuery's partitioning expression (`bigquery.partitionBy`), which INFORMATION_SCHEMA.PARTITIONS reads. */
   readonly partitionBy: string | undefined
   readonly description: string | undefined
+  /** An incremental run's answer to a query whose columns differ from the table's (core 3.0.x); absent, IGNORE. */
+  readonly onSchemaChange?: "FAIL" | "EXTEND" | "SYNCHRONIZE"
+  /** `incrementalStrategy: "INSERT_OVERWRITE"`: the new rows' partitions replace the table's. */
+  readonly insertOverwrite?: boolean
 }
 
 export interface OperationAction extends ActionBase {
@@ -233,6 +240,12 @@ export class GraphError extends Schema.TaggedError<GraphError>()("GraphError", {
   }
 }
 
+// dataform.OnSchemaChange: IGNORE 0, FAIL 1, EXTEND 2, SYNCHRONIZE 3.
+const schemaChangeOf = (value: string | number | undefined): { readonly onSchemaChange?: "FAIL" | "EXTEND" | "SYNCHRONIZE" } => {
+  const name = typeof value === "number" ? ["IGNORE", "FAIL", "EXTEND", "SYNCHRONIZE"][value] : value?.toUpperCase()
+  return name === "FAIL" || name === "EXTEND" || name === "SYNCHRONIZE" ? { onSchemaChange: name } : {}
+}
+
 const tableKind = (type: string | undefined, enumType: string | undefined): TableAction["kind"] => {
   const kind = (type ?? enumType ?? "table").toLowerCase()
   return kind === "view" || kind === "incremental" ? kind : "table"
@@ -271,7 +284,9 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
       updatePartitionFilter: table.bigquery?.updatePartitionFilter,
       // Some compilers write "" for no partitioning.
       partitionBy: table.bigquery?.partitionBy === "" ? undefined : table.bigquery?.partitionBy,
-      description: table.actionDescriptor?.description
+      description: table.actionDescriptor?.description,
+      ...schemaChangeOf(table.onSchemaChange),
+      ...(/INSERT_OVERWRITE/i.test(String(table.incrementalStrategy ?? "")) || table.incrementalStrategy === 2 ? { insertOverwrite: true } : {})
     })
   }
   for (const operation of compiled.operations ?? []) {

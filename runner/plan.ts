@@ -56,7 +56,12 @@ export interface ActionPlan {
    * rows' columns (when the query reads no script variable), so that the executor can name the
    * query's columns the table lacks, which the merge leaves out as Dataform's does.
    */
-  readonly schemaCheck?: { readonly tableColumns: ReadonlyArray<string>; readonly describe: string | undefined }
+  readonly schemaCheck?: {
+    readonly tableColumns: ReadonlyArray<string>
+    readonly describe: string | undefined
+    /** `onSchemaChange` other than IGNORE: the executor compares the columns before the build and fails, or alters the table first (`relation`). */
+    readonly onSchemaChange?: { readonly mode: "FAIL" | "EXTEND" | "SYNCHRONIZE"; readonly relation: string; readonly label: string; readonly uniqueKey: ReadonlyArray<string> }
+  }
   /**
    * BigQuery refuses to write an ARRAY holding a NULL element ("Array cannot have a null
    * element"), where DuckDB keeps it, and writes a NULL ARRAY as an empty one. For a build whose
@@ -261,18 +266,39 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
     // As Dataform's incremental insert (onSchemaChange IGNORE, the default): the table's own
     // columns are written, a column the query adds is left out, one it lacks fails the run.
     const tableColumns = catalogue.columns(action.target.schema ?? "main", action.target.name)
-    const written = tableColumns === undefined ? "*" : tableColumns.map(quoteIdentifier).join(", ")
-    const schemaCheck = tableColumns === undefined ? {} : { schemaCheck: { tableColumns, describe: variables.length > 0 ? undefined : `DESCRIBE ${query}` } }
-    // BigQuery's insert refuses a FLOAT64 for an INT64 column; DuckDB would round it.
-    if (action.uniqueKey.length === 0) return { ...plan("incremental", [...preOps, mergeTypeCheck(query, relation, label), `INSERT INTO ${relation} BY NAME\nSELECT ${written} FROM (\n${query}\n)`, ...postOps]), ...schemaCheck, ...nullElementCheck(relation, preOps.length + 1, tableColumns) }
-    // MERGE on uniqueKey: new rows replace the rows they match, the others are appended. As on
-    // BigQuery, only target rows passing updatePartitionFilter can match: a filter that leaves out a
-    // changed row's partition adds a duplicate here too, for the key assertion to catch.
+    // With EXTEND or SYNCHRONIZE the executor first makes the table's columns the query's (added, or
+    // also dropped): every column the query gives is written.
+    const extended = action.onSchemaChange === "EXTEND" || action.onSchemaChange === "SYNCHRONIZE"
+    const written = tableColumns === undefined || extended ? "*" : tableColumns.map(quoteIdentifier).join(", ")
+    const onSchemaChange = action.onSchemaChange === undefined ? {} : { onSchemaChange: { mode: action.onSchemaChange, relation, label, uniqueKey: action.uniqueKey } }
+    const schemaCheck = tableColumns === undefined ? {} : { schemaCheck: { tableColumns, describe: variables.length > 0 ? undefined : `DESCRIBE ${query}`, ...onSchemaChange } }
     const partitionFilter =
       action.updatePartitionFilter === undefined || action.updatePartitionFilter.trim() === ""
         ? ""
         : ` AND (${yield* translateOne(`SELECT 1 FROM t WHERE ${action.updatePartitionFilter}`, action, variables).pipe(Effect.map(whereClause))})`
     const staging = quoteIdentifier(`mdp_incremental_${action.target.name}`)
+    // incrementalStrategy INSERT_OVERWRITE, as Dataform writes it: the table's rows in the partitions
+    // the new rows fall in (a NULL partition never) are replaced by the new rows.
+    if (action.insertOverwrite === true && action.partitionBy !== undefined) {
+      const partition = yield* translateOne(`SELECT ${action.partitionBy} AS mdp_partition FROM t`, action, variables).pipe(
+        Effect.map((statement) => /^\s*SELECT\s+([\s\S]*?)\s+AS\s+mdp_partition\s+FROM\s+t\s*$/i.exec(statement)?.[1])
+      )
+      if (partition === undefined) return yield* new ActionError({ reason: `${label}: its partitionBy (${action.partitionBy}) does not translate to one expression, which incrementalStrategy INSERT_OVERWRITE needs` })
+      return { ...plan("incremental", [
+        ...preOps,
+        `CREATE OR REPLACE TEMP TABLE ${staging} AS\n${query}`,
+        mergeTypeCheck(staging, relation, label),
+        `DELETE FROM ${relation} WHERE (${partition}) IN (SELECT DISTINCT ${partition} FROM ${staging} WHERE (${partition}) IS NOT NULL)${partitionFilter}`,
+        `INSERT INTO ${relation} BY NAME SELECT ${written} FROM ${staging}`,
+        `DROP TABLE ${staging}`,
+        ...postOps
+      ]), ...schemaCheck, ...nullElementCheck(staging, preOps.length) }
+    }
+    // BigQuery's insert refuses a FLOAT64 for an INT64 column; DuckDB would round it.
+    if (action.uniqueKey.length === 0) return { ...plan("incremental", [...preOps, mergeTypeCheck(query, relation, label), `INSERT INTO ${relation} BY NAME\nSELECT ${written} FROM (\n${query}\n)`, ...postOps]), ...schemaCheck, ...nullElementCheck(relation, preOps.length + 1, tableColumns) }
+    // MERGE on uniqueKey: new rows replace the rows they match, the others are appended. As on
+    // BigQuery, only target rows passing updatePartitionFilter can match: a filter that leaves out a
+    // changed row's partition adds a duplicate here too, for the key assertion to catch.
     const keys = action.uniqueKey.map(quoteIdentifier).join(", ")
     return { ...plan("incremental", [
       ...preOps,

@@ -355,6 +355,45 @@ post_operations {
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("onSchemaChange (core 3.0.x): FAIL refuses a changed schema, EXTEND adds the new columns, SYNCHRONIZE also drops the missing ones but never a key; incrementalStrategy INSERT_OVERWRITE replaces the new rows' partitions", () =>
+    Effect.gen(function* () {
+      const incremental = (_name: string, options: string, select: string) => `config { type: "incremental", ${options} }\n${select}`
+      const project = makeTempProject({
+        "definitions/extended.sqlx": incremental("extended", `uniqueKey: ["id"], onSchemaChange: "EXTEND"`, "select 1 as id, 'a' as label"),
+        "definitions/synchronized.sqlx": incremental("synchronized", `uniqueKey: ["id"], onSchemaChange: "SYNCHRONIZE"`, "select 1 as id, 'a' as label"),
+        "definitions/strict.sqlx": incremental("strict", `onSchemaChange: "FAIL"`, "select 1 as id, 'a' as label"),
+        "definitions/days.sqlx": incremental("days", `bigquery: { partitionBy: "day" }, incrementalStrategy: "INSERT_OVERWRITE"`,
+          "select * from unnest([struct(date '2024-01-01' as day, 1 as n), (date '2024-01-02', 2), (date '2024-01-02', 3)])")
+      })
+      const options = { projectDir: project.dir }
+      const first = yield* transform(options)
+      assert.isTrue(first.ok, JSON.stringify(first.results.filter((r) => r.status !== "succeeded")))
+      project.write("definitions/extended.sqlx", incremental("extended", `uniqueKey: ["id"], onSchemaChange: "EXTEND"`, "select 2 as id, 'b' as label, 'h2' as hash"))
+      project.write("definitions/synchronized.sqlx", incremental("synchronized", `uniqueKey: ["id"], onSchemaChange: "SYNCHRONIZE"`, "select 2 as id, 'h2' as hash"))
+      project.write("definitions/strict.sqlx", incremental("strict", `onSchemaChange: "FAIL"`, "select 2 as id, 'b' as label, 'h2' as hash"))
+      project.write("definitions/days.sqlx", incremental("days", `bigquery: { partitionBy: "day" }, incrementalStrategy: "INSERT_OVERWRITE"`,
+        "select * from unnest([struct(date '2024-01-02' as day, 20 as n), (date '2024-01-03', 30), (cast(null as date), 0)])"))
+      const second = yield* transform(options)
+      assert.deepStrictEqual(yield* rows("SELECT id, label, hash FROM analytics.extended ORDER BY id"), [{ id: 1, label: "a", hash: null }, { id: 2, label: "b", hash: "h2" }])
+      assert.deepStrictEqual(yield* rows("SELECT * FROM analytics.synchronized ORDER BY id"), [{ id: 1, hash: null }, { id: 2, hash: "h2" }])
+      assert.isUndefined(byAction(second.results, "analytics.extended").warnings)
+      const strict = byAction(second.results, "analytics.strict")
+      assert.strictEqual(strict.status, "failed")
+      assert.include(strict.error, "schema mismatch, and onSchemaChange is FAIL: added columns [hash], removed columns []")
+      assert.deepStrictEqual(yield* rows("SELECT * FROM analytics.strict"), [{ id: 1, label: "a" }])
+      // The 2024-01-02 partition's two rows are replaced by the new one; the NULL partition replaces nothing.
+      assert.deepStrictEqual(yield* rows("SELECT CAST(day AS VARCHAR) AS day, n FROM analytics.days ORDER BY day NULLS FIRST, n"), [
+        { day: null, n: 0 }, { day: "2024-01-01", n: 1 }, { day: "2024-01-02", n: 20 }, { day: "2024-01-03", n: 30 }
+      ])
+      // EXTEND refuses a removed column; SYNCHRONIZE refuses to drop a key.
+      project.write("definitions/extended.sqlx", incremental("extended", `uniqueKey: ["id"], onSchemaChange: "EXTEND"`, "select 3 as id, 'c' as label"))
+      project.write("definitions/synchronized.sqlx", incremental("synchronized", `uniqueKey: ["id"], onSchemaChange: "SYNCHRONIZE"`, "select 3 as other, 'h3' as hash"))
+      const third = yield* transform(options)
+      assert.include(byAction(third.results, "analytics.extended").error, "column removals are not allowed when onSchemaChange is EXTEND; removed columns [hash]")
+      assert.include(byAction(third.results, "analytics.synchronized").error, "onSchemaChange SYNCHRONIZE cannot drop columns [id], part of the uniqueKey")
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a table's post_operations that change another table's columns are seen by that table's merge later in the run", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
