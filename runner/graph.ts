@@ -32,6 +32,8 @@ const CompiledTable = Schema.Struct({
   fileName: Schema.String,
   query: Schema.optionalKey(Schema.String),
   incrementalQuery: Schema.optionalKey(Schema.String),
+  // The JS API's `.where(…)` (core 2.x and 3.x): the incremental query's filter.
+  where: Schema.optionalKey(Schema.String),
   preOps: Schema.optionalKey(Strings),
   postOps: Schema.optionalKey(Strings),
   incrementalPreOps: Schema.optionalKey(Strings),
@@ -274,7 +276,8 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
       ...(table.jitCode === undefined ? {} : { compiledAtRunTime: true }),
       kind: tableKind(table.type, table.enumType),
       query: table.query ?? "",
-      incrementalQuery: table.incrementalQuery ?? table.query ?? "",
+      // As Dataform's incremental query: `where` filters it.
+      incrementalQuery: table.where === undefined || table.where.trim() === "" ? (table.incrementalQuery ?? table.query ?? "") : `select * from (${table.incrementalQuery ?? table.query ?? ""}) as subquery\n    where ${table.where}`,
       preOps: table.preOps ?? [],
       postOps: table.postOps ?? [],
       incrementalPreOps: table.incrementalPreOps ?? table.preOps ?? [],

@@ -394,6 +394,19 @@ post_operations {
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("an incremental table's where (the JS API's .where()) filters its incremental runs only, as Dataform's incremental query", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/filtered.js": `publish("filtered", { type: "incremental" }).query("select n from unnest([1, 2, 3]) as n").where("n > 2")`
+      })
+      const options = { projectDir: project.dir }
+      assert.isTrue((yield* transform(options)).ok)
+      assert.deepStrictEqual(yield* rows("SELECT count(*) AS n FROM analytics.filtered"), [{ n: 3 }])
+      assert.isTrue((yield* transform(options)).ok)
+      assert.deepStrictEqual(yield* rows("SELECT n, count(*) AS copies FROM analytics.filtered GROUP BY n ORDER BY n"), [{ n: 1, copies: 1 }, { n: 2, copies: 1 }, { n: 3, copies: 2 }])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a table's post_operations that change another table's columns are seen by that table's merge later in the run", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
