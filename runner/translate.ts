@@ -3653,6 +3653,35 @@ const pseudoColumnsHidden = (sql: string): string => {
   return stars.size === 0 ? sql : tokens.map((token, index) => (stars.has(index) ? PSEUDO_COLUMNS_HIDDEN : token.text)).join("")
 }
 
+/**
+ * A STRING(L) column of CREATE TABLE's list (polyglot writes `TEXT(L)`, whose length DuckDB
+ * ignores): BigQuery refuses to write a longer value, so the column gets a CHECK of its length.
+ */
+const parameterizedStringColumns = (sql: string): string => {
+  if (!/^\s*CREATE\b[\s\S]*?\bTABLE\b/i.test(sql) || !/\bTEXT\s*\(\s*\d+\s*\)/i.test(sql)) return sql
+  const tokens = tokenize(sql, "duckdb")
+  const significant = tokens.map((token, index) => ({ token, index })).filter(({ token }) => isSignificant(token))
+  const word = (k: number) => (significant[k]?.token.kind === "word" ? significant[k]!.token.text.toUpperCase() : "")
+  // The column list: the first parenthesis, unless the statement is a CREATE TABLE … AS.
+  const open = significant.findIndex(({ token }) => token.text === "(")
+  if (open < 0 || significant.slice(0, open).some((_, k) => word(k) === "AS")) return sql
+  const edits = new Map<number, { readonly end: number; readonly text: string }>()
+  let depth = 0
+  for (let k = open; k < significant.length; k++) {
+    const text = significant[k]!.token.text
+    if (text === "(") depth++
+    else if (text === ")" && --depth === 0) break
+    // `name TEXT(L)` at the list's own depth, the name after `(` or `,`.
+    if (depth !== 1 || word(k) !== "TEXT" || significant[k + 1]?.token.text !== "(" || significant[k + 2]?.token.kind !== "number" || significant[k + 3]?.token.text !== ")") continue
+    const before = significant[k - 2]?.token.text
+    const name = significant[k - 1]?.token
+    if ((before !== "(" && before !== ",") || name === undefined || (name.kind !== "word" && name.kind !== "quoted")) continue
+    const column = name.kind === "quoted" ? name.text : quoteIdentifier(name.text)
+    edits.set(significant[k]!.index, { end: significant[k + 3]!.index, text: `TEXT CHECK (length(${column}) <= ${significant[k + 2]!.token.text})` })
+  }
+  return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
+}
+
 const starListNamesQuoted = (sql: string): string => {
   if (!/\*\s*(EXCLUDE|REPLACE)\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
@@ -5700,5 +5729,5 @@ const translateStatements = (original: string, context: TranslationContext): Eff
       })
     }
     const hidden = context.hidePseudoColumns === true ? pseudoColumnsHidden : (statement: string) => statement
-    return result.sql.flatMap((statement) => withMergeMatchCheck(hidden(starListNamesQuoted(groupByAllBesideStructStars(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(groupByOutputNames(statement, "duckdb"))), "duckdb", afterTranslation)), prepared))))))))))))))))))))))))))))))
+    return result.sql.flatMap((statement) => withMergeMatchCheck(parameterizedStringColumns(hidden(starListNamesQuoted(groupByAllBesideStructStars(constantUnionsAsValues(emptyRangeFrames(pipeRenames(pivotedColumns(likeEscapes(floatLiterals(anonymousStructBranches(positionalStructAssignments(positionalStructCasts(sharedJsonExtraction(answerInformationSchema(structWithStarFields(qualifyAfterWindow(rangeVariablesBesideParameters(expandAliasedUnnest(nanOrdering(aggregatesAsBigQuery(listAggregates(expandUnaliasedUnnest(elementAliasedUnnest(hideTableSuffix(fixedOffsetZones(earlierInstantsAtFallBack(parenthesizeIntervalOperands(widenBareDecimals(offsetColumnsQuoted(rewriteCalls(withPassedThroughNames(withInsertByPosition(groupByOutputNames(statement, "duckdb"))), "duckdb", afterTranslation)), prepared)))))))))))))))))))))))))))))))
   })

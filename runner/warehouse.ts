@@ -232,6 +232,9 @@ const withHints = (reason: string, sql: string): string => {
   if (/window expression is not supported here|LATERAL join cannot contain window functions|UNNEST\(\) for correlated expressions is not supported/.test(reason) && sql.includes("AS mdp_script_variables, LATERAL")) {
     return `${reason}\nThe query reads script variables named like columns, which the runner reads through an outer scope (a column in scope first, as in BigQuery); DuckDB cannot read such a name there in a window function or an UNNEST: rename the variable.`
   }
+  // runner/translate.ts (parameterizedStringColumns): a STRING(L) column's length, checked.
+  const tooLong = /CHECK constraint failed on table \S+ with expression CHECK\(\(length\("?([^")]+)"?\) <= (\d+)\)\)/.exec(reason)
+  if (tooLong !== null) return `${reason}\nThe column ${tooLong[1]} is STRING(${tooLong[2]}): BigQuery refuses a value longer than ${tooLong[2]} characters there too.`
   // BigQuery matches a regular expression over BYTES byte by byte; DuckDB's functions take strings only.
   if (/No function matches the given name and argument types '(?:regexp_\w+|mdp_regexp_instr)\([^)]*\bBLOB\b/i.test(reason)) {
     return `${reason}\nThe query applies a regular-expression function (REGEXP_CONTAINS, REGEXP_EXTRACT, REGEXP_EXTRACT_ALL, REGEXP_REPLACE or REGEXP_INSTR) to BYTES, which BigQuery matches byte by byte and which cannot run locally: DuckDB's regular expressions take STRING only. When the bytes hold text, convert them first (SAFE_CONVERT_BYTES_TO_STRING, or CAST(… AS STRING)) and match a STRING pattern.`
