@@ -247,7 +247,8 @@ const findUnsupported = (tokens: ReadonlyArray<Token>): { construct: string; rea
       const kind = rest[0] === "OR" ? rest[2] : rest[0]
       if (kind === "MODEL") return { construct: "CREATE MODEL", reason: "BigQuery ML models are trained or called on Google Cloud; no local equivalent" }
     }
-    if (next === "." && unsupportedFamilies.test(word) && !(word === "NET" && tokens[i + 2]?.kind === "word" && NET_FUNCTIONS[tokens[i + 2]!.text.toUpperCase()] !== undefined)) {
+    // A call (`KEYS.NEW_KEYSET(…)`), not a column of a table aliased `keys`, `net` or `ml` (`keys.value`).
+    if (next === "." && tokens[i + 3]?.text === "(" && unsupportedFamilies.test(word) && !(word === "NET" && tokens[i + 2]?.kind === "word" && NET_FUNCTIONS[tokens[i + 2]!.text.toUpperCase()] !== undefined)) {
       const name = tokens[i + 2]?.kind === "word" ? `${word}.${tokens[i + 2]!.text.toUpperCase()}` : `${word}.*`
       return word === "NET"
         ? { construct: name, reason: `of the NET functions, ${Object.keys(NET_FUNCTIONS).map((fn) => `NET.${fn}`).join(", ")} run locally` }
