@@ -571,7 +571,7 @@ export const INFORMATION_SCHEMA_MARKER = "mdp_information_schema__"
  * `123.e` as a number (an exponent), and the name fell apart into an arithmetic expression.
  */
 export const quotedDashedProjects = (sql: string): string => {
-  if (!sql.includes("-")) return sql
+  if (!sql.includes("-") && !/\.\d/.test(sql)) return sql
   const tokens = [...tokenize(sql, "bigquery")]
   let changed = false
   for (let k = 0; k < tokens.length; k++) {
@@ -583,6 +583,14 @@ export const quotedDashedProjects = (sql: string): string => {
     let end = first
     while (end + 1 < tokens.length && (tokens[end + 1]!.kind === "word" || tokens[end + 1]!.kind === "number" || tokens[end + 1]!.text === "-" || tokens[end + 1]!.text === ".")) end++
     const written = tokens.slice(first, end + 1).map((token) => token.text).join("")
+    // A dataset named by digits (`lp-datalake-prod.181871398.ga_sessions`, a Universal Analytics
+    // export's view id), which the tokenizer reads as a number: each part quoted.
+    const parts = written.split(".")
+    if (parts.length >= 3 && parts.slice(1).some((part) => /^\d/.test(part)) && /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9]+)*$/.test(parts[0]!) && parts.slice(1).every((part) => /^[A-Za-z0-9_]+$/.test(part))) {
+      tokens.splice(first, end - first + 1, { kind: "quoted", text: parts.map((part) => `\`${part}\``).join(".") })
+      changed = true
+      continue
+    }
     const project = /^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+(?=\.[A-Za-z_`])/.exec(written)?.[0]
     if (project === undefined) continue
     tokens.splice(first, end - first + 1, { kind: "quoted", text: `\`${project}\`` }, { kind: "word", text: written.slice(project.length) })
