@@ -161,7 +161,8 @@ const undeclaredTables = (graph: ProjectGraph): ReadonlyArray<DeclarationAction>
       // Unquoted too, after FROM or JOIN (`FROM raw_dataset.agents`), in the SQL without its
       // strings and comments, unless the first part is an alias of the statement (`JOIN e.items`
       // reads an array of the row).
-      const tokens = tokenize(text, "bigquery")
+      // Unquoted ids the tokenizer would split quoted first (`my-project.181871398.t`).
+      const tokens = tokenize(quotedDashedProjects(text), "bigquery")
       const code = tokens.map((token) => (token.kind === "comment" ? " " : token.kind === "string" ? "''" : token.text)).join("")
       // A whole quoted name is read in strings too (dynamic SQL), never in comments (a query commented out).
       const uncommented = tokens.map((token) => (token.kind === "comment" ? " " : token.text)).join("")

@@ -360,6 +360,10 @@ CREATE TABLE IF NOT EXISTS \${ref("process_log")} (
   started_at TIMESTAMP OPTIONS(description = "When it started."),
   dates ARRAY<DATE>
 )`,
+        // A Universal Analytics export read by name, its dataset the view's digits, unquoted.
+        "definitions/ua_visits.sqlx": `
+config { type: "table", schema: "ops", description: "Visits of the old export." }
+SELECT SUM(visits) AS visits FROM my-project.181871398.ga_sessions_20240101`,
         "definitions/next_process.sqlx": `
 config { type: "table", schema: "ops", description: "The next run's id.", dependencies: ["create_process_log"] }
 SELECT COALESCE(MAX(process_id), 0) + 1 AS next_id, COUNT(started_at) AS started
@@ -369,11 +373,15 @@ FROM \${ref("process_log")}
       try {
         const sourcesDir = path.join(logged.dir, "test", "sources")
         // Without a file, the declaration checks nothing, as on BigQuery: the operation creates the table.
+        logged.write("test/sources/181871398/ga_sessions_20240101.csv", "visits:INT64\n3\n4\n")
         const created = yield* transform({ projectDir: logged.dir, sourcesDir })
         assert.isTrue(created.ok, JSON.stringify(created.results.filter((r) => r.status !== "succeeded")))
+        assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT visits FROM ops.ua_visits"), [{ visits: 7 }])
         assert.include(created.results.find((r) => r.action === "ops.process_log")?.warnings?.[0] ?? "", "not in the warehouse yet: a statement of the project creates it")
         assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT next_id FROM ops.next_process"), [{ next_id: 1 }])
-        yield* Effect.promise(() => sourcesInit(logged.dir))
+        const init = yield* Effect.promise(() => sourcesInit(logged.dir))
+        // The unquoted path with a digits dataset is that dataset's table (its file kept).
+        assert.include(init.stdout, "181871398.ga_sessions_20240101")
         assert.strictEqual(readFileSync(path.join(sourcesDir, "ops", "process_log.csv"), "utf8"), "process_id:INT64,started_at:TIMESTAMP,dates:ARRAY<DATE>\n")
         assert.isFalse(existsSync(path.join(sourcesDir, "legacy_ops")))
         const summary = yield* transform({ projectDir: logged.dir, sourcesDir })
