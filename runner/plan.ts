@@ -143,10 +143,25 @@ const translateAll = (sqls: ReadonlyArray<string>, action: Action, variables: Re
  */
 const scriptOf = (action: TableAction, existing: RelationType | undefined, fullRefresh: boolean) => {
   const incremental = action.kind === "incremental" && existing === "table" && (!fullRefresh || action.protected)
-  const script = incremental
-    ? { preOps: action.incrementalPreOps, query: action.incrementalQuery, postOps: action.incrementalPostOps }
-    : { preOps: action.preOps, query: action.query, postOps: action.postOps }
-  return { incremental, script }
+  if (incremental) return { incremental, script: { preOps: action.incrementalPreOps, query: action.incrementalQuery, postOps: action.incrementalPostOps } }
+  // Dataform writes `CREATE OR REPLACE TABLE t AS <query>` into the script: statements after the
+  // query's first (`SELECT …; DELETE …; INSERT …`) run after the build, before the post-operations.
+  const [query = action.query, ...after] = topLevelStatements(action.query)
+  return { incremental, script: { preOps: action.preOps, query, postOps: [...after, ...action.postOps] } }
+}
+
+/** The statements of a text, split at its top-level semicolons (strings and comments respected). */
+const topLevelStatements = (sql: string): ReadonlyArray<string> => {
+  if (!sql.includes(";")) return [sql]
+  const statements: Array<string> = [""]
+  let depth = 0
+  for (const token of tokenize(sql, "bigquery")) {
+    if (token.text === "(" || token.text === "[") depth++
+    else if (token.text === ")" || token.text === "]") depth--
+    if (token.text === ";" && depth === 0 && token.kind !== "string" && token.kind !== "comment" && token.kind !== "quoted") statements.push("")
+    else statements[statements.length - 1] += token.text
+  }
+  return statements.filter((statement) => tokenize(statement, "bigquery").some(isSignificant))
 }
 
 /**

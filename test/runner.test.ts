@@ -407,6 +407,25 @@ post_operations {
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("statements after a table's query (SELECT …; DELETE …; INSERT …) run after its build and before its post_operations, as in Dataform's script", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/history.sqlx": `config { type: "operations", hasOutput: true } create table if not exists \${self()} (n int64, note string)`,
+        "definitions/latest.sqlx": `config { type: "table", dependencies: ["history"] }
+select n from unnest([1, 2]) as n;
+delete from analytics.history where n in (select n from \${self()});
+insert into analytics.history select n, 'copied' from \${self()}
+post_operations { update analytics.history set note = concat(note, ' then posted') where true }`
+      })
+      const options = { projectDir: project.dir }
+      const first = yield* transform(options)
+      assert.isTrue(first.ok, JSON.stringify(first.results.filter((r) => r.status !== "succeeded")))
+      assert.isTrue((yield* transform(options)).ok)
+      assert.deepStrictEqual(yield* rows("SELECT n, note FROM analytics.history ORDER BY n"), [{ n: 1, note: "copied then posted" }, { n: 2, note: "copied then posted" }])
+      assert.deepStrictEqual(yield* rows("SELECT n FROM analytics.latest ORDER BY n"), [{ n: 1 }, { n: 2 }])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("a table's post_operations that change another table's columns are seen by that table's merge later in the run", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
