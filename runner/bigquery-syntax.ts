@@ -13,7 +13,7 @@ import { BIGQUERY_TYPE_FUNCTION } from "./builtin-functions.ts"
 import { partitionsPlaceholder } from "./partitions.ts"
 import { isBigQueryType, type HeaderColumn } from "./source-types.ts"
 import { constraintViewQuery } from "./table-constraints.ts"
-import { CLAUSES_AFTER_FROM, isSignificant, render, splitTopLevel, tokenize, withSpansReplaced, type Dialect, type Token } from "./sql-tokens.ts"
+import { CLAUSES_AFTER_FROM, isSignificant, matchingParen, render, splitTopLevel, tokenize, withSpansReplaced, type Dialect, type Token } from "./sql-tokens.ts"
 
 const upper = (token: Token | undefined): string => (token?.kind === "word" ? token.text.toUpperCase() : "")
 
@@ -300,13 +300,8 @@ const commaJoinsScan = (sql: string) => {
   const joinGroupOpens = (k: number): boolean => {
     const first = word(k + 1)
     if (significant[k + 1]?.token.text === "(") {
-      let depth = 0
-      let close = k + 1
-      for (; close < significant.length; close++) {
-        if (significant[close]!.token.text === "(") depth++
-        if (significant[close]!.token.text === ")" && --depth === 0) break
-      }
-      const after = significant[close + 1]?.token
+      const close = matchingParen(tokens, significant[k + 1]!.index)
+      const after = close < 0 ? undefined : significant.find(({ index }) => index > close)?.token
       if (after === undefined) return false
       if (after.text === ",") return true
       const next = upper(after)
