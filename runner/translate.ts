@@ -3603,11 +3603,6 @@ const offsetColumnsQuoted = (sql: string): string => {
 }
 
 /**
- * `* EXCEPT (\`Stay Date\`)`, `* REPLACE (… AS \`Stay Date\`)`: polyglot writes the names of a
- * star's lists without their quotes, which DuckDB cannot read back when they are not plain words
- * (a space, a dash). Such a name, several tokens where one was written, is quoted again.
- */
-/**
  * BigQuery's `*` never includes a table's pseudo-columns (`_PARTITIONTIME` and `_PARTITIONDATE` of
  * an ingestion-time partitioned table: a Data Transfer's, the billing export's), and no real
  * column may be named like them. Locally they are plain columns of the source file's table, so a
@@ -3683,6 +3678,11 @@ const parameterizedStringColumns = (sql: string): string => {
   return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
 }
 
+/**
+ * `* EXCEPT (\`Stay Date\`)`, `* REPLACE (… AS \`Stay Date\`)`: polyglot writes the names of a
+ * star's lists without their quotes, which DuckDB cannot read back when they are not plain words
+ * (a space, a dash). Such a name, several tokens where one was written, is quoted again.
+ */
 const starListNamesQuoted = (sql: string): string => {
   if (!/\*\s*(EXCLUDE|REPLACE)\s*\(/i.test(sql)) return sql
   const tokens = tokenize(sql, "duckdb")
