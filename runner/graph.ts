@@ -44,7 +44,7 @@ const CompiledTable = Schema.Struct({
   dependencyTargets: Schema.optionalKey(Targets),
   tags: Schema.optionalKey(Strings),
   actionDescriptor: Schema.optionalKey(ActionDescriptor),
-  bigquery: Schema.optionalKey(Schema.Struct({ updatePartitionFilter: Schema.optionalKey(Schema.String), partitionBy: Schema.optionalKey(Schema.String) })),
+  bigquery: Schema.optionalKey(Schema.Struct({ updatePartitionFilter: Schema.optionalKey(Schema.String), partitionBy: Schema.optionalKey(Schema.String), incrementalPredicates: Schema.optionalKey(Strings) })),
   // Core 3.0.x: enum names in JSON (numbers from a protobuf decode).
   onSchemaChange: Schema.optionalKey(Schema.Union([Schema.String, Schema.Number])),
   incrementalStrategy: Schema.optionalKey(Schema.Union([Schema.String, Schema.Number]))
@@ -171,6 +171,8 @@ export interface TableAction extends ActionBase {
   readonly onSchemaChange?: "FAIL" | "EXTEND" | "SYNCHRONIZE"
   /** `incrementalStrategy: "INSERT_OVERWRITE"`: the new rows' partitions replace the table's. */
   readonly insertOverwrite?: boolean
+  /** `bigquery.incrementalPredicates` (core 3.0.x): conditions on DATAFORM_DEST and DATAFORM_SOURCE added to the MERGE's match. */
+  readonly incrementalPredicates?: ReadonlyArray<string>
 }
 
 export interface OperationAction extends ActionBase {
@@ -289,6 +291,7 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
       partitionBy: table.bigquery?.partitionBy === "" ? undefined : table.bigquery?.partitionBy,
       description: table.actionDescriptor?.description,
       ...schemaChangeOf(table.onSchemaChange),
+      ...((table.bigquery?.incrementalPredicates ?? []).some((predicate) => predicate.trim() !== "") ? { incrementalPredicates: table.bigquery!.incrementalPredicates!.filter((predicate) => predicate.trim() !== "") } : {}),
       ...(/INSERT_OVERWRITE/i.test(String(table.incrementalStrategy ?? "")) || table.incrementalStrategy === 2 ? { insertOverwrite: true } : {})
     })
   }

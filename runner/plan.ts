@@ -292,6 +292,12 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
         ? ""
         : ` AND (${yield* translateOne(`SELECT 1 FROM t WHERE ${action.updatePartitionFilter}`, action, variables).pipe(Effect.map(whereClause))})`
     const staging = quoteIdentifier(`mdp_incremental_${action.target.name}`)
+    // incrementalPredicates, as Dataform adds them to the MERGE's ON clause: conditions on the
+    // table's row (DATAFORM_DEST) and the new one (DATAFORM_SOURCE) that a match must meet too.
+    const predicates =
+      action.incrementalPredicates === undefined
+        ? undefined
+        : yield* translateOne(`SELECT 1 FROM t AS DATAFORM_DEST, t AS DATAFORM_SOURCE WHERE ${action.incrementalPredicates.map((predicate) => `(${predicate})`).join(" AND ")}`, action, variables).pipe(Effect.map(whereClause))
     // incrementalStrategy INSERT_OVERWRITE, as Dataform writes it: the table's rows in the partitions
     // the new rows fall in (a NULL partition never) are replaced by the new rows.
     if (action.insertOverwrite === true && action.partitionBy !== undefined) {
@@ -303,7 +309,7 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
         ...preOps,
         `CREATE OR REPLACE TEMP TABLE ${staging} AS\n${query}`,
         mergeTypeCheck(staging, relation, label),
-        `DELETE FROM ${relation} WHERE (${partition}) IN (SELECT DISTINCT ${partition} FROM ${staging} WHERE (${partition}) IS NOT NULL)${partitionFilter}`,
+        `DELETE FROM ${relation} AS DATAFORM_DEST WHERE (${partition}) IN (SELECT DISTINCT ${partition} FROM ${staging} WHERE (${partition}) IS NOT NULL)${partitionFilter}${predicates === undefined ? "" : ` AND (${predicates})`}`,
         `INSERT INTO ${relation} BY NAME SELECT ${written} FROM ${staging}`,
         `DROP TABLE ${staging}`,
         ...postOps
@@ -324,7 +330,9 @@ const planTable = (action: TableAction, catalogue: Catalogue, options: PlanOptio
       // As BigQuery's MERGE: an existing row may match at most one new row.
       `SELECT error(${sqlString(`MERGE into ${label}: UPDATE/MERGE must match at most one source row for each target row; `)} || count(*) || ${sqlString(` existing key(s) match several new rows`)}) FROM (SELECT ${keys} FROM ${staging} GROUP BY ${keys} HAVING count(*) > 1) AS repeated JOIN ${relation} AS existing USING (${keys}) HAVING count(*) > 0`,
       mergeTypeCheck(staging, relation, label),
-      `DELETE FROM ${relation} WHERE (${keys}) IN (SELECT ${keys} FROM ${staging})${partitionFilter}`,
+      predicates === undefined
+        ? `DELETE FROM ${relation} WHERE (${keys}) IN (SELECT ${keys} FROM ${staging})${partitionFilter}`
+        : `DELETE FROM ${relation} AS DATAFORM_DEST WHERE EXISTS (SELECT 1 FROM ${staging} AS DATAFORM_SOURCE WHERE ${action.uniqueKey.map((key) => `DATAFORM_DEST.${quoteIdentifier(key)} = DATAFORM_SOURCE.${quoteIdentifier(key)}`).join(" AND ")} AND (${predicates}))${partitionFilter}`,
       `INSERT INTO ${relation} BY NAME SELECT ${written} FROM ${staging}`,
       `DROP TABLE ${staging}`,
       ...postOps

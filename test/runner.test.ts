@@ -394,6 +394,23 @@ post_operations {
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("incrementalPredicates (core 3.0.x) narrow the merge's match as in Dataform's MERGE … ON: a table row they leave out is not replaced, its key added again", () =>
+    Effect.gen(function* () {
+      const model = (rows: string) => `config { type: "incremental", uniqueKey: ["id"], bigquery: { incrementalPredicates: ["DATAFORM_DEST.day >= DATE '2024-01-02'", "DATAFORM_SOURCE.label IS NOT NULL"] } }
+select * from unnest([${rows}])`
+      const project = makeTempProject({ "definitions/events.sqlx": model("struct(1 as id, date '2024-01-01' as day, 'a' as label), (2, date '2024-01-02', 'b'), (3, date '2024-01-03', 'c')") })
+      const options = { projectDir: project.dir }
+      assert.isTrue((yield* transform(options)).ok)
+      project.write("definitions/events.sqlx", model("struct(1 as id, date '2024-01-01' as day, 'A' as label), (2, date '2024-01-02', 'B'), (3, date '2024-01-03', cast(null as string))"))
+      const second = yield* transform(options)
+      assert.isTrue(second.ok, JSON.stringify(second.results.filter((r) => r.status !== "succeeded")))
+      // Row 1's table row is before the day predicate, row 3's new row fails the label predicate: both added again.
+      assert.deepStrictEqual(yield* rows("SELECT id, label FROM analytics.events ORDER BY id, label NULLS FIRST"), [
+        { id: 1, label: "A" }, { id: 1, label: "a" }, { id: 2, label: "B" }, { id: 3, label: null }, { id: 3, label: "c" }
+      ])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("an incremental table's where (the JS API's .where()) filters its incremental runs only, as Dataform's incremental query", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
