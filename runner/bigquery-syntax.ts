@@ -10,7 +10,7 @@
  */
 import { fromItemStarts } from "./aliased-unnest.ts"
 import { BIGQUERY_TYPE_FUNCTION } from "./builtin-functions.ts"
-import { partitionsPlaceholder } from "./partitions.ts"
+import { COLUMN_ROLES_PLACEHOLDER, partitionsPlaceholder } from "./partitions.ts"
 import { isBigQueryType, type HeaderColumn } from "./source-types.ts"
 import { constraintViewQuery } from "./table-constraints.ts"
 import { CLAUSES_AFTER_FROM, isSignificant, matchingParen, render, splitTopLevel, tokenize, withSpansReplaced, type Dialect, type Token } from "./sql-tokens.ts"
@@ -667,7 +667,7 @@ export const informationSchemaQuery = (marker: string): string | undefined => {
     case "views":
       return `(SELECT table_catalog, table_schema, table_name, view_definition FROM information_schema.views WHERE ${where})`
     case "columns":
-      return `(SELECT table_catalog, table_schema, table_name, column_name, ordinal_position, CASE is_nullable WHEN 'YES' THEN 'YES' ELSE 'NO' END AS is_nullable, ${BIGQUERY_TYPE} AS data_type FROM information_schema.columns WHERE ${where})`
+      return `(SELECT table_catalog, table_schema, table_name, column_name, ordinal_position, CASE is_nullable WHEN 'YES' THEN 'YES' ELSE 'NO' END AS is_nullable, ${BIGQUERY_TYPE} AS data_type, ${COLUMN_ROLES_PLACEHOLDER} FROM information_schema.columns WHERE ${where})`
     case "partitions":
       return partitionsPlaceholder(dataset!)
     case "schemata":

@@ -44,7 +44,7 @@ const CompiledTable = Schema.Struct({
   dependencyTargets: Schema.optionalKey(Targets),
   tags: Schema.optionalKey(Strings),
   actionDescriptor: Schema.optionalKey(ActionDescriptor),
-  bigquery: Schema.optionalKey(Schema.Struct({ updatePartitionFilter: Schema.optionalKey(Schema.String), partitionBy: Schema.optionalKey(Schema.String), incrementalPredicates: Schema.optionalKey(Strings) })),
+  bigquery: Schema.optionalKey(Schema.Struct({ updatePartitionFilter: Schema.optionalKey(Schema.String), partitionBy: Schema.optionalKey(Schema.String), clusterBy: Schema.optionalKey(Strings), incrementalPredicates: Schema.optionalKey(Strings) })),
   // Core 3.0.x: enum names in JSON (numbers from a protobuf decode).
   onSchemaChange: Schema.optionalKey(Schema.Union([Schema.String, Schema.Number])),
   incrementalStrategy: Schema.optionalKey(Schema.Union([Schema.String, Schema.Number]))
@@ -166,6 +166,8 @@ export interface TableAction extends ActionBase {
   readonly updatePartitionFilter: string | undefined
   /** BigQuery's partitioning expression (`bigquery.partitionBy`), which INFORMATION_SCHEMA.PARTITIONS reads. */
   readonly partitionBy: string | undefined
+  /** `bigquery.clusterBy`, which INFORMATION_SCHEMA.COLUMNS' clustering_ordinal_position reads. */
+  readonly clusterBy?: ReadonlyArray<string>
   readonly description: string | undefined
   /** An incremental run's answer to a query whose columns differ from the table's (core 3.0.x); absent, IGNORE. */
   readonly onSchemaChange?: "FAIL" | "EXTEND" | "SYNCHRONIZE"
@@ -290,6 +292,7 @@ export const toProjectGraph = (compiled: CompiledGraph): ProjectGraph => {
       // Some compilers write "" for no partitioning.
       partitionBy: table.bigquery?.partitionBy === "" ? undefined : table.bigquery?.partitionBy,
       description: table.actionDescriptor?.description,
+      ...((table.bigquery?.clusterBy ?? []).length > 0 ? { clusterBy: table.bigquery!.clusterBy! } : {}),
       ...schemaChangeOf(table.onSchemaChange),
       ...((table.bigquery?.incrementalPredicates ?? []).some((predicate) => predicate.trim() !== "") ? { incrementalPredicates: table.bigquery!.incrementalPredicates!.filter((predicate) => predicate.trim() !== "") } : {}),
       ...(/INSERT_OVERWRITE/i.test(String(table.incrementalStrategy ?? "")) || table.incrementalStrategy === 2 ? { insertOverwrite: true } : {})

@@ -12,6 +12,8 @@ export interface PartitionedTable {
   readonly schema: string
   readonly name: string
   readonly partitionBy: string | undefined
+  /** `bigquery.clusterBy`: INFORMATION_SCHEMA.COLUMNS' clustering_ordinal_position. */
+  readonly clusterBy?: ReadonlyArray<string>
 }
 
 const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
@@ -88,4 +90,36 @@ export const withPartitionsAnswered = (statement: string, tables: ReadonlyArray<
     answered = answered.replaceAll(partitionsPlaceholder(dataset), query)
   }
   return answered
+}
+
+// INFORMATION_SCHEMA.COLUMNS' is_partitioning_column and clustering_ordinal_position, which the
+// translation cannot know either: a placeholder each that fails if read before planning fills it.
+const UNANSWERED_ROLES = "INFORMATION_SCHEMA.COLUMNS is_partitioning_column and clustering_ordinal_position are answered in a transform or a dry run, from the partitionBy and clusterBy settings of the project"
+
+/** What the translation writes for the two columns (a query that does not read them never fails). */
+export const COLUMN_ROLES_PLACEHOLDER =
+  `CASE WHEN error(${sqlString(UNANSWERED_ROLES)}) IS NULL THEN 'NO' END AS is_partitioning_column, ` +
+  `CASE WHEN error(${sqlString(UNANSWERED_ROLES)}) IS NULL THEN CAST(NULL AS BIGINT) END AS clustering_ordinal_position`
+
+/** The column a partitioning expression partitions by (`day`, `DATE(ts)`, `TIMESTAMP_TRUNC(ts, HOUR)`, `RANGE_BUCKET(n, …)`). */
+const partitioningColumn = (partitionBy: string | undefined): string | undefined => {
+  const match = /^\s*(?:(?:DATE|(?:TIMESTAMP|DATETIME|DATE)_TRUNC|RANGE_BUCKET)\s*\(\s*)?(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)/i.exec(partitionBy ?? "")
+  return match === null ? undefined : match[1]!.replace(/^`|`$/g, "")
+}
+
+const columnOf = (table: PartitionedTable, column: string) =>
+  `table_schema = ${sqlString(table.schema)} AND table_name = ${sqlString(table.name)} AND lower(column_name) = ${sqlString(column.toLowerCase())}`
+
+/** The statement with the COLUMNS placeholders answered from the graph's tables. */
+export const withColumnRolesAnswered = (statement: string, tables: ReadonlyArray<PartitionedTable>): string => {
+  if (!statement.includes(UNANSWERED_ROLES)) return statement
+  const partitioning = tables.flatMap((table) => {
+    const column = partitioningColumn(table.partitionBy)
+    return column === undefined ? [] : [`WHEN ${columnOf(table, column)} THEN 'YES'`]
+  })
+  const clustering = tables.flatMap((table) => (table.clusterBy ?? []).map((column, index) => `WHEN ${columnOf(table, column)} THEN ${index + 1}`))
+  const answered =
+    `${partitioning.length === 0 ? "'NO'" : `CASE ${partitioning.join(" ")} ELSE 'NO' END`} AS is_partitioning_column, ` +
+    `${clustering.length === 0 ? "CAST(NULL AS BIGINT)" : `CAST(CASE ${clustering.join(" ")} END AS BIGINT)`} AS clustering_ordinal_position`
+  return statement.replaceAll(COLUMN_ROLES_PLACEHOLDER, answered)
 }

@@ -12,7 +12,7 @@ import { isSignificant, tokenize } from "./sql-tokens.ts"
 import { bigQuerySpellings, duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { needsInterpreter, parseScript, planScript, renderProgram, withProjectId, type Step } from "./script.ts"
 import { checkDeclarations, declaredVariables, translate, TranslationError } from "./translate.ts"
-import { PARTITIONS_PLACEHOLDER_TEXT, withPartitionsAnswered, type PartitionedTable } from "./partitions.ts"
+import { PARTITIONS_PLACEHOLDER_TEXT, withColumnRolesAnswered, withPartitionsAnswered, type PartitionedTable } from "./partitions.ts"
 import type { RelationType } from "./warehouse.ts"
 
 /** The warehouse as planning sees it. */
@@ -99,7 +99,7 @@ export interface PlanOptions {
 /** The graph's tables (not views) and their `bigquery.partitionBy`, as PlanOptions takes them. */
 export const partitionedTables = (graph: ProjectGraph): ReadonlyArray<PartitionedTable> =>
   graph.actions.flatMap((action) =>
-    (action.kind === "table" || action.kind === "incremental") && !action.disabled ? [{ schema: action.target.schema ?? "main", name: action.target.name, partitionBy: action.partitionBy }] : []
+    (action.kind === "table" || action.kind === "incremental") && !action.disabled ? [{ schema: action.target.schema ?? "main", name: action.target.name, partitionBy: action.partitionBy, ...(action.clusterBy === undefined ? {} : { clusterBy: action.clusterBy }) }] : []
   )
 
 /** An action that ran but did not do what it promised (assertion rows, missing output, bad shape). */
@@ -385,11 +385,12 @@ export const planAction = (action: Action, catalogue: Catalogue, options: PlanOp
 
 /** INFORMATION_SCHEMA.PARTITIONS answered from the tables that exist as the action runs. */
 const withPartitions = (planned: ActionPlan, catalogue: Catalogue, options: PlanOptions): Effect.Effect<ActionPlan, PlanError> => {
-  if (!planned.statements.some((statement) => statement.includes(PARTITIONS_PLACEHOLDER_TEXT))) return Effect.succeed(planned)
+  if (!planned.statements.some((statement) => statement.includes(PARTITIONS_PLACEHOLDER_TEXT) || statement.includes("is_partitioning_column"))) return Effect.succeed(planned)
   const existing = (options.partitionedTables ?? []).filter((table) => catalogue.relationType(table.schema, table.name) === "table")
   const statements: Array<string> = []
   for (const statement of planned.statements) {
-    const answered = withPartitionsAnswered(statement, existing)
+    // INFORMATION_SCHEMA.COLUMNS' partitioning and clustering columns, from the graph's settings.
+    const answered = withPartitionsAnswered(withColumnRolesAnswered(statement, options.partitionedTables ?? []), existing)
     if (answered instanceof Error) return Effect.fail(new TranslationError({ fileName: planned.action.fileName, construct: "INFORMATION_SCHEMA.PARTITIONS", reason: answered.message }))
     statements.push(answered)
   }

@@ -411,6 +411,25 @@ select * from unnest([${rows}])`
       project.cleanup()
     }).pipe(Effect.provide(localWarehouse(":memory:"))))
 
+  it.effect("INFORMATION_SCHEMA.COLUMNS says which column partitions a table and where each clustering column stands, from partitionBy and clusterBy", () =>
+    Effect.gen(function* () {
+      const project = makeTempProject({
+        "definitions/events.sqlx": `config { type: "table", bigquery: { partitionBy: "DATE(ts)", clusterBy: ["country", "device"] } }
+select timestamp '2024-01-01 10:00:00+00' as ts, 'fr' as country, 'mobile' as device, 1 as n`,
+        "definitions/event_columns.sqlx": `config { type: "table", dependencies: ["events"] }
+select column_name, is_partitioning_column, clustering_ordinal_position from analytics.INFORMATION_SCHEMA.COLUMNS where table_name = 'events'`
+      })
+      const summary = yield* transform({ projectDir: project.dir })
+      assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
+      assert.deepStrictEqual(yield* rows("SELECT * FROM analytics.event_columns ORDER BY column_name"), [
+        { column_name: "country", is_partitioning_column: "NO", clustering_ordinal_position: 1 },
+        { column_name: "device", is_partitioning_column: "NO", clustering_ordinal_position: 2 },
+        { column_name: "n", is_partitioning_column: "NO", clustering_ordinal_position: null },
+        { column_name: "ts", is_partitioning_column: "YES", clustering_ordinal_position: null }
+      ])
+      project.cleanup()
+    }).pipe(Effect.provide(localWarehouse(":memory:"))))
+
   it.effect("an incremental table's where (the JS API's .where()) filters its incremental runs only, as Dataform's incremental query", () =>
     Effect.gen(function* () {
       const project = makeTempProject({
