@@ -341,8 +341,12 @@ export const PLACEHOLDER_SHARD_SUFFIX = "19700101"
 export interface SourceStub {
   readonly table: string
   readonly file: string
-  /** written now; kept: a file was already there; shard: a wildcard's empty shard written now, to rename to a real suffix */
-  readonly state: "written" | "kept" | "shard"
+  /**
+   * written now; kept: a file was already there; shard: a wildcard's empty shard written now, to
+   * rename to a real suffix; created: none written, a statement of the project creates the table
+   * (`file` names that action's file), and rows loaded from a file would change what it does
+   */
+  readonly state: "written" | "kept" | "shard" | "created"
   /** Each with the type its header cell gives (`name:TYPE`), where the SQL or a column list shows it. */
   readonly columns: ReadonlyArray<HeaderColumn>
   /** documented: from its config; read: the columns the project's SQL reads of it (none documented) */
@@ -1081,6 +1085,8 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
     // A declared table an operation creates when it is missing (`CREATE TABLE IF NOT EXISTS log
     // (id INT64, …)`) takes that column list, types and all.
     const created = createdTableColumns(graph.actions.flatMap(sqlOfAction))
+    // The action whose statements create each such table, by lower-cased `dataset.name`.
+    const creators = new Map(graph.actions.flatMap((action) => [...relationsCreatedIn([action])].map((relation) => [relation, action.fileName] as const)))
     // Tables read by name without a declaration take their rows from the folder too: stubbed alike.
     for (const declaration of [...declared, ...undeclaredWildcards(graph, declared), ...undeclaredTables(graph)]) {
       const table = targetLabel(declaration.target)
@@ -1093,6 +1099,14 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
       const present = yield* Effect.forEach(SOURCE_EXTENSIONS, (extension) => fs.exists(`${sourceBase(folder, declaration)}.${extension}`))
       if (existing.has(declaration.key) || present.some(Boolean)) {
         stubs.push({ table, file: `${sourceBase(folder, declaration)}.*`, state: "kept", columns, columnsFrom })
+        continue
+      }
+      // A table the project creates itself (a log made when missing, a lookup filled by its CREATE
+      // TABLE … AS) needs no file: one would be loaded before every run, emptying the log and
+      // keeping the lookup's rows out, where on BigQuery the table keeps what the project wrote.
+      const creator = creators.get(`${declaration.target.schema ?? "main"}.${declaration.target.name}`.toLowerCase())
+      if (creator !== undefined) {
+        stubs.push({ table, file: creator, state: "created", columns, columnsFrom })
         continue
       }
       // A wildcard takes one empty shard under a placeholder suffix, so that the project runs on empty

@@ -174,7 +174,8 @@ const sourcesFolder = (values: { readonly sources?: string | undefined; readonly
 const STUB_STATE: Readonly<Record<SourceStub["state"], string>> = {
   written: "",
   kept: " (kept)",
-  shard: " (a wildcard's empty shard: rename it to a real suffix, one file per shard)"
+  shard: " (a wildcard's empty shard: rename it to a real suffix, one file per shard)",
+  created: " creates it: no file needed (one would be loaded before every run, in place of what the project wrote)"
 }
 
 /** `mdp sources init`: a stub file per declared, external or read-by-name table, to fill with local rows. */
@@ -199,7 +200,7 @@ export const sourcesCommand = (args: ReadonlyArray<string>) =>
         ])
       )
     )
-    const written = stubs.filter((stub) => stub.state !== "kept").length
+    const written = stubs.filter((stub) => stub.state === "written" || stub.state === "shard").length
     console.log(`\n${written} file(s) written under ${folder}. Fill them with rows (a .jsonl or a BigQuery .sql SELECT may replace a .csv); mdp transform loads them before each run.`)
     return 0
   })
