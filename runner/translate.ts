@@ -3636,17 +3636,32 @@ const pseudoColumnsHidden = (sql: string): string => {
     }
     return false
   }
-  const stars = new Set<number>()
+  const edits = new Map<number, { readonly end: number; readonly text: string }>()
   significant.forEach(({ token, index }, k) => {
     if (token.text !== "*" || token.kind === "quoted") return
     // A select item: after SELECT [DISTINCT|ALL] or a comma, before a comma, FROM or the end.
     const before = word(k - 1) === "DISTINCT" || word(k - 1) === "ALL" ? k - 2 : k - 1
     const opens = word(before) === "SELECT" || significant[before]?.token.text === ","
-    const next = significant[k + 1]?.token.text
-    const closes = next === undefined || next === "," || next === ")" || next === ";" || word(k + 1) === "FROM"
-    if (opens && closes && readsTable(k)) stars.add(index)
+    // `* EXCLUDE (a, b)` (BigQuery's `* EXCEPT`): its names join the pseudo-columns left out.
+    const excluded: Array<string> = []
+    let last = k
+    if (word(k + 1) === "EXCLUDE" && significant[k + 2]?.token.text === "(") {
+      let j = k + 3
+      for (; j < significant.length && significant[j]!.token.text !== ")"; j++) {
+        const item = significant[j]!.token
+        if (item.text === ",") continue
+        if ((item.kind !== "word" && item.kind !== "quoted") || ![",", ")"].includes(significant[j + 1]?.token.text ?? "")) return
+        excluded.push(item.kind === "quoted" ? item.text.slice(1, -1).replaceAll('""', '"') : item.text)
+      }
+      last = j
+    }
+    const next = significant[last + 1]?.token.text
+    const closes = next === undefined || next === "," || next === ")" || next === ";" || word(last + 1) === "FROM"
+    if (!opens || !closes || !readsTable(last)) return
+    const names = ["_PARTITIONTIME", "_PARTITIONDATE", ...excluded.map((name) => name.toUpperCase())].map((name) => `'${name.replaceAll("'", "''")}'`)
+    edits.set(index, { end: significant[last]!.index, text: excluded.length === 0 ? PSEUDO_COLUMNS_HIDDEN : `COLUMNS(mdp_column -> upper(mdp_column) NOT IN (${names.join(", ")}))` })
   })
-  return stars.size === 0 ? sql : tokens.map((token, index) => (stars.has(index) ? PSEUDO_COLUMNS_HIDDEN : token.text)).join("")
+  return edits.size === 0 ? sql : withSpansReplaced(tokens, edits)
 }
 
 /**

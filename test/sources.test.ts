@@ -823,20 +823,27 @@ config { type: "view", schema: "ga4", description: "Events with their partition.
 select *, _PARTITIONTIME as partition_time from \`analytics.p_ga4_Events_123\` as events`,
         "definitions/events_copy.sqlx": `
 config { type: "table", schema: "ga4", description: "The events as they are." }
-select * from \${ref("events_with_partition")}`
+select * from \${ref("events_with_partition")}`,
+        "definitions/events_but_n.sqlx": `
+config { type: "table", schema: "ga4", description: "The events without their count." }
+select * except (n) from \`analytics.p_ga4_Events_123\``
       })
       try {
         const sourcesDir = path.join(transfer.dir, "test", "sources")
         transfer.write("test/sources/analytics/p_ga4_Events_123.csv", "event_name\npage_view\n")
         const without = yield* transform({ projectDir: transfer.dir, sourcesDir })
         assert.include(without.results.find((r) => r.action === "ga4.latest_events")?.error ?? "", "add a _PARTITIONTIME column to it (a TIMESTAMP)")
-        transfer.write("test/sources/analytics/p_ga4_Events_123.csv", "event_name,_PARTITIONTIME\nold,2024-01-01 00:00:00+00\npage_view,2024-01-02 00:00:00+00\n")
+        transfer.write("test/sources/analytics/p_ga4_Events_123.csv", "event_name,n:INT64,_PARTITIONTIME\nold,1,2024-01-01 00:00:00+00\npage_view,2,2024-01-02 00:00:00+00\n")
         const summary = yield* transform({ projectDir: transfer.dir, sourcesDir })
         assert.isTrue(summary.ok, JSON.stringify(summary.results.filter((r) => r.status !== "succeeded")))
         assert.deepStrictEqual(yield* (yield* Warehouse).query("SELECT event_name FROM ga4.latest_events"), [{ event_name: "page_view" }])
         assert.deepStrictEqual(
           yield* (yield* Warehouse).query("SELECT column_name FROM duckdb_columns() WHERE table_name = 'events_copy' ORDER BY column_index"),
-          [{ column_name: "event_name" }, { column_name: "partition_time" }]
+          [{ column_name: "event_name" }, { column_name: "n" }, { column_name: "partition_time" }]
+        )
+        assert.deepStrictEqual(
+          yield* (yield* Warehouse).query("SELECT column_name FROM duckdb_columns() WHERE table_name = 'events_but_n' ORDER BY column_index"),
+          [{ column_name: "event_name" }]
         )
       } finally {
         transfer.cleanup()
