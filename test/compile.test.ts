@@ -203,7 +203,6 @@ describe("a project pinning dataformCoreVersion", () => {
     Effect.gen(function* () {
       const dir = mkdtempSync(path.join(os.tmpdir(), "mdp-declared-core-"))
       writeFileSync(path.join(dir, "workflow_settings.yaml"), "defaultProject: demo\ndefaultLocation: EU\ndefaultDataset: dataform\n")
-      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { "@dataform/core": "3.0.0" } }))
       mkdirSync(path.join(dir, "definitions"))
       writeFileSync(path.join(dir, "definitions", "orders.sqlx"), `config { type: "table" }\nselect 1 as order_id`)
       const own = createRequire(import.meta.url)("@dataform/core/package.json").version as string
