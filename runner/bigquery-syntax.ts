@@ -525,13 +525,7 @@ export const externalTableTarget = (tokens: ReadonlyArray<Token>, kind: "externa
  * one (data from outside the warehouse); undefined for any other operation.
  */
 export const externalTableColumns = (queries: ReadonlyArray<string>): ReadonlyArray<HeaderColumn> | undefined => {
-  const separator: Token = { kind: "punct", text: ";" }
-  const statements: Array<Array<Token>> = [[]]
-  for (const token of queries.flatMap((query) => [...tokenize(query, "bigquery"), separator])) {
-    if (token.text === ";") statements.push([])
-    else statements[statements.length - 1]!.push(token)
-  }
-  const targets = statements.filter((statement) => statement.some(isSignificant)).map((statement) => externalTableTarget(statement))
+  const targets = statementTokens(queries).map((statement) => externalTableTarget(statement))
   if (targets.length === 0 || targets.some((target) => target === undefined)) return undefined
   return targets[targets.length - 1]!.columns
 }
@@ -542,19 +536,22 @@ export const externalTableColumns = (queries: ReadonlyArray<string>): ReadonlyAr
  */
 export const createdTableColumns = (texts: ReadonlyArray<string>): ReadonlyMap<string, ReadonlyArray<HeaderColumn>> => {
   const created = new Map<string, ReadonlyArray<HeaderColumn>>()
-  for (const text of texts) {
-    if (!/\bCREATE\b[\s\S]*\bTABLE\b/i.test(text)) continue
-    const statements: Array<Array<Token>> = [[]]
-    for (const token of tokenize(text, "bigquery")) {
-      if (token.text === ";") statements.push([])
-      else statements[statements.length - 1]!.push(token)
-    }
-    for (const statement of statements) {
-      const target = externalTableTarget(statement, "table")
-      if (target !== undefined && target.schema !== undefined && target.columns.length > 0) created.set(`${target.schema}.${target.name}`.toLowerCase(), target.columns)
-    }
+  for (const statement of statementTokens(texts.filter((text) => /\bCREATE\b[\s\S]*\bTABLE\b/i.test(text)))) {
+    const target = externalTableTarget(statement, "table")
+    if (target !== undefined && target.schema !== undefined && target.columns.length > 0) created.set(`${target.schema}.${target.name}`.toLowerCase(), target.columns)
   }
   return created
+}
+
+/** The statements of the texts, each text's and each `;`'s end closing one, as tokens (empty ones left out). */
+const statementTokens = (texts: ReadonlyArray<string>): ReadonlyArray<ReadonlyArray<Token>> => {
+  const separator: Token = { kind: "punct", text: ";" }
+  const statements: Array<Array<Token>> = [[]]
+  for (const token of texts.flatMap((text) => [...tokenize(text, "bigquery"), separator])) {
+    if (token.text === ";") statements.push([])
+    else statements[statements.length - 1]!.push(token)
+  }
+  return statements.filter((statement) => statement.some(isSignificant))
 }
 
 /** A marker identifier polyglot carries through, replaced by `informationSchemaQuery` afterwards. */

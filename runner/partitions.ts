@@ -96,6 +96,9 @@ export const withPartitionsAnswered = (statement: string, tables: ReadonlyArray<
 // translation cannot know either: a placeholder each that fails if read before planning fills it.
 const UNANSWERED_ROLES = "INFORMATION_SCHEMA.COLUMNS is_partitioning_column and clustering_ordinal_position are answered in a transform or a dry run, from the partitionBy and clusterBy settings of the project"
 
+/** Text every COLUMNS placeholder holds, for a quick test of a statement. */
+export const COLUMN_ROLES_PLACEHOLDER_TEXT = UNANSWERED_ROLES
+
 /** What the translation writes for the two columns (a query that does not read them never fails). */
 export const COLUMN_ROLES_PLACEHOLDER =
   `CASE WHEN error(${sqlString(UNANSWERED_ROLES)}) IS NULL THEN 'NO' END AS is_partitioning_column, ` +

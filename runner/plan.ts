@@ -8,11 +8,11 @@
 import { Effect, Schema } from "effect"
 import type { Action, AssertionAction, OperationAction, ProjectGraph, TableAction } from "./graph.ts"
 import { mergeTypeCheck } from "./insert-types.ts"
-import { isSignificant, tokenize } from "./sql-tokens.ts"
+import { isSignificant, render, tokenize } from "./sql-tokens.ts"
 import { bigQuerySpellings, duckdbRelation, quoteIdentifier, targetLabel, type Target } from "./target.ts"
 import { needsInterpreter, parseScript, planScript, renderProgram, withProjectId, type Step } from "./script.ts"
-import { checkDeclarations, declaredVariables, translate, TranslationError } from "./translate.ts"
-import { PARTITIONS_PLACEHOLDER_TEXT, withColumnRolesAnswered, withPartitionsAnswered, type PartitionedTable } from "./partitions.ts"
+import { checkDeclarations, declaredVariables, splitStatements, translate, TranslationError } from "./translate.ts"
+import { COLUMN_ROLES_PLACEHOLDER_TEXT, PARTITIONS_PLACEHOLDER_TEXT, withColumnRolesAnswered, withPartitionsAnswered, type PartitionedTable } from "./partitions.ts"
 import type { RelationType } from "./warehouse.ts"
 
 /** The warehouse as planning sees it. */
@@ -146,22 +146,8 @@ const scriptOf = (action: TableAction, existing: RelationType | undefined, fullR
   if (incremental) return { incremental, script: { preOps: action.incrementalPreOps, query: action.incrementalQuery, postOps: action.incrementalPostOps } }
   // Dataform writes `CREATE OR REPLACE TABLE t AS <query>` into the script: statements after the
   // query's first (`SELECT …; DELETE …; INSERT …`) run after the build, before the post-operations.
-  const [query = action.query, ...after] = topLevelStatements(action.query)
+  const [query = action.query, ...after] = action.query.includes(";") ? splitStatements(action.query).map(render) : [action.query]
   return { incremental, script: { preOps: action.preOps, query, postOps: [...after, ...action.postOps] } }
-}
-
-/** The statements of a text, split at its top-level semicolons (strings and comments respected). */
-const topLevelStatements = (sql: string): ReadonlyArray<string> => {
-  if (!sql.includes(";")) return [sql]
-  const statements: Array<string> = [""]
-  let depth = 0
-  for (const token of tokenize(sql, "bigquery")) {
-    if (token.text === "(" || token.text === "[") depth++
-    else if (token.text === ")" || token.text === "]") depth--
-    if (token.text === ";" && depth === 0 && token.kind !== "string" && token.kind !== "comment" && token.kind !== "quoted") statements.push("")
-    else statements[statements.length - 1] += token.text
-  }
-  return statements.filter((statement) => tokenize(statement, "bigquery").some(isSignificant))
 }
 
 /**
@@ -385,7 +371,7 @@ export const planAction = (action: Action, catalogue: Catalogue, options: PlanOp
 
 /** INFORMATION_SCHEMA.PARTITIONS answered from the tables that exist as the action runs. */
 const withPartitions = (planned: ActionPlan, catalogue: Catalogue, options: PlanOptions): Effect.Effect<ActionPlan, PlanError> => {
-  if (!planned.statements.some((statement) => statement.includes(PARTITIONS_PLACEHOLDER_TEXT) || statement.includes("is_partitioning_column"))) return Effect.succeed(planned)
+  if (!planned.statements.some((statement) => statement.includes(PARTITIONS_PLACEHOLDER_TEXT) || statement.includes(COLUMN_ROLES_PLACEHOLDER_TEXT))) return Effect.succeed(planned)
   const existing = (options.partitionedTables ?? []).filter((table) => catalogue.relationType(table.schema, table.name) === "table")
   const statements: Array<string> = []
   for (const statement of planned.statements) {

@@ -1093,7 +1093,8 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
       const read = columnsRead(graph, declaration.target)
       // Documented columns take the types their reads show too.
       const readType = new Map(read.map((column) => [column.name.toLowerCase(), column.type]))
-      const listed = declaration.columns.length > 0 ? undefined : created.get(`${declaration.target.schema ?? ""}.${declaration.target.name}`.toLowerCase())
+      const key = `${declaration.target.schema ?? "main"}.${declaration.target.name}`.toLowerCase()
+      const listed = declaration.columns.length > 0 ? undefined : created.get(key)
       const columns = declaration.columns.length > 0 ? declaration.columns.map((name) => withType(name, readType.get(name.toLowerCase()))) : listed ?? read
       const columnsFrom = declaration.columns.length > 0 || listed !== undefined ? "documented" : read.length > 0 ? "read" : "none"
       const present = yield* Effect.forEach(SOURCE_EXTENSIONS, (extension) => fs.exists(`${sourceBase(folder, declaration)}.${extension}`))
@@ -1104,7 +1105,7 @@ export const writeSourceStubs = (graph: ProjectGraph, folder: string) =>
       // A table the project creates itself (a log made when missing, a lookup filled by its CREATE
       // TABLE … AS) needs no file: one would be loaded before every run, emptying the log and
       // keeping the lookup's rows out, where on BigQuery the table keeps what the project wrote.
-      const creator = creators.get(`${declaration.target.schema ?? "main"}.${declaration.target.name}`.toLowerCase())
+      const creator = creators.get(key)
       if (creator !== undefined) {
         stubs.push({ table, file: creator, state: "created", columns, columnsFrom })
         continue

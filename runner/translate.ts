@@ -4676,7 +4676,7 @@ const longestUnionGroup = (sql: string): { readonly inner: string; readonly oute
 }
 
 /** Statements of a text, split at top-level semicolons (strings and comments respected). */
-const splitStatements = (sql: string): ReadonlyArray<ReadonlyArray<Token>> => {
+export const splitStatements = (sql: string): ReadonlyArray<ReadonlyArray<Token>> => {
   const statements: Array<Array<Token>> = [[]]
   let depth = 0
   for (const token of tokenize(sql, "bigquery")) {
